@@ -1,0 +1,75 @@
+"""boto3 clients for one principal, isolated from the host's own AWS configuration."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+
+from handson.secrets import register_secret
+
+# Fail fast: the suite decides what to retry (handson.waiting), not botocore's hidden loops.
+_CONFIG = Config(
+    retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60
+)
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        register_secret(self.secret_access_key)
+        if self.session_token:
+            register_secret(self.session_token)
+
+    def as_env(self) -> dict[str, str]:
+        env = {
+            "AWS_ACCESS_KEY_ID": self.access_key_id,
+            "AWS_SECRET_ACCESS_KEY": self.secret_access_key,
+        }
+        if self.session_token:
+            env["AWS_SESSION_TOKEN"] = self.session_token
+        return env
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a set of clients acts as: a label for reports plus the credentials."""
+
+    label: str
+    credentials: Credentials
+    region: str
+    endpoint_url: str | None
+    _clients: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+
+    def client(self, service: str) -> Any:
+        """One client per service and principal: creating clients costs more than calling them."""
+        if service not in self._clients:
+            if "" not in self._clients:
+                self._clients[""] = isolated_session(self.credentials, self.region)
+            self._clients[service] = self._clients[""].client(
+                service, endpoint_url=self.endpoint_url, config=_CONFIG
+            )
+        return self._clients[service]
+
+
+def isolated_session(credentials: Credentials, region: str) -> boto3.session.Session:
+    """A session that reads no profile, config or credentials file of the host."""
+    core = botocore.session.Session()
+    core.set_config_variable("config_file", os.devnull)
+    core.set_config_variable("credentials_file", os.devnull)
+    core.set_config_variable("profile", None)
+    return boto3.session.Session(
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+        aws_session_token=credentials.session_token,
+        region_name=region,
+        botocore_session=core,
+    )

@@ -1,0 +1,269 @@
+"""The embedded AWS emulator behind one small interface.
+
+A target that is an emulator offers: an endpoint, admin credentials for provisioning, the
+credentials EC2 would hand an instance through its instance profile, and the checks it cannot
+decide faithfully (its gaps), as data the scenarios consult.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+from urllib.parse import unquote
+
+from botocore.exceptions import ClientError
+
+from handson.aws import Credentials, Principal
+from handson.errors import EmulatorGap, SuiteUsageError
+from handson.policies import PolicyDocument
+from handson.policy_match import MatchedStatement, matching_statements, trust_allows_service
+from handson.waiting import until
+
+EC2_SERVICE = "ec2.amazonaws.com"
+SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+@dataclass(frozen=True)
+class InstanceCredentials:
+    """What EC2 would hand an instance: credentials, or none and why."""
+
+    credentials: Credentials | None
+    role_arn: str | None
+    reason: str
+
+
+def condition_gap(matched: list[MatchedStatement]) -> list[MatchedStatement]:
+    """The conditional statements that could change the outcome of a call, given all that match.
+
+    An unconditional Deny decides; else a conditional Deny could; else an unconditional Allow
+    decides; else a conditional Allow could. Returns [] when the outcome needs no condition.
+    """
+    deny = [m for m in matched if m.effect == "Deny"]
+    allow = [m for m in matched if m.effect == "Allow"]
+    if any(not m.has_condition for m in deny):
+        return []
+    if deny:
+        return [m for m in deny if m.has_condition]
+    if any(not m.has_condition for m in allow):
+        return []
+    return [m for m in allow if m.has_condition]
+
+
+class Gaps:
+    """What moto 5.2 with IAM enforcement cannot decide (CHECKPOINTS.md, "Known gaps")."""
+
+    ssm_registration = (
+        "emulator gap: moto runs no SSM agent (DescribeInstanceInformation is not implemented, "
+        "SendCommand runs nothing), so registration with SSM (Online) cannot be observed"
+    )
+
+    @staticmethod
+    def undecidable(documents: list[PolicyDocument], action: str, resource: str) -> str | None:
+        deciding = condition_gap(matching_statements(documents, action, resource))
+        if not deciding:
+            return None
+        sids = ", ".join(m.sid for m in deciding)
+        return (
+            f"emulator gap: moto ignores Condition blocks of identity policies, and the outcome of "
+            f"{action} on {resource} depends on the condition of statement {sids}"
+        )
+
+
+class Emulator(Protocol):
+    endpoint_url: str
+    region: str
+    admin: Principal
+    gaps: Gaps
+
+    def instance_credentials(self, instance_id: str) -> InstanceCredentials: ...
+
+    def close(self) -> None: ...
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class MotoEmulator:
+    """A moto server with IAM enforcement on: started here, or one already running (attached)."""
+
+    gaps = Gaps()
+
+    def __init__(self, endpoint_url: str, region: str, admin_name: str) -> None:
+        self.endpoint_url = endpoint_url.rstrip("/")
+        self.region = region
+        self._admin_name = admin_name
+        self._process: subprocess.Popen[bytes] | None = None
+        self._log: Path | None = None
+        self.admin: Principal
+
+    # -- life cycle -------------------------------------------------------------------------
+
+    @classmethod
+    def start(cls, region: str, admin_name: str, *, budget: float = 30) -> MotoEmulator:
+        port = free_port()
+        emulator = cls(f"http://127.0.0.1:{port}", region, admin_name)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        fd, log_path = tempfile.mkstemp(prefix="handson-moto-", suffix=".log")
+        emulator._log = Path(log_path)
+        emulator._process = subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            env=env,
+            stdout=fd,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+        )
+        os.close(fd)
+        try:
+            until(
+                emulator._alive,
+                bool,
+                budget=budget,
+                what=f"the emulator on port {port}",
+                max_interval=0.1,
+            )
+            emulator._bootstrap_admin()
+        except BaseException:
+            emulator.close()
+            raise
+        return emulator
+
+    @classmethod
+    def attach(cls, endpoint_url: str, region: str, admin_name: str) -> MotoEmulator:
+        emulator = cls(endpoint_url, region, admin_name)
+        if not emulator._alive():
+            raise SuiteUsageError(f"--endpoint-url {endpoint_url}: no moto server answers there")
+        emulator._bootstrap_admin()
+        return emulator
+
+    def close(self) -> None:
+        if self._process is not None:
+            # Nothing of the emulator's state is meant to outlive the run: no graceful stop needed.
+            self._process.kill()
+            self._process.wait()
+            self._process = None
+            if self._log is not None:
+                self._log.unlink(missing_ok=True)
+        elif hasattr(self, "admin"):
+            self._remove_admin()
+
+    def _alive(self) -> bool:
+        if self._process is not None and self._process.poll() is not None:
+            raise RuntimeError(f"the emulator exited with code {self._process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=2):
+                return True
+        except (urllib.error.URLError, OSError):
+            return False
+
+    # -- moto's authentication switch --------------------------------------------------------
+
+    def _set_free_requests(self, count: str) -> None:
+        """moto skips IAM checks for the next ``count`` requests ("inf": all, "0": none)."""
+        request = urllib.request.Request(
+            f"{self.endpoint_url}/moto-api/reset-auth",
+            data=count.encode(),
+            method="POST",
+            headers={"Content-Type": "text/plain"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            json.load(response)
+
+    def _bootstrap_admin(self) -> None:
+        bootstrap = Principal(
+            "bootstrap", Credentials("AKIDBOOTSTRAP", "bootstrap"), self.region, self.endpoint_url
+        )
+        iam = bootstrap.client("iam")
+        self._set_free_requests("inf")
+        try:
+            try:
+                iam.get_policy(PolicyArn=SSM_CORE_POLICY_ARN)
+            except ClientError:
+                raise SuiteUsageError(
+                    f"the emulator at {self.endpoint_url} has no AWS managed policies: start it "
+                    "with MOTO_IAM_LOAD_MANAGED_POLICIES=true"
+                ) from None
+            iam.create_user(UserName=self._admin_name)
+            iam.attach_user_policy(UserName=self._admin_name, PolicyArn=ADMIN_POLICY_ARN)
+            key = iam.create_access_key(UserName=self._admin_name)["AccessKey"]
+        finally:
+            self._set_free_requests("0")
+        self.admin = Principal(
+            f"emulator admin {self._admin_name}",
+            Credentials(key["AccessKeyId"], key["SecretAccessKey"]),
+            self.region,
+            self.endpoint_url,
+        )
+
+    def _remove_admin(self) -> None:
+        iam = self.admin.client("iam")
+        self._set_free_requests("inf")
+        try:
+            iam.detach_user_policy(UserName=self._admin_name, PolicyArn=ADMIN_POLICY_ARN)
+            iam.delete_access_key(
+                UserName=self._admin_name, AccessKeyId=self.admin.credentials.access_key_id
+            )
+            iam.delete_user(UserName=self._admin_name)
+        finally:
+            self._set_free_requests("0")
+
+    # -- what EC2 would do -------------------------------------------------------------------
+
+    def instance_credentials(self, instance_id: str) -> InstanceCredentials:
+        """The instance profile's role credentials, as EC2's metadata service would hand them.
+
+        moto answers HTTP 500 to sts:AssumeRole on a role trusting a Service principal, so the
+        emulator decides the trust itself and, only when the trust policy lets EC2 assume the
+        role, issues the role session with one request that moto does not authorize.
+        """
+        reservations = self.admin.client("ec2").describe_instances(InstanceIds=[instance_id])
+        instance = reservations["Reservations"][0]["Instances"][0]
+        profile_arn = instance.get("IamInstanceProfile", {}).get("Arn")
+        if not profile_arn:
+            return InstanceCredentials(None, None, "the instance has no instance profile")
+        iam = self.admin.client("iam")
+        profile = iam.get_instance_profile(InstanceProfileName=profile_arn.split("/")[-1])
+        roles = profile["InstanceProfile"]["Roles"]
+        if not roles:
+            return InstanceCredentials(None, None, "the instance profile carries no role")
+        role = roles[0]
+        trust = _trust_document(role["AssumeRolePolicyDocument"])
+        try:
+            allowed, why = trust_allows_service(trust, EC2_SERVICE)
+        except ValueError as exc:
+            raise EmulatorGap(
+                f"emulator gap: {exc}, which the emulator does not evaluate"
+            ) from None
+        if not allowed:
+            return InstanceCredentials(None, role["Arn"], f"EC2 cannot assume the role: {why}")
+        sts = self.admin.client("sts")
+        self._set_free_requests("1")
+        try:
+            answer = sts.assume_role(RoleArn=role["Arn"], RoleSessionName=instance_id)
+        finally:
+            self._set_free_requests("0")
+        issued = answer["Credentials"]
+        return InstanceCredentials(
+            Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"]),
+            role["Arn"],
+            why,
+        )
+
+
+def _trust_document(value: Any) -> PolicyDocument:
+    if isinstance(value, str):
+        return json.loads(unquote(value))
+    return dict(value)

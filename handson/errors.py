@@ -1,0 +1,9 @@
+"""Errors the suite reports to a person in one line, without a traceback."""
+
+
+class SuiteUsageError(Exception):
+    """Bad input (an option, a name, a policy file): said in one line before anything is created."""
+
+
+class EmulatorGap(Exception):
+    """The emulator cannot decide this check faithfully; the message names the gap."""

@@ -1,0 +1,122 @@
+"""One place for every name and tag of a run.
+
+The hands-on asks for a ``<自分の名前>`` suffix ("your name") that makes its bucket names globally
+unique. The suite puts the run's suffix into every name that must be unique, so that two runs in one
+account or one emulator never touch each other's resources.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import date
+
+from handson import SUITE
+from handson.errors import SuiteUsageError
+
+PLACEHOLDER = "<自分の名前>"
+
+# The longest name built from the suffix is the IAM user/role name ``handson-iam-role-<name>``
+# (IAM allows 64 characters); bucket names allow 63 with a 13-character prefix.
+MAX_NAME_LENGTH = 40
+MIN_NAME_LENGTH = 3
+_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+_FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
+
+
+def validate_name(name: str) -> str:
+    """Return ``name`` if it can be the hands-on's ``<自分の名前>``, else raise a one-line error."""
+    where = f"--name {name!r}"
+    if not MIN_NAME_LENGTH <= len(name) <= MAX_NAME_LENGTH:
+        raise SuiteUsageError(
+            f"{where}: must be {MIN_NAME_LENGTH}-{MAX_NAME_LENGTH} characters "
+            f"(it goes into S3 bucket and IAM names), got {len(name)}"
+        )
+    if not _NAME_RE.match(name):
+        raise SuiteUsageError(
+            f"{where}: use only lowercase letters, digits and hyphens, starting and ending "
+            "with a letter or digit (S3 bucket naming rules)"
+        )
+    if "--" in name:
+        raise SuiteUsageError(f"{where}: two hyphens in a row are reserved in S3 bucket names")
+    if name.endswith(_FORBIDDEN_SUFFIXES):
+        raise SuiteUsageError(f"{where}: S3 reserves bucket names ending in {name[-9:]!r}")
+    return name
+
+
+def default_name(today: date | None = None) -> str:
+    """Date plus random letters, as the hands-on suggests (``20251126-abc123``)."""
+    day = (today or date.today()).strftime("%Y%m%d")
+    alphabet = string.ascii_lowercase + string.digits
+    return f"{day}-" + "".join(secrets.choice(alphabet) for _ in range(6))
+
+
+@dataclass(frozen=True)
+class RunNames:
+    """The names of everything one run creates, derived from the run's suffix."""
+
+    suffix: str
+
+    def __post_init__(self) -> None:
+        validate_name(self.suffix)
+
+    @property
+    def user(self) -> str:
+        return f"handson-iam-user-{self.suffix}"
+
+    @property
+    def user_policy(self) -> str:
+        return f"handson-iam-user-policy-{self.suffix}"
+
+    @property
+    def role(self) -> str:
+        return f"handson-iam-role-{self.suffix}"
+
+    @property
+    def role_policy(self) -> str:
+        return f"handson-iam-role-policy-{self.suffix}"
+
+    @property
+    def instance_profile(self) -> str:
+        # The console names the instance profile after the role.
+        return self.role
+
+    @property
+    def instance_name(self) -> str:
+        return "handson-instance"
+
+    @property
+    def bucket1(self) -> str:
+        return f"handson-s3-1-{self.suffix}"
+
+    @property
+    def bucket2(self) -> str:
+        return f"handson-s3-2-{self.suffix}"
+
+    @property
+    def scratch_bucket(self) -> str:
+        """The bucket the IAM user creates and deletes for U2."""
+        return f"handson-s3-u-{self.suffix}"
+
+    @property
+    def admin_user(self) -> str:
+        """The emulator's provisioning identity of this run."""
+        return f"handson-admin-{self.suffix}"
+
+    @property
+    def sample_file(self) -> str:
+        """The learner's "適当なファイル", uploaded under ``open/`` and ``close/``."""
+        return "handson-sample.txt"
+
+    def render(self, text: str) -> str:
+        """Replace the hands-on's ``<自分の名前>`` placeholder with this run's suffix."""
+        return text.replace(PLACEHOLDER, self.suffix)
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return {"handson:suite": SUITE, "handson:run": self.suffix}
+
+    def tag_list(self, **extra: str) -> list[dict[str, str]]:
+        return [{"Key": k, "Value": v} for k, v in {**self.tags, **extra}.items()]

@@ -1,0 +1,241 @@
+"""Probes: one call as one principal, its answer, and its verdict; and the checker that applies
+the verdict rules around them (positive control first, retries only towards an expected allow).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, NoReturn
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from handson.instance import Instance
+from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
+
+OUTPUT_LIMIT = 4000
+
+
+@dataclass(frozen=True)
+class Answer:
+    verdict: Verdict
+    details: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One call: what a person would run, and the IAM action and resource AWS evaluates."""
+
+    call: str
+    action: str
+    resource: str
+    execute: Callable[[], Answer] = field(repr=False, compare=False)
+
+
+@dataclass(frozen=True)
+class ProbeResult:
+    principal: str
+    probe: Probe
+    expected: Outcome
+    answer: Answer
+    attempts: int
+
+    @property
+    def outcome(self) -> Outcome:
+        return self.answer.verdict.outcome
+
+    def summary(self) -> str:
+        verdict = self.answer.verdict
+        code = f" ({verdict.code})" if verdict.code else ""
+        return (
+            f"{self.probe.call} as {self.principal}: expected {self.expected.value}, "
+            f"observed {verdict.outcome.value}{code} [{verdict.rule}]"
+        )
+
+
+class ProbeFailed(AssertionError):
+    """The principal was allowed what it should be denied, or the other way round."""
+
+
+class ProbeError(Exception):
+    """The probe answered with something that is not a verdict (verdict rule 1)."""
+
+
+class NoPositiveControl(Exception):
+    """A deny check was asked for before the same principal passed a positive control."""
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT] + "\n...(cut)"
+
+
+def api_probe(
+    client: Any,
+    operation: str,
+    params: dict[str, Any],
+    *,
+    action: str,
+    resource: str,
+    shown: str | None = None,
+) -> Probe:
+    """A boto3 call as the client's principal. ``shown`` replaces params that must not be shown."""
+    call = f"{client.meta.service_model.service_name}.{operation}({shown or _params(params)})"
+
+    def execute() -> Answer:
+        try:
+            response = getattr(client, operation)(**params)
+        except ClientError as exc:
+            error = exc.response.get("Error", {})
+            meta = exc.response.get("ResponseMetadata", {})
+            code = str(error.get("Code"))
+            return Answer(
+                classify_api_error(code),
+                {
+                    "error_code": code,
+                    "message": error.get("Message", ""),
+                    "request_id": meta.get("RequestId"),
+                    "http_status": meta.get("HTTPStatusCode"),
+                },
+            )
+        except BotoCoreError as exc:
+            return Answer(
+                Verdict(Outcome.ERROR, f"no answer: {type(exc).__name__}", type(exc).__name__),
+                {"error": str(exc)},
+            )
+        meta = response.get("ResponseMetadata", {})
+        return Answer(
+            classify_api_error(None),
+            {
+                "request_id": meta.get("RequestId"),
+                "http_status": meta.get("HTTPStatusCode"),
+            },
+        )
+
+    return Probe(call=call, action=action, resource=resource, execute=execute)
+
+
+def _params(params: dict[str, Any]) -> str:
+    shown = []
+    for key, value in params.items():
+        if isinstance(value, bytes):
+            value = f"<{len(value)} bytes>"
+        shown.append(f"{key}={value!r}")
+    return ", ".join(shown)
+
+
+def cli_probe(instance: Instance, command: str, *, action: str, resource: str) -> Probe:
+    """A shell command on the instance, judged by its exit code and the CLI's error code."""
+
+    def execute() -> Answer:
+        result = instance.run(command)
+        return Answer(
+            classify_cli(result.exit_code, result.stderr),
+            {
+                "exit_code": result.exit_code,
+                "stdout": _clip(result.stdout),
+                "stderr": _clip(result.stderr),
+            },
+        )
+
+    return Probe(call=command, action=action, resource=resource, execute=execute)
+
+
+class Checker:
+    """Runs probes for one principal under the verdict rules of CHECKPOINTS.md."""
+
+    def __init__(
+        self,
+        principal: Callable[[], str],
+        *,
+        propagation_budget: float,
+        record: Callable[[ProbeResult], None],
+        gap: Callable[[str, str], str | None],
+        skip: Callable[[str], NoReturn],
+        pause: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._principal = principal
+        self._budget = propagation_budget
+        self._record = record
+        self._gap = gap
+        self._skip = skip
+        self._pause = pause
+        self._clock = clock
+        self.control: ProbeResult | None = None
+
+    def establish_control(self, probe: Probe) -> ProbeResult:
+        """Rule 3: an expected allow by the same principal, retried while IAM propagates."""
+        result = self.expect(probe, Outcome.ALLOWED)
+        verify(result)
+        self.control = result
+        return result
+
+    def expect(self, probe: Probe, expected: Outcome) -> ProbeResult:
+        gap = self._gap(probe.action, probe.resource)
+        if gap:
+            self._skip(gap)
+        if expected is Outcome.DENIED and self.control is None:
+            raise NoPositiveControl(
+                f"{probe.call}: no positive control of {self._principal()} has passed yet, so a "
+                "denial could only mean that IAM has not propagated (verdict rule 3)"
+            )
+        deadline = self._clock() + self._budget
+        attempts = 0
+        while True:
+            attempts += 1
+            answer = probe.execute()
+            # Only an expected allow may wait out propagation; an unexpected allow is final.
+            retry = (
+                expected is Outcome.ALLOWED
+                and answer.verdict.outcome is Outcome.DENIED
+                and self._clock() < deadline
+            )
+            if not retry:
+                break
+            self._pause(min(2.0**attempts * 0.1, 5.0))
+        result = ProbeResult(self._principal(), probe, expected, answer, attempts)
+        self._record(result)
+        return result
+
+
+def verify(result: ProbeResult) -> None:
+    """Fail unless the probe's verdict is what the checkpoint expects."""
+    observed = result.outcome
+    if observed is Outcome.ERROR:
+        raise ProbeError(f"not a verdict (test error): {result.summary()}")
+    if observed is not result.expected:
+        kind = (
+            "allowed but should be denied"
+            if observed is Outcome.ALLOWED
+            else "denied but should be allowed"
+        )
+        raise ProbeFailed(f"{kind}: {result.summary()}")
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A target read with the provisioning identity before a probe, to compare afterwards."""
+
+    label: str
+    read: Callable[[], object] = field(repr=False, compare=False)
+    before: object
+
+    @classmethod
+    def now(cls, label: str, read: Callable[[], object]) -> Watched:
+        return cls(label, read, read())
+
+    def assert_unchanged(self) -> None:
+        after = self.read()
+        if after != self.before:
+            raise ProbeFailed(
+                f"{self.label} changed (verdict rule 5): before {self.before}, after {after}"
+            )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a When step did: its probes, and the target it watched, if any."""
+
+    results: list[ProbeResult]
+    watched: Watched | None = None

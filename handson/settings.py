@@ -1,0 +1,87 @@
+"""The run's options, from the command line or the environment, checked before anything is made."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handson.errors import SuiteUsageError
+from handson.names import RunNames, default_name, validate_name
+from handson.policies import PolicySet, load_policy_set
+
+TARGETS = ("emulator", "aws")
+DEFAULT_REGION = "ap-northeast-1"
+_REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
+
+# option name -> (environment variable, help)
+OPTIONS: dict[str, tuple[str, str]] = {
+    "target": ("HANDSON_TARGET", "where to run: 'emulator' (default, offline) or 'aws'"),
+    "name": ("HANDSON_NAME", "the hands-on's <自分の名前> suffix (default: date + random)"),
+    "region": ("HANDSON_REGION", f"AWS region (default {DEFAULT_REGION})"),
+    "policies": ("HANDSON_POLICIES", "folder with your own policy JSON files (hands-on names)"),
+    "keep": ("HANDSON_KEEP", "leave everything in place after the run, for debugging"),
+    "endpoint_url": ("HANDSON_ENDPOINT_URL", "use an emulator server already running there"),
+}
+
+
+@dataclass(frozen=True)
+class Settings:
+    target: str
+    names: RunNames
+    region: str
+    policies: PolicySet
+    policies_dir: Path | None
+    keep: bool
+    endpoint_url: str | None
+
+
+SETTINGS = pytest.StashKey[Settings]()
+
+
+def _flag(value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:
+    """Options win over environment variables; every value is checked here, in one line each."""
+    env = os.environ if environ is None else environ
+
+    def pick(option: str) -> Any:
+        value = cli.get(option)
+        if value in (None, False, ""):
+            value = env.get(OPTIONS[option][0]) or value
+        return value
+
+    target = pick("target") or "emulator"
+    if target not in TARGETS:
+        raise SuiteUsageError(f"--target {target!r}: choose one of {', '.join(TARGETS)}")
+    if target == "aws":
+        raise SuiteUsageError(
+            "--target aws: not yet; the real-AWS target is not built in this version "
+            "(run the default emulator target)"
+        )
+    region = pick("region") or DEFAULT_REGION
+    if not _REGION_RE.match(region):
+        raise SuiteUsageError(f"--region {region!r}: not an AWS region name (e.g. ap-northeast-1)")
+    name = validate_name(pick("name") or default_name())
+    policies_dir = pick("policies")
+    policies = load_policy_set(Path(policies_dir) if policies_dir else None)
+    endpoint_url = pick("endpoint_url")
+    if endpoint_url and not re.match(r"^https?://[^\s/]+", endpoint_url):
+        raise SuiteUsageError(f"--endpoint-url {endpoint_url!r}: not an http(s) URL")
+    return Settings(
+        target=target,
+        names=RunNames(name),
+        region=region,
+        policies=policies,
+        policies_dir=Path(policies_dir) if policies_dir else None,
+        keep=_flag(pick("keep") or False),
+        endpoint_url=endpoint_url or None,
+    )

@@ -1,0 +1,49 @@
+"""Snapshots taken with the provisioning identity, to prove a target exists and stayed as it was."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+
+@dataclass(frozen=True)
+class ObjectState:
+    exists: bool
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class BucketState:
+    exists: bool
+    objects: tuple[tuple[str, str], ...] = ()  # (key, ETag)
+
+
+def object_state(s3: Any, bucket: str, key: str) -> ObjectState:
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("NoSuchKey", "404", "NoSuchBucket"):
+            return ObjectState(False)
+        raise
+    return ObjectState(True, hashlib.sha256(body).hexdigest())
+
+
+def bucket_state(s3: Any, bucket: str) -> BucketState:
+    try:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        objects = tuple(
+            sorted((o["Key"], o["ETag"]) for page in pages for o in page.get("Contents", []))
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "NoSuchBucket":
+            return BucketState(False)
+        raise
+    return BucketState(True, objects)
+
+
+def instance_state(ec2: Any, instance_id: str) -> str:
+    found = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    return str(found[0]["Instances"][0]["State"]["Name"])

@@ -1,0 +1,118 @@
+"""What the IAM user tries in the console, as the API calls the console makes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from handson.aws import Principal
+from handson.cleanup import Cleanup
+from handson.names import RunNames
+from handson.probes import Probe, api_probe
+from handson.provision import HandsonEnvironment, Provisioner
+
+
+def bucket_arn(bucket: str, key: str | None = None) -> str:
+    return f"arn:aws:s3:::{bucket}" + (f"/{key}" if key is not None else "")
+
+
+def s3_round_trip(
+    user: Principal, names: RunNames, provisioner: Provisioner, cleanup: Cleanup
+) -> list[tuple[Probe, Callable[[], None] | None]]:
+    """U2: create a bucket, upload and delete a file, delete the bucket, in that order.
+
+    Each probe comes with what to do once it has run: the new bucket's teardown is registered
+    the moment it may exist, so a failed deletion still leaves nothing behind.
+    """
+    s3 = user.client("s3")
+    bucket, key = names.scratch_bucket, names.sample_file
+    create: dict[str, object] = {"Bucket": bucket}
+    if user.region != "us-east-1":
+        create["CreateBucketConfiguration"] = {"LocationConstraint": user.region}
+    return [
+        (
+            api_probe(
+                s3, "create_bucket", create, action="s3:CreateBucket", resource=bucket_arn(bucket)
+            ),
+            lambda: cleanup.register(
+                f"S3 bucket {bucket} (created by the user)",
+                lambda: provisioner.delete_bucket(bucket),
+            ),
+        ),
+        (
+            api_probe(
+                s3,
+                "put_object",
+                {"Bucket": bucket, "Key": key, "Body": b"test\n"},
+                action="s3:PutObject",
+                resource=bucket_arn(bucket, key),
+            ),
+            None,
+        ),
+        (
+            api_probe(
+                s3,
+                "delete_object",
+                {"Bucket": bucket, "Key": key},
+                action="s3:DeleteObject",
+                resource=bucket_arn(bucket, key),
+            ),
+            None,
+        ),
+        (
+            api_probe(
+                s3,
+                "delete_bucket",
+                {"Bucket": bucket},
+                action="s3:DeleteBucket",
+                resource=bucket_arn(bucket),
+            ),
+            None,
+        ),
+    ]
+
+
+def start_instance(user: Principal, env: HandsonEnvironment) -> Probe:
+    return api_probe(
+        user.client("ec2"),
+        "start_instances",
+        {"InstanceIds": [env.instance_id], "DryRun": True},
+        action="ec2:StartInstances",
+        resource="*",
+    )
+
+
+def ec2_operation(user: Principal, env: HandsonEnvironment, operation: str) -> Probe:
+    """U4's console operations on EC2, as DryRun calls (verdict rule 6)."""
+    ec2 = user.client("ec2")
+    instances = {"InstanceIds": [env.instance_id], "DryRun": True}
+    table = {
+        "新規作成": (
+            "run_instances",
+            "ec2:RunInstances",
+            {
+                "ImageId": env.ami_id,
+                "InstanceType": "t2.micro",
+                "MinCount": 1,
+                "MaxCount": 1,
+                "DryRun": True,
+            },
+        ),
+        "停止": ("stop_instances", "ec2:StopInstances", instances),
+        "終了": ("terminate_instances", "ec2:TerminateInstances", instances),
+    }
+    if operation not in table:
+        raise ValueError(f"unknown EC2 operation {operation!r}; known: {', '.join(table)}")
+    method, action, params = table[operation]
+    return api_probe(ec2, method, params, action=action, resource="*")
+
+
+def iam_listing(user: Principal, listing: str) -> Probe:
+    """U5: the IAM console's lists."""
+    table = {
+        "ポリシー一覧": ("list_policies", "iam:ListPolicies"),
+        "ユーザー一覧": ("list_users", "iam:ListUsers"),
+    }
+    if listing not in table:
+        raise ValueError(f"unknown IAM listing {listing!r}; known: {', '.join(table)}")
+    method, action = table[listing]
+    return api_probe(user.client("iam"), method, {}, action=action, resource="*")

@@ -1,0 +1,41 @@
+"""Steps every feature uses.
+
+## Given
+## Then
+"""
+
+from __future__ import annotations
+
+from pytest_bdd import given, then
+
+from handson.probes import Attempt, verify
+from handson.provision import HandsonEnvironment
+from handson.verdict import Outcome
+
+
+@given("ハンズオンの環境が構築されている")
+def environment_is_built(handson_env: HandsonEnvironment) -> None:
+    assert handson_env.instance_id
+
+
+@then("どの操作も許可される")
+@then("許可される")
+def every_call_allowed(attempt: Attempt) -> None:
+    assert attempt.results, "no probe ran"
+    for result in attempt.results:
+        assert result.expected is Outcome.ALLOWED
+        verify(result)
+
+
+@then("権限エラーで拒否される")
+def every_call_denied(attempt: Attempt) -> None:
+    assert attempt.results, "no probe ran"
+    for result in attempt.results:
+        assert result.expected is Outcome.DENIED
+        verify(result)
+
+
+@then("対象は元のまま残っている")
+def target_unchanged(attempt: Attempt) -> None:
+    assert attempt.watched is not None, "this step needs a When step that watched a target"
+    attempt.watched.assert_unchanged()

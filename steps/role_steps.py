@@ -1,0 +1,197 @@
+"""Steps of the instance role: the hands-on's AWS CLI commands, run on the instance."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from handson.aws import Principal
+from handson.emulator import SSM_CORE_POLICY_ARN, Emulator
+from handson.evidence import attach_text
+from handson.instance import LocalShellInstance
+from handson.probes import Attempt, Checker, ProbeFailed, Watched
+from handson.provision import HandsonEnvironment
+from handson.role_actions import RoleCommands, location_key
+from handson.state import bucket_state, object_state
+from handson.verdict import Outcome
+
+
+@pytest.fixture
+def role_commands(instance: LocalShellInstance) -> RoleCommands:
+    return RoleCommands(instance)
+
+
+# ## Given
+
+
+@given("ロールに AWS管理ポリシー AmazonSSMManagedInstanceCore がアタッチされている")
+def role_has_ssm_core(admin: Principal, handson_env: HandsonEnvironment) -> None:
+    attached = admin.client("iam").list_attached_role_policies(RoleName=handson_env.names.role)
+    arns = [p["PolicyArn"] for p in attached["AttachedPolicies"]]
+    attach_text("policies attached to the role", "\n".join(arns))
+    assert SSM_CORE_POLICY_ARN in arns
+
+
+@given("handson-instance にロールのインスタンスプロファイルが付いている")
+def instance_has_profile(admin: Principal, handson_env: HandsonEnvironment) -> None:
+    found = admin.client("ec2").describe_instances(InstanceIds=[handson_env.instance_id])
+    profile = found["Reservations"][0]["Instances"][0].get("IamInstanceProfile", {})
+    assert profile.get("Arn") == handson_env.instance_profile_arn, profile
+    roles = admin.client("iam").get_instance_profile(
+        InstanceProfileName=handson_env.names.instance_profile
+    )["InstanceProfile"]["Roles"]
+    assert [r["RoleName"] for r in roles] == [handson_env.names.role]
+
+
+@given("インスタンスから handson-s3-1 の一覧が取得できることを確かめてある")
+def role_passed_control(role_control: Checker) -> None:
+    assert role_control.control is not None
+
+
+# ## When
+
+
+@when(
+    "インスタンスで test.txt を handson-s3-1 にアップロードし、取得して、削除する",
+    target_fixture="attempt",
+)
+def role_round_trip(
+    role_checker: Checker, role_commands: RoleCommands, handson_env: HandsonEnvironment
+) -> Attempt:
+    bucket = handson_env.names.bucket1
+    content = f"test from {handson_env.instance_id}"
+    probes = [
+        role_commands.upload(bucket, "test.txt", content),
+        role_commands.download(bucket, "test.txt"),
+        role_commands.delete(bucket, "test.txt"),
+    ]
+    results = [role_checker.expect(p, Outcome.ALLOWED) for p in probes]
+    return Attempt(results, Watched("downloaded content", lambda: content, content))
+
+
+@when("インスタンスで handson-s3-1 バケットを削除しようとする", target_fixture="attempt")
+def role_deletes_bucket1(
+    role_control: Checker,
+    role_commands: RoleCommands,
+    admin: Principal,
+    handson_env: HandsonEnvironment,
+) -> Attempt:
+    return _try_delete_bucket(role_control, role_commands, admin, handson_env.names.bucket1)
+
+
+@when("インスタンスで handson-s3-2 バケットを削除しようとする", target_fixture="attempt")
+def role_deletes_bucket2(
+    role_control: Checker,
+    role_commands: RoleCommands,
+    admin: Principal,
+    handson_env: HandsonEnvironment,
+) -> Attempt:
+    return _try_delete_bucket(role_control, role_commands, admin, handson_env.names.bucket2)
+
+
+def _try_delete_bucket(
+    checker: Checker, commands: RoleCommands, admin: Principal, bucket: str
+) -> Attempt:
+    s3 = admin.client("s3")
+    watched = Watched.now(f"bucket {bucket} and its objects", lambda: bucket_state(s3, bucket))
+    return Attempt([checker.expect(commands.remove_bucket(bucket), Outcome.DENIED)], watched)
+
+
+@when("インスタンスで handson-s3-2 の open/ のファイルをダウンロードする", target_fixture="attempt")
+def role_reads_open(
+    role_checker: Checker, role_commands: RoleCommands, handson_env: HandsonEnvironment
+) -> Attempt:
+    key = location_key("open/", handson_env.names.sample_file)
+    result = role_checker.expect(
+        role_commands.download(handson_env.names.bucket2, key), Outcome.ALLOWED
+    )
+    expected = handson_env.objects[key].decode().strip()
+    return Attempt([result], Watched("downloaded content", lambda: expected, expected))
+
+
+@when(
+    parsers.parse("インスタンスで handson-s3-2 の {location} のファイルを{operation}しようとする"),
+    target_fixture="attempt",
+)
+def role_tries_object(
+    location: str,
+    operation: str,
+    role_control: Checker,
+    role_commands: RoleCommands,
+    admin: Principal,
+    handson_env: HandsonEnvironment,
+) -> Attempt:
+    bucket = handson_env.names.bucket2
+    key = location_key(location, handson_env.names.sample_file)
+    s3 = admin.client("s3")
+    watched = Watched.now(f"s3://{bucket}/{key}", lambda: object_state(s3, bucket, key))
+    # Verdict rule 4: a denied read proves something only for an object that exists.
+    assert watched.before.exists, f"s3://{bucket}/{key} should exist before the probe"  # type: ignore[attr-defined]
+    probe = role_commands.object_operation(
+        operation, bucket, key, f"changed by {handson_env.instance_id}"
+    )
+    return Attempt([role_control.expect(probe, Outcome.DENIED)], watched)
+
+
+@when(parsers.parse("インスタンスで {resource} を見ようとする"), target_fixture="attempt")
+def role_tries_other(resource: str, role_control: Checker, role_commands: RoleCommands) -> Attempt:
+    return Attempt([role_control.expect(role_commands.other_resource(resource), Outcome.DENIED)])
+
+
+@when(
+    parsers.parse("インスタンスで handson-s3-2 の {scope} の一覧を見ようとする"),
+    target_fixture="attempt",
+)
+def role_lists_bucket2(
+    scope: str,
+    role_control: Checker,
+    role_commands: RoleCommands,
+    handson_env: HandsonEnvironment,
+    request: pytest.FixtureRequest,
+) -> Attempt:
+    prefixes = {"open/": "open/", "close/": "close/", "バケット全体": ""}
+    if scope not in prefixes:
+        raise ValueError(f"unknown scope {scope!r}; known: {', '.join(prefixes)}")
+    expected = Outcome.ALLOWED if scope == "open/" else Outcome.DENIED
+    probe = role_commands.list_bucket(handson_env.names.bucket2, prefixes[scope])
+    return Attempt([role_control.expect(probe, expected)])
+
+
+# ## Then
+
+
+@then("インスタンスのコマンドはロールの一時的な認証情報で動く")
+def instance_runs_as_role(instance: LocalShellInstance, handson_env: HandsonEnvironment) -> None:
+    identity = instance.identity()
+    attach_text("instance identity", f"{identity}\n({instance.issued.reason})")
+    pattern = (
+        rf"^arn:aws:sts::\d{{12}}:assumed-role/{re.escape(handson_env.names.role)}/"
+        rf"{re.escape(handson_env.instance_id)}$"
+    )
+    assert re.match(pattern, identity), f"the instance runs as {identity!r}, not as the role"
+
+
+@then("インスタンスがSSMにオンラインで登録されている")
+def instance_online_in_ssm(emulator: Emulator) -> None:
+    pytest.skip(emulator.gaps.ssm_registration)
+
+
+@then("取得した内容はアップロードした内容と同じである")
+@then("ダウンロードした内容はアップロードしておいたファイルと同じである")
+def downloaded_content_matches(attempt: Attempt) -> None:
+    assert attempt.watched is not None
+    expected = attempt.watched.before
+    downloads = [r for r in attempt.results if r.probe.action == "s3:GetObject"]
+    assert downloads, "no download ran"
+    output = str(downloads[-1].answer.details.get("stdout", ""))
+    last_line = output.strip().splitlines()[-1] if output.strip() else ""
+    if last_line != expected:
+        raise ProbeFailed(f"downloaded {last_line!r}, expected {expected!r}")
+
+
+@then("handson-s3-1 に test.txt は残っていない")
+def test_file_gone(admin: Principal, handson_env: HandsonEnvironment) -> None:
+    state = object_state(admin.client("s3"), handson_env.names.bucket1, "test.txt")
+    assert not state.exists, "test.txt is still in handson-s3-1"

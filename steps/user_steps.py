@@ -1,0 +1,127 @@
+"""Steps of the IAM user: every call with the user's own access key."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+from pytest_bdd import given, parsers, then, when
+
+from handson import user_actions
+from handson.aws import Principal
+from handson.cleanup import Cleanup
+from handson.evidence import attach_text
+from handson.passwords import DEFAULT_POLICY, policy_problems
+from handson.probes import Attempt, Checker, ProbeResult, Watched
+from handson.provision import HandsonEnvironment, Provisioner
+from handson.state import bucket_state, instance_state
+from handson.verdict import Outcome
+
+# ## Given
+
+
+@given("IAMユーザーに許された操作が通ることを確かめてある")
+def user_passed_control(user_control: Checker) -> None:
+    assert user_control.control is not None
+
+
+@given("IAMユーザーにコンソールのパスワードが設定されている", target_fixture="login_profile")
+def user_has_login_profile(admin: Principal, handson_env: HandsonEnvironment) -> dict[str, Any]:
+    profile = admin.client("iam").get_login_profile(UserName=handson_env.login.user_name)
+    profile = profile["LoginProfile"]
+    attach_text(
+        "login profile",
+        f"user: {profile['UserName']}\ncreated: {profile['CreateDate']}\n"
+        f"password reset required: {profile.get('PasswordResetRequired')}",
+    )
+    return profile
+
+
+# ## When
+
+
+@when(
+    "IAMユーザーがS3バケットを作成し、ファイルをアップロード・削除して、バケットを削除する",
+    target_fixture="attempt",
+)
+def user_s3_round_trip(
+    user: Principal,
+    user_checker: Checker,
+    handson_env: HandsonEnvironment,
+    provisioner: Provisioner,
+    cleanup: Cleanup,
+) -> Attempt:
+    results: list[ProbeResult] = []
+    for probe, after in user_actions.s3_round_trip(user, handson_env.names, provisioner, cleanup):
+        results.append(user_checker.expect(probe, Outcome.ALLOWED))
+        if after:
+            after()
+    return Attempt(results)
+
+
+def _watch_instance(admin: Principal, env: HandsonEnvironment) -> Watched:
+    ec2 = admin.client("ec2")
+    return Watched.now(f"state of {env.instance_id}", lambda: instance_state(ec2, env.instance_id))
+
+
+@when("IAMユーザーが handson-instance を起動しようとする", target_fixture="attempt")
+def user_starts_instance(
+    user: Principal, user_checker: Checker, admin: Principal, handson_env: HandsonEnvironment
+) -> Attempt:
+    watched = _watch_instance(admin, handson_env)
+    probe = user_actions.start_instance(user, handson_env)
+    return Attempt([user_checker.expect(probe, Outcome.ALLOWED)], watched)
+
+
+@when(
+    parsers.parse("IAMユーザーが EC2インスタンスの{operation}をしようとする"),
+    target_fixture="attempt",
+)
+def user_tries_ec2(
+    operation: str,
+    user: Principal,
+    user_control: Checker,
+    admin: Principal,
+    handson_env: HandsonEnvironment,
+) -> Attempt:
+    watched = _watch_instance(admin, handson_env)
+    probe = user_actions.ec2_operation(user, handson_env, operation)
+    return Attempt([user_control.expect(probe, Outcome.DENIED)], watched)
+
+
+@when(parsers.parse("IAMユーザーが IAM の{listing}を見ようとする"), target_fixture="attempt")
+def user_lists_iam(listing: str, user: Principal, user_control: Checker) -> Attempt:
+    probe = user_actions.iam_listing(user, listing)
+    return Attempt([user_control.expect(probe, Outcome.DENIED)])
+
+
+# ## Then
+
+
+@then("パスワードはアカウントのパスワードポリシーを満たしている")
+def password_meets_policy(admin: Principal, handson_env: HandsonEnvironment) -> None:
+    try:
+        policy = admin.client("iam").get_account_password_policy()["PasswordPolicy"]
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NoSuchEntity":
+            raise
+        policy = DEFAULT_POLICY  # the account has no custom policy: AWS's default applies
+    problems = policy_problems(handson_env.login.password, policy)
+    assert not problems, f"the console password does not meet the password policy: {problems}"
+
+
+@then("初回サインイン時のパスワード変更は求められない")
+def no_password_reset(login_profile: dict[str, Any]) -> None:
+    assert login_profile.get("PasswordResetRequired") is False
+
+
+@then("IAMユーザーが作ったバケットは残っていない")
+def scratch_bucket_gone(admin: Principal, handson_env: HandsonEnvironment) -> None:
+    bucket = handson_env.names.scratch_bucket
+    assert not bucket_state(admin.client("s3"), bucket).exists, f"{bucket} still exists"
+
+
+@then("handson-instance の状態は変わっていない")
+def instance_unchanged(attempt: Attempt) -> None:
+    assert attempt.watched is not None
+    attempt.watched.assert_unchanged()
