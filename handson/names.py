@@ -23,7 +23,8 @@ PLACEHOLDER = "<自分の名前>"
 MAX_NAME_LENGTH = 40
 MIN_NAME_LENGTH = 3
 _NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
-_FORBIDDEN_SUFFIXES = ("-s3alias", "--ol-s3", "--x-s3", "--table-s3")
+# "--ol-s3", "--x-s3" and "--table-s3" are reserved too; the "--" rule already refuses them.
+_FORBIDDEN_SUFFIXES = ("-s3alias",)
 
 
 def validate_name(name: str) -> str:
@@ -34,15 +35,16 @@ def validate_name(name: str) -> str:
             f"{where}: must be {MIN_NAME_LENGTH}-{MAX_NAME_LENGTH} characters "
             f"(it goes into S3 bucket and IAM names), got {len(name)}"
         )
-    if not _NAME_RE.match(name):
+    if not _NAME_RE.fullmatch(name):
         raise SuiteUsageError(
             f"{where}: use only lowercase letters, digits and hyphens, starting and ending "
             "with a letter or digit (S3 bucket naming rules)"
         )
     if "--" in name:
         raise SuiteUsageError(f"{where}: two hyphens in a row are reserved in S3 bucket names")
-    if name.endswith(_FORBIDDEN_SUFFIXES):
-        raise SuiteUsageError(f"{where}: S3 reserves bucket names ending in {name[-9:]!r}")
+    reserved = next((s for s in _FORBIDDEN_SUFFIXES if name.endswith(s)), None)
+    if reserved:
+        raise SuiteUsageError(f"{where}: S3 reserves bucket names ending in {reserved!r}")
     return name
 
 

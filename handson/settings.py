@@ -68,13 +68,13 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
             "(run the default emulator target)"
         )
     region = pick("region") or DEFAULT_REGION
-    if not _REGION_RE.match(region):
+    if not _REGION_RE.fullmatch(region):
         raise SuiteUsageError(f"--region {region!r}: not an AWS region name (e.g. ap-northeast-1)")
     name = validate_name(pick("name") or default_name())
     policies_dir = pick("policies")
     policies = load_policy_set(Path(policies_dir) if policies_dir else None)
     endpoint_url = pick("endpoint_url")
-    if endpoint_url and not re.match(r"^https?://[^\s/]+", endpoint_url):
+    if endpoint_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint_url):
         raise SuiteUsageError(f"--endpoint-url {endpoint_url!r}: not an http(s) URL")
     return Settings(
         target=target,

@@ -1,0 +1,59 @@
+"""Run the feature suite in a subprocess, as a user would, and read what it decided."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FAILED = ("failed", "error")
+
+
+@dataclass
+class SuiteRun:
+    exit_code: int
+    stdout: str
+    stderr: str
+    checkpoints: list[dict[str, str]]
+    allure_dir: Path
+    args: list[str] = field(default_factory=list)
+
+    def outcomes(self, outcome: tuple[str, ...] | str) -> set[str]:
+        wanted = (outcome,) if isinstance(outcome, str) else outcome
+        return {
+            checkpoint
+            for entry in self.checkpoints
+            if entry["outcome"] in wanted
+            for checkpoint in entry["checkpoints"]
+        }
+
+    @property
+    def failed(self) -> set[str]:
+        return self.outcomes(FAILED)
+
+    def describe(self) -> str:
+        tail = "\n".join(self.stdout.splitlines()[-30:])
+        return f"exit {self.exit_code}; args {self.args}\n{tail}\n{self.stderr[-2000:]}"
+
+
+def run_suite(
+    workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+) -> SuiteRun:
+    """``pytest features/`` with its reports under ``workdir``; returns what it decided."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    allure_dir = workdir / "allure-results"
+    checkpoints = workdir / "checkpoints.json"
+    command = [
+        sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider",
+        f"--alluredir={allure_dir}", f"--checkpoints-json={checkpoints}", *args,
+    ]
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSON_", "PYTEST_"))}
+    full_env.update(env or {})
+    done = subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True,
+                          timeout=timeout, stdin=subprocess.DEVNULL)
+    decided = json.loads(checkpoints.read_text("utf-8")) if checkpoints.exists() else []
+    return SuiteRun(done.returncode, done.stdout, done.stderr, decided, allure_dir, command)

@@ -1,0 +1,143 @@
+"""Unit tests of handson.cleanup and handson.secrets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+import handson.secrets
+from handson.cleanup import Cleanup
+from handson.secrets import MASK, redact, register_host_secrets, register_secret
+
+
+@pytest.fixture(autouse=True)
+def fresh_secrets(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Keep this file's secrets out of the process-wide registry."""
+    monkeypatch.setattr(handson.secrets, "_secrets", set())
+    yield
+
+
+def recorder(calls: list[str], label: str) -> Callable[[], None]:
+    def undo() -> None:
+        calls.append(label)
+
+    return undo
+
+
+def failing(calls: list[str], label: str, message: str) -> Callable[[], None]:
+    def undo() -> None:
+        calls.append(label)
+        raise RuntimeError(message)
+
+    return undo
+
+
+# -- cleanup -----------------------------------------------------------------------------------
+
+
+def test_undo_runs_newest_first() -> None:
+    calls: list[str] = []
+    cleanup = Cleanup()
+    for label in ("user", "bucket", "instance"):
+        cleanup.register(label, recorder(calls, label))
+    assert cleanup.pending == ["instance", "bucket", "user"]
+    assert cleanup.run() == []
+    assert calls == ["instance", "bucket", "user"]
+    assert cleanup.pending == []
+
+
+def test_failing_undo_does_not_stop_the_others() -> None:
+    calls: list[str] = []
+    cleanup = Cleanup()
+    cleanup.register("user", recorder(calls, "user"))
+    cleanup.register("bucket", failing(calls, "bucket", "BucketNotEmpty"))
+    cleanup.register("instance", recorder(calls, "instance"))
+    failures = cleanup.run()
+    assert calls == ["instance", "bucket", "user"]
+    assert failures == ["bucket: RuntimeError: BucketNotEmpty"]
+    assert cleanup.failures == failures
+
+
+def test_failure_message_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    register_secret(secret)
+    cleanup = Cleanup()
+    cleanup.register("access key", failing([], "access key", f"cannot delete {secret}"))
+    with caplog.at_level("ERROR", logger="handson.cleanup"):
+        failures = cleanup.run()
+    assert failures == [f"access key: RuntimeError: cannot delete {MASK}"]
+    assert secret not in caplog.text
+    assert MASK in caplog.text
+
+
+def test_run_twice_does_nothing_the_second_time() -> None:
+    calls: list[str] = []
+    cleanup = Cleanup()
+    cleanup.register("ok", recorder(calls, "ok"))
+    cleanup.register("bad", failing(calls, "bad", "boom"))
+    first = cleanup.run()
+    second = cleanup.run()
+    assert calls == ["bad", "ok"]
+    assert second == first == ["bad: RuntimeError: boom"]
+
+
+def test_run_returns_a_copy_of_the_failures() -> None:
+    cleanup = Cleanup()
+    cleanup.register("bad", failing([], "bad", "boom"))
+    cleanup.run().clear()
+    assert cleanup.failures == ["bad: RuntimeError: boom"]
+
+
+def test_abandon_returns_pending_labels_and_clears() -> None:
+    calls: list[str] = []
+    cleanup = Cleanup()
+    cleanup.register("user", recorder(calls, "user"))
+    cleanup.register("bucket", recorder(calls, "bucket"))
+    assert cleanup.abandon() == ["bucket", "user"]
+    assert cleanup.pending == []
+    assert cleanup.run() == []
+    assert calls == []
+    assert cleanup.abandon() == []
+
+
+# -- secrets -----------------------------------------------------------------------------------
+
+
+def test_host_secrets_are_registered_from_a_dict() -> None:
+    environ = {
+        "AWS_ACCESS_KEY_ID": "AKIAIOSFODNN7EXAMPLE",
+        "AWS_SECRET_ACCESS_KEY": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+        "AWS_SESSION_TOKEN": "FwoGZXIvYXdzEXAMPLETOKEN",
+    }
+    register_host_secrets(environ)
+    text = " ".join(environ.values())
+    assert redact(text) == f"AKIAIOSFODNN7EXAMPLE {MASK} {MASK}"
+
+
+def test_host_secrets_with_nothing_set_registers_nothing() -> None:
+    register_host_secrets({})
+    assert handson.secrets._secrets == set()
+
+
+def test_redact_masks_longest_first() -> None:
+    register_secret("secret")
+    register_secret("secret-and-more")
+    assert redact("a secret-and-more b secret c") == f"a {MASK} b {MASK} c"
+
+
+def test_redact_masks_every_occurrence() -> None:
+    register_secret("token123")
+    assert redact("token123/token123") == f"{MASK}/{MASK}"
+
+
+@pytest.mark.parametrize("value", ["", "a", "abc", None])
+def test_short_or_empty_values_are_not_registered(value: str | None) -> None:
+    register_secret(value)
+    assert handson.secrets._secrets == set()
+    assert redact("abc") == "abc"
+
+
+def test_four_characters_are_registered() -> None:
+    register_secret("abcd")
+    assert redact("xabcdx") == f"x{MASK}x"

@@ -1,0 +1,121 @@
+"""Unit tests of handson.names: the run's suffix and every name built from it."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from handson.errors import SuiteUsageError
+from handson.names import MAX_NAME_LENGTH, PLACEHOLDER, RunNames, default_name, validate_name
+
+LONGEST = "a" * MAX_NAME_LENGTH
+
+
+@pytest.mark.parametrize("name", ["20261129-k3x9qa", "yourname", "abc", LONGEST, "a-b-c"])
+def test_valid_names_are_returned(name: str) -> None:
+    assert validate_name(name) == name
+
+
+def test_longest_name_is_forty_characters() -> None:
+    assert len(LONGEST) == 40
+    validate_name("x" * 40)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param("ab", id="too-short"),
+        pytest.param("a" * 41, id="too-long"),
+        pytest.param("YourName", id="uppercase"),
+        pytest.param("your_name", id="underscore"),
+        pytest.param("your.name", id="dot"),
+        pytest.param("-abc", id="leading-hyphen"),
+        pytest.param("abc-", id="trailing-hyphen"),
+        pytest.param("a--b", id="double-hyphen"),
+        pytest.param("abc-s3alias", id="s3alias-suffix"),
+        pytest.param("abc--ol-s3", id="ol-s3-suffix"),
+        pytest.param("", id="empty"),
+    ],
+)
+def test_invalid_names_raise_one_line_usage_error(name: str) -> None:
+    with pytest.raises(SuiteUsageError) as caught:
+        validate_name(name)
+    message = str(caught.value)
+    assert "\n" not in message
+    assert "--name" in message
+
+
+def test_trailing_newline_is_rejected() -> None:
+    with pytest.raises(SuiteUsageError):
+        validate_name("yourname\n")
+
+
+def test_reserved_suffix_message_names_the_suffix() -> None:
+    with pytest.raises(SuiteUsageError, match=r"ending in '-s3alias'"):
+        validate_name("abc-s3alias")
+
+
+def test_default_name_is_date_plus_six_random_characters() -> None:
+    name = default_name(date(2026, 11, 29))
+    assert re.fullmatch(r"20261129-[a-z0-9]{6}", name)
+    assert validate_name(name) == name
+
+
+def test_default_name_is_random() -> None:
+    day = date(2026, 11, 29)
+    assert default_name(day) != default_name(day)
+
+
+def test_default_name_without_a_date_uses_today() -> None:
+    assert default_name().startswith(date.today().strftime("%Y%m%d") + "-")
+
+
+def test_run_names_reject_an_invalid_suffix() -> None:
+    with pytest.raises(SuiteUsageError):
+        RunNames("Bad_Name")
+
+
+def test_names_fit_aws_limits_for_the_longest_suffix() -> None:
+    names = RunNames(LONGEST)
+    for bucket in (names.bucket1, names.bucket2, names.scratch_bucket):
+        assert LONGEST in bucket
+        assert len(bucket) <= 63, bucket
+    for iam_name in (
+        names.user,
+        names.role,
+        names.user_policy,
+        names.role_policy,
+        names.instance_profile,
+        names.admin_user,
+    ):
+        assert LONGEST in iam_name
+        assert len(iam_name) <= 64, iam_name
+
+
+def test_names_of_two_runs_differ() -> None:
+    one, two = RunNames("one-run"), RunNames("two-run")
+    for attribute in ("user", "role", "bucket1", "bucket2", "scratch_bucket", "admin_user"):
+        assert getattr(one, attribute) != getattr(two, attribute)
+
+
+def test_render_replaces_every_placeholder() -> None:
+    names = RunNames("abc")
+    text = f"arn:aws:s3:::handson-s3-1-{PLACEHOLDER} and arn:aws:s3:::handson-s3-2-{PLACEHOLDER}/*"
+    rendered = names.render(text)
+    assert PLACEHOLDER not in rendered
+    assert rendered == "arn:aws:s3:::handson-s3-1-abc and arn:aws:s3:::handson-s3-2-abc/*"
+
+
+def test_tags_carry_the_suffix() -> None:
+    names = RunNames("abc")
+    assert "abc" in names.tags.values()
+    assert names.tags["handson:run"] == "abc"
+
+
+def test_tag_list_includes_extra_tags() -> None:
+    tags = RunNames("abc").tag_list(Name="x")
+    assert {"Key": "Name", "Value": "x"} in tags
+    assert {"Key": "handson:run", "Value": "abc"} in tags
+    assert all(set(tag) == {"Key", "Value"} for tag in tags)

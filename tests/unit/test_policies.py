@@ -1,0 +1,229 @@
+"""Unit tests of handson.policies: loading and checking a learner's policy files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handson.errors import SuiteUsageError
+from handson.policies import (
+    ROLE_POLICY_FILE,
+    SEED_DIR,
+    TRUST_POLICY_FILE,
+    USER_POLICY_FILE,
+    load_policy_set,
+)
+
+IDENTITY: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+}
+TRUST: dict[str, Any] = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def write(path: Path, document: Any) -> Path:
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+    return path
+
+
+def policy_dir(
+    base: Path, *, user: Any = IDENTITY, role: Any = IDENTITY, trust: Any = None
+) -> Path:
+    write(base / USER_POLICY_FILE, user)
+    write(base / ROLE_POLICY_FILE, role)
+    if trust is not None:
+        write(base / TRUST_POLICY_FILE, trust)
+    return base
+
+
+def usage_error(directory: Path) -> str:
+    with pytest.raises(SuiteUsageError) as caught:
+        load_policy_set(directory)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def test_seed_set_loads() -> None:
+    policies = load_policy_set()
+    assert policies.user.path == SEED_DIR / USER_POLICY_FILE
+    assert policies.role.path == SEED_DIR / ROLE_POLICY_FILE
+    assert policies.trust.path == SEED_DIR / TRUST_POLICY_FILE
+    assert [f.path.name for f in policies.files()] == [
+        USER_POLICY_FILE,
+        ROLE_POLICY_FILE,
+        TRUST_POLICY_FILE,
+    ]
+    assert "<自分の名前>" in policies.role.text
+    assert policies.role.document()["Version"] == "2012-10-17"
+
+
+def test_own_files_are_used_and_trust_falls_back_to_the_seed(tmp_path: Path) -> None:
+    policies = load_policy_set(policy_dir(tmp_path))
+    assert policies.user.path == tmp_path / USER_POLICY_FILE
+    assert policies.role.path == tmp_path / ROLE_POLICY_FILE
+    assert policies.trust.path == SEED_DIR / TRUST_POLICY_FILE
+    assert policies.user.document() == IDENTITY
+
+
+def test_own_trust_file_is_used_when_present(tmp_path: Path) -> None:
+    policies = load_policy_set(policy_dir(tmp_path, trust=TRUST))
+    assert policies.trust.path == tmp_path / TRUST_POLICY_FILE
+
+
+def test_document_renders_the_placeholder(tmp_path: Path) -> None:
+    role = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b-<自分の名前>"}
+        ],
+    }
+    policies = load_policy_set(policy_dir(tmp_path, role=role))
+    document = policies.role.document(lambda text: text.replace("<自分の名前>", "abc"))
+    assert document["Statement"][0]["Resource"] == "arn:aws:s3:::b-abc"
+
+
+@pytest.mark.parametrize("missing", [USER_POLICY_FILE, ROLE_POLICY_FILE])
+def test_missing_file_names_the_path(tmp_path: Path, missing: str) -> None:
+    policy_dir(tmp_path)
+    (tmp_path / missing).unlink()
+    message = usage_error(tmp_path)
+    assert str(tmp_path / missing) in message
+    assert "missing" in message
+
+
+def test_malformed_json_names_file_and_line(tmp_path: Path) -> None:
+    policy_dir(tmp_path)
+    (tmp_path / ROLE_POLICY_FILE).write_text(
+        '{\n  "Version": "2012-10-17",\n  "Statement": [\n}\n', encoding="utf-8"
+    )
+    message = usage_error(tmp_path)
+    assert ROLE_POLICY_FILE in message
+    assert "line 4" in message
+
+
+def test_non_utf8_file_is_a_usage_error(tmp_path: Path) -> None:
+    policy_dir(tmp_path)
+    (tmp_path / USER_POLICY_FILE).write_bytes(b'{"Version": "\xff\xfe"}')
+    assert USER_POLICY_FILE in usage_error(tmp_path)
+
+
+def _identity(**statement: Any) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": [statement]}
+
+
+@pytest.mark.parametrize(
+    ("file_name", "document", "expected"),
+    [
+        pytest.param(USER_POLICY_FILE, {"Version": "2012-10-17"}, "Statement", id="no-statement"),
+        pytest.param(
+            USER_POLICY_FILE,
+            {"Version": "2012-10-17", "Statement": []},
+            "Statement",
+            id="empty-statement",
+        ),
+        pytest.param(
+            USER_POLICY_FILE,
+            _identity(Effect="Maybe", Action="s3:*", Resource="*"),
+            "Effect",
+            id="effect-maybe",
+        ),
+        pytest.param(
+            ROLE_POLICY_FILE,
+            _identity(Effect="Allow", Action="s3:*", NotAction="iam:*", Resource="*"),
+            "NotAction",
+            id="action-and-notaction",
+        ),
+        pytest.param(
+            ROLE_POLICY_FILE,
+            _identity(Effect="Allow", Resource="*"),
+            "Action",
+            id="no-action",
+        ),
+        pytest.param(
+            ROLE_POLICY_FILE,
+            _identity(Effect="Allow", Action="s3:*"),
+            "Resource",
+            id="no-resource",
+        ),
+        pytest.param(
+            USER_POLICY_FILE,
+            _identity(Effect="Allow", Action="s3:*", Resource="*", Principal="*"),
+            "Principal",
+            id="identity-with-principal",
+        ),
+        pytest.param(
+            TRUST_POLICY_FILE,
+            _identity(Effect="Allow", Action="sts:AssumeRole"),
+            "Principal",
+            id="trust-without-principal",
+        ),
+        pytest.param(USER_POLICY_FILE, ["not", "an", "object"], "JSON object", id="not-object"),
+        pytest.param(
+            ROLE_POLICY_FILE,
+            {"Statement": IDENTITY["Statement"]},
+            "Version",
+            id="missing-version",
+        ),
+        pytest.param(
+            ROLE_POLICY_FILE,
+            {"Version": "2012-10-17", "Statement": ["s3:*"]},
+            "statement 1",
+            id="statement-not-object",
+        ),
+    ],
+)
+def test_structure_problems_name_the_file(
+    tmp_path: Path, file_name: str, document: Any, expected: str
+) -> None:
+    policy_dir(tmp_path, trust=TRUST)
+    write(tmp_path / file_name, document)
+    message = usage_error(tmp_path)
+    assert str(tmp_path / file_name) in message
+    assert expected in message
+
+
+def test_statement_as_single_object_is_accepted(tmp_path: Path) -> None:
+    single = {"Version": "2012-10-17", "Statement": IDENTITY["Statement"][0]}
+    policies = load_policy_set(policy_dir(tmp_path, user=single))
+    assert policies.user.document() == single
+
+
+def test_problem_in_second_statement_names_its_position(tmp_path: Path) -> None:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [IDENTITY["Statement"][0], {"Effect": "Allow", "Action": "s3:*"}],
+    }
+    policy_dir(tmp_path, user=document)
+    assert "statement 2" in usage_error(tmp_path)
+
+
+def test_utf8_bom_file_loads(tmp_path: Path) -> None:
+    policy_dir(tmp_path)
+    text = json.dumps(IDENTITY)
+    (tmp_path / USER_POLICY_FILE).write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    policies = load_policy_set(tmp_path)
+    assert policies.user.document() == IDENTITY
+
+
+def test_not_a_directory_is_an_error(tmp_path: Path) -> None:
+    a_file = write(tmp_path / "policy.json", IDENTITY)
+    message = usage_error(a_file)
+    assert "not a directory" in message
+    assert "--policies" in message
+
+
+def test_nonexistent_directory_is_an_error(tmp_path: Path) -> None:
+    assert "not a directory" in usage_error(tmp_path / "nowhere")

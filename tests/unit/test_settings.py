@@ -1,0 +1,141 @@
+"""Unit tests of handson.settings: options from the command line and the environment."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handson.errors import SuiteUsageError
+from handson.names import validate_name
+from handson.policies import (
+    ROLE_POLICY_FILE,
+    SEED_DIR,
+    TRUST_POLICY_FILE,
+    USER_POLICY_FILE,
+)
+from handson.settings import DEFAULT_REGION, resolve
+
+
+def usage_error(cli: dict[str, Any], environ: dict[str, str] | None = None) -> str:
+    with pytest.raises(SuiteUsageError) as caught:
+        resolve(cli, environ or {})
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def own_policies(directory: Path) -> Path:
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+    }
+    for name in (USER_POLICY_FILE, ROLE_POLICY_FILE):
+        (directory / name).write_text(json.dumps(document), encoding="utf-8")
+    return directory
+
+
+def test_defaults_with_an_empty_environment() -> None:
+    settings = resolve({}, {})
+    assert settings.target == "emulator"
+    assert settings.region == DEFAULT_REGION == "ap-northeast-1"
+    assert validate_name(settings.names.suffix) == settings.names.suffix
+    assert settings.policies.user.path == SEED_DIR / USER_POLICY_FILE
+    assert settings.policies_dir is None
+    assert settings.keep is False
+    assert settings.endpoint_url is None
+
+
+def test_empty_environment_ignores_the_process_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("HANDSON_REGION", "eu-west-1")
+    assert resolve({}, {}).region == DEFAULT_REGION
+
+
+def test_environment_variables_are_used(tmp_path: Path) -> None:
+    environ = {
+        "HANDSON_NAME": "fromenv",
+        "HANDSON_REGION": "us-east-1",
+        "HANDSON_KEEP": "1",
+        "HANDSON_POLICIES": str(own_policies(tmp_path)),
+        "HANDSON_ENDPOINT_URL": "http://127.0.0.1:5000",
+        "HANDSON_TARGET": "emulator",
+    }
+    settings = resolve({}, environ)
+    assert settings.names.suffix == "fromenv"
+    assert settings.names.bucket1 == "handson-s3-1-fromenv"
+    assert settings.region == "us-east-1"
+    assert settings.keep is True
+    assert settings.policies_dir == tmp_path
+    assert settings.policies.user.path == tmp_path / USER_POLICY_FILE
+    assert settings.policies.trust.path == SEED_DIR / TRUST_POLICY_FILE
+    assert settings.endpoint_url == "http://127.0.0.1:5000"
+
+
+@pytest.mark.parametrize(
+    ("value", "keep"), [("1", True), ("true", True), ("0", False), ("", False)]
+)
+def test_keep_from_the_environment(value: str, keep: bool) -> None:
+    assert resolve({"keep": False}, {"HANDSON_KEEP": value}).keep is keep
+
+
+def test_command_line_wins_over_the_environment() -> None:
+    environ = {
+        "HANDSON_NAME": "fromenv",
+        "HANDSON_REGION": "us-east-1",
+        "HANDSON_ENDPOINT_URL": "http://127.0.0.1:5000",
+    }
+    cli = {
+        "name": "fromcli",
+        "region": "eu-west-1",
+        "keep": True,
+        "endpoint_url": "https://localhost:4566",
+    }
+    settings = resolve(cli, environ)
+    assert settings.names.suffix == "fromcli"
+    assert settings.region == "eu-west-1"
+    assert settings.keep is True
+    assert settings.endpoint_url == "https://localhost:4566"
+
+
+def test_unset_command_line_options_fall_back_to_the_environment() -> None:
+    cli = {"target": None, "name": None, "region": "", "policies": None, "keep": False}
+    settings = resolve(cli, {"HANDSON_NAME": "fromenv", "HANDSON_REGION": "us-east-1"})
+    assert settings.names.suffix == "fromenv"
+    assert settings.region == "us-east-1"
+
+
+def test_target_aws_is_not_yet_available() -> None:
+    assert "not yet" in usage_error({"target": "aws"})
+    assert "not yet" in usage_error({}, {"HANDSON_TARGET": "aws"})
+
+
+@pytest.mark.parametrize(
+    ("cli", "option"),
+    [
+        pytest.param({"target": "gcp"}, "--target", id="unknown-target"),
+        pytest.param({"region": "tokyo"}, "--region", id="bad-region"),
+        pytest.param({"endpoint_url": "ftp://x"}, "--endpoint-url", id="bad-endpoint"),
+        pytest.param({"name": "Bad_Name"}, "--name", id="bad-name"),
+    ],
+)
+def test_bad_values_raise_one_line_usage_errors(cli: dict[str, Any], option: str) -> None:
+    assert option in usage_error(cli)
+
+
+def test_bad_value_from_the_environment_is_reported(tmp_path: Path) -> None:
+    assert "--region" in usage_error({}, {"HANDSON_REGION": "tokyo"})
+    assert "--policies" in usage_error({}, {"HANDSON_POLICIES": str(tmp_path / "nowhere")})
+
+
+@pytest.mark.parametrize("option", ["region", "name"])
+def test_trailing_newline_is_rejected(option: str) -> None:
+    value = {"region": "ap-northeast-1\n", "name": "yourname\n"}[option]
+    usage_error({option: value})
+
+
+def test_endpoint_with_a_space_is_rejected() -> None:
+    usage_error({"endpoint_url": "http://localhost:5000 x"})

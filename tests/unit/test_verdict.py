@@ -1,0 +1,178 @@
+"""Unit tests of handson.verdict: only an authorization error is a denial."""
+
+from __future__ import annotations
+
+import pytest
+
+from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
+
+
+def test_success_is_allowed() -> None:
+    verdict = classify_api_error(None)
+    assert verdict.outcome is Outcome.ALLOWED
+    assert verdict.code is None
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "AccessDenied",
+        "UnauthorizedOperation",
+        "AccessDeniedException",
+        "Client.UnauthorizedOperation",
+    ],
+)
+def test_authorization_errors_are_denials(code: str) -> None:
+    verdict = classify_api_error(code)
+    assert verdict.outcome is Outcome.DENIED
+    assert verdict.code == code
+
+
+@pytest.mark.parametrize(
+    ("code", "rule"),
+    [("DryRunOperation", "rule 6"), ("BucketNotEmpty", "rule 2")],
+)
+def test_errors_after_authorization_are_allowed(code: str, rule: str) -> None:
+    verdict = classify_api_error(code)
+    assert verdict.outcome is Outcome.ALLOWED
+    assert verdict.code == code
+    assert verdict.rule.startswith(rule)
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "NoSuchKey",
+        "NoSuchBucket",
+        "Throttling",
+        "ThrottlingException",
+        "SlowDown",
+        "InternalError",
+        "ServiceUnavailable",
+        "RequestTimeout",
+        "InvalidClientTokenId",
+    ],
+)
+def test_other_errors_are_errors_not_denials(code: str) -> None:
+    verdict = classify_api_error(code)
+    assert verdict.outcome is Outcome.ERROR
+    assert verdict.code == code
+    assert code in verdict.rule
+
+
+@pytest.mark.parametrize(
+    ("exit_code", "stderr", "outcome", "code"),
+    [
+        pytest.param(
+            1,
+            "upload failed: ./f.txt to s3://b/open/f.txt An error occurred (AccessDenied) "
+            "when calling the PutObject operation: Access Denied",
+            Outcome.DENIED,
+            "AccessDenied",
+            id="put-access-denied",
+        ),
+        pytest.param(
+            1,
+            "fatal error: An error occurred (403) when calling the HeadObject operation: Forbidden",
+            Outcome.DENIED,
+            "403",
+            id="head-object-403",
+        ),
+        pytest.param(
+            1,
+            "fatal error: An error occurred (404) when calling the HeadObject operation: "
+            'Key "open/x" does not exist',
+            Outcome.ERROR,
+            "404",
+            id="head-object-404",
+        ),
+        pytest.param(
+            1,
+            "remove_bucket failed: s3://b An error occurred (BucketNotEmpty) when calling the "
+            "DeleteBucket operation: The bucket you tried to delete is not empty",
+            Outcome.ALLOWED,
+            "BucketNotEmpty",
+            id="bucket-not-empty",
+        ),
+        pytest.param(
+            255,
+            "Unable to locate credentials. "
+            'You can configure credentials by running "aws configure".',
+            Outcome.ERROR,
+            "NoCredentials",
+            id="no-credentials",
+        ),
+        pytest.param(
+            2,
+            "usage: aws [options] <command> <subcommand> ...\n"
+            "aws: error: argument command: Invalid choice",
+            Outcome.ERROR,
+            "Usage",
+            id="usage-error",
+        ),
+        pytest.param(
+            255,
+            "An error occurred (Throttling) when calling the ListBuckets operation "
+            "(reached max retries: 2): Rate exceeded",
+            Outcome.ERROR,
+            "Throttling",
+            id="throttling",
+        ),
+        pytest.param(
+            0,
+            "",
+            Outcome.ALLOWED,
+            None,
+            id="success",
+        ),
+        pytest.param(
+            254,
+            "An error occurred (AccessDenied) when calling the ListObjectsV2 operation: "
+            "Access Denied",
+            Outcome.DENIED,
+            "AccessDenied",
+            id="list-access-denied",
+        ),
+        pytest.param(
+            124,
+            "",
+            Outcome.ERROR,
+            "Timeout",
+            id="timeout",
+        ),
+    ],
+)
+def test_classify_cli(exit_code: int, stderr: str, outcome: Outcome, code: str | None) -> None:
+    verdict = classify_cli(exit_code, stderr)
+    assert verdict.outcome is outcome
+    assert verdict.code == code
+
+
+def test_cli_head_object_403_rule_names_head_object() -> None:
+    verdict = classify_cli(
+        1, "fatal error: An error occurred (403) when calling the HeadObject operation: Forbidden"
+    )
+    assert "HeadObject" in verdict.rule
+
+
+def test_cli_exit_zero_ignores_stderr() -> None:
+    # A successful command may still print warnings; the exit code decides.
+    stderr = "An error occurred (AccessDenied) when calling the ListObjectsV2 operation: x"
+    assert classify_cli(0, stderr) == Verdict(Outcome.ALLOWED, "rule 1: the command succeeded")
+
+
+def test_cli_message_text_is_not_used_for_the_verdict() -> None:
+    stderr = (
+        "An error occurred (InternalError) when calling the GetObject operation: "
+        "Access Denied by an internal proxy"
+    )
+    verdict = classify_cli(1, stderr)
+    assert verdict.outcome is Outcome.ERROR
+    assert verdict.code == "InternalError"
+
+
+def test_cli_unknown_failure_is_an_error_with_the_exit_code() -> None:
+    verdict = classify_cli(1, "something went wrong")
+    assert verdict.outcome is Outcome.ERROR
+    assert verdict.code is None
+    assert "exit code 1" in verdict.rule
