@@ -48,12 +48,26 @@ def run_suite(
     allure_dir = workdir / "allure-results"
     checkpoints = workdir / "checkpoints.json"
     command = [
-        sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider",
-        f"--alluredir={allure_dir}", f"--checkpoints-json={checkpoints}", *args,
+        sys.executable,
+        "-m",
+        "pytest",
+        "features/",
+        "-p",
+        "no:cacheprovider",
+        f"--alluredir={allure_dir}",
+        f"--checkpoints-json={checkpoints}",
+        *args,
     ]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSON_", "PYTEST_"))}
     full_env.update(env or {})
-    done = subprocess.run(command, cwd=ROOT, env=full_env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        command,
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
     decided = json.loads(checkpoints.read_text("utf-8")) if checkpoints.exists() else []
     return SuiteRun(done.returncode, done.stdout, done.stderr, decided, allure_dir, command)

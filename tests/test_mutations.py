@@ -54,8 +54,9 @@ def test_seed_policies_pass(runs: dict[str, SuiteRun]) -> None:
 
 
 @pytest.mark.parametrize("mutation", MUTATIONS, ids=[m.name for m in MUTATIONS])
-def test_broken_design_fails_in_its_checkpoint(mutation: Mutation,
-                                               runs: dict[str, SuiteRun]) -> None:
+def test_broken_design_fails_in_its_checkpoint(
+    mutation: Mutation, runs: dict[str, SuiteRun]
+) -> None:
     run = runs[mutation.name]
     assert run.exit_code == 1, f"{mutation.why}: the run should fail\n{run.describe()}"
     assert run.failed == set(mutation.fails), (
