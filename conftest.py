@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from handson.errors import SuiteUsageError
-from handson.secrets import register_host_secrets
+from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import OPTIONS, SETTINGS, resolve
 
 pytest_plugins = [
@@ -32,6 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     register_host_secrets()
+    redact_all_logging()
     cli = {
         option: config.getoption(f"handson_{option}" if option != "keep" else "keep")
         for option in OPTIONS

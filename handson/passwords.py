@@ -8,7 +8,7 @@ from typing import Any
 
 from handson.secrets import register_secret
 
-SYMBOLS = "!@#$%^&*()_+-=[]{}|'"
+SYMBOLS = "!@#$%^&*()_+-=[]{}|"
 # What AWS enforces when the account has no custom password policy.
 DEFAULT_POLICY: dict[str, Any] = {"MinimumPasswordLength": 8, "ThreeOfFourCharacterTypes": True}
 

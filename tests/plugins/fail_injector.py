@@ -1,0 +1,40 @@
+"""Test-only plugin: break a run on purpose.
+
+HANDSON_FAIL_AFTER=<Provisioner method>: the method does its work, then raises (provisioning fails
+halfway, with resources already made). HANDSON_LEAK=<label prefix>: the teardown of resources whose
+label starts with it does nothing (to prove the leak check notices).
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+
+from handson.cleanup import Cleanup
+from handson.provision import Provisioner
+
+
+class InjectedFailure(RuntimeError):
+    pass
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    method = os.environ.get("HANDSON_FAIL_AFTER")
+    if method:
+        original = getattr(Provisioner, method)
+
+        def failing(self: Provisioner, *args: Any, **kwargs: Any) -> Any:
+            original(self, *args, **kwargs)
+            raise InjectedFailure(f"injected failure after Provisioner.{method}")
+
+        setattr(Provisioner, method, failing)
+    leak = os.environ.get("HANDSON_LEAK")
+    if leak:
+        register = Cleanup.register
+
+        def leaky(self: Cleanup, label: str, action: Any) -> None:
+            register(self, label, (lambda: None) if label.startswith(leak) else action)
+
+        Cleanup.register = leaky  # type: ignore[method-assign]

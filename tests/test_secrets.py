@@ -1,0 +1,130 @@
+"""No secret reaches a report, a log or the terminal: not the host's credentials, not the user's
+access key secret, not a role session's secret or token, not the console password."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from handson.emulator import MotoEmulator, free_port
+from handson.names import default_name
+from tests.suite_runner import SuiteRun, run_suite
+
+pytestmark = pytest.mark.slow
+
+HOST = {
+    "AWS_ACCESS_KEY_ID": "AKIAHOSTKEYDONOTLEAK",
+    "AWS_SECRET_ACCESS_KEY": "host-secret-0f3a9c-do-not-leak",
+    "AWS_SESSION_TOKEN": "host-session-token-7b1e44-do-not-leak",
+}
+
+
+@pytest.fixture(scope="module")
+def inprocess_emulator(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[MotoEmulator]:
+    """A moto server in this process, so that its state can be read directly afterwards."""
+    monkeypatch_module.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    emulator = MotoEmulator.attach(f"http://127.0.0.1:{port}", "ap-northeast-1", "tests-admin")
+    try:
+        yield emulator
+    finally:
+        emulator.close()
+        server.stop()
+
+
+@pytest.fixture(scope="module")
+def monkeypatch_module() -> Iterator[pytest.MonkeyPatch]:
+    with pytest.MonkeyPatch.context() as patch:
+        yield patch
+
+
+def emulator_secrets() -> set[str]:
+    """Every secret the in-process emulator holds, found independently of the suite's registry:
+    access key secrets and console passwords of every user, secrets and tokens of every role
+    session."""
+    from moto.iam.models import iam_backends
+    from moto.sts.models import sts_backends
+
+    found: set[str] = set()
+    for account in list(iam_backends.keys()):
+        for user in iam_backends[account]["aws"].users.values():
+            found.update(k.secret_access_key for k in user.access_keys)
+            if getattr(user, "password", None):
+                found.add(user.password)
+    for account in list(sts_backends.keys()):
+        for session in sts_backends[account]["aws"].assumed_roles:
+            found.update({session.secret_access_key, session.session_token})
+    return {secret for secret in found if secret}
+
+
+def leaks(secrets: set[str], texts: dict[str, str]) -> list[str]:
+    return [
+        f"{where}: ...{secret[-4:]}"
+        for where, text in texts.items()
+        for secret in secrets
+        if secret in text
+    ]
+
+
+def everything_written(run: SuiteRun, workdir: Path) -> dict[str, str]:
+    texts = {"stdout": run.stdout, "stderr": run.stderr}
+    for path in workdir.rglob("*"):
+        if path.is_file() and path.name != "secrets.json" and "policies" not in path.parts:
+            texts[str(path.relative_to(workdir))] = path.read_text("utf-8", errors="replace")
+    return texts
+
+
+@pytest.fixture(scope="module")
+def noisy_run(
+    inprocess_emulator: MotoEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[tuple[SuiteRun, Path]]:
+    """A whole run made as talkative as it gets: verbose, every report section, DEBUG logs
+    (botocore's included), --keep so that the run's secrets are still in the emulator to find."""
+    workdir = tmp_path_factory.mktemp("secrets")
+    run = run_suite(
+        workdir,
+        f"--endpoint-url={inprocess_emulator.endpoint_url}",
+        "--keep",
+        f"--name={default_name()}",
+        "-p",
+        "tests.plugins.secret_spy",
+        "-v",
+        "-rA",
+        "--log-level=DEBUG",
+        "--showlocals",
+        env={**HOST, "HANDSON_SECRET_SPY": str(workdir / "secrets.json")},
+    )
+    yield run, workdir
+
+
+def test_the_run_itself_passed(noisy_run: tuple[SuiteRun, Path]) -> None:
+    run, _ = noisy_run
+    assert run.exit_code == 0, run.describe()
+
+
+def test_no_secret_in_reports_logs_or_terminal(
+    noisy_run: tuple[SuiteRun, Path], inprocess_emulator: MotoEmulator
+) -> None:
+    run, workdir = noisy_run
+    registered = set(json.loads((workdir / "secrets.json").read_text("utf-8")))
+    independent = emulator_secrets()
+    host = {HOST["AWS_SECRET_ACCESS_KEY"], HOST["AWS_SESSION_TOKEN"]}
+    # The search must have something to find: the host's, the user's and the role's secrets.
+    assert host <= registered
+    # The kept user's key secret and password, and the instance role session's secret and token.
+    assert len(independent - {inprocess_emulator.admin.credentials.secret_access_key}) >= 4
+    texts = everything_written(run, workdir)
+    assert any(name.endswith("-result.json") for name in texts), "no allure results written"
+    assert any("attachment" in name for name in texts), "no allure attachments written"
+    assert leaks(registered | independent | host, texts) == []
+
+
+def test_the_search_finds_a_planted_secret() -> None:
+    assert leaks({"s3cr3t-value"}, {"report": "x s3cr3t-value y"}) == ["report: ...alue"]
