@@ -1,0 +1,151 @@
+"""Teardown leaves nothing behind: after provisioning fails halfway, after failed checks, twice
+over; --keep says loudly what it left; a leftover fails the session and names the resource."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handson.aws import Principal
+from handson.cleanup import Cleanup
+from handson.emulator import MotoEmulator
+from handson.names import RunNames, default_name
+from handson.policies import load_policy_set
+from handson.provision import Provisioner, leftovers
+from handson.waiting import EMULATOR_BUDGETS
+from tests.mutations import MUTATIONS
+from tests.suite_runner import run_suite
+
+STEPS = ["create_policy", "create_user", "create_role", "create_instance_profile",
+         "create_buckets", "launch_instance"]
+
+
+def provisioner(admin: Principal, names: RunNames) -> tuple[Provisioner, Cleanup]:
+    cleanup = Cleanup()
+    return Provisioner(admin, names, load_policy_set(), cleanup, EMULATOR_BUDGETS), cleanup
+
+
+@pytest.mark.parametrize("step", STEPS)
+def test_failure_halfway_leaves_nothing(step: str, test_admin: Principal,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    names = RunNames(default_name())
+    original = getattr(Provisioner, step)
+    calls = []
+
+    def failing(self: Provisioner, *args: Any, **kwargs: Any) -> Any:
+        result = original(self, *args, **kwargs)
+        calls.append(step)
+        raise RuntimeError(f"injected after {step}")
+
+    monkeypatch.setattr(Provisioner, step, failing)
+    build, cleanup = provisioner(test_admin, names)
+    with pytest.raises(RuntimeError, match="injected"):
+        build.build()
+    assert calls == [step]
+    assert cleanup.pending, "the failed step's resources should be registered for teardown"
+    assert cleanup.run() == []
+    assert leftovers(test_admin, names) == []
+
+
+def test_full_build_then_teardown_twice(test_admin: Principal) -> None:
+    names = RunNames(default_name())
+    build, cleanup = provisioner(test_admin, names)
+    env = build.build()
+    found = leftovers(test_admin, names)
+    assert f"IAM user {names.user}" in found
+    assert any(env.instance_id in item for item in found)
+    assert len(found) >= 7
+    assert cleanup.run() == []
+    assert cleanup.run() == []  # idempotent: nothing left to undo, nothing fails
+    assert leftovers(test_admin, names) == []
+
+
+def test_teardown_survives_resources_already_gone(test_admin: Principal) -> None:
+    names = RunNames(default_name())
+    build, cleanup = provisioner(test_admin, names)
+    build.build()
+    build.delete_bucket(names.bucket2)  # somebody (a wrongly allowed probe) deleted it already
+    assert cleanup.run() == []
+    assert leftovers(test_admin, names) == []
+
+
+def test_tags_on_every_taggable_resource(test_admin: Principal) -> None:
+    names = RunNames(default_name())
+    build, cleanup = provisioner(test_admin, names)
+    env = build.build()
+    try:
+        iam, s3, ec2 = (test_admin.client(s) for s in ("iam", "s3", "ec2"))
+        expected = {"Key": "handson:run", "Value": names.suffix}
+        assert expected in iam.list_user_tags(UserName=names.user)["Tags"]
+        assert expected in iam.list_role_tags(RoleName=names.role)["Tags"]
+        assert expected in iam.list_policy_tags(PolicyArn=env.user_policy_arn)["Tags"]
+        assert expected in iam.list_policy_tags(PolicyArn=env.role_policy_arn)["Tags"]
+        # moto lacks ListInstanceProfileTags; GetInstanceProfile carries the tags (on AWS too).
+        profile = iam.get_instance_profile(InstanceProfileName=names.instance_profile)
+        assert expected in profile["InstanceProfile"]["Tags"]
+        for bucket in (names.bucket1, names.bucket2):
+            assert expected in s3.get_bucket_tagging(Bucket=bucket)["TagSet"]
+        instance = ec2.describe_instances(InstanceIds=[env.instance_id])
+        instance = instance["Reservations"][0]["Instances"][0]
+        assert expected in instance["Tags"]
+        assert {"Key": "Name", "Value": "handson-instance"} in instance["Tags"]
+        assert instance["MetadataOptions"]["HttpTokens"] == "required"
+        assert instance["InstanceType"] == "t2.micro"
+        assert "KeyName" not in instance
+        assert instance["IamInstanceProfile"]["Arn"] == env.instance_profile_arn
+    finally:
+        assert cleanup.run() == []
+
+
+# -- whole runs, attached to the tests' own emulator --------------------------------------------
+
+@pytest.mark.slow
+@pytest.mark.parametrize("step", ["create_user", "create_buckets", "launch_instance"])
+def test_run_with_provisioning_failing_halfway(step: str, test_emulator: MotoEmulator,
+                                               tmp_path: Path) -> None:
+    name = default_name()
+    run = run_suite(tmp_path, f"--endpoint-url={test_emulator.endpoint_url}", f"--name={name}",
+                    "-p", "tests.plugins.fail_injector", env={"HANDSON_FAIL_AFTER": step})
+    assert run.exit_code == 1, run.describe()
+    assert run.checkpoints and {e["outcome"] for e in run.checkpoints} <= {"failed", "error"}
+    assert "injected failure after Provisioner." + step in run.stdout
+    assert leftovers(test_emulator.admin, RunNames(name)) == []
+
+
+@pytest.mark.slow
+def test_run_with_failing_checks_leaves_nothing(test_emulator: MotoEmulator,
+                                                tmp_path: Path) -> None:
+    name = default_name()
+    broken = next(m for m in MUTATIONS if m.name == "role-s3-star-bucket1")
+    policies = broken.write(tmp_path / "policies")
+    run = run_suite(tmp_path, f"--endpoint-url={test_emulator.endpoint_url}", f"--name={name}",
+                    f"--policies={policies}")
+    assert run.exit_code == 1 and run.failed == {"R3"}, run.describe()
+    assert leftovers(test_emulator.admin, RunNames(name)) == []
+
+
+@pytest.mark.slow
+def test_leftover_fails_the_session_and_is_named(test_emulator: MotoEmulator,
+                                                 tmp_path: Path) -> None:
+    names = RunNames(default_name())
+    run = run_suite(tmp_path, f"--endpoint-url={test_emulator.endpoint_url}",
+                    f"--name={names.suffix}", "-p", "tests.plugins.fail_injector",
+                    env={"HANDSON_LEAK": f"S3 bucket {names.bucket1}"})
+    assert run.exit_code == 1, run.describe()
+    assert f"still exists after teardown: S3 bucket {names.bucket1}" in run.stdout
+
+
+@pytest.mark.slow
+def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_path: Path) -> None:
+    names = RunNames(default_name())
+    run = run_suite(tmp_path, f"--endpoint-url={test_emulator.endpoint_url}",
+                    f"--name={names.suffix}", "--keep", "-k", "U1")
+    left = leftovers(test_emulator.admin, names)
+    # What --keep left stays on the tests' emulator, which is discarded with this module.
+    assert run.exit_code == 0, run.describe()
+    assert "--keep: resources left in place" in run.stdout
+    for label in (f"IAM user {names.user}", f"S3 bucket {names.bucket2}"):
+        assert label in left
+        assert label in run.stdout
