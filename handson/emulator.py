@@ -196,6 +196,8 @@ class MotoEmulator:
                     f"the emulator at {self.endpoint_url} has no AWS managed policies: start it "
                     "with MOTO_IAM_LOAD_MANAGED_POLICIES=true"
                 ) from None
+            if self._process is not None:
+                self._warm_backends(bootstrap)
             iam.create_user(UserName=self._admin_name)
             iam.attach_user_policy(UserName=self._admin_name, PolicyArn=ADMIN_POLICY_ARN)
             key = iam.create_access_key(UserName=self._admin_name)["AccessKey"]
@@ -207,6 +209,19 @@ class MotoEmulator:
             self.region,
             self.endpoint_url,
         )
+
+    @staticmethod
+    def _warm_backends(principal: Principal) -> None:
+        """Let moto build its EC2, SSM, S3 and STS backends now, while pytest is still busy.
+
+        Only on a server of our own: on a shared one, every unauthorized request is a risk.
+        """
+        from handson.provision import AMI_PARAMETER
+
+        principal.client("ssm").get_parameter(Name=AMI_PARAMETER)
+        principal.client("ec2").describe_instances()
+        principal.client("s3").list_buckets()
+        principal.client("sts").get_caller_identity()
 
     def _remove_admin(self) -> None:
         iam = self.admin.client("iam")

@@ -18,8 +18,14 @@ from handson.waiting import EMULATOR_BUDGETS
 from tests.mutations import MUTATIONS
 from tests.suite_runner import run_suite
 
-STEPS = ["create_policy", "create_user", "create_role", "create_instance_profile",
-         "create_buckets", "launch_instance"]
+STEPS = [
+    "create_policy",
+    "create_user",
+    "create_role",
+    "create_instance_profile",
+    "create_buckets",
+    "launch_instance",
+]
 
 
 def provisioner(admin: Principal, names: RunNames) -> tuple[Provisioner, Cleanup]:
@@ -28,14 +34,15 @@ def provisioner(admin: Principal, names: RunNames) -> tuple[Provisioner, Cleanup
 
 
 @pytest.mark.parametrize("step", STEPS)
-def test_failure_halfway_leaves_nothing(step: str, test_admin: Principal,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_failure_halfway_leaves_nothing(
+    step: str, test_admin: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
     names = RunNames(default_name())
     original = getattr(Provisioner, step)
     calls = []
 
     def failing(self: Provisioner, *args: Any, **kwargs: Any) -> Any:
-        result = original(self, *args, **kwargs)
+        original(self, *args, **kwargs)
         calls.append(step)
         raise RuntimeError(f"injected after {step}")
 
@@ -101,13 +108,21 @@ def test_tags_on_every_taggable_resource(test_admin: Principal) -> None:
 
 # -- whole runs, attached to the tests' own emulator --------------------------------------------
 
+
 @pytest.mark.slow
 @pytest.mark.parametrize("step", ["create_user", "create_buckets", "launch_instance"])
-def test_run_with_provisioning_failing_halfway(step: str, test_emulator: MotoEmulator,
-                                               tmp_path: Path) -> None:
+def test_run_with_provisioning_failing_halfway(
+    step: str, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
     name = default_name()
-    run = run_suite(tmp_path, f"--endpoint-url={test_emulator.endpoint_url}", f"--name={name}",
-                    "-p", "tests.plugins.fail_injector", env={"HANDSON_FAIL_AFTER": step})
+    run = run_suite(
+        tmp_path,
+        f"--endpoint-url={test_emulator.endpoint_url}",
+        f"--name={name}",
+        "-p",
+        "tests.plugins.fail_injector",
+        env={"HANDSON_FAIL_AFTER": step},
+    )
     assert run.exit_code == 1, run.describe()
     assert run.checkpoints and {e["outcome"] for e in run.checkpoints} <= {"failed", "error"}
     assert "injected failure after Provisioner." + step in run.stdout
@@ -115,24 +130,35 @@ def test_run_with_provisioning_failing_halfway(step: str, test_emulator: MotoEmu
 
 
 @pytest.mark.slow
-def test_run_with_failing_checks_leaves_nothing(test_emulator: MotoEmulator,
-                                                tmp_path: Path) -> None:
+def test_run_with_failing_checks_leaves_nothing(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
     name = default_name()
     broken = next(m for m in MUTATIONS if m.name == "role-s3-star-bucket1")
     policies = broken.write(tmp_path / "policies")
-    run = run_suite(tmp_path, f"--endpoint-url={test_emulator.endpoint_url}", f"--name={name}",
-                    f"--policies={policies}")
+    run = run_suite(
+        tmp_path,
+        f"--endpoint-url={test_emulator.endpoint_url}",
+        f"--name={name}",
+        f"--policies={policies}",
+    )
     assert run.exit_code == 1 and run.failed == {"R3"}, run.describe()
     assert leftovers(test_emulator.admin, RunNames(name)) == []
 
 
 @pytest.mark.slow
-def test_leftover_fails_the_session_and_is_named(test_emulator: MotoEmulator,
-                                                 tmp_path: Path) -> None:
+def test_leftover_fails_the_session_and_is_named(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
     names = RunNames(default_name())
-    run = run_suite(tmp_path, f"--endpoint-url={test_emulator.endpoint_url}",
-                    f"--name={names.suffix}", "-p", "tests.plugins.fail_injector",
-                    env={"HANDSON_LEAK": f"S3 bucket {names.bucket1}"})
+    run = run_suite(
+        tmp_path,
+        f"--endpoint-url={test_emulator.endpoint_url}",
+        f"--name={names.suffix}",
+        "-p",
+        "tests.plugins.fail_injector",
+        env={"HANDSON_LEAK": f"S3 bucket {names.bucket1}"},
+    )
     assert run.exit_code == 1, run.describe()
     assert f"still exists after teardown: S3 bucket {names.bucket1}" in run.stdout
 
@@ -140,8 +166,14 @@ def test_leftover_fails_the_session_and_is_named(test_emulator: MotoEmulator,
 @pytest.mark.slow
 def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_path: Path) -> None:
     names = RunNames(default_name())
-    run = run_suite(tmp_path, f"--endpoint-url={test_emulator.endpoint_url}",
-                    f"--name={names.suffix}", "--keep", "-k", "U1")
+    run = run_suite(
+        tmp_path,
+        f"--endpoint-url={test_emulator.endpoint_url}",
+        f"--name={names.suffix}",
+        "--keep",
+        "-k",
+        "U1",
+    )
     left = leftovers(test_emulator.admin, names)
     # What --keep left stays on the tests' emulator, which is discarded with this module.
     assert run.exit_code == 0, run.describe()

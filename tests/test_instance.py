@@ -1,0 +1,204 @@
+"""The emulated instance: the role's credentials only when EC2 could assume the role, none of the
+host's AWS configuration, and a warm AWS CLI that answers exactly as the real one."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from functools import partial
+from pathlib import Path
+
+import pytest
+
+from handson.aws import Principal
+from handson.cleanup import Cleanup
+from handson.emulator import MotoEmulator
+from handson.errors import EmulatorGap
+from handson.instance import LocalShellInstance
+from handson.names import RunNames, default_name
+from handson.policies import load_policy_set
+from handson.provision import HandsonEnvironment, Provisioner
+from handson.waiting import EMULATOR_BUDGETS
+
+HOST_SECRET = "host-secret-for-instance-test"
+
+
+@pytest.fixture(scope="module")
+def built(test_admin: Principal) -> Iterator[tuple[HandsonEnvironment, Provisioner]]:
+    cleanup = Cleanup()
+    build = Provisioner(
+        test_admin, RunNames(default_name()), load_policy_set(), cleanup, EMULATOR_BUDGETS
+    )
+    try:
+        yield build.build(), build
+    finally:
+        assert cleanup.run() == []
+
+
+def make_instance(
+    emulator: MotoEmulator, instance_id: str, *, warm: bool = True
+) -> LocalShellInstance:
+    return LocalShellInstance(
+        instance_id,
+        partial(emulator.instance_credentials, instance_id),
+        endpoint_url=emulator.endpoint_url,
+        region="ap-northeast-1",
+        warm=warm,
+    )
+
+
+@pytest.fixture
+def instance(
+    test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner]
+) -> Iterator[LocalShellInstance]:
+    shell = make_instance(test_emulator, built[0].instance_id)
+    yield shell
+    shell.close()
+
+
+def test_runs_as_the_instance_role(
+    instance: LocalShellInstance, built: tuple[HandsonEnvironment, Provisioner]
+) -> None:
+    env = built[0]
+    pattern = rf"arn:aws:sts::\d{{12}}:assumed-role/{env.names.role}/{env.instance_id}"
+    assert re.fullmatch(pattern, instance.identity())
+
+
+def test_host_aws_configuration_never_reaches_the_instance(
+    instance: LocalShellInstance, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    home = tmp_path / "home"
+    (home / ".aws").mkdir(parents=True)
+    (home / ".aws" / "credentials").write_text(
+        f"[default]\naws_access_key_id = AKIAHOSTFILE\naws_secret_access_key = {HOST_SECRET}\n"
+    )
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", HOST_SECRET)
+    monkeypatch.setenv("AWS_PROFILE", "host-profile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
+    result = instance.run("env; cat ~/.aws/credentials 2>&1; aws configure list")
+    assert result.exit_code == 0, result.stderr
+    assert HOST_SECRET not in result.stdout + result.stderr
+    assert "AKIAHOST" not in result.stdout
+    assert "host-profile" not in result.stdout
+    issued = instance.issued.credentials
+    assert issued is not None
+    # The CLI finds the role session's key, in the environment, as the instance would hand it.
+    access_key_line = next(
+        line for line in result.stdout.splitlines() if line.strip().startswith("access_key")
+    )
+    assert issued.access_key_id[-4:] in access_key_line and " env" in access_key_line
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        "aws sts get-caller-identity",
+        "aws s3 ls s3://no-such-bucket-anywhere",
+        "aws s3 rb s3://{bucket2}",
+        "aws s3 cp s3://{bucket2}/close/handson-sample.txt x.txt",
+        "aws s3 nonsense",
+        "aws --version",
+    ],
+)
+def test_warm_cli_answers_as_the_real_cli(
+    command: str, test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner]
+) -> None:
+    env = built[0]
+    command = command.format(bucket2=env.names.bucket2)
+    warm = make_instance(test_emulator, env.instance_id)
+    cold = make_instance(test_emulator, env.instance_id, warm=False)
+    try:
+        fast, real = warm.run(command), cold.run(command)
+    finally:
+        warm.close()
+        cold.close()
+    assert fast.exit_code == real.exit_code
+    assert _normal(fast.stdout) == _normal(real.stdout)
+    assert _normal(fast.stderr) == _normal(real.stderr)
+    assert "warm CLI" not in fast.stderr
+
+
+def _normal(text: str) -> str:
+    """Role sessions differ between two instances: compare the shape, not the session's key."""
+    return re.sub(r"(AROA|ASIA)[A-Z0-9]+(:i-[0-9a-f]+)?", "<key>", text)
+
+
+def _swap_trust(build: Provisioner, env: HandsonEnvironment, trust: dict[str, object]) -> None:
+    build.iam.update_assume_role_policy(RoleName=env.names.role, PolicyDocument=json.dumps(trust))
+
+
+def test_no_credentials_when_ec2_cannot_assume_the_role(
+    test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner]
+) -> None:
+    env, build = built
+    original = build.iam.get_role(RoleName=env.names.role)["Role"]["AssumeRolePolicyDocument"]
+    _swap_trust(
+        build,
+        env,
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "lambda.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        },
+    )
+    shell = make_instance(test_emulator, env.instance_id)
+    try:
+        issued = test_emulator.instance_credentials(env.instance_id)
+        assert issued.credentials is None
+        assert "ec2.amazonaws.com" in issued.reason
+        result = shell.run(f"aws s3 ls s3://{env.names.bucket1}")
+        assert result.exit_code != 0 and "Unable to locate credentials" in result.stderr
+    finally:
+        shell.close()
+        _swap_trust(build, env, original)
+
+
+def test_conditional_trust_is_an_emulator_gap(
+    test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner]
+) -> None:
+    env, build = built
+    original = build.iam.get_role(RoleName=env.names.role)["Role"]["AssumeRolePolicyDocument"]
+    _swap_trust(
+        build,
+        env,
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"Service": "ec2.amazonaws.com"},
+                    "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
+                }
+            ],
+        },
+    )
+    try:
+        with pytest.raises(EmulatorGap, match="emulator gap"):
+            test_emulator.instance_credentials(env.instance_id)
+    finally:
+        _swap_trust(build, env, original)
+
+
+def test_enforcement_is_back_on_after_issuing_credentials(
+    test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner]
+) -> None:
+    """The emulator lets exactly one request through unchecked; the next one is checked."""
+    env = built[0]
+    test_emulator.instance_credentials(env.instance_id)
+    stranger = Principal(
+        "nobody",
+        test_emulator.admin.credentials.__class__("AKIANOBODY0000000000", "not-a-secret-key"),
+        "ap-northeast-1",
+        test_emulator.endpoint_url,
+    )
+    with pytest.raises(Exception, match=r"InvalidClientTokenId|InvalidAccessKeyId|403"):
+        stranger.client("iam").list_users()

@@ -1,0 +1,149 @@
+"""The checker applies the verdict rules: a positive control first, retries only towards an
+expected allow, an unexpected allow never retried away, an error never a denial."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import NoReturn
+
+import pytest
+
+from handson.probes import (
+    Answer,
+    Checker,
+    NoPositiveControl,
+    Probe,
+    ProbeError,
+    ProbeFailed,
+    ProbeResult,
+    Watched,
+    verify,
+)
+from handson.verdict import Outcome, Verdict
+
+ALLOW = Verdict(Outcome.ALLOWED, "ok")
+DENY = Verdict(Outcome.DENIED, "authorization error", "AccessDenied")
+THROTTLED = Verdict(Outcome.ERROR, "not an authorization error", "Throttling")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def pause(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def scripted(*verdicts: Verdict) -> tuple[Probe, list[int]]:
+    answers: Iterator[Verdict] = iter(verdicts)
+    calls: list[int] = []
+
+    def execute() -> Answer:
+        calls.append(1)
+        return Answer(next(answers), {})
+
+    return Probe("call", "s3:GetObject", "arn:aws:s3:::b/k", execute), calls
+
+
+class Skipped(Exception):
+    pass
+
+
+def skip(reason: str) -> NoReturn:
+    raise Skipped(reason)
+
+
+def checker(budget: float = 10, gap: str | None = None) -> tuple[Checker, list[ProbeResult]]:
+    recorded: list[ProbeResult] = []
+    clock = Clock()
+    made = Checker(
+        lambda: "arn:aws:iam::123456789012:user/u",
+        propagation_budget=budget,
+        record=recorded.append,
+        gap=lambda action, resource: gap,
+        skip=skip,
+        pause=clock.pause,
+        clock=clock,
+    )
+    return made, recorded
+
+
+def test_deny_check_needs_a_positive_control_first() -> None:
+    made, recorded = checker()
+    probe, calls = scripted(DENY)
+    with pytest.raises(NoPositiveControl, match="rule 3"):
+        made.expect(probe, Outcome.DENIED)
+    assert calls == [] and recorded == []
+
+
+def test_expected_allow_waits_out_propagation() -> None:
+    made, recorded = checker()
+    probe, calls = scripted(DENY, DENY, ALLOW)
+    result = made.expect(probe, Outcome.ALLOWED)
+    verify(result)
+    assert result.attempts == 3 and len(calls) == 3
+    assert recorded == [result]
+
+
+def test_expected_allow_gives_up_after_the_budget() -> None:
+    made, _ = checker(budget=1)
+    probe, calls = scripted(*[DENY] * 100)
+    result = made.expect(probe, Outcome.ALLOWED)
+    with pytest.raises(ProbeFailed, match="denied but should be allowed"):
+        verify(result)
+    assert 1 < len(calls) < 100
+
+
+def test_unexpected_allow_is_never_retried_away() -> None:
+    made, _ = checker()
+    control, _ = scripted(ALLOW)
+    made.establish_control(control)
+    probe, calls = scripted(ALLOW, DENY, DENY)
+    result = made.expect(probe, Outcome.DENIED)
+    assert len(calls) == 1
+    with pytest.raises(ProbeFailed, match="allowed but should be denied"):
+        verify(result)
+
+
+def test_error_is_not_a_denial() -> None:
+    made, _ = checker()
+    made.establish_control(scripted(ALLOW)[0])
+    result = made.expect(scripted(THROTTLED)[0], Outcome.DENIED)
+    with pytest.raises(ProbeError, match="not a verdict"):
+        verify(result)
+
+
+def test_errors_are_not_retried_as_propagation() -> None:
+    made, _ = checker()
+    probe, calls = scripted(THROTTLED, ALLOW)
+    result = made.expect(probe, Outcome.ALLOWED)
+    assert len(calls) == 1 and result.outcome is Outcome.ERROR
+
+
+def test_failed_control_leaves_no_control() -> None:
+    made, _ = checker(budget=0)
+    with pytest.raises(ProbeFailed):
+        made.establish_control(scripted(DENY)[0])
+    assert made.control is None
+    with pytest.raises(NoPositiveControl):
+        made.expect(scripted(DENY)[0], Outcome.DENIED)
+
+
+def test_emulator_gap_skips_without_running_the_probe() -> None:
+    made, recorded = checker(gap="emulator gap: conditions")
+    probe, calls = scripted(ALLOW)
+    with pytest.raises(Skipped, match="emulator gap"):
+        made.expect(probe, Outcome.ALLOWED)
+    assert calls == [] and recorded == []
+
+
+def test_watched_target_must_stay_as_it_was() -> None:
+    state = {"value": "before"}
+    watched = Watched.now("object", lambda: state["value"])
+    watched.assert_unchanged()
+    state["value"] = "after"
+    with pytest.raises(ProbeFailed, match="rule 5"):
+        watched.assert_unchanged()
