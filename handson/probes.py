@@ -225,12 +225,14 @@ class Watched:
     def now(cls, label: str, read: Callable[[], object]) -> Watched:
         return cls(label, read, read())
 
-    def assert_unchanged(self) -> None:
+    def assert_unchanged(self) -> object:
+        """Raise unless the target reads as before; return what it reads now."""
         after = self.read()
         if after != self.before:
             raise ProbeFailed(
                 f"{self.label} changed (verdict rule 5): before {self.before}, after {after}"
             )
+        return after
 
 
 @dataclass(frozen=True)

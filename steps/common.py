@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from pytest_bdd import given, then
 
-from handson.probes import Attempt, verify
+from handson.evidence import attach_text
+from handson.probes import Attempt, Checker, verify
 from handson.provision import HandsonEnvironment
 from handson.verdict import Outcome
 
@@ -36,6 +37,15 @@ def every_call_denied(attempt: Attempt) -> None:
 
 
 @then("対象は元のまま残っている")
+@then("handson-instance の状態は変わっていない")
 def target_unchanged(attempt: Attempt) -> None:
-    assert attempt.watched is not None, "this step needs a When step that watched a target"
-    attempt.watched.assert_unchanged()
+    watched = attempt.watched
+    assert watched is not None, "this step needs a When step that watched a target"
+    after = watched.assert_unchanged()
+    attach_text(f"unchanged: {watched.label}", f"before: {watched.before}\nafter:  {after}")
+
+
+def attach_control(checker: Checker) -> None:
+    """Show, in every scenario that relies on it, the positive control its denials stand on."""
+    assert checker.control is not None, "no positive control has passed"
+    attach_text("positive control (verdict rule 3)", checker.control.summary())

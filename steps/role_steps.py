@@ -16,6 +16,7 @@ from handson.provision import HandsonEnvironment
 from handson.role_actions import RoleCommands, location_key
 from handson.state import bucket_state, object_state
 from handson.verdict import Outcome
+from steps.common import attach_control
 
 
 @pytest.fixture
@@ -47,7 +48,7 @@ def instance_has_profile(admin: Principal, handson_env: HandsonEnvironment) -> N
 
 @given("インスタンスから handson-s3-1 の一覧が取得できることを確かめてある")
 def role_passed_control(role_control: Checker) -> None:
-    assert role_control.control is not None
+    attach_control(role_control)
 
 
 # ## When
