@@ -21,6 +21,7 @@ class SuiteRun:
     checkpoints: list[dict[str, str]]
     allure_dir: Path
     args: list[str] = field(default_factory=list)
+    leftovers: list[str] = field(default_factory=list)  # found by the test, after the run
 
     def outcomes(self, outcome: tuple[str, ...] | str) -> set[str]:
         wanted = (outcome,) if isinstance(outcome, str) else outcome

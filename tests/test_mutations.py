@@ -4,12 +4,17 @@ names the broken checkpoint and in no other; the unaltered seed policies pass.""
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from queue import Queue
 
 import pytest
 
+from handson.emulator import MotoEmulator
+from handson.names import RunNames, default_name
 from handson.policies import SEED_DIR
+from handson.provision import leftovers
 from tests.mutations import MUTATIONS, Mutation
 from tests.suite_runner import SuiteRun, run_suite
 
@@ -18,21 +23,42 @@ SEED = "seed"
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, SuiteRun]:
-    """Every policy set's run, two at a time (each run starts its own emulator)."""
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SuiteRun]]:
+    """Every policy set's run, two at a time, each pair of runs on one of two emulators (one run
+    at a time per emulator). After each run, the tests look for anything the run left there."""
     base = tmp_path_factory.mktemp("mutations")
+    emulators: Queue[MotoEmulator] = Queue()
+    started = [MotoEmulator.start("ap-northeast-1", f"tests-admin-{i}") for i in range(2)]
+    for emulator in started:
+        emulators.put(emulator)
 
     def run(mutation: Mutation | None) -> tuple[str, SuiteRun]:
-        name = mutation.name if mutation else SEED
-        workdir = base / name
+        label = mutation.name if mutation else SEED
+        workdir = base / label
         if mutation:
             policies = mutation.write(workdir / "policies")
         else:
             policies = Path(shutil.copytree(SEED_DIR, workdir / "policies"))
-        return name, run_suite(workdir, f"--policies={policies}")
+        names = RunNames(default_name())
+        emulator = emulators.get()
+        try:
+            done = run_suite(
+                workdir,
+                f"--policies={policies}",
+                f"--name={names.suffix}",
+                f"--endpoint-url={emulator.endpoint_url}",
+            )
+            done.leftovers = leftovers(emulator.admin, names)
+        finally:
+            emulators.put(emulator)
+        return label, done
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(pool.map(run, [None, *MUTATIONS]))
+    try:
+        with ThreadPoolExecutor(max_workers=len(started)) as pool:
+            yield dict(pool.map(run, [None, *MUTATIONS]))
+    finally:
+        for emulator in started:
+            emulator.close()
 
 
 def test_there_are_at_least_eight_broken_designs() -> None:
@@ -44,6 +70,7 @@ def test_seed_policies_pass(runs: dict[str, SuiteRun]) -> None:
     run = runs[SEED]
     assert run.exit_code == 0, run.describe()
     assert run.failed == set(), run.describe()
+    assert run.leftovers == []
     every = {f"U{i}" for i in range(1, 6)} | {f"R{i}" for i in range(1, 9)}
     decided = {c for entry in run.checkpoints for c in entry["checkpoints"]}
     assert decided == every
@@ -63,3 +90,4 @@ def test_broken_design_fails_in_its_checkpoint(
         f"{mutation.why}: expected failures in {sorted(mutation.fails)}, "
         f"got {sorted(run.failed)}\n{run.describe()}"
     )
+    assert run.leftovers == [], "a failing run must still leave nothing behind"
