@@ -237,7 +237,9 @@ class Watched:
 
 @dataclass(frozen=True)
 class Attempt:
-    """What a When step did: its probes, and the target it watched, if any."""
+    """What a When step did: its probes, the target it watched, and the content a download
+    should show, if any."""
 
     results: list[ProbeResult]
     watched: Watched | None = None
+    expected_content: str | None = None

@@ -69,7 +69,7 @@ def role_round_trip(
         role_commands.delete(bucket, "test.txt"),
     ]
     results = [role_checker.expect(p, Outcome.ALLOWED) for p in probes]
-    return Attempt(results, Watched("downloaded content", lambda: content, content))
+    return Attempt(results, expected_content=content)
 
 
 @when("インスタンスで handson-s3-1 バケットを削除しようとする", target_fixture="attempt")
@@ -109,7 +109,7 @@ def role_reads_open(
         role_commands.download(handson_env.names.bucket2, key), Outcome.ALLOWED
     )
     expected = handson_env.objects[key].decode().strip()
-    return Attempt([result], Watched("downloaded content", lambda: expected, expected))
+    return Attempt([result], expected_content=expected)
 
 
 @when(
@@ -182,8 +182,8 @@ def instance_online_in_ssm(emulator: Emulator) -> None:
 @then("取得した内容はアップロードした内容と同じである")
 @then("ダウンロードした内容はアップロードしておいたファイルと同じである")
 def downloaded_content_matches(attempt: Attempt) -> None:
-    assert attempt.watched is not None
-    expected = attempt.watched.before
+    expected = attempt.expected_content
+    assert expected is not None, "this step needs a When step that downloaded a known file"
     downloads = [r for r in attempt.results if r.probe.action == "s3:GetObject"]
     assert downloads, "no download ran"
     output = str(downloads[-1].answer.details.get("stdout", ""))
