@@ -22,17 +22,18 @@ def environment_is_built(handson_env: HandsonEnvironment) -> None:
 @then("どの操作も許可される")
 @then("許可される")
 def every_call_allowed(attempt: Attempt) -> None:
-    assert attempt.results, "no probe ran"
-    for result in attempt.results:
-        assert result.expected is Outcome.ALLOWED
-        verify(result)
+    _every_call(attempt, Outcome.ALLOWED)
 
 
 @then("権限エラーで拒否される")
 def every_call_denied(attempt: Attempt) -> None:
+    _every_call(attempt, Outcome.DENIED)
+
+
+def _every_call(attempt: Attempt, expected: Outcome) -> None:
     assert attempt.results, "no probe ran"
     for result in attempt.results:
-        assert result.expected is Outcome.DENIED
+        assert result.expected is expected, "the When step expected another outcome"
         verify(result)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 
@@ -126,66 +127,51 @@ def _normal(text: str) -> str:
     return re.sub(r"(AROA|ASIA)[A-Z0-9]+(:i-[0-9a-f]+)?", "<key>", text)
 
 
-def _swap_trust(build: Provisioner, env: HandsonEnvironment, trust: dict[str, object]) -> None:
-    build.iam.update_assume_role_policy(RoleName=env.names.role, PolicyDocument=json.dumps(trust))
+@contextmanager
+def trust(build: Provisioner, env: HandsonEnvironment, **statement: object) -> Iterator[None]:
+    """The role trusts what ``statement`` says for the duration, then what it trusted before."""
+    role = build.iam.get_role(RoleName=env.names.role)["Role"]
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", **statement}],
+    }
+    build.iam.update_assume_role_policy(
+        RoleName=env.names.role, PolicyDocument=json.dumps(document)
+    )
+    try:
+        yield
+    finally:
+        build.iam.update_assume_role_policy(
+            RoleName=env.names.role, PolicyDocument=json.dumps(role["AssumeRolePolicyDocument"])
+        )
 
 
 def test_no_credentials_when_ec2_cannot_assume_the_role(
     test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner]
 ) -> None:
     env, build = built
-    original = build.iam.get_role(RoleName=env.names.role)["Role"]["AssumeRolePolicyDocument"]
-    _swap_trust(
-        build,
-        env,
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "lambda.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                }
-            ],
-        },
-    )
-    shell = make_instance(test_emulator, env.instance_id)
-    try:
+    with trust(build, env, Principal={"Service": "lambda.amazonaws.com"}):
         issued = test_emulator.instance_credentials(env.instance_id)
         assert issued.credentials is None
         assert "ec2.amazonaws.com" in issued.reason
-        result = shell.run(f"aws s3 ls s3://{env.names.bucket1}")
-        assert result.exit_code != 0 and "Unable to locate credentials" in result.stderr
-    finally:
-        shell.close()
-        _swap_trust(build, env, original)
+        shell = make_instance(test_emulator, env.instance_id)
+        try:
+            result = shell.run(f"aws s3 ls s3://{env.names.bucket1}")
+        finally:
+            shell.close()
+    assert result.exit_code != 0 and "Unable to locate credentials" in result.stderr
 
 
 def test_conditional_trust_is_an_emulator_gap(
     test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner]
 ) -> None:
     env, build = built
-    original = build.iam.get_role(RoleName=env.names.role)["Role"]["AssumeRolePolicyDocument"]
-    _swap_trust(
-        build,
-        env,
-        {
-            "Version": "2012-10-17",
-            "Statement": [
-                {
-                    "Effect": "Allow",
-                    "Principal": {"Service": "ec2.amazonaws.com"},
-                    "Action": "sts:AssumeRole",
-                    "Condition": {"StringEquals": {"aws:SourceAccount": "123456789012"}},
-                }
-            ],
-        },
-    )
-    try:
-        with pytest.raises(EmulatorGap, match="emulator gap"):
-            test_emulator.instance_credentials(env.instance_id)
-    finally:
-        _swap_trust(build, env, original)
+    condition = {"StringEquals": {"aws:SourceAccount": "123456789012"}}
+    with (
+        trust(build, env, Principal={"Service": "ec2.amazonaws.com"}, Condition=condition),
+        pytest.raises(EmulatorGap, match="emulator gap"),
+    ):
+        test_emulator.instance_credentials(env.instance_id)
 
 
 def test_enforcement_is_back_on_after_issuing_credentials(
