@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
+from handson.account import aws_preflight
 from handson.errors import SuiteUsageError
 from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import OPTIONS, SETTINGS, resolve
@@ -26,6 +29,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help_text = f"{text} [env {variable}]"
         if option == "keep":
             group.addoption(flag, action="store_true", default=False, help=help_text)
+        elif option == "allowed_account":
+            group.addoption(flag, dest=f"handson_{option}", action="append", help=help_text)
         else:
             group.addoption(flag, dest=f"handson_{option}", default=None, help=help_text)
 
@@ -38,6 +43,9 @@ def pytest_configure(config: pytest.Config) -> None:
         for option in OPTIONS
     }
     try:
-        config.stash[SETTINGS] = resolve(cli)
+        settings = resolve(cli)
+        if settings.target == "aws":
+            aws_preflight(settings, say=lambda line: print(line, file=sys.stderr, flush=True))
     except SuiteUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
+    config.stash[SETTINGS] = settings

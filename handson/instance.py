@@ -22,6 +22,10 @@ from handson.emulator import InstanceCredentials
 COMMAND_TIMEOUT = 120
 
 
+class CommandNotRun(Exception):
+    """The transport did not run the command to its end: an error of the test, not a verdict."""
+
+
 @dataclass(frozen=True)
 class CommandResult:
     exit_code: int

@@ -11,7 +11,7 @@ from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from handson.instance import Instance
+from handson.instance import CommandNotRun, Instance
 from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
 
 OUTPUT_LIMIT = 4000
@@ -128,7 +128,13 @@ def cli_probe(instance: Instance, command: str, *, action: str, resource: str) -
     """A shell command on the instance, judged by its exit code and the CLI's error code."""
 
     def execute() -> Answer:
-        result = instance.run(command)
+        try:
+            result = instance.run(command)
+        except CommandNotRun as exc:
+            return Answer(
+                Verdict(Outcome.ERROR, f"the command never ran: {exc}", "NotRun"),
+                {"error": str(exc)},
+            )
         return Answer(
             classify_cli(result.exit_code, result.stderr),
             {

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from handson.account import parse_allowed
 from handson.errors import SuiteUsageError
 from handson.names import RunNames, default_name, validate_name
 from handson.policies import PolicySet, load_policy_set
@@ -25,7 +26,14 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "region": ("HANDSON_REGION", f"AWS region (default {DEFAULT_REGION})"),
     "policies": ("HANDSON_POLICIES", "folder with your own policy JSON files (hands-on names)"),
     "keep": ("HANDSON_KEEP", "leave everything in place after the run, for debugging"),
-    "endpoint_url": ("HANDSON_ENDPOINT_URL", "use an emulator server already running there"),
+    "endpoint_url": (
+        "HANDSON_ENDPOINT_URL",
+        "emulator: use a server already running there; aws: any AWS-compatible endpoint",
+    ),
+    "allowed_account": (
+        "HANDSON_ALLOWED_ACCOUNTS",
+        "aws target: an account ID the run may use (repeatable; env: comma-separated)",
+    ),
 }
 
 
@@ -38,6 +46,7 @@ class Settings:
     policies_dir: Path | None
     keep: bool
     endpoint_url: str | None
+    allowed_accounts: frozenset[str] = frozenset()
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -62,11 +71,6 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
     target = pick("target") or "emulator"
     if target not in TARGETS:
         raise SuiteUsageError(f"--target {target!r}: choose one of {', '.join(TARGETS)}")
-    if target == "aws":
-        raise SuiteUsageError(
-            "--target aws: not yet; the real-AWS target is not built in this version "
-            "(run the default emulator target)"
-        )
     region = pick("region") or DEFAULT_REGION
     if not _REGION_RE.fullmatch(region):
         raise SuiteUsageError(f"--region {region!r}: not an AWS region name (e.g. ap-northeast-1)")
@@ -84,4 +88,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         policies_dir=Path(policies_dir) if policies_dir else None,
         keep=_flag(pick("keep") or False),
         endpoint_url=endpoint_url or None,
+        allowed_accounts=parse_allowed(
+            cli.get("allowed_account"), env.get("HANDSON_ALLOWED_ACCOUNTS")
+        ),
     )

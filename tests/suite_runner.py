@@ -42,7 +42,7 @@ class SuiteRun:
 
 
 def run_suite(
-    workdir: Path, *args: str, env: dict[str, str] | None = None, timeout: float = 300
+    workdir: Path, *args: str, env: dict[str, str | None] | None = None, timeout: float = 300
 ) -> SuiteRun:
     """``pytest features/`` with its reports under ``workdir``; returns what it decided."""
     workdir.mkdir(parents=True, exist_ok=True)
@@ -60,7 +60,13 @@ def run_suite(
         *args,
     ]
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSON_", "PYTEST_"))}
-    full_env.update(env or {})
+    # Never let a credential lookup reach for the EC2 metadata address from this machine.
+    full_env["AWS_EC2_METADATA_DISABLED"] = "true"
+    for key, value in (env or {}).items():
+        if value is None:
+            full_env.pop(key, None)
+        else:
+            full_env[key] = value
     done = subprocess.run(
         command,
         cwd=ROOT,

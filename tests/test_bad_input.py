@@ -26,7 +26,6 @@ CASES = {
     "malformed policy": (["--policies={bad}"], "handson-iam-user-policy.json: not valid JSON"),
     "missing policy dir": (["--policies={tmp}/nowhere"], "not a directory"),
     "unknown target": (["--target=mars"], "--target 'mars'"),
-    "aws not yet": (["--target=aws"], "not yet"),
     "bad region": (["--region=tokyo"], "--region 'tokyo'"),
 }
 

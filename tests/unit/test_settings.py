@@ -108,9 +108,15 @@ def test_unset_command_line_options_fall_back_to_the_environment() -> None:
     assert settings.region == "us-east-1"
 
 
-def test_target_aws_is_not_yet_available() -> None:
-    assert "not yet" in usage_error({"target": "aws"})
-    assert "not yet" in usage_error({}, {"HANDSON_TARGET": "aws"})
+def test_target_aws_with_its_allowlist() -> None:
+    settings = resolve(
+        {"target": "aws", "allowed_account": ["111122223333"]},
+        {"HANDSON_ALLOWED_ACCOUNTS": "444455556666"},
+    )
+    assert settings.target == "aws"
+    assert settings.allowed_accounts == {"111122223333", "444455556666"}
+    assert resolve({}, {"HANDSON_TARGET": "aws"}).allowed_accounts == frozenset()
+    assert "12 digits" in usage_error({"allowed_account": ["12345"]})
 
 
 @pytest.mark.parametrize(
@@ -139,3 +145,20 @@ def test_trailing_newline_is_rejected(option: str) -> None:
 
 def test_endpoint_with_a_space_is_rejected() -> None:
     usage_error({"endpoint_url": "http://localhost:5000 x"})
+
+
+def test_host_profile_and_config_do_not_touch_the_suites_own_clients(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from handson.aws import Credentials, Principal
+
+    config = tmp_path / "config"
+    config.write_text("[default]\nregion = us-west-2\n[profile host]\nregion = eu-west-1\n")
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(config))
+    principal = Principal(
+        "p", Credentials("AKIDEXAMPLE", "not-a-secret"), "ap-northeast-1", "http://127.0.0.1:9"
+    )
+    client = principal.client("sts")  # a host profile that does not exist breaks nothing
+    assert client.meta.region_name == "ap-northeast-1"
+    assert client.meta.endpoint_url == "http://127.0.0.1:9"

@@ -1,0 +1,133 @@
+"""The account guard of the real-AWS target: who and where the run would act, before it acts.
+
+The run uses the standard credential chain (profile, environment, SSO, web identity). Before
+anything is created it names the account, its alias and the principal, and refuses unless the
+account is on the allowlist and its alias does not contain "prod".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+
+from handson.errors import SuiteUsageError
+
+# The guard must answer within seconds when there is nothing to talk to.
+GUARD_CONFIG = Config(
+    retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=10
+)
+REFUSED_CREDENTIAL_CODES = {
+    "ExpiredToken": "expired",
+    "ExpiredTokenException": "expired",
+    "RequestExpired": "expired",
+    "InvalidClientTokenId": "not valid",
+    "SignatureDoesNotMatch": "not valid (wrong secret key)",
+    "UnrecognizedClientException": "not valid",
+}
+
+
+@dataclass(frozen=True)
+class Account:
+    account_id: str
+    alias: str | None
+    principal_arn: str
+
+    def describe(self) -> str:
+        alias = self.alias or "(no alias)"
+        return f"account {self.account_id} {alias} as {self.principal_arn}"
+
+
+def identify(session: Any, region: str, endpoint_url: str | None = None) -> Account:
+    """Ask STS and IAM who the credentials belong to; one-line errors for every way it fails."""
+    try:
+        sts = session.client(
+            "sts", region_name=region, endpoint_url=endpoint_url, config=GUARD_CONFIG
+        )
+        caller = sts.get_caller_identity()
+    except NoCredentialsError:
+        raise SuiteUsageError(
+            "--target aws: no AWS credentials found (looked for a profile, environment "
+            "variables, SSO and web identity); log in or set AWS_PROFILE first"
+        ) from None
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        state = REFUSED_CREDENTIAL_CODES.get(code)
+        if state:
+            raise SuiteUsageError(
+                f"--target aws: the AWS credentials are {state} ({code}); refresh them "
+                "(e.g. aws sso login) and run again"
+            ) from None
+        raise SuiteUsageError(f"--target aws: STS refused GetCallerIdentity ({code})") from None
+    except BotoCoreError as exc:
+        raise SuiteUsageError(
+            f"--target aws: cannot reach AWS STS ({type(exc).__name__}: {_one_line(str(exc))})"
+        ) from None
+    return Account(
+        str(caller["Account"]), _alias(session, region, endpoint_url), str(caller["Arn"])
+    )
+
+
+def _alias(session: Any, region: str, endpoint_url: str | None) -> str | None:
+    iam = session.client("iam", region_name=region, endpoint_url=endpoint_url, config=GUARD_CONFIG)
+    try:
+        aliases = iam.list_account_aliases().get("AccountAliases", [])
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise SuiteUsageError(
+            f"--target aws: cannot read the account alias ({code}); the suite refuses an account "
+            "it cannot check for 'prod' (allow iam:ListAccountAliases)"
+        ) from None
+    return str(aliases[0]) if aliases else None
+
+
+def guard(account: Account, allowed: frozenset[str]) -> None:
+    """Refuse, in one line, an account that is not on the allowlist or looks like production."""
+    if not allowed:
+        raise SuiteUsageError(
+            f"--target aws: refusing {account.describe()}: no account is allowed; name the "
+            "sandbox with --allowed-account or HANDSON_ALLOWED_ACCOUNTS"
+        )
+    if account.account_id not in allowed:
+        raise SuiteUsageError(
+            f"--target aws: refusing {account.describe()}: not on the allowlist "
+            f"({', '.join(sorted(allowed))})"
+        )
+    if account.alias and "prod" in account.alias.lower():
+        raise SuiteUsageError(
+            f"--target aws: refusing {account.describe()}: its alias contains 'prod'"
+        )
+
+
+def parse_allowed(values: list[str] | None, environ_value: str | None) -> frozenset[str]:
+    """Account IDs from repeated --allowed-account options and/or a comma-separated variable."""
+    raw = [*(values or []), *((environ_value or "").split(","))]
+    ids = {v.strip() for v in raw if v.strip()}
+    bad = sorted(v for v in ids if not (len(v) == 12 and v.isdigit()))
+    if bad:
+        raise SuiteUsageError(f"--allowed-account {bad[0]!r}: an AWS account ID has 12 digits")
+    return frozenset(ids)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())[:200]
+
+
+def aws_preflight(settings: Any, say: Callable[[str], None]) -> Account:
+    """Everything the aws target checks before it may create anything."""
+    import boto3
+
+    try:
+        session = boto3.session.Session(region_name=settings.region)
+        account = identify(session, settings.region, settings.endpoint_url)
+    except ProfileNotFound as exc:
+        raise SuiteUsageError(f"--target aws: {exc} (check AWS_PROFILE)") from None
+    say(f"handson-iam-acceptance --target aws: {account.describe()} in {settings.region}")
+    guard(account, settings.allowed_accounts)
+    raise SuiteUsageError(
+        f"--target aws: {account.describe()} passed the account guard, but provisioning and "
+        "checking on real AWS are not built yet; nothing was created"
+    )

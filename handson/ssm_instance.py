@@ -1,0 +1,135 @@
+"""The real instance, reached through SSM RunCommand, behind ``instance.run(command)``.
+
+Registration with SSM takes minutes on a new instance; ``GetCommandInvocation`` may not know a
+command right after ``SendCommand``; a command can finish, fail, or never run at all. Only a
+command that ran to the end gives an exit code; everything else is an error of the test, never a
+verdict (CHECKPOINTS.md, verdict rule 1).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from handson.instance import CommandNotRun, CommandResult
+
+NOT_DONE = frozenset({"Pending", "InProgress", "Delayed", "Cancelling"})
+RAN_TO_THE_END = frozenset({"Success", "Failed"})  # StatusDetails of a script that exited
+STDOUT_LIMIT, STDERR_LIMIT = 24_000, 8_000  # what GetCommandInvocation returns at most
+
+
+class NotOnline(Exception):
+    """The instance did not register with SSM within the budget."""
+
+
+@dataclass(frozen=True)
+class SsmBudgets:
+    online: float = 600  # a new AL2023 instance registers in one to several minutes
+    command: float = 300  # one command, delivery and execution
+    execution_timeout: int = 120  # what AWS-RunShellScript may take on the instance
+    poll: float = 2.0
+
+
+class SsmInstance:
+    def __init__(
+        self,
+        ssm: Any,
+        instance_id: str,
+        *,
+        budgets: SsmBudgets | None = None,
+        progress: Callable[[str], None] = lambda line: None,
+        clock: Callable[[], float] = time.monotonic,
+        pause: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self.instance_id = instance_id
+        self._ssm = ssm
+        self._budgets = budgets or SsmBudgets()
+        self._progress = progress
+        self._clock = clock
+        self._pause = pause
+        self._identity: str | None = None
+
+    def ping_status(self) -> str | None:
+        answer = self._ssm.describe_instance_information(
+            Filters=[{"Key": "InstanceIds", "Values": [self.instance_id]}]
+        )
+        found = answer.get("InstanceInformationList", [])
+        return str(found[0]["PingStatus"]) if found else None
+
+    def wait_online(self) -> float:
+        """Wait until SSM says the instance is Online; return the seconds it took."""
+        start = self._clock()
+        while True:
+            status = self.ping_status()
+            waited = self._clock() - start
+            if status == "Online":
+                self._progress(f"{self.instance_id} is Online in SSM after {waited:.0f}s")
+                return waited
+            if waited >= self._budgets.online:
+                raise NotOnline(
+                    f"{self.instance_id} did not come Online in SSM within "
+                    f"{self._budgets.online:.0f}s (last status: {status or 'not registered'})"
+                )
+            self._progress(
+                f"waiting for {self.instance_id} to come Online in SSM: "
+                f"{status or 'not registered yet'}, {waited:.0f}s"
+            )
+            self._pause(min(10.0, self._budgets.poll * 5))
+
+    def run(self, command: str) -> CommandResult:
+        sent = self._ssm.send_command(
+            InstanceIds=[self.instance_id],
+            DocumentName="AWS-RunShellScript",
+            Parameters={
+                "commands": [command],
+                "executionTimeout": [str(self._budgets.execution_timeout)],
+            },
+            TimeoutSeconds=max(30, int(self._budgets.command)),
+            Comment="handson-iam-acceptance probe",
+        )
+        command_id = str(sent["Command"]["CommandId"])
+        invocation = self._wait_for(command_id)
+        details = str(invocation.get("StatusDetails", ""))
+        code = int(invocation.get("ResponseCode", -1))
+        if details not in RAN_TO_THE_END or code < 0:
+            raise CommandNotRun(
+                f"SSM command {command_id} on {self.instance_id} did not run to its end: "
+                f"{invocation.get('Status')} / {details} (response code {code})"
+            )
+        stdout = str(invocation.get("StandardOutputContent", ""))
+        stderr = str(invocation.get("StandardErrorContent", ""))
+        if len(stdout) >= STDOUT_LIMIT or len(stderr) >= STDERR_LIMIT:
+            stderr += "\n(output cut by SSM at 24,000/8,000 characters)"
+        return CommandResult(code, stdout, stderr)
+
+    def _wait_for(self, command_id: str) -> dict[str, Any]:
+        deadline = self._clock() + self._budgets.command
+        while True:
+            try:
+                invocation = self._ssm.get_command_invocation(
+                    CommandId=command_id, InstanceId=self.instance_id
+                )
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "InvocationDoesNotExist":
+                    raise
+                invocation = {"Status": "Pending", "StatusDetails": "not yet known to SSM"}
+            if invocation.get("Status") not in NOT_DONE:
+                return dict(invocation)
+            if self._clock() >= deadline:
+                raise CommandNotRun(
+                    f"SSM command {command_id} on {self.instance_id} still "
+                    f"{invocation.get('Status')} after {self._budgets.command:.0f}s"
+                )
+            self._pause(self._budgets.poll)
+
+    def identity(self) -> str:
+        if self._identity is None:
+            result = self.run("aws sts get-caller-identity --query Arn --output text")
+            if result.exit_code != 0:
+                return f"(no identity: {result.stderr.strip()[:200]})"
+            self._identity = result.stdout.strip()
+        return self._identity

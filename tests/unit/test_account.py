@@ -1,0 +1,169 @@
+"""The aws target's account guard, against the responses STS and IAM really send (Stubber)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+
+from handson.account import Account, guard, identify, parse_allowed
+from handson.errors import SuiteUsageError
+
+REGION = "ap-northeast-1"
+CALLER = {
+    "UserId": "AROAEXAMPLEROLEID:ci-session",
+    "Account": "111122223333",
+    "Arn": "arn:aws:sts::111122223333:assumed-role/handson-ci/ci-session",
+}
+
+
+class StubbedSession:
+    """Hands out clients whose answers are stubbed; ``identify`` only calls ``client``."""
+
+    def __init__(self) -> None:
+        real = boto3.session.Session(
+            aws_access_key_id="AKIDEXAMPLE",
+            aws_secret_access_key="not-a-secret",
+            region_name=REGION,
+        )
+        self.clients = {name: real.client(name) for name in ("sts", "iam")}
+        self.stubs = {name: Stubber(client) for name, client in self.clients.items()}
+
+    def client(self, service: str, **_: Any) -> Any:
+        return self.clients[service]
+
+    def __enter__(self) -> StubbedSession:
+        for stub in self.stubs.values():
+            stub.activate()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for stub in self.stubs.values():
+            stub.deactivate()
+
+
+def test_identify_names_account_alias_and_principal() -> None:
+    with StubbedSession() as session:
+        session.stubs["sts"].add_response("get_caller_identity", CALLER)
+        session.stubs["iam"].add_response(
+            "list_account_aliases", {"AccountAliases": ["handson-sandbox"], "IsTruncated": False}
+        )
+        account = identify(session, REGION)
+    assert account == Account("111122223333", "handson-sandbox", CALLER["Arn"])
+    assert account.describe() == (
+        "account 111122223333 handson-sandbox as "
+        "arn:aws:sts::111122223333:assumed-role/handson-ci/ci-session"
+    )
+
+
+def test_account_without_alias() -> None:
+    with StubbedSession() as session:
+        session.stubs["sts"].add_response("get_caller_identity", CALLER)
+        session.stubs["iam"].add_response(
+            "list_account_aliases", {"AccountAliases": [], "IsTruncated": False}
+        )
+        assert identify(session, REGION).alias is None
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "message", "expected"),
+    [
+        ("ExpiredToken", 403, "The security token included in the request is expired", "expired"),
+        (
+            "InvalidClientTokenId",
+            403,
+            "The security token included in the request is invalid.",
+            "not valid",
+        ),
+        (
+            "SignatureDoesNotMatch",
+            403,
+            "The request signature we calculated does not match the signature you provided.",
+            "wrong secret key",
+        ),
+    ],
+)
+def test_refused_credentials_are_one_line(
+    code: str, status: int, message: str, expected: str
+) -> None:
+    with StubbedSession() as session:
+        session.stubs["sts"].add_client_error(
+            "get_caller_identity",
+            service_error_code=code,
+            service_message=message,
+            http_status_code=status,
+        )
+        with pytest.raises(SuiteUsageError) as caught:
+            identify(session, REGION)
+    assert expected in str(caught.value) and code in str(caught.value)
+    assert "\n" not in str(caught.value)
+
+
+def test_unreadable_alias_is_refused() -> None:
+    with StubbedSession() as session:
+        session.stubs["sts"].add_response("get_caller_identity", CALLER)
+        session.stubs["iam"].add_client_error(
+            "list_account_aliases",
+            service_error_code="AccessDenied",
+            http_status_code=403,
+            service_message="User is not authorized to perform: iam:ListAccountAliases",
+        )
+        with pytest.raises(SuiteUsageError, match="cannot read the account alias"):
+            identify(session, REGION)
+
+
+def test_no_credentials_at_all(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    for variable in (
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "AWS_PROFILE",
+        "AWS_WEB_IDENTITY_TOKEN_FILE",
+        "AWS_ROLE_ARN",
+        "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    ):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask 169.254.169.254
+    with pytest.raises(SuiteUsageError, match="no AWS credentials found"):
+        identify(boto3.session.Session(region_name=REGION), REGION)
+
+
+ACCOUNT = Account("111122223333", "handson-sandbox", CALLER["Arn"])
+
+
+def test_guard_allows_a_listed_sandbox() -> None:
+    guard(ACCOUNT, frozenset({"111122223333"}))
+
+
+@pytest.mark.parametrize(
+    ("account", "allowed", "reason"),
+    [
+        (ACCOUNT, frozenset(), "no account is allowed"),
+        (ACCOUNT, frozenset({"444455556666"}), "not on the allowlist"),
+        (
+            Account("111122223333", "corp-Prod-main", CALLER["Arn"]),
+            frozenset({"111122223333"}),
+            "alias contains 'prod'",
+        ),
+    ],
+)
+def test_guard_refuses(account: Account, allowed: frozenset[str], reason: str) -> None:
+    with pytest.raises(SuiteUsageError, match=reason) as caught:
+        guard(account, allowed)
+    assert "111122223333" in str(caught.value)  # it names the account it refused
+
+
+def test_allowlist_from_options_and_environment() -> None:
+    assert parse_allowed(["111122223333"], "444455556666, 777788889999") == {
+        "111122223333",
+        "444455556666",
+        "777788889999",
+    }
+    assert parse_allowed(None, None) == frozenset()
+    with pytest.raises(SuiteUsageError, match="12 digits"):
+        parse_allowed(["1234"], None)
