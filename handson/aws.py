@@ -63,11 +63,13 @@ class Principal:
 def isolated_session(credentials: Credentials, region: str) -> boto3.session.Session:
     """A session that reads no profile, config or credentials file of the host."""
     # (config file key, environment variable, default, converter): no variable, no file.
-    core = botocore.session.Session(session_vars={
-        "profile": (None, None, None, None),
-        "config_file": (None, None, os.devnull, None),
-        "credentials_file": (None, None, os.devnull, None),
-    })
+    core = botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        }
+    )
     return boto3.session.Session(
         aws_access_key_id=credentials.access_key_id,
         aws_secret_access_key=credentials.secret_access_key,

@@ -7,11 +7,13 @@ account or one emulator never touch each other's resources.
 
 from __future__ import annotations
 
+import getpass
 import re
 import secrets
+import socket
 import string
-from dataclasses import dataclass
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
 
 from handson import SUITE
 from handson.errors import SuiteUsageError
@@ -55,11 +57,45 @@ def default_name(today: date | None = None) -> str:
     return f"{day}-" + "".join(secrets.choice(alphabet) for _ in range(6))
 
 
+TAG_SUITE, TAG_RUN, TAG_CREATED_BY, TAG_EXPIRES = (
+    "handson:suite",
+    "handson:run",
+    "handson:created-by",
+    "handson:expires-at",
+)
+RUN_LIFETIME = timedelta(hours=4)  # after this, the sweeper may remove what a run left
+_TAG_VALUE_RE = re.compile(r"[^\w .:/=+@-]")
+
+
+def expiry(now: datetime | None = None, lifetime: timedelta = RUN_LIFETIME) -> str:
+    moment = (now or datetime.now(UTC)) + lifetime
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_expiry(value: str) -> datetime | None:
+    try:
+        return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def default_creator() -> str:
+    """Who started the run, as a tag value (AWS allows letters, digits, spaces, _.:/=+-@)."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):
+        user = "unknown"
+    return _TAG_VALUE_RE.sub("_", f"{user}@{socket.gethostname()}")[:256]
+
+
 @dataclass(frozen=True)
 class RunNames:
-    """The names of everything one run creates, derived from the run's suffix."""
+    """The names of everything one run creates, derived from the run's suffix, and the tags
+    that say which run made a resource, who started it, and when it may be swept."""
 
     suffix: str
+    created_by: str = field(default_factory=default_creator)
+    expires_at: str = field(default_factory=expiry)
 
     def __post_init__(self) -> None:
         validate_name(self.suffix)
@@ -118,7 +154,12 @@ class RunNames:
 
     @property
     def tags(self) -> dict[str, str]:
-        return {"handson:suite": SUITE, "handson:run": self.suffix}
+        return {
+            TAG_SUITE: SUITE,
+            TAG_RUN: self.suffix,
+            TAG_CREATED_BY: self.created_by,
+            TAG_EXPIRES: self.expires_at,
+        }
 
     def tag_list(self, **extra: str) -> list[dict[str, str]]:
         return [{"Key": k, "Value": v} for k, v in {**self.tags, **extra}.items()]

@@ -15,15 +15,20 @@ from handson.emulator import SSM_CORE_POLICY_ARN
 from handson.names import RunNames
 from handson.passwords import make_password
 from handson.policies import PolicySet
+from handson.removal import (
+    GONE_CODES,
+    delete_bucket,
+    delete_policy,
+    ignore_gone,
+    terminate_instance,
+)
+from handson.state import instance_state
 from handson.waiting import Budgets, until
 
 log = logging.getLogger("handson.provision")
 
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
 INSTANCE_TYPE = "t2.micro"
-GONE_CODES = frozenset(
-    {"NoSuchEntity", "NoSuchBucket", "InvalidInstanceID.NotFound", "NotFound", "404"}
-)
 
 
 @dataclass(frozen=True)
@@ -47,15 +52,6 @@ class HandsonEnvironment:
     instance_id: str
     ami_id: str
     objects: dict[str, bytes]  # key in bucket 2 -> content the learner uploaded
-
-
-def ignore_gone(call: Any, *args: Any, **kwargs: Any) -> None:
-    """Run an undo call; a resource that is already gone counts as removed."""
-    try:
-        call(*args, **kwargs)
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in GONE_CODES:
-            raise
 
 
 class Provisioner:
@@ -111,18 +107,7 @@ class Provisioner:
         return arn
 
     def delete_policy(self, arn: str) -> None:
-        try:
-            versions = self.iam.list_policy_versions(PolicyArn=arn)["Versions"]
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "NoSuchEntity":
-                return
-            raise
-        for version in versions:
-            if not version["IsDefaultVersion"]:
-                ignore_gone(
-                    self.iam.delete_policy_version, PolicyArn=arn, VersionId=version["VersionId"]
-                )
-        ignore_gone(self.iam.delete_policy, PolicyArn=arn)
+        delete_policy(self.iam, arn)
 
     def create_user(self, policy_arn: str) -> tuple[str, LoginProfile, Credentials]:
         name = self.names.user
@@ -201,23 +186,15 @@ class Provisioner:
             params["CreateBucketConfiguration"] = {"LocationConstraint": self.admin.region}
         self.s3.create_bucket(**params)
         self.cleanup.register(f"S3 bucket {bucket}", lambda: self.delete_bucket(bucket))
-        self.s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": self.names.tag_list()})
+        self.tag_bucket(bucket)
+
+    def tag_bucket(self, bucket: str) -> None:
+        ignore_gone(
+            self.s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": self.names.tag_list()}
+        )
 
     def delete_bucket(self, bucket: str) -> None:
-        try:
-            pages = self.s3.get_paginator("list_object_versions").paginate(Bucket=bucket)
-            for page in pages:
-                doomed = [
-                    {"Key": v["Key"], "VersionId": v["VersionId"]}
-                    for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
-                ]
-                if doomed:
-                    self.s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed})
-        except ClientError as exc:
-            if exc.response["Error"]["Code"] == "NoSuchBucket":
-                return
-            raise
-        ignore_gone(self.s3.delete_bucket, Bucket=bucket)
+        delete_bucket(self.s3, bucket)
 
     def create_buckets(self) -> dict[str, bytes]:
         self.create_bucket(self.names.bucket1)
@@ -264,17 +241,10 @@ class Provisioner:
         return instance_id
 
     def instance_state(self, instance_id: str) -> str:
-        found = self.ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-        return str(found[0]["Instances"][0]["State"]["Name"])
+        return instance_state(self.ec2, instance_id)
 
     def terminate(self, instance_id: str) -> None:
-        ignore_gone(self.ec2.terminate_instances, InstanceIds=[instance_id])
-        until(
-            lambda: self.instance_state(instance_id),
-            lambda s: s == "terminated",
-            budget=self.budgets.resource_gone,
-            what=f"{instance_id} to terminate",
-        )
+        terminate_instance(self.ec2, instance_id, budget=self.budgets.resource_gone)
 
 
 def leftovers(admin: Principal, names: RunNames) -> list[str]:

@@ -45,5 +45,11 @@ def bucket_state(s3: Any, bucket: str) -> BucketState:
 
 
 def instance_state(ec2: Any, instance_id: str) -> str:
-    found = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
-    return str(found[0]["Instances"][0]["State"]["Name"])
+    """The instance's state name; an instance AWS no longer knows counts as terminated."""
+    try:
+        found = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "InvalidInstanceID.NotFound":
+            return "terminated"
+        raise
+    return str(found[0]["Instances"][0]["State"]["Name"]) if found else "terminated"

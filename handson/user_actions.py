@@ -21,7 +21,8 @@ def s3_round_trip(
     """U2: create a bucket, upload and delete a file, delete the bucket, in that order.
 
     Each probe comes with what to do once it has run: the new bucket's teardown is registered
-    the moment it may exist, so a failed deletion still leaves nothing behind.
+    (and the run's tags put on it) the moment it may exist, so a failed deletion still leaves
+    nothing behind.
     """
     s3 = user.client("s3")
     bucket, key = names.scratch_bucket, names.sample_file
@@ -33,10 +34,7 @@ def s3_round_trip(
             api_probe(
                 s3, "create_bucket", create, action="s3:CreateBucket", resource=bucket_arn(bucket)
             ),
-            lambda: cleanup.register(
-                f"S3 bucket {bucket} (created by the user)",
-                lambda: provisioner.delete_bucket(bucket),
-            ),
+            lambda: _adopt(bucket, provisioner, cleanup),
         ),
         (
             api_probe(
@@ -69,6 +67,15 @@ def s3_round_trip(
             None,
         ),
     ]
+
+
+def _adopt(bucket: str, provisioner: Provisioner, cleanup: Cleanup) -> None:
+    """The user's bucket is the run's too: teardown registered, the run's tags put on by the
+    provisioning identity (so the sweeper finds it if the run is killed)."""
+    cleanup.register(
+        f"S3 bucket {bucket} (created by the user)", lambda: provisioner.delete_bucket(bucket)
+    )
+    provisioner.tag_bucket(bucket)
 
 
 def start_instance(user: Principal, env: HandsonEnvironment) -> Probe:
