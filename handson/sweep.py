@@ -24,30 +24,40 @@ from handson.sweeper import Sweeper
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m handson.sweep",
-                                     description=__doc__.splitlines()[0])
-    parser.add_argument("--delete", action="store_true",
-                        help="delete the expired resources (default: only list)")
+    parser = argparse.ArgumentParser(
+        prog="python -m handson.sweep", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument(
+        "--delete", action="store_true", help="delete the expired resources (default: only list)"
+    )
     parser.add_argument("--region", default=os.environ.get("HANDSON_REGION", DEFAULT_REGION))
     parser.add_argument("--endpoint-url", default=os.environ.get("HANDSON_ENDPOINT_URL"))
-    parser.add_argument("--allowed-account", action="append",
-                        help="an account the sweeper may act in (repeatable; env "
-                             "HANDSON_ALLOWED_ACCOUNTS, comma-separated)")
+    parser.add_argument(
+        "--allowed-account",
+        action="append",
+        help="an account the sweeper may act in (repeatable; env "
+        "HANDSON_ALLOWED_ACCOUNTS, comma-separated)",
+    )
     args = parser.parse_args(argv)
     try:
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
         session = boto3.session.Session(region_name=args.region)
         account = identify(session, args.region, args.endpoint_url)
-        print(f"sweeping {account.describe()} in {args.region}"
-              f"{'' if args.delete else ' (dry run: nothing is deleted without --delete)'}")
+        print(
+            f"sweeping {account.describe()} in {args.region}"
+            f"{'' if args.delete else ' (dry run: nothing is deleted without --delete)'}"
+        )
         guard(account, allowed)
     except SuiteUsageError as exc:
         print(f"error: {exc}".replace("--target aws: ", ""), file=sys.stderr)
         return 2
     frozen = session.get_credentials().get_frozen_credentials()
-    admin = Principal(account.principal_arn,
-                      Credentials(frozen.access_key, frozen.secret_key, frozen.token),
-                      args.region, args.endpoint_url)
+    admin = Principal(
+        account.principal_arn,
+        Credentials(frozen.access_key, frozen.secret_key, frozen.token),
+        args.region,
+        args.endpoint_url,
+    )
     failures = Sweeper(admin).sweep(delete=args.delete)
     for failure in failures:
         print(f"failed: {failure}", file=sys.stderr)

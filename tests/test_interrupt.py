@@ -1,0 +1,57 @@
+"""Ctrl-C and SIGTERM in the middle of a run still tear everything down."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from handson.emulator import MotoEmulator
+from handson.names import RunNames, default_name
+from handson.provision import leftovers
+from tests.suite_runner import ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupted_run_leaves_nothing(
+    sent: signal.Signals, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    names = RunNames(default_name())
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HANDSON_")}
+    run = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "features/",
+            "-p",
+            "no:cacheprovider",
+            "-q",
+            f"--endpoint-url={test_emulator.endpoint_url}",
+            f"--name={names.suffix}",
+            f"--alluredir={tmp_path / 'allure'}",
+            f"--checkpoints-json={tmp_path / 'c.json'}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    # Interrupt once the instance runs: the whole environment exists by then.
+    while not any("EC2 instance" in item for item in leftovers(test_emulator.admin, names)):
+        assert run.poll() is None and time.monotonic() < deadline, "the run never got going"
+        time.sleep(0.2)
+    time.sleep(1.0)  # into the checks
+    run.send_signal(sent)
+    output, _ = run.communicate(timeout=120)
+    assert run.returncode != 0, output
+    assert leftovers(test_emulator.admin, names) == [], output
