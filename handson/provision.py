@@ -14,6 +14,7 @@ from handson.cleanup import Cleanup
 from handson.emulator import SSM_CORE_POLICY_ARN
 from handson.names import RunNames
 from handson.passwords import make_password
+from handson.phases import Phases
 from handson.policies import PolicySet
 from handson.removal import (
     GONE_CODES,
@@ -62,7 +63,9 @@ class Provisioner:
         policies: PolicySet,
         cleanup: Cleanup,
         budgets: Budgets,
+        phases: Phases | None = None,
     ) -> None:
+        self.phases = phases or Phases()
         self.admin = admin
         self.names = names
         self.policies = policies
@@ -74,14 +77,16 @@ class Provisioner:
         self.ssm = admin.client("ssm")
 
     def build(self) -> HandsonEnvironment:
-        user_policy_arn = self.create_policy(self.names.user_policy, self.policies.user.text)
-        role_policy_arn = self.create_policy(self.names.role_policy, self.policies.role.text)
-        user_arn, login, credentials = self.create_user(user_policy_arn)
-        role_arn = self.create_role(role_policy_arn)
-        profile_arn = self.create_instance_profile()
-        objects = self.create_buckets()
-        ami_id = self.latest_ami()
-        instance_id = self.launch_instance(ami_id)
+        with self.phases.timing("IAM and S3 set-up"):
+            user_policy_arn = self.create_policy(self.names.user_policy, self.policies.user.text)
+            role_policy_arn = self.create_policy(self.names.role_policy, self.policies.role.text)
+            user_arn, login, credentials = self.create_user(user_policy_arn)
+            role_arn = self.create_role(role_policy_arn)
+            profile_arn = self.create_instance_profile()
+            objects = self.create_buckets()
+        with self.phases.timing("instance running"):
+            ami_id = self.latest_ami()
+            instance_id = self.launch_instance(ami_id)
         return HandsonEnvironment(
             names=self.names,
             user_arn=user_arn,
