@@ -126,6 +126,10 @@ class RunNames:
         return "handson-instance"
 
     @property
+    def security_group(self) -> str:
+        return f"handson-sg-{self.suffix}"
+
+    @property
     def bucket1(self) -> str:
         return f"handson-s3-1-{self.suffix}"
 

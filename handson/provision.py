@@ -11,6 +11,7 @@ from botocore.exceptions import ClientError
 
 from handson.aws import Credentials, Principal
 from handson.cleanup import Cleanup
+from handson.ec2_setup import Network, choose_instance_type, find_network, launch
 from handson.emulator import SSM_CORE_POLICY_ARN
 from handson.names import RunNames
 from handson.passwords import make_password
@@ -52,6 +53,7 @@ class HandsonEnvironment:
     instance_profile_arn: str
     instance_id: str
     ami_id: str
+    security_group_id: str
     objects: dict[str, bytes]  # key in bucket 2 -> content the learner uploaded
 
 
@@ -64,8 +66,13 @@ class Provisioner:
         cleanup: Cleanup,
         budgets: Budgets,
         phases: Phases | None = None,
+        *,
+        instance_type: str = INSTANCE_TYPE,
+        subnet_id: str | None = None,
     ) -> None:
         self.phases = phases or Phases()
+        self.instance_type = instance_type
+        self.subnet_id = subnet_id
         self.admin = admin
         self.names = names
         self.policies = policies
@@ -85,8 +92,10 @@ class Provisioner:
             profile_arn = self.create_instance_profile()
             objects = self.create_buckets()
         with self.phases.timing("instance running"):
+            network = find_network(self.ec2, self.subnet_id)
+            group_id = self.create_security_group(network)
             ami_id = self.latest_ami()
-            instance_id = self.launch_instance(ami_id)
+            instance_id = self.launch_instance(ami_id, network, group_id)
         return HandsonEnvironment(
             names=self.names,
             user_arn=user_arn,
@@ -98,6 +107,7 @@ class Provisioner:
             instance_profile_arn=profile_arn,
             instance_id=instance_id,
             ami_id=ami_id,
+            security_group_id=group_id,
             objects=objects,
         )
 
@@ -221,20 +231,43 @@ class Provisioner:
     def latest_ami(self) -> str:
         return str(self.ssm.get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"])
 
-    def launch_instance(self, ami_id: str) -> str:
+    def create_security_group(self, network: Network) -> str:
+        """The run's own group: no inbound rule at all; outbound open, as SSM needs."""
+        name = self.names.security_group
+        group_id = str(
+            self.ec2.create_security_group(
+                GroupName=name,
+                VpcId=network.vpc_id,
+                Description="handson-iam-acceptance: no inbound access",
+                TagSpecifications=[
+                    {"ResourceType": "security-group", "Tags": self.names.tag_list(Name=name)}
+                ],
+            )["GroupId"]
+        )
+        self.cleanup.register(
+            f"security group {name} ({group_id})",
+            lambda: ignore_gone(self.ec2.delete_security_group, GroupId=group_id),
+        )
+        return group_id
+
+    def launch_instance(self, ami_id: str, network: Network, group_id: str) -> str:
         tags = self.names.tag_list(Name=self.names.instance_name)
-        reservation = self.ec2.run_instances(
-            ImageId=ami_id,
-            InstanceType=INSTANCE_TYPE,
-            MinCount=1,
-            MaxCount=1,
-            IamInstanceProfile={"Name": self.names.instance_profile},
-            MetadataOptions={"HttpTokens": "required", "HttpEndpoint": "enabled"},
-            TagSpecifications=[
+        params: dict[str, Any] = {
+            "ImageId": ami_id,
+            "InstanceType": choose_instance_type(self.ec2, self.instance_type),
+            "MinCount": 1,
+            "MaxCount": 1,
+            "IamInstanceProfile": {"Name": self.names.instance_profile},
+            "MetadataOptions": {"HttpTokens": "required", "HttpEndpoint": "enabled"},
+            "SecurityGroupIds": [group_id],
+            "TagSpecifications": [
                 {"ResourceType": "instance", "Tags": tags},
                 {"ResourceType": "volume", "Tags": tags},
             ],
-        )
+        }
+        if network.subnet_id:
+            params["SubnetId"] = network.subnet_id
+        reservation = launch(self.ec2, params, budget=self.budgets.propagation)
         instance_id = str(reservation["Instances"][0]["InstanceId"])
         self.cleanup.register(f"EC2 instance {instance_id}", lambda: self.terminate(instance_id))
         until(
@@ -281,6 +314,10 @@ def leftovers(admin: Principal, names: RunNames) -> list[str]:
         for p in page["Policies"]
         if p["PolicyName"] in mine
     ]
+    groups = ec2.describe_security_groups(
+        Filters=[{"Name": "tag:handson:run", "Values": [names.suffix]}]
+    )["SecurityGroups"]
+    found += [f"security group {g['GroupName']} ({g['GroupId']})" for g in groups]
     reservations = ec2.describe_instances(
         Filters=[{"Name": "tag:handson:run", "Values": [names.suffix]}]
     )["Reservations"]

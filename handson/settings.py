@@ -30,6 +30,12 @@ OPTIONS: dict[str, tuple[str, str]] = {
         "HANDSON_ENDPOINT_URL",
         "emulator: use a server already running there; aws: any AWS-compatible endpoint",
     ),
+    "instance_type": (
+        "HANDSON_INSTANCE_TYPE",
+        "EC2 instance type (default: t2.micro on the emulator, 'auto' on aws: t2.micro where "
+        "free-tier eligible, else t3.micro)",
+    ),
+    "subnet_id": ("HANDSON_SUBNET_ID", "subnet for the instance (default: the default VPC's)"),
     "allowed_account": (
         "HANDSON_ALLOWED_ACCOUNTS",
         "aws target: an account ID the run may use (repeatable; env: comma-separated)",
@@ -47,6 +53,8 @@ class Settings:
     keep: bool
     endpoint_url: str | None
     allowed_accounts: frozenset[str] = frozenset()
+    instance_type: str = "t2.micro"
+    subnet_id: str | None = None
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -56,6 +64,19 @@ def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+def _instance_type(value: str | None, target: str) -> str:
+    chosen = value or ("auto" if target == "aws" else "t2.micro")
+    if chosen != "auto" and not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", chosen):
+        raise SuiteUsageError(f"--instance-type {chosen!r}: not an instance type (e.g. t3.micro)")
+    return chosen
+
+
+def _subnet(value: str | None) -> str | None:
+    if value and not re.fullmatch(r"subnet-[0-9a-f]{8,17}", value):
+        raise SuiteUsageError(f"--subnet-id {value!r}: not a subnet ID (subnet-0123abcd...)")
+    return value or None
 
 
 def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:
@@ -88,6 +109,8 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         policies_dir=Path(policies_dir) if policies_dir else None,
         keep=_flag(pick("keep") or False),
         endpoint_url=endpoint_url or None,
+        instance_type=_instance_type(pick("instance_type"), target),
+        subnet_id=_subnet(pick("subnet_id")),
         allowed_accounts=parse_allowed(
             cli.get("allowed_account"), env.get("HANDSON_ALLOWED_ACCOUNTS")
         ),

@@ -59,7 +59,7 @@ def test_dry_run_lists_and_deletes_nothing(
     before = leftovers(test_emulator.admin, estate["expired"])
     assert Sweeper(test_emulator.admin).sweep(NOW, say=lines.append) == []
     expired = [line for line in lines if "(expired)" in line]
-    assert len(expired) == 8  # user, role, 2 policies, profile, 2 buckets, instance
+    assert len(expired) == 9  # user, role, 2 policies, profile, 2 buckets, instance, group
     assert all(estate["expired"].suffix in line for line in expired)
     assert any(
         "not expired: left alone" in line and estate["live"].suffix in line for line in lines
@@ -109,11 +109,11 @@ def test_command_dry_run_then_delete(
     listed = sweep_command(test_emulator, "--allowed-account=123456789012")
     assert listed.returncode == 0, listed.stderr
     assert "dry run" in listed.stdout
-    assert listed.stdout.count("(expired)") == 8
+    assert listed.stdout.count("(expired)") == 9
     assert leftovers(test_emulator.admin, estate["expired"]) != []
     deleted = sweep_command(test_emulator, "--allowed-account=123456789012", "--delete")
     assert deleted.returncode == 0, deleted.stderr
-    assert deleted.stdout.count("  deleted ") == 8
+    assert deleted.stdout.count("  deleted ") == 9
     assert leftovers(test_emulator.admin, estate["expired"]) == []
     assert leftovers(test_emulator.admin, estate["live"]) != []
 

@@ -24,6 +24,7 @@ STEPS = [
     "create_role",
     "create_instance_profile",
     "create_buckets",
+    "create_security_group",
     "launch_instance",
 ]
 
@@ -102,6 +103,11 @@ def test_tags_on_every_taggable_resource(test_admin: Principal) -> None:
         assert instance["InstanceType"] == "t2.micro"
         assert "KeyName" not in instance
         assert instance["IamInstanceProfile"]["Arn"] == env.instance_profile_arn
+        assert [g["GroupId"] for g in instance["SecurityGroups"]] == [env.security_group_id]
+        group = ec2.describe_security_groups(GroupIds=[env.security_group_id])
+        group = group["SecurityGroups"][0]
+        assert group["IpPermissions"] == []  # no inbound rule at all
+        assert expected in group["Tags"]
     finally:
         assert cleanup.run() == []
 

@@ -14,4 +14,4 @@ def test_phases_add_up_and_survive_failures() -> None:
         raise RuntimeError("provisioning broke")
     phases.add("checks", 4.0)
     assert phases.seconds == {"IAM": 3.5, "checks": 4.0}
-    assert phases.lines() == ["IAM          3.5 s", "checks       4.0 s"]
+    assert phases.lines() == ["IAM         3.5 s", "checks      4.0 s"]
