@@ -9,7 +9,7 @@ import pytest
 from handson.account import aws_preflight
 from handson.errors import SuiteUsageError
 from handson.secrets import redact_all_logging, register_host_secrets
-from handson.settings import OPTIONS, SETTINGS, resolve
+from handson.settings import AWS_SESSION, OPTIONS, SETTINGS, resolve
 
 pytest_plugins = [
     "fixtures.target",
@@ -45,7 +45,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         settings = resolve(cli)
         if settings.target == "aws":
-            aws_preflight(settings, say=lambda line: print(line, file=sys.stderr, flush=True))
+            config.stash[AWS_SESSION] = aws_preflight(
+                settings, say=lambda line: print(line, file=sys.stderr, flush=True)
+            )
     except SuiteUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings

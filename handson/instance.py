@@ -36,7 +36,13 @@ class CommandResult:
 class Instance(Protocol):
     instance_id: str
 
+    def prepare(self) -> None:
+        """Get ready to run commands; raises EmulatorGap where the target cannot decide."""
+        ...
+
     def run(self, command: str) -> CommandResult: ...
+
+    def close(self) -> None: ...
 
     def identity(self) -> str:
         """The ARN the instance's commands run as (``assumed-role/<role>/i-...``)."""
@@ -78,6 +84,10 @@ class LocalShellInstance:
         self._warm = warm
         self._server: subprocess.Popen[str] | None = None
         self._socket = str(self._home / "warm-cli.sock")
+
+    def prepare(self) -> None:
+        """Ask the emulator for the credentials EC2 would hand the instance."""
+        self.issued  # noqa: B018
 
     @property
     def issued(self) -> InstanceCredentials:

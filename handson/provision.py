@@ -84,18 +84,23 @@ class Provisioner:
         self.ssm = admin.client("ssm")
 
     def build(self) -> HandsonEnvironment:
+        """The slow thing first: the instance is launched as soon as its role exists, and the
+        rest is built while it boots."""
         with self.phases.timing("IAM and S3 set-up"):
-            user_policy_arn = self.create_policy(self.names.user_policy, self.policies.user.text)
             role_policy_arn = self.create_policy(self.names.role_policy, self.policies.role.text)
-            user_arn, login, credentials = self.create_user(user_policy_arn)
             role_arn = self.create_role(role_policy_arn)
             profile_arn = self.create_instance_profile()
-            objects = self.create_buckets()
-        with self.phases.timing("instance running"):
+        with self.phases.timing("instance launch"):
             network = find_network(self.ec2, self.subnet_id)
             group_id = self.create_security_group(network)
             ami_id = self.latest_ami()
             instance_id = self.launch_instance(ami_id, network, group_id)
+        with self.phases.timing("IAM and S3 set-up"):
+            user_policy_arn = self.create_policy(self.names.user_policy, self.policies.user.text)
+            user_arn, login, credentials = self.create_user(user_policy_arn)
+            objects = self.create_buckets()
+        with self.phases.timing("instance running"):
+            self.wait_running(instance_id)
         return HandsonEnvironment(
             names=self.names,
             user_arn=user_arn,
@@ -270,13 +275,16 @@ class Provisioner:
         reservation = launch(self.ec2, params, budget=self.budgets.propagation)
         instance_id = str(reservation["Instances"][0]["InstanceId"])
         self.cleanup.register(f"EC2 instance {instance_id}", lambda: self.terminate(instance_id))
+        return instance_id
+
+    def wait_running(self, instance_id: str) -> None:
         until(
             lambda: self.instance_state(instance_id),
             lambda s: s == "running",
             budget=self.budgets.instance_ready,
             what=f"{instance_id} to be running",
+            max_interval=5,
         )
-        return instance_id
 
     def instance_state(self, instance_id: str) -> str:
         return instance_state(self.ec2, instance_id)

@@ -58,6 +58,7 @@ class Settings:
 
 
 SETTINGS = pytest.StashKey[Settings]()
+AWS_SESSION = pytest.StashKey[tuple[Any, Any]]()  # (boto3 session, Account) once the guard passed
 
 
 def _flag(value: Any) -> bool:

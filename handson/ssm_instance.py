@@ -52,6 +52,7 @@ class SsmInstance:
         self._clock = clock
         self._pause = pause
         self._identity: str | None = None
+        self._online = False
 
     def ping_status(self) -> str | None:
         answer = self._ssm.describe_instance_information(
@@ -68,6 +69,7 @@ class SsmInstance:
             waited = self._clock() - start
             if status == "Online":
                 self._progress(f"{self.instance_id} is Online in SSM after {waited:.0f}s")
+                self._online = True
                 return waited
             if waited >= self._budgets.online:
                 raise NotOnline(
@@ -81,6 +83,8 @@ class SsmInstance:
             self._pause(min(10.0, self._budgets.poll * 5))
 
     def run(self, command: str) -> CommandResult:
+        if not self._online:
+            self.wait_online()  # SendCommand to an unregistered instance: InvalidInstanceId
         sent = self._ssm.send_command(
             InstanceIds=[self.instance_id],
             DocumentName="AWS-RunShellScript",
@@ -125,6 +129,12 @@ class SsmInstance:
                     f"{invocation.get('Status')} after {self._budgets.command:.0f}s"
                 )
             self._pause(self._budgets.poll)
+
+    def prepare(self) -> None:
+        """Nothing to do up front: the first command waits until the instance is Online."""
+
+    def close(self) -> None:
+        """Nothing to release: the instance itself belongs to the provisioning's teardown."""
 
     def identity(self) -> str:
         if self._identity is None:

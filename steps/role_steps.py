@@ -8,19 +8,20 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from handson.aws import Principal
-from handson.emulator import SSM_CORE_POLICY_ARN, Emulator
+from handson.emulator import SSM_CORE_POLICY_ARN
 from handson.evidence import attach_text
-from handson.instance import LocalShellInstance
+from handson.instance import Instance
 from handson.probes import Attempt, Checker, ProbeFailed, Watched
 from handson.provision import HandsonEnvironment
 from handson.role_actions import RoleCommands, location_key
 from handson.state import bucket_state, object_state
+from handson.targets import Target
 from handson.verdict import Outcome
 from steps.common import attach_control
 
 
 @pytest.fixture
-def role_commands(instance: LocalShellInstance) -> RoleCommands:
+def role_commands(instance: Instance) -> RoleCommands:
     return RoleCommands(instance)
 
 
@@ -164,9 +165,9 @@ def role_lists_bucket2(
 
 
 @then("インスタンスのコマンドはロールの一時的な認証情報で動く")
-def instance_runs_as_role(instance: LocalShellInstance, handson_env: HandsonEnvironment) -> None:
+def instance_runs_as_role(instance: Instance, handson_env: HandsonEnvironment) -> None:
     identity = instance.identity()
-    attach_text("instance identity", f"{identity}\n({instance.issued.reason})")
+    attach_text("instance identity", identity)
     pattern = (
         rf"^arn:aws:sts::\d{{12}}:assumed-role/{re.escape(handson_env.names.role)}/"
         rf"{re.escape(handson_env.instance_id)}$"
@@ -175,8 +176,10 @@ def instance_runs_as_role(instance: LocalShellInstance, handson_env: HandsonEnvi
 
 
 @then("インスタンスがSSMにオンラインで登録されている")
-def instance_online_in_ssm(emulator: Emulator) -> None:
-    pytest.skip(emulator.gaps.ssm_registration)
+def instance_online_in_ssm(target: Target, instance: Instance) -> None:
+    gap = target.ssm_online(instance)
+    if gap:
+        pytest.skip(gap)
 
 
 @then("取得した内容はアップロードした内容と同じである")

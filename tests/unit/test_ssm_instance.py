@@ -41,7 +41,9 @@ def ssm() -> Iterator[tuple[Any, Stubber]]:
         stub.assert_no_pending_responses()
 
 
-def transport(client: Any, **budgets: Any) -> tuple[SsmInstance, list[str], Clock]:
+def transport(
+    client: Any, *, registered: bool = True, **budgets: Any
+) -> tuple[SsmInstance, list[str], Clock]:
     lines: list[str] = []
     clock = Clock()
     made = SsmInstance(
@@ -52,6 +54,7 @@ def transport(client: Any, **budgets: Any) -> tuple[SsmInstance, list[str], Cloc
         clock=clock,
         pause=clock.pause,
     )
+    made._online = registered  # run-focused tests start with a registered instance
     return made, lines, clock
 
 
@@ -233,7 +236,7 @@ def test_waits_until_online_with_one_progress_line_per_poll(ssm: tuple[Any, Stub
     information(stub, None)
     information(stub, "ConnectionLost")
     information(stub, "Online")
-    made, lines, clock = transport(client)
+    made, lines, clock = transport(client, registered=False)
     assert made.wait_online() == clock.now == 30
     assert len(lines) == 4 and "not registered yet" in lines[0]
     assert lines[-1].endswith("is Online in SSM after 30s")
@@ -243,6 +246,16 @@ def test_not_online_within_the_budget(ssm: tuple[Any, Stubber]) -> None:
     client, stub = ssm
     for _ in range(3):
         information(stub, None)
-    made, _, _ = transport(client, online=20)
+    made, _, _ = transport(client, registered=False, online=20)
     with pytest.raises(NotOnline, match="within 20s"):
         made.wait_online()
+
+
+def test_the_first_command_waits_for_registration(ssm: tuple[Any, Stubber]) -> None:
+    client, stub = ssm
+    information(stub, None)
+    information(stub, "Online")
+    sent(stub)
+    invocation(stub, "Success", code=0, stdout="ok\n")
+    made, _, _ = transport(client, registered=False)
+    assert made.run("aws s3 ls").stdout == "ok\n"
