@@ -96,20 +96,6 @@ def test_no_allowlist_at_all(tmp_path: Path, test_emulator: MotoEmulator) -> Non
     nothing_created(test_emulator)
 
 
-def test_allowed_account_passes_the_guard_and_says_what_is_not_built(
-    tmp_path: Path, test_emulator: MotoEmulator
-) -> None:
-    run = run_suite(
-        tmp_path,
-        "--target=aws",
-        f"--endpoint-url={test_emulator.endpoint_url}",
-        env={**as_admin(test_emulator, tmp_path), "HANDSON_ALLOWED_ACCOUNTS": MOTO_ACCOUNT},
-        timeout=30,
-    )
-    assert "passed the account guard" in refused(run)
-    nothing_created(test_emulator)
-
-
 def test_unknown_profile(tmp_path: Path, test_emulator: MotoEmulator) -> None:
     run = run_suite(
         tmp_path,

@@ -1,0 +1,50 @@
+"""`--target aws` end to end, offline: moto stands in for IAM, STS, EC2 and S3, a fake SSM
+(tests/fake_ssm.py) for Systems Manager. What this proves: the aws target's wiring (guard,
+provisioning with the host's credentials, the real SSM transport, teardown). What it cannot:
+anything about real AWS; and since moto ignores policy conditions and the aws target declares no
+gaps, R8 is decided here, wrongly, exactly as moto answers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from handson.emulator import MotoEmulator
+from handson.names import RunNames, default_name
+from handson.provision import leftovers
+from tests.fake_ssm import FakeSsm
+from tests.suite_runner import run_suite
+from tests.test_aws_guard import as_admin
+
+pytestmark = pytest.mark.slow
+
+
+def test_whole_run_on_the_aws_target(test_emulator: MotoEmulator, tmp_path: Path) -> None:
+    names = RunNames(default_name())
+    with FakeSsm(test_emulator) as ssm:
+        run = run_suite(
+            tmp_path,
+            "--target=aws",
+            f"--name={names.suffix}",
+            "--allowed-account=123456789012",
+            env={
+                **as_admin(test_emulator, tmp_path),
+                "AWS_ENDPOINT_URL": test_emulator.endpoint_url,
+                "AWS_ENDPOINT_URL_SSM": ssm.endpoint_url,
+            },
+        )
+    decided = {
+        e["checkpoints"][0]: e["outcome"] for e in run.checkpoints if e["outcome"] != "failed"
+    }
+    assert run.failed == {"R8"}, run.describe()  # moto allows listing close/: no gap declared
+    assert decided["R1"] == "passed"  # Online in "SSM", and running as the role
+    assert run.outcomes("skipped") == set(), run.describe()
+    assert (
+        "account 123456789012 (no alias) as arn:aws:iam::123456789012:user/tests-admin"
+        in run.stderr
+    )
+    # Twice before the first command (not registered, then Online), once more for R1's check.
+    assert ssm.calls.count("DescribeInstanceInformation") == 3
+    assert ssm.calls.count("SendCommand") >= 15
+    assert leftovers(test_emulator.admin, names) == []
