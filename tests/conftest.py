@@ -10,8 +10,10 @@ from handson.aws import Principal
 from handson.emulator import MotoEmulator
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def test_emulator() -> Iterator[MotoEmulator]:
+    """One emulator for all the tests: every test uses names of its own and compares before with
+    after, never with an empty emulator."""
     emulator = MotoEmulator.start("ap-northeast-1", "tests-admin")
     try:
         yield emulator
@@ -19,6 +21,6 @@ def test_emulator() -> Iterator[MotoEmulator]:
         emulator.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def test_admin(test_emulator: MotoEmulator) -> Principal:
     return test_emulator.admin
