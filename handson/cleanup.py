@@ -1,45 +1,98 @@
-"""Teardown registered the moment each resource exists, run in reverse, whatever happened."""
+"""Teardown registered the moment each resource exists, run whatever happened.
+
+Removal runs in stages, so that access goes first and nothing is removed before what depends
+on it: credentials, then policies, the instance, its security group, the role's place in the
+instance profile, the profile, the role, the buckets, and the user last. Within a stage, the
+newest goes first. Each removal is retried while AWS answers with throttling or a conflict that
+eventual consistency will clear.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from enum import IntEnum
+
+from botocore.exceptions import ClientError
 
 from handson.secrets import redact
+from handson.waiting import WaitTimeout, retrying_on
 
 log = logging.getLogger("handson.cleanup")
+
+TRANSIENT_CODES = frozenset(
+    {
+        "Throttling",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "TooManyRequestsException",
+        "SlowDown",
+        "DeleteConflict",
+        "DependencyViolation",
+        "ServiceUnavailable",
+        "InternalError",
+    }
+)
+
+
+class Stage(IntEnum):
+    CREDENTIALS = 1  # access keys, login profile
+    POLICIES = 2  # attachments, then the policies themselves
+    INSTANCE = 3
+    SECURITY_GROUP = 4
+    PROFILE_MEMBERSHIP = 5  # the role out of the instance profile
+    PROFILE = 6
+    ROLE = 7
+    BUCKETS = 8
+    USER = 9
+
+
+class Transient(Exception):
+    """A removal AWS refused for now (throttling, a dependency still clearing)."""
 
 
 @dataclass
 class _Undo:
     label: str
     action: Callable[[], None]
+    stage: Stage
+    order: int
 
 
 @dataclass
 class Cleanup:
-    """A stack of undo actions. Each action must treat "already gone" as done."""
+    """Undo actions by stage. Each action must treat "already gone" as done."""
 
-    _stack: list[_Undo] = field(default_factory=list)
+    retry_budget: float = 60.0
+    _undos: list[_Undo] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
 
-    def register(self, label: str, action: Callable[[], None]) -> None:
-        self._stack.append(_Undo(label, action))
+    def register(self, label: str, action: Callable[[], None], stage: Stage) -> None:
+        self._undos.append(_Undo(label, action, stage, len(self._undos)))
+
+    def _in_order(self) -> list[_Undo]:
+        return sorted(self._undos, key=lambda u: (u.stage, -u.order))
 
     @property
     def pending(self) -> list[str]:
-        return [undo.label for undo in reversed(self._stack)]
+        return [undo.label for undo in self._in_order()]
 
     def run(self) -> list[str]:
-        """Undo everything, newest first; return what could not be undone (also kept)."""
-        while self._stack:
-            undo = self._stack.pop()
+        """Undo everything, stage by stage; return what could not be undone (also kept)."""
+        for undo in self._in_order():
+            self._undos.remove(undo)
             try:
-                undo.action()
+                retrying_on(
+                    lambda undo=undo: _transient_as_retryable(undo.action),
+                    (Transient,),
+                    budget=self.retry_budget,
+                    what=f"removing {undo.label}",
+                )
                 log.info("removed %s", undo.label)
             except Exception as exc:  # noqa: BLE001 - every undo must get its turn
-                message = redact(f"{undo.label}: {type(exc).__name__}: {exc}")
+                cause = exc.__cause__ if isinstance(exc, WaitTimeout) else exc
+                message = redact(f"{undo.label}: {type(cause).__name__}: {cause}")
                 log.error("could not remove %s", message)
                 self.failures.append(message)
         return list(self.failures)
@@ -47,5 +100,14 @@ class Cleanup:
     def abandon(self) -> list[str]:
         """Forget the undo actions (for --keep) and return what is left behind."""
         left = self.pending
-        self._stack.clear()
+        self._undos.clear()
         return left
+
+
+def _transient_as_retryable(action: Callable[[], None]) -> None:
+    try:
+        action()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in TRANSIENT_CODES:
+            raise Transient(str(exc)) from exc
+        raise

@@ -10,7 +10,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from handson.aws import Credentials, Principal
-from handson.cleanup import Cleanup
+from handson.cleanup import Cleanup, Stage
 from handson.ec2_setup import Network, choose_instance_type, find_network, launch
 from handson.emulator import SSM_CORE_POLICY_ARN
 from handson.names import RunNames
@@ -123,7 +123,7 @@ class Provisioner:
         arn = self.iam.create_policy(
             PolicyName=name, PolicyDocument=document, Tags=self.names.tag_list()
         )["Policy"]["Arn"]
-        self.cleanup.register(f"IAM policy {name}", lambda: self.delete_policy(arn))
+        self.cleanup.register(f"IAM policy {name}", lambda: self.delete_policy(arn), Stage.POLICIES)
         return arn
 
     def delete_policy(self, arn: str) -> None:
@@ -133,18 +133,22 @@ class Provisioner:
         name = self.names.user
         arn = self.iam.create_user(UserName=name, Tags=self.names.tag_list())["User"]["Arn"]
         self.cleanup.register(
-            f"IAM user {name}", lambda: ignore_gone(self.iam.delete_user, UserName=name)
+            f"IAM user {name}",
+            lambda: ignore_gone(self.iam.delete_user, UserName=name),
+            Stage.USER,
         )
         self.iam.attach_user_policy(UserName=name, PolicyArn=policy_arn)
         self.cleanup.register(
             f"policy attachment {self.names.user_policy} -> {name}",
             lambda: ignore_gone(self.iam.detach_user_policy, UserName=name, PolicyArn=policy_arn),
+            Stage.POLICIES,
         )
         password = make_password()
         self.iam.create_login_profile(UserName=name, Password=password, PasswordResetRequired=False)
         self.cleanup.register(
             f"console login profile of {name}",
             lambda: ignore_gone(self.iam.delete_login_profile, UserName=name),
+            Stage.CREDENTIALS,
         )
         key = self.iam.create_access_key(UserName=name)["AccessKey"]
         credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
@@ -153,6 +157,7 @@ class Provisioner:
             lambda: ignore_gone(
                 self.iam.delete_access_key, UserName=name, AccessKeyId=key["AccessKeyId"]
             ),
+            Stage.CREDENTIALS,
         )
         return arn, LoginProfile(name, password), credentials
 
@@ -166,7 +171,9 @@ class Provisioner:
             Description="handson-iam-acceptance: the hands-on's role for EC2",
         )["Role"]["Arn"]
         self.cleanup.register(
-            f"IAM role {name}", lambda: ignore_gone(self.iam.delete_role, RoleName=name)
+            f"IAM role {name}",
+            lambda: ignore_gone(self.iam.delete_role, RoleName=name),
+            Stage.ROLE,
         )
         for attached in (policy_arn, SSM_CORE_POLICY_ARN):
             self.iam.attach_role_policy(RoleName=name, PolicyArn=attached)
@@ -175,6 +182,7 @@ class Provisioner:
                 lambda attached=attached: ignore_gone(
                     self.iam.detach_role_policy, RoleName=name, PolicyArn=attached
                 ),
+                Stage.POLICIES,
             )
         return arn
 
@@ -186,6 +194,7 @@ class Provisioner:
         self.cleanup.register(
             f"instance profile {name}",
             lambda: ignore_gone(self.iam.delete_instance_profile, InstanceProfileName=name),
+            Stage.PROFILE,
         )
         self.iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=self.names.role)
         self.cleanup.register(
@@ -195,6 +204,7 @@ class Provisioner:
                 InstanceProfileName=name,
                 RoleName=self.names.role,
             ),
+            Stage.PROFILE_MEMBERSHIP,
         )
         return arn
 
@@ -205,7 +215,9 @@ class Provisioner:
         if self.admin.region != "us-east-1":
             params["CreateBucketConfiguration"] = {"LocationConstraint": self.admin.region}
         self.s3.create_bucket(**params)
-        self.cleanup.register(f"S3 bucket {bucket}", lambda: self.delete_bucket(bucket))
+        self.cleanup.register(
+            f"S3 bucket {bucket}", lambda: self.delete_bucket(bucket), Stage.BUCKETS
+        )
         self.tag_bucket(bucket)
 
     def tag_bucket(self, bucket: str) -> None:
@@ -252,6 +264,7 @@ class Provisioner:
         self.cleanup.register(
             f"security group {name} ({group_id})",
             lambda: ignore_gone(self.ec2.delete_security_group, GroupId=group_id),
+            Stage.SECURITY_GROUP,
         )
         return group_id
 
@@ -274,7 +287,9 @@ class Provisioner:
             params["SubnetId"] = network.subnet_id
         reservation = launch(self.ec2, params, budget=self.budgets.propagation)
         instance_id = str(reservation["Instances"][0]["InstanceId"])
-        self.cleanup.register(f"EC2 instance {instance_id}", lambda: self.terminate(instance_id))
+        self.cleanup.register(
+            f"EC2 instance {instance_id}", lambda: self.terminate(instance_id), Stage.INSTANCE
+        )
         return instance_id
 
     def wait_running(self, instance_id: str) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handson.aws import Principal
-from handson.cleanup import Cleanup
+from handson.cleanup import Cleanup, Stage
 from handson.names import RunNames
 from handson.probes import Probe, api_probe
 from handson.provision import HandsonEnvironment, Provisioner
@@ -73,7 +73,9 @@ def _adopt(bucket: str, provisioner: Provisioner, cleanup: Cleanup) -> None:
     """The user's bucket is the run's too: teardown registered, the run's tags put on by the
     provisioning identity (so the sweeper finds it if the run is killed)."""
     cleanup.register(
-        f"S3 bucket {bucket} (created by the user)", lambda: provisioner.delete_bucket(bucket)
+        f"S3 bucket {bucket} (created by the user)",
+        lambda: provisioner.delete_bucket(bucket),
+        Stage.BUCKETS,
     )
     provisioner.tag_bucket(bucket)
 

@@ -172,3 +172,29 @@ def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_pat
     for label in (f"IAM user {names.user}", f"S3 bucket {names.bucket2}"):
         assert label in left
         assert label in run.stdout
+
+
+def test_teardown_order_revokes_access_first_and_removes_the_user_last(
+    test_admin: Principal,
+) -> None:
+    names = RunNames(default_name())
+    build, cleanup = provisioner(test_admin, names)
+    build.build()
+    kinds = [label.split(" ")[0] + " " + label.split(" ")[1] for label in cleanup.pending]
+    try:
+        assert kinds[:2] == ["access key", "console login"]
+        first = {kind: kinds.index(kind) for kind in reversed(kinds)}
+        assert (
+            first["policy attachment"]
+            < first["IAM policy"]
+            < first["EC2 instance"]
+            < first["security group"]
+            < first["role handson-iam-role-" + names.suffix]
+            < first["instance profile"]
+            < first["IAM role"]
+            < first["S3 bucket"]
+            < first["IAM user"]
+        )
+        assert kinds[-1] == "IAM user"
+    finally:
+        assert cleanup.run() == []

@@ -34,7 +34,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if leak:
         register = Cleanup.register
 
-        def leaky(self: Cleanup, label: str, action: Any) -> None:
-            register(self, label, (lambda: None) if label.startswith(leak) else action)
+        def leaky(self: Cleanup, label: str, action: Any, stage: Any) -> None:
+            register(self, label, (lambda: None) if label.startswith(leak) else action, stage)
 
         Cleanup.register = leaky  # type: ignore[method-assign]

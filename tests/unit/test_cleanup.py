@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from botocore.exceptions import ClientError
 
 import handson.secrets
-from handson.cleanup import Cleanup
+from handson.cleanup import Cleanup, Stage
 from handson.secrets import MASK, redact, register_host_secrets, register_secret
 
 
@@ -40,7 +41,7 @@ def test_undo_runs_newest_first() -> None:
     calls: list[str] = []
     cleanup = Cleanup()
     for label in ("user", "bucket", "instance"):
-        cleanup.register(label, recorder(calls, label))
+        cleanup.register(label, recorder(calls, label), Stage.USER)
     assert cleanup.pending == ["instance", "bucket", "user"]
     assert cleanup.run() == []
     assert calls == ["instance", "bucket", "user"]
@@ -50,9 +51,9 @@ def test_undo_runs_newest_first() -> None:
 def test_failing_undo_does_not_stop_the_others() -> None:
     calls: list[str] = []
     cleanup = Cleanup()
-    cleanup.register("user", recorder(calls, "user"))
-    cleanup.register("bucket", failing(calls, "bucket", "BucketNotEmpty"))
-    cleanup.register("instance", recorder(calls, "instance"))
+    cleanup.register("user", recorder(calls, "user"), Stage.USER)
+    cleanup.register("bucket", failing(calls, "bucket", "BucketNotEmpty"), Stage.USER)
+    cleanup.register("instance", recorder(calls, "instance"), Stage.USER)
     failures = cleanup.run()
     assert calls == ["instance", "bucket", "user"]
     assert failures == ["bucket: RuntimeError: BucketNotEmpty"]
@@ -63,7 +64,7 @@ def test_failure_message_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
     secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
     register_secret(secret)
     cleanup = Cleanup()
-    cleanup.register("access key", failing([], "access key", f"cannot delete {secret}"))
+    cleanup.register("access key", failing([], "access key", f"cannot delete {secret}"), Stage.USER)
     with caplog.at_level("ERROR", logger="handson.cleanup"):
         failures = cleanup.run()
     assert failures == [f"access key: RuntimeError: cannot delete {MASK}"]
@@ -74,8 +75,8 @@ def test_failure_message_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
 def test_run_twice_does_nothing_the_second_time() -> None:
     calls: list[str] = []
     cleanup = Cleanup()
-    cleanup.register("ok", recorder(calls, "ok"))
-    cleanup.register("bad", failing(calls, "bad", "boom"))
+    cleanup.register("ok", recorder(calls, "ok"), Stage.USER)
+    cleanup.register("bad", failing(calls, "bad", "boom"), Stage.USER)
     first = cleanup.run()
     second = cleanup.run()
     assert calls == ["bad", "ok"]
@@ -84,7 +85,7 @@ def test_run_twice_does_nothing_the_second_time() -> None:
 
 def test_run_returns_a_copy_of_the_failures() -> None:
     cleanup = Cleanup()
-    cleanup.register("bad", failing([], "bad", "boom"))
+    cleanup.register("bad", failing([], "bad", "boom"), Stage.USER)
     cleanup.run().clear()
     assert cleanup.failures == ["bad: RuntimeError: boom"]
 
@@ -92,13 +93,84 @@ def test_run_returns_a_copy_of_the_failures() -> None:
 def test_abandon_returns_pending_labels_and_clears() -> None:
     calls: list[str] = []
     cleanup = Cleanup()
-    cleanup.register("user", recorder(calls, "user"))
-    cleanup.register("bucket", recorder(calls, "bucket"))
+    cleanup.register("user", recorder(calls, "user"), Stage.USER)
+    cleanup.register("bucket", recorder(calls, "bucket"), Stage.USER)
     assert cleanup.abandon() == ["bucket", "user"]
     assert cleanup.pending == []
     assert cleanup.run() == []
     assert calls == []
     assert cleanup.abandon() == []
+
+
+def test_stages_remove_access_first_and_the_user_last() -> None:
+    calls: list[str] = []
+    cleanup = Cleanup()
+    for label, stage in [
+        ("user policy", Stage.POLICIES),
+        ("user", Stage.USER),
+        ("user policy attachment", Stage.POLICIES),
+        ("login profile", Stage.CREDENTIALS),
+        ("access key", Stage.CREDENTIALS),
+        ("role", Stage.ROLE),
+        ("profile", Stage.PROFILE),
+        ("role in profile", Stage.PROFILE_MEMBERSHIP),
+        ("bucket", Stage.BUCKETS),
+        ("group", Stage.SECURITY_GROUP),
+        ("instance", Stage.INSTANCE),
+    ]:
+        cleanup.register(label, recorder(calls, label), stage)
+    assert cleanup.run() == []
+    assert calls == [
+        "access key",
+        "login profile",
+        "user policy attachment",
+        "user policy",
+        "instance",
+        "group",
+        "role in profile",
+        "profile",
+        "role",
+        "bucket",
+        "user",
+    ]
+
+
+def conflict(code: str, times: int, calls: list[str]) -> Callable[[], None]:
+    def undo() -> None:
+        calls.append(code)
+        if len(calls) <= times:
+            raise ClientError({"Error": {"Code": code, "Message": "try later"}}, "DeleteRole")
+
+    return undo
+
+
+@pytest.mark.parametrize("code", ["DeleteConflict", "Throttling", "DependencyViolation"])
+def test_transient_refusals_are_retried(code: str) -> None:
+    calls: list[str] = []
+    cleanup = Cleanup(retry_budget=10)
+    cleanup.register("role", conflict(code, 2, calls), Stage.ROLE)
+    assert cleanup.run() == []
+    assert calls == [code] * 3
+
+
+def test_other_refusals_are_not_retried() -> None:
+    calls: list[str] = []
+    cleanup = Cleanup(retry_budget=10)
+    cleanup.register("role", conflict("AccessDenied", 5, calls), Stage.ROLE)
+    assert cleanup.run() == [
+        "role: ClientError: An error occurred (AccessDenied) when calling "
+        "the DeleteRole operation: try later"
+    ]
+    assert calls == ["AccessDenied"]
+
+
+def test_a_conflict_that_never_clears_is_reported_with_its_cause() -> None:
+    calls: list[str] = []
+    cleanup = Cleanup(retry_budget=0.2)
+    cleanup.register("role", conflict("DeleteConflict", 1000, calls), Stage.ROLE)
+    (failure,) = cleanup.run()
+    assert failure.startswith("role: Transient: An error occurred (DeleteConflict)")
+    assert len(calls) >= 2
 
 
 # -- secrets -----------------------------------------------------------------------------------
