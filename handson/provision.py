@@ -69,7 +69,11 @@ class Provisioner:
         *,
         instance_type: str = INSTANCE_TYPE,
         subnet_id: str | None = None,
+        permissions_boundary: str | None = None,
     ) -> None:
+        self.boundary = (
+            {"PermissionsBoundary": permissions_boundary} if permissions_boundary else {}
+        )
         self.phases = phases or Phases()
         self.instance_type = instance_type
         self.subnet_id = subnet_id
@@ -131,7 +135,9 @@ class Provisioner:
 
     def create_user(self, policy_arn: str) -> tuple[str, LoginProfile, Credentials]:
         name = self.names.user
-        arn = self.iam.create_user(UserName=name, Tags=self.names.tag_list())["User"]["Arn"]
+        arn = self.iam.create_user(UserName=name, Tags=self.names.tag_list(), **self.boundary)[
+            "User"
+        ]["Arn"]
         self.cleanup.register(
             f"IAM user {name}",
             lambda: ignore_gone(self.iam.delete_user, UserName=name),
@@ -169,6 +175,7 @@ class Provisioner:
             AssumeRolePolicyDocument=trust,
             Tags=self.names.tag_list(),
             Description="handson-iam-acceptance: the hands-on's role for EC2",
+            **self.boundary,
         )["Role"]["Arn"]
         self.cleanup.register(
             f"IAM role {name}",

@@ -36,6 +36,10 @@ OPTIONS: dict[str, tuple[str, str]] = {
         "free-tier eligible, else t3.micro)",
     ),
     "subnet_id": ("HANDSON_SUBNET_ID", "subnet for the instance (default: the default VPC's)"),
+    "permissions_boundary": (
+        "HANDSON_PERMISSIONS_BOUNDARY",
+        "managed policy ARN put on the IAM user and role as their permissions boundary",
+    ),
     "allowed_account": (
         "HANDSON_ALLOWED_ACCOUNTS",
         "aws target: an account ID the run may use (repeatable; env: comma-separated)",
@@ -55,6 +59,7 @@ class Settings:
     allowed_accounts: frozenset[str] = frozenset()
     instance_type: str = "t2.micro"
     subnet_id: str | None = None
+    permissions_boundary: str | None = None
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -72,6 +77,12 @@ def _instance_type(value: str | None, target: str) -> str:
     if chosen != "auto" and not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", chosen):
         raise SuiteUsageError(f"--instance-type {chosen!r}: not an instance type (e.g. t3.micro)")
     return chosen
+
+
+def _policy_arn(value: str | None) -> str | None:
+    if value and not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]+", value):
+        raise SuiteUsageError(f"--permissions-boundary {value!r}: not a managed policy ARN")
+    return value or None
 
 
 def _subnet(value: str | None) -> str | None:
@@ -112,6 +123,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         endpoint_url=endpoint_url or None,
         instance_type=_instance_type(pick("instance_type"), target),
         subnet_id=_subnet(pick("subnet_id")),
+        permissions_boundary=_policy_arn(pick("permissions_boundary")),
         allowed_accounts=parse_allowed(
             cli.get("allowed_account"), env.get("HANDSON_ALLOWED_ACCOUNTS")
         ),

@@ -42,6 +42,7 @@ class SsmInstance:
         *,
         budgets: SsmBudgets | None = None,
         progress: Callable[[str], None] = lambda line: None,
+        on_online: Callable[[float], None] = lambda seconds: None,
         clock: Callable[[], float] = time.monotonic,
         pause: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -49,6 +50,7 @@ class SsmInstance:
         self._ssm = ssm
         self._budgets = budgets or SsmBudgets()
         self._progress = progress
+        self._on_online = on_online
         self._clock = clock
         self._pause = pause
         self._identity: str | None = None
@@ -69,6 +71,8 @@ class SsmInstance:
             waited = self._clock() - start
             if status == "Online":
                 self._progress(f"{self.instance_id} is Online in SSM after {waited:.0f}s")
+                if not self._online:
+                    self._on_online(waited)
                 self._online = True
                 return waited
             if waited >= self._budgets.online:

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from handson.aws import Credentials, Principal
 from handson.emulator import MotoEmulator
 from handson.instance import Instance, LocalShellInstance
+from handson.phases import Phases
 from handson.policies import PolicyDocument
 from handson.ssm_instance import SsmInstance
 from handson.waiting import EMULATOR_BUDGETS, Budgets
@@ -85,6 +86,7 @@ class AwsTarget:
         endpoint_url: str | None,
         label: str,
         progress: Callable[[str], None],
+        phases: Phases,
     ) -> None:
         frozen = session.get_credentials().get_frozen_credentials()
         self.region = region
@@ -96,6 +98,7 @@ class AwsTarget:
             endpoint_url,
         )
         self._progress = progress
+        self._phases = phases
 
     def undecidable(
         self, documents: list[PolicyDocument], action: str, resource: str
@@ -103,7 +106,12 @@ class AwsTarget:
         return None
 
     def open_instance(self, instance_id: str) -> SsmInstance:
-        return SsmInstance(self.admin.client("ssm"), instance_id, progress=self._progress)
+        return SsmInstance(
+            self.admin.client("ssm"),
+            instance_id,
+            progress=self._progress,
+            on_online=lambda seconds: self._phases.add("SSM online", seconds),
+        )
 
     def ssm_online(self, instance: Instance) -> str | None:
         assert isinstance(instance, SsmInstance)

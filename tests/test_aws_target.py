@@ -48,3 +48,13 @@ def test_whole_run_on_the_aws_target(test_emulator: MotoEmulator, tmp_path: Path
     assert ssm.calls.count("DescribeInstanceInformation") == 3
     assert ssm.calls.count("SendCommand") >= 15
     assert leftovers(test_emulator.admin, names) == []
+    phases = run.stdout[run.stdout.index("time per phase") :]
+    for phase in (
+        "IAM and S3 set-up",
+        "instance launch",
+        "instance running",
+        "SSM online",
+        "checks",
+        "teardown and leak check",
+    ):
+        assert phase in phases

@@ -198,3 +198,39 @@ def test_teardown_order_revokes_access_first_and_removes_the_user_last(
         assert kinds[-1] == "IAM user"
     finally:
         assert cleanup.run() == []
+
+
+def test_permissions_boundary_on_the_user_and_the_role(test_admin: Principal) -> None:
+    iam = test_admin.client("iam")
+    boundary = iam.create_policy(
+        PolicyName=f"boundary-{default_name()}",
+        PolicyDocument='{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", '
+        '"Action": "s3:*", "Resource": "*"}]}',
+    )["Policy"]["Arn"]
+    names = RunNames(default_name())
+    cleanup = Cleanup()
+    build = Provisioner(
+        test_admin,
+        names,
+        load_policy_set(),
+        cleanup,
+        EMULATOR_BUDGETS,
+        permissions_boundary=boundary,
+    )
+    sent: list[dict[str, Any]] = []
+
+    def capture(params: dict[str, Any], **_: Any) -> None:
+        sent.append(dict(params))
+
+    build.iam.meta.events.register("provide-client-params.iam.CreateUser", capture)
+    try:
+        build.create_user(build.create_policy(names.user_policy, build.policies.user.text))
+        build.create_role(build.create_policy(names.role_policy, build.policies.role.text))
+        # moto keeps a role's boundary but ignores a user's: check what the suite sent.
+        assert [p.get("PermissionsBoundary") for p in sent] == [boundary]
+        role = iam.get_role(RoleName=names.role)["Role"]
+        assert role["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+    finally:
+        build.iam.meta.events.unregister("provide-client-params.iam.CreateUser", capture)
+        assert cleanup.run() == []
+        iam.delete_policy(PolicyArn=boundary)

@@ -1,0 +1,105 @@
+"""The nightly workflow and the sandbox bootstrap template: valid, and saying what they must."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
+TEMPLATE = ROOT / "ci" / "sandbox-bootstrap.yaml"
+
+
+def workflow() -> dict[Any, Any]:
+    return yaml.safe_load(WORKFLOW.read_text("utf-8"))
+
+
+def test_template_passes_cfn_lint() -> None:
+    cfn_lint = Path(sys.executable).parent / "cfn-lint"
+    done = subprocess.run(
+        [str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True, timeout=300
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_workflow_is_scheduled_and_manual() -> None:
+    triggers = workflow()[True]  # YAML 1.1 reads the key `on` as true
+    assert triggers["schedule"][0]["cron"]
+    assert "workflow_dispatch" in triggers
+
+
+def test_workflow_uses_oidc_not_long_lived_keys() -> None:
+    flow = workflow()
+    assert flow["permissions"]["id-token"] == "write"
+    text = WORKFLOW.read_text("utf-8")
+    assert "aws-access-key-id" not in text and "secrets.AWS" not in text
+    steps = flow["jobs"]["hands-on"]["steps"]
+    credentials = next(s for s in steps if "configure-aws-credentials" in s.get("uses", ""))
+    assert "role-to-assume" in credentials["with"]
+
+
+def test_workflow_runs_the_suite_uploads_and_sweeps() -> None:
+    steps = workflow()["jobs"]["hands-on"]["steps"]
+    runs = [s.get("run", "") for s in steps]
+    assert any("pip install -r requirements.txt" in r for r in runs)
+    suite = next(i for i, r in enumerate(runs) if "pytest features/ --target aws" in r)
+    upload = next(i for i, s in enumerate(steps) if "upload-artifact" in s.get("uses", ""))
+    sweep = next(i for i, r in enumerate(runs) if "python -m handson.sweep --delete" in r)
+    assert suite < upload < sweep
+    assert steps[upload]["if"] == "always()" and steps[sweep]["if"] == "always()"
+
+
+def template() -> dict[str, Any]:
+    class Loader(yaml.SafeLoader):
+        pass
+
+    def tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+        if isinstance(node, yaml.ScalarNode):
+            return loader.construct_scalar(node)
+        if isinstance(node, yaml.SequenceNode):
+            return loader.construct_sequence(node)
+        return loader.construct_mapping(node)  # type: ignore[arg-type]
+
+    Loader.add_multi_constructor("!", tag)
+    return yaml.load(TEMPLATE.read_text("utf-8"), Loader=Loader)
+
+
+def statements() -> dict[str, dict[str, Any]]:
+    role = template()["Resources"]["NightlyRole"]["Properties"]
+    return {s["Sid"]: s for s in role["Policies"][0]["PolicyDocument"]["Statement"]}
+
+
+def test_role_trusts_only_the_repository_branch_through_oidc() -> None:
+    trust = template()["Resources"]["NightlyRole"]["Properties"]["AssumeRolePolicyDocument"]
+    (statement,) = trust["Statement"]
+    assert statement["Action"] == "sts:AssumeRoleWithWebIdentity"
+    condition = statement["Condition"]["StringEquals"]
+    assert condition["token.actions.githubusercontent.com:aud"] == "sts.amazonaws.com"
+    assert "ref:refs/heads/" in condition["token.actions.githubusercontent.com:sub"]
+
+
+def test_role_cannot_make_a_principal_stronger_than_the_hands_on() -> None:
+    found = statements()
+    for sid in ("UsersOnlyWithTheBoundary", "RolesOnlyWithTheBoundary"):
+        assert "iam:PermissionsBoundary" in found[sid]["Condition"]["StringEquals"]
+    attach = found["AttachOnlyTheHandsOnsPolicies"]["Condition"]["ArnLike"]["iam:PolicyARN"]
+    assert all("handson-iam-" in arn or "AmazonSSMManagedInstanceCore" in arn for arn in attach)
+    every_action = [
+        a
+        for s in found.values()
+        for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])
+    ]
+    assert not any(a.endswith(":*") or a == "*" for a in every_action)
+    assert "iam:PutUserPolicy" not in every_action and "iam:PutRolePolicy" not in every_action
+    assert (
+        found["PassOnlyTheSuitesRoleToEc2"]["Condition"]["StringEquals"]["iam:PassedToService"]
+        == "ec2.amazonaws.com"
+    )
+    boundary = template()["Resources"]["HandsonBoundary"]["Properties"]["PolicyDocument"]
+    allowed = boundary["Statement"][0]["Action"]
+    assert not any(a.startswith("iam:") for a in allowed)
+    assert "ec2:RunInstances" not in allowed and "ec2:StopInstances" not in allowed
