@@ -40,6 +40,11 @@ OPTIONS: dict[str, tuple[str, str]] = {
         "HANDSON_PERMISSIONS_BOUNDARY",
         "managed policy ARN put on the IAM user and role as their permissions boundary",
     ),
+    "propagation_budget": (
+        "HANDSON_PROPAGATION_BUDGET",
+        "seconds an expected allow may wait for IAM to propagate (default: 120 on aws, 5 on the "
+        "emulator)",
+    ),
     "allowed_account": (
         "HANDSON_ALLOWED_ACCOUNTS",
         "aws target: an account ID the run may use (repeatable; env: comma-separated)",
@@ -60,6 +65,7 @@ class Settings:
     instance_type: str = "t2.micro"
     subnet_id: str | None = None
     permissions_boundary: str | None = None
+    propagation_budget: float | None = None
 
 
 SETTINGS = pytest.StashKey[Settings]()
@@ -83,6 +89,18 @@ def _policy_arn(value: str | None) -> str | None:
     if value and not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]+", value):
         raise SuiteUsageError(f"--permissions-boundary {value!r}: not a managed policy ARN")
     return value or None
+
+
+def _seconds(value: str | None) -> float | None:
+    if value in (None, ""):
+        return None
+    try:
+        seconds = float(str(value))
+    except ValueError:
+        seconds = -1.0
+    if not 0 <= seconds <= 3600:
+        raise SuiteUsageError(f"--propagation-budget {value!r}: seconds from 0 to 3600")
+    return seconds
 
 
 def _subnet(value: str | None) -> str | None:
@@ -124,6 +142,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         instance_type=_instance_type(pick("instance_type"), target),
         subnet_id=_subnet(pick("subnet_id")),
         permissions_boundary=_policy_arn(pick("permissions_boundary")),
+        propagation_budget=_seconds(pick("propagation_budget")),
         allowed_accounts=parse_allowed(
             cli.get("allowed_account"), env.get("HANDSON_ALLOWED_ACCOUNTS")
         ),

@@ -162,3 +162,11 @@ def test_host_profile_and_config_do_not_touch_the_suites_own_clients(
     client = principal.client("sts")  # a host profile that does not exist breaks nothing
     assert client.meta.region_name == "ap-northeast-1"
     assert client.meta.endpoint_url == "http://127.0.0.1:9"
+
+
+def test_propagation_budget() -> None:
+    assert resolve({}, {}).propagation_budget is None
+    assert resolve({"propagation_budget": "300"}, {}).propagation_budget == 300
+    assert resolve({}, {"HANDSON_PROPAGATION_BUDGET": "45"}).propagation_budget == 45
+    for bad in ("soon", "-1", "99999"):
+        assert "--propagation-budget" in usage_error({"propagation_budget": bad})
