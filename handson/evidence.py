@@ -26,6 +26,7 @@ def render(result: ProbeResult) -> str:
         f"verdict   : {verdict.outcome.value}" + (f" ({verdict.code})" if verdict.code else ""),
         f"rule      : {verdict.rule}",
         f"attempts  : {result.attempts}",
+        *([f"policies  : {result.explanation}"] if result.explanation else []),
         "answer    :",
         json.dumps(result.answer.details, indent=2, ensure_ascii=False, default=str),
     ]

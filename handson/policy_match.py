@@ -107,3 +107,40 @@ def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, 
     if allowed_by:
         return True, f"trust statement {allowed_by} allows {service}"
     return False, f"no trust statement allows {service} to call sts:AssumeRole"
+
+
+def _describe(match: MatchedStatement) -> str:
+    statement = match.statement
+    action = statement.get("Action", statement.get("NotAction"))
+    resource = statement.get("Resource", statement.get("NotResource"))
+    text = f"{match.effect} statement {match.sid}: Action {action} on Resource {resource}"
+    if match.has_condition:
+        text += f", but only if its Condition holds: {statement['Condition']}"
+    return text
+
+
+def explain(
+    documents: Iterable[PolicyDocument], action: str, resource: str, observed_allowed: bool
+) -> str:
+    """Which statements decide ``action`` on ``resource``, from the policy documents alone.
+
+    A Condition is shown as a condition that applies, never as decided.
+    """
+    matched = matching_statements(documents, action, resource)
+    if observed_allowed:
+        allows = [m for m in matched if m.effect == "Allow"]
+        if not allows:
+            return (
+                f"no statement of these policies allows {action} on {resource}; the allow "
+                "comes from somewhere else (another attached policy, or the target itself)"
+            )
+        return "allowed by:\n  " + "\n  ".join(_describe(m) for m in allows)
+    denies = [m for m in matched if m.effect == "Deny"]
+    if denies:
+        return "denied by:\n  " + "\n  ".join(_describe(m) for m in denies)
+    allows = [m for m in matched if m.effect == "Allow"]
+    if allows:
+        return "only these statements would allow it, each under a condition:\n  " + "\n  ".join(
+            _describe(m) for m in allows
+        )
+    return f"no statement of these policies allows {action} on {resource} (implicit deny)"

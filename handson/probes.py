@@ -40,6 +40,7 @@ class ProbeResult:
     expected: Outcome
     answer: Answer
     attempts: int
+    explanation: str = ""  # the deciding policy statements, when the verdict is not expected
 
     @property
     def outcome(self) -> Outcome:
@@ -158,6 +159,7 @@ class Checker:
         record: Callable[[ProbeResult], None],
         gap: Callable[[str, str], str | None],
         skip: Callable[[str], NoReturn],
+        explain: Callable[[str, str, bool], str] = lambda action, resource, allowed: "",
         pause: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -166,6 +168,7 @@ class Checker:
         self._record = record
         self._gap = gap
         self._skip = skip
+        self._explain = explain
         self._pause = pause
         self._clock = clock
         self.control: ProbeResult | None = None
@@ -200,7 +203,11 @@ class Checker:
             if not retry:
                 break
             self._pause(min(2.0**attempts * 0.1, 5.0))
-        result = ProbeResult(self._principal(), probe, expected, answer, attempts)
+        observed = answer.verdict.outcome
+        explanation = ""
+        if observed is not expected and observed is not Outcome.ERROR:
+            explanation = self._explain(probe.action, probe.resource, observed is Outcome.ALLOWED)
+        result = ProbeResult(self._principal(), probe, expected, answer, attempts, explanation)
         self._record(result)
         return result
 
@@ -216,7 +223,8 @@ def verify(result: ProbeResult) -> None:
             if observed is Outcome.ALLOWED
             else "denied but should be allowed"
         )
-        raise ProbeFailed(f"{kind}: {result.summary()}")
+        why = f"\n{result.explanation}" if result.explanation else ""
+        raise ProbeFailed(f"{kind}: {result.summary()}{why}")
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,114 @@
+"""What the allure report shows beyond each probe's evidence: labels and links per checkpoint,
+the run's environment, and the categories failures are sorted into."""
+
+from __future__ import annotations
+
+import json
+from importlib import metadata
+from pathlib import Path
+
+from handson import SUITE
+from handson.catalogue import CATALOGUE, EPIC
+from handson.secrets import redact
+
+# Allure sorts a result into the first category whose statuses and message pattern match.
+CATEGORIES = [
+    {
+        "name": "allowed but should be denied",
+        "matchedStatuses": ["failed"],
+        "messageRegex": "(?s).*allowed but should be denied.*",
+    },
+    {
+        "name": "denied but should be allowed",
+        "matchedStatuses": ["failed"],
+        "messageRegex": "(?s).*denied but should be allowed.*",
+    },
+    {
+        "name": "not decidable on the emulator",
+        "matchedStatuses": ["skipped"],
+        "messageRegex": "(?s).*emulator gap.*",
+    },
+    {"name": "infrastructure or test error", "matchedStatuses": ["broken", "failed"]},
+]
+
+
+def labels(checkpoint_id: str, scenario: str) -> dict[str, object]:
+    """epic, story, severity, the checkpoint ID and documentation links of a scenario."""
+    checkpoint = CATALOGUE[checkpoint_id]
+    return {
+        "epic": EPIC,
+        "story": f"{checkpoint_id}: {scenario}",
+        "severity": checkpoint.severity,
+        "checkpoint": checkpoint_id,
+        "links": list(checkpoint.docs),
+    }
+
+
+def mask_account(account_id: str | None) -> str:
+    return f"********{account_id[-4:]}" if account_id and len(account_id) >= 4 else "n/a"
+
+
+def environment(target: str, region: str, run: str, account_id: str | None) -> dict[str, str]:
+    def version(package: str) -> str:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {
+        "target": target,
+        "region": region,
+        "account": mask_account(account_id) if target == "aws" else "emulator (123456789012)",
+        "run": run,
+        "suite": f"{SUITE} {version(SUITE) if version(SUITE) != 'not installed' else '0.1.0'}",
+        "boto3": version("boto3"),
+        "moto": version("moto"),
+        "awscli": version("awscli"),
+    }
+
+
+def write_report_files(alluredir: Path, env: dict[str, str]) -> None:
+    alluredir.mkdir(parents=True, exist_ok=True)
+    lines = [f"{key}={value}" for key, value in env.items()]
+    (alluredir / "environment.properties").write_text(redact("\n".join(lines)) + "\n", "utf-8")
+    (alluredir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), "utf-8")
+
+
+def matrix(results: list[dict[str, object]], target: str) -> list[str]:
+    """One line per checkpoint: ID, what it checks, expected, observed, where it was decided."""
+    rows = []
+    for checkpoint_id, checkpoint in CATALOGUE.items():
+        entries = [e for e in results if checkpoint_id in e["checkpoints"]]  # type: ignore[operator]
+        if not entries:
+            continue
+        outcomes = {str(e["outcome"]) for e in entries}
+        failed = [e for e in entries if e["outcome"] in ("failed", "error")]
+        skipped = [e for e in entries if e["outcome"] == "skipped"]
+        if failed:
+            first = str(failed[0]["reason"]).split(":", 2)
+            observed = "FAILED: " + (first[1].strip() if len(first) > 1 else first[0])[:40]
+        elif outcomes == {"skipped"}:
+            observed = "not decided"
+        else:
+            observed = "as expected"
+        if skipped and not failed:
+            where = f"{target}, {len(skipped)}/{len(entries)} skipped: " + _gap(skipped[0])
+        else:
+            where = target
+        rows.append((checkpoint_id, checkpoint.summary, checkpoint.expected, observed, where))
+    widths = [max(len(r[i]) for r in rows) for i in range(4)] if rows else [0] * 4
+    header = ("ID", "checks", "expected", "observed", "decided on")
+    widths = [max(w, len(h)) for w, h in zip(widths, header[:4], strict=True)]
+    lines = [
+        "  ".join(f"{h:<{w}}" for h, w in zip(header[:4], widths, strict=True)) + "  " + header[4]
+    ]
+    for row in rows:
+        lines.append(
+            "  ".join(f"{c:<{w}}" for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
+        )
+    return [redact(line) for line in lines]
+
+
+def _gap(entry: dict[str, object]) -> str:
+    reason = str(entry["reason"])
+    return reason.split(":", 1)[1].strip()[:60] + "..." if "emulator gap" in reason else reason[:60]

@@ -1,0 +1,90 @@
+"""A failing check names the policy statements that decide it, from the documents alone."""
+
+from __future__ import annotations
+
+from handson.names import RunNames
+from handson.policies import load_policy_set
+from handson.policy_match import explain
+from handson.probes import Answer, Checker, Probe, ProbeFailed, verify
+from handson.verdict import Outcome, Verdict
+
+NAMES = RunNames("abc")
+ROLE = [load_policy_set().role.document(NAMES.render)]
+USER = [load_policy_set().user.document(NAMES.render)]
+
+
+def test_unexpected_allow_names_the_allowing_statement() -> None:
+    text = explain(USER, "ec2:StopInstances", "*", observed_allowed=True)
+    assert text.startswith("no statement of these policies allows ec2:StopInstances")
+    widened = [
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "ForEC2", "Effect": "Allow", "Action": ["ec2:*"], "Resource": ["*"]}
+            ],
+        }
+    ]
+    text = explain(widened, "ec2:StopInstances", "*", observed_allowed=True)
+    assert text == "allowed by:\n  Allow statement ForEC2: Action ['ec2:*'] on Resource ['*']"
+
+
+def test_unexpected_deny_says_nothing_allows_it() -> None:
+    text = explain(
+        ROLE, "s3:PutObject", "arn:aws:s3:::handson-s3-2-abc/open/x", observed_allowed=False
+    )
+    assert text == (
+        "no statement of these policies allows s3:PutObject on "
+        "arn:aws:s3:::handson-s3-2-abc/open/x (implicit deny)"
+    )
+
+
+def test_conditions_are_shown_as_applying_never_decided() -> None:
+    text = explain(ROLE, "s3:ListBucket", "arn:aws:s3:::handson-s3-2-abc", observed_allowed=True)
+    assert "Allow statement ForS32OpenList" in text
+    assert "only if its Condition holds: {'StringLike': {'s3:prefix': ['open/*']}}" in text
+    text = explain(ROLE, "s3:ListBucket", "arn:aws:s3:::handson-s3-2-abc", observed_allowed=False)
+    assert text.startswith("only these statements would allow it, each under a condition")
+
+
+def test_explicit_deny_is_named() -> None:
+    docs = [
+        *ROLE,
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "NoDelete", "Effect": "Deny", "Action": "s3:DeleteObject", "Resource": "*"}
+            ],
+        },
+    ]
+    text = explain(
+        docs, "s3:DeleteObject", "arn:aws:s3:::handson-s3-1-abc/test.txt", observed_allowed=False
+    )
+    assert text.startswith("denied by:\n  Deny statement NoDelete")
+
+
+def test_checker_puts_the_explanation_into_the_failure() -> None:
+    answers = iter([Verdict(Outcome.ALLOWED, "ok"), Verdict(Outcome.ALLOWED, "ok")])
+    probe = Probe(
+        "aws s3 rm s3://handson-s3-2-abc/open/x",
+        "s3:DeleteObject",
+        "arn:aws:s3:::handson-s3-2-abc/open/x",
+        lambda: Answer(next(answers), {}),
+    )
+    checker = Checker(
+        lambda: "role",
+        propagation_budget=0,
+        record=lambda r: None,
+        gap=lambda a, r: None,
+        skip=lambda reason: (_ for _ in ()).throw(AssertionError(reason)),
+        explain=lambda a, r, allowed: explain(ROLE, a, r, allowed),
+    )
+    checker.establish_control(probe)
+    result = checker.expect(probe, Outcome.DENIED)
+    assert "no statement of these policies allows s3:DeleteObject" in result.explanation
+    try:
+        verify(result)
+    except ProbeFailed as failure:
+        assert "allowed but should be denied" in str(failure)
+        assert result.explanation in str(failure)
+    else:
+        raise AssertionError("verify should fail")

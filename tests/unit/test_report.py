@@ -1,0 +1,82 @@
+"""Report data: labels, environment, categories and the terminal matrix."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from handson.report import CATEGORIES, environment, labels, mask_account, matrix, write_report_files
+
+
+def test_labels_of_a_checkpoint() -> None:
+    found = labels("U4", "新規作成・停止・終了ができない")
+    assert found["severity"] == "critical" and found["checkpoint"] == "U4"
+    assert str(found["story"]).startswith("U4: ")
+    assert all(url.startswith("https://docs.aws.amazon.com/") for url, _ in found["links"])  # type: ignore[attr-defined]
+
+
+def test_account_is_masked_to_its_last_four_digits() -> None:
+    assert mask_account("111122223333") == "********3333"
+    env = environment("aws", "ap-northeast-1", "20261129-abc123", "111122223333")
+    assert env["account"] == "********3333" and "111122223333" not in json.dumps(env)
+    assert {"target", "region", "run", "suite", "boto3", "moto", "awscli"} <= set(env)
+
+
+def test_categories_sort_the_failures() -> None:
+    def category(status: str, message: str) -> str:
+        return next(
+            c["name"]
+            for c in CATEGORIES
+            if status in c["matchedStatuses"]
+            and re.fullmatch(str(c.get("messageRegex", "(?s).*")), message)
+        )
+
+    assert (
+        category("failed", "ProbeFailed: allowed but should be denied: aws s3 rb")
+        == "allowed but should be denied"
+    )
+    assert (
+        category("failed", "denied but should be allowed: s3.put_object")
+        == "denied but should be allowed"
+    )
+    assert (
+        category("skipped", "emulator gap: moto ignores Condition blocks")
+        == "not decidable on the emulator"
+    )
+    assert (
+        category("broken", "ProbeError: not a verdict (test error)")
+        == "infrastructure or test error"
+    )
+
+
+def test_files_for_allure(tmp_path: Path) -> None:
+    write_report_files(tmp_path, {"target": "emulator", "region": "ap-northeast-1"})
+    assert (
+        tmp_path / "environment.properties"
+    ).read_text() == "target=emulator\nregion=ap-northeast-1\n"
+    assert json.loads((tmp_path / "categories.json").read_text()) == CATEGORIES
+
+
+def test_matrix_shows_expected_observed_and_where() -> None:
+    results = [
+        {"checkpoints": ["U4"], "outcome": "passed", "reason": ""},
+        {
+            "checkpoints": ["U4"],
+            "outcome": "failed",
+            "reason": "handson.probes.ProbeFailed: allowed but should be denied: ec2...",
+        },
+        {
+            "checkpoints": ["R8"],
+            "outcome": "skipped",
+            "reason": "Skipped: emulator gap: moto ignores Condition blocks",
+        },
+        {"checkpoints": ["R2"], "outcome": "passed", "reason": ""},
+    ]
+    lines = matrix(results, "emulator")
+    assert lines[0].split() == ["ID", "checks", "expected", "observed", "decided", "on"]
+    by_id = {line.split()[0]: line for line in lines[1:]}
+    assert set(by_id) == {"U4", "R2", "R8"}
+    assert "FAILED: allowed but should be denied" in by_id["U4"]
+    assert "as expected" in by_id["R2"] and by_id["R2"].endswith("emulator")
+    assert "not decided" in by_id["R8"] and "skipped: emulator gap" in by_id["R8"]
