@@ -20,21 +20,11 @@ from handson.probes import (
     verify,
 )
 from handson.verdict import Outcome, Verdict
+from tests.fakes import Clock
 
 ALLOW = Verdict(Outcome.ALLOWED, "ok")
 DENY = Verdict(Outcome.DENIED, "authorization error", "AccessDenied")
 THROTTLED = Verdict(Outcome.ERROR, "not an authorization error", "Throttling")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def pause(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def scripted(*verdicts: Verdict) -> tuple[Probe, list[int]]:

@@ -5,25 +5,19 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from handson.ec2_setup import Network, choose_instance_type, find_network, launch
 from handson.errors import SuiteUsageError
+from tests.fakes import stubbed
 
 
 @pytest.fixture
 def ec2() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.session.Session(
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="not-a-secret",
-        region_name="ap-northeast-1",
-    ).client("ec2")
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
+    with stubbed("ec2") as made:
+        yield made
 
 
 def free_tier(stub: Stubber, *types: str) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 from botocore.stub import ANY, Stubber
 
@@ -13,32 +12,16 @@ from handson.instance import CommandNotRun
 from handson.probes import cli_probe
 from handson.ssm_instance import NotOnline, SsmBudgets, SsmInstance
 from handson.verdict import Outcome
+from tests.fakes import Clock, stubbed
 
 INSTANCE = "i-0123456789abcdef0"
 COMMAND_ID = "2b7e4c1a-0d5f-4f3e-9c1b-6a2e8d0f1b3c"
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def pause(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def ssm() -> Iterator[tuple[Any, Stubber]]:
-    client = boto3.session.Session(
-        aws_access_key_id="AKIDEXAMPLE",
-        aws_secret_access_key="not-a-secret",
-        region_name="ap-northeast-1",
-    ).client("ssm")
-    with Stubber(client) as stub:
-        yield client, stub
-        stub.assert_no_pending_responses()
+    with stubbed("ssm") as made:
+        yield made
 
 
 def transport(
