@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any, Protocol
 
 from handson.aws import Credentials, Principal
-from handson.emulator import MotoEmulator
+from handson.emulator import Emulator
 from handson.instance import Instance, LocalShellInstance
 from handson.phases import Phases
 from handson.policies import PolicyDocument
@@ -47,7 +47,7 @@ class EmulatorTarget:
     kind = "emulator"
     budgets = EMULATOR_BUDGETS
 
-    def __init__(self, emulator: MotoEmulator) -> None:
+    def __init__(self, emulator: Emulator) -> None:
         self.emulator = emulator
         self.region = emulator.region
         self.endpoint_url: str | None = emulator.endpoint_url
