@@ -41,24 +41,24 @@ class SuiteRun:
         return f"exit {self.exit_code}; args {self.args}\n{tail}\n{self.stderr[-2000:]}"
 
 
-def run_suite(
-    workdir: Path, *args: str, env: dict[str, str | None] | None = None, timeout: float = 300
-) -> SuiteRun:
-    """``pytest features/`` with its reports under ``workdir``; returns what it decided."""
+def suite_command(workdir: Path, *args: str) -> list[str]:
+    """``pytest features/`` with its reports under ``workdir``."""
     workdir.mkdir(parents=True, exist_ok=True)
-    allure_dir = workdir / "allure-results"
-    checkpoints = workdir / "checkpoints.json"
-    command = [
+    return [
         sys.executable,
         "-m",
         "pytest",
         "features/",
         "-p",
         "no:cacheprovider",
-        f"--alluredir={allure_dir}",
-        f"--checkpoints-json={checkpoints}",
+        f"--alluredir={workdir / 'allure-results'}",
+        f"--checkpoints-json={workdir / 'checkpoints.json'}",
         *args,
     ]
+
+
+def suite_env(env: dict[str, str | None] | None = None) -> dict[str, str]:
+    """This process's environment without the suite's own settings; ``None`` removes a variable."""
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSON_", "PYTEST_"))}
     # Never let a credential lookup reach for the EC2 metadata address from this machine.
     full_env["AWS_EC2_METADATA_DISABLED"] = "true"
@@ -67,6 +67,17 @@ def run_suite(
             full_env.pop(key, None)
         else:
             full_env[key] = value
+    return full_env
+
+
+def run_suite(
+    workdir: Path, *args: str, env: dict[str, str | None] | None = None, timeout: float = 300
+) -> SuiteRun:
+    """``pytest features/`` with its reports under ``workdir``; returns what it decided."""
+    command = suite_command(workdir, *args)
+    full_env = suite_env(env)
+    allure_dir = workdir / "allure-results"
+    checkpoints = workdir / "checkpoints.json"
     done = subprocess.run(
         command,
         cwd=ROOT,

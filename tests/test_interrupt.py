@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import pytest
 from handson.emulator import MotoEmulator
 from handson.names import RunNames, default_name
 from handson.provision import leftovers
-from tests.suite_runner import ROOT
+from tests.suite_runner import ROOT, suite_command, suite_env
 
 pytestmark = pytest.mark.slow
 
@@ -24,23 +22,12 @@ def test_interrupted_run_leaves_nothing(
     sent: signal.Signals, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
     names = RunNames(default_name())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("HANDSON_")}
     run = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            "features/",
-            "-p",
-            "no:cacheprovider",
-            "-q",
-            f"--endpoint-url={test_emulator.endpoint_url}",
-            f"--name={names.suffix}",
-            f"--alluredir={tmp_path / 'allure'}",
-            f"--checkpoints-json={tmp_path / 'c.json'}",
-        ],
+        suite_command(
+            tmp_path, "-q", f"--endpoint-url={test_emulator.endpoint_url}", f"--name={names.suffix}"
+        ),
         cwd=ROOT,
-        env=env,
+        env=suite_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
