@@ -1,7 +1,8 @@
 """Where a run acts, behind one interface: the embedded emulator, or a real AWS account.
 
 A target gives the provisioning identity, the budgets its waits may take, the instance the role
-checks run on, and the checks it cannot decide (the emulator's gaps; none on AWS).
+checks run on, the checks it cannot decide (the emulator's gaps; none on AWS), and IAM's policy
+simulator's answer for a failing check (on AWS only).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any, Protocol
 
+from handson import simulation
 from handson.aws import Credentials, Principal
 from handson.emulator import Emulator
 from handson.instance import Instance, LocalShellInstance
@@ -34,6 +36,10 @@ class Target(Protocol):
         self, documents: list[PolicyDocument], action: str, resource: str
     ) -> str | None: ...
 
+    def simulate(self, source_arn: str, action: str, resource: str) -> str:
+        """IAM's policy simulator's answer for the call, shown beside the explanation; or ""."""
+        ...
+
     def open_instance(self, instance_id: str) -> Instance: ...
 
     def ssm_online(self, instance: Instance) -> str | None:
@@ -57,6 +63,9 @@ class EmulatorTarget:
         self, documents: list[PolicyDocument], action: str, resource: str
     ) -> str | None:
         return self.emulator.gaps.undecidable(documents, action, resource)
+
+    def simulate(self, source_arn: str, action: str, resource: str) -> str:
+        return ""  # moto does not implement iam:SimulatePrincipalPolicy
 
     def open_instance(self, instance_id: str) -> LocalShellInstance:
         return LocalShellInstance(
@@ -104,6 +113,10 @@ class AwsTarget:
         self, documents: list[PolicyDocument], action: str, resource: str
     ) -> str | None:
         return None
+
+    def simulate(self, source_arn: str, action: str, resource: str) -> str:
+        # Principal.client makes the IAM client on first use and keeps it.
+        return simulation.simulate(self.admin.client("iam"), source_arn, action, resource)
 
     def open_instance(self, instance_id: str) -> SsmInstance:
         return SsmInstance(

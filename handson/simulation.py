@@ -1,0 +1,108 @@
+"""AWS's own answer for a call, from IAM's policy simulator, shown beside the suite's explanation.
+
+``iam:SimulatePrincipalPolicy`` evaluates the principal's identity policies and permissions
+boundary; it sees no bucket policy unless one is passed, and decides a Condition only from the
+context keys it is given. Its answer is evidence for a person reading a failure: it never changes
+a verdict, and when it cannot be had the report says so in one line instead of failing the run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
+
+SIMULATOR = "SimulatePrincipalPolicy"
+
+
+def simulate(iam: Any, source_arn: str, action: str, resource: str) -> str:
+    """What the simulator decides for ``source_arn`` calling ``action`` on ``resource``."""
+    try:
+        results = list(_evaluation_results(iam, source_arn, action, resource))
+    except ClientError as exc:
+        # The code only: a message may quote the caller's ARN or request details.
+        code = exc.response.get("Error", {}).get("Code") or "unknown error"
+        return f"{SIMULATOR} gave no answer: {code}"
+    except (BotoCoreError, ResponseParserError) as exc:
+        # ResponseParserError is no BotoCoreError: an endpoint without the operation (moto, a
+        # proxy) may answer with an HTML error page.
+        return f"{SIMULATOR} gave no answer: {type(exc).__name__}"
+    if not results:
+        return f"{SIMULATOR} gave no answer: no evaluation result"
+    return "\n".join(_describe(result) for result in results)
+
+
+def explain_with_simulation(
+    explain: Callable[[str, str, bool], str],
+    simulator: Callable[[str, str], str],
+    action: str,
+    resource: str,
+    observed_allowed: bool,
+) -> str:
+    """The policy documents' explanation, then the simulator's answer when the target has one."""
+    parts = (explain(action, resource, observed_allowed), simulator(action, resource))
+    return "\n".join(part for part in parts if part)
+
+
+def _evaluation_results(
+    iam: Any, source_arn: str, action: str, resource: str
+) -> Iterator[dict[str, Any]]:
+    request: dict[str, Any] = {
+        "PolicySourceArn": source_arn,
+        "ActionNames": [action],
+        "ResourceArns": [resource],
+    }
+    while True:
+        page = iam.simulate_principal_policy(**request)
+        yield from page.get("EvaluationResults", [])
+        if not page.get("IsTruncated") or not page.get("Marker"):
+            return
+        request["Marker"] = page["Marker"]
+
+
+def _describe(result: dict[str, Any]) -> str:
+    # With ResourceArns given, AWS may put the details under ResourceSpecificResults instead.
+    parts = [result, *result.get("ResourceSpecificResults", [])]
+    lines = [
+        f"{SIMULATOR} (AWS's own evaluation) of {result.get('EvalActionName')} on "
+        f"{result.get('EvalResourceName')}: {result.get('EvalDecision')}"
+    ]
+    seen: set[str] = set()
+    for part in parts:
+        for statement in part.get("MatchedStatements", []):
+            line = f"  matched {_statement(statement)}"
+            if line not in seen:
+                seen.add(line)
+                lines.append(line)
+    missing = sorted({key for part in parts for key in part.get("MissingContextValues", [])})
+    if missing:
+        lines.append(
+            f"  could not evaluate the condition keys {', '.join(missing)} (no value given), so "
+            "its answer for statements with conditions on them is not final"
+        )
+    boundary = next(
+        (
+            part["PermissionsBoundaryDecisionDetail"]
+            for part in parts
+            if "AllowedByPermissionsBoundary" in part.get("PermissionsBoundaryDecisionDetail", {})
+        ),
+        None,
+    )
+    if boundary is not None:
+        allowed = boundary["AllowedByPermissionsBoundary"]
+        lines.append(f"  the permissions boundary {'allows' if allowed else 'does not allow'} it")
+    return "\n".join(lines)
+
+
+def _statement(statement: dict[str, Any]) -> str:
+    kind = statement.get("SourcePolicyType", "unknown")
+    text = f"{kind} policy {statement.get('SourcePolicyId')}"
+    start = statement.get("StartPosition", {}).get("Line")
+    end = statement.get("EndPosition", {}).get("Line")
+    if start is not None and end is not None and start != end:
+        text += f", lines {start}-{end}"
+    elif start is not None:
+        text += f", line {start}"
+    return text

@@ -1,0 +1,271 @@
+"""On AWS a failing check also shows what IAM's policy simulator decides, beside (never instead of)
+the explanation from the policy documents; and a simulator that cannot answer fails nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import EndpointConnectionError
+from botocore.parsers import ResponseParserError
+from botocore.stub import Stubber
+
+from handson.phases import Phases
+from handson.probes import Answer, Checker, Probe, ProbeFailed, verify
+from handson.simulation import explain_with_simulation, simulate
+from handson.targets import AwsTarget
+from handson.verdict import Outcome, Verdict
+from tests.fakes import stubbed
+
+USER = "arn:aws:iam::123456789012:user/handson-iam-user-abc"
+ROLE = "arn:aws:iam::123456789012:role/handson-iam-role-abc"
+OPEN = "arn:aws:s3:::handson-s3-2-abc/open/handson-sample.txt"
+
+
+def request(source: str, action: str, resource: str, **more: Any) -> dict[str, Any]:
+    return {"PolicySourceArn": source, "ActionNames": [action], "ResourceArns": [resource], **more}
+
+
+def statement(policy: str, kind: str, start: int, end: int) -> dict[str, Any]:
+    return {
+        "SourcePolicyId": policy,
+        "SourcePolicyType": kind,
+        "StartPosition": {"Line": start, "Column": 9},
+        "EndPosition": {"Line": end, "Column": 10},
+    }
+
+
+def result(action: str, resource: str, decision: str, **more: Any) -> dict[str, Any]:
+    return {
+        "EvalActionName": action,
+        "EvalResourceName": resource,
+        "EvalDecision": decision,
+        "MatchedStatements": [],
+        "MissingContextValues": [],
+        **more,
+    }
+
+
+def simulated(source: str, answer: dict[str, Any]) -> str:
+    """simulate() against one stubbed page that AWS answers with ``answer``."""
+    action, resource = answer["EvalActionName"], answer["EvalResourceName"]
+    with stubbed("iam") as (iam, stub):
+        stub.add_response(
+            "simulate_principal_policy",
+            {"EvaluationResults": [answer], "IsTruncated": False},
+            request(source, action, resource),
+        )
+        return simulate(iam, source, action, resource)
+
+
+def test_allowed_names_the_matched_statement_and_the_boundary() -> None:
+    matched = statement("handson-iam-role-policy-abc", "user-managed", 22, 30)
+    answer = result(
+        "s3:PutObject",
+        OPEN,
+        "allowed",
+        MatchedStatements=[matched],
+        EvalDecisionDetails={},
+        PermissionsBoundaryDecisionDetail={"AllowedByPermissionsBoundary": True},
+        ResourceSpecificResults=[
+            {
+                "EvalResourceName": OPEN,
+                "EvalResourceDecision": "allowed",
+                "MatchedStatements": [matched],
+                "MissingContextValues": [],
+                "EvalDecisionDetails": {},
+            }
+        ],
+    )
+    text = simulated(ROLE, answer)
+    assert text == (
+        f"SimulatePrincipalPolicy (AWS's own evaluation) of s3:PutObject on {OPEN}: allowed\n"
+        "  matched user-managed policy handson-iam-role-policy-abc, lines 22-30\n"
+        "  the permissions boundary allows it"
+    )
+
+
+def test_implicit_deny_without_a_matched_statement_is_one_line() -> None:
+    text = simulated(USER, result("ec2:StartInstances", "*", "implicitDeny"))
+    assert text == (
+        "SimulatePrincipalPolicy (AWS's own evaluation) of ec2:StartInstances on *: implicitDeny"
+    )
+
+
+def test_explicit_deny_names_the_denying_statement_and_the_boundary() -> None:
+    denying = statement("handson-iam-user-policy-abc", "user-managed", 12, 12)
+    answer = result(
+        "ec2:StopInstances",
+        "*",
+        "explicitDeny",
+        MatchedStatements=[denying],
+        PermissionsBoundaryDecisionDetail={"AllowedByPermissionsBoundary": False},
+    )
+    text = simulated(USER, answer)
+    assert text.splitlines() == [
+        "SimulatePrincipalPolicy (AWS's own evaluation) of ec2:StopInstances on *: explicitDeny",
+        "  matched user-managed policy handson-iam-user-policy-abc, line 12",
+        "  the permissions boundary does not allow it",
+    ]
+
+
+def test_missing_context_values_say_the_answer_is_not_final() -> None:
+    bucket = "arn:aws:s3:::handson-s3-2-abc"
+    answer = result(
+        "s3:ListBucket",
+        bucket,
+        "implicitDeny",
+        MissingContextValues=["s3:prefix"],
+        ResourceSpecificResults=[
+            {
+                "EvalResourceName": bucket,
+                "EvalResourceDecision": "implicitDeny",
+                "MatchedStatements": [],
+                "MissingContextValues": ["s3:delimiter", "s3:prefix"],
+            }
+        ],
+    )
+    text = simulated(ROLE, answer)
+    assert text.splitlines()[1] == (
+        "  could not evaluate the condition keys s3:delimiter, s3:prefix (no value given), so its "
+        "answer for statements with conditions on them is not final"
+    )
+
+
+def test_a_truncated_answer_is_read_to_its_last_page() -> None:
+    first = result(
+        "s3:GetObject",
+        OPEN,
+        "allowed",
+        MatchedStatements=[statement("handson-iam-role-policy-abc", "user-managed", 3, 9)],
+    )
+    second = result(
+        "s3:GetObject",
+        OPEN,
+        "allowed",
+        MatchedStatements=[statement("AmazonSSMManagedInstanceCore", "aws-managed", 40, 52)],
+    )
+    with stubbed("iam") as (iam, stub):
+        stub.add_response(
+            "simulate_principal_policy",
+            {"EvaluationResults": [first], "IsTruncated": True, "Marker": "page-2"},
+            request(ROLE, "s3:GetObject", OPEN),
+        )
+        stub.add_response(
+            "simulate_principal_policy",
+            {"EvaluationResults": [second], "IsTruncated": False},
+            request(ROLE, "s3:GetObject", OPEN, Marker="page-2"),
+        )
+        text = simulate(iam, ROLE, "s3:GetObject", OPEN)
+    assert "handson-iam-role-policy-abc, lines 3-9" in text
+    assert "aws-managed policy AmazonSSMManagedInstanceCore, lines 40-52" in text
+    assert text.index("handson-iam-role-policy-abc") < text.index("AmazonSSMManagedInstanceCore")
+
+
+def test_access_denied_is_one_line_without_the_message() -> None:
+    with stubbed("iam") as (iam, stub):
+        stub.add_client_error(
+            "simulate_principal_policy",
+            service_error_code="AccessDenied",
+            service_message=f"User: {USER} is not authorized to perform: "
+            "iam:SimulatePrincipalPolicy",
+            http_status_code=403,
+            expected_params=request(USER, "s3:GetObject", OPEN),
+        )
+        text = simulate(iam, USER, "s3:GetObject", OPEN)
+    assert text == "SimulatePrincipalPolicy gave no answer: AccessDenied"
+
+
+@pytest.mark.parametrize(
+    ("raised", "shown"),
+    [
+        (
+            EndpointConnectionError(endpoint_url="https://iam.amazonaws.com/"),
+            "EndpointConnectionError",
+        ),
+        # What moto's server sends for an operation it lacks: an HTML page with status 500.
+        (ResponseParserError("invalid XML received"), "ResponseParserError"),
+    ],
+)
+def test_no_usable_response_is_one_line(raised: Exception, shown: str) -> None:
+    class Broken:
+        def simulate_principal_policy(self, **params: Any) -> dict[str, Any]:
+            raise raised
+
+    text = simulate(Broken(), USER, "s3:GetObject", OPEN)
+    assert text == f"SimulatePrincipalPolicy gave no answer: {shown}"
+
+
+def test_the_aws_target_asks_with_its_admin_iam_client() -> None:
+    session = boto3.session.Session(
+        aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="not-a-secret"
+    )
+    target = AwsTarget(session, "ap-northeast-1", None, "admin", lambda line: None, Phases())
+    with Stubber(target.admin.client("iam")) as stub:
+        stub.add_response(
+            "simulate_principal_policy",
+            {"EvaluationResults": [result("s3:GetObject", OPEN, "allowed")], "IsTruncated": False},
+            request(ROLE, "s3:GetObject", OPEN),
+        )
+        text = target.simulate(ROLE, "s3:GetObject", OPEN)
+        stub.assert_no_pending_responses()
+    assert text == (
+        f"SimulatePrincipalPolicy (AWS's own evaluation) of s3:GetObject on {OPEN}: allowed"
+    )
+
+
+def documents(action: str, resource: str, allowed: bool) -> str:
+    return f"allowed by:\n  Allow statement ForS32OpenGet (asked {action} on {resource}, {allowed})"
+
+
+def test_the_simulation_follows_the_documents_explanation() -> None:
+    asked: list[tuple[str, str]] = []
+
+    def simulator(action: str, resource: str) -> str:
+        asked.append((action, resource))
+        return "SimulatePrincipalPolicy gave no answer: AccessDenied"
+
+    text = explain_with_simulation(documents, simulator, "s3:PutObject", OPEN, True)
+    assert text == (
+        f"allowed by:\n  Allow statement ForS32OpenGet (asked s3:PutObject on {OPEN}, True)\n"
+        "SimulatePrincipalPolicy gave no answer: AccessDenied"
+    )
+    assert asked == [("s3:PutObject", OPEN)]
+
+
+def test_no_simulation_leaves_the_documents_explanation_alone() -> None:
+    text = explain_with_simulation(
+        documents, lambda action, resource: "", "s3:PutObject", OPEN, True
+    )
+    assert text == documents("s3:PutObject", OPEN, True)
+
+
+def test_a_failure_message_shows_both_and_the_verdict_is_unchanged() -> None:
+    def execute() -> Answer:
+        return Answer(Verdict(Outcome.ALLOWED, "rule 1: the command succeeded"), {})
+
+    checker = Checker(
+        lambda: ROLE,
+        propagation_budget=0,
+        record=lambda result: None,
+        gap=lambda action, resource: None,
+        skip=pytest.skip,
+        explain=lambda action, resource, allowed: explain_with_simulation(
+            documents,
+            lambda a, r: f"SimulatePrincipalPolicy (AWS's own evaluation) of {a} on {r}: allowed",
+            action,
+            resource,
+            allowed,
+        ),
+    )
+    checker.control = checker.expect(Probe("ls", "s3:ListBucket", "b", execute), Outcome.ALLOWED)
+    result = checker.expect(Probe("cp", "s3:PutObject", OPEN, execute), Outcome.DENIED)
+    assert result.outcome is Outcome.ALLOWED
+    with pytest.raises(ProbeFailed) as failed:
+        verify(result)
+    message = str(failed.value)
+    assert message.startswith("allowed but should be denied: cp as ")
+    assert message.index("Allow statement ForS32OpenGet") < message.index(
+        f"SimulatePrincipalPolicy (AWS's own evaluation) of s3:PutObject on {OPEN}: allowed"
+    )
