@@ -3,6 +3,7 @@ access key secret, not a role session's secret or token, not the console passwor
 
 from __future__ import annotations
 
+import base64
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,6 +12,7 @@ import pytest
 
 from handson.emulator import MotoEmulator, free_port
 from handson.names import default_name
+from tests import html_report
 from tests.suite_runner import SuiteRun, run_suite
 
 pytestmark = pytest.mark.slow
@@ -109,10 +111,10 @@ def test_the_run_itself_passed(noisy_run: tuple[SuiteRun, Path]) -> None:
     assert run.exit_code == 0, run.describe()
 
 
-def test_no_secret_in_reports_logs_or_terminal(
-    noisy_run: tuple[SuiteRun, Path], inprocess_emulator: MotoEmulator
-) -> None:
-    run, workdir = noisy_run
+@pytest.fixture(scope="module")
+def known_secrets(noisy_run: tuple[SuiteRun, Path], inprocess_emulator: MotoEmulator) -> set[str]:
+    """What must not leak: what the run registered, what the emulator holds, the host's own."""
+    _, workdir = noisy_run
     registered = set(json.loads((workdir / "secrets.json").read_text("utf-8")))
     independent = emulator_secrets()
     host = {HOST["AWS_SECRET_ACCESS_KEY"], HOST["AWS_SESSION_TOKEN"]}
@@ -120,11 +122,48 @@ def test_no_secret_in_reports_logs_or_terminal(
     assert host <= registered
     # The kept user's key secret and password, and the instance role session's secret and token.
     assert len(independent - {inprocess_emulator.admin.credentials.secret_access_key}) >= 4
+    return registered | independent | host
+
+
+def test_no_secret_in_reports_logs_or_terminal(
+    noisy_run: tuple[SuiteRun, Path], known_secrets: set[str]
+) -> None:
+    run, workdir = noisy_run
     texts = everything_written(run, workdir)
     assert any(name.endswith("-result.json") for name in texts), "no allure results written"
     assert any("attachment" in name for name in texts), "no allure attachments written"
-    assert leaks(registered | independent | host, texts) == []
+    # The terminal summary is part of what was searched.
+    assert "= checkpoints =" in run.stdout and "= time per phase =" in run.stdout
+    assert leaks(known_secrets, texts) == []
+
+
+def test_no_secret_in_the_html_reports(
+    noisy_run: tuple[SuiteRun, Path], known_secrets: set[str], tmp_path: Path
+) -> None:
+    """Both HTML reports, built by the README's commands; a single file's embedded data decoded."""
+    html_report.require_tools()
+    _, workdir = noisy_run
+    texts = {}
+    for variant, single_file in (("served", False), ("single-file", True)):
+        html_report.generate(
+            workdir / "allure-results", tmp_path / variant, single_file=single_file
+        )
+        found = html_report.report_texts(tmp_path / variant)
+        texts.update({f"{variant}/{name}": text for name, text in found.items()})
+    # The search reaches the data: the evidence of a role check, decoded from the single file.
+    assert any(
+        "embedded data/attachments" in name and "assumed-role/handson-iam-role-" in text
+        for name, text in texts.items()
+    ), sorted(texts)[:20]
+    assert leaks(known_secrets, texts) == []
 
 
 def test_the_search_finds_a_planted_secret() -> None:
     assert leaks({"s3cr3t-value"}, {"report": "x s3cr3t-value y"}) == ["report: ...alue"]
+
+
+def test_the_search_reads_a_single_file_reports_embedded_data(tmp_path: Path) -> None:
+    payload = base64.b64encode(b'{"message": "x s3cr3t-value y"}').decode()
+    (tmp_path / "index.html").write_text(f'<script>d("data/x.json","{payload}")</script>')
+    texts = html_report.report_texts(tmp_path)
+    assert leaks({"s3cr3t-value"}, texts) == ["index.html embedded data/x.json: ...alue"]

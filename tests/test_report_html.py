@@ -1,0 +1,221 @@
+"""The HTML report people read: built from a real run with one broken policy by the README's own
+commands, opened in headless Chromium. The failing checkpoint, its category and the policy
+statement that decided it must be visible on the page, every checkpoint's title must be there, and
+the terminal's checkpoint matrix must give the same verdicts."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from handson.emulator import MotoEmulator
+from handson.names import default_name
+from tests import html_report
+from tests.mutations import MUTATIONS
+from tests.suite_runner import ROOT, SuiteRun, run_suite
+
+pytestmark = pytest.mark.slow
+
+BROKEN = next(m for m in MUTATIONS if m.name == "role-writes-open")  # PutObject under open/
+STATEMENT = "ForS32OpenGet"  # the statement that allows what R5 says is denied
+CATEGORY = "allowed but should be denied"
+SCREENSHOTS = ROOT / "reports" / "screenshots"  # kept for people to look at; reports/ is ignored
+
+
+@dataclass(frozen=True)
+class BrokenReport:
+    run: SuiteRun
+    results: list[dict[str, object]]  # the report's own test results (data/test-results/*.json)
+    served: Path  # the multi-file report folder
+    single_file: Path  # its index.html
+
+    def checkpoint_statuses(self) -> dict[str, list[str]]:
+        statuses: dict[str, list[str]] = {}
+        for result in self.results:
+            for label in result["labels"]:
+                if label["name"] == "checkpoint":
+                    statuses.setdefault(label["value"], []).append(str(result["status"]))
+        return statuses
+
+    def failing(self) -> dict[str, object]:
+        (failed,) = [r for r in self.results if r["status"] == "failed"]
+        return failed
+
+
+@pytest.fixture(scope="module")
+def tools() -> None:
+    html_report.require_tools()
+
+
+@pytest.fixture(scope="module")
+def broken(
+    tools: None, test_emulator: MotoEmulator, tmp_path_factory: pytest.TempPathFactory
+) -> BrokenReport:
+    workdir = tmp_path_factory.mktemp("report-html")
+    policies = BROKEN.write(workdir / "policies")
+    run = run_suite(
+        workdir,
+        f"--policies={policies}",
+        f"--name={default_name()}",
+        f"--endpoint-url={test_emulator.endpoint_url}",
+    )
+    assert run.exit_code == 1 and run.failed == set(BROKEN.fails), run.describe()
+    served = workdir / "allure-report"
+    html_report.generate(workdir / "allure-results", served, single_file=False)
+    single = html_report.generate(
+        workdir / "allure-results", workdir / "allure-report-single-file", single_file=True
+    )
+    results = [
+        json.loads(path.read_text("utf-8"))
+        for path in sorted((served / "data" / "test-results").glob("*.json"))
+    ]
+    return BrokenReport(run, results, served, single)
+
+
+@pytest.fixture(scope="module")
+def browser(tools: None) -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=html_report.chromium(), args=html_report.CHROMIUM_ARGS
+        )
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    opened = context.new_page()
+    opened.set_default_timeout(30_000)
+    try:
+        yield opened
+    finally:
+        context.close()
+
+
+def screenshot(page: Page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
+    return path
+
+
+def feature_titles() -> dict[str, dict[str, str]]:
+    """Each feature's name, and its checkpoints' scenario titles (the first of each ID)."""
+    from gherkin.parser import Parser
+
+    features: dict[str, dict[str, str]] = {}
+    for path in sorted((ROOT / "features").glob("*.feature")):
+        feature = Parser().parse(path.read_text("utf-8"))["feature"]
+        titles = features.setdefault(feature["name"], {})
+        for child in feature["children"]:
+            scenario = child.get("scenario")
+            for tag in scenario["tags"] if scenario else []:
+                if re.fullmatch(r"@[UR]\d", tag["name"]):
+                    titles.setdefault(tag["name"][1:], scenario["name"])
+    return features
+
+
+def test_the_broken_run_fails_only_its_checkpoint(broken: BrokenReport) -> None:
+    statuses = broken.checkpoint_statuses()
+    failed = {cid for cid, found in statuses.items() if "failed" in found or "broken" in found}
+    assert failed == set(BROKEN.fails)
+    message = str(broken.failing()["error"]["message"])
+    assert CATEGORY in message and STATEMENT in message
+
+
+def shown(page: Page, text: str) -> None:
+    """``text`` is on screen in full somewhere: visible, and not cut off by an ellipsis."""
+    matches = page.get_by_text(text).filter(visible=True)
+    expect(matches.first).to_be_visible()
+    whole = [
+        match
+        for match in matches.all()
+        if match.evaluate("e => e.scrollWidth <= e.clientWidth + 1")
+    ]
+    assert whole, f"{text!r} is on the page only cut off"
+    whole[0].scroll_into_view_if_needed()
+
+
+def test_single_file_report_shows_failure_category_and_statement(
+    broken: BrokenReport, page: Page
+) -> None:
+    """From disk, as a CI artifact is opened: Categories, the category, its failing scenario, and
+    on that scenario's page the category and the deciding statement."""
+    title = str(broken.failing()["name"])
+    page.goto(broken.single_file.as_uri() + "#categories")
+    shown(page, "not decidable on the emulator")
+    page.get_by_text(CATEGORY, exact=True).click()
+    shown(page, title)
+    screenshot(page, "single-file-categories")
+    page.get_by_text(title, exact=True).first.click()
+    shown(page, f"Category: {CATEGORY}")
+    shown(page, f"Allow statement {STATEMENT}")
+    shown(page, "expected denied, observed allowed")
+    screenshot(page, "single-file-failing-check")
+
+
+def test_served_report_shows_every_checkpoint(broken: BrokenReport, page: Page) -> None:
+    with html_report.served(broken.served) as url:
+        page.goto(f"{url}/index.html")
+        expect(page.get_by_text("Results", exact=False).first).to_be_visible()
+        missing = []
+        for feature, titles in feature_titles().items():
+            stories = [f"{cid}: {title}" for cid, title in titles.items()]
+            first = page.get_by_text(stories[0], exact=True)
+            if not first.is_visible():
+                page.get_by_text(feature, exact=True).click()
+            expect(first).to_be_visible()
+            text = page.locator("body").inner_text()
+            missing += [story for story in stories if story not in text]
+        assert missing == []
+        screenshot(page, "served-results")
+
+
+def test_served_report_shows_the_failing_checks_evidence(broken: BrokenReport, page: Page) -> None:
+    """The failing check's evidence: principal, call, answer, verdict with its rule, statements."""
+    failing = broken.failing()
+    with html_report.served(broken.served) as url:
+        page.goto(f"{url}/index.html#{failing['id']}")
+        shown(page, f"Category: {CATEGORY}")
+        page.get_by_text("Attachments").first.click()
+        page.get_by_text("allowed: ").first.click()
+        for line in ("principal : arn:aws:sts::", "verdict   : allowed", "rule      : rule 1"):
+            shown(page, line)
+        shown(page, f"Allow statement {STATEMENT}")
+        shown(page, '"exit_code": 0')
+        screenshot(page, "served-failing-evidence")
+
+
+def test_terminal_matrix_gives_the_same_verdicts(broken: BrokenReport) -> None:
+    rows = _matrix_rows(broken.run.stdout)
+    for cid, statuses in broken.checkpoint_statuses().items():
+        if "failed" in statuses or "broken" in statuses:
+            expected = "FAILED"
+        elif set(statuses) == {"skipped"}:
+            expected = "not decided"
+        else:
+            expected = "as expected"
+        assert rows[cid].startswith(expected), (cid, statuses, rows[cid])
+    assert rows["R5"].startswith(f"FAILED: {CATEGORY}")
+
+
+def _matrix_rows(stdout: str) -> dict[str, str]:
+    """The observed column of the terminal's checkpoint matrix, by checkpoint ID."""
+    lines = stdout.split("= checkpoints =", 1)[1].splitlines()
+    header = next(line for line in lines if line.startswith("ID "))
+    start, end = header.index("observed"), header.index("decided on")
+    return {
+        line.split()[0]: line[start:end].strip()
+        for line in lines[lines.index(header) + 1 :]
+        if re.match(r"[UR]\d ", line)
+    }
