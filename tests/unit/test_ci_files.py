@@ -49,8 +49,10 @@ def test_workflow_runs_the_suite_uploads_and_sweeps() -> None:
     suite = next(i for i, r in enumerate(runs) if "pytest features/ --target aws" in r)
     upload = next(i for i, s in enumerate(steps) if "upload-artifact" in s.get("uses", ""))
     sweep = next(i for i, r in enumerate(runs) if "python -m handson.sweep --delete" in r)
-    assert suite < upload < sweep
-    assert steps[upload]["if"] == "always()" and steps[sweep]["if"] == "always()"
+    report = next(i for i, r in enumerate(runs) if "npm run report:single-file" in r)
+    assert suite < report < upload < sweep
+    assert all(steps[i]["if"] == "always()" for i in (report, upload, sweep))
+    assert steps[upload]["with"]["path"] == "reports/"  # results and the single-file HTML
 
 
 def template() -> dict[str, Any]:
@@ -103,3 +105,15 @@ def test_role_cannot_make_a_principal_stronger_than_the_hands_on() -> None:
     allowed = boundary["Statement"][0]["Action"]
     assert not any(a.startswith("iam:") for a in allowed)
     assert "ec2:RunInstances" not in allowed and "ec2:StopInstances" not in allowed
+
+
+def test_role_may_simulate_only_the_suites_user_and_role() -> None:
+    (simulating,) = [
+        s for s in statements().values() if "iam:SimulatePrincipalPolicy" in str(s["Action"])
+    ]
+    assert simulating["Action"] == "iam:SimulatePrincipalPolicy"
+    assert simulating["Resource"] == [
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:user/handson-iam-user-*",
+        "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/handson-iam-role-*",
+    ]
+    assert "Condition" not in simulating
