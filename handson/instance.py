@@ -72,6 +72,7 @@ class LocalShellInstance:
         region: str,
         timeout: float = COMMAND_TIMEOUT,
         warm: bool = True,
+        shared_cli: warm_cli.WarmCli | None = None,
     ) -> None:
         self.instance_id = instance_id
         self._credentials_source = credentials
@@ -82,8 +83,9 @@ class LocalShellInstance:
         self._home = Path(tempfile.mkdtemp(prefix=f"handson-{instance_id}-"))
         self._identity: str | None = None
         self._warm = warm
-        self._server: subprocess.Popen[str] | None = None
-        self._socket = str(self._home / "warm-cli.sock")
+        # A warm CLI handed in belongs to the caller; one started here belongs to this instance.
+        self._shared_cli = shared_cli
+        self._own_cli: warm_cli.WarmCli | None = None
 
     def prepare(self) -> None:
         """Ask the emulator for the credentials EC2 would hand the instance."""
@@ -113,31 +115,23 @@ class LocalShellInstance:
     def environment(self) -> dict[str, str]:
         """What a command on the instance sees: the base, the warm CLI, the role's credentials."""
         env = self._base_environment()
-        if self._warm:
-            env[warm_cli.SOCKET_VARIABLE] = self._socket
+        cli = self._warm_cli()
+        if cli is not None:
+            env[warm_cli.SOCKET_VARIABLE] = cli.ready()
         if self.issued.credentials is not None:
             env.update(self.issued.credentials.as_env())
         return env
 
-    def _start_warm_cli(self) -> None:
-        if not self._warm or self._server is not None:
-            return
-        warm_cli.write_shim(self._home / "bin", str(Path(aws_cli_dir()) / "aws"))
-        self._server = subprocess.Popen(
-            [sys.executable, warm_cli.__file__, self._socket],
-            # Never the role's credentials: each command brings its own environment.
-            env=self._base_environment(),
-            cwd=self._home,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self._server.stdout is not None
-        if self._server.stdout.readline().strip() != "ready":
-            raise RuntimeError("the warm AWS CLI did not start")
+    def _warm_cli(self) -> warm_cli.WarmCli | None:
+        if not self._warm:
+            return None
+        if self._shared_cli is None and self._own_cli is None:
+            self._own_cli = warm_cli.WarmCli()
+        if not (self._home / "bin" / "aws").exists():
+            warm_cli.write_shim(self._home / "bin", str(Path(aws_cli_dir()) / "aws"))
+        return self._shared_cli or self._own_cli
 
     def run(self, command: str) -> CommandResult:
-        self._start_warm_cli()
         try:
             done = subprocess.run(
                 ["bash", "-c", command],
@@ -162,10 +156,9 @@ class LocalShellInstance:
         return self._identity
 
     def close(self) -> None:
-        if self._server is not None:
-            self._server.kill()
-            self._server.wait()
-            self._server = None
+        if self._own_cli is not None:
+            self._own_cli.close()
+            self._own_cli = None
         shutil.rmtree(self._home, ignore_errors=True)
 
 

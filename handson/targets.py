@@ -19,6 +19,7 @@ from handson.phases import Phases
 from handson.policies import PolicyDocument
 from handson.ssm_instance import SsmInstance
 from handson.waiting import EMULATOR_BUDGETS, Budgets
+from handson.warm_cli import WarmCli
 
 # IAM is eventually consistent (CHECKPOINTS.md): a new key or role session may be refused for a
 # while; a new instance takes minutes to come Online in SSM (SsmBudgets).
@@ -53,8 +54,9 @@ class EmulatorTarget:
     kind = "emulator"
     budgets = EMULATOR_BUDGETS
 
-    def __init__(self, emulator: Emulator) -> None:
+    def __init__(self, emulator: Emulator, warm_cli: WarmCli | None = None) -> None:
         self.emulator = emulator
+        self._warm_cli = warm_cli  # the caller's, started early; None: each instance starts one
         self.region = emulator.region
         self.endpoint_url: str | None = emulator.endpoint_url
         self.admin = emulator.admin
@@ -73,6 +75,7 @@ class EmulatorTarget:
             partial(self.emulator.instance_credentials, instance_id),
             endpoint_url=self.emulator.endpoint_url,
             region=self.region,
+            shared_cli=self._warm_cli,
         )
 
     def ssm_online(self, instance: Instance) -> str | None:

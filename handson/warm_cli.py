@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import struct
+import subprocess
 import sys
+import tempfile
 import threading
 from pathlib import Path
 
@@ -56,6 +59,60 @@ def write_shim(directory: Path, real_aws: str) -> Path:
     shim.write_text(SHIM.format(python=sys.executable, real_aws=real_aws, variable=SOCKET_VARIABLE))
     shim.chmod(0o755)
     return shim
+
+
+class WarmCli:
+    """The server, started at once in the background (its imports overlap whatever comes next),
+    and waited for only when the first command needs it.
+
+    Its environment has nothing of the host's AWS set-up and no credentials: each command brings
+    its own environment. One server may serve several emulated instances; its owner closes it.
+    """
+
+    def __init__(self) -> None:
+        self._home = Path(tempfile.mkdtemp(prefix="handson-warm-cli-"))
+        self.socket_path = str(self._home / "warm-cli.sock")
+        self._ready = False
+        self._process: subprocess.Popen[str] | None = subprocess.Popen(
+            [sys.executable, __file__, self.socket_path],
+            env={
+                "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "HOME": str(self._home),
+                "LANG": "C.UTF-8",
+                "AWS_CONFIG_FILE": str(self._home / "config"),
+                "AWS_SHARED_CREDENTIALS_FILE": str(self._home / "credentials"),
+                "AWS_EC2_METADATA_DISABLED": "true",
+                "PYTHONDONTWRITEBYTECODE": "1",
+            },
+            cwd=self._home,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    def ready(self) -> str:
+        """The socket to hand commands to, once the server is listening."""
+        if not self._ready:
+            if self._process is None:
+                raise RuntimeError("the warm AWS CLI was closed")
+            assert self._process.stdout is not None
+            if self._process.stdout.readline().strip() != "ready":
+                raise RuntimeError("the warm AWS CLI did not start")
+            self._ready = True
+        return self.socket_path
+
+    def close(self) -> None:
+        if self._process is not None:
+            self._process.kill()
+            self._process.wait()
+            if self._process.stdout is not None:
+                self._process.stdout.close()
+            self._process = None
+        shutil.rmtree(self._home, ignore_errors=True)
 
 
 def _read_request(conn: socket.socket) -> tuple[dict[str, object], list[int]]:

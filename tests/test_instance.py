@@ -21,6 +21,7 @@ from handson.names import RunNames, default_name
 from handson.policies import load_policy_set
 from handson.provision import HandsonEnvironment, Provisioner
 from handson.waiting import EMULATOR_BUDGETS
+from handson.warm_cli import SOCKET_VARIABLE, WarmCli
 
 HOST_SECRET = "host-secret-for-instance-test"
 
@@ -120,6 +121,40 @@ def test_warm_cli_answers_as_the_real_cli(
     assert _normal(fast.stdout) == _normal(real.stdout)
     assert _normal(fast.stderr) == _normal(real.stderr)
     assert "warm CLI" not in fast.stderr
+
+
+def test_a_shared_warm_cli_serves_instances_and_outlives_them(
+    test_emulator: MotoEmulator,
+    built: tuple[HandsonEnvironment, Provisioner],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The run starts one warm CLI early (fixtures/target.py) and hands it to the instance: it
+    holds nothing of the host's AWS set-up, serves each instance, and only its owner stops it."""
+    env = built[0]
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTENV")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", HOST_SECRET)
+    shared = WarmCli()
+    try:
+        socket_path = shared.ready()
+        server_env = Path(f"/proc/{shared.pid}/environ").read_bytes()
+        assert HOST_SECRET.encode() not in server_env and b"AWS_ACCESS_KEY_ID" not in server_env
+        for _ in range(2):
+            shell = LocalShellInstance(
+                env.instance_id,
+                partial(test_emulator.instance_credentials, env.instance_id),
+                endpoint_url=test_emulator.endpoint_url,
+                region="ap-northeast-1",
+                shared_cli=shared,
+            )
+            try:
+                assert shell.environment()[SOCKET_VARIABLE] == socket_path
+                assert f"assumed-role/{env.names.role}/" in shell.identity()
+            finally:
+                shell.close()
+        assert shared.pid is not None and Path(f"/proc/{shared.pid}").exists()
+    finally:
+        shared.close()
+    assert shared.pid is None and not Path(socket_path).exists()
 
 
 def _normal(text: str) -> str:
