@@ -7,8 +7,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from handson.aws import Credentials, Principal
 from handson.cleanup import Cleanup, Stage
 from handson.ec2_setup import Network, choose_instance_type, find_network, launch
@@ -18,11 +16,11 @@ from handson.passwords import make_password
 from handson.phases import Phases
 from handson.policies import PolicySet
 from handson.removal import (
-    GONE_CODES,
     delete_bucket,
     delete_policy,
     ignore_gone,
     terminate_instance,
+    unless_gone,
 )
 from handson.state import instance_state
 from handson.waiting import Budgets, until
@@ -329,13 +327,7 @@ def leftovers(admin: Principal, names: RunNames) -> list[str]:
     ]
     for bucket in (names.bucket1, names.bucket2, names.scratch_bucket):
         probes.append((f"S3 bucket {bucket}", lambda bucket=bucket: s3.head_bucket(Bucket=bucket)))
-    for label, probe in probes:
-        try:
-            probe()
-            found.append(label)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") not in GONE_CODES:
-                raise
+    found += [label for label, probe in probes if unless_gone(probe) is not None]
     local = iam.get_paginator("list_policies").paginate(Scope="Local")
     mine = {names.user_policy, names.role_policy}
     found += [

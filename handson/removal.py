@@ -5,7 +5,8 @@ Every function treats "already gone" as done, so that it can run again after any
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
@@ -24,13 +25,22 @@ GONE_CODES = frozenset(
 )
 
 
-def ignore_gone(call: Any, *args: Any, **kwargs: Any) -> None:
-    """Run a removal call; a resource that is already gone counts as removed."""
+T = TypeVar("T")
+
+
+def unless_gone(read: Callable[[], T]) -> T | None:
+    """What ``read`` returns; None when the resource it reads is already gone."""
     try:
-        call(*args, **kwargs)
+        return read()
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") not in GONE_CODES:
             raise
+        return None
+
+
+def ignore_gone(call: Any, *args: Any, **kwargs: Any) -> None:
+    """Run a removal call; a resource that is already gone counts as removed."""
+    unless_gone(lambda: call(*args, **kwargs))
 
 
 def terminate_instance(ec2: Any, instance_id: str, *, budget: float) -> None:
@@ -46,7 +56,8 @@ def terminate_instance(ec2: Any, instance_id: str, *, budget: float) -> None:
 
 def delete_bucket(s3: Any, bucket: str) -> None:
     """Empty the bucket, every object version and delete marker included, then delete it."""
-    try:
+
+    def empty() -> bool:
         for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
             doomed = [
                 {"Key": v["Key"], "VersionId": v["VersionId"]}
@@ -54,22 +65,23 @@ def delete_bucket(s3: Any, bucket: str) -> None:
             ]
             if doomed:
                 s3.delete_objects(Bucket=bucket, Delete={"Objects": doomed})
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in GONE_CODES:
-            return
-        raise
-    ignore_gone(s3.delete_bucket, Bucket=bucket)
+        return True
+
+    if unless_gone(empty):
+        ignore_gone(s3.delete_bucket, Bucket=bucket)
 
 
 def delete_policy(iam: Any, arn: str) -> None:
     """Detach a customer managed policy from everything, delete its versions, then it."""
-    try:
-        entities = iam.list_entities_for_policy(PolicyArn=arn)
-        versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in GONE_CODES:
-            return
-        raise
+    listed = unless_gone(
+        lambda: (
+            iam.list_entities_for_policy(PolicyArn=arn),
+            iam.list_policy_versions(PolicyArn=arn)["Versions"],
+        )
+    )
+    if listed is None:
+        return
+    entities, versions = listed
     for user in entities.get("PolicyUsers", []):
         ignore_gone(iam.detach_user_policy, UserName=user["UserName"], PolicyArn=arn)
     for role in entities.get("PolicyRoles", []):
@@ -83,12 +95,11 @@ def delete_policy(iam: Any, arn: str) -> None:
 
 
 def delete_instance_profile(iam: Any, name: str) -> None:
-    try:
-        profile = iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in GONE_CODES:
-            return
-        raise
+    profile = unless_gone(
+        lambda: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+    )
+    if profile is None:
+        return
     for role in profile.get("Roles", []):
         ignore_gone(
             iam.remove_role_from_instance_profile,
@@ -99,14 +110,16 @@ def delete_instance_profile(iam: Any, name: str) -> None:
 
 
 def delete_role(iam: Any, name: str) -> None:
-    try:
-        profiles = iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"]
-        attached = iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
-        inline = iam.list_role_policies(RoleName=name)["PolicyNames"]
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in GONE_CODES:
-            return
-        raise
+    listed = unless_gone(
+        lambda: (
+            iam.list_instance_profiles_for_role(RoleName=name)["InstanceProfiles"],
+            iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"],
+            iam.list_role_policies(RoleName=name)["PolicyNames"],
+        )
+    )
+    if listed is None:
+        return
+    profiles, attached, inline = listed
     for profile in profiles:
         ignore_gone(
             iam.remove_role_from_instance_profile,
@@ -121,14 +134,16 @@ def delete_role(iam: Any, name: str) -> None:
 
 
 def delete_user(iam: Any, name: str) -> None:
-    try:
-        keys = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
-        attached = iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]
-        inline = iam.list_user_policies(UserName=name)["PolicyNames"]
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] in GONE_CODES:
-            return
-        raise
+    listed = unless_gone(
+        lambda: (
+            iam.list_access_keys(UserName=name)["AccessKeyMetadata"],
+            iam.list_attached_user_policies(UserName=name)["AttachedPolicies"],
+            iam.list_user_policies(UserName=name)["PolicyNames"],
+        )
+    )
+    if listed is None:
+        return
+    keys, attached, inline = listed
     for key in keys:
         ignore_gone(iam.delete_access_key, UserName=name, AccessKeyId=key["AccessKeyId"])
     ignore_gone(iam.delete_login_profile, UserName=name)

@@ -9,6 +9,7 @@ from botocore.exceptions import ClientError
 
 import handson.secrets
 from handson.cleanup import Cleanup, Stage
+from handson.removal import unless_gone
 from handson.secrets import MASK, redact, register_host_secrets, register_secret
 
 
@@ -213,3 +214,16 @@ def test_short_or_empty_values_are_not_registered(value: str | None) -> None:
 def test_four_characters_are_registered() -> None:
     register_secret("abcd")
     assert redact("xabcdx") == f"x{MASK}x"
+
+
+def test_a_read_of_something_gone_is_none_and_other_errors_are_raised() -> None:
+    def refused(code: str) -> Callable[[], str]:
+        def read() -> str:
+            raise ClientError({"Error": {"Code": code, "Message": "x"}}, "GetRole")
+
+        return read
+
+    assert unless_gone(lambda: "listed") == "listed"
+    assert unless_gone(refused("NoSuchEntity")) is None
+    with pytest.raises(ClientError, match="AccessDenied"):
+        unless_gone(refused("AccessDenied"))
