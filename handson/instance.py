@@ -86,6 +86,8 @@ class LocalShellInstance:
         # A warm CLI handed in belongs to the caller; one started here belongs to this instance.
         self._shared_cli = shared_cli
         self._own_cli: warm_cli.WarmCli | None = None
+        if warm:
+            warm_cli.write_shim(self._home / "bin", str(Path(aws_cli_dir()) / "aws"))
 
     def prepare(self) -> None:
         """Ask the emulator for the credentials EC2 would hand the instance."""
@@ -127,8 +129,6 @@ class LocalShellInstance:
             return None
         if self._shared_cli is None and self._own_cli is None:
             self._own_cli = warm_cli.WarmCli()
-        if not (self._home / "bin" / "aws").exists():
-            warm_cli.write_shim(self._home / "bin", str(Path(aws_cli_dir()) / "aws"))
         return self._shared_cli or self._own_cli
 
     def run(self, command: str) -> CommandResult:

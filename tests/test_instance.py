@@ -39,7 +39,11 @@ def built(test_admin: Principal) -> Iterator[tuple[HandsonEnvironment, Provision
 
 
 def make_instance(
-    emulator: MotoEmulator, instance_id: str, *, warm: bool = True
+    emulator: MotoEmulator,
+    instance_id: str,
+    *,
+    warm: bool = True,
+    shared_cli: WarmCli | None = None,
 ) -> LocalShellInstance:
     return LocalShellInstance(
         instance_id,
@@ -47,6 +51,7 @@ def make_instance(
         endpoint_url=emulator.endpoint_url,
         region="ap-northeast-1",
         warm=warm,
+        shared_cli=shared_cli,
     )
 
 
@@ -139,13 +144,7 @@ def test_a_shared_warm_cli_serves_instances_and_outlives_them(
         server_env = Path(f"/proc/{shared.pid}/environ").read_bytes()
         assert HOST_SECRET.encode() not in server_env and b"AWS_ACCESS_KEY_ID" not in server_env
         for _ in range(2):
-            shell = LocalShellInstance(
-                env.instance_id,
-                partial(test_emulator.instance_credentials, env.instance_id),
-                endpoint_url=test_emulator.endpoint_url,
-                region="ap-northeast-1",
-                shared_cli=shared,
-            )
+            shell = make_instance(test_emulator, env.instance_id, shared_cli=shared)
             try:
                 assert shell.environment()[SOCKET_VARIABLE] == socket_path
                 assert f"assumed-role/{env.names.role}/" in shell.identity()

@@ -17,6 +17,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from handson.emulator import MotoEmulator
 from handson.names import default_name
 from tests import html_report
+from tests.feature_files import scenarios
 from tests.mutations import MUTATIONS
 from tests.suite_runner import ROOT, SuiteRun, run_suite
 
@@ -111,17 +112,12 @@ def screenshot(page: Page, name: str) -> Path:
 
 def feature_titles() -> dict[str, dict[str, str]]:
     """Each feature's name, and its checkpoints' scenario titles (the first of each ID)."""
-    from gherkin.parser import Parser
-
     features: dict[str, dict[str, str]] = {}
-    for path in sorted((ROOT / "features").glob("*.feature")):
-        feature = Parser().parse(path.read_text("utf-8"))["feature"]
-        titles = features.setdefault(feature["name"], {})
-        for child in feature["children"]:
-            scenario = child.get("scenario")
-            for tag in scenario["tags"] if scenario else []:
-                if re.fullmatch(r"@[UR]\d", tag["name"]):
-                    titles.setdefault(tag["name"][1:], scenario["name"])
+    for scenario in scenarios():
+        titles = features.setdefault(scenario.feature, {})
+        for tag in sorted(scenario.tags):
+            if re.fullmatch(r"[UR]\d", tag):
+                titles.setdefault(tag, scenario.name)
     return features
 
 

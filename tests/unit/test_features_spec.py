@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from gherkin.parser import Parser
+from tests.feature_files import scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -31,34 +31,22 @@ SEED_SENTENCES = {
 }
 
 
-def scenarios() -> list[tuple[str, set[str], list[str]]]:
-    found = []
-    for feature in sorted((ROOT / "features").glob("*.feature")):
-        document = Parser().parse(feature.read_text("utf-8"))
-        for child in document["feature"]["children"]:
-            scenario = child.get("scenario")
-            if scenario:
-                tags = {t["name"].lstrip("@") for t in scenario["tags"]}
-                steps = [s["text"] for s in scenario["steps"]]
-                found.append((scenario["name"], tags, steps))
-    return found
-
-
 def _squash(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
 def test_every_checkpoint_has_a_scenario_titled_with_its_sentence() -> None:
     for checkpoint, sentence in SEED_SENTENCES.items():
-        titles = [name for name, tags, _ in scenarios() if checkpoint in tags]
+        titles = [s.name for s in scenarios() if checkpoint in s.tags]
         assert titles, f"no scenario tagged @{checkpoint}"
         for title in titles:
             assert _squash(sentence) in _squash(title), (checkpoint, title)
 
 
 def test_every_scenario_names_exactly_one_checkpoint() -> None:
-    for name, tags, _ in scenarios():
-        assert len({t for t in tags if re.fullmatch(r"[UR]\d", t)}) == 1, name
+    for scenario in scenarios():
+        ids = {t for t in scenario.tags if re.fullmatch(r"[UR]\d", t)}
+        assert len(ids) == 1, scenario.name
 
 
 def test_features_are_written_in_japanese() -> None:

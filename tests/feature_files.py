@@ -1,0 +1,37 @@
+"""The feature files, parsed once by Gherkin's own parser, for the tests that read the spec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache
+
+from gherkin.parser import Parser
+
+from tests.suite_runner import ROOT
+
+
+@dataclass(frozen=True)
+class Scenario:
+    feature: str  # the feature's name
+    name: str
+    tags: frozenset[str]  # without the "@"
+    steps: tuple[str, ...]
+
+
+@cache
+def scenarios() -> tuple[Scenario, ...]:
+    found = []
+    for path in sorted((ROOT / "features").glob("*.feature")):
+        feature = Parser().parse(path.read_text("utf-8"))["feature"]
+        for child in feature["children"]:
+            scenario = child.get("scenario")
+            if scenario:
+                found.append(
+                    Scenario(
+                        feature["name"],
+                        scenario["name"],
+                        frozenset(t["name"].lstrip("@") for t in scenario["tags"]),
+                        tuple(s["text"] for s in scenario["steps"]),
+                    )
+                )
+    return tuple(found)
