@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,17 @@ ROLE_POLICY_FILE = "handson-iam-role-policy.json"
 TRUST_POLICY_FILE = "handson-iam-role-trust-policy.json"
 
 PolicyDocument = dict[str, Any]
+Render = Callable[[str], str]
+
+# IAM's size limits, in characters without whitespace ("IAM and AWS STS quotas", IAM User Guide).
+# The user and role policies are created as customer managed policies, the trust policy as the
+# role's AssumeRolePolicyDocument.
+MANAGED_POLICY_MAX_CHARS = 6_144
+TRUST_POLICY_MAX_CHARS = 2_048  # the default quota; Service Quotas raises it to 4,096 on request
+TRUST_POLICY_RAISED_MAX_CHARS = 4_096
+# No policy IAM accepts comes near this even pretty-printed, so a bigger file is refused before
+# it is read: parsing a mistaken 10 MB file only to refuse it would cost the person seconds.
+MAX_POLICY_FILE_BYTES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -22,9 +34,16 @@ class PolicyFile:
     path: Path
     text: str  # as written, with the <自分の名前> placeholder
 
-    def document(self, render: Any = None) -> PolicyDocument:
+    def document(self, render: Render | None = None) -> PolicyDocument:
         text = render(self.text) if render else self.text
         return json.loads(text)
+
+
+def policy_size(document: PolicyDocument) -> int:
+    """The document's length as IAM counts it against its limits: without whitespace."""
+    # Compact JSON drops the whitespace between tokens; whitespace inside strings stays counted,
+    # which can only over-count, never let an over-size policy through.
+    return len(json.dumps(document, separators=(",", ":"), ensure_ascii=False))
 
 
 @dataclass(frozen=True)
@@ -35,6 +54,29 @@ class PolicySet:
 
     def files(self) -> list[PolicyFile]:
         return [self.user, self.role, self.trust]
+
+    def check_sizes(self, render: Render) -> None:
+        """Refuse, in one line, a document over IAM's size limit once ``render`` has put the run's
+        name in place of the placeholder (the name's length counts).
+
+        The loader cannot do this: it runs before the name is known.
+        """
+        for policy, limit, where in (
+            (self.user, MANAGED_POLICY_MAX_CHARS, "in a managed policy"),
+            (self.role, MANAGED_POLICY_MAX_CHARS, "in a managed policy"),
+            (
+                self.trust,
+                TRUST_POLICY_MAX_CHARS,
+                "in a role trust policy by default (a Service Quotas increase of 'Role trust "
+                f"policy length' raises it to {TRUST_POLICY_RAISED_MAX_CHARS:,})",
+            ),
+        ):
+            size = policy_size(policy.document(render))
+            if size > limit:
+                raise SuiteUsageError(
+                    f"{policy.path}: {size:,} characters without whitespace; "
+                    f"IAM allows {limit:,} {where}"
+                )
 
 
 def load_policy_set(directory: Path | None = None) -> PolicySet:
@@ -60,6 +102,12 @@ def _load(path: Path, *, trust: bool) -> PolicyFile:
     if not path.is_file():
         raise SuiteUsageError(f"{path}: policy file is missing")
     try:
+        size = path.stat().st_size
+        if size > MAX_POLICY_FILE_BYTES:
+            raise SuiteUsageError(
+                f"{path}: {size:,} bytes, too large for a policy file (IAM allows "
+                f"{MANAGED_POLICY_MAX_CHARS:,} characters in a policy); is it the right file?"
+            )
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise SuiteUsageError(f"{path}: cannot read the policy file ({exc})") from None

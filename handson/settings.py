@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import difflib
+import functools
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import botocore
+import botocore.session
 import pytest
 
 from handson.account import parse_allowed
@@ -17,7 +21,6 @@ from handson.policies import PolicySet, load_policy_set
 
 TARGETS = ("emulator", "aws")
 DEFAULT_REGION = "ap-northeast-1"
-_REGION_RE = re.compile(r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$")
 
 # option name -> (environment variable, help)
 OPTIONS: dict[str, tuple[str, str]] = {
@@ -68,6 +71,21 @@ class Settings:
     propagation_budget: float | None = None
 
 
+# What leaving an option out means, for the message that refuses the option given empty.
+_DEFAULTS: dict[str, str] = {
+    "target": "emulator",
+    "name": "a date and random letters, e.g. 20251126-abc123",
+    "region": DEFAULT_REGION,
+    "policies": "the hands-on's own policies",
+    "endpoint_url": "the emulator's own server, or AWS's endpoints",
+    "instance_type": "t2.micro on the emulator, auto on aws",
+    "subnet_id": "the default VPC's",
+    "permissions_boundary": "none",
+    "propagation_budget": "120 s on aws, 5 s on the emulator",
+}
+# A flag and a repeatable option: neither is a single value that can be given empty.
+_NOT_SINGLE_VALUES = ("keep", "allowed_account")
+
 SETTINGS = pytest.StashKey[Settings]()
 AWS_SESSION = pytest.StashKey[tuple[Any, Any]]()  # (boto3 session, Account) once the guard passed
 
@@ -76,6 +94,83 @@ def _flag(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().lower() in ("1", "true", "yes", "on")
+
+
+@functools.cache
+def known_regions() -> frozenset[str]:
+    """Every region that botocore's bundled endpoint data lists for both EC2 and S3, in every
+    partition it knows (aws, aws-cn, aws-us-gov, the isolated ones...).
+
+    The data, not a list written here, so that a botocore upgrade brings new regions with it.
+    The run needs EC2 and S3 in the region (IAM and STS are global); SSM is everywhere EC2 is.
+    """
+    # Not the host's session: an unknown AWS_PROFILE would fail here, before the account guard
+    # can say so in its own words.
+    session = botocore.session.Session(
+        session_vars={
+            "profile": (None, None, None, None),
+            "config_file": (None, None, os.devnull, None),
+            "credentials_file": (None, None, os.devnull, None),
+        }
+    )
+    regions: set[str] = set()
+    for partition in session.get_available_partitions():
+        ec2 = session.get_available_regions("ec2", partition_name=partition)
+        s3 = session.get_available_regions("s3", partition_name=partition)
+        regions.update(set(ec2) & set(s3))
+    return frozenset(regions)
+
+
+def _closest_region(value: str, known: frozenset[str]) -> str | None:
+    """A suggestion for a mistyped region, only when one known region is clearly the closest."""
+    if value.strip().lower() in known:
+        return value.strip().lower()
+    if len(value) > 64:  # a pasted blob: nothing sensible to suggest, and difflib would be slow
+        return None
+    scored = sorted(
+        ((difflib.SequenceMatcher(None, value, region).ratio(), region) for region in known),
+        reverse=True,
+    )
+    best_score, best = scored[0]
+    # ap-northeast-9 is as close to -1, -2 and -3: suggesting one of them would be a guess.
+    if best_score < 0.8 or (len(scored) > 1 and scored[1][0] == best_score):
+        return None
+    return best
+
+
+def _region(value: str) -> str:
+    known = known_regions()
+    if value in known:
+        return value
+    closest = _closest_region(value, known)
+    if closest:
+        raise SuiteUsageError(
+            f"--region {value!r}: AWS has no such region; did you mean {closest!r}?"
+        )
+    # Naming the botocore version says where the list comes from: a region AWS opened after
+    # that release needs a botocore upgrade, not a different spelling.
+    raise SuiteUsageError(
+        f"--region {value!r}: AWS has no such region (e.g. {DEFAULT_REGION}, us-east-1), "
+        f"as far as botocore {botocore.__version__} knows"
+    )
+
+
+def _refuse_empty_options(cli: dict[str, Any]) -> None:
+    """An option given empty on the command line (``--region=``) is refused, not read as
+    "not given": running with the default would test somewhere the person did not ask for,
+    and the likely cause is an unset shell variable (``--region=$REGION``)."""
+    for option in OPTIONS:
+        if option not in _NOT_SINGLE_VALUES and cli.get(option) == "":
+            flag = "--" + option.replace("_", "-")
+            default = _DEFAULTS.get(option, "see --help")
+            raise SuiteUsageError(
+                f"{flag}: given empty; leave the option out to use the default ({default})"
+            )
+    # parse_allowed drops empty entries silently, which would hide the same mistake.
+    if any(not str(value).strip() for value in cli.get("allowed_account") or []):
+        raise SuiteUsageError(
+            "--allowed-account: given empty; name a 12-digit account ID, or leave the option out"
+        )
 
 
 def _instance_type(value: str | None, target: str) -> str:
@@ -112,28 +207,30 @@ def _subnet(value: str | None) -> str | None:
 def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:
     """Options win over environment variables; every value is checked here, in one line each."""
     env = os.environ if environ is None else environ
+    _refuse_empty_options(cli)
 
     def pick(option: str) -> Any:
         value = cli.get(option)
         if value in (None, False, ""):
+            # An empty environment variable means "not set", unlike an empty option: CI systems
+            # expand a variable that was never defined to "".
             value = env.get(OPTIONS[option][0]) or value
         return value
 
     target = pick("target") or "emulator"
     if target not in TARGETS:
         raise SuiteUsageError(f"--target {target!r}: choose one of {', '.join(TARGETS)}")
-    region = pick("region") or DEFAULT_REGION
-    if not _REGION_RE.fullmatch(region):
-        raise SuiteUsageError(f"--region {region!r}: not an AWS region name (e.g. ap-northeast-1)")
-    name = validate_name(pick("name") or default_name())
+    region = _region(pick("region") or DEFAULT_REGION)
+    names = RunNames(validate_name(pick("name") or default_name()))
     policies_dir = pick("policies")
     policies = load_policy_set(Path(policies_dir) if policies_dir else None)
+    policies.check_sizes(names.render)
     endpoint_url = pick("endpoint_url")
     if endpoint_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint_url):
         raise SuiteUsageError(f"--endpoint-url {endpoint_url!r}: not an http(s) URL")
     return Settings(
         target=target,
-        names=RunNames(name),
+        names=names,
         region=region,
         policies=policies,
         policies_dir=Path(policies_dir) if policies_dir else None,

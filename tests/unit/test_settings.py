@@ -9,14 +9,16 @@ from typing import Any
 import pytest
 
 from handson.errors import SuiteUsageError
-from handson.names import validate_name
+from handson.names import PLACEHOLDER, validate_name
 from handson.policies import (
+    MANAGED_POLICY_MAX_CHARS,
     ROLE_POLICY_FILE,
     SEED_DIR,
     TRUST_POLICY_FILE,
     USER_POLICY_FILE,
+    policy_size,
 )
-from handson.settings import DEFAULT_REGION, resolve
+from handson.settings import DEFAULT_REGION, OPTIONS, known_regions, resolve
 
 
 def usage_error(cli: dict[str, Any], environ: dict[str, str] | None = None) -> str:
@@ -102,7 +104,8 @@ def test_command_line_wins_over_the_environment() -> None:
 
 
 def test_unset_command_line_options_fall_back_to_the_environment() -> None:
-    cli = {"target": None, "name": None, "region": "", "policies": None, "keep": False}
+    # What config.getoption gives for options left out: None, and False for the --keep flag.
+    cli = {"target": None, "name": None, "region": None, "policies": None, "keep": False}
     settings = resolve(cli, {"HANDSON_NAME": "fromenv", "HANDSON_REGION": "us-east-1"})
     assert settings.names.suffix == "fromenv"
     assert settings.region == "us-east-1"
@@ -170,3 +173,151 @@ def test_propagation_budget() -> None:
     assert resolve({}, {"HANDSON_PROPAGATION_BUDGET": "45"}).propagation_budget == 45
     for bad in ("soon", "-1", "99999"):
         assert "--propagation-budget" in usage_error({"propagation_budget": bad})
+
+
+# -- regions: botocore's endpoint data, every partition ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "region",
+    [
+        "ap-northeast-1",
+        "us-east-1",
+        "eu-central-1",
+        "ap-northeast-3",
+        "il-central-1",
+        "cn-north-1",  # aws-cn
+        "us-gov-west-1",  # aws-us-gov
+        "us-iso-east-1",  # aws-iso
+        "us-isob-east-1",  # aws-iso-b
+        "eu-isoe-west-1",  # aws-iso-e
+        "us-isof-south-1",  # aws-iso-f
+        "eusc-de-east-1",  # aws-eusc (the old hand-written pattern refused it)
+    ],
+)
+def test_real_regions_of_every_partition_are_accepted(region: str) -> None:
+    assert region in known_regions()
+    assert resolve({"region": region}, {}).region == region
+
+
+def test_every_partition_botocore_knows_contributes_its_regions() -> None:
+    import botocore.session
+
+    session = botocore.session.get_session()
+    partitions = session.get_available_partitions()
+    assert {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"} <= set(partitions)
+    for partition in partitions:
+        regions = session.get_available_regions("ec2", partition_name=partition)
+        assert regions, partition
+        assert set(regions) <= known_regions(), partition
+
+
+@pytest.mark.parametrize("region", ["ap-northeast-9", "tokyo", "us-east-10", "ap-northeast-1a"])
+def test_regions_aws_does_not_have_are_refused(region: str) -> None:
+    assert region not in known_regions()
+    message = usage_error({"region": region})
+    assert message.startswith(f"--region {region!r}: AWS has no such region")
+
+
+def test_unknown_region_message_gives_examples_and_no_guess() -> None:
+    message = usage_error({"region": "ap-northeast-9"})
+    assert "ap-northeast-1" in message
+    assert "us-east-1" in message
+    assert "did you mean" not in message  # -1, -2 and -3 are equally close
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("ap-northeast1", "ap-northeast-1"),
+        ("AP-NORTHEAST-1", "ap-northeast-1"),
+        ("eu-centrl-1", "eu-central-1"),
+        ("us-east-1 ", "us-east-1"),
+    ],
+)
+def test_a_mistyped_region_gets_a_suggestion(typed: str, meant: str) -> None:
+    assert usage_error({"region": typed}).endswith(f"did you mean {meant!r}?")
+
+
+def test_unknown_region_from_the_environment_is_refused() -> None:
+    assert "--region 'ap-northeast-9'" in usage_error({}, {"HANDSON_REGION": "ap-northeast-9"})
+
+
+# -- options given empty on the command line --------------------------------------------------
+
+VALUE_OPTIONS = [option for option in OPTIONS if option not in ("keep", "allowed_account")]
+
+
+@pytest.mark.parametrize("option", VALUE_OPTIONS)
+def test_an_option_given_empty_is_refused(option: str) -> None:
+    flag = "--" + option.replace("_", "-")
+    message = usage_error({option: ""})
+    assert message.startswith(f"{flag}: given empty; leave the option out")
+
+
+def test_empty_region_names_the_default() -> None:
+    assert usage_error({"region": ""}) == (
+        "--region: given empty; leave the option out to use the default (ap-northeast-1)"
+    )
+
+
+@pytest.mark.parametrize("option", ["region", "name", "target"])
+def test_an_empty_option_is_refused_even_with_the_variable_set(option: str) -> None:
+    environ = {"HANDSON_REGION": "us-east-1", "HANDSON_NAME": "fromenv", "HANDSON_TARGET": "aws"}
+    assert f"--{option}: given empty" in usage_error({option: ""}, environ)
+
+
+def test_empty_environment_variables_mean_not_set() -> None:
+    environ = {variable: "" for variable, _ in OPTIONS.values()}
+    settings = resolve({}, environ)
+    assert settings.target == "emulator"
+    assert settings.region == DEFAULT_REGION
+    assert validate_name(settings.names.suffix) == settings.names.suffix
+    assert settings.policies.user.path == SEED_DIR / USER_POLICY_FILE
+    assert settings.keep is False
+    assert settings.endpoint_url is None
+    assert settings.subnet_id is None
+    assert settings.permissions_boundary is None
+    assert settings.propagation_budget is None
+    assert settings.allowed_accounts == frozenset()
+
+
+@pytest.mark.parametrize("values", [[""], ["111122223333", ""], ["  "]])
+def test_an_empty_allowed_account_is_refused(values: list[str]) -> None:
+    message = usage_error({"target": "aws", "allowed_account": values})
+    assert message.startswith("--allowed-account: given empty")
+
+
+# -- policy sizes, with the run's name in place ----------------------------------------------
+
+
+def role_policy_of_size(directory: Path, size: int, name: str) -> Path:
+    """Own policies whose role policy is exactly ``size`` characters once ``name`` is in place."""
+    own_policies(directory)
+
+    def document(padding: int) -> dict[str, Any]:
+        resource = f"arn:aws:s3:::handson-s3-1-{PLACEHOLDER}/" + "x" * padding
+        return {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": resource}],
+        }
+
+    def rendered_size(padding: int) -> int:
+        text = json.dumps(document(padding), ensure_ascii=False)
+        return policy_size(json.loads(text.replace(PLACEHOLDER, name)))
+
+    padding = size - rendered_size(0)
+    assert rendered_size(padding) == size
+    text = json.dumps(document(padding), indent=2, ensure_ascii=False)
+    (directory / ROLE_POLICY_FILE).write_text(text, encoding="utf-8")
+    return directory
+
+
+def test_policy_sizes_count_the_runs_name(tmp_path: Path) -> None:
+    directory = str(role_policy_of_size(tmp_path, MANAGED_POLICY_MAX_CHARS, "abcdefghij"))
+    assert resolve({"name": "abcdefghij", "policies": directory}, {}).policies_dir == tmp_path
+    message = usage_error({"name": "abcdefghijk", "policies": directory})
+    assert message == (
+        f"{tmp_path / ROLE_POLICY_FILE}: 6,145 characters without whitespace; "
+        "IAM allows 6,144 in a managed policy"
+    )
