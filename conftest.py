@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import pytest
 
 from handson.account import aws_preflight
 from handson.errors import SuiteUsageError
+from handson.run_folder import RUN_FOLDER, RunFolder, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import AWS_SESSION, OPTIONS, SETTINGS, resolve
 
@@ -35,6 +37,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(flag, dest=f"handson_{option}", default=None, help=help_text)
 
 
+@pytest.hookimpl(tryfirst=True)  # before allure's own, which reads --alluredir
 def pytest_configure(config: pytest.Config) -> None:
     register_host_secrets()
     redact_all_logging()
@@ -51,3 +54,10 @@ def pytest_configure(config: pytest.Config) -> None:
     except SuiteUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings
+    if wants_features(config):
+        # Each run writes under a folder of its own, so that two runs in one checkout never mix
+        # or delete each other's results (an explicit --alluredir still wins).
+        folder = RunFolder(Path(config.rootpath) / "reports", settings.names.run_id)
+        config.stash[RUN_FOLDER] = folder
+        if not config.option.allure_report_dir and not config.option.collectonly:
+            config.option.allure_report_dir = str(folder.allure_results)

@@ -46,6 +46,7 @@ class Stage(IntEnum):
     ROLE = 7
     BUCKETS = 8
     USER = 9
+    RECORD = 10  # the run's record in the account: only once everything else is gone
 
 
 class Transient(Exception):
@@ -82,6 +83,11 @@ class Cleanup:
         """Undo everything, stage by stage; return what could not be undone (also kept)."""
         for undo in self._in_order():
             self._undos.remove(undo)
+            if undo.stage is Stage.RECORD and self.failures:
+                # Kept, so that the sweeper can still tell this run's untagged buckets.
+                log.warning("kept %s: teardown left something behind", undo.label)
+                self.failures.append(f"{undo.label}: kept, because something else was left")
+                continue
             try:
                 retrying_on(
                     lambda undo=undo: _transient_as_retryable(undo.action),

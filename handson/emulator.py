@@ -8,6 +8,7 @@ decide faithfully (its gaps), as data the scenarios consult.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
@@ -20,13 +21,17 @@ from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from handson.aws import Credentials, Principal
 from handson.errors import EmulatorGap, SuiteUsageError
 from handson.policies import PolicyDocument
 from handson.policy_match import MatchedStatement, matching_statements, trust_allows_service
+from handson.removal import delete_user
 from handson.waiting import until
+
+log = logging.getLogger("handson.emulator")
 
 EC2_SERVICE = "ec2.amazonaws.com"
 SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
@@ -101,20 +106,36 @@ class MotoEmulator:
 
     gaps = Gaps()
 
-    def __init__(self, endpoint_url: str, region: str, admin_name: str) -> None:
+    def __init__(
+        self,
+        endpoint_url: str,
+        region: str,
+        admin_name: str,
+        admin_tags: list[dict[str, str]] | None = None,
+    ) -> None:
         self.endpoint_url = endpoint_url.rstrip("/")
         self.region = region
         self._admin_name = admin_name
+        # The admin carries the run's tags, so that the sweeper finds it after a killed run.
+        self._admin_tags = admin_tags or []
         self._process: subprocess.Popen[bytes] | None = None
         self._log: Path | None = None
+        self._found_auth = "0"  # moto's switch as the run found it, restored when it leaves
         self.admin: Principal
 
     # -- life cycle -------------------------------------------------------------------------
 
     @classmethod
-    def start(cls, region: str, admin_name: str, *, budget: float = 30) -> MotoEmulator:
+    def start(
+        cls,
+        region: str,
+        admin_name: str,
+        *,
+        budget: float = 30,
+        admin_tags: list[dict[str, str]] | None = None,
+    ) -> MotoEmulator:
         port = free_port()
-        emulator = cls(f"http://127.0.0.1:{port}", region, admin_name)
+        emulator = cls(f"http://127.0.0.1:{port}", region, admin_name, admin_tags)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
         fd, log_path = tempfile.mkstemp(prefix="handson-moto-", suffix=".log")
@@ -142,8 +163,15 @@ class MotoEmulator:
         return emulator
 
     @classmethod
-    def attach(cls, endpoint_url: str, region: str, admin_name: str) -> MotoEmulator:
-        emulator = cls(endpoint_url, region, admin_name)
+    def attach(
+        cls,
+        endpoint_url: str,
+        region: str,
+        admin_name: str,
+        admin_tags: list[dict[str, str]] | None = None,
+    ) -> MotoEmulator:
+        """A moto server that someone else started: used, and left as it was found."""
+        emulator = cls(endpoint_url, region, admin_name, admin_tags)
         if not emulator._alive():
             raise SuiteUsageError(f"--endpoint-url {endpoint_url}: no moto server answers there")
         emulator._bootstrap_admin()
@@ -171,23 +199,35 @@ class MotoEmulator:
 
     # -- moto's authentication switch --------------------------------------------------------
 
-    def _set_free_requests(self, count: str) -> None:
-        """moto skips IAM checks for the next ``count`` requests ("inf": all, "0": none)."""
+    def _set_free_requests(self, count: str) -> str:
+        """moto skips IAM checks for the next ``count`` requests ("inf": all, "0": none).
+
+        Returns the setting it replaced. The switch is one for the whole server, so it is
+        turned only while the run's admin is made and removed: never while checks run.
+        """
         request = urllib.request.Request(
             f"{self.endpoint_url}/moto-api/reset-auth",
             data=count.encode(),
             method="POST",
             headers={"Content-Type": "text/plain"},
         )
-        with urllib.request.urlopen(request, timeout=10) as response:
-            json.load(response)
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                answer = json.load(response)
+            return str(answer["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"])
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SuiteUsageError(
+                f"--endpoint-url {self.endpoint_url}: does not answer as a moto server does "
+                f"({type(exc).__name__} from /moto-api/reset-auth)"
+            ) from None
 
     def _bootstrap_admin(self) -> None:
         bootstrap = Principal(
             "bootstrap", Credentials("AKIDBOOTSTRAP", "bootstrap"), self.region, self.endpoint_url
         )
         iam = bootstrap.client("iam")
-        self._set_free_requests("inf")
+        self._found_auth = self._set_free_requests("inf")
+        created = False
         try:
             try:
                 iam.get_policy(PolicyArn=SSM_CORE_POLICY_ARN)
@@ -196,11 +236,21 @@ class MotoEmulator:
                     f"the emulator at {self.endpoint_url} has no AWS managed policies: start it "
                     "with MOTO_IAM_LOAD_MANAGED_POLICIES=true"
                 ) from None
+            except (BotoCoreError, ResponseParserError) as exc:
+                raise SuiteUsageError(
+                    f"--endpoint-url {self.endpoint_url}: does not answer as AWS IAM does "
+                    f"({type(exc).__name__})"
+                ) from None
             if self._process is not None:
                 self._warm_backends(bootstrap)
-            iam.create_user(UserName=self._admin_name)
+            iam.create_user(UserName=self._admin_name, Tags=self._admin_tags)
+            created = True
             iam.attach_user_policy(UserName=self._admin_name, PolicyArn=ADMIN_POLICY_ARN)
             key = iam.create_access_key(UserName=self._admin_name)["AccessKey"]
+        except BaseException:
+            if created:
+                self._undo_bootstrap(iam)
+            raise
         finally:
             self._set_free_requests("0")
         self.admin = Principal(
@@ -223,17 +273,21 @@ class MotoEmulator:
         principal.client("s3").list_buckets()
         principal.client("sts").get_caller_identity()
 
+    def _undo_bootstrap(self, iam: Any) -> None:
+        """A bootstrap cut short leaves no admin behind (the switch is still off here)."""
+        try:
+            delete_user(iam, self._admin_name)
+        except Exception as exc:  # noqa: BLE001 - the bootstrap's own error is the one to report
+            log.warning("could not remove the half-made admin %s: %s", self._admin_name, exc)
+
     def _remove_admin(self) -> None:
         iam = self.admin.client("iam")
         self._set_free_requests("inf")
         try:
-            iam.detach_user_policy(UserName=self._admin_name, PolicyArn=ADMIN_POLICY_ARN)
-            iam.delete_access_key(
-                UserName=self._admin_name, AccessKeyId=self.admin.credentials.access_key_id
-            )
-            iam.delete_user(UserName=self._admin_name)
+            delete_user(iam, self._admin_name)
         finally:
-            self._set_free_requests("0")
+            # As the run found it: a server whose owner had IAM checks off gets them off again.
+            self._set_free_requests(self._found_auth)
 
     # -- what EC2 would do -------------------------------------------------------------------
 
@@ -264,18 +318,30 @@ class MotoEmulator:
             ) from None
         if not allowed:
             return InstanceCredentials(None, role["Arn"], f"EC2 cannot assume the role: {why}")
-        sts = self.admin.client("sts")
-        self._set_free_requests("1")
-        try:
-            answer = sts.assume_role(RoleArn=role["Arn"], RoleSessionName=instance_id)
-        finally:
-            self._set_free_requests("0")
+        answer = self.admin.client("sts").assume_role(
+            RoleArn=_unknown_to_trust_check(role["Arn"]), RoleSessionName=instance_id
+        )
         issued = answer["Credentials"]
         return InstanceCredentials(
             Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"]),
             role["Arn"],
             why,
         )
+
+
+def _unknown_to_trust_check(role_arn: str) -> str:
+    """The role's ARN under a path the role does not have.
+
+    moto checks a role's trust policy only for an ARN it finds among its roles, and that check
+    crashes (HTTP 500) on a Service principal. The suite has just decided the trust itself
+    (trust_allows_service), so it asks for the session under an ARN moto does not find: the
+    admin's own permission (sts:AssumeRole) is what moto checks, and the session is the role's,
+    as moto names sessions and finds their policies by the ARN's last part, the role's name.
+    That needs no request without IAM checks, so another run's checks are never opened.
+    Unlike AWS, the session's user ID is then not the role's ID.
+    """
+    head, name = role_arn.rsplit("/", 1)
+    return f"{head}/handson-emulated-ec2/{name}"
 
 
 def _trust_document(value: Any) -> PolicyDocument:

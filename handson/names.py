@@ -57,22 +57,48 @@ def default_name(today: date | None = None) -> str:
     return f"{day}-" + "".join(secrets.choice(alphabet) for _ in range(6))
 
 
-TAG_SUITE, TAG_RUN, TAG_CREATED_BY, TAG_EXPIRES = (
+TAG_SUITE, TAG_RUN, TAG_NAME, TAG_CREATED_BY, TAG_STARTED, TAG_EXPIRES = (
     "handson:suite",
-    "handson:run",
+    "handson:run",  # the run's own ID: what proves that a resource is this run's
+    "handson:name",  # the <自分の名前> the run used (several runs may use one name, in turn)
     "handson:created-by",
+    "handson:started-at",
     "handson:expires-at",
 )
 RUN_LIFETIME = timedelta(hours=4)  # after this, the sweeper may remove what a run left
 _TAG_VALUE_RE = re.compile(r"[^\w .:/=+@-]")
+_RUN_ID_RE = re.compile(r"^\d{8}-\d{6}-[a-z0-9]{6}$")
+LEDGER_PATH = f"/{SUITE}/runs/"  # SSM parameters: each run's claim on its name, and its record
 
 
-def expiry(now: datetime | None = None, lifetime: timedelta = RUN_LIFETIME) -> str:
-    moment = (now or datetime.now(UTC)) + lifetime
+def timestamp(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def parse_expiry(value: str) -> datetime | None:
+def expiry(now: datetime | None = None, lifetime: timedelta = RUN_LIFETIME) -> str:
+    return timestamp((now or datetime.now(UTC)) + lifetime)
+
+
+def now_stamp() -> str:
+    return timestamp(datetime.now(UTC))
+
+
+def new_run_id(now: datetime | None = None) -> str:
+    """A run's own ID, unique even when two runs share a name: ``20261130-011500-k3x9qa``."""
+    alphabet = string.ascii_lowercase + string.digits
+    random_part = "".join(secrets.choice(alphabet) for _ in range(6))
+    return (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S-") + random_part
+
+
+def validate_run_id(run_id: str) -> str:
+    if not _RUN_ID_RE.fullmatch(run_id):
+        raise SuiteUsageError(
+            f"--run {run_id!r}: not a run ID of this suite (like 20261130-011500-k3x9qa)"
+        )
+    return run_id
+
+
+def parse_timestamp(value: str) -> datetime | None:
     try:
         return datetime.strptime(value, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     except ValueError:
@@ -96,6 +122,8 @@ class RunNames:
     suffix: str
     created_by: str = field(default_factory=default_creator)
     expires_at: str = field(default_factory=expiry)
+    run_id: str = field(default_factory=new_run_id)
+    started_at: str = field(default_factory=now_stamp)
 
     def __post_init__(self) -> None:
         validate_name(self.suffix)
@@ -144,8 +172,15 @@ class RunNames:
 
     @property
     def admin_user(self) -> str:
-        """The emulator's provisioning identity of this run."""
-        return f"handson-admin-{self.suffix}"
+        """The emulator's provisioning identity of this run (named after the run, not the name:
+        it is created before the run may claim its name)."""
+        return f"handson-admin-{self.run_id}"
+
+    @property
+    def ledger(self) -> str:
+        """The SSM parameter that claims this name for one run at a time and records what the
+        run creates before it can carry the run's tags (buckets)."""
+        return f"{LEDGER_PATH}{self.suffix}"
 
     @property
     def sample_file(self) -> str:
@@ -160,8 +195,10 @@ class RunNames:
     def tags(self) -> dict[str, str]:
         return {
             TAG_SUITE: SUITE,
-            TAG_RUN: self.suffix,
+            TAG_RUN: self.run_id,
+            TAG_NAME: self.suffix,
             TAG_CREATED_BY: self.created_by,
+            TAG_STARTED: self.started_at,
             TAG_EXPIRES: self.expires_at,
         }
 

@@ -7,6 +7,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+import pytest
+
 
 @dataclass
 class Phases:
@@ -27,3 +29,6 @@ class Phases:
     def lines(self) -> list[str]:
         width = max((len(name) for name in self.seconds), default=0)
         return [f"{name:<{width}}  {seconds:7.1f} s" for name, seconds in self.seconds.items()]
+
+
+PHASES = pytest.StashKey[Phases]()  # the run's, shared by its hooks and fixtures

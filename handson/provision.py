@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,18 +12,33 @@ from handson.aws import Credentials, Principal
 from handson.cleanup import Cleanup, Stage
 from handson.ec2_setup import Network, choose_instance_type, find_network, launch
 from handson.emulator import SSM_CORE_POLICY_ARN
-from handson.names import RunNames
+from handson.ledger import Ledger
+from handson.names import TAG_RUN, RunNames
+from handson.ownership import (
+    ALREADY_EXISTS,
+    BUCKET,
+    GROUP,
+    POLICY,
+    PROFILE,
+    ROLE,
+    USER,
+    Collision,
+    Existing,
+    Ownership,
+    error_code,
+    retried,
+)
 from handson.passwords import make_password
 from handson.phases import Phases
 from handson.policies import PolicySet
 from handson.removal import (
     delete_bucket,
     delete_policy,
+    delete_user,
     ignore_gone,
     terminate_instance,
-    unless_gone,
 )
-from handson.state import instance_state
+from handson.state import LIVE_INSTANCE_STATES, instance_state
 from handson.waiting import Budgets, until
 
 log = logging.getLogger("handson.provision")
@@ -84,11 +100,21 @@ class Provisioner:
         self.ec2 = admin.client("ec2")
         self.s3 = admin.client("s3")
         self.ssm = admin.client("ssm")
+        self.ledger = Ledger(self.ssm, names)
+        self._ownership: Ownership | None = None
+
+    @property
+    def ownership(self) -> Ownership:
+        if self._ownership is None:
+            account = str(self.admin.client("sts").get_caller_identity()["Account"])
+            self._ownership = Ownership(self.admin, self.names, account)
+        return self._ownership
 
     def build(self) -> HandsonEnvironment:
-        """The slow thing first: the instance is launched as soon as its role exists, and the
-        rest is built while it boots."""
+        """The run's claim on its name first, then the slow thing: the instance is launched as
+        soon as its role exists, and the rest is built while it boots."""
         with self.phases.timing("IAM and S3 set-up"):
+            self.claim_name()
             role_policy_arn = self.create_policy(self.names.role_policy, self.policies.role.text)
             role_arn = self.create_role(role_policy_arn)
             profile_arn = self.create_instance_profile()
@@ -118,27 +144,99 @@ class Provisioner:
             objects=objects,
         )
 
+    # -- what this run owns ------------------------------------------------------------------
+
+    def claim_name(self) -> None:
+        """The run's record in the account: another run with this name stops here, before it
+        creates anything; it is removed last, and only when nothing of the run is left."""
+        self.ledger.claim()
+        self.cleanup.register(
+            f"run record {self.ledger.record.parameter}", self.ledger.release, Stage.RECORD
+        )
+
+    def create_owned(
+        self,
+        kind: str,
+        name: str,
+        create: Callable[[], str],
+        look_up: Callable[[str], tuple[str, dict[str, str]] | None],
+        remove: Callable[[str], None],
+        stage: Stage,
+    ) -> str:
+        """Create one named resource and register its removal the moment it exists.
+
+        A call that failed may still have created it: an answer lost on the way, a timeout, or
+        botocore's retry of such a call answering "already exists". The name is then looked
+        up, and what it finds is this run's only if it carries this run's tag: that is kept
+        (and the run goes on with it). Anything else with the name is never adopted.
+        """
+        try:
+            made = create()
+        except BaseException as exc:
+            found = self._look_up_after_failure(look_up, name)
+            if found is not None and self.ownership.is_ours(found[1]):
+                self._own(kind, name, found[0], remove, stage)
+                if isinstance(exc, Exception):
+                    log.warning("%s %s: %s, but this run's call had made it", kind, name, exc)
+                    return found[0]
+                raise
+            if error_code(exc) in ALREADY_EXISTS:
+                tags = found[1] if found is not None else {}
+                raise Collision(Existing(kind, name, tags).line()) from None
+            raise
+        self._own(kind, name, made, remove, stage)
+        return made
+
+    def _own(
+        self, kind: str, name: str, made: str, remove: Callable[[str], None], stage: Stage
+    ) -> None:
+        shown = name if made == name or made.endswith(f"/{name}") else f"{name} ({made})"
+        self.cleanup.register(f"{kind} {shown}", lambda: remove(made), stage)
+
+    @staticmethod
+    def _look_up_after_failure(
+        look_up: Callable[[str], tuple[str, dict[str, str]] | None], name: str
+    ) -> tuple[str, dict[str, str]] | None:
+        try:
+            return look_up(name)
+        except Exception as exc:  # noqa: BLE001 - the create's own error is the one to report
+            log.warning("could not look up %s after its create call failed: %s", name, exc)
+            return None
+
     # -- IAM ---------------------------------------------------------------------------------
 
     def create_policy(self, name: str, text: str) -> str:
         document = json.dumps(json.loads(self.names.render(text)))
-        arn = self.iam.create_policy(
-            PolicyName=name, PolicyDocument=document, Tags=self.names.tag_list()
-        )["Policy"]["Arn"]
-        self.cleanup.register(f"IAM policy {name}", lambda: self.delete_policy(arn), Stage.POLICIES)
-        return arn
+        return self.create_owned(
+            POLICY,
+            name,
+            lambda: str(
+                self.iam.create_policy(
+                    PolicyName=name, PolicyDocument=document, Tags=self.names.tag_list()
+                )["Policy"]["Arn"]
+            ),
+            self.ownership.policy,
+            self.delete_policy,
+            Stage.POLICIES,
+        )
 
     def delete_policy(self, arn: str) -> None:
         delete_policy(self.iam, arn)
 
     def create_user(self, policy_arn: str) -> tuple[str, LoginProfile, Credentials]:
         name = self.names.user
-        arn = self.iam.create_user(UserName=name, Tags=self.names.tag_list(), **self.boundary)[
-            "User"
-        ]["Arn"]
-        self.cleanup.register(
-            f"IAM user {name}",
-            lambda: ignore_gone(self.iam.delete_user, UserName=name),
+        # The user is this run's, so whatever hangs on it is too: a key made by a call whose
+        # answer was lost goes with it.
+        arn = self.create_owned(
+            USER,
+            name,
+            lambda: str(
+                self.iam.create_user(UserName=name, Tags=self.names.tag_list(), **self.boundary)[
+                    "User"
+                ]["Arn"]
+            ),
+            self.ownership.user,
+            lambda _arn: delete_user(self.iam, name),
             Stage.USER,
         )
         self.iam.attach_user_policy(UserName=name, PolicyArn=policy_arn)
@@ -148,7 +246,12 @@ class Provisioner:
             Stage.POLICIES,
         )
         password = make_password()
-        self.iam.create_login_profile(UserName=name, Password=password, PasswordResetRequired=False)
+        self._on_own_resource(
+            lambda: self.iam.create_login_profile(
+                UserName=name, Password=password, PasswordResetRequired=False
+            ),
+            "EntityAlreadyExists",
+        )
         self.cleanup.register(
             f"console login profile of {name}",
             lambda: ignore_gone(self.iam.delete_login_profile, UserName=name),
@@ -168,16 +271,20 @@ class Provisioner:
     def create_role(self, policy_arn: str) -> str:
         name = self.names.role
         trust = json.dumps(json.loads(self.names.render(self.policies.trust.text)))
-        arn = self.iam.create_role(
-            RoleName=name,
-            AssumeRolePolicyDocument=trust,
-            Tags=self.names.tag_list(),
-            Description="handson-iam-acceptance: the hands-on's role for EC2",
-            **self.boundary,
-        )["Role"]["Arn"]
-        self.cleanup.register(
-            f"IAM role {name}",
-            lambda: ignore_gone(self.iam.delete_role, RoleName=name),
+        arn = self.create_owned(
+            ROLE,
+            name,
+            lambda: str(
+                self.iam.create_role(
+                    RoleName=name,
+                    AssumeRolePolicyDocument=trust,
+                    Tags=self.names.tag_list(),
+                    Description="handson-iam-acceptance: the hands-on's role for EC2",
+                    **self.boundary,
+                )["Role"]["Arn"]
+            ),
+            self.ownership.role,
+            lambda _arn: ignore_gone(self.iam.delete_role, RoleName=name),
             Stage.ROLE,
         )
         for attached in (policy_arn, SSM_CORE_POLICY_ARN):
@@ -193,15 +300,25 @@ class Provisioner:
 
     def create_instance_profile(self) -> str:
         name = self.names.instance_profile
-        arn = self.iam.create_instance_profile(
-            InstanceProfileName=name, Tags=self.names.tag_list()
-        )["InstanceProfile"]["Arn"]
-        self.cleanup.register(
-            f"instance profile {name}",
-            lambda: ignore_gone(self.iam.delete_instance_profile, InstanceProfileName=name),
+        arn = self.create_owned(
+            PROFILE,
+            name,
+            lambda: str(
+                self.iam.create_instance_profile(
+                    InstanceProfileName=name, Tags=self.names.tag_list()
+                )["InstanceProfile"]["Arn"]
+            ),
+            self.ownership.instance_profile,
+            lambda _arn: ignore_gone(self.iam.delete_instance_profile, InstanceProfileName=name),
             Stage.PROFILE,
         )
-        self.iam.add_role_to_instance_profile(InstanceProfileName=name, RoleName=self.names.role)
+        # LimitExceeded: the profile has its one role already, put there by this very call.
+        self._on_own_resource(
+            lambda: self.iam.add_role_to_instance_profile(
+                InstanceProfileName=name, RoleName=self.names.role
+            ),
+            "LimitExceeded",
+        )
         self.cleanup.register(
             f"role {self.names.role} in instance profile {name}",
             lambda: ignore_gone(
@@ -213,13 +330,56 @@ class Provisioner:
         )
         return arn
 
+    @staticmethod
+    def _on_own_resource(call: Callable[[], object], done_already: str) -> None:
+        """A call on one of this run's own resources that a lost answer may have made already:
+        ``done_already`` then means this run's earlier attempt did it."""
+        try:
+            call()
+        except Exception as exc:
+            if error_code(exc) != done_already:
+                raise
+
     # -- S3 ----------------------------------------------------------------------------------
 
     def create_bucket(self, bucket: str) -> None:
         params: dict[str, Any] = {"Bucket": bucket}
         if self.admin.region != "us-east-1":
             params["CreateBucketConfiguration"] = {"LocationConstraint": self.admin.region}
-        self.s3.create_bucket(**params)
+        try:
+            self.s3.create_bucket(**params)
+        except BaseException as exc:
+            # BucketAlreadyOwnedByYou after botocore's own retry, or a lost answer: this run's
+            # call may have made it.
+            made_by_this_call = retried(exc) or error_code(exc) not in ALREADY_EXISTS
+            if made_by_this_call and self._fresh_bucket_after_failure(bucket):
+                self.own_bucket(bucket)
+                if isinstance(exc, Exception):
+                    return
+                raise
+            if error_code(exc) in ALREADY_EXISTS:
+                raise Collision(Existing(BUCKET, bucket, {}).line()) from None
+            raise
+        self.own_bucket(bucket, just_created=True)
+
+    def _fresh_bucket_after_failure(self, bucket: str) -> bool:
+        try:
+            return self.ownership.fresh_bucket(bucket)
+        except Exception as exc:  # noqa: BLE001 - the create's own error is the one to report
+            log.warning("could not look up bucket %s after its create call failed: %s", bucket, exc)
+            return False
+
+    def own_bucket(self, bucket: str, *, just_created: bool = False) -> None:
+        """Make a bucket this run's: its removal registered, the run's tags on it.
+
+        In us-east-1, S3 answers 200 to re-creating a bucket one already owns, so a bucket is
+        taken as new only as S3 makes one: empty and untagged (the name was free before the run
+        started). A bucket that is not so was somebody's: a collision, never adopted.
+        """
+        if just_created and not self.ownership.fresh_bucket(bucket):
+            found = self.ownership.bucket(bucket)
+            raise Collision(Existing(BUCKET, bucket, found[1] if found else {}).line())
+        self.ledger.created(bucket)
         self.cleanup.register(
             f"S3 bucket {bucket}", lambda: self.delete_bucket(bucket), Stage.BUCKETS
         )
@@ -256,22 +416,23 @@ class Provisioner:
     def create_security_group(self, network: Network) -> str:
         """The run's own group: no inbound rule at all; outbound open, as SSM needs."""
         name = self.names.security_group
-        group_id = str(
-            self.ec2.create_security_group(
-                GroupName=name,
-                VpcId=network.vpc_id,
-                Description="handson-iam-acceptance: no inbound access",
-                TagSpecifications=[
-                    {"ResourceType": "security-group", "Tags": self.names.tag_list(Name=name)}
-                ],
-            )["GroupId"]
-        )
-        self.cleanup.register(
-            f"security group {name} ({group_id})",
-            lambda: ignore_gone(self.ec2.delete_security_group, GroupId=group_id),
+        return self.create_owned(
+            GROUP,
+            name,
+            lambda: str(
+                self.ec2.create_security_group(
+                    GroupName=name,
+                    VpcId=network.vpc_id,
+                    Description="handson-iam-acceptance: no inbound access",
+                    TagSpecifications=[
+                        {"ResourceType": "security-group", "Tags": self.names.tag_list(Name=name)}
+                    ],
+                )["GroupId"]
+            ),
+            lambda n: self.ownership.security_group(n, network.vpc_id),
+            lambda group_id: ignore_gone(self.ec2.delete_security_group, GroupId=group_id),
             Stage.SECURITY_GROUP,
         )
-        return group_id
 
     def launch_instance(self, ami_id: str, network: Network, group_id: str) -> str:
         tags = self.names.tag_list(Name=self.names.instance_name)
@@ -290,12 +451,28 @@ class Provisioner:
         }
         if network.subnet_id:
             params["SubnetId"] = network.subnet_id
-        reservation = launch(self.ec2, params, budget=self.budgets.propagation)
+        try:
+            reservation = launch(self.ec2, params, budget=self.budgets.propagation)
+        except BaseException:
+            # An instance launched by a call whose answer never came carries the run's tag.
+            for found in self._run_instances_after_failure():
+                self._own_instance(found)
+            raise
         instance_id = str(reservation["Instances"][0]["InstanceId"])
+        self._own_instance(instance_id)
+        return instance_id
+
+    def _own_instance(self, instance_id: str) -> None:
         self.cleanup.register(
             f"EC2 instance {instance_id}", lambda: self.terminate(instance_id), Stage.INSTANCE
         )
-        return instance_id
+
+    def _run_instances_after_failure(self) -> list[str]:
+        try:
+            return run_instances(self.ec2, self.names.run_id)
+        except Exception as exc:  # noqa: BLE001 - the launch's own error is the one to report
+            log.warning("could not look up this run's instances after a failed launch: %s", exc)
+            return []
 
     def wait_running(self, instance_id: str) -> None:
         until(
@@ -310,43 +487,28 @@ class Provisioner:
         return instance_state(self.ec2, instance_id)
 
     def terminate(self, instance_id: str) -> None:
-        terminate_instance(self.ec2, instance_id, budget=self.budgets.resource_gone)
+        """This instance, and any other the run's tag marks as this run's (a launch whose answer
+        was lost and that botocore sent again)."""
+        for found in {instance_id, *run_instances(self.ec2, self.names.run_id)}:
+            terminate_instance(self.ec2, found, budget=self.budgets.resource_gone)
 
 
-def leftovers(admin: Principal, names: RunNames) -> list[str]:
-    """Everything of this run that still exists, by name and by the run's tag."""
-    iam, s3, ec2 = admin.client("iam"), admin.client("s3"), admin.client("ec2")
-    found = []
-    probes = [
-        (f"IAM user {names.user}", lambda: iam.get_user(UserName=names.user)),
-        (f"IAM role {names.role}", lambda: iam.get_role(RoleName=names.role)),
-        (
-            f"instance profile {names.instance_profile}",
-            lambda: iam.get_instance_profile(InstanceProfileName=names.instance_profile),
-        ),
-    ]
-    for bucket in (names.bucket1, names.bucket2, names.scratch_bucket):
-        probes.append((f"S3 bucket {bucket}", lambda bucket=bucket: s3.head_bucket(Bucket=bucket)))
-    found += [label for label, probe in probes if unless_gone(probe) is not None]
-    local = iam.get_paginator("list_policies").paginate(Scope="Local")
-    mine = {names.user_policy, names.role_policy}
-    found += [
-        f"IAM policy {p['PolicyName']}"
-        for page in local
-        for p in page["Policies"]
-        if p["PolicyName"] in mine
-    ]
-    groups = ec2.describe_security_groups(
-        Filters=[{"Name": "tag:handson:run", "Values": [names.suffix]}]
-    )["SecurityGroups"]
-    found += [f"security group {g['GroupName']} ({g['GroupId']})" for g in groups]
+def run_instances(ec2: Any, run_id: str) -> list[str]:
+    """Instances that carry the run's tag and are not terminated."""
     reservations = ec2.describe_instances(
-        Filters=[{"Name": "tag:handson:run", "Values": [names.suffix]}]
+        Filters=[
+            {"Name": f"tag:{TAG_RUN}", "Values": [run_id]},
+            {"Name": "instance-state-name", "Values": list(LIVE_INSTANCE_STATES)},
+        ]
     )["Reservations"]
-    found += [
-        f"EC2 instance {i['InstanceId']} ({i['State']['Name']})"
-        for r in reservations
-        for i in r["Instances"]
-        if i["State"]["Name"] != "terminated"
-    ]
-    return found
+    return [str(i["InstanceId"]) for r in reservations for i in r["Instances"]]
+
+
+def leftovers(
+    admin: Principal, names: RunNames, created_buckets: tuple[str, ...] | None = None
+) -> list[str]:
+    """Everything of this run that still exists: what carries this run's tag, the buckets its
+    record says it created, and the record itself. A same-named resource without the run's tag
+    is not the run's and is never reported as left behind."""
+    account = str(admin.client("sts").get_caller_identity()["Account"])
+    return Ownership(admin, names, account).remaining(created_buckets)

@@ -17,6 +17,11 @@ from handson.secrets import redact
 CATEGORIES_FILE = Path(__file__).with_name("categories.json")
 CATEGORIES: list[dict[str, object]] = json.loads(CATEGORIES_FILE.read_text("utf-8"))
 
+# A scenario's outcome when it has no verdict of its own (fixtures/checkpoints.py).
+NOT_RUN = "not run"
+INTERRUPTED = "interrupted"
+UNDECIDED = frozenset({"skipped", NOT_RUN, INTERRUPTED})
+
 
 def labels(checkpoint_id: str, scenario: str) -> dict[str, object]:
     """epic, story, severity, the checkpoint ID and documentation links of a scenario."""
@@ -70,14 +75,21 @@ def matrix(results: list[dict[str, object]], target: str) -> list[str]:
         outcomes = {str(e["outcome"]) for e in entries}
         failed = [e for e in entries if e["outcome"] in ("failed", "error")]
         skipped = [e for e in entries if e["outcome"] == "skipped"]
+        cut_off = [e for e in entries if e["outcome"] in (NOT_RUN, INTERRUPTED)]
         if failed:
             first = str(failed[0]["reason"]).split(":", 2)
             observed = "FAILED: " + (first[1].strip() if len(first) > 1 else first[0])[:40]
+        elif cut_off:
+            observed = f"not decided: {cut_off[0]['outcome']}"
         elif outcomes == {"skipped"}:
             observed = "not decided"
+        elif outcomes & UNDECIDED:
+            observed = "partly decided"
         else:
             observed = "as expected"
-        if skipped and not failed:
+        if cut_off and not failed:
+            where = f"{target}, {len(cut_off)}/{len(entries)} {cut_off[0]['outcome']}"
+        elif skipped and not failed:
             where = f"{target}, {len(skipped)}/{len(entries)} skipped: " + _gap(skipped[0])
         else:
             where = target

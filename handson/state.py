@@ -8,6 +8,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+# Every state of an instance that is not gone for good.
+LIVE_INSTANCE_STATES = ("pending", "running", "stopping", "stopped", "shutting-down")
+
 
 @dataclass(frozen=True)
 class ObjectState:

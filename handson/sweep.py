@@ -2,10 +2,14 @@
 
     python -m handson.sweep --allowed-account 111122223333            # list (dry run)
     python -m handson.sweep --allowed-account 111122223333 --delete   # delete the expired
+    python -m handson.sweep --run 20261130-011500-k3x9qa --delete     # one run, at once
+    python -m handson.sweep --older-than 30m --delete                 # runs started 30 min ago
 
 Uses the standard AWS credential chain and the same account guard as ``--target aws``. Lists every
-resource carrying the suite's tag with its run and expiry; deletes only those whose expiry has
-passed, and only with --delete. Exit code 1 when a deletion failed, 2 on bad input.
+resource a run of the suite marked as its own, with its run and expiry; deletes, only with
+--delete, those whose expiry has passed, or those of the run named with --run (expired or not),
+or those of runs that started longer ago than --older-than. Exit code 1 when a deletion failed,
+2 on bad input.
 """
 
 from __future__ import annotations
@@ -19,8 +23,9 @@ import boto3
 from handson.account import guard, identify, parse_allowed
 from handson.aws import Credentials, Principal
 from handson.errors import SuiteUsageError
+from handson.names import validate_run_id
 from handson.settings import DEFAULT_REGION
-from handson.sweeper import Sweeper
+from handson.sweeper import Sweeper, parse_duration
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -38,8 +43,19 @@ def main(argv: list[str] | None = None) -> int:
         help="an account the sweeper may act in (repeatable; env "
         "HANDSON_ALLOWED_ACCOUNTS, comma-separated)",
     )
+    chosen = parser.add_mutually_exclusive_group()
+    chosen.add_argument(
+        "--run", metavar="RUN_ID", help="one run's leftovers, whether or not they have expired"
+    )
+    chosen.add_argument(
+        "--older-than",
+        metavar="DURATION",
+        help="runs that started longer ago than this (e.g. 30m, 4h, 2d)",
+    )
     args = parser.parse_args(argv)
     try:
+        run = validate_run_id(args.run) if args.run is not None else None
+        older_than = parse_duration(args.older_than) if args.older_than is not None else None
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
         session = boto3.session.Session(region_name=args.region)
         account = identify(session, args.region, args.endpoint_url)
@@ -58,7 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         args.region,
         args.endpoint_url,
     )
-    failures = Sweeper(admin).sweep(delete=args.delete)
+    failures = Sweeper(admin).sweep(delete=args.delete, run=run, older_than=older_than)
     for failure in failures:
         print(f"failed: {failure}", file=sys.stderr)
     return 1 if failures else 0

@@ -1,20 +1,40 @@
-"""Find, and on request remove, what earlier runs left behind once their expiry has passed.
+"""Find, and on request remove, what earlier runs left behind (a run killed before its teardown).
 
-Only resources that carry the suite's tag are considered; a resource whose expiry has not passed
-(a run that may still be in progress) or that has no readable expiry is left alone.
+Only what a run marked as its own is considered: resources that carry the suite's tag (and, where
+the suite names them with a prefix, have that prefix too), the runs' records (SSM parameters
+under ``/handson-iam-acceptance/runs/``), and the buckets a record names that carry no tag yet,
+because the run was killed between S3's CreateBucket and the call that tags the bucket. An
+untagged bucket counts as a run's only if its record says the run's call created it, or if the
+run meant to create it (its name was free when the run started) and it is still as S3 makes a
+bucket: empty and untagged, created after the run started.
+
+Which runs go: by default those whose expiry has passed; ``run`` picks one run at once,
+expired or not; ``older_than`` picks the runs that started longer ago than that.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from handson import SUITE
 from handson.aws import Principal
-from handson.names import TAG_EXPIRES, TAG_RUN, TAG_SUITE, parse_expiry
+from handson.errors import SuiteUsageError
+from handson.ledger import Record, records
+from handson.names import (
+    LEDGER_PATH,
+    TAG_EXPIRES,
+    TAG_RUN,
+    TAG_STARTED,
+    TAG_SUITE,
+    parse_timestamp,
+)
+from handson.ownership import tag_dict
 from handson.removal import (
     delete_bucket,
     delete_instance_profile,
@@ -24,8 +44,9 @@ from handson.removal import (
     ignore_gone,
     terminate_instance,
 )
+from handson.state import LIVE_INSTANCE_STATES
 
-# Deletion order: what depends on something is removed before it.
+# Deletion order: what depends on something is removed before it; a run's record goes last.
 KINDS = (
     "EC2 instance",
     "security group",
@@ -34,7 +55,50 @@ KINDS = (
     "IAM user",
     "IAM policy",
     "S3 bucket",
+    "run record",
 )
+USER_PREFIXES = ("handson-iam-user-", "handson-admin-")
+_DURATION_RE = re.compile(r"^(\d+)\s*([smhd])$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+def parse_duration(text: str) -> timedelta:
+    """``90s``, ``30m``, ``4h``, ``2d``."""
+    match = _DURATION_RE.fullmatch(text.strip().lower())
+    if not match:
+        raise SuiteUsageError(
+            f"--older-than {text!r}: a number and a unit, s, m, h or d (e.g. 30m or 4h)"
+        )
+    return timedelta(**{_UNITS[match[2]]: int(match[1])})
+
+
+@dataclass(frozen=True)
+class Choice:
+    """Which runs a sweep removes."""
+
+    now: datetime
+    run: str | None = None
+    older_than: timedelta | None = None
+
+    def picks(self, found: Found) -> tuple[bool, str]:
+        """Whether ``found`` goes, and the state shown beside it."""
+        if self.run is not None:
+            if found.run == self.run:
+                return True, "of the run asked for"
+            return False, "other run: left alone"
+        if self.older_than is not None:
+            started = parse_timestamp(found.started_at or "")
+            if started is None:
+                return False, "no start tag: left alone"
+            if started <= self.now - self.older_than:
+                return True, "older than asked"
+            return False, "newer: left alone"
+        expires = parse_timestamp(found.expires_at or "")
+        if expires is None:
+            return False, "no expiry tag: left alone"
+        if expires <= self.now:
+            return True, "expired"
+        return False, "not expired: left alone"
 
 
 @dataclass(frozen=True)
@@ -42,36 +106,34 @@ class Found:
     kind: str
     name: str
     run: str
+    started_at: str | None
     expires_at: str | None
     delete: Callable[[], None] = field(repr=False, compare=False)
+    why: str = "tag"  # what marks it as the run's: its tag, or the run's record
 
-    def expired(self, now: datetime) -> bool:
-        moment = parse_expiry(self.expires_at or "")
-        return moment is not None and moment <= now
-
-    def line(self, now: datetime) -> str:
-        state = (
-            "expired"
-            if self.expired(now)
-            else "no expiry tag: left alone"
-            if parse_expiry(self.expires_at or "") is None
-            else "not expired: left alone"
+    def line(self, state: str) -> str:
+        return (
+            f"{self.kind:16} {self.name}  run {self.run}  expires {self.expires_at}  "
+            f"[{self.why}]  ({state})"
         )
-        return f"{self.kind:16} {self.name}  run {self.run}  expires {self.expires_at}  ({state})"
-
-
-def _tags(pairs: list[dict[str, str]] | None) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in pairs or []}
 
 
 class Sweeper:
     def __init__(self, admin: Principal, *, gone_budget: float = 600) -> None:
         self.admin = admin
-        self.iam, self.ec2, self.s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
+        self.iam, self.ec2, self.s3, self.ssm = (
+            admin.client(s) for s in ("iam", "ec2", "s3", "ssm")
+        )
         self.gone_budget = gone_budget
 
     def find(self) -> list[Found]:
-        found = [*self._instances(), *self._security_groups(), *self._iam(), *self._buckets()]
+        found = [
+            *self._instances(),
+            *self._security_groups(),
+            *self._iam(),
+            *self._buckets(),
+            *self._records(),
+        ]
         return sorted(found, key=lambda f: (KINDS.index(f.kind), f.name))
 
     def sweep(
@@ -80,39 +142,59 @@ class Sweeper:
         *,
         delete: bool = False,
         say: Callable[[str], None] = print,
+        run: str | None = None,
+        older_than: timedelta | None = None,
     ) -> list[str]:
-        """List every suite resource; delete the expired ones when asked. Returns failures."""
-        now = now or datetime.now(UTC)
-        failures = []
+        """List every suite resource; delete the chosen ones when asked. Returns failures.
+
+        A run's record is kept while anything else of that run could not be deleted, so that
+        a later sweep still knows its untagged buckets.
+        """
+        choice = Choice(now or datetime.now(UTC), run, older_than)
+        failures: list[str] = []
+        failed_runs: set[str] = set()
         for item in self.find():
-            say(item.line(now))
-            if delete and item.expired(now):
-                try:
-                    item.delete()
-                    say(f"  deleted {item.kind} {item.name}")
-                except Exception as exc:  # noqa: BLE001 - sweep the rest, report this one
-                    failures.append(f"{item.kind} {item.name}: {type(exc).__name__}: {exc}")
-                    say(f"  could not delete {item.kind} {item.name}: {exc}")
+            chosen, state = choice.picks(item)
+            say(item.line(state))
+            if not (delete and chosen):
+                continue
+            if item.kind == "run record" and item.run in failed_runs:
+                say(f"  kept {item.kind} {item.name}: something else of its run is still there")
+                continue
+            try:
+                item.delete()
+                say(f"  deleted {item.kind} {item.name}")
+            except Exception as exc:  # noqa: BLE001 - sweep the rest, report this one
+                failed_runs.add(item.run)
+                failures.append(f"{item.kind} {item.name}: {type(exc).__name__}: {exc}")
+                say(f"  could not delete {item.kind} {item.name}: {exc}")
         return failures
 
     # -- finding -----------------------------------------------------------------------------
 
-    def _ours(self, tags: dict[str, str]) -> bool:
+    @staticmethod
+    def _ours(tags: dict[str, str]) -> bool:
         return tags.get(TAG_SUITE) == SUITE
 
+    @staticmethod
     def _found(
-        self, kind: str, name: str, tags: dict[str, str], delete: Callable[[], None]
+        kind: str, name: str, tags: dict[str, str], delete: Callable[[], None], why: str = "tag"
     ) -> Found:
-        return Found(kind, name, tags.get(TAG_RUN, "?"), tags.get(TAG_EXPIRES), delete)
+        return Found(
+            kind,
+            name,
+            tags.get(TAG_RUN, "?"),
+            tags.get(TAG_STARTED),
+            tags.get(TAG_EXPIRES),
+            delete,
+            why,
+        )
 
     def _instances(self) -> Iterator[Found]:
         pages = self.ec2.get_paginator("describe_instances").paginate(
             Filters=[
                 {"Name": f"tag:{TAG_SUITE}", "Values": [SUITE]},
-                {
-                    "Name": "instance-state-name",
-                    "Values": ["pending", "running", "stopping", "stopped"],
-                },
+                {"Name": "instance-state-name", "Values": list(LIVE_INSTANCE_STATES)},
             ]
         )
         for page in pages:
@@ -122,7 +204,7 @@ class Sweeper:
                     yield self._found(
                         "EC2 instance",
                         instance_id,
-                        _tags(instance.get("Tags")),
+                        tag_dict(instance.get("Tags")),
                         lambda i=instance_id: terminate_instance(
                             self.ec2, i, budget=self.gone_budget
                         ),
@@ -137,7 +219,7 @@ class Sweeper:
             yield self._found(
                 "security group",
                 group_id,
-                _tags(group.get("Tags")),
+                tag_dict(group.get("Tags")),
                 lambda g=group_id: ignore_gone(self.ec2.delete_security_group, GroupId=g),
             )
 
@@ -147,7 +229,7 @@ class Sweeper:
             for profile in page["InstanceProfiles"]:
                 name = profile["InstanceProfileName"]
                 if name.startswith("handson-iam-role-"):
-                    tags = _tags(
+                    tags = tag_dict(
                         iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get(
                             "Tags"
                         )
@@ -163,7 +245,7 @@ class Sweeper:
             for role in page["Roles"]:
                 name = role["RoleName"]
                 if name.startswith("handson-iam-role-"):
-                    tags = _tags(iam.list_role_tags(RoleName=name)["Tags"])
+                    tags = tag_dict(iam.list_role_tags(RoleName=name)["Tags"])
                     if self._ours(tags):
                         yield self._found(
                             "IAM role", name, tags, lambda n=name: delete_role(iam, n)
@@ -171,8 +253,8 @@ class Sweeper:
         for page in iam.get_paginator("list_users").paginate():
             for user in page["Users"]:
                 name = user["UserName"]
-                if name.startswith("handson-iam-user-"):
-                    tags = _tags(iam.list_user_tags(UserName=name)["Tags"])
+                if name.startswith(USER_PREFIXES):
+                    tags = tag_dict(iam.list_user_tags(UserName=name)["Tags"])
                     if self._ours(tags):
                         yield self._found(
                             "IAM user", name, tags, lambda n=name: delete_user(iam, n)
@@ -181,7 +263,7 @@ class Sweeper:
             for policy in page["Policies"]:
                 if policy["PolicyName"].startswith("handson-iam-"):
                     arn = policy["Arn"]
-                    tags = _tags(iam.list_policy_tags(PolicyArn=arn)["Tags"])
+                    tags = tag_dict(iam.list_policy_tags(PolicyArn=arn)["Tags"])
                     if self._ours(tags):
                         yield self._found(
                             "IAM policy",
@@ -190,16 +272,63 @@ class Sweeper:
                             lambda a=arn: delete_policy(iam, a),
                         )
 
+    def _bucket_tags(self, name: str) -> dict[str, str] | None:
+        """The bucket's tags ({} for none); None when it is gone."""
+        try:
+            return tag_dict(self.s3.get_bucket_tagging(Bucket=name)["TagSet"])
+        except ClientError as exc:
+            code = exc.response["Error"]["Code"]
+            if code == "NoSuchTagSet":
+                return {}
+            if code == "NoSuchBucket":
+                return None
+            raise
+
     def _buckets(self) -> Iterator[Found]:
         for bucket in self.s3.list_buckets().get("Buckets", []):
             name = bucket["Name"]
             if not name.startswith("handson-s3-"):
                 continue
-            try:
-                tags = _tags(self.s3.get_bucket_tagging(Bucket=name)["TagSet"])
-            except ClientError as exc:
-                if exc.response["Error"]["Code"] in ("NoSuchTagSet", "NoSuchBucket"):
-                    continue
-                raise
-            if self._ours(tags):
+            tags = self._bucket_tags(name)
+            if tags and self._ours(tags):
                 yield self._found("S3 bucket", name, tags, lambda n=name: delete_bucket(self.s3, n))
+
+    def _records(self) -> Iterator[Found]:
+        created_at = {
+            b["Name"]: b.get("CreationDate") for b in self.s3.list_buckets().get("Buckets", [])
+        }
+        for record, parameter, tags in records(self.ssm, LEDGER_PATH):
+            if not self._ours(tags):
+                continue
+            if record is not None:
+                yield from self._untagged_buckets(record, tags, created_at)
+            yield self._found(
+                "run record",
+                parameter,
+                tags,
+                lambda p=parameter: ignore_gone(self.ssm.delete_parameter, Name=p),
+            )
+
+    def _untagged_buckets(
+        self, record: Record, tags: dict[str, str], created_at: dict[str, Any]
+    ) -> Iterator[Found]:
+        """The buckets of a record that carry no tag: the run's, as its record tells."""
+        for name in dict.fromkeys((*record.created, *record.intended)):
+            if name not in created_at or self._bucket_tags(name) != {}:
+                continue  # gone, or tagged: then its own tags say whose it is
+            if name in record.created:
+                why = "record: created by the run"
+            elif self._new_and_empty(name, created_at[name], record):
+                why = "record: meant by the run, new and empty"
+            else:
+                continue
+            yield self._found(
+                "S3 bucket", name, tags, lambda n=name: delete_bucket(self.s3, n), why
+            )
+
+    def _new_and_empty(self, name: str, created: Any, record: Record) -> bool:
+        started = record.started
+        if started is None or not isinstance(created, datetime) or created < started:
+            return False
+        versions = self.s3.list_object_versions(Bucket=name, MaxKeys=1)
+        return not versions.get("Versions") and not versions.get("DeleteMarkers")

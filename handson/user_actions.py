@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handson.aws import Principal
-from handson.cleanup import Cleanup, Stage
 from handson.names import RunNames
-from handson.probes import Probe, api_probe
+from handson.probes import Probe, ProbeResult, api_probe
 from handson.provision import HandsonEnvironment, Provisioner
+from handson.verdict import Outcome
 
 
 def bucket_arn(bucket: str, key: str | None = None) -> str:
@@ -16,13 +16,13 @@ def bucket_arn(bucket: str, key: str | None = None) -> str:
 
 
 def s3_round_trip(
-    user: Principal, names: RunNames, provisioner: Provisioner, cleanup: Cleanup
-) -> list[tuple[Probe, Callable[[], None] | None]]:
+    user: Principal, names: RunNames, provisioner: Provisioner
+) -> list[tuple[Probe, Callable[[ProbeResult], None] | None]]:
     """U2: create a bucket, upload and delete a file, delete the bucket, in that order.
 
-    Each probe comes with what to do once it has run: the new bucket's teardown is registered
-    (and the run's tags put on it) the moment it may exist, so a failed deletion still leaves
-    nothing behind.
+    Each probe comes with what to do once it has run: a bucket the user's call created is the
+    run's from that moment (teardown registered, the run's tags put on it), so a failed deletion
+    still leaves nothing behind.
     """
     s3 = user.client("s3")
     bucket, key = names.scratch_bucket, names.sample_file
@@ -34,7 +34,7 @@ def s3_round_trip(
             api_probe(
                 s3, "create_bucket", create, action="s3:CreateBucket", resource=bucket_arn(bucket)
             ),
-            lambda: _adopt(bucket, provisioner, cleanup),
+            lambda result: _own_created(bucket, provisioner, result),
         ),
         (
             api_probe(
@@ -69,15 +69,13 @@ def s3_round_trip(
     ]
 
 
-def _adopt(bucket: str, provisioner: Provisioner, cleanup: Cleanup) -> None:
-    """The user's bucket is the run's too: teardown registered, the run's tags put on by the
-    provisioning identity (so the sweeper finds it if the run is killed)."""
-    cleanup.register(
-        f"S3 bucket {bucket} (created by the user)",
-        lambda: provisioner.delete_bucket(bucket),
-        Stage.BUCKETS,
-    )
-    provisioner.tag_bucket(bucket)
+def _own_created(bucket: str, provisioner: Provisioner, result: ProbeResult) -> None:
+    """A bucket the user's create call made is the run's: teardown registered, the run's tags
+    put on by the provisioning identity. One the call did not make (it was refused, or S3
+    answered BucketAlreadyOwnedByYou) is never the run's; nor is one that was there before the
+    call, which S3 in us-east-1 answers with 200 too (Provisioner.own_bucket checks)."""
+    if result.outcome is Outcome.ALLOWED:
+        provisioner.own_bucket(bucket, just_created=True)
 
 
 def start_instance(user: Principal, env: HandsonEnvironment) -> Probe:

@@ -9,7 +9,6 @@ from pytest_bdd import given, parsers, then, when
 
 from handson import user_actions
 from handson.aws import Principal
-from handson.cleanup import Cleanup
 from handson.evidence import attach_text
 from handson.passwords import DEFAULT_POLICY, policy_problems
 from handson.probes import Attempt, Checker, ProbeResult, Watched
@@ -50,13 +49,12 @@ def user_s3_round_trip(
     user_checker: Checker,
     handson_env: HandsonEnvironment,
     provisioner: Provisioner,
-    cleanup: Cleanup,
 ) -> Attempt:
     results: list[ProbeResult] = []
-    for probe, after in user_actions.s3_round_trip(user, handson_env.names, provisioner, cleanup):
+    for probe, after in user_actions.s3_round_trip(user, handson_env.names, provisioner):
         results.append(user_checker.expect(probe, Outcome.ALLOWED))
         if after:
-            after()
+            after(results[-1])
     return Attempt(results)
 
 

@@ -20,6 +20,8 @@ class SuiteRun:
     stderr: str
     checkpoints: list[dict[str, str]]
     allure_dir: Path
+    run_id: str | None = None
+    interrupted: str | None = None
     args: list[str] = field(default_factory=list)
     leftovers: list[str] = field(default_factory=list)  # found by the test, after the run
 
@@ -76,8 +78,6 @@ def run_suite(
     """``pytest features/`` with its reports under ``workdir``; returns what it decided."""
     command = suite_command(workdir, *args)
     full_env = suite_env(env)
-    allure_dir = workdir / "allure-results"
-    checkpoints = workdir / "checkpoints.json"
     done = subprocess.run(
         command,
         cwd=ROOT,
@@ -87,5 +87,22 @@ def run_suite(
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
-    decided = json.loads(checkpoints.read_text("utf-8")) if checkpoints.exists() else []
-    return SuiteRun(done.returncode, done.stdout, done.stderr, decided, allure_dir, command)
+    return read_run(done.returncode, done.stdout, done.stderr, workdir, command)
+
+
+def read_run(
+    exit_code: int, stdout: str, stderr: str, workdir: Path, command: list[str]
+) -> SuiteRun:
+    """What a run in ``workdir`` decided, as its checkpoints.json says."""
+    path = workdir / "checkpoints.json"
+    document = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    return SuiteRun(
+        exit_code,
+        stdout,
+        stderr,
+        document.get("checkpoints", []),
+        workdir / "allure-results",
+        args=command,
+        run_id=document.get("run"),
+        interrupted=document.get("interrupted"),
+    )

@@ -12,7 +12,7 @@ import pytest
 
 from handson.emulator import MotoEmulator
 from handson.names import RunNames, default_name
-from handson.provision import leftovers
+from tests.estate import left_behind
 from tests.fake_ssm import FakeSsm
 from tests.suite_runner import run_suite
 from tests.test_aws_guard import as_admin
@@ -52,7 +52,7 @@ def test_whole_run_on_the_aws_target(test_emulator: MotoEmulator, tmp_path: Path
     # Twice before the first command (not registered, then Online), once more for R1's check.
     assert ssm.calls.count("DescribeInstanceInformation") == 3
     assert ssm.calls.count("SendCommand") >= 15
-    assert leftovers(test_emulator.admin, names) == []
+    assert left_behind(test_emulator.admin, names.suffix) == []
     phases = run.stdout[run.stdout.index("time per phase") :]
     for phase in (
         "IAM and S3 set-up",

@@ -11,7 +11,7 @@ import pytest
 
 from handson.emulator import MotoEmulator
 from handson.names import RunNames, default_name
-from handson.provision import leftovers
+from tests.estate import left_behind
 from tests.suite_runner import ROOT, suite_command, suite_env
 
 pytestmark = pytest.mark.slow
@@ -34,11 +34,13 @@ def test_interrupted_run_leaves_nothing(
     )
     deadline = time.monotonic() + 60
     # Interrupt once the instance runs: the whole environment exists by then.
-    while not any("EC2 instance" in item for item in leftovers(test_emulator.admin, names)):
+    while not any(
+        "EC2 instance" in item for item in left_behind(test_emulator.admin, names.suffix)
+    ):
         assert run.poll() is None and time.monotonic() < deadline, "the run never got going"
         time.sleep(0.2)
     time.sleep(1.0)  # into the checks
     run.send_signal(sent)
     output, _ = run.communicate(timeout=120)
     assert run.returncode != 0, output
-    assert leftovers(test_emulator.admin, names) == [], output
+    assert left_behind(test_emulator.admin, names.suffix) == [], output

@@ -14,7 +14,7 @@ import pytest
 from handson.emulator import MotoEmulator
 from handson.names import RunNames, default_name
 from handson.policies import SEED_DIR
-from handson.provision import leftovers
+from tests.estate import left_behind
 from tests.mutations import MUTATIONS, Mutation
 from tests.suite_runner import SuiteRun, run_suite
 
@@ -48,7 +48,7 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SuiteRu
                 f"--name={names.suffix}",
                 f"--endpoint-url={emulator.endpoint_url}",
             )
-            done.leftovers = leftovers(emulator.admin, names)
+            done.leftovers = left_behind(emulator.admin, names.suffix)
         finally:
             emulators.put(emulator)
         return label, done

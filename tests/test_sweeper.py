@@ -15,9 +15,10 @@ from handson.cleanup import Cleanup
 from handson.emulator import MotoEmulator
 from handson.names import RunNames, default_name, expiry
 from handson.policies import load_policy_set
-from handson.provision import HandsonEnvironment, Provisioner, leftovers
+from handson.provision import HandsonEnvironment, Provisioner
 from handson.sweeper import Sweeper
 from handson.waiting import EMULATOR_BUDGETS
+from tests.estate import left_behind
 from tests.suite_runner import ROOT
 
 NOW = datetime.now(UTC)
@@ -56,26 +57,26 @@ def test_dry_run_lists_and_deletes_nothing(
     test_emulator: MotoEmulator, estate: dict[str, RunNames]
 ) -> None:
     lines: list[str] = []
-    before = leftovers(test_emulator.admin, estate["expired"])
+    before = left_behind(test_emulator.admin, estate["expired"].suffix)
     assert Sweeper(test_emulator.admin).sweep(NOW, say=lines.append) == []
     expired = [line for line in lines if "(expired)" in line]
-    assert len(expired) == 9  # user, role, 2 policies, profile, 2 buckets, instance, group
-    assert all(estate["expired"].suffix in line for line in expired)
+    assert len(expired) == 10  # user, role, 2 policies, profile, 2 buckets, instance, group, record
+    assert all(estate["expired"].run_id in line for line in expired)
     assert any(
-        "not expired: left alone" in line and estate["live"].suffix in line for line in lines
+        "not expired: left alone" in line and estate["live"].run_id in line for line in lines
     )
     assert any("no expiry tag: left alone" in line for line in lines)
     assert not any(f"handson-iam-user-{estate['foreign'].suffix}" in line for line in lines)
-    assert leftovers(test_emulator.admin, estate["expired"]) == before
+    assert left_behind(test_emulator.admin, estate["expired"].suffix) == before
 
 
 def test_delete_removes_only_expired_runs(
     test_emulator: MotoEmulator, estate: dict[str, RunNames]
 ) -> None:
-    live_before = leftovers(test_emulator.admin, estate["live"])
+    live_before = left_behind(test_emulator.admin, estate["live"].suffix)
     assert Sweeper(test_emulator.admin).sweep(NOW, delete=True, say=lambda _: None) == []
-    assert leftovers(test_emulator.admin, estate["expired"]) == []
-    assert leftovers(test_emulator.admin, estate["live"]) == live_before
+    assert left_behind(test_emulator.admin, estate["expired"].suffix) == []
+    assert left_behind(test_emulator.admin, estate["live"].suffix) == live_before
     iam = test_emulator.admin.client("iam")
     foreign = estate["foreign"].suffix
     iam.get_user(UserName=f"handson-iam-user-{foreign}")  # still there
@@ -109,13 +110,13 @@ def test_command_dry_run_then_delete(
     listed = sweep_command(test_emulator, "--allowed-account=123456789012")
     assert listed.returncode == 0, listed.stderr
     assert "dry run" in listed.stdout
-    assert listed.stdout.count("(expired)") == 9
-    assert leftovers(test_emulator.admin, estate["expired"]) != []
+    assert listed.stdout.count("(expired)") == 10
+    assert left_behind(test_emulator.admin, estate["expired"].suffix) != []
     deleted = sweep_command(test_emulator, "--allowed-account=123456789012", "--delete")
     assert deleted.returncode == 0, deleted.stderr
-    assert deleted.stdout.count("  deleted ") == 9
-    assert leftovers(test_emulator.admin, estate["expired"]) == []
-    assert leftovers(test_emulator.admin, estate["live"]) != []
+    assert deleted.stdout.count("  deleted ") == 10
+    assert left_behind(test_emulator.admin, estate["expired"].suffix) == []
+    assert left_behind(test_emulator.admin, estate["live"].suffix) != []
 
 
 def test_command_refuses_an_account_not_allowed(test_emulator: MotoEmulator) -> None:

@@ -14,8 +14,9 @@ from handson.cleanup import Cleanup
 from handson.emulator import MotoEmulator
 from handson.names import RunNames, default_name
 from handson.policies import load_policy_set
-from handson.provision import Provisioner, leftovers
+from handson.provision import Provisioner
 from handson.waiting import EMULATOR_BUDGETS
+from tests.estate import left_behind
 from tests.suite_runner import run_suite
 
 STEPS = [
@@ -54,20 +55,20 @@ def test_failure_halfway_leaves_nothing(
     assert calls == [step]
     assert cleanup.pending, "the failed step's resources should be registered for teardown"
     assert cleanup.run() == []
-    assert leftovers(test_admin, names) == []
+    assert left_behind(test_admin, names.suffix) == []
 
 
 def test_full_build_then_teardown_twice(test_admin: Principal) -> None:
     names = RunNames(default_name())
     build, cleanup = provisioner(test_admin, names)
     env = build.build()
-    found = leftovers(test_admin, names)
+    found = left_behind(test_admin, names.suffix)
     assert f"IAM user {names.user}" in found
     assert any(env.instance_id in item for item in found)
     assert len(found) >= 7
     assert cleanup.run() == []
     assert cleanup.run() == []  # idempotent: nothing left to undo, nothing fails
-    assert leftovers(test_admin, names) == []
+    assert left_behind(test_admin, names.suffix) == []
 
 
 def test_teardown_survives_resources_already_gone(test_admin: Principal) -> None:
@@ -76,7 +77,7 @@ def test_teardown_survives_resources_already_gone(test_admin: Principal) -> None
     build.build()
     build.delete_bucket(names.bucket2)  # somebody (a wrongly allowed probe) deleted it already
     assert cleanup.run() == []
-    assert leftovers(test_admin, names) == []
+    assert left_behind(test_admin, names.suffix) == []
 
 
 def test_tags_on_every_taggable_resource(test_admin: Principal) -> None:
@@ -85,7 +86,7 @@ def test_tags_on_every_taggable_resource(test_admin: Principal) -> None:
     env = build.build()
     try:
         iam, s3, ec2 = (test_admin.client(s) for s in ("iam", "s3", "ec2"))
-        expected = {"Key": "handson:run", "Value": names.suffix}
+        expected = {"Key": "handson:run", "Value": names.run_id}
         assert expected in iam.list_user_tags(UserName=names.user)["Tags"]
         assert expected in iam.list_role_tags(RoleName=names.role)["Tags"]
         assert expected in iam.list_policy_tags(PolicyArn=env.user_policy_arn)["Tags"]
@@ -134,7 +135,7 @@ def test_run_with_provisioning_failing_halfway(
     assert run.exit_code == 1, run.describe()
     assert run.checkpoints and {e["outcome"] for e in run.checkpoints} <= {"failed", "error"}
     assert "injected failure after Provisioner." + step in run.stdout
-    assert leftovers(test_emulator.admin, RunNames(name)) == []
+    assert left_behind(test_emulator.admin, name) == []
 
 
 @pytest.mark.slow
@@ -165,7 +166,7 @@ def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_pat
         "-k",
         "U1",
     )
-    left = leftovers(test_emulator.admin, names)
+    left = left_behind(test_emulator.admin, names.suffix)
     # What --keep left stays on the tests' emulator, which is discarded with this module.
     assert run.exit_code == 0, run.describe()
     assert "--keep: resources left in place" in run.stdout
@@ -195,7 +196,7 @@ def test_teardown_order_revokes_access_first_and_removes_the_user_last(
             < first["S3 bucket"]
             < first["IAM user"]
         )
-        assert kinds[-1] == "IAM user"
+        assert kinds[-2:] == ["IAM user", "run record"]
     finally:
         assert cleanup.run() == []
 

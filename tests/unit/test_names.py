@@ -8,7 +8,15 @@ from datetime import date
 import pytest
 
 from handson.errors import SuiteUsageError
-from handson.names import MAX_NAME_LENGTH, PLACEHOLDER, RunNames, default_name, validate_name
+from handson.names import (
+    MAX_NAME_LENGTH,
+    PLACEHOLDER,
+    RunNames,
+    default_name,
+    parse_timestamp,
+    validate_name,
+    validate_run_id,
+)
 
 LONGEST = "a" * MAX_NAME_LENGTH
 
@@ -88,10 +96,10 @@ def test_names_fit_aws_limits_for_the_longest_suffix() -> None:
         names.user_policy,
         names.role_policy,
         names.instance_profile,
-        names.admin_user,
     ):
         assert LONGEST in iam_name
         assert len(iam_name) <= 64, iam_name
+    assert names.run_id in names.admin_user and len(names.admin_user) <= 64
 
 
 def test_names_of_two_runs_differ() -> None:
@@ -108,14 +116,27 @@ def test_render_replaces_every_placeholder() -> None:
     assert rendered == "arn:aws:s3:::handson-s3-1-abc and arn:aws:s3:::handson-s3-2-abc/*"
 
 
-def test_tags_carry_the_suffix() -> None:
+def test_tags_carry_the_run_and_the_name() -> None:
     names = RunNames("abc")
-    assert "abc" in names.tags.values()
-    assert names.tags["handson:run"] == "abc"
+    assert names.tags["handson:name"] == "abc"
+    assert names.tags["handson:run"] == names.run_id
+    assert validate_run_id(names.run_id) == names.run_id
+    assert parse_timestamp(names.tags["handson:started-at"]) is not None
+    assert parse_timestamp(names.tags["handson:expires-at"]) is not None
+
+
+def test_two_runs_of_one_name_have_their_own_ids() -> None:
+    assert RunNames("abc").run_id != RunNames("abc").run_id
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "20261130-011500", "20261130-011500-ABCDEF", "x" * 22])
+def test_run_ids_are_checked(bad: str) -> None:
+    with pytest.raises(SuiteUsageError, match="not a run ID"):
+        validate_run_id(bad)
 
 
 def test_tag_list_includes_extra_tags() -> None:
     tags = RunNames("abc").tag_list(Name="x")
     assert {"Key": "Name", "Value": "x"} in tags
-    assert {"Key": "handson:run", "Value": "abc"} in tags
+    assert {"Key": "handson:name", "Value": "abc"} in tags
     assert all(set(tag) == {"Key", "Value"} for tag in tags)

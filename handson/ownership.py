@@ -1,0 +1,294 @@
+"""What this run owns, told apart from same-named things by the run's own tag.
+
+A learner who did the hands-on by hand owns resources with the very names the suite would use.
+The suite never adopts, changes or removes them: before it creates anything it looks up every
+name it would create (a name that exists stops the run), and afterwards a resource is this run's
+only if it carries this run's ``handson:run`` tag (or, for a bucket, which S3 creates without tags,
+if this run's create call made it and it is still as a new bucket is: empty and untagged).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from handson.errors import SuiteUsageError
+from handson.names import TAG_NAME, TAG_RUN, TAG_SUITE, RunNames
+
+# Answers to a create call that mean the name is taken. Which of them is this run's own earlier
+# attempt (a retry after a lost answer) is decided by the run's tag, never by the name.
+ALREADY_EXISTS = frozenset(
+    {
+        "EntityAlreadyExists",
+        "BucketAlreadyExists",
+        "BucketAlreadyOwnedByYou",
+        "InvalidGroup.Duplicate",
+        "ParameterAlreadyExists",
+    }
+)
+_ABSENT = frozenset(
+    {"NoSuchEntity", "NoSuchBucket", "404", "NotFound", "ParameterNotFound", "NoSuchTagSet"}
+)
+
+POLICY, USER, ROLE, PROFILE, GROUP, BUCKET, LEDGER = (
+    "IAM policy",
+    "IAM user",
+    "IAM role",
+    "instance profile",
+    "security group",
+    "S3 bucket",
+    "run record",
+)
+
+NEXT_STEP = (
+    "choose another --name (to have an environment you built yourself checked, use the grading "
+    "mode that a coming version adds)"
+)
+
+
+class Collision(SuiteUsageError):
+    """A name the run would create is taken by something this run did not create."""
+
+
+def error_code(exc: BaseException) -> str | None:
+    if isinstance(exc, ClientError):
+        return str(exc.response.get("Error", {}).get("Code"))
+    return None
+
+
+def retried(exc: BaseException) -> bool:
+    """Whether botocore had sent the call more than once before this answer."""
+    if not isinstance(exc, ClientError):
+        return False
+    return int(exc.response.get("ResponseMetadata", {}).get("RetryAttempts", 0) or 0) > 0
+
+
+def tag_dict(pairs: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in pairs or []}
+
+
+@dataclass(frozen=True)
+class Existing:
+    """A resource with one of the run's names, found before the run created anything."""
+
+    kind: str
+    name: str
+    tags: dict[str, str]
+    foreign_account: bool = False
+
+    @property
+    def left_by(self) -> str | None:
+        """The suite run that made it, if its tags say so."""
+        return self.tags.get(TAG_RUN) if self.tags.get(TAG_SUITE) else None
+
+    def line(self) -> str:
+        if self.foreign_account:
+            return (
+                f"{self.kind} {self.name} belongs to another AWS account (bucket names are "
+                f"global): {NEXT_STEP}"
+            )
+        if self.left_by and self.kind == LEDGER:
+            return (
+                f"the name {self.tags.get(TAG_NAME, self.name)!r} is held by run {self.left_by} "
+                f"({self.name}): it may still be running; if it was killed, remove what it left "
+                f"with `python -m handson.sweep --run {self.left_by} --delete`, or {NEXT_STEP}"
+            )
+        if self.left_by:
+            return (
+                f"{self.kind} {self.name} already exists: an earlier run ({self.left_by}) left it; "
+                f"remove it with `python -m handson.sweep --run {self.left_by} --delete`, or "
+                f"{NEXT_STEP}"
+            )
+        return (
+            f"{self.kind} {self.name} already exists and this suite did not create it: {NEXT_STEP}"
+        )
+
+
+def _absent(exc: ClientError) -> bool:
+    return str(exc.response.get("Error", {}).get("Code")) in _ABSENT
+
+
+class Ownership:
+    """Looks up, with the provisioning identity, whether a name exists and whose it is."""
+
+    def __init__(self, admin: Any, names: RunNames, account_id: str) -> None:
+        self.names = names
+        self.account_id = account_id
+        self.iam, self.s3, self.ec2, self.ssm = (
+            admin.client(s) for s in ("iam", "s3", "ec2", "ssm")
+        )
+
+    def policy_arn(self, name: str) -> str:
+        return f"arn:aws:iam::{self.account_id}:policy/{name}"
+
+    # -- look-ups: (identifier, tags) of what exists under a name, or None ------------------
+
+    def _read(
+        self, read: Callable[[], tuple[str, dict[str, str]]]
+    ) -> tuple[str, dict[str, str]] | None:
+        try:
+            return read()
+        except ClientError as exc:
+            if _absent(exc):
+                return None
+            raise
+
+    def policy(self, name: str) -> tuple[str, dict[str, str]] | None:
+        def read() -> tuple[str, dict[str, str]]:
+            found = self.iam.get_policy(PolicyArn=self.policy_arn(name))["Policy"]
+            return str(found["Arn"]), tag_dict(found.get("Tags"))
+
+        return self._read(read)
+
+    def user(self, name: str) -> tuple[str, dict[str, str]] | None:
+        def read() -> tuple[str, dict[str, str]]:
+            found = self.iam.get_user(UserName=name)["User"]
+            return str(found["Arn"]), tag_dict(found.get("Tags"))
+
+        return self._read(read)
+
+    def role(self, name: str) -> tuple[str, dict[str, str]] | None:
+        def read() -> tuple[str, dict[str, str]]:
+            found = self.iam.get_role(RoleName=name)["Role"]
+            return str(found["Arn"]), tag_dict(found.get("Tags"))
+
+        return self._read(read)
+
+    def instance_profile(self, name: str) -> tuple[str, dict[str, str]] | None:
+        def read() -> tuple[str, dict[str, str]]:
+            found = self.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+            return str(found["Arn"]), tag_dict(found.get("Tags"))
+
+        return self._read(read)
+
+    def security_group(
+        self, name: str, vpc_id: str | None = None
+    ) -> tuple[str, dict[str, str]] | None:
+        filters = [{"Name": "group-name", "Values": [name]}]
+        if vpc_id:
+            filters.append({"Name": "vpc-id", "Values": [vpc_id]})
+        groups = self.ec2.describe_security_groups(Filters=filters)["SecurityGroups"]
+        if not groups:
+            return None
+        return str(groups[0]["GroupId"]), tag_dict(groups[0].get("Tags"))
+
+    def bucket(self, name: str) -> tuple[str, dict[str, str]] | None:
+        """The bucket's tags; raises :class:`Collision` for a bucket of another account."""
+        try:
+            self.s3.head_bucket(Bucket=name)
+        except ClientError as exc:
+            if _absent(exc):
+                return None
+            if error_code(exc) in ("403", "AccessDenied"):
+                raise Collision(Existing(BUCKET, name, {}, foreign_account=True).line()) from None
+            raise
+        try:
+            tags = tag_dict(self.s3.get_bucket_tagging(Bucket=name)["TagSet"])
+        except ClientError as exc:
+            if not _absent(exc):
+                raise
+            tags = {}
+        return name, tags
+
+    def ledger(self, name: str) -> tuple[str, dict[str, str]] | None:
+        def read() -> tuple[str, dict[str, str]]:
+            self.ssm.get_parameter(Name=name)
+            found = self.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
+            return name, tag_dict(found.get("TagList"))
+
+        return self._read(read)
+
+    # -- the run's questions ----------------------------------------------------------------
+
+    def is_ours(self, tags: dict[str, str]) -> bool:
+        return tags.get(TAG_RUN) == self.names.run_id
+
+    def taken(self) -> list[Existing]:
+        """Every name this run would create that exists already, whoever made it."""
+        n = self.names
+        looks: list[tuple[str, str, Callable[[str], tuple[str, dict[str, str]] | None]]] = [
+            (LEDGER, n.ledger, self.ledger),
+            (POLICY, n.user_policy, self.policy),
+            (POLICY, n.role_policy, self.policy),
+            (USER, n.user, self.user),
+            (ROLE, n.role, self.role),
+            (PROFILE, n.instance_profile, self.instance_profile),
+            (GROUP, n.security_group, self.security_group),
+            (BUCKET, n.bucket1, self.bucket),
+            (BUCKET, n.bucket2, self.bucket),
+            (BUCKET, n.scratch_bucket, self.bucket),
+        ]
+        found = []
+        for kind, name, look in looks:
+            try:
+                existing = look(name)
+            except Collision:  # a bucket of another account
+                found.append(Existing(kind, name, {}, foreign_account=True))
+                continue
+            if existing is not None:
+                found.append(Existing(kind, name, existing[1]))
+        return found
+
+    def fresh_bucket(self, name: str) -> bool:
+        """As S3 makes a new bucket: no tags, no object or object version, no delete marker."""
+        found = self.bucket(name)
+        if found is None or found[1]:
+            return False
+        versions = self.s3.list_object_versions(Bucket=name, MaxKeys=1)
+        return not versions.get("Versions") and not versions.get("DeleteMarkers")
+
+    def remaining(
+        self, created_buckets: tuple[str, ...] | None = None, *, with_admin: bool = False
+    ) -> list[str]:
+        """What of this run still exists. ``created_buckets``: the buckets the run's calls made
+        (read from the run's record when not given). The emulator's admin of the run is the
+        target's to remove, when the run leaves the emulator: counted only ``with_admin``."""
+        n = self.names
+        found = []
+        if created_buckets is None:
+            record = self.ledger(n.ledger)
+            created_buckets = ()
+            if record is not None and self.is_ours(record[1]):
+                found.append(f"{LEDGER} {n.ledger}")
+                value = self.ssm.get_parameter(Name=n.ledger)["Parameter"]["Value"]
+                created_buckets = tuple(json.loads(value).get("created", []))
+        named: list[tuple[str, str, Callable[[str], tuple[str, dict[str, str]] | None]]] = [
+            (POLICY, n.user_policy, self.policy),
+            (POLICY, n.role_policy, self.policy),
+            (USER, n.user, self.user),
+            *([(USER, n.admin_user, self.user)] if with_admin else []),
+            (ROLE, n.role, self.role),
+            (PROFILE, n.instance_profile, self.instance_profile),
+        ]
+        for kind, name, look in named:
+            existing = look(name)
+            if existing is not None and self.is_ours(existing[1]):
+                found.append(f"{kind} {name}")
+        for bucket in (n.bucket1, n.bucket2, n.scratch_bucket):
+            try:
+                existing = self.bucket(bucket)
+            except Collision:
+                continue
+            if existing is not None and (self.is_ours(existing[1]) or bucket in created_buckets):
+                found.append(f"{BUCKET} {bucket}")
+        by_tag = [{"Name": f"tag:{TAG_RUN}", "Values": [n.run_id]}]
+        for group in self.ec2.describe_security_groups(Filters=by_tag)["SecurityGroups"]:
+            found.append(f"{GROUP} {group['GroupName']} ({group['GroupId']})")
+        reservations = self.ec2.describe_instances(Filters=by_tag)["Reservations"]
+        found += [
+            f"EC2 instance {i['InstanceId']} ({i['State']['Name']})"
+            for r in reservations
+            for i in r["Instances"]
+            if i["State"]["Name"] != "terminated"
+        ]
+        return found
+
+
+def collisions(admin: Any, names: RunNames) -> list[str]:
+    """One line for each name the run would create that exists already."""
+    account = str(admin.client("sts").get_caller_identity()["Account"])
+    return [existing.line() for existing in Ownership(admin, names, account).taken()]

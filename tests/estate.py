@@ -1,0 +1,83 @@
+"""What a run left on an emulator, found by the tests themselves, without the suite's own code.
+
+The suite counts as its own only what carries its run's tag; a test that gave a run a fresh
+name counts everything with that name, tagged or not, and every run's admin user of that name,
+so that a leak the suite's own leak check would miss still fails the test.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from handson.aws import Principal
+
+ABSENT = {"NoSuchEntity", "NoSuchBucket", "404", "ParameterNotFound"}
+
+
+def _exists(read: Callable[[], Any]) -> bool:
+    try:
+        read()
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ABSENT:
+            return False
+        raise
+    return True
+
+
+def _tags(pairs: list[dict[str, str]] | None) -> dict[str, str]:
+    return {t["Key"]: t["Value"] for t in pairs or []}
+
+
+def left_behind(admin: Principal, name: str) -> list[str]:
+    """Everything on the emulator named with ``name`` (the run's <自分の名前>), or tagged with
+    it, whatever its tags say about which run made it."""
+    iam, s3, ec2, ssm = (admin.client(s) for s in ("iam", "s3", "ec2", "ssm"))
+    account = admin.client("sts").get_caller_identity()["Account"]
+    found = []
+    named: list[tuple[str, Callable[[], Any]]] = [
+        (
+            f"IAM user handson-iam-user-{name}",
+            lambda: iam.get_user(UserName=f"handson-iam-user-{name}"),
+        ),
+        (
+            f"IAM role handson-iam-role-{name}",
+            lambda: iam.get_role(RoleName=f"handson-iam-role-{name}"),
+        ),
+        (
+            f"instance profile handson-iam-role-{name}",
+            lambda: iam.get_instance_profile(InstanceProfileName=f"handson-iam-role-{name}"),
+        ),
+        (
+            f"run record /handson-iam-acceptance/runs/{name}",
+            lambda: ssm.get_parameter(Name=f"/handson-iam-acceptance/runs/{name}"),
+        ),
+    ]
+    for policy in (f"handson-iam-user-policy-{name}", f"handson-iam-role-policy-{name}"):
+        arn = f"arn:aws:iam::{account}:policy/{policy}"
+        named.append((f"IAM policy {policy}", lambda arn=arn: iam.get_policy(PolicyArn=arn)))
+    for bucket in (f"handson-s3-1-{name}", f"handson-s3-2-{name}", f"handson-s3-u-{name}"):
+        named.append((f"S3 bucket {bucket}", lambda bucket=bucket: s3.head_bucket(Bucket=bucket)))
+    found += [label for label, read in named if _exists(read)]
+    for page in iam.get_paginator("list_users").paginate():
+        for user in page["Users"]:
+            if user["UserName"].startswith("handson-admin-"):
+                tags = _tags(iam.list_user_tags(UserName=user["UserName"])["Tags"])
+                if tags.get("handson:name") == name:
+                    found.append(f"IAM user {user['UserName']}")
+    groups = ec2.describe_security_groups(
+        Filters=[{"Name": "group-name", "Values": [f"handson-sg-{name}"]}]
+    )["SecurityGroups"]
+    found += [f"security group {g['GroupName']} ({g['GroupId']})" for g in groups]
+    reservations = ec2.describe_instances(Filters=[{"Name": "tag:handson:name", "Values": [name]}])[
+        "Reservations"
+    ]
+    found += [
+        f"EC2 instance {i['InstanceId']} ({i['State']['Name']})"
+        for r in reservations
+        for i in r["Instances"]
+        if i["State"]["Name"] != "terminated"
+    ]
+    return found
