@@ -11,10 +11,14 @@ import botocore.session
 from botocore.config import Config
 
 from handson.secrets import register_secret
+from handson.transient import RETRY_ATTEMPTS, RETRY_MODE
 
-# Fail fast: the suite decides what to retry (handson.waiting), not botocore's hidden loops.
+# Throttling, 5xx and broken connections are sent again by botocore, within RETRY_ATTEMPTS; every
+# other answer (an authorization error above all) comes back at once, for the suite to judge.
 _CONFIG = Config(
-    retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=60
+    retries={"total_max_attempts": RETRY_ATTEMPTS, "mode": RETRY_MODE},
+    connect_timeout=5,
+    read_timeout=60,
 )
 
 

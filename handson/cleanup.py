@@ -17,23 +17,14 @@ from enum import IntEnum
 from botocore.exceptions import ClientError
 
 from handson.secrets import redact
+from handson.transient import is_transient
 from handson.waiting import WaitTimeout, retrying_on
 
 log = logging.getLogger("handson.cleanup")
 
-TRANSIENT_CODES = frozenset(
-    {
-        "Throttling",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "TooManyRequestsException",
-        "SlowDown",
-        "DeleteConflict",
-        "DependencyViolation",
-        "ServiceUnavailable",
-        "InternalError",
-    }
-)
+# Beside throttling and server errors: conflicts that eventual consistency clears (a detached
+# policy still counted, a terminated instance's network interface not yet gone).
+CLEARING_CODES = frozenset({"DeleteConflict", "DependencyViolation"})
 
 
 class Stage(IntEnum):
@@ -98,6 +89,8 @@ class Cleanup:
                 log.info("removed %s", undo.label)
             except Exception as exc:  # noqa: BLE001 - every undo must get its turn
                 cause = exc.__cause__ if isinstance(exc, WaitTimeout) else exc
+                if isinstance(cause, Transient) and cause.__cause__ is not None:
+                    cause = cause.__cause__  # what AWS answered the last time
                 message = redact(f"{undo.label}: {type(cause).__name__}: {cause}")
                 log.error("could not remove %s", message)
                 self.failures.append(message)
@@ -113,7 +106,8 @@ class Cleanup:
 def _transient_as_retryable(action: Callable[[], None]) -> None:
     try:
         action()
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in TRANSIENT_CODES:
+    except Exception as exc:
+        code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
+        if is_transient(exc) or code in CLEARING_CODES:
             raise Transient(str(exc)) from exc
         raise

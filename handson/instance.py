@@ -18,8 +18,11 @@ from typing import Protocol
 
 from handson import warm_cli
 from handson.emulator import InstanceCredentials
+from handson.transient import RETRY_ATTEMPTS, RETRY_MODE
 
 COMMAND_TIMEOUT = 120
+# The AWS CLI on an instance sends a throttled or failed call again, as the suite's clients do.
+CLI_RETRIES = {"AWS_RETRY_MODE": RETRY_MODE, "AWS_MAX_ATTEMPTS": str(RETRY_ATTEMPTS)}
 
 
 class CommandNotRun(Exception):
@@ -110,7 +113,7 @@ class LocalShellInstance:
             "AWS_DEFAULT_REGION": self._region,
             "AWS_ENDPOINT_URL": self._endpoint_url,
             "AWS_EC2_METADATA_DISABLED": "true",
-            "AWS_MAX_ATTEMPTS": "2",
+            **CLI_RETRIES,
             "PYTHONDONTWRITEBYTECODE": "1",
         }
 

@@ -10,8 +10,10 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from handson.instance import CommandNotRun, Instance
+from handson.transient import is_transient
 from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
 
 OUTPUT_LIMIT = 4000
@@ -99,9 +101,14 @@ def api_probe(
                     "http_status": meta.get("HTTPStatusCode"),
                 },
             )
-        except BotoCoreError as exc:
+        except (BotoCoreError, ResponseParserError) as exc:
             return Answer(
-                Verdict(Outcome.ERROR, f"no answer: {type(exc).__name__}", type(exc).__name__),
+                Verdict(
+                    Outcome.ERROR,
+                    f"no answer: {type(exc).__name__}",
+                    type(exc).__name__,
+                    transient=is_transient(exc),
+                ),
                 {"error": str(exc)},
             )
         meta = response.get("ResponseMetadata", {})
@@ -194,11 +201,12 @@ class Checker:
         while True:
             attempts += 1
             answer = probe.execute()
-            # Only an expected allow may wait out propagation; an unexpected allow is final.
-            retry = (
-                expected is Outcome.ALLOWED
-                and answer.verdict.outcome is Outcome.DENIED
-                and self._clock() < deadline
+            # Only an expected allow may wait out propagation; an unexpected allow is final. A
+            # transient fault is no answer at all: the probe is sent again, whatever it expects.
+            verdict = answer.verdict
+            retry = self._clock() < deadline and (
+                verdict.transient
+                or (expected is Outcome.ALLOWED and verdict.outcome is Outcome.DENIED)
             )
             if not retry:
                 break

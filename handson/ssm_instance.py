@@ -15,8 +15,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handson.instance import CommandNotRun, CommandResult
+from handson.instance import CLI_RETRIES, CommandNotRun, CommandResult
 
+RETRY_SETUP = "export " + " ".join(f"{k}={v}" for k, v in CLI_RETRIES.items())
 NOT_DONE = frozenset({"Pending", "InProgress", "Delayed", "Cancelling"})
 RAN_TO_THE_END = frozenset({"Success", "Failed"})  # StatusDetails of a script that exited
 STDOUT_LIMIT, STDERR_LIMIT = 24_000, 8_000  # what GetCommandInvocation returns at most
@@ -93,7 +94,8 @@ class SsmInstance:
             InstanceIds=[self.instance_id],
             DocumentName="AWS-RunShellScript",
             Parameters={
-                "commands": [command],
+                # The CLI's retries as the suite's own clients have them, then the probe itself.
+                "commands": [RETRY_SETUP, command],
                 "executionTimeout": [str(self._budgets.execution_timeout)],
             },
             TimeoutSeconds=max(30, int(self._budgets.command)),

@@ -10,6 +10,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
+from handson.transient import is_transient_code
+
 
 class Outcome(StrEnum):
     ALLOWED = "allowed"
@@ -22,6 +24,7 @@ class Verdict:
     outcome: Outcome
     rule: str
     code: str | None = None
+    transient: bool = False  # an error that is likely to pass: the probe may be sent again
 
 
 DENIAL_CODES = frozenset(
@@ -51,6 +54,13 @@ def classify_api_error(code: str | None) -> Verdict:
         return Verdict(Outcome.ALLOWED, AUTHORIZED_CODES[code], code)
     if code in DENIAL_CODES:
         return Verdict(Outcome.DENIED, "rule 1: an authorization error", code)
+    if is_transient_code(code):
+        return Verdict(
+            Outcome.ERROR,
+            f"rule 1: {code} is a transient fault (throttling or a server error), not a verdict",
+            code,
+            transient=True,
+        )
     return Verdict(Outcome.ERROR, f"rule 1: {code} is not an authorization error", code)
 
 
@@ -66,6 +76,10 @@ def classify_cli(exit_code: int, stderr: str) -> Verdict:
                 Outcome.DENIED, "rule 1: the S3 CLI's (403) Forbidden on HeadObject", "403"
             )
         return classify_api_error(code)
+    if "Could not connect to the endpoint URL" in stderr or "Connection was closed" in stderr:
+        return Verdict(
+            Outcome.ERROR, "the CLI could not reach the endpoint", "NoConnection", transient=True
+        )
     if "Unable to locate credentials" in stderr:
         return Verdict(Outcome.ERROR, "the instance has no credentials", "NoCredentials")
     if "usage:" in stderr or exit_code in (2, 252):

@@ -19,12 +19,13 @@ from handson.probes import (
     Watched,
     verify,
 )
-from handson.verdict import Outcome, Verdict
+from handson.verdict import Outcome, Verdict, classify_api_error
 from tests.fakes import Clock
 
 ALLOW = Verdict(Outcome.ALLOWED, "ok")
 DENY = Verdict(Outcome.DENIED, "authorization error", "AccessDenied")
-THROTTLED = Verdict(Outcome.ERROR, "not an authorization error", "Throttling")
+THROTTLED = classify_api_error("Throttling")
+NO_SUCH_KEY = classify_api_error("NoSuchKey")
 
 
 def scripted(*verdicts: Verdict) -> tuple[Probe, list[int]]:
@@ -101,16 +102,54 @@ def test_unexpected_allow_is_never_retried_away() -> None:
 def test_error_is_not_a_denial() -> None:
     made, _ = checker()
     made.establish_control(scripted(ALLOW)[0])
-    result = made.expect(scripted(THROTTLED)[0], Outcome.DENIED)
+    result = made.expect(scripted(NO_SUCH_KEY)[0], Outcome.DENIED)
     with pytest.raises(ProbeError, match="not a verdict"):
         verify(result)
 
 
 def test_errors_are_not_retried_as_propagation() -> None:
     made, _ = checker()
-    probe, calls = scripted(THROTTLED, ALLOW)
+    probe, calls = scripted(NO_SUCH_KEY, ALLOW)
     result = made.expect(probe, Outcome.ALLOWED)
     assert len(calls) == 1 and result.outcome is Outcome.ERROR
+
+
+@pytest.mark.parametrize("expected", [Outcome.ALLOWED, Outcome.DENIED])
+def test_a_transient_fault_is_sent_again_whatever_is_expected(expected: Outcome) -> None:
+    made, _ = checker()
+    made.establish_control(scripted(ALLOW)[0])
+    final = ALLOW if expected is Outcome.ALLOWED else DENY
+    probe, calls = scripted(THROTTLED, classify_api_error("InternalError"), final)
+    result = made.expect(probe, expected)
+    verify(result)
+    assert len(calls) == 3 and result.attempts == 3
+
+
+def test_a_positive_control_rides_out_a_slow_down() -> None:
+    made, _ = checker()
+    probe, calls = scripted(classify_api_error("SlowDown"), ALLOW)
+    made.establish_control(probe)
+    assert made.control is not None and len(calls) == 2
+
+
+def test_a_fault_that_outlives_the_budget_is_a_test_error_never_a_verdict() -> None:
+    made, _ = checker(budget=3)
+    made.establish_control(scripted(ALLOW)[0])
+    probe, calls = scripted(*[THROTTLED] * 50)
+    result = made.expect(probe, Outcome.DENIED)
+    assert result.outcome is Outcome.ERROR and 1 < len(calls) < 50
+    with pytest.raises(ProbeError, match="transient fault"):
+        verify(result)
+
+
+def test_an_allow_after_a_fault_is_final_for_a_deny_check() -> None:
+    made, _ = checker()
+    made.establish_control(scripted(ALLOW)[0])
+    probe, calls = scripted(THROTTLED, ALLOW, DENY)
+    result = made.expect(probe, Outcome.DENIED)
+    assert len(calls) == 2
+    with pytest.raises(ProbeFailed, match="allowed but should be denied"):
+        verify(result)
 
 
 def test_failed_control_leaves_no_control() -> None:

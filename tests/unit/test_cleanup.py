@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 import handson.secrets
 from handson.cleanup import Cleanup, Stage
@@ -145,7 +145,10 @@ def conflict(code: str, times: int, calls: list[str]) -> Callable[[], None]:
     return undo
 
 
-@pytest.mark.parametrize("code", ["DeleteConflict", "Throttling", "DependencyViolation"])
+@pytest.mark.parametrize(
+    "code",
+    ["DeleteConflict", "Throttling", "DependencyViolation", "ServiceFailure", "SlowDown", "503"],
+)
 def test_transient_refusals_are_retried(code: str) -> None:
     calls: list[str] = []
     cleanup = Cleanup(retry_budget=10)
@@ -165,12 +168,43 @@ def test_other_refusals_are_not_retried() -> None:
     assert calls == ["AccessDenied"]
 
 
+def test_a_broken_connection_is_retried_too() -> None:
+    calls: list[str] = []
+
+    def undo() -> None:
+        calls.append("call")
+        if len(calls) < 3:
+            raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    cleanup = Cleanup(retry_budget=10)
+    cleanup.register("bucket", undo, Stage.BUCKETS)
+    assert cleanup.run() == [] and len(calls) == 3
+
+
+def test_a_refusal_that_is_not_transient_is_not_retried() -> None:
+    calls: list[str] = []
+    cleanup = Cleanup(retry_budget=10)
+    cleanup.register("role", conflict("AccessDenied", 1000, calls), Stage.ROLE)
+    (failure,) = cleanup.run()
+    assert calls == ["AccessDenied"] and "AccessDenied" in failure
+
+
+def test_the_run_record_is_kept_when_something_else_was_left() -> None:
+    calls: list[str] = []
+    cleanup = Cleanup(retry_budget=0.1)
+    cleanup.register("record", recorder(calls, "record"), Stage.RECORD)
+    cleanup.register("user", failing(calls, "user", "boom"), Stage.USER)
+    failures = cleanup.run()
+    assert calls == ["user"]
+    assert any(f.startswith("record: kept") for f in failures)
+
+
 def test_a_conflict_that_never_clears_is_reported_with_its_cause() -> None:
     calls: list[str] = []
     cleanup = Cleanup(retry_budget=0.2)
     cleanup.register("role", conflict("DeleteConflict", 1000, calls), Stage.ROLE)
     (failure,) = cleanup.run()
-    assert failure.startswith("role: Transient: An error occurred (DeleteConflict)")
+    assert failure.startswith("role: ClientError: An error occurred (DeleteConflict)")
     assert len(calls) >= 2
 
 

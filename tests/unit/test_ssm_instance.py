@@ -55,7 +55,10 @@ def sent(stub: Stubber, command: str = "aws s3 ls") -> None:
         {
             "InstanceIds": [INSTANCE],
             "DocumentName": "AWS-RunShellScript",
-            "Parameters": {"commands": [command], "executionTimeout": ["120"]},
+            "Parameters": {
+                "commands": ["export AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=8", command],
+                "executionTimeout": ["120"],
+            },
             "TimeoutSeconds": ANY,
             "Comment": ANY,
         },

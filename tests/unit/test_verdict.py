@@ -176,3 +176,26 @@ def test_cli_unknown_failure_is_an_error_with_the_exit_code() -> None:
     assert verdict.outcome is Outcome.ERROR
     assert verdict.code is None
     assert "exit code 1" in verdict.rule
+
+
+@pytest.mark.parametrize(
+    "code",
+    ["Throttling", "SlowDown", "RequestLimitExceeded", "InternalError", "ServiceFailure", "503"],
+)
+def test_transient_faults_are_errors_that_may_be_sent_again(code: str) -> None:
+    verdict = classify_api_error(code)
+    assert verdict.outcome is Outcome.ERROR and verdict.transient and verdict.code == code
+
+
+@pytest.mark.parametrize("code", ["AccessDenied", "NoSuchKey", "BucketNotEmpty", "404", None])
+def test_other_answers_are_not_transient(code: str | None) -> None:
+    assert not classify_api_error(code).transient
+
+
+def test_the_cli_giving_up_on_throttling_is_transient() -> None:
+    stderr = (
+        "upload failed: ./x to s3://b/open/x An error occurred (SlowDown) when calling the "
+        "PutObject operation (reached max retries: 7): Please reduce your request rate."
+    )
+    verdict = classify_cli(1, stderr)
+    assert verdict.outcome is Outcome.ERROR and verdict.transient and verdict.code == "SlowDown"
