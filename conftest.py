@@ -61,3 +61,19 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_FOLDER] = folder
         if not config.option.allure_report_dir and not config.option.collectonly:
             config.option.allure_report_dir = str(folder.allure_results)
+
+
+@pytest.hookimpl(trylast=True)  # after pytest's own header
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Name the run first: its ID is what its resources carry and what the sweeper takes."""
+    config = session.config
+    folder = config.stash.get(RUN_FOLDER, None)
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if folder is None or reporter is None or config.option.collectonly:
+        return
+    settings = config.stash[SETTINGS]
+    reporter.write_line(
+        f"handson: run {settings.names.run_id}, name {settings.names.suffix}, "
+        f"target {settings.target} ({settings.region}), "
+        f"results in {config.option.allure_report_dir or folder.path}"
+    )

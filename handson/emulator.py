@@ -26,6 +26,7 @@ from botocore.parsers import ResponseParserError
 
 from handson.aws import Credentials, Principal
 from handson.errors import EmulatorGap, SuiteUsageError
+from handson.orphans import python_path
 from handson.policies import PolicyDocument
 from handson.policy_match import MatchedStatement, matching_statements, trust_allows_service
 from handson.removal import delete_user
@@ -138,10 +139,11 @@ class MotoEmulator:
         emulator = cls(f"http://127.0.0.1:{port}", region, admin_name, admin_tags)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+        env["PYTHONPATH"] = python_path(env)
         fd, log_path = tempfile.mkstemp(prefix="handson-moto-", suffix=".log")
         emulator._log = Path(log_path)
         emulator._process = subprocess.Popen(
-            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-m", "handson.orphans", "-H", "127.0.0.1", "-p", str(port)],
             env=env,
             stdout=fd,
             stderr=subprocess.STDOUT,

@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handson.names import RunNames, parse_timestamp
+from handson.names import TAG_RUN, RunNames, parse_timestamp
 from handson.ownership import LEDGER, Collision, Existing, error_code, tag_dict
 
 
@@ -102,6 +102,8 @@ class Ledger:
                 ResourceType="Parameter", ResourceId=self.record.parameter
             )
             existing = Existing(LEDGER, self.record.parameter, tag_dict(tags.get("TagList")))
+            if existing.tags.get(TAG_RUN) == self.names.run_id:
+                return  # this run's own call, sent again by botocore after its answer was lost
             raise Collision(existing.line()) from None
 
     def created(self, bucket: str) -> None:

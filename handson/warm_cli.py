@@ -25,6 +25,8 @@ import tempfile
 import threading
 from pathlib import Path
 
+from handson.orphans import PACKAGE_ROOT, exit_with_parent
+
 SOCKET_VARIABLE = "HANDSON_WARM_CLI_SOCKET"
 _HEADER = struct.Struct("!I")
 _STATUS = struct.Struct("!i")
@@ -74,9 +76,10 @@ class WarmCli:
         self.socket_path = str(self._home / "warm-cli.sock")
         self._ready = False
         self._process: subprocess.Popen[str] | None = subprocess.Popen(
-            [sys.executable, __file__, self.socket_path],
+            [sys.executable, "-m", "handson.warm_cli", self.socket_path],
             env={
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                "PYTHONPATH": PACKAGE_ROOT,
                 "HOME": str(self._home),
                 "LANG": "C.UTF-8",
                 "AWS_CONFIG_FILE": str(self._home / "config"),
@@ -167,6 +170,7 @@ def _report(conn: socket.socket, pid: int) -> None:
 
 
 def serve(socket_path: str) -> None:
+    exit_with_parent()
     import awscli.clidriver
 
     driver = awscli.clidriver.create_clidriver()

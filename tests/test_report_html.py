@@ -9,6 +9,7 @@ import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -26,7 +27,8 @@ pytestmark = pytest.mark.slow
 BROKEN = next(m for m in MUTATIONS if m.name == "role-writes-open")  # PutObject under open/
 STATEMENT = "ForS32OpenGet"  # the statement that allows what R5 says is denied
 CATEGORY = "allowed but should be denied"
-SCREENSHOTS = ROOT / "reports" / "screenshots"  # kept for people to look at; reports/ is ignored
+# Kept for people to look at, in a folder of the test session's own (reports/ is ignored).
+SCREENSHOTS = ROOT / "reports" / "screenshots" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
 
 
 @dataclass(frozen=True)

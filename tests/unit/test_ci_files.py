@@ -117,3 +117,16 @@ def test_role_may_simulate_only_the_suites_user_and_role() -> None:
         "arn:${AWS::Partition}:iam::${AWS::AccountId}:role/handson-iam-role-*",
     ]
     assert "Condition" not in simulating
+
+
+def test_role_keeps_run_records_only_under_the_suites_path() -> None:
+    records = statements()["TheSuitesRunRecords"]
+    assert "ssm:PutParameter" in records["Action"] and "ssm:DeleteParameter" in records["Action"]
+    assert records["Resource"] and all(
+        ":parameter/handson-iam-acceptance" in resource for resource in records["Resource"]
+    )
+    assert not any(
+        "ssm:PutParameter" in str(s["Action"])
+        for sid, s in statements().items()
+        if sid != "TheSuitesRunRecords"
+    )
