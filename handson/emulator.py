@@ -245,7 +245,14 @@ class MotoEmulator:
                 ) from None
             if self._process is not None:
                 self._warm_backends(bootstrap)
-            iam.create_user(UserName=self._admin_name, Tags=self._admin_tags)
+            try:
+                iam.create_user(UserName=self._admin_name, Tags=self._admin_tags)
+            except ClientError as exc:
+                # botocore's retry of a call whose answer was lost: ours only by the run's tag.
+                if exc.response["Error"]["Code"] != "EntityAlreadyExists" or not self._admin_ours(
+                    iam
+                ):
+                    raise
             created = True
             iam.attach_user_policy(UserName=self._admin_name, PolicyArn=ADMIN_POLICY_ARN)
             key = iam.create_access_key(UserName=self._admin_name)["AccessKey"]
@@ -274,6 +281,10 @@ class MotoEmulator:
         principal.client("ec2").describe_instances()
         principal.client("s3").list_buckets()
         principal.client("sts").get_caller_identity()
+
+    def _admin_ours(self, iam: Any) -> bool:
+        tags = iam.get_user(UserName=self._admin_name)["User"].get("Tags", [])
+        return bool(self._admin_tags) and all(tag in tags for tag in self._admin_tags)
 
     def _undo_bootstrap(self, iam: Any) -> None:
         """A bootstrap cut short leaves no admin behind (the switch is still off here)."""

@@ -1,0 +1,141 @@
+"""Transient faults are retried, never judged: the features run through a proxy that answers a
+share of all requests (the suite's own and the instance's AWS CLI) with AWS's throttling and 5xx
+shapes, at 0, 5 and 20 %; and through one that loses the answer of every create the provisioning
+makes (the resource exists, the caller is told it failed)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from handson.emulator import MotoEmulator
+from handson.names import default_name
+from tests.estate import left_behind
+from tests.fault_proxy import FaultProxy
+from tests.suite_runner import SuiteRun, run_suite
+
+pytestmark = pytest.mark.slow
+
+RATES = (0.0, 0.05, 0.20)
+WRONG = ("allowed but should be denied", "denied but should be allowed")
+# Every kind of create of the run, once: the answer is lost after the emulator did the work (as a
+# timeout or a dropped connection would), then botocore sends the call again and hears "already
+# exists". The first CreateUser and CreateAccessKey are the emulator admin's; the hands-on user's
+# CreateUser goes the way of every other create (Provisioner.create_owned). A loss is spent on the
+# first call that matches, so each kind is lost once.
+LOST = [
+    ("ssm", "PutParameter"),
+    ("iam", "CreatePolicy"),
+    ("iam", "CreateRole"),
+    ("iam", "CreateInstanceProfile"),
+    ("iam", "AddRoleToInstanceProfile"),
+    ("ec2", "CreateSecurityGroup"),
+    ("ec2", "RunInstances"),
+    ("iam", "CreateUser"),
+    ("iam", "CreateLoginProfile"),
+    ("iam", "CreateAccessKey"),
+    ("s3", "CreateBucket"),
+    ("s3", "PutObject"),
+]
+
+
+@dataclass
+class FaultRun:
+    run: SuiteRun
+    summary: str
+    faults: int
+    requests: int
+    lost: int
+    left: list[str]
+
+
+def run_through_proxy(
+    workdir: Path, rate: float, seed: int, lose: list[tuple[str, str]] | None = None
+) -> FaultRun:
+    emulator = MotoEmulator.start("ap-northeast-1", f"tests-admin-faults-{seed}")
+    try:
+        with FaultProxy(emulator.endpoint_url, rate=rate, seed=seed) as proxy:
+            for service, action in lose or []:
+                proxy.lose_response_once(service, action)
+            name = default_name()
+            run = run_suite(
+                workdir, f"--endpoint-url={proxy.endpoint_url}", f"--name={name}", timeout=600
+            )
+            lost = proxy.lost_responses.total()
+            summary, faults, requests = proxy.summary(), proxy.faults.total(), proxy.requests
+        return FaultRun(run, summary, faults, requests, lost, left_behind(emulator.admin, name))
+    finally:
+        emulator.close()
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, FaultRun]]:
+    """Each on an emulator of its own, side by side: most of a faulty run is botocore's backoff."""
+    base = tmp_path_factory.mktemp("faults")
+    jobs = {f"{rate:.0%}": (rate, seed, None) for seed, rate in enumerate(RATES, start=1)}
+    jobs["lost answers"] = (0.0, 99, LOST)
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        futures = {
+            label: pool.submit(run_through_proxy, base / label.replace(" ", "-"), *job)
+            for label, job in jobs.items()
+        }
+        yield {label: future.result() for label, future in futures.items()}
+
+
+def decided(run: SuiteRun) -> dict[str, str]:
+    return {e["nodeid"]: e["outcome"] for e in run.checkpoints}
+
+
+@pytest.mark.parametrize("label", [f"{rate:.0%}" for rate in RATES] + ["lost answers"])
+def test_no_fault_ever_gives_a_wrong_verdict_or_leaves_anything(
+    label: str, runs: dict[str, FaultRun]
+) -> None:
+    done = runs[label]
+    wrong = [e for e in done.run.checkpoints if any(w in e["reason"] for w in WRONG)]
+    assert wrong == [], f"{done.summary}\n{done.run.describe()}"
+    assert done.left == [], done.summary
+
+
+def test_faults_really_reached_every_kind_of_caller(runs: dict[str, FaultRun]) -> None:
+    assert runs["0%"].faults == 0 and runs["0%"].requests > 100
+    for label in ("5%", "20%"):
+        assert runs[label].faults > 0, runs[label].summary
+    twenty = runs["20%"]
+    # The suite's clients (IAM, EC2, SSM) and the instance's AWS CLI (S3 probes) were all hit.
+    for service in ("iam", "s3"):
+        assert f"{service} " in twenty.summary, twenty.summary
+
+
+@pytest.mark.parametrize("label", ["0%", "5%"])
+def test_every_checkpoint_passes_at_zero_and_five_percent(
+    label: str, runs: dict[str, FaultRun]
+) -> None:
+    done = runs[label]
+    assert done.run.exit_code == 0, f"{done.summary}\n{done.run.describe()}"
+    assert done.run.failed == set(), done.summary
+    assert {e["outcome"] for e in done.run.checkpoints} <= {"passed", "skipped"}
+
+
+def test_twenty_percent_keeps_at_least_95_percent_of_the_verdicts(
+    runs: dict[str, FaultRun],
+) -> None:
+    calm, faulty = decided(runs["0%"].run), decided(runs["20%"].run)
+    assert len(calm) == 27
+    kept = [nodeid for nodeid, outcome in calm.items() if faulty.get(nodeid) == outcome]
+    assert len(kept) >= 0.95 * len(calm), (
+        f"{len(kept)} of {len(calm)} verdicts kept; {runs['20%'].summary}\n"
+        f"{runs['20%'].run.describe()}"
+    )
+
+
+def test_lost_answers_of_creates_are_looked_up_and_the_run_goes_on(
+    runs: dict[str, FaultRun],
+) -> None:
+    done = runs["lost answers"]
+    assert done.lost == len(LOST), done.summary  # each create's answer was lost once
+    assert done.run.exit_code == 0, f"{done.summary}\n{done.run.describe()}"
+    assert done.run.failed == set()
