@@ -81,3 +81,75 @@ def left_behind(admin: Principal, name: str) -> list[str]:
         if i["State"]["Name"] != "terminated"
     ]
     return found
+
+
+def snapshot(admin: Principal) -> dict[str, object]:
+    """Everything on the emulator a run could touch, with what is inside it: to compare a run's
+    before with its after."""
+    iam, s3, ec2, ssm = (admin.client(s) for s in ("iam", "s3", "ec2", "ssm"))
+
+    def every(operation: str, key: str, **kwargs: Any) -> list[dict[str, Any]]:
+        pages = iam.get_paginator(operation).paginate(**kwargs)
+        return [item for page in pages for item in page[key]]
+
+    users = {}
+    for user in every("list_users", "Users"):
+        name = user["UserName"]
+        users[name] = (
+            _tags(iam.list_user_tags(UserName=name)["Tags"]),
+            sorted(
+                k["AccessKeyId"] for k in iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
+            ),
+            sorted(
+                p["PolicyArn"]
+                for p in iam.list_attached_user_policies(UserName=name)["AttachedPolicies"]
+            ),
+        )
+    roles = {
+        r["RoleName"]: sorted(
+            p["PolicyArn"]
+            for p in iam.list_attached_role_policies(RoleName=r["RoleName"])["AttachedPolicies"]
+        )
+        for r in every("list_roles", "Roles")
+    }
+    profiles = {
+        p["InstanceProfileName"]: sorted(r["RoleName"] for r in p["Roles"])
+        for p in every("list_instance_profiles", "InstanceProfiles")
+    }
+    policies = sorted(p["Arn"] for p in every("list_policies", "Policies", Scope="Local"))
+    buckets = {}
+    for bucket in s3.list_buckets()["Buckets"]:
+        name = bucket["Name"]
+        versions = s3.list_object_versions(Bucket=name)
+        try:
+            tags = _tags(s3.get_bucket_tagging(Bucket=name)["TagSet"])
+        except ClientError:
+            tags = {}
+        buckets[name] = (
+            tags,
+            sorted((v["Key"], v["VersionId"], v["ETag"]) for v in versions.get("Versions", [])),
+            sorted((m["Key"], m["VersionId"]) for m in versions.get("DeleteMarkers", [])),
+        )
+    groups = sorted(g["GroupId"] for g in ec2.describe_security_groups()["SecurityGroups"])
+    instances = sorted(
+        i["InstanceId"]
+        for r in ec2.describe_instances()["Reservations"]
+        for i in r["Instances"]
+        if i["State"]["Name"] != "terminated"
+    )
+    parameters = sorted(
+        p["Name"]
+        for p in ssm.get_parameters_by_path(Path="/handson-iam-acceptance/", Recursive=True)[
+            "Parameters"
+        ]
+    )
+    return {
+        "users": users,
+        "roles": roles,
+        "profiles": profiles,
+        "policies": policies,
+        "buckets": buckets,
+        "groups": groups,
+        "instances": instances,
+        "parameters": parameters,
+    }

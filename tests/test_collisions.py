@@ -1,0 +1,197 @@
+"""Never touch what the run did not create: a learner who built the hands-on by hand, then runs
+the suite with their own name, gets one line per taken name and exit code 4, before the run
+creates anything, and everything they had is exactly as it was, files and versions included."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handson.aws import Principal
+from handson.emulator import MotoEmulator
+from handson.names import RunNames, default_name
+from handson.removal import (
+    delete_bucket,
+    delete_instance_profile,
+    delete_policy,
+    delete_role,
+    delete_user,
+)
+from tests.estate import snapshot
+from tests.suite_runner import run_suite
+
+pytestmark = pytest.mark.slow
+
+POLICY = json.dumps(
+    {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}
+)
+TRUST = json.dumps(
+    {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Service": "ec2.amazonaws.com"},
+                "Action": "sts:AssumeRole",
+            }
+        ],
+    }
+)
+Plant = Callable[[Principal, RunNames], Callable[[], None]]  # makes things; returns their removal
+
+
+def in_region(admin: Principal, region: str) -> Principal:
+    return Principal(admin.label, admin.credentials, region, admin.endpoint_url)
+
+
+def buckets_with_files(admin: Principal, names: RunNames) -> Callable[[], None]:
+    """Both of the learner's buckets, bucket 1 versioned with two versions of their file."""
+    s3 = admin.client("s3")
+    for bucket in (names.bucket1, names.bucket2):
+        create: dict[str, Any] = {"Bucket": bucket}
+        if admin.region != "us-east-1":
+            create["CreateBucketConfiguration"] = {"LocationConstraint": admin.region}
+        s3.create_bucket(**create)
+    s3.put_bucket_versioning(Bucket=names.bucket1, VersioningConfiguration={"Status": "Enabled"})
+    for version in (1, 2):
+        s3.put_object(Bucket=names.bucket1, Key="test.txt", Body=f"learner v{version}".encode())
+    s3.put_object(Bucket=names.bucket2, Key="open/mine.txt", Body=b"learner open")
+    s3.put_object(Bucket=names.bucket2, Key="close/mine.txt", Body=b"learner close")
+
+    def remove() -> None:
+        for bucket in (names.bucket1, names.bucket2):
+            delete_bucket(s3, bucket)
+
+    return remove
+
+
+def scratch_bucket(admin: Principal, names: RunNames) -> Callable[[], None]:
+    s3 = admin.client("s3")
+    s3.create_bucket(
+        Bucket=names.scratch_bucket,
+        CreateBucketConfiguration={"LocationConstraint": admin.region},
+    )
+    s3.put_object(Bucket=names.scratch_bucket, Key="mine.txt", Body=b"learner")
+    return lambda: delete_bucket(s3, names.scratch_bucket)
+
+
+def user(admin: Principal, names: RunNames) -> Callable[[], None]:
+    iam = admin.client("iam")
+    iam.create_user(UserName=names.user)
+    iam.create_access_key(UserName=names.user)
+    return lambda: delete_user(iam, names.user)
+
+
+def role(admin: Principal, names: RunNames) -> Callable[[], None]:
+    iam = admin.client("iam")
+    iam.create_role(RoleName=names.role, AssumeRolePolicyDocument=TRUST)
+    return lambda: delete_role(iam, names.role)
+
+
+def instance_profile(admin: Principal, names: RunNames) -> Callable[[], None]:
+    iam = admin.client("iam")
+    iam.create_instance_profile(InstanceProfileName=names.instance_profile)
+    return lambda: delete_instance_profile(iam, names.instance_profile)
+
+
+def policy(admin: Principal, names: RunNames) -> Callable[[], None]:
+    iam = admin.client("iam")
+    arn = iam.create_policy(PolicyName=names.role_policy, PolicyDocument=POLICY)["Policy"]["Arn"]
+    return lambda: delete_policy(iam, arn)
+
+
+def security_group(admin: Principal, names: RunNames) -> Callable[[], None]:
+    ec2 = admin.client("ec2")
+    vpc = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"][0]
+    group = ec2.create_security_group(
+        GroupName=names.security_group, Description="mine", VpcId=vpc["VpcId"]
+    )["GroupId"]
+    return lambda: ec2.delete_security_group(GroupId=group)
+
+
+def everything(admin: Principal, names: RunNames) -> Callable[[], None]:
+    removals = [
+        plant(admin, names)
+        for plant in (buckets_with_files, scratch_bucket, user, role, instance_profile, policy)
+    ]
+
+    def remove() -> None:
+        for removal in reversed(removals):
+            removal()
+
+    return remove
+
+
+# case -> (region, what the learner has, the names the run must name, one line each)
+CASES: dict[str, tuple[str, Plant, list[str]]] = {
+    "buckets in us-east-1": ("us-east-1", buckets_with_files, ["bucket1", "bucket2"]),
+    "buckets in ap-northeast-1": ("ap-northeast-1", buckets_with_files, ["bucket1", "bucket2"]),
+    "the user's bucket of U2": ("ap-northeast-1", scratch_bucket, ["scratch_bucket"]),
+    "user": ("ap-northeast-1", user, ["user"]),
+    "role": ("ap-northeast-1", role, ["role"]),
+    "instance profile": ("ap-northeast-1", instance_profile, ["instance_profile"]),
+    "policy": ("ap-northeast-1", policy, ["role_policy"]),
+    "security group": ("ap-northeast-1", security_group, ["security_group"]),
+    "all at once": (
+        "ap-northeast-1",
+        everything,
+        ["bucket1", "bucket2", "scratch_bucket", "user", "role", "role_policy"],
+    ),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_a_learners_resources_stop_the_run_and_stay_as_they_were(
+    case: str, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    region, plant, taken = CASES[case]
+    names = RunNames(default_name())
+    admin = in_region(test_emulator.admin, region)
+    remove = plant(admin, names)
+    try:
+        before = snapshot(admin)
+        run = run_suite(
+            tmp_path,
+            f"--endpoint-url={test_emulator.endpoint_url}",
+            f"--name={names.suffix}",
+            f"--region={region}",
+        )
+        after = snapshot(admin)
+    finally:
+        remove()
+    assert run.exit_code == 4, run.describe()
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    assert all(line.startswith("ERROR: ") for line in lines), run.stderr
+    # One line per taken name (the instance profile shares the role's name: "all at once" says
+    # so once for each of the two kinds); each names the resource and the way out.
+    for attribute in taken:
+        name = getattr(names, attribute)
+        assert any(name in line and "already exists" in line for line in lines), (name, lines)
+    assert all("--name" in line for line in lines)
+    assert "Traceback" not in run.stdout + run.stderr
+    assert run.checkpoints == []
+    assert after == before  # nothing created, nothing removed, emptied, tagged or changed
+
+
+def test_what_a_killed_run_left_names_that_run_and_the_sweep(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """A name held by an earlier run of the suite (its tags say which): the line says how to
+    remove what that run left, instead of blaming the learner."""
+    names = RunNames(default_name())
+    iam = test_emulator.admin.client("iam")
+    iam.create_user(UserName=names.user, Tags=names.tag_list())
+    try:
+        run = run_suite(
+            tmp_path, f"--endpoint-url={test_emulator.endpoint_url}", f"--name={names.suffix}"
+        )
+    finally:
+        delete_user(iam, names.user)
+    assert run.exit_code == 4, run.describe()
+    (line,) = [line for line in run.stderr.splitlines() if line.strip()]
+    assert f"an earlier run ({names.run_id}) left it" in line
+    assert f"python -m handson.sweep --run {names.run_id} --delete" in line
