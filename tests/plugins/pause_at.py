@@ -1,0 +1,74 @@
+"""Test-only plugin: hold a run for a moment in a chosen phase, so that a test can signal it
+there. HANDSON_PAUSE_AT is one of:
+
+- ``provisioning``: the role, its policy and the instance profile exist; the instance does not;
+- ``checks``: in the middle of the checks, in R3's scenario before its When step (a deny
+  check of a delete);
+- ``teardown``: credentials and policies are removed; the instance and the rest are not.
+
+The plugin says where it holds, and which run it is, in the file HANDSON_PAUSE_NOTE (pytest
+captures the run's own output): ``holding in <phase> of run <run ID>``.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handson.cleanup import Cleanup, Stage
+from handson.provision import Provisioner
+from handson.settings import SETTINGS
+
+HOLD_SECONDS = 3.0
+_RUN: list[str] = []
+
+
+def hold(phase: str) -> None:
+    Path(os.environ["HANDSON_PAUSE_NOTE"]).write_text(f"holding in {phase} of run {_RUN[0]}\n")
+    time.sleep(HOLD_SECONDS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    phase = os.environ.get("HANDSON_PAUSE_AT")
+    if not phase:
+        return
+    _RUN.append(config.stash[SETTINGS].names.run_id)
+    if phase == "provisioning":
+        original = Provisioner.create_instance_profile
+
+        def held(self: Provisioner) -> str:
+            made = original(self)
+            hold(phase)
+            return made
+
+        Provisioner.create_instance_profile = held  # type: ignore[method-assign]
+    elif phase == "teardown":
+        register = Cleanup.register
+
+        def register_held(
+            self: Cleanup, label: str, action: Callable[[], None], stage: Any
+        ) -> None:
+            def held() -> None:
+                hold(phase)
+                action()
+
+            register(self, label, held if stage is Stage.INSTANCE else action, stage)
+
+        Cleanup.register = register_held  # type: ignore[method-assign]
+
+
+def pytest_bdd_before_step(
+    request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any
+) -> None:
+    """Inside R3's scenario, before its When step: the scenario has begun, its probe not."""
+    if (
+        os.environ.get("HANDSON_PAUSE_AT") == "checks"
+        and request.node.get_closest_marker("R3")
+        and step.type == "when"
+    ):
+        hold("checks")
