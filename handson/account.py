@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+from botocore.parsers import ResponseParserError
 
 from handson.errors import SuiteUsageError
 
@@ -66,6 +67,14 @@ def identify(session: Any, region: str, endpoint_url: str | None = None) -> Acco
         raise SuiteUsageError(
             f"--target aws: cannot reach AWS STS ({type(exc).__name__}: {_one_line(str(exc))})"
         ) from None
+    except (ResponseParserError, KeyError, ValueError, TypeError) as exc:
+        # What an endpoint that is not AWS's answers: HTML, or XML of another shape, which
+        # botocore's parser fails on in more ways than its own ResponseParserError.
+        where = endpoint_url or "AWS STS"
+        raise SuiteUsageError(
+            f"--target aws: {where} does not answer as AWS STS does ({type(exc).__name__}: not "
+            "an AWS endpoint?)"
+        ) from None
     return Account(
         str(caller["Account"]), _alias(session, region, endpoint_url), str(caller["Arn"])
     )
@@ -80,6 +89,11 @@ def _alias(session: Any, region: str, endpoint_url: str | None) -> str | None:
         raise SuiteUsageError(
             f"--target aws: cannot read the account alias ({code}); the suite refuses an account "
             "it cannot check for 'prod' (allow iam:ListAccountAliases)"
+        ) from None
+    except (BotoCoreError, ResponseParserError, KeyError, ValueError, TypeError) as exc:
+        raise SuiteUsageError(
+            f"--target aws: cannot read the account alias ({type(exc).__name__}); the suite "
+            "refuses an account it cannot check for 'prod'"
         ) from None
     return str(aliases[0]) if aliases else None
 

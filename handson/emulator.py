@@ -238,7 +238,7 @@ class MotoEmulator:
                     f"the emulator at {self.endpoint_url} has no AWS managed policies: start it "
                     "with MOTO_IAM_LOAD_MANAGED_POLICIES=true"
                 ) from None
-            except (BotoCoreError, ResponseParserError) as exc:
+            except (BotoCoreError, ResponseParserError, KeyError, ValueError, TypeError) as exc:
                 raise SuiteUsageError(
                     f"--endpoint-url {self.endpoint_url}: does not answer as AWS IAM does "
                     f"({type(exc).__name__})"

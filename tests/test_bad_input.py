@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-from handson.emulator import MotoEmulator
-from tests.suite_runner import run_suite
+from handson.emulator import MotoEmulator, free_port
+from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
+from tests.estate import snapshot
+from tests.suite_runner import SuiteRun, run_suite
+from tests.test_aws_guard import as_admin
 
 pytestmark = pytest.mark.slow
 
@@ -20,6 +28,33 @@ def _bad_policies(tmp_path: Path) -> str:
     return str(folder)
 
 
+def _huge_policies(tmp_path: Path) -> str:
+    """A 10 MB user policy: refused before it is read, let alone sent to IAM."""
+    folder = tmp_path / "huge"
+    shutil.copytree(SEED_DIR, folder)
+    statement = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::x/" + "a" * 10_000_000,
+    }
+    (folder / USER_POLICY_FILE).write_text(
+        json.dumps({"Version": "2012-10-17", "Statement": [statement]}), "utf-8"
+    )
+    return str(folder)
+
+
+def _long_policies(tmp_path: Path) -> str:
+    """Valid JSON, but over the 6,144 characters IAM allows in a managed policy."""
+    folder = tmp_path / "long"
+    shutil.copytree(SEED_DIR, folder)
+    actions = [f"s3:GetObject{i:04d}" for i in range(400)]
+    statement = {"Effect": "Allow", "Action": actions, "Resource": "*"}
+    (folder / ROLE_POLICY_FILE).write_text(
+        json.dumps({"Version": "2012-10-17", "Statement": [statement]}), "utf-8"
+    )
+    return str(folder)
+
+
 CASES = {
     "bad name": (["--name=Bad_Name"], "--name 'Bad_Name'"),
     "name too long": (["--name=" + "a" * 41], "--name"),
@@ -27,6 +62,11 @@ CASES = {
     "missing policy dir": (["--policies={tmp}/nowhere"], "not a directory"),
     "unknown target": (["--target=mars"], "--target 'mars'"),
     "bad region": (["--region=tokyo"], "--region 'tokyo'"),
+    "a region AWS does not have": (["--region=ap-northeast-9"], "AWS has no such region"),
+    "empty region": (["--region="], "--region: given empty"),
+    "empty name": (["--name="], "--name: given empty"),
+    "10 MB policy": (["--policies={huge}"], "too large for a policy file"),
+    "policy over IAM's size limit": (["--policies={long}"], "IAM allows 6,144"),
 }
 
 
@@ -35,7 +75,13 @@ def test_one_line_error_and_nothing_created(
     case: str, tmp_path: Path, test_emulator: MotoEmulator
 ) -> None:
     args, expected = CASES[case]
-    args = [a.format(bad=_bad_policies(tmp_path), tmp=tmp_path) for a in args]
+    folders = {"bad": _bad_policies, "huge": _huge_policies, "long": _long_policies}
+    args = [
+        a.format(
+            **{k: make(tmp_path) for k, make in folders.items() if "{" + k + "}" in a}, tmp=tmp_path
+        )
+        for a in args
+    ]
     iam = test_emulator.admin.client("iam")
     s3 = test_emulator.admin.client("s3")
     users_before = {u["UserName"] for u in iam.list_users()["Users"]}
@@ -58,3 +104,76 @@ def test_environment_variables_are_checked_too(tmp_path: Path) -> None:
         "ERROR: --name 'UPPER': use only lowercase letters, digits and hyphens, starting and "
         "ending with a letter or digit (S3 bucket naming rules)"
     )
+
+
+class _NotAws(BaseHTTPRequestHandler):
+    """A web server that is not AWS: every request gets a small HTML page."""
+
+    def _page(self) -> None:
+        body = b"<html><body>It works!</body></html>"
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = _page
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def not_aws() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotAws)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def one_line(run: SuiteRun, expected: str) -> None:
+    assert run.exit_code == 4, run.describe()
+    errors = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1, run.stderr
+    assert errors[0].startswith("ERROR: ") and expected in errors[0], errors[0]
+    assert "Traceback" not in run.stdout + run.stderr
+    assert run.checkpoints == []
+
+
+def test_an_endpoint_where_nothing_listens(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, f"--endpoint-url=http://127.0.0.1:{free_port()}", timeout=60)
+    one_line(run, "no moto server answers there")
+
+
+def test_an_endpoint_that_is_not_an_emulator(tmp_path: Path, not_aws: str) -> None:
+    run = run_suite(tmp_path, f"--endpoint-url={not_aws}", timeout=60)
+    one_line(run, "does not answer as a moto server does")
+
+
+def test_an_aws_endpoint_that_is_not_aws(
+    tmp_path: Path, not_aws: str, test_emulator: MotoEmulator
+) -> None:
+    run = run_suite(
+        tmp_path,
+        "--target=aws",
+        f"--endpoint-url={not_aws}",
+        "--allowed-account=123456789012",
+        env=as_admin(test_emulator, tmp_path),
+        timeout=60,
+    )
+    one_line(run, "does not answer as AWS STS does")
+
+
+def test_nothing_is_created_on_the_emulator_by_bad_input(
+    tmp_path: Path, test_emulator: MotoEmulator
+) -> None:
+    before = snapshot(test_emulator.admin)
+    run = run_suite(
+        tmp_path, f"--endpoint-url={test_emulator.endpoint_url}", "--region=ap-northeast-9"
+    )
+    one_line(run, "AWS has no such region")
+    assert snapshot(test_emulator.admin) == before

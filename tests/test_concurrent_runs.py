@@ -1,0 +1,194 @@
+"""Two runs at once: in one checkout they keep separate reports; on one emulator the second stops
+at once with one line and never corrupts the first; and a run leaves an emulator it did not
+start with IAM's checks as it found them."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from handson.emulator import MotoEmulator, free_port
+from handson.names import default_name
+from tests.estate import left_behind, snapshot
+from tests.suite_runner import ROOT, SuiteRun, read_run, suite_command, suite_env
+
+pytestmark = pytest.mark.slow
+
+
+def checks_on(endpoint_url: str) -> bool:
+    """Whether the server checks who calls: a request with keys it never issued is refused."""
+    sts = boto3.client(
+        "sts",
+        endpoint_url=endpoint_url,
+        region_name="ap-northeast-1",
+        aws_access_key_id="AKIDNOBODYKNOWS00000",
+        aws_secret_access_key="nobody",
+        config=Config(retries={"total_max_attempts": 1}),
+    )
+    try:
+        sts.get_caller_identity()
+    except ClientError:
+        return True
+    return False
+
+
+def checkout_copy(destination: Path) -> Path:
+    """The project's files as a fresh clone has them (no reports, no virtualenv)."""
+    listed = subprocess.run(
+        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.split()
+    for name in listed:
+        source = ROOT / name
+        if source.is_file():
+            (destination / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def start(cwd: Path, *args: str, stdout: Path) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "pytest", "features/", "-p", "no:cacheprovider", *args]
+    return subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=suite_env(),
+        stdout=stdout.open("w"),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_two_runs_in_one_checkout_keep_separate_reports(tmp_path: Path) -> None:
+    checkout = checkout_copy(tmp_path / "checkout")
+    runs = [start(checkout, stdout=tmp_path / f"out-{i}.txt") for i in range(2)]
+    ended = [(run.wait(timeout=300), run.stderr.read() if run.stderr else "") for run in runs]
+    outputs = [(tmp_path / f"out-{i}.txt").read_text() for i in range(2)]
+    for (code, err), out in zip(ended, outputs, strict=True):
+        assert code == 0, out[-3000:] + err
+    folders = sorted((checkout / "reports" / "runs").iterdir())
+    assert len(folders) == 2
+    documents = [json.loads((f / "checkpoints.json").read_text("utf-8")) for f in folders]
+    assert sorted(d["run"] for d in documents) == [f.name for f in folders]
+    for folder, document in zip(folders, documents, strict=True):
+        assert len(document["checkpoints"]) == 27
+        assert {e["outcome"] for e in document["checkpoints"]} == {"passed", "skipped"}
+        assert f"run {document['run']}," in "".join(outputs)
+        environment = (folder / "allure-results" / "environment.properties").read_text()
+        assert f"run={document['run']}" in environment
+        results = list((folder / "allure-results").glob("*-result.json"))
+        assert len(results) == 27  # each run's own, none of the other's, none deleted
+    latest = (checkout / "reports" / "latest").resolve()
+    assert latest in [f.resolve() for f in folders]
+
+
+@pytest.fixture
+def emulator() -> Iterator[MotoEmulator]:
+    started = MotoEmulator.start("ap-northeast-1", "tests-admin-concurrent")
+    try:
+        yield started
+    finally:
+        started.close()
+
+
+def test_a_second_run_on_one_emulator_stops_at_once_and_the_first_passes(
+    emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    first_name, second_name = default_name(), default_name()
+    before = snapshot(emulator.admin)
+    first_dir, second_dir = tmp_path / "first", tmp_path / "second"
+    first_command = suite_command(
+        first_dir, f"--endpoint-url={emulator.endpoint_url}", f"--name={first_name}"
+    )
+    first = subprocess.Popen(
+        first_command,
+        cwd=ROOT,
+        env=suite_env(),
+        stdout=(tmp_path / "first.txt").open("w"),
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # The second starts while the first is building, then checking.
+    ssm = emulator.admin.client("ssm")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and first.poll() is None:
+        found = ssm.get_parameters_by_path(Path="/handson-iam-acceptance/runs/")["Parameters"]
+        if any(p["Name"].endswith(first_name) for p in found):
+            break
+        time.sleep(0.05)
+    started = time.monotonic()
+    second_command = suite_command(
+        second_dir, f"--endpoint-url={emulator.endpoint_url}", f"--name={second_name}"
+    )
+    second = subprocess.run(
+        second_command, cwd=ROOT, env=suite_env(), capture_output=True, text=True, timeout=120
+    )
+    second_took = time.monotonic() - started
+    assert first.poll() is None, "the first run should still be running when the second stops"
+    _, first_err = first.communicate(timeout=300)
+    first_run: SuiteRun = read_run(
+        first.returncode, (tmp_path / "first.txt").read_text(), first_err, first_dir, first_command
+    )
+    assert second.returncode == 4, second.stdout[-2000:] + second.stderr
+    (line,) = [line for line in second.stderr.splitlines() if line.strip()]
+    assert line.startswith("ERROR: --endpoint-url") and "is using this emulator" in line
+    assert first_run.run_id and first_run.run_id in line  # it names the run in the way
+    assert second_took < 30
+    assert first_run.exit_code == 0, first_run.describe()
+    assert {e["outcome"] for e in first_run.checkpoints} == {"passed", "skipped"}
+    assert left_behind(emulator.admin, first_name) == []
+    assert left_behind(emulator.admin, second_name) == []
+    assert snapshot(emulator.admin) == before
+    assert checks_on(emulator.endpoint_url)  # as the runs found it
+
+
+def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> None:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    server = subprocess.Popen(
+        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                checks_on(url)
+                break
+            except Exception:  # noqa: BLE001 - not listening yet
+                assert time.monotonic() < deadline, "moto did not start"
+                time.sleep(0.2)
+        assert not checks_on(url)
+        name = default_name()
+        command = suite_command(tmp_path, f"--endpoint-url={url}", f"--name={name}")
+        done = subprocess.run(
+            command, cwd=ROOT, env=suite_env(), capture_output=True, text=True, timeout=300
+        )
+        run = read_run(done.returncode, done.stdout, done.stderr, tmp_path, command)
+        assert run.exit_code == 0, run.describe()  # the run switched the checks on for itself
+        assert not checks_on(url)  # and off again, as it found the server
+        iam = boto3.client(
+            "iam",
+            endpoint_url=url,
+            region_name="ap-northeast-1",
+            aws_access_key_id="AKIDANYONE0000000000",
+            aws_secret_access_key="anyone",
+        )
+        users = [u["UserName"] for u in iam.list_users()["Users"]]
+        assert not any(u.startswith("handson-") for u in users), users
+    finally:
+        server.kill()
+        server.wait()
