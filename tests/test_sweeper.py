@@ -3,9 +3,11 @@ and never touches an untagged resource, an unexpired run or a resource without a
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -13,10 +15,13 @@ import pytest
 
 from handson.cleanup import Cleanup
 from handson.emulator import MotoEmulator
-from handson.names import RunNames, default_name, expiry
+from handson.errors import SuiteUsageError
+from handson.ledger import Ledger
+from handson.names import RunNames, default_name, expiry, timestamp
 from handson.policies import load_policy_set
 from handson.provision import HandsonEnvironment, Provisioner
-from handson.sweeper import Sweeper
+from handson.removal import delete_bucket, delete_role, delete_user
+from handson.sweeper import Sweeper, parse_duration
 from handson.waiting import EMULATOR_BUDGETS
 from tests.estate import left_behind
 from tests.suite_runner import ROOT
@@ -51,6 +56,9 @@ def estate(test_emulator: MotoEmulator) -> Iterator[dict[str, RunNames]]:
     )
     yield {"expired": expired, "live": live, "foreign": RunNames(foreign)}
     Sweeper(test_emulator.admin).sweep(NOW + timedelta(days=30), delete=True, say=lambda _: None)
+    delete_user(iam, f"handson-iam-user-{foreign}")
+    delete_bucket(s3, f"handson-s3-1-{foreign}")
+    delete_role(iam, f"handson-iam-role-{foreign}")
 
 
 def test_dry_run_lists_and_deletes_nothing(
@@ -124,3 +132,115 @@ def test_command_refuses_an_account_not_allowed(test_emulator: MotoEmulator) -> 
     assert refused.returncode == 2
     assert refused.stderr.strip().startswith("error: refusing account 123456789012")
     assert len(refused.stderr.strip().splitlines()) == 1
+
+
+def test_older_than_picks_runs_by_their_start(test_emulator: MotoEmulator) -> None:
+    old = RunNames(default_name(), started_at="2026-01-01T00:00:00Z", expires_at=expiry(NOW))
+    new = RunNames(default_name(), expires_at=expiry(NOW))
+    build(test_emulator, old)
+    build(test_emulator, new)
+    try:
+        lines: list[str] = []
+        sweeper = Sweeper(test_emulator.admin)
+        assert sweeper.sweep(delete=True, older_than=parse_duration("1h"), say=lines.append) == []
+        assert left_behind(test_emulator.admin, old.suffix) == []
+        assert left_behind(test_emulator.admin, new.suffix) != []  # started just now
+        assert any("newer: left alone" in line and new.run_id in line for line in lines)
+    finally:
+        Sweeper(test_emulator.admin).sweep(delete=True, run=new.run_id, say=lambda _: None)
+    assert left_behind(test_emulator.admin, new.suffix) == []
+
+
+@pytest.mark.parametrize("text", ["", "30", "1y", "-5m", "h"])
+def test_a_duration_is_a_number_and_a_unit(text: str) -> None:
+    with pytest.raises(SuiteUsageError, match="--older-than"):
+        parse_duration(text)
+
+
+def test_durations() -> None:
+    assert parse_duration("90s") == timedelta(seconds=90)
+    assert parse_duration("30m") == timedelta(minutes=30)
+    assert parse_duration("4h") == timedelta(hours=4)
+    assert parse_duration("2d") == timedelta(days=2)
+
+
+def test_a_killed_runs_untagged_buckets_are_found_by_its_record(
+    test_emulator: MotoEmulator,
+) -> None:
+    """Killed between S3's CreateBucket and the call that tags the bucket: the record says."""
+    names = RunNames(default_name())
+    s3 = test_emulator.admin.client("s3")
+    ledger = Ledger(test_emulator.admin.client("ssm"), names)
+    ledger.claim()
+    where = {"CreateBucketConfiguration": {"LocationConstraint": "ap-northeast-1"}}
+    # bucket 1: the run's call made it and the record says so; bucket 2: the run meant to make
+    # it, and it is new and empty; the scratch bucket: somebody's, with a file, made before the
+    # run started (the record only says the run meant to make one with that name).
+    s3.create_bucket(Bucket=names.scratch_bucket, **where)
+    s3.put_object(Bucket=names.scratch_bucket, Key="mine.txt", Body=b"somebody's")
+    # The run starts after that bucket was made (S3 counts creation in whole seconds).
+    later = timestamp(datetime.now(UTC) + timedelta(seconds=1))
+    ledger.record = dataclasses.replace(ledger.record, started_at=later)
+    ledger.created(names.bucket1)  # writes the record anew, with the later start
+    time.sleep(1.1)
+    s3.create_bucket(Bucket=names.bucket1, **where)
+    s3.create_bucket(Bucket=names.bucket2, **where)
+    lines: list[str] = []
+    try:
+        failures = Sweeper(test_emulator.admin).sweep(
+            delete=True, run=names.run_id, say=lines.append
+        )
+        assert failures == [], lines
+        deleted = [line for line in lines if line.startswith("  deleted ")]
+        assert f"  deleted S3 bucket {names.bucket1}" in deleted
+        assert f"  deleted S3 bucket {names.bucket2}" in deleted
+        assert f"  deleted run record {names.ledger}" in deleted
+        assert not any(names.scratch_bucket in line for line in deleted)
+        assert s3.get_object(Bucket=names.scratch_bucket, Key="mine.txt")["Body"].read() == (
+            b"somebody's"
+        )
+        assert left_behind(test_emulator.admin, names.suffix) == [
+            f"S3 bucket {names.scratch_bucket}"
+        ]
+    finally:
+        delete_bucket(s3, names.scratch_bucket)
+        for bucket in (names.bucket1, names.bucket2):
+            delete_bucket(s3, bucket)
+        ledger.release()
+
+
+def test_a_killed_runs_emulator_admin_is_swept(test_emulator: MotoEmulator) -> None:
+    names = RunNames(default_name())
+    iam = test_emulator.admin.client("iam")
+    iam.create_user(UserName=names.admin_user, Tags=names.tag_list())
+    iam.attach_user_policy(
+        UserName=names.admin_user, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
+    )
+    iam.create_access_key(UserName=names.admin_user)
+    untagged = f"handson-admin-{default_name()}"
+    iam.create_user(UserName=untagged)
+    try:
+        assert (
+            Sweeper(test_emulator.admin).sweep(delete=True, run=names.run_id, say=lambda _: None)
+            == []
+        )
+        users = [u["UserName"] for u in iam.list_users()["Users"]]
+        assert names.admin_user not in users and untagged in users
+    finally:
+        delete_user(iam, untagged)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--run=not-a-run"],
+        ["--older-than=soon"],
+        ["--run=20261130-011500-k3x9qa", "--older-than=1h"],
+    ],
+)
+def test_command_refuses_bad_choices_in_one_line(
+    test_emulator: MotoEmulator, args: list[str]
+) -> None:
+    refused = sweep_command(test_emulator, "--allowed-account=123456789012", *args)
+    assert refused.returncode == 2, refused.stdout + refused.stderr
+    assert len(refused.stderr.strip().splitlines()) == 1 or "usage:" in refused.stderr
