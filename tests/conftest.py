@@ -1,24 +1,66 @@
-"""Fixtures of the suite's own tests: an emulator owned by the tests, and its admin."""
+"""Fixtures of the suite's own tests: emulators owned by the tests, and their admin."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from queue import Queue
+from typing import TypeVar
 
 import pytest
 
 from handson.aws import Principal
 from handson.emulator import MotoEmulator
 
+T = TypeVar("T")
+R = TypeVar("R")
+POOL_SIZE = 2  # whole runs side by side: one per core, one run at a time per emulator
+
+
+class EmulatorPool:
+    """The tests' emulators. A whole run takes one for itself (a run locks the emulator it
+    attaches to); tests that make many runs make them side by side, one per emulator. Every
+    test uses names of its own and compares before with after, never with an empty emulator."""
+
+    def __init__(self, emulators: list[MotoEmulator]) -> None:
+        self.emulators = emulators
+        self._free: Queue[MotoEmulator] = Queue()
+        for emulator in emulators:
+            self._free.put(emulator)
+
+    def map(self, job: Callable[[MotoEmulator, T], R], items: Iterable[T]) -> list[R]:
+        """``job(emulator, item)`` for every item, each on an emulator of its own meanwhile."""
+
+        def one(item: T) -> R:
+            emulator = self._free.get()
+            try:
+                return job(emulator, item)
+            finally:
+                self._free.put(emulator)
+
+        with ThreadPoolExecutor(max_workers=len(self.emulators)) as pool:
+            return list(pool.map(one, items))
+
 
 @pytest.fixture(scope="session")
-def test_emulator() -> Iterator[MotoEmulator]:
-    """One emulator for all the tests: every test uses names of its own and compares before with
-    after, never with an empty emulator."""
-    emulator = MotoEmulator.start("ap-northeast-1", "tests-admin")
+def emulator_pool() -> Iterator[EmulatorPool]:
+    with ThreadPoolExecutor(max_workers=POOL_SIZE) as starting:
+        started = list(
+            starting.map(
+                lambda i: MotoEmulator.start("ap-northeast-1", f"tests-admin-{i}"),
+                range(POOL_SIZE),
+            )
+        )
     try:
-        yield emulator
+        yield EmulatorPool(started)
     finally:
-        emulator.close()
+        for emulator in started:
+            emulator.close()
+
+
+@pytest.fixture(scope="session")
+def test_emulator(emulator_pool: EmulatorPool) -> MotoEmulator:
+    return emulator_pool.emulators[0]
 
 
 @pytest.fixture(scope="session")

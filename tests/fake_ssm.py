@@ -82,7 +82,8 @@ class FakeSsm:
             }
         if operation == "SendCommand":
             (instance_id,) = body["InstanceIds"]
-            (command,) = body["Parameters"]["commands"]
+            # AWS-RunShellScript runs its commands as the lines of one script.
+            command = "\n".join(body["Parameters"]["commands"])
             shell = self.instances.get(instance_id)
             if shell is None:
                 shell = LocalShellInstance(

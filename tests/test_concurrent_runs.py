@@ -10,7 +10,6 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import boto3
@@ -20,6 +19,7 @@ from botocore.exceptions import ClientError
 
 from handson.emulator import MotoEmulator, free_port
 from handson.names import default_name
+from tests.conftest import EmulatorPool
 from tests.estate import left_behind, snapshot
 from tests.suite_runner import ROOT, SuiteRun, read_run, suite_command, suite_env
 
@@ -92,12 +92,8 @@ def test_two_runs_in_one_checkout_keep_separate_reports(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def emulator() -> Iterator[MotoEmulator]:
-    started = MotoEmulator.start("ap-northeast-1", "tests-admin-concurrent")
-    try:
-        yield started
-    finally:
-        started.close()
+def emulator(emulator_pool: EmulatorPool) -> MotoEmulator:
+    return emulator_pool.emulators[-1]
 
 
 def test_a_second_run_on_one_emulator_stops_at_once_and_the_first_passes(

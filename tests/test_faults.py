@@ -5,8 +5,6 @@ makes (the resource exists, the caller is told it failed)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +12,7 @@ import pytest
 
 from handson.emulator import MotoEmulator
 from handson.names import default_name
+from tests.conftest import EmulatorPool
 from tests.estate import left_behind
 from tests.fault_proxy import FaultProxy
 from tests.suite_runner import SuiteRun, run_suite
@@ -54,36 +53,40 @@ class FaultRun:
 
 
 def run_through_proxy(
-    workdir: Path, rate: float, seed: int, lose: list[tuple[str, str]] | None = None
+    emulator: MotoEmulator,
+    workdir: Path,
+    rate: float,
+    seed: int,
+    lose: list[tuple[str, str]] | None = None,
 ) -> FaultRun:
-    emulator = MotoEmulator.start("ap-northeast-1", f"tests-admin-faults-{seed}")
-    try:
-        with FaultProxy(emulator.endpoint_url, rate=rate, seed=seed) as proxy:
-            for service, action in lose or []:
-                proxy.lose_response_once(service, action)
-            name = default_name()
-            run = run_suite(
-                workdir, f"--endpoint-url={proxy.endpoint_url}", f"--name={name}", timeout=600
-            )
-            lost = proxy.lost_responses.total()
-            summary, faults, requests = proxy.summary(), proxy.faults.total(), proxy.requests
-        return FaultRun(run, summary, faults, requests, lost, left_behind(emulator.admin, name))
-    finally:
-        emulator.close()
+    with FaultProxy(emulator.endpoint_url, rate=rate, seed=seed) as proxy:
+        for service, action in lose or []:
+            proxy.lose_response_once(service, action)
+        name = default_name()
+        run = run_suite(
+            workdir, f"--endpoint-url={proxy.endpoint_url}", f"--name={name}", timeout=600
+        )
+        lost = proxy.lost_responses.total()
+        summary, faults, requests = proxy.summary(), proxy.faults.total(), proxy.requests
+    return FaultRun(run, summary, faults, requests, lost, left_behind(emulator.admin, name))
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, FaultRun]]:
-    """Each on an emulator of its own, side by side: most of a faulty run is botocore's backoff."""
+def runs(
+    emulator_pool: EmulatorPool, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, FaultRun]:
+    """Side by side on the tests' emulators, the faultiest first: most of a faulty run is
+    botocore's backoff."""
     base = tmp_path_factory.mktemp("faults")
     jobs = {f"{rate:.0%}": (rate, seed, None) for seed, rate in enumerate(RATES, start=1)}
     jobs["lost answers"] = (0.0, 99, LOST)
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        futures = {
-            label: pool.submit(run_through_proxy, base / label.replace(" ", "-"), *job)
-            for label, job in jobs.items()
-        }
-        yield {label: future.result() for label, future in futures.items()}
+    order = ["20%", "lost answers", "5%", "0%"]
+
+    def one(emulator: MotoEmulator, label: str) -> tuple[str, FaultRun]:
+        workdir = base / label.replace(" ", "-")
+        return label, run_through_proxy(emulator, workdir, *jobs[label])
+
+    return dict(emulator_pool.map(one, order))
 
 
 def decided(run: SuiteRun) -> dict[str, str]:

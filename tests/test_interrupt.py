@@ -10,16 +10,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from queue import Queue
 
 import pytest
 
 from handson.emulator import MotoEmulator
 from handson.names import default_name
+from tests.conftest import EmulatorPool
 from tests.estate import left_behind, snapshot
 from tests.suite_runner import ROOT, SuiteRun, read_run, suite_command, suite_env
 
@@ -147,28 +145,17 @@ def interrupt(
 
 
 @pytest.fixture(scope="module")
-def outcomes(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Interrupted]]:
+def outcomes(
+    emulator_pool: EmulatorPool, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, Interrupted]:
     base = tmp_path_factory.mktemp("interrupts")
-    emulators: Queue[MotoEmulator] = Queue()
-    started = [MotoEmulator.start("ap-northeast-1", f"tests-admin-int-{i}") for i in range(3)]
-    for emulator in started:
-        emulators.put(emulator)
 
-    def one(case: tuple[signal.Signals, str]) -> tuple[str, Interrupted]:
+    def one(emulator: MotoEmulator, case: tuple[signal.Signals, str]) -> tuple[str, Interrupted]:
         sent, phase = case
         label = f"{sent.name}-{phase}"
-        emulator = emulators.get()
-        try:
-            return label, interrupt(emulator, base / label, sent, phase)
-        finally:
-            emulators.put(emulator)
+        return label, interrupt(emulator, base / label, sent, phase)
 
-    try:
-        with ThreadPoolExecutor(max_workers=len(started)) as pool:
-            yield dict(pool.map(one, CASES))
-    finally:
-        for emulator in started:
-            emulator.close()
+    return dict(emulator_pool.map(one, CASES))
 
 
 IDS = [f"{sent.name}-{phase}" for sent, phase in CASES]

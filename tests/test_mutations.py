@@ -4,16 +4,14 @@ names the broken checkpoint and in no other; the unaltered seed policies pass.""
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from queue import Queue
 
 import pytest
 
 from handson.emulator import MotoEmulator
 from handson.names import RunNames, default_name
 from handson.policies import SEED_DIR
+from tests.conftest import EmulatorPool
 from tests.estate import left_behind
 from tests.mutations import MUTATIONS, Mutation
 from tests.suite_runner import SuiteRun, run_suite
@@ -23,16 +21,14 @@ SEED = "seed"
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SuiteRun]]:
-    """Every policy set's run, two at a time, each pair of runs on one of two emulators (one run
-    at a time per emulator). After each run, the tests look for anything the run left there."""
+def runs(
+    emulator_pool: EmulatorPool, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, SuiteRun]:
+    """Every policy set's run, side by side on the tests' emulators. After each run, the tests
+    look for anything the run left there."""
     base = tmp_path_factory.mktemp("mutations")
-    emulators: Queue[MotoEmulator] = Queue()
-    started = [MotoEmulator.start("ap-northeast-1", f"tests-admin-{i}") for i in range(2)]
-    for emulator in started:
-        emulators.put(emulator)
 
-    def run(mutation: Mutation | None) -> tuple[str, SuiteRun]:
+    def run(emulator: MotoEmulator, mutation: Mutation | None) -> tuple[str, SuiteRun]:
         label = mutation.name if mutation else SEED
         workdir = base / label
         if mutation:
@@ -40,25 +36,16 @@ def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, SuiteRu
         else:
             policies = Path(shutil.copytree(SEED_DIR, workdir / "policies"))
         names = RunNames(default_name())
-        emulator = emulators.get()
-        try:
-            done = run_suite(
-                workdir,
-                f"--policies={policies}",
-                f"--name={names.suffix}",
-                f"--endpoint-url={emulator.endpoint_url}",
-            )
-            done.leftovers = left_behind(emulator.admin, names.suffix)
-        finally:
-            emulators.put(emulator)
+        done = run_suite(
+            workdir,
+            f"--policies={policies}",
+            f"--name={names.suffix}",
+            f"--endpoint-url={emulator.endpoint_url}",
+        )
+        done.leftovers = left_behind(emulator.admin, names.suffix)
         return label, done
 
-    try:
-        with ThreadPoolExecutor(max_workers=len(started)) as pool:
-            yield dict(pool.map(run, [None, *MUTATIONS]))
-    finally:
-        for emulator in started:
-            emulator.close()
+    return dict(emulator_pool.map(run, [None, *MUTATIONS]))
 
 
 def test_there_are_at_least_eight_broken_designs() -> None:
