@@ -11,15 +11,15 @@ import re
 import shlex
 import shutil
 import subprocess
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
 
 import pytest
 
+from tests.fakes import http_server
 from tests.suite_runner import ROOT
 
 ALLURE = ROOT / "node_modules" / ".bin" / "allure"
@@ -94,15 +94,8 @@ class _Quiet(SimpleHTTPRequestHandler):
 @contextmanager
 def served(directory: Path) -> Iterator[str]:
     """The report folder over HTTP on loopback (a multi-file report cannot load from disk)."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_Quiet, directory=str(directory)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with http_server(partial(_Quiet, directory=str(directory))) as url:
+        yield url
 
 
 def embedded(html: str) -> dict[str, str]:

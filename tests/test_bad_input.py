@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -14,6 +13,7 @@ import pytest
 from handson.emulator import MotoEmulator, free_port
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
 from tests.estate import snapshot
+from tests.fakes import http_server
 from tests.suite_runner import SuiteRun, run_suite
 from tests.test_aws_guard import as_admin
 
@@ -125,14 +125,8 @@ class _NotAws(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def not_aws() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _NotAws)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with http_server(_NotAws) as url:
+        yield url
 
 
 def one_line(run: SuiteRun, expected: str) -> None:

@@ -12,12 +12,11 @@ import os
 import re
 import socket
 import subprocess
-import threading
 import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -33,6 +32,7 @@ from handson.aws import Credentials, isolated_session
 from handson.emulator import MotoEmulator
 from handson.instance import aws_cli_dir
 from handson.provision import AMI_PARAMETER
+from tests.fakes import http_server
 from tests.fault_proxy import FaultProxy, Request, operation_name, signing_service
 
 REGION = "ap-northeast-1"
@@ -178,15 +178,8 @@ class Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def recorder() -> Iterator[str]:
     Recorder.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
+    with http_server(Recorder) as url:
+        yield url
 
 
 def test_forwards_byte_for_byte(recorder: str) -> None:
