@@ -34,6 +34,8 @@ _ABSENT = frozenset(
     {"NoSuchEntity", "NoSuchBucket", "404", "NotFound", "ParameterNotFound", "NoSuchTagSet"}
 )
 
+Named = tuple[str, dict[str, str]]  # what a name is found to be: its ID or ARN, and its tags
+
 POLICY, USER, ROLE, PROFILE, GROUP, BUCKET, LEDGER = (
     "IAM policy",
     "IAM user",
@@ -115,21 +117,22 @@ def _absent(exc: ClientError) -> bool:
 class Ownership:
     """Looks up, with the provisioning identity, whether a name exists and whose it is."""
 
-    def __init__(self, admin: Any, names: RunNames, account_id: str) -> None:
+    def __init__(
+        self, admin: Any, names: RunNames, account_id: str, partition: str = "aws"
+    ) -> None:
         self.names = names
         self.account_id = account_id
+        self.partition = partition
         self.iam, self.s3, self.ec2, self.ssm = (
             admin.client(s) for s in ("iam", "s3", "ec2", "ssm")
         )
 
     def policy_arn(self, name: str) -> str:
-        return f"arn:aws:iam::{self.account_id}:policy/{name}"
+        return f"arn:{self.partition}:iam::{self.account_id}:policy/{name}"
 
     # -- look-ups: (identifier, tags) of what exists under a name, or None ------------------
 
-    def _read(
-        self, read: Callable[[], tuple[str, dict[str, str]]]
-    ) -> tuple[str, dict[str, str]] | None:
+    def _read(self, read: Callable[[], Named]) -> Named | None:
         try:
             return read()
         except ClientError as exc:
@@ -137,37 +140,26 @@ class Ownership:
                 return None
             raise
 
-    def policy(self, name: str) -> tuple[str, dict[str, str]] | None:
-        def read() -> tuple[str, dict[str, str]]:
-            found = self.iam.get_policy(PolicyArn=self.policy_arn(name))["Policy"]
+    def _iam_entity(self, operation: str, key: str, **params: str) -> Named | None:
+        def read() -> Named:
+            found = getattr(self.iam, operation)(**params)[key]
             return str(found["Arn"]), tag_dict(found.get("Tags"))
 
         return self._read(read)
 
-    def user(self, name: str) -> tuple[str, dict[str, str]] | None:
-        def read() -> tuple[str, dict[str, str]]:
-            found = self.iam.get_user(UserName=name)["User"]
-            return str(found["Arn"]), tag_dict(found.get("Tags"))
+    def policy(self, name: str) -> Named | None:
+        return self._iam_entity("get_policy", "Policy", PolicyArn=self.policy_arn(name))
 
-        return self._read(read)
+    def user(self, name: str) -> Named | None:
+        return self._iam_entity("get_user", "User", UserName=name)
 
-    def role(self, name: str) -> tuple[str, dict[str, str]] | None:
-        def read() -> tuple[str, dict[str, str]]:
-            found = self.iam.get_role(RoleName=name)["Role"]
-            return str(found["Arn"]), tag_dict(found.get("Tags"))
+    def role(self, name: str) -> Named | None:
+        return self._iam_entity("get_role", "Role", RoleName=name)
 
-        return self._read(read)
+    def instance_profile(self, name: str) -> Named | None:
+        return self._iam_entity("get_instance_profile", "InstanceProfile", InstanceProfileName=name)
 
-    def instance_profile(self, name: str) -> tuple[str, dict[str, str]] | None:
-        def read() -> tuple[str, dict[str, str]]:
-            found = self.iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
-            return str(found["Arn"]), tag_dict(found.get("Tags"))
-
-        return self._read(read)
-
-    def security_group(
-        self, name: str, vpc_id: str | None = None
-    ) -> tuple[str, dict[str, str]] | None:
+    def security_group(self, name: str, vpc_id: str | None = None) -> Named | None:
         filters = [{"Name": "group-name", "Values": [name]}]
         if vpc_id:
             filters.append({"Name": "vpc-id", "Values": [vpc_id]})
@@ -176,7 +168,7 @@ class Ownership:
             return None
         return str(groups[0]["GroupId"]), tag_dict(groups[0].get("Tags"))
 
-    def bucket(self, name: str) -> tuple[str, dict[str, str]] | None:
+    def bucket(self, name: str) -> Named | None:
         """The bucket's tags; raises :class:`Collision` for a bucket of another account."""
         try:
             self.s3.head_bucket(Bucket=name)
@@ -194,8 +186,8 @@ class Ownership:
             tags = {}
         return name, tags
 
-    def ledger(self, name: str) -> tuple[str, dict[str, str]] | None:
-        def read() -> tuple[str, dict[str, str]]:
+    def ledger(self, name: str) -> Named | None:
+        def read() -> Named:
             self.ssm.get_parameter(Name=name)
             found = self.ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
             return name, tag_dict(found.get("TagList"))
@@ -210,7 +202,7 @@ class Ownership:
     def taken(self) -> list[Existing]:
         """Every name this run would create that exists already, whoever made it."""
         n = self.names
-        looks: list[tuple[str, str, Callable[[str], tuple[str, dict[str, str]] | None]]] = [
+        looks: list[tuple[str, str, Callable[[str], Named | None]]] = [
             (LEDGER, n.ledger, self.ledger),
             (POLICY, n.user_policy, self.policy),
             (POLICY, n.role_policy, self.policy),
@@ -256,7 +248,7 @@ class Ownership:
                 found.append(f"{LEDGER} {n.ledger}")
                 value = self.ssm.get_parameter(Name=n.ledger)["Parameter"]["Value"]
                 created_buckets = tuple(json.loads(value).get("created", []))
-        named: list[tuple[str, str, Callable[[str], tuple[str, dict[str, str]] | None]]] = [
+        named: list[tuple[str, str, Callable[[str], Named | None]]] = [
             (POLICY, n.user_policy, self.policy),
             (POLICY, n.role_policy, self.policy),
             (USER, n.user, self.user),
@@ -288,7 +280,12 @@ class Ownership:
         return found
 
 
+def of_account(admin: Any, names: RunNames) -> Ownership:
+    """Ownership look-ups in the account (and partition) the provisioning identity is in."""
+    caller = admin.client("sts").get_caller_identity()
+    return Ownership(admin, names, str(caller["Account"]), str(caller["Arn"]).split(":")[1])
+
+
 def collisions(admin: Any, names: RunNames) -> list[str]:
     """One line for each name the run would create that exists already."""
-    account = str(admin.client("sts").get_caller_identity()["Account"])
-    return [existing.line() for existing in Ownership(admin, names, account).taken()]
+    return [existing.line() for existing in of_account(admin, names).taken()]

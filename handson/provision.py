@@ -24,8 +24,10 @@ from handson.ownership import (
     USER,
     Collision,
     Existing,
+    Named,
     Ownership,
     error_code,
+    of_account,
     retried,
 )
 from handson.passwords import make_password
@@ -106,8 +108,7 @@ class Provisioner:
     @property
     def ownership(self) -> Ownership:
         if self._ownership is None:
-            account = str(self.admin.client("sts").get_caller_identity()["Account"])
-            self._ownership = Ownership(self.admin, self.names, account)
+            self._ownership = of_account(self.admin, self.names)
         return self._ownership
 
     def build(self) -> HandsonEnvironment:
@@ -159,7 +160,7 @@ class Provisioner:
         kind: str,
         name: str,
         create: Callable[[], str],
-        look_up: Callable[[str], tuple[str, dict[str, str]] | None],
+        look_up: Callable[[str], Named | None],
         remove: Callable[[str], None],
         stage: Stage,
     ) -> str:
@@ -194,9 +195,7 @@ class Provisioner:
         self.cleanup.register(f"{kind} {shown}", lambda: remove(made), stage)
 
     @staticmethod
-    def _look_up_after_failure(
-        look_up: Callable[[str], tuple[str, dict[str, str]] | None], name: str
-    ) -> tuple[str, dict[str, str]] | None:
+    def _look_up_after_failure(look_up: Callable[[str], Named | None], name: str) -> Named | None:
         try:
             return look_up(name)
         except Exception as exc:  # noqa: BLE001 - the create's own error is the one to report
@@ -379,10 +378,10 @@ class Provisioner:
         if just_created and not self.ownership.fresh_bucket(bucket):
             found = self.ownership.bucket(bucket)
             raise Collision(Existing(BUCKET, bucket, found[1] if found else {}).line())
-        self.ledger.created(bucket)
         self.cleanup.register(
             f"S3 bucket {bucket}", lambda: self.delete_bucket(bucket), Stage.BUCKETS
         )
+        self.ledger.created(bucket)  # until the tags are on, the record says the bucket is ours
         self.tag_bucket(bucket)
 
     def tag_bucket(self, bucket: str) -> None:
@@ -510,5 +509,4 @@ def leftovers(
     """Everything of this run that still exists: what carries this run's tag, the buckets its
     record says it created, and the record itself. A same-named resource without the run's tag
     is not the run's and is never reported as left behind."""
-    account = str(admin.client("sts").get_caller_identity()["Account"])
-    return Ownership(admin, names, account).remaining(created_buckets)
+    return of_account(admin, names).remaining(created_buckets)
