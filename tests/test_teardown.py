@@ -15,6 +15,7 @@ from handson.emulator import MotoEmulator
 from handson.names import RunNames, default_name
 from handson.policies import load_policy_set
 from handson.provision import Provisioner
+from handson.sweeper import Sweeper
 from handson.waiting import EMULATOR_BUDGETS
 from tests.estate import left_behind
 from tests.suite_runner import run_suite
@@ -167,12 +168,16 @@ def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_pat
         "U1",
     )
     left = left_behind(test_emulator.admin, names.suffix)
-    # What --keep left stays on the tests' emulator, which is discarded with this module.
     assert run.exit_code == 0, run.describe()
     assert "--keep: resources left in place" in run.stdout
     for label in (f"IAM user {names.user}", f"S3 bucket {names.bucket2}"):
         assert label in left
         assert label in run.stdout
+    # The run keeps its claim on the name, and says how to remove what it left.
+    assert f"run record /handson-iam-acceptance/runs/{names.suffix}" in left
+    assert run.run_id and f"python -m handson.sweep --run {run.run_id} --delete" in run.stdout
+    assert Sweeper(test_emulator.admin).sweep(delete=True, run=run.run_id, say=print) == []
+    assert left_behind(test_emulator.admin, names.suffix) == []
 
 
 def test_teardown_order_revokes_access_first_and_removes_the_user_last(
