@@ -103,33 +103,44 @@ def test_a_second_run_on_one_emulator_stops_at_once_and_the_first_passes(
     before = snapshot(emulator.admin)
     first_dir, second_dir = tmp_path / "first", tmp_path / "second"
     first_command = suite_command(
-        first_dir, f"--endpoint-url={emulator.endpoint_url}", f"--name={first_name}"
+        first_dir,
+        f"--endpoint-url={emulator.endpoint_url}",
+        f"--name={first_name}",
+        "-p",
+        "tests.plugins.pause_at",
     )
+    note, release = tmp_path / "holding.txt", tmp_path / "go-on"
+    # The first run holds in the middle of its checks until the second has stopped.
     first = subprocess.Popen(
         first_command,
         cwd=ROOT,
-        env=suite_env(),
+        env=suite_env(
+            {
+                "HANDSON_PAUSE_AT": "checks",
+                "HANDSON_PAUSE_NOTE": str(note),
+                "HANDSON_PAUSE_RELEASE": str(release),
+            }
+        ),
         stdout=(tmp_path / "first.txt").open("w"),
         stderr=subprocess.PIPE,
         text=True,
     )
-    # The second starts while the first is building, then checking.
-    ssm = emulator.admin.client("ssm")
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and first.poll() is None:
-        found = ssm.get_parameters_by_path(Path="/handson-iam-acceptance/runs/")["Parameters"]
-        if any(p["Name"].endswith(first_name) for p in found):
-            break
-        time.sleep(0.05)
-    started = time.monotonic()
-    second_command = suite_command(
-        second_dir, f"--endpoint-url={emulator.endpoint_url}", f"--name={second_name}"
-    )
-    second = subprocess.run(
-        second_command, cwd=ROOT, env=suite_env(), capture_output=True, text=True, timeout=120
-    )
-    second_took = time.monotonic() - started
-    assert first.poll() is None, "the first run should still be running when the second stops"
+    try:
+        deadline = time.monotonic() + 90
+        while not note.exists() and first.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert note.exists(), "the first run never reached its checks"
+        started = time.monotonic()
+        second_command = suite_command(
+            second_dir, f"--endpoint-url={emulator.endpoint_url}", f"--name={second_name}"
+        )
+        second = subprocess.run(
+            second_command, cwd=ROOT, env=suite_env(), capture_output=True, text=True, timeout=120
+        )
+        second_took = time.monotonic() - started
+        assert first.poll() is None, "the first run should still be running"
+    finally:
+        release.touch()
     _, first_err = first.communicate(timeout=300)
     first_run: SuiteRun = read_run(
         first.returncode, (tmp_path / "first.txt").read_text(), first_err, first_dir, first_command

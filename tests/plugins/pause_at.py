@@ -29,8 +29,16 @@ _RUN: list[str] = []
 
 
 def hold(phase: str) -> None:
+    """Say where the run holds; hold a few seconds, or, when HANDSON_PAUSE_RELEASE names a file,
+    until that file exists (at most two minutes)."""
     Path(os.environ["HANDSON_PAUSE_NOTE"]).write_text(f"holding in {phase} of run {_RUN[0]}\n")
-    time.sleep(HOLD_SECONDS)
+    release = os.environ.get("HANDSON_PAUSE_RELEASE")
+    if not release:
+        time.sleep(HOLD_SECONDS)
+        return
+    deadline = time.monotonic() + 120
+    while not Path(release).exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
 
 
 def pytest_configure(config: pytest.Config) -> None:
