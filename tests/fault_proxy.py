@@ -361,6 +361,7 @@ class FaultProxy:
         self._faults: Counter[tuple[str, str]] = Counter()
         self._lost: Counter[tuple[str, str]] = Counter()
         self._to_lose: list[tuple[str, str]] = []
+        self._cli_faults = 0  # faults answered to the AWS CLI (the instance's commands)
         self._server: _ProxyServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -437,6 +438,12 @@ class FaultProxy:
             return self._faults.copy()
 
     @property
+    def cli_faults(self) -> int:
+        """Faults answered to the AWS CLI, by its User-Agent: the instance's own commands."""
+        with self._lock:
+            return self._cli_faults
+
+    @property
     def lost_responses(self) -> Counter[tuple[str, str]]:
         """Responses lost by ``lose_response_once``, by ``(service, action)``."""
         with self._lock:
@@ -485,6 +492,9 @@ class FaultProxy:
             return made_up
         if made_up is not None:
             self._count(service, made_up)
+            if (request.header("User-Agent") or "").startswith("aws-cli/"):
+                with self._lock:
+                    self._cli_faults += 1
             return made_up
         return self._forward(request)
 

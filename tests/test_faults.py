@@ -50,6 +50,7 @@ class FaultRun:
     requests: int
     lost: int
     left: list[str]
+    cli_faults: int = 0
 
 
 def run_through_proxy(
@@ -68,7 +69,9 @@ def run_through_proxy(
         )
         lost = proxy.lost_responses.total()
         summary, faults, requests = proxy.summary(), proxy.faults.total(), proxy.requests
-    return FaultRun(run, summary, faults, requests, lost, left_behind(emulator.admin, name))
+        cli_faults = proxy.cli_faults
+    left = left_behind(emulator.admin, name)
+    return FaultRun(run, summary, faults, requests, lost, left, cli_faults)
 
 
 @pytest.fixture(scope="module")
@@ -108,9 +111,10 @@ def test_faults_really_reached_every_kind_of_caller(runs: dict[str, FaultRun]) -
     for label in ("5%", "20%"):
         assert runs[label].faults > 0, runs[label].summary
     twenty = runs["20%"]
-    # The suite's clients (IAM, EC2, SSM) and the instance's AWS CLI (S3 probes) were all hit.
+    # The suite's own clients and the instance's AWS CLI were both hit.
     for service in ("iam", "s3"):
         assert f"{service} " in twenty.summary, twenty.summary
+    assert 0 < twenty.cli_faults < twenty.faults, twenty.summary
 
 
 @pytest.mark.parametrize("label", ["0%", "5%"])
