@@ -5,6 +5,8 @@ creates anything, and everything they had is exactly as it was, files and versio
 from __future__ import annotations
 
 import json
+import subprocess
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from handson.removal import (
     delete_user,
 )
 from tests.estate import snapshot
-from tests.suite_runner import run_suite
+from tests.suite_runner import ROOT, run_suite, suite_command, suite_env
 
 pytestmark = pytest.mark.slow
 
@@ -195,3 +197,53 @@ def test_what_a_killed_run_left_names_that_run_and_the_sweep(
     (line,) = [line for line in run.stderr.splitlines() if line.strip()]
     assert f"an earlier run ({names.run_id}) left it" in line
     assert f"python -m handson.sweep --run {names.run_id} --delete" in line
+
+
+def test_a_name_taken_after_the_look_up_stops_the_run_and_is_left_alone(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """Somebody makes the hands-on user in the moment between the run's look-up and its create:
+    the run stops with exit code 4, removes what it had made, and leaves that user as it is."""
+    names = RunNames(default_name())
+    note, release = tmp_path / "holding.txt", tmp_path / "go-on"
+    iam = test_emulator.admin.client("iam")
+    before = snapshot(test_emulator.admin)
+    command = suite_command(
+        tmp_path,
+        f"--endpoint-url={test_emulator.endpoint_url}",
+        f"--name={names.suffix}",
+        "-p",
+        "tests.plugins.pause_at",
+    )
+    env = {
+        "HANDSON_PAUSE_AT": "before provisioning",
+        "HANDSON_PAUSE_NOTE": str(note),
+        "HANDSON_PAUSE_RELEASE": str(release),
+    }
+    run = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=suite_env(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while not note.exists() and run.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert note.exists(), "the run never got to its provisioning"
+        iam.create_user(UserName=names.user, Tags=[{"Key": "owner", "Value": "somebody"}])
+    finally:
+        release.touch()
+    out, err = run.communicate(timeout=300)
+    try:
+        assert run.returncode == 4, out[-3000:] + err
+        assert f"IAM user {names.user} already exists and this suite did not create it" in out
+        assert "Traceback" not in out + err
+        after = snapshot(test_emulator.admin)
+        theirs = after["users"].pop(names.user)  # type: ignore[attr-defined]
+        assert theirs == ({"owner": "somebody"}, [], [])  # not adopted, tagged or given a key
+        assert after == before  # and everything the run had made is gone
+    finally:
+        delete_user(iam, names.user)

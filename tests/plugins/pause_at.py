@@ -1,6 +1,7 @@
 """Test-only plugin: hold a run for a moment in a chosen phase, so that a test can signal it
 there. HANDSON_PAUSE_AT is one of:
 
+- ``before provisioning``: every name was looked up and found free; nothing is created yet;
 - ``provisioning``: the role, its policy and the instance profile exist; the instance does not;
 - ``checks``: in the middle of the checks, in R3's scenario before its When step (a deny
   check of a delete);
@@ -46,7 +47,15 @@ def pytest_configure(config: pytest.Config) -> None:
     if not phase:
         return
     _RUN.append(config.stash[SETTINGS].names.run_id)
-    if phase == "provisioning":
+    if phase == "before provisioning":
+        build = Provisioner.build
+
+        def held_build(self: Provisioner) -> Any:
+            hold(phase)
+            return build(self)
+
+        Provisioner.build = held_build  # type: ignore[method-assign]
+    elif phase == "provisioning":
         original = Provisioner.create_instance_profile
 
         def held(self: Provisioner) -> str:
