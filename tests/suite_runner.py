@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -106,3 +107,47 @@ def read_run(
         run_id=document.get("run"),
         interrupted=document.get("interrupted"),
     )
+
+
+class HeldRun:
+    """``pytest features/`` in the background, held in one phase by tests/plugins/pause_at.py:
+    for a test to signal it there, or to act on the emulator meanwhile (then ``go_on``)."""
+
+    def __init__(self, workdir: Path, phase: str, *args: str, until_released: bool) -> None:
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.workdir = workdir
+        self.command = suite_command(workdir, *args, "-p", "tests.plugins.pause_at")
+        self.note = workdir / "holding.txt"
+        self.release = workdir / "go-on"
+        env = {"HANDSON_PAUSE_AT": phase, "HANDSON_PAUSE_NOTE": str(self.note)}
+        if until_released:
+            env["HANDSON_PAUSE_RELEASE"] = str(self.release)
+        self._stdout = (workdir / "stdout.txt").open("w")
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            env=suite_env(env),
+            stdout=self._stdout,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+
+    def held(self, budget: float = 90) -> str:
+        """Wait until the run holds; its run ID ("" if it ended or never got there)."""
+        deadline = time.monotonic() + budget
+        while not self.note.exists() and self.process.poll() is None:
+            if time.monotonic() > deadline:
+                return ""
+            time.sleep(0.05)
+        words = self.note.read_text().split() if self.note.exists() else []
+        return words[-1] if words else ""
+
+    def go_on(self) -> None:
+        self.release.touch()
+
+    def finish(self, timeout: float = 300) -> SuiteRun:
+        self.go_on()
+        _, err = self.process.communicate(timeout=timeout)
+        self._stdout.close()
+        stdout = (self.workdir / "stdout.txt").read_text()
+        return read_run(self.process.returncode, stdout, err, self.workdir, self.command)

@@ -5,8 +5,6 @@ creates anything, and everything they had is exactly as it was, files and versio
 from __future__ import annotations
 
 import json
-import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +22,7 @@ from handson.removal import (
     delete_user,
 )
 from tests.estate import snapshot
-from tests.suite_runner import ROOT, run_suite, suite_command, suite_env
+from tests.suite_runner import HeldRun, run_suite
 
 pytestmark = pytest.mark.slow
 
@@ -205,40 +203,23 @@ def test_a_name_taken_after_the_look_up_stops_the_run_and_is_left_alone(
     """Somebody makes the hands-on user in the moment between the run's look-up and its create:
     the run stops with exit code 4, removes what it had made, and leaves that user as it is."""
     names = RunNames(default_name())
-    note, release = tmp_path / "holding.txt", tmp_path / "go-on"
     iam = test_emulator.admin.client("iam")
     before = snapshot(test_emulator.admin)
-    command = suite_command(
+    held = HeldRun(
         tmp_path,
+        "before provisioning",
         f"--endpoint-url={test_emulator.endpoint_url}",
         f"--name={names.suffix}",
-        "-p",
-        "tests.plugins.pause_at",
-    )
-    env = {
-        "HANDSON_PAUSE_AT": "before provisioning",
-        "HANDSON_PAUSE_NOTE": str(note),
-        "HANDSON_PAUSE_RELEASE": str(release),
-    }
-    run = subprocess.Popen(
-        command,
-        cwd=ROOT,
-        env=suite_env(env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
+        until_released=True,
     )
     try:
-        deadline = time.monotonic() + 90
-        while not note.exists() and run.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert note.exists(), "the run never got to its provisioning"
+        assert held.held(), "the run never got to its provisioning"
         iam.create_user(UserName=names.user, Tags=[{"Key": "owner", "Value": "somebody"}])
     finally:
-        release.touch()
-    out, err = run.communicate(timeout=300)
+        run = held.finish()
+    out, err = run.stdout, run.stderr
     try:
-        assert run.returncode == 4, out[-3000:] + err
+        assert run.exit_code == 4, run.describe()
         assert f"IAM user {names.user} already exists and this suite did not create it" in out
         assert "Traceback" not in out + err
         after = snapshot(test_emulator.admin)

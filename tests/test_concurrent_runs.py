@@ -11,6 +11,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import boto3
 import pytest
@@ -21,23 +22,27 @@ from handson.emulator import MotoEmulator, free_port
 from handson.names import default_name
 from tests.conftest import EmulatorPool
 from tests.estate import left_behind, snapshot
-from tests.suite_runner import ROOT, SuiteRun, read_run, suite_command, suite_env
+from tests.suite_runner import ROOT, HeldRun, read_run, suite_command, suite_env
 
 pytestmark = pytest.mark.slow
 
 
-def checks_on(endpoint_url: str) -> bool:
-    """Whether the server checks who calls: a request with keys it never issued is refused."""
-    sts = boto3.client(
-        "sts",
+def nobody(service: str, endpoint_url: str) -> Any:
+    """A client with keys the server never issued: refused unless it checks nobody."""
+    return boto3.client(
+        service,
         endpoint_url=endpoint_url,
         region_name="ap-northeast-1",
         aws_access_key_id="AKIDNOBODYKNOWS00000",
         aws_secret_access_key="nobody",
         config=Config(retries={"total_max_attempts": 1}),
     )
+
+
+def checks_on(endpoint_url: str) -> bool:
+    """Whether the server checks who calls."""
     try:
-        sts.get_caller_identity()
+        nobody("sts", endpoint_url).get_caller_identity()
     except ClientError:
         return True
     return False
@@ -102,34 +107,16 @@ def test_a_second_run_on_one_emulator_stops_at_once_and_the_first_passes(
     first_name, second_name = default_name(), default_name()
     before = snapshot(emulator.admin)
     first_dir, second_dir = tmp_path / "first", tmp_path / "second"
-    first_command = suite_command(
+    # The first run holds in the middle of its checks until the second has stopped.
+    first = HeldRun(
         first_dir,
+        "checks",
         f"--endpoint-url={emulator.endpoint_url}",
         f"--name={first_name}",
-        "-p",
-        "tests.plugins.pause_at",
-    )
-    note, release = tmp_path / "holding.txt", tmp_path / "go-on"
-    # The first run holds in the middle of its checks until the second has stopped.
-    first = subprocess.Popen(
-        first_command,
-        cwd=ROOT,
-        env=suite_env(
-            {
-                "HANDSON_PAUSE_AT": "checks",
-                "HANDSON_PAUSE_NOTE": str(note),
-                "HANDSON_PAUSE_RELEASE": str(release),
-            }
-        ),
-        stdout=(tmp_path / "first.txt").open("w"),
-        stderr=subprocess.PIPE,
-        text=True,
+        until_released=True,
     )
     try:
-        deadline = time.monotonic() + 90
-        while not note.exists() and first.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert note.exists(), "the first run never reached its checks"
+        assert first.held(), "the first run never reached its checks"
         started = time.monotonic()
         second_command = suite_command(
             second_dir, f"--endpoint-url={emulator.endpoint_url}", f"--name={second_name}"
@@ -138,13 +125,9 @@ def test_a_second_run_on_one_emulator_stops_at_once_and_the_first_passes(
             second_command, cwd=ROOT, env=suite_env(), capture_output=True, text=True, timeout=120
         )
         second_took = time.monotonic() - started
-        assert first.poll() is None, "the first run should still be running"
+        assert first.process.poll() is None, "the first run should still be running"
     finally:
-        release.touch()
-    _, first_err = first.communicate(timeout=300)
-    first_run: SuiteRun = read_run(
-        first.returncode, (tmp_path / "first.txt").read_text(), first_err, first_dir, first_command
-    )
+        first_run = first.finish()
     assert second.returncode == 4, second.stdout[-2000:] + second.stderr
     (line,) = [line for line in second.stderr.splitlines() if line.strip()]
     assert line.startswith("ERROR: --endpoint-url") and "is using this emulator" in line
@@ -187,14 +170,7 @@ def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> Non
         run = read_run(done.returncode, done.stdout, done.stderr, tmp_path, command)
         assert run.exit_code == 0, run.describe()  # the run switched the checks on for itself
         assert not checks_on(url)  # and off again, as it found the server
-        iam = boto3.client(
-            "iam",
-            endpoint_url=url,
-            region_name="ap-northeast-1",
-            aws_access_key_id="AKIDANYONE0000000000",
-            aws_secret_access_key="anyone",
-        )
-        users = [u["UserName"] for u in iam.list_users()["Users"]]
+        users = [u["UserName"] for u in nobody("iam", url).list_users()["Users"]]
         assert not any(u.startswith("handson-") for u in users), users
     finally:
         server.kill()

@@ -19,7 +19,7 @@ from handson.emulator import MotoEmulator
 from handson.names import default_name
 from tests.conftest import EmulatorPool
 from tests.estate import left_behind, snapshot
-from tests.suite_runner import ROOT, SuiteRun, read_run, suite_command, suite_env
+from tests.suite_runner import ROOT, HeldRun, SuiteRun, suite_env
 
 pytestmark = pytest.mark.slow
 
@@ -100,35 +100,17 @@ def interrupt(
 ) -> Interrupted:
     name = default_name()
     before = snapshot(emulator.admin)
-    stdout = workdir / "stdout.txt"
-    workdir.mkdir(parents=True, exist_ok=True)
-    command = suite_command(
+    held = HeldRun(
         workdir,
+        phase,
         f"--endpoint-url={emulator.endpoint_url}",
         f"--name={name}",
-        "-p",
-        "tests.plugins.pause_at",
+        until_released=False,
     )
-    note = workdir / "holding.txt"
-    with stdout.open("w") as out:
-        process = subprocess.Popen(
-            command,
-            cwd=ROOT,
-            env=suite_env({"HANDSON_PAUSE_AT": phase, "HANDSON_PAUSE_NOTE": str(note)}),
-            stdout=out,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        deadline = time.monotonic() + 90
-        while not note.exists() and process.poll() is None and time.monotonic() < deadline:
-            time.sleep(0.05)
-        held = note.read_text().split() if note.exists() else []
-        run_id = held[-1] if held else ""
-        helpers = children(process.pid)
-        process.send_signal(sent)
-        _, err = process.communicate(timeout=180)
-    output = stdout.read_text()
-    run = read_run(process.returncode, output, err, workdir, command)
+    run_id = held.held()
+    helpers = children(held.process.pid)
+    held.process.send_signal(sent)
+    run = held.finish(timeout=180)
     assert run_id, f"the run never reached {phase}:\n{run.describe()}"
     left_at_once = left_behind(emulator.admin, name)
     swept = sweep_run(emulator, run_id) if sent is signal.SIGKILL else None
