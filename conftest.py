@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from handson.account import aws_preflight
 from handson.errors import SuiteUsageError
 from handson.run_folder import RUN_FOLDER, RunFolder, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import AWS_SESSION, OPTIONS, SETTINGS, resolve
+from handson.targets.account import aws_preflight
 
 pytest_plugins = [
     "fixtures.target",

@@ -20,6 +20,12 @@ from handson.errors import SuiteUsageError
 
 PLACEHOLDER = "<自分の名前>"
 
+# What the hands-on uses by AWS's own names.
+AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
+SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
+ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+EC2_SERVICE = "ec2.amazonaws.com"
+
 # The longest name built from the suffix is the IAM user/role name ``handson-iam-role-<name>``
 # (IAM allows 64 characters); bucket names allow 63 with a 13-character prefix.
 MAX_NAME_LENGTH = 40

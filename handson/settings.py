@@ -14,10 +14,10 @@ import botocore
 import botocore.session
 import pytest
 
-from handson.account import parse_allowed
 from handson.errors import SuiteUsageError
 from handson.names import RunNames, default_name, validate_name
 from handson.policies import PolicySet, load_policy_set
+from handson.targets.account import parse_allowed
 
 TARGETS = ("emulator", "aws")
 DEFAULT_REGION = "ap-northeast-1"

@@ -20,12 +20,12 @@ import sys
 
 import boto3
 
-from handson.account import guard, identify, parse_allowed
 from handson.aws import Credentials, Principal
 from handson.errors import SuiteUsageError
+from handson.lifecycle.sweeper import Sweeper, parse_duration
 from handson.names import validate_run_id
 from handson.settings import DEFAULT_REGION
-from handson.sweeper import Sweeper, parse_duration
+from handson.targets.account import guard, identify, parse_allowed
 
 
 def main(argv: list[str] | None = None) -> int:

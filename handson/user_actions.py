@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from handson.aws import Principal
+from handson.environment import HandsonEnvironment
+from handson.lifecycle.provision import Provisioner
 from handson.names import RunNames
 from handson.probes import Probe, ProbeResult, api_probe
-from handson.provision import HandsonEnvironment, Provisioner
 from handson.verdict import Outcome
 
 

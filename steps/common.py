@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from pytest_bdd import given, then
 
+from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
 from handson.probes import Attempt, Checker, verify
-from handson.provision import HandsonEnvironment
 from handson.verdict import Outcome
 
 

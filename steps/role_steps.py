@@ -8,11 +8,11 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from handson.aws import Principal
-from handson.emulator import SSM_CORE_POLICY_ARN
+from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
 from handson.instance import Instance
+from handson.names import SSM_CORE_POLICY_ARN
 from handson.probes import Attempt, Checker, ProbeFailed, Watched
-from handson.provision import HandsonEnvironment
 from handson.role_actions import RoleCommands, location_key
 from handson.state import bucket_state, object_state
 from handson.targets import Target

@@ -9,10 +9,11 @@ from pytest_bdd import given, parsers, then, when
 
 from handson import user_actions
 from handson.aws import Principal
+from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
+from handson.lifecycle.provision import Provisioner
 from handson.passwords import DEFAULT_POLICY, policy_problems
 from handson.probes import Attempt, Checker, ProbeResult, Watched
-from handson.provision import HandsonEnvironment, Provisioner
 from handson.state import bucket_state, instance_state
 from handson.verdict import Outcome
 from steps.common import attach_control

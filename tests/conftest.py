@@ -10,7 +10,7 @@ from typing import TypeVar
 import pytest
 
 from handson.aws import Principal
-from handson.emulator import MotoEmulator
+from handson.targets.emulator import MotoEmulator
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -19,8 +19,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handson.emulator import MotoEmulator, free_port
-from handson.instance import LocalShellInstance
+from handson.targets.emulator import MotoEmulator, free_port
+from handson.targets.local_shell import LocalShellInstance
 
 
 def _epoch(value: object) -> float:

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from handson.emulator import MotoEmulator
 from handson.names import RunNames, default_name
+from handson.targets.emulator import MotoEmulator
 from tests.estate import left_behind
 from tests.fake_ssm import FakeSsm
 from tests.suite_runner import run_suite

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from handson.emulator import MotoEmulator, free_port
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
+from handson.targets.emulator import MotoEmulator, free_port
 from tests.estate import snapshot
 from tests.fakes import http_server
 from tests.suite_runner import SuiteRun, run_suite

@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 
 from handson.aws import Principal
-from handson.emulator import MotoEmulator
-from handson.names import RunNames, default_name
-from handson.removal import (
+from handson.lifecycle.removal import (
     delete_bucket,
     delete_instance_profile,
     delete_policy,
     delete_role,
     delete_user,
 )
+from handson.names import RunNames, default_name
+from handson.targets.emulator import MotoEmulator
 from tests.estate import snapshot
 from tests.suite_runner import HeldRun, run_suite
 

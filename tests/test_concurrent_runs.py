@@ -18,8 +18,8 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from handson.emulator import MotoEmulator, free_port
 from handson.names import default_name
+from handson.targets.emulator import MotoEmulator, free_port
 from tests.conftest import EmulatorPool
 from tests.estate import left_behind, snapshot
 from tests.suite_runner import ROOT, HeldRun, read_run, suite_command, suite_env

@@ -29,9 +29,9 @@ from botocore.exceptions import ClientError
 from botocore.retries import standard
 
 from handson.aws import Credentials, isolated_session
-from handson.emulator import MotoEmulator
-from handson.instance import aws_cli_dir
-from handson.provision import AMI_PARAMETER
+from handson.names import AMI_PARAMETER
+from handson.targets.emulator import MotoEmulator
+from handson.targets.local_shell import aws_cli_dir
 from tests.fakes import http_server
 from tests.fault_proxy import FaultProxy, Request, operation_name, signing_service
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from handson.emulator import MotoEmulator
 from handson.names import default_name
+from handson.targets.emulator import MotoEmulator
 from tests.conftest import EmulatorPool
 from tests.estate import left_behind
 from tests.fault_proxy import FaultProxy

@@ -13,15 +13,16 @@ from pathlib import Path
 import pytest
 
 from handson.aws import Principal
-from handson.cleanup import Cleanup
-from handson.emulator import MotoEmulator
+from handson.environment import HandsonEnvironment
 from handson.errors import EmulatorGap
-from handson.instance import LocalShellInstance
+from handson.lifecycle.cleanup import Cleanup
+from handson.lifecycle.provision import Provisioner
 from handson.names import RunNames, default_name
 from handson.policies import load_policy_set
-from handson.provision import HandsonEnvironment, Provisioner
+from handson.targets.emulator import MotoEmulator
+from handson.targets.local_shell import LocalShellInstance
+from handson.targets.warm_cli import SOCKET_VARIABLE, WarmCli
 from handson.waiting import EMULATOR_BUDGETS
-from handson.warm_cli import SOCKET_VARIABLE, WarmCli
 
 HOST_SECRET = "host-secret-for-instance-test"
 

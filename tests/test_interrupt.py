@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from handson.emulator import MotoEmulator
 from handson.names import default_name
+from handson.targets.emulator import MotoEmulator
 from tests.conftest import EmulatorPool
 from tests.estate import left_behind, snapshot
 from tests.suite_runner import ROOT, HeldRun, SuiteRun, suite_env

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from handson.emulator import MotoEmulator
 from handson.names import RunNames, default_name
 from handson.policies import SEED_DIR
+from handson.targets.emulator import MotoEmulator
 from tests.conftest import EmulatorPool
 from tests.estate import left_behind
 from tests.mutations import MUTATIONS, Mutation

@@ -13,12 +13,12 @@ import pytest
 from botocore.exceptions import ReadTimeoutError
 
 from handson.aws import Principal
-from handson.cleanup import Cleanup
+from handson.lifecycle.cleanup import Cleanup
+from handson.lifecycle.ownership import Collision, collisions
+from handson.lifecycle.provision import Provisioner
 from handson.names import RunNames, default_name
-from handson.ownership import Collision, collisions
 from handson.policies import load_policy_set
 from handson.probes import Answer, ProbeResult
-from handson.provision import Provisioner
 from handson.user_actions import s3_round_trip
 from handson.verdict import Outcome, Verdict
 from handson.waiting import EMULATOR_BUDGETS
@@ -80,7 +80,7 @@ def test_a_user_made_by_someone_else_after_the_look_up_is_a_collision(
         assert snapshot_user(test_admin, names.user) == before  # not adopted, not changed
         assert left_behind(test_admin, names.suffix) == [f"IAM user {names.user}"]
     finally:
-        from handson.removal import delete_user
+        from handson.lifecycle.removal import delete_user
 
         delete_user(iam, names.user)
 
@@ -111,7 +111,7 @@ def test_a_bucket_made_by_someone_else_after_the_look_up_is_never_adopted(
         assert snapshot_bucket(s3, names.bucket1) == before
         assert "TagSet" not in str(_tags(s3, names.bucket1))
     finally:
-        from handson.removal import delete_bucket
+        from handson.lifecycle.removal import delete_bucket
 
         delete_bucket(s3, names.bucket1)
 
@@ -155,7 +155,7 @@ def test_the_users_bucket_is_the_runs_only_if_the_users_call_made_it(
         body = s3.get_object(Bucket=names.scratch_bucket, Key="mine.txt")["Body"].read()
         assert body == b"the learner's"
     finally:
-        from handson.removal import delete_bucket
+        from handson.lifecycle.removal import delete_bucket
 
         delete_bucket(s3, names.scratch_bucket)
 

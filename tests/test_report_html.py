@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from handson.emulator import MotoEmulator
 from handson.names import default_name
+from handson.targets.emulator import MotoEmulator
 from tests import html_report
 from tests.feature_files import scenarios
 from tests.mutations import MUTATIONS

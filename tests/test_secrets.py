@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from handson.emulator import MotoEmulator, free_port
 from handson.names import default_name
+from handson.targets.emulator import MotoEmulator, free_port
 from tests import html_report
 from tests.suite_runner import SuiteRun, run_suite
 

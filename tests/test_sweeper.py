@@ -13,15 +13,16 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from handson.cleanup import Cleanup
-from handson.emulator import MotoEmulator
+from handson.environment import HandsonEnvironment
 from handson.errors import SuiteUsageError
-from handson.ledger import Ledger
+from handson.lifecycle.cleanup import Cleanup
+from handson.lifecycle.ledger import Ledger
+from handson.lifecycle.provision import Provisioner
+from handson.lifecycle.removal import delete_bucket, delete_role, delete_user
+from handson.lifecycle.sweeper import Sweeper, parse_duration
 from handson.names import RunNames, default_name, expiry, timestamp
 from handson.policies import load_policy_set
-from handson.provision import HandsonEnvironment, Provisioner
-from handson.removal import delete_bucket, delete_role, delete_user
-from handson.sweeper import Sweeper, parse_duration
+from handson.targets.emulator import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
 from tests.estate import left_behind
 from tests.suite_runner import ROOT

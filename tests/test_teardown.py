@@ -10,12 +10,12 @@ from typing import Any
 import pytest
 
 from handson.aws import Principal
-from handson.cleanup import Cleanup
-from handson.emulator import MotoEmulator
+from handson.lifecycle.cleanup import Cleanup
+from handson.lifecycle.provision import Provisioner
+from handson.lifecycle.sweeper import Sweeper
 from handson.names import RunNames, default_name
 from handson.policies import load_policy_set
-from handson.provision import Provisioner
-from handson.sweeper import Sweeper
+from handson.targets.emulator import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
 from tests.estate import left_behind
 from tests.suite_runner import run_suite

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from handson.cleanup import Cleanup
-from handson.provision import Provisioner
+from handson.lifecycle.cleanup import Cleanup
+from handson.lifecycle.provision import Provisioner
 
 
 class InjectedFailure(RuntimeError):

@@ -21,8 +21,8 @@ from typing import Any
 
 import pytest
 
-from handson.cleanup import Cleanup, Stage
-from handson.provision import Provisioner
+from handson.lifecycle.cleanup import Cleanup, Stage
+from handson.lifecycle.provision import Provisioner
 from handson.settings import SETTINGS
 
 HOLD_SECONDS = 3.0

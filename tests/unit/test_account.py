@@ -8,8 +8,8 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from handson.account import Account, guard, identify, parse_allowed
 from handson.errors import SuiteUsageError
+from handson.targets.account import Account, guard, identify, parse_allowed
 
 REGION = "ap-northeast-1"
 CALLER = {

@@ -1,4 +1,4 @@
-"""Unit tests of handson.cleanup and handson.secrets."""
+"""Unit tests of handson.lifecycle.cleanup and handson.secrets."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 import handson.secrets
-from handson.cleanup import Cleanup, Stage
-from handson.removal import unless_gone
+from handson.lifecycle.cleanup import Cleanup, Stage
+from handson.lifecycle.removal import unless_gone
 from handson.secrets import MASK, redact, register_host_secrets, register_secret
 
 
@@ -66,7 +66,7 @@ def test_failure_message_is_redacted(caplog: pytest.LogCaptureFixture) -> None:
     register_secret(secret)
     cleanup = Cleanup()
     cleanup.register("access key", failing([], "access key", f"cannot delete {secret}"), Stage.USER)
-    with caplog.at_level("ERROR", logger="handson.cleanup"):
+    with caplog.at_level("ERROR", logger="handson.lifecycle.cleanup"):
         failures = cleanup.run()
     assert failures == [f"access key: RuntimeError: cannot delete {MASK}"]
     assert secret not in caplog.text

@@ -9,8 +9,8 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from handson.ec2_setup import Network, choose_instance_type, find_network, launch
 from handson.errors import SuiteUsageError
+from handson.lifecycle.ec2_setup import Network, choose_instance_type, find_network, launch
 from tests.fakes import stubbed
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from handson.endpoint_lock import EndpointLock
 from handson.errors import SuiteUsageError
+from handson.targets.endpoint_lock import EndpointLock
 
 URL = "http://127.0.0.1:5000"
 
@@ -43,7 +43,7 @@ def test_a_killed_holder_frees_the_lock(tmp_path: Path) -> None:
             sys.executable,
             "-c",
             "import sys, time; from pathlib import Path; "
-            "from handson.endpoint_lock import EndpointLock; "
+            "from handson.targets.endpoint_lock import EndpointLock; "
             f"lock = EndpointLock({URL!r}, '20261130-010000-aaaaaa', Path({str(tmp_path)!r})); "
             "lock.acquire(); "
             "print('held', flush=True); time.sleep(60)",

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from handson.emulator import Gaps, condition_gap
 from handson.names import RunNames
 from handson.policies import PolicyDocument, load_policy_set
 from handson.policy_match import (
@@ -16,6 +15,7 @@ from handson.policy_match import (
     resource_matches,
     trust_allows_service,
 )
+from handson.targets.emulator import Gaps, condition_gap
 
 EC2 = "ec2.amazonaws.com"
 BUCKET2 = "arn:aws:s3:::handson-s3-2-abc"

@@ -13,8 +13,8 @@ from botocore.stub import Stubber
 
 from handson.phases import Phases
 from handson.probes import Answer, Checker, Probe, ProbeFailed, verify
-from handson.simulation import explain_with_simulation, simulate
-from handson.targets import AwsTarget
+from handson.targets.aws import AwsTarget
+from handson.targets.simulation import explain_with_simulation, simulate
 from handson.verdict import Outcome, Verdict
 from tests.fakes import stubbed
 

@@ -10,7 +10,7 @@ from botocore.stub import ANY, Stubber
 
 from handson.instance import CommandNotRun
 from handson.probes import cli_probe
-from handson.ssm_instance import NotOnline, SsmBudgets, SsmInstance
+from handson.targets.ssm import NotOnline, SsmBudgets, SsmInstance
 from handson.verdict import Outcome
 from tests.fakes import Clock, stubbed
 

@@ -16,7 +16,7 @@ import sys
 import tempfile
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import unquote
@@ -26,26 +26,17 @@ from botocore.parsers import ResponseParserError
 
 from handson.aws import Credentials, Principal
 from handson.errors import EmulatorGap, SuiteUsageError
-from handson.orphans import python_path
+from handson.instance import Instance, InstanceCredentials
+from handson.lifecycle.removal import delete_user
+from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, EC2_SERVICE, SSM_CORE_POLICY_ARN
 from handson.policies import PolicyDocument
 from handson.policy_match import MatchedStatement, matching_statements, trust_allows_service
-from handson.removal import delete_user
-from handson.waiting import until
+from handson.targets.local_shell import LocalShellInstance
+from handson.targets.orphans import python_path
+from handson.targets.warm_cli import WarmCli
+from handson.waiting import EMULATOR_BUDGETS, until
 
-log = logging.getLogger("handson.emulator")
-
-EC2_SERVICE = "ec2.amazonaws.com"
-SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
-ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
-
-
-@dataclass(frozen=True)
-class InstanceCredentials:
-    """What EC2 would hand an instance: credentials, or none and why."""
-
-    credentials: Credentials | None
-    role_arn: str | None
-    reason: str
+log = logging.getLogger("handson.targets.emulator")
 
 
 def condition_gap(matched: list[MatchedStatement]) -> list[MatchedStatement]:
@@ -143,7 +134,7 @@ class MotoEmulator:
         fd, log_path = tempfile.mkstemp(prefix="handson-moto-", suffix=".log")
         emulator._log = Path(log_path)
         emulator._process = subprocess.Popen(
-            [sys.executable, "-m", "handson.orphans", "-H", "127.0.0.1", "-p", str(port)],
+            [sys.executable, "-m", "handson.targets.orphans", "-H", "127.0.0.1", "-p", str(port)],
             env=env,
             stdout=fd,
             stderr=subprocess.STDOUT,
@@ -275,8 +266,6 @@ class MotoEmulator:
 
         Only on a server of our own: on a shared one, every unauthorized request is a risk.
         """
-        from handson.provision import AMI_PARAMETER
-
         principal.client("ssm").get_parameter(Name=AMI_PARAMETER)
         principal.client("ec2").describe_instances()
         principal.client("s3").list_buckets()
@@ -361,3 +350,38 @@ def _trust_document(value: Any) -> PolicyDocument:
     if isinstance(value, str):
         return json.loads(unquote(value))
     return dict(value)
+
+
+class EmulatorTarget:
+    kind = "emulator"
+    budgets = EMULATOR_BUDGETS
+
+    def __init__(self, emulator: Emulator, warm_cli: WarmCli | None = None) -> None:
+        self.emulator = emulator
+        self._warm_cli = warm_cli  # the caller's, started early; None: each instance starts one
+        self.region = emulator.region
+        self.endpoint_url: str | None = emulator.endpoint_url
+        self.admin = emulator.admin
+
+    def undecidable(
+        self, documents: list[PolicyDocument], action: str, resource: str
+    ) -> str | None:
+        return self.emulator.gaps.undecidable(documents, action, resource)
+
+    def simulate(self, source_arn: str, action: str, resource: str) -> str:
+        return ""  # moto does not implement iam:SimulatePrincipalPolicy
+
+    def open_instance(self, instance_id: str) -> LocalShellInstance:
+        return LocalShellInstance(
+            instance_id,
+            partial(self.emulator.instance_credentials, instance_id),
+            endpoint_url=self.emulator.endpoint_url,
+            region=self.region,
+            shared_cli=self._warm_cli,
+        )
+
+    def ssm_online(self, instance: Instance) -> str | None:
+        return self.emulator.gaps.ssm_registration
+
+    def close(self) -> None:
+        self.emulator.close()

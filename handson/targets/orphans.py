@@ -15,7 +15,7 @@ from pathlib import Path
 
 # Where the handson package lives, for helper processes started with ``python -m handson....``
 # from whatever folder the run was started in.
-PACKAGE_ROOT = str(Path(__file__).resolve().parent.parent)
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 
 
 def python_path(environ: dict[str, str]) -> str:

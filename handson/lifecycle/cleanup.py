@@ -20,7 +20,7 @@ from handson.secrets import redact
 from handson.transient import is_transient
 from handson.waiting import WaitTimeout, retrying_on
 
-log = logging.getLogger("handson.cleanup")
+log = logging.getLogger("handson.lifecycle.cleanup")
 
 # Beside throttling and server errors: conflicts that eventual consistency clears (a detached
 # policy still counted, a terminated instance's network interface not yet gone).

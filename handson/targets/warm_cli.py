@@ -25,14 +25,14 @@ import tempfile
 import threading
 from pathlib import Path
 
-from handson.orphans import PACKAGE_ROOT, exit_with_parent
+from handson.targets.orphans import PACKAGE_ROOT, exit_with_parent
 
 SOCKET_VARIABLE = "HANDSON_WARM_CLI_SOCKET"
 _HEADER = struct.Struct("!I")
 _STATUS = struct.Struct("!i")
 
 SHIM = """#!{python} -S
-# The emulated instance's "aws": hands the command to the warm AWS CLI (handson/warm_cli.py),
+# The emulated instance's "aws": hands the command to the warm AWS CLI (handson.targets.warm_cli),
 # or runs the real AWS CLI when the warm one is not there.
 import json, os, socket, struct, sys
 REAL = [{python!r}, {real_aws!r}]
@@ -76,7 +76,7 @@ class WarmCli:
         self.socket_path = str(self._home / "warm-cli.sock")
         self._ready = False
         self._process: subprocess.Popen[str] | None = subprocess.Popen(
-            [sys.executable, "-m", "handson.warm_cli", self.socket_path],
+            [sys.executable, "-m", "handson.targets.warm_cli", self.socket_path],
             env={
                 "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
                 "PYTHONPATH": PACKAGE_ROOT,

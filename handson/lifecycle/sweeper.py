@@ -25,17 +25,9 @@ from botocore.exceptions import ClientError
 from handson import SUITE
 from handson.aws import Principal
 from handson.errors import SuiteUsageError
-from handson.ledger import Record, records
-from handson.names import (
-    LEDGER_PATH,
-    TAG_EXPIRES,
-    TAG_RUN,
-    TAG_STARTED,
-    TAG_SUITE,
-    parse_timestamp,
-)
-from handson.ownership import tag_dict
-from handson.removal import (
+from handson.lifecycle.ledger import Record, records
+from handson.lifecycle.ownership import tag_dict
+from handson.lifecycle.removal import (
     delete_bucket,
     delete_instance_profile,
     delete_policy,
@@ -44,6 +36,7 @@ from handson.removal import (
     ignore_gone,
     terminate_instance,
 )
+from handson.names import LEDGER_PATH, TAG_EXPIRES, TAG_RUN, TAG_STARTED, TAG_SUITE, parse_timestamp
 from handson.state import LIVE_INSTANCE_STATES
 
 # Deletion order: what depends on something is removed before it; a run's record goes last.

@@ -5,16 +5,14 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from handson.aws import Credentials, Principal
-from handson.cleanup import Cleanup, Stage
-from handson.ec2_setup import Network, choose_instance_type, find_network, launch
-from handson.emulator import SSM_CORE_POLICY_ARN
-from handson.ledger import Ledger
-from handson.names import TAG_RUN, RunNames
-from handson.ownership import (
+from handson.environment import HandsonEnvironment, LoginProfile
+from handson.lifecycle.cleanup import Cleanup, Stage
+from handson.lifecycle.ec2_setup import Network, choose_instance_type, find_network, launch
+from handson.lifecycle.ledger import Ledger
+from handson.lifecycle.ownership import (
     ALREADY_EXISTS,
     BUCKET,
     GROUP,
@@ -30,47 +28,23 @@ from handson.ownership import (
     of_account,
     retried,
 )
-from handson.passwords import make_password
-from handson.phases import Phases
-from handson.policies import PolicySet
-from handson.removal import (
+from handson.lifecycle.removal import (
     delete_bucket,
     delete_policy,
     delete_user,
     ignore_gone,
     terminate_instance,
 )
+from handson.names import AMI_PARAMETER, SSM_CORE_POLICY_ARN, TAG_RUN, RunNames
+from handson.passwords import make_password
+from handson.phases import Phases
+from handson.policies import PolicySet
 from handson.state import LIVE_INSTANCE_STATES, instance_state
 from handson.waiting import Budgets, until
 
-log = logging.getLogger("handson.provision")
+log = logging.getLogger("handson.lifecycle.provision")
 
-AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
 INSTANCE_TYPE = "t2.micro"
-
-
-@dataclass(frozen=True)
-class LoginProfile:
-    user_name: str
-    password: str = field(repr=False)
-
-
-@dataclass(frozen=True)
-class HandsonEnvironment:
-    """What one run built, as the hands-on builds it."""
-
-    names: RunNames
-    user_arn: str
-    user_credentials: Credentials
-    login: LoginProfile
-    user_policy_arn: str
-    role_arn: str
-    role_policy_arn: str
-    instance_profile_arn: str
-    instance_id: str
-    ami_id: str
-    security_group_id: str
-    objects: dict[str, bytes]  # key in bucket 2 -> content the learner uploaded
 
 
 class Provisioner:

@@ -17,8 +17,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from handson.lifecycle.ownership import LEDGER, Collision, Existing, error_code, tag_dict
 from handson.names import TAG_RUN, RunNames, parse_timestamp
-from handson.ownership import LEDGER, Collision, Existing, error_code, tag_dict
 
 
 @dataclass(frozen=True)
