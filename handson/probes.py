@@ -7,11 +7,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from handson.findings import (
+    ALLOWED_BUT_DENIED,
+    DENIED_BUT_ALLOWED,
+    TEST_ERROR,
+    CheckError,
+    CheckFailed,
+    Finding,
+    Undecidable,
+)
 from handson.instance import CommandNotRun, Instance
 from handson.transient import is_transient
 from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
@@ -57,11 +66,12 @@ class ProbeResult:
         )
 
 
-class ProbeFailed(AssertionError):
-    """The principal was allowed what it should be denied, or the other way round."""
+class ProbeFailed(CheckFailed):
+    """The principal was allowed what it should be denied, or the other way round; or what a
+    denied write targeted changed anyway."""
 
 
-class ProbeError(Exception):
+class ProbeError(CheckError):
     """The probe answered with something that is not a verdict (verdict rule 1)."""
 
 
@@ -165,7 +175,6 @@ class Checker:
         propagation_budget: float,
         record: Callable[[ProbeResult], None],
         gap: Callable[[str, str], str | None],
-        skip: Callable[[str], NoReturn],
         explain: Callable[[str, str, bool], str] = lambda action, resource, allowed: "",
         pause: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
@@ -174,7 +183,6 @@ class Checker:
         self._budget = propagation_budget
         self._record = record
         self._gap = gap
-        self._skip = skip
         self._explain = explain
         self._pause = pause
         self._clock = clock
@@ -190,7 +198,7 @@ class Checker:
     def expect(self, probe: Probe, expected: Outcome) -> ProbeResult:
         gap = self._gap(probe.action, probe.resource)
         if gap:
-            self._skip(gap)
+            raise Undecidable(gap)
         if expected is Outcome.DENIED and self.control is None:
             raise NoPositiveControl(
                 f"{probe.call}: no positive control of {self._principal()} has passed yet, so a "
@@ -224,15 +232,15 @@ def verify(result: ProbeResult) -> None:
     """Fail unless the probe's verdict is what the checkpoint expects."""
     observed = result.outcome
     if observed is Outcome.ERROR:
-        raise ProbeError(f"not a verdict (test error): {result.summary()}")
-    if observed is not result.expected:
-        kind = (
-            "allowed but should be denied"
-            if observed is Outcome.ALLOWED
-            else "denied but should be allowed"
+        headline = f"not a verdict: {result.answer.verdict.code or 'error'}"
+        raise ProbeError(
+            f"not a verdict (test error): {result.summary()}",
+            Finding(TEST_ERROR, headline, result),
         )
+    if observed is not result.expected:
+        kind = ALLOWED_BUT_DENIED if observed is Outcome.ALLOWED else DENIED_BUT_ALLOWED
         why = f"\n{result.explanation}" if result.explanation else ""
-        raise ProbeFailed(f"{kind}: {result.summary()}{why}")
+        raise ProbeFailed(f"{kind}: {result.summary()}{why}", Finding(kind, kind, result))
 
 
 @dataclass(frozen=True)
@@ -252,7 +260,8 @@ class Watched:
         after = self.read()
         if after != self.before:
             raise ProbeFailed(
-                f"{self.label} changed (verdict rule 5): before {self.before}, after {after}"
+                f"{self.label} changed (verdict rule 5): before {self.before}, after {after}",
+                Finding(ALLOWED_BUT_DENIED, f"{self.label} changed"),
             )
         return after
 

@@ -9,13 +9,13 @@ from pathlib import Path
 
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
+from handson.findings import CATEGORIES
 from handson.secrets import redact
 
 # Allure sorts a result into the first category whose statuses and message pattern match. The
 # same file configures Allure 3's HTML report (allurerc.mjs); its patterns are written so that
-# Allure 2 (whole-message match) and Allure 3 (search) read them alike.
-CATEGORIES_FILE = Path(__file__).with_name("categories.json")
-CATEGORIES: list[dict[str, object]] = json.loads(CATEGORIES_FILE.read_text("utf-8"))
+# Allure 2 (whole-message match) and Allure 3 (search) read them alike. The suite's own matrix
+# and checkpoints.json take the category from the check's finding (handson/findings.py).
 
 # A scenario's outcome when it has no verdict of its own (fixtures/checkpoints.py).
 NOT_RUN = "not run"
@@ -77,8 +77,7 @@ def matrix(results: list[dict[str, object]], target: str) -> list[str]:
         skipped = [e for e in entries if e["outcome"] == "skipped"]
         cut_off = [e for e in entries if e["outcome"] in (NOT_RUN, INTERRUPTED)]
         if failed:
-            first = str(failed[0]["reason"]).split(":", 2)
-            observed = "FAILED: " + (first[1].strip() if len(first) > 1 else first[0])[:40]
+            observed = "FAILED: " + str(failed[0].get("headline") or failed[0]["outcome"])[:40]
         elif cut_off:
             observed = f"not decided: {cut_off[0]['outcome']}"
         elif outcomes == {"skipped"}:
@@ -90,7 +89,7 @@ def matrix(results: list[dict[str, object]], target: str) -> list[str]:
         if cut_off and not failed:
             where = f"{target}, {len(cut_off)}/{len(entries)} {cut_off[0]['outcome']}"
         elif skipped and not failed:
-            where = f"{target}, {len(skipped)}/{len(entries)} skipped: " + _gap(skipped[0])
+            where = f"{target}, {len(skipped)}/{len(entries)} skipped: " + _cut(skipped[0])
         else:
             where = target
         rows.append((checkpoint_id, checkpoint.summary, checkpoint.expected, observed, where))
@@ -107,6 +106,6 @@ def matrix(results: list[dict[str, object]], target: str) -> list[str]:
     return [redact(line) for line in lines]
 
 
-def _gap(entry: dict[str, object]) -> str:
-    reason = str(entry["reason"])
-    return reason.split(":", 1)[1].strip()[:60] + "..." if "emulator gap" in reason else reason[:60]
+def _cut(entry: dict[str, object], width: int = 60) -> str:
+    headline = str(entry.get("headline") or entry.get("reason", ""))
+    return headline if len(headline) <= width else headline[:width] + "..."

@@ -10,9 +10,10 @@ from pytest_bdd import given, parsers, then, when
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
+from handson.findings import TEST_ERROR, CheckFailed, Finding, Undecidable
 from handson.instance import Instance
 from handson.names import SSM_CORE_POLICY_ARN
-from handson.probes import Attempt, Checker, ProbeFailed, Watched
+from handson.probes import Attempt, Checker, Watched
 from handson.role_actions import RoleCommands, location_key
 from handson.state import bucket_state, object_state
 from handson.targets import Target
@@ -179,7 +180,7 @@ def instance_runs_as_role(instance: Instance, handson_env: HandsonEnvironment) -
 def instance_online_in_ssm(target: Target, instance: Instance) -> None:
     gap = target.ssm_online(instance)
     if gap:
-        pytest.skip(gap)
+        raise Undecidable(gap)
 
 
 @then("取得した内容はアップロードした内容と同じである")
@@ -192,7 +193,10 @@ def downloaded_content_matches(attempt: Attempt) -> None:
     output = str(downloads[-1].answer.details.get("stdout", ""))
     last_line = output.strip().splitlines()[-1] if output.strip() else ""
     if last_line != expected:
-        raise ProbeFailed(f"downloaded {last_line!r}, expected {expected!r}")
+        raise CheckFailed(
+            f"downloaded {last_line!r}, expected {expected!r}",
+            Finding(TEST_ERROR, "the download is not the file uploaded"),
+        )
 
 
 @then("handson-s3-1 に test.txt は残っていない")

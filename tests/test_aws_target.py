@@ -41,7 +41,7 @@ def test_whole_run_on_the_aws_target(test_emulator: MotoEmulator, tmp_path: Path
     # A failure on the aws target asks IAM's policy simulator too; moto has none, and says so in
     # one line beside the documents' explanation instead of breaking the check.
     for failed in [e for e in run.checkpoints if e["outcome"] == "failed"]:
-        assert "allowed but should be denied" in failed["reason"], failed
+        assert failed["category"] == "allowed but should be denied", failed
         assert "SimulatePrincipalPolicy gave no answer" in failed["reason"], failed
     assert decided["R1"] == "passed"  # Online in "SSM", and running as the role
     assert run.outcomes("skipped") == set(), run.describe()

@@ -49,9 +49,13 @@ def checks_on(endpoint_url: str) -> bool:
 
 
 def checkout_copy(destination: Path) -> Path:
-    """The project's files as a fresh clone has them (no reports, no virtualenv)."""
+    """The project's files, committed or not, without what git ignores (reports, virtualenv)."""
     listed = subprocess.run(
-        ["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.split()
     for name in listed:
         source = ROOT / name

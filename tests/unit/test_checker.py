@@ -4,10 +4,10 @@ expected allow, an unexpected allow never retried away, an error never a denial.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import NoReturn
 
 import pytest
 
+from handson.findings import UNDECIDABLE, Undecidable
 from handson.probes import (
     Answer,
     Checker,
@@ -39,14 +39,6 @@ def scripted(*verdicts: Verdict) -> tuple[Probe, list[int]]:
     return Probe("call", "s3:GetObject", "arn:aws:s3:::b/k", execute), calls
 
 
-class Skipped(Exception):
-    pass
-
-
-def skip(reason: str) -> NoReturn:
-    raise Skipped(reason)
-
-
 def checker(budget: float = 10, gap: str | None = None) -> tuple[Checker, list[ProbeResult]]:
     recorded: list[ProbeResult] = []
     clock = Clock()
@@ -55,7 +47,6 @@ def checker(budget: float = 10, gap: str | None = None) -> tuple[Checker, list[P
         propagation_budget=budget,
         record=recorded.append,
         gap=lambda action, resource: gap,
-        skip=skip,
         pause=clock.pause,
         clock=clock,
     )
@@ -164,9 +155,25 @@ def test_failed_control_leaves_no_control() -> None:
 def test_emulator_gap_skips_without_running_the_probe() -> None:
     made, recorded = checker(gap="emulator gap: conditions")
     probe, calls = scripted(ALLOW)
-    with pytest.raises(Skipped, match="emulator gap"):
+    with pytest.raises(Undecidable, match="emulator gap") as skipped:
         made.expect(probe, Outcome.ALLOWED)
     assert calls == [] and recorded == []
+    assert skipped.value.finding.category == UNDECIDABLE  # a skip that says why, as data
+
+
+def test_failures_carry_their_finding() -> None:
+    made, _ = checker()
+    made.establish_control(scripted(ALLOW)[0])
+    result = made.expect(scripted(ALLOW)[0], Outcome.DENIED)
+    with pytest.raises(ProbeFailed) as failed:
+        verify(result)
+    assert failed.value.finding.category == "allowed but should be denied"
+    assert failed.value.finding.result is result
+    error = made.expect(scripted(NO_SUCH_KEY)[0], Outcome.DENIED)
+    with pytest.raises(ProbeError) as erred:
+        verify(error)
+    assert erred.value.finding.category == "infrastructure or test error"
+    assert erred.value.finding.as_dict()["probe"]["code"] == "NoSuchKey"
 
 
 def test_watched_target_must_stay_as_it_was() -> None:

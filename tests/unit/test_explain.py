@@ -75,7 +75,6 @@ def test_checker_puts_the_explanation_into_the_failure() -> None:
         propagation_budget=0,
         record=lambda r: None,
         gap=lambda a, r: None,
-        skip=lambda reason: (_ for _ in ()).throw(AssertionError(reason)),
         explain=lambda a, r, allowed: explain(ROLE, a, r, allowed),
     )
     checker.establish_control(probe)

@@ -64,12 +64,16 @@ def test_matrix_shows_expected_observed_and_where() -> None:
         {
             "checkpoints": ["U4"],
             "outcome": "failed",
-            "reason": "handson.probes.ProbeFailed: allowed but should be denied: ec2...",
+            "reason": "whatever the exception said: it is not read",
+            "category": "allowed but should be denied",
+            "headline": "allowed but should be denied",
         },
         {
             "checkpoints": ["R8"],
             "outcome": "skipped",
-            "reason": "Skipped: emulator gap: moto ignores Condition blocks",
+            "reason": "Skipped: not read either",
+            "category": "not decidable on the emulator",
+            "headline": "emulator gap: moto ignores Condition blocks",
         },
         {"checkpoints": ["R2"], "outcome": "passed", "reason": ""},
     ]

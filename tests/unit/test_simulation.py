@@ -250,7 +250,6 @@ def test_a_failure_message_shows_both_and_the_verdict_is_unchanged() -> None:
         propagation_budget=0,
         record=lambda result: None,
         gap=lambda action, resource: None,
-        skip=pytest.skip,
         explain=lambda action, resource, allowed: explain_with_simulation(
             documents,
             lambda a, r: f"SimulatePrincipalPolicy (AWS's own evaluation) of {a} on {r}: allowed",

@@ -1,0 +1,91 @@
+"""What a check found, kept as data until it is shown.
+
+A check that fails, errs or cannot be decided raises an exception that carries a ``Finding``:
+the category it falls in, one line for the matrix, and the probe's result when a probe decided
+it. The report hook reads that object; the matrix, ``checkpoints.json`` and the categories are
+built from it, never from the exception's text. The exception's text is for people only.
+
+The category names have one definition, ``handson/categories.json``, which the allure report
+reads too (through allure-results and allurerc.mjs); the code names them by their place there.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from handson.probes import ProbeResult
+
+CATEGORIES_FILE = Path(__file__).with_name("categories.json")
+CATEGORIES: list[dict[str, object]] = json.loads(CATEGORIES_FILE.read_text("utf-8"))
+(
+    ALLOWED_BUT_DENIED,  # allowed but should be denied
+    DENIED_BUT_ALLOWED,  # denied but should be allowed
+    UNDECIDABLE,  # not decidable on the emulator
+    INTERRUPTED,  # interrupted: not decided
+    TEST_ERROR,  # infrastructure or test error
+) = (str(category["name"]) for category in CATEGORIES)
+
+
+@dataclass(frozen=True)
+class Finding:
+    category: str
+    headline: str  # one line for the matrix
+    result: ProbeResult | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        found: dict[str, Any] = {"category": self.category, "headline": self.headline}
+        result = self.result
+        if result is not None:
+            verdict = result.answer.verdict
+            found["probe"] = {
+                "principal": result.principal,
+                "call": result.probe.call,
+                "evaluates": f"{result.probe.action} on {result.probe.resource}",
+                "expected": result.expected.value,
+                "observed": verdict.outcome.value,
+                "code": verdict.code,
+                "rule": verdict.rule,
+                "attempts": result.attempts,
+                "deciding statements": result.explanation,
+            }
+        return found
+
+
+class CheckFailed(AssertionError):
+    """The check's own verdict is not what the checkpoint expects."""
+
+    def __init__(self, message: str, finding: Finding) -> None:
+        super().__init__(message)
+        self.finding = finding
+
+
+class CheckError(Exception):
+    """The check got no verdict (verdict rule 1): an error of the test, never a pass."""
+
+    def __init__(self, message: str, finding: Finding) -> None:
+        super().__init__(message)
+        self.finding = finding
+
+
+class Undecidable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
+    """The target cannot decide this check faithfully: skipped, with the gap named."""
+
+    def __init__(self, gap: str) -> None:
+        super().__init__(msg=gap)
+        self.finding = Finding(UNDECIDABLE, gap)
+
+
+def undecidable(gap: str) -> Undecidable:
+    return Undecidable(gap)
+
+
+def finding_of(error: BaseException | None) -> Finding | None:
+    """The finding an exception carries, if it is one of the suite's."""
+    found = getattr(error, "finding", None)
+    return found if isinstance(found, Finding) else None
