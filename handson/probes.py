@@ -24,6 +24,7 @@ from handson.findings import (
 from handson.instance import CommandNotRun, Instance
 from handson.transient import is_transient
 from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
+from handson.waiting import poll
 
 OUTPUT_LIMIT = 4000
 
@@ -204,21 +205,24 @@ class Checker:
                 f"{probe.call}: no positive control of {self._principal()} has passed yet, so a "
                 "denial could only mean that IAM has not propagated (verdict rule 3)"
             )
-        deadline = self._clock() + self._budget
-        attempts = 0
-        while True:
-            attempts += 1
-            answer = probe.execute()
-            # Only an expected allow may wait out propagation; an unexpected allow is final. A
-            # transient fault is no answer at all: the probe is sent again, whatever it expects.
+
+        # Only an expected allow may wait out propagation; an unexpected allow is final. A
+        # transient fault is no answer at all: the probe is sent again, whatever it expects.
+        def final(answer: Answer) -> bool:
             verdict = answer.verdict
-            retry = self._clock() < deadline and (
+            return not (
                 verdict.transient
                 or (expected is Outcome.ALLOWED and verdict.outcome is Outcome.DENIED)
             )
-            if not retry:
-                break
-            self._pause(min(2.0**attempts * 0.1, 5.0))
+
+        answer, attempts = poll(
+            probe.execute,
+            final,
+            budget=self._budget,
+            interval=lambda n: min(2.0**n * 0.1, 5.0),
+            clock=self._clock,
+            pause=self._pause,
+        )
         observed = answer.verdict.outcome
         explanation = ""
         if observed is not expected and observed is not Outcome.ERROR:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import os
@@ -18,6 +19,7 @@ from handson.errors import SuiteUsageError
 from handson.names import RunNames, default_name, validate_name
 from handson.policies import PolicySet, load_policy_set
 from handson.targets.account import parse_allowed
+from handson.waiting import AWS_BUDGETS, EMULATOR_BUDGETS, Budgets
 
 TARGETS = ("emulator", "aws")
 DEFAULT_REGION = "ap-northeast-1"
@@ -85,6 +87,15 @@ _DEFAULTS: dict[str, str] = {
 }
 # A flag and a repeatable option: neither is a single value that can be given empty.
 _NOT_SINGLE_VALUES = ("keep", "allowed_account")
+
+
+def budgets_for(settings: Settings) -> Budgets:
+    """Every budget of the run: the target's, with what the options changed."""
+    base = AWS_BUDGETS if settings.target == "aws" else EMULATOR_BUDGETS
+    if settings.propagation_budget is None:
+        return base
+    return dataclasses.replace(base, propagation=settings.propagation_budget)
+
 
 SETTINGS = pytest.StashKey[Settings]()
 AWS_SESSION = pytest.StashKey[tuple[Any, Any]]()  # (boto3 session, Account) once the guard passed

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TypeVar
@@ -20,14 +21,21 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Budgets:
-    """Seconds each kind of wait may take before the run gives up."""
+    """Seconds each kind of wait may take before the run gives up: every budget of a run."""
 
     propagation: float  # a new key or role session, and its policies, taking effect
     instance_ready: float  # an instance reaching "running"
     resource_gone: float  # a terminated instance, a deleted resource
+    ssm_online: float = 600  # a new AL2023 instance registers with SSM in one to several minutes
+    ssm_command: float = 300  # one SSM command, delivery and execution
+    ssm_execution: int = 120  # what AWS-RunShellScript may take on the instance
+    ssm_poll: float = 2.0  # between two looks at a command's status
 
 
 EMULATOR_BUDGETS = Budgets(propagation=5, instance_ready=30, resource_gone=30)
+# IAM is eventually consistent (CHECKPOINTS.md): a new key or role session may be refused for a
+# while; a new instance takes minutes to come Online in SSM.
+AWS_BUDGETS = Budgets(propagation=120, instance_ready=300, resource_gone=600)
 
 
 class WaitTimeout(Exception):
@@ -72,3 +80,36 @@ def retrying_on(
         return retrying(call)
     except errors as exc:
         raise WaitTimeout(f"gave up after {budget:g}s on {what}: {exc}") from exc
+
+
+def poll(
+    fetch: Callable[[], T],
+    done: Callable[[T], bool],
+    *,
+    budget: float,
+    interval: Callable[[int], float],
+    clock: Callable[[], float] = time.monotonic,
+    pause: Callable[[float], None] = time.sleep,
+) -> tuple[T, int]:
+    """Call ``fetch`` until ``done`` holds for its result or ``budget`` seconds have passed.
+
+    Returns the last result and the number of calls: when the budget runs out, the caller judges
+    the last answer itself (a verdict, or a status that never came). ``interval(n)`` is the
+    pause after the n-th call; ``clock`` and ``pause`` let tests keep time themselves.
+    """
+    deadline = clock() + budget
+    calls = 0
+
+    def counted() -> T:
+        nonlocal calls
+        calls += 1
+        return fetch()
+
+    retrying = Retrying(
+        stop=lambda state: clock() >= deadline,
+        wait=lambda state: interval(state.attempt_number),
+        sleep=pause,
+        retry=retry_if_result(lambda value: not done(value)),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+    )
+    return retrying(counted), calls

@@ -12,18 +12,13 @@ from handson.phases import Phases
 from handson.policies import PolicyDocument
 from handson.targets import simulation
 from handson.targets.ssm import SsmInstance
-from handson.waiting import Budgets
-
-# IAM is eventually consistent (CHECKPOINTS.md): a new key or role session may be refused for a
-# while; a new instance takes minutes to come Online in SSM (SsmBudgets).
-AWS_BUDGETS = Budgets(propagation=120, instance_ready=300, resource_gone=600)
+from handson.waiting import AWS_BUDGETS, Budgets
 
 
 class AwsTarget:
     """A real account (or any AWS-compatible endpoint), with the host's credentials."""
 
     kind = "aws"
-    budgets = AWS_BUDGETS
 
     def __init__(
         self,
@@ -33,7 +28,9 @@ class AwsTarget:
         label: str,
         progress: Callable[[str], None],
         phases: Phases,
+        budgets: Budgets = AWS_BUDGETS,
     ) -> None:
+        self.budgets = budgets
         frozen = session.get_credentials().get_frozen_credentials()
         self.region = region
         self.endpoint_url = endpoint_url
@@ -59,6 +56,7 @@ class AwsTarget:
         return SsmInstance(
             self.admin.client("ssm"),
             instance_id,
+            budgets=self.budgets,
             progress=self._progress,
             on_online=lambda seconds: self._phases.add("SSM online", seconds),
         )

@@ -34,7 +34,7 @@ from handson.policy_match import MatchedStatement, matching_statements, trust_al
 from handson.targets.local_shell import LocalShellInstance
 from handson.targets.orphans import python_path
 from handson.targets.warm_cli import WarmCli
-from handson.waiting import EMULATOR_BUDGETS, until
+from handson.waiting import EMULATOR_BUDGETS, Budgets, until
 
 log = logging.getLogger("handson.targets.emulator")
 
@@ -354,9 +354,14 @@ def _trust_document(value: Any) -> PolicyDocument:
 
 class EmulatorTarget:
     kind = "emulator"
-    budgets = EMULATOR_BUDGETS
 
-    def __init__(self, emulator: Emulator, warm_cli: WarmCli | None = None) -> None:
+    def __init__(
+        self,
+        emulator: Emulator,
+        warm_cli: WarmCli | None = None,
+        budgets: Budgets = EMULATOR_BUDGETS,
+    ) -> None:
+        self.budgets = budgets
         self.emulator = emulator
         self._warm_cli = warm_cli  # the caller's, started early; None: each instance starts one
         self.region = emulator.region

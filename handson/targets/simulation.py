@@ -49,17 +49,11 @@ def explain_with_simulation(
 def _evaluation_results(
     iam: Any, source_arn: str, action: str, resource: str
 ) -> Iterator[dict[str, Any]]:
-    request: dict[str, Any] = {
-        "PolicySourceArn": source_arn,
-        "ActionNames": [action],
-        "ResourceArns": [resource],
-    }
-    while True:
-        page = iam.simulate_principal_policy(**request)
+    pages = iam.get_paginator("simulate_principal_policy").paginate(
+        PolicySourceArn=source_arn, ActionNames=[action], ResourceArns=[resource]
+    )
+    for page in pages:
         yield from page.get("EvaluationResults", [])
-        if not page.get("IsTruncated") or not page.get("Marker"):
-            return
-        request["Marker"] = page["Marker"]
 
 
 def _describe(result: dict[str, Any]) -> str:

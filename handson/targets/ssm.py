@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from handson.instance import CLI_RETRIES, CommandNotRun, CommandResult
+from handson.waiting import AWS_BUDGETS, Budgets, poll
 
 RETRY_SETUP = "export " + " ".join(f"{k}={v}" for k, v in CLI_RETRIES.items())
 NOT_DONE = frozenset({"Pending", "InProgress", "Delayed", "Cancelling"})
@@ -27,21 +27,13 @@ class NotOnline(Exception):
     """The instance did not register with SSM within the budget."""
 
 
-@dataclass(frozen=True)
-class SsmBudgets:
-    online: float = 600  # a new AL2023 instance registers in one to several minutes
-    command: float = 300  # one command, delivery and execution
-    execution_timeout: int = 120  # what AWS-RunShellScript may take on the instance
-    poll: float = 2.0
-
-
 class SsmInstance:
     def __init__(
         self,
         ssm: Any,
         instance_id: str,
         *,
-        budgets: SsmBudgets | None = None,
+        budgets: Budgets = AWS_BUDGETS,
         progress: Callable[[str], None] = lambda line: None,
         on_online: Callable[[float], None] = lambda seconds: None,
         clock: Callable[[], float] = time.monotonic,
@@ -49,7 +41,7 @@ class SsmInstance:
     ) -> None:
         self.instance_id = instance_id
         self._ssm = ssm
-        self._budgets = budgets or SsmBudgets()
+        self._budgets = budgets
         self._progress = progress
         self._on_online = on_online
         self._clock = clock
@@ -67,25 +59,35 @@ class SsmInstance:
     def wait_online(self) -> float:
         """Wait until SSM says the instance is Online; return the seconds it took."""
         start = self._clock()
-        while True:
+
+        def look() -> str | None:
             status = self.ping_status()
-            waited = self._clock() - start
-            if status == "Online":
-                self._progress(f"{self.instance_id} is Online in SSM after {waited:.0f}s")
-                if not self._online:
-                    self._on_online(waited)
-                self._online = True
-                return waited
-            if waited >= self._budgets.online:
-                raise NotOnline(
-                    f"{self.instance_id} did not come Online in SSM within "
-                    f"{self._budgets.online:.0f}s (last status: {status or 'not registered'})"
+            if status != "Online":
+                self._progress(
+                    f"waiting for {self.instance_id} to come Online in SSM: "
+                    f"{status or 'not registered yet'}, {self._clock() - start:.0f}s"
                 )
-            self._progress(
-                f"waiting for {self.instance_id} to come Online in SSM: "
-                f"{status or 'not registered yet'}, {waited:.0f}s"
+            return status
+
+        status, _ = poll(
+            look,
+            lambda status: status == "Online",
+            budget=self._budgets.ssm_online,
+            interval=lambda n: min(10.0, self._budgets.ssm_poll * 5),
+            clock=self._clock,
+            pause=self._pause,
+        )
+        waited = self._clock() - start
+        if status != "Online":
+            raise NotOnline(
+                f"{self.instance_id} did not come Online in SSM within "
+                f"{self._budgets.ssm_online:.0f}s (last status: {status or 'not registered'})"
             )
-            self._pause(min(10.0, self._budgets.poll * 5))
+        self._progress(f"{self.instance_id} is Online in SSM after {waited:.0f}s")
+        if not self._online:
+            self._on_online(waited)
+        self._online = True
+        return waited
 
     def run(self, command: str) -> CommandResult:
         if not self._online:
@@ -96,9 +98,9 @@ class SsmInstance:
             Parameters={
                 # The CLI's retries as the suite's own clients have them, then the probe itself.
                 "commands": [RETRY_SETUP, command],
-                "executionTimeout": [str(self._budgets.execution_timeout)],
+                "executionTimeout": [str(self._budgets.ssm_execution)],
             },
-            TimeoutSeconds=max(30, int(self._budgets.command)),
+            TimeoutSeconds=max(30, int(self._budgets.ssm_command)),
             Comment="handson-iam-acceptance probe",
         )
         command_id = str(sent["Command"]["CommandId"])
@@ -117,24 +119,32 @@ class SsmInstance:
         return CommandResult(code, stdout, stderr)
 
     def _wait_for(self, command_id: str) -> dict[str, Any]:
-        deadline = self._clock() + self._budgets.command
-        while True:
+        def look() -> dict[str, Any]:
             try:
-                invocation = self._ssm.get_command_invocation(
-                    CommandId=command_id, InstanceId=self.instance_id
+                return dict(
+                    self._ssm.get_command_invocation(
+                        CommandId=command_id, InstanceId=self.instance_id
+                    )
                 )
             except ClientError as exc:
                 if exc.response.get("Error", {}).get("Code") != "InvocationDoesNotExist":
                     raise
-                invocation = {"Status": "Pending", "StatusDetails": "not yet known to SSM"}
-            if invocation.get("Status") not in NOT_DONE:
-                return dict(invocation)
-            if self._clock() >= deadline:
-                raise CommandNotRun(
-                    f"SSM command {command_id} on {self.instance_id} still "
-                    f"{invocation.get('Status')} after {self._budgets.command:.0f}s"
-                )
-            self._pause(self._budgets.poll)
+                return {"Status": "Pending", "StatusDetails": "not yet known to SSM"}
+
+        invocation, _ = poll(
+            look,
+            lambda invocation: invocation.get("Status") not in NOT_DONE,
+            budget=self._budgets.ssm_command,
+            interval=lambda n: self._budgets.ssm_poll,
+            clock=self._clock,
+            pause=self._pause,
+        )
+        if invocation.get("Status") in NOT_DONE:
+            raise CommandNotRun(
+                f"SSM command {command_id} on {self.instance_id} still "
+                f"{invocation.get('Status')} after {self._budgets.ssm_command:.0f}s"
+            )
+        return invocation
 
     def prepare(self) -> None:
         """Nothing to do up front: the first command waits until the instance is Online."""

@@ -85,3 +85,29 @@ def test_targets_and_life_cycle_have_packages_of_their_own() -> None:
         if name.startswith("handson.lifecycle")
         for target in targets
     )
+
+
+def test_waiting_happens_in_one_place() -> None:
+    """Retries and waits go through handson/waiting.py (tenacity). Elsewhere nothing sleeps but
+    the watchdog that ends a helper process with its run; ``time.sleep`` passed on as a default
+    for tests to replace is not a wait of its own."""
+    allowed = {"handson.waiting", "handson.targets.orphans"}
+    found = []
+    for path in PACKAGE.rglob("*.py"):
+        name = module_name(path)
+        text = path.read_text("utf-8")
+        if name in allowed:
+            continue
+        if "tenacity" in text:
+            found.append(f"{name} uses tenacity")
+        for node in _runtime_nodes(ast.parse(text)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "sleep"
+            ):
+                found.append(f"{name}:{node.lineno} sleeps")
+            if isinstance(node, ast.While) and isinstance(node.test, ast.Constant):
+                found.append(f"{name}:{node.lineno} loops until something changes")
+    # The warm CLI's server loop serves commands; it waits for nothing.
+    assert [f for f in found if not f.startswith("handson.targets.warm_cli:")] == []

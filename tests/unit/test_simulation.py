@@ -190,7 +190,12 @@ def test_access_denied_is_one_line_without_the_message() -> None:
 )
 def test_no_usable_response_is_one_line(raised: Exception, shown: str) -> None:
     class Broken:
-        def simulate_principal_policy(self, **params: Any) -> dict[str, Any]:
+        """A client whose simulator call fails as ``raised``, through the paginator too."""
+
+        def get_paginator(self, operation: str) -> Broken:
+            return self
+
+        def paginate(self, **params: Any) -> list[dict[str, Any]]:
             raise raised
 
     text = simulate(Broken(), USER, "s3:GetObject", OPEN)

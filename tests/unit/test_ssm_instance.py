@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator
 from typing import Any
 
@@ -10,8 +11,9 @@ from botocore.stub import ANY, Stubber
 
 from handson.instance import CommandNotRun
 from handson.probes import cli_probe
-from handson.targets.ssm import NotOnline, SsmBudgets, SsmInstance
+from handson.targets.ssm import NotOnline, SsmInstance
 from handson.verdict import Outcome
+from handson.waiting import AWS_BUDGETS
 from tests.fakes import Clock, stubbed
 
 INSTANCE = "i-0123456789abcdef0"
@@ -32,7 +34,7 @@ def transport(
     made = SsmInstance(
         client,
         INSTANCE,
-        budgets=SsmBudgets(**budgets),
+        budgets=dataclasses.replace(AWS_BUDGETS, **budgets),
         progress=lines.append,
         clock=clock,
         pause=clock.pause,
@@ -169,7 +171,7 @@ def test_a_command_stuck_in_progress_gives_up_within_its_budget(ssm: tuple[Any, 
     sent(stub)
     for _ in range(4):
         invocation(stub, "InProgress")
-    made, _, clock = transport(client, command=6, poll=2)
+    made, _, clock = transport(client, ssm_command=6, ssm_poll=2)
     with pytest.raises(CommandNotRun, match="still InProgress after 6s"):
         made.run("aws s3 ls")
     assert clock.now == 6
@@ -232,7 +234,7 @@ def test_not_online_within_the_budget(ssm: tuple[Any, Stubber]) -> None:
     client, stub = ssm
     for _ in range(3):
         information(stub, None)
-    made, _, _ = transport(client, registered=False, online=20)
+    made, _, _ = transport(client, registered=False, ssm_online=20)
     with pytest.raises(NotOnline, match="within 20s"):
         made.wait_online()
 
