@@ -73,16 +73,12 @@ class CheckError(Exception):
         self.finding = finding
 
 
-class Undecidable(pytest.skip.Exception):  # type: ignore[misc,name-defined]
-    """The target cannot decide this check faithfully: skipped, with the gap named."""
-
-    def __init__(self, gap: str) -> None:
-        super().__init__(msg=gap)
-        self.finding = Finding(UNDECIDABLE, gap)
-
-
-def undecidable(gap: str) -> Undecidable:
-    return Undecidable(gap)
+def undecidable(gap: str) -> BaseException:
+    """The target cannot decide this check faithfully: pytest's own skip (shown as ever,
+    ``Skipped: <gap>``), carrying the finding."""
+    skip = pytest.skip.Exception(msg=gap)
+    skip.finding = Finding(UNDECIDABLE, gap)  # type: ignore[attr-defined]
+    return skip
 
 
 def finding_of(error: BaseException | None) -> Finding | None:

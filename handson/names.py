@@ -14,6 +14,7 @@ import socket
 import string
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from enum import Enum
 
 from handson import SUITE
 from handson.errors import SuiteUsageError
@@ -120,6 +121,13 @@ def default_creator() -> str:
     return _TAG_VALUE_RE.sub("_", f"{user}@{socket.gethostname()}")[:256]
 
 
+class HandsonBucket(Enum):
+    """The hands-on's two buckets: handson-s3-1 and handson-s3-2."""
+
+    ONE = 1
+    TWO = 2
+
+
 @dataclass(frozen=True)
 class RunNames:
     """The names of everything one run creates, derived from the run's suffix, and the tags
@@ -170,6 +178,9 @@ class RunNames:
     @property
     def bucket2(self) -> str:
         return f"handson-s3-2-{self.suffix}"
+
+    def bucket(self, which: HandsonBucket) -> str:
+        return self.bucket1 if which is HandsonBucket.ONE else self.bucket2
 
     @property
     def scratch_bucket(self) -> str:

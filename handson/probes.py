@@ -19,7 +19,7 @@ from handson.findings import (
     CheckError,
     CheckFailed,
     Finding,
-    Undecidable,
+    undecidable,
 )
 from handson.instance import CommandNotRun, Instance
 from handson.transient import is_transient
@@ -199,7 +199,7 @@ class Checker:
     def expect(self, probe: Probe, expected: Outcome) -> ProbeResult:
         gap = self._gap(probe.action, probe.resource)
         if gap:
-            raise Undecidable(gap)
+            raise undecidable(gap)
         if expected is Outcome.DENIED and self.control is None:
             raise NoPositiveControl(
                 f"{probe.call}: no positive control of {self._principal()} has passed yet, so a "

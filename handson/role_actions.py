@@ -3,12 +3,33 @@
 from __future__ import annotations
 
 import shlex
+from enum import Enum
 
 from handson.instance import Instance
 from handson.probes import Probe, cli_probe
 from handson.user_actions import bucket_arn
 
-LOCATIONS = {"open/": "open/", "close/": "close/", "バケット直下": ""}
+
+class Place(Enum):
+    """Where in bucket 2 a key is: its prefix."""
+
+    OPEN = "open/"
+    CLOSE = "close/"
+    ROOT = ""
+
+
+class ObjectOperation(Enum):
+    DOWNLOAD = "download"
+    UPLOAD = "upload"
+    DELETE = "delete"
+
+
+class OtherResource(Enum):
+    """R7's other resources: (command, IAM action)."""
+
+    ALL_BUCKETS = ("aws s3 ls", "s3:ListAllMyBuckets")
+    INSTANCES = ("aws ec2 describe-instances", "ec2:DescribeInstances")
+    IAM_USERS = ("aws iam list-users", "iam:ListUsers")
 
 
 class RoleCommands:
@@ -39,33 +60,24 @@ class RoleCommands:
     def remove_bucket(self, bucket: str) -> Probe:
         return self._probe(f"aws s3 rb s3://{bucket}", "s3:DeleteBucket", bucket_arn(bucket))
 
-    def list_bucket(self, bucket: str, prefix: str = "") -> Probe:
-        return self._probe(f"aws s3 ls s3://{bucket}/{prefix}", "s3:ListBucket", bucket_arn(bucket))
-
-    def object_operation(self, operation: str, bucket: str, key: str, content: str) -> Probe:
-        if operation == "ダウンロード":
-            return self.download(bucket, key)
-        if operation == "アップロード":
-            return self.upload(bucket, key, content)
-        if operation == "削除":
-            return self.delete(bucket, key)
-        raise ValueError(
-            f"unknown object operation {operation!r}; known: ダウンロード, アップロード, 削除"
+    def list_bucket(self, bucket: str, place: Place = Place.ROOT) -> Probe:
+        return self._probe(
+            f"aws s3 ls s3://{bucket}/{place.value}", "s3:ListBucket", bucket_arn(bucket)
         )
 
-    def other_resource(self, resource: str) -> Probe:
-        table = {
-            "すべてのS3バケット一覧": ("aws s3 ls", "s3:ListAllMyBuckets"),
-            "EC2インスタンス一覧": ("aws ec2 describe-instances", "ec2:DescribeInstances"),
-            "IAMユーザー一覧": ("aws iam list-users", "iam:ListUsers"),
-        }
-        if resource not in table:
-            raise ValueError(f"unknown resource {resource!r}; known: {', '.join(table)}")
-        command, action = table[resource]
+    def object_operation(
+        self, operation: ObjectOperation, bucket: str, key: str, content: str
+    ) -> Probe:
+        if operation is ObjectOperation.DOWNLOAD:
+            return self.download(bucket, key)
+        if operation is ObjectOperation.UPLOAD:
+            return self.upload(bucket, key, content)
+        return self.delete(bucket, key)
+
+    def other_resource(self, resource: OtherResource) -> Probe:
+        command, action = resource.value
         return self._probe(command, action, "*")
 
 
-def location_key(location: str, file_name: str) -> str:
-    if location not in LOCATIONS:
-        raise ValueError(f"unknown location {location!r}; known: {', '.join(LOCATIONS)}")
-    return LOCATIONS[location] + file_name
+def location_key(place: Place, file_name: str) -> str:
+    return place.value + file_name

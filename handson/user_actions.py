@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from enum import Enum
 
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
@@ -89,38 +90,38 @@ def start_instance(user: Principal, env: HandsonEnvironment) -> Probe:
     )
 
 
-def ec2_operation(user: Principal, env: HandsonEnvironment, operation: str) -> Probe:
+class Ec2Operation(Enum):
+    """U4's console operations on EC2: (method, IAM action)."""
+
+    RUN = ("run_instances", "ec2:RunInstances")
+    STOP = ("stop_instances", "ec2:StopInstances")
+    TERMINATE = ("terminate_instances", "ec2:TerminateInstances")
+
+
+class IamListing(Enum):
+    """U5: the IAM console's lists: (method, IAM action)."""
+
+    POLICIES = ("list_policies", "iam:ListPolicies")
+    USERS = ("list_users", "iam:ListUsers")
+
+
+def ec2_operation(user: Principal, env: HandsonEnvironment, operation: Ec2Operation) -> Probe:
     """U4's console operations on EC2, as DryRun calls (verdict rule 6)."""
-    ec2 = user.client("ec2")
-    instances = {"InstanceIds": [env.instance_id], "DryRun": True}
-    table = {
-        "新規作成": (
-            "run_instances",
-            "ec2:RunInstances",
-            {
-                "ImageId": env.ami_id,
-                "InstanceType": "t2.micro",
-                "MinCount": 1,
-                "MaxCount": 1,
-                "DryRun": True,
-            },
-        ),
-        "停止": ("stop_instances", "ec2:StopInstances", instances),
-        "終了": ("terminate_instances", "ec2:TerminateInstances", instances),
-    }
-    if operation not in table:
-        raise ValueError(f"unknown EC2 operation {operation!r}; known: {', '.join(table)}")
-    method, action, params = table[operation]
-    return api_probe(ec2, method, params, action=action, resource="*")
+    method, action = operation.value
+    if operation is Ec2Operation.RUN:
+        params: dict[str, object] = {
+            "ImageId": env.ami_id,
+            "InstanceType": "t2.micro",
+            "MinCount": 1,
+            "MaxCount": 1,
+            "DryRun": True,
+        }
+    else:
+        params = {"InstanceIds": [env.instance_id], "DryRun": True}
+    return api_probe(user.client("ec2"), method, params, action=action, resource="*")
 
 
-def iam_listing(user: Principal, listing: str) -> Probe:
+def iam_listing(user: Principal, listing: IamListing) -> Probe:
     """U5: the IAM console's lists."""
-    table = {
-        "ポリシー一覧": ("list_policies", "iam:ListPolicies"),
-        "ユーザー一覧": ("list_users", "iam:ListUsers"),
-    }
-    if listing not in table:
-        raise ValueError(f"unknown IAM listing {listing!r}; known: {', '.join(table)}")
-    method, action = table[listing]
+    method, action = listing.value
     return api_probe(user.client("iam"), method, {}, action=action, resource="*")

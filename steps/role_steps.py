@@ -10,15 +10,16 @@ from pytest_bdd import given, parsers, then, when
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
-from handson.findings import TEST_ERROR, CheckFailed, Finding, Undecidable
+from handson.findings import TEST_ERROR, CheckFailed, Finding, undecidable
 from handson.instance import Instance
-from handson.names import SSM_CORE_POLICY_ARN
+from handson.names import SSM_CORE_POLICY_ARN, HandsonBucket
 from handson.probes import Attempt, Checker, Watched
-from handson.role_actions import RoleCommands, location_key
+from handson.role_actions import ObjectOperation, OtherResource, Place, RoleCommands, location_key
 from handson.state import bucket_state, object_state
 from handson.targets import Target
 from handson.verdict import Outcome
 from steps.common import attach_control
+from steps.words import BUCKETS, OBJECT_OPERATIONS, OTHER_RESOURCES, PLACES, word
 
 
 @pytest.fixture
@@ -74,39 +75,30 @@ def role_round_trip(
     return Attempt(results, expected_content=content)
 
 
-@when("インスタンスで handson-s3-1 バケットを削除しようとする", target_fixture="attempt")
-def role_deletes_bucket1(
+@when(
+    parsers.parse("インスタンスで {bucket} バケットを削除しようとする"),
+    converters={"bucket": word(BUCKETS)},
+    target_fixture="attempt",
+)
+def role_deletes_bucket(
+    bucket: HandsonBucket,
     role_control: Checker,
     role_commands: RoleCommands,
     admin: Principal,
     handson_env: HandsonEnvironment,
 ) -> Attempt:
-    return _try_delete_bucket(role_control, role_commands, admin, handson_env.names.bucket1)
-
-
-@when("インスタンスで handson-s3-2 バケットを削除しようとする", target_fixture="attempt")
-def role_deletes_bucket2(
-    role_control: Checker,
-    role_commands: RoleCommands,
-    admin: Principal,
-    handson_env: HandsonEnvironment,
-) -> Attempt:
-    return _try_delete_bucket(role_control, role_commands, admin, handson_env.names.bucket2)
-
-
-def _try_delete_bucket(
-    checker: Checker, commands: RoleCommands, admin: Principal, bucket: str
-) -> Attempt:
+    name = handson_env.names.bucket(bucket)
     s3 = admin.client("s3")
-    watched = Watched.now(f"bucket {bucket} and its objects", lambda: bucket_state(s3, bucket))
-    return Attempt([checker.expect(commands.remove_bucket(bucket), Outcome.DENIED)], watched)
+    watched = Watched.now(f"bucket {name} and its objects", lambda: bucket_state(s3, name))
+    probe = role_commands.remove_bucket(name)
+    return Attempt([role_control.expect(probe, Outcome.DENIED)], watched)
 
 
 @when("インスタンスで handson-s3-2 の open/ のファイルをダウンロードする", target_fixture="attempt")
 def role_reads_open(
     role_checker: Checker, role_commands: RoleCommands, handson_env: HandsonEnvironment
 ) -> Attempt:
-    key = location_key("open/", handson_env.names.sample_file)
+    key = location_key(Place.OPEN, handson_env.names.sample_file)
     result = role_checker.expect(
         role_commands.download(handson_env.names.bucket2, key), Outcome.ALLOWED
     )
@@ -115,19 +107,20 @@ def role_reads_open(
 
 
 @when(
-    parsers.parse("インスタンスで handson-s3-2 の {location} のファイルを{operation}しようとする"),
+    parsers.parse("インスタンスで handson-s3-2 の {place} のファイルを{operation}しようとする"),
+    converters={"place": word(PLACES), "operation": word(OBJECT_OPERATIONS)},
     target_fixture="attempt",
 )
 def role_tries_object(
-    location: str,
-    operation: str,
+    place: Place,
+    operation: ObjectOperation,
     role_control: Checker,
     role_commands: RoleCommands,
     admin: Principal,
     handson_env: HandsonEnvironment,
 ) -> Attempt:
     bucket = handson_env.names.bucket2
-    key = location_key(location, handson_env.names.sample_file)
+    key = location_key(place, handson_env.names.sample_file)
     s3 = admin.client("s3")
     watched = Watched.now(f"s3://{bucket}/{key}", lambda: object_state(s3, bucket, key))
     # Verdict rule 4: a denied read proves something only for an object that exists.
@@ -138,27 +131,31 @@ def role_tries_object(
     return Attempt([role_control.expect(probe, Outcome.DENIED)], watched)
 
 
-@when(parsers.parse("インスタンスで {resource} を見ようとする"), target_fixture="attempt")
-def role_tries_other(resource: str, role_control: Checker, role_commands: RoleCommands) -> Attempt:
+@when(
+    parsers.parse("インスタンスで {resource} を見ようとする"),
+    converters={"resource": word(OTHER_RESOURCES)},
+    target_fixture="attempt",
+)
+def role_tries_other(
+    resource: OtherResource, role_control: Checker, role_commands: RoleCommands
+) -> Attempt:
     return Attempt([role_control.expect(role_commands.other_resource(resource), Outcome.DENIED)])
 
 
 @when(
-    parsers.parse("インスタンスで handson-s3-2 の {scope} の一覧を見ようとする"),
+    parsers.parse("インスタンスで handson-s3-2 の {place} の一覧を見ようとする"),
+    converters={"place": word(PLACES)},
     target_fixture="attempt",
 )
 def role_lists_bucket2(
-    scope: str,
+    place: Place,
     role_control: Checker,
     role_commands: RoleCommands,
     handson_env: HandsonEnvironment,
-    request: pytest.FixtureRequest,
 ) -> Attempt:
-    prefixes = {"open/": "open/", "close/": "close/", "バケット全体": ""}
-    if scope not in prefixes:
-        raise ValueError(f"unknown scope {scope!r}; known: {', '.join(prefixes)}")
-    expected = Outcome.ALLOWED if scope == "open/" else Outcome.DENIED
-    probe = role_commands.list_bucket(handson_env.names.bucket2, prefixes[scope])
+    """R8: ForS32OpenList lets the role list bucket 2 under open/ only."""
+    expected = Outcome.ALLOWED if place is Place.OPEN else Outcome.DENIED
+    probe = role_commands.list_bucket(handson_env.names.bucket2, place)
     return Attempt([role_control.expect(probe, expected)])
 
 
@@ -180,7 +177,7 @@ def instance_runs_as_role(instance: Instance, handson_env: HandsonEnvironment) -
 def instance_online_in_ssm(target: Target, instance: Instance) -> None:
     gap = target.ssm_online(instance)
     if gap:
-        raise Undecidable(gap)
+        raise undecidable(gap)
 
 
 @then("取得した内容はアップロードした内容と同じである")

@@ -15,8 +15,10 @@ from handson.lifecycle.provision import Provisioner
 from handson.passwords import DEFAULT_POLICY, policy_problems
 from handson.probes import Attempt, Checker, ProbeResult, Watched
 from handson.state import bucket_state, instance_state
+from handson.user_actions import Ec2Operation, IamListing
 from handson.verdict import Outcome
 from steps.common import attach_control
+from steps.words import EC2_OPERATIONS, IAM_LISTINGS, word
 
 # ## Given
 
@@ -75,10 +77,11 @@ def user_starts_instance(
 
 @when(
     parsers.parse("IAMユーザーが EC2インスタンスの{operation}をしようとする"),
+    converters={"operation": word(EC2_OPERATIONS)},
     target_fixture="attempt",
 )
 def user_tries_ec2(
-    operation: str,
+    operation: Ec2Operation,
     user: Principal,
     user_control: Checker,
     admin: Principal,
@@ -89,8 +92,12 @@ def user_tries_ec2(
     return Attempt([user_control.expect(probe, Outcome.DENIED)], watched)
 
 
-@when(parsers.parse("IAMユーザーが IAM の{listing}を見ようとする"), target_fixture="attempt")
-def user_lists_iam(listing: str, user: Principal, user_control: Checker) -> Attempt:
+@when(
+    parsers.parse("IAMユーザーが IAM の{listing}を見ようとする"),
+    converters={"listing": word(IAM_LISTINGS)},
+    target_fixture="attempt",
+)
+def user_lists_iam(listing: IamListing, user: Principal, user_control: Checker) -> Attempt:
     probe = user_actions.iam_listing(user, listing)
     return Attempt([user_control.expect(probe, Outcome.DENIED)])
 

@@ -111,3 +111,19 @@ def test_waiting_happens_in_one_place() -> None:
                 found.append(f"{name}:{node.lineno} loops until something changes")
     # The warm CLI's server loop serves commands; it waits for nothing.
     assert [f for f in found if not f.startswith("handson.targets.warm_cli:")] == []
+
+
+def test_the_features_words_stay_in_the_steps() -> None:
+    """No word the features use for an operation, a place or a resource is in the package."""
+    from steps import words
+
+    tables = [v for k, v in vars(words).items() if k.isupper() and isinstance(v, dict)]
+    feature_words = {w for table in tables for w in table if not w.isascii()}
+    assert len(feature_words) >= 12
+    found = [
+        f"{module_name(path)}: {w}"
+        for path in PACKAGE.rglob("*.py")
+        for w in feature_words
+        if w in path.read_text("utf-8")
+    ]
+    assert found == []
