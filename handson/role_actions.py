@@ -57,6 +57,14 @@ class RoleCommands:
             f"aws s3 rm s3://{bucket}/{key}", "s3:DeleteObject", bucket_arn(bucket, key)
         )
 
+    def round_trip(self, bucket: str, key: str, content: str) -> list[Probe]:
+        """R2: upload a file, get it back, delete it, in that order."""
+        return [
+            self.upload(bucket, key, content),
+            self.download(bucket, key),
+            self.delete(bucket, key),
+        ]
+
     def remove_bucket(self, bucket: str) -> Probe:
         return self._probe(f"aws s3 rb s3://{bucket}", "s3:DeleteBucket", bucket_arn(bucket))
 

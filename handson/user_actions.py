@@ -36,7 +36,7 @@ def s3_round_trip(
             api_probe(
                 s3, "create_bucket", create, action="s3:CreateBucket", resource=bucket_arn(bucket)
             ),
-            lambda result: _own_created(bucket, provisioner, result),
+            lambda result: provisioner.own_users_bucket(bucket, result.outcome is Outcome.ALLOWED),
         ),
         (
             api_probe(
@@ -69,15 +69,6 @@ def s3_round_trip(
             None,
         ),
     ]
-
-
-def _own_created(bucket: str, provisioner: Provisioner, result: ProbeResult) -> None:
-    """A bucket the user's create call made is the run's: teardown registered, the run's tags
-    put on by the provisioning identity. One the call did not make (it was refused, or S3
-    answered BucketAlreadyOwnedByYou) is never the run's; nor is one that was there before the
-    call, which S3 in us-east-1 answers with 200 too (Provisioner.own_bucket checks)."""
-    if result.outcome is Outcome.ALLOWED:
-        provisioner.own_bucket(bucket, just_created=True)
 
 
 def start_instance(user: Principal, env: HandsonEnvironment) -> Probe:

@@ -15,7 +15,7 @@ from handson.instance import Instance
 from handson.names import SSM_CORE_POLICY_ARN, HandsonBucket
 from handson.probes import Attempt, Checker, Watched
 from handson.role_actions import ObjectOperation, OtherResource, Place, RoleCommands, location_key
-from handson.state import bucket_state, object_state
+from handson.state import attached_role_policies, bucket_state, instance_profile, object_state
 from handson.targets import Target
 from handson.verdict import Outcome
 from steps.common import attach_control
@@ -32,21 +32,16 @@ def role_commands(instance: Instance) -> RoleCommands:
 
 @given("ロールに AWS管理ポリシー AmazonSSMManagedInstanceCore がアタッチされている")
 def role_has_ssm_core(admin: Principal, handson_env: HandsonEnvironment) -> None:
-    attached = admin.client("iam").list_attached_role_policies(RoleName=handson_env.names.role)
-    arns = [p["PolicyArn"] for p in attached["AttachedPolicies"]]
+    arns = attached_role_policies(admin.client("iam"), handson_env.names.role)
     attach_text("policies attached to the role", "\n".join(arns))
     assert SSM_CORE_POLICY_ARN in arns
 
 
 @given("handson-instance にロールのインスタンスプロファイルが付いている")
 def instance_has_profile(admin: Principal, handson_env: HandsonEnvironment) -> None:
-    found = admin.client("ec2").describe_instances(InstanceIds=[handson_env.instance_id])
-    profile = found["Reservations"][0]["Instances"][0].get("IamInstanceProfile", {})
-    assert profile.get("Arn") == handson_env.instance_profile_arn, profile
-    roles = admin.client("iam").get_instance_profile(
-        InstanceProfileName=handson_env.names.instance_profile
-    )["InstanceProfile"]["Roles"]
-    assert [r["RoleName"] for r in roles] == [handson_env.names.role]
+    profile = instance_profile(admin.client("ec2"), admin.client("iam"), handson_env.instance_id)
+    assert profile.arn == handson_env.instance_profile_arn, profile
+    assert profile.roles == (handson_env.names.role,)
 
 
 @given("インスタンスから handson-s3-1 の一覧が取得できることを確かめてある")
@@ -64,13 +59,8 @@ def role_passed_control(role_control: Checker) -> None:
 def role_round_trip(
     role_checker: Checker, role_commands: RoleCommands, handson_env: HandsonEnvironment
 ) -> Attempt:
-    bucket = handson_env.names.bucket1
     content = f"test from {handson_env.instance_id}"
-    probes = [
-        role_commands.upload(bucket, "test.txt", content),
-        role_commands.download(bucket, "test.txt"),
-        role_commands.delete(bucket, "test.txt"),
-    ]
+    probes = role_commands.round_trip(handson_env.names.bucket1, "test.txt", content)
     results = [role_checker.expect(p, Outcome.ALLOWED) for p in probes]
     return Attempt(results, expected_content=content)
 

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from botocore.exceptions import ClientError
 from pytest_bdd import given, parsers, then, when
 
 from handson import user_actions
@@ -12,9 +9,15 @@ from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
 from handson.lifecycle.provision import Provisioner
-from handson.passwords import DEFAULT_POLICY, policy_problems
+from handson.passwords import policy_problems
 from handson.probes import Attempt, Checker, ProbeResult, Watched
-from handson.state import bucket_state, instance_state
+from handson.state import (
+    LoginProfileState,
+    bucket_state,
+    instance_state,
+    login_profile,
+    password_policy,
+)
 from handson.user_actions import Ec2Operation, IamListing
 from handson.verdict import Outcome
 from steps.common import attach_control
@@ -29,13 +32,12 @@ def user_passed_control(user_control: Checker) -> None:
 
 
 @given("IAMユーザーにコンソールのパスワードが設定されている", target_fixture="login_profile")
-def user_has_login_profile(admin: Principal, handson_env: HandsonEnvironment) -> dict[str, Any]:
-    profile = admin.client("iam").get_login_profile(UserName=handson_env.login.user_name)
-    profile = profile["LoginProfile"]
+def user_has_login_profile(admin: Principal, handson_env: HandsonEnvironment) -> LoginProfileState:
+    profile = login_profile(admin.client("iam"), handson_env.login.user_name)
     attach_text(
         "login profile",
-        f"user: {profile['UserName']}\ncreated: {profile['CreateDate']}\n"
-        f"password reset required: {profile.get('PasswordResetRequired')}",
+        f"user: {profile.user_name}\ncreated: {profile.created}\n"
+        f"password reset required: {profile.reset_required}",
     )
     return profile
 
@@ -107,19 +109,14 @@ def user_lists_iam(listing: IamListing, user: Principal, user_control: Checker) 
 
 @then("パスワードはアカウントのパスワードポリシーを満たしている")
 def password_meets_policy(admin: Principal, handson_env: HandsonEnvironment) -> None:
-    try:
-        policy = admin.client("iam").get_account_password_policy()["PasswordPolicy"]
-    except ClientError as exc:
-        if exc.response["Error"]["Code"] != "NoSuchEntity":
-            raise
-        policy = DEFAULT_POLICY  # the account has no custom policy: AWS's default applies
+    policy = password_policy(admin.client("iam"))
     problems = policy_problems(handson_env.login.password, policy)
     assert not problems, f"the console password does not meet the password policy: {problems}"
 
 
 @then("初回サインイン時のパスワード変更は求められない")
-def no_password_reset(login_profile: dict[str, Any]) -> None:
-    assert login_profile.get("PasswordResetRequired") is False
+def no_password_reset(login_profile: LoginProfileState) -> None:
+    assert login_profile.reset_required is False
 
 
 @then("IAMユーザーが作ったバケットは残っていない")

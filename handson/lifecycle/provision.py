@@ -358,6 +358,13 @@ class Provisioner:
         self.ledger.created(bucket)  # until the tags are on, the record says the bucket is ours
         self.tag_bucket(bucket)
 
+    def own_users_bucket(self, bucket: str, created: bool) -> None:
+        """U2's bucket, which the IAM user creates: the run's only if the user's call made it.
+        One the call did not make (refused, or BucketAlreadyOwnedByYou) is never the run's; nor
+        is one that was there before the call, which S3 in us-east-1 answers with 200 too."""
+        if created:
+            self.own_bucket(bucket, just_created=True)
+
     def tag_bucket(self, bucket: str) -> None:
         ignore_gone(
             self.s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": self.names.tag_list()}
