@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handson.targets.emulator import MotoEmulator
-from tests.suite_runner import SuiteRun, run_suite
+from tests.helpers.suite_runner import SuiteRun, run_suite
 
 pytestmark = pytest.mark.slow
 MOTO_ACCOUNT = "123456789012"

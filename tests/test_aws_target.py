@@ -1,5 +1,5 @@
 """`--target aws` end to end, offline: moto stands in for IAM, STS, EC2 and S3, a fake SSM
-(tests/fake_ssm.py) for Systems Manager. What this proves: the aws target's wiring (guard,
+(tests/helpers/fake_ssm.py) for Systems Manager. What this proves: the aws target's wiring (guard,
 provisioning with the host's credentials, the real SSM transport, teardown). What it cannot:
 anything about real AWS; and since moto ignores policy conditions and the aws target declares no
 gaps, R8 is decided here, wrongly, exactly as moto answers."""
@@ -12,9 +12,9 @@ import pytest
 
 from handson.names import RunNames, default_name
 from handson.targets.emulator import MotoEmulator
-from tests.estate import left_behind
-from tests.fake_ssm import FakeSsm
-from tests.suite_runner import run_suite
+from tests.helpers.estate import left_behind
+from tests.helpers.fake_ssm import FakeSsm
+from tests.helpers.suite_runner import run_suite
 from tests.test_aws_guard import as_admin
 
 pytestmark = pytest.mark.slow

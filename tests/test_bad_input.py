@@ -12,9 +12,9 @@ import pytest
 
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
 from handson.targets.emulator import MotoEmulator, free_port
-from tests.estate import snapshot
-from tests.fakes import http_server
-from tests.suite_runner import SuiteRun, run_suite
+from tests.helpers.estate import snapshot
+from tests.helpers.fakes import http_server
+from tests.helpers.suite_runner import SuiteRun, run_suite
 from tests.test_aws_guard import as_admin
 
 pytestmark = pytest.mark.slow

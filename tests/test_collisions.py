@@ -21,8 +21,8 @@ from handson.lifecycle.removal import (
 )
 from handson.names import RunNames, default_name
 from handson.targets.emulator import MotoEmulator
-from tests.estate import snapshot
-from tests.suite_runner import HeldRun, run_suite
+from tests.helpers.estate import snapshot
+from tests.helpers.suite_runner import HeldRun, run_suite
 
 pytestmark = pytest.mark.slow
 

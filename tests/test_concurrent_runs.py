@@ -21,8 +21,8 @@ from botocore.exceptions import ClientError
 from handson.names import default_name
 from handson.targets.emulator import MotoEmulator, free_port
 from tests.conftest import EmulatorPool
-from tests.estate import left_behind, snapshot
-from tests.suite_runner import ROOT, HeldRun, read_run, suite_command, suite_env
+from tests.helpers.estate import left_behind, snapshot
+from tests.helpers.suite_runner import ROOT, HeldRun, read_run, suite_command, suite_env
 
 pytestmark = pytest.mark.slow
 

@@ -32,8 +32,8 @@ from handson.aws import Credentials, isolated_session
 from handson.names import AMI_PARAMETER
 from handson.targets.emulator import MotoEmulator
 from handson.targets.local_shell import aws_cli_dir
-from tests.fakes import http_server
-from tests.fault_proxy import FaultProxy, Request, operation_name, signing_service
+from tests.helpers.fakes import http_server
+from tests.helpers.fault_proxy import FaultProxy, Request, operation_name, signing_service
 
 REGION = "ap-northeast-1"
 AWS_CLI = Path(aws_cli_dir()) / "aws"  # the project's own, beside its Python

@@ -1,7 +1,8 @@
 """Transient faults are retried, never judged: the features run through a proxy that answers a
 share of all requests (the suite's own and the instance's AWS CLI) with AWS's throttling and 5xx
-shapes, at 0, 5 and 20 %; and through one that loses the answer of every create the provisioning
-makes (the resource exists, the caller is told it failed)."""
+shapes, at 5 and 20 %; and through one that loses the answer of every create the provisioning
+makes (the resource exists, the caller is told it failed). The 0 % run is tests/test_mutations.py's
+run of the seed policies, which goes through the same proxy faulting nothing."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ import pytest
 from handson.names import default_name
 from handson.targets.emulator import MotoEmulator
 from tests.conftest import EmulatorPool
-from tests.estate import left_behind
-from tests.fault_proxy import FaultProxy
-from tests.suite_runner import SuiteRun, run_suite
+from tests.helpers.estate import left_behind
+from tests.helpers.fault_proxy import FaultProxy
+from tests.helpers.suite_runner import SuiteRun, run_suite
 
 pytestmark = pytest.mark.slow
 
-RATES = (0.0, 0.05, 0.20)
+RATES = (0.05, 0.20)
 WRONG = ("allowed but should be denied", "denied but should be allowed")
 # Every kind of create of the run, once: the answer is lost after the emulator did the work (as a
 # timeout or a dropped connection would), then botocore sends the call again and hears "already
@@ -81,19 +82,24 @@ def runs(
     """Side by side on the tests' emulators, the faultiest first: most of a faulty run is
     botocore's backoff."""
     base = tmp_path_factory.mktemp("faults")
-    jobs = {f"{rate:.0%}": (rate, seed, None) for seed, rate in enumerate(RATES, start=1)}
-    jobs["lost answers"] = (0.0, 99, LOST)
-    order = ["20%", "lost answers", "5%", "0%"]
+    jobs = {"20%": (0.20, 3, None), "lost answers": (0.0, 99, LOST), "5%": (0.05, 2, None)}
 
     def one(emulator: MotoEmulator, label: str) -> tuple[str, FaultRun]:
         workdir = base / label.replace(" ", "-")
         return label, run_through_proxy(emulator, workdir, *jobs[label])
 
-    return dict(emulator_pool.map(one, order))
+    return dict(emulator_pool.map(one, list(jobs)))
 
 
-def decided(run: SuiteRun) -> dict[str, str]:
-    return {e["nodeid"]: e["outcome"] for e in run.checkpoints}
+def kept(run: SuiteRun) -> list[str]:
+    """The scenarios decided as without faults: with the seed policies every one passes, but
+    for the emulator's declared gaps, which are skipped (tests/test_mutations.py proves it)."""
+    return [
+        e["nodeid"]
+        for e in run.checkpoints
+        if e["outcome"] == "passed"
+        or (e["outcome"] == "skipped" and e.get("category") == "not decidable on the emulator")
+    ]
 
 
 @pytest.mark.parametrize("label", [f"{rate:.0%}" for rate in RATES] + ["lost answers"])
@@ -107,7 +113,6 @@ def test_no_fault_ever_gives_a_wrong_verdict_or_leaves_anything(
 
 
 def test_faults_really_reached_every_kind_of_caller(runs: dict[str, FaultRun]) -> None:
-    assert runs["0%"].faults == 0 and runs["0%"].requests > 100
     for label in ("5%", "20%"):
         assert runs[label].faults > 0, runs[label].summary
     twenty = runs["20%"]
@@ -117,11 +122,8 @@ def test_faults_really_reached_every_kind_of_caller(runs: dict[str, FaultRun]) -
     assert 0 < twenty.cli_faults < twenty.faults, twenty.summary
 
 
-@pytest.mark.parametrize("label", ["0%", "5%"])
-def test_every_checkpoint_passes_at_zero_and_five_percent(
-    label: str, runs: dict[str, FaultRun]
-) -> None:
-    done = runs[label]
+def test_every_checkpoint_passes_at_five_percent(runs: dict[str, FaultRun]) -> None:
+    done = runs["5%"]
     assert done.run.exit_code == 0, f"{done.summary}\n{done.run.describe()}"
     assert done.run.failed == set(), done.summary
     assert {e["outcome"] for e in done.run.checkpoints} <= {"passed", "skipped"}
@@ -130,12 +132,10 @@ def test_every_checkpoint_passes_at_zero_and_five_percent(
 def test_twenty_percent_keeps_at_least_95_percent_of_the_verdicts(
     runs: dict[str, FaultRun],
 ) -> None:
-    calm, faulty = decided(runs["0%"].run), decided(runs["20%"].run)
-    assert len(calm) == 27
-    kept = [nodeid for nodeid, outcome in calm.items() if faulty.get(nodeid) == outcome]
-    assert len(kept) >= 0.95 * len(calm), (
-        f"{len(kept)} of {len(calm)} verdicts kept; {runs['20%'].summary}\n"
-        f"{runs['20%'].run.describe()}"
+    faulty = runs["20%"].run
+    assert len(faulty.checkpoints) == 27
+    assert len(kept(faulty)) >= 0.95 * 27, (
+        f"{len(kept(faulty))} of 27 verdicts kept; {runs['20%'].summary}\n{faulty.describe()}"
     )
 
 

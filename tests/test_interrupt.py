@@ -18,8 +18,8 @@ import pytest
 from handson.names import default_name
 from handson.targets.emulator import MotoEmulator
 from tests.conftest import EmulatorPool
-from tests.estate import left_behind, snapshot
-from tests.suite_runner import ROOT, HeldRun, SuiteRun, suite_env
+from tests.helpers.estate import left_behind, snapshot
+from tests.helpers.suite_runner import ROOT, HeldRun, SuiteRun, suite_env
 
 pytestmark = pytest.mark.slow
 

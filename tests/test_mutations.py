@@ -3,49 +3,43 @@ names the broken checkpoint and in no other; the unaltered seed policies pass.""
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
 
-from handson.names import RunNames, default_name
-from handson.policies import SEED_DIR
-from handson.targets.emulator import MotoEmulator
 from tests.conftest import EmulatorPool
-from tests.estate import left_behind
-from tests.mutations import MUTATIONS, Mutation
-from tests.suite_runner import SuiteRun, run_suite
+from tests.helpers.mutations import MUTATIONS, Mutation
+from tests.helpers.policy_runs import SEED, PolicyRun, every_policy_set, label, policy_run
+from tests.helpers.suite_runner import SuiteRun
 
 pytestmark = pytest.mark.slow
-SEED = "seed"
 
 
 @pytest.fixture(scope="module")
-def runs(
+def policy_runs(
     emulator_pool: EmulatorPool, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, SuiteRun]:
-    """Every policy set's run, side by side on the tests' emulators. After each run, the tests
-    look for anything the run left there."""
-    base = tmp_path_factory.mktemp("mutations")
+) -> dict[str, PolicyRun]:
+    """The seed's run and every broken policy set's, side by side on the tests' emulators; what
+    each left is looked for after it. The seed's run goes through a fault proxy that faults
+    nothing: it is tests/test_faults.py's 0 % run too."""
+    base = tmp_path_factory.mktemp("policy-runs")
+    sets = every_policy_set()
+    made = emulator_pool.map(lambda emulator, m: policy_run(emulator, base, m), sets)
+    return {label(m): run for m, run in zip(sets, made, strict=True)}
 
-    def run(emulator: MotoEmulator, mutation: Mutation | None) -> tuple[str, SuiteRun]:
-        label = mutation.name if mutation else SEED
-        workdir = base / label
-        if mutation:
-            policies = mutation.write(workdir / "policies")
-        else:
-            policies = Path(shutil.copytree(SEED_DIR, workdir / "policies"))
-        names = RunNames(default_name())
-        done = run_suite(
-            workdir,
-            f"--policies={policies}",
-            f"--name={names.suffix}",
-            f"--endpoint-url={emulator.endpoint_url}",
-        )
-        done.leftovers = left_behind(emulator.admin, names.suffix)
-        return label, done
 
-    return dict(emulator_pool.map(run, [None, *MUTATIONS]))
+@pytest.fixture(scope="module")
+def runs(policy_runs: dict[str, PolicyRun]) -> dict[str, SuiteRun]:
+    for made in policy_runs.values():
+        made.run.leftovers = made.left
+    return {name: made.run for name, made in policy_runs.items()}
+
+
+def test_the_seed_run_went_through_a_proxy_that_faulted_nothing(
+    policy_runs: dict[str, PolicyRun],
+) -> None:
+    """The fault test's 0 %: the proxy itself changes nothing (tests/test_faults.py)."""
+    seed = policy_runs[SEED]
+    assert seed.requests > 100 and seed.faults == 0, seed.summary
+    assert seed.run.exit_code == 0 and seed.left == [], seed.run.describe()
 
 
 def test_there_are_at_least_eight_broken_designs() -> None:

@@ -22,7 +22,7 @@ from handson.probes import Answer, ProbeResult
 from handson.user_actions import s3_round_trip
 from handson.verdict import Outcome, Verdict
 from handson.waiting import EMULATOR_BUDGETS
-from tests.estate import left_behind
+from tests.helpers.estate import left_behind
 
 POLICY = json.dumps(
     {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}

@@ -17,10 +17,10 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from handson.names import default_name
 from handson.targets.emulator import MotoEmulator
-from tests import html_report
-from tests.feature_files import scenarios
-from tests.mutations import MUTATIONS
-from tests.suite_runner import ROOT, SuiteRun, run_suite
+from tests.helpers import html_report
+from tests.helpers.feature_files import scenarios
+from tests.helpers.mutations import MUTATIONS
+from tests.helpers.suite_runner import ROOT, SuiteRun, run_suite
 
 pytestmark = pytest.mark.slow
 
@@ -70,9 +70,9 @@ def broken(
     )
     assert run.exit_code == 1 and run.failed == set(BROKEN.fails), run.describe()
     served = workdir / "allure-report"
-    html_report.generate(workdir / "allure-results", served, single_file=False)
+    html_report.generate(run.allure_dir, served, single_file=False)
     single = html_report.generate(
-        workdir / "allure-results", workdir / "allure-report-single-file", single_file=True
+        run.allure_dir, workdir / "allure-report-single-file", single_file=True
     )
     results = [
         json.loads(path.read_text("utf-8"))

@@ -12,8 +12,8 @@ import pytest
 
 from handson.names import default_name
 from handson.targets.emulator import MotoEmulator, free_port
-from tests import html_report
-from tests.suite_runner import SuiteRun, run_suite
+from tests.helpers import html_report
+from tests.helpers.suite_runner import SuiteRun, run_suite
 
 pytestmark = pytest.mark.slow
 

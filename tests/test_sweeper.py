@@ -24,8 +24,8 @@ from handson.names import RunNames, default_name, expiry, timestamp
 from handson.policies import load_policy_set
 from handson.targets.emulator import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
-from tests.estate import left_behind
-from tests.suite_runner import ROOT
+from tests.helpers.estate import left_behind
+from tests.helpers.suite_runner import ROOT
 
 NOW = datetime.now(UTC)
 

@@ -17,8 +17,8 @@ from handson.names import RunNames, default_name
 from handson.policies import load_policy_set
 from handson.targets.emulator import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
-from tests.estate import left_behind
-from tests.suite_runner import run_suite
+from tests.helpers.estate import left_behind
+from tests.helpers.suite_runner import run_suite
 
 STEPS = [
     "create_policy",

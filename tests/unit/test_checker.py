@@ -20,7 +20,7 @@ from handson.probes import (
     verify,
 )
 from handson.verdict import Outcome, Verdict, classify_api_error
-from tests.fakes import Clock
+from tests.helpers.fakes import Clock
 
 ALLOW = Verdict(Outcome.ALLOWED, "ok")
 DENY = Verdict(Outcome.DENIED, "authorization error", "AccessDenied")

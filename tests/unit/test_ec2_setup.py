@@ -11,7 +11,7 @@ from botocore.stub import Stubber
 
 from handson.errors import SuiteUsageError
 from handson.lifecycle.ec2_setup import Network, choose_instance_type, find_network, launch
-from tests.fakes import stubbed
+from tests.helpers.fakes import stubbed
 
 
 @pytest.fixture

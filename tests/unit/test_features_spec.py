@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
-from tests.feature_files import scenarios
+from tests.helpers.feature_files import scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
 

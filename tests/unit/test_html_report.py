@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests import html_report
+from tests.helpers import html_report
 
 
 def test_the_report_commands_are_package_jsons_with_other_folders(tmp_path: Path) -> None:

@@ -16,7 +16,7 @@ from handson.probes import Answer, Checker, Probe, ProbeFailed, verify
 from handson.targets.aws import AwsTarget
 from handson.targets.simulation import explain_with_simulation, simulate
 from handson.verdict import Outcome, Verdict
-from tests.fakes import stubbed
+from tests.helpers.fakes import stubbed
 
 USER = "arn:aws:iam::123456789012:user/handson-iam-user-abc"
 ROLE = "arn:aws:iam::123456789012:role/handson-iam-role-abc"

@@ -14,7 +14,7 @@ from handson.probes import cli_probe
 from handson.targets.ssm import NotOnline, SsmInstance
 from handson.verdict import Outcome
 from handson.waiting import AWS_BUDGETS
-from tests.fakes import Clock, stubbed
+from tests.helpers.fakes import Clock, stubbed
 
 INSTANCE = "i-0123456789abcdef0"
 COMMAND_ID = "2b7e4c1a-0d5f-4f3e-9c1b-6a2e8d0f1b3c"

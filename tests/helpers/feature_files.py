@@ -7,7 +7,7 @@ from functools import cache
 
 from gherkin.parser import Parser
 
-from tests.suite_runner import ROOT
+from tests.helpers.suite_runner import ROOT
 
 
 @dataclass(frozen=True)

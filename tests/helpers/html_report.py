@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import http_server
-from tests.suite_runner import ROOT
+from tests.helpers.fakes import http_server
+from tests.helpers.suite_runner import ROOT
 
 ALLURE = ROOT / "node_modules" / ".bin" / "allure"
 RESULTS = "reports/latest/allure-results"  # the newest run's, which package.json's scripts read
