@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from queue import Queue
 from typing import TypeVar
 
@@ -11,6 +12,8 @@ import pytest
 
 from handson.aws import Principal
 from handson.targets.emulator import MotoEmulator
+from tests.helpers.mutations import Mutation
+from tests.helpers.policy_runs import PolicyRun, label, policy_run
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -66,3 +69,27 @@ def test_emulator(emulator_pool: EmulatorPool) -> MotoEmulator:
 @pytest.fixture(scope="session")
 def test_admin(test_emulator: MotoEmulator) -> Principal:
     return test_emulator.admin
+
+
+class PolicyRuns:
+    """Whole runs of the features with one policy set each (the seed's, or a broken one of
+    tests/helpers/mutations.py), made once per test session and shared by the tests that need
+    them: the mutation matrix makes them all, side by side; the HTML report test opens one."""
+
+    def __init__(self, pool: EmulatorPool, base: Path) -> None:
+        self._pool = pool
+        self._base = base
+        self._made: dict[str, PolicyRun] = {}
+
+    def get(self, mutations: list[Mutation | None]) -> dict[str, PolicyRun]:
+        missing = [m for m in mutations if label(m) not in self._made]
+        made = self._pool.map(lambda emulator, m: policy_run(emulator, self._base, m), missing)
+        self._made.update({label(m): run for m, run in zip(missing, made, strict=True)})
+        return {label(m): self._made[label(m)] for m in mutations}
+
+
+@pytest.fixture(scope="session")
+def policy_runs(
+    emulator_pool: EmulatorPool, tmp_path_factory: pytest.TempPathFactory
+) -> PolicyRuns:
+    return PolicyRuns(emulator_pool, tmp_path_factory.mktemp("policy-runs"))

@@ -5,39 +5,34 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import EmulatorPool
+from tests.conftest import PolicyRuns
 from tests.helpers.mutations import MUTATIONS, Mutation
-from tests.helpers.policy_runs import SEED, PolicyRun, every_policy_set, label, policy_run
+from tests.helpers.policy_runs import SEED, PolicyRun, every_policy_set
 from tests.helpers.suite_runner import SuiteRun
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def policy_runs(
-    emulator_pool: EmulatorPool, tmp_path_factory: pytest.TempPathFactory
-) -> dict[str, PolicyRun]:
+def made(policy_runs: PolicyRuns) -> dict[str, PolicyRun]:
     """The seed's run and every broken policy set's, side by side on the tests' emulators; what
     each left is looked for after it. The seed's run goes through a fault proxy that faults
     nothing: it is tests/test_faults.py's 0 % run too."""
-    base = tmp_path_factory.mktemp("policy-runs")
-    sets = every_policy_set()
-    made = emulator_pool.map(lambda emulator, m: policy_run(emulator, base, m), sets)
-    return {label(m): run for m, run in zip(sets, made, strict=True)}
+    return policy_runs.get(every_policy_set())
 
 
 @pytest.fixture(scope="module")
-def runs(policy_runs: dict[str, PolicyRun]) -> dict[str, SuiteRun]:
-    for made in policy_runs.values():
-        made.run.leftovers = made.left
-    return {name: made.run for name, made in policy_runs.items()}
+def runs(made: dict[str, PolicyRun]) -> dict[str, SuiteRun]:
+    for one in made.values():
+        one.run.leftovers = one.left
+    return {name: one.run for name, one in made.items()}
 
 
 def test_the_seed_run_went_through_a_proxy_that_faulted_nothing(
-    policy_runs: dict[str, PolicyRun],
+    made: dict[str, PolicyRun],
 ) -> None:
     """The fault test's 0 %: the proxy itself changes nothing (tests/test_faults.py)."""
-    seed = policy_runs[SEED]
+    seed = made[SEED]
     assert seed.requests > 100 and seed.faults == 0, seed.summary
     assert seed.run.exit_code == 0 and seed.left == [], seed.run.describe()
 

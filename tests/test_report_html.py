@@ -15,12 +15,11 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
-from handson.names import default_name
-from handson.targets.emulator import MotoEmulator
+from tests.conftest import PolicyRuns
 from tests.helpers import html_report
 from tests.helpers.feature_files import scenarios
 from tests.helpers.mutations import MUTATIONS
-from tests.helpers.suite_runner import ROOT, SuiteRun, run_suite
+from tests.helpers.suite_runner import ROOT, SuiteRun
 
 pytestmark = pytest.mark.slow
 
@@ -58,17 +57,13 @@ def tools() -> None:
 
 @pytest.fixture(scope="module")
 def broken(
-    tools: None, test_emulator: MotoEmulator, tmp_path_factory: pytest.TempPathFactory
+    tools: None, policy_runs: PolicyRuns, tmp_path_factory: pytest.TempPathFactory
 ) -> BrokenReport:
-    workdir = tmp_path_factory.mktemp("report-html")
-    policies = BROKEN.write(workdir / "policies")
-    run = run_suite(
-        workdir,
-        f"--policies={policies}",
-        f"--name={default_name()}",
-        f"--endpoint-url={test_emulator.endpoint_url}",
-    )
+    """The report of the session's run of the broken set: the mutation matrix's, when it ran in
+    this session before (pytest-xdist may give it to the other worker)."""
+    run = policy_runs.get([BROKEN])[BROKEN.name].run
     assert run.exit_code == 1 and run.failed == set(BROKEN.fails), run.describe()
+    workdir = tmp_path_factory.mktemp("report-html")
     served = workdir / "allure-report"
     html_report.generate(run.allure_dir, served, single_file=False)
     single = html_report.generate(
