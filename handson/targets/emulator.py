@@ -7,6 +7,7 @@ decide faithfully (its gaps), as data the scenarios consult.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -250,9 +251,11 @@ class MotoEmulator:
         except BaseException:
             if created:
                 self._undo_bootstrap(iam)
+            # No run on this server after all: its IAM checks as they were found.
+            with contextlib.suppress(SuiteUsageError):
+                self._set_free_requests(self._found_auth)
             raise
-        finally:
-            self._set_free_requests("0")
+        self._set_free_requests("0")  # the run's checks are IAM-checked from here on
         self.admin = Principal(
             f"emulator admin {self._admin_name}",
             Credentials(key["AccessKeyId"], key["SecretAccessKey"]),
