@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -145,10 +147,13 @@ def test_a_second_run_on_one_emulator_stops_at_once_and_the_first_passes(
     assert checks_on(emulator.endpoint_url)  # as the runs found it
 
 
-def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> None:
+@contextmanager
+def plain_moto(managed_policies: bool = True) -> Iterator[str]:
+    """A moto server started as anyone would, IAM checks off; its URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    if managed_policies:
+        env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     server = subprocess.Popen(
         [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
         env=env,
@@ -165,6 +170,31 @@ def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> Non
             except Exception:  # noqa: BLE001 - not listening yet
                 assert time.monotonic() < deadline, "moto did not start"
                 time.sleep(0.2)
+        yield url
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_run_that_cannot_use_a_server_leaves_its_checks_as_found(tmp_path: Path) -> None:
+    """Without AWS managed policies the run stops in one line; the server is as it was."""
+    with plain_moto(managed_policies=False) as url:
+        assert not checks_on(url)
+        done = subprocess.run(
+            suite_command(tmp_path, f"--endpoint-url={url}"),
+            cwd=ROOT,
+            env=suite_env(),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 4, done.stdout[-2000:] + done.stderr
+        assert "no AWS managed policies" in done.stderr
+        assert not checks_on(url)
+
+
+def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> None:
+    with plain_moto() as url:
         assert not checks_on(url)
         name = default_name()
         command = suite_command(tmp_path, f"--endpoint-url={url}", f"--name={name}")
@@ -176,6 +206,3 @@ def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> Non
         assert not checks_on(url)  # and off again, as it found the server
         users = [u["UserName"] for u in nobody("iam", url).list_users()["Users"]]
         assert not any(u.startswith("handson-") for u in users), users
-    finally:
-        server.kill()
-        server.wait()
