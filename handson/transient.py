@@ -64,3 +64,13 @@ def is_transient(exc: BaseException) -> bool:
     if isinstance(exc, ClientError):
         return is_transient_code(str(exc.response.get("Error", {}).get("Code")))
     return isinstance(exc, HTTPClientError | BotoConnectionError | ResponseParserError)
+
+
+# What botocore raises on an answer that is not AWS's (an HTML page, XML of another shape): its
+# parser fails in more ways than its own ResponseParserError.
+NOT_AN_AWS_ANSWER: tuple[type[Exception], ...] = (
+    ResponseParserError,
+    KeyError,
+    ValueError,
+    TypeError,
+)

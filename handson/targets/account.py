@@ -13,9 +13,9 @@ from typing import Any
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
-from botocore.parsers import ResponseParserError
 
 from handson.errors import SuiteUsageError
+from handson.transient import NOT_AN_AWS_ANSWER
 
 # The guard must answer within seconds when there is nothing to talk to.
 GUARD_CONFIG = Config(
@@ -67,9 +67,7 @@ def identify(session: Any, region: str, endpoint_url: str | None = None) -> Acco
         raise SuiteUsageError(
             f"--target aws: cannot reach AWS STS ({type(exc).__name__}: {_one_line(str(exc))})"
         ) from None
-    except (ResponseParserError, KeyError, ValueError, TypeError) as exc:
-        # What an endpoint that is not AWS's answers: HTML, or XML of another shape, which
-        # botocore's parser fails on in more ways than its own ResponseParserError.
+    except NOT_AN_AWS_ANSWER as exc:
         where = endpoint_url or "AWS STS"
         raise SuiteUsageError(
             f"--target aws: {where} does not answer as AWS STS does ({type(exc).__name__}: not "
@@ -90,7 +88,7 @@ def _alias(session: Any, region: str, endpoint_url: str | None) -> str | None:
             f"--target aws: cannot read the account alias ({code}); the suite refuses an account "
             "it cannot check for 'prod' (allow iam:ListAccountAliases)"
         ) from None
-    except (BotoCoreError, ResponseParserError, KeyError, ValueError, TypeError) as exc:
+    except (BotoCoreError, *NOT_AN_AWS_ANSWER) as exc:
         raise SuiteUsageError(
             f"--target aws: cannot read the account alias ({type(exc).__name__}); the suite "
             "refuses an account it cannot check for 'prod'"

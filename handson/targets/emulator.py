@@ -23,7 +23,6 @@ from typing import Any, Protocol
 from urllib.parse import unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
 
 from handson.aws import Credentials, Principal
 from handson.errors import EmulatorGap, SuiteUsageError
@@ -35,6 +34,7 @@ from handson.policy_match import MatchedStatement, matching_statements, trust_al
 from handson.targets.local_shell import LocalShellInstance
 from handson.targets.orphans import python_path
 from handson.targets.warm_cli import WarmCli
+from handson.transient import NOT_AN_AWS_ANSWER
 from handson.waiting import EMULATOR_BUDGETS, Budgets, until
 
 log = logging.getLogger("handson.targets.emulator")
@@ -230,7 +230,7 @@ class MotoEmulator:
                     f"the emulator at {self.endpoint_url} has no AWS managed policies: start it "
                     "with MOTO_IAM_LOAD_MANAGED_POLICIES=true"
                 ) from None
-            except (BotoCoreError, ResponseParserError, KeyError, ValueError, TypeError) as exc:
+            except (BotoCoreError, *NOT_AN_AWS_ANSWER) as exc:
                 raise SuiteUsageError(
                     f"--endpoint-url {self.endpoint_url}: does not answer as AWS IAM does "
                     f"({type(exc).__name__})"
