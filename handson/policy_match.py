@@ -1,82 +1,33 @@
-"""Which statements of a policy document concern a call.
+"""Why a call was decided as it was, in words, from the policy documents: by the same engine that
+decides on the emulator (handson.iam_engine), so that what a report explains is what decided.
 
-Used to declare where the emulator cannot decide a check (it ignores identity-policy conditions)
-and to tell whether a trust policy lets a service assume a role. This is a matcher, not an IAM
-evaluator: a statement's ``Condition`` is reported as applying, never decided.
+Also whether a trust policy lets a service assume a role (the emulator's EC2 hands an instance
+its role's credentials only then).
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 
+from handson.iam_engine import (
+    ALLOW,
+    DENY,
+    NamedPolicy,
+    Request,
+    Statement,
+    any_resource,
+    decide,
+    statement_applies,
+    statements,
+    unconditioned,
+    wildcard_match,
+)
 from handson.policies import PolicyDocument
 
 
-@dataclass(frozen=True)
-class MatchedStatement:
-    sid: str
-    effect: str
-    has_condition: bool
-    statement: dict[str, Any]
-
-
-def _as_list(value: Any) -> list[Any]:
-    if value is None:
-        return []
-    return value if isinstance(value, list) else [value]
-
-
-def statements(document: PolicyDocument) -> list[dict[str, Any]]:
-    return _as_list(document.get("Statement"))
-
-
-def _iam_glob(pattern: str, value: str, *, case_sensitive: bool) -> bool:
-    parts = (re.escape(p) for p in re.split(r"(\*|\?)", pattern))
-    regex = "".join(".*" if p == r"\*" else "." if p == r"\?" else p for p in parts)
-    flags = 0 if case_sensitive else re.IGNORECASE
-    return re.fullmatch(regex, value, flags | re.DOTALL) is not None
-
-
-def action_matches(statement: dict[str, Any], action: str) -> bool:
-    if "NotAction" in statement:
-        return not any(
-            _iam_glob(p, action, case_sensitive=False) for p in _as_list(statement["NotAction"])
-        )
-    return any(
-        _iam_glob(p, action, case_sensitive=False) for p in _as_list(statement.get("Action"))
-    )
-
-
-def resource_matches(statement: dict[str, Any], resource: str) -> bool:
-    if "NotResource" in statement:
-        return not any(
-            _iam_glob(p, resource, case_sensitive=True) for p in _as_list(statement["NotResource"])
-        )
-    return any(
-        _iam_glob(p, resource, case_sensitive=True) for p in _as_list(statement.get("Resource"))
-    )
-
-
-def matching_statements(
-    documents: Iterable[PolicyDocument], action: str, resource: str
-) -> list[MatchedStatement]:
-    """Statements whose Action/NotAction and Resource/NotResource cover the call."""
-    found = []
-    for document in documents:
-        for index, statement in enumerate(statements(document), start=1):
-            if action_matches(statement, action) and resource_matches(statement, resource):
-                found.append(
-                    MatchedStatement(
-                        sid=str(statement.get("Sid", f"#{index}")),
-                        effect=str(statement.get("Effect")),
-                        has_condition=bool(statement.get("Condition")),
-                        statement=statement,
-                    )
-                )
-    return found
+def named(documents: Iterable[PolicyDocument]) -> list[NamedPolicy]:
+    return [NamedPolicy(f"policy {n}", d) for n, d in enumerate(documents, start=1)]
 
 
 def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, str]:
@@ -86,61 +37,79 @@ def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, 
     then depends on a request context the suite does not model.
     """
     allowed_by = None
-    for index, statement in enumerate(statements(document), start=1):
-        principals = statement.get("Principal")
+    assume = Request(action="sts:AssumeRole", resource="*")
+    for statement in statements(NamedPolicy("trust policy", document)):
+        principals = statement.body.get("Principal")
         if principals == "*":
             names: list[str] = ["*"]
-        elif isinstance(principals, dict):
-            names = [str(p) for p in _as_list(principals.get("Service"))]
+        elif isinstance(principals, Mapping):
+            found = principals.get("Service")
+            names = [str(p) for p in (found if isinstance(found, list) else [found]) if p]
         else:
             names = []
-        if not any(_iam_glob(n, service, case_sensitive=False) for n in names):
+        if not any(wildcard_match(n, service, case_sensitive=False) for n in names):
             continue
-        if not action_matches(statement, "sts:AssumeRole"):
+        if not statement_applies(any_resource(unconditioned(statement)), assume):
             continue
-        sid = str(statement.get("Sid", f"#{index}"))
-        if statement.get("Condition"):
-            raise ValueError(f"trust statement {sid} has a Condition")
-        if statement.get("Effect") == "Deny":
-            return False, f"trust statement {sid} denies {service}"
-        allowed_by = allowed_by or sid
+        if statement.body.get("Condition"):
+            raise ValueError(f"trust statement {statement.sid} has a Condition")
+        if statement.effect == DENY:
+            return False, f"trust statement {statement.sid} denies {service}"
+        allowed_by = allowed_by or statement.sid
     if allowed_by:
         return True, f"trust statement {allowed_by} allows {service}"
     return False, f"no trust statement allows {service} to call sts:AssumeRole"
 
 
-def _describe(match: MatchedStatement) -> str:
-    statement = match.statement
-    action = statement.get("Action", statement.get("NotAction"))
-    resource = statement.get("Resource", statement.get("NotResource"))
-    text = f"{match.effect} statement {match.sid}: Action {action} on Resource {resource}"
-    if match.has_condition:
-        text += f", but only if its Condition holds: {statement['Condition']}"
+def _describe(statement: Statement) -> str:
+    body = statement.body
+    action = body.get("Action", body.get("NotAction"))
+    resource = body.get("Resource", body.get("NotResource"))
+    text = f"{statement.effect} statement {statement.sid}: Action {action} on Resource {resource}"
+    if body.get("Condition"):
+        text += f", Condition {body['Condition']}"
     return text
 
 
-def explain(
-    documents: Iterable[PolicyDocument], action: str, resource: str, observed_allowed: bool
-) -> str:
-    """Which statements decide ``action`` on ``resource``, from the policy documents alone.
+def _shown(context: Mapping[str, Any]) -> str:
+    if not context:
+        return "the request carries none of its keys"
+    return ", ".join(f"{k} = {v!r}" for k, v in context.items())
 
-    A Condition is shown as a condition that applies, never as decided.
-    """
-    matched = matching_statements(documents, action, resource)
+
+def explain(
+    documents: Iterable[PolicyDocument],
+    action: str,
+    resource: str,
+    observed_allowed: bool,
+    context: Mapping[str, Any] | None = None,
+) -> str:
+    """Which statements decide ``action`` on ``resource`` in this request's context."""
+    policies = named(documents)
+    request = Request(action=action, resource=resource, context=dict(context or {}))
+    verdict = decide(request, policies)
+    if verdict.decision == DENY and verdict.statement is not None:
+        return "denied by:\n  " + _describe(verdict.statement)
+    if verdict.decision == ALLOW and verdict.statement is not None:
+        return "allowed by:\n  " + _describe(verdict.statement)
     if observed_allowed:
-        allows = [m for m in matched if m.effect == "Allow"]
-        if not allows:
-            return (
-                f"no statement of these policies allows {action} on {resource}; the allow "
-                "comes from somewhere else (another attached policy, or the target itself)"
-            )
-        return "allowed by:\n  " + "\n  ".join(_describe(m) for m in allows)
-    denies = [m for m in matched if m.effect == "Deny"]
-    if denies:
-        return "denied by:\n  " + "\n  ".join(_describe(m) for m in denies)
-    allows = [m for m in matched if m.effect == "Allow"]
-    if allows:
-        return "only these statements would allow it, each under a condition:\n  " + "\n  ".join(
-            _describe(m) for m in allows
+        return (
+            f"no statement of these policies allows {action} on {resource}; the allow "
+            "comes from somewhere else (another attached policy, or the target itself)"
+        )
+    # Implicit deny: name the statements whose condition alone kept them from allowing.
+    held_back = [
+        s
+        for p in policies
+        for s in statements(p)
+        if s.effect == ALLOW
+        and s.body.get("Condition")
+        and statement_applies(unconditioned(s), request)
+    ]
+    if held_back:
+        return (
+            "only these statements would allow it, and their Condition does not hold for this "
+            f"request ({_shown(request.context)}):\n  "
+            + "\n  ".join(_describe(s) for s in held_back)
         )
     return f"no statement of these policies allows {action} on {resource} (implicit deny)"

@@ -5,7 +5,7 @@ the verdict rules around them (positive control first, retries only towards an e
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -43,6 +43,8 @@ class Probe:
     action: str
     resource: str
     execute: Callable[[], Answer] = field(repr=False, compare=False)
+    # The condition keys the call carries that IAM evaluates (e.g. s3:prefix of a listing).
+    context: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,14 @@ def _params(params: dict[str, Any]) -> str:
     return ", ".join(shown)
 
 
-def cli_probe(instance: Instance, command: str, *, action: str, resource: str) -> Probe:
+def cli_probe(
+    instance: Instance,
+    command: str,
+    *,
+    action: str,
+    resource: str,
+    context: Mapping[str, str] | None = None,
+) -> Probe:
     """A shell command on the instance, judged by its exit code and the CLI's error code."""
 
     def execute() -> Answer:
@@ -163,7 +172,7 @@ def cli_probe(instance: Instance, command: str, *, action: str, resource: str) -
             },
         )
 
-    return Probe(call=command, action=action, resource=resource, execute=execute)
+    return Probe(command, action, resource, execute, dict(context or {}))
 
 
 class Checker:
@@ -176,7 +185,9 @@ class Checker:
         propagation_budget: float,
         record: Callable[[ProbeResult], None],
         gap: Callable[[str, str], str | None],
-        explain: Callable[[str, str, bool], str] = lambda action, resource, allowed: "",
+        explain: Callable[[str, str, bool, Mapping[str, str]], str] = (
+            lambda action, resource, allowed, context: ""
+        ),
         pause: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -226,7 +237,9 @@ class Checker:
         observed = answer.verdict.outcome
         explanation = ""
         if observed is not expected and observed is not Outcome.ERROR:
-            explanation = self._explain(probe.action, probe.resource, observed is Outcome.ALLOWED)
+            explanation = self._explain(
+                probe.action, probe.resource, observed is Outcome.ALLOWED, probe.context
+            )
         result = ProbeResult(self._principal(), probe, expected, answer, attempts, explanation)
         self._record(result)
         return result

@@ -36,8 +36,10 @@ class RoleCommands:
     def __init__(self, instance: Instance) -> None:
         self.instance = instance
 
-    def _probe(self, command: str, action: str, resource: str) -> Probe:
-        return cli_probe(self.instance, command, action=action, resource=resource)
+    def _probe(
+        self, command: str, action: str, resource: str, context: dict[str, str] | None = None
+    ) -> Probe:
+        return cli_probe(self.instance, command, action=action, resource=resource, context=context)
 
     def upload(self, bucket: str, key: str, content: str) -> Probe:
         local = key.rsplit("/", 1)[-1]
@@ -69,8 +71,12 @@ class RoleCommands:
         return self._probe(f"aws s3 rb s3://{bucket}", "s3:DeleteBucket", bucket_arn(bucket))
 
     def list_bucket(self, bucket: str, place: Place = Place.ROOT) -> Probe:
+        # The CLI lists one level: ListObjectsV2 with the folder as prefix and "/" as delimiter.
         return self._probe(
-            f"aws s3 ls s3://{bucket}/{place.value}", "s3:ListBucket", bucket_arn(bucket)
+            f"aws s3 ls s3://{bucket}/{place.value}",
+            "s3:ListBucket",
+            bucket_arn(bucket),
+            {"s3:prefix": place.value, "s3:delimiter": "/"},
         )
 
     def object_operation(

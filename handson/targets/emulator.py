@@ -26,13 +26,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from handson.aws import Credentials, Principal
 from handson.errors import EmulatorGap, SuiteUsageError
+from handson.findings import DENIED_BUT_ALLOWED, CheckFailed, Finding
+from handson.iam_engine import NamedPolicy, policy_variables
 from handson.instance import Instance, InstanceCredentials
 from handson.lifecycle.removal import delete_user
 from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, EC2_SERVICE, SSM_CORE_POLICY_ARN
 from handson.policies import PolicyDocument
-from handson.policy_match import MatchedStatement, matching_statements, trust_allows_service
+from handson.policy_match import trust_allows_service
+from handson.targets import ssm_agent
 from handson.targets.local_shell import LocalShellInstance
 from handson.targets.orphans import python_path
+from handson.targets.ssm import ping_status
 from handson.targets.warm_cli import WarmCli
 from handson.transient import NOT_AN_AWS_ANSWER
 from handson.waiting import EMULATOR_BUDGETS, Budgets, until
@@ -40,40 +44,21 @@ from handson.waiting import EMULATOR_BUDGETS, Budgets, until
 log = logging.getLogger("handson.targets.emulator")
 
 
-def condition_gap(matched: list[MatchedStatement]) -> list[MatchedStatement]:
-    """The conditional statements that could change the outcome of a call, given all that match.
-
-    An unconditional Deny decides; else a conditional Deny could; else an unconditional Allow
-    decides; else a conditional Allow could. Returns [] when the outcome needs no condition.
-    """
-    deny = [m for m in matched if m.effect == "Deny"]
-    allow = [m for m in matched if m.effect == "Allow"]
-    if any(not m.has_condition for m in deny):
-        return []
-    if deny:
-        return [m for m in deny if m.has_condition]
-    if any(not m.has_condition for m in allow):
-        return []
-    return [m for m in allow if m.has_condition]
-
-
 class Gaps:
-    """What moto 5.2 with IAM enforcement cannot decide (CHECKPOINTS.md, "Known gaps")."""
-
-    ssm_registration = (
-        "emulator gap: moto runs no SSM agent (DescribeInstanceInformation is not implemented, "
-        "SendCommand runs nothing), so registration with SSM (Online) cannot be observed"
-    )
+    """What the emulator still cannot decide as AWS would, as data (README, "What the emulator
+    cannot decide"). Everything else the engine decides (handson.iam_engine)."""
 
     @staticmethod
     def undecidable(documents: list[PolicyDocument], action: str, resource: str) -> str | None:
-        deciding = condition_gap(matching_statements(documents, action, resource))
-        if not deciding:
+        with_variables = policy_variables(
+            [NamedPolicy(f"policy {n}", d) for n, d in enumerate(documents, start=1)], action
+        )
+        if not with_variables:
             return None
-        sids = ", ".join(m.sid for m in deciding)
+        named = ", ".join(s.label for s in with_variables)
         return (
-            f"emulator gap: moto ignores Condition blocks of identity policies, and the outcome of "
-            f"{action} on {resource} depends on the condition of statement {sids}"
+            f"emulator gap: the policy engine does not substitute policy variables such as "
+            f"${{aws:username}}, and statement {named} uses one for {action}"
         )
 
 
@@ -370,6 +355,7 @@ class EmulatorTarget:
         self.region = emulator.region
         self.endpoint_url: str | None = emulator.endpoint_url
         self.admin = emulator.admin
+        self._agent_calls: dict[str, list[ssm_agent.AgentCall]] = {}
 
     def undecidable(
         self, documents: list[PolicyDocument], action: str, resource: str
@@ -389,7 +375,31 @@ class EmulatorTarget:
         )
 
     def ssm_online(self, instance: Instance) -> str | None:
-        return self.emulator.gaps.ssm_registration
+        """The emulated SSM agent starts with the instance's role credentials; SSM lists the
+        instance Online only if the engine allowed every call the agent made."""
+        assert isinstance(instance, LocalShellInstance)
+        issued = instance.issued
+        if issued.credentials is None:
+            raise CheckFailed(
+                f"{instance.instance_id} has no role credentials, so its SSM agent cannot "
+                f"register: {issued.why}",
+                Finding(DENIED_BUT_ALLOWED, f"no role credentials for the SSM agent: {issued.why}"),
+            )
+        if instance.instance_id not in self._agent_calls:
+            self._agent_calls[instance.instance_id] = ssm_agent.start(
+                self.emulator.endpoint_url, self.region, issued.credentials, instance.instance_id
+            )
+        status = ping_status(self.admin.client("ssm"), instance.instance_id)
+        if status == "Online":
+            return None
+        refused = [c for c in self._agent_calls[instance.instance_id] if not c.allowed]
+        named = ", ".join(f"{c.action} ({c.code})" for c in refused) or "none"
+        raise CheckFailed(
+            f"{instance.instance_id} is not Online in SSM (status: {status or 'not registered'}): "
+            f"the role denied its SSM agent's calls {named}; AmazonSSMManagedInstanceCore "
+            "grants them",
+            Finding(DENIED_BUT_ALLOWED, f"the SSM agent's calls were denied: {named}"),
+        )
 
     def close(self) -> None:
         self.emulator.close()

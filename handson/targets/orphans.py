@@ -36,9 +36,14 @@ def exit_with_parent(interval: float = 0.5) -> None:
 
 
 def moto_server(argv: list[str]) -> None:
-    """moto's server, as ``python -m moto.server``, ending with the run."""
+    """moto's server, as ``python -m moto.server``, ending with the run, deciding IAM with the
+    suite's engine (``handson.targets.moto_engine``)."""
     exit_with_parent()
     from moto.server import main
+
+    from handson.targets.moto_engine import install
+
+    install()
 
     main(argv)
 

@@ -8,7 +8,7 @@ a verdict, and when it cannot be had the report says so in one line instead of f
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -35,14 +35,18 @@ def simulate(iam: Any, source_arn: str, action: str, resource: str) -> str:
 
 
 def explain_with_simulation(
-    explain: Callable[[str, str, bool], str],
+    explain: Callable[[str, str, bool, Mapping[str, str]], str],
     simulator: Callable[[str, str], str],
     action: str,
     resource: str,
     observed_allowed: bool,
+    context: Mapping[str, str] | None = None,
 ) -> str:
     """The policy documents' explanation, then the simulator's answer when the target has one."""
-    parts = (explain(action, resource, observed_allowed), simulator(action, resource))
+    parts = (
+        explain(action, resource, observed_allowed, context or {}),
+        simulator(action, resource),
+    )
     return "\n".join(part for part in parts if part)
 
 

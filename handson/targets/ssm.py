@@ -23,6 +23,15 @@ RAN_TO_THE_END = frozenset({"Success", "Failed"})  # StatusDetails of a script t
 STDOUT_LIMIT, STDERR_LIMIT = 24_000, 8_000  # what GetCommandInvocation returns at most
 
 
+def ping_status(ssm: Any, instance_id: str) -> str | None:
+    """The instance's PingStatus in SSM (Online, ConnectionLost, ...); None if not registered."""
+    answer = ssm.describe_instance_information(
+        Filters=[{"Key": "InstanceIds", "Values": [instance_id]}]
+    )
+    found = answer.get("InstanceInformationList", [])
+    return str(found[0]["PingStatus"]) if found else None
+
+
 class NotOnline(Exception):
     """The instance did not register with SSM within the budget."""
 
@@ -50,11 +59,7 @@ class SsmInstance:
         self._online = False
 
     def ping_status(self) -> str | None:
-        answer = self._ssm.describe_instance_information(
-            Filters=[{"Key": "InstanceIds", "Values": [self.instance_id]}]
-        )
-        found = answer.get("InstanceInformationList", [])
-        return str(found[0]["PingStatus"]) if found else None
+        return ping_status(self._ssm, self.instance_id)
 
     def wait_online(self) -> float:
         """Wait until SSM says the instance is Online; return the seconds it took."""

@@ -45,7 +45,10 @@ def test_workflow_uses_oidc_not_long_lived_keys() -> None:
 def test_workflow_runs_the_suite_uploads_and_sweeps() -> None:
     steps = workflow()["jobs"]["hands-on"]["steps"]
     runs = [s.get("run", "") for s in steps]
-    assert any("pip install -r requirements.txt" in r for r in runs)
+    assert any(
+        "pip install -r requirements.txt && pip install --no-deps -r requirements-engine.txt" in r
+        for r in runs
+    )
     suite = next(i for i, r in enumerate(runs) if "pytest features/ --target aws" in r)
     upload = next(i for i, s in enumerate(steps) if "upload-artifact" in s.get("uses", ""))
     sweep = next(i for i, r in enumerate(runs) if "python -m handson.sweep --delete" in r)

@@ -38,12 +38,19 @@ def test_unexpected_deny_says_nothing_allows_it() -> None:
     )
 
 
-def test_conditions_are_shown_as_applying_never_decided() -> None:
-    text = explain(ROLE, "s3:ListBucket", "arn:aws:s3:::handson-s3-2-abc", observed_allowed=True)
-    assert "Allow statement ForS32OpenList" in text
-    assert "only if its Condition holds: {'StringLike': {'s3:prefix': ['open/*']}}" in text
-    text = explain(ROLE, "s3:ListBucket", "arn:aws:s3:::handson-s3-2-abc", observed_allowed=False)
-    assert text.startswith("only these statements would allow it, each under a condition")
+def test_conditions_are_decided_in_the_requests_context() -> None:
+    bucket2 = "arn:aws:s3:::handson-s3-2-abc"
+    text = explain(ROLE, "s3:ListBucket", bucket2, True, {"s3:prefix": "open/"})
+    assert text.startswith("allowed by:\n  Allow statement ForS32OpenList")
+    assert "Condition {'StringLike': {'s3:prefix': ['open/*']}}" in text
+    text = explain(ROLE, "s3:ListBucket", bucket2, False, {"s3:prefix": "close/"})
+    assert text.startswith(
+        "only these statements would allow it, and their Condition does not hold for this "
+        "request (s3:prefix = 'close/')"
+    )
+    assert "ForS32OpenList" in text
+    text = explain(ROLE, "s3:ListBucket", bucket2, False)
+    assert "(the request carries none of its keys)" in text
 
 
 def test_explicit_deny_is_named() -> None:
@@ -75,7 +82,7 @@ def test_checker_puts_the_explanation_into_the_failure() -> None:
         propagation_budget=0,
         record=lambda r: None,
         gap=lambda a, r: None,
-        explain=lambda a, r, allowed: explain(ROLE, a, r, allowed),
+        explain=lambda a, r, allowed, context: explain(ROLE, a, r, allowed, context),
     )
     checker.establish_control(probe)
     result = checker.expect(probe, Outcome.DENIED)

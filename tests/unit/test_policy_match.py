@@ -1,4 +1,5 @@
-"""Unit tests of handson.policy_match and the emulator's condition gaps."""
+"""Unit tests of the engine's matching helpers (handson.iam_engine), the emulator's remaining gaps
+and trust policies (handson.policy_match)."""
 
 from __future__ import annotations
 
@@ -6,16 +7,11 @@ from typing import Any
 
 import pytest
 
+from handson.iam_engine import NamedPolicy, Request, applying, wildcard_match
 from handson.names import RunNames
 from handson.policies import PolicyDocument, load_policy_set
-from handson.policy_match import (
-    MatchedStatement,
-    action_matches,
-    matching_statements,
-    resource_matches,
-    trust_allows_service,
-)
-from handson.targets.emulator import Gaps, condition_gap
+from handson.policy_match import trust_allows_service
+from handson.targets.emulator import Gaps
 
 EC2 = "ec2.amazonaws.com"
 BUCKET2 = "arn:aws:s3:::handson-s3-2-abc"
@@ -38,8 +34,10 @@ def allow_service(service: Any, **extra: Any) -> dict[str, Any]:
     }
 
 
-def matched(effect: str, *, condition: bool, sid: str = "S") -> MatchedStatement:
-    return MatchedStatement(sid=sid, effect=effect, has_condition=condition, statement={})
+def sids(documents: list[PolicyDocument], action: str, resource: str, **context: str) -> list[str]:
+    policies = [NamedPolicy(f"p{n}", d) for n, d in enumerate(documents)]
+    request = Request(action=action, resource=resource, context=context)
+    return [s.sid for s in applying(policies, request)]
 
 
 # -- action and resource matching --------------------------------------------------------------
@@ -59,20 +57,37 @@ def matched(effect: str, *, condition: bool, sid: str = "S") -> MatchedStatement
     ],
 )
 def test_action_matching(pattern: str, action: str, expected: bool) -> None:
-    assert action_matches({"Action": pattern}, action) is expected
+    assert wildcard_match(pattern, action, case_sensitive=False) is expected
 
 
 def test_action_as_string_or_list() -> None:
-    assert action_matches({"Action": "s3:GetObject"}, "s3:GetObject")
-    assert action_matches({"Action": ["s3:PutObject", "s3:GetObject"]}, "s3:GetObject")
-    assert not action_matches({"Action": ["s3:PutObject", "s3:DeleteObject"]}, "s3:GetObject")
+    one = {
+        "Statement": {"Sid": "One", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}
+    }
+    two = {
+        "Statement": {
+            "Sid": "Two",
+            "Effect": "Allow",
+            "Action": ["s3:PutObject", "s3:GetObject"],
+            "Resource": "*",
+        }
+    }
+    assert sids([one, two], "s3:GetObject", "arn:aws:s3:::b/k") == ["One", "Two"]
+    assert sids([one, two], "s3:DeleteObject", "arn:aws:s3:::b/k") == []
 
 
 def test_not_action_matches_everything_else() -> None:
-    statement = {"NotAction": ["iam:*", "s3:Delete*"]}
-    assert action_matches(statement, "s3:GetObject")
-    assert not action_matches(statement, "IAM:ListUsers")
-    assert not action_matches(statement, "s3:DeleteObject")
+    doc = {
+        "Statement": {
+            "Sid": "N",
+            "Effect": "Deny",
+            "NotAction": ["iam:*", "s3:Delete*"],
+            "Resource": "*",
+        }
+    }
+    assert sids([doc], "s3:GetObject", "*") == ["N"]
+    assert sids([doc], "IAM:ListUsers", "*") == []
+    assert sids([doc], "s3:DeleteObject", "*") == []
 
 
 @pytest.mark.parametrize(
@@ -88,36 +103,44 @@ def test_not_action_matches_everything_else() -> None:
     ],
 )
 def test_resource_matching_is_case_sensitive(pattern: str, resource: str, expected: bool) -> None:
-    assert resource_matches({"Resource": pattern}, resource) is expected
-    assert resource_matches({"Resource": [pattern]}, resource) is expected
+    assert wildcard_match(pattern, resource, case_sensitive=True) is expected
+    for value in (pattern, [pattern]):
+        doc = {"Statement": {"Sid": "R", "Effect": "Allow", "Action": "s3:*", "Resource": value}}
+        assert (sids([doc], "s3:GetObject", resource) == ["R"]) is expected
 
 
 def test_not_resource_matches_everything_else() -> None:
-    statement = {"NotResource": "arn:aws:s3:::secret/*"}
-    assert resource_matches(statement, "arn:aws:s3:::public/x")
-    assert not resource_matches(statement, "arn:aws:s3:::secret/x")
+    doc = {
+        "Statement": {
+            "Sid": "N",
+            "Effect": "Deny",
+            "Action": "s3:*",
+            "NotResource": "arn:aws:s3:::secret/*",
+        }
+    }
+    assert sids([doc], "s3:GetObject", "arn:aws:s3:::public/x") == ["N"]
+    assert sids([doc], "s3:GetObject", "arn:aws:s3:::secret/x") == []
 
 
 def test_statement_without_action_or_resource_matches_nothing() -> None:
-    assert not action_matches({}, "s3:GetObject")
-    assert not resource_matches({}, "arn:aws:s3:::b")
+    no_action = {"Statement": {"Sid": "A", "Effect": "Allow", "Resource": "*"}}
+    no_resource = {"Statement": {"Sid": "R", "Effect": "Allow", "Action": "s3:*"}}
+    assert sids([no_action, no_resource], "s3:GetObject", "arn:aws:s3:::b") == []
 
 
 # -- matching statements of the seed role policy -----------------------------------------------
 
 
-def test_seed_list_bucket2_matches_only_the_conditional_statement() -> None:
-    found = matching_statements([seed_role_policy()], "s3:ListBucket", BUCKET2)
-    assert [m.sid for m in found] == ["ForS32OpenList"]
-    assert found[0].effect == "Allow"
-    assert found[0].has_condition is True
+def test_seed_list_bucket2_applies_only_under_open() -> None:
+    policy = [seed_role_policy()]
+    assert sids(policy, "s3:ListBucket", BUCKET2, **{"s3:prefix": "open/"}) == ["ForS32OpenList"]
+    assert sids(policy, "s3:ListBucket", BUCKET2, **{"s3:prefix": "close/"}) == []
+    assert sids(policy, "s3:ListBucket", BUCKET2) == []
 
 
 def test_seed_get_object_on_bucket1_matches_unconditionally() -> None:
-    found = matching_statements(
-        [seed_role_policy()], "s3:GetObject", "arn:aws:s3:::handson-s3-1-abc/f.txt"
-    )
-    assert [(m.sid, m.has_condition) for m in found] == [("ForS31", False)]
+    found = sids([seed_role_policy()], "s3:GetObject", "arn:aws:s3:::handson-s3-1-abc/f.txt")
+    assert found == ["ForS31"]
 
 
 def test_statement_without_sid_is_named_by_position() -> None:
@@ -128,59 +151,41 @@ def test_statement_without_sid_is_named_by_position() -> None:
             {"Effect": "Deny", "Action": "s3:*", "Resource": "*"},
         ],
     }
-    found = matching_statements([document], "s3:GetObject", "arn:aws:s3:::b/k")
-    assert [(m.sid, m.effect) for m in found] == [("#2", "Deny")]
+    assert sids([document], "s3:GetObject", "arn:aws:s3:::b/k") == ["#2"]
 
 
 def test_matching_spans_several_documents() -> None:
     one = {"Statement": {"Sid": "A", "Effect": "Allow", "Action": "s3:*", "Resource": "*"}}
     two = {"Statement": [{"Sid": "B", "Effect": "Deny", "Action": "s3:Get*", "Resource": "*"}]}
-    found = matching_statements([one, two], "s3:GetObject", "arn:aws:s3:::b/k")
-    assert [m.sid for m in found] == ["A", "B"]
+    assert sids([one, two], "s3:GetObject", "arn:aws:s3:::b/k") == ["A", "B"]
 
 
-# -- condition gaps ----------------------------------------------------------------------------
+# -- what the emulator still cannot decide ----------------------------------------------------
 
 
-def test_unconditional_deny_decides() -> None:
-    statements = [
-        matched("Deny", condition=False),
-        matched("Deny", condition=True),
-        matched("Allow", condition=True),
-    ]
-    assert condition_gap(statements) == []
+def test_the_seed_policies_leave_nothing_undecided() -> None:
+    for action, resource in [
+        ("s3:ListBucket", BUCKET2),
+        ("s3:GetObject", f"{BUCKET2}/open/x"),
+        ("s3:DeleteBucket", BUCKET2),
+    ]:
+        assert Gaps.undecidable([seed_role_policy()], action, resource) is None
 
 
-def test_conditional_deny_is_a_gap() -> None:
-    deny = matched("Deny", condition=True, sid="D")
-    statements = [matched("Allow", condition=False), deny, matched("Allow", condition=True)]
-    assert condition_gap(statements) == [deny]
-
-
-def test_unconditional_allow_decides() -> None:
-    statements = [matched("Allow", condition=True), matched("Allow", condition=False)]
-    assert condition_gap(statements) == []
-
-
-def test_conditional_allow_alone_is_a_gap() -> None:
-    allow = matched("Allow", condition=True, sid="A")
-    assert condition_gap([allow]) == [allow]
-
-
-def test_nothing_matching_needs_no_condition() -> None:
-    assert condition_gap([]) == []
-
-
-def test_undecidable_names_the_conditional_statement() -> None:
-    reason = Gaps.undecidable([seed_role_policy()], "s3:ListBucket", BUCKET2)
-    assert reason is not None
-    assert "ForS32OpenList" in reason
-    assert "s3:ListBucket" in reason
-
-
-def test_unconditional_get_is_decidable() -> None:
-    resource = "arn:aws:s3:::handson-s3-2-abc/open/x"
-    assert Gaps.undecidable([seed_role_policy()], "s3:GetObject", resource) is None
+def test_a_policy_variable_is_a_named_gap() -> None:
+    home = {
+        "Statement": [
+            {
+                "Sid": "Home",
+                "Effect": "Allow",
+                "Action": "s3:GetObject",
+                "Resource": "arn:aws:s3:::b/home/${aws:username}/*",
+            }
+        ]
+    }
+    reason = Gaps.undecidable([home], "s3:GetObject", "arn:aws:s3:::b/home/alice/x")
+    assert reason is not None and "Home" in reason and "policy variables" in reason
+    assert Gaps.undecidable([home], "s3:PutObject", "arn:aws:s3:::b/home/alice/x") is None
 
 
 # -- trust policies ----------------------------------------------------------------------------

@@ -3,6 +3,7 @@ the explanation from the policy documents; and a simulator that cannot answer fa
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import boto3
@@ -220,7 +221,7 @@ def test_the_aws_target_asks_with_its_admin_iam_client() -> None:
     )
 
 
-def documents(action: str, resource: str, allowed: bool) -> str:
+def documents(action: str, resource: str, allowed: bool, context: Mapping[str, str]) -> str:
     return f"allowed by:\n  Allow statement ForS32OpenGet (asked {action} on {resource}, {allowed})"
 
 
@@ -243,7 +244,7 @@ def test_no_simulation_leaves_the_documents_explanation_alone() -> None:
     text = explain_with_simulation(
         documents, lambda action, resource: "", "s3:PutObject", OPEN, True
     )
-    assert text == documents("s3:PutObject", OPEN, True)
+    assert text == documents("s3:PutObject", OPEN, True, {})
 
 
 def test_a_failure_message_shows_both_and_the_verdict_is_unchanged() -> None:
@@ -255,12 +256,13 @@ def test_a_failure_message_shows_both_and_the_verdict_is_unchanged() -> None:
         propagation_budget=0,
         record=lambda result: None,
         gap=lambda action, resource: None,
-        explain=lambda action, resource, allowed: explain_with_simulation(
+        explain=lambda action, resource, allowed, context: explain_with_simulation(
             documents,
             lambda a, r: f"SimulatePrincipalPolicy (AWS's own evaluation) of {a} on {r}: allowed",
             action,
             resource,
             allowed,
+            context,
         ),
     )
     checker.control = checker.expect(Probe("ls", "s3:ListBucket", "b", execute), Outcome.ALLOWED)

@@ -1,0 +1,204 @@
+"""The one IAM policy evaluation engine of the suite: every offline decision and every explanation.
+
+The evaluation itself is ministack's (``ministack.core.iam_evaluator``, MIT): explicit Deny in any
+policy or boundary, then an Allow in an identity policy that every boundary also allows, else the
+implicit deny; Action/NotAction (case-insensitive) and Resource/NotResource (case-sensitive) with
+``*``/``?`` wildcards; every condition operator with ``...IfExists``, ``ForAnyValue:``,
+``ForAllValues:`` and ``Null``, negated operators as NOR. It is installed without its own
+dependencies (requirements-engine.txt): this module is all the suite imports of it, and it needs
+only the standard library.
+
+This module gives it the request as data (:class:`Request`), keeps condition keys
+case-insensitive as IAM does, and names the statement that decided, for reports. The emulator's
+request path (``handson.targets.moto_engine``) and the failure explanations both call
+:func:`decide`, so what a report explains is what decided.
+
+Not modelled (declared in the README): policy variables such as ``${aws:username}``, resource
+policies (bucket policies, ACLs), service control and session policies.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+try:
+    from ministack.core import iam_evaluator as _engine
+except ModuleNotFoundError:  # pragma: no cover - depends on the installation
+    raise ModuleNotFoundError(
+        "the IAM policy engine is not installed: pip install --no-deps -r requirements-engine.txt"
+    ) from None
+
+Decision = Literal["Allow", "Deny", "ImplicitDeny"]
+ALLOW: Decision = "Allow"
+DENY: Decision = "Deny"
+IMPLICIT_DENY: Decision = "ImplicitDeny"
+
+# Context keys the engine reads from its own fields rather than from the context mapping.
+_SOURCE_IP = "aws:sourceip"
+_SECURE_TRANSPORT = "aws:securetransport"
+
+
+@dataclass(frozen=True)
+class NamedPolicy:
+    """A policy document with the name a person knows it by (policy name or ARN)."""
+
+    name: str
+    document: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
+class Request:
+    """One authorization question: who asks to do what, on which resource, in which context."""
+
+    action: str
+    resource: str
+    principal_arn: str = "arn:aws:iam::123456789012:user/someone"
+    principal_type: str = "User"  # User, AssumedRole, FederatedUser, Root
+    account: str = "123456789012"
+    region: str = "us-east-1"
+    # Condition keys with their values: a string, or a list for a multi-valued key.
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Statement:
+    policy: str
+    sid: str  # the statement's Sid, or "#n" (its position, from 1) when it has none
+    effect: str
+    body: Mapping[str, Any]
+
+    @property
+    def label(self) -> str:
+        return f"{self.policy} / {self.sid}"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    decision: Decision
+    # The statement that decided: the explicit Deny, or the identity policy's Allow; None for an
+    # implicit deny. ``boundary`` is True when it comes from the permissions boundary.
+    statement: Statement | None = None
+    boundary: bool = False
+
+    @property
+    def allowed(self) -> bool:
+        return self.decision == ALLOW
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def statements(policy: NamedPolicy) -> list[Statement]:
+    return [
+        Statement(policy.name, str(body.get("Sid") or f"#{index}"), str(body.get("Effect")), body)
+        for index, body in enumerate(_as_list(policy.document.get("Statement")), start=1)
+        if isinstance(body, Mapping)
+    ]
+
+
+def _context(request: Request) -> _engine.EvalContext:
+    keys = {str(k).lower(): v for k, v in request.context.items()}
+    secure = str(keys.pop(_SECURE_TRANSPORT, "true")).lower() == "true"
+    source_ip = str(keys.pop(_SOURCE_IP, "127.0.0.1"))
+    principal_arn = str(keys.get("aws:principalarn", request.principal_arn))
+    return _engine.EvalContext(
+        principal_arn=principal_arn,
+        principal_type=request.principal_type,
+        principal_account=request.account,
+        action=request.action,
+        resource_arn=request.resource,
+        region=request.region,
+        source_ip=source_ip,
+        secure_transport=secure,
+        service_context=keys,
+        principal_keys=keys,
+    )
+
+
+def _parse(document: Mapping[str, Any]) -> list[_engine.ParsedStatement]:
+    """The engine's statements, less any without an action or a resource element: IAM refuses
+    such a policy, and the engine would read the missing element as "everything"."""
+    return [
+        s
+        for s in _engine.parse_policy_document(dict(document))
+        if (s.actions or s.not_actions) and (s.resources or s.not_resources)
+    ]
+
+
+def _parsed(statement: Statement) -> list[_engine.ParsedStatement]:
+    return _parse({"Statement": [dict(statement.body)]})
+
+
+def statement_applies(statement: Statement, request: Request) -> bool:
+    """Whether the statement covers the request: action, resource and every condition."""
+    parsed = _parsed(statement)
+    if not parsed:
+        return False
+    return _engine.evaluate(_context(request), [parsed]).decision != IMPLICIT_DENY
+
+
+def applying(policies: Iterable[NamedPolicy], request: Request) -> list[Statement]:
+    """Every statement of the policies that covers the request, in order."""
+    return [s for p in policies for s in statements(p) if statement_applies(s, request)]
+
+
+def decide(
+    request: Request,
+    identity: Sequence[NamedPolicy],
+    boundary: NamedPolicy | None = None,
+) -> Verdict:
+    """IAM's decision for the request under the identity policies and an optional boundary."""
+    ctx = _context(request)
+    layers = [[_parse(p.document) for p in identity]]
+    if boundary is not None:
+        layers.append([_parse(boundary.document)])
+    decision: Decision = _engine.evaluate(ctx, *layers).decision  # type: ignore[assignment]
+    found = applying(identity, request)
+    bounded = applying([boundary], request) if boundary is not None else []
+    if decision == DENY:
+        deny = next((s for s in found if s.effect == DENY), None)
+        if deny is not None:
+            return Verdict(DENY, deny)
+        return Verdict(DENY, next((s for s in bounded if s.effect == DENY), None), boundary=True)
+    if decision == ALLOW:
+        return Verdict(ALLOW, next(s for s in found if s.effect == ALLOW))
+    return Verdict(IMPLICIT_DENY)
+
+
+def policy_variables(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:
+    """Statements concerning the action that use a policy variable (``${...}``), which the engine
+    does not substitute: where it could decide differently from IAM."""
+    probe = Request(action=action, resource="*")
+    found = []
+    for policy in policies:
+        for statement in statements(policy):
+            if "${" not in json.dumps(statement.body):
+                continue
+            if statement_applies(any_resource(unconditioned(statement)), probe):
+                found.append(statement)
+    return found
+
+
+def unconditioned(statement: Statement) -> Statement:
+    """The statement without its Condition."""
+    body = {k: v for k, v in statement.body.items() if k != "Condition"}
+    return Statement(statement.policy, statement.sid, statement.effect, body)
+
+
+def any_resource(statement: Statement) -> Statement:
+    body = {k: v for k, v in statement.body.items() if k not in ("Resource", "NotResource")}
+    return Statement(statement.policy, statement.sid, statement.effect, {**body, "Resource": "*"})
+
+
+def wildcard_match(pattern: str, value: str, *, case_sensitive: bool) -> bool:
+    """IAM's ``*``/``?`` wildcard match, as the engine matches actions (case-insensitive) and
+    resources (case-sensitive)."""
+    if case_sensitive:
+        return _engine.fnmatch_iam_cs(value, pattern)
+    return _engine.fnmatch_iam(value, pattern)

@@ -1,0 +1,79 @@
+"""The SSM agent of the emulated instance: its registration and message-channel calls.
+
+On a real instance the SSM agent registers with ``ssm:UpdateInstanceInformation`` and opens its
+message channels (``ec2messages:*``, ``ssmmessages:*``), all with the instance role's credentials;
+AmazonSSMManagedInstanceCore grants exactly these. The emulated instance makes one call of each
+kind, signed with the role's credentials (SigV4, as the agent signs), to the emulator, whose
+engine decides each one (``handson.targets.moto_engine.agent_call``). SSM then lists the instance
+as Online only when every call was allowed.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials as SigningCredentials
+
+from handson.aws import Credentials
+from handson.targets.moto_engine import (
+    AGENT_CHANNEL_ACTIONS,
+    AGENT_TARGET_HEADER,
+    REGISTRATION_ACTION,
+)
+
+AGENT_ACTIONS = (REGISTRATION_ACTION, *AGENT_CHANNEL_ACTIONS)
+
+
+@dataclass(frozen=True)
+class AgentCall:
+    action: str
+    status: int
+    code: str  # the error code of a refused call; "" when it was allowed
+
+    @property
+    def allowed(self) -> bool:
+        return self.status == 200
+
+
+def call(
+    endpoint_url: str, region: str, credentials: Credentials, instance_id: str, action: str
+) -> AgentCall:
+    service = action.split(":", 1)[0]
+    body = json.dumps({"InstanceId": instance_id}).encode()
+    request = AWSRequest(
+        method="POST",
+        url=endpoint_url.rstrip("/") + "/",
+        data=body,
+        headers={"Content-Type": "application/x-amz-json-1.1", AGENT_TARGET_HEADER: action},
+    )
+    SigV4Auth(
+        SigningCredentials(
+            credentials.access_key_id, credentials.secret_access_key, credentials.session_token
+        ),
+        service,
+        region,
+    ).add_auth(request)
+    prepared = urllib.request.Request(
+        request.url, data=body, headers=dict(request.headers.items()), method="POST"
+    )
+    try:
+        with urllib.request.urlopen(prepared, timeout=30) as answer:
+            return AgentCall(action, answer.status, "")
+    except urllib.error.HTTPError as refused:
+        try:
+            code = str(json.loads(refused.read() or b"{}").get("__type", ""))
+        except ValueError:
+            code = ""
+        return AgentCall(action, refused.code, code or f"HTTP {refused.code}")
+
+
+def start(
+    endpoint_url: str, region: str, credentials: Credentials, instance_id: str
+) -> list[AgentCall]:
+    """What the agent does when the instance boots: register, then open its channels."""
+    return [call(endpoint_url, region, credentials, instance_id, a) for a in AGENT_ACTIONS]
