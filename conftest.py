@@ -31,6 +31,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help_text = f"{text} [env {variable}]"
         if option == "keep":
             group.addoption(flag, action="store_true", default=False, help=help_text)
+        elif option == "allow_undecided":
+            group.addoption(
+                flag, dest=f"handson_{option}", action="store_true", default=False, help=help_text
+            )
         elif option == "allowed_account":
             group.addoption(flag, dest=f"handson_{option}", action="append", help=help_text)
         else:

@@ -13,6 +13,10 @@ case-insensitive as IAM does, and names the statement that decided, for reports.
 request path (``handson.targets.moto_engine``) and the failure explanations both call
 :func:`decide`, so what a report explains is what decided.
 
+Two corrections to the engine, each proved by the decision corpus (tests/corpus): an absent or
+empty multi-valued key (``aws:TagKeys``) is absent, and the ARN operators match an ARN segment by
+segment, as AWS documents ("ArnLike ... matches elements between colons"), not as one string.
+
 Not modelled (declared in the README): policy variables such as ``${aws:username}``, resource
 policies (bucket policies, ACLs), service control and session policies.
 """
@@ -103,7 +107,9 @@ def statements(policy: NamedPolicy) -> list[Statement]:
 
 
 def _context(request: Request) -> _engine.EvalContext:
-    keys = {str(k).lower(): v for k, v in request.context.items()}
+    # A multi-valued key with no values is a key that is not there, for Null as for the set
+    # operators (reference_policies_condition-single-vs-multi-valued-context-keys).
+    keys = {str(k).lower(): v for k, v in request.context.items() if v != []}
     secure = str(keys.pop(_SECURE_TRANSPORT, "true")).lower() == "true"
     source_ip = str(keys.pop(_SOURCE_IP, "127.0.0.1"))
     principal_arn = str(keys.get("aws:principalarn", request.principal_arn))
@@ -118,7 +124,29 @@ def _context(request: Request) -> _engine.EvalContext:
         secure_transport=secure,
         service_context=keys,
         principal_keys=keys,
+        # The engine reads an absent aws:TagKeys as an empty list, i.e. as present; None keeps
+        # it absent, so that Null and ForAllValues see a missing key as AWS does.
+        tag_keys=None,  # type: ignore[arg-type]
     )
+
+
+def _arn_like(actual: str, expected: str) -> bool:
+    """ArnLike/ArnEquals: each of the six colon-separated parts matched on its own (the resource
+    part may itself hold colons)."""
+    have, want = actual.split(":", 5), expected.split(":", 5)
+    if len(have) != len(want):
+        return False
+    return all(_engine.fnmatch_iam_cs(h, w) for h, w in zip(have, want, strict=True))
+
+
+_engine._CONDITION_OPS.update(
+    {
+        "arnequals": _arn_like,
+        "arnlike": _arn_like,
+        "arnnotequals": lambda actual, expected: not _arn_like(actual, expected),
+        "arnnotlike": lambda actual, expected: not _arn_like(actual, expected),
+    }
+)
 
 
 def _parse(document: Mapping[str, Any]) -> list[_engine.ParsedStatement]:

@@ -267,10 +267,14 @@ class Watched:
     label: str
     read: Callable[[], object] = field(repr=False, compare=False)
     before: object
+    # Puts the run's own target back as it was, so that the checks after this one find it.
+    restore: Callable[[], object] | None = field(default=None, repr=False, compare=False)
 
     @classmethod
-    def now(cls, label: str, read: Callable[[], object]) -> Watched:
-        return cls(label, read, read())
+    def now(
+        cls, label: str, read: Callable[[], object], restore: Callable[[], object] | None = None
+    ) -> Watched:
+        return cls(label, read, read(), restore)
 
     def assert_unchanged(self) -> object:
         """Raise unless the target reads as before; return what it reads now."""
@@ -281,6 +285,14 @@ class Watched:
                 Finding(ALLOWED_BUT_DENIED, f"{self.label} changed"),
             )
         return after
+
+    def put_back(self) -> bool:
+        """After the scenario: restore the run's own target if a probe changed it, so that the
+        checks after it find it as provisioned. Returns whether it had to."""
+        if self.restore is None or self.read() == self.before:
+            return False
+        self.restore()
+        return True
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ the run's environment, and the categories failures are sorted into."""
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
@@ -63,6 +64,48 @@ def write_report_files(alluredir: Path, env: dict[str, str]) -> None:
     lines = [f"{key}={value}" for key, value in env.items()]
     (alluredir / "environment.properties").write_text(redact("\n".join(lines)) + "\n", "utf-8")
     (alluredir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), "utf-8")
+
+
+# The run's exit code when every decided checkpoint passed but some were not decided: never 0, so
+# that such a run never looks like a full pass (unless --allow-undecided is given).
+UNDECIDED_EXIT = 6
+
+
+@dataclass(frozen=True)
+class Tally:
+    """The run's checkpoints, each counted once: passed, failed, or not decided."""
+
+    passed: tuple[str, ...]
+    failed: tuple[str, ...]
+    undecided: tuple[str, ...]
+
+    def line(self) -> str:
+        text = (
+            f"checkpoints: {len(self.passed)} passed, {len(self.failed)} failed, "
+            f"{len(self.undecided)} not decided"
+        )
+        if self.failed:
+            text += f" (failed: {', '.join(self.failed)})"
+        if self.undecided:
+            text += f" (not decided: {', '.join(self.undecided)}): not a full pass"
+        return text
+
+
+def tally(results: list[dict[str, object]]) -> Tally:
+    """A checkpoint failed if any of its scenarios failed or erred; else it is not decided if any
+    scenario was skipped, not run or interrupted; else it passed."""
+    passed, failed, undecided = [], [], []
+    for checkpoint_id in CATALOGUE:
+        outcomes = {str(e["outcome"]) for e in results if checkpoint_id in e["checkpoints"]}  # type: ignore[operator]
+        if not outcomes:
+            continue
+        if outcomes & {"failed", "error"}:
+            failed.append(checkpoint_id)
+        elif outcomes & UNDECIDED:
+            undecided.append(checkpoint_id)
+        else:
+            passed.append(checkpoint_id)
+    return Tally(tuple(passed), tuple(failed), tuple(undecided))
 
 
 def matrix(results: list[dict[str, object]], target: str) -> list[str]:

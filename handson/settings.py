@@ -31,6 +31,10 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "region": ("HANDSON_REGION", f"AWS region (default {DEFAULT_REGION})"),
     "policies": ("HANDSON_POLICIES", "folder with your own policy JSON files (hands-on names)"),
     "keep": ("HANDSON_KEEP", "leave everything in place after the run, for debugging"),
+    "allow_undecided": (
+        "HANDSON_ALLOW_UNDECIDED",
+        "exit 0 even when some checkpoints could not be decided (default: exit 6)",
+    ),
     "endpoint_url": (
         "HANDSON_ENDPOINT_URL",
         "emulator: use a server already running there; aws: any AWS-compatible endpoint",
@@ -71,6 +75,7 @@ class Settings:
     subnet_id: str | None = None
     permissions_boundary: str | None = None
     propagation_budget: float | None = None
+    allow_undecided: bool = False
 
 
 # What leaving an option out means, for the message that refuses the option given empty.
@@ -86,7 +91,7 @@ _DEFAULTS: dict[str, str] = {
     "propagation_budget": "120 s on aws, 5 s on the emulator",
 }
 # A flag and a repeatable option: neither is a single value that can be given empty.
-_NOT_SINGLE_VALUES = ("keep", "allowed_account")
+_NOT_SINGLE_VALUES = ("keep", "allow_undecided", "allowed_account")
 
 
 def budgets_for(settings: Settings) -> Budgets:
@@ -246,6 +251,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         policies=policies,
         policies_dir=Path(policies_dir) if policies_dir else None,
         keep=_flag(pick("keep") or False),
+        allow_undecided=_flag(pick("allow_undecided") or False),
         endpoint_url=endpoint_url or None,
         instance_type=_instance_type(pick("instance_type"), target),
         subnet_id=_subnet(pick("subnet_id")),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from collections.abc import Iterator
 
 import pytest
 from pytest_bdd import given, parsers, then, when
@@ -21,10 +23,23 @@ from handson.verdict import Outcome
 from steps.common import attach_control
 from steps.words import BUCKETS, OBJECT_OPERATIONS, OTHER_RESOURCES, PLACES, word
 
+log = logging.getLogger("handson.steps")
+
 
 @pytest.fixture
 def role_commands(instance: Instance) -> RoleCommands:
     return RoleCommands(instance)
+
+
+@pytest.fixture
+def put_back() -> Iterator[list[Watched]]:
+    """Targets of the run a scenario's probes may change; put back as provisioned after it, so
+    that a wrongly allowed write fails its own checkpoint and no later one."""
+    watched: list[Watched] = []
+    yield watched
+    for target in watched:
+        if target.put_back():
+            log.warning("%s was changed by a probe; put back as provisioned", target.label)
 
 
 # ## Given
@@ -108,11 +123,17 @@ def role_tries_object(
     role_commands: RoleCommands,
     admin: Principal,
     handson_env: HandsonEnvironment,
+    put_back: list[Watched],
 ) -> Attempt:
     bucket = handson_env.names.bucket2
     key = location_key(place, handson_env.names.sample_file)
     s3 = admin.client("s3")
-    watched = Watched.now(f"s3://{bucket}/{key}", lambda: object_state(s3, bucket, key))
+    watched = Watched.now(
+        f"s3://{bucket}/{key}",
+        lambda: object_state(s3, bucket, key),
+        lambda: s3.put_object(Bucket=bucket, Key=key, Body=handson_env.objects[key]),
+    )
+    put_back.append(watched)
     # Verdict rule 4: a denied read proves something only for an object that exists.
     assert watched.before.exists, f"s3://{bucket}/{key} should exist before the probe"  # type: ignore[attr-defined]
     probe = role_commands.object_operation(

@@ -1,8 +1,8 @@
 """`--target aws` end to end, offline: moto stands in for IAM, STS, EC2 and S3, a fake SSM
 (tests/helpers/fake_ssm.py) for Systems Manager. What this proves: the aws target's wiring (guard,
 provisioning with the host's credentials, the real SSM transport, teardown). What it cannot:
-anything about real AWS; and since moto ignores policy conditions and the aws target declares no
-gaps, R8 is decided here, wrongly, exactly as moto answers."""
+anything about real AWS. The role's policy is the seed's with one mistake (it may upload under
+open/), so that a failure's explanation is exercised too."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from handson.names import RunNames, default_name
 from handson.targets.emulator import MotoEmulator
 from tests.helpers.estate import left_behind
 from tests.helpers.fake_ssm import FakeSsm
+from tests.helpers.mutations import MUTATIONS
 from tests.helpers.suite_runner import run_suite
 from tests.test_aws_guard import as_admin
 
@@ -22,10 +23,13 @@ pytestmark = pytest.mark.slow
 
 def test_whole_run_on_the_aws_target(test_emulator: MotoEmulator, tmp_path: Path) -> None:
     names = RunNames(default_name())
+    broken = next(m for m in MUTATIONS if m.name == "role-writes-open")
+    policies = broken.write(tmp_path / "policies")
     with FakeSsm(test_emulator) as ssm:
         run = run_suite(
             tmp_path,
             "--target=aws",
+            f"--policies={policies}",
             f"--name={names.suffix}",
             "--allowed-account=123456789012",
             env={
@@ -37,7 +41,7 @@ def test_whole_run_on_the_aws_target(test_emulator: MotoEmulator, tmp_path: Path
     decided = {
         e["checkpoints"][0]: e["outcome"] for e in run.checkpoints if e["outcome"] != "failed"
     }
-    assert run.failed == {"R8"}, run.describe()  # moto allows listing close/: no gap declared
+    assert run.failed == {"R5"}, run.describe()
     # A failure on the aws target asks IAM's policy simulator too; moto has none, and says so in
     # one line beside the documents' explanation instead of breaking the check.
     for failed in [e for e in run.checkpoints if e["outcome"] == "failed"]:

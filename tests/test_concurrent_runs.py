@@ -92,7 +92,7 @@ def test_two_runs_in_one_checkout_keep_separate_reports(tmp_path: Path) -> None:
     assert sorted(d["run"] for d in documents) == [f.name for f in folders]
     for folder, document in zip(folders, documents, strict=True):
         assert len(document["checkpoints"]) == 27
-        assert {e["outcome"] for e in document["checkpoints"]} == {"passed", "skipped"}
+        assert {e["outcome"] for e in document["checkpoints"]} == {"passed"}
         assert f"run {document['run']}," in "".join(outputs)
         environment = (folder / "allure-results" / "environment.properties").read_text()
         assert f"run={document['run']}" in environment
@@ -140,7 +140,7 @@ def test_a_second_run_on_one_emulator_stops_at_once_and_the_first_passes(
     assert first_run.run_id and first_run.run_id in line  # it names the run in the way
     assert second_took < 30
     assert first_run.exit_code == 0, first_run.describe()
-    assert {e["outcome"] for e in first_run.checkpoints} == {"passed", "skipped"}
+    assert {e["outcome"] for e in first_run.checkpoints} == {"passed"}
     assert left_behind(emulator.admin, first_name) == []
     assert left_behind(emulator.admin, second_name) == []
     assert snapshot(emulator.admin) == before
@@ -148,15 +148,25 @@ def test_a_second_run_on_one_emulator_stops_at_once_and_the_first_passes(
 
 
 @contextmanager
-def plain_moto(managed_policies: bool = True) -> Iterator[str]:
-    """A moto server started as anyone would, IAM checks off; its URL."""
+def plain_moto(managed_policies: bool = True, engine: bool = True) -> Iterator[str]:
+    """A moto server started as the README says (with the suite's engine) or as anyone would
+    (``engine=False``), IAM checks off; its URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     if managed_policies:
         env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     server = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        [
+            sys.executable,
+            "-m",
+            "handson.targets.engine_server" if engine else "moto.server",
+            "-H",
+            "127.0.0.1",
+            "-p",
+            str(port),
+        ],
         env=env,
+        cwd=ROOT,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -176,20 +186,36 @@ def plain_moto(managed_policies: bool = True) -> Iterator[str]:
         server.wait()
 
 
+def refused_run(url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """A run attached to ``url`` that must stop before anything (exit code 4)."""
+    done = subprocess.run(
+        suite_command(tmp_path, f"--endpoint-url={url}"),
+        cwd=ROOT,
+        env=suite_env(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 4, done.stdout[-2000:] + done.stderr
+    return done
+
+
 def test_a_run_that_cannot_use_a_server_leaves_its_checks_as_found(tmp_path: Path) -> None:
     """Without AWS managed policies the run stops in one line; the server is as it was."""
     with plain_moto(managed_policies=False) as url:
         assert not checks_on(url)
-        done = subprocess.run(
-            suite_command(tmp_path, f"--endpoint-url={url}"),
-            cwd=ROOT,
-            env=suite_env(),
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-        assert done.returncode == 4, done.stdout[-2000:] + done.stderr
+        done = refused_run(url, tmp_path)
         assert "no AWS managed policies" in done.stderr
+        assert not checks_on(url)
+
+
+def test_a_moto_server_without_the_engine_is_refused(tmp_path: Path) -> None:
+    """moto's own checks ignore conditions: a run refuses them in one line and changes nothing."""
+    with plain_moto(engine=False) as url:
+        done = refused_run(url, tmp_path)
+        errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR:")]
+        assert len(errors) == 1 and "moto's own checks" in errors[0], done.stderr
+        assert "Traceback" not in done.stdout + done.stderr
         assert not checks_on(url)
 
 

@@ -92,14 +92,9 @@ def runs(
 
 
 def kept(run: SuiteRun) -> list[str]:
-    """The scenarios decided as without faults: with the seed policies every one passes, but
-    for the emulator's declared gaps, which are skipped (tests/test_mutations.py proves it)."""
-    return [
-        e["nodeid"]
-        for e in run.checkpoints
-        if e["outcome"] == "passed"
-        or (e["outcome"] == "skipped" and e.get("category") == "not decidable on the emulator")
-    ]
+    """The scenarios decided as without faults: with the seed policies every one passes
+    (tests/test_mutations.py proves it)."""
+    return [e["nodeid"] for e in run.checkpoints if e["outcome"] == "passed"]
 
 
 @pytest.mark.parametrize("label", [f"{rate:.0%}" for rate in RATES] + ["lost answers"])
@@ -126,7 +121,7 @@ def test_every_checkpoint_passes_at_five_percent(runs: dict[str, FaultRun]) -> N
     done = runs["5%"]
     assert done.run.exit_code == 0, f"{done.summary}\n{done.run.describe()}"
     assert done.run.failed == set(), done.summary
-    assert {e["outcome"] for e in done.run.checkpoints} <= {"passed", "skipped"}
+    assert {e["outcome"] for e in done.run.checkpoints} == {"passed"}
 
 
 def test_twenty_percent_keeps_at_least_95_percent_of_the_verdicts(

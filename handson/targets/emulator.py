@@ -26,7 +26,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from handson.aws import Credentials, Principal
 from handson.errors import EmulatorGap, SuiteUsageError
-from handson.findings import DENIED_BUT_ALLOWED, CheckFailed, Finding
+from handson.findings import DENIED_BUT_ALLOWED, TEST_ERROR, CheckError, CheckFailed, Finding
 from handson.iam_engine import NamedPolicy, policy_variables
 from handson.instance import Instance, InstanceCredentials
 from handson.lifecycle.removal import delete_user
@@ -35,6 +35,7 @@ from handson.policies import PolicyDocument
 from handson.policy_match import trust_allows_service
 from handson.targets import ssm_agent
 from handson.targets.local_shell import LocalShellInstance
+from handson.targets.moto_engine import ENGINE_PATH
 from handson.targets.orphans import python_path
 from handson.targets.ssm import ping_status
 from handson.targets.warm_cli import WarmCli
@@ -153,6 +154,13 @@ class MotoEmulator:
         emulator = cls(endpoint_url, region, admin_name, admin_tags)
         if not emulator._alive():
             raise SuiteUsageError(f"--endpoint-url {endpoint_url}: no moto server answers there")
+        if not emulator._decides_with_engine():
+            raise SuiteUsageError(
+                f"--endpoint-url {endpoint_url}: this moto server decides IAM with moto's own "
+                "checks, which ignore conditions; start it with "
+                "MOTO_IAM_LOAD_MANAGED_POLICIES=true python -m handson.targets.engine_server "
+                "-H 127.0.0.1 -p PORT"
+            )
         emulator._bootstrap_admin()
         return emulator
 
@@ -174,6 +182,13 @@ class MotoEmulator:
             with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=2):
                 return True
         except (urllib.error.URLError, OSError):
+            return False
+
+    def _decides_with_engine(self) -> bool:
+        try:
+            with urllib.request.urlopen(f"{self.endpoint_url}{ENGINE_PATH}", timeout=5) as answer:
+                return "engine" in json.load(answer)
+        except (urllib.error.URLError, OSError, ValueError):
             return False
 
     # -- moto's authentication switch --------------------------------------------------------
@@ -389,10 +404,18 @@ class EmulatorTarget:
             self._agent_calls[instance.instance_id] = ssm_agent.start(
                 self.emulator.endpoint_url, self.region, issued.credentials, instance.instance_id
             )
+        calls = self._agent_calls[instance.instance_id]
+        lost = [c for c in calls if c.transient]
+        if lost:
+            named = ", ".join(f"{c.action} ({c.code})" for c in lost)
+            raise CheckError(
+                f"the SSM agent of {instance.instance_id} got no answer to {named}",
+                Finding(TEST_ERROR, f"not a verdict: the SSM agent got no answer to {named}"),
+            )
         status = ping_status(self.admin.client("ssm"), instance.instance_id)
         if status == "Online":
             return None
-        refused = [c for c in self._agent_calls[instance.instance_id] if not c.allowed]
+        refused = [c for c in calls if not c.allowed]
         named = ", ".join(f"{c.action} ({c.code})" for c in refused) or "none"
         raise CheckFailed(
             f"{instance.instance_id} is not Online in SSM (status: {status or 'not registered'}): "

@@ -47,6 +47,8 @@ AGENT_CHANNEL_ACTIONS = (
 REGISTRATION_ACTION = "ssm:UpdateInstanceInformation"
 AGENT_SERVICES = frozenset({"ec2messages", "ssmmessages"})
 AGENT_TARGET_HEADER = "X-Handson-Agent-Action"
+# Answered by a server that decides with the engine; a plain moto server answers it with 404.
+ENGINE_PATH = "/handson-engine"
 
 # moto's names for S3 requests that IAM names otherwise.
 _S3_ACTION_NAMES = {"HeadBucket": "ListBucket", "ListObjectsV2": "ListBucket"}
@@ -454,6 +456,9 @@ def _account_of(headers: dict[str, str]) -> str:
 
 def _agent_middleware(dispatch: Any) -> Any:
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == ENGINE_PATH and environ.get("REQUEST_METHOD") == "GET":
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps({"engine": engine_name()}).encode()]
         answered = agent_call(environ)
         if answered is None:
             return dispatch(environ, start_response)
@@ -462,6 +467,12 @@ def _agent_middleware(dispatch: Any) -> Any:
         return [body]
 
     return app
+
+
+def engine_name() -> str:
+    from importlib.metadata import version
+
+    return f"ministack {version('ministack')} iam_evaluator"
 
 
 def install() -> None:

@@ -25,22 +25,45 @@ from handson.targets.moto_engine import (
     AGENT_TARGET_HEADER,
     REGISTRATION_ACTION,
 )
+from handson.transient import is_transient_code
+from handson.waiting import poll
 
 AGENT_ACTIONS = (REGISTRATION_ACTION, *AGENT_CHANNEL_ACTIONS)
+
+
+RETRY_BUDGET = 30.0  # seconds the agent keeps sending a call that got no answer
 
 
 @dataclass(frozen=True)
 class AgentCall:
     action: str
-    status: int
+    status: int  # 0: no answer at all
     code: str  # the error code of a refused call; "" when it was allowed
 
     @property
     def allowed(self) -> bool:
         return self.status == 200
 
+    @property
+    def transient(self) -> bool:
+        """No answer, a server error or throttling: the agent sends it again, as it would."""
+        return self.status == 0 or self.status >= 500 or is_transient_code(self.code)
+
 
 def call(
+    endpoint_url: str, region: str, credentials: Credentials, instance_id: str, action: str
+) -> AgentCall:
+    """One call, sent again while it gets no answer or a transient one, within RETRY_BUDGET."""
+    answer, _ = poll(
+        lambda: _call_once(endpoint_url, region, credentials, instance_id, action),
+        lambda answer: not answer.transient,
+        budget=RETRY_BUDGET,
+        interval=lambda n: min(2.0**n * 0.1, 2.0),
+    )
+    return answer
+
+
+def _call_once(
     endpoint_url: str, region: str, credentials: Credentials, instance_id: str, action: str
 ) -> AgentCall:
     service = action.split(":", 1)[0]
@@ -70,6 +93,8 @@ def call(
         except ValueError:
             code = ""
         return AgentCall(action, refused.code, code or f"HTTP {refused.code}")
+    except (urllib.error.URLError, OSError) as lost:
+        return AgentCall(action, 0, f"no answer: {type(lost).__name__}")
 
 
 def start(

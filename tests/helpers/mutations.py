@@ -61,6 +61,8 @@ class Mutation:
     why: str
     change: Callable[[Documents], None]
     fails: frozenset[str]  # the checkpoints whose scenarios must fail, and no others
+    # For a mistake outside the policy files: the run's environment (tests/plugins/fail_injector).
+    env: tuple[tuple[str, str], ...] = ()
 
     def write(self, directory: Path) -> Path:
         docs = {
@@ -73,6 +75,60 @@ class Mutation:
             (directory / name).write_text(json.dumps(doc, ensure_ascii=False, indent=2), "utf-8")
         return directory
 
+
+def _unchanged(docs: Documents) -> None:
+    pass
+
+
+def _lower_case_actions(docs: Documents) -> None:
+    for name in (USER_POLICY_FILE, ROLE_POLICY_FILE):
+        for statement in docs[name]["Statement"]:
+            statement["Action"] = [a.lower() for a in statement["Action"]]
+
+
+BUCKETS = ["arn:aws:s3:::handson-s3-1-<自分の名前>", "arn:aws:s3:::handson-s3-2-<自分の名前>"]
+
+# Correct designs written differently from the seed: every checkpoint must pass.
+EQUIVALENTS = [
+    Mutation(
+        "lower-case-actions",
+        "every action name in lower case (IAM matches action names case-insensitively)",
+        _lower_case_actions,
+        frozenset(),
+    ),
+    Mutation(
+        "not-resource-hardening",
+        "the role also denies s3:* outside the two buckets (Deny with NotResource)",
+        _add_statement(
+            ROLE_POLICY_FILE,
+            {
+                "Sid": "OnlyTheHandsOnBuckets",
+                "Effect": "Deny",
+                "Action": "s3:*",
+                "NotResource": [*BUCKETS, *(f"{b}/*" for b in BUCKETS)],
+            },
+        ),
+        frozenset(),
+    ),
+    Mutation(
+        "secure-transport-hardening",
+        "both policies deny any request not sent over TLS (aws:SecureTransport false)",
+        lambda docs: [
+            _add_statement(
+                name,
+                {
+                    "Sid": "DenyInsecureTransport",
+                    "Effect": "Deny",
+                    "Action": "*",
+                    "Resource": "*",
+                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                },
+            )(docs)
+            for name in (USER_POLICY_FILE, ROLE_POLICY_FILE)
+        ],
+        frozenset(),
+    ),
+]
 
 MUTATIONS = [
     Mutation(
@@ -161,9 +217,72 @@ MUTATIONS = [
         frozenset({"R8"}),
     ),
     Mutation(
+        "role-prefix-string-equals",
+        "bucket 2's listing condition uses StringEquals, so open/* is a literal prefix",
+        lambda docs: _statement(docs[ROLE_POLICY_FILE], "ForS32OpenList").update(
+            Condition={"StringEquals": {"s3:prefix": ["open/*"]}}
+        ),
+        frozenset({"R8"}),
+    ),
+    Mutation(
+        "role-lists-on-object-arn",
+        "bucket 2's listing is granted on its object ARN (bucket/*), where it never applies",
+        _set(ROLE_POLICY_FILE, "ForS32OpenList", "Resource", [f"{BUCKETS[1]}/*"]),
+        frozenset({"R8"}),
+    ),
+    Mutation(
+        "role-denies-ssm-channels",
+        "the role denies the SSM agent's message channels (ec2messages:*, ssmmessages:*)",
+        _add_statement(
+            ROLE_POLICY_FILE,
+            {
+                "Sid": "NoSessions",
+                "Effect": "Deny",
+                "Action": ["ec2messages:*", "ssmmessages:*"],
+                "Resource": "*",
+            },
+        ),
+        frozenset({"R1"}),
+    ),
+    Mutation(
+        "role-without-ssm-core",
+        "AmazonSSMManagedInstanceCore is not attached to the role",
+        _unchanged,
+        frozenset({"R1"}),
+        env=(("HANDSON_DETACH", "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"),),
+    ),
+    Mutation(
         "trust-wrong-service",
         "the role trusts Lambda instead of EC2",
         _trust_lambda,
         ALL_ROLE_CHECKPOINTS | {"R8"},
+    ),
+]
+
+
+# A statement the engine cannot decide (a policy variable): the role's GetObject checks are
+# skipped with a reason, so the run must not look like a full pass.
+_HOME_FOLDERS = _add_statement(
+    ROLE_POLICY_FILE,
+    {
+        "Sid": "HomeFolder",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::handson-s3-1-<自分の名前>/home/${aws:username}/*",
+    },
+)
+UNDECIDED = [
+    Mutation(
+        "undecided",
+        "a policy variable the engine does not substitute leaves the role's reads undecided",
+        _HOME_FOLDERS,
+        frozenset(),
+    ),
+    Mutation(
+        "undecided-allowed",
+        "the same, run with --allow-undecided (HANDSON_ALLOW_UNDECIDED=1)",
+        _HOME_FOLDERS,
+        frozenset(),
+        env=(("HANDSON_ALLOW_UNDECIDED", "1"),),
     ),
 ]

@@ -14,7 +14,7 @@ from handson.policies import SEED_DIR
 from handson.targets.emulator import MotoEmulator
 from tests.helpers.estate import left_behind
 from tests.helpers.fault_proxy import FaultProxy
-from tests.helpers.mutations import MUTATIONS, Mutation
+from tests.helpers.mutations import EQUIVALENTS, MUTATIONS, UNDECIDED, Mutation
 from tests.helpers.suite_runner import SuiteRun, run_suite
 
 SEED = "seed"
@@ -39,15 +39,21 @@ def policy_run(emulator: MotoEmulator, base: Path, mutation: Mutation | None) ->
     name = default_name()
     with FaultProxy(emulator.endpoint_url, rate=0.0) as proxy:
         endpoint = proxy.endpoint_url if mutation is None else emulator.endpoint_url
+        extra = ("-p", "tests.plugins.fail_injector") if mutation and mutation.env else ()
         run = run_suite(
-            workdir, f"--policies={policies}", f"--name={name}", f"--endpoint-url={endpoint}"
+            workdir,
+            f"--policies={policies}",
+            f"--name={name}",
+            f"--endpoint-url={endpoint}",
+            *extra,
+            env=dict(mutation.env) if mutation else None,
         )
         requests, faults, summary = proxy.requests, proxy.faults.total(), proxy.summary()
     return PolicyRun(run, left_behind(emulator.admin, name), requests, faults, summary)
 
 
 def every_policy_set() -> list[Mutation | None]:
-    return [None, *MUTATIONS]
+    return [None, *MUTATIONS, *EQUIVALENTS, *UNDECIDED]
 
 
 def label(mutation: Mutation | None) -> str:

@@ -2,7 +2,9 @@
 
 HANDSON_FAIL_AFTER=<Provisioner method>: the method does its work, then raises (provisioning fails
 halfway, with resources already made). HANDSON_LEAK=<label prefix>: the teardown of resources whose
-label starts with it does nothing (to prove the leak check notices).
+label starts with it does nothing (to prove the leak check notices). HANDSON_DETACH=<policy ARN>:
+the role is made as the hands-on makes it, then the policy is detached from it again (a learner
+who forgot to attach it).
 """
 
 from __future__ import annotations
@@ -30,6 +32,16 @@ def pytest_configure(config: pytest.Config) -> None:
             raise InjectedFailure(f"injected failure after Provisioner.{method}")
 
         setattr(Provisioner, method, failing)
+    detach = os.environ.get("HANDSON_DETACH")
+    if detach:
+        create_role = Provisioner.create_role
+
+        def without(self: Provisioner, *args: Any, **kwargs: Any) -> Any:
+            arn = create_role(self, *args, **kwargs)
+            self.iam.detach_role_policy(RoleName=self.names.role, PolicyArn=detach)
+            return arn
+
+        Provisioner.create_role = without  # type: ignore[method-assign]
     leak = os.environ.get("HANDSON_LEAK")
     if leak:
         register = Cleanup.register

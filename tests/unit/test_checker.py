@@ -183,3 +183,15 @@ def test_watched_target_must_stay_as_it_was() -> None:
     state["value"] = "after"
     with pytest.raises(ProbeFailed, match="rule 5"):
         watched.assert_unchanged()
+
+
+def test_a_changed_target_of_the_run_is_put_back_after_its_check() -> None:
+    state = {"value": "before"}
+    watched = Watched.now("object", lambda: state["value"], lambda: state.update(value="before"))
+    assert watched.put_back() is False  # unchanged: nothing to do
+    state["value"] = "after"
+    with pytest.raises(ProbeFailed, match="rule 5"):
+        watched.assert_unchanged()
+    assert watched.put_back() is True
+    assert state["value"] == "before"
+    watched.assert_unchanged()  # as it was: the next check finds the run's own object

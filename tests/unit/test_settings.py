@@ -245,7 +245,9 @@ def test_unknown_region_from_the_environment_is_refused() -> None:
 
 # -- options given empty on the command line --------------------------------------------------
 
-VALUE_OPTIONS = [option for option in OPTIONS if option not in ("keep", "allowed_account")]
+VALUE_OPTIONS = [
+    option for option in OPTIONS if option not in ("keep", "allow_undecided", "allowed_account")
+]
 
 
 @pytest.mark.parametrize("option", VALUE_OPTIONS)

@@ -1,0 +1,26 @@
+"""The emulator's server: moto, deciding IAM with the suite's engine (handson.targets.moto_engine).
+
+The suite starts it itself. To keep one running for several runs (``--endpoint-url``)::
+
+    MOTO_IAM_LOAD_MANAGED_POLICIES=true python -m handson.targets.engine_server -H 127.0.0.1 -p 5000
+
+It takes moto's own server options. A plain ``moto.server`` decides IAM with moto's checks, which
+the suite cannot trust (README, "What the emulator cannot decide"), and a run refuses it.
+"""
+
+from __future__ import annotations
+
+import sys
+
+
+def main(argv: list[str]) -> None:
+    from moto.server import main as moto_main
+
+    from handson.targets.moto_engine import install
+
+    install()
+    moto_main(argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
