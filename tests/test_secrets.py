@@ -30,6 +30,10 @@ def inprocess_emulator(monkeypatch_module: pytest.MonkeyPatch) -> Iterator[MotoE
     monkeypatch_module.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.server import ThreadedMotoServer
 
+    from handson.targets.moto_engine import install
+
+    install()  # as the suite's own server does (handson.targets.engine_server)
+
     port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()

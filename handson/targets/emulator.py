@@ -26,7 +26,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from handson.aws import Credentials, Principal
 from handson.errors import EmulatorGap, SuiteUsageError
-from handson.findings import DENIED_BUT_ALLOWED, TEST_ERROR, CheckError, CheckFailed, Finding
+from handson.findings import (
+    DENIED_BUT_ALLOWED,
+    TEST_ERROR,
+    CheckError,
+    CheckFailed,
+    Finding,
+    undecidable,
+)
 from handson.iam_engine import NamedPolicy, policy_variables
 from handson.instance import Instance, InstanceCredentials
 from handson.lifecycle.removal import delete_user
@@ -47,7 +54,19 @@ log = logging.getLogger("handson.targets.emulator")
 
 class Gaps:
     """What the emulator still cannot decide as AWS would, as data (README, "What the emulator
-    cannot decide"). Everything else the engine decides (handson.iam_engine)."""
+    decides, and what it cannot"). Everything else the engine decides (handson.iam_engine)."""
+
+    # (what, why): the README's table lists the same, in this order (tests/unit/test_policy_match).
+    NOT_MODELLED: tuple[tuple[str, str], ...] = (
+        ("policy variables", "the engine does not substitute them"),
+        ("resource-based policies, ACLs, SCPs, session policies", "the engine has none"),
+        ("a permissions boundary on an IAM user", "moto 5.2 keeps none for users"),
+        ("a trust policy with a `Condition`", "EC2's request context is not modelled"),
+        ("`aws:SecureTransport`", "always true: the emulator stands for AWS's HTTPS endpoints"),
+        ("`RunInstances`' full resource set", "approximated, without tags"),
+        ("IAM's eventual consistency", "a policy applies the moment it is attached"),
+        ("U1: a real browser sign-in", "not done on any target yet"),
+    )
 
     @staticmethod
     def undecidable(documents: list[PolicyDocument], action: str, resource: str) -> str | None:
@@ -155,6 +174,10 @@ class MotoEmulator:
         if not emulator._alive():
             raise SuiteUsageError(f"--endpoint-url {endpoint_url}: no moto server answers there")
         if not emulator._decides_with_engine():
+            if not emulator._answers_as_moto():
+                raise SuiteUsageError(
+                    f"--endpoint-url {endpoint_url}: does not answer as a moto server does"
+                )
             raise SuiteUsageError(
                 f"--endpoint-url {endpoint_url}: this moto server decides IAM with moto's own "
                 "checks, which ignore conditions; start it with "
@@ -182,6 +205,14 @@ class MotoEmulator:
             with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=2):
                 return True
         except (urllib.error.URLError, OSError):
+            return False
+
+    def _answers_as_moto(self) -> bool:
+        """moto's read-only dashboard data: JSON from a moto server, anything else elsewhere."""
+        try:
+            with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=5) as a:
+                return isinstance(json.load(a), dict)
+        except (urllib.error.URLError, OSError, ValueError):
             return False
 
     def _decides_with_engine(self) -> bool:
@@ -393,7 +424,10 @@ class EmulatorTarget:
         """The emulated SSM agent starts with the instance's role credentials; SSM lists the
         instance Online only if the engine allowed every call the agent made."""
         assert isinstance(instance, LocalShellInstance)
-        issued = instance.issued
+        try:
+            issued = instance.issued
+        except EmulatorGap as gap:
+            raise undecidable(str(gap)) from None
         if issued.credentials is None:
             raise CheckFailed(
                 f"{instance.instance_id} has no role credentials, so its SSM agent cannot "

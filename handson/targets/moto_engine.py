@@ -475,8 +475,16 @@ def engine_name() -> str:
     return f"ministack {version('ministack')} iam_evaluator"
 
 
+_installed = False
+
+
 def install() -> None:
-    """Put the engine into moto's request path (call before ``moto.server.main``)."""
+    """Put the engine into moto's request path (before ``moto.server.main``, or before a
+    ``ThreadedMotoServer`` starts in this process). Once per process."""
+    global _installed
+    if _installed:
+        return
+    _installed = True
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.ssm.responses import SimpleSystemManagerResponse

@@ -3,6 +3,7 @@ and trust policies (handson.policy_match)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -170,6 +171,16 @@ def test_the_seed_policies_leave_nothing_undecided() -> None:
         ("s3:DeleteBucket", BUCKET2),
     ]:
         assert Gaps.undecidable([seed_role_policy()], action, resource) is None
+
+
+def test_the_readme_lists_every_declared_gap_in_order() -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    table = readme[readme.index("| not modelled |") :].split("\n\n", 1)[0]
+    rows = [line.split("|")[1].strip() for line in table.splitlines()[2:]]
+    declared = [what for what, _ in Gaps.NOT_MODELLED]
+    assert len(rows) == len(declared)
+    for row, what in zip(rows, declared, strict=True):
+        assert row.startswith(what), (row, what)
 
 
 def test_a_policy_variable_is_a_named_gap() -> None:
