@@ -97,3 +97,13 @@ def test_allow_undecided_accepts_such_a_run(runs: dict[str, SuiteRun]) -> None:
     run = runs["undecided-allowed"]
     assert run.exit_code == 0, run.describe()
     assert "3 not decided" in run.stdout and "exits 0 all the same" in run.stdout
+
+
+def test_r1_names_the_ssm_agents_denied_calls(runs: dict[str, SuiteRun]) -> None:
+    """R1 is decided by the engine on the agent's own calls, and says which were refused."""
+    run = runs["role-denies-ssm-channels"]
+    r1 = next(e for e in run.checkpoints if e["checkpoints"] == ["R1"])
+    assert r1["category"] == "denied but should be allowed", r1
+    assert "ec2messages:GetMessages (AccessDeniedException)" in r1["headline"], r1
+    assert "ssmmessages:OpenControlChannel (AccessDeniedException)" in r1["headline"], r1
+    assert "ssm:UpdateInstanceInformation" not in r1["headline"], r1  # registration was allowed

@@ -6,7 +6,17 @@ import json
 import re
 from pathlib import Path
 
-from handson.report import CATEGORIES, environment, labels, mask_account, matrix, write_report_files
+from handson.report import (
+    CATEGORIES,
+    UNDECIDED_EXIT,
+    Tally,
+    environment,
+    labels,
+    mask_account,
+    matrix,
+    tally,
+    write_report_files,
+)
 
 
 def test_labels_of_a_checkpoint() -> None:
@@ -41,7 +51,7 @@ def test_categories_sort_the_failures() -> None:
         == "denied but should be allowed"
     )
     assert (
-        category("skipped", "emulator gap: moto ignores Condition blocks")
+        category("skipped", "emulator gap: the policy engine does not substitute policy variables")
         == "not decidable on the emulator"
     )
     assert (
@@ -73,7 +83,7 @@ def test_matrix_shows_expected_observed_and_where() -> None:
             "outcome": "skipped",
             "reason": "Skipped: not read either",
             "category": "not decidable on the emulator",
-            "headline": "emulator gap: moto ignores Condition blocks",
+            "headline": "emulator gap: the policy engine does not substitute policy variables",
         },
         {"checkpoints": ["R2"], "outcome": "passed", "reason": ""},
     ]
@@ -84,3 +94,28 @@ def test_matrix_shows_expected_observed_and_where() -> None:
     assert "FAILED: allowed but should be denied" in by_id["U4"]
     assert "as expected" in by_id["R2"] and by_id["R2"].endswith("emulator")
     assert "not decided" in by_id["R8"] and "skipped: emulator gap" in by_id["R8"]
+
+
+def test_tally_counts_each_checkpoint_once() -> None:
+    results = [
+        {"checkpoints": ["U4"], "outcome": "passed"},
+        {"checkpoints": ["U4"], "outcome": "failed"},  # one failing row fails the checkpoint
+        {"checkpoints": ["R8"], "outcome": "passed"},
+        {"checkpoints": ["R8"], "outcome": "skipped"},  # partly decided is not decided
+        {"checkpoints": ["R2"], "outcome": "passed"},
+        {"checkpoints": ["R3"], "outcome": "not run"},
+        {"checkpoints": ["R4"], "outcome": "error"},
+        {"checkpoints": ["R5"], "outcome": "interrupted"},
+    ]
+    counted = tally(results)
+    assert counted == Tally(("R2",), ("U4", "R4"), ("R3", "R5", "R8"))
+    assert counted.line() == (
+        "checkpoints: 1 passed, 2 failed, 3 not decided (failed: U4, R4) "
+        "(not decided: R3, R5, R8): not a full pass"
+    )
+
+
+def test_a_full_pass_says_so_plainly() -> None:
+    counted = tally([{"checkpoints": ["U1"], "outcome": "passed"}])
+    assert counted.line() == "checkpoints: 1 passed, 0 failed, 0 not decided"
+    assert UNDECIDED_EXIT not in (0, 1, 2, 3, 4, 5)  # none of pytest's own exit codes
