@@ -36,9 +36,10 @@ _NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 _FORBIDDEN_SUFFIXES = ("-s3alias",)
 
 
-def validate_name(name: str) -> str:
-    """Return ``name`` if it can be the hands-on's ``<自分の名前>``, else raise a one-line error."""
-    where = f"--name {name!r}"
+def validate_name(name: str, where: str | None = None) -> str:
+    """Return ``name`` if it can be the hands-on's ``<自分の名前>``, else raise a one-line error
+    that starts with ``where`` (default: the --name option)."""
+    where = where or f"--name {name!r}"
     if not MIN_NAME_LENGTH <= len(name) <= MAX_NAME_LENGTH:
         raise SuiteUsageError(
             f"{where}: must be {MIN_NAME_LENGTH}-{MAX_NAME_LENGTH} characters "

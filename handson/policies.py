@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from handson.errors import SuiteUsageError
+from handson.names import PLACEHOLDER, validate_name
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "policies"
 USER_POLICY_FILE = "handson-iam-user-policy.json"
@@ -77,6 +79,43 @@ class PolicySet:
                     f"{policy.path}: {size:,} characters without whitespace; "
                     f"IAM allows {limit:,} {where}"
                 )
+
+
+# The suffix of the hands-on's bucket names in a policy: handson-s3-1-<name>, handson-s3-2-<name>.
+_BUCKET_NAME = re.compile(r"handson-s3-[12]-([^/\"*?\s,\]]+)")
+
+
+def names_in(policy: PolicyFile) -> set[str]:
+    """The ``<自分の名前>`` values a policy file's bucket ARNs name (the placeholder left out)."""
+    return {m for m in _BUCKET_NAME.findall(policy.text) if m != PLACEHOLDER}
+
+
+def name_from_policies(policies: PolicySet, given: str | None) -> str | None:
+    """The name the learner put into their policy files, checked against ``--name``.
+
+    None when the files keep the placeholder (the run then makes up a name, or takes --name).
+    Raises a one-line error when the files name different names, when the name breaks the S3
+    rules, or when --name disagrees with the files.
+    """
+    found = {str(p.path): names_in(p) for p in policies.files() if names_in(p)}
+    names = sorted({n for each in found.values() for n in each})
+    if not names:
+        return None
+    if len(names) > 1:
+        held = "; ".join(f"{path}: {', '.join(sorted(n))}" for path, n in found.items())
+        raise SuiteUsageError(
+            f"the policy files name different <自分の名前> in their bucket ARNs ({held}); "
+            "use one name in all of them"
+        )
+    name = names[0]
+    path = next(iter(found))
+    validate_name(name, where=f"{path}: the name {name!r} in its bucket ARNs")
+    if given and given != name:
+        raise SuiteUsageError(
+            f"--name {given!r}, but {path} names {name!r} in its bucket ARNs; leave --name out "
+            "or make them the same"
+        )
+    return name
 
 
 def load_policy_set(directory: Path | None = None) -> PolicySet:

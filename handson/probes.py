@@ -183,6 +183,7 @@ class Checker:
         principal: Callable[[], str],
         *,
         propagation_budget: float,
+        transient_budget: float | None = None,
         record: Callable[[ProbeResult], None],
         gap: Callable[[str, str], str | None],
         explain: Callable[[str, str, bool, Mapping[str, str]], str] = (
@@ -193,6 +194,10 @@ class Checker:
     ) -> None:
         self._principal = principal
         self._budget = propagation_budget
+        # Faults are sent again for this long, even where nothing propagates (the emulator).
+        self._transient_budget = (
+            propagation_budget if transient_budget is None else transient_budget
+        )
         self._record = record
         self._gap = gap
         self._explain = explain
@@ -219,17 +224,23 @@ class Checker:
 
         # Only an expected allow may wait out propagation; an unexpected allow is final. A
         # transient fault is no answer at all: the probe is sent again, whatever it expects.
+        started = self._clock()
+
         def final(answer: Answer) -> bool:
             verdict = answer.verdict
+            if verdict.transient:
+                return False
+            waiting_for_iam = self._clock() - started < self._budget
             return not (
-                verdict.transient
-                or (expected is Outcome.ALLOWED and verdict.outcome is Outcome.DENIED)
+                expected is Outcome.ALLOWED
+                and verdict.outcome is Outcome.DENIED
+                and waiting_for_iam
             )
 
         answer, attempts = poll(
             probe.execute,
             final,
-            budget=self._budget,
+            budget=max(self._budget, self._transient_budget),
             interval=lambda n: min(2.0**n * 0.1, 5.0),
             clock=self._clock,
             pause=self._pause,

@@ -17,7 +17,7 @@ import pytest
 
 from handson.errors import SuiteUsageError
 from handson.names import RunNames, default_name, validate_name
-from handson.policies import PolicySet, load_policy_set
+from handson.policies import PolicySet, load_policy_set, name_from_policies
 from handson.targets.account import parse_allowed
 from handson.waiting import AWS_BUDGETS, EMULATOR_BUDGETS, Budgets
 
@@ -51,8 +51,8 @@ OPTIONS: dict[str, tuple[str, str]] = {
     ),
     "propagation_budget": (
         "HANDSON_PROPAGATION_BUDGET",
-        "seconds an expected allow may wait for IAM to propagate (default: 120 on aws, 5 on the "
-        "emulator)",
+        "seconds an expected allow may wait for IAM to propagate (default: 120 on aws, 0 on the "
+        "emulator, where nothing propagates)",
     ),
     "allowed_account": (
         "HANDSON_ALLOWED_ACCOUNTS",
@@ -88,7 +88,7 @@ _DEFAULTS: dict[str, str] = {
     "instance_type": "t2.micro on the emulator, auto on aws",
     "subnet_id": "the default VPC's",
     "permissions_boundary": "none",
-    "propagation_budget": "120 s on aws, 5 s on the emulator",
+    "propagation_budget": "120 s on aws, 0 s on the emulator",
 }
 # A flag and a repeatable option: neither is a single value that can be given empty.
 _NOT_SINGLE_VALUES = ("keep", "allow_undecided", "allowed_account")
@@ -237,9 +237,12 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
     if target not in TARGETS:
         raise SuiteUsageError(f"--target {target!r}: choose one of {', '.join(TARGETS)}")
     region = _region(pick("region") or DEFAULT_REGION)
-    names = RunNames(validate_name(pick("name") or default_name()))
     policies_dir = pick("policies")
     policies = load_policy_set(Path(policies_dir) if policies_dir else None)
+    given = pick("name")
+    if given:
+        validate_name(given)
+    names = RunNames(name_from_policies(policies, given) or given or default_name())
     policies.check_sizes(names.render)
     endpoint_url = pick("endpoint_url")
     if endpoint_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint_url):

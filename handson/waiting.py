@@ -26,13 +26,18 @@ class Budgets:
     propagation: float  # a new key or role session, and its policies, taking effect
     instance_ready: float  # an instance reaching "running"
     resource_gone: float  # a terminated instance, a deleted resource
+    # A probe that got no answer of AWS's (throttling, 5xx, a broken connection) is sent again
+    # for up to this long; such an answer is never a verdict.
+    transient: float = 120
     ssm_online: float = 600  # a new AL2023 instance registers with SSM in one to several minutes
     ssm_command: float = 300  # one SSM command, delivery and execution
     ssm_execution: int = 120  # what AWS-RunShellScript may take on the instance
     ssm_poll: float = 2.0  # between two looks at a command's status
 
 
-EMULATOR_BUDGETS = Budgets(propagation=5, instance_ready=30, resource_gone=30)
+# The emulator applies a policy the moment it is attached: nothing propagates, so an expected
+# allow that is denied is judged at once. Faults are still sent again.
+EMULATOR_BUDGETS = Budgets(propagation=0, instance_ready=30, resource_gone=30, transient=5)
 # IAM is eventually consistent (CHECKPOINTS.md): a new key or role session may be refused for a
 # while; a new instance takes minutes to come Online in SSM.
 AWS_BUDGETS = Budgets(propagation=120, instance_ready=300, resource_gone=600)

@@ -39,12 +39,15 @@ def scripted(*verdicts: Verdict) -> tuple[Probe, list[int]]:
     return Probe("call", "s3:GetObject", "arn:aws:s3:::b/k", execute), calls
 
 
-def checker(budget: float = 10, gap: str | None = None) -> tuple[Checker, list[ProbeResult]]:
+def checker(
+    budget: float = 10, gap: str | None = None, transient: float | None = None
+) -> tuple[Checker, list[ProbeResult]]:
     recorded: list[ProbeResult] = []
     clock = Clock()
     made = Checker(
         lambda: "arn:aws:iam::123456789012:user/u",
         propagation_budget=budget,
+        transient_budget=transient,
         record=recorded.append,
         gap=lambda action, resource: gap,
         pause=clock.pause,
@@ -195,3 +198,14 @@ def test_a_changed_target_of_the_run_is_put_back_after_its_check() -> None:
     assert watched.put_back() is True
     assert state["value"] == "before"
     watched.assert_unchanged()  # as it was: the next check finds the run's own object
+
+
+def test_where_nothing_propagates_a_denied_allow_is_judged_at_once() -> None:
+    """The emulator's budgets: no propagation wait, but faults are still sent again."""
+    made, _ = checker(budget=0, transient=5)
+    probe, calls = scripted(DENY, ALLOW)
+    result = made.expect(probe, Outcome.ALLOWED)
+    assert result.outcome is Outcome.DENIED and len(calls) == 1
+    probe, calls = scripted(THROTTLED, THROTTLED, ALLOW)
+    assert made.expect(probe, Outcome.ALLOWED).outcome is Outcome.ALLOWED
+    assert len(calls) == 3

@@ -133,3 +133,19 @@ def test_role_keeps_run_records_only_under_the_suites_path() -> None:
         for sid, s in statements().items()
         if sid != "TheSuitesRunRecords"
     )
+
+
+def test_users_install_only_what_runs_the_suite() -> None:
+    root = Path(__file__).resolve().parents[2]
+
+    def pinned(name: str) -> set[str]:
+        lines = (root / name).read_text("utf-8").splitlines()
+        return {line.split("==")[0].split("[")[0] for line in lines if "==" in line}
+
+    for_tests = {"ruff", "pytest-xdist", "cfn-lint", "PyYAML", "playwright"}
+    assert pinned("requirements.txt") & for_tests == set()
+    assert for_tests <= pinned("requirements-dev.txt")
+    assert "-r requirements.txt" in (root / "requirements-dev.txt").read_text("utf-8")
+    ci = (root / ".ci" / "run").read_text("utf-8")
+    assert "pip install -r requirements-dev.txt" in ci
+    assert "pip install -r requirements-dev.txt" in (root / "README.md").read_text("utf-8")

@@ -20,6 +20,7 @@ from handson.policies import (
     USER_POLICY_FILE,
     PolicySet,
     load_policy_set,
+    name_from_policies,
     policy_size,
 )
 
@@ -356,3 +357,61 @@ def test_file_of_exactly_the_byte_limit_is_still_read(tmp_path: Path) -> None:
     padded = text + " " * (MAX_POLICY_FILE_BYTES - len(text))
     (tmp_path / ROLE_POLICY_FILE).write_text(padded, encoding="utf-8")
     assert load_policy_set(tmp_path).role.document() == IDENTITY
+
+
+# -- the learner's name, from the bucket ARNs of their files -----------------------------------
+
+
+def seed_with(base: Path, role_name: str, user_name: str | None = None) -> PolicySet:
+    """The seed's files as a learner copies them, with names put in place of the placeholder."""
+    base.mkdir(parents=True, exist_ok=True)
+    for file, name in ((ROLE_POLICY_FILE, role_name), (USER_POLICY_FILE, user_name)):
+        text = (SEED_DIR / file).read_text("utf-8")
+        if name is not None:
+            text = text.replace(PLACEHOLDER, name)
+        (base / file).write_text(text, "utf-8")
+    user = json.loads((base / USER_POLICY_FILE).read_text("utf-8"))
+    if user_name is not None:  # the seed's user policy names no bucket: give it one
+        user["Statement"][0]["Resource"] = [f"arn:aws:s3:::handson-s3-1-{user_name}/*"]
+        write(base / USER_POLICY_FILE, user)
+    return load_policy_set(base)
+
+
+def test_the_name_comes_from_the_bucket_arns(tmp_path: Path) -> None:
+    assert name_from_policies(seed_with(tmp_path, "taro-20251126"), None) == "taro-20251126"
+
+
+def test_the_placeholder_leaves_the_name_to_the_run() -> None:
+    assert name_from_policies(load_policy_set(), None) is None
+    assert name_from_policies(load_policy_set(), "given-name") is None
+
+
+def test_the_same_name_given_with_name_is_fine(tmp_path: Path) -> None:
+    policies = seed_with(tmp_path, "taro-20251126")
+    assert name_from_policies(policies, "taro-20251126") == "taro-20251126"
+
+
+def one_line(policies: PolicySet, given: str | None) -> str:
+    with pytest.raises(SuiteUsageError) as caught:
+        name_from_policies(policies, given)
+    message = str(caught.value)
+    assert "\n" not in message
+    return message
+
+
+def test_a_different_name_option_names_the_file(tmp_path: Path) -> None:
+    message = one_line(seed_with(tmp_path, "taro-20251126"), "hanako")
+    assert "--name 'hanako'" in message and "'taro-20251126'" in message
+    assert ROLE_POLICY_FILE in message
+
+
+def test_two_names_in_the_files_are_refused(tmp_path: Path) -> None:
+    message = one_line(seed_with(tmp_path, "taro", user_name="jiro"), None)
+    assert "different" in message
+    assert f"{ROLE_POLICY_FILE}: taro" in message and f"{USER_POLICY_FILE}: jiro" in message
+
+
+@pytest.mark.parametrize("bad", ["Taro", "ta_ro", "x", "taro--jiro"])
+def test_a_name_against_the_s3_rules_is_refused(tmp_path: Path, bad: str) -> None:
+    message = one_line(seed_with(tmp_path, bad), None)
+    assert f"the name {bad!r} in its bucket ARNs" in message
