@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from handson.errors import SuiteUsageError
+from handson.i18n import set_language
 from handson.run_folder import RUN_FOLDER, RunFolder, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import AWS_SESSION, OPTIONS, SETTINGS, resolve
@@ -51,6 +52,7 @@ def pytest_configure(config: pytest.Config) -> None:
     }
     try:
         settings = resolve(cli)
+        set_language(settings.lang)
         if settings.target == "aws":
             config.stash[AWS_SESSION] = aws_preflight(
                 settings, say=lambda line: print(line, file=sys.stderr, flush=True)

@@ -28,6 +28,8 @@ CATEGORIES: list[dict[str, object]] = json.loads(CATEGORIES_FILE.read_text("utf-
     DENIED_BUT_ALLOWED,  # denied but should be allowed
     UNDECIDABLE,  # not decidable on the emulator
     INTERRUPTED,  # interrupted: not decided
+    PRECONDITION,  # precondition not met: a deny check whose positive control failed
+    TRUST_MISTAKE,  # trust policy mistake: EC2 cannot assume the role
     TEST_ERROR,  # infrastructure or test error
 ) = (str(category["name"]) for category in CATEGORIES)
 
@@ -37,6 +39,7 @@ class Finding:
     category: str
     headline: str  # one line for the matrix
     result: ProbeResult | None = None
+    hint: str = ""  # what to change, where it follows from the deciding statement
 
     def as_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {"category": self.category, "headline": self.headline}
@@ -54,6 +57,8 @@ class Finding:
                 "attempts": result.attempts,
                 "deciding statements": result.explanation,
             }
+        if self.hint:
+            found["hint"] = self.hint
         return found
 
 

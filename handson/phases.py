@@ -9,6 +9,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from handson.i18n import display_width, has, t
+
 
 @dataclass
 class Phases:
@@ -27,8 +29,16 @@ class Phases:
         self.seconds[name] = self.seconds.get(name, 0.0) + seconds
 
     def lines(self) -> list[str]:
-        width = max((len(name) for name in self.seconds), default=0)
-        return [f"{name:<{width}}  {seconds:7.1f} s" for name, seconds in self.seconds.items()]
+        """One line per phase, named in the run's language."""
+        named = {
+            (t(f"phase.{name}") if has(f"phase.{name}") else name): seconds
+            for name, seconds in self.seconds.items()
+        }
+        width = max((display_width(name) for name in named), default=0)
+        return [
+            f"{name}{' ' * (width - display_width(name))}  {seconds:7.1f} s"
+            for name, seconds in named.items()
+        ]
 
 
 PHASES = pytest.StashKey[Phases]()  # the run's, shared by its hooks and fixtures

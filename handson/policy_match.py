@@ -7,9 +7,11 @@ its role's credentials only then).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from handson.i18n import t
 from handson.iam_engine import (
     ALLOW,
     DENY,
@@ -54,11 +56,11 @@ def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, 
         if statement.body.get("Condition"):
             raise ValueError(f"trust statement {statement.sid} has a Condition")
         if statement.effect == DENY:
-            return False, f"trust statement {statement.sid} denies {service}"
+            return False, t("trust.denies", sid=statement.sid, service=service)
         allowed_by = allowed_by or statement.sid
     if allowed_by:
-        return True, f"trust statement {allowed_by} allows {service}"
-    return False, f"no trust statement allows {service} to call sts:AssumeRole"
+        return True, t("trust.allows", sid=allowed_by, service=service)
+    return False, t("trust.none", service=service)
 
 
 def _describe(statement: Statement) -> str:
@@ -113,3 +115,102 @@ def explain(
             + "\n  ".join(_describe(s) for s in held_back)
         )
     return f"no statement of these policies allows {action} on {resource} (implicit deny)"
+
+
+def _patterns(body: Mapping[str, Any], element: str) -> list[str]:
+    found = body.get(element)
+    return [str(p) for p in (found if isinstance(found, list) else [found]) if p is not None]
+
+
+def _covering(patterns: list[str], value: str, *, case_sensitive: bool) -> str | None:
+    return next(
+        (p for p in patterns if wildcard_match(p, value, case_sensitive=case_sensitive)), None
+    )
+
+
+def _shared_prefix(one: str, other: str) -> int:
+    """How many leading characters two strings share."""
+    return next(
+        (i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b),
+        min(len(one), len(other)),
+    )
+
+
+def hint(
+    documents: Iterable[PolicyDocument],
+    action: str,
+    resource: str,
+    observed_allowed: bool,
+    context: Mapping[str, Any] | None = None,
+) -> str:
+    """What to change, in the run's language, where it follows from the statements: the
+    statement that allows too much, or the one that comes closest to allowing what it should."""
+    policies = named(documents)
+    request = Request(action=action, resource=resource, context=dict(context or {}))
+    verdict = decide(request, policies)
+    chosen = verdict.statement
+    if observed_allowed:
+        if verdict.decision != ALLOW or chosen is None:
+            return ""
+        by_action = _covering(_patterns(chosen.body, "Action"), action, case_sensitive=False)
+        if by_action is not None and any(c in by_action for c in "*?"):
+            return t("hint.allow_wildcard", sid=chosen.sid, pattern=by_action, action=action)
+        by_resource = _covering(_patterns(chosen.body, "Resource"), resource, case_sensitive=True)
+        if by_action is not None and by_resource is not None and "*" in by_resource:
+            return t("hint.allows", sid=chosen.sid, action=action, pattern=by_resource)
+        if by_action is not None:
+            return t("hint.allow_action", sid=chosen.sid, action=action)
+        # NotAction: everything but what it lists, so the resource is what it widens.
+        return t("hint.allow_resource", sid=chosen.sid, pattern=by_resource, resource=resource)
+    if verdict.decision == DENY and chosen is not None:
+        return t("hint.denied_by", sid=chosen.sid)
+    allows = [s for p in policies for s in statements(p) if s.effect == ALLOW]
+    # Right action, but a condition that does not hold or a resource that is not covered: the
+    # commonest slips. Of several, the statement whose resource comes closest to the request's.
+    closest: tuple[int, str] | None = None
+    for statement in allows:
+        body = statement.body
+        if "Action" not in body or not _covering(
+            _patterns(body, "Action"), action, case_sensitive=False
+        ):
+            continue
+        resources = _patterns(body, "Resource")
+        if "Resource" in body and not _covering(resources, resource, case_sensitive=True):
+            text = t(
+                "hint.resource_missing",
+                sid=statement.sid,
+                resource=resource,
+                patterns=", ".join(resources),
+            )
+            near = max(_shared_prefix(p, resource) for p in resources)
+        elif body.get("Condition"):
+            text = t(
+                "hint.condition",
+                sid=statement.sid,
+                condition=json.dumps(body["Condition"], ensure_ascii=False),
+                context=_shown(request.context),
+            )
+            near = len(resource) + 1  # its resource covers the request's
+        else:
+            continue
+        if closest is None or near > closest[0]:
+            closest = (near, text)
+    for statement in allows:  # right resource, missing action
+        body = statement.body
+        resources = _patterns(body, "Resource")
+        same_service = any(
+            a.split(":", 1)[0].lower() == action.split(":", 1)[0].lower()
+            for a in _patterns(body, "Action")
+        )
+        if (
+            same_service
+            and "Resource" in body
+            and _covering(resources, resource, case_sensitive=True)
+            and not statement_applies(any_resource(unconditioned(statement)), request)
+        ):
+            near = len(resource) + 1
+            if closest is None or near > closest[0]:
+                closest = (near, t("hint.action_missing", sid=statement.sid, action=action))
+    if closest is not None:
+        return closest[1]
+    return t("hint.nothing_allows", action=action, resource=resource)

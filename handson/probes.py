@@ -15,12 +15,14 @@ from botocore.parsers import ResponseParserError
 from handson.findings import (
     ALLOWED_BUT_DENIED,
     DENIED_BUT_ALLOWED,
+    PRECONDITION,
     TEST_ERROR,
     CheckError,
     CheckFailed,
     Finding,
     undecidable,
 )
+from handson.i18n import t
 from handson.instance import CommandNotRun, Instance
 from handson.transient import is_transient
 from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
@@ -55,6 +57,7 @@ class ProbeResult:
     answer: Answer
     attempts: int
     explanation: str = ""  # the deciding policy statements, when the verdict is not expected
+    hint: str = ""  # what to change, in the run's language, where the statements tell
 
     @property
     def outcome(self) -> Outcome:
@@ -76,6 +79,10 @@ class ProbeFailed(CheckFailed):
 
 class ProbeError(CheckError):
     """The probe answered with something that is not a verdict (verdict rule 1)."""
+
+
+class PreconditionNotMet(CheckError):
+    """The principal's positive control did not pass: its deny checks cannot be decided."""
 
 
 class NoPositiveControl(Exception):
@@ -189,6 +196,9 @@ class Checker:
         explain: Callable[[str, str, bool, Mapping[str, str]], str] = (
             lambda action, resource, allowed, context: ""
         ),
+        hint: Callable[[str, str, bool, Mapping[str, str]], str] = (
+            lambda action, resource, allowed, context: ""
+        ),
         pause: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -201,14 +211,31 @@ class Checker:
         self._record = record
         self._gap = gap
         self._explain = explain
+        self._hint = hint
         self._pause = pause
         self._clock = clock
         self.control: ProbeResult | None = None
 
     def establish_control(self, probe: Probe) -> ProbeResult:
-        """Rule 3: an expected allow by the same principal, retried while IAM propagates."""
+        """Rule 3: an expected allow by the same principal, retried while IAM propagates.
+
+        If it does not pass, no deny check of this principal can be decided: each says that its
+        precondition is not met, naming this control, never "denied but should be allowed".
+        """
         result = self.expect(probe, Outcome.ALLOWED)
-        verify(result)
+        try:
+            verify(result)
+        except (ProbeFailed, ProbeError) as failed:
+            headline = t(
+                "precondition",
+                principal=result.principal,
+                call=probe.call,
+                observed=t(f"outcome.{result.outcome.value}"),
+            )
+            raise PreconditionNotMet(
+                f"precondition not met: {failed}",
+                Finding(PRECONDITION, headline, result, result.hint),
+            ) from None
         self.control = result
         return result
 
@@ -246,12 +273,14 @@ class Checker:
             pause=self._pause,
         )
         observed = answer.verdict.outcome
-        explanation = ""
+        explanation = hint = ""
         if observed is not expected and observed is not Outcome.ERROR:
-            explanation = self._explain(
-                probe.action, probe.resource, observed is Outcome.ALLOWED, probe.context
-            )
-        result = ProbeResult(self._principal(), probe, expected, answer, attempts, explanation)
+            question = (probe.action, probe.resource, observed is Outcome.ALLOWED, probe.context)
+            explanation = self._explain(*question)
+            hint = self._hint(*question)
+        result = ProbeResult(
+            self._principal(), probe, expected, answer, attempts, explanation, hint
+        )
         self._record(result)
         return result
 
@@ -268,7 +297,9 @@ def verify(result: ProbeResult) -> None:
     if observed is not result.expected:
         kind = ALLOWED_BUT_DENIED if observed is Outcome.ALLOWED else DENIED_BUT_ALLOWED
         why = f"\n{result.explanation}" if result.explanation else ""
-        raise ProbeFailed(f"{kind}: {result.summary()}{why}", Finding(kind, kind, result))
+        raise ProbeFailed(
+            f"{kind}: {result.summary()}{why}", Finding(kind, kind, result, result.hint)
+        )
 
 
 @dataclass(frozen=True)

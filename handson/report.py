@@ -4,13 +4,16 @@ the run's environment, and the categories failures are sorted into."""
 from __future__ import annotations
 
 import json
+import textwrap
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
-from handson.findings import CATEGORIES
+from handson.findings import CATEGORIES, Finding
+from handson.i18n import display_width, has, t
 from handson.secrets import redact
 
 # Allure sorts a result into the first category whose statuses and message pattern match. The
@@ -21,7 +24,9 @@ from handson.secrets import redact
 # A scenario's outcome when it has no verdict of its own (fixtures/checkpoints.py).
 NOT_RUN = "not run"
 INTERRUPTED = "interrupted"
-UNDECIDED = frozenset({"skipped", NOT_RUN, INTERRUPTED})
+# A deny check whose positive control failed: not a verdict on its own checkpoint.
+PRECONDITION_NOT_MET = "precondition not met"
+UNDECIDED = frozenset({"skipped", NOT_RUN, INTERRUPTED, PRECONDITION_NOT_MET})
 
 
 def labels(checkpoint_id: str, scenario: str) -> dict[str, object]:
@@ -80,14 +85,16 @@ class Tally:
     undecided: tuple[str, ...]
 
     def line(self) -> str:
-        text = (
-            f"checkpoints: {len(self.passed)} passed, {len(self.failed)} failed, "
-            f"{len(self.undecided)} not decided"
+        text = t(
+            "tally.line",
+            passed=len(self.passed),
+            failed=len(self.failed),
+            undecided=len(self.undecided),
         )
         if self.failed:
-            text += f" (failed: {', '.join(self.failed)})"
+            text += "  " + t("tally.failed", ids=", ".join(self.failed))
         if self.undecided:
-            text += f" (not decided: {', '.join(self.undecided)}): not a full pass"
+            text += "  " + t("tally.undecided", ids=", ".join(self.undecided))
         return text
 
 
@@ -108,8 +115,10 @@ def tally(results: list[dict[str, object]]) -> Tally:
     return Tally(tuple(passed), tuple(failed), tuple(undecided))
 
 
-def matrix(results: list[dict[str, object]], target: str) -> list[str]:
-    """One line per checkpoint: ID, what it checks, expected, observed, where it was decided."""
+def matrix(results: list[dict[str, object]], target: str, width: int = 100) -> list[str]:
+    """One row per checkpoint, in the run's language: ID, what it checks, expected, observed,
+    where it was decided. A long reason is wrapped at word boundaries under its column, never cut;
+    the report has it whole."""
     rows = []
     for checkpoint_id, checkpoint in CATALOGUE.items():
         entries = [e for e in results if checkpoint_id in e["checkpoints"]]  # type: ignore[operator]
@@ -118,37 +127,120 @@ def matrix(results: list[dict[str, object]], target: str) -> list[str]:
         outcomes = {str(e["outcome"]) for e in entries}
         failed = [e for e in entries if e["outcome"] in ("failed", "error")]
         skipped = [e for e in entries if e["outcome"] == "skipped"]
-        cut_off = [e for e in entries if e["outcome"] in (NOT_RUN, INTERRUPTED)]
+        cut_off = [
+            e for e in entries if e["outcome"] in (NOT_RUN, INTERRUPTED, PRECONDITION_NOT_MET)
+        ]
         if failed:
-            observed = "FAILED: " + str(failed[0].get("headline") or failed[0]["outcome"])[:40]
+            observed = t("matrix.failed", headline=_category_words(failed[0]))
         elif cut_off:
-            observed = f"not decided: {cut_off[0]['outcome']}"
+            observed = t("matrix.cut_off", outcome=_category_words(cut_off[0]))
         elif outcomes == {"skipped"}:
-            observed = "not decided"
+            observed = t("matrix.not_decided")
         elif outcomes & UNDECIDED:
-            observed = "partly decided"
+            observed = t("matrix.partly")
         else:
-            observed = "as expected"
-        if cut_off and not failed:
-            where = f"{target}, {len(cut_off)}/{len(entries)} {cut_off[0]['outcome']}"
-        elif skipped and not failed:
-            where = f"{target}, {len(skipped)}/{len(entries)} skipped: " + _cut(skipped[0])
-        else:
-            where = target
-        rows.append((checkpoint_id, checkpoint.summary, checkpoint.expected, observed, where))
-    widths = [max(len(r[i]) for r in rows) for i in range(4)] if rows else [0] * 4
-    header = ("ID", "checks", "expected", "observed", "decided on")
-    widths = [max(w, len(h)) for w, h in zip(widths, header[:4], strict=True)]
-    lines = [
-        "  ".join(f"{h:<{w}}" for h, w in zip(header[:4], widths, strict=True)) + "  " + header[4]
-    ]
-    for row in rows:
+            observed = t("matrix.as_expected")
+        reason = ""
+        if failed:
+            reason = _reason(failed[0])
+        elif cut_off:
+            reason = t(
+                "matrix.cut", count=len(cut_off), total=len(entries), outcome=_headline(cut_off[0])
+            )
+        elif skipped:
+            reason = t(
+                "matrix.skipped", count=len(skipped), total=len(entries), reason=_reason(skipped[0])
+            )
+        expected = t(f"expected.{checkpoint.expected}")
+        rows.append((checkpoint_id, t(f"checkpoint.{checkpoint_id}"), expected, observed, reason))
+    header = tuple(t(f"matrix.{k}") for k in ("id", "checks", "expected", "observed", "where"))
+    widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(4)]
+    lines = []
+    previous = ""
+    for row in [header, *rows]:
+        where = row[4] if row is header else target
         lines.append(
-            "  ".join(f"{c:<{w}}" for c, w in zip(row[:4], widths, strict=True)) + "  " + row[4]
+            "  ".join(_pad(c, w) for c, w in zip(row[:4], widths, strict=True)) + "  " + where
         )
+        reason = "" if row is header else row[4]
+        if reason:
+            # Below its row, whole and wrapped at word boundaries; once for a run of equal ones.
+            shown = t("matrix.same") if reason == previous else reason
+            lines += [
+                "    " + part for part in textwrap.wrap(shown, width - 4, break_long_words=False)
+            ]
+        previous = reason
     return [redact(line) for line in lines]
 
 
-def _cut(entry: dict[str, object], width: int = 60) -> str:
+def _category_words(entry: dict[str, object]) -> str:
+    category = entry.get("category")
+    if category and has(f"category.{category}"):
+        return t(f"category.{category}")
+    return str(entry.get("outcome"))
+
+
+def _reason(entry: dict[str, object]) -> str:
+    """The hint where there is one, else the headline."""
+    return str(entry["hint"]) if entry.get("hint") else _headline(entry)
+
+
+def _headline(entry: dict[str, object]) -> str:
+    """The finding's line (a category's in the run's language)."""
     headline = str(entry.get("headline") or entry.get("reason", ""))
-    return headline if len(headline) <= width else headline[:width] + "..."
+    if headline == entry.get("category"):
+        return _category_words(entry)
+    return headline
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+def failure_block(checkpoints: list[str], title: str, finding: Finding) -> str:
+    """One short block for a failing check, in the run's language: the checkpoint, what was
+    tried and as whom, expected and observed with the rule, the deciding statement, a hint."""
+    lines = [f"{' '.join(checkpoints)} {title}".strip()]
+    result = finding.result
+    if finding.category != finding.headline:
+        lines.append(f"  {finding.headline}")
+    if result is not None:
+        verdict = result.answer.verdict
+        lines += [
+            "  " + t("block.tried", call=result.probe.call),
+            "  " + t("block.as", principal=result.principal),
+            "  "
+            + t(
+                "block.expected",
+                expected=t(f"outcome.{result.expected.value}"),
+                observed=t(f"outcome.{verdict.outcome.value}"),
+                rule=verdict.rule,
+            ),
+        ]
+        deciding = [line.strip() for line in result.explanation.splitlines()[1:] if line.strip()]
+        statements = [line for line in deciding if " statement " in line]
+        lines += ["  " + t("block.decided_by", statement=line) for line in statements]
+    if finding.hint:
+        lines.append("  " + t("block.hint", hint=finding.hint))
+    return redact("\n".join(lines))
+
+
+def failure_blocks(failures: list[tuple[dict[str, Any], Finding]]) -> list[str]:
+    """A block per cause: failures with the same finding (a failed positive control, a trust
+    policy mistake) are shown once, with the other checkpoints they fail."""
+    groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], Finding]]] = {}
+    for entry, finding in failures:
+        call = finding.result.probe.call if finding.result is not None else ""
+        groups.setdefault((finding.headline, finding.hint, call), []).append((entry, finding))
+    lines: list[str] = []
+    for members in groups.values():
+        entry, finding = members[0]
+        lines += failure_block(
+            list(entry["checkpoints"]), str(entry.get("title", "")), finding
+        ).splitlines()
+        others = sorted(
+            {c for e, _ in members[1:] for c in e["checkpoints"]} - set(entry["checkpoints"])
+        )
+        if others:
+            lines.append("  " + t("failures.same", ids=", ".join(others)))
+    return lines

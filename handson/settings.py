@@ -16,6 +16,7 @@ import botocore.session
 import pytest
 
 from handson.errors import SuiteUsageError
+from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES
 from handson.names import RunNames, default_name, validate_name
 from handson.policies import PolicySet, load_policy_set, name_from_policies
 from handson.targets.account import parse_allowed
@@ -30,6 +31,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
     "name": ("HANDSON_NAME", "the hands-on's <自分の名前> suffix (default: date + random)"),
     "region": ("HANDSON_REGION", f"AWS region (default {DEFAULT_REGION})"),
     "policies": ("HANDSON_POLICIES", "folder with your own policy JSON files (hands-on names)"),
+    "lang": ("HANDSON_LANG", "language of what the run prints: ja (default) or en"),
     "keep": ("HANDSON_KEEP", "leave everything in place after the run, for debugging"),
     "allow_undecided": (
         "HANDSON_ALLOW_UNDECIDED",
@@ -76,6 +78,7 @@ class Settings:
     permissions_boundary: str | None = None
     propagation_budget: float | None = None
     allow_undecided: bool = False
+    lang: str = "ja"
 
 
 # What leaving an option out means, for the message that refuses the option given empty.
@@ -89,6 +92,7 @@ _DEFAULTS: dict[str, str] = {
     "subnet_id": "the default VPC's",
     "permissions_boundary": "none",
     "propagation_budget": "120 s on aws, 0 s on the emulator",
+    "lang": "ja",
 }
 # A flag and a repeatable option: neither is a single value that can be given empty.
 _NOT_SINGLE_VALUES = ("keep", "allow_undecided", "allowed_account")
@@ -233,6 +237,9 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
             value = env.get(OPTIONS[option][0]) or value
         return value
 
+    lang = pick("lang") or DEFAULT_LANGUAGE
+    if lang not in LANGUAGES:
+        raise SuiteUsageError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}")
     target = pick("target") or "emulator"
     if target not in TARGETS:
         raise SuiteUsageError(f"--target {target!r}: choose one of {', '.join(TARGETS)}")
@@ -255,6 +262,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         policies_dir=Path(policies_dir) if policies_dir else None,
         keep=_flag(pick("keep") or False),
         allow_undecided=_flag(pick("allow_undecided") or False),
+        lang=lang,
         endpoint_url=endpoint_url or None,
         instance_type=_instance_type(pick("instance_type"), target),
         subnet_id=_subnet(pick("subnet_id")),

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from pytest_bdd import given, parsers, then, when
 
+from fixtures.principals import fail_on
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
@@ -174,7 +175,10 @@ def role_lists_bucket2(
 
 
 @then("インスタンスのコマンドはロールの一時的な認証情報で動く")
-def instance_runs_as_role(instance: Instance, handson_env: HandsonEnvironment) -> None:
+def instance_runs_as_role(
+    instance: Instance, handson_env: HandsonEnvironment, trust_mistake: Finding | None
+) -> None:
+    fail_on(trust_mistake)
     identity = instance.identity()
     attach_text("instance identity", identity)
     pattern = (

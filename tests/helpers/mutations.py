@@ -150,6 +150,14 @@ MUTATIONS = [
         frozenset({"U3"}),
     ),
     Mutation(
+        "user-without-s3",
+        "the user lost its S3 statement: its positive control (listing buckets) fails too",
+        lambda docs: docs[USER_POLICY_FILE]["Statement"].remove(
+            _statement(docs[USER_POLICY_FILE], "ForS3")
+        ),
+        frozenset({"U2"}),  # U4 and U5: precondition not met, not decided
+    ),
+    Mutation(
         "user-reads-iam",
         "the user may list IAM",
         _add_actions(USER_POLICY_FILE, "ForEC2", "iam:List*"),

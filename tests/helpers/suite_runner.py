@@ -65,6 +65,9 @@ def suite_env(env: dict[str, str | None] | None = None) -> dict[str, str]:
     full_env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSON_", "PYTEST_"))}
     # Never let a credential lookup reach for the EC2 metadata address from this machine.
     full_env["AWS_EC2_METADATA_DISABLED"] = "true"
+    # The suite's own tests read the English texts; tests/test_learner_run.py reads the default,
+    # Japanese (env={"HANDSON_LANG": None}).
+    full_env["HANDSON_LANG"] = "en"
     for key, value in (env or {}).items():
         if value is None:
             full_env.pop(key, None)

@@ -1,0 +1,45 @@
+"""What a person reads, in their language: one catalogue per language (handson/messages/*.json),
+Japanese by default (the hands-on and its learners are Japanese), English with ``--lang en``
+(``HANDSON_LANG=en``). Both catalogues have the same keys (tests/unit/test_i18n.py)."""
+
+from __future__ import annotations
+
+import json
+import unicodedata
+from functools import cache
+from pathlib import Path
+
+MESSAGES = Path(__file__).with_name("messages")
+LANGUAGES = ("ja", "en")
+DEFAULT_LANGUAGE = "ja"
+
+_chosen = [DEFAULT_LANGUAGE]
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    return dict(json.loads((MESSAGES / f"{language}.json").read_text("utf-8")))
+
+
+def set_language(language: str) -> None:
+    if language not in LANGUAGES:
+        raise ValueError(language)
+    _chosen[0] = language
+
+
+def language() -> str:
+    return _chosen[0]
+
+
+def t(key: str, **values: object) -> str:
+    """The text for ``key`` in the run's language, with ``values`` put in."""
+    return catalogue(_chosen[0])[key].format(**values)
+
+
+def has(key: str) -> bool:
+    return key in catalogue(_chosen[0])
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a terminal: East Asian wide characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
