@@ -12,6 +12,7 @@ from handson.probes import (
     Answer,
     Checker,
     NoPositiveControl,
+    PreconditionNotMet,
     Probe,
     ProbeError,
     ProbeFailed,
@@ -148,8 +149,13 @@ def test_an_allow_after_a_fault_is_final_for_a_deny_check() -> None:
 
 def test_failed_control_leaves_no_control() -> None:
     made, _ = checker(budget=0)
-    with pytest.raises(ProbeFailed):
+    with pytest.raises(PreconditionNotMet) as failed:
         made.establish_control(scripted(DENY)[0])
+    # Every deny check behind it says so: its precondition is not met, naming the control.
+    finding = failed.value.finding
+    assert finding.category == "precondition not met"
+    assert finding.headline.startswith("precondition not met: the positive control of ")
+    assert '"call"' in finding.headline and "denied (authorization error)" in finding.headline
     assert made.control is None
     with pytest.raises(NoPositiveControl):
         made.expect(scripted(DENY)[0], Outcome.DENIED)

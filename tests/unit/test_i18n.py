@@ -9,7 +9,9 @@ import pytest
 
 from handson import i18n
 from handson.catalogue import CATALOGUE
+from handson.errors import SuiteUsageError
 from handson.findings import CATEGORIES
+from handson.settings import resolve
 
 
 def placeholders(text: str) -> set[str]:
@@ -32,12 +34,15 @@ def test_every_checkpoint_and_category_has_its_words() -> None:
 
 
 def test_japanese_by_default_english_on_request() -> None:
-    assert i18n.language() == "ja"
+    assert i18n.DEFAULT_LANGUAGE == "ja"
+    assert resolve({}, {}).lang == "ja"
+    assert resolve({"lang": "en"}, {}).lang == "en"
+    assert resolve({}, {"HANDSON_LANG": "en"}).lang == "en"
+    i18n.set_language("ja")
     assert i18n.t("outcome.denied") == "拒否（権限エラー）"
     i18n.set_language("en")
-    try:
-        assert i18n.t("outcome.denied") == "denied (authorization error)"
-    finally:
-        i18n.set_language("ja")
+    assert i18n.t("outcome.denied") == "denied (authorization error)"
     with pytest.raises(ValueError):
         i18n.set_language("fr")
+    with pytest.raises(SuiteUsageError, match="--lang 'fr'"):
+        resolve({"lang": "fr"}, {})

@@ -1,0 +1,191 @@
+"""A learner's run, as the hands-on leaves them: their own policy files with their own name, and
+the default output in Japanese, one block per cause, short enough to read (issue 11)."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from handson.names import PLACEHOLDER
+from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
+from handson.targets.emulator import MotoEmulator
+from tests.conftest import EmulatorPool
+from tests.helpers.estate import left_behind, snapshot
+from tests.helpers.mutations import MUTATIONS
+from tests.helpers.suite_runner import SuiteRun, run_suite
+
+pytestmark = pytest.mark.slow
+
+MAX_LINES = 60
+
+
+def copied(directory: Path, name: str) -> Path:
+    """The seed's three files with the placeholder replaced by ``name``, as the hands-on says."""
+    directory.mkdir(parents=True, exist_ok=True)
+    for file in (USER_POLICY_FILE, ROLE_POLICY_FILE, TRUST_POLICY_FILE):
+        text = (SEED_DIR / file).read_text("utf-8").replace(PLACEHOLDER, name)
+        (directory / file).write_text(text, "utf-8")
+    return directory
+
+
+def open_without_slash_star(directory: Path) -> None:
+    path = directory / ROLE_POLICY_FILE
+    document = json.loads(path.read_text("utf-8"))
+    statement = next(s for s in document["Statement"] if s["Sid"] == "ForS32OpenGet")
+    statement["Resource"] = [r.removesuffix("/*") for r in statement["Resource"]]
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
+
+
+@dataclass
+class LearnerRun:
+    run: SuiteRun
+    name: str
+    left: list[str]
+
+
+def learner_name() -> str:
+    return f"taro-{uuid.uuid4().hex[:8]}"
+
+
+def one(emulator: MotoEmulator, job: tuple[str, Path, tuple[str, ...]]) -> LearnerRun:
+    mistake, workdir, args = job
+    name = learner_name()
+    policies = copied(workdir / "policies", name)
+    if mistake == "open-without-slash-star":
+        open_without_slash_star(policies)
+    for mutation in MUTATIONS:
+        if mutation.name == mistake:  # the broken design, in the learner's own copy
+            mutation.write(policies)
+            for file in policies.iterdir():
+                file.write_text(file.read_text("utf-8").replace(PLACEHOLDER, name), "utf-8")
+    run = run_suite(
+        workdir,
+        f"--policies={policies}",
+        f"--endpoint-url={emulator.endpoint_url}",
+        *args,
+        env={"HANDSON_LANG": None},
+    )
+    return LearnerRun(run, name, left_behind(emulator.admin, name))
+
+
+# label -> (the learner's mistake, or "seed" for none; extra options)
+CASES: dict[str, tuple[str, tuple[str, ...]]] = {
+    "seed": ("seed", ()),
+    "open-without-slash-star": ("open-without-slash-star", ()),
+    "user-ec2-star": ("user-ec2-star", ()),
+    "trust-wrong-service": ("trust-wrong-service", ()),
+    "user-without-s3": ("user-without-s3", ()),
+    "english": ("open-without-slash-star", ("--lang=en",)),
+}
+
+
+@pytest.fixture(scope="module")
+def runs(
+    emulator_pool: EmulatorPool, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, LearnerRun]:
+    base = tmp_path_factory.mktemp("learner")
+    jobs = [(mistake, base / label, args) for label, (mistake, args) in CASES.items()]
+    return dict(zip(CASES, emulator_pool.map(one, jobs), strict=True))
+
+
+def lines_of(run: SuiteRun) -> list[str]:
+    return (run.stdout + run.stderr).strip().splitlines()
+
+
+def block(run: SuiteRun) -> str:
+    """The failures section of the default output."""
+    text = run.stdout
+    start = text.index("不合格の詳細") if "不合格の詳細" in text else text.index(" failures ")
+    return text[start : text.index("=====", start + 20)]
+
+
+def test_the_name_comes_from_the_learners_files(runs: dict[str, LearnerRun]) -> None:
+    done: LearnerRun = runs["seed"]
+    assert done.run.exit_code == 0, done.run.describe()
+    assert f"name {done.name}," in done.run.stdout.splitlines()[0]
+    assert {e["outcome"] for e in done.run.checkpoints} == {"passed"}
+    assert "チェックポイント: 合格 13 / 不合格 0 / 判定なし 0" in done.run.stdout
+    assert done.left == []
+    assert len(lines_of(done.run)) <= MAX_LINES
+
+
+@pytest.mark.parametrize(
+    ("label", "fails", "words"),
+    [
+        (
+            "open-without-slash-star",
+            {"R4"},
+            ["ヒント: ForS32OpenGet の Resource が", "を含んでいません", "決め手"],
+        ),
+        ("user-ec2-star", {"U4"}, ["ヒント: ForEC2 の Action ec2:* が", "まで許可しています"]),
+        ("trust-wrong-service", {f"R{i}" for i in range(1, 9)}, ["信頼ポリシーの誤り", "同じ原因"]),
+        ("user-without-s3", {"U2"}, ["前提が満たされていない", "s3.list_buckets()"]),
+    ],
+)
+def test_a_mistake_fails_its_checkpoints_with_one_japanese_block(
+    runs: dict[str, LearnerRun], label: str, fails: set[str], words: list[str]
+) -> None:
+    done: LearnerRun = runs[label]
+    run = done.run
+    assert run.exit_code == 1, run.describe()
+    assert run.failed == fails, run.describe()
+    shown = block(run)
+    for word in words:
+        assert word in shown, shown
+    output = run.stdout + run.stderr
+    assert "Traceback" not in output and "pluggy" not in output and "_pytest" not in output
+    assert not re.search(r"\\u[0-9a-f]{4}", output)  # outline rows in their own words
+    assert len(lines_of(run)) <= MAX_LINES, "\n".join(lines_of(run))
+    assert done.left == []
+
+
+def test_a_failed_positive_control_is_a_precondition_not_deny_failures(
+    runs: dict[str, LearnerRun],
+) -> None:
+    run = runs["user-without-s3"].run
+    undecided = {
+        c
+        for e in run.checkpoints
+        if e["outcome"] == "precondition not met"
+        for c in e["checkpoints"]
+    }
+    assert undecided == {"U4", "U5"}
+    assert all(
+        "denied but should be allowed" not in e.get("category", "")
+        for e in run.checkpoints
+        if set(e["checkpoints"]) & {"U4", "U5"}
+    )
+    assert "判定なし: U4, U5" in run.stdout
+
+
+def test_english_on_request(runs: dict[str, LearnerRun]) -> None:
+    run = runs["english"].run
+    assert run.failed == {"R4"}
+    shown = block(run)
+    assert "hint: ForS32OpenGet's Resource does not cover" in shown
+    assert "checkpoints: 12 passed, 1 failed, 0 not decided" in run.stdout
+    assert "不合格" not in run.stdout
+
+
+def test_different_names_in_the_files_stop_before_anything(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    policies = copied(tmp_path / "policies", "taro")
+    user = policies / USER_POLICY_FILE
+    document = json.loads(user.read_text("utf-8"))
+    document["Statement"][0]["Resource"] = ["arn:aws:s3:::handson-s3-1-jiro/*"]
+    user.write_text(json.dumps(document), "utf-8")
+    before = snapshot(test_emulator.admin)
+    run = run_suite(
+        tmp_path, f"--policies={policies}", f"--endpoint-url={test_emulator.endpoint_url}"
+    )
+    assert run.exit_code == 4, run.describe()
+    errors = [line for line in run.stderr.splitlines() if line.strip()]
+    assert len(errors) == 1 and "different <自分の名前>" in errors[0], run.stderr
+    assert "taro" in errors[0] and "jiro" in errors[0]
+    assert snapshot(test_emulator.admin) == before
