@@ -220,6 +220,8 @@ def failure_block(checkpoints: list[str], title: str, finding: Finding) -> str:
         deciding = [line.strip() for line in result.explanation.splitlines()[1:] if line.strip()]
         statements = [line for line in deciding if " statement " in line]
         lines += ["  " + t("block.decided_by", statement=line) for line in statements]
+        if not statements and verdict.outcome.value == "denied" and result.explanation:
+            lines.append("  " + t("block.implicit"))
     if finding.hint:
         lines.append("  " + t("block.hint", hint=finding.hint))
     return redact("\n".join(lines))

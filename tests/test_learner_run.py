@@ -100,8 +100,9 @@ def lines_of(run: SuiteRun) -> list[str]:
 def block(run: SuiteRun) -> str:
     """The failures section of the default output."""
     text = run.stdout
-    start = text.index("不合格の詳細") if "不合格の詳細" in text else text.index(" failures ")
-    return text[start : text.index("=====", start + 20)]
+    title = "不合格の詳細" if "不合格の詳細" in text else " failures "
+    start = text.index("\n", text.index(title))
+    return text[start : text.index("\n=", start)]
 
 
 def test_the_name_comes_from_the_learners_files(runs: dict[str, LearnerRun]) -> None:
@@ -120,7 +121,7 @@ def test_the_name_comes_from_the_learners_files(runs: dict[str, LearnerRun]) -> 
         (
             "open-without-slash-star",
             {"R4"},
-            ["ヒント: ForS32OpenGet の Resource が", "を含んでいません", "決め手"],
+            ["ヒント: ForS32OpenGet の Resource が", "を含んでいません", "暗黙の拒否"],
         ),
         ("user-ec2-star", {"U4"}, ["ヒント: ForEC2 の Action ec2:* が", "まで許可しています"]),
         ("trust-wrong-service", {f"R{i}" for i in range(1, 9)}, ["信頼ポリシーの誤り", "同じ原因"]),
