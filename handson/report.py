@@ -13,7 +13,7 @@ from typing import Any
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
 from handson.findings import CATEGORIES, Finding
-from handson.i18n import display_width, has, t
+from handson.i18n import display_width, has, language, t
 from handson.secrets import redact
 
 # Allure sorts a result into the first category whose statuses and message pattern match. The
@@ -64,11 +64,27 @@ def environment(target: str, region: str, run: str, account_id: str | None) -> d
     }
 
 
-def write_report_files(alluredir: Path, env: dict[str, str]) -> None:
+# What the HTML report shows first (allurerc.mjs reads it from the results folder): the run's
+# checkpoint counts, in the run's language, rather than a share of scenario rows.
+REPORT_SUMMARY_FILE = "handson-checkpoints.json"
+
+
+def write_report_files(alluredir: Path, env: dict[str, str], counted: Tally | None = None) -> None:
     alluredir.mkdir(parents=True, exist_ok=True)
     lines = [f"{key}={value}" for key, value in env.items()]
     (alluredir / "environment.properties").write_text(redact("\n".join(lines)) + "\n", "utf-8")
     (alluredir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), "utf-8")
+    if counted is not None:
+        summary = {
+            "language": language(),
+            "title": counted.line(),
+            "passed": list(counted.passed),
+            "failed": list(counted.failed),
+            "undecided": list(counted.undecided),
+        }
+        (alluredir / REPORT_SUMMARY_FILE).write_text(
+            json.dumps(summary, ensure_ascii=False, indent=2), "utf-8"
+        )
 
 
 # The run's exit code when every decided checkpoint passed but some were not decided: never 0, so
@@ -92,9 +108,9 @@ class Tally:
             undecided=len(self.undecided),
         )
         if self.failed:
-            text += "  " + t("tally.failed", ids=", ".join(self.failed))
+            text += " " + t("tally.failed", ids=", ".join(self.failed))
         if self.undecided:
-            text += "  " + t("tally.undecided", ids=", ".join(self.undecided))
+            text += " " + t("tally.undecided", ids=", ".join(self.undecided))
         return text
 
 

@@ -161,7 +161,7 @@ def test_a_failed_positive_control_is_a_precondition_not_deny_failures(
         for e in run.checkpoints
         if set(e["checkpoints"]) & {"U4", "U5"}
     )
-    assert "判定なし: U4, U5" in run.stdout
+    assert "（判定なし: U4, U5。全部合格ではありません）" in run.stdout
 
 
 def test_english_on_request(runs: dict[str, LearnerRun]) -> None:

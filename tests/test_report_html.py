@@ -211,3 +211,16 @@ def _matrix_rows(stdout: str) -> dict[str, str]:
         for line in lines[lines.index(header) + 1 :]
         if re.match(r"[UR]\d ", line)
     }
+
+
+def test_the_first_view_counts_checkpoints(broken: BrokenReport, page: Page) -> None:
+    """The report's name on its first view is the run's checkpoint tally, as in the terminal."""
+    tally = "checkpoints: 12 passed, 1 failed, 0 not decided (failed: R5)"
+    assert tally in broken.run.stdout
+    page.goto(broken.single_file.as_uri())
+    shown(page, tally)
+    screenshot(page, "single-file-first-view")
+    with html_report.served(broken.served) as url:
+        page.goto(f"{url}/index.html")
+        shown(page, tally)
+        assert " ".join(page.title().split()) == " ".join(tally.split())

@@ -34,6 +34,7 @@ from handson.findings import (
     Finding,
     undecidable,
 )
+from handson.i18n import t
 from handson.iam_engine import NamedPolicy, policy_variables
 from handson.instance import Instance, InstanceCredentials
 from handson.lifecycle.removal import delete_user
@@ -432,7 +433,7 @@ class EmulatorTarget:
             raise CheckFailed(
                 f"{instance.instance_id} has no role credentials, so its SSM agent cannot "
                 f"register: {issued.why}",
-                Finding(DENIED_BUT_ALLOWED, f"no role credentials for the SSM agent: {issued.why}"),
+                Finding(DENIED_BUT_ALLOWED, t("no_agent_credentials", why=issued.why)),
             )
         if instance.instance_id not in self._agent_calls:
             self._agent_calls[instance.instance_id] = ssm_agent.start(
@@ -455,7 +456,7 @@ class EmulatorTarget:
             f"{instance.instance_id} is not Online in SSM (status: {status or 'not registered'}): "
             f"the role denied its SSM agent's calls {named}; AmazonSSMManagedInstanceCore "
             "grants them",
-            Finding(DENIED_BUT_ALLOWED, f"the SSM agent's calls were denied: {named}"),
+            Finding(DENIED_BUT_ALLOWED, t("agent_denied", calls=named)),
         )
 
     def close(self) -> None:

@@ -117,8 +117,8 @@ def test_tally_counts_each_checkpoint_once() -> None:
     counted = tally(results)
     assert counted == Tally(("R2",), ("U4", "R4"), ("R3", "R5", "R8"))
     assert counted.line() == (
-        "checkpoints: 1 passed, 2 failed, 3 not decided  failed: U4, R4  "
-        "not decided: R3, R5, R8; not a full pass"
+        "checkpoints: 1 passed, 2 failed, 3 not decided (failed: U4, R4) "
+        "(not decided: R3, R5, R8; not a full pass)"
     )
 
 
