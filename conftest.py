@@ -11,7 +11,7 @@ from handson.errors import SuiteUsageError
 from handson.i18n import set_language
 from handson.run_folder import RUN_FOLDER, RunFolder, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
-from handson.settings import AWS_SESSION, OPTIONS, SETTINGS, resolve
+from handson.settings import AWS_SESSION, OPTIONS, SETTINGS, language_of, resolve
 from handson.targets.account import aws_preflight
 
 pytest_plugins = [
@@ -51,8 +51,8 @@ def pytest_configure(config: pytest.Config) -> None:
         for option in OPTIONS
     }
     try:
+        set_language(language_of(cli))  # before anything is checked: errors come in it too
         settings = resolve(cli)
-        set_language(settings.lang)
         if settings.target == "aws":
             config.stash[AWS_SESSION] = aws_preflight(
                 settings, say=lambda line: print(line, file=sys.stderr, flush=True)

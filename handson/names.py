@@ -18,6 +18,7 @@ from enum import Enum
 
 from handson import SUITE
 from handson.errors import SuiteUsageError
+from handson.i18n import t
 
 PLACEHOLDER = "<自分の名前>"
 
@@ -42,19 +43,21 @@ def validate_name(name: str, where: str | None = None) -> str:
     where = where or f"--name {name!r}"
     if not MIN_NAME_LENGTH <= len(name) <= MAX_NAME_LENGTH:
         raise SuiteUsageError(
-            f"{where}: must be {MIN_NAME_LENGTH}-{MAX_NAME_LENGTH} characters "
-            f"(it goes into S3 bucket and IAM names), got {len(name)}"
+            t(
+                "name.length",
+                where=where,
+                low=MIN_NAME_LENGTH,
+                high=MAX_NAME_LENGTH,
+                length=len(name),
+            )
         )
     if not _NAME_RE.fullmatch(name):
-        raise SuiteUsageError(
-            f"{where}: use only lowercase letters, digits and hyphens, starting and ending "
-            "with a letter or digit (S3 bucket naming rules)"
-        )
+        raise SuiteUsageError(t("name.chars", where=where))
     if "--" in name:
-        raise SuiteUsageError(f"{where}: two hyphens in a row are reserved in S3 bucket names")
+        raise SuiteUsageError(t("name.double_hyphen", where=where))
     reserved = next((s for s in _FORBIDDEN_SUFFIXES if name.endswith(s)), None)
     if reserved:
-        raise SuiteUsageError(f"{where}: S3 reserves bucket names ending in {reserved!r}")
+        raise SuiteUsageError(t("name.reserved", where=where, suffix=repr(reserved)))
     return name
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from handson.errors import SuiteUsageError
+from handson.i18n import t
 from handson.names import PLACEHOLDER, validate_name
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "policies"
@@ -63,21 +64,23 @@ class PolicySet:
 
         The loader cannot do this: it runs before the name is known.
         """
+        managed = t("policy.limit_managed")
+        trust = t("policy.limit_trust", raised=f"{TRUST_POLICY_RAISED_MAX_CHARS:,}")
         for policy, limit, where in (
-            (self.user, MANAGED_POLICY_MAX_CHARS, "in a managed policy"),
-            (self.role, MANAGED_POLICY_MAX_CHARS, "in a managed policy"),
-            (
-                self.trust,
-                TRUST_POLICY_MAX_CHARS,
-                "in a role trust policy by default (a Service Quotas increase of 'Role trust "
-                f"policy length' raises it to {TRUST_POLICY_RAISED_MAX_CHARS:,})",
-            ),
+            (self.user, MANAGED_POLICY_MAX_CHARS, managed),
+            (self.role, MANAGED_POLICY_MAX_CHARS, managed),
+            (self.trust, TRUST_POLICY_MAX_CHARS, trust),
         ):
             size = policy_size(policy.document(render))
             if size > limit:
                 raise SuiteUsageError(
-                    f"{policy.path}: {size:,} characters without whitespace; "
-                    f"IAM allows {limit:,} {where}"
+                    t(
+                        "policy.too_long",
+                        path=policy.path,
+                        size=f"{size:,}",
+                        limit=f"{limit:,}",
+                        where=where,
+                    )
                 )
 
 
@@ -103,18 +106,12 @@ def name_from_policies(policies: PolicySet, given: str | None) -> str | None:
         return None
     if len(names) > 1:
         held = "; ".join(f"{path}: {', '.join(sorted(n))}" for path, n in found.items())
-        raise SuiteUsageError(
-            f"the policy files name different <自分の名前> in their bucket ARNs ({held}); "
-            "use one name in all of them"
-        )
+        raise SuiteUsageError(t("policy.names_differ", held=held))
     name = names[0]
     path = next(iter(found))
-    validate_name(name, where=f"{path}: the name {name!r} in its bucket ARNs")
+    validate_name(name, where=t("name.in_file", path=path, name=name))
     if given and given != name:
-        raise SuiteUsageError(
-            f"--name {given!r}, but {path} names {name!r} in its bucket ARNs; leave --name out "
-            "or make them the same"
-        )
+        raise SuiteUsageError(t("policy.name_disagrees", given=given, path=path, name=name))
     return name
 
 
@@ -126,7 +123,7 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     """
     base = SEED_DIR if directory is None else Path(directory)
     if not base.is_dir():
-        raise SuiteUsageError(f"--policies {base}: not a directory")
+        raise SuiteUsageError(t("policy.not_dir", path=base))
     trust_path = base / TRUST_POLICY_FILE
     if not trust_path.exists():
         trust_path = SEED_DIR / TRUST_POLICY_FILE
@@ -139,22 +136,26 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
 
 def _load(path: Path, *, trust: bool) -> PolicyFile:
     if not path.is_file():
-        raise SuiteUsageError(f"{path}: policy file is missing")
+        raise SuiteUsageError(t("policy.missing", path=path))
     try:
         size = path.stat().st_size
         if size > MAX_POLICY_FILE_BYTES:
             raise SuiteUsageError(
-                f"{path}: {size:,} bytes, too large for a policy file (IAM allows "
-                f"{MANAGED_POLICY_MAX_CHARS:,} characters in a policy); is it the right file?"
+                t(
+                    "policy.too_large",
+                    path=path,
+                    size=f"{size:,}",
+                    limit=f"{MANAGED_POLICY_MAX_CHARS:,}",
+                )
             )
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SuiteUsageError(f"{path}: cannot read the policy file ({exc})") from None
+        raise SuiteUsageError(t("policy.unreadable", path=path, error=exc)) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SuiteUsageError(
-            f"{path}: not valid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+            t("policy.not_json", path=path, line=exc.lineno, column=exc.colno, error=exc.msg)
         ) from None
     problem = _structure_problem(document, trust=trust)
     if problem:
@@ -164,27 +165,27 @@ def _load(path: Path, *, trust: bool) -> PolicyFile:
 
 def _structure_problem(document: Any, *, trust: bool) -> str | None:
     if not isinstance(document, dict):
-        return "a policy must be a JSON object"
+        return t("policy.not_object")
     if document.get("Version") not in ("2012-10-17", "2008-10-17"):
-        return 'missing or unknown "Version" (the hands-on uses "2012-10-17")'
+        return t("policy.version")
     statements = document.get("Statement")
     if isinstance(statements, dict):
         statements = [statements]
     if not isinstance(statements, list) or not statements:
-        return 'needs a non-empty "Statement"'
+        return t("policy.no_statement")
     for index, statement in enumerate(statements, start=1):
-        where = f"statement {index}"
+        where = t("policy.statement", number=index)
         if not isinstance(statement, dict):
-            return f"{where} is not a JSON object"
+            return t("policy.statement_not_object", where=where)
         if statement.get("Effect") not in ("Allow", "Deny"):
-            return f'{where}: "Effect" must be "Allow" or "Deny"'
+            return t("policy.effect", where=where)
         if ("Action" in statement) == ("NotAction" in statement):
-            return f'{where}: needs exactly one of "Action" or "NotAction"'
+            return t("policy.action", where=where)
         if trust:
             if "Principal" not in statement and "NotPrincipal" not in statement:
-                return f'{where}: a trust policy statement needs a "Principal"'
+                return t("policy.principal_needed", where=where)
         elif ("Resource" in statement) == ("NotResource" in statement):
-            return f'{where}: needs exactly one of "Resource" or "NotResource"'
+            return t("policy.resource", where=where)
         if "Principal" in statement and not trust:
-            return f'{where}: an identity policy cannot have a "Principal"'
+            return t("policy.principal_not_allowed", where=where)
     return None

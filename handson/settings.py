@@ -224,6 +224,15 @@ def _subnet(value: str | None) -> str | None:
     return value or None
 
 
+def language_of(cli: dict[str, Any], environ: dict[str, str] | None = None) -> str:
+    """The run's language, first of all settings: every other message is written in it."""
+    env = os.environ if environ is None else environ
+    lang = cli.get("lang") or env.get(OPTIONS["lang"][0]) or DEFAULT_LANGUAGE
+    if lang not in LANGUAGES:
+        raise SuiteUsageError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    return str(lang)
+
+
 def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:
     """Options win over environment variables; every value is checked here, in one line each."""
     env = os.environ if environ is None else environ
@@ -237,9 +246,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
             value = env.get(OPTIONS[option][0]) or value
         return value
 
-    lang = pick("lang") or DEFAULT_LANGUAGE
-    if lang not in LANGUAGES:
-        raise SuiteUsageError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}")
+    lang = language_of(cli, env)
     target = pick("target") or "emulator"
     if target not in TARGETS:
         raise SuiteUsageError(f"--target {target!r}: choose one of {', '.join(TARGETS)}")

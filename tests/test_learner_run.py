@@ -183,10 +183,13 @@ def test_different_names_in_the_files_stop_before_anything(
     user.write_text(json.dumps(document), "utf-8")
     before = snapshot(test_emulator.admin)
     run = run_suite(
-        tmp_path, f"--policies={policies}", f"--endpoint-url={test_emulator.endpoint_url}"
+        tmp_path,
+        f"--policies={policies}",
+        f"--endpoint-url={test_emulator.endpoint_url}",
+        env={"HANDSON_LANG": None},  # the default: Japanese
     )
     assert run.exit_code == 4, run.describe()
     errors = [line for line in run.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1 and "different <自分の名前>" in errors[0], run.stderr
+    assert len(errors) == 1 and "違う <自分の名前>" in errors[0], run.stderr
     assert "taro" in errors[0] and "jiro" in errors[0]
     assert snapshot(test_emulator.admin) == before
