@@ -1,12 +1,13 @@
 // Allure 3 configuration, found by `allure generate` in this folder (`npm run report`).
-// The failure categories come from the same file the suite writes into allure-results.
+// The failure categories: as the run wrote them into its results folder (named in its language),
+// else handson/categories.json.
 // The report's name is the run's checkpoint counts, in the run's language (the suite writes them
 // into the results folder as handson-checkpoints.json), so that its first view says how many of
 // the 13 checkpoints passed, failed or were not decided.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 
-const categories = JSON.parse(
+const defaultCategories = JSON.parse(
   readFileSync(new URL("./handson/categories.json", import.meta.url), "utf-8"),
 );
 
@@ -32,6 +33,11 @@ function checkpoints() {
 }
 
 const summary = checkpoints();
+// The run writes the categories into its results folder under names in its language.
+const folder = resultsFolder(process.argv);
+const named = folder ? join(folder, "categories.json") : null;
+const categories =
+  named && existsSync(named) ? JSON.parse(readFileSync(named, "utf-8")) : defaultCategories;
 const language = summary?.language ?? "ja";
 const name = summary?.title ?? "handson-iam-acceptance: Day 1 IAM checkpoints";
 

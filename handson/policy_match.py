@@ -54,7 +54,7 @@ def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, 
         if not statement_applies(any_resource(unconditioned(statement)), assume):
             continue
         if statement.body.get("Condition"):
-            raise ValueError(f"trust statement {statement.sid} has a Condition")
+            raise ValueError(statement.sid)  # the statement whose Condition decides
         if statement.effect == DENY:
             return False, t("trust.denies", sid=statement.sid, service=service)
         allowed_by = allowed_by or statement.sid

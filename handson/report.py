@@ -73,7 +73,12 @@ def write_report_files(alluredir: Path, env: dict[str, str], counted: Tally | No
     alluredir.mkdir(parents=True, exist_ok=True)
     lines = [f"{key}={value}" for key, value in env.items()]
     (alluredir / "environment.properties").write_text(redact("\n".join(lines)) + "\n", "utf-8")
-    (alluredir / "categories.json").write_text(json.dumps(CATEGORIES, indent=2), "utf-8")
+    # The categories under their names in the run's language; what sorts a failure into one
+    # (its statuses and message pattern) stays as it is.
+    named = [{**c, "name": t(f"category.{c['name']}")} for c in CATEGORIES]
+    (alluredir / "categories.json").write_text(
+        json.dumps(named, ensure_ascii=False, indent=2), "utf-8"
+    )
     if counted is not None:
         summary = {
             "language": language(),

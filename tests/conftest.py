@@ -10,6 +10,7 @@ from typing import TypeVar
 
 import pytest
 
+from handson import i18n
 from handson.aws import Principal
 from handson.targets.emulator import MotoEmulator
 from tests.helpers.mutations import Mutation
@@ -93,3 +94,18 @@ def policy_runs(
     emulator_pool: EmulatorPool, tmp_path_factory: pytest.TempPathFactory
 ) -> PolicyRuns:
     return PolicyRuns(emulator_pool, tmp_path_factory.mktemp("policy-runs"))
+
+
+# The suite's own tests read the English catalogue (tests/unit/test_i18n.py checks the Japanese
+# default; the whole runs of tests/helpers/suite_runner.py run in English unless a test asks).
+@pytest.hookimpl(trylast=True)  # after the suite's own configure chose the run's language
+def pytest_configure(config: pytest.Config) -> None:
+    """Before the test modules are imported: some build their verdicts at import."""
+    i18n.set_language("en")
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    i18n.set_language("en")
+    yield
+    i18n.set_language("en")

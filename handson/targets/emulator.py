@@ -77,10 +77,7 @@ class Gaps:
         if not with_variables:
             return None
         named = ", ".join(s.label for s in with_variables)
-        return (
-            f"emulator gap: the policy engine does not substitute policy variables such as "
-            f"${{aws:username}}, and statement {named} uses one for {action}"
-        )
+        return t("gap.policy_variable", named=named, action=action)
 
 
 class Emulator(Protocol):
@@ -350,9 +347,7 @@ class MotoEmulator:
         try:
             allowed, why = trust_allows_service(trust, EC2_SERVICE)
         except ValueError as exc:
-            raise EmulatorGap(
-                f"emulator gap: {exc}, which the emulator does not evaluate"
-            ) from None
+            raise EmulatorGap(t("gap.trust_condition", sid=exc.args[0])) from None
         if not allowed:
             return InstanceCredentials(None, role["Arn"], f"EC2 cannot assume the role: {why}")
         answer = self.admin.client("sts").assume_role(

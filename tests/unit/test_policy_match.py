@@ -235,8 +235,8 @@ def test_explicit_deny_wins(deny_first: bool) -> None:
 
 def test_condition_on_a_matching_statement_raises() -> None:
     condition = {"StringEquals": {"aws:SourceAccount": "123456789012"}}
-    with pytest.raises(ValueError, match="Condition"):
-        trust_allows_service(trust(allow_service(EC2, Condition=condition)), EC2)
+    with pytest.raises(ValueError, match=r"^Conditional$"):  # names the statement
+        trust_allows_service(trust(allow_service(EC2, Condition=condition, Sid="Conditional")), EC2)
 
 
 def test_condition_on_an_unrelated_statement_is_ignored() -> None:
