@@ -16,7 +16,7 @@ import botocore.session
 import pytest
 
 from handson.errors import SuiteUsageError
-from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from handson.names import RunNames, default_name, validate_name
 from handson.policies import PolicySet, load_policy_set, name_from_policies
 from handson.targets.account import parse_allowed
@@ -164,14 +164,16 @@ def _region(value: str) -> str:
         return value
     closest = _closest_region(value, known)
     if closest:
-        raise SuiteUsageError(
-            f"--region {value!r}: AWS has no such region; did you mean {closest!r}?"
-        )
+        raise SuiteUsageError(t("opt.region_closest", value=repr(value), closest=repr(closest)))
     # Naming the botocore version says where the list comes from: a region AWS opened after
     # that release needs a botocore upgrade, not a different spelling.
     raise SuiteUsageError(
-        f"--region {value!r}: AWS has no such region (e.g. {DEFAULT_REGION}, us-east-1), "
-        f"as far as botocore {botocore.__version__} knows"
+        t(
+            "opt.region_unknown",
+            value=repr(value),
+            default=DEFAULT_REGION,
+            version=botocore.__version__,
+        )
     )
 
 
@@ -183,26 +185,22 @@ def _refuse_empty_options(cli: dict[str, Any]) -> None:
         if option not in _NOT_SINGLE_VALUES and cli.get(option) == "":
             flag = "--" + option.replace("_", "-")
             default = _DEFAULTS.get(option, "see --help")
-            raise SuiteUsageError(
-                f"{flag}: given empty; leave the option out to use the default ({default})"
-            )
+            raise SuiteUsageError(t("opt.empty", flag=flag, default=default))
     # parse_allowed drops empty entries silently, which would hide the same mistake.
     if any(not str(value).strip() for value in cli.get("allowed_account") or []):
-        raise SuiteUsageError(
-            "--allowed-account: given empty; name a 12-digit account ID, or leave the option out"
-        )
+        raise SuiteUsageError(t("opt.empty_account"))
 
 
 def _instance_type(value: str | None, target: str) -> str:
     chosen = value or ("auto" if target == "aws" else "t2.micro")
     if chosen != "auto" and not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", chosen):
-        raise SuiteUsageError(f"--instance-type {chosen!r}: not an instance type (e.g. t3.micro)")
+        raise SuiteUsageError(t("opt.instance_type", value=repr(chosen)))
     return chosen
 
 
 def _policy_arn(value: str | None) -> str | None:
     if value and not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]+", value):
-        raise SuiteUsageError(f"--permissions-boundary {value!r}: not a managed policy ARN")
+        raise SuiteUsageError(t("opt.boundary", value=repr(value)))
     return value or None
 
 
@@ -214,13 +212,13 @@ def _seconds(value: str | None) -> float | None:
     except ValueError:
         seconds = -1.0
     if not 0 <= seconds <= 3600:
-        raise SuiteUsageError(f"--propagation-budget {value!r}: seconds from 0 to 3600")
+        raise SuiteUsageError(t("opt.budget", value=repr(value)))
     return seconds
 
 
 def _subnet(value: str | None) -> str | None:
     if value and not re.fullmatch(r"subnet-[0-9a-f]{8,17}", value):
-        raise SuiteUsageError(f"--subnet-id {value!r}: not a subnet ID (subnet-0123abcd...)")
+        raise SuiteUsageError(t("opt.subnet", value=repr(value)))
     return value or None
 
 
@@ -249,7 +247,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
     lang = language_of(cli, env)
     target = pick("target") or "emulator"
     if target not in TARGETS:
-        raise SuiteUsageError(f"--target {target!r}: choose one of {', '.join(TARGETS)}")
+        raise SuiteUsageError(t("opt.target", value=repr(target), choices=", ".join(TARGETS)))
     region = _region(pick("region") or DEFAULT_REGION)
     policies_dir = pick("policies")
     policies = load_policy_set(Path(policies_dir) if policies_dir else None)
@@ -260,7 +258,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
     policies.check_sizes(names.render)
     endpoint_url = pick("endpoint_url")
     if endpoint_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint_url):
-        raise SuiteUsageError(f"--endpoint-url {endpoint_url!r}: not an http(s) URL")
+        raise SuiteUsageError(t("opt.endpoint", value=repr(endpoint_url)))
     return Settings(
         target=target,
         names=names,

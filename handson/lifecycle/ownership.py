@@ -17,6 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from handson.errors import SuiteUsageError
+from handson.i18n import t
 from handson.names import TAG_NAME, TAG_RUN, TAG_SUITE, RunNames
 
 # Answers to a create call that mean the name is taken. Which of them is this run's own earlier
@@ -44,11 +45,6 @@ POLICY, USER, ROLE, PROFILE, GROUP, BUCKET, LEDGER = (
     "security group",
     "S3 bucket",
     "run record",
-)
-
-NEXT_STEP = (
-    "choose another --name (to have an environment you built yourself checked, use the grading "
-    "mode that a coming version adds)"
 )
 
 
@@ -88,26 +84,15 @@ class Existing:
         return self.tags.get(TAG_RUN) if self.tags.get(TAG_SUITE) else None
 
     def line(self) -> str:
+        step = t("collision.next")
         if self.foreign_account:
-            return (
-                f"{self.kind} {self.name} belongs to another AWS account (bucket names are "
-                f"global): {NEXT_STEP}"
-            )
+            return t("collision.foreign", kind=self.kind, name=self.name, next=step)
         if self.left_by and self.kind == LEDGER:
-            return (
-                f"the name {self.tags.get(TAG_NAME, self.name)!r} is held by run {self.left_by} "
-                f"({self.name}): it may still be running; if it was killed, remove what it left "
-                f"with `python -m handson.sweep --run {self.left_by} --delete`, or {NEXT_STEP}"
-            )
+            held = self.tags.get(TAG_NAME, self.name)
+            return t("collision.held", name=held, run=self.left_by, record=self.name, next=step)
         if self.left_by:
-            return (
-                f"{self.kind} {self.name} already exists: an earlier run ({self.left_by}) left it; "
-                f"remove it with `python -m handson.sweep --run {self.left_by} --delete`, or "
-                f"{NEXT_STEP}"
-            )
-        return (
-            f"{self.kind} {self.name} already exists and this suite did not create it: {NEXT_STEP}"
-        )
+            return t("collision.left", kind=self.kind, name=self.name, run=self.left_by, next=step)
+        return t("collision.taken", kind=self.kind, name=self.name, next=step)
 
 
 def _absent(exc: ClientError) -> bool:

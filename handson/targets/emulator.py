@@ -170,18 +170,11 @@ class MotoEmulator:
         """A moto server that someone else started: used, and left as it was found."""
         emulator = cls(endpoint_url, region, admin_name, admin_tags)
         if not emulator._alive():
-            raise SuiteUsageError(f"--endpoint-url {endpoint_url}: no moto server answers there")
+            raise SuiteUsageError(t("endpoint.nothing", url=endpoint_url))
         if not emulator._decides_with_engine():
             if not emulator._answers_as_moto():
-                raise SuiteUsageError(
-                    f"--endpoint-url {endpoint_url}: does not answer as a moto server does"
-                )
-            raise SuiteUsageError(
-                f"--endpoint-url {endpoint_url}: this moto server decides IAM with moto's own "
-                "checks, which ignore conditions; start it with "
-                "MOTO_IAM_LOAD_MANAGED_POLICIES=true python -m handson.targets.engine_server "
-                "-H 127.0.0.1 -p PORT"
-            )
+                raise SuiteUsageError(t("endpoint.not_moto", url=endpoint_url))
+            raise SuiteUsageError(t("endpoint.plain_moto", url=endpoint_url))
         emulator._bootstrap_admin()
         return emulator
 
@@ -240,8 +233,8 @@ class MotoEmulator:
             return str(answer["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"])
         except (OSError, ValueError, KeyError, TypeError) as exc:
             raise SuiteUsageError(
-                f"--endpoint-url {self.endpoint_url}: does not answer as a moto server does "
-                f"({type(exc).__name__} from /moto-api/reset-auth)"
+                t("endpoint.not_moto", url=self.endpoint_url)
+                + f" ({type(exc).__name__} from /moto-api/reset-auth)"
             ) from None
 
     def _bootstrap_admin(self) -> None:
@@ -255,10 +248,7 @@ class MotoEmulator:
             try:
                 iam.get_policy(PolicyArn=SSM_CORE_POLICY_ARN)
             except ClientError:
-                raise SuiteUsageError(
-                    f"the emulator at {self.endpoint_url} has no AWS managed policies: start it "
-                    "with MOTO_IAM_LOAD_MANAGED_POLICIES=true"
-                ) from None
+                raise SuiteUsageError(t("endpoint.no_managed", url=self.endpoint_url)) from None
             except (BotoCoreError, *NOT_AN_AWS_ANSWER) as exc:
                 raise SuiteUsageError(
                     f"--endpoint-url {self.endpoint_url}: does not answer as AWS IAM does "

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from handson.errors import SuiteUsageError
+from handson.i18n import t
 
 
 class EndpointLock:
@@ -36,9 +37,7 @@ class EndpointLock:
             holder = handle.read().strip() or "another run"
             handle.close()
             raise SuiteUsageError(
-                f"--endpoint-url {self.endpoint_url}: {holder} of this suite is using this "
-                "emulator; wait for it to finish, or leave out --endpoint-url to start one of "
-                "this run's own"
+                t("endpoint.in_use", url=self.endpoint_url, holder=holder)
             ) from None
         handle.seek(0)
         handle.truncate()
