@@ -22,9 +22,10 @@ import boto3
 
 from handson.aws import Credentials, Principal
 from handson.errors import SuiteUsageError
+from handson.i18n import set_language
 from handson.lifecycle.sweeper import Sweeper, parse_duration
 from handson.names import validate_run_id
-from handson.settings import DEFAULT_REGION
+from handson.settings import DEFAULT_REGION, language_of
 from handson.targets.account import guard, identify, parse_allowed
 
 
@@ -54,6 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
+        set_language(language_of({}, dict(os.environ)))  # HANDSON_LANG, as for a run
         run = validate_run_id(args.run) if args.run is not None else None
         older_than = parse_duration(args.older_than) if args.older_than is not None else None
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))

@@ -101,6 +101,7 @@ def sweep_command(emulator: MotoEmulator, *args: str) -> subprocess.CompletedPro
             "AWS_ACCESS_KEY_ID": credentials.access_key_id,
             "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
             "AWS_EC2_METADATA_DISABLED": "true",
+            "HANDSON_LANG": "en",
         }
     )
     return subprocess.run(

@@ -9,6 +9,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from handson.errors import SuiteUsageError
+from handson.i18n import t
 from handson.waiting import retrying_on
 
 # t2.micro is the hands-on's choice; accounts made after 2025-07-15 get t3.micro free instead.
@@ -27,16 +28,12 @@ def find_network(ec2: Any, subnet_id: str | None) -> Network:
         try:
             subnets = ec2.describe_subnets(SubnetIds=[subnet_id])["Subnets"]
         except ClientError as exc:
-            raise SuiteUsageError(
-                f"--subnet-id {subnet_id}: {exc.response['Error']['Code']}"
-            ) from None
+            code = exc.response["Error"]["Code"]
+            raise SuiteUsageError(t("ec2.subnet", subnet=subnet_id, code=code)) from None
         return Network(str(subnets[0]["VpcId"]), subnet_id)
     vpcs = ec2.describe_vpcs(Filters=[{"Name": "isDefault", "Values": ["true"]}])["Vpcs"]
     if not vpcs:
-        raise SuiteUsageError(
-            "this region has no default VPC: give a public subnet with outbound internet access "
-            "with --subnet-id (the instance must reach SSM)"
-        )
+        raise SuiteUsageError(t("ec2.no_default_vpc"))
     return Network(str(vpcs[0]["VpcId"]), None)
 
 
@@ -60,10 +57,7 @@ def choose_instance_type(ec2: Any, requested: str) -> str:
     for candidate in PREFERRED_TYPES:
         if candidate in eligible and candidate in offered:
             return candidate
-    raise SuiteUsageError(
-        "--instance-type auto: neither t2.micro nor t3.micro is offered and free-tier eligible "
-        "here; name an instance type with --instance-type"
-    )
+    raise SuiteUsageError(t("ec2.no_free_type"))
 
 
 class ProfileNotYetUsable(Exception):

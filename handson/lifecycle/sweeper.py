@@ -25,6 +25,7 @@ from botocore.exceptions import ClientError
 from handson import SUITE
 from handson.aws import Principal
 from handson.errors import SuiteUsageError
+from handson.i18n import t
 from handson.lifecycle.ledger import Record, records
 from handson.lifecycle.ownership import tag_dict
 from handson.lifecycle.removal import (
@@ -59,9 +60,7 @@ def parse_duration(text: str) -> timedelta:
     """``90s``, ``30m``, ``4h``, ``2d``."""
     match = _DURATION_RE.fullmatch(text.strip().lower())
     if not match:
-        raise SuiteUsageError(
-            f"--older-than {text!r}: a number and a unit, s, m, h or d (e.g. 30m or 4h)"
-        )
+        raise SuiteUsageError(t("sweep.older_than", value=repr(text)))
     return timedelta(**{_UNITS[match[2]]: int(match[1])})
 
 

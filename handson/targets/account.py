@@ -15,6 +15,7 @@ from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
 from handson.errors import SuiteUsageError
+from handson.i18n import t
 from handson.transient import NOT_AN_AWS_ANSWER
 
 # The guard must answer within seconds when there is nothing to talk to.
@@ -50,29 +51,19 @@ def identify(session: Any, region: str, endpoint_url: str | None = None) -> Acco
         )
         caller = sts.get_caller_identity()
     except NoCredentialsError:
-        raise SuiteUsageError(
-            "--target aws: no AWS credentials found (looked for a profile, environment "
-            "variables, SSO and web identity); log in or set AWS_PROFILE first"
-        ) from None
+        raise SuiteUsageError(t("aws.no_credentials")) from None
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         state = REFUSED_CREDENTIAL_CODES.get(code)
         if state:
-            raise SuiteUsageError(
-                f"--target aws: the AWS credentials are {state} ({code}); refresh them "
-                "(e.g. aws sso login) and run again"
-            ) from None
-        raise SuiteUsageError(f"--target aws: STS refused GetCallerIdentity ({code})") from None
+            raise SuiteUsageError(t("aws.refused_credentials", state=state, code=code)) from None
+        raise SuiteUsageError(t("aws.sts_refused", code=code)) from None
     except BotoCoreError as exc:
-        raise SuiteUsageError(
-            f"--target aws: cannot reach AWS STS ({type(exc).__name__}: {_one_line(str(exc))})"
-        ) from None
+        error = f"{type(exc).__name__}: {_one_line(str(exc))}"
+        raise SuiteUsageError(t("aws.sts_unreachable", error=error)) from None
     except NOT_AN_AWS_ANSWER as exc:
         where = endpoint_url or "AWS STS"
-        raise SuiteUsageError(
-            f"--target aws: {where} does not answer as AWS STS does ({type(exc).__name__}: not "
-            "an AWS endpoint?)"
-        ) from None
+        raise SuiteUsageError(t("aws.not_sts", where=where, error=type(exc).__name__)) from None
     return Account(
         str(caller["Account"]), _alias(session, region, endpoint_url), str(caller["Arn"])
     )
@@ -84,34 +75,22 @@ def _alias(session: Any, region: str, endpoint_url: str | None) -> str | None:
         aliases = iam.list_account_aliases().get("AccountAliases", [])
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
-        raise SuiteUsageError(
-            f"--target aws: cannot read the account alias ({code}); the suite refuses an account "
-            "it cannot check for 'prod' (allow iam:ListAccountAliases)"
-        ) from None
+        raise SuiteUsageError(t("aws.alias_denied", code=code)) from None
     except (BotoCoreError, *NOT_AN_AWS_ANSWER) as exc:
-        raise SuiteUsageError(
-            f"--target aws: cannot read the account alias ({type(exc).__name__}); the suite "
-            "refuses an account it cannot check for 'prod'"
-        ) from None
+        raise SuiteUsageError(t("aws.alias_unreadable", error=type(exc).__name__)) from None
     return str(aliases[0]) if aliases else None
 
 
 def guard(account: Account, allowed: frozenset[str]) -> None:
     """Refuse, in one line, an account that is not on the allowlist or looks like production."""
     if not allowed:
-        raise SuiteUsageError(
-            f"--target aws: refusing {account.describe()}: no account is allowed; name the "
-            "sandbox with --allowed-account or HANDSON_ALLOWED_ACCOUNTS"
-        )
+        raise SuiteUsageError(t("aws.none_allowed", account=account.describe()))
     if account.account_id not in allowed:
         raise SuiteUsageError(
-            f"--target aws: refusing {account.describe()}: not on the allowlist "
-            f"({', '.join(sorted(allowed))})"
+            t("aws.not_allowed", account=account.describe(), allowed=", ".join(sorted(allowed)))
         )
     if account.alias and "prod" in account.alias.lower():
-        raise SuiteUsageError(
-            f"--target aws: refusing {account.describe()}: its alias contains 'prod'"
-        )
+        raise SuiteUsageError(t("aws.prod", account=account.describe()))
 
 
 def parse_allowed(values: list[str] | None, environ_value: str | None) -> frozenset[str]:
@@ -120,7 +99,7 @@ def parse_allowed(values: list[str] | None, environ_value: str | None) -> frozen
     ids = {v.strip() for v in raw if v.strip()}
     bad = sorted(v for v in ids if not (len(v) == 12 and v.isdigit()))
     if bad:
-        raise SuiteUsageError(f"--allowed-account {bad[0]!r}: an AWS account ID has 12 digits")
+        raise SuiteUsageError(t("aws.bad_account_id", value=repr(bad[0])))
     return frozenset(ids)
 
 
@@ -136,7 +115,7 @@ def aws_preflight(settings: Any, say: Callable[[str], None]) -> tuple[Any, Accou
         session = boto3.session.Session(region_name=settings.region)
         account = identify(session, settings.region, settings.endpoint_url)
     except ProfileNotFound as exc:
-        raise SuiteUsageError(f"--target aws: {exc} (check AWS_PROFILE)") from None
+        raise SuiteUsageError(t("aws.profile", error=exc)) from None
     say(f"handson-iam-acceptance --target aws: {account.describe()} in {settings.region}")
     guard(account, settings.allowed_accounts)
     return session, account
