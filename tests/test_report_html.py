@@ -219,6 +219,11 @@ def test_the_first_view_counts_checkpoints(broken: BrokenReport, page: Page) -> 
     assert tally in broken.run.stdout
     page.goto(broken.single_file.as_uri())
     shown(page, tally)
+    # One result per checkpoint (scripts/report.mjs): 13 results, and Allure's ring is the share
+    # of passed checkpoints (12 of 13), not of the 27 scenario rows (26 of 27 would read 96.3%).
+    assert len(broken.results) == 13
+    body = page.locator("body").inner_text()
+    assert "92.3%" in body and "96." not in body, body[:400]
     screenshot(page, "single-file-first-view")
     with html_report.served(broken.served) as url:
         page.goto(f"{url}/index.html")

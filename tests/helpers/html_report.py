@@ -70,10 +70,8 @@ def script(name: str, results: Path, output: Path) -> list[str]:
     """package.json's script ``name`` (the README's command), for other folders than reports/."""
     scripts = json.loads((ROOT / "package.json").read_text("utf-8"))["scripts"]
     words = shlex.split(scripts[name])
-    assert words[0] == "allure" and RESULTS in words, scripts[name]
-    replaced = {RESULTS: str(results)}
-    replaced[words[words.index("--output") + 1]] = str(output)
-    return [str(ALLURE), *(replaced.get(word, word) for word in words[1:])]
+    assert words[:2] == ["node", "scripts/report.mjs"], scripts[name]
+    return ["node", str(ROOT / words[1]), str(results), str(output), *words[2:]]
 
 
 def generate(results: Path, output: Path, *, single_file: bool) -> Path:

@@ -1,0 +1,114 @@
+// Builds the HTML report of a run with Allure 3, one test per checkpoint (`npm run report`).
+//
+//   node scripts/report.mjs [results] [output] [--single-file]
+//
+// The suite writes one Allure result per scenario row (27 for the hands-on's 13 checkpoints).
+// A report of those would count rows, and its ring would show a share of rows that can look
+// like a pass while a checkpoint failed. So the rows of each checkpoint become the steps of one
+// result: the checkpoint fails if any row failed or broke, is not decided (skipped, unknown) if
+// any row was not decided, and passes only if every row passed. The rows keep their own steps,
+// attachments and parameters. The suite's results folder is left as it was: the merged copy
+// goes beside the report (`<output>-results`).
+import { createHash, randomUUID } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+// Worst first: the status a checkpoint takes from its rows.
+const RANK = { failed: 5, broken: 4, unknown: 3, skipped: 2, passed: 1 };
+
+function checkpointOf(result) {
+  return (result.labels ?? []).find((label) => label.name === "checkpoint")?.value;
+}
+
+function rowName(result) {
+  const values = (result.parameters ?? []).map((parameter) => parameter.value);
+  return values.length ? `${result.name} [${values.join(", ")}]` : result.name;
+}
+
+function digest(text) {
+  return createHash("md5").update(text).digest("hex");
+}
+
+export function merge(rows) {
+  const ordered = [...rows].sort((a, b) => (a.start ?? 0) - (b.start ?? 0));
+  const worst = ordered.reduce((w, r) => ((RANK[r.status] ?? 0) > (RANK[w.status] ?? 0) ? r : w));
+  const checkpoint = checkpointOf(ordered[0]);
+  return {
+    uuid: randomUUID(),
+    name: ordered[0].name,
+    fullName: `handson-iam-acceptance:${checkpoint}`,
+    historyId: digest(`checkpoint:${checkpoint}`),
+    testCaseId: digest(`checkpoint:${checkpoint}`),
+    status: worst.status,
+    statusDetails: worst.statusDetails ?? {},
+    description: ordered[0].description,
+    stage: "finished",
+    start: Math.min(...ordered.map((r) => r.start ?? 0)),
+    stop: Math.max(...ordered.map((r) => r.stop ?? 0)),
+    labels: ordered[0].labels ?? [],
+    links: ordered[0].links ?? [],
+    parameters: [],
+    attachments: [],
+    steps: ordered.map((r) => ({
+      name: rowName(r),
+      status: r.status,
+      statusDetails: r.statusDetails ?? {},
+      stage: "finished",
+      start: r.start,
+      stop: r.stop,
+      parameters: r.parameters ?? [],
+      attachments: r.attachments ?? [],
+      steps: r.steps ?? [],
+    })),
+  };
+}
+
+export function byCheckpoint(results, out) {
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const groups = new Map();
+  for (const file of readdirSync(results)) {
+    if (file.endsWith("-container.json")) continue; // fixtures of rows that are merged away
+    if (!file.endsWith("-result.json")) {
+      copyFileSync(join(results, file), join(out, file)); // attachments, categories, ...
+      continue;
+    }
+    const result = JSON.parse(readFileSync(join(results, file), "utf-8"));
+    const checkpoint = checkpointOf(result);
+    if (!checkpoint) {
+      writeFileSync(join(out, file), JSON.stringify(result));
+      continue;
+    }
+    if (!groups.has(checkpoint)) groups.set(checkpoint, []);
+    groups.get(checkpoint).push(result);
+  }
+  for (const rows of groups.values()) {
+    const merged = merge(rows);
+    writeFileSync(join(out, `${merged.uuid}-result.json`), JSON.stringify(merged));
+  }
+  return groups.size;
+}
+
+function main(args) {
+  const single = args.includes("--single-file");
+  const [given, output] = args.filter((a) => !a.startsWith("--"));
+  const results = resolve(given ?? "reports/latest/allure-results");
+  const report = resolve(output ?? `reports/latest/allure-report${single ? "-single-file" : ""}`);
+  const merged = `${report}-results`;
+  const count = byCheckpoint(results, merged);
+  console.log(`${count} checkpoints from ${results}`);
+  const config = single ? ["--config", "allurerc.single-file.mjs"] : [];
+  const allure = join(ROOT, "node_modules", ".bin", "allure");
+  const done = spawnSync(allure, ["generate", merged, ...config, "--output", report], {
+    cwd: ROOT,
+    stdio: "inherit",
+  });
+  return done.status ?? 1;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  process.exit(main(process.argv.slice(2)));
+}
