@@ -103,9 +103,7 @@ def new_run_id(now: datetime | None = None) -> str:
 
 def validate_run_id(run_id: str) -> str:
     if not _RUN_ID_RE.fullmatch(run_id):
-        raise SuiteUsageError(
-            f"--run {run_id!r}: not a run ID of this suite (like 20261130-011500-k3x9qa)"
-        )
+        raise SuiteUsageError(t("sweep.run_id", value=repr(run_id)))
     return run_id
 
 

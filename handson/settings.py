@@ -227,7 +227,10 @@ def language_of(cli: dict[str, Any], environ: dict[str, str] | None = None) -> s
     env = os.environ if environ is None else environ
     lang = cli.get("lang") or env.get(OPTIONS["lang"][0]) or DEFAULT_LANGUAGE
     if lang not in LANGUAGES:
-        raise SuiteUsageError(f"--lang {lang!r}: choose one of {', '.join(LANGUAGES)}")
+        # Before a language is chosen: in both.
+        raise SuiteUsageError(
+            f"--lang {lang!r}: ja か en を選んでください / choose one of {', '.join(LANGUAGES)}"
+        )
     return str(lang)
 
 

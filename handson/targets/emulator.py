@@ -251,8 +251,7 @@ class MotoEmulator:
                 raise SuiteUsageError(t("endpoint.no_managed", url=self.endpoint_url)) from None
             except (BotoCoreError, *NOT_AN_AWS_ANSWER) as exc:
                 raise SuiteUsageError(
-                    f"--endpoint-url {self.endpoint_url}: does not answer as AWS IAM does "
-                    f"({type(exc).__name__})"
+                    t("endpoint.not_iam", url=self.endpoint_url, error=type(exc).__name__)
                 ) from None
             if self._process is not None:
                 self._warm_backends(bootstrap)

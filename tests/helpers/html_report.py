@@ -23,7 +23,7 @@ from tests.helpers.fakes import http_server
 from tests.helpers.suite_runner import ROOT
 
 ALLURE = ROOT / "node_modules" / ".bin" / "allure"
-RESULTS = "reports/latest/allure-results"  # the newest run's, which package.json's scripts read
+RESULTS = "reports/latest/allure-results"  # the newest run's: scripts/report.mjs reads it by default
 # Set by .ci/run, which installs Node's packages and Chromium: there a missing tool is a failure.
 REQUIRED = "HANDSON_REQUIRE_BROWSER"
 # As the machine notes advise: no sandbox as root, and no background connections that a closed

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import html_report
+from tests.helpers.suite_runner import ROOT
 
 
 def test_the_report_commands_are_package_jsons_with_other_folders(tmp_path: Path) -> None:
     results, output = tmp_path / "results", tmp_path / "html"
     served = html_report.script("report", results, output)
     single = html_report.script("report:single-file", results, output)
-    assert served == [str(html_report.ALLURE), "generate", str(results), "--output", str(output)]
-    assert single[:3] == [str(html_report.ALLURE), "generate", str(results)]
-    assert single[single.index("--config") + 1] == "allurerc.single-file.mjs"
-    assert single[single.index("--output") + 1] == str(output)
+    report = str(ROOT / "scripts" / "report.mjs")
+    assert served == ["node", report, str(results), str(output)]
+    assert single == ["node", report, str(results), str(output), "--single-file"]
     assert html_report.RESULTS not in " ".join(served + single)
 
 
