@@ -23,7 +23,8 @@ from tests.helpers.fakes import http_server
 from tests.helpers.suite_runner import ROOT
 
 ALLURE = ROOT / "node_modules" / ".bin" / "allure"
-RESULTS = "reports/latest/allure-results"  # the newest run's: scripts/report.mjs reads it by default
+# The newest run's results: scripts/report.mjs reads them by default.
+RESULTS = "reports/latest/allure-results"
 # Set by .ci/run, which installs Node's packages and Chromium: there a missing tool is a failure.
 REQUIRED = "HANDSON_REQUIRE_BROWSER"
 # As the machine notes advise: no sandbox as root, and no background connections that a closed
