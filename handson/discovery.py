@@ -1,0 +1,163 @@
+"""What a learner built by hand, found read-only (issue 12's discovery; the grading target that
+uses it is not built yet).
+
+Only Get/List/Describe calls: nothing is created, changed or deleted. Whatever is missing or
+ambiguous (no user, two instances tagged ``handson-instance``, no bucket pair or two of them) is
+one finding line in the run's language, and the piece is left out, never guessed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import unquote
+
+from botocore.exceptions import ClientError
+
+from handson.i18n import t
+from handson.names import SSM_CORE_POLICY_ARN
+
+USER = "handson-iam-user"
+INSTANCE_TAG = "handson-instance"
+_BUCKET = re.compile(r"^handson-s3-([12])-(.+)$")
+_LIVE = ["pending", "running", "stopping", "stopped"]
+
+
+@dataclass(frozen=True)
+class FoundPolicy:
+    """A policy document as it was found: where it came from and which version."""
+
+    name: str
+    kind: str  # managed, inline, group-managed, group-inline
+    document: dict[str, Any]
+    arn: str | None = None
+    version: str | None = None  # a managed policy's default version ID
+
+
+@dataclass
+class Discovery:
+    user: str | None = None
+    user_policies: list[FoundPolicy] = field(default_factory=list)
+    login_profile: bool = False
+    instance_id: str | None = None
+    role: str | None = None
+    role_policies: list[FoundPolicy] = field(default_factory=list)
+    trust: dict[str, Any] | None = None
+    ssm_core: bool = False
+    name: str | None = None
+    buckets: tuple[str, str] | None = None
+    objects: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # prefix: (key, ETag)
+    findings: list[str] = field(default_factory=list)
+
+
+def _document(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        return dict(json.loads(unquote(value)))
+    return dict(value)
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code"))
+
+
+def _managed(iam: Any, arn: str, kind: str) -> FoundPolicy:
+    policy = iam.get_policy(PolicyArn=arn)["Policy"]
+    version = policy["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+    return FoundPolicy(policy["PolicyName"], kind, _document(document["Document"]), arn, version)
+
+
+def _user(iam: Any, found: Discovery) -> None:
+    try:
+        iam.get_user(UserName=USER)
+    except ClientError as exc:
+        if _code(exc) != "NoSuchEntity":
+            raise
+        found.findings.append(t("discovery.no_user", user=USER))
+        return
+    found.user = USER
+    for attached in iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]:
+        found.user_policies.append(_managed(iam, attached["PolicyArn"], "managed"))
+    for name in iam.list_user_policies(UserName=USER)["PolicyNames"]:
+        document = iam.get_user_policy(UserName=USER, PolicyName=name)["PolicyDocument"]
+        found.user_policies.append(FoundPolicy(name, "inline", _document(document)))
+    for group in iam.list_groups_for_user(UserName=USER)["Groups"]:
+        name = group["GroupName"]
+        for attached in iam.list_attached_group_policies(GroupName=name)["AttachedPolicies"]:
+            found.user_policies.append(_managed(iam, attached["PolicyArn"], "group-managed"))
+        for policy in iam.list_group_policies(GroupName=name)["PolicyNames"]:
+            document = iam.get_group_policy(GroupName=name, PolicyName=policy)["PolicyDocument"]
+            found.user_policies.append(FoundPolicy(policy, "group-inline", _document(document)))
+    try:
+        iam.get_login_profile(UserName=USER)
+        found.login_profile = True
+    except ClientError as exc:
+        if _code(exc) != "NoSuchEntity":
+            raise
+
+
+def _instance(ec2: Any, iam: Any, found: Discovery) -> None:
+    reservations = ec2.describe_instances(
+        Filters=[
+            {"Name": "tag:Name", "Values": [INSTANCE_TAG]},
+            {"Name": "instance-state-name", "Values": _LIVE},
+        ]
+    )["Reservations"]
+    instances = [i for r in reservations for i in r["Instances"]]
+    if len(instances) != 1:
+        ids = ", ".join(sorted(i["InstanceId"] for i in instances))
+        key = "discovery.no_instance" if not instances else "discovery.two_instances"
+        found.findings.append(t(key, tag=INSTANCE_TAG, ids=ids))
+        return
+    instance = instances[0]
+    found.instance_id = instance["InstanceId"]
+    profile_arn = instance.get("IamInstanceProfile", {}).get("Arn")
+    if not profile_arn:
+        found.findings.append(t("discovery.no_profile", instance=found.instance_id))
+        return
+    profile = iam.get_instance_profile(InstanceProfileName=profile_arn.rsplit("/", 1)[-1])
+    roles = profile["InstanceProfile"]["Roles"]
+    if not roles:
+        found.findings.append(t("discovery.no_role", instance=found.instance_id))
+        return
+    role = roles[0]["RoleName"]
+    found.role = role
+    found.trust = _document(iam.get_role(RoleName=role)["Role"]["AssumeRolePolicyDocument"])
+    for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
+        if attached["PolicyArn"] == SSM_CORE_POLICY_ARN:
+            found.ssm_core = True
+        found.role_policies.append(_managed(iam, attached["PolicyArn"], "managed"))
+    for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
+        document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
+        found.role_policies.append(FoundPolicy(name, "inline", _document(document)))
+
+
+def _buckets(s3: Any, name: str | None, found: Discovery) -> None:
+    numbered: dict[str, set[str]] = {}
+    for bucket in s3.list_buckets()["Buckets"]:
+        match = _BUCKET.match(bucket["Name"])
+        if match:
+            numbered.setdefault(match[2], set()).add(match[1])
+    pairs = sorted(n for n, numbers in numbered.items() if numbers == {"1", "2"})
+    if name is not None:
+        pairs = [n for n in pairs if n == name]
+    if len(pairs) != 1:
+        key = "discovery.no_buckets" if not pairs else "discovery.two_bucket_pairs"
+        found.findings.append(t(key, names=", ".join(pairs), name=name or "<自分の名前>"))
+        return
+    found.name = pairs[0]
+    found.buckets = (f"handson-s3-1-{found.name}", f"handson-s3-2-{found.name}")
+    for prefix in ("open/", "close/"):
+        listed = s3.list_objects_v2(Bucket=found.buckets[1], Prefix=prefix).get("Contents", [])
+        found.objects[prefix] = [(o["Key"], o["ETag"]) for o in listed]
+
+
+def discover(iam: Any, ec2: Any, s3: Any, name: str | None = None) -> Discovery:
+    """Everything of the hands-on this account holds, found with read-only calls."""
+    found = Discovery()
+    _user(iam, found)
+    _instance(ec2, iam, found)
+    _buckets(s3, name, found)
+    return found

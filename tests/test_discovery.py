@@ -1,0 +1,185 @@
+"""Discovery of a hand-built environment (issue 12, first part): it finds what a learner built in
+the console, with the console's fixed names, using read-only calls only, and names what is
+missing or ambiguous in one line each."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from handson import i18n
+from handson.aws import Principal, isolated_session
+from handson.discovery import INSTANCE_TAG, USER, discover
+from handson.lifecycle.removal import delete_user
+from handson.names import AMI_PARAMETER, PLACEHOLDER, SSM_CORE_POLICY_ARN
+from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
+from handson.targets.emulator import MotoEmulator
+from tests.helpers.estate import snapshot
+
+NAME = "taro-byhand"
+ROLE = "handson-iam-role"
+
+
+def seed(file: str) -> str:
+    return (SEED_DIR / file).read_text("utf-8").replace(PLACEHOLDER, NAME)
+
+
+class HandBuilt:
+    """The hands-on built as a person builds it in the console; removed afterwards."""
+
+    def __init__(self, admin: Principal) -> None:
+        self.iam, self.ec2, self.s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
+        self.ssm = admin.client("ssm")
+        self.region = admin.region
+        self.undo: list[Callable[[], Any]] = []
+
+    def build(self, *, instances: int = 1, extra_pair: str | None = None) -> None:
+        iam = self.iam
+        user_policy = iam.create_policy(
+            PolicyName="handson-iam-user-policy", PolicyDocument=seed(USER_POLICY_FILE)
+        )["Policy"]["Arn"]
+        self.undo.append(lambda: iam.delete_policy(PolicyArn=user_policy))
+        iam.create_user(UserName=USER)
+        self.undo.append(lambda: delete_user(iam, USER))
+        iam.attach_user_policy(UserName=USER, PolicyArn=user_policy)
+        iam.create_login_profile(UserName=USER, Password="Handson-by-hand-1!")
+        role_policy = iam.create_policy(
+            PolicyName="handson-iam-role-policy", PolicyDocument=seed(ROLE_POLICY_FILE)
+        )["Policy"]["Arn"]
+        self.undo.append(lambda: iam.delete_policy(PolicyArn=role_policy))
+        iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=seed(TRUST_POLICY_FILE))
+        self.undo.append(lambda: iam.delete_role(RoleName=ROLE))
+        for arn in (role_policy, SSM_CORE_POLICY_ARN):
+            iam.attach_role_policy(RoleName=ROLE, PolicyArn=arn)
+            self.undo.append(lambda arn=arn: iam.detach_role_policy(RoleName=ROLE, PolicyArn=arn))
+        iam.create_instance_profile(InstanceProfileName=ROLE)
+        self.undo.append(lambda: iam.delete_instance_profile(InstanceProfileName=ROLE))
+        iam.add_role_to_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
+        self.undo.append(
+            lambda: iam.remove_role_from_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
+        )
+        image = self.ssm.get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
+        made = self.ec2.run_instances(
+            ImageId=image,
+            InstanceType="t2.micro",
+            MinCount=instances,
+            MaxCount=instances,
+            IamInstanceProfile={"Name": ROLE},
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": INSTANCE_TAG}]}
+            ],
+        )
+        ids = [i["InstanceId"] for i in made["Instances"]]
+        self.undo.append(lambda: self.ec2.terminate_instances(InstanceIds=ids))
+        for name in (NAME, *([extra_pair] if extra_pair else [])):
+            for number in (1, 2):
+                self.bucket(f"handson-s3-{number}-{name}")
+        for key in ("open/memo.txt", "close/secret.txt"):
+            self.s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"by hand")
+
+    def bucket(self, name: str) -> None:
+        s3 = self.s3
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
+
+        def remove() -> None:
+            for found in s3.list_objects_v2(Bucket=name).get("Contents", []):
+                s3.delete_object(Bucket=name, Key=found["Key"])
+            s3.delete_bucket(Bucket=name)
+
+        self.undo.append(remove)
+
+    def remove(self) -> None:
+        for step in reversed(self.undo):
+            with contextlib.suppress(ClientError):
+                step()
+
+
+@pytest.fixture
+def by_hand(test_emulator: MotoEmulator) -> Iterator[HandBuilt]:
+    built = HandBuilt(test_emulator.admin)
+    try:
+        yield built
+    finally:
+        built.remove()
+
+
+def read_only_clients(emulator: MotoEmulator, calls: list[str]) -> tuple[Any, Any, Any]:
+    """Clients of their own (the admin's are shared), recording every operation they send."""
+    session = isolated_session(emulator.admin.credentials, emulator.region)
+    made = []
+    for service in ("iam", "ec2", "s3"):
+        client = session.client(service, endpoint_url=emulator.endpoint_url)
+        client.meta.events.register(
+            "before-call",
+            lambda model, **_: calls.append(model.name),
+        )
+        made.append(client)
+    return made[0], made[1], made[2]
+
+
+def test_finds_what_was_built_by_hand_and_changes_nothing(
+    by_hand: HandBuilt, test_emulator: MotoEmulator
+) -> None:
+    by_hand.build()
+    before = snapshot(test_emulator.admin)
+    calls: list[str] = []
+    found = discover(*read_only_clients(test_emulator, calls))
+    assert snapshot(test_emulator.admin) == before
+    assert calls and all(c.startswith(("Get", "List", "Describe", "Head")) for c in calls), calls
+    assert found.findings == []
+    assert found.user == USER and found.login_profile
+    (user_policy,) = found.user_policies
+    assert (user_policy.name, user_policy.kind, user_policy.version) == (
+        "handson-iam-user-policy",
+        "managed",
+        "v1",
+    )
+    assert user_policy.document == json.loads(seed(USER_POLICY_FILE))
+    assert found.role == ROLE and found.ssm_core
+    assert found.trust == json.loads(seed(TRUST_POLICY_FILE))
+    names = {p.name for p in found.role_policies}
+    assert names == {"handson-iam-role-policy", "AmazonSSMManagedInstanceCore"}
+    assert found.name == NAME
+    assert found.buckets == (f"handson-s3-1-{NAME}", f"handson-s3-2-{NAME}")
+    assert [k for k, _ in found.objects["open/"]] == ["open/memo.txt"]
+    assert [k for k, _ in found.objects["close/"]] == ["close/secret.txt"]
+
+
+def test_two_instances_and_two_bucket_pairs_are_named_not_guessed(
+    by_hand: HandBuilt, test_emulator: MotoEmulator
+) -> None:
+    by_hand.build(instances=2, extra_pair="jiro-byhand")
+    i18n.set_language("ja")
+    found = discover(*read_only_clients(test_emulator, []))
+    assert found.instance_id is None and found.role is None and found.buckets is None
+    assert len(found.findings) == 2, found.findings
+    assert found.findings[0].startswith("タグ Name=handson-instance の EC2 インスタンスが2つ以上")
+    assert "jiro-byhand, taro-byhand" in found.findings[1] and "--name" in found.findings[1]
+    chosen = discover(*read_only_clients(test_emulator, []), name=NAME)
+    assert chosen.buckets == (f"handson-s3-1-{NAME}", f"handson-s3-2-{NAME}")
+
+
+def test_an_empty_account_is_one_line_per_missing_piece(test_emulator: MotoEmulator) -> None:
+    found = discover(*read_only_clients(test_emulator, []), name="nobody-here")
+    assert found.findings == [
+        f"no IAM user {USER} in this account",
+        f"no EC2 instance tagged Name={INSTANCE_TAG}",
+        "no bucket pair handson-s3-1-nobody-here and handson-s3-2-nobody-here",
+    ]
+
+
+def test_the_module_makes_no_write_call() -> None:
+    """Belt and braces beside the recorded calls: no create, put, delete or attach in the code."""
+    source = (Path(__file__).resolve().parents[1] / "handson" / "discovery.py").read_text("utf-8")
+    calls = set(re.findall(r"\.(\w+)\(", source))
+    writes = {
+        c for c in calls if c.startswith(("create_", "put_", "delete_", "attach_", "update_"))
+    }
+    assert writes == set(), writes
