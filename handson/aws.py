@@ -81,3 +81,12 @@ def isolated_session(credentials: Credentials, region: str) -> boto3.session.Ses
         region_name=region,
         botocore_session=core,
     )
+
+
+def principal_from_session(
+    session: Any, label: str, region: str, endpoint_url: str | None
+) -> Principal:
+    """The principal a boto3 session's credentials (the standard chain's) stand for."""
+    frozen = session.get_credentials().get_frozen_credentials()
+    credentials = Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+    return Principal(label, credentials, region, endpoint_url)

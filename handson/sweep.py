@@ -20,7 +20,7 @@ import sys
 
 import boto3
 
-from handson.aws import Credentials, Principal
+from handson.aws import principal_from_session
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language
 from handson.lifecycle.sweeper import Sweeper, parse_duration
@@ -69,13 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     except SuiteUsageError as exc:
         print(f"error: {exc}".replace("--target aws: ", ""), file=sys.stderr)
         return 2
-    frozen = session.get_credentials().get_frozen_credentials()
-    admin = Principal(
-        account.principal_arn,
-        Credentials(frozen.access_key, frozen.secret_key, frozen.token),
-        args.region,
-        args.endpoint_url,
-    )
+    admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     failures = Sweeper(admin).sweep(delete=args.delete, run=run, older_than=older_than)
     for failure in failures:
         print(f"failed: {failure}", file=sys.stderr)

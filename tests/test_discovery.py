@@ -7,6 +7,8 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +24,7 @@ from handson.names import AMI_PARAMETER, PLACEHOLDER, SSM_CORE_POLICY_ARN
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets.emulator import MotoEmulator
 from tests.helpers.estate import snapshot
+from tests.helpers.suite_runner import ROOT, SuiteRun, admin_cli_env, run_suite
 
 NAME = "taro-byhand"
 ROLE = "handson-iam-role"
@@ -40,7 +43,9 @@ class HandBuilt:
         self.region = admin.region
         self.undo: list[Callable[[], Any]] = []
 
-    def build(self, *, instances: int = 1, extra_pair: str | None = None) -> None:
+    def build(
+        self, *, instances: int = 1, extra_pair: str | None = None, role_policy: str | None = None
+    ) -> None:
         iam = self.iam
         user_policy = iam.create_policy(
             PolicyName="handson-iam-user-policy", PolicyDocument=seed(USER_POLICY_FILE)
@@ -50,13 +55,14 @@ class HandBuilt:
         self.undo.append(lambda: delete_user(iam, USER))
         iam.attach_user_policy(UserName=USER, PolicyArn=user_policy)
         iam.create_login_profile(UserName=USER, Password="Handson-by-hand-1!")
-        role_policy = iam.create_policy(
-            PolicyName="handson-iam-role-policy", PolicyDocument=seed(ROLE_POLICY_FILE)
+        role_arn = iam.create_policy(
+            PolicyName="handson-iam-role-policy",
+            PolicyDocument=role_policy or seed(ROLE_POLICY_FILE),
         )["Policy"]["Arn"]
-        self.undo.append(lambda: iam.delete_policy(PolicyArn=role_policy))
+        self.undo.append(lambda: iam.delete_policy(PolicyArn=role_arn))
         iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=seed(TRUST_POLICY_FILE))
         self.undo.append(lambda: iam.delete_role(RoleName=ROLE))
-        for arn in (role_policy, SSM_CORE_POLICY_ARN):
+        for arn in (role_arn, SSM_CORE_POLICY_ARN):
             iam.attach_role_policy(RoleName=ROLE, PolicyArn=arn)
             self.undo.append(lambda arn=arn: iam.detach_role_policy(RoleName=ROLE, PolicyArn=arn))
         iam.create_instance_profile(InstanceProfileName=ROLE)
@@ -183,3 +189,63 @@ def test_the_module_makes_no_write_call() -> None:
         c for c in calls if c.startswith(("create_", "put_", "delete_", "attach_", "update_"))
     }
     assert writes == set(), writes
+
+
+# -- the replay: python -m handson.discover, then pytest features/ --policies -------------------
+
+
+def discover_command(emulator: MotoEmulator, out: Path) -> subprocess.CompletedProcess[str]:
+    credentials = emulator.admin.credentials
+    env = admin_cli_env(credentials.access_key_id, credentials.secret_access_key)
+    command = [
+        sys.executable,
+        "-m",
+        "handson.discover",
+        f"--endpoint-url={emulator.endpoint_url}",
+        f"--region={emulator.region}",
+        "--allowed-account=123456789012",
+        f"--out={out}",
+    ]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+
+
+def replay(by_hand: HandBuilt, emulator: MotoEmulator, tmp_path: Path) -> SuiteRun:
+    before = snapshot(emulator.admin)
+    done = discover_command(emulator, tmp_path / "found")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert snapshot(emulator.admin) == before  # the learner's account, as it was
+    assert f"pytest features/ --policies {tmp_path / 'found'}" in done.stdout
+    # On the embedded emulator of its own: the learner's names are taken on the other one.
+    return run_suite(tmp_path / "replay", f"--policies={tmp_path / 'found'}")
+
+
+@pytest.mark.slow
+def test_a_hand_built_environment_replays_with_every_checkpoint_decided(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    by_hand.build()
+    run = replay(by_hand, test_emulator, tmp_path)
+    assert run.exit_code == 0, run.describe()
+    assert f"name {NAME}," in run.stdout.splitlines()[0]
+    assert {e["outcome"] for e in run.checkpoints} == {"passed"}
+    assert len({c for e in run.checkpoints for c in e["checkpoints"]}) == 13
+    manifest = json.loads((tmp_path / "found" / "discovered.json").read_text("utf-8"))
+    sources = {p["name"]: (p["arn"], p["version"]) for p in manifest["role_policies"]}
+    assert sources["handson-iam-role-policy"] == (
+        "arn:aws:iam::123456789012:policy/handson-iam-role-policy",
+        "v1",
+    )
+
+
+@pytest.mark.slow
+def test_a_hand_built_mistake_fails_its_checkpoint_in_the_replay(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    document = json.loads(seed(ROLE_POLICY_FILE))
+    for statement in document["Statement"]:
+        if statement["Sid"] == "ForS32OpenGet":
+            statement["Resource"] = [r.removesuffix("/*") for r in statement["Resource"]]
+    by_hand.build(role_policy=json.dumps(document))
+    run = replay(by_hand, test_emulator, tmp_path)
+    assert run.exit_code == 1, run.describe()
+    assert run.failed == {"R4"}, run.describe()

@@ -4,7 +4,6 @@ and never touches an untagged resource, an unexpired run or a resource without a
 from __future__ import annotations
 
 import dataclasses
-import os
 import subprocess
 import sys
 import time
@@ -25,7 +24,7 @@ from handson.policies import load_policy_set
 from handson.targets.emulator import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
 from tests.helpers.estate import left_behind
-from tests.helpers.suite_runner import ROOT
+from tests.helpers.suite_runner import ROOT, admin_cli_env
 
 NOW = datetime.now(UTC)
 
@@ -95,15 +94,7 @@ def test_delete_removes_only_expired_runs(
 
 def sweep_command(emulator: MotoEmulator, *args: str) -> subprocess.CompletedProcess[str]:
     credentials = emulator.admin.credentials
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HANDSON_"))}
-    env.update(
-        {
-            "AWS_ACCESS_KEY_ID": credentials.access_key_id,
-            "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
-            "AWS_EC2_METADATA_DISABLED": "true",
-            "HANDSON_LANG": "en",
-        }
-    )
+    env = admin_cli_env(credentials.access_key_id, credentials.secret_access_key)
     return subprocess.run(
         [sys.executable, "-m", "handson.sweep", f"--endpoint-url={emulator.endpoint_url}", *args],
         cwd=ROOT,

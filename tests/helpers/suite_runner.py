@@ -154,3 +154,18 @@ class HeldRun:
         self._stdout.close()
         stdout = (self.workdir / "stdout.txt").read_text()
         return read_run(self.process.returncode, stdout, err, self.workdir, self.command)
+
+
+def admin_cli_env(admin_key: str, admin_secret: str) -> dict[str, str]:
+    """For the suite's own command-line tools (sweep, discover) as the emulator's admin: the
+    standard credential chain finds the key in the environment; nothing of the host's."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HANDSON_"))}
+    env.update(
+        {
+            "AWS_ACCESS_KEY_ID": admin_key,
+            "AWS_SECRET_ACCESS_KEY": admin_secret,
+            "AWS_EC2_METADATA_DISABLED": "true",
+            "HANDSON_LANG": "en",
+        }
+    )
+    return env

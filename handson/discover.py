@@ -1,0 +1,119 @@
+"""Find a hand-built hands-on environment, read-only, and write its policies for an offline replay.
+
+    python -m handson.discover --allowed-account 111122223333 --out my-env
+    pytest features/ --policies my-env          # the replay, on the embedded emulator
+
+Uses the standard AWS credential chain and the same account guard as ``--target aws``; makes only
+Get/List/Describe calls (handson/discovery.py). Writes the three policy files the suite reads,
+each the union of the statements of every policy the learner attached (managed, inline, group;
+AmazonSSMManagedInstanceCore aside, which the replay attaches as the hands-on does), and
+``discovered.json``: where each statement came from (policy ARN and default version). The name
+comes from the bucket pair, so the replay uses it. Exit code 1 when something could not be found
+(each finding on its own line), 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from handson.aws import principal_from_session
+from handson.discovery import Discovery, FoundPolicy, discover
+from handson.errors import SuiteUsageError
+from handson.i18n import set_language, t
+from handson.names import SSM_CORE_POLICY_ARN
+from handson.policies import ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE
+from handson.settings import DEFAULT_REGION, language_of
+from handson.targets.account import guard, identify, parse_allowed
+
+MANIFEST = "discovered.json"
+
+
+def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
+    """One identity policy with every statement of ``policies``: IAM evaluates the union of a
+    principal's policies, so the decision is the same. Sids stay unique, as IAM requires."""
+    statements: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for policy in policies:
+        found = policy.document.get("Statement", [])
+        for statement in found if isinstance(found, list) else [found]:
+            statement = dict(statement)
+            sid = statement.get("Sid")
+            if sid is not None:
+                unique, n = str(sid), 2
+                while unique in seen:
+                    unique, n = f"{sid}{n}", n + 1
+                seen.add(unique)
+                statement["Sid"] = unique
+            statements.append(statement)
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def write_replay(found: Discovery, out: Path) -> list[str]:
+    """The policy files for ``pytest features/ --policies out``; what the replay cannot show."""
+    if found.user is None or found.role is None or found.trust is None or found.buckets is None:
+        return found.findings
+    role_policies = [p for p in found.role_policies if p.arn != SSM_CORE_POLICY_ARN]
+    out.mkdir(parents=True, exist_ok=True)
+    for file, document in (
+        (USER_POLICY_FILE, merged(found.user_policies)),
+        (ROLE_POLICY_FILE, merged(role_policies)),
+        (TRUST_POLICY_FILE, found.trust),
+    ):
+        (out / file).write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
+    manifest = {
+        "name": found.name,
+        "instance": found.instance_id,
+        "role": found.role,
+        "user_policies": [_source(p) for p in found.user_policies],
+        "role_policies": [_source(p) for p in found.role_policies],
+        "objects": found.objects,
+    }
+    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
+    return found.findings + ([] if found.ssm_core else [t("replay.no_ssm_core", role=found.role)])
+
+
+def _source(policy: FoundPolicy) -> dict[str, Any]:
+    return {"name": policy.name, "kind": policy.kind, "arn": policy.arn, "version": policy.version}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m handson.discover", description=__doc__.splitlines()[0]
+    )
+    parser.add_argument("--out", required=True, type=Path, help="folder for the policy files")
+    parser.add_argument(
+        "--name", help="the <自分の名前> of the bucket pair, when there are several"
+    )
+    parser.add_argument("--region", default=os.environ.get("HANDSON_REGION", DEFAULT_REGION))
+    parser.add_argument("--endpoint-url", default=os.environ.get("HANDSON_ENDPOINT_URL"))
+    parser.add_argument("--allowed-account", action="append", help="an account it may read")
+    args = parser.parse_args(argv)
+    try:
+        set_language(language_of({}, dict(os.environ)))
+        allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
+        session = boto3.session.Session(region_name=args.region)
+        account = identify(session, args.region, args.endpoint_url)
+        guard(account, allowed)
+    except SuiteUsageError as exc:
+        print(f"error: {exc}".replace("--target aws: ", ""), file=sys.stderr)
+        return 2
+    reader = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
+    found = discover(reader.client("iam"), reader.client("ec2"), reader.client("s3"), args.name)
+    findings = write_replay(found, args.out)
+    for line in findings:
+        print(line, file=sys.stderr)
+    if found.buckets is None or found.user is None or found.role is None:
+        return 1
+    print(t("replay.written", out=args.out, name=found.name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
