@@ -187,16 +187,16 @@ def decide(
     if boundary is not None:
         layers.append([_parse(boundary.document)])
     decision: Decision = _engine.evaluate(ctx, *layers).decision  # type: ignore[assignment]
+    if decision == IMPLICIT_DENY:
+        return Verdict(IMPLICIT_DENY)  # no statement decided: none to look for
     found = applying(identity, request)
-    bounded = applying([boundary], request) if boundary is not None else []
     if decision == DENY:
         deny = next((s for s in found if s.effect == DENY), None)
         if deny is not None:
             return Verdict(DENY, deny)
+        bounded = applying([boundary], request) if boundary is not None else []
         return Verdict(DENY, next((s for s in bounded if s.effect == DENY), None), boundary=True)
-    if decision == ALLOW:
-        return Verdict(ALLOW, next(s for s in found if s.effect == ALLOW))
-    return Verdict(IMPLICIT_DENY)
+    return Verdict(ALLOW, next(s for s in found if s.effect == ALLOW))
 
 
 def policy_variables(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:

@@ -18,6 +18,7 @@ from handson.iam_engine import (
     NamedPolicy,
     Request,
     Statement,
+    Verdict,
     any_resource,
     decide,
     statement_applies,
@@ -79,6 +80,18 @@ def _shown(context: Mapping[str, Any]) -> str:
     return ", ".join(f"{k} = {v!r}" for k, v in context.items())
 
 
+def _decided(
+    documents: Iterable[PolicyDocument],
+    action: str,
+    resource: str,
+    context: Mapping[str, Any] | None,
+) -> tuple[list[NamedPolicy], Request, Verdict]:
+    """The engine's decision of the call, with the policies and the request it decided."""
+    policies = named(documents)
+    request = Request(action=action, resource=resource, context=dict(context or {}))
+    return policies, request, decide(request, policies)
+
+
 def explain(
     documents: Iterable[PolicyDocument],
     action: str,
@@ -87,9 +100,7 @@ def explain(
     context: Mapping[str, Any] | None = None,
 ) -> str:
     """Which statements decide ``action`` on ``resource`` in this request's context."""
-    policies = named(documents)
-    request = Request(action=action, resource=resource, context=dict(context or {}))
-    verdict = decide(request, policies)
+    policies, request, verdict = _decided(documents, action, resource, context)
     if verdict.decision == DENY and verdict.statement is not None:
         return "denied by:\n  " + _describe(verdict.statement)
     if verdict.decision == ALLOW and verdict.statement is not None:
@@ -145,9 +156,7 @@ def hint(
 ) -> str:
     """What to change, in the run's language, where it follows from the statements: the
     statement that allows too much, or the one that comes closest to allowing what it should."""
-    policies = named(documents)
-    request = Request(action=action, resource=resource, context=dict(context or {}))
-    verdict = decide(request, policies)
+    policies, request, verdict = _decided(documents, action, resource, context)
     chosen = verdict.statement
     if observed_allowed:
         if verdict.decision != ALLOW or chosen is None:

@@ -35,12 +35,12 @@ from handson.findings import (
     undecidable,
 )
 from handson.i18n import t
-from handson.iam_engine import NamedPolicy, policy_variables
+from handson.iam_engine import policy_variables
 from handson.instance import Instance, InstanceCredentials
 from handson.lifecycle.removal import delete_user
 from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, EC2_SERVICE, SSM_CORE_POLICY_ARN
 from handson.policies import PolicyDocument
-from handson.policy_match import trust_allows_service
+from handson.policy_match import named, trust_allows_service
 from handson.targets import ssm_agent
 from handson.targets.local_shell import LocalShellInstance
 from handson.targets.moto_engine import ENGINE_PATH
@@ -71,13 +71,11 @@ class Gaps:
 
     @staticmethod
     def undecidable(documents: list[PolicyDocument], action: str, resource: str) -> str | None:
-        with_variables = policy_variables(
-            [NamedPolicy(f"policy {n}", d) for n, d in enumerate(documents, start=1)], action
-        )
+        with_variables = policy_variables(named(documents), action)
         if not with_variables:
             return None
-        named = ", ".join(s.label for s in with_variables)
-        return t("gap.policy_variable", named=named, action=action)
+        labels = ", ".join(s.label for s in with_variables)
+        return t("gap.policy_variable", named=labels, action=action)
 
 
 class Emulator(Protocol):

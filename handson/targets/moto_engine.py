@@ -143,9 +143,14 @@ def _owned_policies(inline: dict[str, Any], managed: dict[str, Any]) -> list[Nam
 def request_context(response: Any, region: str) -> dict[str, Any]:
     """Global keys every request carries."""
     request = getattr(response, "normalized_request", None)
+    return global_context(getattr(request, "remote_addr", None), region)
+
+
+def global_context(remote_addr: str | None, region: str) -> dict[str, Any]:
+    """The global condition keys of a request from ``remote_addr`` to ``region``, now."""
     now = dt.datetime.now(dt.UTC)
     return {
-        "aws:SourceIp": getattr(request, "remote_addr", None) or "127.0.0.1",
+        "aws:SourceIp": remote_addr or "127.0.0.1",
         "aws:SecureTransport": "true",
         "aws:RequestedRegion": region,
         "aws:CurrentTime": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
@@ -311,8 +316,6 @@ def _authenticate_and_authorize_action(
 ) -> None:
     """moto's ``ActionAuthenticatorMixin._authenticate_and_authorize_action``, deciding with the
     engine instead of moto's ``IAMRequestBase.check_action_permitted``."""
-    from urllib.parse import urlparse as _urlparse
-
     from moto import settings
     from moto.core.authorization import ActionAuthenticatorMixin
 
@@ -321,7 +324,7 @@ def _authenticate_and_authorize_action(
         return
     if self.headers.get("X-Amz-Target") in ActionAuthenticatorMixin.PUBLIC_OPERATIONS:
         return
-    parsed_url = _urlparse(self.uri)
+    parsed_url = urlparse(self.uri)
     path = self.raw_path
     if parsed_url.query:
         path += "?" + parsed_url.query
@@ -393,6 +396,7 @@ def describe_instance_information(self: Any) -> Any:
 def agent_call(environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes] | None:
     """Answer one of the SSM agent's own calls, signed with the role's credentials; or None when
     the request is not one."""
+    from moto.core import DEFAULT_ACCOUNT_ID
     from moto.core.exceptions import HTTPException
     from moto.iam.access_control import IAMRequest
     from werkzeug.wrappers import Request as WsgiRequest
@@ -406,7 +410,7 @@ def agent_call(environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes] | N
     service, _, name = action.partition(":")
     try:
         iam_request = IAMRequest(
-            account_id=_account_of(headers),
+            account_id=DEFAULT_ACCOUNT_ID,  # the emulator's one account
             method=request.method,
             path=request.full_path.rstrip("?"),
             data={},
@@ -420,11 +424,7 @@ def agent_call(environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes] | N
         caller = Caller(iam_request._access_key)
         instance_id = json.loads(body or b"{}").get("InstanceId") or caller.session
         region = iam_request._region
-        context = {
-            "aws:SourceIp": request.remote_addr or "127.0.0.1",
-            "aws:SecureTransport": "true",
-            "aws:RequestedRegion": region,
-        }
+        context = global_context(request.remote_addr, region)
         resource = f"arn:aws:ec2:{region}:{caller.account}:instance/{instance_id}"
         verdict = caller.decide(
             action, "*" if service in AGENT_SERVICES else resource, region, context
@@ -446,12 +446,6 @@ def agent_call(environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes] | N
                 {"__type": type(error).__name__, "message": str(error.description)}
             ).encode(),
         )
-
-
-def _account_of(headers: dict[str, str]) -> str:
-    from moto.core import DEFAULT_ACCOUNT_ID
-
-    return DEFAULT_ACCOUNT_ID
 
 
 def _agent_middleware(dispatch: Any) -> Any:
