@@ -417,3 +417,49 @@ def test_an_agent_call_with_a_bad_signature_is_refused(
     )
     assert not call.allowed and not call.transient, call
     assert ping_status(test_emulator.admin.client("ssm"), f"i-{unique}d") is None
+
+
+def test_principal_keys_region_and_time_come_from_the_request(
+    make_user: Callable[..., Principal],
+    make_role: Callable[..., Credentials],
+    buckets: tuple[str, str],
+    test_emulator: MotoEmulator,
+) -> None:
+    """aws:username, aws:userid, aws:PrincipalArn, aws:RequestedRegion and aws:CurrentTime, as the
+    emulator fills them in for a user and for a role session (aws:PrincipalArn: the role's)."""
+    key = {"Bucket": buckets[0], "Key": "open/a.txt"}
+
+    def allowed_if(condition: dict[str, Any]) -> str:
+        return policy(
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": condition}
+        )
+
+    holds = {
+        "StringLike": {"aws:username": "engine-*", "aws:userid": "?*"},
+        "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:user/engine-*"},
+        "StringEquals": {"aws:RequestedRegion": test_emulator.region},
+        "DateGreaterThan": {"aws:CurrentTime": "2020-01-01T00:00:00Z"},
+    }
+    assert make_user(allowed_if(holds)).client("s3").get_object(**key)
+    for name, clause in holds.items():
+        wrong = {
+            "StringLike": {"aws:username": "someone-else"},
+            "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:user/someone-else"},
+            "StringEquals": {"aws:RequestedRegion": "us-west-2"},
+            "DateGreaterThan": {"aws:CurrentTime": "2999-01-01T00:00:00Z"},
+        }[name]
+        denied = make_user(allowed_if({**holds, name: wrong})).client("s3")
+        assert error_of(lambda c=denied: c.get_object(**key))[0] == "AccessDenied", (name, clause)
+    role = as_role(
+        test_emulator,
+        make_role(
+            allowed_if(
+                {
+                    "ArnLike": {"aws:PrincipalArn": "arn:aws:iam::123456789012:role/engine-role-*"},
+                    "StringLike": {"aws:userid": "*:i-*"},  # role ID : session name
+                    "Null": {"aws:username": "true"},  # a role session has no user name
+                }
+            )
+        ),
+    )
+    assert role.client("s3").get_object(**key)
