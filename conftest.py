@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 from pathlib import Path
 
@@ -13,12 +14,15 @@ from handson.run_folder import RUN_FOLDER, RunFolder, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import AWS_SESSION, OPTIONS, SETTINGS, language_of, resolve
 from handson.targets.account import aws_preflight
+from handson.targets.existing import EXISTING
+from handson.targets.existing import preflight as existing_preflight
 
 pytest_plugins = [
     "fixtures.target",
     "fixtures.environment",
     "fixtures.principals",
     "fixtures.checkpoints",
+    "fixtures.existing",
     "steps.common",
     "steps.user_steps",
     "steps.role_steps",
@@ -53,9 +57,13 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         set_language(language_of(cli))  # before anything is checked: errors come in it too
         settings = resolve(cli)
+        say = functools.partial(print, file=sys.stderr, flush=True)
         if settings.target == "aws":
-            config.stash[AWS_SESSION] = aws_preflight(
-                settings, say=lambda line: print(line, file=sys.stderr, flush=True)
+            config.stash[AWS_SESSION] = aws_preflight(settings, say=say)
+        elif settings.target == "existing":
+            # Read-only: who and where, then what the account holds, then its replay's settings.
+            settings, config.stash[EXISTING] = existing_preflight(
+                settings, Path(config.rootpath) / "reports", say=say
             )
     except SuiteUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
@@ -83,3 +91,6 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         f"target {settings.target} ({settings.region}), "
         f"results in {config.option.allure_report_dir or folder.path}"
     )
+    existing = config.stash.get(EXISTING, None)
+    if existing is not None:
+        reporter.write_line(existing.summary())

@@ -55,28 +55,58 @@ def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-def write_replay(found: Discovery, out: Path) -> list[str]:
-    """The policy files for ``pytest features/ --policies out``; what the replay cannot show."""
-    if found.user is None or found.role is None or found.trust is None or found.buckets is None:
-        return found.findings
+# What the replay attaches where the account has no user or no role: its checks are not decided
+# (fixtures/existing.py) before any probe, and this denies everything should one ever run.
+NOT_FOUND = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {"Sid": "NotFoundInTheAccount", "Effect": "Deny", "Action": "*", "Resource": "*"}
+    ],
+}
+EC2_TRUST = {
+    "Version": "2012-10-17",
+    "Statement": [
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "ec2.amazonaws.com"},
+            "Action": "sts:AssumeRole",
+        }
+    ],
+}
+
+
+def write_replay(found: Discovery, out: Path) -> None:
+    """The policy files for ``pytest features/ --policies out``, and where each came from.
+
+    Nothing is written without a bucket pair: every check needs the buckets' name.
+    """
+    if found.buckets is None:
+        return
     role_policies = [p for p in found.role_policies if p.arn != SSM_CORE_POLICY_ARN]
     out.mkdir(parents=True, exist_ok=True)
     for file, document in (
-        (USER_POLICY_FILE, merged(found.user_policies)),
-        (ROLE_POLICY_FILE, merged(role_policies)),
-        (TRUST_POLICY_FILE, found.trust),
+        (USER_POLICY_FILE, merged(found.user_policies) if found.user else NOT_FOUND),
+        (ROLE_POLICY_FILE, merged(role_policies) if found.role else NOT_FOUND),
+        (TRUST_POLICY_FILE, found.trust or EC2_TRUST),
     ):
         (out / file).write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
-    manifest = {
+    (out / MANIFEST).write_text(json.dumps(manifest(found), ensure_ascii=False, indent=2), "utf-8")
+
+
+def manifest(found: Discovery) -> dict[str, Any]:
+    """Where each replayed statement came from: the policy, its kind, ARN and default version."""
+    return {
         "name": found.name,
+        "user": found.user,
+        "login_profile": found.login_profile,
         "instance": found.instance_id,
         "role": found.role,
+        "ssm_core": found.ssm_core,
         "user_policies": [_source(p) for p in found.user_policies],
         "role_policies": [_source(p) for p in found.role_policies],
         "objects": found.objects,
+        "findings": found.findings,
     }
-    (out / MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2), "utf-8")
-    return found.findings + ([] if found.ssm_core else [t("replay.no_ssm_core", role=found.role)])
 
 
 def _source(policy: FoundPolicy) -> dict[str, Any]:
@@ -106,7 +136,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     reader = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     found = discover(reader.client("iam"), reader.client("ec2"), reader.client("s3"), args.name)
-    findings = write_replay(found, args.out)
+    write_replay(found, args.out)
+    findings = found.findings
+    if found.role is not None and not found.ssm_core:
+        findings = [*findings, t("replay.no_ssm_core", role=found.role)]
     for line in findings:
         print(line, file=sys.stderr)
     if found.buckets is None or found.user is None or found.role is None:

@@ -1,5 +1,4 @@
-"""What a learner built by hand, found read-only (issue 12's discovery; the grading target that
-uses it is not built yet).
+"""What a learner built by hand, found read-only (``--target existing``, handson/targets/existing).
 
 Only Get/List/Describe calls: nothing is created, changed or deleted. Whatever is missing or
 ambiguous (no user, two instances tagged ``handson-instance``, no bucket pair or two of them) is
@@ -41,6 +40,7 @@ class Discovery:
     user: str | None = None
     user_policies: list[FoundPolicy] = field(default_factory=list)
     login_profile: bool = False
+    reset_required: bool = False  # the console password must be changed at the first sign-in
     instance_id: str | None = None
     role: str | None = None
     role_policies: list[FoundPolicy] = field(default_factory=list)
@@ -50,6 +50,12 @@ class Discovery:
     buckets: tuple[str, str] | None = None
     objects: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # prefix: (key, ETag)
     findings: list[str] = field(default_factory=list)
+    missing: dict[str, str] = field(default_factory=dict)  # user / instance / buckets: why
+
+    def note(self, piece: str, line: str) -> None:
+        """A piece that is missing or ambiguous: one line, said once, and kept by its piece."""
+        self.findings.append(line)
+        self.missing.setdefault(piece, line)
 
 
 def _document(value: Any) -> dict[str, Any]:
@@ -75,7 +81,7 @@ def _user(iam: Any, found: Discovery) -> None:
     except ClientError as exc:
         if _code(exc) != "NoSuchEntity":
             raise
-        found.findings.append(t("discovery.no_user", user=USER))
+        found.note("user", t("discovery.no_user", user=USER))
         return
     found.user = USER
     for attached in iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]:
@@ -91,8 +97,9 @@ def _user(iam: Any, found: Discovery) -> None:
             document = iam.get_group_policy(GroupName=name, PolicyName=policy)["PolicyDocument"]
             found.user_policies.append(FoundPolicy(policy, "group-inline", _document(document)))
     try:
-        iam.get_login_profile(UserName=USER)
+        profile = iam.get_login_profile(UserName=USER)["LoginProfile"]
         found.login_profile = True
+        found.reset_required = bool(profile.get("PasswordResetRequired"))
     except ClientError as exc:
         if _code(exc) != "NoSuchEntity":
             raise
@@ -109,18 +116,18 @@ def _instance(ec2: Any, iam: Any, found: Discovery) -> None:
     if len(instances) != 1:
         ids = ", ".join(sorted(i["InstanceId"] for i in instances))
         key = "discovery.no_instance" if not instances else "discovery.two_instances"
-        found.findings.append(t(key, tag=INSTANCE_TAG, ids=ids))
+        found.note("instance", t(key, tag=INSTANCE_TAG, ids=ids))
         return
     instance = instances[0]
     found.instance_id = instance["InstanceId"]
     profile_arn = instance.get("IamInstanceProfile", {}).get("Arn")
     if not profile_arn:
-        found.findings.append(t("discovery.no_profile", instance=found.instance_id))
+        found.note("instance", t("discovery.no_profile", instance=found.instance_id))
         return
     profile = iam.get_instance_profile(InstanceProfileName=profile_arn.rsplit("/", 1)[-1])
     roles = profile["InstanceProfile"]["Roles"]
     if not roles:
-        found.findings.append(t("discovery.no_role", instance=found.instance_id))
+        found.note("instance", t("discovery.no_role", instance=found.instance_id))
         return
     role = roles[0]["RoleName"]
     found.role = role
@@ -145,7 +152,7 @@ def _buckets(s3: Any, name: str | None, found: Discovery) -> None:
         pairs = [n for n in pairs if n == name]
     if len(pairs) != 1:
         key = "discovery.no_buckets" if not pairs else "discovery.two_bucket_pairs"
-        found.findings.append(t(key, names=", ".join(pairs), name=name or "<自分の名前>"))
+        found.note("buckets", t(key, names=", ".join(pairs), name=name or "<自分の名前>"))
         return
     found.name = pairs[0]
     found.buckets = (f"handson-s3-1-{found.name}", f"handson-s3-2-{found.name}")

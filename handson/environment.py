@@ -15,13 +15,26 @@ class LoginProfile:
 
 
 @dataclass(frozen=True)
+class Built:
+    """What the run builds differently from the hands-on's steps: nothing, except when it replays
+    an environment a learner built by hand (``--target existing``) without some of it."""
+
+    ssm_core: bool = True  # AmazonSSMManagedInstanceCore attached to the role
+    login_profile: bool = True  # a console password for the user
+    reset_required: bool = False  # the password must be changed at the first sign-in
+
+
+AS_THE_HANDS_ON = Built()
+
+
+@dataclass(frozen=True)
 class HandsonEnvironment:
     """What one run built, as the hands-on builds it."""
 
     names: RunNames
     user_arn: str
     user_credentials: Credentials
-    login: LoginProfile
+    login: LoginProfile | None  # None: the replayed user has no console password
     user_policy_arn: str
     role_arn: str
     role_policy_arn: str

@@ -30,6 +30,7 @@ CATEGORIES: list[dict[str, object]] = json.loads(CATEGORIES_FILE.read_text("utf-
     INTERRUPTED,  # interrupted: not decided
     PRECONDITION,  # precondition not met: a deny check whose positive control failed
     TRUST_MISTAKE,  # trust policy mistake: EC2 cannot assume the role
+    NOT_BUILT,  # not built as the hands-on says: a hand-built environment lacks a piece
     TEST_ERROR,  # infrastructure or test error
 ) = (str(category["name"]) for category in CATEGORIES)
 
@@ -78,11 +79,11 @@ class CheckError(Exception):
         self.finding = finding
 
 
-def undecidable(gap: str) -> BaseException:
+def undecidable(gap: str, category: str = UNDECIDABLE) -> BaseException:
     """The target cannot decide this check faithfully: pytest's own skip (shown as ever,
     ``Skipped: <gap>``), carrying the finding."""
     skip = pytest.skip.Exception(msg=gap)
-    skip.finding = Finding(UNDECIDABLE, gap)  # type: ignore[attr-defined]
+    skip.finding = Finding(category, gap)  # type: ignore[attr-defined]
     return skip
 
 

@@ -55,7 +55,7 @@ def environment(target: str, region: str, run: str, account_id: str | None) -> d
     return {
         "target": target,
         "region": region,
-        "account": mask_account(account_id) if target == "aws" else "emulator (123456789012)",
+        "account": mask_account(account_id) if account_id else "emulator (123456789012)",
         "run": run,
         "suite": f"{SUITE} {version(SUITE) if version(SUITE) != 'not installed' else '0.1.0'}",
         "boto3": version("boto3"),

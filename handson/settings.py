@@ -15,6 +15,7 @@ import botocore
 import botocore.session
 import pytest
 
+from handson.environment import AS_THE_HANDS_ON, Built
 from handson.errors import SuiteUsageError
 from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from handson.names import RunNames, default_name, validate_name
@@ -22,12 +23,18 @@ from handson.policies import PolicySet, load_policy_set, name_from_policies
 from handson.targets.account import parse_allowed
 from handson.waiting import AWS_BUDGETS, EMULATOR_BUDGETS, Budgets
 
-TARGETS = ("emulator", "aws")
+TARGETS = ("emulator", "aws", "existing")
+# Targets whose checks run on the embedded emulator: "existing" replays what it found there.
+EMULATED = ("emulator", "existing")
 DEFAULT_REGION = "ap-northeast-1"
 
 # option name -> (environment variable, help)
 OPTIONS: dict[str, tuple[str, str]] = {
-    "target": ("HANDSON_TARGET", "where to run: 'emulator' (default, offline) or 'aws'"),
+    "target": (
+        "HANDSON_TARGET",
+        "where to run: 'emulator' (default, offline), 'aws', or 'existing' (grade a hand-built "
+        "environment, read-only, by replaying what it holds on the emulator)",
+    ),
     "name": ("HANDSON_NAME", "the hands-on's <自分の名前> suffix (default: date + random)"),
     "region": ("HANDSON_REGION", f"AWS region (default {DEFAULT_REGION})"),
     "policies": ("HANDSON_POLICIES", "folder with your own policy JSON files (hands-on names)"),
@@ -39,7 +46,8 @@ OPTIONS: dict[str, tuple[str, str]] = {
     ),
     "endpoint_url": (
         "HANDSON_ENDPOINT_URL",
-        "emulator: use a server already running there; aws: any AWS-compatible endpoint",
+        "emulator: use a server already running there; aws and existing: any AWS-compatible "
+        "endpoint",
     ),
     "instance_type": (
         "HANDSON_INSTANCE_TYPE",
@@ -58,7 +66,8 @@ OPTIONS: dict[str, tuple[str, str]] = {
     ),
     "allowed_account": (
         "HANDSON_ALLOWED_ACCOUNTS",
-        "aws target: an account ID the run may use (repeatable; env: comma-separated)",
+        "aws and existing targets: an account ID the run may use (repeatable; env: "
+        "comma-separated)",
     ),
 }
 
@@ -79,6 +88,22 @@ class Settings:
     propagation_budget: float | None = None
     allow_undecided: bool = False
     lang: str = "ja"
+    built: Built = AS_THE_HANDS_ON  # what the run builds differently from the hands-on (a replay)
+    name_given: bool = False  # --name (or HANDSON_NAME) given, not made up or read from policies
+
+    @property
+    def emulated(self) -> bool:
+        return self.target in EMULATED
+
+    @property
+    def decided_on(self) -> str:
+        """Where the checks were decided, as the checkpoint table says."""
+        return "replay" if self.target == "existing" else self.target
+
+    @property
+    def emulator_url(self) -> str | None:
+        """A running emulator to attach to; the existing target's endpoint is the account's."""
+        return self.endpoint_url if self.target == "emulator" else None
 
 
 # What leaving an option out means, for the message that refuses the option given empty.
@@ -100,7 +125,7 @@ _NOT_SINGLE_VALUES = ("keep", "allow_undecided", "allowed_account")
 
 def budgets_for(settings: Settings) -> Budgets:
     """Every budget of the run: the target's, with what the options changed."""
-    base = AWS_BUDGETS if settings.target == "aws" else EMULATOR_BUDGETS
+    base = EMULATOR_BUDGETS if settings.emulated else AWS_BUDGETS
     if settings.propagation_budget is None:
         return base
     return dataclasses.replace(base, propagation=settings.propagation_budget)
@@ -276,6 +301,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         subnet_id=_subnet(pick("subnet_id")),
         permissions_boundary=_policy_arn(pick("permissions_boundary")),
         propagation_budget=_seconds(pick("propagation_budget")),
+        name_given=bool(given),
         allowed_accounts=parse_allowed(
             cli.get("allowed_account"), env.get("HANDSON_ALLOWED_ACCOUNTS")
         ),

@@ -8,6 +8,8 @@ from handson import user_actions
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
+from handson.findings import NOT_BUILT, CheckFailed, Finding
+from handson.i18n import t
 from handson.lifecycle.provision import Provisioner
 from handson.passwords import policy_problems
 from handson.probes import Attempt, Checker, ProbeResult, Watched
@@ -33,6 +35,9 @@ def user_passed_control(user_control: Checker) -> None:
 
 @given("IAMユーザーにコンソールのパスワードが設定されている", target_fixture="login_profile")
 def user_has_login_profile(admin: Principal, handson_env: HandsonEnvironment) -> LoginProfileState:
+    if handson_env.login is None:  # a hand-built user without one (--target existing)
+        missing = t("existing.no_login")
+        raise CheckFailed(f"{NOT_BUILT}: {missing}", Finding(NOT_BUILT, missing))
     profile = login_profile(admin.client("iam"), handson_env.login.user_name)
     attach_text(
         "login profile",
@@ -109,6 +114,7 @@ def user_lists_iam(listing: IamListing, user: Principal, user_control: Checker) 
 
 @then("パスワードはアカウントのパスワードポリシーを満たしている")
 def password_meets_policy(admin: Principal, handson_env: HandsonEnvironment) -> None:
+    assert handson_env.login is not None, "the user has no console password"
     policy = password_policy(admin.client("iam"))
     problems = policy_problems(handson_env.login.password, policy)
     assert not problems, f"the console password does not meet the password policy: {problems}"

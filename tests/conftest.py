@@ -13,6 +13,7 @@ import pytest
 from handson import i18n
 from handson.aws import Principal
 from handson.targets.emulator import MotoEmulator
+from tests.helpers.hand_built import HandBuilt
 from tests.helpers.mutations import Mutation
 from tests.helpers.policy_runs import PolicyRun, label, policy_run
 
@@ -109,3 +110,13 @@ def english() -> Iterator[None]:
     i18n.set_language("en")
     yield
     i18n.set_language("en")
+
+
+@pytest.fixture
+def by_hand(test_emulator: MotoEmulator) -> Iterator[HandBuilt]:
+    """The hands-on built by hand on the test's emulator (issue 12), removed after the test."""
+    built = HandBuilt(test_emulator.admin)
+    try:
+        yield built
+    finally:
+        built.remove()

@@ -4,116 +4,23 @@ missing or ambiguous in one line each."""
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ClientError
 
 from handson import i18n
-from handson.aws import Principal, isolated_session
+from handson.aws import isolated_session
 from handson.discovery import INSTANCE_TAG, USER, discover
-from handson.lifecycle.removal import delete_user
-from handson.names import AMI_PARAMETER, PLACEHOLDER, SSM_CORE_POLICY_ARN
-from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
+from handson.policies import ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets.emulator import MotoEmulator
 from tests.helpers.estate import snapshot
+from tests.helpers.hand_built import NAME, ROLE, HandBuilt, seed
 from tests.helpers.suite_runner import ROOT, SuiteRun, admin_cli_env, run_suite
-
-NAME = "taro-byhand"
-ROLE = "handson-iam-role"
-
-
-def seed(file: str) -> str:
-    return (SEED_DIR / file).read_text("utf-8").replace(PLACEHOLDER, NAME)
-
-
-class HandBuilt:
-    """The hands-on built as a person builds it in the console; removed afterwards."""
-
-    def __init__(self, admin: Principal) -> None:
-        self.iam, self.ec2, self.s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
-        self.ssm = admin.client("ssm")
-        self.region = admin.region
-        self.undo: list[Callable[[], Any]] = []
-
-    def build(
-        self, *, instances: int = 1, extra_pair: str | None = None, role_policy: str | None = None
-    ) -> None:
-        iam = self.iam
-        user_policy = iam.create_policy(
-            PolicyName="handson-iam-user-policy", PolicyDocument=seed(USER_POLICY_FILE)
-        )["Policy"]["Arn"]
-        self.undo.append(lambda: iam.delete_policy(PolicyArn=user_policy))
-        iam.create_user(UserName=USER)
-        self.undo.append(lambda: delete_user(iam, USER))
-        iam.attach_user_policy(UserName=USER, PolicyArn=user_policy)
-        iam.create_login_profile(UserName=USER, Password="Handson-by-hand-1!")
-        role_arn = iam.create_policy(
-            PolicyName="handson-iam-role-policy",
-            PolicyDocument=role_policy or seed(ROLE_POLICY_FILE),
-        )["Policy"]["Arn"]
-        self.undo.append(lambda: iam.delete_policy(PolicyArn=role_arn))
-        iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=seed(TRUST_POLICY_FILE))
-        self.undo.append(lambda: iam.delete_role(RoleName=ROLE))
-        for arn in (role_arn, SSM_CORE_POLICY_ARN):
-            iam.attach_role_policy(RoleName=ROLE, PolicyArn=arn)
-            self.undo.append(lambda arn=arn: iam.detach_role_policy(RoleName=ROLE, PolicyArn=arn))
-        iam.create_instance_profile(InstanceProfileName=ROLE)
-        self.undo.append(lambda: iam.delete_instance_profile(InstanceProfileName=ROLE))
-        iam.add_role_to_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
-        self.undo.append(
-            lambda: iam.remove_role_from_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
-        )
-        image = self.ssm.get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
-        made = self.ec2.run_instances(
-            ImageId=image,
-            InstanceType="t2.micro",
-            MinCount=instances,
-            MaxCount=instances,
-            IamInstanceProfile={"Name": ROLE},
-            TagSpecifications=[
-                {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": INSTANCE_TAG}]}
-            ],
-        )
-        ids = [i["InstanceId"] for i in made["Instances"]]
-        self.undo.append(lambda: self.ec2.terminate_instances(InstanceIds=ids))
-        for name in (NAME, *([extra_pair] if extra_pair else [])):
-            for number in (1, 2):
-                self.bucket(f"handson-s3-{number}-{name}")
-        for key in ("open/memo.txt", "close/secret.txt"):
-            self.s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"by hand")
-
-    def bucket(self, name: str) -> None:
-        s3 = self.s3
-        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
-
-        def remove() -> None:
-            for found in s3.list_objects_v2(Bucket=name).get("Contents", []):
-                s3.delete_object(Bucket=name, Key=found["Key"])
-            s3.delete_bucket(Bucket=name)
-
-        self.undo.append(remove)
-
-    def remove(self) -> None:
-        for step in reversed(self.undo):
-            with contextlib.suppress(ClientError):
-                step()
-
-
-@pytest.fixture
-def by_hand(test_emulator: MotoEmulator) -> Iterator[HandBuilt]:
-    built = HandBuilt(test_emulator.admin)
-    try:
-        yield built
-    finally:
-        built.remove()
 
 
 def read_only_clients(emulator: MotoEmulator, calls: list[str]) -> tuple[Any, Any, Any]:

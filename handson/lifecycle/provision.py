@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from handson.aws import Credentials, Principal
-from handson.environment import HandsonEnvironment, LoginProfile
+from handson.environment import AS_THE_HANDS_ON, Built, HandsonEnvironment, LoginProfile
 from handson.lifecycle.cleanup import Cleanup, Stage
 from handson.lifecycle.ec2_setup import Network, choose_instance_type, find_network, launch
 from handson.lifecycle.ledger import Ledger
@@ -60,7 +60,9 @@ class Provisioner:
         instance_type: str = INSTANCE_TYPE,
         subnet_id: str | None = None,
         permissions_boundary: str | None = None,
+        built: Built = AS_THE_HANDS_ON,
     ) -> None:
+        self.built = built
         self.boundary = (
             {"PermissionsBoundary": permissions_boundary} if permissions_boundary else {}
         )
@@ -196,7 +198,7 @@ class Provisioner:
     def delete_policy(self, arn: str) -> None:
         delete_policy(self.iam, arn)
 
-    def create_user(self, policy_arn: str) -> tuple[str, LoginProfile, Credentials]:
+    def create_user(self, policy_arn: str) -> tuple[str, LoginProfile | None, Credentials]:
         name = self.names.user
         # The user is this run's, so whatever hangs on it is too: a key made by a call whose
         # answer was lost goes with it.
@@ -218,18 +220,7 @@ class Provisioner:
             lambda: ignore_gone(self.iam.detach_user_policy, UserName=name, PolicyArn=policy_arn),
             Stage.POLICIES,
         )
-        password = make_password()
-        self._on_own_resource(
-            lambda: self.iam.create_login_profile(
-                UserName=name, Password=password, PasswordResetRequired=False
-            ),
-            "EntityAlreadyExists",
-        )
-        self.cleanup.register(
-            f"console login profile of {name}",
-            lambda: ignore_gone(self.iam.delete_login_profile, UserName=name),
-            Stage.CREDENTIALS,
-        )
+        login = self.create_login_profile(name) if self.built.login_profile else None
         key = self.iam.create_access_key(UserName=name)["AccessKey"]
         credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
         self.cleanup.register(
@@ -239,7 +230,23 @@ class Provisioner:
             ),
             Stage.CREDENTIALS,
         )
-        return arn, LoginProfile(name, password), credentials
+        return arn, login, credentials
+
+    def create_login_profile(self, name: str) -> LoginProfile:
+        password = make_password()
+        reset = self.built.reset_required
+        self._on_own_resource(
+            lambda: self.iam.create_login_profile(
+                UserName=name, Password=password, PasswordResetRequired=reset
+            ),
+            "EntityAlreadyExists",
+        )
+        self.cleanup.register(
+            f"console login profile of {name}",
+            lambda: ignore_gone(self.iam.delete_login_profile, UserName=name),
+            Stage.CREDENTIALS,
+        )
+        return LoginProfile(name, password)
 
     def create_role(self, policy_arn: str) -> str:
         name = self.names.role
@@ -260,7 +267,7 @@ class Provisioner:
             lambda _arn: ignore_gone(self.iam.delete_role, RoleName=name),
             Stage.ROLE,
         )
-        for attached in (policy_arn, SSM_CORE_POLICY_ARN):
+        for attached in (policy_arn, *([SSM_CORE_POLICY_ARN] if self.built.ssm_core else [])):
             self.iam.attach_role_policy(RoleName=name, PolicyArn=attached)
             self.cleanup.register(
                 f"policy attachment {attached.split('/')[-1]} -> {name}",

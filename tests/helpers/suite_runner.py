@@ -116,20 +116,31 @@ class HeldRun:
     """``pytest features/`` in the background, held in one phase by tests/plugins/pause_at.py:
     for a test to signal it there, or to act on the emulator meanwhile (then ``go_on``)."""
 
-    def __init__(self, workdir: Path, phase: str, *args: str, until_released: bool) -> None:
+    def __init__(
+        self,
+        workdir: Path,
+        phase: str,
+        *args: str,
+        until_released: bool,
+        env: dict[str, str | None] | None = None,
+    ) -> None:
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         self.command = suite_command(workdir, *args, "-p", "tests.plugins.pause_at")
         self.note = workdir / "holding.txt"
         self.release = workdir / "go-on"
-        env = {"HANDSON_PAUSE_AT": phase, "HANDSON_PAUSE_NOTE": str(self.note)}
+        held: dict[str, str | None] = {
+            **(env or {}),
+            "HANDSON_PAUSE_AT": phase,
+            "HANDSON_PAUSE_NOTE": str(self.note),
+        }
         if until_released:
-            env["HANDSON_PAUSE_RELEASE"] = str(self.release)
+            held["HANDSON_PAUSE_RELEASE"] = str(self.release)
         self._stdout = (workdir / "stdout.txt").open("w")
         self.process = subprocess.Popen(
             self.command,
             cwd=ROOT,
-            env=suite_env(env),
+            env=suite_env(held),
             stdout=self._stdout,
             stderr=subprocess.PIPE,
             text=True,

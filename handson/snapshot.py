@@ -1,0 +1,188 @@
+"""What a hand-built environment holds, read-only, to compare before the first probe with after
+the last (``--target existing``): nothing the run did not make and undo may differ.
+
+Everything discovery found is in it, with what is inside: the user's policies, groups, login
+profile and access keys; every version of each managed policy with the default one's document;
+the instance's state and profile; the role's trust and policies; both buckets' objects with their
+ETags and the bucket policies. The run's own temporary items (keys under ``own_prefix``, an access
+key the run made) are left out: the run makes and removes them itself.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from handson.aws import Principal
+from handson.discovery import Discovery
+
+Snapshot = dict[str, Any]
+_ABSENT = object()  # a path one side does not have at all
+
+
+def _gone(call: Callable[[], Any], *codes: str) -> Any:
+    """The answer, or None where the thing does not exist (the snapshot records its absence)."""
+    try:
+        return call()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in codes:
+            return None
+        raise
+
+
+def _managed(iam: Any, arn: str) -> dict[str, Any]:
+    policy = _gone(lambda: iam.get_policy(PolicyArn=arn)["Policy"], "NoSuchEntity")
+    if policy is None:
+        return {"exists": False}
+    versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
+    default = policy["DefaultVersionId"]
+    document = iam.get_policy_version(PolicyArn=arn, VersionId=default)["PolicyVersion"]
+    return {
+        "default": default,
+        "versions": sorted(str(v["VersionId"]) for v in versions),
+        "document": document["Document"],
+    }
+
+
+def _attached(listed: dict[str, Any]) -> list[str]:
+    return sorted(str(p["PolicyArn"]) for p in listed["AttachedPolicies"])
+
+
+def _policies(iam: Any, kind: str, **owner: str) -> dict[str, Any]:
+    """A user's, role's or group's policies: the managed ARNs attached and the inline documents."""
+    attached = getattr(iam, f"list_attached_{kind}_policies")(**owner)
+    names = getattr(iam, f"list_{kind}_policies")(**owner)["PolicyNames"]
+    get = getattr(iam, f"get_{kind}_policy")
+    return {
+        "attached": _attached(attached),
+        "inline": {n: get(**owner, PolicyName=n)["PolicyDocument"] for n in names},
+    }
+
+
+def _user(iam: Any, name: str, own_keys: frozenset[str]) -> dict[str, Any]:
+    user = _gone(lambda: iam.get_user(UserName=name)["User"], "NoSuchEntity")
+    if user is None:
+        return {"exists": False}
+    profile = _gone(lambda: iam.get_login_profile(UserName=name)["LoginProfile"], "NoSuchEntity")
+    keys = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
+    groups = {}
+    for group in iam.list_groups_for_user(UserName=name)["Groups"]:
+        group_name = group["GroupName"]
+        groups[group_name] = _policies(iam, "group", GroupName=group_name)
+    return {
+        "arn": user["Arn"],
+        "boundary": user.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"),
+        **_policies(iam, "user", UserName=name),
+        "groups": groups,
+        "login profile": None
+        if profile is None
+        else {"created": str(profile["CreateDate"]), "reset": profile.get("PasswordResetRequired")},
+        "access keys": sorted(
+            (k["AccessKeyId"], k["Status"]) for k in keys if k["AccessKeyId"] not in own_keys
+        ),
+    }
+
+
+def _role(iam: Any, name: str) -> dict[str, Any]:
+    role = _gone(lambda: iam.get_role(RoleName=name)["Role"], "NoSuchEntity")
+    if role is None:
+        return {"exists": False}
+    return {
+        "arn": role["Arn"],
+        "trust": role["AssumeRolePolicyDocument"],
+        "boundary": role.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn"),
+        **_policies(iam, "role", RoleName=name),
+    }
+
+
+def _instance(ec2: Any, iam: Any, instance_id: str) -> dict[str, Any]:
+    reservations = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    (instance,) = [i for r in reservations for i in r["Instances"]]
+    profile_arn = instance.get("IamInstanceProfile", {}).get("Arn")
+    roles: list[str] = []
+    if profile_arn:
+        name = profile_arn.rsplit("/", 1)[-1]
+        profile = _gone(
+            lambda: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"],
+            "NoSuchEntity",
+        )
+        roles = sorted(r["RoleName"] for r in (profile or {}).get("Roles", []))
+    return {
+        "state": instance["State"]["Name"],
+        "profile": profile_arn,
+        "profile roles": roles,
+        "tags": sorted((t["Key"], t["Value"]) for t in instance.get("Tags", [])),
+    }
+
+
+def _bucket(s3: Any, name: str, own_prefix: str | None) -> dict[str, Any]:
+    objects = []
+    pages = s3.get_paginator("list_objects_v2").paginate(Bucket=name)
+    try:
+        for page in pages:
+            for found in page.get("Contents", []):
+                if own_prefix and found["Key"].startswith(own_prefix):
+                    continue
+                objects.append((found["Key"], found["ETag"], found["Size"]))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
+            return {"exists": False}
+        raise
+    policy = _gone(lambda: s3.get_bucket_policy(Bucket=name)["Policy"], "NoSuchBucketPolicy")
+    return {"objects": sorted(objects), "policy": policy}
+
+
+def take(
+    reader: Principal,
+    found: Discovery,
+    own_prefix: str | None = None,
+    own_keys: frozenset[str] = frozenset(),
+) -> Snapshot:
+    """Everything ``found`` names, as it is now (read-only calls only)."""
+    iam, ec2, s3 = (reader.client(s) for s in ("iam", "ec2", "s3"))
+    shot: Snapshot = {}
+    if found.user:
+        shot["user " + found.user] = _user(iam, found.user, own_keys)
+    if found.role:
+        shot["role " + found.role] = _role(iam, found.role)
+    if found.instance_id:
+        shot["instance " + found.instance_id] = _instance(ec2, iam, found.instance_id)
+    arns = {p.arn for p in (*found.user_policies, *found.role_policies) if p.arn}
+    for arn in sorted(arns):
+        shot["policy " + arn] = _managed(iam, arn)
+    for bucket in found.buckets or ():
+        shot["bucket " + bucket] = _bucket(s3, bucket, own_prefix)
+    # One canonical form: documents may come back as dicts or URL-encoded strings alike.
+    return dict(json.loads(json.dumps(shot, sort_keys=True, default=str)))
+
+
+def _flat(value: Any, path: str, into: dict[str, Any]) -> None:
+    if isinstance(value, dict) and value:
+        for key, inner in value.items():
+            _flat(inner, f"{path} / {key}" if path else str(key), into)
+    else:
+        into[path] = value
+
+
+def differences(before: Snapshot, after: Snapshot) -> list[str]:
+    """One line per difference, naming what changed: ``<where>: <before> -> <after>``."""
+    old: dict[str, Any] = {}
+    new: dict[str, Any] = {}
+    _flat(before, "", old)
+    _flat(after, "", new)
+    lines = []
+    for path in sorted(old.keys() | new.keys()):
+        was, now = old.get(path, _ABSENT), new.get(path, _ABSENT)
+        if was != now:
+            lines.append(f"{path}: {_short(was)} -> {_short(now)}")
+    return lines
+
+
+def _short(value: Any) -> str:
+    if value is _ABSENT:
+        return "(absent)"
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= 160 else text[:157] + "..."

@@ -1,0 +1,152 @@
+"""``--target existing``: grade an environment a learner built by hand, without changing it.
+
+Before anything else: the account guard of ``--target aws`` (standard credential chain,
+allowlist, no ``prod`` alias), then discovery (handson/discovery.py, read-only), then a snapshot
+of everything found (handson/snapshot.py). The checks run on the embedded emulator, on a replay
+of exactly the documents found (policies, trust, attachments), and each scenario names the
+documents it replays (fixtures/existing.py). After the last check the account is read again:
+any difference fails the run and is named.
+
+Refused in one line, before anything: no bucket pair, or two of them (``--name`` chooses). A
+missing user or instance is one line, and the checks that need it are not decided.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from botocore.exceptions import ProfileNotFound
+
+from handson.aws import Principal, principal_from_session
+from handson.discover import write_replay
+from handson.discovery import Discovery, FoundPolicy, discover
+from handson.environment import Built
+from handson.errors import SuiteUsageError
+from handson.i18n import t
+from handson.names import RunNames
+from handson.policies import load_policy_set
+from handson.snapshot import Snapshot, differences, take
+from handson.targets.account import Account, guard, identify
+
+ACCOUNT_CHANGED_EXIT = 7  # the account differs after the run from before it
+
+
+@dataclass
+class Existing:
+    """The hand-built environment a run grades: who read it, what was found, as it was."""
+
+    account: Account
+    reader: Principal
+    found: Discovery
+    before: Snapshot
+    replay_dir: Path
+
+    def sources(self, side: str | None) -> list[str]:
+        """The discovered documents a user or role check replays, each with where it came from."""
+        found = self.found
+        if side == "user":
+            return [_source(p) for p in found.user_policies] or [t("existing.no_policies")]
+        if side == "role":
+            lines = [_source(p) for p in found.role_policies] or [t("existing.no_policies")]
+            if found.role:
+                lines.append(t("existing.trust", role=found.role))
+            return lines
+        return []
+
+    def missing(self, side: str | None) -> str | None:
+        """Why a user or role check cannot be decided here: the piece it needs was not found."""
+        piece = {"user": "user", "role": "instance"}.get(side or "")
+        return self.found.missing.get(piece) if piece else None
+
+    def changes(self) -> list[str]:
+        """Every difference between the account now and before the first probe."""
+        return differences(self.before, take(self.reader, self.found))
+
+    def summary(self) -> str:
+        found = self.found
+        return t(
+            "existing.found",
+            account=self.account.account_id,
+            user=found.user or "-",
+            instance=found.instance_id or "-",
+            role=found.role or "-",
+            name=found.name,
+        )
+
+
+def _source(policy: FoundPolicy) -> str:
+    if policy.arn:
+        return t(
+            "existing.managed",
+            kind=policy.kind,
+            name=policy.name,
+            arn=policy.arn,
+            version=policy.version,
+        )
+    return t("existing.inline", kind=policy.kind, name=policy.name)
+
+
+def built_as_found(found: Discovery) -> Built:
+    """What the replay builds differently from the hands-on: what the learner left out."""
+    return Built(
+        ssm_core=found.ssm_core or found.role is None,
+        login_profile=found.login_profile or found.user is None,
+        reset_required=found.reset_required,
+    )
+
+
+def preflight(
+    settings: Any,
+    reports: Path,
+    say: Callable[[str], None],
+    session_factory: Callable[[str], Any] | None = None,
+) -> tuple[Any, Existing]:
+    """Who, where, allowed; what the account holds; the settings of its replay.
+
+    Returns the run's settings with the discovered name and policies, and the ``Existing``.
+    """
+    import boto3
+
+    region = settings.region
+    try:
+        session = (session_factory or (lambda r: boto3.session.Session(region_name=r)))(region)
+        account = identify(session, region, settings.endpoint_url)
+        say(f"handson-iam-acceptance --target existing: {account.describe()} in {region}")
+        guard(account, settings.allowed_accounts)
+    except ProfileNotFound as exc:
+        raise SuiteUsageError(t("aws.profile", error=exc).replace("aws", "existing", 1)) from None
+    except SuiteUsageError as exc:
+        raise SuiteUsageError(str(exc).replace("--target aws", "--target existing")) from None
+    reader = principal_from_session(session, account.principal_arn, region, settings.endpoint_url)
+    iam, ec2, s3 = (reader.client(s) for s in ("iam", "ec2", "s3"))
+    chosen = settings.names.suffix if settings.name_given else None
+    found = discover(iam, ec2, s3, chosen)
+    if found.buckets is None:
+        # Every check needs the buckets: nothing to grade until the learner says which, or
+        # builds them.
+        raise SuiteUsageError(found.missing["buckets"])
+    for line in found.findings:
+        say(line)
+    if found.role is not None and not found.ssm_core:
+        say(t("existing.no_ssm_core", role=found.role))
+    before = take(reader, found)
+    assert found.name is not None
+    names = RunNames(found.name)
+    replay_dir = reports / "runs" / names.run_id / "discovered"
+    write_replay(found, replay_dir)
+    replayed = dataclasses.replace(
+        settings,
+        names=names,
+        policies=load_policy_set(replay_dir),
+        policies_dir=replay_dir,
+        built=built_as_found(found),
+    )
+    return replayed, Existing(account, reader, found, before, replay_dir)
+
+
+EXISTING = pytest.StashKey[Existing]()  # the environment a run grades (fixtures/existing.py)

@@ -1,0 +1,165 @@
+"""The hands-on built as a person builds it in the console, with the console's fixed names
+(issue 12): for discovery and for ``--target existing`` to find, grade and leave as it was."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+from collections.abc import Callable
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from handson.aws import Principal
+from handson.discovery import INSTANCE_TAG, USER
+from handson.lifecycle.removal import delete_user
+from handson.names import AMI_PARAMETER, PLACEHOLDER, SSM_CORE_POLICY_ARN
+from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
+
+NAME = "taro-byhand"
+ROLE = "handson-iam-role"
+
+
+def seed(file: str) -> str:
+    return (SEED_DIR / file).read_text("utf-8").replace(PLACEHOLDER, NAME)
+
+
+class HandBuilt:
+    """The hands-on built as a person builds it in the console; removed afterwards."""
+
+    def __init__(self, admin: Principal) -> None:
+        self.iam, self.ec2, self.s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
+        self.ssm = admin.client("ssm")
+        self.region = admin.region
+        self.undo: list[Callable[[], Any]] = []
+
+    def build(
+        self,
+        *,
+        instances: int = 1,
+        extra_pair: str | None = None,
+        role_policy: str | None = None,
+        login_profile: bool = True,
+        ssm_core: bool = True,
+    ) -> None:
+        iam = self.iam
+        user_policy = iam.create_policy(
+            PolicyName="handson-iam-user-policy", PolicyDocument=seed(USER_POLICY_FILE)
+        )["Policy"]["Arn"]
+        self.undo.append(lambda: iam.delete_policy(PolicyArn=user_policy))
+        iam.create_user(UserName=USER)
+        self.undo.append(lambda: delete_user(iam, USER))
+        iam.attach_user_policy(UserName=USER, PolicyArn=user_policy)
+        if login_profile:
+            iam.create_login_profile(UserName=USER, Password="Handson-by-hand-1!")
+        role_arn = iam.create_policy(
+            PolicyName="handson-iam-role-policy",
+            PolicyDocument=role_policy or seed(ROLE_POLICY_FILE),
+        )["Policy"]["Arn"]
+        self.undo.append(lambda: iam.delete_policy(PolicyArn=role_arn))
+        iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=seed(TRUST_POLICY_FILE))
+        self.undo.append(lambda: iam.delete_role(RoleName=ROLE))
+        for arn in (role_arn, *([SSM_CORE_POLICY_ARN] if ssm_core else [])):
+            iam.attach_role_policy(RoleName=ROLE, PolicyArn=arn)
+            self.undo.append(lambda arn=arn: iam.detach_role_policy(RoleName=ROLE, PolicyArn=arn))
+        iam.create_instance_profile(InstanceProfileName=ROLE)
+        self.undo.append(lambda: iam.delete_instance_profile(InstanceProfileName=ROLE))
+        iam.add_role_to_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
+        self.undo.append(
+            lambda: iam.remove_role_from_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
+        )
+        if instances:
+            self.instances(instances)
+        for name in (NAME, *([extra_pair] if extra_pair else [])):
+            for number in (1, 2):
+                self.bucket(f"handson-s3-{number}-{name}")
+        for key in ("open/memo.txt", "close/secret.txt"):
+            self.s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"by hand")
+
+    def instances(self, count: int) -> None:
+        image = self.ssm.get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
+        made = self.ec2.run_instances(
+            ImageId=image,
+            InstanceType="t2.micro",
+            MinCount=count,
+            MaxCount=count,
+            IamInstanceProfile={"Name": ROLE},
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": INSTANCE_TAG}]}
+            ],
+        )
+        ids = [i["InstanceId"] for i in made["Instances"]]
+        self.undo.append(lambda: self.ec2.terminate_instances(InstanceIds=ids))
+
+    def build_with_mistakes(self) -> set[str]:
+        """Four mistakes a learner makes, each in one checkpoint; the checkpoints they break.
+
+        No console password (U1); a group of the user's own allowing iam:ListUsers (U5); the
+        role without AmazonSSMManagedInstanceCore (R1); ``open/`` without ``/*`` (R4)."""
+        document = json.loads(seed(ROLE_POLICY_FILE))
+        for statement in document["Statement"]:
+            if statement["Sid"] == "ForS32OpenGet":
+                statement["Resource"] = [r.removesuffix("/*") for r in statement["Resource"]]
+        self.build(role_policy=json.dumps(document), login_profile=False, ssm_core=False)
+        iam = self.iam
+        iam.create_group(GroupName="handson-team")
+        self.undo.append(lambda: iam.delete_group(GroupName="handson-team"))
+        iam.add_user_to_group(GroupName="handson-team", UserName=USER)
+        self.undo.append(
+            lambda: iam.remove_user_from_group(GroupName="handson-team", UserName=USER)
+        )
+        listing = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": "iam:ListUsers", "Resource": "*"}],
+        }
+        iam.put_group_policy(
+            GroupName="handson-team", PolicyName="see-users", PolicyDocument=json.dumps(listing)
+        )
+        self.undo.append(
+            lambda: iam.delete_group_policy(GroupName="handson-team", PolicyName="see-users")
+        )
+        return {"U1", "U5", "R1", "R4"}
+
+    def build_with_extras(self) -> None:
+        """The hands-on as it should be, in an account that holds other people's things too:
+        an admin user, a role, an instance, a bucket of the same prefix and more files."""
+        self.build()
+        iam, s3 = self.iam, self.s3
+        iam.create_user(UserName="someone-else")
+        self.undo.append(lambda: delete_user(iam, "someone-else"))
+        iam.attach_user_policy(
+            UserName="someone-else", PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess"
+        )
+        iam.create_role(RoleName="lambda-role", AssumeRolePolicyDocument=seed(TRUST_POLICY_FILE))
+        self.undo.append(lambda: iam.delete_role(RoleName="lambda-role"))
+        image = self.ssm.get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
+        made = self.ec2.run_instances(
+            ImageId=image,
+            InstanceType="t2.micro",
+            MinCount=1,
+            MaxCount=1,
+            TagSpecifications=[
+                {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "web-server"}]}
+            ],
+        )
+        other = made["Instances"][0]["InstanceId"]
+        self.undo.append(lambda: self.ec2.terminate_instances(InstanceIds=[other]))
+        self.bucket("handson-s3-1-jiro-byhand")  # half a pair: not a candidate
+        for key in ("open/notes.md", "close/keys.txt", "readme.txt"):
+            s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"mine")
+
+    def bucket(self, name: str) -> None:
+        s3 = self.s3
+        s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
+
+        def remove() -> None:
+            for found in s3.list_objects_v2(Bucket=name).get("Contents", []):
+                s3.delete_object(Bucket=name, Key=found["Key"])
+            s3.delete_bucket(Bucket=name)
+
+        self.undo.append(remove)
+
+    def remove(self) -> None:
+        for step in reversed(self.undo):
+            with contextlib.suppress(ClientError):
+                step()

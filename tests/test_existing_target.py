@@ -1,0 +1,148 @@
+"""``--target existing`` (issue 12): a hand-built environment graded in one command, read-only,
+with every checkpoint decided by a replay of exactly what the account holds, and the account
+byte-identical before and after."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handson.targets.emulator import MotoEmulator
+from tests.helpers.estate import snapshot
+from tests.helpers.hand_built import NAME, HandBuilt
+from tests.helpers.suite_runner import HeldRun, SuiteRun, admin_cli_env, run_suite
+
+pytestmark = pytest.mark.slow
+ACCOUNT = "123456789012"
+CHECKPOINTS = {"U1", "U2", "U3", "U4", "U5", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"}
+
+
+def learner(emulator: MotoEmulator, allowed: str = ACCOUNT) -> tuple[list[str], dict[str, Any]]:
+    """The options and environment of ``--target existing`` on the learner's account (the test's
+    emulator), with the learner's own credentials in the environment, as a person would run it."""
+    credentials = emulator.admin.credentials
+    args = [
+        "--target=existing",
+        f"--endpoint-url={emulator.endpoint_url}",
+        f"--region={emulator.region}",
+        f"--allowed-account={allowed}",
+    ]
+    return args, dict(admin_cli_env(credentials.access_key_id, credentials.secret_access_key))
+
+
+def grade(emulator: MotoEmulator, workdir: Path, *args: str, allowed: str = ACCOUNT) -> SuiteRun:
+    options, env = learner(emulator, allowed)
+    return run_suite(workdir, *options, *args, env=env)
+
+
+def decided(run: SuiteRun) -> dict[str, set[str]]:
+    outcomes: dict[str, set[str]] = {}
+    for entry in run.checkpoints:
+        for checkpoint in entry["checkpoints"]:
+            outcomes.setdefault(checkpoint, set()).add(entry["outcome"])
+    return outcomes
+
+
+def test_a_hand_built_environment_is_graded_and_left_as_it_was(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    by_hand.build()
+    before = snapshot(test_emulator.admin)
+    run = grade(test_emulator, tmp_path)
+    assert snapshot(test_emulator.admin) == before
+    assert run.exit_code == 0, run.describe()
+    assert set(decided(run)) == CHECKPOINTS
+    assert all(o == {"passed"} for o in decided(run).values()), decided(run)
+    document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
+    assert document["target"] == "existing" and document["name"] == NAME
+    assert document["account_changed"] == []
+    # Every scenario names the documents it replays, with the managed policy's ARN and version.
+    user_policy = f"arn:aws:iam::{ACCOUNT}:policy/handson-iam-user-policy, version v1"
+    role_policy = f"arn:aws:iam::{ACCOUNT}:policy/handson-iam-role-policy, version v1"
+    for entry in run.checkpoints:
+        wanted = user_policy if entry["checkpoints"][0].startswith("U") else role_policy
+        assert any(wanted in line for line in entry["sources"]), entry
+    assert "account is as it was before the run" in run.stdout
+
+
+def test_the_mistakes_fail_exactly_their_checkpoints(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    broken = by_hand.build_with_mistakes()
+    before = snapshot(test_emulator.admin)
+    run = grade(test_emulator, tmp_path)
+    assert snapshot(test_emulator.admin) == before
+    assert run.exit_code == 1, run.describe()
+    assert run.failed == broken, run.describe()
+    assert run.outcomes("passed") - run.failed == CHECKPOINTS - broken
+    (u1,) = [e for e in run.checkpoints if e["checkpoints"] == ["U1"]]
+    assert u1["category"] == "not built as the hands-on says", u1
+    assert "no console password" in u1["headline"]
+    (u5,) = [e for e in run.checkpoints if "U5" in e["checkpoints"] and e["outcome"] == "failed"]
+    assert any("group-inline policy see-users" in line for line in u5["sources"]), u5
+    # The SSM core is left out of the replay too, and said before the checks.
+    assert "does not have AmazonSSMManagedInstanceCore attached" in run.stderr
+
+
+def test_other_peoples_things_are_not_graded_and_not_touched(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    by_hand.build_with_extras()
+    before = snapshot(test_emulator.admin)
+    run = grade(test_emulator, tmp_path)
+    assert snapshot(test_emulator.admin) == before
+    assert run.exit_code == 0, run.describe()
+    assert run.outcomes("passed") == CHECKPOINTS
+    assert "someone-else" not in run.stdout + run.stderr
+
+
+def test_a_change_to_the_account_during_the_run_fails_it_and_is_named(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    by_hand.build()
+    options, env = learner(test_emulator)
+    held = HeldRun(tmp_path, "checks", *options, until_released=True, env=env)
+    assert held.held(), held.finish().describe()
+    by_hand.s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key="close/new.txt", Body=b"someone")
+    run = held.finish()
+    assert run.exit_code == 7, run.describe()
+    assert f"bucket handson-s3-2-{NAME} / objects" in run.stdout, run.describe()
+    assert "close/new.txt" in run.stdout
+    document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
+    assert document["account_changed"] and "close/new.txt" in document["account_changed"][0]
+
+
+@pytest.mark.parametrize(
+    ("variant", "expected"),
+    [
+        ("no instance", "no EC2 instance tagged Name=handson-instance"),
+        ("two bucket pairs", "more than one bucket pair (names: jiro-byhand, taro-byhand)"),
+        ("not allowed", "--target existing: refusing account 123456789012"),
+    ],
+)
+def test_what_cannot_be_graded_is_one_line(
+    variant: str, expected: str, by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    if variant == "no instance":
+        by_hand.build(instances=0)
+    else:
+        by_hand.build(extra_pair="jiro-byhand" if variant == "two bucket pairs" else None)
+    before = snapshot(test_emulator.admin)
+    allowed = "111122223333" if variant == "not allowed" else ACCOUNT
+    run = grade(test_emulator, tmp_path, allowed=allowed)
+    assert snapshot(test_emulator.admin) == before
+    said = [line for line in run.stderr.splitlines() if expected in line]
+    assert len(said) == 1, run.describe()
+    if variant == "no instance":
+        # The user's checks are still graded; the role's cannot be, and say why.
+        assert run.exit_code == 6, run.describe()
+        assert run.outcomes("passed") == {"U1", "U2", "U3", "U4", "U5"}
+        role = [e for e in run.checkpoints if e["checkpoints"][0].startswith("R")]
+        assert role and all(e["outcome"] == "skipped" for e in role)
+        assert all(expected in e["reason"] for e in role)
+    else:
+        assert run.exit_code == 4, run.describe()
+        assert run.checkpoints == []
