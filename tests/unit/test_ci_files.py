@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -149,3 +150,64 @@ def test_users_install_only_what_runs_the_suite() -> None:
     ci = (root / ".ci" / "run").read_text("utf-8")
     assert "pip install -r requirements-dev.txt" in ci
     assert "pip install -r requirements-dev.txt" in (root / "README.md").read_text("utf-8")
+
+
+GRADE_CLASS = ROOT / ".github" / "workflows" / "grade-class.yml"
+
+
+def grade_class() -> dict[Any, Any]:
+    return yaml.safe_load(GRADE_CLASS.read_text("utf-8"))
+
+
+def test_grade_class_is_manual_and_uses_oidc_roles_only() -> None:
+    flow = grade_class()
+    assert "accounts" in flow[True]["workflow_dispatch"]["inputs"]
+    assert flow["permissions"] == {"id-token": "write", "contents": "read"}
+    text = GRADE_CLASS.read_text("utf-8")
+    assert "aws-access-key-id" not in text and "secrets." not in text
+    steps = flow["jobs"]["grade"]["steps"]
+    credentials = next(s for s in steps if "configure-aws-credentials" in s.get("uses", ""))
+    assert credentials["with"]["role-to-assume"] == "${{ matrix.account }}"
+
+
+def test_grade_class_spreads_learners_over_jobs_then_makes_one_table() -> None:
+    jobs = grade_class()["jobs"]
+    rows = next(s for s in jobs["learners"]["steps"] if s.get("id") == "rows")
+    assert 'python -m handson.grade --accounts "$ACCOUNTS" --matrix' in rows["run"]
+    matrix = jobs["grade"]["strategy"]
+    assert matrix["matrix"] == "${{ fromJSON(needs.learners.outputs.matrix) }}"
+    assert matrix["fail-fast"] is False
+    runs = [s.get("run", "") for s in jobs["grade"]["steps"]]
+    assert any('--only "$LABEL" --out graded' in r for r in runs)
+    upload = next(s for s in jobs["grade"]["steps"] if "upload-artifact" in s.get("uses", ""))
+    assert upload["if"] == "always()" and upload["with"]["path"] == "graded/${{ matrix.label }}/"
+    table = jobs["table"]
+    assert table["needs"] == "grade" and table["if"] == "always()"
+    assert any("--table-from graded" in s.get("run", "") for s in table["steps"])
+    for job in jobs.values():
+        installs = [s.get("run", "") for s in job["steps"] if s.get("name") == "Install"]
+        assert installs == [
+            "python3 -m venv .venv && . .venv/bin/activate && pip install -r requirements.txt"
+            " && pip install --no-deps -r requirements-engine.txt"
+        ]
+    # Matrix values reach the shell through the environment, never pasted into a script.
+    assert all("${{" not in s.get("run", "") for j in jobs.values() for s in j["steps"])
+
+
+def test_the_matrix_is_what_the_workflow_reads(tmp_path: Path) -> None:
+    roster = tmp_path / "class.csv"
+    roster.write_text(
+        "account,account_id,label\narn:aws:iam::111122223333:role/grade,111122223333,hanako\n"
+    )
+
+    def matrix() -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "handson.grade", f"--accounts={roster}", "--matrix"]
+        return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=60)
+
+    done = matrix()
+    assert done.returncode == 0, done.stderr
+    (row,) = json.loads(done.stdout)["include"]
+    assert row["label"] == "hanako" and row["account"].endswith(":role/grade")
+    roster.write_text("account,account_id,label\nmy-profile,111122223333,hanako\n")
+    refused = matrix()
+    assert refused.returncode == 4 and "hanako" in refused.stderr

@@ -1,0 +1,172 @@
+"""A class graded at once (issue 12): three learners' hand-built accounts (three emulators), one by
+a profile of its own, one by a role the grader assumes; the class table in the terminal, as CSV
+and as an HTML page; every account as it was."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pytest
+
+from handson.catalogue import CATALOGUE
+from handson.names import ADMIN_POLICY_ARN
+from handson.targets.emulator import MotoEmulator
+from tests.helpers.estate import snapshot
+from tests.helpers.hand_built import HandBuilt
+from tests.helpers.suite_runner import ROOT, suite_env
+
+ACCOUNT = "123456789012"
+GRADER_ROLE = f"arn:aws:iam::{ACCOUNT}:role/handson-grader"
+
+
+@pytest.fixture(scope="module")
+def classroom() -> Iterator[list[MotoEmulator]]:
+    """Three learners' accounts: three emulators of their own."""
+    with ThreadPoolExecutor(max_workers=3) as starting:
+        started = list(
+            starting.map(
+                lambda i: MotoEmulator.start("ap-northeast-1", f"learner-admin-{i}"), range(3)
+            )
+        )
+    try:
+        yield started
+    finally:
+        for emulator in started:
+            emulator.close()
+
+
+def grade_command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "handson.grade", *args]
+    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+
+
+class Cells(HTMLParser):
+    """The HTML table's rows, as text."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.rows: list[list[str]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "tr":
+            self.rows.append([])
+        elif tag in ("td", "th") and self.rows:
+            self.rows[-1].append("")
+
+    def handle_data(self, data: str) -> None:
+        if self.rows and self.rows[-1]:
+            self.rows[-1][-1] += data
+
+
+@pytest.mark.slow
+def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_path: Path) -> None:
+    built = [HandBuilt(e.admin) for e in classroom]
+    try:
+        built[0].build()
+        broken = built[1].build_with_mistakes()
+        built[2].build_with_extras()
+        # The third learner's account is read through a role the grader assumes.
+        iam = classroom[2].admin.client("iam")
+        trust = {
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                    "Action": "sts:AssumeRole",
+                }
+            ],
+        }
+        iam.create_role(RoleName="handson-grader", AssumeRolePolicyDocument=json.dumps(trust))
+        built[2].undo.append(lambda: iam.delete_role(RoleName="handson-grader"))
+        iam.attach_role_policy(RoleName="handson-grader", PolicyArn=ADMIN_POLICY_ARN)
+        built[2].undo.append(
+            lambda: iam.detach_role_policy(RoleName="handson-grader", PolicyArn=ADMIN_POLICY_ARN)
+        )
+        before = [snapshot(e.admin) for e in classroom]
+
+        profiles = tmp_path / "credentials"
+        profiles.write_text(
+            "".join(
+                f"[learner-{i}]\naws_access_key_id = {e.admin.credentials.access_key_id}\n"
+                f"aws_secret_access_key = {e.admin.credentials.secret_access_key}\n"
+                for i, e in enumerate(classroom[:2])
+            )
+        )
+        roster = tmp_path / "class.csv"
+        roster.write_text(
+            "account,account_id,label,name,endpoint_url\n"
+            f"learner-0,{ACCOUNT},hanako,,{classroom[0].endpoint_url}\n"
+            f"learner-1,{ACCOUNT},ichiro,taro-byhand,{classroom[1].endpoint_url}\n"
+            f"{GRADER_ROLE},{ACCOUNT},jiro,,{classroom[2].endpoint_url}\n"
+        )
+        grader = classroom[2].admin.credentials
+        env = suite_env(
+            {
+                "AWS_SHARED_CREDENTIALS_FILE": str(profiles),
+                "AWS_CONFIG_FILE": str(tmp_path / "no-config"),
+                "AWS_ACCESS_KEY_ID": grader.access_key_id,
+                "AWS_SECRET_ACCESS_KEY": grader.secret_access_key,
+                "AWS_DEFAULT_REGION": "ap-northeast-1",
+                "AWS_PROFILE": None,
+                "AWS_SESSION_TOKEN": None,
+            }
+        )
+        out = tmp_path / "graded"
+        done = grade_command(env, f"--accounts={roster}", f"--out={out}")
+        after = [snapshot(e.admin) for e in classroom]
+    finally:
+        for one in built:
+            one.remove()
+    assert after == before
+    assert done.returncode == 1, done.stdout + done.stderr  # ichiro failed some
+    ids = list(CATALOGUE)
+    expected = {
+        "hanako": ["passed"] * 13,
+        "ichiro": ["failed" if i in broken else "passed" for i in ids],
+        "jiro": ["passed"] * 13,
+    }
+    # The terminal: one row per learner, one column per checkpoint.
+    lines = done.stdout.splitlines()
+    header = next(line for line in lines if line.startswith("learner"))
+    assert header.split() == ["learner", *ids]
+    words = {"passed": "ok", "failed": "FAILED"}
+    for label, statuses in expected.items():
+        row = next(line for line in lines if line.startswith(label))
+        assert row.split() == [label, *(words[s] for s in statuses)], row
+    assert "3 learners: 2 passed every checkpoint, 1 failed some" in done.stdout
+    # The CSV.
+    with (out / "class.csv").open(encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [r["learner"] for r in rows] == ["hanako", "ichiro", "jiro"]
+    for row in rows:
+        assert [row[i] for i in ids] == expected[row["learner"]], row
+    # The HTML page.
+    page = Cells()
+    page.feed((out / "class.html").read_text("utf-8"))
+    assert page.rows[0][1:14] == ids
+    for row in page.rows[1:]:
+        assert row[1:14] == [words[s] for s in expected[row[0]]], row
+    # Each learner's own results beside the table.
+    for label in expected:
+        assert (out / label / "checkpoints.json").exists()
+        assert list((out / label / "allure-results").glob("*-result.json"))
+    # The same table from the folders alone, as grade-class.yml's last job builds it.
+    rebuilt = grade_command(env, f"--accounts={roster}", f"--table-from={out}")
+    assert rebuilt.returncode == 1, rebuilt.stdout + rebuilt.stderr
+    assert rebuilt.stdout.splitlines()[:5] == lines[:5]
+    with (out / "class.csv").open(encoding="utf-8") as handle:
+        assert list(csv.DictReader(handle)) == rows
+    # No secret in anything written.
+    secrets = [e.admin.credentials.secret_access_key for e in classroom]
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text("utf-8", errors="replace")
+            assert not any(s in text for s in secrets), path

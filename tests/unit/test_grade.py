@@ -1,0 +1,107 @@
+"""The class CSV is checked row by row before anyone is graded; a learner's statuses come from
+their checkpoints.json, never from a run that decided nothing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from handson.errors import SuiteUsageError
+from handson.grade import Graded, Learner, exit_code, learner_env, read_class, read_graded
+
+HEADER = "account,account_id,label,name\n"
+
+
+def roster(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "class.csv"
+    path.write_text(text, "utf-8")
+    return path
+
+
+def test_profiles_and_roles_are_read_with_their_labels(tmp_path: Path) -> None:
+    learners = read_class(
+        roster(
+            tmp_path,
+            HEADER + "hanako-sandbox,111122223333,hanako,hanako\n"
+            "arn:aws:iam::444455556666:role/grader,444455556666,,\n",
+        )
+    )
+    assert learners == [
+        Learner("hanako-sandbox", "111122223333", "hanako", "hanako"),
+        Learner("arn:aws:iam::444455556666:role/grader", "444455556666", "grader"),
+    ]
+    assert learners[1].role_arn and learners[0].role_arn is None
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("account,label\nx,y\n", "account_id"),
+        ("account,account_id,colour\nx,111122223333,red\n", "colour"),
+        (HEADER, "no learner"),
+        (HEADER + "x,1111\n", "12 digits"),
+        (HEADER + "has space,111122223333\n", "neither a profile name nor a role ARN"),
+        (HEADER + "arn:aws:iam::444455556666:role/r,111122223333\n", "another account"),
+        (HEADER + "a,111122223333,same\nb,111122223333,same\n", "same label on two rows"),
+        (HEADER + "a,111122223333,x,Bad_Name\n", "class.csv:2 name 'Bad_Name'"),
+    ],
+)
+def test_a_bad_row_is_one_line_before_anyone_is_graded(
+    tmp_path: Path, text: str, words: str
+) -> None:
+    with pytest.raises(SuiteUsageError) as refused:
+        read_class(roster(tmp_path, text))
+    assert words in str(refused.value) and "\n" not in str(refused.value)
+
+
+def test_a_profile_row_never_carries_the_graders_keys() -> None:
+    base = {"AWS_ACCESS_KEY_ID": "AKIA", "AWS_SECRET_ACCESS_KEY": "s", "HANDSON_TARGET": "aws"}
+
+    def never(**_: str) -> None:
+        raise AssertionError("a profile row assumes nothing")
+
+    env = learner_env(Learner("p", "111122223333", "p"), base, never)
+    assert env["AWS_PROFILE"] == "p" and "AWS_ACCESS_KEY_ID" not in env
+    assert "HANDSON_TARGET" not in env
+    # A job that already assumed the learner's role (grade-class.yml, --only): as it is.
+    assert learner_env(Learner("p", "111122223333", "p"), base, None) == {
+        k: v for k, v in base.items() if k != "HANDSON_TARGET"
+    }
+
+
+def test_a_role_row_gets_the_roles_temporary_keys() -> None:
+    calls = []
+
+    def assume(**kwargs: str) -> dict[str, dict[str, str]]:
+        calls.append(kwargs)
+        return {"Credentials": {"AccessKeyId": "ASIA", "SecretAccessKey": "x", "SessionToken": "t"}}
+
+    arn = "arn:aws:iam::444455556666:role/grader"
+    env = learner_env(Learner(arn, "444455556666", "g"), {"AWS_PROFILE": "mine"}, assume)
+    assert calls == [{"RoleArn": arn, "RoleSessionName": "handson-grade-g"}]
+    assert env["AWS_ACCESS_KEY_ID"] == "ASIA" and "AWS_PROFILE" not in env
+
+
+def test_statuses_come_from_the_runs_checkpoints(tmp_path: Path) -> None:
+    entries = [
+        {"checkpoints": ["U1"], "outcome": "passed"},
+        {"checkpoints": ["U5"], "outcome": "passed"},
+        {"checkpoints": ["U5"], "outcome": "failed"},
+        {"checkpoints": ["R1"], "outcome": "skipped"},
+    ]
+    (tmp_path / "checkpoints.json").write_text(json.dumps({"checkpoints": entries}))
+    learner = Learner("p", "111122223333", "p")
+    graded = read_graded(learner, tmp_path, 1)
+    assert graded.statuses == {"U1": "passed", "U5": "failed", "R1": "not decided"}
+    assert exit_code([graded]) == 1
+
+
+def test_a_run_that_decided_nothing_says_why_and_counts_as_not_decided(tmp_path: Path) -> None:
+    learner = Learner("p", "111122223333", "p")
+    stderr = "ERROR: no bucket pair handson-s3-1-<自分の名前> and handson-s3-2-<自分の名前>\n"
+    graded = read_graded(learner, tmp_path, 4, stderr)
+    assert graded.statuses == {} and graded.reason.startswith("no bucket pair")
+    assert exit_code([graded]) == 6
+    assert exit_code([Graded(learner, 0, dict.fromkeys(["U1"], "passed"))]) == 6
