@@ -12,7 +12,7 @@ from handson.errors import SuiteUsageError
 from handson.i18n import set_language
 from handson.run_folder import RUN_FOLDER, RunFolder, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
-from handson.settings import AWS_SESSION, OPTIONS, SETTINGS, language_of, resolve
+from handson.settings import AWS_SESSION, FLAGS, OPTIONS, SETTINGS, language_of, resolve
 from handson.targets.account import aws_preflight
 from handson.targets.existing import EXISTING
 from handson.targets.existing import preflight as existing_preflight
@@ -36,7 +36,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help_text = f"{text} [env {variable}]"
         if option == "keep":
             group.addoption(flag, action="store_true", default=False, help=help_text)
-        elif option == "allow_undecided":
+        elif option in FLAGS:
             group.addoption(
                 flag, dest=f"handson_{option}", action="store_true", default=False, help=help_text
             )
@@ -93,4 +93,4 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     )
     existing = config.stash.get(EXISTING, None)
     if existing is not None:
-        reporter.write_line(existing.summary())
+        reporter.write_line(existing.summary(settings.live))

@@ -11,7 +11,7 @@ from handson.names import RunNames
 @dataclass(frozen=True)
 class LoginProfile:
     user_name: str
-    password: str = field(repr=False)
+    password: str | None = field(repr=False)  # None: a learner's own, which cannot be read
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,7 @@ class Built:
     ssm_core: bool = True  # AmazonSSMManagedInstanceCore attached to the role
     login_profile: bool = True  # a console password for the user
     reset_required: bool = False  # the password must be changed at the first sign-in
+    password_known: bool = True  # False: it stands for a learner's own, which cannot be read
 
 
 AS_THE_HANDS_ON = Built()
@@ -43,3 +44,9 @@ class HandsonEnvironment:
     ami_id: str
     security_group_id: str
     objects: dict[str, bytes]  # key in bucket 2 -> content the learner uploaded
+    # Where the checks act: the hands-on's names for a run's own build; names of the run's own
+    # in a learner's account (--target existing --live), which may hold the hands-on's.
+    role_name: str
+    sample_file: str  # the "適当なファイル" under open/, close/ and at bucket 2's root
+    test_file: str  # R2's test.txt in bucket 1
+    scratch_bucket: str  # the bucket the user creates and deletes for U2

@@ -173,13 +173,18 @@ def matrix(results: list[dict[str, object]], target: str, width: int = 100) -> l
                 "matrix.skipped", count=len(skipped), total=len(entries), reason=_reason(skipped[0])
             )
         expected = t(f"expected.{checkpoint.expected}")
-        rows.append((checkpoint_id, t(f"checkpoint.{checkpoint_id}"), expected, observed, reason))
+        # Where: the run's target, or where each of its scenarios was decided (--live's replay).
+        where = "+".join(sorted({str(e.get("decided_by") or target) for e in entries}))
+        rows.append(
+            (checkpoint_id, t(f"checkpoint.{checkpoint_id}"), expected, observed, reason, where)
+        )
     header = tuple(t(f"matrix.{k}") for k in ("id", "checks", "expected", "observed", "where"))
+    header = (*header[:4], "", header[4])
     widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(4)]
     lines = []
     previous = ""
     for row in [header, *rows]:
-        where = row[4] if row is header else target
+        where = row[5]
         lines.append(
             "  ".join(_pad(c, w) for c, w in zip(row[:4], widths, strict=True)) + "  " + where
         )

@@ -64,6 +64,20 @@ OPTIONS: dict[str, tuple[str, str]] = {
         "seconds an expected allow may wait for IAM to propagate (default: 120 on aws, 0 on the "
         "emulator, where nothing propagates)",
     ),
+    "live": (
+        "HANDSON_LIVE",
+        "existing target: also check on the real account (SSM on your instance; the user's "
+        "credentials from --user-profile or --temporary-user-key); what could delete or overwrite "
+        "your work is decided by the replay instead",
+    ),
+    "user_profile": (
+        "HANDSON_USER_PROFILE",
+        "existing --live: an AWS profile with handson-iam-user's own access key",
+    ),
+    "temporary_user_key": (
+        "HANDSON_TEMPORARY_USER_KEY",
+        "existing --live: create an access key for handson-iam-user for the run, and delete it",
+    ),
     "allowed_account": (
         "HANDSON_ALLOWED_ACCOUNTS",
         "aws and existing targets: an account ID the run may use (repeatable; env: "
@@ -88,17 +102,22 @@ class Settings:
     propagation_budget: float | None = None
     allow_undecided: bool = False
     lang: str = "ja"
+    live: bool = False
+    user_profile: str | None = None
+    temporary_user_key: bool = False
     built: Built = AS_THE_HANDS_ON  # what the run builds differently from the hands-on (a replay)
     name_given: bool = False  # --name (or HANDSON_NAME) given, not made up or read from policies
 
     @property
     def emulated(self) -> bool:
-        return self.target in EMULATED
+        return self.target in EMULATED and not self.live
 
     @property
     def decided_on(self) -> str:
         """Where the checks were decided, as the checkpoint table says."""
-        return "replay" if self.target == "existing" else self.target
+        if self.target == "existing":
+            return "live" if self.live else "replay"
+        return self.target
 
     @property
     def emulator_url(self) -> str | None:
@@ -116,16 +135,23 @@ _DEFAULTS: dict[str, str] = {
     "instance_type": "t2.micro on the emulator, auto on aws",
     "subnet_id": "the default VPC's",
     "permissions_boundary": "none",
+    "user_profile": "none",
     "propagation_budget": "120 s on aws, 0 s on the emulator",
     "lang": "ja",
 }
-# A flag and a repeatable option: neither is a single value that can be given empty.
-_NOT_SINGLE_VALUES = ("keep", "allow_undecided", "allowed_account")
+# Options given without a value (on or off).
+FLAGS = ("keep", "allow_undecided", "live", "temporary_user_key")
+# Flags and a repeatable option: none is a single value that can be given empty.
+_NOT_SINGLE_VALUES = (*FLAGS, "allowed_account")
 
 
 def budgets_for(settings: Settings) -> Budgets:
     """Every budget of the run: the target's, with what the options changed."""
     base = EMULATOR_BUDGETS if settings.emulated else AWS_BUDGETS
+    if settings.live and settings.propagation_budget is None:
+        # Nothing is attached or changed in the learner's IAM: nothing to wait for. (A key the
+        # run makes waits for itself, fixtures/principals.py.)
+        return dataclasses.replace(base, propagation=0)
     if settings.propagation_budget is None:
         return base
     return dataclasses.replace(base, propagation=settings.propagation_budget)
@@ -247,6 +273,20 @@ def _subnet(value: str | None) -> str | None:
     return value or None
 
 
+def _live_options(target: str, pick: Any) -> dict[str, Any]:
+    """``--live`` and its user credentials: only with the existing target, one way at a time."""
+    live = _flag(pick("live") or False)
+    profile = pick("user_profile") or None
+    temporary = _flag(pick("temporary_user_key") or False)
+    if (live or profile or temporary) and target != "existing":
+        raise SuiteUsageError(t("opt.live_target"))
+    if (profile or temporary) and not live:
+        raise SuiteUsageError(t("opt.live_needed"))
+    if profile and temporary:
+        raise SuiteUsageError(t("opt.user_key_twice"))
+    return {"live": live, "user_profile": profile, "temporary_user_key": temporary}
+
+
 def language_of(cli: dict[str, Any], environ: dict[str, str] | None = None) -> str:
     """The run's language, first of all settings: every other message is written in it."""
     env = os.environ if environ is None else environ
@@ -302,6 +342,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         permissions_boundary=_policy_arn(pick("permissions_boundary")),
         propagation_budget=_seconds(pick("propagation_budget")),
         name_given=bool(given),
+        **_live_options(target, pick),
         allowed_accounts=parse_allowed(
             cli.get("allowed_account"), env.get("HANDSON_ALLOWED_ACCOUNTS")
         ),

@@ -4,8 +4,8 @@ the last (``--target existing``): nothing the run did not make and undo may diff
 Everything discovery found is in it, with what is inside: the user's policies, groups, login
 profile and access keys; every version of each managed policy with the default one's document;
 the instance's state and profile; the role's trust and policies; both buckets' objects with their
-ETags and the bucket policies. The run's own temporary items (keys under ``own_prefix``, an access
-key the run made) are left out: the run makes and removes them itself.
+ETags and the bucket policies. The run's own temporary items (keys that carry ``own_marker``, an
+access key the run made) are left out: the run makes and removes them itself.
 """
 
 from __future__ import annotations
@@ -118,13 +118,13 @@ def _instance(ec2: Any, iam: Any, instance_id: str) -> dict[str, Any]:
     }
 
 
-def _bucket(s3: Any, name: str, own_prefix: str | None) -> dict[str, Any]:
+def _bucket(s3: Any, name: str, own_marker: str | None) -> dict[str, Any]:
     objects = []
     pages = s3.get_paginator("list_objects_v2").paginate(Bucket=name)
     try:
         for page in pages:
             for found in page.get("Contents", []):
-                if own_prefix and found["Key"].startswith(own_prefix):
+                if own_marker and own_marker in found["Key"]:
                     continue
                 objects.append((found["Key"], found["ETag"], found["Size"]))
     except ClientError as exc:
@@ -138,7 +138,7 @@ def _bucket(s3: Any, name: str, own_prefix: str | None) -> dict[str, Any]:
 def take(
     reader: Principal,
     found: Discovery,
-    own_prefix: str | None = None,
+    own_marker: str | None = None,
     own_keys: frozenset[str] = frozenset(),
 ) -> Snapshot:
     """Everything ``found`` names, as it is now (read-only calls only)."""
@@ -154,7 +154,7 @@ def take(
     for arn in sorted(arns):
         shot["policy " + arn] = _managed(iam, arn)
     for bucket in found.buckets or ():
-        shot["bucket " + bucket] = _bucket(s3, bucket, own_prefix)
+        shot["bucket " + bucket] = _bucket(s3, bucket, own_marker)
     # One canonical form: documents may come back as dicts or URL-encoded strings alike.
     return dict(json.loads(json.dumps(shot, sort_keys=True, default=str)))
 

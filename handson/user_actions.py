@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from typing import Protocol
 
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
-from handson.lifecycle.provision import Provisioner
-from handson.names import RunNames
 from handson.probes import Probe, ProbeResult, api_probe
 from handson.verdict import Outcome
 
@@ -17,8 +16,14 @@ def bucket_arn(bucket: str, key: str | None = None) -> str:
     return f"arn:aws:s3:::{bucket}" + (f"/{key}" if key is not None else "")
 
 
+class BucketOwner(Protocol):
+    def own_users_bucket(self, bucket: str, created: bool) -> None:
+        """Make a bucket the user's call created the run's: removed at the end whatever happens."""
+        ...
+
+
 def s3_round_trip(
-    user: Principal, names: RunNames, provisioner: Provisioner
+    user: Principal, bucket: str, key: str, provisioner: BucketOwner
 ) -> list[tuple[Probe, Callable[[ProbeResult], None] | None]]:
     """U2: create a bucket, upload and delete a file, delete the bucket, in that order.
 
@@ -27,7 +32,6 @@ def s3_round_trip(
     still leaves nothing behind.
     """
     s3 = user.client("s3")
-    bucket, key = names.scratch_bucket, names.sample_file
     create: dict[str, object] = {"Bucket": bucket}
     if user.region != "us-east-1":
         create["CreateBucketConfiguration"] = {"LocationConstraint": user.region}

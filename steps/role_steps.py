@@ -13,7 +13,8 @@ from fixtures.principals import fail_on
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
-from handson.findings import TEST_ERROR, CheckFailed, Finding, undecidable
+from handson.findings import NOT_BUILT, TEST_ERROR, CheckFailed, Finding, undecidable
+from handson.i18n import t
 from handson.instance import Instance
 from handson.names import SSM_CORE_POLICY_ARN, HandsonBucket
 from handson.probes import Attempt, Checker, Watched
@@ -48,16 +49,18 @@ def put_back() -> Iterator[list[Watched]]:
 
 @given("ロールに AWS管理ポリシー AmazonSSMManagedInstanceCore がアタッチされている")
 def role_has_ssm_core(admin: Principal, handson_env: HandsonEnvironment) -> None:
-    arns = attached_role_policies(admin.client("iam"), handson_env.names.role)
+    arns = attached_role_policies(admin.client("iam"), handson_env.role_name)
     attach_text("policies attached to the role", "\n".join(arns))
-    assert SSM_CORE_POLICY_ARN in arns
+    if SSM_CORE_POLICY_ARN not in arns:
+        missing = t("ssm_core_missing", role=handson_env.role_name)
+        raise CheckFailed(f"{NOT_BUILT}: {missing}", Finding(NOT_BUILT, missing))
 
 
 @given("handson-instance にロールのインスタンスプロファイルが付いている")
 def instance_has_profile(admin: Principal, handson_env: HandsonEnvironment) -> None:
     profile = instance_profile(admin.client("ec2"), admin.client("iam"), handson_env.instance_id)
     assert profile.arn == handson_env.instance_profile_arn, profile
-    assert profile.roles == (handson_env.names.role,)
+    assert profile.roles == (handson_env.role_name,)
 
 
 @given("インスタンスから handson-s3-1 の一覧が取得できることを確かめてある")
@@ -76,7 +79,7 @@ def role_round_trip(
     role_checker: Checker, role_commands: RoleCommands, handson_env: HandsonEnvironment
 ) -> Attempt:
     content = f"test from {handson_env.instance_id}"
-    probes = role_commands.round_trip(handson_env.names.bucket1, "test.txt", content)
+    probes = role_commands.round_trip(handson_env.names.bucket1, handson_env.test_file, content)
     results = [role_checker.expect(p, Outcome.ALLOWED) for p in probes]
     return Attempt(results, expected_content=content)
 
@@ -104,7 +107,7 @@ def role_deletes_bucket(
 def role_reads_open(
     role_checker: Checker, role_commands: RoleCommands, handson_env: HandsonEnvironment
 ) -> Attempt:
-    key = location_key(Place.OPEN, handson_env.names.sample_file)
+    key = location_key(Place.OPEN, handson_env.sample_file)
     result = role_checker.expect(
         role_commands.download(handson_env.names.bucket2, key), Outcome.ALLOWED
     )
@@ -127,7 +130,7 @@ def role_tries_object(
     put_back: list[Watched],
 ) -> Attempt:
     bucket = handson_env.names.bucket2
-    key = location_key(place, handson_env.names.sample_file)
+    key = location_key(place, handson_env.sample_file)
     s3 = admin.client("s3")
     watched = Watched.now(
         f"s3://{bucket}/{key}",
@@ -182,7 +185,7 @@ def instance_runs_as_role(
     identity = instance.identity()
     attach_text("instance identity", identity)
     pattern = (
-        rf"^arn:aws:sts::\d{{12}}:assumed-role/{re.escape(handson_env.names.role)}/"
+        rf"^arn:aws:sts::\d{{12}}:assumed-role/{re.escape(handson_env.role_name)}/"
         rf"{re.escape(handson_env.instance_id)}$"
     )
     assert re.match(pattern, identity), f"the instance runs as {identity!r}, not as the role"
@@ -213,5 +216,6 @@ def downloaded_content_matches(attempt: Attempt) -> None:
 
 @then("handson-s3-1 に test.txt は残っていない")
 def test_file_gone(admin: Principal, handson_env: HandsonEnvironment) -> None:
-    state = object_state(admin.client("s3"), handson_env.names.bucket1, "test.txt")
-    assert not state.exists, "test.txt is still in handson-s3-1"
+    key = handson_env.test_file
+    state = object_state(admin.client("s3"), handson_env.names.bucket1, key)
+    assert not state.exists, f"{key} is still in handson-s3-1"

@@ -10,10 +10,13 @@ from typing import Any
 
 import pytest
 
+from handson.discovery import USER
 from handson.targets.emulator import MotoEmulator
 from tests.helpers.estate import snapshot
+from tests.helpers.fake_ssm import FakeSsm
 from tests.helpers.hand_built import NAME, HandBuilt
 from tests.helpers.suite_runner import HeldRun, SuiteRun, admin_cli_env, run_suite
+from tests.test_aws_guard import as_admin
 
 pytestmark = pytest.mark.slow
 ACCOUNT = "123456789012"
@@ -146,3 +149,92 @@ def test_what_cannot_be_graded_is_one_line(
     else:
         assert run.exit_code == 4, run.describe()
         assert run.checkpoints == []
+
+
+# -- --live: the learner's own account, SSM on their instance -----------------------------------
+
+
+def live(
+    emulator: MotoEmulator, ssm: FakeSsm, workdir: Path, by_hand: HandBuilt, *args: str
+) -> SuiteRun:
+    """``--target existing --live`` with the learner's credentials, a profile holding
+    handson-iam-user's own key, and SSM through the fake (tests/helpers/fake_ssm.py)."""
+    key = by_hand.iam.create_access_key(UserName=USER)["AccessKey"]
+    by_hand.undo.append(
+        lambda: by_hand.iam.delete_access_key(UserName=USER, AccessKeyId=key["AccessKeyId"])
+    )
+    profiles = workdir / "credentials"
+    workdir.mkdir(parents=True, exist_ok=True)
+    profiles.write_text(
+        f"[hands-on-user]\naws_access_key_id = {key['AccessKeyId']}\n"
+        f"aws_secret_access_key = {key['SecretAccessKey']}\n"
+    )
+    env = {
+        **as_admin(emulator, workdir),
+        "AWS_SHARED_CREDENTIALS_FILE": str(profiles),
+        "AWS_ENDPOINT_URL": emulator.endpoint_url,
+        "AWS_ENDPOINT_URL_SSM": ssm.endpoint_url,
+    }
+    before = snapshot(emulator.admin)
+    run = run_suite(
+        workdir,
+        "--target=existing",
+        "--live",
+        f"--region={emulator.region}",
+        f"--allowed-account={ACCOUNT}",
+        *args,
+        env=env,
+    )
+    assert snapshot(emulator.admin) == before
+    return run
+
+
+def by_checkpoint(run: SuiteRun) -> dict[str, str]:
+    """Each checkpoint's verdict: failed if a row failed, passed if all passed."""
+    verdicts: dict[str, str] = {}
+    for checkpoint, outcomes in decided(run).items():
+        failed = outcomes & {"failed", "error"}
+        verdicts[checkpoint] = "failed" if failed else "/".join(sorted(outcomes))
+    return verdicts
+
+
+@pytest.mark.parametrize(
+    ("variant", "user_key"),
+    [
+        ("as the hands-on says", "profile"),
+        ("with mistakes", "profile"),
+        ("as the hands-on says", "temporary"),
+        ("with mistakes", "none"),
+    ],
+)
+def test_live_gives_the_verdicts_of_the_replay(
+    variant: str, user_key: str, by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    if variant == "with mistakes":
+        broken = by_hand.build_with_mistakes()
+    else:
+        by_hand.build()
+        broken = set()
+    option = {
+        "profile": ["--user-profile=hands-on-user"],
+        "temporary": ["--temporary-user-key"],
+        "none": [],
+    }[user_key]
+    with FakeSsm(test_emulator) as ssm:
+        run = live(test_emulator, ssm, tmp_path / "live", by_hand, *option)
+    replayed = grade(test_emulator, tmp_path / "replay")
+    assert by_checkpoint(run) == by_checkpoint(replayed), run.describe()
+    assert run.failed == broken, run.describe()
+    # Checked on the account itself, except what could delete the learner's work, and the
+    # user's checks when the run has no key of the user's.
+    where = {e["nodeid"]: e.get("decided_by", "live") for e in run.checkpoints}
+    replayed_rows = {n for n, w in where.items() if w == "replay"}
+    unsafe = {n for n in replayed_rows if "バケットの削除" in n or "handson-s3-1-" in n}
+    assert len(unsafe) == 2, replayed_rows  # R3, and R7's deletion of bucket 2
+    user_rows = {e["nodeid"] for e in run.checkpoints if e["checkpoints"][0].startswith("U")}
+    assert replayed_rows == unsafe | (user_rows if user_key == "none" else set())
+    assert all(e["replayed"] for e in run.checkpoints if e["nodeid"] in replayed_rows)
+    assert ssm.calls.count("SendCommand") >= 15
+    if not broken:
+        assert run.exit_code == 0, run.describe()
+        assert "account is as it was before the run" in run.stdout

@@ -119,6 +119,10 @@ class Provisioner:
             ami_id=ami_id,
             security_group_id=group_id,
             objects=objects,
+            role_name=self.names.role,
+            sample_file=self.names.sample_file,
+            test_file="test.txt",
+            scratch_bucket=self.names.scratch_bucket,
         )
 
     # -- what this run owns ------------------------------------------------------------------
@@ -246,7 +250,7 @@ class Provisioner:
             lambda: ignore_gone(self.iam.delete_login_profile, UserName=name),
             Stage.CREDENTIALS,
         )
-        return LoginProfile(name, password)
+        return LoginProfile(name, password if self.built.password_known else None)
 
     def create_role(self, policy_arn: str) -> str:
         name = self.names.role

@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
 from botocore.exceptions import ProfileNotFound
 
-from handson.aws import Principal, principal_from_session
+from handson.aws import Credentials, Principal, principal_from_session
 from handson.discover import write_replay
 from handson.discovery import Discovery, FoundPolicy, discover
 from handson.environment import Built
@@ -32,6 +32,7 @@ from handson.names import RunNames
 from handson.policies import load_policy_set
 from handson.snapshot import Snapshot, differences, take
 from handson.targets.account import Account, guard, identify
+from handson.targets.aws import AwsTarget
 
 ACCOUNT_CHANGED_EXIT = 7  # the account differs after the run from before it
 
@@ -45,6 +46,10 @@ class Existing:
     found: Discovery
     before: Snapshot
     replay_dir: Path
+    session: Any = None  # the learner's boto3 session (--live reaches the instance through it)
+    user_credentials: Credentials | None = None  # --user-profile's, checked before the run
+    own_marker: str | None = None  # what every name the run writes carries (--live)
+    own_keys: set[str] = field(default_factory=set)  # access keys the run made (--live)
 
     def sources(self, side: str | None) -> list[str]:
         """The discovered documents a user or role check replays, each with where it came from."""
@@ -65,12 +70,13 @@ class Existing:
 
     def changes(self) -> list[str]:
         """Every difference between the account now and before the first probe."""
-        return differences(self.before, take(self.reader, self.found))
+        own = frozenset(self.own_keys)
+        return differences(self.before, take(self.reader, self.found, self.own_marker, own))
 
-    def summary(self) -> str:
+    def summary(self, live: bool = False) -> str:
         found = self.found
         return t(
-            "existing.found",
+            "existing.found_live" if live else "existing.found",
             account=self.account.account_id,
             user=found.user or "-",
             instance=found.instance_id or "-",
@@ -97,6 +103,7 @@ def built_as_found(found: Discovery) -> Built:
         ssm_core=found.ssm_core or found.role is None,
         login_profile=found.login_profile or found.user is None,
         reset_required=found.reset_required,
+        password_known=False,
     )
 
 
@@ -134,9 +141,11 @@ def preflight(
         say(line)
     if found.role is not None and not found.ssm_core:
         say(t("existing.no_ssm_core", role=found.role))
-    before = take(reader, found)
     assert found.name is not None
     names = RunNames(found.name)
+    user_credentials = _live_user(settings, found, reader) if settings.live else None
+    own = f"handson-acceptance-{names.run_id}" if settings.live else None
+    before = take(reader, found, own)
     replay_dir = reports / "runs" / names.run_id / "discovered"
     write_replay(found, replay_dir)
     replayed = dataclasses.replace(
@@ -146,7 +155,31 @@ def preflight(
         policies_dir=replay_dir,
         built=built_as_found(found),
     )
-    return replayed, Existing(account, reader, found, before, replay_dir)
+    existing = Existing(
+        account, reader, found, before, replay_dir, session, user_credentials, own_marker=own
+    )
+    return replayed, existing
+
+
+def _live_user(settings: Any, found: Discovery, reader: Principal) -> Credentials | None:
+    """The user's credentials for ``--live``, checked now: a one-line refusal before the run."""
+    from handson.lifecycle.live import user_from_profile
+
+    if found.user is None or found.instance_id is None:
+        raise SuiteUsageError(t("live.nothing_to_probe", found="; ".join(found.findings)))
+    if settings.user_profile:
+        return user_from_profile(settings.user_profile, settings.region, settings.endpoint_url)
+    if settings.temporary_user_key:
+        keys = reader.client("iam").list_access_keys(UserName=found.user)["AccessKeyMetadata"]
+        if len(keys) >= 2:
+            raise SuiteUsageError(t("live.two_keys", user=found.user))
+    return None
+
+
+class LiveTarget(AwsTarget):
+    """The learner's account itself (``--live``): the instance through SSM RunCommand."""
+
+    kind = "live"
 
 
 EXISTING = pytest.StashKey[Existing]()  # the environment a run grades (fixtures/existing.py)
