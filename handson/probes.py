@@ -201,7 +201,11 @@ class Checker:
         ),
         pause: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
+        via: Callable[[Probe], Probe] = lambda probe: probe,
     ) -> None:
+        # How each probe is decided: sent as it is, or (--live without the user's key) asked of
+        # IAM's policy simulator instead (handson.targets.simulation.simulated).
+        self._via = via
         self._principal = principal
         self._budget = propagation_budget
         # Faults are sent again for this long, even where nothing propagates (the emulator).
@@ -240,6 +244,7 @@ class Checker:
         return result
 
     def expect(self, probe: Probe, expected: Outcome) -> ProbeResult:
+        probe = self._via(probe)
         gap = self._gap(probe.action, probe.resource)
         if gap:
             raise undecidable(gap)

@@ -84,11 +84,12 @@ def role_round_trip(
     return Attempt(results, expected_content=content)
 
 
-@when(
-    parsers.parse("インスタンスで {bucket} バケットを削除しようとする"),
-    converters={"bucket": word(BUCKETS)},
-    target_fixture="attempt",
-)
+# Probed live (--target existing --live), this could delete a learner's empty bucket: the replay
+# decides it instead (fixtures/existing.py reads this).
+DELETES_A_BUCKET = parsers.parse("インスタンスで {bucket} バケットを削除しようとする")
+
+
+@when(DELETES_A_BUCKET, converters={"bucket": word(BUCKETS)}, target_fixture="attempt")
 def role_deletes_bucket(
     bucket: HandsonBucket,
     role_control: Checker,

@@ -463,3 +463,46 @@ def test_principal_keys_region_and_time_come_from_the_request(
         ),
     )
     assert role.client("s3").get_object(**key)
+
+
+def test_the_policy_simulator_answers_with_the_engine_in_aws_shape(
+    make_user: Callable[..., Principal], test_emulator: MotoEmulator
+) -> None:
+    """SimulatePrincipalPolicy (for --live without the user's key): the engine's decision for the
+    user's own policies and the context entries given, parsed by botocore from AWS's shape."""
+    listing = {
+        "Effect": "Allow",
+        "Action": "s3:ListBucket",
+        "Resource": "arn:aws:s3:::b2",
+        "Condition": {"StringLike": {"s3:prefix": ["open/*"]}},
+    }
+    denied = {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}
+    user = make_user(policy(listing, denied))
+    iam = test_emulator.admin.client("iam")
+
+    def decision(action: str, resource: str, prefix: str | None = None) -> str:
+        entries = (
+            [
+                {
+                    "ContextKeyName": "s3:prefix",
+                    "ContextKeyValues": [prefix],
+                    "ContextKeyType": "string",
+                }
+            ]
+            if prefix is not None
+            else []
+        )
+        (result,) = iam.simulate_principal_policy(
+            PolicySourceArn=f"arn:aws:iam::{ACCOUNT}:user/{user.label}",
+            ActionNames=[action],
+            ResourceArns=[resource],
+            ContextEntries=entries,
+        )["EvaluationResults"]
+        (specific,) = result["ResourceSpecificResults"]
+        assert specific["EvalResourceDecision"] == result["EvalDecision"]
+        return str(result["EvalDecision"])
+
+    assert decision("s3:ListBucket", "arn:aws:s3:::b2", "open/") == "allowed"
+    assert decision("s3:ListBucket", "arn:aws:s3:::b2", "close/") == "implicitDeny"
+    assert decision("s3:ListBucket", "arn:aws:s3:::b2") == "implicitDeny"
+    assert decision("s3:DeleteBucket", "arn:aws:s3:::b2") == "explicitDeny"

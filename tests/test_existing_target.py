@@ -225,15 +225,18 @@ def test_live_gives_the_verdicts_of_the_replay(
     replayed = grade(test_emulator, tmp_path / "replay")
     assert by_checkpoint(run) == by_checkpoint(replayed), run.describe()
     assert run.failed == broken, run.describe()
-    # Checked on the account itself, except what could delete the learner's work, and the
-    # user's checks when the run has no key of the user's.
+    # Checked on the account itself, except what could delete the learner's work; without a key
+    # of the user's, the user's checks are asked of IAM's policy simulator (the emulator's).
     where = {e["nodeid"]: e.get("decided_by", "live") for e in run.checkpoints}
     replayed_rows = {n for n, w in where.items() if w == "replay"}
-    unsafe = {n for n in replayed_rows if "バケットの削除" in n or "handson-s3-1-" in n}
-    assert len(unsafe) == 2, replayed_rows  # R3, and R7's deletion of bucket 2
-    user_rows = {e["nodeid"] for e in run.checkpoints if e["checkpoints"][0].startswith("U")}
-    assert replayed_rows == unsafe | (user_rows if user_key == "none" else set())
+    assert len(replayed_rows) == 2, replayed_rows  # R3, and R7's deletion of bucket 2
+    assert all("バケットの削除" in n or "handson-s3-1-" in n for n in replayed_rows)
     assert all(e["replayed"] for e in run.checkpoints if e["nodeid"] in replayed_rows)
+    user_rows = {e["nodeid"] for e in run.checkpoints if e["checkpoints"][0].startswith("U")}
+    simulated = {n for n, w in where.items() if w == "simulator"}
+    assert simulated == (user_rows if user_key == "none" else set())
+    if user_key == "none":
+        assert "decided by IAM's policy simulator" in run.stderr
     assert ssm.calls.count("SendCommand") >= 15
     if not broken:
         assert run.exit_code == 0, run.describe()

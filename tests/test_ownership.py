@@ -134,7 +134,7 @@ def test_the_users_bucket_is_the_runs_only_if_the_users_call_made_it(
         CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"},
     )
     s3.put_object(Bucket=names.scratch_bucket, Key="mine.txt", Body=b"the learner's")
-    (create, own), *_ = s3_round_trip(test_admin, names, build)
+    (create, own), *_ = s3_round_trip(test_admin, names.scratch_bucket, names.sample_file, build)
     allowed = ProbeResult(
         "user", create, Outcome.ALLOWED, Answer(Verdict(Outcome.ALLOWED, "ok"), {}), 1
     )

@@ -67,7 +67,9 @@ class LiveBuilder:
         cleanup: Cleanup,
         user_credentials: Callable[[], Credentials],
         on_own_key: Callable[[str], None],
+        simulating: bool = False,
     ) -> None:
+        self.simulating = simulating  # the user's calls are asked of the simulator, not sent
         self.admin = admin
         self.names = names
         self.found = found
@@ -147,7 +149,7 @@ class LiveBuilder:
 
     def own_users_bucket(self, bucket: str, created: bool) -> None:
         """U2's bucket, named after the run: the run's if the user's call made it."""
-        if created:
+        if created and not self.simulating:
             self.cleanup.register(
                 f"S3 bucket {bucket}", lambda: delete_bucket(self.s3, bucket), Stage.BUCKETS
             )

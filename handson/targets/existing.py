@@ -31,6 +31,7 @@ from handson.i18n import t
 from handson.names import RunNames
 from handson.policies import load_policy_set
 from handson.snapshot import Snapshot, differences, take
+from handson.targets import simulation
 from handson.targets.account import Account, guard, identify
 from handson.targets.aws import AwsTarget
 
@@ -50,6 +51,9 @@ class Existing:
     user_credentials: Credentials | None = None  # --user-profile's, checked before the run
     own_marker: str | None = None  # what every name the run writes carries (--live)
     own_keys: set[str] = field(default_factory=set)  # access keys the run made (--live)
+    # --live: how the user's checks are decided: "live" (the user's own key), "simulator" (IAM's
+    # policy simulator, without a key) or "replay" (the simulator gave no answer).
+    user_decided_by: str = "live"
 
     def sources(self, side: str | None) -> list[str]:
         """The discovered documents a user or role check replays, each with where it came from."""
@@ -144,6 +148,9 @@ def preflight(
     assert found.name is not None
     names = RunNames(found.name)
     user_credentials = _live_user(settings, found, reader) if settings.live else None
+    user_decided_by = "live"
+    if settings.live and user_credentials is None and not settings.temporary_user_key:
+        user_decided_by = _without_user_key(reader, found, say)
     own = f"handson-acceptance-{names.run_id}" if settings.live else None
     before = take(reader, found, own)
     replay_dir = reports / "runs" / names.run_id / "discovered"
@@ -156,7 +163,15 @@ def preflight(
         built=built_as_found(found),
     )
     existing = Existing(
-        account, reader, found, before, replay_dir, session, user_credentials, own_marker=own
+        account,
+        reader,
+        found,
+        before,
+        replay_dir,
+        session,
+        user_credentials,
+        own_marker=own,
+        user_decided_by=user_decided_by,
     )
     return replayed, existing
 
@@ -174,6 +189,19 @@ def _live_user(settings: Any, found: Discovery, reader: Principal) -> Credential
         if len(keys) >= 2:
             raise SuiteUsageError(t("live.two_keys", user=found.user))
     return None
+
+
+def _without_user_key(reader: Principal, found: Discovery, say: Callable[[str], None]) -> str:
+    """Without the user's key, IAM's policy simulator decides the user's checks; where it gives
+    no answer (no permission for it, an endpoint without it), the replay does."""
+    iam = reader.client("iam")
+    user_arn = iam.get_user(UserName=found.user)["User"]["Arn"]
+    why = simulation.available(iam, user_arn)
+    if why is None:
+        say(t("live.by_simulator"))
+        return "simulator"
+    say(t("live.simulator_unavailable", why=why))
+    return "replay"
 
 
 class LiveTarget(AwsTarget):

@@ -34,7 +34,7 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
-from handson.iam_engine import NamedPolicy, Request, Verdict, decide
+from handson.iam_engine import ALLOW, DENY, IMPLICIT_DENY, NamedPolicy, Request, Verdict, decide
 
 # The agent's calls: what AmazonSSMManagedInstanceCore grants it, one of each kind.
 AGENT_CHANNEL_ACTIONS = (
@@ -73,28 +73,47 @@ class Caller:
     def __init__(self, access_key: Any) -> None:
         from moto.iam.access_control import AssumedRoleAccessKey
 
-        self.account = access_key.account_id
         backend = access_key.backend
-        self.boundary: NamedPolicy | None = None
         if isinstance(access_key, AssumedRoleAccessKey):
             role = backend.get_role(access_key._owner_role_name)
-            self.type = "AssumedRole"
-            self.arn = access_key.arn  # the session: arn:aws:sts::...:assumed-role/role/session
-            self.principal_arn = role.arn  # aws:PrincipalArn is the role's
+            # The session: arn:aws:sts::...:assumed-role/role/session
+            self._as_role(backend, access_key.account_id, role, access_key.arn)
             self.session = access_key._session_name
             self.keys = {"aws:userid": f"{role.id}:{self.session}"}
-            self.policies = _owned_policies(role.policies, role.managed_policies)
-            if role.permissions_boundary_arn:
-                self.boundary = _managed(backend, role.permissions_boundary_arn)
         else:
             user = backend.get_user(access_key._owner_user_name)
-            self.type = "User"
-            self.arn = self.principal_arn = user.arn
-            self.session = ""
-            self.keys = {"aws:userid": user.id, "aws:username": user.name}
-            self.policies = _owned_policies(user.policies, user.managed_policies)
-            for group in backend.get_groups_for_user(user.name):
-                self.policies += _owned_policies(group.policies, group.managed_policies)
+            self._as_user(backend, access_key.account_id, user)
+
+    @classmethod
+    def of_arn(cls, backend: Any, account: str, arn: str) -> Caller:
+        """A user or role by its ARN (IAM's policy simulator's ``PolicySourceArn``)."""
+        kind, _, path = arn.split(":", 5)[-1].partition("/")
+        name = path.rsplit("/", 1)[-1]
+        caller = cls.__new__(cls)
+        if kind == "role":
+            caller._as_role(backend, account, backend.get_role(name), arn)
+        else:
+            caller._as_user(backend, account, backend.get_user(name))
+        return caller
+
+    def _as_user(self, backend: Any, account: str, user: Any) -> None:
+        self.account, self.type, self.boundary = account, "User", None
+        self.arn = self.principal_arn = user.arn
+        self.session = ""
+        self.keys = {"aws:userid": user.id, "aws:username": user.name}
+        self.policies = _owned_policies(user.policies, user.managed_policies)
+        for group in backend.get_groups_for_user(user.name):
+            self.policies += _owned_policies(group.policies, group.managed_policies)
+
+    def _as_role(self, backend: Any, account: str, role: Any, arn: str) -> None:
+        self.account, self.type, self.boundary = account, "AssumedRole", None
+        self.arn = arn
+        self.principal_arn = role.arn  # aws:PrincipalArn is the role's
+        self.session = ""
+        self.keys = {"aws:userid": role.id}
+        self.policies = _owned_policies(role.policies, role.managed_policies)
+        if role.permissions_boundary_arn:
+            self.boundary = _managed(backend, role.permissions_boundary_arn)
 
     def request(self, action: str, resource: str, region: str, context: dict[str, Any]) -> Request:
         return Request(
@@ -341,6 +360,58 @@ def _authenticate_and_authorize_action(
     authorize(self, iam_request, resource)
 
 
+# -- IAM's policy simulator --------------------------------------------------------------------
+
+_DECISIONS = {ALLOW: "allowed", DENY: "explicitDeny", IMPLICIT_DENY: "implicitDeny"}
+
+
+def simulate_principal_policy(self: Any) -> Any:
+    """IAM's SimulatePrincipalPolicy, decided by the engine for a user or role of the emulator:
+    its identity policies (a role's boundary too) and the context entries given; no resource
+    policy, as AWS without ``ResourcePolicy``. Unlike AWS it never lists missing context values
+    (the engine reads an absent key as absent). One result per action, each resource's decision
+    under ``ResourceSpecificResults``, the most restrictive on top, as AWS answers now."""
+    from moto.core.responses import ActionResult
+
+    caller = Caller.of_arn(self.backend, self.current_account, self._get_param("PolicySourceArn"))
+    context: dict[str, Any] = {}
+    for entry in self._get_param("ContextEntries", []) or []:
+        values = list(entry.get("ContextKeyValues", []))
+        context[entry["ContextKeyName"]] = values[0] if len(values) == 1 else values
+    resources = self._get_param("ResourceArns", []) or ["*"]
+    results = []
+    for action in self._get_param("ActionNames", []):
+        specific = []
+        for resource in resources:
+            verdict = caller.decide(action, resource, self.region, context)
+            matched = (
+                [{"SourcePolicyId": verdict.statement.policy, "SourcePolicyType": "IAM Policy"}]
+                if verdict.statement is not None
+                else []
+            )
+            specific.append(
+                {
+                    "EvalResourceName": resource,
+                    "EvalResourceDecision": _DECISIONS[verdict.decision],
+                    "MatchedStatements": matched,
+                    "MissingContextValues": [],
+                }
+            )
+        decisions = [s["EvalResourceDecision"] for s in specific]
+        top = next((d for d in ("explicitDeny", "implicitDeny") if d in decisions), "allowed")
+        results.append(
+            {
+                "EvalActionName": action,
+                "EvalResourceName": resources[0],
+                "EvalDecision": top,
+                "MatchedStatements": [m for s in specific for m in s["MatchedStatements"]],
+                "MissingContextValues": [],
+                "ResourceSpecificResults": specific,
+            }
+        )
+    return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+
+
 # -- the SSM agent -------------------------------------------------------------------------------
 
 
@@ -480,11 +551,13 @@ def install() -> None:
         return
     _installed = True
     from moto.core.authorization import ActionAuthenticatorMixin
+    from moto.iam.responses import IamResponse
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.ssm.responses import SimpleSystemManagerResponse
 
     ActionAuthenticatorMixin._authenticate_and_authorize_action = _authenticate_and_authorize_action  # type: ignore[method-assign]
     SimpleSystemManagerResponse.describe_instance_information = describe_instance_information  # type: ignore[attr-defined]
+    IamResponse.simulate_principal_policy = simulate_principal_policy  # type: ignore[attr-defined]
     original_call = DomainDispatcherApplication.__call__
 
     def call(self: Any, environ: dict[str, Any], start_response: Any) -> Any:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import threading
@@ -20,13 +19,6 @@ from typing import Any
 
 from handson.findings import UNDECIDABLE, Finding
 from handson.i18n import t
-
-# A step whose live probe could destroy the learner's work, whatever the policy says.
-UNSAFE_STEP = re.compile(r"バケットを削除しようとする$")
-
-
-def unsafe(step_names: list[str]) -> bool:
-    return any(UNSAFE_STEP.search(name) for name in step_names)
 
 
 class ReplayRun:

@@ -1,9 +1,15 @@
-"""AWS's own answer for a call, from IAM's policy simulator, shown beside the suite's explanation.
+"""AWS's own answer for a call, from IAM's policy simulator.
 
 ``iam:SimulatePrincipalPolicy`` evaluates the principal's identity policies and permissions
 boundary; it sees no bucket policy unless one is passed, and decides a Condition only from the
-context keys it is given. Its answer is evidence for a person reading a failure: it never changes
-a verdict, and when it cannot be had the report says so in one line instead of failing the run.
+context keys it is given. It serves twice:
+
+- beside the suite's explanation of a failure (``simulate``): evidence for a person, never a
+  verdict; when it cannot be had the report says so in one line instead of failing the run;
+- as the verdict itself, labelled so, for the user's checks of ``--target existing --live``
+  without the user's credentials (``simulated``): the call is not sent, the simulator is asked
+  with the request's context entries (``s3:prefix`` ...). A decision that needed a context value
+  it was not given is no verdict.
 """
 
 from __future__ import annotations
@@ -13,6 +19,9 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
+
+from handson.probes import Answer, Probe
+from handson.verdict import Outcome, Verdict
 
 SIMULATOR = "SimulatePrincipalPolicy"
 
@@ -32,6 +41,71 @@ def simulate(iam: Any, source_arn: str, action: str, resource: str) -> str:
     if not results:
         return f"{SIMULATOR} gave no answer: no evaluation result"
     return "\n".join(_describe(result) for result in results)
+
+
+def simulated(probe: Probe, iam: Any, source_arn: str) -> Probe:
+    """``probe`` decided by the simulator for ``source_arn`` instead of being sent."""
+
+    def execute() -> Answer:
+        entries = [
+            {"ContextKeyName": key, "ContextKeyValues": [value], "ContextKeyType": "string"}
+            for key, value in probe.context.items()
+        ]
+        try:
+            page = iam.simulate_principal_policy(
+                PolicySourceArn=source_arn,
+                ActionNames=[probe.action],
+                ResourceArns=[probe.resource],
+                **({"ContextEntries": entries} if entries else {}),
+            )
+        except ClientError as exc:
+            code = str(exc.response.get("Error", {}).get("Code") or "unknown error")
+            return Answer(Verdict(Outcome.ERROR, f"{SIMULATOR} gave no answer", code), {})
+        except (BotoCoreError, ResponseParserError) as exc:
+            name = type(exc).__name__
+            return Answer(Verdict(Outcome.ERROR, f"{SIMULATOR} gave no answer", name), {})
+        return _decision(page.get("EvaluationResults", []), probe.resource)
+
+    return Probe(f"{SIMULATOR}: {probe.call}", probe.action, probe.resource, execute, probe.context)
+
+
+def _decision(results: list[dict[str, Any]], resource: str) -> Answer:
+    if len(results) != 1:
+        verdict = Verdict(Outcome.ERROR, f"{SIMULATOR}: {len(results)} results", "NoResult")
+        return Answer(verdict, {})
+    (result,) = results
+    # With ResourceArns given, AWS may decide per resource (ResourceSpecificResults).
+    specific = [
+        r
+        for r in result.get("ResourceSpecificResults", [])
+        if r.get("EvalResourceName") == resource
+    ]
+    decision = specific[0]["EvalResourceDecision"] if specific else result["EvalDecision"]
+    missing = sorted(
+        {k for part in [result, *specific] for k in part.get("MissingContextValues", [])}
+    )
+    details = {"simulator": _describe(result), "decision": decision}
+    if missing:
+        rule = f"{SIMULATOR} lacked the context keys {', '.join(missing)}"
+        return Answer(Verdict(Outcome.ERROR, rule, "MissingContextValues"), details)
+    outcome = Outcome.ALLOWED if decision == "allowed" else Outcome.DENIED
+    return Answer(
+        Verdict(outcome, f"{SIMULATOR} (IAM's policy simulator): {decision}", decision), details
+    )
+
+
+def available(iam: Any, source_arn: str) -> str | None:
+    """Why the simulator cannot decide for ``source_arn`` here, or None when it answers."""
+    probe = Probe(
+        "s3.list_buckets()",
+        "s3:ListAllMyBuckets",
+        "*",
+        lambda: Answer(Verdict(Outcome.ERROR, ""), {}),
+    )
+    answer = simulated(probe, iam, source_arn).execute()
+    if answer.verdict.outcome is Outcome.ERROR:
+        return f"{answer.verdict.rule} ({answer.verdict.code})"
+    return None
 
 
 def explain_with_simulation(

@@ -18,7 +18,7 @@ from handson.policies import (
     USER_POLICY_FILE,
     policy_size,
 )
-from handson.settings import DEFAULT_REGION, OPTIONS, known_regions, resolve
+from handson.settings import DEFAULT_REGION, FLAGS, OPTIONS, known_regions, resolve
 
 
 def usage_error(cli: dict[str, Any], environ: dict[str, str] | None = None) -> str:
@@ -245,9 +245,7 @@ def test_unknown_region_from_the_environment_is_refused() -> None:
 
 # -- options given empty on the command line --------------------------------------------------
 
-VALUE_OPTIONS = [
-    option for option in OPTIONS if option not in ("keep", "allow_undecided", "allowed_account")
-]
+VALUE_OPTIONS = [option for option in OPTIONS if option not in (*FLAGS, "allowed_account")]
 
 
 @pytest.mark.parametrize("option", VALUE_OPTIONS)
@@ -323,3 +321,25 @@ def test_policy_sizes_count_the_runs_name(tmp_path: Path) -> None:
         f"{tmp_path / ROLE_POLICY_FILE}: 6,145 characters without whitespace; "
         "IAM allows 6,144 in a managed policy"
     )
+
+
+@pytest.mark.parametrize(
+    ("cli", "words"),
+    [
+        ({"live": True}, "for --target existing only"),
+        ({"target": "aws", "user_profile": "me"}, "for --target existing only"),
+        ({"target": "existing", "temporary_user_key": True}, "add --live"),
+        (
+            {"target": "existing", "live": True, "user_profile": "me", "temporary_user_key": True},
+            "not both",
+        ),
+    ],
+)
+def test_live_and_its_user_keys_go_together(cli: dict[str, Any], words: str) -> None:
+    assert words in usage_error(cli)
+
+
+def test_live_with_a_profile_is_taken() -> None:
+    settings = resolve({"target": "existing", "live": True, "user_profile": "me"}, {})
+    assert settings.live and settings.user_profile == "me" and not settings.emulated
+    assert settings.decided_on == "live" and settings.emulator_url is None

@@ -15,7 +15,8 @@ from botocore.stub import Stubber
 from handson.phases import Phases
 from handson.probes import Answer, Checker, Probe, ProbeFailed, verify
 from handson.targets.aws import AwsTarget
-from handson.targets.simulation import explain_with_simulation, simulate
+from handson.targets.simulation import available, explain_with_simulation, simulate
+from handson.targets.simulation import simulated as simulated_probe
 from handson.verdict import Outcome, Verdict
 from tests.helpers.fakes import stubbed
 
@@ -275,3 +276,94 @@ def test_a_failure_message_shows_both_and_the_verdict_is_unchanged() -> None:
     assert message.index("Allow statement ForS32OpenGet") < message.index(
         f"SimulatePrincipalPolicy (AWS's own evaluation) of s3:PutObject on {OPEN}: allowed"
     )
+
+
+# -- the simulator as the verdict (--target existing --live without the user's key) -----------
+
+LIST = "arn:aws:s3:::handson-s3-2-abc"
+
+
+def decided_by_simulator(
+    answer: dict[str, Any], context: Mapping[str, str] | None = None, **expected: Any
+) -> Answer:
+    """A probe asked of the stubbed simulator: AWS's response shape, the request checked."""
+    never_sent = Answer(Verdict(Outcome.ERROR, "sent"), {})
+    probe = Probe(
+        "s3.list_objects_v2(...)",
+        answer["EvalActionName"],
+        answer["EvalResourceName"],
+        lambda: never_sent,
+        dict(context or {}),
+    )
+    with stubbed("iam") as (iam, stub):
+        stub.add_response(
+            "simulate_principal_policy",
+            {"EvaluationResults": [answer], "IsTruncated": False},
+            request(USER, probe.action, probe.resource, **expected),
+        )
+        asked = simulated_probe(probe, iam, USER)
+        assert asked.call == "SimulatePrincipalPolicy: s3.list_objects_v2(...)"
+        return asked.execute()
+
+
+def test_the_simulator_allows_and_denies_with_the_requests_context() -> None:
+    entries = [
+        {"ContextKeyName": "s3:prefix", "ContextKeyValues": ["open/"], "ContextKeyType": "string"}
+    ]
+    allowed = decided_by_simulator(
+        result(
+            "s3:ListBucket", LIST, "allowed", MatchedStatements=[statement("p", "IAM Policy", 3, 9)]
+        ),
+        {"s3:prefix": "open/"},
+        ContextEntries=entries,
+    )
+    assert allowed.verdict.outcome is Outcome.ALLOWED
+    assert "SimulatePrincipalPolicy (IAM's policy simulator): allowed" in allowed.verdict.rule
+    denied = decided_by_simulator(result("s3:ListBucket", LIST, "implicitDeny"))
+    assert denied.verdict.outcome is Outcome.DENIED and denied.verdict.code == "implicitDeny"
+
+
+def test_the_resources_own_decision_wins_over_the_aggregate() -> None:
+    # AWS now returns one result per action; the decision for one resource is under
+    # ResourceSpecificResults (API_EvaluationResult, "Important").
+    answer = result(
+        "s3:GetObject",
+        OPEN,
+        "explicitDeny",
+        ResourceSpecificResults=[
+            {"EvalResourceName": OPEN, "EvalResourceDecision": "allowed", "MatchedStatements": []}
+        ],
+    )
+    assert decided_by_simulator(answer).verdict.outcome is Outcome.ALLOWED
+
+
+def test_a_decision_that_lacked_a_context_value_is_no_verdict() -> None:
+    answer = result("s3:ListBucket", LIST, "implicitDeny", MissingContextValues=["s3:prefix"])
+    found = decided_by_simulator(answer)
+    assert found.verdict.outcome is Outcome.ERROR
+    assert "s3:prefix" in found.verdict.rule
+
+
+def test_no_answer_from_the_simulator_is_no_verdict_and_says_so() -> None:
+    probe = Probe(
+        "s3.list_buckets()",
+        "s3:ListAllMyBuckets",
+        "*",
+        lambda: Answer(Verdict(Outcome.ERROR, ""), {}),
+    )
+    with stubbed("iam") as (iam, stub):
+        stub.add_client_error("simulate_principal_policy", "AccessDenied", http_status_code=403)
+        stub.add_client_error("simulate_principal_policy", "AccessDenied", http_status_code=403)
+        found = simulated_probe(probe, iam, USER).execute()
+        assert found.verdict.outcome is Outcome.ERROR and found.verdict.code == "AccessDenied"
+        assert available(iam, USER) == "SimulatePrincipalPolicy gave no answer (AccessDenied)"
+    with stubbed("iam") as (iam, stub):
+        stub.add_response(
+            "simulate_principal_policy",
+            {
+                "EvaluationResults": [result("s3:ListAllMyBuckets", "*", "allowed")],
+                "IsTruncated": False,
+            },
+            request(USER, "s3:ListAllMyBuckets", "*"),
+        )
+        assert available(iam, USER) is None
