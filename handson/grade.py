@@ -41,7 +41,7 @@ from handson.errors import SuiteUsageError
 from handson.i18n import display_width, language, set_language, t
 from handson.names import validate_name
 from handson.report import tally
-from handson.secrets import redact
+from handson.secrets import redact, register_host_secrets, register_secret
 from handson.settings import language_of
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -148,6 +148,8 @@ def learner_env(
     credentials = assume(
         RoleArn=learner.role_arn, RoleSessionName=f"handson-grade-{learner.label}"[:64]
     )["Credentials"]
+    register_secret(credentials["SecretAccessKey"])  # never in a table, a file or the terminal
+    register_secret(credentials["SessionToken"])
     env.pop("AWS_PROFILE", None)
     env.update(
         AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
@@ -350,6 +352,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only", help="grade this label's row alone, with the credentials as they are"
     )
     args = parser.parse_args(argv)
+    register_host_secrets()
     try:
         set_language(language_of({}, dict(os.environ)))
         learners = read_class(args.accounts)

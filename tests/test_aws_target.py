@@ -42,11 +42,13 @@ def test_whole_run_on_the_aws_target(test_emulator: MotoEmulator, tmp_path: Path
         e["checkpoints"][0]: e["outcome"] for e in run.checkpoints if e["outcome"] != "failed"
     }
     assert run.failed == {"R5"}, run.describe()
-    # A failure on the aws target asks IAM's policy simulator too; moto has none, and says so in
-    # one line beside the documents' explanation instead of breaking the check.
+    # A failure on the aws target asks IAM's policy simulator too (here the emulator's, which
+    # answers with its engine), beside the documents' explanation. A simulator that gives no
+    # answer says so instead of breaking the check: tests/unit/test_simulation.py.
     for failed in [e for e in run.checkpoints if e["outcome"] == "failed"]:
         assert failed["category"] == "allowed but should be denied", failed
-        assert "SimulatePrincipalPolicy gave no answer" in failed["reason"], failed
+        assert "SimulatePrincipalPolicy (AWS's own evaluation) of s3:" in failed["reason"], failed
+        assert ": allowed" in failed["reason"], failed
     assert decided["R1"] == "passed"  # Online in "SSM", and running as the role
     assert run.outcomes("skipped") == set(), run.describe()
     assert (

@@ -56,16 +56,22 @@ class ReplayRun:
     def _run(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
         with self.output.open("w", encoding="utf-8") as out:
-            done = subprocess.run(
+            self._process = subprocess.Popen(
                 self._command,
                 cwd=self._root,
                 env=self._env,
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                check=False,
             )
-        self.exit_code = done.returncode
+            self.exit_code = self._process.wait()
+
+    def stop(self) -> None:
+        """The live run was interrupted: so is its replay (which tears down its own emulator)."""
+        process = getattr(self, "_process", None)
+        if process is not None and process.poll() is None:
+            process.terminate()
+        self._thread.join(timeout=120)
 
     def results(self) -> list[dict[str, Any]]:
         """Each replayed scenario's entry, saying where it was decided and why; a scenario the
