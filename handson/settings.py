@@ -280,6 +280,12 @@ def _live_options(target: str, pick: Any) -> dict[str, Any]:
     temporary = _flag(pick("temporary_user_key") or False)
     if (live or profile or temporary) and target != "existing":
         raise SuiteUsageError(t("opt.live_target"))
+    if target == "existing":
+        # What would change the replay away from what the account holds.
+        for option in ("policies", "permissions_boundary"):
+            if pick(option):
+                flag = "--" + option.replace("_", "-")
+                raise SuiteUsageError(t("opt.not_with_existing", flag=flag))
     if (profile or temporary) and not live:
         raise SuiteUsageError(t("opt.live_needed"))
     if profile and temporary:
@@ -316,6 +322,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
     target = pick("target") or "emulator"
     if target not in TARGETS:
         raise SuiteUsageError(t("opt.target", value=repr(target), choices=", ".join(TARGETS)))
+    live = _live_options(target, pick)
     region = _region(pick("region") or DEFAULT_REGION)
     policies_dir = pick("policies")
     policies = load_policy_set(Path(policies_dir) if policies_dir else None)
@@ -342,7 +349,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         permissions_boundary=_policy_arn(pick("permissions_boundary")),
         propagation_budget=_seconds(pick("propagation_budget")),
         name_given=bool(given),
-        **_live_options(target, pick),
+        **live,
         allowed_accounts=parse_allowed(
             cli.get("allowed_account"), env.get("HANDSON_ALLOWED_ACCOUNTS")
         ),

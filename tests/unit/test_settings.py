@@ -333,6 +333,14 @@ def test_policy_sizes_count_the_runs_name(tmp_path: Path) -> None:
             {"target": "existing", "live": True, "user_profile": "me", "temporary_user_key": True},
             "not both",
         ),
+        ({"target": "existing", "policies": "mine"}, "--policies is not for --target existing"),
+        (
+            {
+                "target": "existing",
+                "permissions_boundary": "arn:aws:iam::111122223333:policy/b",
+            },
+            "--permissions-boundary is not for --target existing",
+        ),
     ],
 )
 def test_live_and_its_user_keys_go_together(cli: dict[str, Any], words: str) -> None:
