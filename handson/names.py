@@ -140,13 +140,17 @@ class RunNames:
     expires_at: str = field(default_factory=expiry)
     run_id: str = field(default_factory=new_run_id)
     started_at: str = field(default_factory=now_stamp)
+    # The names a learner gave their user and role, for a replay of what they built by hand
+    # (--target existing): what the run shows is then what they see in their console.
+    given_user: str | None = None
+    given_role: str | None = None
 
     def __post_init__(self) -> None:
         validate_name(self.suffix)
 
     @property
     def user(self) -> str:
-        return f"handson-iam-user-{self.suffix}"
+        return self.given_user or f"handson-iam-user-{self.suffix}"
 
     @property
     def user_policy(self) -> str:
@@ -154,7 +158,7 @@ class RunNames:
 
     @property
     def role(self) -> str:
-        return f"handson-iam-role-{self.suffix}"
+        return self.given_role or f"handson-iam-role-{self.suffix}"
 
     @property
     def role_policy(self) -> str:

@@ -146,7 +146,7 @@ def preflight(
     if found.role is not None and not found.ssm_core:
         say(t("existing.no_ssm_core", role=found.role))
     assert found.name is not None
-    names = RunNames(found.name)
+    names = RunNames(found.name, given_user=found.user, given_role=found.role)
     user_credentials = _live_user(settings, found, reader) if settings.live else None
     user_decided_by = "live"
     if settings.live and user_credentials is None and not settings.temporary_user_key:
