@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from handson.discovery import USER
+from handson.lifecycle.removal import delete_user
 from handson.targets.emulator import MotoEmulator
 from tests.helpers.estate import snapshot
 from tests.helpers.fake_ssm import FakeSsm
@@ -159,10 +160,16 @@ def test_what_cannot_be_graded_is_one_line(
 
 
 def live(
-    emulator: MotoEmulator, ssm: FakeSsm, workdir: Path, by_hand: HandBuilt, *args: str
+    emulator: MotoEmulator,
+    ssm: FakeSsm,
+    workdir: Path,
+    by_hand: HandBuilt,
+    *args: str,
+    learner: dict[str, str] | None = None,
 ) -> SuiteRun:
-    """``--target existing --live`` with the learner's credentials, a profile holding
-    handson-iam-user's own key, and SSM through the fake (tests/helpers/fake_ssm.py)."""
+    """``--target existing --live`` with the learner's credentials (``learner``: other keys
+    than the emulator's admin), a profile holding handson-iam-user's own key, and SSM through
+    the fake (tests/helpers/fake_ssm.py)."""
     key = by_hand.iam.create_access_key(UserName=USER)["AccessKey"]
     by_hand.undo.append(
         lambda: by_hand.iam.delete_access_key(UserName=USER, AccessKeyId=key["AccessKeyId"])
@@ -178,6 +185,7 @@ def live(
         "AWS_SHARED_CREDENTIALS_FILE": str(profiles),
         "AWS_ENDPOINT_URL": emulator.endpoint_url,
         "AWS_ENDPOINT_URL_SSM": ssm.endpoint_url,
+        **(learner or {}),
     }
     before = snapshot(emulator.admin)
     run = run_suite(
@@ -191,6 +199,24 @@ def live(
     )
     assert snapshot(emulator.admin) == before
     return run
+
+
+def no_simulator(by_hand: HandBuilt) -> dict[str, str]:
+    """A learner's own key that may do everything but ask IAM's policy simulator."""
+    iam = by_hand.iam
+    iam.create_user(UserName="learner-without-simulator")
+    by_hand.undo.append(lambda: delete_user(iam, "learner-without-simulator"))
+    everything = {"Effect": "Allow", "Action": "*", "Resource": "*"}
+    not_this = {"Effect": "Deny", "Action": "iam:SimulatePrincipalPolicy", "Resource": "*"}
+    document = {"Version": "2012-10-17", "Statement": [everything, not_this]}
+    iam.put_user_policy(
+        UserName="learner-without-simulator", PolicyName="p", PolicyDocument=json.dumps(document)
+    )
+    key = iam.create_access_key(UserName="learner-without-simulator")["AccessKey"]
+    return {
+        "AWS_ACCESS_KEY_ID": key["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"],
+    }
 
 
 def by_checkpoint(run: SuiteRun) -> dict[str, str]:
@@ -209,6 +235,7 @@ def by_checkpoint(run: SuiteRun) -> dict[str, str]:
         ("with mistakes", "profile"),
         ("as the hands-on says", "temporary"),
         ("with mistakes", "none"),
+        ("with mistakes", "no simulator"),
     ],
 )
 def test_live_gives_the_verdicts_of_the_replay(
@@ -223,9 +250,11 @@ def test_live_gives_the_verdicts_of_the_replay(
         "profile": ["--user-profile=hands-on-user"],
         "temporary": ["--temporary-user-key"],
         "none": [],
+        "no simulator": [],
     }[user_key]
+    learner = no_simulator(by_hand) if user_key == "no simulator" else None
     with FakeSsm(test_emulator) as ssm:
-        run = live(test_emulator, ssm, tmp_path / "live", by_hand, *option)
+        run = live(test_emulator, ssm, tmp_path / "live", by_hand, *option, learner=learner)
     replayed = grade(test_emulator, tmp_path / "replay")
     assert by_checkpoint(run) == by_checkpoint(replayed), run.describe()
     assert run.failed == broken, run.describe()
@@ -233,14 +262,20 @@ def test_live_gives_the_verdicts_of_the_replay(
     # of the user's, the user's checks are asked of IAM's policy simulator (the emulator's).
     where = {e["nodeid"]: e.get("decided_by", "live") for e in run.checkpoints}
     replayed_rows = {n for n, w in where.items() if w == "replay"}
-    assert len(replayed_rows) == 2, replayed_rows  # R3, and R7's deletion of bucket 2
-    assert all("バケットの削除" in n or "handson-s3-1-" in n for n in replayed_rows)
+    unsafe = {n for n in replayed_rows if "バケットの削除" in n or "handson-s3-1-" in n}
+    assert len(unsafe) == 2, replayed_rows  # R3, and R7's deletion of bucket 2
     assert all(e["replayed"] for e in run.checkpoints if e["nodeid"] in replayed_rows)
     user_rows = {e["nodeid"] for e in run.checkpoints if e["checkpoints"][0].startswith("U")}
     simulated = {n for n, w in where.items() if w == "simulator"}
     assert simulated == (user_rows if user_key == "none" else set())
     if user_key == "none":
         assert "decided by IAM's policy simulator" in run.stderr
+    # A learner who may not use the simulator: the user's checks are replayed, and it says so.
+    expected_replayed = 2 + (len(user_rows) if user_key == "no simulator" else 0)
+    assert len(replayed_rows) == expected_replayed, replayed_rows
+    if user_key == "no simulator":
+        assert "IAM's policy simulator gave no answer" in run.stderr
+        assert user_rows <= replayed_rows
     assert ssm.calls.count("SendCommand") >= 15
     if not broken:
         assert run.exit_code == 0, run.describe()
