@@ -4,6 +4,8 @@
     python -m handson.sweep --allowed-account 111122223333 --delete   # delete the expired
     python -m handson.sweep --run 20261130-011500-k3x9qa --delete     # one run, at once
     python -m handson.sweep --older-than 30m --delete                 # runs started 30 min ago
+    python -m handson.sweep --record reports/runs/<run ID>/live-record.json --delete
+                                  # what a killed --target existing --live run wrote
 
 Uses the standard AWS credential chain and the same account guard as ``--target aws``. Lists every
 resource a run of the suite marked as its own, with its run and expiry; deletes, only with
@@ -17,12 +19,14 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 import boto3
 
 from handson.aws import principal_from_session
 from handson.errors import SuiteUsageError
-from handson.i18n import set_language
+from handson.i18n import set_language, t
+from handson.lifecycle.live import LiveRecord, sweep_record
 from handson.lifecycle.sweeper import Sweeper, parse_duration
 from handson.names import validate_run_id
 from handson.settings import DEFAULT_REGION, language_of
@@ -49,6 +53,12 @@ def main(argv: list[str] | None = None) -> int:
         "--run", metavar="RUN_ID", help="one run's leftovers, whether or not they have expired"
     )
     chosen.add_argument(
+        "--record",
+        type=Path,
+        metavar="FILE",
+        help="a --live run's live-record.json: exactly what it wrote in a learner's account",
+    )
+    chosen.add_argument(
         "--older-than",
         metavar="DURATION",
         help="runs that started longer ago than this (e.g. 30m, 4h, 2d)",
@@ -66,11 +76,19 @@ def main(argv: list[str] | None = None) -> int:
             f"{'' if args.delete else ' (dry run: nothing is deleted without --delete)'}"
         )
         guard(account, allowed)
+        record = LiveRecord.read(args.record) if args.record is not None else None
+        if record is not None and record.account != account.account_id:
+            raise SuiteUsageError(
+                t("live.record_account", path=args.record, recorded=record.account)
+            )
     except SuiteUsageError as exc:
         print(f"error: {exc}".replace("--target aws: ", ""), file=sys.stderr)
         return 2
     admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
-    failures = Sweeper(admin).sweep(delete=args.delete, run=run, older_than=older_than)
+    if record is not None:
+        failures = sweep_record(admin, record, delete=args.delete)
+    else:
+        failures = Sweeper(admin).sweep(delete=args.delete, run=run, older_than=older_than)
     for failure in failures:
         print(f"failed: {failure}", file=sys.stderr)
     return 1 if failures else 0

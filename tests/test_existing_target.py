@@ -5,6 +5,8 @@ byte-identical before and after."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +18,14 @@ from handson.targets.emulator import MotoEmulator
 from tests.helpers.estate import snapshot
 from tests.helpers.fake_ssm import FakeSsm
 from tests.helpers.hand_built import NAME, HandBuilt
-from tests.helpers.suite_runner import HeldRun, SuiteRun, admin_cli_env, run_suite
+from tests.helpers.suite_runner import (
+    ROOT,
+    HeldRun,
+    SuiteRun,
+    admin_cli_env,
+    run_suite,
+    suite_env,
+)
 from tests.test_aws_guard import as_admin
 
 pytestmark = pytest.mark.slow
@@ -280,3 +289,48 @@ def test_live_gives_the_verdicts_of_the_replay(
     if not broken:
         assert run.exit_code == 0, run.describe()
         assert "account is as it was before the run" in run.stdout
+
+
+def test_a_killed_live_run_is_swept_by_its_record(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """SIGKILL leaves the run's own files and its temporary key in the learner's account; the
+    record it wrote before each lets the sweeper remove exactly those: the account as it was."""
+    by_hand.build()
+    before = snapshot(test_emulator.admin)
+    env: dict[str, str | None] = {
+        **as_admin(test_emulator, tmp_path),
+        "AWS_ENDPOINT_URL": test_emulator.endpoint_url,
+        "HANDSON_PAUSE_CHECKPOINT": "R4",  # R4 runs live, on the run's own file under open/
+    }
+    with FakeSsm(test_emulator) as ssm:
+        env["AWS_ENDPOINT_URL_SSM"] = ssm.endpoint_url
+        options = [
+            "--target=existing",
+            "--live",
+            "--temporary-user-key",
+            f"--allowed-account={ACCOUNT}",
+        ]
+        held = HeldRun(tmp_path / "run", "checks", *options, until_released=True, env=env)
+        run_id = held.held()
+        assert run_id, held.finish().describe()
+        held.process.kill()
+        held.process.wait(timeout=60)
+    left = snapshot(test_emulator.admin)
+    assert left != before  # the run's files are still there
+    record = ROOT / "reports" / "runs" / run_id / "live-record.json"
+    kinds = {item["kind"] for item in json.loads(record.read_text("utf-8"))["items"]}
+    assert kinds == {"object", "bucket", "access key"}, kinds
+    sweep = [sys.executable, "-m", "handson.sweep", f"--record={record}", "--delete"]
+    done = subprocess.run(
+        [*sweep, f"--allowed-account={ACCOUNT}"],
+        cwd=ROOT,
+        env=suite_env({k: v for k, v in env.items() if not k.startswith("HANDSON_")}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("  deleted S3 object") == 3, done.stdout  # open/, close/, the root
+    assert "  deleted access key" in done.stdout, done.stdout
+    assert snapshot(test_emulator.admin) == before

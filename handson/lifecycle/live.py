@@ -8,14 +8,23 @@ each with a name that carries the run's ID, and removes each at the end whatever
 - R2's ``test.txt`` and U2's bucket under names of the run (the user or the role makes them);
 - with ``--temporary-user-key`` only, an access key for ``handson-iam-user``.
 
+Each is written into the run's record (``live-record.json`` in the run's folder) before it is made
+(the key: the moment it exists), so that after a run killed before its teardown,
+``python -m handson.sweep --record <file> --delete`` removes exactly those.
+
 The user's credentials come from ``--user-profile`` (checked to be ``handson-iam-user``'s) or
 from that temporary key.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
 from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -56,6 +65,89 @@ def user_from_profile(profile: str, region: str, endpoint_url: str | None) -> Cr
     return Credentials(keys.access_key, keys.secret_key, keys.token)
 
 
+@dataclass
+class LiveRecord:
+    """What a live run writes in a learner's account, recorded before it is written."""
+
+    path: Path
+    account: str
+    items: list[dict[str, str]] = field(default_factory=list)
+
+    def add(self, kind: str, **where: str) -> None:
+        self.items.append({"kind": kind, **where})
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        partial = self.path.with_suffix(".partial")
+        document = {"account": self.account, "items": self.items}
+        partial.write_text(json.dumps(document, indent=2), "utf-8")
+        os.replace(partial, self.path)  # a reader never finds half a record
+
+    @classmethod
+    def read(cls, path: Path) -> LiveRecord:
+        try:
+            document = json.loads(path.read_text("utf-8"))
+            return cls(path, str(document["account"]), list(document["items"]))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise SuiteUsageError(t("live.record_unreadable", path=path, error=exc)) from None
+
+
+def sweep_record(
+    admin: Principal, record: LiveRecord, *, delete: bool, say: Callable[[str], None] = print
+) -> list[str]:
+    """List what a live run recorded that is still there; delete it when asked. Every name
+    carries the run's ID, or the key was made by the run: nothing else is touched."""
+    s3, iam = admin.client("s3"), admin.client("iam")
+    failures = []
+    for item in record.items:
+        there, remove, label = _recorded(s3, iam, item)
+        say(f"{label}  ({'still there' if there else 'gone'})")
+        if not (delete and there):
+            continue
+        try:
+            remove()
+            say(f"  deleted {label}")
+        except Exception as exc:  # noqa: BLE001 - sweep the rest, report this one
+            failures.append(f"{label}: {type(exc).__name__}: {exc}")
+    return failures
+
+
+def _recorded(s3: Any, iam: Any, item: dict[str, str]) -> tuple[bool, Callable[[], None], str]:
+    def exists(call: Callable[[], Any]) -> bool:
+        try:
+            call()
+            return True
+        except ClientError as exc:
+            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+            if status == 404 or exc.response.get("Error", {}).get("Code") in GONE:
+                return False
+            raise
+
+    kind = item["kind"]
+    if kind == "object":
+        bucket, key = item["bucket"], item["key"]
+        return (
+            exists(lambda: s3.head_object(Bucket=bucket, Key=key)),
+            lambda: s3.delete_object(Bucket=bucket, Key=key),
+            f"S3 object s3://{bucket}/{key}",
+        )
+    if kind == "bucket":
+        bucket = item["bucket"]
+        return (
+            exists(lambda: s3.head_bucket(Bucket=bucket)),
+            lambda: delete_bucket(s3, bucket),
+            f"S3 bucket {bucket}",
+        )
+    user, key_id = item["user"], item["key_id"]
+    listed = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
+    return (
+        any(k["AccessKeyId"] == key_id for k in listed),
+        lambda: iam.delete_access_key(UserName=user, AccessKeyId=key_id),
+        f"access key {key_id} of {user}",
+    )
+
+
+GONE = ("NoSuchKey", "NoSuchBucket", "NotFound", "NoSuchEntity")
+
+
 class LiveBuilder:
     """Gives the checks the learner's environment; makes and removes only what is the run's."""
 
@@ -68,7 +160,9 @@ class LiveBuilder:
         user_credentials: Callable[[], Credentials],
         on_own_key: Callable[[str], None],
         simulating: bool = False,
+        record: LiveRecord | None = None,
     ) -> None:
+        self.record = record
         self.simulating = simulating  # the user's calls are asked of the simulator, not sent
         self.admin = admin
         self.names = names
@@ -103,6 +197,9 @@ class LiveBuilder:
         # R2's file: the role makes it; removed here too should the role fail to.
         test_file = f"test-{self.own}.txt"
         self._own_object(found.buckets[0], test_file)
+        scratch = f"handson-s3-u-{self.names.run_id}"
+        if self.record is not None and not self.simulating:
+            self.record.add("bucket", bucket=scratch)  # the user may make it (U2)
         credentials = self._user_credentials()
         return HandsonEnvironment(
             names=self.names,
@@ -120,7 +217,7 @@ class LiveBuilder:
             role_name=found.role,
             sample_file=sample,
             test_file=test_file,
-            scratch_bucket=f"handson-s3-u-{self.names.run_id}",
+            scratch_bucket=scratch,
         )
 
     def temporary_key(self) -> Credentials:
@@ -132,6 +229,8 @@ class LiveBuilder:
             code = exc.response.get("Error", {}).get("Code", "")
             raise SuiteUsageError(t("live.key_refused", user=user, code=code)) from None
         key_id = key["AccessKeyId"]
+        if self.record is not None:
+            self.record.add("access key", user=str(user), key_id=key_id)
         self._on_own_key(key_id)
         self.cleanup.register(
             f"temporary access key {key_id} of {user}",
@@ -141,6 +240,8 @@ class LiveBuilder:
         return Credentials(key_id, key["SecretAccessKey"])
 
     def _own_object(self, bucket: str, key: str) -> None:
+        if self.record is not None:
+            self.record.add("object", bucket=bucket, key=key)
         self.cleanup.register(
             f"the run's object s3://{bucket}/{key}",
             lambda: ignore_gone(self.s3.delete_object, Bucket=bucket, Key=key),

@@ -82,10 +82,11 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_bdd_before_step(
     request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any
 ) -> None:
-    """Inside R3's scenario, before its When step: the scenario has begun, its probe not."""
+    """Inside R3's scenario (or HANDSON_PAUSE_CHECKPOINT's), before its When step: the scenario
+    has begun, its probe not."""
     if (
         os.environ.get("HANDSON_PAUSE_AT") == "checks"
-        and request.node.get_closest_marker("R3")
+        and request.node.get_closest_marker(os.environ.get("HANDSON_PAUSE_CHECKPOINT", "R3"))
         and step.type == "when"
     ):
         hold("checks")
