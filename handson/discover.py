@@ -28,7 +28,7 @@ from handson.discovery import Discovery, FoundPolicy, discover
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t
 from handson.names import SSM_CORE_POLICY_ARN
-from handson.policies import ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE
+from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.settings import DEFAULT_REGION, language_of
 from handson.targets.account import guard, identify, parse_allowed
 
@@ -55,22 +55,13 @@ def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": statements}
 
 
-# What the replay attaches where the account has no user or no role: its checks are not decided
-# (fixtures/existing.py) before any probe, and this denies everything should one ever run.
+# What the replay attaches where the account has no user or no role (with the hands-on's own
+# trust policy): its checks are not decided (fixtures/existing.py) before any probe, and this
+# denies everything should one ever run.
 NOT_FOUND = {
     "Version": "2012-10-17",
     "Statement": [
         {"Sid": "NotFoundInTheAccount", "Effect": "Deny", "Action": "*", "Resource": "*"}
-    ],
-}
-EC2_TRUST = {
-    "Version": "2012-10-17",
-    "Statement": [
-        {
-            "Effect": "Allow",
-            "Principal": {"Service": "ec2.amazonaws.com"},
-            "Action": "sts:AssumeRole",
-        }
     ],
 }
 
@@ -87,7 +78,10 @@ def write_replay(found: Discovery, out: Path) -> None:
     for file, document in (
         (USER_POLICY_FILE, merged(found.user_policies) if found.user else NOT_FOUND),
         (ROLE_POLICY_FILE, merged(role_policies) if found.role else NOT_FOUND),
-        (TRUST_POLICY_FILE, found.trust or EC2_TRUST),
+        (
+            TRUST_POLICY_FILE,
+            found.trust or json.loads((SEED_DIR / TRUST_POLICY_FILE).read_text("utf-8")),
+        ),
     ):
         (out / file).write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
     (out / MANIFEST).write_text(json.dumps(manifest(found), ensure_ascii=False, indent=2), "utf-8")

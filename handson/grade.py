@@ -40,7 +40,7 @@ from handson.catalogue import CATALOGUE
 from handson.errors import SuiteUsageError
 from handson.i18n import display_width, language, set_language, t
 from handson.names import validate_name
-from handson.report import tally
+from handson.report import tally, why_it_stopped
 from handson.secrets import redact, register_host_secrets, register_secret
 from handson.settings import language_of
 
@@ -209,14 +209,8 @@ def read_graded(learner: Learner, folder: Path, exit_code: int, stderr: str = ""
     ):
         graded.statuses.update(dict.fromkeys(ids, status))
     if not entries:
-        graded.reason = _why(stderr) or t("class.no_result", code=exit_code)
+        graded.reason = why_it_stopped(stderr) or t("class.no_result", code=exit_code)
     return graded
-
-
-def _why(stderr: str) -> str:
-    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
-    errors = [line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR:")]
-    return redact((errors or lines[-1:] or [""])[-1])[:300]
 
 
 # -- the class table ---------------------------------------------------------------------------

@@ -194,6 +194,12 @@ class RunNames:
         return f"handson-s3-u-{self.suffix}"
 
     @property
+    def own_mark(self) -> str:
+        """What every name a live run writes in a learner's account carries (--target existing
+        --live): the run's ID, so that nothing of anyone else's can have it."""
+        return f"handson-acceptance-{self.run_id}"
+
+    @property
     def admin_user(self) -> str:
         """The emulator's provisioning identity of this run (named after the run, not the name:
         it is created before the run may claim its name)."""

@@ -41,6 +41,14 @@ def labels(checkpoint_id: str, scenario: str) -> dict[str, object]:
     }
 
 
+def why_it_stopped(output: str) -> str:
+    """What a run that decided nothing said last: its ``ERROR:`` line (a one-line refusal), or
+    else its last line; redacted, at most 300 characters."""
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
+    errors = [line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR:")]
+    return redact((errors or lines[-1:] or [""])[-1])[:300]
+
+
 def mask_account(account_id: str | None) -> str:
     return f"********{account_id[-4:]}" if account_id and len(account_id) >= 4 else "n/a"
 

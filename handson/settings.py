@@ -273,8 +273,9 @@ def _subnet(value: str | None) -> str | None:
     return value or None
 
 
-def _live_options(target: str, pick: Any) -> dict[str, Any]:
-    """``--live`` and its user credentials: only with the existing target, one way at a time."""
+def _existing_options(target: str, pick: Any) -> dict[str, Any]:
+    """What only the existing target takes (``--live`` and its user credentials, one way at a
+    time), and what it refuses (anything that would replay other than what the account holds)."""
     live = _flag(pick("live") or False)
     profile = pick("user_profile") or None
     temporary = _flag(pick("temporary_user_key") or False)
@@ -322,7 +323,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
     target = pick("target") or "emulator"
     if target not in TARGETS:
         raise SuiteUsageError(t("opt.target", value=repr(target), choices=", ".join(TARGETS)))
-    live = _live_options(target, pick)
+    live = _existing_options(target, pick)
     region = _region(pick("region") or DEFAULT_REGION)
     policies_dir = pick("policies")
     policies = load_policy_set(Path(policies_dir) if policies_dir else None)

@@ -11,30 +11,20 @@ access key the run made) are left out: the run makes and removes them itself.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from handson.aws import Principal
 from handson.discovery import Discovery
+from handson.lifecycle.removal import unless_gone
 
 Snapshot = dict[str, Any]
 _ABSENT = object()  # a path one side does not have at all
 
 
-def _gone(call: Callable[[], Any], *codes: str) -> Any:
-    """The answer, or None where the thing does not exist (the snapshot records its absence)."""
-    try:
-        return call()
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in codes:
-            return None
-        raise
-
-
 def _managed(iam: Any, arn: str) -> dict[str, Any]:
-    policy = _gone(lambda: iam.get_policy(PolicyArn=arn)["Policy"], "NoSuchEntity")
+    policy = unless_gone(lambda: iam.get_policy(PolicyArn=arn)["Policy"])
     if policy is None:
         return {"exists": False}
     versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
@@ -63,10 +53,10 @@ def _policies(iam: Any, kind: str, **owner: str) -> dict[str, Any]:
 
 
 def _user(iam: Any, name: str, own_keys: frozenset[str]) -> dict[str, Any]:
-    user = _gone(lambda: iam.get_user(UserName=name)["User"], "NoSuchEntity")
+    user = unless_gone(lambda: iam.get_user(UserName=name)["User"])
     if user is None:
         return {"exists": False}
-    profile = _gone(lambda: iam.get_login_profile(UserName=name)["LoginProfile"], "NoSuchEntity")
+    profile = unless_gone(lambda: iam.get_login_profile(UserName=name)["LoginProfile"])
     keys = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]
     groups = {}
     for group in iam.list_groups_for_user(UserName=name)["Groups"]:
@@ -87,7 +77,7 @@ def _user(iam: Any, name: str, own_keys: frozenset[str]) -> dict[str, Any]:
 
 
 def _role(iam: Any, name: str) -> dict[str, Any]:
-    role = _gone(lambda: iam.get_role(RoleName=name)["Role"], "NoSuchEntity")
+    role = unless_gone(lambda: iam.get_role(RoleName=name)["Role"])
     if role is None:
         return {"exists": False}
     return {
@@ -105,9 +95,8 @@ def _instance(ec2: Any, iam: Any, instance_id: str) -> dict[str, Any]:
     roles: list[str] = []
     if profile_arn:
         name = profile_arn.rsplit("/", 1)[-1]
-        profile = _gone(
-            lambda: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"],
-            "NoSuchEntity",
+        profile = unless_gone(
+            lambda: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
         )
         roles = sorted(r["RoleName"] for r in (profile or {}).get("Roles", []))
     return {
@@ -131,7 +120,7 @@ def _bucket(s3: Any, name: str, own_marker: str | None) -> dict[str, Any]:
         if exc.response.get("Error", {}).get("Code") == "NoSuchBucket":
             return {"exists": False}
         raise
-    policy = _gone(lambda: s3.get_bucket_policy(Bucket=name)["Policy"], "NoSuchBucketPolicy")
+    policy = unless_gone(lambda: s3.get_bucket_policy(Bucket=name)["Policy"])
     return {"objects": sorted(objects), "policy": policy}
 
 

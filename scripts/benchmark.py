@@ -42,8 +42,9 @@ def with_mistakes(directory: Path) -> Path:
     return directory
 
 
-def one_run(workdir: Path, *options: str) -> tuple[float, int, str]:
-    command = [
+def features_command(workdir: Path, *options: str) -> list[str]:
+    """``pytest features/`` with its reports under ``workdir``."""
+    return [
         sys.executable,
         "-m",
         "pytest",
@@ -55,6 +56,10 @@ def one_run(workdir: Path, *options: str) -> tuple[float, int, str]:
         f"--checkpoints-json={workdir / 'checkpoints.json'}",
         *options,
     ]
+
+
+def one_run(workdir: Path, *options: str) -> tuple[float, int, str]:
+    command = features_command(workdir, *options)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANDSON_")}
     start = time.perf_counter()
     done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True)

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from handson.targets.emulator import MotoEmulator  # noqa: E402
+from scripts.benchmark import features_command  # noqa: E402
 from tests.helpers.hand_built import HandBuilt  # noqa: E402
 
 ACCOUNT = "123456789012"
@@ -68,21 +69,6 @@ def timed(command: list[str], env: dict[str, str]) -> tuple[float, int, str]:
     return time.perf_counter() - start, done.returncode, done.stdout + done.stderr
 
 
-def features(workdir: Path, *options: str) -> list[str]:
-    return [
-        sys.executable,
-        "-m",
-        "pytest",
-        "features/",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        f"--alluredir={workdir / 'allure-results'}",
-        f"--checkpoints-json={workdir / 'checkpoints.json'}",
-        *options,
-    ]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -103,7 +89,7 @@ def main() -> int:
         for n in range(args.runs):
             for label, options, into in (("own build", [], own), ("existing", grade_one, existing)):
                 seconds, code, output = timed(
-                    features(home / f"{label}-{n}", *options), learner_env(first, home)
+                    features_command(home / f"{label}-{n}", *options), learner_env(first, home)
                 )
                 into.append(seconds)
                 print(f"{label:10} run {n + 1}: {seconds:6.2f} s (exit {code})", flush=True)

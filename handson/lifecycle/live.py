@@ -19,7 +19,6 @@ from that temporary key.
 from __future__ import annotations
 
 import json
-import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -34,10 +33,9 @@ from handson.environment import HandsonEnvironment, LoginProfile
 from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.lifecycle.cleanup import Cleanup, Stage
-from handson.lifecycle.removal import delete_bucket, ignore_gone
+from handson.lifecycle.removal import delete_bucket, ignore_gone, unless_gone
 from handson.names import RunNames
 
-log = logging.getLogger("handson.lifecycle.live")
 # The user's key when --live has none: the user's checks are then replayed, never run live.
 NO_USER_KEY = Credentials("", "")
 
@@ -112,14 +110,7 @@ def sweep_record(
 
 def _recorded(s3: Any, iam: Any, item: dict[str, str]) -> tuple[bool, Callable[[], None], str]:
     def exists(call: Callable[[], Any]) -> bool:
-        try:
-            call()
-            return True
-        except ClientError as exc:
-            status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-            if status == 404 or exc.response.get("Error", {}).get("Code") in GONE:
-                return False
-            raise
+        return unless_gone(call) is not None
 
     kind = item["kind"]
     if kind == "object":
@@ -145,9 +136,6 @@ def _recorded(s3: Any, iam: Any, item: dict[str, str]) -> tuple[bool, Callable[[
     )
 
 
-GONE = ("NoSuchKey", "NoSuchBucket", "NotFound", "NoSuchEntity")
-
-
 class LiveBuilder:
     """Gives the checks the learner's environment; makes and removes only what is the run's."""
 
@@ -157,11 +145,14 @@ class LiveBuilder:
         names: RunNames,
         found: Discovery,
         cleanup: Cleanup,
-        user_credentials: Callable[[], Credentials],
+        user_credentials: Credentials | None,
         on_own_key: Callable[[str], None],
+        *,
+        temporary_key: bool = False,
         simulating: bool = False,
         record: LiveRecord | None = None,
     ) -> None:
+        self.temporary = temporary_key  # make a key for the user, and delete it at the end
         self.record = record
         self.simulating = simulating  # the user's calls are asked of the simulator, not sent
         self.admin = admin
@@ -172,11 +163,6 @@ class LiveBuilder:
         self._on_own_key = on_own_key
         self.s3 = admin.client("s3")
 
-    @property
-    def own(self) -> str:
-        """What every name the run writes carries: its ID, unique to this run."""
-        return f"handson-acceptance-{self.names.run_id}"
-
     def build(self) -> HandsonEnvironment:
         found, iam = self.found, self.admin.client("iam")
         assert found.user and found.role and found.instance_id and found.buckets
@@ -184,7 +170,7 @@ class LiveBuilder:
         role_arn = iam.get_role(RoleName=found.role)["Role"]["Arn"]
         instance = self.admin.client("ec2").describe_instances(InstanceIds=[found.instance_id])
         described = instance["Reservations"][0]["Instances"][0]
-        sample = f"{self.own}.txt"
+        sample = f"{self.names.own_mark}.txt"
         objects = {
             f"open/{sample}": f"open file of run {self.names.run_id}\n".encode(),
             f"close/{sample}": f"close file of run {self.names.run_id}\n".encode(),
@@ -195,12 +181,14 @@ class LiveBuilder:
             self._own_object(bucket2, key)
             self.s3.put_object(Bucket=bucket2, Key=key, Body=body)
         # R2's file: the role makes it; removed here too should the role fail to.
-        test_file = f"test-{self.own}.txt"
+        test_file = f"test-{self.names.own_mark}.txt"
         self._own_object(found.buckets[0], test_file)
         scratch = f"handson-s3-u-{self.names.run_id}"
         if self.record is not None and not self.simulating:
             self.record.add("bucket", bucket=scratch)  # the user may make it (U2)
-        credentials = self._user_credentials()
+        credentials = self._user_credentials
+        if credentials is None:
+            credentials = self.temporary_key() if self.temporary else NO_USER_KEY
         return HandsonEnvironment(
             names=self.names,
             user_arn=user_arn,

@@ -20,6 +20,7 @@ GONE_CODES = frozenset(
         "InvalidInstanceID.NotFound",
         "InvalidGroup.NotFound",
         "NotFound",
+        "NoSuchBucketPolicy",  # read by the snapshot of a learner's account (handson/snapshot.py)
         "404",
     }
 )

@@ -115,7 +115,6 @@ def preflight(
     settings: Any,
     reports: Path,
     say: Callable[[str], None],
-    session_factory: Callable[[str], Any] | None = None,
 ) -> tuple[Any, Existing]:
     """Who, where, allowed; what the account holds; the settings of its replay.
 
@@ -125,7 +124,7 @@ def preflight(
 
     region = settings.region
     try:
-        session = (session_factory or (lambda r: boto3.session.Session(region_name=r)))(region)
+        session = boto3.session.Session(region_name=region)
         account = identify(session, region, settings.endpoint_url)
         say(f"handson-iam-acceptance --target existing: {account.describe()} in {region}")
         guard(account, settings.allowed_accounts)
@@ -151,7 +150,7 @@ def preflight(
     user_decided_by = "live"
     if settings.live and user_credentials is None and not settings.temporary_user_key:
         user_decided_by = _without_user_key(reader, found, say)
-    own = f"handson-acceptance-{names.run_id}" if settings.live else None
+    own = names.own_mark if settings.live else None
     before = take(reader, found, own)
     replay_dir = reports / "runs" / names.run_id / "discovered"
     write_replay(found, replay_dir)

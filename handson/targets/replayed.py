@@ -19,6 +19,7 @@ from typing import Any
 
 from handson.findings import UNDECIDABLE, Finding
 from handson.i18n import t
+from handson.report import why_it_stopped
 
 
 class ReplayRun:
@@ -93,8 +94,5 @@ class ReplayRun:
         return entries
 
     def _last_line(self) -> str:
-        if not self.output.exists():
-            return f"exit code {self.exit_code}"
-        lines = [x for x in self.output.read_text("utf-8").splitlines() if x.strip()]
-        errors = [x for x in lines if x.startswith("ERROR:")]
-        return (errors or lines[-1:] or [f"exit code {self.exit_code}"])[-1][:300]
+        said = self.output.read_text("utf-8") if self.output.exists() else ""
+        return why_it_stopped(said) or f"exit code {self.exit_code}"
