@@ -10,6 +10,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
+from handson.loopback import client_config
 from handson.secrets import register_secret
 from handson.transient import RETRY_ATTEMPTS, RETRY_MODE
 
@@ -58,8 +59,11 @@ class Principal:
         if service not in self._clients:
             if "" not in self._clients:
                 self._clients[""] = isolated_session(self.credentials, self.region)
+            direct = client_config(self.endpoint_url)
             self._clients[service] = self._clients[""].client(
-                service, endpoint_url=self.endpoint_url, config=_CONFIG
+                service,
+                endpoint_url=self.endpoint_url,
+                config=_CONFIG.merge(direct) if direct else _CONFIG,
             )
         return self._clients[service]
 

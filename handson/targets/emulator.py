@@ -24,6 +24,7 @@ from urllib.parse import unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from handson import loopback
 from handson.aws import Credentials, Principal
 from handson.errors import EmulatorGap, SuiteUsageError
 from handson.findings import (
@@ -48,7 +49,7 @@ from handson.targets.orphans import python_path
 from handson.targets.ssm import ping_status
 from handson.targets.warm_cli import WarmCli
 from handson.transient import NOT_AN_AWS_ANSWER
-from handson.waiting import EMULATOR_BUDGETS, Budgets, until
+from handson.waiting import EMULATOR_BUDGETS, Budgets, WaitTimeout, until
 
 log = logging.getLogger("handson.targets.emulator")
 
@@ -140,17 +141,23 @@ class MotoEmulator:
             env=env,
             stdout=fd,
             stderr=subprocess.STDOUT,
-            stdin=subprocess.DEVNULL,
+            # The emulator ends when this pipe closes: when the run ends, however it ends.
+            stdin=subprocess.PIPE,
         )
         os.close(fd)
         try:
-            until(
-                emulator._alive,
-                bool,
-                budget=budget,
-                what=f"the emulator on port {port}",
-                max_interval=0.1,
-            )
+            try:
+                until(
+                    emulator._alive,
+                    bool,
+                    budget=budget,
+                    what=f"the emulator on port {port}",
+                    max_interval=0.1,
+                )
+            except WaitTimeout:
+                raise SuiteUsageError(
+                    t("emulator.unreachable", url=emulator.endpoint_url, seconds=f"{budget:g}")
+                ) from None
             emulator._bootstrap_admin()
         except BaseException:
             emulator.close()
@@ -181,6 +188,8 @@ class MotoEmulator:
             # Nothing of the emulator's state is meant to outlive the run: no graceful stop needed.
             self._process.kill()
             self._process.wait()
+            if self._process.stdin is not None:
+                self._process.stdin.close()
             self._process = None
             if self._log is not None:
                 self._log.unlink(missing_ok=True)
@@ -191,7 +200,7 @@ class MotoEmulator:
         if self._process is not None and self._process.poll() is not None:
             raise RuntimeError(f"the emulator exited with code {self._process.returncode}")
         try:
-            with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", timeout=2):
+            with loopback.urlopen(f"{self.endpoint_url}/moto-api/", timeout=2):
                 return True
         except (urllib.error.URLError, OSError):
             return False
@@ -199,14 +208,14 @@ class MotoEmulator:
     def _answers_as_moto(self) -> bool:
         """moto's read-only dashboard data: JSON from a moto server, anything else elsewhere."""
         try:
-            with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=5) as a:
+            with loopback.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=5) as a:
                 return isinstance(json.load(a), dict)
         except (urllib.error.URLError, OSError, ValueError):
             return False
 
     def _decides_with_engine(self) -> bool:
         try:
-            with urllib.request.urlopen(f"{self.endpoint_url}{ENGINE_PATH}", timeout=5) as answer:
+            with loopback.urlopen(f"{self.endpoint_url}{ENGINE_PATH}", timeout=5) as answer:
                 return "engine" in json.load(answer)
         except (urllib.error.URLError, OSError, ValueError):
             return False
@@ -226,7 +235,7 @@ class MotoEmulator:
             headers={"Content-Type": "text/plain"},
         )
         try:
-            with urllib.request.urlopen(request, timeout=10) as response:
+            with loopback.urlopen(request, timeout=10) as response:
                 answer = json.load(response)
             return str(answer["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"])
         except (OSError, ValueError, KeyError, TypeError) as exc:

@@ -19,6 +19,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials as SigningCredentials
 
+from handson import loopback
 from handson.aws import Credentials
 from handson.targets.moto_engine import (
     AGENT_CHANNEL_ACTIONS,
@@ -85,7 +86,7 @@ def _call_once(
         request.url, data=body, headers=dict(request.headers.items()), method="POST"
     )
     try:
-        with urllib.request.urlopen(prepared, timeout=30) as answer:
+        with loopback.urlopen(prepared, timeout=30) as answer:
             return AgentCall(action, answer.status, "")
     except urllib.error.HTTPError as refused:
         try:
