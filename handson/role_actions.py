@@ -45,18 +45,20 @@ class RoleCommands:
         local = key.rsplit("/", 1)[-1]
         command = (
             f"echo {shlex.quote(content)} > {shlex.quote(local)} && "
-            f"aws s3 cp {shlex.quote(local)} s3://{bucket}/{key}"
+            f"aws s3 cp {shlex.quote(local)} {s3_url(bucket, key)}"
         )
         return self._probe(command, "s3:PutObject", bucket_arn(bucket, key))
 
     def download(self, bucket: str, key: str) -> Probe:
         local = key.rsplit("/", 1)[-1]
-        command = f"aws s3 cp s3://{bucket}/{key} {shlex.quote(local)} && cat {shlex.quote(local)}"
+        command = (
+            f"aws s3 cp {s3_url(bucket, key)} {shlex.quote(local)} && cat {shlex.quote(local)}"
+        )
         return self._probe(command, "s3:GetObject", bucket_arn(bucket, key))
 
     def delete(self, bucket: str, key: str) -> Probe:
         return self._probe(
-            f"aws s3 rm s3://{bucket}/{key}", "s3:DeleteObject", bucket_arn(bucket, key)
+            f"aws s3 rm {s3_url(bucket, key)}", "s3:DeleteObject", bucket_arn(bucket, key)
         )
 
     def round_trip(self, bucket: str, key: str, content: str) -> list[Probe]:
@@ -68,12 +70,12 @@ class RoleCommands:
         ]
 
     def remove_bucket(self, bucket: str) -> Probe:
-        return self._probe(f"aws s3 rb s3://{bucket}", "s3:DeleteBucket", bucket_arn(bucket))
+        return self._probe(f"aws s3 rb {s3_url(bucket)}", "s3:DeleteBucket", bucket_arn(bucket))
 
     def list_bucket(self, bucket: str, place: Place = Place.ROOT) -> Probe:
         # The CLI lists one level: ListObjectsV2 with the folder as prefix and "/" as delimiter.
         return self._probe(
-            f"aws s3 ls s3://{bucket}/{place.value}",
+            f"aws s3 ls {s3_url(bucket, place.value)}",
             "s3:ListBucket",
             bucket_arn(bucket),
             {"s3:prefix": place.value, "s3:delimiter": "/"},
@@ -91,6 +93,11 @@ class RoleCommands:
     def other_resource(self, resource: OtherResource) -> Probe:
         command, action = resource.value
         return self._probe(command, action, "*")
+
+
+def s3_url(bucket: str, key: str = "") -> str:
+    """``s3://bucket/key`` as one word of a command line (sh and the emulated instance alike)."""
+    return shlex.quote(f"s3://{bucket}/{key}" if key else f"s3://{bucket}")
 
 
 def location_key(place: Place, file_name: str) -> str:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
@@ -19,9 +21,11 @@ from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.provision import Provisioner
 from handson.names import RunNames, default_name
 from handson.policies import load_policy_set
+from handson.role_actions import RoleCommands
 from handson.targets.emulator import MotoEmulator
 from handson.targets.local_shell import LocalShellInstance
-from handson.targets.warm_cli import SOCKET_VARIABLE, WarmCli
+from handson.targets.warm_cli import WarmCli
+from handson.verdict import Outcome
 from handson.waiting import EMULATOR_BUDGETS
 
 HOST_SECRET = "host-secret-for-instance-test"
@@ -82,11 +86,17 @@ def test_host_aws_configuration_never_reaches_the_instance(
         f"[default]\naws_access_key_id = AKIAHOSTFILE\naws_secret_access_key = {HOST_SECRET}\n"
     )
     monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("USERPROFILE", str(home))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTENV")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", HOST_SECRET)
     monkeypatch.setenv("AWS_PROFILE", "host-profile")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(home / ".aws" / "config"))
-    result = instance.run("env; cat ~/.aws/credentials 2>&1; aws configure list")
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:8080")
+    seen = instance.environment()
+    assert HOST_SECRET not in str(seen) and "AKIAHOST" not in str(seen)
+    assert "AWS_PROFILE" not in seen and str(home) not in str(seen)
+    assert "HTTPS_PROXY" not in seen and seen["NO_PROXY"] == seen["no_proxy"]
+    result = instance.run("aws configure list")
     assert result.exit_code == 0, result.stderr
     assert HOST_SECRET not in result.stdout + result.stderr
     assert "AKIAHOST" not in result.stdout
@@ -98,6 +108,34 @@ def test_host_aws_configuration_never_reaches_the_instance(
         line for line in result.stdout.splitlines() if line.strip().startswith("access_key")
     )
     assert issued.access_key_id[-4:] in access_key_line and " env" in access_key_line
+
+
+def test_the_instance_needs_no_shell_and_no_path(
+    instance: LocalShellInstance,
+    test_emulator: MotoEmulator,
+    built: tuple[HandsonEnvironment, Provisioner],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """What a learner's Windows laptop lacks (bash, /usr/bin) the instance does not use: with no
+    PATH at all, the role's round trip runs, and the only program started is this Python."""
+    env = built[0]
+    monkeypatch.setenv("PATH", "")
+    started: list[str] = []
+    real_popen = subprocess.Popen
+
+    def only_python(args: list[str], *rest: object, **kwargs: object) -> object:
+        started.append(str(args[0]))
+        return real_popen(args, *rest, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "Popen", only_python)
+    cold = make_instance(test_emulator, env.instance_id, warm=False)
+    try:
+        for shell in (instance, cold):
+            for probe in RoleCommands(shell).round_trip(env.names.bucket1, "open/x y.txt", "中身"):
+                assert probe.execute().verdict.outcome is Outcome.ALLOWED, probe.call
+    finally:
+        cold.close()
+    assert started and set(started) == {sys.executable}
 
 
 @pytest.mark.parametrize(
@@ -140,21 +178,39 @@ def test_a_shared_warm_cli_serves_instances_and_outlives_them(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAHOSTENV")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", HOST_SECRET)
     shared = WarmCli()
+    pid = shared.pid
     try:
-        socket_path = shared.ready()
-        server_env = Path(f"/proc/{shared.pid}/environ").read_bytes()
-        assert HOST_SECRET.encode() not in server_env and b"AWS_ACCESS_KEY_ID" not in server_env
+        worker_env = Path(f"/proc/{pid}/environ").read_bytes()
+        assert HOST_SECRET.encode() not in worker_env and b"AWS_ACCESS_KEY_ID" not in worker_env
         for _ in range(2):
             shell = make_instance(test_emulator, env.instance_id, shared_cli=shared)
             try:
-                assert shell.environment()[SOCKET_VARIABLE] == socket_path
                 assert f"assumed-role/{env.names.role}/" in shell.identity()
             finally:
                 shell.close()
-        assert shared.pid is not None and Path(f"/proc/{shared.pid}").exists()
+        assert shared.pid == pid and Path(f"/proc/{pid}").exists()
     finally:
         shared.close()
-    assert shared.pid is None and not Path(socket_path).exists()
+    assert shared.pid is None and not Path(f"/proc/{pid}").exists()
+
+
+def test_a_command_past_its_time_ends_the_worker_and_the_next_one_gets_a_new_one(
+    test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner]
+) -> None:
+    env = built[0]
+    shared = WarmCli()
+    shell = make_instance(test_emulator, env.instance_id, shared_cli=shared)
+    try:
+        assert shell.run("aws sts get-caller-identity").exit_code == 0
+        first = shared.pid
+        slow = shared.run(["sts", "get-caller-identity"], shell.environment(), Path.cwd(), 0.001)
+        assert slow.exit_code == 124 and "timed out" in slow.stderr
+        assert shared.pid is None
+        again = shell.run("aws sts get-caller-identity")
+        assert again.exit_code == 0 and shared.pid not in (None, first)
+    finally:
+        shell.close()
+        shared.close()
 
 
 def _normal(text: str) -> str:

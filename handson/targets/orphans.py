@@ -1,8 +1,11 @@
 """Helper processes that end with the run that started them, even when it was killed.
 
 The emulator (a moto server) and the warm AWS CLI are child processes of the run. A run stopped
-with SIGKILL cannot stop them, and they would live on. Each watches its parent instead and
-exits when the parent is gone (it is then re-parented, and its parent process ID changes).
+with SIGKILL (or ended from Windows' Task Manager) cannot stop them, and they would live on. So
+each reads its standard input, a pipe whose other end only the run holds: when the run is gone,
+however it ended, the system closes that end, the read ends, and the helper exits. This works
+alike on Windows, macOS and Linux (a parent process ID that changes does not: Windows never
+re-parents a process).
 """
 
 from __future__ import annotations
@@ -10,7 +13,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-import time
 from pathlib import Path
 
 # Where the handson package lives, for helper processes started with ``python -m handson....``
@@ -23,13 +25,13 @@ def python_path(environ: dict[str, str]) -> str:
     return os.pathsep.join(p for p in (PACKAGE_ROOT, environ.get("PYTHONPATH", "")) if p)
 
 
-def exit_with_parent(interval: float = 0.5) -> None:
-    """Start a daemon thread that ends this process once its parent has gone."""
-    parent = os.getppid()
+def exit_with_parent() -> None:
+    """Start a daemon thread that ends this process once its parent has gone: its parent
+    started it with ``stdin=subprocess.PIPE`` and keeps that pipe open while it lives."""
 
     def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(interval)
+        while sys.stdin.buffer.read(4096):
+            pass
         os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()

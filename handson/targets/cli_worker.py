@@ -1,0 +1,79 @@
+"""The warm AWS CLI's worker process (``python -m handson.targets.cli_worker``).
+
+It imports awscli (and with it awscli's own botocore, which must come before anything imports
+boto3's: so this module imports nothing of the suite), parses the service models the hands-on's
+commands use, says ``ready``, and then answers one JSON line on stdout for each JSON line on
+stdin until stdin closes: when the run has ended, however it ended. ``handson.targets.warm_cli``
+is the run's side.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import sys
+from typing import Any
+
+READY = "ready"
+# The service models that the hands-on's commands use, parsed before the first command.
+SERVICES = ("s3", "sts", "ec2", "iam")
+
+
+
+def _run_command(driver_factory: Any, loader: Any, request: dict[str, Any]) -> dict[str, Any]:
+    """One command in this process, as ``aws`` would run it: its own environment, folder,
+    standard streams and botocore session; the parsed models shared."""
+    keep = os.environ.get("AWS_DATA_PATH", "")  # where awscli's own data lives (set at import)
+    saved_environ, saved_cwd = dict(os.environ), os.getcwd()
+    stdout, stderr = io.StringIO(), io.StringIO()
+    saved_streams, saved_argv = (sys.stdin, sys.stdout, sys.stderr), sys.argv
+    code: int
+    try:
+        os.environ.clear()
+        os.environ.update({str(k): str(v) for k, v in request["env"].items()})
+        os.environ["AWS_DATA_PATH"] = keep
+        os.chdir(request["cwd"])
+        sys.stdin, sys.stdout, sys.stderr = io.StringIO(""), stdout, stderr
+        sys.argv = ["aws", *request["argv"]]
+        driver = driver_factory()
+        driver.session.register_component("data_loader", loader)
+        code = int(driver.main([str(a) for a in request["argv"]]) or 0)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 1
+    except BaseException as exc:  # noqa: BLE001 - the command's error, never the worker's end
+        stderr.write(f"aws (warm CLI): {type(exc).__name__}: {exc}\n")
+        code = 255
+    finally:
+        sys.stdin, sys.stdout, sys.stderr = saved_streams
+        sys.argv = saved_argv
+        os.environ.clear()
+        os.environ.update(saved_environ)
+        os.chdir(saved_cwd)
+    return {"code": code & 0xFF, "stdout": stdout.getvalue(), "stderr": stderr.getvalue()}
+
+
+def serve() -> None:
+    """The worker: answers one JSON line on stdout for each JSON line on stdin, until stdin
+    closes (the run has ended, however it ended)."""
+    # The answers go out on a copy of stdout; anything else that writes to stdout goes nowhere.
+    answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    import awscli.clidriver
+
+    first = awscli.clidriver.create_clidriver()
+    loader = first.session.get_component("data_loader")
+    for service in SERVICES:
+        first.session.get_service_model(service)
+    answers.write(READY.encode() + b"\n")
+    answers.flush()
+    for line in sys.stdin.buffer:
+        request = json.loads(line)
+        answer = _run_command(awscli.clidriver.create_clidriver, loader, request)
+        answers.write(json.dumps(answer).encode("ascii") + b"\n")
+        answers.flush()
+
+
+if __name__ == "__main__":
+    serve()
