@@ -1,5 +1,6 @@
 """Where one run writes its reports: ``reports/runs/<run ID>/``, so that two runs in one checkout
-never mix or delete each other's results; ``reports/latest`` points at the newest finished run."""
+never mix or delete each other's results; ``reports/latest`` points at the newest finished run
+(and ``reports/latest-run.txt`` names it, where the system makes no links)."""
 
 from __future__ import annotations
 
@@ -44,15 +45,32 @@ class RunFolder:
     def latest(self) -> Path:
         return self.reports / "latest"
 
+    @property
+    def latest_id(self) -> Path:
+        """The newest finished run's ID, for a system that makes no link (Windows, unless its
+        Developer Mode is on): ``npm run report`` reads it where ``reports/latest`` is missing."""
+        return self.reports / LATEST_ID
+
     def point_latest(self) -> None:
-        """Make ``reports/latest`` a relative link to this run's folder, replacing the old link in
-        one step, so that a reader never finds it missing while another run finishes."""
+        """Name this run as the newest in ``reports/latest-run.txt`` and make ``reports/latest`` a
+        relative link to its folder, each replaced in one step, so that a reader never finds
+        them missing while another run finishes. Where the system refuses links, the file
+        alone says it."""
         if not self.path.is_dir():
             return
+        named = self.reports / f".latest-run-{self.run_id}"
+        named.write_text(self.run_id + "\n", "utf-8")
+        os.replace(named, self.latest_id)
         temporary = self.reports / f".latest-{self.run_id}"
         temporary.unlink(missing_ok=True)
-        os.symlink(Path("runs") / self.run_id, temporary)
+        try:
+            os.symlink(Path("runs") / self.run_id, temporary, target_is_directory=True)
+        except (OSError, NotImplementedError):
+            if self.latest.is_symlink():
+                self.latest.unlink()  # it would name an older run than latest-run.txt
+            return
         os.replace(temporary, self.latest)
 
 
+LATEST_ID = "latest-run.txt"
 RUN_FOLDER = pytest.StashKey[RunFolder]()  # set for a run that checks the features

@@ -3,18 +3,20 @@
 moto's IAM checks are one switch for the whole server, and a run turns it off while it makes and
 removes its admin: a second run on the same server at that moment would have its checks opened,
 its verdicts made wrong and its objects deleted. So a run takes this lock before it touches the
-server and keeps it until it has left; a second run stops at once with one line. The lock is an
-advisory file lock on this machine, which the kernel releases even when a run is killed.
+server and keeps it until it has left; a second run stops at once with one line naming the run
+that holds it. The lock is ``filelock``'s: an advisory lock that the system releases even when a
+run is killed, with the same behaviour on Windows (``msvcrt``), macOS and Linux (``fcntl``), where
+a lock of our own would be two. Who holds it is written beside it, for the second run's line.
 """
 
 from __future__ import annotations
 
-import fcntl
 import hashlib
 import os
 import tempfile
 from pathlib import Path
-from typing import IO
+
+from filelock import FileLock, Timeout
 
 from handson.errors import SuiteUsageError
 from handson.i18n import t
@@ -26,29 +28,23 @@ class EndpointLock:
         self.run_id = run_id
         digest = hashlib.sha256(self.endpoint_url.encode()).hexdigest()[:16]
         self.path = (folder or Path(tempfile.gettempdir())) / f"handson-emulator-{digest}.lock"
-        self._file: IO[str] | None = None
+        self.holder = self.path.with_name(self.path.name + ".holder")
+        self._lock = FileLock(self.path, timeout=0, thread_local=False)
 
     def acquire(self) -> None:
-        handle = open(self.path, "a+", encoding="utf-8")  # noqa: SIM115 - held until release()
         try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            handle.seek(0)
-            holder = handle.read().strip() or "another run"
-            handle.close()
+            self._lock.acquire()
+        except Timeout:
+            try:
+                holder = self.holder.read_text("utf-8").strip()
+            except OSError:
+                holder = ""
             raise SuiteUsageError(
-                t("endpoint.in_use", url=self.endpoint_url, holder=holder)
+                t("endpoint.in_use", url=self.endpoint_url, holder=holder or "another run")
             ) from None
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"run {self.run_id} (pid {os.getpid()})")
-        handle.flush()
-        self._file = handle
+        self.holder.write_text(f"run {self.run_id} (pid {os.getpid()})", "utf-8")
 
     def release(self) -> None:
-        if self._file is not None:
-            self._file.seek(0)
-            self._file.truncate()
-            fcntl.flock(self._file, fcntl.LOCK_UN)
-            self._file.close()
-            self._file = None
+        if self._lock.is_locked:
+            self.holder.unlink(missing_ok=True)
+            self._lock.release()
