@@ -35,6 +35,7 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlparse
 
 from handson.iam_engine import ALLOW, DENY, IMPLICIT_DENY, NamedPolicy, Request, Verdict, decide
+from handson.targets.moto_fixes import forget_deleted_tags
 
 # The agent's calls: what AmazonSSMManagedInstanceCore grants it, one of each kind.
 AGENT_CHANNEL_ACTIONS = (
@@ -564,3 +565,4 @@ def install() -> None:
         return _agent_middleware(lambda e, s: original_call(self, e, s))(environ, start_response)
 
     DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
+    forget_deleted_tags()  # moto keeps a deleted bucket's tags (handson.targets.moto_fixes)
