@@ -1,0 +1,149 @@
+"""Where learners really run it: behind a proxy that cannot reach this machine, and from a folder
+whose path holds a space and Japanese, with the checkout's own virtual environment there too
+(issue 24). What only Windows or macOS can show runs in .github/workflows/os-matrix.yml."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.suite_runner import ROOT, SuiteRun, read_run, run_suite, suite_command, suite_env
+
+pytestmark = pytest.mark.slow
+
+ALL = {"U1", "U2", "U3", "U4", "U5", "R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"}
+ROLE = {c for c in ALL if c.startswith("R")}
+LEARNERS_FOLDER = "山田 の作業"
+POLICY_ADVICE = "ポリシーを直して"
+
+
+class DeadProxy:
+    """A proxy that accepts connections and never answers, as a company proxy that cannot reach
+    this machine's loopback looks from here. It counts who came."""
+
+    def __init__(self) -> None:
+        self._server = socket.create_server(("127.0.0.1", 0))
+        self._server.settimeout(0.2)
+        self.url = f"http://127.0.0.1:{self._server.getsockname()[1]}"
+        self.connections: list[socket.socket] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._accept, daemon=True)
+        self._thread.start()
+
+    def _accept(self) -> None:
+        while not self._stop.is_set():
+            try:
+                self.connections.append(self._server.accept()[0])
+            except TimeoutError:
+                continue
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join()
+        for connection in self.connections:
+            connection.close()
+        self._server.close()
+
+
+@pytest.fixture
+def dead_proxy() -> Iterator[DeadProxy]:
+    proxy = DeadProxy()
+    yield proxy
+    proxy.close()
+
+
+def test_behind_a_proxy_that_answers_nothing_the_run_passes(
+    tmp_path: Path, dead_proxy: DeadProxy
+) -> None:
+    """http_proxy, HTTP_PROXY and HTTPS_PROXY set, no_proxy=localhost (not 127.0.0.1): the
+    suite's clients, the readiness wait, the SSM agent and the instance's CLI all go direct."""
+    proxies = {v: dead_proxy.url for v in ("http_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
+    run = run_suite(tmp_path, env={**proxies, "no_proxy": "localhost", "NO_PROXY": None})
+    assert run.exit_code == 0, run.describe()
+    assert run.outcomes("passed") == ALL
+    assert dead_proxy.connections == [], "a request to the emulator went to the proxy"
+
+
+def learners_checkout(root: Path) -> tuple[Path, Path]:
+    """The checkout copied to ``<root>/山田 の作業/handson`` with a virtual environment of its
+    own in ``.venv`` there, whose packages are this environment's (a ``.pth`` file stands in for
+    ``pip install``, which would need the network). Returns the folder and its Python."""
+    checkout = root / LEARNERS_FOLDER / "handson"
+    shutil.copytree(
+        ROOT,
+        checkout,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "node_modules", "reports", "__pycache__", ".*_cache"
+        ),
+    )
+    venv = checkout / ".venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / ("Scripts/python.exe" if sys.platform == "win32" else "bin/python")
+    site = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    ours = [p for p in sys.path if p.endswith("site-packages") and Path(p).is_dir()]
+    Path(site, "handson-test.pth").write_text("\n".join(ours) + "\n", "utf-8")
+    return checkout, python
+
+
+def run_from(checkout: Path, python: Path, workdir: Path, *args: str) -> SuiteRun:
+    """``pytest features/`` in ``checkout`` with its own Python, in Japanese (the default)."""
+    command = [str(python), *suite_command(workdir, *args)[1:]]
+    done = subprocess.run(
+        command,
+        cwd=checkout,
+        env=suite_env({"HANDSON_LANG": None}),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+    )
+    return read_run(done.returncode, done.stdout, done.stderr, workdir, command)
+
+
+@pytest.fixture(scope="module")
+def learners(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    return learners_checkout(tmp_path_factory.mktemp("laptop"))
+
+
+def test_from_a_folder_with_a_space_and_japanese_the_seed_passes(
+    learners: tuple[Path, Path], tmp_path: Path
+) -> None:
+    checkout, python = learners
+    assert " " in str(python) and LEARNERS_FOLDER in str(python)
+    run = run_from(checkout, python, tmp_path / "reports")
+    assert run.exit_code == 0, run.describe()
+    assert run.outcomes("passed") == ALL
+    assert "合格 13 / 不合格 0 / 判定なし 0" in run.stdout
+
+
+def test_an_instance_cli_that_cannot_run_is_not_decided_never_failed(
+    learners: tuple[Path, Path], tmp_path: Path
+) -> None:
+    """The instance's AWS CLI broken on purpose (its package shadowed by one that cannot be
+    imported): every role check is 判定なし with its cause, none is 不合格, and nothing tells
+    the learner to change a policy that is right."""
+    checkout, python = learners
+    broken = checkout / "awscli"
+    broken.mkdir()
+    (broken / "__init__.py").write_text('raise ImportError("broken on purpose")\n', "utf-8")
+    try:
+        run = run_from(checkout, python, tmp_path / "reports")
+    finally:
+        shutil.rmtree(broken)
+    assert run.exit_code not in (0, 4), run.describe()
+    assert run.failed == set(), run.describe()
+    assert run.outcomes("passed") == ALL - ROLE
+    assert "不合格 0" in run.stdout and POLICY_ADVICE not in run.stdout, run.describe()
+    assert "判定なし 8" in run.stdout, run.describe()
