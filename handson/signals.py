@@ -1,17 +1,39 @@
-"""Signals that end a run: SIGTERM ends it like Ctrl-C, through the teardown; and the teardown
-itself runs to its end, whatever arrives meanwhile (SIGKILL aside: then the sweeper removes
-what the run left)."""
+"""Signals that end a run: SIGTERM (and on Windows Ctrl-Break) ends it like Ctrl-C, through the
+teardown; and the teardown itself runs to its end, whatever arrives meanwhile (SIGKILL, or
+Windows' TerminateProcess, aside: then the sweeper removes what the run left).
+
+Per system: POSIX stops a child politely with SIGTERM. Windows has no SIGTERM to send (there
+``terminate()`` kills at once), so a child that must end through its teardown is started in a
+process group of its own and sent Ctrl-Break, which Python receives as SIGBREAK."""
 
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType
+from typing import Any
 
-ENDING = (signal.SIGINT, signal.SIGTERM)
+if sys.platform == "win32":
+    ENDING: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGBREAK)
+    # A child that stop_politely can reach: Ctrl-Break goes to a whole process group.
+    POLITE_CHILD: dict[str, Any] = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
+else:
+    ENDING = (signal.SIGINT, signal.SIGTERM)
+    POLITE_CHILD = {}
+# What the run turns into KeyboardInterrupt itself (pytest does it for SIGINT).
+ALSO_ENDING = ENDING[1:]
+
+
+def stop_politely(process: subprocess.Popen[Any]) -> None:
+    """Ask a child started with ``**POLITE_CHILD`` to end through its teardown."""
+    if sys.platform == "win32":
+        process.send_signal(signal.CTRL_BREAK_EVENT)
+    else:
+        process.terminate()
 
 
 def interrupt(signum: int, frame: FrameType | None) -> None:

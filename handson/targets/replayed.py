@@ -20,6 +20,7 @@ from typing import Any
 from handson.findings import UNDECIDABLE, Finding
 from handson.i18n import t
 from handson.report import why_it_stopped
+from handson.signals import POLITE_CHILD, stop_politely
 
 
 class ReplayRun:
@@ -64,6 +65,7 @@ class ReplayRun:
                 stdout=out,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                **POLITE_CHILD,
             )
             self.exit_code = self._process.wait()
 
@@ -71,7 +73,7 @@ class ReplayRun:
         """The live run was interrupted: so is its replay (which tears down its own emulator)."""
         process = getattr(self, "_process", None)
         if process is not None and process.poll() is None:
-            process.terminate()
+            stop_politely(process)
         self._thread.join(timeout=120)
 
     def results(self) -> list[dict[str, Any]]:
