@@ -2,18 +2,23 @@
 
 The suite starts it itself. To keep one running for several runs (``--endpoint-url``)::
 
-    MOTO_IAM_LOAD_MANAGED_POLICIES=true python -m handson.targets.engine_server -H 127.0.0.1 -p 5000
+    python -m handson.targets.engine_server -H 127.0.0.1 -p 5000
 
-It takes moto's own server options. A plain ``moto.server`` decides IAM with moto's checks, which
-the suite cannot trust (README, "What the emulator cannot decide"), and a run refuses it.
+(the same on Windows, macOS and Linux: it loads AWS's managed policies itself, as
+``MOTO_IAM_LOAD_MANAGED_POLICIES=true`` would). It takes moto's own server options. A plain
+``moto.server`` decides IAM with moto's checks, which the suite cannot trust (README, "What the
+emulator cannot decide"), and a run refuses it.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 
 
 def main(argv: list[str]) -> None:
+    # The run needs AmazonSSMManagedInstanceCore; moto reads this when it builds IAM.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     from moto.server import main as moto_main
 
     from handson.targets.moto_engine import install

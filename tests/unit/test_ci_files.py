@@ -144,6 +144,7 @@ def test_users_install_only_what_runs_the_suite() -> None:
         return {line.split("==")[0].split("[")[0] for line in lines if "==" in line}
 
     for_tests = {"ruff", "pytest-xdist", "cfn-lint", "PyYAML", "playwright"}
+    for_tests |= {"check-jsonschema", "zizmor", "mypy"}
     assert pinned("requirements.txt") & for_tests == set()
     assert for_tests <= pinned("requirements-dev.txt")
     assert "-r requirements.txt" in (root / "requirements-dev.txt").read_text("utf-8")
@@ -211,3 +212,135 @@ def test_the_matrix_is_what_the_workflow_reads(tmp_path: Path) -> None:
     roster.write_text("account,account_id,label\nmy-profile,111122223333,hanako\n")
     refused = matrix()
     assert refused.returncode == 4 and "hanako" in refused.stderr
+
+
+OS_MATRIX = ROOT / ".github" / "workflows" / "os-matrix.yml"
+ODD_FOLDER = "山田 の作業"
+# The README's Linux and macOS quick start, and the same four steps in Windows PowerShell.
+WINDOWS_FOR = {
+    "python3 -m venv .venv": "py -m venv .venv",
+    ". .venv/bin/activate": r".venv\Scripts\Activate.ps1",
+}
+PINNED = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "actions/upload-artifact": ("bbbca2ddaa5d8feaa63e36b76fdaad77386f024f", "v7.0.0"),
+}
+
+
+def os_matrix() -> dict[Any, Any]:
+    return yaml.safe_load(OS_MATRIX.read_text("utf-8"))
+
+
+def readme_install() -> list[str]:
+    """The README's quick-start install line, one command a step."""
+    readme = (ROOT / "README.md").read_text("utf-8").splitlines()
+    (line,) = [x for x in readme if x.startswith("python3 -m venv .venv && ")]
+    return line.split(" && ")
+
+
+def readme_windows_install() -> list[str]:
+    """The same steps in PowerShell, as every README's PowerShell block shows them."""
+    expected = [WINDOWS_FOR.get(step, step) for step in readme_install()]
+    blocks = [
+        block.split("```", 1)[0]
+        for name in ("README.md", "README.ja.md")
+        for block in (ROOT / name).read_text("utf-8").split("```powershell")[1:]
+    ]
+    assert blocks  # README.ja.md's quick start has one
+    for block in blocks:
+        commands = [c.strip() for line in block.splitlines() for c in line.split(";")]
+        assert [c for c in commands if c in expected] == expected, block
+        assert "pytest features/" in commands, block
+    return expected
+
+
+def run_lines(step: dict[str, Any]) -> list[str]:
+    lines = [x.strip() for x in step.get("run", "").splitlines() if x.strip()]
+    return [x for x in lines if x != "$PSNativeCommandUseErrorActionPreference = $true"]
+
+
+def test_os_matrix_runs_on_every_push_and_pull_request_read_only() -> None:
+    flow = os_matrix()
+    assert set(flow[True]) == {"push", "pull_request"}
+    assert flow["permissions"] == {"contents": "read"}
+    assert flow["concurrency"]["group"]
+    for job in flow["jobs"].values():
+        assert "permissions" not in job
+        assert 0 < job["timeout-minutes"] <= 60
+        assert job["strategy"]["fail-fast"] is False
+        assert job["env"]["PY_PYTHON"] == "${{ matrix.python }}"  # Windows' `py` takes it
+        steps = job["steps"]
+        assert steps[0]["uses"].startswith("actions/checkout@")
+        assert steps[0]["with"]["persist-credentials"] is False
+
+
+def test_os_matrix_covers_three_systems_and_two_pythons() -> None:
+    jobs = os_matrix()["jobs"]
+    systems = {"windows-latest", "macos-latest", "ubuntu-latest"}
+    for job in jobs.values():
+        assert job["runs-on"] == "${{ matrix.os }}"
+        assert set(job["strategy"]["matrix"]["os"]) == systems
+    assert jobs["checklist"]["strategy"]["matrix"]["python"] == ["3.11", "3.13"]
+    assert jobs["odd-path"]["strategy"]["matrix"]["python"] == ["3.13"]
+
+
+def test_os_matrix_installs_and_runs_as_the_readme_says() -> None:
+    for job in os_matrix()["jobs"].values():
+        steps = job["steps"]
+        unix = [s for s in steps if s.get("if") == "runner.os != 'Windows'"]
+        windows = [s for s in steps if s.get("if") == "runner.os == 'Windows'"]
+        assert all(s["shell"] == "bash" for s in unix)
+        assert all(s["shell"] == "pwsh" for s in windows)
+        assert [s["run"] for s in unix] == [
+            " && ".join(readme_install()),
+            ". .venv/bin/activate && pytest features/",
+        ]
+        install, activate = readme_windows_install(), WINDOWS_FOR[". .venv/bin/activate"]
+        assert [run_lines(s) for s in windows] == [install, [activate, "pytest features/"]]
+        assert all(
+            s["run"].startswith("$PSNativeCommandUseErrorActionPreference = $true\n")
+            for s in windows
+        )  # a failing pip stops the step
+        assert all("${{" not in s.get("run", "") for s in steps)
+        upload = steps[-1]
+        assert upload["uses"].startswith("actions/upload-artifact@")
+        assert upload["if"] == "always()"
+        assert upload["with"]["path"].endswith("reports/")
+
+
+def test_os_matrix_runs_once_from_a_path_with_a_space_and_japanese() -> None:
+    job = os_matrix()["jobs"]["odd-path"]
+    assert " " in ODD_FOLDER and not ODD_FOLDER.isascii()
+    assert job["steps"][0]["with"]["path"] == ODD_FOLDER
+    assert job["defaults"]["run"]["working-directory"] == ODD_FOLDER
+    assert job["steps"][-1]["with"]["path"] == f"{ODD_FOLDER}/reports/"
+    assert ODD_FOLDER in "".join(s.get("run", "") for s in job["steps"])  # checked, not assumed
+
+
+def test_os_matrix_pins_every_action_to_a_commit() -> None:
+    uses = [
+        line.split("uses:", 1)[1].strip()
+        for line in OS_MATRIX.read_text("utf-8").splitlines()
+        if line.strip().startswith(("uses:", "- uses:"))
+    ]
+    assert uses
+    for use in uses:
+        action, _, rest = use.partition("@")
+        sha, tag = PINNED[action]
+        assert rest == f"{sha}  # {tag}", use
+
+
+def test_os_matrix_passes_the_schema_and_zizmor_offline() -> None:
+    bin_dir = Path(sys.executable).parent
+    for command in (
+        [bin_dir / "check-jsonschema", "--builtin-schema", "vendor.github-workflows", OS_MATRIX],
+        [bin_dir / "zizmor", "--offline", OS_MATRIX],
+    ):
+        done = subprocess.run(
+            [str(c) for c in command], capture_output=True, text=True, timeout=120
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+    ci = (ROOT / ".ci" / "run").read_text("utf-8")
+    assert "check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml" in ci
+    assert "zizmor --offline .github/workflows/os-matrix.yml" in ci

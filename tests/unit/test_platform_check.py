@@ -1,0 +1,91 @@
+"""scripts/platform_check.py: it names what Windows or macOS lacks, and nothing else."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "platform_check.py"
+
+SAMPLE = """\
+import fcntl
+import os
+import select
+import signal
+import socket
+import sys
+
+
+def lock(handle: int) -> None:
+    fcntl.flock(handle, fcntl.LOCK_EX)
+
+
+def spawn():  # unannotated: checked all the same
+    return os.fork()
+
+
+def end_group(pid: int) -> None:
+    os.killpg(pid, signal.SIGKILL)
+
+
+def unix_socket(s: socket.socket) -> None:
+    socket.socket(socket.AF_UNIX).close()
+    socket.send_fds(s, [b"x"], [0])
+
+
+def poll() -> object:
+    return select.epoll()
+
+
+def guarded() -> object:
+    if sys.platform == "win32":
+        import msvcrt
+
+        return msvcrt.getwch()
+    return fcntl.LOCK_UN
+
+
+def everywhere(x: int) -> str:
+    return x.upper()
+"""
+
+
+def check(*paths: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *map(str, paths)],
+        cwd=ROOT, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+
+
+def test_names_each_missing_module_attribute_per_system(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(SAMPLE, "utf-8")
+    done = check(sample)
+    assert done.returncode == 1, done.stdout + done.stderr
+    windows, _, macos = done.stdout.partition("macOS does not have")
+    for name in ("flock", "LOCK_EX", "fork", "killpg", "SIGKILL", "AF_UNIX", "send_fds", "epoll"):
+        assert f'has no attribute "{name}"' in windows, (name, done.stdout)
+    assert 'has no attribute "epoll"' in macos and macos.count(": error: ") == 1, done.stdout
+    assert "msvcrt" not in done.stdout and "LOCK_UN" not in done.stdout  # guarded by sys.platform
+    assert "upper" not in done.stdout  # a type error on every system is not the platform's
+    assert done.stdout.splitlines()[-1] == (
+        "platform check: 8 on Windows, 1 on macOS (not counted, as Linux has them too: 1)"
+    )
+
+
+def test_passes_code_that_every_system_has(tmp_path: Path) -> None:
+    sample = tmp_path / "fine.py"
+    sample.write_text("import os\n\n\ndef pid() -> int:\n    return os.getpid()\n", "utf-8")
+    done = check(sample)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "0 on Windows, 0 on macOS" in done.stdout
+
+
+def test_covers_the_learners_path() -> None:
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["tool"]["mypy"]
+    assert config["files"] == ["handson", "fixtures", "steps", "conftest.py"]
+    assert config["check_untyped_defs"] is True
+    assert "attr-defined" not in config["disable_error_code"]
