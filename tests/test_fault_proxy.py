@@ -31,12 +31,11 @@ from botocore.retries import standard
 from handson.aws import Credentials, isolated_session
 from handson.names import AMI_PARAMETER
 from handson.targets.emulator import MotoEmulator
-from handson.targets.local_shell import aws_cli_dir
+from handson.targets.warm_cli import aws_command
 from tests.helpers.fakes import http_server
 from tests.helpers.fault_proxy import FaultProxy, Request, operation_name, signing_service
 
 REGION = "ap-northeast-1"
-AWS_CLI = Path(aws_cli_dir()) / "aws"  # the project's own, beside its Python
 
 # What each service's faults are called, and the HTTP status that comes with each.
 STATUS = {
@@ -473,7 +472,7 @@ def test_aws_cli_upload_and_download(
 
             def aws(*args: str) -> bytes:
                 done = subprocess.run(
-                    [str(AWS_CLI), *args], env=env, capture_output=True, timeout=120, check=False
+                    [*aws_command(), *args], env=env, capture_output=True, timeout=120, check=False
                 )
                 assert done.returncode == 0, done.stderr.decode(errors="replace")
                 return done.stdout

@@ -7,7 +7,11 @@ the emulated instance reads the few forms the suite's role checks use and runs t
     aws <arguments>                         the AWS CLI, with the instance's environment
     echo <words> > <file>                   a file in the instance's working folder
     cat <file>                              a file's content on standard output
+    export NAME=value ...                   for the AWS CLI of the lines after it
     <command> && <command> && ...           each one after the one before succeeded
+
+and several such lines, one after the other, as SSM's ``AWS-RunShellScript`` runs its commands
+(each line runs whatever the one before ended with; the script's exit code is the last line's).
 
 Words are split and unquoted as ``sh`` does (``shlex``), ``> file`` sends a command's standard
 output to a file. Nothing else is a shell here: no variables, globs, pipes or ``;``. A line with
@@ -18,7 +22,7 @@ one of those is refused with exit code 2 before anything runs, and an unknown co
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,8 +33,9 @@ TO_FILE = ">"
 NOT_FOUND = 127
 REFUSED = 2
 
-# Runs the AWS CLI with these arguments in the instance's working folder.
-AwsCli = Callable[[Sequence[str]], CommandResult]
+# Runs the AWS CLI with these arguments in the instance's working folder, with these variables
+# exported on top of the instance's environment.
+AwsCli = Callable[[Sequence[str], Mapping[str, str]], CommandResult]
 
 
 class UnsupportedLine(ValueError):
@@ -79,9 +84,27 @@ def _is_operator(token: str) -> bool:
     return bool(token) and all(c in "();<>|&" for c in token)
 
 
-def run_line(line: str, cwd: Path, aws: AwsCli) -> CommandResult:
-    """Run ``line`` in ``cwd`` as ``sh -c`` would for the forms above: standard output and error
-    gathered, the exit code of the last command that ran."""
+def run_script(script: str, cwd: Path, aws: AwsCli) -> CommandResult:
+    """Run the lines of ``script`` in ``cwd`` as ``sh`` would: each line whatever the one before
+    ended with, standard output and error gathered, the exit code of the last line."""
+    exported: dict[str, str] = {}
+    stdout: list[str] = []
+    stderr: list[str] = []
+    result = CommandResult(0, "", "")
+    for line in script.splitlines():
+        if line.strip():
+            result = run_line(line, cwd, aws, exported)
+            stdout.append(result.stdout)
+            stderr.append(result.stderr)
+    return CommandResult(result.exit_code, "".join(stdout), "".join(stderr))
+
+
+def run_line(
+    line: str, cwd: Path, aws: AwsCli, exported: dict[str, str] | None = None
+) -> CommandResult:
+    """Run one line in ``cwd`` as ``sh -c`` would for the forms above: standard output and error
+    gathered, the exit code of the last command that ran. ``export`` adds to ``exported``."""
+    exported = {} if exported is None else exported
     try:
         commands = parse(line)
     except UnsupportedLine as exc:
@@ -90,7 +113,7 @@ def run_line(line: str, cwd: Path, aws: AwsCli) -> CommandResult:
     stderr: list[str] = []
     result = CommandResult(0, "", "")
     for command in commands:
-        result = _run(command.argv, cwd, aws)
+        result = _run(command.argv, cwd, aws, exported)
         stderr.append(result.stderr)
         if command.output is None:
             stdout.append(result.stdout)
@@ -102,10 +125,18 @@ def run_line(line: str, cwd: Path, aws: AwsCli) -> CommandResult:
     return CommandResult(result.exit_code, "".join(stdout), "".join(stderr))
 
 
-def _run(argv: tuple[str, ...], cwd: Path, aws: AwsCli) -> CommandResult:
+def _run(
+    argv: tuple[str, ...], cwd: Path, aws: AwsCli, exported: dict[str, str]
+) -> CommandResult:
     program, arguments = argv[0], argv[1:]
     if program == "aws":
-        return aws(arguments)
+        return aws(arguments, dict(exported))
+    if program == "export":
+        for assignment in arguments:
+            name, is_set, value = assignment.partition("=")
+            if is_set:
+                exported[name] = value
+        return CommandResult(0, "", "")
     if program == "echo":
         return CommandResult(0, " ".join(arguments) + "\n", "")
     if program == "cat":

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from handson.instance import CLI_RETRIES, CommandResult, InstanceCredentials
@@ -88,15 +88,17 @@ class LocalShellInstance:
             self._own_cli = warm_cli.WarmCli()
         return self._shared_cli or self._own_cli
 
-    def aws(self, argv: Sequence[str]) -> CommandResult:
-        """The AWS CLI with these arguments, as the instance runs it."""
-        env, cli = self.environment(), self._warm_cli()
+    def aws(self, argv: Sequence[str], exported: Mapping[str, str] | None = None) -> CommandResult:
+        """The AWS CLI with these arguments, as the instance runs it (with what the script
+        exported before it)."""
+        env, cli = {**self.environment(), **(exported or {})}, self._warm_cli()
         if cli is None:
             return warm_cli.cold_cli(argv, env, self._home, self._timeout)
         return cli.run(argv, env, self._home, self._timeout)
 
     def run(self, command: str) -> CommandResult:
-        return command_line.run_line(command, self._home, self.aws)
+        """A command line, or the lines of a script as SSM's AWS-RunShellScript runs them."""
+        return command_line.run_script(command, self._home, self.aws)
 
     def identity(self) -> str:
         """Asked once with the CLI: the instance keeps one role session for the whole run."""

@@ -66,6 +66,11 @@ def process_environment(home: Path, extra: Mapping[str, str] | None = None) -> d
 _AWS = "import sys; sys.argv[0] = 'aws'; from awscli.clidriver import main; sys.exit(main())"
 
 
+def aws_command() -> list[str]:
+    """The AWS CLI as an argument list, on any system: this Python runs awscli's ``main``."""
+    return [sys.executable, "-c", _AWS]
+
+
 def cold_cli(
     argv: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: float
 ) -> CommandResult:
@@ -73,7 +78,7 @@ def cold_cli(
     errors say ``aws: error``); no shell, no script file."""
     try:
         done = subprocess.run(
-            [sys.executable, "-c", _AWS, *argv],
+            [*aws_command(), *argv],
             env=dict(env),
             cwd=cwd,
             capture_output=True,

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import shlex
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 
 from handson.instance import CommandResult
 from handson.role_actions import Place, RoleCommands
-from handson.targets.command_line import NOT_FOUND, REFUSED, SimpleCommand, parse, run_line
+from handson.targets.command_line import (
+    NOT_FOUND,
+    REFUSED,
+    SimpleCommand,
+    parse,
+    run_line,
+    run_script,
+)
 
 
 class FakeCli:
@@ -19,10 +26,12 @@ class FakeCli:
 
     def __init__(self, *answers: CommandResult) -> None:
         self.calls: list[list[str]] = []
+        self.exported: list[dict[str, str]] = []
         self._answers = list(answers)
 
-    def __call__(self, argv: Sequence[str]) -> CommandResult:
+    def __call__(self, argv: Sequence[str], exported: Mapping[str, str]) -> CommandResult:
         self.calls.append(list(argv))
+        self.exported.append(dict(exported))
         return self._answers.pop(0) if self._answers else CommandResult(0, "ok\n", "")
 
 
@@ -118,3 +127,18 @@ def test_every_role_check_reads_as_the_cli_call_it_means(tmp_path: Path) -> None
         ["s3", "rb", "s3://bucket-1"],
         ["s3", "ls", "s3://bucket-2/open/"],
     ]
+
+
+def test_a_script_runs_line_after_line_as_ssm_runs_it(tmp_path: Path) -> None:
+    """SSM's AWS-RunShellScript: the suite's retry settings exported, then the check's line; a
+    failed line does not stop the next (no ``set -e``); the exit code is the last line's."""
+    cli = FakeCli(CommandResult(255, "", "boom\n"), CommandResult(0, "arn\n", ""))
+    script = (
+        "export AWS_RETRY_MODE=standard AWS_MAX_ATTEMPTS=5\naws s3 ls\n\n"
+        "aws sts get-caller-identity"
+    )
+    result = run_script(script, tmp_path, cli)
+    assert result == CommandResult(0, "arn\n", "boom\n")
+    expected = {"AWS_RETRY_MODE": "standard", "AWS_MAX_ATTEMPTS": "5"}
+    assert cli.exported == [expected, expected]
+    assert run_script("aws s3 ls\ncat missing", tmp_path, FakeCli()).exit_code == 1
