@@ -41,9 +41,14 @@ class Finding:
     headline: str  # one line for the matrix
     result: ProbeResult | None = None
     hint: str = ""  # what to change, where it follows from the deciding statement
+    # What went wrong after the first cause, shown below it and never in its place (a teardown
+    # that failed after the build had failed).
+    more: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {"category": self.category, "headline": self.headline}
+        if self.more:
+            found["more"] = list(self.more)
         result = self.result
         if result is not None:
             verdict = result.answer.verdict
@@ -77,6 +82,14 @@ class CheckError(Exception):
     def __init__(self, message: str, finding: Finding) -> None:
         super().__init__(message)
         self.finding = finding
+
+
+def is_verdict(error: BaseException | None) -> bool:
+    """Whether an error is the check's own verdict (不合格): a wrong allow, a wrong deny, a trust
+    policy mistake, a denied write that changed its target, a piece the hands-on builds missing.
+    Anything else (a probe without a verdict, a crash of the suite's own code, a build or a
+    teardown that failed) is an error of the test: never 不合格 (verdict rule 7)."""
+    return isinstance(error, CheckFailed)
 
 
 def undecidable(gap: str, category: str = UNDECIDABLE) -> BaseException:

@@ -229,7 +229,8 @@ class Checker:
         result = self.expect(probe, Outcome.ALLOWED)
         try:
             verify(result)
-        except (ProbeFailed, ProbeError) as failed:
+        except ProbeFailed as failed:
+            # Denied: the policy that should allow it is what to fix first.
             headline = t(
                 "precondition",
                 principal=result.principal,
@@ -239,6 +240,18 @@ class Checker:
             raise PreconditionNotMet(
                 f"precondition not met: {failed}",
                 Finding(PRECONDITION, headline, result, result.hint),
+            ) from None
+        except ProbeError as failed:
+            # No answer at all (exit code 127, a CLI that could not run, a fault): its cause,
+            # and no word about the policies, which this says nothing of (verdict rule 7).
+            headline = t(
+                "precondition_error",
+                principal=result.principal,
+                call=probe.call,
+                cause=cause(result.answer.verdict),
+            )
+            raise PreconditionNotMet(
+                f"precondition not met: {failed}", Finding(PRECONDITION, headline, result)
             ) from None
         self.control = result
         return result
@@ -290,11 +303,18 @@ class Checker:
         return result
 
 
+def cause(verdict: Verdict) -> str:
+    """Why an answer is no verdict, in the run's language: its rule, with its code where the rule
+    does not name it."""
+    code = verdict.code
+    return f"{verdict.rule} ({code})" if code and code not in verdict.rule else verdict.rule
+
+
 def verify(result: ProbeResult) -> None:
     """Fail unless the probe's verdict is what the checkpoint expects."""
     observed = result.outcome
     if observed is Outcome.ERROR:
-        headline = f"not a verdict: {result.answer.verdict.code or 'error'}"
+        headline = t("no_verdict", cause=cause(result.answer.verdict))
         raise ProbeError(
             f"not a verdict (test error): {result.summary()}",
             Finding(TEST_ERROR, headline, result),

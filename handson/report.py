@@ -12,7 +12,7 @@ from typing import Any
 
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
-from handson.findings import CATEGORIES, Finding
+from handson.findings import CATEGORIES, TEST_ERROR, Finding
 from handson.i18n import display_width, has, language, t
 from handson.secrets import redact
 
@@ -21,12 +21,19 @@ from handson.secrets import redact
 # Allure 2 (whole-message match) and Allure 3 (search) read them alike. The suite's own matrix
 # and checkpoints.json take the category from the check's finding (handson/findings.py).
 
-# A scenario's outcome when it has no verdict of its own (fixtures/checkpoints.py).
+# A scenario's outcome (fixtures/checkpoints.py). Only a check's own verdict is passed or failed.
+PASSED = "passed"
+FAILED = "failed"  # the check's own verdict: a wrong allow or a wrong deny (不合格)
+# An error of the test or of its environment: a probe without a verdict, a crash of the suite's
+# own code, a build that failed. Never 不合格, never passed: not decided (verdict rule 7).
+ERROR = "error"
+SKIPPED = "skipped"
+# A scenario's outcome when it has no verdict of its own.
 NOT_RUN = "not run"
 INTERRUPTED = "interrupted"
 # A deny check whose positive control failed: not a verdict on its own checkpoint.
 PRECONDITION_NOT_MET = "precondition not met"
-UNDECIDED = frozenset({"skipped", NOT_RUN, INTERRUPTED, PRECONDITION_NOT_MET})
+UNDECIDED = frozenset({SKIPPED, NOT_RUN, INTERRUPTED, PRECONDITION_NOT_MET, ERROR})
 
 
 def labels(checkpoint_id: str, scenario: str) -> dict[str, object]:
@@ -112,6 +119,9 @@ class Tally:
     passed: tuple[str, ...]
     failed: tuple[str, ...]
     undecided: tuple[str, ...]
+    # Those of the undecided that an error of the test or its environment left so: no
+    # --allow-undecided accepts them.
+    errors: tuple[str, ...] = ()
 
     def line(self) -> str:
         text = t(
@@ -128,20 +138,23 @@ class Tally:
 
 
 def tally(results: list[dict[str, object]]) -> Tally:
-    """A checkpoint failed if any of its scenarios failed or erred; else it is not decided if any
-    scenario was skipped, not run or interrupted; else it passed."""
-    passed, failed, undecided = [], [], []
+    """A checkpoint failed if the check's own verdict failed in any of its scenarios; else it is
+    not decided if any scenario did not pass (an error of the test, skipped, not run,
+    interrupted, its precondition not met); else it passed. An error is never a failure."""
+    passed, failed, undecided, errors = [], [], [], []
     for checkpoint_id in CATALOGUE:
         outcomes = {str(e["outcome"]) for e in results if checkpoint_id in e["checkpoints"]}  # type: ignore[operator]
         if not outcomes:
             continue
-        if outcomes & {"failed", "error"}:
+        if FAILED in outcomes:
             failed.append(checkpoint_id)
-        elif outcomes & UNDECIDED:
+        elif outcomes != {PASSED}:  # whatever did not pass, under any name, is not decided
             undecided.append(checkpoint_id)
+            if ERROR in outcomes:
+                errors.append(checkpoint_id)
         else:
             passed.append(checkpoint_id)
-    return Tally(tuple(passed), tuple(failed), tuple(undecided))
+    return Tally(tuple(passed), tuple(failed), tuple(undecided), tuple(errors))
 
 
 def matrix(results: list[dict[str, object]], target: str, width: int = 100) -> list[str]:
@@ -154,18 +167,19 @@ def matrix(results: list[dict[str, object]], target: str, width: int = 100) -> l
         if not entries:
             continue
         outcomes = {str(e["outcome"]) for e in entries}
-        failed = [e for e in entries if e["outcome"] in ("failed", "error")]
-        skipped = [e for e in entries if e["outcome"] == "skipped"]
-        cut_off = [
+        failed = [e for e in entries if e["outcome"] == FAILED]
+        skipped = [e for e in entries if e["outcome"] == SKIPPED]
+        # Not decided, for a cause: an error of the test first, then what cut the checks off.
+        cut_off = [e for e in entries if e["outcome"] == ERROR] or [
             e for e in entries if e["outcome"] in (NOT_RUN, INTERRUPTED, PRECONDITION_NOT_MET)
         ]
         if failed:
             observed = t("matrix.failed", headline=_category_words(failed[0]))
         elif cut_off:
             observed = t("matrix.cut_off", outcome=_category_words(cut_off[0]))
-        elif outcomes == {"skipped"}:
+        elif outcomes == {SKIPPED}:
             observed = t("matrix.not_decided")
-        elif outcomes & UNDECIDED:
+        elif outcomes != {PASSED}:
             observed = t("matrix.partly")
         else:
             observed = t("matrix.as_expected")
@@ -173,6 +187,7 @@ def matrix(results: list[dict[str, object]], target: str, width: int = 100) -> l
         if failed:
             reason = _reason(failed[0])
         elif cut_off:
+            # The cause, never a hint: an error says nothing about the policies.
             reason = t(
                 "matrix.cut", count=len(cut_off), total=len(entries), outcome=_headline(cut_off[0])
             )
@@ -236,8 +251,13 @@ def failure_block(checkpoints: list[str], title: str, finding: Finding) -> str:
     tried and as whom, expected and observed with the rule, the deciding statement, a hint."""
     lines = [f"{' '.join(checkpoints)} {title}".strip()]
     result = finding.result
+    if finding.category == TEST_ERROR:
+        # Not the learner's policies: said first, and no hint follows (verdict rule 7).
+        lines.append("  " + t("block.not_decided", category=t(f"category.{TEST_ERROR}")))
     if finding.category != finding.headline:
         lines.append(f"  {finding.headline}")
+    # What went wrong after the first cause (a teardown after a failed build): below it.
+    lines += [f"  {line}" for text in finding.more for line in text.splitlines()]
     if result is not None:
         verdict = result.answer.verdict
         lines += [
@@ -256,7 +276,7 @@ def failure_block(checkpoints: list[str], title: str, finding: Finding) -> str:
         lines += ["  " + t("block.decided_by", statement=line) for line in statements]
         if not statements and verdict.outcome.value == "denied" and result.explanation:
             lines.append("  " + t("block.implicit"))
-    if finding.hint:
+    if finding.hint and finding.category != TEST_ERROR:
         lines.append("  " + t("block.hint", hint=finding.hint))
     return redact("\n".join(lines))
 

@@ -30,7 +30,9 @@ from handson.lifecycle.ownership import (
 )
 from handson.lifecycle.removal import (
     delete_bucket,
+    delete_instance_profile,
     delete_policy,
+    delete_security_group,
     delete_user,
     ignore_gone,
     terminate_instance,
@@ -293,7 +295,7 @@ class Provisioner:
                 )["InstanceProfile"]["Arn"]
             ),
             self.ownership.instance_profile,
-            lambda _arn: ignore_gone(self.iam.delete_instance_profile, InstanceProfileName=name),
+            lambda _arn: delete_instance_profile(self.iam, name, budget=self.budgets.transient),
             Stage.PROFILE,
         )
         # LimitExceeded: the profile has its one role already, put there by this very call.
@@ -342,9 +344,21 @@ class Provisioner:
                     return
                 raise
             if error_code(exc) in ALREADY_EXISTS:
-                raise Collision(Existing(BUCKET, bucket, {}).line()) from None
+                raise self._bucket_collision(bucket) from None
             raise
         self.own_bucket(bucket, just_created=True)
+
+    def _bucket_collision(self, bucket: str) -> Collision:
+        """A bucket name taken since the look-up: its tags say whether an earlier run of the
+        suite left it, and which; a bucket of another account says so."""
+        try:
+            found = self.ownership.bucket(bucket)
+        except Collision as foreign:
+            return foreign
+        except Exception as exc:  # noqa: BLE001 - the create's own answer is the one to report
+            log.warning("could not look up bucket %s after its create call failed: %s", bucket, exc)
+            found = None
+        return Collision(Existing(BUCKET, bucket, found[1] if found else {}).line())
 
     def _fresh_bucket_after_failure(self, bucket: str) -> bool:
         try:
@@ -421,7 +435,9 @@ class Provisioner:
                 )["GroupId"]
             ),
             lambda n: self.ownership.security_group(n, network.vpc_id),
-            lambda group_id: ignore_gone(self.ec2.delete_security_group, GroupId=group_id),
+            lambda group_id: delete_security_group(
+                self.ec2, group_id, budget=self.budgets.transient
+            ),
             Stage.SECURITY_GROUP,
         )
 
@@ -481,7 +497,12 @@ class Provisioner:
         """This instance, and any other the run's tag marks as this run's (a launch whose answer
         was lost and that botocore sent again)."""
         for found in {instance_id, *run_instances(self.ec2, self.names.run_id)}:
-            terminate_instance(self.ec2, found, budget=self.budgets.resource_gone)
+            terminate_instance(
+                self.ec2,
+                found,
+                budget=self.budgets.resource_gone,
+                resend_budget=self.budgets.transient,
+            )
 
 
 def run_instances(ec2: Any, run_id: str) -> list[str]:

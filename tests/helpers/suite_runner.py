@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-FAILED = ("failed", "error")
+# 不合格: the check's own verdict only. An error of the test is not decided, never failed.
+FAILED = ("failed",)
+ERROR = ("error",)
 
 
 @dataclass
@@ -38,6 +40,11 @@ class SuiteRun:
     @property
     def failed(self) -> set[str]:
         return self.outcomes(FAILED)
+
+    @property
+    def errors(self) -> set[str]:
+        """Checkpoints a row of which ended in an error of the test (not decided)."""
+        return self.outcomes(ERROR)
 
     def describe(self) -> str:
         tail = "\n".join(self.stdout.splitlines()[-30:])

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 import pytest
 
 from handson.findings import UNDECIDABLE
+from handson.i18n import set_language
 from handson.probes import (
     Answer,
     Checker,
@@ -20,7 +21,7 @@ from handson.probes import (
     Watched,
     verify,
 )
-from handson.verdict import Outcome, Verdict, classify_api_error
+from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
 from tests.helpers.fakes import Clock
 
 ALLOW = Verdict(Outcome.ALLOWED, "ok")
@@ -159,6 +160,46 @@ def test_failed_control_leaves_no_control() -> None:
     assert made.control is None
     with pytest.raises(NoPositiveControl):
         made.expect(scripted(DENY)[0], Outcome.DENIED)
+
+
+def test_a_control_without_an_answer_gives_its_cause_and_no_policy_advice() -> None:
+    """Exit code 127 (the CLI could not run) is no denial: the control got no answer; fixing a
+    policy would change nothing (verdict rule 7)."""
+    made, _ = checker(budget=0)
+    not_run = classify_cli(127, "bash: aws: command not found")
+    with pytest.raises(PreconditionNotMet) as failed:
+        made.establish_control(scripted(not_run)[0])
+    finding = failed.value.finding
+    assert finding.category == "precondition not met"
+    assert finding.headline.startswith("precondition not met: the positive control of ")
+    assert "got no answer (exit code 127 without an authorization error)" in finding.headline
+    assert "policy" not in finding.headline and not finding.hint
+    assert made.control is None
+    # In Japanese too: its cause, and no word of fixing a policy.
+    set_language("ja")
+    with pytest.raises(PreconditionNotMet) as failed:
+        made.establish_control(scripted(classify_cli(127, ""))[0])
+    headline = failed.value.finding.headline
+    assert "答えが得られませんでした（終了コード 127" in headline
+    assert "ポリシー" not in headline and "直して" not in headline
+
+
+def test_a_probe_without_a_verdict_names_its_cause() -> None:
+    made, _ = checker()
+    made.establish_control(scripted(ALLOW)[0])
+    result = made.expect(scripted(classify_cli(127, ""))[0], Outcome.DENIED)
+    with pytest.raises(ProbeError) as erred:
+        verify(result)
+    assert erred.value.finding.headline == (
+        "not a verdict: exit code 127 without an authorization error"
+    )
+    result = made.expect(scripted(NO_SUCH_KEY)[0], Outcome.DENIED)
+    with pytest.raises(ProbeError) as erred:
+        verify(result)
+    assert (
+        erred.value.finding.headline
+        == "not a verdict: rule 1: NoSuchKey is not an authorization error"
+    )
 
 
 def test_emulator_gap_skips_without_running_the_probe() -> None:

@@ -98,6 +98,19 @@ def test_statuses_come_from_the_runs_checkpoints(tmp_path: Path) -> None:
     assert exit_code([graded]) == 1
 
 
+def test_an_error_of_a_learners_run_is_not_decided_never_failed(tmp_path: Path) -> None:
+    entries = [
+        {"checkpoints": ["U1"], "outcome": "passed"},
+        {"checkpoints": ["R2"], "outcome": "error"},  # e.g. the instance's CLI could not run
+        {"checkpoints": ["R3"], "outcome": "precondition not met"},
+    ]
+    (tmp_path / "checkpoints.json").write_text(json.dumps({"checkpoints": entries}))
+    learner = Learner("p", "111122223333", "p")
+    graded = read_graded(learner, tmp_path, 6)
+    assert graded.statuses == {"U1": "passed", "R2": "not decided", "R3": "not decided"}
+    assert exit_code([graded]) == 6
+
+
 def test_a_run_that_decided_nothing_says_why_and_counts_as_not_decided(tmp_path: Path) -> None:
     learner = Learner("p", "111122223333", "p")
     stderr = "ERROR: no bucket pair handson-s3-1-<自分の名前> and handson-s3-2-<自分の名前>\n"

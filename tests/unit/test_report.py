@@ -6,11 +6,16 @@ import json
 import re
 from pathlib import Path
 
+import pytest
+
+from fixtures.checkpoints import exit_status, outcome_of
+from handson.findings import CheckError, CheckFailed, Finding
 from handson.report import (
     CATEGORIES,
     UNDECIDED_EXIT,
     Tally,
     environment,
+    failure_block,
     labels,
     mask_account,
     matrix,
@@ -115,14 +120,114 @@ def test_tally_counts_each_checkpoint_once() -> None:
         {"checkpoints": ["R5"], "outcome": "interrupted"},
     ]
     counted = tally(results)
-    assert counted == Tally(("R2",), ("U4", "R4"), ("R3", "R5", "R8"))
+    # An error of the test is never a failure: R4 is not decided (verdict rule 7).
+    assert counted == Tally(("R2",), ("U4",), ("R3", "R4", "R5", "R8"), ("R4",))
     assert counted.line() == (
-        "checkpoints: 1 passed, 2 failed, 3 not decided (failed: U4, R4) "
-        "(not decided: R3, R5, R8; not a full pass)"
+        "checkpoints: 1 passed, 1 failed, 4 not decided (failed: U4) "
+        "(not decided: R3, R4, R5, R8; not a full pass)"
     )
+
+
+def test_only_a_checks_own_verdict_fails_a_checkpoint() -> None:
+    results = [
+        {"checkpoints": ["U2"], "outcome": "error"},  # a crash of the suite's own code
+        {"checkpoints": ["U2"], "outcome": "passed"},
+        {"checkpoints": ["U3"], "outcome": "error"},
+        {"checkpoints": ["U3"], "outcome": "failed"},  # a wrong verdict beside an error: failed
+        {"checkpoints": ["U4"], "outcome": "precondition not met"},
+        {"checkpoints": ["U5"], "outcome": "something new"},  # never passed under any name
+        {"checkpoints": ["R1"], "outcome": "passed"},
+    ]
+    counted = tally(results)
+    assert counted.failed == ("U3",)
+    assert counted.undecided == ("U2", "U4", "U5")
+    assert counted.errors == ("U2",)
+    assert counted.passed == ("R1",)
+
+
+def test_an_error_is_shown_as_not_decided_with_its_cause() -> None:
+    headline = "the hands-on environment could not be built: InjectedFailure: boom"
+    error = {
+        "outcome": "error",
+        "category": "infrastructure or test error",
+        "headline": headline,
+        "hint": "a hint never shown for an error",
+    }
+    results = [
+        {"checkpoints": ["U2"], **error},
+        {"checkpoints": ["R4"], **error},
+        {"checkpoints": ["R4"], "outcome": "passed"},
+        {"checkpoints": ["R5"], "outcome": "failed", "category": "allowed but should be denied"},
+        {"checkpoints": ["R5"], **error},
+    ]
+    lines = matrix(results, "emulator", width=200)
+    rows = {line.split()[0]: line for line in lines[1:] if not line.startswith(" ")}
+    assert "not decided: infrastructure or test error" in rows["U2"]
+    assert "not decided: infrastructure or test error" in rows["R4"]
+    assert "FAILED" not in rows["U2"] + rows["R4"]
+    assert "FAILED: allowed but should be denied" in rows["R5"]  # its own verdict still fails
+    below = [line.strip() for line in lines if line.startswith("    ")]
+    assert below[0] == f"1/1 {headline}" and below[1] == f"1/2 {headline}"
+    assert not any("hint" in line for line in lines)
+
+
+def test_a_failure_block_of_an_error_says_not_decided_cause_first_then_what_followed() -> None:
+    finding = Finding(
+        "infrastructure or test error",
+        "the hands-on environment could not be built: Collision: taken",
+        hint="change the policy",
+        more=("teardown left resources behind:", "  still exists after teardown: S3 bucket b"),
+    )
+    lines = failure_block(["U1"], "title", finding).splitlines()
+    assert lines == [
+        "U1 title",
+        "  not decided (infrastructure or test error): this says nothing about your policies",
+        "  the hands-on environment could not be built: Collision: taken",
+        "  teardown left resources behind:",
+        "    still exists after teardown: S3 bucket b",
+    ]
+    assert finding.as_dict()["more"] == list(finding.more)
 
 
 def test_a_full_pass_says_so_plainly() -> None:
     counted = tally([{"checkpoints": ["U1"], "outcome": "passed"}])
     assert counted.line() == "checkpoints: 1 passed, 0 failed, 0 not decided"
     assert UNDECIDED_EXIT not in (0, 1, 2, 3, 4, 5)  # none of pytest's own exit codes
+
+
+@pytest.mark.parametrize(
+    ("outcomes", "status", "allowed", "expected"),
+    [
+        # A checkpoint failed: pytest's 1 stays.
+        (["failed", "error"], pytest.ExitCode.TESTS_FAILED, False, 1),
+        # Only errors of the test: not decided (6), never 0, whatever --allow-undecided says.
+        (["passed", "error"], pytest.ExitCode.TESTS_FAILED, False, UNDECIDED_EXIT),
+        (["passed", "error"], pytest.ExitCode.TESTS_FAILED, True, UNDECIDED_EXIT),
+        (["error"], pytest.ExitCode.OK, True, UNDECIDED_EXIT),
+        # Skipped or cut off: 6 unless accepted.
+        (["passed", "skipped"], pytest.ExitCode.OK, False, UNDECIDED_EXIT),
+        (["passed", "skipped"], pytest.ExitCode.OK, True, 0),
+        # Other codes stay: interrupted, refused, the learner's account changed.
+        (["error", "interrupted"], pytest.ExitCode.INTERRUPTED, False, 2),
+        (["passed", "error"], 7, False, 7),
+        (["passed"], pytest.ExitCode.OK, False, 0),
+    ],
+)
+def test_exit_code_says_failed_only_for_a_failed_checkpoint(
+    outcomes: list[str], status: int, allowed: bool, expected: int
+) -> None:
+    counted = tally([{"checkpoints": [f"R{i + 1}"], "outcome": o} for i, o in enumerate(outcomes)])
+    assert exit_status(counted, status, allow_undecided=allowed) == expected
+
+
+def test_a_row_fails_only_on_the_checks_own_verdict() -> None:
+    wrong = Finding("allowed but should be denied", "allowed but should be denied")
+    error = Finding("infrastructure or test error", "boom")
+    precondition = Finding("precondition not met", "precondition not met: ...")
+    assert outcome_of(CheckFailed("wrong allow", wrong), wrong) == "failed"
+    assert outcome_of(CheckError("no verdict", error), error) == "error"
+    assert outcome_of(CheckError("control", precondition), precondition) == "precondition not met"
+    # The suite's own code: a bare assert or a crash is an error of the test, never 不合格.
+    assert outcome_of(AssertionError("no probe ran"), error) == "error"
+    assert outcome_of(KeyError("x"), error) == "error"
+    assert outcome_of(None, error) == "error"
