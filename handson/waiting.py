@@ -27,7 +27,9 @@ class Budgets:
     instance_ready: float  # an instance reaching "running"
     resource_gone: float  # a terminated instance, a deleted resource
     # A probe that got no answer of AWS's (throttling, 5xx, a broken connection) is sent again
-    # for up to this long; such an answer is never a verdict.
+    # for up to this long; such an answer is never a verdict. So is a removal that AWS answered
+    # NotFound about a resource that exists (one the run made moments ago), until a read
+    # confirms it (handson/lifecycle/removal.py).
     transient: float = 120
     ssm_online: float = 600  # a new AL2023 instance registers with SSM in one to several minutes
     ssm_command: float = 300  # one SSM command, delivery and execution
@@ -36,8 +38,17 @@ class Budgets:
 
 
 # The emulator applies a policy the moment it is attached: nothing propagates, so an expected
-# allow that is denied is judged at once. Faults are still sent again.
-EMULATOR_BUDGETS = Budgets(propagation=0, instance_ready=30, resource_gone=30, transient=5)
+# allow that is denied is judged at once. Faults are still sent again. Its SSM agent registers
+# the moment it starts; R1 still waits for it, as on AWS, within a budget that leaves room for
+# an agent that is late (tests/helpers/aws_like.py), looking every second (5 x ssm_poll).
+EMULATOR_BUDGETS = Budgets(
+    propagation=0,
+    instance_ready=30,
+    resource_gone=30,
+    transient=5,
+    ssm_online=20,
+    ssm_poll=0.2,
+)
 # IAM is eventually consistent (CHECKPOINTS.md): a new key or role session may be refused for a
 # while; a new instance takes minutes to come Online in SSM.
 AWS_BUDGETS = Budgets(propagation=120, instance_ready=300, resource_gone=600)

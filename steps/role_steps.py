@@ -13,7 +13,14 @@ from fixtures.principals import fail_on
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
-from handson.findings import NOT_BUILT, TEST_ERROR, CheckFailed, Finding, undecidable
+from handson.findings import (
+    NOT_BUILT,
+    TEST_ERROR,
+    CheckError,
+    CheckFailed,
+    Finding,
+    undecidable,
+)
 from handson.i18n import t
 from handson.instance import Instance
 from handson.names import SSM_CORE_POLICY_ARN, HandsonBucket
@@ -21,6 +28,7 @@ from handson.probes import Attempt, Checker, Watched
 from handson.role_actions import ObjectOperation, OtherResource, Place, RoleCommands, location_key
 from handson.state import attached_role_policies, bucket_state, instance_profile, object_state
 from handson.targets import Target
+from handson.targets.ssm import NotOnline
 from handson.verdict import Outcome
 from steps.common import attach_control
 from steps.words import BUCKETS, OBJECT_OPERATIONS, OTHER_RESOURCES, PLACES, word
@@ -194,7 +202,16 @@ def instance_runs_as_role(
 
 @then("インスタンスがSSMにオンラインで登録されている")
 def instance_online_in_ssm(target: Target, instance: Instance) -> None:
-    gap = target.ssm_online(instance)
+    """Every target waits for the SSM agent within the SSM budget. An instance that never came
+    Online, with none of its agent's calls denied, is no verdict: not decided (verdict rule 1)."""
+    try:
+        gap = target.ssm_online(instance)
+    except NotOnline as never:
+        status = never.status or t("ssm_not_registered")
+        seen = t(
+            "ssm_not_online", instance=never.instance_id, seconds=f"{never.budget:g}", status=status
+        )
+        raise CheckError(str(never), Finding(TEST_ERROR, seen)) from None
     if gap:
         raise undecidable(gap)
 
@@ -209,7 +226,8 @@ def downloaded_content_matches(attempt: Attempt) -> None:
     output = str(downloads[-1].answer.details.get("stdout", ""))
     last_line = output.strip().splitlines()[-1] if output.strip() else ""
     if last_line != expected:
-        raise CheckFailed(
+        # Allowed, as expected: what came back is no authorization verdict (verdict rule 7).
+        raise CheckError(
             f"downloaded {last_line!r}, expected {expected!r}",
             Finding(TEST_ERROR, "the download is not the file uploaded"),
         )

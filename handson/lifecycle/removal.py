@@ -1,6 +1,9 @@
 """Removing the suite's resources: one place for the teardown and the sweeper alike.
 
-Every function treats "already gone" as done, so that it can run again after any failure.
+Every function treats "already gone" as done, so that it can run again after any failure. For
+the resources AWS may not know yet right after their create (eventual consistency: an instance,
+a security group, an instance profile), a NotFound answer to the removal is no proof: the removal
+is sent again until a read confirms it (``confirm_removal``).
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any, TypeVar
 from botocore.exceptions import ClientError
 
 from handson.state import instance_state
-from handson.waiting import until
+from handson.waiting import AWS_BUDGETS, poll
 
 GONE_CODES = frozenset(
     {
@@ -44,14 +47,108 @@ def ignore_gone(call: Any, *args: Any, **kwargs: Any) -> None:
     unless_gone(lambda: call(*args, **kwargs))
 
 
-def terminate_instance(ec2: Any, instance_id: str, *, budget: float) -> None:
-    ignore_gone(ec2.terminate_instances, InstanceIds=[instance_id])
-    until(
+class NotRemoved(Exception):
+    """A removal that no read confirmed within its budget."""
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code"))
+
+
+def _waited(
+    fetch: Callable[[], T], done: Callable[[T], bool], *, budget: float, max_interval: float
+) -> tuple[T, bool]:
+    last, _ = poll(fetch, done, budget=budget, interval=lambda n: min(0.1 * 2**n, max_interval))
+    return last, done(last)
+
+
+def confirm_removal(
+    remove: Callable[[], object],
+    read: Callable[[], str | None],
+    gone: Callable[[str | None], bool],
+    *,
+    budget: float,
+    what: str,
+) -> None:
+    """Send ``remove`` until ``read`` (None: not found) shows ``gone``, within ``budget`` s.
+
+    For a resource that exists (the run made it, or a sweep has just listed it): right after a
+    create, AWS may answer NotFound about it (EC2's and IAM's eventual consistency), which is no
+    proof that it is gone. So a NotFound answer is taken as "not yet", and the removal is sent
+    again until a read confirms it. Any other error is raised as it came (the teardown retries
+    throttling and conflicts). One never confirmed is named with the last answer and read.
+    """
+    answered = "none"
+
+    def once() -> str | None:
+        nonlocal answered
+        try:
+            remove()
+            answered = "accepted"
+        except ClientError as exc:
+            if _code(exc) not in GONE_CODES:
+                raise
+            answered = _code(exc)
+        return read()
+
+    last, confirmed = _waited(once, gone, budget=budget, max_interval=2.0)
+    if not confirmed:
+        raise NotRemoved(
+            f"{what}: no read confirmed it within {budget:g} s (the removal's last answer: "
+            f"{answered}; the last read: {last or 'not found'})"
+        )
+
+
+# The states of an instance whose termination EC2 has taken.
+ENDING_STATES = frozenset({"shutting-down", "terminated"})
+
+
+def seen_state(ec2: Any, instance_id: str) -> str | None:
+    """The instance's state as EC2 reads it now; None when EC2 does not know it (yet)."""
+    found = unless_gone(lambda: ec2.describe_instances(InstanceIds=[instance_id])["Reservations"])
+    return str(found[0]["Instances"][0]["State"]["Name"]) if found else None
+
+
+def terminate_instance(
+    ec2: Any, instance_id: str, *, budget: float, resend_budget: float = AWS_BUDGETS.transient
+) -> None:
+    """Terminate an instance that exists and wait until it is terminated (``budget`` s).
+
+    TerminateInstances is sent again, for up to ``resend_budget`` s, until EC2 reads the instance
+    as shutting-down or terminated: EC2 may answer InvalidInstanceID.NotFound about an instance
+    launched moments ago, and the instance then runs on.
+    """
+    confirm_removal(
+        lambda: ec2.terminate_instances(InstanceIds=[instance_id]),
+        lambda: seen_state(ec2, instance_id),
+        lambda state: state in ENDING_STATES,
+        budget=resend_budget,
+        what=f"the termination of {instance_id}",
+    )
+    last, terminated = _waited(
         lambda: instance_state(ec2, instance_id),
-        lambda s: s == "terminated",
+        lambda state: state == "terminated",
         budget=budget,
-        what=f"{instance_id} to terminate",
         max_interval=10,
+    )
+    if not terminated:
+        raise NotRemoved(f"{instance_id} not terminated within {budget:g} s (state: {last})")
+
+
+def delete_security_group(
+    ec2: Any, group_id: str, *, budget: float = AWS_BUDGETS.transient
+) -> None:
+    """Delete a security group that exists; sent again while no read says it is gone."""
+    confirm_removal(
+        lambda: ec2.delete_security_group(GroupId=group_id),
+        lambda: (
+            None
+            if unless_gone(lambda: ec2.describe_security_groups(GroupIds=[group_id])) is None
+            else "still there"
+        ),
+        lambda seen: seen is None,
+        budget=budget,
+        what=f"the deletion of security group {group_id}",
     )
 
 
@@ -95,19 +192,30 @@ def delete_policy(iam: Any, arn: str) -> None:
     ignore_gone(iam.delete_policy, PolicyArn=arn)
 
 
-def delete_instance_profile(iam: Any, name: str) -> None:
-    profile = unless_gone(
-        lambda: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
-    )
-    if profile is None:
+def delete_instance_profile(iam: Any, name: str, *, budget: float = AWS_BUDGETS.transient) -> None:
+    """Take its roles out, then delete it; sent again while a read still finds it."""
+
+    def profile() -> dict[str, Any] | None:
+        return unless_gone(
+            lambda: iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"]
+        )
+
+    found = profile()
+    if found is None:
         return
-    for role in profile.get("Roles", []):
+    for role in found.get("Roles", []):
         ignore_gone(
             iam.remove_role_from_instance_profile,
             InstanceProfileName=name,
             RoleName=role["RoleName"],
         )
-    ignore_gone(iam.delete_instance_profile, InstanceProfileName=name)
+    confirm_removal(
+        lambda: iam.delete_instance_profile(InstanceProfileName=name),
+        lambda: None if profile() is None else "still there",
+        lambda seen: seen is None,
+        budget=budget,
+        what=f"the deletion of instance profile {name}",
+    )
 
 
 def delete_role(iam: Any, name: str) -> None:

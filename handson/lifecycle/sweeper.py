@@ -33,6 +33,7 @@ from handson.lifecycle.removal import (
     delete_instance_profile,
     delete_policy,
     delete_role,
+    delete_security_group,
     delete_user,
     ignore_gone,
     terminate_instance,
@@ -212,7 +213,7 @@ class Sweeper:
                 "security group",
                 group_id,
                 tag_dict(group.get("Tags")),
-                lambda g=group_id: ignore_gone(self.ec2.delete_security_group, GroupId=g),
+                lambda g=group_id: delete_security_group(self.ec2, g),
             )
 
     def _iam(self) -> Iterator[Found]:

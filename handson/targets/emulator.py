@@ -46,9 +46,10 @@ from handson.targets import ssm_agent
 from handson.targets.local_shell import LocalShellInstance
 from handson.targets.moto_engine import ENGINE_PATH
 from handson.targets.orphans import python_path
-from handson.targets.ssm import ping_status
+from handson.targets.ssm import wait_online
 from handson.targets.warm_cli import WarmCli
 from handson.transient import NOT_AN_AWS_ANSWER
+from handson.verdict import DENIAL_CODES
 from handson.waiting import EMULATOR_BUDGETS, Budgets, WaitTimeout, until
 
 log = logging.getLogger("handson.targets.emulator")
@@ -414,7 +415,9 @@ class EmulatorTarget:
 
     def ssm_online(self, instance: Instance) -> str | None:
         """The emulated SSM agent starts with the instance's role credentials; SSM lists the
-        instance Online only if the engine allowed every call the agent made."""
+        instance Online only if the engine allowed every call the agent made. A call the role
+        denied fails R1 at once; else R1 waits for SSM to list the instance Online, as on AWS
+        (``wait_online``: NotOnline, no verdict, when it never does)."""
         assert isinstance(instance, LocalShellInstance)
         try:
             issued = instance.issued
@@ -423,32 +426,32 @@ class EmulatorTarget:
         if issued.credentials is None:
             raise CheckFailed(
                 f"{instance.instance_id} has no role credentials, so its SSM agent cannot "
-                f"register: {issued.why}",
-                Finding(DENIED_BUT_ALLOWED, t("no_agent_credentials", why=issued.why)),
+                f"register: {issued.reason}",
+                Finding(DENIED_BUT_ALLOWED, t("no_agent_credentials", why=issued.reason)),
             )
         if instance.instance_id not in self._agent_calls:
             self._agent_calls[instance.instance_id] = ssm_agent.start(
                 self.emulator.endpoint_url, self.region, issued.credentials, instance.instance_id
             )
         calls = self._agent_calls[instance.instance_id]
-        lost = [c for c in calls if c.transient]
-        if lost:
-            named = ", ".join(f"{c.action} ({c.code})" for c in lost)
-            raise CheckError(
-                f"the SSM agent of {instance.instance_id} got no answer to {named}",
-                Finding(TEST_ERROR, f"not a verdict: the SSM agent got no answer to {named}"),
+        # Only an authorization error is a denial (verdict rule 1).
+        denied = [c for c in calls if c.code in DENIAL_CODES]
+        if denied:
+            named = ", ".join(f"{c.action} ({c.code})" for c in denied)
+            raise CheckFailed(
+                f"the role denied the SSM agent of {instance.instance_id} its calls {named}; "
+                "AmazonSSMManagedInstanceCore grants them",
+                Finding(DENIED_BUT_ALLOWED, t("agent_denied", calls=named)),
             )
-        status = ping_status(self.admin.client("ssm"), instance.instance_id)
-        if status == "Online":
-            return None
-        refused = [c for c in calls if not c.allowed]
-        named = ", ".join(f"{c.action} ({c.code})" for c in refused) or "none"
-        raise CheckFailed(
-            f"{instance.instance_id} is not Online in SSM (status: {status or 'not registered'}): "
-            f"the role denied its SSM agent's calls {named}; AmazonSSMManagedInstanceCore "
-            "grants them",
-            Finding(DENIED_BUT_ALLOWED, t("agent_denied", calls=named)),
-        )
+        unanswered = [c for c in calls if not c.allowed]  # no answer, a fault, another error
+        if unanswered:
+            named = ", ".join(f"{c.action} ({c.code})" for c in unanswered)
+            raise CheckError(
+                f"the SSM agent of {instance.instance_id} got no verdict on {named}",
+                Finding(TEST_ERROR, t("agent_no_verdict", calls=named)),
+            )
+        wait_online(self.admin.client("ssm"), instance.instance_id, self.budgets)
+        return None
 
     def close(self) -> None:
         self.emulator.close()

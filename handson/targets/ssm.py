@@ -33,7 +33,53 @@ def ping_status(ssm: Any, instance_id: str) -> str | None:
 
 
 class NotOnline(Exception):
-    """The instance did not register with SSM within the budget."""
+    """The instance was not Online in SSM within the budget: no verdict (verdict rule 1)."""
+
+    def __init__(self, instance_id: str, budget: float, status: str | None) -> None:
+        super().__init__(
+            f"{instance_id} did not come Online in SSM within {budget:.0f}s "
+            f"(last status: {status or 'not registered'})"
+        )
+        self.instance_id = instance_id
+        self.budget = budget
+        self.status = status  # the last PingStatus seen; None: never registered
+
+
+def wait_online(
+    ssm: Any,
+    instance_id: str,
+    budgets: Budgets,
+    *,
+    progress: Callable[[str], None] = lambda line: None,
+    clock: Callable[[], float] = time.monotonic,
+    pause: Callable[[float], None] = time.sleep,
+) -> float:
+    """Wait until SSM lists the instance Online, within ``budgets.ssm_online``; return the
+    seconds it took. Every target's R1 waits so: an agent registers when it is ready."""
+    start = clock()
+
+    def look() -> str | None:
+        status = ping_status(ssm, instance_id)
+        if status != "Online":
+            progress(
+                f"waiting for {instance_id} to come Online in SSM: "
+                f"{status or 'not registered yet'}, {clock() - start:.0f}s"
+            )
+        return status
+
+    status, _ = poll(
+        look,
+        lambda status: status == "Online",
+        budget=budgets.ssm_online,
+        interval=lambda n: min(10.0, budgets.ssm_poll * 5),
+        clock=clock,
+        pause=pause,
+    )
+    if status != "Online":
+        raise NotOnline(instance_id, budgets.ssm_online, status)
+    waited = clock() - start
+    progress(f"{instance_id} is Online in SSM after {waited:.0f}s")
+    return waited
 
 
 class SsmInstance:
@@ -58,37 +104,16 @@ class SsmInstance:
         self._identity: str | None = None
         self._online = False
 
-    def ping_status(self) -> str | None:
-        return ping_status(self._ssm, self.instance_id)
-
     def wait_online(self) -> float:
         """Wait until SSM says the instance is Online; return the seconds it took."""
-        start = self._clock()
-
-        def look() -> str | None:
-            status = self.ping_status()
-            if status != "Online":
-                self._progress(
-                    f"waiting for {self.instance_id} to come Online in SSM: "
-                    f"{status or 'not registered yet'}, {self._clock() - start:.0f}s"
-                )
-            return status
-
-        status, _ = poll(
-            look,
-            lambda status: status == "Online",
-            budget=self._budgets.ssm_online,
-            interval=lambda n: min(10.0, self._budgets.ssm_poll * 5),
+        waited = wait_online(
+            self._ssm,
+            self.instance_id,
+            self._budgets,
+            progress=self._progress,
             clock=self._clock,
             pause=self._pause,
         )
-        waited = self._clock() - start
-        if status != "Online":
-            raise NotOnline(
-                f"{self.instance_id} did not come Online in SSM within "
-                f"{self._budgets.ssm_online:.0f}s (last status: {status or 'not registered'})"
-            )
-        self._progress(f"{self.instance_id} is Online in SSM after {waited:.0f}s")
         if not self._online:
             self._on_online(waited)
         self._online = True
