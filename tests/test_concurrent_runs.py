@@ -153,8 +153,8 @@ def plain_moto(managed_policies: bool = True, engine: bool = True) -> Iterator[s
     (``engine=False``), IAM checks off; its URL."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    if managed_policies:
-        env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    # The engine server loads them unless told not to; a plain moto server only when told to.
+    env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true" if managed_policies else "false"
     server = subprocess.Popen(
         [
             sys.executable,

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers.suite_runner import ROOT, SuiteRun, read_run, run_suite, suite_command, suite_env
+from tests.helpers.suite_runner import ROOT, SuiteRun, read_run, suite_command, suite_env
 
 pytestmark = pytest.mark.slow
 
@@ -59,18 +59,6 @@ def dead_proxy() -> Iterator[DeadProxy]:
     proxy.close()
 
 
-def test_behind_a_proxy_that_answers_nothing_the_run_passes(
-    tmp_path: Path, dead_proxy: DeadProxy
-) -> None:
-    """http_proxy, HTTP_PROXY and HTTPS_PROXY set, no_proxy=localhost (not 127.0.0.1): the
-    suite's clients, the readiness wait, the SSM agent and the instance's CLI all go direct."""
-    proxies = {v: dead_proxy.url for v in ("http_proxy", "HTTP_PROXY", "HTTPS_PROXY")}
-    run = run_suite(tmp_path, env={**proxies, "no_proxy": "localhost", "NO_PROXY": None})
-    assert run.exit_code == 0, run.describe()
-    assert run.outcomes("passed") == ALL
-    assert dead_proxy.connections == [], "a request to the emulator went to the proxy"
-
-
 def learners_checkout(root: Path) -> tuple[Path, Path]:
     """The checkout copied to ``<root>/山田 の作業/handson`` with a virtual environment of its
     own in ``.venv`` there, whose packages are this environment's (a ``.pth`` file stands in for
@@ -97,13 +85,15 @@ def learners_checkout(root: Path) -> tuple[Path, Path]:
     return checkout, python
 
 
-def run_from(checkout: Path, python: Path, workdir: Path, *args: str) -> SuiteRun:
+def run_from(
+    checkout: Path, python: Path, workdir: Path, env: dict[str, str | None] | None = None
+) -> SuiteRun:
     """``pytest features/`` in ``checkout`` with its own Python, in Japanese (the default)."""
-    command = [str(python), *suite_command(workdir, *args)[1:]]
+    command = [str(python), *suite_command(workdir)[1:]]
     done = subprocess.run(
         command,
         cwd=checkout,
-        env=suite_env({"HANDSON_LANG": None}),
+        env=suite_env({"HANDSON_LANG": None, **(env or {})}),
         capture_output=True,
         text=True,
         timeout=300,
@@ -117,15 +107,22 @@ def learners(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return learners_checkout(tmp_path_factory.mktemp("laptop"))
 
 
-def test_from_a_folder_with_a_space_and_japanese_the_seed_passes(
-    learners: tuple[Path, Path], tmp_path: Path
+def test_from_a_folder_with_a_space_and_japanese_behind_a_dead_proxy_the_seed_passes(
+    learners: tuple[Path, Path], tmp_path: Path, dead_proxy: DeadProxy
 ) -> None:
+    """A learner's laptop in one run: the checkout and its .venv under 山田 の作業, and
+    http_proxy, HTTP_PROXY and HTTPS_PROXY naming a proxy that answers nothing, with
+    no_proxy=localhost (not 127.0.0.1). The suite's clients, the readiness wait, the SSM agent
+    and the instance's CLI all go direct."""
     checkout, python = learners
     assert " " in str(python) and LEARNERS_FOLDER in str(python)
-    run = run_from(checkout, python, tmp_path / "reports")
+    env: dict[str, str | None] = {"no_proxy": "localhost", "NO_PROXY": None}
+    env.update({v: dead_proxy.url for v in ("http_proxy", "HTTP_PROXY", "HTTPS_PROXY")})
+    run = run_from(checkout, python, tmp_path / "reports", env)
     assert run.exit_code == 0, run.describe()
     assert run.outcomes("passed") == ALL
     assert "合格 13 / 不合格 0 / 判定なし 0" in run.stdout
+    assert dead_proxy.connections == [], "a request to the emulator went to the proxy"
 
 
 def test_an_instance_cli_that_cannot_run_is_not_decided_never_failed(

@@ -21,6 +21,7 @@ from botocore.exceptions import ClientError
 
 from handson.aws import Credentials, Principal
 from handson.names import RunNames, default_name
+from handson.policies import SEED_DIR, TRUST_POLICY_FILE
 from handson.targets.emulator import MotoEmulator
 from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.suite_runner import run_suite
@@ -33,18 +34,8 @@ POLICY = json.dumps(
         "Statement": [{"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"}],
     }
 )
-TRUST = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Effect": "Allow",
-                "Principal": {"Service": "ec2.amazonaws.com"},
-                "Action": "sts:AssumeRole",
-            }
-        ],
-    }
-)
+# The hands-on's own trust policy (EC2 may assume the role).
+TRUST = (SEED_DIR / TRUST_POLICY_FILE).read_text("utf-8")
 
 
 def pairs(tags: dict[str, str]) -> list[dict[str, str]]:

@@ -95,6 +95,10 @@ def test_the_agents_registration_reaches_ssm_late_or_never_and_no_call_is_refuse
 # -- whole runs ----------------------------------------------------------------------------------
 
 
+# The young instance: its agent registering late, its termination answered NotFound once.
+YOUNG = "young instance"
+
+
 @dataclass
 class YoungRun:
     run: SuiteRun
@@ -107,9 +111,10 @@ def young_run(emulator: MotoEmulator, workdir: Path, label: str) -> YoungRun:
     name = default_name()
     env: dict[str, str | None] = {}
     with AwsLikeProxy(emulator.endpoint_url) as proxy:
-        if label == "terminate answered NotFound":
+        if label == YOUNG:
+            # One run for both, as AWS may show both at once: the agent registers late, and the
+            # run's own TerminateInstances hears NotFound once.
             proxy.answer_once(*TERMINATE, instance_not_found, not_dry_run)
-        elif label == "agent late":
             proxy.agent_registers(after=LATE)
         else:
             proxy.agent_registers(after=None)
@@ -131,7 +136,7 @@ def runs(
     emulator_pool: EmulatorPool, tmp_path_factory: pytest.TempPathFactory
 ) -> dict[str, YoungRun]:
     base = tmp_path_factory.mktemp("young")
-    labels = ["agent never", "terminate answered NotFound", "agent late"]
+    labels = ["agent never", YOUNG]
     return dict(
         emulator_pool.map(
             lambda emulator, label: (
@@ -151,7 +156,7 @@ def r1(run: SuiteRun) -> dict[str, str]:
 def test_terminate_answered_not_found_once_is_sent_again_and_nothing_is_left(
     runs: dict[str, YoungRun],
 ) -> None:
-    done = runs["terminate answered NotFound"]
+    done = runs[YOUNG]
     run, proxy = done.run, done.proxy
     assert done.left == [], f"{done.left}\n{run.describe()}"
     assert run.exit_code == 0, run.describe()
@@ -166,7 +171,7 @@ def test_terminate_answered_not_found_once_is_sent_again_and_nothing_is_left(
 
 @pytest.mark.slow
 def test_an_agent_registering_late_passes_r1(runs: dict[str, YoungRun]) -> None:
-    done = runs["agent late"]
+    done = runs[YOUNG]
     run = done.run
     assert r1(run)["outcome"] == "passed", f"{r1(run)}\n{run.describe()}"
     assert run.exit_code == 0, run.describe()
