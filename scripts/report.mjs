@@ -11,7 +11,15 @@
 // goes beside the report (`<output>-results`).
 import { createHash, randomUUID } from "node:crypto";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -92,21 +100,35 @@ export function byCheckpoint(results, out) {
   return groups.size;
 }
 
+// The newest finished run's folder: named by reports/latest-run.txt, which every run writes, or
+// else the reports/latest link (Windows makes no link without its Developer Mode).
+function newestRun() {
+  const named = resolve("reports", "latest-run.txt");
+  if (existsSync(named)) return resolve("reports", "runs", readFileSync(named, "utf-8").trim());
+  return resolve("reports", "latest");
+}
+
+// Allure's own command: its package's script run by this Node, on every system (Windows cannot
+// start node_modules/.bin/allure, a shell script, nor its .cmd without a shell).
+function allure(...words) {
+  const manifest = JSON.parse(readFileSync(join(ROOT, "node_modules", "allure", "package.json")));
+  const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin.allure;
+  const cli = join(ROOT, "node_modules", "allure", bin);
+  return spawnSync(process.execPath, [cli, ...words], { cwd: ROOT, stdio: "inherit" }).status ?? 1;
+}
+
 function main(args) {
   const single = args.includes("--single-file");
   const [given, output] = args.filter((a) => !a.startsWith("--"));
-  const results = resolve(given ?? "reports/latest/allure-results");
-  const report = resolve(output ?? `reports/latest/allure-report${single ? "-single-file" : ""}`);
+  const run = newestRun();
+  if (args.includes("--open")) return allure("open", output ?? join(run, "allure-report"));
+  const results = resolve(given ?? join(run, "allure-results"));
+  const report = resolve(output ?? join(run, `allure-report${single ? "-single-file" : ""}`));
   const merged = `${report}-results`;
   const count = byCheckpoint(results, merged);
   console.log(`${count} checkpoints from ${results}`);
   const config = single ? ["--config", "allurerc.single-file.mjs"] : [];
-  const allure = join(ROOT, "node_modules", ".bin", "allure");
-  const done = spawnSync(allure, ["generate", merged, ...config, "--output", report], {
-    cwd: ROOT,
-    stdio: "inherit",
-  });
-  return done.status ?? 1;
+  return allure("generate", merged, ...config, "--output", report);
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
