@@ -22,280 +22,22 @@ read-only (handson/targets/existing.py).
 from __future__ import annotations
 
 import argparse
-import csv
-import html
 import json
 import os
-import re
-import subprocess
 import sys
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from handson.catalogue import CATALOGUE
+from handson.class_roster import Learner, read_class
+from handson.class_runs import ROOT, Graded, grade_one, learner_env, read_graded
+from handson.class_table import all_passed, table_lines, write_csv, write_html
 from handson.errors import SuiteUsageError
-from handson.i18n import display_width, language, set_language, t
-from handson.names import validate_name
-from handson.report import tally, why_it_stopped
-from handson.secrets import redact, register_host_secrets, register_secret
+from handson.i18n import set_language, t
+from handson.secrets import register_host_secrets
 from handson.settings import language_of
 
-ROOT = Path(__file__).resolve().parents[1]
-COLUMNS = ("account", "account_id", "label", "name", "endpoint_url")
-ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]+$")
-PROFILE = re.compile(r"^[\w+=,.@-]{1,64}$")
-LABEL = re.compile(r"^[\w.@-]{1,64}$")
-STATUSES = ("passed", "failed", "not decided")
-GRADED_EXITS = (0, 1, 6)  # the run decided what it could: passed, failed, or some not decided
-
-
-@dataclass(frozen=True)
-class Learner:
-    account: str  # a profile name or a role ARN
-    account_id: str
-    label: str
-    name: str | None = None
-    endpoint_url: str | None = None
-
-    @property
-    def role_arn(self) -> str | None:
-        return self.account if self.account.startswith("arn:") else None
-
-
-@dataclass
-class Graded:
-    """One learner's result: each checkpoint's status, and why a run decided nothing."""
-
-    learner: Learner
-    exit_code: int
-    statuses: dict[str, str] = field(default_factory=dict)  # checkpoint -> one of STATUSES
-    reason: str = ""
-    folder: Path | None = None
-
-
-def read_class(path: Path) -> list[Learner]:
-    """The class's rows, each checked; a one-line error for the first bad one."""
-    try:
-        text = path.read_text("utf-8-sig")
-    except OSError as exc:
-        raise SuiteUsageError(t("class.unreadable", path=path, error=exc.strerror)) from None
-    reader = csv.DictReader(text.splitlines())
-    missing = [c for c in ("account", "account_id") if c not in (reader.fieldnames or [])]
-    unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]
-    if missing or unknown:
-        raise SuiteUsageError(
-            t(
-                "class.columns",
-                path=path,
-                columns=", ".join(COLUMNS),
-                wrong=", ".join(missing or unknown),
-            )
-        )
-    learners: list[Learner] = []
-    for line, row in enumerate(reader, start=2):
-        learners.append(_learner(path, line, {k: (v or "").strip() for k, v in row.items()}))
-    if not learners:
-        raise SuiteUsageError(t("class.empty", path=path))
-    labels = [learner.label for learner in learners]
-    twice = sorted({label for label in labels if labels.count(label) > 1})
-    if twice:
-        raise SuiteUsageError(t("class.twice", path=path, labels=", ".join(twice)))
-    return learners
-
-
-def _learner(path: Path, line: int, row: dict[str, str]) -> Learner:
-    where = f"{path}:{line}"
-    account, account_id = row.get("account", ""), row.get("account_id", "")
-    if not (ROLE_ARN.match(account) or PROFILE.match(account)):
-        raise SuiteUsageError(t("class.account", where=where, value=repr(account)))
-    if not re.fullmatch(r"\d{12}", account_id):
-        raise SuiteUsageError(t("class.account_id", where=where, value=repr(account_id)))
-    arn = ROLE_ARN.match(account)
-    if arn and arn[1] != account_id:
-        raise SuiteUsageError(t("class.role_account", where=where, arn=account, id=account_id))
-    label = row.get("label") or account.rsplit("/", 1)[-1]
-    if not LABEL.match(label):
-        raise SuiteUsageError(t("class.label", where=where, value=repr(label)))
-    name = row.get("name") or None
-    if name:
-        validate_name(name, where=f"{where} name {name!r}")
-    endpoint = row.get("endpoint_url") or None
-    if endpoint and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint):
-        raise SuiteUsageError(t("opt.endpoint", value=repr(endpoint)))
-    return Learner(account, account_id, label, name, endpoint)
-
-
-def learner_env(
-    learner: Learner, base: dict[str, str], assume: Callable[..., Any] | None
-) -> dict[str, str]:
-    """The environment of one learner's run: their profile, or the role's temporary keys; with
-    ``assume`` None, the credentials as they are (a job that already assumed the role).
-
-    The grader's own keys never reach a learner's run through a profile row: the profile alone
-    names the credentials."""
-    env = {k: v for k, v in base.items() if not k.startswith("HANDSON_") or k == "HANDSON_LANG"}
-    if assume is None:
-        return env
-    if learner.role_arn is None:
-        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.pop(key, None)
-        env["AWS_PROFILE"] = learner.account
-        return env
-    credentials = assume(
-        RoleArn=learner.role_arn, RoleSessionName=f"handson-grade-{learner.label}"[:64]
-    )["Credentials"]
-    register_secret(credentials["SecretAccessKey"])  # never in a table, a file or the terminal
-    register_secret(credentials["SessionToken"])
-    env.pop("AWS_PROFILE", None)
-    env.update(
-        AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
-        AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
-        AWS_SESSION_TOKEN=credentials["SessionToken"],
-    )
-    return env
-
-
-def suite_command(learner: Learner, folder: Path, region: str | None) -> list[str]:
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "features/",
-        "-p",
-        "no:cacheprovider",
-        "--target=existing",
-        f"--allowed-account={learner.account_id}",
-        f"--alluredir={folder / 'allure-results'}",
-        f"--checkpoints-json={folder / 'checkpoints.json'}",
-    ]
-    if learner.name:
-        command.append(f"--name={learner.name}")
-    if learner.endpoint_url:
-        command.append(f"--endpoint-url={learner.endpoint_url}")
-    if region:
-        command.append(f"--region={region}")
-    return command
-
-
-def grade_one(learner: Learner, out: Path, env: dict[str, str], region: str | None) -> Graded:
-    folder = out / learner.label
-    folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        suite_command(learner, folder, region),
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=1800,
-    )
-    (folder / "output.txt").write_text(redact(done.stdout + done.stderr), "utf-8")
-    (folder / "exit_code").write_text(f"{done.returncode}\n", "utf-8")
-    return read_graded(learner, folder, done.returncode, done.stderr)
-
-
-def read_graded(learner: Learner, folder: Path, exit_code: int, stderr: str = "") -> Graded:
-    """A learner's statuses from their ``checkpoints.json``; a run that decided nothing says why."""
-    graded = Graded(learner, exit_code, folder=folder)
-    path = folder / "checkpoints.json"
-    entries = json.loads(path.read_text("utf-8")).get("checkpoints", []) if path.exists() else []
-    counted = tally(entries)
-    for status, ids in zip(
-        STATUSES, (counted.passed, counted.failed, counted.undecided), strict=True
-    ):
-        graded.statuses.update(dict.fromkeys(ids, status))
-    if not entries:
-        graded.reason = why_it_stopped(stderr) or t("class.no_result", code=exit_code)
-    return graded
-
-
-# -- the class table ---------------------------------------------------------------------------
-
-
-def _cell(status: str | None) -> str:
-    return t(f"class.status.{status}") if status else t("class.status.not decided")
-
-
-def table_lines(graded: list[Graded]) -> list[str]:
-    """The class table for the terminal: one row per learner, one column per checkpoint."""
-    ids = list(CATALOGUE)
-    header = [t("class.learner"), *ids]
-    rows = [[g.learner.label, *(_cell(g.statuses.get(i)) for i in ids)] for g in graded]
-    widths = [max(display_width(r[c]) for r in [header, *rows]) for c in range(len(header))]
-    lines = []
-    for row, g in zip([header, *rows], [None, *graded], strict=True):
-        cells = [c + " " * (w - display_width(c)) for c, w in zip(row, widths, strict=True)]
-        lines.append("  ".join(cells).rstrip())
-        if g is not None and g.reason:
-            lines.append("    " + g.reason)
-    lines.append(t("class.summary", **_counts(graded)))
-    return lines
-
-
-def _counts(graded: list[Graded]) -> dict[str, int]:
-    full = sum(1 for g in graded if _all_passed(g))
-    failed = sum(1 for g in graded if "failed" in g.statuses.values())
-    return {
-        "learners": len(graded),
-        "full": full,
-        "failed": failed,
-        "other": len(graded) - full - failed,
-    }
-
-
-def _all_passed(graded: Graded) -> bool:
-    return all(graded.statuses.get(i) == "passed" for i in CATALOGUE)
-
-
-def write_csv(graded: list[Graded], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["learner", "account_id", *CATALOGUE, "exit_code", "reason"])
-        for g in graded:
-            statuses = [g.statuses.get(i, "not decided") for i in CATALOGUE]
-            writer.writerow(
-                [g.learner.label, g.learner.account_id, *statuses, g.exit_code, g.reason]
-            )
-
-
-_COLOURS = {"passed": "#d9f2d9", "failed": "#f8d0d0", "not decided": "#eeeeee"}
-
-
-def write_html(graded: list[Graded], path: Path, when: str) -> None:
-    """One static page: the table, each cell coloured, each learner linking to their results."""
-    ids = list(CATALOGUE)
-    head = "".join(f"<th title='{html.escape(t(f'checkpoint.{i}'))}'>{i}</th>" for i in ids)
-    body = []
-    for g in graded:
-        cells = []
-        for i in ids:
-            status = g.statuses.get(i, "not decided")
-            cells.append(
-                f"<td class='{status.replace(' ', '-')}' style='background:{_COLOURS[status]}'>"
-                f"{html.escape(_cell(status))}</td>"
-            )
-        label = html.escape(g.learner.label)
-        link = f"<a href='{html.escape(g.learner.label)}/checkpoints.json'>{label}</a>"
-        reason = f"<td>{html.escape(g.reason)}</td>"
-        body.append(f"<tr><th scope='row'>{link}</th>{''.join(cells)}{reason}</tr>")
-    title = html.escape(t("class.title"))
-    page = (
-        f"<!doctype html><html lang='{language()}'><head><meta charset='utf-8'>"
-        f"<title>{title}</title><style>table{{border-collapse:collapse}}"
-        "td,th{border:1px solid #999;padding:2px 6px;text-align:center}</style></head><body>"
-        f"<h1>{title}</h1><p>{html.escape(t('class.summary', **_counts(graded)))} ({when})</p>"
-        f"<table><thead><tr><th>{html.escape(t('class.learner'))}</th>{head}"
-        f"<th>{html.escape(t('class.reason'))}</th></tr></thead><tbody>{''.join(body)}</tbody>"
-        "</table></body></html>\n"
-    )
-    path.write_text(redact(page), "utf-8")
-
-
-# -- the command -------------------------------------------------------------------------------
+__all__ = ["Graded", "Learner", "exit_code", "learner_env", "main", "read_class", "read_graded"]
 
 
 def grade_class(
@@ -327,7 +69,7 @@ def exit_code(graded: list[Graded]) -> int:
     """1 if any learner failed a checkpoint; 6 if any checkpoint was not decided; else 0."""
     if any("failed" in g.statuses.values() for g in graded):
         return 1
-    if any(not _all_passed(g) for g in graded):
+    if any(not all_passed(g) for g in graded):
         return 6
     return 0
 

@@ -35,10 +35,10 @@ except ModuleNotFoundError:  # pragma: no cover - depends on the installation
         "the IAM policy engine is not installed: pip install --no-deps -r requirements-engine.txt"
     ) from None
 
-Decision = Literal["Allow", "Deny", "ImplicitDeny"]
-ALLOW: Decision = "Allow"
-DENY: Decision = "Deny"
-IMPLICIT_DENY: Decision = "ImplicitDeny"
+DecisionKind = Literal["Allow", "Deny", "ImplicitDeny"]
+ALLOW: DecisionKind = "Allow"
+DENY: DecisionKind = "Deny"
+IMPLICIT_DENY: DecisionKind = "ImplicitDeny"
 
 # Context keys the engine reads from its own fields rather than from the context mapping.
 _SOURCE_IP = "aws:sourceip"
@@ -80,8 +80,8 @@ class Statement:
 
 
 @dataclass(frozen=True)
-class Verdict:
-    decision: Decision
+class Decision:
+    decision: DecisionKind
     # The statement that decided: the explicit Deny, or the identity policy's Allow; None for an
     # implicit deny. ``boundary`` is True when it comes from the permissions boundary.
     statement: Statement | None = None
@@ -180,23 +180,23 @@ def decide(
     request: Request,
     identity: Sequence[NamedPolicy],
     boundary: NamedPolicy | None = None,
-) -> Verdict:
+) -> Decision:
     """IAM's decision for the request under the identity policies and an optional boundary."""
     ctx = _context(request)
     layers = [[_parse(p.document) for p in identity]]
     if boundary is not None:
         layers.append([_parse(boundary.document)])
-    decision: Decision = _engine.evaluate(ctx, *layers).decision  # type: ignore[assignment]
+    decision: DecisionKind = _engine.evaluate(ctx, *layers).decision  # type: ignore[assignment]
     if decision == IMPLICIT_DENY:
-        return Verdict(IMPLICIT_DENY)  # no statement decided: none to look for
+        return Decision(IMPLICIT_DENY)  # no statement decided: none to look for
     found = applying(identity, request)
     if decision == DENY:
         deny = next((s for s in found if s.effect == DENY), None)
         if deny is not None:
-            return Verdict(DENY, deny)
+            return Decision(DENY, deny)
         bounded = applying([boundary], request) if boundary is not None else []
-        return Verdict(DENY, next((s for s in bounded if s.effect == DENY), None), boundary=True)
-    return Verdict(ALLOW, next(s for s in found if s.effect == ALLOW))
+        return Decision(DENY, next((s for s in bounded if s.effect == DENY), None), boundary=True)
+    return Decision(ALLOW, next(s for s in found if s.effect == ALLOW))
 
 
 def policy_variables(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:

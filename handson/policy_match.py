@@ -15,10 +15,10 @@ from handson.i18n import t
 from handson.iam_engine import (
     ALLOW,
     DENY,
+    Decision,
     NamedPolicy,
     Request,
     Statement,
-    Verdict,
     any_resource,
     decide,
     statement_applies,
@@ -85,7 +85,7 @@ def _decided(
     action: str,
     resource: str,
     context: Mapping[str, Any] | None,
-) -> tuple[list[NamedPolicy], Request, Verdict]:
+) -> tuple[list[NamedPolicy], Request, Decision]:
     """The engine's decision of the call, with the policies and the request it decided."""
     policies = named(documents)
     request = Request(action=action, resource=resource, context=dict(context or {}))
@@ -100,11 +100,11 @@ def explain(
     context: Mapping[str, Any] | None = None,
 ) -> str:
     """Which statements decide ``action`` on ``resource`` in this request's context."""
-    policies, request, verdict = _decided(documents, action, resource, context)
-    if verdict.decision == DENY and verdict.statement is not None:
-        return "denied by:\n  " + _describe(verdict.statement)
-    if verdict.decision == ALLOW and verdict.statement is not None:
-        return "allowed by:\n  " + _describe(verdict.statement)
+    policies, request, decided = _decided(documents, action, resource, context)
+    if decided.decision == DENY and decided.statement is not None:
+        return "denied by:\n  " + _describe(decided.statement)
+    if decided.decision == ALLOW and decided.statement is not None:
+        return "allowed by:\n  " + _describe(decided.statement)
     if observed_allowed:
         return (
             f"no statement of these policies allows {action} on {resource}; the allow "
@@ -156,10 +156,10 @@ def hint(
 ) -> str:
     """What to change, in the run's language, where it follows from the statements: the
     statement that allows too much, or the one that comes closest to allowing what it should."""
-    policies, request, verdict = _decided(documents, action, resource, context)
-    chosen = verdict.statement
+    policies, request, decided = _decided(documents, action, resource, context)
+    chosen = decided.statement
     if observed_allowed:
-        if verdict.decision != ALLOW or chosen is None:
+        if decided.decision != ALLOW or chosen is None:
             return ""
         by_action = _covering(_patterns(chosen.body, "Action"), action, case_sensitive=False)
         if by_action is not None and any(c in by_action for c in "*?"):
@@ -171,7 +171,7 @@ def hint(
             return t("hint.allow_action", sid=chosen.sid, action=action)
         # NotAction: everything but what it lists, so the resource is what it widens.
         return t("hint.allow_resource", sid=chosen.sid, pattern=by_resource, resource=resource)
-    if verdict.decision == DENY and chosen is not None:
+    if decided.decision == DENY and chosen is not None:
         return t("hint.denied_by", sid=chosen.sid)
     allows = [s for p in policies for s in statements(p) if s.effect == ALLOW]
     # Right action, but a condition that does not hold or a resource that is not covered: the

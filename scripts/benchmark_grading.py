@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 
 from handson.targets.emulator import MotoEmulator  # noqa: E402
 from scripts.benchmark import features_command  # noqa: E402
-from tests.helpers.hand_built import HandBuilt  # noqa: E402
+from scripts.hand_built import HandBuilt  # noqa: E402
 
 ACCOUNT = "123456789012"
 

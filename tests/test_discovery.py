@@ -18,8 +18,8 @@ from handson.aws import isolated_session
 from handson.discovery import INSTANCE_TAG, USER, discover
 from handson.policies import ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets.emulator import MotoEmulator
+from scripts.hand_built import NAME, ROLE, HandBuilt, seed
 from tests.helpers.estate import snapshot
-from tests.helpers.hand_built import NAME, ROLE, HandBuilt, seed
 from tests.helpers.suite_runner import ROOT, SuiteRun, admin_cli_env, run_suite
 
 

@@ -15,9 +15,9 @@ import pytest
 from handson.discovery import USER
 from handson.lifecycle.removal import delete_user
 from handson.targets.emulator import MotoEmulator
+from scripts.hand_built import NAME, HandBuilt
 from tests.helpers.estate import snapshot
 from tests.helpers.fake_ssm import FakeSsm
-from tests.helpers.hand_built import NAME, HandBuilt
 from tests.helpers.suite_runner import (
     ROOT,
     HeldRun,

@@ -4,7 +4,7 @@ On a real instance the SSM agent registers with ``ssm:UpdateInstanceInformation`
 message channels (``ec2messages:*``, ``ssmmessages:*``), all with the instance role's credentials;
 AmazonSSMManagedInstanceCore grants exactly these. The emulated instance makes one call of each
 kind, signed with the role's credentials (SigV4, as the agent signs), to the emulator, whose
-engine decides each one (``handson.targets.moto_engine.agent_call``). SSM then lists the instance
+engine decides each one (``handson.targets.moto_agent.agent_call``). SSM then lists the instance
 as Online only when every call was allowed.
 """
 
@@ -21,7 +21,7 @@ from botocore.credentials import Credentials as SigningCredentials
 
 from handson import loopback
 from handson.aws import Credentials
-from handson.targets.moto_engine import (
+from handson.targets.moto_agent import (
     AGENT_CHANNEL_ACTIONS,
     AGENT_TARGET_HEADER,
     REGISTRATION_ACTION,

@@ -9,7 +9,7 @@ that the emulator does not have, each measured on AWS and each set up by a test:
   400), as EC2 may answer about an instance launched moments ago (eventual consistency).
 - ``agent_registers(after=N)`` / ``agent_registers(after=None)``: the emulated SSM agent's
   registration (``ssm:UpdateInstanceInformation``, the call that makes SSM list the instance,
-  handson/targets/ssm_agent.py and moto_engine.py) is answered 200 at once, as the agent's calls
+  handson/targets/ssm_agent.py and moto_agent.py) is answered 200 at once, as the agent's calls
   are, but reaches the emulator ``N`` seconds later, or never: SSM lists the instance late, or
   never, and none of the agent's calls is refused. The agent's other calls go through.
 """
@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs
 
-from handson.targets.moto_engine import AGENT_TARGET_HEADER, REGISTRATION_ACTION
+from handson.targets.moto_agent import AGENT_TARGET_HEADER, REGISTRATION_ACTION
 from tests.helpers.fault_proxy import (
     Answer,
     FaultProxy,
@@ -169,7 +169,7 @@ class AwsLikeProxy(FaultProxy):
                 timer.daemon = True
                 self._timers.append(timer)
                 timer.start()
-        # What the emulator answers an allowed agent call (moto_engine.agent_call).
+        # What the emulator answers an allowed agent call (moto_agent.agent_call).
         return Answer(200, "OK", [("Content-Type", "application/json")], b"{}")
 
     def _register_late(self, request: Request, held_at: float) -> None:

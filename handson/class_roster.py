@@ -1,0 +1,86 @@
+"""A class's roster: the CSV of learners that ``python -m handson.grade`` grades, each row checked.
+
+One row per learner: ``account`` (an AWS profile name, or a role ARN in the learner's account),
+``account_id``, and optionally ``label``, ``name`` and ``endpoint_url`` (handson/grade.py).
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from handson.errors import SuiteUsageError
+from handson.i18n import t
+from handson.names import validate_name
+
+COLUMNS = ("account", "account_id", "label", "name", "endpoint_url")
+ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]+$")
+PROFILE = re.compile(r"^[\w+=,.@-]{1,64}$")
+LABEL = re.compile(r"^[\w.@-]{1,64}$")
+
+
+@dataclass(frozen=True)
+class Learner:
+    account: str  # a profile name or a role ARN
+    account_id: str
+    label: str
+    name: str | None = None
+    endpoint_url: str | None = None
+
+    @property
+    def role_arn(self) -> str | None:
+        return self.account if self.account.startswith("arn:") else None
+
+
+def read_class(path: Path) -> list[Learner]:
+    """The class's rows, each checked; a one-line error for the first bad one."""
+    try:
+        text = path.read_text("utf-8-sig")
+    except OSError as exc:
+        raise SuiteUsageError(t("class.unreadable", path=path, error=exc.strerror)) from None
+    reader = csv.DictReader(text.splitlines())
+    missing = [c for c in ("account", "account_id") if c not in (reader.fieldnames or [])]
+    unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]
+    if missing or unknown:
+        raise SuiteUsageError(
+            t(
+                "class.columns",
+                path=path,
+                columns=", ".join(COLUMNS),
+                wrong=", ".join(missing or unknown),
+            )
+        )
+    learners: list[Learner] = []
+    for line, row in enumerate(reader, start=2):
+        learners.append(_learner(path, line, {k: (v or "").strip() for k, v in row.items()}))
+    if not learners:
+        raise SuiteUsageError(t("class.empty", path=path))
+    labels = [learner.label for learner in learners]
+    twice = sorted({label for label in labels if labels.count(label) > 1})
+    if twice:
+        raise SuiteUsageError(t("class.twice", path=path, labels=", ".join(twice)))
+    return learners
+
+
+def _learner(path: Path, line: int, row: dict[str, str]) -> Learner:
+    where = f"{path}:{line}"
+    account, account_id = row.get("account", ""), row.get("account_id", "")
+    if not (ROLE_ARN.match(account) or PROFILE.match(account)):
+        raise SuiteUsageError(t("class.account", where=where, value=repr(account)))
+    if not re.fullmatch(r"\d{12}", account_id):
+        raise SuiteUsageError(t("class.account_id", where=where, value=repr(account_id)))
+    arn = ROLE_ARN.match(account)
+    if arn and arn[1] != account_id:
+        raise SuiteUsageError(t("class.role_account", where=where, arn=account, id=account_id))
+    label = row.get("label") or account.rsplit("/", 1)[-1]
+    if not LABEL.match(label):
+        raise SuiteUsageError(t("class.label", where=where, value=repr(label)))
+    name = row.get("name") or None
+    if name:
+        validate_name(name, where=f"{where} name {name!r}")
+    endpoint = row.get("endpoint_url") or None
+    if endpoint and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint):
+        raise SuiteUsageError(t("opt.endpoint", value=repr(endpoint)))
+    return Learner(account, account_id, label, name, endpoint)

@@ -1,0 +1,117 @@
+"""One learner's grading: the suite run with ``--target existing`` in a subprocess, with the
+learner's credentials, and the statuses it wrote (``checkpoints.json``).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from handson.class_roster import Learner
+from handson.i18n import t
+from handson.report import tally, why_it_stopped
+from handson.secrets import redact, register_secret
+
+ROOT = Path(__file__).resolve().parents[1]
+STATUSES = ("passed", "failed", "not decided")
+GRADED_EXITS = (0, 1, 6)  # the run decided what it could: passed, failed, or some not decided
+
+
+@dataclass
+class Graded:
+    """One learner's result: each checkpoint's status, and why a run decided nothing."""
+
+    learner: Learner
+    exit_code: int
+    statuses: dict[str, str] = field(default_factory=dict)  # checkpoint -> one of STATUSES
+    reason: str = ""
+    folder: Path | None = None
+
+
+def learner_env(
+    learner: Learner, base: dict[str, str], assume: Callable[..., Any] | None
+) -> dict[str, str]:
+    """The environment of one learner's run: their profile, or the role's temporary keys; with
+    ``assume`` None, the credentials as they are (a job that already assumed the role).
+
+    The grader's own keys never reach a learner's run through a profile row: the profile alone
+    names the credentials."""
+    env = {k: v for k, v in base.items() if not k.startswith("HANDSON_") or k == "HANDSON_LANG"}
+    if assume is None:
+        return env
+    if learner.role_arn is None:
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            env.pop(key, None)
+        env["AWS_PROFILE"] = learner.account
+        return env
+    credentials = assume(
+        RoleArn=learner.role_arn, RoleSessionName=f"handson-grade-{learner.label}"[:64]
+    )["Credentials"]
+    register_secret(credentials["SecretAccessKey"])  # never in a table, a file or the terminal
+    register_secret(credentials["SessionToken"])
+    env.pop("AWS_PROFILE", None)
+    env.update(
+        AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
+        AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"],
+        AWS_SESSION_TOKEN=credentials["SessionToken"],
+    )
+    return env
+
+
+def suite_command(learner: Learner, folder: Path, region: str | None) -> list[str]:
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "features/",
+        "-p",
+        "no:cacheprovider",
+        "--target=existing",
+        f"--allowed-account={learner.account_id}",
+        f"--alluredir={folder / 'allure-results'}",
+        f"--checkpoints-json={folder / 'checkpoints.json'}",
+    ]
+    if learner.name:
+        command.append(f"--name={learner.name}")
+    if learner.endpoint_url:
+        command.append(f"--endpoint-url={learner.endpoint_url}")
+    if region:
+        command.append(f"--region={region}")
+    return command
+
+
+def grade_one(learner: Learner, out: Path, env: dict[str, str], region: str | None) -> Graded:
+    folder = out / learner.label
+    folder.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        suite_command(learner, folder, region),
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=1800,
+    )
+    (folder / "output.txt").write_text(redact(done.stdout + done.stderr), "utf-8")
+    (folder / "exit_code").write_text(f"{done.returncode}\n", "utf-8")
+    return read_graded(learner, folder, done.returncode, done.stderr)
+
+
+def read_graded(learner: Learner, folder: Path, exit_code: int, stderr: str = "") -> Graded:
+    """A learner's statuses from their ``checkpoints.json``; a run that decided nothing says why."""
+    graded = Graded(learner, exit_code, folder=folder)
+    path = folder / "checkpoints.json"
+    entries = json.loads(path.read_text("utf-8")).get("checkpoints", []) if path.exists() else []
+    counted = tally(entries)
+    for status, ids in zip(
+        STATUSES, (counted.passed, counted.failed, counted.undecided), strict=True
+    ):
+        graded.statuses.update(dict.fromkeys(ids, status))
+    if not entries:
+        graded.reason = why_it_stopped(stderr) or t("class.no_result", code=exit_code)
+    return graded

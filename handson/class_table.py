@@ -1,0 +1,101 @@
+"""The class table (learner x checkpoint: passed / failed / not decided): for the terminal, as
+``class.csv``, and as ``class.html`` (rendered from handson/templates/class.html.j2).
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from handson.catalogue import CATALOGUE
+from handson.class_runs import Graded
+from handson.i18n import display_width, language, t
+from handson.secrets import redact
+
+TEMPLATES = Path(__file__).with_name("templates")
+_COLOURS = {"passed": "#d9f2d9", "failed": "#f8d0d0", "not decided": "#eeeeee"}
+
+
+def _cell(status: str | None) -> str:
+    return t(f"class.status.{status}") if status else t("class.status.not decided")
+
+
+def table_lines(graded: list[Graded]) -> list[str]:
+    """The class table for the terminal: one row per learner, one column per checkpoint."""
+    ids = list(CATALOGUE)
+    header = [t("class.learner"), *ids]
+    rows = [[g.learner.label, *(_cell(g.statuses.get(i)) for i in ids)] for g in graded]
+    widths = [max(display_width(r[c]) for r in [header, *rows]) for c in range(len(header))]
+    lines = []
+    for row, g in zip([header, *rows], [None, *graded], strict=True):
+        cells = [c + " " * (w - display_width(c)) for c, w in zip(row, widths, strict=True)]
+        lines.append("  ".join(cells).rstrip())
+        if g is not None and g.reason:
+            lines.append("    " + g.reason)
+    lines.append(t("class.summary", **_counts(graded)))
+    return lines
+
+
+def _counts(graded: list[Graded]) -> dict[str, int]:
+    full = sum(1 for g in graded if all_passed(g))
+    failed = sum(1 for g in graded if "failed" in g.statuses.values())
+    return {
+        "learners": len(graded),
+        "full": full,
+        "failed": failed,
+        "other": len(graded) - full - failed,
+    }
+
+
+def all_passed(graded: Graded) -> bool:
+    return all(graded.statuses.get(i) == "passed" for i in CATALOGUE)
+
+
+def write_csv(graded: list[Graded], path: Path) -> None:
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["learner", "account_id", *CATALOGUE, "exit_code", "reason"])
+        for g in graded:
+            statuses = [g.statuses.get(i, "not decided") for i in CATALOGUE]
+            writer.writerow(
+                [g.learner.label, g.learner.account_id, *statuses, g.exit_code, g.reason]
+            )
+
+
+def write_html(graded: list[Graded], path: Path, when: str) -> None:
+    """One static page: the table, each cell coloured, each learner linking to their results."""
+    environment = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html", "j2"]),
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    rows = [
+        {
+            "label": g.learner.label,
+            "cells": [
+                {
+                    "class": status.replace(" ", "-"),
+                    "colour": _COLOURS[status],
+                    "text": _cell(status),
+                }
+                for status in (g.statuses.get(i, "not decided") for i in CATALOGUE)
+            ],
+            "reason": g.reason,
+        }
+        for g in graded
+    ]
+    page = environment.get_template("class.html.j2").render(
+        lang=language(),
+        title=t("class.title"),
+        summary=t("class.summary", **_counts(graded)),
+        when=when,
+        learner=t("class.learner"),
+        reason=t("class.reason"),
+        checkpoints=[{"id": i, "title": t(f"checkpoint.{i}")} for i in CATALOGUE],
+        rows=rows,
+    )
+    path.write_text(redact(page), "utf-8")
