@@ -1,137 +1,107 @@
-"""The checkpoint catalogue (CHECKPOINTS.md) as data: what each ID checks, how much a failure
-matters, and where AWS documents it. Reports read it; the features carry the IDs as tags."""
+"""The checkpoint catalogue as data: what each ID checks, as whom and how, how much a failure
+matters, and where AWS documents it. One file holds it (handson/checkpoints.json, or the file
+named by ``HANDSON_CHECKPOINTS``); the features carry the IDs as tags, the pytest markers, the
+reports, the spec test and docs/checkpoints.md are all read or made from it."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-EPIC = "30日間ハンズオン DAY1: AWS IAM"
+from handson.i18n import language
 
-_S3_POLICIES = (
-    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-policies-s3.html",
-    "Amazon S3: example identity-based policies",
-)
-_EC2_POLICIES = (
-    "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/ExamplePolicies_EC2.html",
-    "Amazon EC2: example policies",
-)
-_EC2_ROLES = (
-    "https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/iam-roles-for-amazon-ec2.html",
-    "IAM roles for Amazon EC2",
-)
+DEFAULT_FILE = Path(__file__).with_name("checkpoints.json")
+ENV_VAR = "HANDSON_CHECKPOINTS"
+# The shape of any checkpoint ID (a family's letters, a number); a tag is a checkpoint only when
+# it also names one in the catalogue.
+ID_RE = re.compile(r"^[A-Z]+\d+$")
+
+
+@dataclass(frozen=True)
+class Family:
+    id: str
+    runs_as: str  # user, role or admin: most of its checkpoints
+    marker: str  # the feature-level tag (@user, @role)
+    title: dict[str, str]  # by language
+    how: str
 
 
 @dataclass(frozen=True)
 class Checkpoint:
     id: str
-    summary: str
+    family: str
+    sentence: str  # the hands-on's own sentence: the scenario's title carries it
+    title: dict[str, str]  # the short title, by language
+    runs_as: str  # user, role or admin (U1 reads the login profile as the admin)
+    how: str
     expected: str  # "allowed", "denied", or both for R8
     severity: str  # allure's: blocker, critical, normal, minor, trivial
     docs: tuple[tuple[str, str], ...]
 
+    @property
+    def summary(self) -> str:
+        return self.title["en"]
 
-CATALOGUE = {
-    c.id: c
-    for c in [
-        Checkpoint(
-            "U1",
-            "the user can sign in to the console",
-            "allowed",
-            "normal",
-            (
-                (
-                    "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_admin-change-user.html",
-                    "Managing passwords for IAM users",
-                ),
-            ),
-        ),
-        Checkpoint(
-            "U2",
-            "the user may create and delete buckets and objects",
-            "allowed",
-            "normal",
-            (_S3_POLICIES,),
-        ),
-        Checkpoint("U3", "the user may start the instance", "allowed", "normal", (_EC2_POLICIES,)),
-        Checkpoint(
-            "U4",
-            "the user may not run, stop or terminate instances",
-            "denied",
-            "critical",
-            (_EC2_POLICIES,),
-        ),
-        Checkpoint(
-            "U5",
-            "the user may not read IAM",
-            "denied",
-            "critical",
-            (
-                (
-                    "https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html",
-                    "Policies and permissions in IAM",
-                ),
-            ),
-        ),
-        Checkpoint(
-            "R1",
-            "the instance is reachable with Session Manager",
-            "allowed",
-            "normal",
-            (
-                (
-                    "https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-instance-permissions.html",
-                    "Configure instance permissions for Systems Manager",
-                ),
-                _EC2_ROLES,
-            ),
-        ),
-        Checkpoint(
-            "R2",
-            "the role may put, get and delete objects in bucket 1",
-            "allowed",
-            "normal",
-            (_S3_POLICIES, _EC2_ROLES),
-        ),
-        Checkpoint("R3", "the role may not delete bucket 1", "denied", "critical", (_S3_POLICIES,)),
-        Checkpoint(
-            "R4",
-            "the role may get objects under open/ in bucket 2",
-            "allowed",
-            "normal",
-            (_S3_POLICIES,),
-        ),
-        Checkpoint(
-            "R5",
-            "the role may not put or delete under open/",
-            "denied",
-            "critical",
-            (_S3_POLICIES,),
-        ),
-        Checkpoint(
-            "R6",
-            "the role may do nothing outside open/ in bucket 2",
-            "denied",
-            "critical",
-            (_S3_POLICIES,),
-        ),
-        Checkpoint(
-            "R7",
-            "the role may not delete buckets or touch other resources",
-            "denied",
-            "critical",
-            (_S3_POLICIES, _EC2_ROLES),
-        ),
-        Checkpoint(
-            "R8",
-            "the role may list bucket 2 only under open/",
-            "allowed and denied",
-            "critical",
-            (
-                (
-                    "https://docs.aws.amazon.com/AmazonS3/latest/userguide/amazon-s3-policy-keys.html",
-                    "Amazon S3 condition keys (s3:prefix)",
-                ),
-            ),
-        ),
+    def short_title(self) -> str:
+        """The short title in the run's language."""
+        return self.title[language()]
+
+
+def catalogue_file() -> Path:
+    return Path(os.environ.get(ENV_VAR) or DEFAULT_FILE)
+
+
+def load(path: Path) -> tuple[dict[str, Any], dict[str, Family], dict[str, Checkpoint]]:
+    data = json.loads(path.read_text("utf-8"))
+    families = {
+        fid: Family(fid, f["as"], f["marker"], dict(f["title"]), f["how"])
+        for fid, f in data["families"].items()
+    }
+    checkpoints: dict[str, Checkpoint] = {}
+    for c in data["checkpoints"]:
+        cid = c["id"]
+        if not ID_RE.match(cid) or re.sub(r"\d+$", "", cid) != c["family"]:
+            raise ValueError(f"{path}: bad checkpoint ID {cid!r} for family {c['family']!r}")
+        if c["family"] not in families or cid in checkpoints:
+            raise ValueError(f"{path}: unknown family or repeated ID: {cid}")
+        checkpoints[cid] = Checkpoint(
+            cid,
+            c["family"],
+            c["sentence"],
+            dict(c["title"]),
+            c["as"],
+            c["how"],
+            c["expected"],
+            c["severity"],
+            tuple((d["url"], d["name"]) for d in c["docs"]),
+        )
+    return data, families, checkpoints
+
+
+_DATA, FAMILIES, CATALOGUE = load(catalogue_file())
+EPIC: str = _DATA["epic"]
+VERDICT_RULES: tuple[str, ...] = tuple(_DATA.get("verdict_rules", ()))
+
+
+def is_checkpoint(name: str) -> bool:
+    """Whether a tag or marker names a checkpoint of the catalogue."""
+    return bool(ID_RE.match(name)) and name in CATALOGUE
+
+
+def of_family(runs_as: str) -> frozenset[str]:
+    """The IDs of the checkpoints that run as ``runs_as`` (user, role, admin)."""
+    return frozenset(cid for cid, c in CATALOGUE.items() if c.runs_as == runs_as)
+
+
+def markers() -> list[str]:
+    """The pytest markers the catalogue defines, as ``config.addinivalue_line`` wants them."""
+    lines = [
+        f"{f.marker}: {f.title['en']} checkpoints ({f.id}1, {f.id}2, ...)"
+        for f in FAMILIES.values()
     ]
-}
+    lines += [f"{c.id}: checkpoint {c.id} ({c.title['en']})" for c in CATALOGUE.values()]
+    return lines

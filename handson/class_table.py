@@ -95,7 +95,7 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
         when=when,
         learner=t("class.learner"),
         reason=t("class.reason"),
-        checkpoints=[{"id": i, "title": t(f"checkpoint.{i}")} for i in CATALOGUE],
+        checkpoints=[{"id": i, "title": CATALOGUE[i].short_title()} for i in CATALOGUE],
         rows=rows,
     )
     path.write_text(redact(page), "utf-8")

@@ -183,7 +183,7 @@ def cli_probe(
 
 
 class Checker:
-    """Runs probes for one principal under the verdict rules of CHECKPOINTS.md."""
+    """Runs probes for one principal under the verdict rules of docs/checkpoints.md."""
 
     def __init__(
         self,

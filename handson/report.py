@@ -198,9 +198,8 @@ def matrix(results: list[dict[str, object]], target: str, width: int = 100) -> l
         expected = t(f"expected.{checkpoint.expected}")
         # Where: the run's target, or where each of its scenarios was decided (--live's replay).
         where = "+".join(sorted({str(e.get("decided_by") or target) for e in entries}))
-        rows.append(
-            (checkpoint_id, t(f"checkpoint.{checkpoint_id}"), expected, observed, reason, where)
-        )
+        title = CATALOGUE[checkpoint_id].short_title()
+        rows.append((checkpoint_id, title, expected, observed, reason, where))
     header = tuple(t(f"matrix.{k}") for k in ("id", "checks", "expected", "observed", "where"))
     header = (*header[:4], "", header[4])
     widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(4)]

@@ -3,7 +3,7 @@
 botocore's standard retry mode sends every call again on these, within a number of attempts;
 what still fails after that is retried by the suite where a wait makes sense (a probe within
 its propagation budget, a removal within the teardown's), and is never judged: only an
-authorization error is a denial (CHECKPOINTS.md, verdict rule 1).
+authorization error is a denial (docs/checkpoints.md, verdict rule 1).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Verdicts, by the rules of CHECKPOINTS.md ("Verdict rules").
+"""Verdicts, by the rules of docs/checkpoints.md ("Verdict rules").
 
 Only an authorization error is a denial. Everything else that is not a success is an error of the
 test, which fails the check whatever it expected.

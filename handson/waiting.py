@@ -49,7 +49,7 @@ EMULATOR_BUDGETS = Budgets(
     ssm_online=20,
     ssm_poll=0.2,
 )
-# IAM is eventually consistent (CHECKPOINTS.md): a new key or role session may be refused for a
+# IAM is eventually consistent (docs/checkpoints.md): a new key or role session may be refused for a
 # while; a new instance takes minutes to come Online in SSM.
 AWS_BUDGETS = Budgets(propagation=120, instance_ready=300, resource_gone=600)
 

@@ -6,7 +6,6 @@ the terminal's checkpoint matrix must give the same verdicts."""
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from handson.catalogue import is_checkpoint
 from tests.conftest import PolicyRuns
 from tests.helpers import html_report
 from tests.helpers.feature_files import scenarios
@@ -113,7 +113,7 @@ def feature_titles() -> dict[str, dict[str, str]]:
     for scenario in scenarios():
         titles = features.setdefault(scenario.feature, {})
         for tag in sorted(scenario.tags):
-            if re.fullmatch(r"[UR]\d", tag):
+            if is_checkpoint(tag):
                 titles.setdefault(tag, scenario.name)
     return features
 
@@ -209,7 +209,7 @@ def _matrix_rows(stdout: str) -> dict[str, str]:
     return {
         line.split()[0]: line[start:end].strip()
         for line in lines[lines.index(header) + 1 :]
-        if re.match(r"[UR]\d ", line)
+        if line.split() and is_checkpoint(line.split()[0])
     }
 
 

@@ -3,7 +3,7 @@
 Registration with SSM takes minutes on a new instance; ``GetCommandInvocation`` may not know a
 command right after ``SendCommand``; a command can finish, fail, or never run at all. Only a
 command that ran to the end gives an exit code; everything else is an error of the test, never a
-verdict (CHECKPOINTS.md, verdict rule 1).
+verdict (docs/checkpoints.md, verdict rule 1).
 """
 
 from __future__ import annotations

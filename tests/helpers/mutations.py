@@ -9,10 +9,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from handson.catalogue import of_family
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 
 Documents = dict[str, dict[str, Any]]
-ALL_ROLE_CHECKPOINTS = frozenset({"R1", "R2", "R3", "R4", "R5", "R6", "R7"})
+ALL_ROLE_CHECKPOINTS = of_family("role")  # every checkpoint run as the role (R1-R8)
 
 
 def _statement(doc: dict[str, Any], sid: str) -> dict[str, Any]:
@@ -263,7 +264,7 @@ MUTATIONS = [
         "trust-wrong-service",
         "the role trusts Lambda instead of EC2",
         _trust_lambda,
-        ALL_ROLE_CHECKPOINTS | {"R8"},
+        ALL_ROLE_CHECKPOINTS,
     ),
 ]
 

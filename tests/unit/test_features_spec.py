@@ -7,28 +7,16 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from gherkin.parser import Parser
+
+from handson.catalogue import CATALOGUE, FAMILIES, ID_RE
 from tests.helpers.feature_files import scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
 
-# The ✅ list of the hands-on (seed text), and the sentences of steps 6 and 11.5 for U5 and R7.
-SEED_SENTENCES = {
-    "U1": "作成したIAMユーザーでマネジメントコンソールにサインインできる",
-    "U2": "マネジメントコンソールからS3バケットの作成・削除、オブジェクトのアップロード・削除ができる",
-    "U3": "マネジメントコンソールからEC2インスタンスの起動ができる",
-    "U4": "マネジメントコンソールからEC2インスタンスの新規作成・停止・終了ができない(権限エラーが表示される)",
-    "U5": "IAMポリシーなどのリソース一覧を確認しようとするとエラー",
-    "R1": "EC2インスタンスにSSM Session Managerで接続できる",
-    "R2": "EC2からhandson-s3-1-<自分の名前>バケットへのオブジェクトのアップロード・取得・削除ができる",
-    "R3": "EC2からhandson-s3-1-<自分の名前>バケットの削除ができない(権限エラーが表示される)",
-    "R4": "EC2からhandson-s3-2-<自分の名前>バケット内のopen/ディレクトリ配下のオブジェクトの取得ができる",
-    "R5": "EC2からhandson-s3-2-<自分の名前>バケット内のopen/ディレクトリ配下のオブジェクトの"
-    "アップロード・削除ができない(権限エラーが表示される)",
-    "R6": "EC2からhandson-s3-2-<自分の名前>バケット内のopen/ディレクトリ配下以外へのオブジェクト"
-    "操作ができない(権限エラーが表示される)",
-    "R7": "S3バケットの削除やその他のリソースへのアクセスができない",
-    "R8": "ForS32OpenList",
-}
+# The ✅ list of the hands-on (seed text), and the sentences of steps 6 and 11.5 for U5 and R7:
+# the catalogue's own sentences (handson/checkpoints.json).
+SEED_SENTENCES = {cid: c.sentence for cid, c in CATALOGUE.items()}
 
 
 def _squash(text: str) -> str:
@@ -45,8 +33,27 @@ def test_every_checkpoint_has_a_scenario_titled_with_its_sentence() -> None:
 
 def test_every_scenario_names_exactly_one_checkpoint() -> None:
     for scenario in scenarios():
-        ids = {t for t in scenario.tags if re.fullmatch(r"[UR]\d", t)}
+        ids = {t for t in scenario.tags if ID_RE.match(t)}
         assert len(ids) == 1, scenario.name
+        assert ids <= set(CATALOGUE), (scenario.name, ids)  # a tag the catalogue lacks: a typo
+
+
+def test_every_scenario_sits_in_its_checkpoint_family_feature() -> None:
+    """A feature's tag (@user, @role) is the family marker of every checkpoint in it."""
+    family_of = {f.marker: f.id for f in FAMILIES.values()}
+    for path in (ROOT / "features").glob("*.feature"):
+        feature = Parser().parse(path.read_text("utf-8"))["feature"]
+        tags = {t["name"].lstrip("@") for t in feature["tags"]}
+        for child in feature["children"]:
+            for tag in child.get("scenario", {}).get("tags", []):
+                cid = tag["name"].lstrip("@")
+                if cid in CATALOGUE:
+                    assert {family_of[t] for t in tags if t in family_of} == {
+                        CATALOGUE[cid].family
+                    }, (
+                        path.name,
+                        cid,
+                    )
 
 
 def test_features_are_written_in_japanese() -> None:
