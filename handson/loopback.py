@@ -24,9 +24,6 @@ from botocore.config import Config
 # and these names bypass whatever proxy the environment still names.
 LOOPBACK_HOSTS = "127.0.0.1,localhost,::1"
 DIRECT_ENVIRONMENT = {"NO_PROXY": LOOPBACK_HOSTS, "no_proxy": LOOPBACK_HOSTS}
-PROXY_VARIABLES = frozenset(
-    {"http_proxy", "https_proxy", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"}
-)
 
 _DIRECT = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
@@ -58,8 +55,3 @@ def urlopen(request: str | urllib.request.Request, timeout: float) -> IO[Any]:
         return _DIRECT.open(request, timeout=timeout)
     return urllib.request.urlopen(request, timeout=timeout)
 
-
-def without_proxies(environ: dict[str, str]) -> dict[str, str]:
-    """A child's environment for a process that talks to the loopback only."""
-    kept = {k: v for k, v in environ.items() if k not in PROXY_VARIABLES}
-    return {**kept, **DIRECT_ENVIRONMENT}

@@ -78,11 +78,6 @@ def test_the_suites_own_requests_to_the_loopback_go_direct(
         assert answer.read() == b"hello"
 
 
-def test_the_environment_of_a_loopback_child_names_no_proxy() -> None:
-    env = loopback.without_proxies({"HTTPS_PROXY": DEAD_PROXY, "PATH": "/bin"})
-    assert env == {"PATH": "/bin", **loopback.DIRECT_ENVIRONMENT}
-
-
 def test_an_emulator_that_never_answers_is_one_line_naming_the_likely_causes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
