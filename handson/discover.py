@@ -107,10 +107,8 @@ def _source(policy: FoundPolicy) -> dict[str, Any]:
     return {"name": policy.name, "kind": policy.kind, "arn": policy.arn, "version": policy.version}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m handson.discover", description=__doc__.splitlines()[0]
-    )
+def main(argv: list[str] | None = None, prog: str = "python -m handson.discover") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--out", required=True, type=Path, help="folder for the policy files")
     parser.add_argument(
         "--name", help="the <自分の名前> of the bucket pair, when there are several"

@@ -74,10 +74,8 @@ def exit_code(graded: list[Graded]) -> int:
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m handson.grade", description=__doc__.splitlines()[0]
-    )
+def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=Path, required=True, help="the class's CSV")
     parser.add_argument("--parallel", type=int, default=2, help="learners graded at once (2)")
     parser.add_argument("--out", type=Path, help="folder for the results (reports/class-<time>)")

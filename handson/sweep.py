@@ -33,10 +33,8 @@ from handson.settings import DEFAULT_REGION, language_of
 from handson.targets.account import guard, identify, parse_allowed
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m handson.sweep", description=__doc__.splitlines()[0]
-    )
+def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -> int:
+    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument(
         "--delete", action="store_true", help="delete the expired resources (default: only list)"
     )

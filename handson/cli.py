@@ -1,0 +1,52 @@
+"""``handson``: the suite's commands for people, one word each.
+
+    handson discover --out DIR ...     read a hand-built environment's policies (read-only)
+    handson grade --accounts FILE ...  grade a class, one learner's account after another
+    handson sweep [--delete] ...       list, and remove when asked, what runs left behind
+
+Each sub-command is the module ``python -m handson.<word>`` runs, with the same options.
+``pytest features/`` stays the way to run the checklist."""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+from handson.errors import SuiteUsageError
+from handson.i18n import set_language, t
+from handson.settings import language_of
+
+# The word -> the module whose main(argv, prog=...) runs it.
+COMMANDS = {
+    "discover": "handson.discover",
+    "grade": "handson.grade",
+    "sweep": "handson.sweep",
+}
+
+
+def usage() -> str:
+    words = "\n".join(f"  handson {word:<9} {t(f'cli.{word}')}" for word in COMMANDS)
+    return f"{t('cli.usage')}\n{words}\n{t('cli.more')}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        set_language(language_of({}, dict(os.environ)))
+    except SuiteUsageError as error:
+        print(error, file=sys.stderr)
+        return 2
+    if not args or args[0] in ("-h", "--help"):
+        print(usage(), file=sys.stdout if args else sys.stderr)
+        return 0 if args else 2
+    word, rest = args[0], args[1:]
+    if word not in COMMANDS:
+        print(t("cli.unknown", word=word, words=", ".join(COMMANDS)), file=sys.stderr)
+        return 2
+    module = importlib.import_module(COMMANDS[word])
+    return int(module.main(rest, prog=f"handson {word}"))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

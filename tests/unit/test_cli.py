@@ -1,0 +1,83 @@
+"""The ``handson`` command (handson/cli.py): one word per job, each the module python -m runs."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import os
+import subprocess
+import sys
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from handson import cli
+from handson.i18n import set_language
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setenv("HANDSON_LANG", "en")
+    yield
+    set_language("ja")
+
+
+def test_the_script_is_declared_and_points_at_main() -> None:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))
+    assert project["project"]["scripts"] == {"handson": "handson.cli:main"}
+
+
+def test_every_word_runs_its_module_with_its_own_name(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert set(cli.COMMANDS) == {"discover", "grade", "sweep"}
+    for word, module in cli.COMMANDS.items():
+        main = importlib.import_module(module).main
+        assert "prog" in inspect.signature(main).parameters
+        with pytest.raises(SystemExit) as done:
+            cli.main([word, "--help"])
+        assert done.value.code == 0
+        assert capsys.readouterr().out.startswith(f"usage: handson {word} ")
+
+
+def test_help_lists_the_words(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--help"]) == 0
+    out = capsys.readouterr().out
+    for word in cli.COMMANDS:
+        assert f"handson {word} " in out
+    assert "pytest features/" in out
+
+
+def test_no_word_is_usage_and_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main([]) == 2
+    assert "usage: handson <command>" in capsys.readouterr().err
+
+
+def test_an_unknown_word_is_one_line_in_the_run_language(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("HANDSON_LANG", "ja")
+    assert cli.main(["clean"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert "handson clean" in err and "discover, grade, sweep" in err
+    assert "ありません" in err
+
+
+def test_the_installed_command_runs() -> None:
+    """requirements.txt installs the project (``-e .``): the script sits beside the interpreter."""
+    script = Path(sys.executable).parent / ("handson.exe" if sys.platform == "win32" else "handson")
+    assert script.exists(), f"{script} missing: pip install -r requirements.txt installs it"
+    done = subprocess.run(
+        [str(script), "sweep", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, "HANDSON_LANG": "en"},
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: handson sweep ")
