@@ -1,23 +1,156 @@
-"""What a hand-built environment holds, read-only, to compare before the first probe with after
-the last (``--target existing``): nothing the run did not make and undo may differ.
+"""What the account holds, read with the provisioning identity, never changed.
 
-Everything discovery found is in it, with what is inside: the user's policies, groups, login
-profile and access keys; every version of each managed policy with the default one's document;
-the instance's state and profile; the role's trust and policies; both buckets' objects with their
-ETags and the bucket policies. The run's own temporary items (keys that carry ``own_marker``, an
-access key the run made) are left out: the run makes and removes them itself.
+Two uses: single reads that prove a check's target exists and stayed as it was (an object's
+hash, a bucket's objects, an instance's state, a login profile, the role's policies); and the
+snapshot of a hand-built environment (``--target existing``), compared before the first probe
+with after the last: nothing the run did not make and undo may differ.
+
+The snapshot holds everything discovery found, with what is inside: the user's policies, groups,
+login profile and access keys; every version of each managed policy with the default one's
+document; the instance's state and profile; the role's trust and policies; both buckets' objects
+with their ETags and the bucket policies. The run's own temporary items (keys that carry
+``own_marker``, an access key the run made) are left out: the run makes and removes them itself.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from typing import Any
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
 from handson.aws import Principal
 from handson.discovery import Discovery
-from handson.lifecycle.removal import unless_gone
+from handson.passwords import DEFAULT_POLICY
+
+# Answers that mean the resource read (or removed) is already gone.
+GONE_CODES = frozenset(
+    {
+        "NoSuchEntity",
+        "NoSuchBucket",
+        "InvalidInstanceID.NotFound",
+        "InvalidGroup.NotFound",
+        "NotFound",
+        "NoSuchBucketPolicy",
+        "404",
+    }
+)
+
+T = TypeVar("T")
+
+
+def unless_gone(read: Callable[[], T]) -> T | None:
+    """What ``read`` returns; None when the resource it reads is already gone."""
+    try:
+        return read()
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") not in GONE_CODES:
+            raise
+        return None
+
+
+# -- single reads -----------------------------------------------------------------------------
+
+# Every state of an instance that is not gone for good.
+LIVE_INSTANCE_STATES = ("pending", "running", "stopping", "stopped", "shutting-down")
+
+
+@dataclass(frozen=True)
+class ObjectState:
+    exists: bool
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class BucketState:
+    exists: bool
+    objects: tuple[tuple[str, str], ...] = ()  # (key, ETag)
+
+
+def object_state(s3: Any, bucket: str, key: str) -> ObjectState:
+    try:
+        body = s3.get_object(Bucket=bucket, Key=key)["Body"].read()
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] in ("NoSuchKey", "404", "NoSuchBucket"):
+            return ObjectState(False)
+        raise
+    return ObjectState(True, hashlib.sha256(body).hexdigest())
+
+
+def bucket_state(s3: Any, bucket: str) -> BucketState:
+    try:
+        pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket)
+        objects = tuple(
+            sorted((o["Key"], o["ETag"]) for page in pages for o in page.get("Contents", []))
+        )
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] == "NoSuchBucket":
+            return BucketState(False)
+        raise
+    return BucketState(True, objects)
+
+
+def instance_state(ec2: Any, instance_id: str) -> str:
+    """The instance's state name; an instance AWS no longer knows counts as terminated."""
+    try:
+        found = ec2.describe_instances(InstanceIds=[instance_id])["Reservations"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") == "InvalidInstanceID.NotFound":
+            return "terminated"
+        raise
+    return str(found[0]["Instances"][0]["State"]["Name"]) if found else "terminated"
+
+
+@dataclass(frozen=True)
+class LoginProfileState:
+    user_name: str
+    created: str
+    reset_required: bool | None
+
+
+def login_profile(iam: Any, user_name: str) -> LoginProfileState:
+    found = iam.get_login_profile(UserName=user_name)["LoginProfile"]
+    return LoginProfileState(
+        str(found["UserName"]), str(found["CreateDate"]), found.get("PasswordResetRequired")
+    )
+
+
+def password_policy(iam: Any) -> dict[str, Any]:
+    """The account's password policy; AWS's default where the account has none of its own."""
+    try:
+        return dict(iam.get_account_password_policy()["PasswordPolicy"])
+    except ClientError as exc:
+        if exc.response["Error"]["Code"] != "NoSuchEntity":
+            raise
+        return dict(DEFAULT_POLICY)
+
+
+def attached_role_policies(iam: Any, role: str) -> list[str]:
+    attached = iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]
+    return [str(p["PolicyArn"]) for p in attached]
+
+
+@dataclass(frozen=True)
+class ProfileState:
+    """The instance profile an instance carries, and the roles in that profile."""
+
+    arn: str | None
+    roles: tuple[str, ...]
+
+
+def instance_profile(ec2: Any, iam: Any, instance_id: str) -> ProfileState:
+    found = ec2.describe_instances(InstanceIds=[instance_id])
+    arn = found["Reservations"][0]["Instances"][0].get("IamInstanceProfile", {}).get("Arn")
+    if not arn:
+        return ProfileState(None, ())
+    profile = iam.get_instance_profile(InstanceProfileName=str(arn).split("/")[-1])
+    return ProfileState(str(arn), tuple(r["RoleName"] for r in profile["InstanceProfile"]["Roles"]))
+
+
+# -- a hand-built environment's snapshot ------------------------------------------------------
 
 Snapshot = dict[str, Any]
 _ABSENT = object()  # a path one side does not have at all

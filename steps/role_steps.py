@@ -26,7 +26,7 @@ from handson.instance import Instance
 from handson.names import SSM_CORE_POLICY_ARN, HandsonBucket
 from handson.probes import Attempt, Checker, Watched
 from handson.role_actions import ObjectOperation, OtherResource, Place, RoleCommands, location_key
-from handson.state import attached_role_policies, bucket_state, instance_profile, object_state
+from handson.snapshot import attached_role_policies, bucket_state, instance_profile, object_state
 from handson.targets import Target
 from handson.targets.ssm import NotOnline
 from handson.verdict import Outcome

@@ -12,7 +12,7 @@ from handson.findings import NOT_BUILT, CheckFailed, Finding
 from handson.i18n import t
 from handson.passwords import policy_problems
 from handson.probes import Attempt, Checker, ProbeResult, Watched
-from handson.state import (
+from handson.snapshot import (
     LoginProfileState,
     bucket_state,
     instance_state,

@@ -16,6 +16,7 @@ from handson.environment import HandsonEnvironment
 from handson.errors import SuiteUsageError
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.ledger import Ledger
+from handson.lifecycle.order import STAGE_OF, Kind
 from handson.lifecycle.provision import Provisioner
 from handson.lifecycle.removal import delete_bucket, delete_role, delete_user
 from handson.lifecycle.sweeper import Sweeper, parse_duration
@@ -69,6 +70,9 @@ def test_dry_run_lists_and_deletes_nothing(
     assert Sweeper(test_emulator.admin).sweep(NOW, say=lines.append) == []
     expired = [line for line in lines if "(expired)" in line]
     assert len(expired) == 10  # user, role, 2 policies, profile, 2 buckets, instance, group, record
+    # Listed, and deleted, in the teardown's order (handson/lifecycle/order.py).
+    stages = [STAGE_OF[Kind(line[:16].strip())] for line in expired]
+    assert stages == sorted(stages)
     assert all(estate["expired"].run_id in line for line in expired)
     assert any(
         "not expired: left alone" in line and estate["live"].run_id in line for line in lines

@@ -1,9 +1,8 @@
 """Teardown registered the moment each resource exists, run whatever happened.
 
-Removal runs in stages, so that access goes first and nothing is removed before what depends
-on it: credentials, then policies, the instance, its security group, the role's place in the
-instance profile, the profile, the role, the buckets, and the user last. Within a stage, the
-newest goes first. Each removal is retried while AWS answers with throttling or a conflict that
+Removal runs in stages (handson/lifecycle/order.py, the order the sweeper keeps too), so that
+access goes first and nothing is removed before what depends on it. Within a stage, the newest
+goes first. Each removal is retried while AWS answers with throttling or a conflict that
 eventual consistency will clear.
 """
 
@@ -12,10 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import IntEnum
 
 from botocore.exceptions import ClientError
 
+from handson.lifecycle.order import Stage
 from handson.secrets import redact
 from handson.transient import is_transient
 from handson.waiting import WaitTimeout, retrying_on
@@ -25,19 +24,6 @@ log = logging.getLogger("handson.lifecycle.cleanup")
 # Beside throttling and server errors: conflicts that eventual consistency clears (a detached
 # policy still counted, a terminated instance's network interface not yet gone).
 CLEARING_CODES = frozenset({"DeleteConflict", "DependencyViolation"})
-
-
-class Stage(IntEnum):
-    CREDENTIALS = 1  # access keys, login profile
-    POLICIES = 2  # attachments, then the policies themselves
-    INSTANCE = 3
-    SECURITY_GROUP = 4
-    PROFILE_MEMBERSHIP = 5  # the role out of the instance profile
-    PROFILE = 6
-    ROLE = 7
-    BUCKETS = 8
-    USER = 9
-    RECORD = 10  # the run's record in the account: only once everything else is gone
 
 
 class Transient(Exception):

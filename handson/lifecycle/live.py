@@ -32,9 +32,11 @@ from handson.discovery import Discovery
 from handson.environment import HandsonEnvironment, LoginProfile
 from handson.errors import SuiteUsageError
 from handson.i18n import t
-from handson.lifecycle.cleanup import Cleanup, Stage
-from handson.lifecycle.removal import delete_bucket, ignore_gone, unless_gone
+from handson.lifecycle.cleanup import Cleanup
+from handson.lifecycle.order import Stage
+from handson.lifecycle.removal import delete_bucket, ignore_gone
 from handson.names import RunNames
+from handson.snapshot import unless_gone
 
 # The user's key when --live has none: the user's checks are then replayed, never run live.
 NO_USER_KEY = Credentials("", "")

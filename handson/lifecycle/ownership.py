@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from handson.errors import SuiteUsageError
 from handson.i18n import t
+from handson.lifecycle.order import Kind
 from handson.names import TAG_NAME, TAG_RUN, TAG_SUITE, RunNames
 
 # Answers to a create call that mean the name is taken. Which of them is this run's own earlier
@@ -38,13 +39,13 @@ _ABSENT = frozenset(
 Named = tuple[str, dict[str, str]]  # what a name is found to be: its ID or ARN, and its tags
 
 POLICY, USER, ROLE, PROFILE, GROUP, BUCKET, LEDGER = (
-    "IAM policy",
-    "IAM user",
-    "IAM role",
-    "instance profile",
-    "security group",
-    "S3 bucket",
-    "run record",
+    Kind.POLICY,
+    Kind.USER,
+    Kind.ROLE,
+    Kind.PROFILE,
+    Kind.GROUP,
+    Kind.BUCKET,
+    Kind.RECORD,
 )
 
 

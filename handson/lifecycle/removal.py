@@ -13,33 +13,10 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
-from handson.state import instance_state
+from handson.snapshot import GONE_CODES, instance_state, unless_gone
 from handson.waiting import AWS_BUDGETS, poll
 
-GONE_CODES = frozenset(
-    {
-        "NoSuchEntity",
-        "NoSuchBucket",
-        "InvalidInstanceID.NotFound",
-        "InvalidGroup.NotFound",
-        "NotFound",
-        "NoSuchBucketPolicy",  # read by the snapshot of a learner's account (handson/snapshot.py)
-        "404",
-    }
-)
-
-
 T = TypeVar("T")
-
-
-def unless_gone(read: Callable[[], T]) -> T | None:
-    """What ``read`` returns; None when the resource it reads is already gone."""
-    try:
-        return read()
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") not in GONE_CODES:
-            raise
-        return None
 
 
 def ignore_gone(call: Any, *args: Any, **kwargs: Any) -> None:

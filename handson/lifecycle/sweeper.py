@@ -27,6 +27,7 @@ from handson.aws import Principal
 from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.lifecycle.ledger import Record, records
+from handson.lifecycle.order import Kind, sweep_key
 from handson.lifecycle.ownership import tag_dict
 from handson.lifecycle.removal import (
     delete_bucket,
@@ -39,19 +40,8 @@ from handson.lifecycle.removal import (
     terminate_instance,
 )
 from handson.names import LEDGER_PATH, TAG_EXPIRES, TAG_RUN, TAG_STARTED, TAG_SUITE, parse_timestamp
-from handson.state import LIVE_INSTANCE_STATES
+from handson.snapshot import LIVE_INSTANCE_STATES
 
-# Deletion order: what depends on something is removed before it; a run's record goes last.
-KINDS = (
-    "EC2 instance",
-    "security group",
-    "instance profile",
-    "IAM role",
-    "IAM user",
-    "IAM policy",
-    "S3 bucket",
-    "run record",
-)
 USER_PREFIXES = ("handson-iam-user-", "handson-admin-")
 _DURATION_RE = re.compile(r"^(\d+)\s*([smhd])$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -96,7 +86,7 @@ class Choice:
 
 @dataclass(frozen=True)
 class Found:
-    kind: str
+    kind: Kind
     name: str
     run: str
     started_at: str | None
@@ -127,7 +117,7 @@ class Sweeper:
             *self._buckets(),
             *self._records(),
         ]
-        return sorted(found, key=lambda f: (KINDS.index(f.kind), f.name))
+        return sorted(found, key=lambda f: sweep_key(f.kind, f.name))
 
     def sweep(
         self,
@@ -151,7 +141,7 @@ class Sweeper:
             say(item.line(state))
             if not (delete and chosen):
                 continue
-            if item.kind == "run record" and item.run in failed_runs:
+            if item.kind == Kind.RECORD and item.run in failed_runs:
                 say(f"  kept {item.kind} {item.name}: something else of its run is still there")
                 continue
             try:
@@ -171,7 +161,7 @@ class Sweeper:
 
     @staticmethod
     def _found(
-        kind: str, name: str, tags: dict[str, str], delete: Callable[[], None], why: str = "tag"
+        kind: Kind, name: str, tags: dict[str, str], delete: Callable[[], None], why: str = "tag"
     ) -> Found:
         return Found(
             kind,
@@ -195,7 +185,7 @@ class Sweeper:
                 for instance in reservation["Instances"]:
                     instance_id = instance["InstanceId"]
                     yield self._found(
-                        "EC2 instance",
+                        Kind.INSTANCE,
                         instance_id,
                         tag_dict(instance.get("Tags")),
                         lambda i=instance_id: terminate_instance(
@@ -210,7 +200,7 @@ class Sweeper:
         for group in groups:
             group_id = group["GroupId"]
             yield self._found(
-                "security group",
+                Kind.GROUP,
                 group_id,
                 tag_dict(group.get("Tags")),
                 lambda g=group_id: delete_security_group(self.ec2, g),
@@ -229,7 +219,7 @@ class Sweeper:
                     )
                     if self._ours(tags):
                         yield self._found(
-                            "instance profile",
+                            Kind.PROFILE,
                             name,
                             tags,
                             lambda n=name: delete_instance_profile(iam, n),
@@ -240,18 +230,14 @@ class Sweeper:
                 if name.startswith("handson-iam-role-"):
                     tags = tag_dict(iam.list_role_tags(RoleName=name)["Tags"])
                     if self._ours(tags):
-                        yield self._found(
-                            "IAM role", name, tags, lambda n=name: delete_role(iam, n)
-                        )
+                        yield self._found(Kind.ROLE, name, tags, lambda n=name: delete_role(iam, n))
         for page in iam.get_paginator("list_users").paginate():
             for user in page["Users"]:
                 name = user["UserName"]
                 if name.startswith(USER_PREFIXES):
                     tags = tag_dict(iam.list_user_tags(UserName=name)["Tags"])
                     if self._ours(tags):
-                        yield self._found(
-                            "IAM user", name, tags, lambda n=name: delete_user(iam, n)
-                        )
+                        yield self._found(Kind.USER, name, tags, lambda n=name: delete_user(iam, n))
         for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
             for policy in page["Policies"]:
                 if policy["PolicyName"].startswith("handson-iam-"):
@@ -259,7 +245,7 @@ class Sweeper:
                     tags = tag_dict(iam.list_policy_tags(PolicyArn=arn)["Tags"])
                     if self._ours(tags):
                         yield self._found(
-                            "IAM policy",
+                            Kind.POLICY,
                             policy["PolicyName"],
                             tags,
                             lambda a=arn: delete_policy(iam, a),
@@ -284,7 +270,7 @@ class Sweeper:
                 continue
             tags = self._bucket_tags(name)
             if tags and self._ours(tags):
-                yield self._found("S3 bucket", name, tags, lambda n=name: delete_bucket(self.s3, n))
+                yield self._found(Kind.BUCKET, name, tags, lambda n=name: delete_bucket(self.s3, n))
 
     def _records(self) -> Iterator[Found]:
         created_at = {
@@ -296,7 +282,7 @@ class Sweeper:
             if record is not None:
                 yield from self._untagged_buckets(record, tags, created_at)
             yield self._found(
-                "run record",
+                Kind.RECORD,
                 parameter,
                 tags,
                 lambda p=parameter: ignore_gone(self.ssm.delete_parameter, Name=p),
@@ -316,7 +302,7 @@ class Sweeper:
             else:
                 continue
             yield self._found(
-                "S3 bucket", name, tags, lambda n=name: delete_bucket(self.s3, n), why
+                Kind.BUCKET, name, tags, lambda n=name: delete_bucket(self.s3, n), why
             )
 
     def _new_and_empty(self, name: str, created: Any, record: Record) -> bool:

@@ -21,7 +21,8 @@ from typing import Any
 
 import pytest
 
-from handson.lifecycle.cleanup import Cleanup, Stage
+from handson.lifecycle.cleanup import Cleanup
+from handson.lifecycle.order import Stage
 from handson.lifecycle.provision import Provisioner
 from handson.settings import SETTINGS
 

@@ -8,9 +8,10 @@ import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
 import handson.secrets
-from handson.lifecycle.cleanup import Cleanup, Stage
-from handson.lifecycle.removal import unless_gone
+from handson.lifecycle.cleanup import Cleanup
+from handson.lifecycle.order import Stage
 from handson.secrets import MASK, redact, register_host_secrets, register_secret
+from handson.snapshot import unless_gone
 
 
 @pytest.fixture(autouse=True)
@@ -109,7 +110,7 @@ def test_stages_remove_access_first_and_the_user_last() -> None:
     for label, stage in [
         ("user policy", Stage.POLICIES),
         ("user", Stage.USER),
-        ("user policy attachment", Stage.POLICIES),
+        ("user policy attachment", Stage.ATTACHMENTS),
         ("login profile", Stage.CREDENTIALS),
         ("access key", Stage.CREDENTIALS),
         ("role", Stage.ROLE),

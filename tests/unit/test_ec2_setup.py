@@ -10,7 +10,7 @@ from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
 from handson.errors import SuiteUsageError
-from handson.lifecycle.ec2_setup import Network, choose_instance_type, find_network, launch
+from handson.lifecycle.provision_ec2 import Network, choose_instance_type, find_network, launch
 from tests.helpers.fakes import stubbed
 
 

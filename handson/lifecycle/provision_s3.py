@@ -1,0 +1,104 @@
+"""S3 as the hands-on builds it: both buckets, tagged as the run's, and the files in bucket 2."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from handson.lifecycle.order import Stage
+from handson.lifecycle.ownership import (
+    ALREADY_EXISTS,
+    BUCKET,
+    Collision,
+    Existing,
+    error_code,
+    retried,
+)
+from handson.lifecycle.provision_base import Provisioning, log
+from handson.lifecycle.removal import delete_bucket, ignore_gone
+
+
+class S3Provisioning(Provisioning):
+    def create_bucket(self, bucket: str) -> None:
+        params: dict[str, Any] = {"Bucket": bucket}
+        if self.admin.region != "us-east-1":
+            params["CreateBucketConfiguration"] = {"LocationConstraint": self.admin.region}
+        try:
+            self.s3.create_bucket(**params)
+        except BaseException as exc:
+            # BucketAlreadyOwnedByYou after botocore's own retry, or a lost answer: this run's
+            # call may have made it.
+            made_by_this_call = retried(exc) or error_code(exc) not in ALREADY_EXISTS
+            if made_by_this_call and self._fresh_bucket_after_failure(bucket):
+                self.own_bucket(bucket)
+                if isinstance(exc, Exception):
+                    return
+                raise
+            if error_code(exc) in ALREADY_EXISTS:
+                raise self._bucket_collision(bucket) from None
+            raise
+        self.own_bucket(bucket, just_created=True)
+
+    def _bucket_collision(self, bucket: str) -> Collision:
+        """A bucket name taken since the look-up: its tags say whether an earlier run of the
+        suite left it, and which; a bucket of another account says so."""
+        try:
+            found = self.ownership.bucket(bucket)
+        except Collision as foreign:
+            return foreign
+        except Exception as exc:  # noqa: BLE001 - the create's own answer is the one to report
+            log.warning("could not look up bucket %s after its create call failed: %s", bucket, exc)
+            found = None
+        return Collision(Existing(BUCKET, bucket, found[1] if found else {}).line())
+
+    def _fresh_bucket_after_failure(self, bucket: str) -> bool:
+        try:
+            return self.ownership.fresh_bucket(bucket)
+        except Exception as exc:  # noqa: BLE001 - the create's own error is the one to report
+            log.warning("could not look up bucket %s after its create call failed: %s", bucket, exc)
+            return False
+
+    def own_bucket(self, bucket: str, *, just_created: bool = False) -> None:
+        """Make a bucket this run's: its removal registered, the run's tags on it.
+
+        In us-east-1, S3 answers 200 to re-creating a bucket one already owns, so a bucket is
+        taken as new only as S3 makes one: empty and untagged (the name was free before the run
+        started). A bucket that is not so was somebody's: a collision, never adopted.
+        """
+        if just_created and not self.ownership.fresh_bucket(bucket):
+            found = self.ownership.bucket(bucket)
+            raise Collision(Existing(BUCKET, bucket, found[1] if found else {}).line())
+        self.cleanup.register(
+            f"S3 bucket {bucket}", lambda: self.delete_bucket(bucket), Stage.BUCKETS
+        )
+        self.ledger.created(bucket)  # until the tags are on, the record says the bucket is ours
+        self.tag_bucket(bucket)
+
+    def own_users_bucket(self, bucket: str, created: bool) -> None:
+        """U2's bucket, which the IAM user creates: the run's only if the user's call made it.
+        One the call did not make (refused, or BucketAlreadyOwnedByYou) is never the run's; nor
+        is one that was there before the call, which S3 in us-east-1 answers with 200 too."""
+        if created:
+            self.own_bucket(bucket, just_created=True)
+
+    def tag_bucket(self, bucket: str) -> None:
+        ignore_gone(
+            self.s3.put_bucket_tagging, Bucket=bucket, Tagging={"TagSet": self.names.tag_list()}
+        )
+
+    def delete_bucket(self, bucket: str) -> None:
+        delete_bucket(self.s3, bucket)
+
+    def create_buckets(self) -> dict[str, bytes]:
+        self.create_bucket(self.names.bucket1)
+        self.create_bucket(self.names.bucket2)
+        sample = self.names.sample_file
+        objects = {
+            f"open/{sample}": f"open file of run {self.names.suffix}\n".encode(),
+            f"close/{sample}": f"close file of run {self.names.suffix}\n".encode(),
+            # Not in the hands-on: R6 also reads at the bucket root, and a denied read must
+            # target an object that exists (verdict rule 4).
+            sample: f"root file of run {self.names.suffix}\n".encode(),
+        }
+        for key, body in objects.items():
+            self.s3.put_object(Bucket=self.names.bucket2, Key=key, Body=body)
+        return objects
