@@ -12,10 +12,8 @@ from handson.errors import SuiteUsageError
 from handson.i18n import set_language
 from handson.run_folder import RUN_FOLDER, RunFolder, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
-from handson.settings import AWS_SESSION, FLAGS, OPTIONS, SETTINGS, language_of, resolve
-from handson.targets.account import aws_preflight
+from handson.settings import FLAGS, OPTIONS, SETTINGS, language_of, resolve
 from handson.targets.existing import EXISTING
-from handson.targets.existing import preflight as existing_preflight
 
 pytest_plugins = [
     "fixtures.target",
@@ -58,13 +56,10 @@ def pytest_configure(config: pytest.Config) -> None:
         set_language(language_of(cli))  # before anything is checked: errors come in it too
         settings = resolve(cli)
         say = functools.partial(print, file=sys.stderr, flush=True)
-        if settings.target == "aws":
-            config.stash[AWS_SESSION] = aws_preflight(settings, say=say)
-        elif settings.target == "existing":
-            # Read-only: who and where, then what the account holds, then its replay's settings.
-            settings, config.stash[EXISTING] = existing_preflight(
-                settings, Path(config.rootpath) / "reports", say=say
-            )
+        preflight = settings.kind.preflight
+        if preflight is not None:
+            # Who and where, before anything is made (the target's own module says what).
+            settings = preflight(config, settings, say)
     except SuiteUsageError as exc:
         raise pytest.UsageError(str(exc)) from None
     config.stash[SETTINGS] = settings

@@ -61,6 +61,9 @@ def mask_account(account_id: str | None) -> str:
 
 
 def environment(target: str, region: str, run: str, account_id: str | None) -> dict[str, str]:
+    # Here, not at the top: the registry loads every target module on first use.
+    from handson.targets.registry import kind_named
+
     def version(package: str) -> str:
         try:
             return metadata.version(package)
@@ -70,7 +73,7 @@ def environment(target: str, region: str, run: str, account_id: str | None) -> d
     return {
         "target": target,
         "region": region,
-        "account": mask_account(account_id) if account_id else "emulator (123456789012)",
+        "account": mask_account(account_id) if account_id else kind_named(target).account,
         "run": run,
         "suite": f"{SUITE} {version(SUITE) if version(SUITE) != 'not installed' else '0.1.0'}",
         "boto3": version("boto3"),

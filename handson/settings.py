@@ -9,7 +9,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import botocore
 import botocore.session
@@ -20,12 +20,14 @@ from handson.errors import SuiteUsageError
 from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
 from handson.names import RunNames, default_name, validate_name
 from handson.policies import PolicySet, load_policy_set, name_from_policies
+from handson.targets import registry
 from handson.targets.account import parse_allowed
-from handson.waiting import AWS_BUDGETS, EMULATOR_BUDGETS, Budgets
+from handson.waiting import Budgets
 
-TARGETS = ("emulator", "aws", "existing")
-# Targets whose checks run on the embedded emulator: "existing" replays what it found there.
-EMULATED = ("emulator", "existing")
+if TYPE_CHECKING:
+    from handson.targets.registry import TargetKind
+
+DEFAULT_TARGET = "emulator"
 DEFAULT_REGION = "ap-northeast-1"
 
 # option name -> (environment variable, help)
@@ -109,25 +111,28 @@ class Settings:
     name_given: bool = False  # --name (or HANDSON_NAME) given, not made up or read from policies
 
     @property
+    def kind(self) -> TargetKind:
+        """What the run's target is and does (handson/targets/registry.py)."""
+        return registry.kind_of(self)
+
+    @property
     def emulated(self) -> bool:
-        return self.target in EMULATED and not self.live
+        return self.kind.emulated
 
     @property
     def decided_on(self) -> str:
         """Where the checks were decided, as the checkpoint table says."""
-        if self.target == "existing":
-            return "live" if self.live else "replay"
-        return self.target
+        return self.kind.decided_on
 
     @property
     def emulator_url(self) -> str | None:
-        """A running emulator to attach to; the existing target's endpoint is the account's."""
-        return self.endpoint_url if self.target == "emulator" else None
+        """A running emulator to attach to; another target's endpoint is the account's."""
+        return self.endpoint_url if self.kind.endpoint_is_emulator else None
 
 
 # What leaving an option out means, for the message that refuses the option given empty.
 _DEFAULTS: dict[str, str] = {
-    "target": "emulator",
+    "target": DEFAULT_TARGET,
     "name": "a date and random letters, e.g. 20251126-abc123",
     "region": DEFAULT_REGION,
     "policies": "the hands-on's own policies",
@@ -147,7 +152,7 @@ _NOT_SINGLE_VALUES = (*FLAGS, "allowed_account")
 
 def budgets_for(settings: Settings) -> Budgets:
     """Every budget of the run: the target's, with what the options changed."""
-    base = EMULATOR_BUDGETS if settings.emulated else AWS_BUDGETS
+    base = settings.kind.budgets
     if settings.live and settings.propagation_budget is None:
         # Nothing is attached or changed in the learner's IAM: nothing to wait for. (A key the
         # run makes waits for itself, fixtures/principals.py.)
@@ -242,8 +247,8 @@ def _refuse_empty_options(cli: dict[str, Any]) -> None:
         raise SuiteUsageError(t("opt.empty_account"))
 
 
-def _instance_type(value: str | None, target: str) -> str:
-    chosen = value or ("auto" if target == "aws" else "t2.micro")
+def _instance_type(value: str | None, kind: TargetKind) -> str:
+    chosen = value or kind.instance_type
     if chosen != "auto" and not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", chosen):
         raise SuiteUsageError(t("opt.instance_type", value=repr(chosen)))
     return chosen
@@ -273,15 +278,16 @@ def _subnet(value: str | None) -> str | None:
     return value or None
 
 
-def _existing_options(target: str, pick: Any) -> dict[str, Any]:
-    """What only the existing target takes (``--live`` and its user credentials, one way at a
-    time), and what it refuses (anything that would replay other than what the account holds)."""
+def _existing_options(kind: TargetKind, pick: Any) -> dict[str, Any]:
+    """What only a target that grades what it finds takes (``--live`` and its user credentials,
+    one way at a time), and what it refuses (anything that would replay other than what the
+    account holds)."""
     live = _flag(pick("live") or False)
     profile = pick("user_profile") or None
     temporary = _flag(pick("temporary_user_key") or False)
-    if (live or profile or temporary) and target != "existing":
+    if (live or profile or temporary) and kind.live is None:
         raise SuiteUsageError(t("opt.live_target"))
-    if target == "existing":
+    if kind.live is not None:
         # What would change the replay away from what the account holds.
         for option in ("policies", "permissions_boundary"):
             if pick(option):
@@ -292,6 +298,15 @@ def _existing_options(target: str, pick: Any) -> dict[str, Any]:
     if profile and temporary:
         raise SuiteUsageError(t("opt.user_key_twice"))
     return {"live": live, "user_profile": profile, "temporary_user_key": temporary}
+
+
+def target_kind(name: str) -> TargetKind:
+    """The registered target of that name; any other name is one line naming the choices."""
+    try:
+        return registry.kind_named(name)
+    except KeyError:
+        choices = ", ".join(registry.names())
+        raise SuiteUsageError(t("opt.target", value=repr(name), choices=choices)) from None
 
 
 def language_of(cli: dict[str, Any], environ: dict[str, str] | None = None) -> str:
@@ -320,10 +335,9 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         return value
 
     lang = language_of(cli, env)
-    target = pick("target") or "emulator"
-    if target not in TARGETS:
-        raise SuiteUsageError(t("opt.target", value=repr(target), choices=", ".join(TARGETS)))
-    live = _existing_options(target, pick)
+    target = pick("target") or DEFAULT_TARGET
+    kind = target_kind(target)
+    live = _existing_options(kind, pick)
     region = _region(pick("region") or DEFAULT_REGION)
     policies_dir = pick("policies")
     policies = load_policy_set(Path(policies_dir) if policies_dir else None)
@@ -345,7 +359,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         allow_undecided=_flag(pick("allow_undecided") or False),
         lang=lang,
         endpoint_url=endpoint_url or None,
-        instance_type=_instance_type(pick("instance_type"), target),
+        instance_type=_instance_type(pick("instance_type"), kind),
         subnet_id=_subnet(pick("subnet_id")),
         permissions_boundary=_policy_arn(pick("permissions_boundary")),
         propagation_budget=_seconds(pick("propagation_budget")),

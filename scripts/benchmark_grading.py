@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from handson.targets.emulator import MotoEmulator  # noqa: E402
+from handson.targets.emulator_server import MotoEmulator  # noqa: E402
 from scripts.benchmark import features_command  # noqa: E402
 from scripts.hand_built import HandBuilt  # noqa: E402
 

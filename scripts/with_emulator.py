@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from handson import loopback  # noqa: E402 - the checkout's package, whatever the folder
-from handson.targets.emulator import free_port  # noqa: E402
+from handson.targets.emulator_server import free_port  # noqa: E402
 from handson.waiting import WaitTimeout, until  # noqa: E402
 
 

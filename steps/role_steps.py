@@ -19,7 +19,6 @@ from handson.findings import (
     CheckError,
     CheckFailed,
     Finding,
-    undecidable,
 )
 from handson.i18n import t
 from handson.instance import Instance
@@ -27,8 +26,8 @@ from handson.names import SSM_CORE_POLICY_ARN, HandsonBucket
 from handson.probes import Attempt, Checker, Watched
 from handson.role_actions import ObjectOperation, OtherResource, Place, RoleCommands, location_key
 from handson.snapshot import attached_role_policies, bucket_state, instance_profile, object_state
+from handson.ssm_verdict import judge_online
 from handson.targets import Target
-from handson.targets.ssm import NotOnline
 from handson.verdict import Outcome
 from steps.common import attach_control
 from steps.words import BUCKETS, OBJECT_OPERATIONS, OTHER_RESOURCES, PLACES, word
@@ -202,18 +201,10 @@ def instance_runs_as_role(
 
 @then("インスタンスがSSMにオンラインで登録されている")
 def instance_online_in_ssm(target: Target, instance: Instance) -> None:
-    """Every target waits for the SSM agent within the SSM budget. An instance that never came
-    Online, with none of its agent's calls denied, is no verdict: not decided (verdict rule 1)."""
-    try:
-        gap = target.ssm_online(instance)
-    except NotOnline as never:
-        status = never.status or t("ssm_not_registered")
-        seen = t(
-            "ssm_not_online", instance=never.instance_id, seconds=f"{never.budget:g}", status=status
-        )
-        raise CheckError(str(never), Finding(TEST_ERROR, seen)) from None
-    if gap:
-        raise undecidable(gap)
+    """Every target waits for the SSM agent within the SSM budget and says what it saw; an
+    instance that never came Online, with none of its agent's calls denied, is no verdict: not
+    decided (verdict rule 1, handson/ssm_verdict.py)."""
+    judge_online(target.ssm_online(instance))
 
 
 @then("取得した内容はアップロードした内容と同じである")

@@ -12,7 +12,7 @@ import pytest
 
 from handson import i18n
 from handson.aws import Principal
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
 from tests.helpers.mutations import Mutation
 from tests.helpers.policy_runs import PolicyRun, label, policy_run

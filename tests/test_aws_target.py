@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from handson.names import RunNames, default_name
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from tests.helpers.estate import left_behind
 from tests.helpers.fake_ssm import FakeSsm
 from tests.helpers.mutations import MUTATIONS

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
-from handson.targets.emulator import MotoEmulator, free_port
+from handson.targets.emulator_server import MotoEmulator, free_port
 from tests.helpers.estate import snapshot
 from tests.helpers.fakes import http_server
 from tests.helpers.suite_runner import SuiteRun, run_suite

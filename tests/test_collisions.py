@@ -20,7 +20,7 @@ from handson.lifecycle.removal import (
     delete_user,
 )
 from handson.names import RunNames, default_name
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from tests.helpers.estate import snapshot
 from tests.helpers.suite_runner import HeldRun, run_suite
 

@@ -21,7 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from handson.names import default_name
-from handson.targets.emulator import MotoEmulator, free_port
+from handson.targets.emulator_server import MotoEmulator, free_port
 from tests.conftest import EmulatorPool
 from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.suite_runner import ROOT, HeldRun, read_run, suite_command, suite_env

@@ -17,7 +17,7 @@ from handson import i18n
 from handson.aws import isolated_session
 from handson.discovery import INSTANCE_TAG, USER, discover
 from handson.policies import ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, ROLE, HandBuilt, seed
 from tests.helpers.estate import snapshot
 from tests.helpers.suite_runner import ROOT, SuiteRun, admin_cli_env, run_suite

@@ -14,7 +14,7 @@ import pytest
 
 from handson.discovery import USER
 from handson.lifecycle.removal import delete_user
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, HandBuilt
 from tests.helpers.estate import snapshot
 from tests.helpers.fake_ssm import FakeSsm

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from handson.names import default_name
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from tests.conftest import EmulatorPool
 from tests.helpers.estate import left_behind
 from tests.helpers.fault_proxy import FaultProxy

@@ -17,7 +17,7 @@ from handson.lifecycle.removal import delete_bucket
 from handson.lifecycle.sweeper import Sweeper
 from handson.names import RunNames, default_name
 from handson.report import UNDECIDED_EXIT
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.suite_runner import HeldRun, SuiteRun, run_suite
 

@@ -17,7 +17,7 @@ import pytest
 
 from handson.catalogue import CATALOGUE
 from handson.names import ADMIN_POLICY_ARN
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
 from tests.helpers.estate import snapshot
 from tests.helpers.suite_runner import ROOT, suite_env

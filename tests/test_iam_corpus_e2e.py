@@ -16,7 +16,7 @@ from botocore.exceptions import ClientError
 
 from handson.aws import Credentials, Principal
 from handson.lifecycle.removal import delete_user
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from tests.unit.test_iam_decision_corpus import CASES
 
 USER = "corpus-user"

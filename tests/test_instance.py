@@ -22,7 +22,7 @@ from handson.lifecycle.provision import Provisioner
 from handson.names import RunNames, default_name
 from handson.policies import load_policy_set
 from handson.role_actions import RoleCommands
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from handson.targets.local_shell import LocalShellInstance
 from handson.targets.warm_cli import WarmCli
 from handson.verdict import Outcome

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from handson.names import default_name
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from tests.conftest import EmulatorPool
 from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.suite_runner import ROOT, HeldRun, SuiteRun, suite_env

@@ -13,7 +13,7 @@ import pytest
 
 from handson.names import PLACEHOLDER
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from tests.conftest import EmulatorPool
 from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.mutations import MUTATIONS

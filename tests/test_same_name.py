@@ -22,7 +22,7 @@ from botocore.exceptions import ClientError
 from handson.aws import Credentials, Principal
 from handson.names import RunNames, default_name
 from handson.policies import SEED_DIR, TRUST_POLICY_FILE
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.suite_runner import run_suite
 from tests.test_concurrent_runs import checks_on, plain_moto

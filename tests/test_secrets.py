@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from handson.names import default_name
-from handson.targets.emulator import MotoEmulator, free_port
+from handson.targets.emulator_server import MotoEmulator, free_port
 from tests.helpers import html_report
 from tests.helpers.suite_runner import SuiteRun, run_suite
 

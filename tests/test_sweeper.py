@@ -22,7 +22,7 @@ from handson.lifecycle.removal import delete_bucket, delete_role, delete_user
 from handson.lifecycle.sweeper import Sweeper, parse_duration
 from handson.names import RunNames, default_name, expiry, timestamp
 from handson.policies import load_policy_set
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
 from tests.helpers.estate import left_behind
 from tests.helpers.suite_runner import ROOT, admin_cli_env

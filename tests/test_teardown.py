@@ -16,7 +16,7 @@ from handson.lifecycle.sweeper import Sweeper
 from handson.names import RunNames, default_name
 from handson.policies import load_policy_set
 from handson.report import UNDECIDED_EXIT
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
 from tests.helpers.estate import left_behind
 from tests.helpers.suite_runner import run_suite

@@ -23,7 +23,7 @@ from handson.aws import Principal
 from handson.names import default_name
 from handson.report import UNDECIDED_EXIT
 from handson.targets import ssm_agent
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from handson.targets.ssm import ping_status
 from handson.waiting import EMULATOR_BUDGETS, poll
 from tests.conftest import EmulatorPool

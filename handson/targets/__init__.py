@@ -4,11 +4,15 @@
   (``warm_cli``) and the instance as a local shell (``local_shell``); ``endpoint_lock`` and
   ``orphans`` keep runs and helper processes apart;
 - ``aws``: a real account, with the account guard (``account``), IAM's policy simulator
-  (``simulation``) and the instance reached through SSM RunCommand (``ssm``).
+  (``simulation``) and the instance reached through SSM RunCommand (``ssm``);
+- ``existing``: a hand-built environment, replayed on the emulator (or ``--live``).
 
-A target gives the provisioning identity, the budgets its waits may take, the instance the role
-checks run on, the checks it cannot decide (the emulator's gaps; none on AWS), and IAM's policy
-simulator's answer for a failing check (on AWS only). A third target is one more module here.
+Each of them registers one descriptor (``registry.TargetKind``): its name, its word in the
+checkpoint table, whether it is emulated, its budgets, instance type and preflight, and how it
+opens. A target gives the provisioning identity, the budgets its waits may take, the instance
+the role checks run on, the checks it cannot decide (the emulator's gaps; none on AWS), IAM's
+policy simulator's answer for a failing check (on AWS only), and what it saw of the instance in
+SSM (a step judges it). Another target is one more module registering one more descriptor.
 """
 
 from __future__ import annotations
@@ -21,11 +25,11 @@ if TYPE_CHECKING:
     from handson.aws import Principal
     from handson.instance import Instance
     from handson.policies import PolicyDocument
+    from handson.targets.ssm import SsmObservation
     from handson.waiting import Budgets
 
 
 class Target(Protocol):
-    kind: str
     region: str
     endpoint_url: str | None
     admin: Principal
@@ -41,8 +45,9 @@ class Target(Protocol):
 
     def open_instance(self, instance_id: str) -> Instance: ...
 
-    def ssm_online(self, instance: Instance) -> str | None:
-        """Wait until the instance is Online in SSM; or say why this target cannot tell."""
+    def ssm_online(self, instance: Instance) -> SsmObservation:
+        """Wait, within the SSM budget, until the instance is Online in SSM; say what was seen
+        (never a verdict: handson/ssm_verdict.py judges it)."""
         ...
 
     def close(self) -> None: ...

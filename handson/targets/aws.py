@@ -6,19 +6,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import pytest
+
 from handson.aws import Credentials, Principal
 from handson.instance import Instance
 from handson.phases import Phases
 from handson.policies import PolicyDocument
+from handson.settings import AWS_SESSION, Settings, budgets_for
 from handson.targets import simulation
-from handson.targets.ssm import SsmInstance
+from handson.targets.account import aws_preflight
+from handson.targets.registry import Opening, TargetKind, register
+from handson.targets.ssm import NotOnline, SsmInstance, SsmObservation
 from handson.waiting import AWS_BUDGETS, Budgets
 
 
 class AwsTarget:
     """A real account (or any AWS-compatible endpoint), with the host's credentials."""
-
-    kind = "aws"
 
     def __init__(
         self,
@@ -61,10 +64,47 @@ class AwsTarget:
             on_online=lambda seconds: self._phases.add("SSM online", seconds),
         )
 
-    def ssm_online(self, instance: Instance) -> str | None:
+    def ssm_online(self, instance: Instance) -> SsmObservation:
         assert isinstance(instance, SsmInstance)
-        instance.wait_online()
-        return None
+        try:
+            instance.wait_online()
+        except NotOnline as never:
+            return SsmObservation.never_online(never)
+        return SsmObservation(instance.instance_id, online=True)
 
     def close(self) -> None:
         pass
+
+
+def preflight(config: pytest.Config, settings: Settings, say: Callable[[str], None]) -> Settings:
+    """Who and where, and allowed, before anything is made (handson/targets/account.py)."""
+    config.stash[AWS_SESSION] = aws_preflight(settings, say=say)
+    return settings
+
+
+def open_aws(opening: Opening) -> AwsTarget:
+    session, account = opening.config.stash[AWS_SESSION]
+    return AwsTarget(
+        session,
+        opening.settings.region,
+        opening.settings.endpoint_url,
+        account.principal_arn,
+        opening.progress,
+        opening.phases,
+        budgets_for(opening.settings),
+    )
+
+
+AWS = register(
+    TargetKind(
+        name="aws",
+        decided_on="aws",
+        emulated=False,
+        budgets=AWS_BUDGETS,
+        instance_type="auto",
+        account="aws (account not read)",
+        open=open_aws,
+        preflight=preflight,
+    ),
+    __name__,
+)

@@ -1,386 +1,31 @@
-"""The embedded AWS emulator behind one small interface.
+"""``--target emulator``: the embedded moto server (handson/targets/emulator_server.py), started
+here or attached, with the instance as a local shell and its warm AWS CLI.
 
-A target that is an emulator offers: an endpoint, admin credentials for provisioning, the
-credentials EC2 would hand an instance through its instance profile, and the checks it cannot
-decide faithfully (its gaps), as data the scenarios consult.
+``emulator_kind`` makes the descriptor; a test-only target can make another one (the same
+emulator under another account ID, tests/plugins/other_target.py).
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import logging
-import os
-import socket
-import subprocess
-import sys
-import tempfile
-import urllib.error
-import urllib.request
+import threading
 from functools import partial
-from pathlib import Path
-from typing import Any, Protocol
-from urllib.parse import unquote
 
-from botocore.exceptions import BotoCoreError, ClientError
-
-from handson import loopback
-from handson.aws import Credentials, Principal
-from handson.errors import EmulatorGap, SuiteUsageError
-from handson.findings import (
-    DENIED_BUT_ALLOWED,
-    TEST_ERROR,
-    CheckError,
-    CheckFailed,
-    Finding,
-    undecidable,
-)
-from handson.i18n import t
-from handson.iam_engine import policy_variables
-from handson.instance import Instance, InstanceCredentials
-from handson.lifecycle.removal import delete_user
-from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, EC2_SERVICE, SSM_CORE_POLICY_ARN
+from handson.errors import EmulatorGap
+from handson.instance import Instance
 from handson.policies import PolicyDocument
-from handson.policy_match import named, trust_allows_service
+from handson.settings import Settings, budgets_for
 from handson.targets import ssm_agent
+from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID, Emulator, MotoEmulator
+from handson.targets.endpoint_lock import EndpointLock
 from handson.targets.local_shell import LocalShellInstance
-from handson.targets.moto_engine import ENGINE_PATH
-from handson.targets.orphans import python_path
-from handson.targets.ssm import wait_online
+from handson.targets.registry import Opening, TargetKind, register
+from handson.targets.ssm import NotOnline, SsmObservation, wait_online
 from handson.targets.warm_cli import WarmCli
-from handson.transient import NOT_AN_AWS_ANSWER
-from handson.verdict import DENIAL_CODES
-from handson.waiting import EMULATOR_BUDGETS, Budgets, WaitTimeout, until
-
-log = logging.getLogger("handson.targets.emulator")
-
-
-class Gaps:
-    """What the emulator still cannot decide as AWS would, as data (README, "What the emulator
-    decides, and what it cannot"). Everything else the engine decides (handson.iam_engine)."""
-
-    # (what, why): the README's table lists the same, in this order (tests/unit/test_policy_match).
-    NOT_MODELLED: tuple[tuple[str, str], ...] = (
-        ("policy variables", "the engine does not substitute them"),
-        ("resource-based policies, ACLs, SCPs, session policies", "the engine has none"),
-        ("a permissions boundary on an IAM user", "moto 5.2 keeps none for users"),
-        ("a trust policy with a `Condition`", "EC2's request context is not modelled"),
-        ("`aws:SecureTransport`", "always true: the emulator stands for AWS's HTTPS endpoints"),
-        ("`RunInstances`' full resource set", "approximated, without tags"),
-        ("IAM's eventual consistency", "a policy applies the moment it is attached"),
-        ("U1: a real browser sign-in", "not done on any target yet"),
-    )
-
-    @staticmethod
-    def undecidable(documents: list[PolicyDocument], action: str, resource: str) -> str | None:
-        with_variables = policy_variables(named(documents), action)
-        if not with_variables:
-            return None
-        labels = ", ".join(s.label for s in with_variables)
-        return t("gap.policy_variable", named=labels, action=action)
-
-
-class Emulator(Protocol):
-    endpoint_url: str
-    region: str
-    admin: Principal
-    gaps: Gaps
-
-    def instance_credentials(self, instance_id: str) -> InstanceCredentials: ...
-
-    def close(self) -> None: ...
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class MotoEmulator:
-    """A moto server with IAM enforcement on: started here, or one already running (attached)."""
-
-    gaps = Gaps()
-
-    def __init__(
-        self,
-        endpoint_url: str,
-        region: str,
-        admin_name: str,
-        admin_tags: list[dict[str, str]] | None = None,
-    ) -> None:
-        self.endpoint_url = endpoint_url.rstrip("/")
-        self.region = region
-        self._admin_name = admin_name
-        # The admin carries the run's tags, so that the sweeper finds it after a killed run.
-        self._admin_tags = admin_tags or []
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: Path | None = None
-        self._found_auth = "0"  # moto's switch as the run found it, restored when it leaves
-        self.admin: Principal
-
-    # -- life cycle -------------------------------------------------------------------------
-
-    @classmethod
-    def start(
-        cls,
-        region: str,
-        admin_name: str,
-        *,
-        budget: float = 30,
-        admin_tags: list[dict[str, str]] | None = None,
-    ) -> MotoEmulator:
-        port = free_port()
-        emulator = cls(f"http://127.0.0.1:{port}", region, admin_name, admin_tags)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
-        env["PYTHONPATH"] = python_path(env)
-        fd, log_path = tempfile.mkstemp(prefix="handson-moto-", suffix=".log")
-        emulator._log = Path(log_path)
-        emulator._process = subprocess.Popen(
-            [sys.executable, "-m", "handson.targets.orphans", "-H", "127.0.0.1", "-p", str(port)],
-            env=env,
-            stdout=fd,
-            stderr=subprocess.STDOUT,
-            # The emulator ends when this pipe closes: when the run ends, however it ends.
-            stdin=subprocess.PIPE,
-        )
-        os.close(fd)
-        try:
-            try:
-                until(
-                    emulator._alive,
-                    bool,
-                    budget=budget,
-                    what=f"the emulator on port {port}",
-                    max_interval=0.1,
-                )
-            except WaitTimeout:
-                raise SuiteUsageError(
-                    t("emulator.unreachable", url=emulator.endpoint_url, seconds=f"{budget:g}")
-                ) from None
-            emulator._bootstrap_admin()
-        except BaseException:
-            emulator.close()
-            raise
-        return emulator
-
-    @classmethod
-    def attach(
-        cls,
-        endpoint_url: str,
-        region: str,
-        admin_name: str,
-        admin_tags: list[dict[str, str]] | None = None,
-    ) -> MotoEmulator:
-        """A moto server that someone else started: used, and left as it was found."""
-        emulator = cls(endpoint_url, region, admin_name, admin_tags)
-        if not emulator._alive():
-            raise SuiteUsageError(t("endpoint.nothing", url=endpoint_url))
-        if not emulator._decides_with_engine():
-            if not emulator._answers_as_moto():
-                raise SuiteUsageError(t("endpoint.not_moto", url=endpoint_url))
-            raise SuiteUsageError(t("endpoint.plain_moto", url=endpoint_url))
-        emulator._bootstrap_admin()
-        return emulator
-
-    def close(self) -> None:
-        if self._process is not None:
-            # Nothing of the emulator's state is meant to outlive the run: no graceful stop needed.
-            self._process.kill()
-            self._process.wait()
-            if self._process.stdin is not None:
-                self._process.stdin.close()
-            self._process = None
-            if self._log is not None:
-                self._log.unlink(missing_ok=True)
-        elif hasattr(self, "admin"):
-            self._remove_admin()
-
-    def _alive(self) -> bool:
-        if self._process is not None and self._process.poll() is not None:
-            raise RuntimeError(f"the emulator exited with code {self._process.returncode}")
-        try:
-            with loopback.urlopen(f"{self.endpoint_url}/moto-api/", timeout=2):
-                return True
-        except (urllib.error.URLError, OSError):
-            return False
-
-    def _answers_as_moto(self) -> bool:
-        """moto's read-only dashboard data: JSON from a moto server, anything else elsewhere."""
-        try:
-            with loopback.urlopen(f"{self.endpoint_url}/moto-api/data.json", timeout=5) as a:
-                return isinstance(json.load(a), dict)
-        except (urllib.error.URLError, OSError, ValueError):
-            return False
-
-    def _decides_with_engine(self) -> bool:
-        try:
-            with loopback.urlopen(f"{self.endpoint_url}{ENGINE_PATH}", timeout=5) as answer:
-                return "engine" in json.load(answer)
-        except (urllib.error.URLError, OSError, ValueError):
-            return False
-
-    # -- moto's authentication switch --------------------------------------------------------
-
-    def _set_free_requests(self, count: str) -> str:
-        """moto skips IAM checks for the next ``count`` requests ("inf": all, "0": none).
-
-        Returns the setting it replaced. The switch is one for the whole server, so it is
-        turned only while the run's admin is made and removed: never while checks run.
-        """
-        request = urllib.request.Request(
-            f"{self.endpoint_url}/moto-api/reset-auth",
-            data=count.encode(),
-            method="POST",
-            headers={"Content-Type": "text/plain"},
-        )
-        try:
-            with loopback.urlopen(request, timeout=10) as response:
-                answer = json.load(response)
-            return str(answer["PREVIOUS_INITIAL_NO_AUTH_ACTION_COUNT"])
-        except (OSError, ValueError, KeyError, TypeError) as exc:
-            raise SuiteUsageError(
-                t("endpoint.not_moto", url=self.endpoint_url)
-                + f" ({type(exc).__name__} from /moto-api/reset-auth)"
-            ) from None
-
-    def _bootstrap_admin(self) -> None:
-        bootstrap = Principal(
-            "bootstrap", Credentials("AKIDBOOTSTRAP", "bootstrap"), self.region, self.endpoint_url
-        )
-        iam = bootstrap.client("iam")
-        self._found_auth = self._set_free_requests("inf")
-        created = False
-        try:
-            try:
-                iam.get_policy(PolicyArn=SSM_CORE_POLICY_ARN)
-            except ClientError:
-                raise SuiteUsageError(t("endpoint.no_managed", url=self.endpoint_url)) from None
-            except (BotoCoreError, *NOT_AN_AWS_ANSWER) as exc:
-                raise SuiteUsageError(
-                    t("endpoint.not_iam", url=self.endpoint_url, error=type(exc).__name__)
-                ) from None
-            if self._process is not None:
-                self._warm_backends(bootstrap)
-            try:
-                iam.create_user(UserName=self._admin_name, Tags=self._admin_tags)
-            except ClientError as exc:
-                # botocore's retry of a call whose answer was lost: ours only by the run's tag.
-                if exc.response["Error"]["Code"] != "EntityAlreadyExists" or not self._admin_ours(
-                    iam
-                ):
-                    raise
-            created = True
-            iam.attach_user_policy(UserName=self._admin_name, PolicyArn=ADMIN_POLICY_ARN)
-            key = iam.create_access_key(UserName=self._admin_name)["AccessKey"]
-        except BaseException:
-            if created:
-                self._undo_bootstrap(iam)
-            # No run on this server after all: its IAM checks as they were found.
-            with contextlib.suppress(SuiteUsageError):
-                self._set_free_requests(self._found_auth)
-            raise
-        self._set_free_requests("0")  # the run's checks are IAM-checked from here on
-        self.admin = Principal(
-            f"emulator admin {self._admin_name}",
-            Credentials(key["AccessKeyId"], key["SecretAccessKey"]),
-            self.region,
-            self.endpoint_url,
-        )
-
-    @staticmethod
-    def _warm_backends(principal: Principal) -> None:
-        """Let moto build its EC2, SSM, S3 and STS backends now, while pytest is still busy.
-
-        Only on a server of our own: on a shared one, every unauthorized request is a risk.
-        """
-        principal.client("ssm").get_parameter(Name=AMI_PARAMETER)
-        principal.client("ec2").describe_instances()
-        principal.client("s3").list_buckets()
-        principal.client("sts").get_caller_identity()
-
-    def _admin_ours(self, iam: Any) -> bool:
-        tags = iam.get_user(UserName=self._admin_name)["User"].get("Tags", [])
-        return bool(self._admin_tags) and all(tag in tags for tag in self._admin_tags)
-
-    def _undo_bootstrap(self, iam: Any) -> None:
-        """A bootstrap cut short leaves no admin behind (the switch is still off here)."""
-        try:
-            delete_user(iam, self._admin_name)
-        except Exception as exc:  # noqa: BLE001 - the bootstrap's own error is the one to report
-            log.warning("could not remove the half-made admin %s: %s", self._admin_name, exc)
-
-    def _remove_admin(self) -> None:
-        iam = self.admin.client("iam")
-        self._set_free_requests("inf")
-        try:
-            delete_user(iam, self._admin_name)
-        finally:
-            # As the run found it: a server whose owner had IAM checks off gets them off again.
-            self._set_free_requests(self._found_auth)
-
-    # -- what EC2 would do -------------------------------------------------------------------
-
-    def instance_credentials(self, instance_id: str) -> InstanceCredentials:
-        """The instance profile's role credentials, as EC2's metadata service would hand them.
-
-        moto answers HTTP 500 to sts:AssumeRole on a role trusting a Service principal, so the
-        emulator decides the trust itself and, only when the trust policy lets EC2 assume the
-        role, issues the role session with one request that moto does not authorize.
-        """
-        reservations = self.admin.client("ec2").describe_instances(InstanceIds=[instance_id])
-        instance = reservations["Reservations"][0]["Instances"][0]
-        profile_arn = instance.get("IamInstanceProfile", {}).get("Arn")
-        if not profile_arn:
-            return InstanceCredentials(None, None, "the instance has no instance profile")
-        iam = self.admin.client("iam")
-        profile = iam.get_instance_profile(InstanceProfileName=profile_arn.split("/")[-1])
-        roles = profile["InstanceProfile"]["Roles"]
-        if not roles:
-            return InstanceCredentials(None, None, "the instance profile carries no role")
-        role = roles[0]
-        trust = _trust_document(role["AssumeRolePolicyDocument"])
-        try:
-            allowed, why = trust_allows_service(trust, EC2_SERVICE)
-        except ValueError as exc:
-            raise EmulatorGap(t("gap.trust_condition", sid=exc.args[0])) from None
-        if not allowed:
-            return InstanceCredentials(None, role["Arn"], f"EC2 cannot assume the role: {why}")
-        answer = self.admin.client("sts").assume_role(
-            RoleArn=_unknown_to_trust_check(role["Arn"]), RoleSessionName=instance_id
-        )
-        issued = answer["Credentials"]
-        return InstanceCredentials(
-            Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"]),
-            role["Arn"],
-            why,
-        )
-
-
-def _unknown_to_trust_check(role_arn: str) -> str:
-    """The role's ARN under a path the role does not have.
-
-    moto checks a role's trust policy only for an ARN it finds among its roles, and that check
-    crashes (HTTP 500) on a Service principal. The suite has just decided the trust itself
-    (trust_allows_service), so it asks for the session under an ARN moto does not find: the
-    admin's own permission (sts:AssumeRole) is what moto checks, and the session is the role's,
-    as moto names sessions and finds their policies by the ARN's last part, the role's name.
-    That needs no request without IAM checks, so another run's checks are never opened.
-    Unlike AWS, the session's user ID is then not the role's ID.
-    """
-    head, name = role_arn.rsplit("/", 1)
-    return f"{head}/handson-emulated-ec2/{name}"
-
-
-def _trust_document(value: Any) -> PolicyDocument:
-    if isinstance(value, str):
-        return json.loads(unquote(value))
-    return dict(value)
+from handson.waiting import EMULATOR_BUDGETS, Budgets
 
 
 class EmulatorTarget:
-    kind = "emulator"
+    """The emulator as the run's target: its admin, its gaps, the instance as a local shell."""
 
     def __init__(
         self,
@@ -413,45 +58,119 @@ class EmulatorTarget:
             shared_cli=self._warm_cli,
         )
 
-    def ssm_online(self, instance: Instance) -> str | None:
+    def ssm_online(self, instance: Instance) -> SsmObservation:
         """The emulated SSM agent starts with the instance's role credentials; SSM lists the
-        instance Online only if the engine allowed every call the agent made. A call the role
-        denied fails R1 at once; else R1 waits for SSM to list the instance Online, as on AWS
-        (``wait_online``: NotOnline, no verdict, when it never does)."""
+        instance Online only if the engine allowed every call the agent made. A call refused or
+        unanswered is seen at once; else SSM is given its budget to list the instance Online,
+        as on AWS (``wait_online``)."""
         assert isinstance(instance, LocalShellInstance)
+        instance_id = instance.instance_id
         try:
             issued = instance.issued
         except EmulatorGap as gap:
-            raise undecidable(str(gap)) from None
+            return SsmObservation(instance_id, gap=str(gap))
         if issued.credentials is None:
-            raise CheckFailed(
-                f"{instance.instance_id} has no role credentials, so its SSM agent cannot "
-                f"register: {issued.reason}",
-                Finding(DENIED_BUT_ALLOWED, t("no_agent_credentials", why=issued.reason)),
+            return SsmObservation(instance_id, no_credentials=issued.reason)
+        if instance_id not in self._agent_calls:
+            self._agent_calls[instance_id] = ssm_agent.start(
+                self.emulator.endpoint_url, self.region, issued.credentials, instance_id
             )
-        if instance.instance_id not in self._agent_calls:
-            self._agent_calls[instance.instance_id] = ssm_agent.start(
-                self.emulator.endpoint_url, self.region, issued.credentials, instance.instance_id
-            )
-        calls = self._agent_calls[instance.instance_id]
-        # Only an authorization error is a denial (verdict rule 1).
-        denied = [c for c in calls if c.code in DENIAL_CODES]
-        if denied:
-            named = ", ".join(f"{c.action} ({c.code})" for c in denied)
-            raise CheckFailed(
-                f"the role denied the SSM agent of {instance.instance_id} its calls {named}; "
-                "AmazonSSMManagedInstanceCore grants them",
-                Finding(DENIED_BUT_ALLOWED, t("agent_denied", calls=named)),
-            )
-        unanswered = [c for c in calls if not c.allowed]  # no answer, a fault, another error
-        if unanswered:
-            named = ", ".join(f"{c.action} ({c.code})" for c in unanswered)
-            raise CheckError(
-                f"the SSM agent of {instance.instance_id} got no verdict on {named}",
-                Finding(TEST_ERROR, t("agent_no_verdict", calls=named)),
-            )
-        wait_online(self.admin.client("ssm"), instance.instance_id, self.budgets)
-        return None
+        calls = tuple(self._agent_calls[instance_id])
+        if not all(c.allowed for c in calls):
+            return SsmObservation(instance_id, agent_calls=calls)
+        try:
+            wait_online(self.admin.client("ssm"), instance_id, self.budgets)
+        except NotOnline as never:
+            return SsmObservation.never_online(never, agent_calls=calls)
+        return SsmObservation(instance_id, online=True, agent_calls=calls)
 
     def close(self) -> None:
         self.emulator.close()
+
+
+class EmulatorLaunch:
+    """Starts (or attaches to) the emulator in the background as soon as options are checked,
+    so that moto builds its backends while pytest is still importing and collecting.
+
+    An emulator somebody else started is locked for this run first (one run at a time per
+    server: its IAM switch is shared) and left as it was found.
+    """
+
+    def __init__(self, settings: Settings, account_id: str = DEFAULT_ACCOUNT_ID) -> None:
+        self._settings = settings
+        self._account_id = account_id
+        self._emulator: MotoEmulator | None = None
+        self._error: BaseException | None = None
+        self._lock: EndpointLock | None = None
+        # The emulated instance's AWS CLI imports itself on the other core meanwhile.
+        self.warm_cli: WarmCli | None = WarmCli()
+        self._thread = threading.Thread(target=self._launch, name="emulator-launch", daemon=True)
+        self._thread.start()
+
+    def _launch(self) -> None:
+        settings = self._settings
+        names = settings.names
+        try:
+            if settings.emulator_url:
+                self._lock = EndpointLock(settings.emulator_url, names.run_id)
+                self._lock.acquire()
+                self._emulator = MotoEmulator.attach(
+                    settings.emulator_url, settings.region, names.admin_user, names.tag_list()
+                )
+            else:
+                self._emulator = MotoEmulator.start(
+                    settings.region,
+                    names.admin_user,
+                    admin_tags=names.tag_list(),
+                    account_id=self._account_id,
+                )
+        except BaseException as exc:  # noqa: BLE001 - handed to whoever needs the emulator
+            self._error = exc
+
+    def get(self) -> MotoEmulator:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._emulator is not None
+        return self._emulator
+
+    def close(self) -> None:
+        self._thread.join()
+        if self.warm_cli is not None:
+            self.warm_cli.close()
+            self.warm_cli = None
+        try:
+            if self._emulator is not None:
+                self._emulator.close()
+                self._emulator = None
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
+
+
+def open_emulator(opening: Opening) -> EmulatorTarget:
+    launch = opening.launch
+    assert isinstance(launch, EmulatorLaunch)
+    with opening.phases.timing("waiting for the emulator"):
+        return EmulatorTarget(launch.get(), launch.warm_cli, budgets_for(opening.settings))
+
+
+def emulator_kind(
+    name: str, account_id: str = DEFAULT_ACCOUNT_ID, decided_on: str | None = None
+) -> TargetKind:
+    """The embedded emulator under ``name``, answering as account ``account_id``."""
+    return TargetKind(
+        name=name,
+        decided_on=decided_on or name,
+        emulated=True,
+        budgets=EMULATOR_BUDGETS,
+        instance_type="t2.micro",
+        account=f"emulator ({account_id})",
+        open=open_emulator,
+        launch=partial(EmulatorLaunch, account_id=account_id),
+        endpoint_is_emulator=True,
+    )
+
+
+EMULATOR = register(emulator_kind("emulator"), __name__)

@@ -30,10 +30,15 @@ from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.names import RunNames
 from handson.policies import load_policy_set
+from handson.settings import Settings, budgets_for
 from handson.snapshot import Snapshot, differences, take
 from handson.targets import simulation
 from handson.targets.account import Account, guard, identify
 from handson.targets.aws import AwsTarget
+from handson.targets.emulator import EmulatorLaunch, open_emulator
+from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
+from handson.targets.registry import Opening, TargetKind, register
+from handson.waiting import AWS_BUDGETS, EMULATOR_BUDGETS
 
 ACCOUNT_CHANGED_EXIT = 7  # the account differs after the run from before it
 
@@ -206,7 +211,55 @@ def _without_user_key(reader: Principal, found: Discovery, say: Callable[[str], 
 class LiveTarget(AwsTarget):
     """The learner's account itself (``--live``): the instance through SSM RunCommand."""
 
-    kind = "live"
-
 
 EXISTING = pytest.StashKey[Existing]()  # the environment a run grades (fixtures/existing.py)
+
+
+def preflight_existing(
+    config: pytest.Config, settings: Settings, say: Callable[[str], None]
+) -> Settings:
+    """Read-only: who and where, then what the account holds, then its replay's settings."""
+    replayed, config.stash[EXISTING] = preflight(settings, Path(config.rootpath) / "reports", say)
+    return replayed
+
+
+def open_live(opening: Opening) -> LiveTarget:
+    existing = opening.config.stash[EXISTING]
+    return LiveTarget(
+        existing.session,
+        opening.settings.region,
+        opening.settings.endpoint_url,
+        existing.account.principal_arn,
+        opening.progress,
+        opening.phases,
+        budgets_for(opening.settings),
+    )
+
+
+# The learner's account itself (--live): not a --target of its own.
+LIVE = TargetKind(
+    name="live",
+    decided_on="live",
+    emulated=False,
+    budgets=AWS_BUDGETS,
+    instance_type="t2.micro",
+    account=f"emulator ({DEFAULT_ACCOUNT_ID})",
+    open=open_live,
+    preflight=preflight_existing,
+)
+# What the account holds, replayed on the embedded emulator.
+EXISTING_KIND = register(
+    TargetKind(
+        name="existing",
+        decided_on="replay",
+        emulated=True,
+        budgets=EMULATOR_BUDGETS,
+        instance_type="t2.micro",
+        account=f"emulator ({DEFAULT_ACCOUNT_ID})",
+        open=open_emulator,
+        preflight=preflight_existing,
+        launch=EmulatorLaunch,
+        live=LIVE,
+    ),
+    __name__,
+)

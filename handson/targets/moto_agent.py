@@ -12,6 +12,7 @@ allowed.
 from __future__ import annotations
 
 import json
+import os
 import threading
 from typing import Any
 
@@ -100,7 +101,9 @@ def agent_call(environ: dict[str, Any]) -> tuple[int, dict[str, str], bytes] | N
     service, _, name = action.partition(":")
     try:
         iam_request = IAMRequest(
-            account_id=DEFAULT_ACCOUNT_ID,  # the emulator's one account
+            # The emulator's one account: moto's own default unless its process was told
+            # another (MOTO_ACCOUNT_ID, as moto's own responses read it).
+            account_id=os.environ.get("MOTO_ACCOUNT_ID", DEFAULT_ACCOUNT_ID),
             method=request.method,
             path=request.full_path.rstrip("?"),
             data={},

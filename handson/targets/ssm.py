@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
 from handson.instance import CLI_RETRIES, CommandNotRun, CommandResult
 from handson.waiting import AWS_BUDGETS, Budgets, poll
+
+if TYPE_CHECKING:
+    from handson.targets.ssm_agent import AgentCall
 
 RETRY_SETUP = "export " + " ".join(f"{k}={v}" for k, v in CLI_RETRIES.items())
 NOT_DONE = frozenset({"Pending", "InProgress", "Delayed", "Cancelling"})
@@ -43,6 +47,24 @@ class NotOnline(Exception):
         self.instance_id = instance_id
         self.budget = budget
         self.status = status  # the last PingStatus seen; None: never registered
+
+
+@dataclass(frozen=True)
+class SsmObservation:
+    """What a target saw of its instance in SSM, for R1's step to judge (a target observes, a
+    step judges: handson/ssm_verdict.py)."""
+
+    instance_id: str
+    online: bool = False
+    status: str | None = None  # the last PingStatus seen when not Online; None: never registered
+    budget: float = 0  # the seconds SSM was given to list it Online
+    agent_calls: tuple[AgentCall, ...] = ()  # the emulated agent's calls, with their answers
+    no_credentials: str | None = None  # why the instance has no role credentials for its agent
+    gap: str | None = None  # why this target cannot tell
+
+    @classmethod
+    def never_online(cls, never: NotOnline, **seen: Any) -> SsmObservation:
+        return cls(never.instance_id, status=never.status, budget=never.budget, **seen)
 
 
 def wait_online(

@@ -19,7 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handson.targets.emulator import MotoEmulator, free_port
+from handson.targets.emulator_server import MotoEmulator, free_port
 from handson.targets.local_shell import LocalShellInstance
 
 

@@ -27,6 +27,7 @@ _MASKS = [
     (re.compile(r"\d{8}-\d{6}-[0-9a-z]{4,}"), "<run>"),  # run IDs
     (re.compile(r"\b\d+(\.\d+)?\s?s\b"), "<t>s"),  # durations
     (re.compile(r"\b\d+\.\d\d\b"), "<t>"),
+    (re.compile(r"={3,}"), "==="),  # pytest pads its summary lines to the width of what they say
     (re.compile(r"(/tmp|/var/folders)[^\s'\"]*"), "<tmp>"),
     (re.compile(r"i-[0-9a-f]{8,17}"), "i-<id>"),
     (re.compile(r"AKIA[0-9A-Z]{12,}"), "AKIA<key>"),

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from handson.names import default_name
 from handson.policies import SEED_DIR
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 from tests.helpers.estate import left_behind
 from tests.helpers.fault_proxy import FaultProxy
 from tests.helpers.mutations import EQUIVALENTS, MUTATIONS, UNDECIDED, Mutation

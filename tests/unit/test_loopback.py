@@ -11,7 +11,7 @@ import pytest
 from handson import loopback
 from handson.aws import Credentials, Principal
 from handson.errors import SuiteUsageError
-from handson.targets.emulator import MotoEmulator
+from handson.targets.emulator_server import MotoEmulator
 
 DEAD_PROXY = "http://127.0.0.1:9"  # the discard port: nothing answers there
 

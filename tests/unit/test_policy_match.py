@@ -12,7 +12,7 @@ from handson.iam_engine import NamedPolicy, Request, applying, wildcard_match
 from handson.names import RunNames
 from handson.policies import PolicyDocument, load_policy_set
 from handson.policy_match import trust_allows_service
-from handson.targets.emulator import Gaps
+from handson.targets.emulator_server import Gaps
 
 EC2 = "ec2.amazonaws.com"
 BUCKET2 = "arn:aws:s3:::handson-s3-2-abc"

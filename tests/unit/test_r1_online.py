@@ -1,5 +1,6 @@
 """R1 on every target: an instance that never came Online in SSM is no verdict (not decided, with
-the status seen), never a denial; a call the role denied is still R1's failure (issue 24)."""
+the status seen), never a denial; a call the role denied is still R1's failure (issue 24). The
+target says what it saw (``SsmObservation``); the step judges it (handson/ssm_verdict.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from handson.findings import DENIED_BUT_ALLOWED, TEST_ERROR, CheckError, CheckFailed, Finding
-from handson.targets.ssm import NotOnline, wait_online
+from handson.findings import DENIED_BUT_ALLOWED, TEST_ERROR, UNDECIDABLE, CheckError, CheckFailed
+from handson.targets.ssm import NotOnline, SsmObservation, wait_online
+from handson.targets.ssm_agent import AgentCall
 from handson.waiting import EMULATOR_BUDGETS
 from steps.role_steps import instance_online_in_ssm
 from tests.helpers.fakes import Clock
@@ -18,34 +20,66 @@ INSTANCE = "i-0123456789abcdef0"
 
 
 class Target:
-    def __init__(self, raises: BaseException | None) -> None:
-        self.raises = raises
+    """A target that saw ``seen``: it observes, and never raises a verdict itself."""
 
-    def ssm_online(self, instance: Any) -> str | None:
-        if self.raises is not None:
-            raise self.raises
-        return None
+    def __init__(self, seen: SsmObservation) -> None:
+        self.seen = seen
+
+    def ssm_online(self, instance: Any) -> SsmObservation:
+        return self.seen
+
+
+def judged(seen: SsmObservation) -> None:
+    instance_online_in_ssm(Target(seen), None)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("status", "shown"), [(None, "not registered"), ("ConnectionLost", "")])
 def test_never_online_is_not_decided_with_the_status_seen(status: str | None, shown: str) -> None:
     with pytest.raises(CheckError) as raised:
-        instance_online_in_ssm(Target(NotOnline(INSTANCE, 20, status)), None)  # type: ignore[arg-type]
+        judged(SsmObservation.never_online(NotOnline(INSTANCE, 20, status)))
     finding = raised.value.finding
     assert finding.category == TEST_ERROR
     assert "within 20 s" in finding.headline
     assert f"PingStatus: {status or shown}" in finding.headline
+    assert str(raised.value) == str(NotOnline(INSTANCE, 20, status))
     assert not isinstance(raised.value, CheckFailed)
 
 
 def test_a_denied_agent_call_still_fails_r1() -> None:
-    denied = CheckFailed("denied", Finding(DENIED_BUT_ALLOWED, "ssm:UpdateInstanceInformation"))
-    with pytest.raises(CheckFailed):
-        instance_online_in_ssm(Target(denied), None)  # type: ignore[arg-type]
+    calls = (
+        AgentCall("ssm:UpdateInstanceInformation", 400, "AccessDeniedException"),
+        AgentCall("ec2messages:GetMessages", 200, ""),
+    )
+    with pytest.raises(CheckFailed) as raised:
+        judged(SsmObservation(INSTANCE, agent_calls=calls))
+    assert raised.value.finding.category == DENIED_BUT_ALLOWED
+    assert "ssm:UpdateInstanceInformation (AccessDeniedException)" in str(raised.value)
+
+
+def test_no_role_credentials_fails_r1() -> None:
+    with pytest.raises(CheckFailed) as raised:
+        judged(SsmObservation(INSTANCE, no_credentials="the instance has no instance profile"))
+    assert raised.value.finding.category == DENIED_BUT_ALLOWED
+
+
+@pytest.mark.parametrize(("status", "code"), [(0, ""), (500, "InternalError"), (400, "Nope")])
+def test_an_agent_call_without_a_verdict_is_an_error_of_the_test(status: int, code: str) -> None:
+    """Only an authorization error is a denial (verdict rule 1): anything else is no verdict."""
+    calls = (AgentCall("ec2messages:GetMessages", status, code),)
+    with pytest.raises(CheckError) as raised:
+        judged(SsmObservation(INSTANCE, agent_calls=calls))
+    assert raised.value.finding.category == TEST_ERROR
+    assert not isinstance(raised.value, CheckFailed)
+
+
+def test_a_gap_is_not_decided() -> None:
+    with pytest.raises(pytest.skip.Exception) as raised:
+        judged(SsmObservation(INSTANCE, gap="a trust policy with a Condition"))
+    assert raised.value.finding.category == UNDECIDABLE  # type: ignore[attr-defined]
 
 
 def test_online_passes() -> None:
-    instance_online_in_ssm(Target(None), None)  # type: ignore[arg-type]
+    judged(SsmObservation(INSTANCE, online=True))
 
 
 class Ssm:

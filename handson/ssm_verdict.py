@@ -1,0 +1,53 @@
+"""R1's verdict on what a target saw of its instance in SSM (``SsmObservation``).
+
+Verdict rule 1: only an authorization error is a denial. An agent without role credentials, or
+a call the role denied, fails R1; a call that got no verdict, or an instance that never came
+Online with nothing denied, is an error of the test (not decided), never a failed verdict.
+"""
+
+from __future__ import annotations
+
+from handson.findings import (
+    DENIED_BUT_ALLOWED,
+    TEST_ERROR,
+    CheckError,
+    CheckFailed,
+    Finding,
+    undecidable,
+)
+from handson.i18n import t
+from handson.targets.ssm import NotOnline, SsmObservation
+from handson.verdict import DENIAL_CODES
+
+
+def judge_online(seen: SsmObservation) -> None:
+    """Pass when the instance was Online; else raise R1's verdict, or why it is not decided."""
+    if seen.gap:
+        raise undecidable(seen.gap)
+    instance_id = seen.instance_id
+    if seen.no_credentials is not None:
+        why = seen.no_credentials
+        raise CheckFailed(
+            f"{instance_id} has no role credentials, so its SSM agent cannot register: {why}",
+            Finding(DENIED_BUT_ALLOWED, t("no_agent_credentials", why=why)),
+        )
+    denied = [c for c in seen.agent_calls if c.code in DENIAL_CODES]
+    if denied:
+        named = ", ".join(f"{c.action} ({c.code})" for c in denied)
+        raise CheckFailed(
+            f"the role denied the SSM agent of {instance_id} its calls {named}; "
+            "AmazonSSMManagedInstanceCore grants them",
+            Finding(DENIED_BUT_ALLOWED, t("agent_denied", calls=named)),
+        )
+    unanswered = [c for c in seen.agent_calls if not c.allowed]  # no answer, a fault, another
+    if unanswered:
+        named = ", ".join(f"{c.action} ({c.code})" for c in unanswered)
+        raise CheckError(
+            f"the SSM agent of {instance_id} got no verdict on {named}",
+            Finding(TEST_ERROR, t("agent_no_verdict", calls=named)),
+        )
+    if not seen.online:
+        never = NotOnline(instance_id, seen.budget, seen.status)
+        status = seen.status or t("ssm_not_registered")
+        said = t("ssm_not_online", instance=instance_id, seconds=f"{seen.budget:g}", status=status)
+        raise CheckError(str(never), Finding(TEST_ERROR, said))
