@@ -15,6 +15,7 @@ from typing import Any
 from handson.class_roster import Learner
 from handson.i18n import t
 from handson.report import tally, why_it_stopped
+from handson.results import ScenarioResult
 from handson.secrets import redact, register_secret
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,7 +108,7 @@ def read_graded(learner: Learner, folder: Path, exit_code: int, stderr: str = ""
     graded = Graded(learner, exit_code, folder=folder)
     path = folder / "checkpoints.json"
     entries = json.loads(path.read_text("utf-8")).get("checkpoints", []) if path.exists() else []
-    counted = tally(entries)
+    counted = tally([ScenarioResult.from_dict(entry) for entry in entries])
     for status, ids in zip(
         STATUSES, (counted.passed, counted.failed, counted.undecided), strict=True
     ):

@@ -24,7 +24,7 @@ def render(result: ProbeResult) -> str:
         f"evaluates : {result.probe.action} on {result.probe.resource}",
         f"expected  : {result.expected.value}",
         f"verdict   : {verdict.outcome.value}" + (f" ({verdict.code})" if verdict.code else ""),
-        f"rule      : {verdict.rule}",
+        f"rule      : {verdict.text}",
         f"attempts  : {result.attempts}",
         *([f"policies  : {result.explanation}"] if result.explanation else []),
         "answer    :",

@@ -5,39 +5,36 @@ the category it falls in, one line for the matrix, and the probe's result when a
 it. The report hook reads that object; the matrix, ``checkpoints.json`` and the categories are
 built from it, never from the exception's text. The exception's text is for people only.
 
-The category names have one definition, ``handson/categories.json``, which the allure report
-reads too (through allure-results and allurerc.mjs); the code names them by their place there.
+The categories are named in ``handson.results.Category``, checked by name against
+``handson/categories.json``, which the allure report reads too.
 """
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from handson.results import Category
+
 if TYPE_CHECKING:
     from handson.probes import ProbeResult
 
-CATEGORIES_FILE = Path(__file__).with_name("categories.json")
-CATEGORIES: list[dict[str, object]] = json.loads(CATEGORIES_FILE.read_text("utf-8"))
-(
-    ALLOWED_BUT_DENIED,  # allowed but should be denied
-    DENIED_BUT_ALLOWED,  # denied but should be allowed
-    UNDECIDABLE,  # not decidable on the emulator
-    INTERRUPTED,  # interrupted: not decided
-    PRECONDITION,  # precondition not met: a deny check whose positive control failed
-    TRUST_MISTAKE,  # trust policy mistake: EC2 cannot assume the role
-    NOT_BUILT,  # not built as the hands-on says: a hand-built environment lacks a piece
-    TEST_ERROR,  # infrastructure or test error
-) = (str(category["name"]) for category in CATEGORIES)
+# The categories under the names the code has long used for them (handson.results.Category).
+ALLOWED_BUT_DENIED = Category.ALLOWED_BUT_DENIED
+DENIED_BUT_ALLOWED = Category.DENIED_BUT_ALLOWED
+UNDECIDABLE = Category.UNDECIDABLE
+INTERRUPTED = Category.INTERRUPTED
+PRECONDITION = Category.PRECONDITION
+TRUST_MISTAKE = Category.TRUST_MISTAKE
+NOT_BUILT = Category.NOT_BUILT
+TEST_ERROR = Category.TEST_ERROR
 
 
 @dataclass(frozen=True)
 class Finding:
-    category: str
+    category: Category | None  # None: a skip of pytest's own, without a finding
     headline: str  # one line for the matrix
     result: ProbeResult | None = None
     hint: str = ""  # what to change, where it follows from the deciding statement
@@ -59,7 +56,7 @@ class Finding:
                 "expected": result.expected.value,
                 "observed": verdict.outcome.value,
                 "code": verdict.code,
-                "rule": verdict.rule,
+                "rule": verdict.text,
                 "attempts": result.attempts,
                 "deciding statements": result.explanation,
             }
@@ -92,7 +89,7 @@ def is_verdict(error: BaseException | None) -> bool:
     return isinstance(error, CheckFailed)
 
 
-def undecidable(gap: str, category: str = UNDECIDABLE) -> BaseException:
+def undecidable(gap: str, category: Category = UNDECIDABLE) -> BaseException:
     """The target cannot decide this check faithfully: pytest's own skip (shown as ever,
     ``Skipped: <gap>``), carrying the finding."""
     skip = pytest.skip.Exception(msg=gap)

@@ -64,7 +64,8 @@ def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, 
     return False, t("trust.none", service=service)
 
 
-def _describe(statement: Statement) -> str:
+def describe(statement: Statement) -> str:
+    """A statement in one line: its effect, Sid, Action, Resource and Condition."""
     body = statement.body
     action = body.get("Action", body.get("NotAction"))
     resource = body.get("Resource", body.get("NotResource"))
@@ -92,6 +93,37 @@ def _decided(
     return policies, request, decide(request, policies)
 
 
+def deciding(
+    documents: Iterable[PolicyDocument],
+    action: str,
+    resource: str,
+    observed_allowed: bool,
+    context: Mapping[str, Any] | None = None,
+) -> tuple[Statement, ...]:
+    """The statements that decide the call, from the engine's decision: the explicit Deny or the
+    Allow that decided; for an implicit deny of what was expected allowed, the Allow statements
+    whose Condition alone held them back; none where no statement of these policies decides."""
+    policies, request, decided = _decided(documents, action, resource, context)
+    return _deciding(policies, request, decided, observed_allowed)
+
+
+def _deciding(
+    policies: list[NamedPolicy], request: Request, decided: Decision, observed_allowed: bool
+) -> tuple[Statement, ...]:
+    if decided.decision in (DENY, ALLOW) and decided.statement is not None:
+        return (decided.statement,)
+    if observed_allowed:
+        return ()
+    return tuple(
+        s
+        for p in policies
+        for s in statements(p)
+        if s.effect == ALLOW
+        and s.body.get("Condition")
+        and statement_applies(unconditioned(s), request)
+    )
+
+
 def explain(
     documents: Iterable[PolicyDocument],
     action: str,
@@ -101,29 +133,21 @@ def explain(
 ) -> str:
     """Which statements decide ``action`` on ``resource`` in this request's context."""
     policies, request, decided = _decided(documents, action, resource, context)
+    found = _deciding(policies, request, decided, observed_allowed)
     if decided.decision == DENY and decided.statement is not None:
-        return "denied by:\n  " + _describe(decided.statement)
+        return "denied by:\n  " + describe(decided.statement)
     if decided.decision == ALLOW and decided.statement is not None:
-        return "allowed by:\n  " + _describe(decided.statement)
+        return "allowed by:\n  " + describe(decided.statement)
     if observed_allowed:
         return (
             f"no statement of these policies allows {action} on {resource}; the allow "
             "comes from somewhere else (another attached policy, or the target itself)"
         )
     # Implicit deny: name the statements whose condition alone kept them from allowing.
-    held_back = [
-        s
-        for p in policies
-        for s in statements(p)
-        if s.effect == ALLOW
-        and s.body.get("Condition")
-        and statement_applies(unconditioned(s), request)
-    ]
-    if held_back:
+    if found:
         return (
             "only these statements would allow it, and their Condition does not hold for this "
-            f"request ({_shown(request.context)}):\n  "
-            + "\n  ".join(_describe(s) for s in held_back)
+            f"request ({_shown(request.context)}):\n  " + "\n  ".join(describe(s) for s in found)
         )
     return f"no statement of these policies allows {action} on {resource} (implicit deny)"
 

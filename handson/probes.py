@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
@@ -27,6 +27,9 @@ from handson.instance import CommandNotRun, Instance
 from handson.transient import is_transient
 from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
 from handson.waiting import poll
+
+if TYPE_CHECKING:
+    from handson.iam_engine import Statement
 
 OUTPUT_LIMIT = 4000
 
@@ -58,6 +61,9 @@ class ProbeResult:
     attempts: int
     explanation: str = ""  # the deciding policy statements, when the verdict is not expected
     hint: str = ""  # what to change, in the run's language, where the statements tell
+    # The statements the engine's decision names (handson.policy_match.deciding): what the
+    # failure block shows as deciding, never read back out of the explanation's words.
+    deciding: tuple[Statement, ...] = ()
 
     @property
     def outcome(self) -> Outcome:
@@ -68,7 +74,7 @@ class ProbeResult:
         code = f" ({verdict.code})" if verdict.code else ""
         return (
             f"{self.probe.call} as {self.principal}: expected {self.expected.value}, "
-            f"observed {verdict.outcome.value}{code} [{verdict.rule}]"
+            f"observed {verdict.outcome.value}{code} [{verdict.text}]"
         )
 
 
@@ -199,6 +205,9 @@ class Checker:
         hint: Callable[[str, str, bool, Mapping[str, str]], str] = (
             lambda action, resource, allowed, context: ""
         ),
+        deciding: Callable[[str, str, bool, Mapping[str, str]], tuple[Statement, ...]] = (
+            lambda action, resource, allowed, context: ()
+        ),
         pause: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         via: Callable[[Probe], Probe] = lambda probe: probe,
@@ -216,6 +225,7 @@ class Checker:
         self._gap = gap
         self._explain = explain
         self._hint = hint
+        self._deciding = deciding
         self._pause = pause
         self._clock = clock
         self.control: ProbeResult | None = None
@@ -238,7 +248,7 @@ class Checker:
                 observed=t(f"outcome.{result.outcome.value}"),
             )
             raise PreconditionNotMet(
-                f"precondition not met: {failed}",
+                str(failed),
                 Finding(PRECONDITION, headline, result, result.hint),
             ) from None
         except ProbeError as failed:
@@ -250,9 +260,7 @@ class Checker:
                 call=probe.call,
                 cause=cause(result.answer.verdict),
             )
-            raise PreconditionNotMet(
-                f"precondition not met: {failed}", Finding(PRECONDITION, headline, result)
-            ) from None
+            raise PreconditionNotMet(str(failed), Finding(PRECONDITION, headline, result)) from None
         self.control = result
         return result
 
@@ -292,12 +300,14 @@ class Checker:
         )
         observed = answer.verdict.outcome
         explanation = hint = ""
+        deciding: tuple[Statement, ...] = ()
         if observed is not expected and observed is not Outcome.ERROR:
             question = (probe.action, probe.resource, observed is Outcome.ALLOWED, probe.context)
             explanation = self._explain(*question)
             hint = self._hint(*question)
+            deciding = self._deciding(*question)
         result = ProbeResult(
-            self._principal(), probe, expected, answer, attempts, explanation, hint
+            self._principal(), probe, expected, answer, attempts, explanation, hint, deciding
         )
         self._record(result)
         return result
@@ -306,8 +316,8 @@ class Checker:
 def cause(verdict: Verdict) -> str:
     """Why an answer is no verdict, in the run's language: its rule, with its code where the rule
     does not name it."""
-    code = verdict.code
-    return f"{verdict.rule} ({code})" if code and code not in verdict.rule else verdict.rule
+    code, rule = verdict.code, verdict.text
+    return f"{rule} ({code})" if code and code not in rule else rule
 
 
 def verify(result: ProbeResult) -> None:
@@ -322,9 +332,7 @@ def verify(result: ProbeResult) -> None:
     if observed is not result.expected:
         kind = ALLOWED_BUT_DENIED if observed is Outcome.ALLOWED else DENIED_BUT_ALLOWED
         why = f"\n{result.explanation}" if result.explanation else ""
-        raise ProbeFailed(
-            f"{kind}: {result.summary()}{why}", Finding(kind, kind, result, result.hint)
-        )
+        raise ProbeFailed(f"{result.summary()}{why}", Finding(kind, kind, result, result.hint))
 
 
 @dataclass(frozen=True)

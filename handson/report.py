@@ -5,35 +5,23 @@ from __future__ import annotations
 
 import json
 import textwrap
+from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import Any
 
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
-from handson.findings import CATEGORIES, TEST_ERROR, Finding
+from handson.findings import Finding
 from handson.i18n import display_width, has, language, t
+from handson.results import CATEGORIES, Category, Outcome, ScenarioResult
 from handson.secrets import redact
 
-# Allure sorts a result into the first category whose statuses and message pattern match. The
-# same file configures Allure 3's HTML report (allurerc.mjs); its patterns are written so that
-# Allure 2 (whole-message match) and Allure 3 (search) read them alike. The suite's own matrix
-# and checkpoints.json take the category from the check's finding (handson/findings.py).
-
-# A scenario's outcome (fixtures/checkpoints.py). Only a check's own verdict is passed or failed.
-PASSED = "passed"
-FAILED = "failed"  # the check's own verdict: a wrong allow or a wrong deny (不合格)
-# An error of the test or of its environment: a probe without a verdict, a crash of the suite's
-# own code, a build that failed. Never 不合格, never passed: not decided (verdict rule 7).
-ERROR = "error"
-SKIPPED = "skipped"
-# A scenario's outcome when it has no verdict of its own.
-NOT_RUN = "not run"
-INTERRUPTED = "interrupted"
-# A deny check whose positive control failed: not a verdict on its own checkpoint.
-PRECONDITION_NOT_MET = "precondition not met"
-UNDECIDED = frozenset({SKIPPED, NOT_RUN, INTERRUPTED, PRECONDITION_NOT_MET, ERROR})
+# Allure sorts a result into the first category whose statuses and trace pattern match: the
+# trace's last line names the finding's category (handson.results.Category.marker). The same
+# file configures Allure 3's HTML report (allurerc.mjs); its patterns are written so that
+# Allure 2 (whole-trace match) and Allure 3 (search) read them alike. Everything shown here is
+# computed from the run's ScenarioResult values; words are made only here, in the run's language.
 
 
 def labels(checkpoint_id: str, scenario: str) -> dict[str, object]:
@@ -140,49 +128,53 @@ class Tally:
         return text
 
 
-def tally(results: list[dict[str, object]]) -> Tally:
+def tally(results: Sequence[ScenarioResult]) -> Tally:
     """A checkpoint failed if the check's own verdict failed in any of its scenarios; else it is
     not decided if any scenario did not pass (an error of the test, skipped, not run,
     interrupted, its precondition not met); else it passed. An error is never a failure."""
     passed, failed, undecided, errors = [], [], [], []
     for checkpoint_id in CATALOGUE:
-        outcomes = {str(e["outcome"]) for e in results if checkpoint_id in e["checkpoints"]}  # type: ignore[operator]
+        outcomes = {r.outcome for r in results if checkpoint_id in r.checkpoints}
         if not outcomes:
             continue
-        if FAILED in outcomes:
+        if Outcome.FAILED in outcomes:
             failed.append(checkpoint_id)
-        elif outcomes != {PASSED}:  # whatever did not pass, under any name, is not decided
+        elif outcomes != {Outcome.PASSED}:  # whatever did not pass is not decided
             undecided.append(checkpoint_id)
-            if ERROR in outcomes:
+            if Outcome.ERROR in outcomes:
                 errors.append(checkpoint_id)
         else:
             passed.append(checkpoint_id)
     return Tally(tuple(passed), tuple(failed), tuple(undecided), tuple(errors))
 
 
-def matrix(results: list[dict[str, object]], target: str, width: int = 100) -> list[str]:
+# Outcomes that cut a checkpoint's checks off, after an error of the test.
+_CUT_OFF = (Outcome.NOT_RUN, Outcome.INTERRUPTED, Outcome.PRECONDITION_NOT_MET)
+
+
+def matrix(results: Sequence[ScenarioResult], target: str, width: int = 100) -> list[str]:
     """One row per checkpoint, in the run's language: ID, what it checks, expected, observed,
     where it was decided. A long reason is wrapped at word boundaries under its column, never cut;
     the report has it whole."""
     rows = []
     for checkpoint_id, checkpoint in CATALOGUE.items():
-        entries = [e for e in results if checkpoint_id in e["checkpoints"]]  # type: ignore[operator]
+        entries = [r for r in results if checkpoint_id in r.checkpoints]
         if not entries:
             continue
-        outcomes = {str(e["outcome"]) for e in entries}
-        failed = [e for e in entries if e["outcome"] == FAILED]
-        skipped = [e for e in entries if e["outcome"] == SKIPPED]
+        outcomes = {r.outcome for r in entries}
+        failed = [r for r in entries if r.outcome is Outcome.FAILED]
+        skipped = [r for r in entries if r.outcome is Outcome.SKIPPED]
         # Not decided, for a cause: an error of the test first, then what cut the checks off.
-        cut_off = [e for e in entries if e["outcome"] == ERROR] or [
-            e for e in entries if e["outcome"] in (NOT_RUN, INTERRUPTED, PRECONDITION_NOT_MET)
+        cut_off = [r for r in entries if r.outcome is Outcome.ERROR] or [
+            r for r in entries if r.outcome in _CUT_OFF
         ]
         if failed:
             observed = t("matrix.failed", headline=_category_words(failed[0]))
         elif cut_off:
             observed = t("matrix.cut_off", outcome=_category_words(cut_off[0]))
-        elif outcomes == {SKIPPED}:
+        elif outcomes == {Outcome.SKIPPED}:
             observed = t("matrix.not_decided")
-        elif outcomes != {PASSED}:
+        elif outcomes != {Outcome.PASSED}:
             observed = t("matrix.partly")
         else:
             observed = t("matrix.as_expected")
@@ -200,7 +192,7 @@ def matrix(results: list[dict[str, object]], target: str, width: int = 100) -> l
             )
         expected = t(f"expected.{checkpoint.expected}")
         # Where: the run's target, or where each of its scenarios was decided (--live's replay).
-        where = "+".join(sorted({str(e.get("decided_by") or target) for e in entries}))
+        where = "+".join(sorted({str(r.fact("decided_by") or target) for r in entries}))
         title = CATALOGUE[checkpoint_id].short_title()
         rows.append((checkpoint_id, title, expected, observed, reason, where))
     header = tuple(t(f"matrix.{k}") for k in ("id", "checks", "expected", "observed", "where"))
@@ -224,23 +216,24 @@ def matrix(results: list[dict[str, object]], target: str, width: int = 100) -> l
     return [redact(line) for line in lines]
 
 
-def _category_words(entry: dict[str, object]) -> str:
-    category = entry.get("category")
-    if category and has(f"category.{category}"):
-        return t(f"category.{category}")
-    return str(entry.get("outcome"))
+def _category_words(result: ScenarioResult) -> str:
+    """The result's category in the run's language; its outcome where it has none."""
+    category = result.category
+    if category is not None and has(f"category.{category.value}"):
+        return t(f"category.{category.value}")
+    return result.outcome.value
 
 
-def _reason(entry: dict[str, object]) -> str:
+def _reason(result: ScenarioResult) -> str:
     """The hint where there is one, else the headline."""
-    return str(entry["hint"]) if entry.get("hint") else _headline(entry)
+    return result.hint or _headline(result)
 
 
-def _headline(entry: dict[str, object]) -> str:
+def _headline(result: ScenarioResult) -> str:
     """The finding's line (a category's in the run's language)."""
-    headline = str(entry.get("headline") or entry.get("reason", ""))
-    if headline == entry.get("category"):
-        return _category_words(entry)
+    headline = result.headline or result.reason
+    if result.category is not None and headline == result.category.value:
+        return _category_words(result)
     return headline
 
 
@@ -248,19 +241,23 @@ def _pad(text: str, width: int) -> str:
     return text + " " * (width - display_width(text))
 
 
-def failure_block(checkpoints: list[str], title: str, finding: Finding) -> str:
+def failure_block(checkpoints: Sequence[str], title: str, finding: Finding) -> str:
     """One short block for a failing check, in the run's language: the checkpoint, what was
-    tried and as whom, expected and observed with the rule, the deciding statement, a hint."""
+    tried and as whom, expected and observed with the rule, the deciding statements (the
+    engine's decision, as the probe's result carries it), a hint."""
     lines = [f"{' '.join(checkpoints)} {title}".strip()]
     result = finding.result
-    if finding.category == TEST_ERROR:
+    error = finding.category is Category.TEST_ERROR
+    if error:
         # Not the learner's policies: said first, and no hint follows (verdict rule 7).
-        lines.append("  " + t("block.not_decided", category=t(f"category.{TEST_ERROR}")))
+        lines.append("  " + t("block.not_decided", category=t(f"category.{Category.TEST_ERROR}")))
     if finding.category != finding.headline:
         lines.append(f"  {finding.headline}")
     # What went wrong after the first cause (a teardown after a failed build): below it.
     lines += [f"  {line}" for text in finding.more for line in text.splitlines()]
     if result is not None:
+        from handson.policy_match import describe  # the engine: only where a probe decided
+
         verdict = result.answer.verdict
         lines += [
             "  " + t("block.tried", call=result.probe.call),
@@ -270,35 +267,32 @@ def failure_block(checkpoints: list[str], title: str, finding: Finding) -> str:
                 "block.expected",
                 expected=t(f"outcome.{result.expected.value}"),
                 observed=t(f"outcome.{verdict.outcome.value}"),
-                rule=verdict.rule,
+                rule=verdict.text,
             ),
         ]
-        deciding = [line.strip() for line in result.explanation.splitlines()[1:] if line.strip()]
-        statements = [line for line in deciding if " statement " in line]
-        lines += ["  " + t("block.decided_by", statement=line) for line in statements]
-        if not statements and verdict.outcome.value == "denied" and result.explanation:
+        lines += ["  " + t("block.decided_by", statement=describe(s)) for s in result.deciding]
+        if not result.deciding and verdict.outcome.value == "denied" and result.explanation:
             lines.append("  " + t("block.implicit"))
-    if finding.hint and finding.category != TEST_ERROR:
+    if finding.hint and not error:
         lines.append("  " + t("block.hint", hint=finding.hint))
     return redact("\n".join(lines))
 
 
-def failure_blocks(failures: list[tuple[dict[str, Any], Finding]]) -> list[str]:
+def failure_blocks(failures: Sequence[ScenarioResult]) -> list[str]:
     """A block per cause: failures with the same finding (a failed positive control, a trust
     policy mistake) are shown once, with the other checkpoints they fail."""
-    groups: dict[tuple[str, str, str], list[tuple[dict[str, Any], Finding]]] = {}
-    for entry, finding in failures:
+    groups: dict[tuple[str, str, str], list[ScenarioResult]] = {}
+    for failure in failures:
+        finding = failure.finding
+        assert finding is not None  # a failure as shown always has its finding
         call = finding.result.probe.call if finding.result is not None else ""
-        groups.setdefault((finding.headline, finding.hint, call), []).append((entry, finding))
+        groups.setdefault((finding.headline, finding.hint, call), []).append(failure)
     lines: list[str] = []
     for members in groups.values():
-        entry, finding = members[0]
-        lines += failure_block(
-            list(entry["checkpoints"]), str(entry.get("title", "")), finding
-        ).splitlines()
-        others = sorted(
-            {c for e, _ in members[1:] for c in e["checkpoints"]} - set(entry["checkpoints"])
-        )
+        first = members[0]
+        assert first.finding is not None
+        lines += failure_block(first.checkpoints, first.title, first.finding).splitlines()
+        others = sorted({c for m in members[1:] for c in m.checkpoints} - set(first.checkpoints))
         if others:
             lines.append("  " + t("failures.same", ids=", ".join(others)))
     return lines

@@ -2,6 +2,9 @@
 
 Only an authorization error is a denial. Everything else that is not a success is an error of the
 test, which fails the check whatever it expected.
+
+A verdict names the rule that decided it by its message key (``rule.dry_run``) and the values it
+puts in; the words, in the run's language, are made only where the rule is shown (``text``).
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from handson.i18n import t
+from handson.i18n import has, t
 from handson.transient import is_transient_code
 
 
@@ -23,9 +26,17 @@ class Outcome(StrEnum):
 @dataclass(frozen=True)
 class Verdict:
     outcome: Outcome
+    # The rule's message key; or, for a rule from outside the catalogue (a probe that got no
+    # answer, IAM's policy simulator), its words as they are.
     rule: str
     code: str | None = None
     transient: bool = False  # an error that is likely to pass: the probe may be sent again
+    params: tuple[tuple[str, object], ...] = ()  # what the rule's words put in
+
+    @property
+    def text(self) -> str:
+        """The rule in the run's language."""
+        return t(self.rule, **dict(self.params)) if has(self.rule) else self.rule
 
 
 DENIAL_CODES = frozenset(
@@ -47,37 +58,34 @@ _CLI_ERROR = re.compile(
 def classify_api_error(code: str | None) -> Verdict:
     """Verdict for an API call: ``code`` is None on success, else the error code AWS returned."""
     if code is None:
-        return Verdict(Outcome.ALLOWED, t("rule.call_succeeded"))
+        return Verdict(Outcome.ALLOWED, "rule.call_succeeded")
     if code in AUTHORIZED_CODES:
-        return Verdict(Outcome.ALLOWED, t(AUTHORIZED_CODES[code]), code)
+        return Verdict(Outcome.ALLOWED, AUTHORIZED_CODES[code], code)
     if code in DENIAL_CODES:
-        return Verdict(Outcome.DENIED, t("rule.authorization_error"), code)
+        return Verdict(Outcome.DENIED, "rule.authorization_error", code)
     if is_transient_code(code):
         return Verdict(
-            Outcome.ERROR,
-            t("rule.transient", code=code),
-            code,
-            transient=True,
+            Outcome.ERROR, "rule.transient", code, transient=True, params=(("code", code),)
         )
-    return Verdict(Outcome.ERROR, t("rule.not_authorization", code=code), code)
+    return Verdict(Outcome.ERROR, "rule.not_authorization", code, params=(("code", code),))
 
 
 def classify_cli(exit_code: int, stderr: str) -> Verdict:
     """Verdict for an AWS CLI command run on the instance."""
     if exit_code == 0:
-        return Verdict(Outcome.ALLOWED, t("rule.command_succeeded"))
+        return Verdict(Outcome.ALLOWED, "rule.command_succeeded")
     match = _CLI_ERROR.search(stderr)
     if match:
         code, operation = match["code"], match["op"]
         if code == "403" and operation == "HeadObject":
-            return Verdict(Outcome.DENIED, t("rule.s3_403"), "403")
+            return Verdict(Outcome.DENIED, "rule.s3_403", "403")
         return classify_api_error(code)
     if "Could not connect to the endpoint URL" in stderr or "Connection was closed" in stderr:
-        return Verdict(Outcome.ERROR, t("rule.no_connection"), "NoConnection", transient=True)
+        return Verdict(Outcome.ERROR, "rule.no_connection", "NoConnection", transient=True)
     if "Unable to locate credentials" in stderr:
-        return Verdict(Outcome.ERROR, t("rule.no_credentials"), "NoCredentials")
+        return Verdict(Outcome.ERROR, "rule.no_credentials", "NoCredentials")
     if "usage:" in stderr or exit_code in (2, 252):
-        return Verdict(Outcome.ERROR, t("rule.usage"), "Usage")
+        return Verdict(Outcome.ERROR, "rule.usage", "Usage")
     if exit_code in (124, 137):
-        return Verdict(Outcome.ERROR, t("rule.timeout"), "Timeout")
-    return Verdict(Outcome.ERROR, t("rule.exit_code", exit_code=exit_code), None)
+        return Verdict(Outcome.ERROR, "rule.timeout", "Timeout")
+    return Verdict(Outcome.ERROR, "rule.exit_code", None, params=(("exit_code", exit_code),))

@@ -60,7 +60,7 @@ def role_has_ssm_core(admin: Principal, handson_env: HandsonEnvironment) -> None
     attach_text("policies attached to the role", "\n".join(arns))
     if SSM_CORE_POLICY_ARN not in arns:
         missing = t("ssm_core_missing", role=handson_env.role_name)
-        raise CheckFailed(f"{NOT_BUILT}: {missing}", Finding(NOT_BUILT, missing))
+        raise CheckFailed(missing, Finding(NOT_BUILT, missing))
 
 
 @given("handson-instance にロールのインスタンスプロファイルが付いている")

@@ -36,7 +36,7 @@ def user_passed_control(user_control: Checker) -> None:
 def user_has_login_profile(admin: Principal, handson_env: HandsonEnvironment) -> LoginProfileState:
     if handson_env.login is None:  # a hand-built user without one (--target existing)
         missing = t("existing.no_login")
-        raise CheckFailed(f"{NOT_BUILT}: {missing}", Finding(NOT_BUILT, missing))
+        raise CheckFailed(missing, Finding(NOT_BUILT, missing))
     profile = login_profile(admin.client("iam"), handson_env.login.user_name)
     attach_text(
         "login profile",
@@ -129,7 +129,7 @@ def password_meets_policy(admin: Principal, handson_env: HandsonEnvironment) -> 
 def no_password_reset(login_profile: LoginProfileState) -> None:
     if login_profile.reset_required:  # the learner's user as built: the check's own verdict
         missing = t("reset_required", user=login_profile.user_name)
-        raise CheckFailed(f"{NOT_BUILT}: {missing}", Finding(NOT_BUILT, missing))
+        raise CheckFailed(missing, Finding(NOT_BUILT, missing))
 
 
 @then("IAMユーザーが作ったバケットは残っていない")

@@ -21,6 +21,7 @@ from handson.probes import (
     Watched,
     verify,
 )
+from handson.results import Category
 from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
 from tests.helpers.fakes import Clock
 
@@ -79,8 +80,9 @@ def test_expected_allow_gives_up_after_the_budget() -> None:
     made, _ = checker(budget=1)
     probe, calls = scripted(*[DENY] * 100)
     result = made.expect(probe, Outcome.ALLOWED)
-    with pytest.raises(ProbeFailed, match="denied but should be allowed"):
+    with pytest.raises(ProbeFailed) as failed:
         verify(result)
+    assert failed.value.finding.category is Category.DENIED_BUT_ALLOWED
     assert 1 < len(calls) < 100
 
 
@@ -91,8 +93,9 @@ def test_unexpected_allow_is_never_retried_away() -> None:
     probe, calls = scripted(ALLOW, DENY, DENY)
     result = made.expect(probe, Outcome.DENIED)
     assert len(calls) == 1
-    with pytest.raises(ProbeFailed, match="allowed but should be denied"):
+    with pytest.raises(ProbeFailed) as failed:
         verify(result)
+    assert failed.value.finding.category is Category.ALLOWED_BUT_DENIED
 
 
 def test_error_is_not_a_denial() -> None:
@@ -144,8 +147,9 @@ def test_an_allow_after_a_fault_is_final_for_a_deny_check() -> None:
     probe, calls = scripted(THROTTLED, ALLOW, DENY)
     result = made.expect(probe, Outcome.DENIED)
     assert len(calls) == 2
-    with pytest.raises(ProbeFailed, match="allowed but should be denied"):
+    with pytest.raises(ProbeFailed) as failed:
         verify(result)
+    assert failed.value.finding.category is Category.ALLOWED_BUT_DENIED
 
 
 def test_failed_control_leaves_no_control() -> None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from handson.findings import Finding
 from handson.names import RunNames
 from handson.policies import load_policy_set
-from handson.policy_match import explain
-from handson.probes import Answer, Checker, Probe, ProbeFailed, verify
+from handson.policy_match import deciding, describe, explain
+from handson.probes import Answer, Checker, Probe, ProbeFailed, ProbeResult, verify
+from handson.report import failure_block
+from handson.results import Category
 from handson.verdict import Outcome, Verdict
 
 NAMES = RunNames("abc")
@@ -90,7 +93,44 @@ def test_checker_puts_the_explanation_into_the_failure() -> None:
     try:
         verify(result)
     except ProbeFailed as failure:
-        assert "allowed but should be denied" in str(failure)
+        assert failure.finding.category is Category.ALLOWED_BUT_DENIED
+        assert "allowed but should be denied" not in str(failure)  # no words for allure's sake
         assert result.explanation in str(failure)
     else:
         raise AssertionError("verify should fail")
+
+
+def test_the_failure_blocks_deciding_statements_are_the_engines_decision() -> None:
+    """決め手: the statements the engine's decision names, carried by the probe's result; the
+    explanation's words are never read back (they may say anything)."""
+    bucket = "arn:aws:s3:::handson-s3-2-abc"
+    # An allow no statement of these policies gives: none decides.
+    assert deciding(ROLE, "s3:PutObject", f"{bucket}/open/x", True) == ()
+    widened = [
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "Wide", "Effect": "Allow", "Action": "s3:*", "Resource": f"{bucket}/*"}
+            ],
+        }
+    ]
+    (statement,) = deciding(widened, "s3:PutObject", f"{bucket}/open/x", True)
+    assert statement.sid == "Wide"
+    answer = Answer(Verdict(Outcome.ALLOWED, "rule.command_succeeded"), {})
+    probe = Probe("aws s3 cp x s3://b/open/x", "s3:PutObject", f"{bucket}/open/x", lambda: answer)
+    result = ProbeResult(
+        "role",
+        probe,
+        Outcome.DENIED,
+        answer,
+        1,
+        "allowed by:\n  no words to read",
+        "",
+        (statement,),
+    )
+    block = failure_block(["R5"], "t", Finding(Category.ALLOWED_BUT_DENIED, "x", result))
+    deciding_lines = [line for line in block.splitlines() if "deciding statement" in line]
+    assert deciding_lines == [f"  deciding statement: {describe(statement)}"]
+    # Held back by a Condition only, for an implicit deny of an expected allow: those statements.
+    held = deciding(ROLE, "s3:ListBucket", bucket, False, {"s3:prefix": "close/"})
+    assert [s.sid for s in held] == ["ForS32OpenList"]

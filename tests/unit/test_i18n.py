@@ -10,7 +10,7 @@ import pytest
 from handson import i18n
 from handson.catalogue import CATALOGUE
 from handson.errors import SuiteUsageError
-from handson.findings import CATEGORIES
+from handson.results import CATEGORIES
 from handson.settings import resolve
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from fixtures.checkpoints import exit_status, outcome_of
 from handson.findings import CheckError, CheckFailed, Finding
 from handson.report import (
-    CATEGORIES,
     UNDECIDED_EXIT,
     Tally,
     environment,
@@ -22,6 +22,12 @@ from handson.report import (
     tally,
     write_report_files,
 )
+from handson.results import CATEGORIES, Category, ScenarioResult, marked
+
+
+def as_results(*entries: dict[str, Any]) -> list[ScenarioResult]:
+    """checkpoints.json's rows, as the values the report is computed from."""
+    return [ScenarioResult.from_dict({"nodeid": f"n{i}", **e}) for i, e in enumerate(entries)]
 
 
 def test_labels_of_a_checkpoint() -> None:
@@ -38,31 +44,38 @@ def test_account_is_masked_to_its_last_four_digits() -> None:
     assert {"target", "region", "run", "suite", "boto3", "moto", "awscli"} <= set(env)
 
 
-def test_categories_sort_the_failures() -> None:
-    def category(status: str, message: str) -> str:
+def test_categories_sort_the_failures_by_the_marker_on_their_trace() -> None:
+    def category(status: str, message: str, found: Category | None) -> str:
+        trace = marked("Traceback ...", found) or ""
         return next(
             c["name"]
             for c in CATEGORIES
             if status in c["matchedStatuses"]
-            and re.fullmatch(str(c.get("messageRegex", "(?s).*")), message)
+            and re.fullmatch(str(c.get("traceRegex", "(?s).*")), trace)
         )
 
-    assert (
-        category("failed", "ProbeFailed: allowed but should be denied: aws s3 rb")
-        == "allowed but should be denied"
+    # The message is for people: its words never sort a result.
+    wrong_allow = "ProbeFailed: denied but should be allowed: aws s3 rb"
+    assert category("failed", wrong_allow, Category.ALLOWED_BUT_DENIED) == (
+        "allowed but should be denied"
     )
-    assert (
-        category("failed", "denied but should be allowed: s3.put_object")
-        == "denied but should be allowed"
+    assert category("failed", "s3.put_object", Category.DENIED_BUT_ALLOWED) == (
+        "denied but should be allowed"
     )
-    assert (
-        category("skipped", "emulator gap: the policy engine does not substitute policy variables")
-        == "not decidable on the emulator"
+    assert category("skipped", "policy variables", Category.UNDECIDABLE) == (
+        "not decidable on the emulator"
     )
-    assert (
-        category("broken", "ProbeError: not a verdict (test error)")
-        == "infrastructure or test error"
+    assert category("broken", "ProbeError: no verdict", Category.TEST_ERROR) == (
+        "infrastructure or test error"
     )
+    assert category("broken", "KeyError: 'x'", None) == "infrastructure or test error"
+
+
+def test_the_marker_goes_on_the_last_line_once() -> None:
+    once = marked("a\nb", Category.PRECONDITION)
+    assert once == "a\nb\nhandson category: PRECONDITION"
+    assert marked(once, Category.PRECONDITION) == once
+    assert marked(None, None) is None
 
 
 def test_files_for_allure(tmp_path: Path) -> None:
@@ -74,7 +87,7 @@ def test_files_for_allure(tmp_path: Path) -> None:
 
 
 def test_matrix_shows_expected_observed_and_where() -> None:
-    results = [
+    results = as_results(
         {"checkpoints": ["U4"], "outcome": "passed", "reason": ""},
         {
             "checkpoints": ["U4"],
@@ -91,7 +104,7 @@ def test_matrix_shows_expected_observed_and_where() -> None:
             "headline": "emulator gap: the policy engine does not substitute policy variables",
         },
         {"checkpoints": ["R2"], "outcome": "passed", "reason": ""},
-    ]
+    )
     lines = matrix(results, "emulator")
     assert lines[0].split() == ["ID", "checks", "expected", "observed", "decided", "on"]
     rows = [line for line in lines[1:] if not line.startswith(" ")]
@@ -109,7 +122,7 @@ def test_matrix_shows_expected_observed_and_where() -> None:
 
 
 def test_tally_counts_each_checkpoint_once() -> None:
-    results = [
+    results = as_results(
         {"checkpoints": ["U4"], "outcome": "passed"},
         {"checkpoints": ["U4"], "outcome": "failed"},  # one failing row fails the checkpoint
         {"checkpoints": ["R8"], "outcome": "passed"},
@@ -118,7 +131,7 @@ def test_tally_counts_each_checkpoint_once() -> None:
         {"checkpoints": ["R3"], "outcome": "not run"},
         {"checkpoints": ["R4"], "outcome": "error"},
         {"checkpoints": ["R5"], "outcome": "interrupted"},
-    ]
+    )
     counted = tally(results)
     # An error of the test is never a failure: R4 is not decided (verdict rule 7).
     assert counted == Tally(("R2",), ("U4",), ("R3", "R4", "R5", "R8"), ("R4",))
@@ -129,7 +142,7 @@ def test_tally_counts_each_checkpoint_once() -> None:
 
 
 def test_only_a_checks_own_verdict_fails_a_checkpoint() -> None:
-    results = [
+    results = as_results(
         {"checkpoints": ["U2"], "outcome": "error"},  # a crash of the suite's own code
         {"checkpoints": ["U2"], "outcome": "passed"},
         {"checkpoints": ["U3"], "outcome": "error"},
@@ -137,7 +150,7 @@ def test_only_a_checks_own_verdict_fails_a_checkpoint() -> None:
         {"checkpoints": ["U4"], "outcome": "precondition not met"},
         {"checkpoints": ["U5"], "outcome": "something new"},  # never passed under any name
         {"checkpoints": ["R1"], "outcome": "passed"},
-    ]
+    )
     counted = tally(results)
     assert counted.failed == ("U3",)
     assert counted.undecided == ("U2", "U4", "U5")
@@ -153,13 +166,13 @@ def test_an_error_is_shown_as_not_decided_with_its_cause() -> None:
         "headline": headline,
         "hint": "a hint never shown for an error",
     }
-    results = [
+    results = as_results(
         {"checkpoints": ["U2"], **error},
         {"checkpoints": ["R4"], **error},
         {"checkpoints": ["R4"], "outcome": "passed"},
         {"checkpoints": ["R5"], "outcome": "failed", "category": "allowed but should be denied"},
         {"checkpoints": ["R5"], **error},
-    ]
+    )
     lines = matrix(results, "emulator", width=200)
     rows = {line.split()[0]: line for line in lines[1:] if not line.startswith(" ")}
     assert "not decided: infrastructure or test error" in rows["U2"]
@@ -173,7 +186,7 @@ def test_an_error_is_shown_as_not_decided_with_its_cause() -> None:
 
 def test_a_failure_block_of_an_error_says_not_decided_cause_first_then_what_followed() -> None:
     finding = Finding(
-        "infrastructure or test error",
+        Category.TEST_ERROR,
         "the hands-on environment could not be built: Collision: taken",
         hint="change the policy",
         more=("teardown left resources behind:", "  still exists after teardown: S3 bucket b"),
@@ -190,7 +203,7 @@ def test_a_failure_block_of_an_error_says_not_decided_cause_first_then_what_foll
 
 
 def test_a_full_pass_says_so_plainly() -> None:
-    counted = tally([{"checkpoints": ["U1"], "outcome": "passed"}])
+    counted = tally(as_results({"checkpoints": ["U1"], "outcome": "passed"}))
     assert counted.line() == "checkpoints: 1 passed, 0 failed, 0 not decided"
     assert UNDECIDED_EXIT not in (0, 1, 2, 3, 4, 5)  # none of pytest's own exit codes
 
@@ -216,14 +229,15 @@ def test_a_full_pass_says_so_plainly() -> None:
 def test_exit_code_says_failed_only_for_a_failed_checkpoint(
     outcomes: list[str], status: int, allowed: bool, expected: int
 ) -> None:
-    counted = tally([{"checkpoints": [f"R{i + 1}"], "outcome": o} for i, o in enumerate(outcomes)])
+    rows = ({"checkpoints": [f"R{i + 1}"], "outcome": o} for i, o in enumerate(outcomes))
+    counted = tally(as_results(*rows))
     assert exit_status(counted, status, allow_undecided=allowed) == expected
 
 
 def test_a_row_fails_only_on_the_checks_own_verdict() -> None:
-    wrong = Finding("allowed but should be denied", "allowed but should be denied")
-    error = Finding("infrastructure or test error", "boom")
-    precondition = Finding("precondition not met", "precondition not met: ...")
+    wrong = Finding(Category.ALLOWED_BUT_DENIED, "allowed but should be denied")
+    error = Finding(Category.TEST_ERROR, "boom")
+    precondition = Finding(Category.PRECONDITION, "precondition not met: ...")
     assert outcome_of(CheckFailed("wrong allow", wrong), wrong) == "failed"
     assert outcome_of(CheckError("no verdict", error), error) == "error"
     assert outcome_of(CheckError("control", precondition), precondition) == "precondition not met"

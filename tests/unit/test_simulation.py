@@ -272,7 +272,7 @@ def test_a_failure_message_shows_both_and_the_verdict_is_unchanged() -> None:
     with pytest.raises(ProbeFailed) as failed:
         verify(result)
     message = str(failed.value)
-    assert message.startswith("allowed but should be denied: cp as ")
+    assert message.startswith("cp as ")
     assert message.index("Allow statement ForS32OpenGet") < message.index(
         f"SimulatePrincipalPolicy (AWS's own evaluation) of s3:PutObject on {OPEN}: allowed"
     )

@@ -163,7 +163,7 @@ def test_a_command_that_never_ran_is_an_error_never_a_denial(
     sent(stub)
     invocation(stub, status, details, code)
     answer = cli_probe(made, "aws s3 ls", action="s3:ListBucket", resource="*").execute()
-    assert answer.verdict.outcome is Outcome.ERROR and details in answer.verdict.rule
+    assert answer.verdict.outcome is Outcome.ERROR and details in answer.verdict.text
 
 
 def test_a_command_stuck_in_progress_gives_up_within_its_budget(ssm: tuple[Any, Stubber]) -> None:

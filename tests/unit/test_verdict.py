@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from handson import i18n
 from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
 
 
@@ -36,7 +37,7 @@ def test_errors_after_authorization_are_allowed(code: str, rule: str) -> None:
     verdict = classify_api_error(code)
     assert verdict.outcome is Outcome.ALLOWED
     assert verdict.code == code
-    assert verdict.rule.startswith(rule)
+    assert verdict.text.startswith(rule)
 
 
 @pytest.mark.parametrize(
@@ -57,7 +58,7 @@ def test_other_errors_are_errors_not_denials(code: str) -> None:
     verdict = classify_api_error(code)
     assert verdict.outcome is Outcome.ERROR
     assert verdict.code == code
-    assert code in verdict.rule
+    assert code in verdict.text
 
 
 @pytest.mark.parametrize(
@@ -152,13 +153,15 @@ def test_cli_head_object_403_rule_names_head_object() -> None:
     verdict = classify_cli(
         1, "fatal error: An error occurred (403) when calling the HeadObject operation: Forbidden"
     )
-    assert "HeadObject" in verdict.rule
+    assert "HeadObject" in verdict.text
 
 
 def test_cli_exit_zero_ignores_stderr() -> None:
     # A successful command may still print warnings; the exit code decides.
     stderr = "An error occurred (AccessDenied) when calling the ListObjectsV2 operation: x"
-    assert classify_cli(0, stderr) == Verdict(Outcome.ALLOWED, "rule 1: the command succeeded")
+    verdict = classify_cli(0, stderr)
+    assert verdict == Verdict(Outcome.ALLOWED, "rule.command_succeeded")
+    assert verdict.text == "rule 1: the command succeeded"
 
 
 def test_cli_message_text_is_not_used_for_the_verdict() -> None:
@@ -175,7 +178,7 @@ def test_cli_unknown_failure_is_an_error_with_the_exit_code() -> None:
     verdict = classify_cli(1, "something went wrong")
     assert verdict.outcome is Outcome.ERROR
     assert verdict.code is None
-    assert "exit code 1" in verdict.rule
+    assert "exit code 1" in verdict.text
 
 
 @pytest.mark.parametrize(
@@ -199,3 +202,18 @@ def test_the_cli_giving_up_on_throttling_is_transient() -> None:
     )
     verdict = classify_cli(1, stderr)
     assert verdict.outcome is Outcome.ERROR and verdict.transient and verdict.code == "SlowDown"
+
+
+def test_a_verdict_names_its_rule_by_key_and_is_worded_where_shown() -> None:
+    verdict = classify_api_error("DryRunOperation")
+    assert (verdict.rule, verdict.params) == ("rule.dry_run", ())
+    assert classify_api_error("NoSuchKey").params == (("code", "NoSuchKey"),)
+    i18n.set_language("ja")
+    try:
+        assert verdict.text == i18n.t("rule.dry_run") and "DryRunOperation" in verdict.text
+    finally:
+        i18n.set_language("en")
+    assert verdict.text == "rule 6: DryRunOperation means the request would have been allowed"
+    assert Verdict(Outcome.ERROR, "no answer: EndpointConnectionError").text == (
+        "no answer: EndpointConnectionError"
+    )
