@@ -61,7 +61,8 @@ def pytest_configure(config: pytest.Config) -> None:
             # Who and where, before anything is made (the target's own module says what).
             settings = preflight(config, settings, say)
     except SuiteUsageError as exc:
-        raise pytest.UsageError(str(exc)) from None
+        # One "ERROR: " line per problem: a policy file may have several.
+        raise pytest.UsageError(*str(exc).splitlines()) from None
     config.stash[SETTINGS] = settings
     if wants_features(config):
         # Each run writes under a folder of its own, so that two runs in one checkout never mix

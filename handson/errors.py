@@ -2,7 +2,8 @@
 
 
 class SuiteUsageError(Exception):
-    """Bad input (an option, a name, a policy file): said in one line before anything is created."""
+    """Bad input (an option, a name, a policy file): said before anything is created, in one line
+    per problem (a policy file may have several)."""
 
 
 class EmulatorGap(Exception):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from handson import policy_grammar
 from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.names import PLACEHOLDER, validate_name
@@ -116,10 +117,11 @@ def name_from_policies(policies: PolicySet, given: str | None) -> str | None:
 
 
 def load_policy_set(directory: Path | None = None) -> PolicySet:
-    """Load and check a policy set; raise a one-line :class:`SuiteUsageError` naming a bad file.
+    """Load and check a policy set; raise a :class:`SuiteUsageError` naming each bad file.
 
     ``directory`` holds a learner's own files under the hands-on's names; the trust policy is
-    optional there and falls back to the seed's.
+    optional there and falls back to the seed's. Every problem of every file is one line of the
+    error, in the order of the files, so that one run names all there is to fix.
     """
     base = SEED_DIR if directory is None else Path(directory)
     if not base.is_dir():
@@ -127,11 +129,20 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     trust_path = base / TRUST_POLICY_FILE
     if not trust_path.exists():
         trust_path = SEED_DIR / TRUST_POLICY_FILE
-    return PolicySet(
-        user=_load(base / USER_POLICY_FILE, trust=False),
-        role=_load(base / ROLE_POLICY_FILE, trust=False),
-        trust=_load(trust_path, trust=True),
-    )
+    loaded: list[PolicyFile] = []
+    refused: list[str] = []
+    for path, trust in (
+        (base / USER_POLICY_FILE, False),
+        (base / ROLE_POLICY_FILE, False),
+        (trust_path, True),
+    ):
+        try:
+            loaded.append(_load(path, trust=trust))
+        except SuiteUsageError as exc:
+            refused.extend(str(exc).splitlines())
+    if refused:
+        raise SuiteUsageError("\n".join(refused))
+    return PolicySet(*loaded)
 
 
 def _load(path: Path, *, trust: bool) -> PolicyFile:
@@ -157,35 +168,7 @@ def _load(path: Path, *, trust: bool) -> PolicyFile:
         raise SuiteUsageError(
             t("policy.not_json", path=path, line=exc.lineno, column=exc.colno, error=exc.msg)
         ) from None
-    problem = _structure_problem(document, trust=trust)
-    if problem:
-        raise SuiteUsageError(f"{path}: {problem}")
+    found = policy_grammar.problems(document, trust=trust)
+    if found:
+        raise SuiteUsageError("\n".join(policy_grammar.lines(path, found)))
     return PolicyFile(path=path, text=text)
-
-
-def _structure_problem(document: Any, *, trust: bool) -> str | None:
-    if not isinstance(document, dict):
-        return t("policy.not_object")
-    if document.get("Version") not in ("2012-10-17", "2008-10-17"):
-        return t("policy.version")
-    statements = document.get("Statement")
-    if isinstance(statements, dict):
-        statements = [statements]
-    if not isinstance(statements, list) or not statements:
-        return t("policy.no_statement")
-    for index, statement in enumerate(statements, start=1):
-        where = t("policy.statement", number=index)
-        if not isinstance(statement, dict):
-            return t("policy.statement_not_object", where=where)
-        if statement.get("Effect") not in ("Allow", "Deny"):
-            return t("policy.effect", where=where)
-        if ("Action" in statement) == ("NotAction" in statement):
-            return t("policy.action", where=where)
-        if trust:
-            if "Principal" not in statement and "NotPrincipal" not in statement:
-                return t("policy.principal_needed", where=where)
-        elif ("Resource" in statement) == ("NotResource" in statement):
-            return t("policy.resource", where=where)
-        if "Principal" in statement and not trust:
-            return t("policy.principal_not_allowed", where=where)
-    return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
@@ -55,6 +55,31 @@ def _long_policies(tmp_path: Path) -> str:
     return str(folder)
 
 
+def _one_role_statement(**statement: object) -> Callable[[Path], str]:
+    """The seed's files with a role policy IAM refuses (MalformedPolicyDocument) although it is
+    valid JSON: these used to go through to IAM and fail every checkpoint with botocore's words."""
+
+    def make(tmp_path: Path) -> str:
+        folder = tmp_path / "refused"
+        shutil.copytree(SEED_DIR, folder)
+        base = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+        document = {"Version": "2012-10-17", "Statement": [{**base, **statement}]}
+        (folder / ROLE_POLICY_FILE).write_text(json.dumps(document), "utf-8")
+        return str(folder)
+
+    return make
+
+
+FOLDERS = {
+    "bad": _bad_policies,
+    "huge": _huge_policies,
+    "long": _long_policies,
+    "emptyaction": _one_role_statement(Action=[]),
+    "emptyresource": _one_role_statement(Resource=[]),
+    "noprefix": _one_role_statement(Action="s3GetObject"),
+    "operator": _one_role_statement(Condition={"StringLikes": {"s3:prefix": ["open/*"]}}),
+}
+
 CASES = {
     "bad name": (["--name=Bad_Name"], "--name 'Bad_Name'"),
     "name too long": (["--name=" + "a" * 41], "--name"),
@@ -67,7 +92,15 @@ CASES = {
     "empty name": (["--name="], "--name: given empty"),
     "10 MB policy": (["--policies={huge}"], "too large for a policy file"),
     "policy over IAM's size limit": (["--policies={long}"], "IAM allows 6,144"),
+    "empty Action": (["--policies={emptyaction}"], 'statement 1: "Action" is an empty list'),
+    "empty Resource": (["--policies={emptyresource}"], 'statement 1: "Resource" is an empty list'),
+    "action without its service": (["--policies={noprefix}"], '"s3GetObject", which must be'),
+    "unknown condition operator": (["--policies={operator}"], '"StringLikes", which is not a'),
 }
+
+# Every problem of every policy file is a line of its own: the user policy is not JSON, the role
+# policy ({}) has neither "Version" nor "Statement".
+LINES = {"malformed policy": 3}
 
 
 @pytest.mark.parametrize("case", CASES, ids=list(CASES))
@@ -75,10 +108,9 @@ def test_one_line_error_and_nothing_created(
     case: str, tmp_path: Path, test_emulator: MotoEmulator
 ) -> None:
     args, expected = CASES[case]
-    folders = {"bad": _bad_policies, "huge": _huge_policies, "long": _long_policies}
     args = [
         a.format(
-            **{k: make(tmp_path) for k, make in folders.items() if "{" + k + "}" in a}, tmp=tmp_path
+            **{k: make(tmp_path) for k, make in FOLDERS.items() if "{" + k + "}" in a}, tmp=tmp_path
         )
         for a in args
     ]
@@ -89,8 +121,9 @@ def test_one_line_error_and_nothing_created(
     run = run_suite(tmp_path, f"--endpoint-url={test_emulator.endpoint_url}", *args)
     assert run.exit_code == 4, run.describe()  # pytest's usage error
     errors = [line for line in run.stderr.splitlines() if line.strip()]
-    assert len(errors) == 1, run.stderr
-    assert errors[0].startswith("ERROR: ") and expected in errors[0], errors[0]
+    assert len(errors) == LINES.get(case, 1), run.stderr
+    assert all(line.startswith("ERROR: ") for line in errors), run.stderr
+    assert expected in errors[0], errors[0]
     assert "Traceback" not in run.stdout + run.stderr
     assert run.checkpoints == []
     assert {u["UserName"] for u in iam.list_users()["Users"]} == users_before

@@ -1,0 +1,364 @@
+"""Unit tests of handson.policy_grammar: what IAM would refuse is named, one line per problem,
+before anything is created; what IAM accepts passes."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handson import i18n, policy_grammar
+from handson.errors import SuiteUsageError
+from handson.policies import (
+    ROLE_POLICY_FILE,
+    SEED_DIR,
+    TRUST_POLICY_FILE,
+    USER_POLICY_FILE,
+    load_policy_set,
+)
+from tests.helpers.mutations import EQUIVALENTS, MUTATIONS, UNDECIDED, Mutation
+
+FILE = "mine/handson-iam-role-policy.json"
+STATEMENT = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+TRUST_STATEMENT = {
+    "Effect": "Allow",
+    "Principal": {"Service": "ec2.amazonaws.com"},
+    "Action": "sts:AssumeRole",
+}
+
+
+def policy(*statements: dict[str, Any], version: str = "2012-10-17") -> dict[str, Any]:
+    return {"Version": version, "Statement": list(statements)}
+
+
+def changed(base: dict[str, Any] = STATEMENT, **values: Any) -> dict[str, Any]:
+    """``base`` with ``values`` set; a value of None leaves the element out."""
+    statement = {**base, **values}
+    return {k: v for k, v in statement.items() if v is not None}
+
+
+def lines(document: Any, *, trust: bool = False) -> list[str]:
+    return policy_grammar.lines(FILE, policy_grammar.problems(document, trust=trust))
+
+
+@pytest.fixture
+def japanese() -> Iterator[None]:
+    i18n.set_language("ja")
+    yield
+    i18n.set_language("en")
+
+
+# -- the vendored schemas are cfn-lint's, unchanged --------------------------------------------
+
+
+@pytest.mark.parametrize("name", policy_grammar.SCHEMA_FILES)
+def test_vendored_schemas_equal_the_installed_cfn_lints(name: str) -> None:
+    installed = files("cfnlint") / "data" / "schemas" / "other" / "iam" / name
+    vendored = policy_grammar.SCHEMA_DIR / name
+    assert json.loads(vendored.read_text("utf-8")) == json.loads(installed.read_text("utf-8")), (
+        f"cfn-lint's {name} changed: copy it again into {vendored.parent} (README there)"
+    )
+
+
+# -- the eight documents IAM refuses with MalformedPolicyDocument -------------------------------
+
+EIGHT = {
+    "lower-case allow": (
+        policy(changed(Effect="allow")),
+        'statement 1: "Effect" must be "Allow" or "Deny" (capitalised as shown)',
+        '1 番目のステートメント: "Effect" は "Allow" か "Deny" にしてください',
+    ),
+    "no Effect": (
+        policy(changed(Effect=None)),
+        'statement 1: "Effect" must be "Allow" or "Deny"',
+        '1 番目のステートメント: "Effect" は "Allow" か "Deny" にしてください',
+    ),
+    "no Resource": (
+        policy(changed(Resource=None)),
+        'statement 1: needs exactly one of "Resource" or "NotResource"',
+        '1 番目のステートメント: "Resource" か "NotResource" のどちらか1つが必要です',
+    ),
+    "wrong Version": (
+        policy(STATEMENT, version="2012-10-18"),
+        'missing or unknown "Version"; write "2012-10-17"',
+        '"Version" がないか、知らない値です。"2012-10-17" と書いてください',
+    ),
+    "empty Action": (
+        policy(changed(Action=[])),
+        'statement 1: "Action" is an empty list ([]); give at least one value',
+        '1 番目のステートメント: "Action" が空のリスト（[]）です。値を1つ以上書いてください',
+    ),
+    "empty Resource": (
+        policy(changed(Resource=[])),
+        'statement 1: "Resource" is an empty list ([]); give at least one value',
+        '1 番目のステートメント: "Resource" が空のリスト（[]）です。値を1つ以上書いてください',
+    ),
+    "no service prefix": (
+        policy(changed(Action="s3GetObject")),
+        'statement 1: "Action" has "s3GetObject", which must be of the form "service:action"',
+        '1 番目のステートメント: "Action" の "s3GetObject" は "サービス名:アクション名" の形に',
+    ),
+    "unknown operator": (
+        policy(changed(Condition={"StringLikes": {"s3:prefix": ["open/*"]}})),
+        'statement 1: "Condition" has "StringLikes", which is not a condition operator IAM knows',
+        '1 番目のステートメント: "Condition" の "StringLikes" は IAM が知らない条件演算子です',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", EIGHT, ids=list(EIGHT))
+def test_each_of_the_eight_is_one_line_naming_file_statement_and_field(case: str) -> None:
+    document, english, _ = EIGHT[case]
+    found = lines(document)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{FILE}: {english}"), found[0]
+
+
+@pytest.mark.parametrize("case", EIGHT, ids=list(EIGHT))
+def test_each_of_the_eight_in_japanese(case: str, japanese: None) -> None:
+    document, _, words = EIGHT[case]
+    found = lines(document)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{FILE}: {words}"), found[0]
+
+
+# -- more that IAM refuses ---------------------------------------------------------------------
+
+REFUSED = {
+    "Principal in an identity policy": (
+        policy(changed(Principal="*")),
+        False,
+        'an identity policy cannot have a "Principal"',
+    ),
+    "NotPrincipal in an identity policy": (
+        policy(changed(NotPrincipal={"AWS": "123456789012"})),
+        False,
+        'an identity policy cannot have a "NotPrincipal"',
+    ),
+    "trust policy without Principal": (
+        policy(changed(TRUST_STATEMENT, Principal=None)),
+        True,
+        'a trust policy statement needs a "Principal"',
+    ),
+    "trust policy with a Resource": (
+        policy(changed(TRUST_STATEMENT, Resource="*")),
+        True,
+        'a trust policy cannot have a "Resource"',
+    ),
+    "ARN of five parts": (
+        policy(changed(Resource="arn:aws:s3::bucket")),
+        False,
+        '"Resource" has "arn:aws:s3::bucket", which must be an ARN',
+    ),
+    "bucket name alone": (
+        policy(changed(NotResource=["handson-s3-1-taro"], Resource=None)),
+        False,
+        '"NotResource" has "handson-s3-1-taro", which must be an ARN',
+    ),
+    "ForAnyValues: typo": (
+        policy(changed(Condition={"ForAnyValues:StringLike": {"aws:TagKeys": ["a*"]}})),
+        False,
+        '"Condition" has "ForAnyValues:StringLike", which is not a condition operator',
+    ),
+    "Null with IfExists": (
+        policy(changed(Condition={"NullIfExists": {"aws:TagKeys": "true"}})),
+        False,
+        '"Condition" has "NullIfExists", but Null takes no IfExists',
+    ),
+    "Sid with a hyphen": (
+        policy(changed(Sid="read-bucket")),
+        False,
+        'statement 1 (Sid "read-bucket"): "Sid" "read-bucket" may hold only letters and digits',
+    ),
+    "Sid twice": (
+        policy(changed(Sid="Same"), changed(Sid="Same")),
+        False,
+        'the Sid "Same" is given to more than one statement',
+    ),
+    "unknown element": (
+        policy(changed(Actions=["s3:GetObject"])),
+        False,
+        'IAM knows no element "Actions"',
+    ),
+    "unknown top-level element": (
+        {**policy(STATEMENT), "Statements": []},
+        False,
+        'top level: IAM knows no element "Statements"',
+    ),
+    "Action not a string": (
+        policy(changed(Action=["s3:GetObject", 5])),
+        False,
+        '"Action" must be a string or a list of strings',
+    ),
+    "statement not an object": (
+        {"Version": "2012-10-17", "Statement": ["s3:*"]},
+        False,
+        "statement 1 is not a JSON object",
+    ),
+    "Principal as a service name": (
+        policy(changed(TRUST_STATEMENT, Principal="ec2.amazonaws.com")),
+        True,
+        '"Principal" as a string can only be "*"',
+    ),
+    "unknown principal type": (
+        policy(changed(TRUST_STATEMENT, Principal={"Services": "ec2.amazonaws.com"})),
+        True,
+        '"Principal" has "Services", a principal type IAM does not know',
+    ),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=list(REFUSED))
+def test_refused_documents_are_named(case: str) -> None:
+    document, trust, expected = REFUSED[case]
+    found = lines(document, trust=trust)
+    assert len(found) == 1, found
+    assert found[0].startswith(f"{FILE}: ") and expected in found[0], found[0]
+
+
+def test_every_problem_of_a_file_is_a_line_of_its_own() -> None:
+    document = policy(
+        changed(Effect="allow", Action=[]),
+        changed(Sid="Second", Resource="bucket", Condition={"StringLikes": {}}),
+        version="2012-10-18",
+    )
+    found = lines(document)
+    assert found == [
+        f'{FILE}: missing or unknown "Version"; write "2012-10-17"',
+        f'{FILE}: statement 1: "Action" is an empty list ([]); give at least one value',
+        f'{FILE}: statement 1: "Effect" must be "Allow" or "Deny" (capitalised as shown)',
+        f'{FILE}: statement 2 (Sid "Second"): "Condition" has "StringLikes", which is not a '
+        "condition operator IAM knows; use a name such as StringEquals or StringLike (IfExists "
+        "may follow it, ForAllValues: or ForAnyValue: precede it)",
+        f'{FILE}: statement 2 (Sid "Second"): "Resource" has "bucket", which must be an ARN '
+        '(arn:partition:service:region:account:resource, for example "arn:aws:s3:::bucket-name/*")'
+        ' or "*"',
+    ]
+
+
+def test_every_problem_of_every_file_is_named_before_anything_is_created(
+    tmp_path: Path, japanese: None
+) -> None:
+    (tmp_path / USER_POLICY_FILE).write_text(
+        json.dumps(policy(changed(Action=[]), changed(Resource=[]))), "utf-8"
+    )
+    (tmp_path / ROLE_POLICY_FILE).write_text(
+        json.dumps(policy(changed(Action="s3GetObject"))), "utf-8"
+    )
+    (tmp_path / TRUST_POLICY_FILE).write_text(
+        json.dumps(policy(changed(TRUST_STATEMENT, Principal=None))), "utf-8"
+    )
+    with pytest.raises(SuiteUsageError) as caught:
+        load_policy_set(tmp_path)
+    found = str(caught.value).splitlines()
+    assert [line.split(": ")[0] for line in found] == [
+        str(tmp_path / USER_POLICY_FILE),
+        str(tmp_path / USER_POLICY_FILE),
+        str(tmp_path / ROLE_POLICY_FILE),
+        str(tmp_path / TRUST_POLICY_FILE),
+    ]
+    assert '1 番目のステートメント: "Action" が空のリスト' in found[0]
+    assert '2 番目のステートメント: "Resource" が空のリスト' in found[1]
+    assert '"s3GetObject" は "サービス名:アクション名" の形に' in found[2]
+    assert '信頼ポリシーのステートメントには "Principal"' in found[3]
+
+
+def test_a_file_that_is_not_json_does_not_hide_the_others(tmp_path: Path) -> None:
+    (tmp_path / USER_POLICY_FILE).write_text('{"Version": ', "utf-8")
+    (tmp_path / ROLE_POLICY_FILE).write_text(json.dumps(policy(changed(Effect="allow"))), "utf-8")
+    with pytest.raises(SuiteUsageError) as caught:
+        load_policy_set(tmp_path)
+    found = str(caught.value).splitlines()
+    assert len(found) == 2
+    assert "not valid JSON" in found[0] and ROLE_POLICY_FILE in found[1]
+
+
+# -- what IAM accepts passes -------------------------------------------------------------------
+
+ACCEPTED = {
+    "unknown but well-formed action": changed(Action="s3:GetObjects"),
+    "wildcards in the action": changed(Action=["s3:Get*", "s3:?etObject", "iam:List*", "*"]),
+    "lower-case service and action": changed(Action="EC2:describeinstances"),
+    "hyphenated service": changed(Action="execute-api:Invoke"),
+    "NotAction": changed(Action=None, NotAction=["iam:*", "organizations:*"]),
+    "NotResource": changed(Resource=None, NotResource="arn:aws:s3:::handson-s3-1-taro/*"),
+    "NotAction with NotResource": changed(
+        Action=None,
+        Resource=None,
+        NotAction="s3:*",
+        NotResource=["arn:aws:s3:::b", "arn:aws:s3:::b/*"],
+    ),
+    "IfExists forms": changed(
+        Condition={
+            "StringLikeIfExists": {"s3:prefix": ["open/*"]},
+            "ForAllValues:StringLikeIfExists": {"aws:TagKeys": ["a*"]},
+            "ForAnyValue:StringEqualsIgnoreCaseIfExists": {"aws:TagKeys": ["a"]},
+            "ArnLikeIfExists": {"aws:SourceArn": "arn:aws:s3:::b"},
+            "BoolIfExists": {"aws:MultiFactorAuthPresent": "true"},
+            "NumericLessThanEqualsIfExists": {"s3:max-keys": "10"},
+            "DateGreaterThanIfExists": {"aws:CurrentTime": "2026-01-01T00:00:00Z"},
+            "NotIpAddressIfExists": {"aws:SourceIp": "192.0.2.0/24"},
+            "BinaryEqualsIfExists": {"aws:Key": "QmluYXJ5"},
+            "Null": {"aws:TagKeys": "false"},
+        }
+    ),
+    "ARNs with wildcards, accounts and variables": changed(
+        Resource=[
+            "*",
+            "arn:aws:iam::123456789012:role/x",
+            "arn:aws:iam::*:role/x",
+            "arn:aws:ec2:*:*:instance/*",
+            "arn:aws:s3:::b/home/${aws:username}/*",
+            "arn:aws:iam::${aws:PrincipalAccount}:role/x",
+            "arn:aws-cn:s3:::b",
+            "arn:aws:logs:ap-northeast-1:123456789012:log-group:/x:*",
+        ]
+    ),
+    "the placeholder inside a bucket ARN": changed(
+        Resource="arn:aws:s3:::handson-s3-1-<自分の名前>/*"
+    ),
+    "Sid of letters and digits": changed(Sid="ForS32OpenGet"),
+}
+
+
+@pytest.mark.parametrize("case", ACCEPTED, ids=list(ACCEPTED))
+def test_what_iam_accepts_passes(case: str) -> None:
+    assert lines(policy(ACCEPTED[case])) == []
+
+
+def test_a_statement_given_as_an_object_not_a_list_is_accepted() -> None:
+    assert lines({"Version": "2012-10-17", "Statement": STATEMENT}) == []
+    assert lines({"Version": "2008-10-17", "Statement": TRUST_STATEMENT}, trust=True) == []
+
+
+def test_a_statement_given_as_an_object_is_checked_all_the_same() -> None:
+    found = lines({"Version": "2012-10-17", "Statement": changed(Effect="allow")})
+    assert found == [
+        f'{FILE}: statement 1: "Effect" must be "Allow" or "Deny" (capitalised as shown)'
+    ]
+
+
+def test_trust_policy_forms_iam_accepts() -> None:
+    accounts = changed(TRUST_STATEMENT, Principal={"AWS": ["123456789012", "*"]})
+    everyone = changed(TRUST_STATEMENT, Principal="*", Sid="any-sid-in-a-trust-policy")
+    roles = changed(TRUST_STATEMENT, Principal={"AWS": "arn:aws:iam::123456789012:role/r"})
+    assert lines(policy(accounts, everyone, roles), trust=True) == []
+
+
+def test_the_seed_policies_pass() -> None:
+    for name, trust in (
+        (USER_POLICY_FILE, False),
+        (ROLE_POLICY_FILE, False),
+        (TRUST_POLICY_FILE, True),
+    ):
+        document = json.loads((SEED_DIR / name).read_text("utf-8"))
+        assert lines(document, trust=trust) == [], name
+
+
+@pytest.mark.parametrize("mutation", [*EQUIVALENTS, *MUTATIONS, *UNDECIDED], ids=lambda m: m.name)
+def test_the_mutation_sets_are_valid_iam(mutation: Mutation, tmp_path: Path) -> None:
+    load_policy_set(mutation.write(tmp_path / mutation.name))
