@@ -127,3 +127,53 @@ def test_the_features_words_stay_in_the_steps() -> None:
         if w in path.read_text("utf-8")
     ]
     assert found == []
+
+
+ROOT = PACKAGE.parent
+MAX_MODULE_LINES = 400
+
+
+def test_every_module_has_one_job_under_400_lines() -> None:
+    long = {
+        module_name(p): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text("utf-8").splitlines())) > MAX_MODULE_LINES
+    }
+    assert long == {}
+
+
+def _imported(path: Path) -> set[str]:
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            found.add(node.module.split(".")[0])
+        elif isinstance(node, ast.Import):
+            found.update(a.name.split(".")[0] for a in node.names)
+    return found
+
+
+def test_the_package_and_the_scripts_never_import_the_tests() -> None:
+    files = [*PACKAGE.rglob("*.py"), *(ROOT / "scripts").glob("*.py")]
+    assert len(files) > 50
+    assert [str(p.relative_to(ROOT)) for p in files if "tests" in _imported(p)] == []
+
+
+def test_an_import_of_the_tests_is_caught(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.py"
+    bad.write_text("from tests.helpers import mutations\n", "utf-8")
+    assert "tests" in _imported(bad)
+
+
+def test_nothing_points_outside_the_project() -> None:
+    """The spec lives in docs/; the folder the project was started from is not part of a clone."""
+    outside = "../" + "shared"
+    skip = {".git", ".venv", "node_modules", "reports", "__pycache__"}
+    hits = [
+        str(p.relative_to(ROOT))
+        for p in ROOT.rglob("*")
+        if p.is_file()
+        and not skip.intersection(p.relative_to(ROOT).parts)
+        and p.suffix in {".py", ".md", ".json", ".yml", ".yaml", ".feature", ".ini", ".toml", ""}
+        and outside in p.read_text("utf-8", errors="replace")
+    ]
+    assert hits == []
