@@ -34,7 +34,9 @@ class Family:
 class Checkpoint:
     id: str
     family: str
-    sentence: str  # the hands-on's own sentence: the scenario's title carries it
+    # The hands-on's own sentence, or for a check the suite adds (R8) one that starts with
+    # 追加の確認: the scenario's title carries it.
+    sentence: str
     title: dict[str, str]  # the short title, by language
     runs_as: str  # user, role or admin (U1 reads the login profile as the admin)
     how: str
