@@ -21,9 +21,11 @@ pytest_plugins = [
     "fixtures.principals",
     "fixtures.checkpoints",
     "fixtures.existing",
+    "fixtures.cleanup",
     "steps.common",
     "steps.user_steps",
     "steps.role_steps",
+    "steps.cleanup_steps",
 ]
 
 

@@ -3,6 +3,8 @@
     handson discover --out DIR ...     read a hand-built environment's policies (read-only)
     handson grade --accounts FILE ...  grade a class, one learner's account after another
     handson sweep [--delete] ...       list, and remove when asked, what runs left behind
+    handson cleanup [--delete] ...     the hands-on's 片付け: list, and delete when asked, what it
+                                       left in your account (the hands-on's resources only)
 
 Each sub-command is the module ``python -m handson.<word>`` runs, with the same options.
 ``pytest features/`` stays the way to run the checklist."""
@@ -22,6 +24,7 @@ COMMANDS = {
     "discover": "handson.discover",
     "grade": "handson.grade",
     "sweep": "handson.sweep",
+    "cleanup": "handson.cleanup",
 }
 
 

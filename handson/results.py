@@ -50,6 +50,7 @@ class Category(StrEnum):
     PRECONDITION = "precondition not met"  # a deny check whose positive control failed
     TRUST_MISTAKE = "trust policy mistake"  # EC2 cannot assume the role
     NOT_BUILT = "not built as the hands-on says"  # a hand-built environment lacks a piece
+    NOT_CLEANED = "not cleaned up as the hands-on says"  # C1-C5: something of it is left
     TEST_ERROR = "infrastructure or test error"
 
     @property

@@ -80,6 +80,11 @@ OPTIONS: dict[str, tuple[str, str]] = {
         "HANDSON_TEMPORARY_USER_KEY",
         "existing --live: create an access key for handson-iam-user for the run, and delete it",
     ),
+    "cleanup": (
+        "HANDSON_CLEANUP",
+        "existing target: run only the clean-up's checks (C1-C5), read-only: what of the "
+        "hands-on is left in the account after its 片付け",
+    ),
     "allowed_account": (
         "HANDSON_ALLOWED_ACCOUNTS",
         "aws and existing targets: an account ID the run may use (repeatable; env: "
@@ -109,6 +114,7 @@ class Settings:
     temporary_user_key: bool = False
     built: Built = AS_THE_HANDS_ON  # what the run builds differently from the hands-on (a replay)
     name_given: bool = False  # --name (or HANDSON_NAME) given, not made up or read from policies
+    cleanup: bool = False  # --cleanup: only C1-C5, read-only, on the account (existing target)
 
     @property
     def kind(self) -> TargetKind:
@@ -145,7 +151,7 @@ _DEFAULTS: dict[str, str] = {
     "lang": "ja",
 }
 # Options given without a value (on or off).
-FLAGS = ("keep", "allow_undecided", "live", "temporary_user_key")
+FLAGS = ("keep", "allow_undecided", "live", "temporary_user_key", "cleanup")
 # Flags and a repeatable option: none is a single value that can be given empty.
 _NOT_SINGLE_VALUES = (*FLAGS, "allowed_account")
 
@@ -293,11 +299,19 @@ def _existing_options(kind: TargetKind, pick: Any) -> dict[str, Any]:
             if pick(option):
                 flag = "--" + option.replace("_", "-")
                 raise SuiteUsageError(t("opt.not_with_existing", flag=flag))
+    cleanup = _flag(pick("cleanup") or False)
+    if cleanup and (kind.live is None or live):
+        raise SuiteUsageError(t("cleanup.no_account"))
     if (profile or temporary) and not live:
         raise SuiteUsageError(t("opt.live_needed"))
     if profile and temporary:
         raise SuiteUsageError(t("opt.user_key_twice"))
-    return {"live": live, "user_profile": profile, "temporary_user_key": temporary}
+    return {
+        "live": live,
+        "user_profile": profile,
+        "temporary_user_key": temporary,
+        "cleanup": cleanup,
+    }
 
 
 def target_kind(name: str) -> TargetKind:

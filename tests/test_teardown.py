@@ -4,6 +4,7 @@ leave nothing behind is checked after every run of tests/test_mutations.py.)"""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -158,6 +159,13 @@ def test_leftover_fails_the_session_and_is_named(
     assert run.exit_code == UNDECIDED_EXIT, run.describe()
     assert run.failed == set() and run.errors, run.describe()
     assert f"still exists after teardown: S3 bucket {names.bucket1}" in run.stdout
+    # The run's own 片付け, C1-C5 from its leak check: C2 names the bucket, the others passed.
+    assert f"C2 left: S3 bucket {names.bucket1}" in run.stdout, run.describe()
+    assert "C1 ok: " in run.stdout and "C2 ok: " not in run.stdout
+    cleanup = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))["cleanup"]
+    assert {c: v["outcome"] for c, v in cleanup.items()} == {
+        "C1": "passed", "C2": "failed", "C3": "passed", "C4": "passed", "C5": "passed"
+    }  # fmt: skip
 
 
 @pytest.mark.slow
@@ -174,6 +182,8 @@ def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_pat
     left = left_behind(test_emulator.admin, names.suffix)
     assert run.exit_code == 0, run.describe()
     assert "--keep: resources left in place" in run.stdout
+    # No teardown ran: C1-C5 are not checked, never passed.
+    assert "clean-up (C1-C5): not checked (left in place with --keep)" in run.stdout, run.describe()
     for label in (f"IAM user {names.user}", f"S3 bucket {names.bucket2}"):
         assert label in left
         assert label in run.stdout

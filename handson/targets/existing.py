@@ -125,19 +125,7 @@ def preflight(
 
     Returns the run's settings with the discovered name and policies, and the ``Existing``.
     """
-    import boto3
-
-    region = settings.region
-    try:
-        session = boto3.session.Session(region_name=region)
-        account = identify(session, region, settings.endpoint_url)
-        say(f"handson-iam-acceptance --target existing: {account.describe()} in {region}")
-        guard(account, settings.allowed_accounts)
-    except ProfileNotFound as exc:
-        raise SuiteUsageError(t("aws.profile", error=exc).replace("aws", "existing", 1)) from None
-    except SuiteUsageError as exc:
-        raise SuiteUsageError(str(exc).replace("--target aws", "--target existing")) from None
-    reader = principal_from_session(session, account.principal_arn, region, settings.endpoint_url)
+    session, account, reader = guarded(settings, say)
     iam, ec2, s3 = (reader.client(s) for s in ("iam", "ec2", "s3"))
     chosen = settings.names.suffix if settings.name_given else None
     found = discover(iam, ec2, s3, chosen)
@@ -180,6 +168,33 @@ def preflight(
     return replayed, existing
 
 
+def guarded(settings: Any, say: Callable[[str], None]) -> tuple[Any, Account, Principal]:
+    """The account guard of ``--target aws``: the learner's session, account and principal."""
+    import boto3
+
+    region = settings.region
+    try:
+        session = boto3.session.Session(region_name=region)
+        account = identify(session, region, settings.endpoint_url)
+        say(f"handson-iam-acceptance --target existing: {account.describe()} in {region}")
+        guard(account, settings.allowed_accounts)
+    except ProfileNotFound as exc:
+        raise SuiteUsageError(t("aws.profile", error=exc).replace("aws", "existing", 1)) from None
+    except SuiteUsageError as exc:
+        raise SuiteUsageError(str(exc).replace("--target aws", "--target existing")) from None
+    reader = principal_from_session(session, account.principal_arn, region, settings.endpoint_url)
+    return session, account, reader
+
+
+@dataclass(frozen=True)
+class CleanedAccount:
+    """``--cleanup``: the account whose clean-up C1-C5 read, and the name C2 looks for."""
+
+    account: Account
+    reader: Principal
+    name: str | None  # --name, else any handson-s3-1/2-<name>
+
+
 def _live_user(settings: Any, found: Discovery, reader: Principal) -> Credentials | None:
     """The user's credentials for ``--live``, checked now: a one-line refusal before the run."""
     from handson.lifecycle.live import user_from_profile
@@ -213,12 +228,20 @@ class LiveTarget(AwsTarget):
 
 
 EXISTING = pytest.StashKey[Existing]()  # the environment a run grades (fixtures/existing.py)
+CLEANED = pytest.StashKey[CleanedAccount]()  # --cleanup: the account C1-C5 read
 
 
 def preflight_existing(
     config: pytest.Config, settings: Settings, say: Callable[[str], None]
 ) -> Settings:
-    """Read-only: who and where, then what the account holds, then its replay's settings."""
+    """Read-only: who and where, then what the account holds, then its replay's settings.
+    With --cleanup only who and where: C1-C5 read the account themselves, and nothing is
+    replayed (an account whose hands-on is gone has nothing to discover)."""
+    if settings.cleanup:
+        _, account, reader = guarded(settings, say)
+        name = settings.names.suffix if settings.name_given else None
+        config.stash[CLEANED] = CleanedAccount(account, reader, name)
+        return settings
     replayed, config.stash[EXISTING] = preflight(settings, Path(config.rootpath) / "reports", say)
     return replayed
 

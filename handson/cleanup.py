@@ -1,0 +1,149 @@
+"""The hands-on's 片付け, guided: list what the hands-on left in your account; delete it if asked.
+
+    handson cleanup --allowed-account 111122223333                  # list (changes nothing)
+    handson cleanup --allowed-account 111122223333 --delete         # asks for yes, then deletes
+    handson cleanup --allowed-account 111122223333 --delete --yes   # without asking
+    handson cleanup ... --name taro                                 # when several bucket pairs
+
+Uses the standard AWS credential chain and the account guard of ``--target existing``. Finds the
+instance tagged Name=handson-instance, the buckets handson-s3-1-<name> / handson-s3-2-<name>,
+the role handson-iam-role and its instance profile, the user handson-iam-user and the policies
+handson-iam-user-policy / handson-iam-role-policy, and nothing else. Deletes them in the suite's
+one deletion order (every object version and policy version included), then checks C1-C5.
+Anything ambiguous deletes nothing. Run again after an interruption: it finishes the job.
+Exit codes: 0 done (or listed), 1 something is left, 2 bad input or account refused,
+3 refused (ambiguous, nothing deleted).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from handson.aws import principal_from_session
+from handson.catalogue import CATALOGUE
+from handson.cleanup_checks import left_over
+from handson.cleanup_plan import Plan, delete, find
+from handson.errors import SuiteUsageError
+from handson.i18n import set_language, t
+from handson.names import validate_name
+from handson.settings import DEFAULT_REGION, language_of
+from handson.targets.account import guard, identify, parse_allowed
+
+REFUSED_EXIT = 3
+
+
+def checks(iam: Any, ec2: Any, s3: Any, name: str | None, say: Callable[[str], None]) -> bool:
+    """C1-C5, one line each and one per thing left; whether all passed."""
+    passed = True
+    for checkpoint, left in left_over(iam, ec2, s3, name).items():
+        title = CATALOGUE[checkpoint].short_title()
+        verdict = t("cleanup.check_passed") if not left else t("cleanup.check_failed")
+        say(f"  {checkpoint} {verdict}: {title}")
+        for line in left:
+            say(f"      {line}")
+        passed = passed and not left
+    return passed
+
+
+def confirmed(yes: bool, ask: Callable[[str], str], interactive: bool) -> bool | None:
+    """True to go on, False when the person said no, None when nobody can be asked."""
+    if yes:
+        return True
+    if not interactive:
+        return None
+    return ask(t("cleanup.ask")).strip() == "yes"
+
+
+def show(plan: Plan, say: Callable[[str], None]) -> None:
+    if plan.refusals:
+        for line in plan.refusals:
+            say(t("cleanup.refused", why=line))
+        return
+    if not plan.items:
+        say(t("cleanup.nothing"))
+        return
+    say(t("cleanup.listing", count=len(plan.items)))
+    for line in plan.lines():
+        say(line)
+
+
+def parser(prog: str) -> argparse.ArgumentParser:
+    made = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
+    made.add_argument("--delete", action="store_true", help="delete (default: only list)")
+    made.add_argument("--yes", action="store_true", help="with --delete: do not ask")
+    made.add_argument("--name", help="the <自分の名前> of the bucket pair, when there are several")
+    made.add_argument("--region", default=os.environ.get("HANDSON_REGION", DEFAULT_REGION))
+    made.add_argument("--endpoint-url", default=os.environ.get("HANDSON_ENDPOINT_URL"))
+    made.add_argument("--lang", help="ja (default) or en [env HANDSON_LANG]")
+    made.add_argument(
+        "--allowed-account",
+        action="append",
+        help="the account it may act in (repeatable; env HANDSON_ALLOWED_ACCOUNTS)",
+    )
+    return made
+
+
+def main(
+    argv: list[str] | None = None,
+    prog: str = "python -m handson.cleanup",
+    ask: Callable[[str], str] = input,
+    interactive: bool | None = None,
+) -> int:
+    args = parser(prog).parse_args(argv)
+    say: Callable[[str], None] = print
+    try:
+        set_language(language_of({"lang": args.lang}, dict(os.environ)))
+        if args.name is not None:
+            validate_name(args.name)
+        if args.yes and not args.delete:
+            raise SuiteUsageError(t("cleanup.yes_without_delete"))
+        allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
+        session = boto3.session.Session(region_name=args.region)
+        account = identify(session, args.region, args.endpoint_url)
+        say(t("cleanup.account", account=account.describe(), region=args.region))
+        guard(account, allowed)
+    except SuiteUsageError as exc:
+        message = str(exc).replace("--target aws", "handson cleanup")
+        print(f"error: {message}", file=sys.stderr)
+        return 2
+    admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
+    iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
+    plan = find(iam, ec2, s3, account.account_id, account.principal_arn, args.name)
+    show(plan, say)
+    if plan.refusals:
+        say(t("cleanup.nothing_deleted"))
+        return REFUSED_EXIT
+    if not args.delete:
+        if plan.items:
+            say(t("cleanup.dry_run"))
+        return 0
+    if plan.items:
+        answer = confirmed(
+            args.yes, ask, sys.stdin.isatty() if interactive is None else interactive
+        )
+        if answer is None:
+            print(t("cleanup.not_a_terminal"), file=sys.stderr)
+            return 2
+        if not answer:
+            say(t("cleanup.cancelled"))
+            return 0
+    failures = delete(plan, iam, ec2, s3, say)
+    for failure in failures:
+        print(t("cleanup.failed", what=failure), file=sys.stderr)
+    say(t("cleanup.checks"))
+    passed = checks(iam, ec2, s3, plan.name or args.name, say)
+    if passed and not failures:
+        say(t("cleanup.done"))
+        return 0
+    say(t("cleanup.run_again"))
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,224 @@
+"""``handson cleanup`` (issue 18, part 5) and C1-C5 (part 4) on an emulator that stands for the
+learner's account: the hands-on built by hand among other people's things is listed without a
+change, deleted exactly, checked by ``pytest features/ --target existing --cleanup``; a
+clean-up cut off half-way finishes when run again; an ambiguous account deletes nothing."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handson import cleanup, cleanup_plan
+from handson.targets.emulator_server import MotoEmulator
+from scripts.hand_built import NAME, ROLE, HandBuilt
+from tests.helpers.estate import snapshot
+from tests.helpers.suite_runner import ROOT, SuiteRun, admin_cli_env, run_suite
+
+pytestmark = pytest.mark.slow
+ACCOUNT = "123456789012"
+CLEANUP = {"C1", "C2", "C3", "C4", "C5"}
+POLICIES = {f"arn:aws:iam::{ACCOUNT}:policy/{p}" for p in cleanup_plan.POLICIES}
+
+
+def environment(emulator: MotoEmulator) -> dict[str, str]:
+    credentials = emulator.admin.credentials
+    return admin_cli_env(credentials.access_key_id, credentials.secret_access_key)
+
+
+def cleanup_command(
+    emulator: MotoEmulator, *args: str, allowed: str = ACCOUNT
+) -> subprocess.CompletedProcess[str]:
+    """``python -m handson.cleanup`` as the learner runs it, without a terminal."""
+    command = [
+        sys.executable,
+        "-m",
+        "handson.cleanup",
+        f"--endpoint-url={emulator.endpoint_url}",
+        f"--region={emulator.region}",
+        f"--allowed-account={allowed}",
+        *args,
+    ]
+    return subprocess.run(
+        command,
+        cwd=ROOT,
+        env=environment(emulator),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def checked(emulator: MotoEmulator, workdir: Path, *args: str) -> SuiteRun:
+    """``pytest features/ --target existing --cleanup`` on the learner's account."""
+    options = [
+        "--target=existing",
+        "--cleanup",
+        f"--endpoint-url={emulator.endpoint_url}",
+        f"--region={emulator.region}",
+        f"--allowed-account={ACCOUNT}",
+        *args,
+    ]
+    return run_suite(workdir, *options, env=dict(environment(emulator)))
+
+
+def without_the_hands_on(state: dict[str, Any], instance: str | None) -> dict[str, Any]:
+    """The account's snapshot (tests/helpers/estate.py) without the hands-on's resources."""
+    users = {k: v for k, v in state["users"].items() if k != "handson-iam-user"}
+    return {
+        **state,
+        "users": users,
+        "roles": {k: v for k, v in state["roles"].items() if k != ROLE},
+        "profiles": {k: v for k, v in state["profiles"].items() if k != ROLE},
+        "policies": [p for p in state["policies"] if p not in POLICIES],
+        "buckets": {k: v for k, v in state["buckets"].items() if not k.endswith(f"-{NAME}")},
+        "instances": [i for i in state["instances"] if i != instance],
+    }
+
+
+def hands_on_instance(by_hand: HandBuilt) -> str:
+    (found,) = cleanup_plan.hands_on_instances(by_hand.ec2)
+    return str(found["InstanceId"])
+
+
+def test_the_hands_on_is_listed_deleted_exactly_and_checked(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    by_hand.build_with_extras()
+    instance = hands_on_instance(by_hand)
+    before = snapshot(test_emulator.admin)
+    # Before the clean-up, C1-C5 fail, each naming what is left; the account is only read.
+    left = checked(test_emulator, tmp_path / "before", f"--name={NAME}")
+    assert left.exit_code == 1, left.describe()
+    assert left.failed == CLEANUP and {c for e in left.checkpoints for c in e["checkpoints"]} == (
+        CLEANUP
+    )
+    assert f"EC2 instance {instance} is left, running" in left.stdout, left.describe()
+    assert snapshot(test_emulator.admin) == before
+    # The dry run lists the hands-on's eight resources in the deletion order, and changes nothing.
+    listed = cleanup_command(test_emulator)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    numbered = [line for line in listed.stdout.splitlines() if line.startswith("  ")]
+    assert [line.split(":", 1)[0].strip() for line in numbered] == [
+        "1. IAM policy handson-iam-role-policy",
+        "2. IAM policy handson-iam-user-policy",
+        f"3. EC2 instance {instance}",
+        f"4. instance profile {ROLE}",
+        f"5. IAM role {ROLE}",
+        f"6. S3 bucket handson-s3-1-{NAME}",
+        f"7. S3 bucket handson-s3-2-{NAME}",
+        "8. IAM user handson-iam-user",
+    ]
+    assert "5 object(s) (5 version(s)" in numbered[6] and "state running" in numbered[2]
+    assert "someone-else" not in listed.stdout and "jiro-byhand" not in listed.stdout
+    assert snapshot(test_emulator.admin) == before
+    # --delete without a terminal and without --yes: one line, nothing deleted.
+    refused = cleanup_command(test_emulator, "--delete")
+    assert refused.returncode == 2
+    assert refused.stderr.strip().splitlines() == [
+        "handson cleanup --delete: no terminal to ask for yes, so nothing is deleted; add --yes"
+    ]
+    assert snapshot(test_emulator.admin) == before
+    # --delete --yes: exactly the hands-on, and everything else as it was.
+    done = cleanup_command(test_emulator, "--delete", "--yes")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("deleted: ") == 8 and "the hands-on's clean-up is done" in done.stdout
+    after = snapshot(test_emulator.admin)
+    assert after == without_the_hands_on(before, instance)
+    assert after != before
+    # C1-C5 now pass, read-only, with and without --name (the other half pair is jiro's).
+    passed = checked(test_emulator, tmp_path / "after", f"--name={NAME}")
+    assert passed.exit_code == 0, passed.describe()
+    assert passed.outcomes("passed") == CLEANUP
+    assert snapshot(test_emulator.admin) == after
+    # Run again: nothing of the hands-on is left to delete (jiro's half pair is not the learner's).
+    again = cleanup_command(test_emulator, "--delete", "--yes", f"--name={NAME}")
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "none of the hands-on's resources found" in again.stdout
+    assert snapshot(test_emulator.admin) == after
+
+
+def test_two_instances_are_one_line_and_nothing_is_deleted(
+    by_hand: HandBuilt, test_emulator: MotoEmulator
+) -> None:
+    by_hand.build(instances=2)
+    before = snapshot(test_emulator.admin)
+    refused = cleanup_command(test_emulator, "--delete", "--yes")
+    assert refused.returncode == cleanup.REFUSED_EXIT, refused.stdout + refused.stderr
+    said = [line for line in refused.stdout.splitlines() if line.startswith("not deleting:")]
+    assert len(said) == 1
+    assert "more than one EC2 instance is tagged Name=handson-instance" in said[0]
+    assert "deleted: " not in refused.stdout
+    assert snapshot(test_emulator.admin) == before
+
+
+class Killed(BaseException):
+    """What stops the clean-up in the middle, as a kill would: no handler of its own catches it."""
+
+
+@pytest.mark.parametrize("stop_at", [3, 7], ids=["at the instance", "between the buckets"])
+def test_a_clean_up_cut_off_finishes_when_run_again(
+    stop_at: int,
+    by_hand: HandBuilt,
+    test_emulator: MotoEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    by_hand.build()
+    instance = hands_on_instance(by_hand)
+    before = snapshot(test_emulator.admin)
+    for key, value in environment(test_emulator).items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    options = [
+        f"--endpoint-url={test_emulator.endpoint_url}",
+        f"--region={test_emulator.region}",
+        f"--allowed-account={ACCOUNT}",
+        "--delete",
+        "--yes",
+    ]
+    removals = 0
+    remover = cleanup_plan._remover
+
+    def cut_off(item: cleanup_plan.Item, *clients: Any) -> Any:
+        remove = remover(item, *clients)
+
+        def counted() -> None:
+            nonlocal removals
+            removals += 1
+            if removals == stop_at:
+                raise Killed(item.name)
+            remove()
+
+        return counted
+
+    with monkeypatch.context() as patched:
+        patched.setattr(cleanup_plan, "_remover", cut_off)
+        with pytest.raises(Killed):
+            cleanup.main(options)
+    assert snapshot(test_emulator.admin) != before
+    capsys.readouterr()
+    if stop_at == 7:
+        # Only bucket 2 is left of the pair: which name it is cannot be guessed, and it is said.
+        assert cleanup.main(options) == cleanup.REFUSED_EXIT
+        out = capsys.readouterr().out
+        assert f"buckets handson-s3-1/2-{NAME} without their pair" in out
+        options.append(f"--name={NAME}")
+    assert cleanup.main(options) == 0
+    out = capsys.readouterr().out
+    assert "C1 ok" in out and "C5 ok" in out and "the hands-on's clean-up is done" in out
+    assert snapshot(test_emulator.admin) == without_the_hands_on(before, instance)
+
+
+def test_an_account_not_allowed_is_one_line(test_emulator: MotoEmulator) -> None:
+    before = snapshot(test_emulator.admin)
+    command = cleanup_command(test_emulator, "--delete", "--yes", allowed="111122223333")
+    assert command.returncode == 2, command.stdout + command.stderr
+    (line,) = command.stderr.strip().splitlines()
+    assert line.startswith("error: handson cleanup: refusing account 123456789012"), line
+    assert snapshot(test_emulator.admin) == before

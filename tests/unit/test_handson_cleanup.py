@@ -1,0 +1,147 @@
+"""``handson cleanup``'s listing and refusal lines, and C1-C5 from a run's own teardown
+(handson/cleanup_plan.py, handson/cleanup.py, fixtures/cleanup.py), without an account."""
+
+from __future__ import annotations
+
+import pytest
+
+from fixtures.cleanup import summary, teardown_report
+from handson import cleanup, i18n
+from handson.cleanup_plan import Item, Plan
+from handson.errors import SuiteUsageError
+from handson.lifecycle.order import Kind
+from handson.settings import resolve
+
+PLAN = Plan(
+    "123456789012",
+    "taro",
+    [
+        Item(Kind.USER, "handson-iam-user", {
+            "keys": "AKIA1", "login": "yes", "attached": "handson-iam-user-policy",
+            "inline": "-", "groups": "-",
+        }),
+        Item(Kind.BUCKET, "handson-s3-2-taro", {"objects": 2, "versions": 3, "markers": 1}),
+        Item(Kind.BUCKET, "handson-s3-1-taro", {"objects": 0, "versions": 0, "markers": 0}),
+        Item(Kind.INSTANCE, "i-0abc", {"state": "stopped", "profile": "handson-iam-role"}),
+        Item(Kind.ROLE, "handson-iam-role", {
+            "attached": "AmazonSSMManagedInstanceCore", "inline": "-",
+            "profiles": "handson-iam-role",
+        }),
+        Item(Kind.PROFILE, "handson-iam-role", {"roles": "handson-iam-role"}),
+        Item(Kind.POLICY, "handson-iam-user-policy", {"versions": 2, "attached": "-"}, "arn:p"),
+    ],
+)  # fmt: skip
+
+
+def test_the_listing_is_in_the_deletion_order_with_what_each_holds() -> None:
+    assert PLAN.lines() == [
+        "  1. IAM policy handson-iam-user-policy: 2 version(s), attached to -",
+        "  2. EC2 instance i-0abc: state stopped, instance profile handson-iam-role "
+        "(will be terminated)",
+        "  3. instance profile handson-iam-role: role handson-iam-role",
+        "  4. IAM role handson-iam-role: attached policies AmazonSSMManagedInstanceCore, "
+        "inline policies -, instance profiles handson-iam-role",
+        "  5. S3 bucket handson-s3-1-taro: 0 object(s) (0 version(s), 0 delete marker(s); "
+        "all deleted)",
+        "  6. S3 bucket handson-s3-2-taro: 2 object(s) (3 version(s), 1 delete marker(s); "
+        "all deleted)",
+        "  7. IAM user handson-iam-user: access keys AKIA1, console password yes, attached "
+        "policies handson-iam-user-policy, inline policies -, groups - (the groups stay)",
+    ]
+
+
+def test_the_listing_is_japanese_by_default() -> None:
+    i18n.set_language("ja")
+    lines = PLAN.lines()
+    assert lines[1] == (
+        "  2. EC2インスタンス i-0abc: 状態 stopped、"
+        "インスタンスプロファイル handson-iam-role（終了します）"
+    )
+    assert lines[5].startswith("  6. S3バケット handson-s3-2-taro: オブジェクト 2 個")
+
+
+@pytest.mark.parametrize(
+    ("lang", "expected"),
+    [
+        ("en", "not deleting: more than one EC2 instance is tagged Name=handson-instance (i-1, i-2)"
+               "; cannot tell which is the hands-on's"),
+        ("ja", "削除しません: タグ Name=handson-instance の EC2 インスタンスが2つ以上あります"
+               "（i-1, i-2）。どれがハンズオンのものか決められません"),
+    ],
+)  # fmt: skip
+def test_a_refusal_is_one_line_and_lists_nothing(lang: str, expected: str) -> None:
+    i18n.set_language(lang)
+    why = i18n.t("cleanup.refuse.two_instances", tag="handson-instance", ids="i-1, i-2")
+    plan = Plan("123456789012", items=PLAN.items, refusals=[why])
+    said: list[str] = []
+    cleanup.show(plan, said.append)
+    assert said == [expected]
+
+
+def test_nothing_found_is_said() -> None:
+    said: list[str] = []
+    cleanup.show(Plan("123456789012"), said.append)
+    assert said == ["none of the hands-on's resources found: the clean-up is done"]
+
+
+def test_yes_is_asked_on_a_terminal_only() -> None:
+    assert cleanup.confirmed(True, lambda _: "no", interactive=False) is True
+    assert cleanup.confirmed(False, lambda _: "yes", interactive=False) is None
+    assert cleanup.confirmed(False, lambda _: " yes\n", interactive=True) is True
+    assert cleanup.confirmed(False, lambda _: "y", interactive=True) is False
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--yes"], "error: --yes goes with --delete"),
+        (["--name", "Taro"], "error: --name 'Taro': "),
+    ],
+)
+def test_bad_options_are_one_line_before_any_call(
+    args: list[str], line: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert cleanup.main([*args, "--lang=en"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(line), err
+
+
+def test_cleanup_needs_the_existing_target() -> None:
+    with pytest.raises(SuiteUsageError, match="--cleanup goes with --target existing"):
+        resolve({"cleanup": True}, environ={})
+    with pytest.raises(SuiteUsageError, match="--cleanup goes with --target existing"):
+        resolve({"cleanup": True, "target": "existing", "live": True}, environ={})
+    assert resolve({"cleanup": True, "target": "existing"}, environ={}).cleanup
+
+
+def test_the_teardown_reports_c1_to_c5_only_from_its_leak_check() -> None:
+    passed = teardown_report([], "unused")
+    assert [(c, outcome) for c, outcome, _ in passed] == [
+        (c, "passed") for c in ("C1", "C2", "C3", "C4", "C5")
+    ]
+    left = teardown_report(["EC2 instance i-1 (stopped)", "instance profile p", "S3 bucket b"], "")
+    outcomes = {c: outcome for c, outcome, _ in left}
+    assert outcomes == {
+        "C1": "failed", "C2": "failed", "C3": "failed", "C4": "passed", "C5": "passed"
+    }  # fmt: skip
+    assert left[0][2] == ["C1 left: EC2 instance i-1 (stopped)"]
+    # A teardown that did not run is never a pass.
+    kept = teardown_report(None, "left in place with --keep")
+    assert {outcome for _, outcome, _ in kept} == {"not checked"}
+    assert kept[0][2] == [
+        "C1 not checked: the instance handson-instance is terminated (left in place with --keep)"
+    ]
+
+
+def test_the_terminal_shows_one_line_unless_something_is_left() -> None:
+    assert summary(teardown_report([], ""), "") == (
+        [
+            "clean-up (C1-C5): ok, this run's teardown leak check found nothing it made left "
+            "(not in the checkpoint tally)"
+        ],
+        False,
+    )
+    not_run = summary(teardown_report(None, "x"), "x")
+    assert not_run == (["clean-up (C1-C5): not checked (x)"], False)
+    lines, section = summary(teardown_report(["IAM user u"], ""), "")
+    assert section and "C4 left: IAM user u" in lines and len(lines) == 5
