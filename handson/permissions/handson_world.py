@@ -1,0 +1,157 @@
+"""What the measure decides against: the hands-on's principals, resources, request contexts and
+intent (the seed's policies, plus AmazonSSMManagedInstanceCore for the role).
+
+The names come from handson.names (one place for every name); the account and region are the
+suite's offline ones (handson.iam_engine.Request's defaults).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from handson.iam_engine import NamedPolicy
+from handson.names import SSM_CORE_POLICY_ARN, RunNames
+from handson.permissions.catalogue import ACCOUNT, REGION
+from handson.permissions.findings import Principal
+from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
+
+INSTANCE_ID = "i-0123456789abcdef0"
+# The hands-on's requests as the emulator sees them: over TLS, from this machine, in its region.
+SOURCE_IP = "127.0.0.1"
+# What the role's s3 ls of bucket 2 carries (handson.role_actions: RoleCommands.list_bucket, one
+# listing per Place: the root, open/ and close/).
+LISTING_PREFIXES = ("", "open/", "close/")
+SEED_PREFIX = "seed: "
+
+
+@dataclass(frozen=True)
+class Subject:
+    """One principal to measure: who it is, and its policies, the learner's and the intended."""
+
+    principal: Principal
+    arn: str
+    principal_type: str
+    own_keys: Mapping[str, Any]  # the principal's own context keys: they keep their values
+    policies: tuple[NamedPolicy, ...]
+    intent: tuple[NamedPolicy, ...]
+    resources: tuple[str, ...]  # the hands-on's own resources, as ARNs
+
+
+def resources(suffix: str) -> tuple[str, ...]:
+    names = RunNames(suffix)
+    buckets = [f"arn:aws:s3:::{names.bucket1}", f"arn:aws:s3:::{names.bucket2}"]
+    objects = [
+        f"{bucket}/{place}{names.sample_file}" for bucket in buckets for place in LISTING_PREFIXES
+    ]
+    return (
+        *buckets,
+        *objects,
+        f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{INSTANCE_ID}",
+        f"arn:aws:iam::{ACCOUNT}:user/{names.user}",
+        f"arn:aws:iam::{ACCOUNT}:role/{names.role}",
+        f"arn:aws:iam::{ACCOUNT}:instance-profile/{names.instance_profile}",
+    )
+
+
+def hands_on_contexts(action: str) -> list[dict[str, Any]]:
+    """The request contexts the hands-on's own requests of this action carry (reading 1)."""
+    base: dict[str, Any] = {
+        "aws:SecureTransport": "true",
+        "aws:SourceIp": SOURCE_IP,
+        "aws:RequestedRegion": REGION,
+    }
+    if action.lower() == "s3:listbucket":
+        return [{**base, "s3:prefix": p, "s3:delimiter": "/"} for p in LISTING_PREFIXES]
+    return [base]
+
+
+@cache
+def ssm_core_document() -> dict[str, Any]:
+    """AmazonSSMManagedInstanceCore as moto ships it (moto's copy of AWS's managed policies).
+
+    Only its own entry is decoded: the whole collection takes a third of a second to parse."""
+    from moto.iam.aws_managed_policies import aws_managed_policies_data as data
+
+    key = '"AmazonSSMManagedInstanceCore":'
+    start = data.index(key) + len(key)
+    while data[start].isspace():
+        start += 1
+    entry, _ = json.JSONDecoder().raw_decode(data, start)
+    return dict(entry["Document"])
+
+
+def ssm_core() -> NamedPolicy:
+    return NamedPolicy(SSM_CORE_POLICY_ARN, ssm_core_document())
+
+
+def seed_documents() -> dict[str, dict[str, Any]]:
+    return {
+        name: json.loads((SEED_DIR / name).read_text("utf-8"))
+        for name in (USER_POLICY_FILE, ROLE_POLICY_FILE)
+    }
+
+
+def _rendered(document: Mapping[str, Any], suffix: str) -> dict[str, Any]:
+    return dict(json.loads(RunNames(suffix).render(json.dumps(document, ensure_ascii=False))))
+
+
+def subject(
+    principal: Principal,
+    documents: Sequence[NamedPolicy],
+    suffix: str,
+    *,
+    ssm_core_attached: bool = True,
+) -> Subject:
+    """The principal with the learner's policy documents (named by their file; the placeholder
+    may still be in them) and the hands-on's intent. The role gets AmazonSSMManagedInstanceCore
+    as the hands-on attaches it, unless ``ssm_core_attached`` is False."""
+    names = RunNames(suffix)
+    seed = seed_documents()
+    learner = [NamedPolicy(p.name, _rendered(p.document, suffix)) for p in documents]
+    if principal is Principal.USER:
+        intent = [
+            NamedPolicy(SEED_PREFIX + USER_POLICY_FILE, _rendered(seed[USER_POLICY_FILE], suffix))
+        ]
+        arn = f"arn:aws:iam::{ACCOUNT}:user/{names.user}"
+        return Subject(
+            principal,
+            arn,
+            "User",
+            {"aws:username": names.user, "aws:PrincipalArn": arn, "aws:PrincipalAccount": ACCOUNT},
+            tuple(learner),
+            tuple(intent),
+            resources(suffix),
+        )
+    intent = [
+        NamedPolicy(SEED_PREFIX + ROLE_POLICY_FILE, _rendered(seed[ROLE_POLICY_FILE], suffix)),
+        ssm_core(),
+    ]
+    if ssm_core_attached:
+        learner.append(ssm_core())
+    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{names.role}"
+    return Subject(
+        principal,
+        f"arn:aws:sts::{ACCOUNT}:assumed-role/{names.role}/{INSTANCE_ID}",
+        "AssumedRole",
+        {"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": ACCOUNT},
+        tuple(learner),
+        tuple(intent),
+        resources(suffix),
+    )
+
+
+def subjects(documents: Mapping[str, Mapping[str, Any]], suffix: str) -> list[Subject]:
+    """The user (P1) and the role (P2) of a set of documents keyed by the hands-on's file
+    names (handson-iam-user-policy.json, handson-iam-role-policy.json)."""
+    return [
+        subject(
+            Principal.USER, [NamedPolicy(USER_POLICY_FILE, documents[USER_POLICY_FILE])], suffix
+        ),
+        subject(
+            Principal.ROLE, [NamedPolicy(ROLE_POLICY_FILE, documents[ROLE_POLICY_FILE])], suffix
+        ),
+    ]

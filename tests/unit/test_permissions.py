@@ -1,0 +1,329 @@
+"""Issue 18, parts 1 and 2: least privilege measured (P1 user, P2 role) and the policy lint."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from handson import i18n
+from handson.iam_engine import NamedPolicy
+from handson.permissions import PermissionFinding, analyse, analyse_documents, catalogue, effective
+from handson.permissions.examples import ADDED, measured_documents
+from handson.permissions.findings import Kind, Principal, by_access_level
+from handson.permissions.handson_world import seed_documents, ssm_core_document, subject
+from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, load_policy_set
+from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
+
+NAME = "tanaka"
+BUCKET2 = "arn:aws:s3:::handson-s3-2-<自分の名前>"
+Documents = dict[str, dict[str, Any]]
+
+
+def _changed(change: Callable[[Documents], None]) -> Documents:
+    documents = copy.deepcopy(seed_documents())
+    change(documents)
+    return documents
+
+
+def _with(file: str, *statements: dict[str, Any]) -> Documents:
+    return _changed(lambda docs: docs[file]["Statement"].extend(statements))
+
+
+def _kinds(found: list[PermissionFinding], kind: Kind) -> list[PermissionFinding]:
+    return [f for f in found if f.kind is kind]
+
+
+def _one(found: list[PermissionFinding], kind: Kind, action: str) -> PermissionFinding:
+    matching = [f for f in found if f.kind is kind and f.action == action]
+    assert len(matching) == 1, [f.as_dict() for f in found]
+    return matching[0]
+
+
+def test_the_seed_gives_no_finding() -> None:
+    assert analyse(load_policy_set(), NAME) == []
+
+
+def test_the_measured_case_names_each_added_action_with_its_risk() -> None:
+    found = analyse_documents(measured_documents(), NAME)
+    over = _kinds(found, Kind.OVER_GRANT)
+    assert len(over) == len(found) == 7, [f.as_dict() for f in found]
+    for principal, actions in ADDED.items():
+        named = {f.action for f in over if f.principal is principal}
+        assert named == set(actions)
+        assert {f.id for f in over if f.principal is principal} == {
+            "P1" if principal is Principal.USER else "P2"
+        }
+    risks = {f.action: set(f.risk) for f in over}
+    for escalation in ("iam:PassRole", "iam:CreateAccessKey", "iam:AttachUserPolicy"):
+        assert catalogue.ESCALATION in risks[escalation]
+    for exposure in ("s3:PutBucketPolicy", "s3:PutBucketAcl"):
+        assert catalogue.EXPOSURE in risks[exposure]
+    assert risks["ec2:CreateTags"] == set()
+    tags = _one(found, Kind.OVER_GRANT, "ec2:CreateTags")
+    assert tags.resource.endswith(":instance/i-0123456789abcdef0")  # the hands-on's own first
+    assert str(tags.statement) == "handson-iam-role-policy.json / PassAndTag"
+    assert not any(f.conditional for f in found)
+
+
+def test_over_grants_are_grouped_by_access_level() -> None:
+    groups = by_access_level(analyse_documents(measured_documents(), NAME))
+    assert list(groups) == ["Permissions management", "Write", "Tagging"]
+    assert {f.action for f in groups["Permissions management"]} == {
+        "iam:AttachUserPolicy",
+        "s3:PutBucketPolicy",
+        "s3:PutBucketAcl",
+    }
+
+
+def test_a_typo_names_the_nearest_action() -> None:
+    documents = _changed(
+        lambda docs: docs[ROLE_POLICY_FILE]["Statement"][2]["Action"].append("s3:GetObjects")
+    )
+    finding = _one(analyse_documents(documents, NAME), Kind.UNKNOWN_ACTION, "s3:GetObjects")
+    assert finding.fields["nearest"] == "s3:GetObject"
+    assert str(finding.statement) == "handson-iam-role-policy.json / ForS32OpenGet"
+    assert "s3:GetObject" in finding.text()
+
+
+def test_list_bucket_on_an_object_arn_grants_nothing() -> None:
+    mutation = next(m for m in MUTATIONS if m.name == "role-lists-on-object-arn")
+    found = analyse_documents(_changed(mutation.change), NAME)
+    mismatch = _one(found, Kind.RESOURCE_MISMATCH, "s3:ListBucket")
+    assert mismatch.statement is not None and mismatch.statement.statement == "ForS32OpenList"
+    # And the measure sees what the role lost: listing open/ in bucket 2.
+    assert _one(found, Kind.UNDER_GRANT, "s3:ListBucket").resource.endswith("handson-s3-2-tanaka")
+
+
+def test_get_object_on_a_bucket_arn_grants_nothing() -> None:
+    statement = {
+        "Sid": "GetBucket",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": BUCKET2,
+    }
+    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
+    assert _one(found, Kind.RESOURCE_MISMATCH, "s3:GetObject").statement is not None
+    assert "object" in _one(found, Kind.RESOURCE_MISMATCH, "s3:GetObject").fields["types"]
+
+
+def test_an_action_without_resource_types_on_an_arn_grants_nothing() -> None:
+    statement = {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": BUCKET2}
+    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
+    finding = _one(found, Kind.RESOURCE_MISMATCH, "s3:ListAllMyBuckets")
+    assert finding.message == "permissions.resource_mismatch_star"
+    assert finding.statement is not None and finding.statement.statement == "#4"
+
+
+def test_s3_prefix_on_get_object_is_a_key_the_action_never_carries() -> None:
+    statement = {
+        "Sid": "OpenOnly",
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": f"{BUCKET2}/*",
+        "Condition": {"StringLike": {"s3:prefix": "open/*", "aws:SourceIp": "10.0.0.0/8"}},
+    }
+    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
+    keys = _kinds(found, Kind.CONDITION_KEY)
+    # aws: keys are supported by every action
+    assert [f.fields["condition_key"] for f in keys] == ["s3:prefix"]
+
+
+def test_a_wildcard_matching_nothing() -> None:
+    statement = {"Effect": "Allow", "Action": ["s3:Fly*", "s3:Get*"], "Resource": "*"}
+    found = analyse_documents(_with(USER_POLICY_FILE, statement), NAME)
+    assert [f.action for f in _kinds(found, Kind.WILDCARD)] == ["s3:Fly*"]
+
+
+def test_administrator_access_on_the_role() -> None:
+    admin = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    role = subject(Principal.ROLE, [NamedPolicy("AdministratorAccess", admin)], NAME)
+    found = effective.findings(role)
+    over = {f.action: f for f in found if f.kind is Kind.OVER_GRANT}
+    assert not _kinds(found, Kind.UNDER_GRANT)
+    for service in ("iam:*", "lambda:*", "ec2:*", "kms:*"):
+        assert service in over
+    assert catalogue.ESCALATION in over["iam:*"].risk
+    assert catalogue.EXPOSURE in over["iam:*"].risk
+    assert over["lambda:*"].fields["count"] == catalogue.service_size("lambda")
+    # ssm: everything beyond what AmazonSSMManagedInstanceCore allows, as one finding.
+    ssm = over["ssm:*"]
+    assert 0 < ssm.fields["count"] < catalogue.service_size("ssm")
+    assert "ssm:UpdateInstanceInformation" not in ssm.actions
+    assert "ssm:SendCommand" in ssm.actions
+
+
+def test_a_user_without_describe_instances_is_under_granted() -> None:
+    documents = _changed(
+        lambda docs: docs[USER_POLICY_FILE]["Statement"][1]["Action"].remove(
+            "ec2:DescribeInstances"
+        )
+    )
+    found = analyse_documents(documents, NAME)
+    assert [(f.kind, f.action, f.principal) for f in found] == [
+        (Kind.UNDER_GRANT, "ec2:DescribeInstances", Principal.USER)
+    ]
+    assert str(found[0].statement) == "seed: handson-iam-user-policy.json / ForEC2"
+
+
+def test_not_action_over_grants_everything_it_does_not_name() -> None:
+    statement = {"Sid": "AllButIam", "Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}
+    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
+    over = {f.action: f for f in found if f.kind is Kind.OVER_GRANT}
+    assert not any(a.startswith("iam:") for a in over)
+    assert {"lambda:*", "ec2:*", "sts:*"} <= set(over)
+    assert str(over["lambda:*"].statement) == "handson-iam-role-policy.json / AllButIam"
+
+
+def test_an_over_grant_behind_a_condition_the_hands_on_never_meets_is_conditional() -> None:
+    statement = {
+        "Sid": "DeleteFromTheOffice",
+        "Effect": "Allow",
+        "Action": "s3:DeleteObject",
+        "Resource": f"{BUCKET2}/*",
+        "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}},
+    }
+    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
+    finding = _one(found, Kind.OVER_GRANT, "s3:DeleteObject")
+    assert finding.conditional
+    assert finding.condition == statement["Condition"]
+    assert finding.context == {"aws:SourceIp": "198.51.100.0"}
+    assert finding.message == "permissions.over_grant_conditional"
+
+
+def test_a_condition_on_the_principal_keeps_its_own_value() -> None:
+    # Another user's name never opens the statement: the principal's own keys are not varied.
+    statement = {
+        "Effect": "Allow",
+        "Action": "s3:DeleteBucket",
+        "Resource": "*",
+        "Condition": {"StringEquals": {"aws:username": "someone-else"}},
+    }
+    assert analyse_documents(_with(USER_POLICY_FILE, statement), NAME) == []
+
+
+@pytest.mark.parametrize("mutation", EQUIVALENTS, ids=lambda m: m.name)
+def test_correct_designs_written_differently_give_no_finding(mutation: Any) -> None:
+    assert analyse_documents(_changed(mutation.change), NAME) == []
+
+
+WIDER = {
+    "user-may-stop": ("ec2:StopInstances", Principal.USER),
+    "user-ec2-star": ("ec2:*", Principal.USER),
+    "user-reads-iam": ("iam:ListUsers", Principal.USER),
+    "role-writes-open": ("s3:PutObject", Principal.ROLE),
+    "role-deletes-open": ("s3:DeleteObject", Principal.ROLE),
+    "role-reads-whole-bucket2": ("s3:GetObject", Principal.ROLE),
+    "role-s3-star-bucket1": ("s3:DeleteBucket", Principal.ROLE),
+    "role-lists-all-buckets": ("s3:ListAllMyBuckets", Principal.ROLE),
+    "role-lists-bucket2-freely": ("s3:ListBucket", Principal.ROLE),
+}
+NARROWER = {
+    "user-cannot-start": ("ec2:StartInstances", Principal.USER),
+    "user-without-s3": ("s3:ListAllMyBuckets", Principal.USER),
+    "user-s3-no-delete": ("s3:DeleteObject", Principal.USER),
+    "role-cannot-get-bucket1": ("s3:GetObject", Principal.ROLE),
+    "role-prefix-string-equals": ("s3:ListBucket", Principal.ROLE),
+    "role-denies-ssm-channels": ("ssmmessages:OpenControlChannel", Principal.ROLE),
+}
+
+
+@pytest.mark.parametrize("name", [*WIDER, *NARROWER])
+def test_each_broken_design_is_measured(name: str) -> None:
+    mutation = next(m for m in MUTATIONS if m.name == name)
+    found = analyse_documents(_changed(mutation.change), NAME)
+    kind = Kind.OVER_GRANT if name in WIDER else Kind.UNDER_GRANT
+    action, principal = (WIDER | NARROWER)[name]
+    named = [f for f in found if f.kind is kind and f.principal is principal]
+    reached = {a for f in named for a in (f.actions or (f.action,))}
+    assert action in reached or action in {f.action for f in named}, [f.as_dict() for f in found]
+    other = Kind.UNDER_GRANT if kind is Kind.OVER_GRANT else Kind.OVER_GRANT
+    assert not _kinds(found, other)
+
+
+def test_every_finding_reads_in_both_languages() -> None:
+    documents = _with(
+        ROLE_POLICY_FILE,
+        {"Effect": "Allow", "Action": ["s3:GetObjects", "s3:Fly*"], "Resource": "*"},
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"{BUCKET2}/*"},
+        {
+            "Effect": "Allow",
+            "Action": "s3:DeleteObject",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"s3:prefix": "x"}},
+        },
+    )
+    found = analyse_documents(documents, NAME)
+    assert {f.kind for f in found} >= {
+        Kind.UNKNOWN_ACTION,
+        Kind.WILDCARD,
+        Kind.RESOURCE_MISMATCH,
+        Kind.CONDITION_KEY,
+    }
+    try:
+        for language in i18n.LANGUAGES:
+            i18n.set_language(language)
+            for finding in found:
+                assert not re.search(r"\{[a-z_]+\}", finding.text())
+                json.dumps(finding.as_dict(), ensure_ascii=False)
+    finally:
+        i18n.set_language(i18n.DEFAULT_LANGUAGE)
+
+
+def test_a_role_without_ssm_core_is_under_granted() -> None:
+    seed = seed_documents()[ROLE_POLICY_FILE]
+    role = subject(
+        Principal.ROLE, [NamedPolicy(ROLE_POLICY_FILE, seed)], NAME, ssm_core_attached=False
+    )
+    under = {f.action for f in effective.findings(role) if f.kind is Kind.UNDER_GRANT}
+    assert {"ec2messages:*", "ssmmessages:*", "ssm:UpdateInstanceInformation"} <= under
+
+
+def test_the_role_intent_includes_ssm_core_from_moto() -> None:
+    actions = {a for s in ssm_core_document()["Statement"] for a in s["Action"]}
+    assert {"ssm:UpdateInstanceInformation", "ec2messages:GetMessages"} <= actions
+
+
+def test_the_catalogue_reads_only_the_services_asked() -> None:
+    catalogue.actions.cache_clear()
+    analyse_documents(seed_documents(), NAME)
+    read = catalogue.actions.cache_info().currsize
+    assert read < 20  # s3, ec2, ssm, ssmmessages, ec2messages, ... not all 450 services
+
+
+def test_the_escalation_methods_are_cloudsplainings() -> None:
+    constants = pytest.importorskip("cloudsplaining.shared.constants")
+    assert catalogue.escalation_methods() == {
+        k: tuple(v) for k, v in constants.PRIVILEGE_ESCALATION_METHODS.items()
+    }
+
+
+def test_resource_types_fit_as_aws_names_them() -> None:
+    bucket, obj = catalogue.action("s3:ListBucket"), catalogue.action("s3:GetObject")
+    assert bucket is not None and obj is not None
+    bucket_type = next(k for k in bucket.resource_types if k.name == "bucket")
+    object_type = next(k for k in obj.resource_types if k.name == "object")
+    assert bucket_type.overlaps("arn:aws:s3:::handson-s3-2-x")
+    assert not bucket_type.overlaps("arn:aws:s3:::handson-s3-2-x/*")  # a bucket name has no "/"
+    assert object_type.overlaps("arn:aws:s3:::handson-s3-2-*/open/*")
+    assert not object_type.overlaps("arn:aws:s3:::handson-s3-2-x")
+    # Other names may hold a slash: a log group's does.
+    group = catalogue.action("logs:CreateLogStream")
+    assert group is not None
+    assert any(
+        k.overlaps("arn:aws:logs:*:*:log-group:/aws/lambda/x*") for k in group.resource_types
+    )
+
+
+def test_a_key_a_service_carries_into_every_request_is_supported_by_any_action() -> None:
+    describe = catalogue.action("ec2:DescribeInstanceAttribute")
+    assert describe is not None
+    assert describe.supports_key("ec2:SourceInstanceARN")  # defined by EC2, tied to no action
+    assert not describe.supports_key("ec2:NoSuchKey")
