@@ -14,6 +14,7 @@ from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
 from handson.targets.emulator_server import MotoEmulator, free_port
 from tests.helpers.estate import snapshot
 from tests.helpers.fakes import http_server
+from tests.helpers.readme_quotes import quote_problems
 from tests.helpers.suite_runner import SuiteRun, run_suite
 from tests.test_aws_guard import as_admin
 
@@ -204,3 +205,19 @@ def test_nothing_is_created_on_the_emulator_by_bad_input(
     )
     one_line(run, "AWS has no such region")
     assert snapshot(test_emulator.admin) == before
+
+
+def test_the_readmes_broken_example_prints_what_it_quotes(tmp_path: Path) -> None:
+    """README.md's example of refused files: the user policy's ForEC2 lost the colon of
+    ec2:StartInstances, the role policy lost the comma after its first Action list."""
+    folder = tmp_path / "my-handson-policies"
+    folder.mkdir()
+    user = (SEED_DIR / USER_POLICY_FILE).read_text("utf-8")
+    role = (SEED_DIR / ROLE_POLICY_FILE).read_text("utf-8")
+    assert "ec2:StartInstances" in user and '            ],\n            "Resource"' in role
+    (folder / USER_POLICY_FILE).write_text(user.replace("ec2:StartInstances", "ec2StartInstances"))
+    comma = '            ],\n            "Resource"'
+    (folder / ROLE_POLICY_FILE).write_text(role.replace(comma, comma.replace(",", "", 1), 1))
+    run = run_suite(tmp_path / "run", f"--policies={folder}")
+    assert run.exit_code == 4, run.describe()
+    assert quote_problems("bad-input", run.stderr, readme="README.md") == ""

@@ -22,6 +22,7 @@ from handson.lifecycle.removal import (
 from handson.names import RunNames, default_name
 from handson.targets.emulator_server import MotoEmulator
 from tests.helpers.estate import snapshot
+from tests.helpers.readme_quotes import quote_problems
 from tests.helpers.suite_runner import HeldRun, run_suite
 
 pytestmark = pytest.mark.slow
@@ -228,3 +229,22 @@ def test_a_name_taken_after_the_look_up_stops_the_run_and_is_left_alone(
         assert after == before  # and everything the run had made is gone
     finally:
         delete_user(iam, names.user)
+
+
+def test_readme_ja_quotes_what_a_learners_bucket_prints(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """README.ja.md's collision example is a Japanese run's own line."""
+    names = RunNames(default_name())
+    remove = buckets_with_files(test_emulator.admin, names)
+    try:
+        run = run_suite(
+            tmp_path,
+            f"--endpoint-url={test_emulator.endpoint_url}",
+            f"--name={names.suffix}",
+            env={"HANDSON_LANG": None},  # the default: Japanese
+        )
+    finally:
+        remove()
+    assert run.exit_code == 4, run.describe()
+    assert quote_problems("collision", run.stderr, [names.suffix], "README.ja.md") == ""

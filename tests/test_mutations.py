@@ -9,6 +9,7 @@ from handson.report import UNDECIDED_EXIT
 from tests.conftest import PolicyRuns
 from tests.helpers.mutations import EQUIVALENTS, MUTATIONS, Mutation
 from tests.helpers.policy_runs import SEED, PolicyRun, every_policy_set
+from tests.helpers.readme_quotes import quote_problems
 from tests.helpers.suite_runner import SuiteRun
 
 pytestmark = pytest.mark.slow
@@ -108,3 +109,8 @@ def test_r1_names_the_ssm_agents_denied_calls(runs: dict[str, SuiteRun]) -> None
     assert "ec2messages:GetMessages (AccessDeniedException)" in r1["headline"], r1
     assert "ssmmessages:OpenControlChannel (AccessDeniedException)" in r1["headline"], r1
     assert "ssm:UpdateInstanceInformation" not in r1["headline"], r1  # registration was allowed
+
+
+def test_readme_quotes_what_the_seed_run_printed(runs: dict[str, SuiteRun]) -> None:
+    """README.md's quote of a passing run (in English, as these runs are) is what one prints."""
+    assert quote_problems(SEED, runs[SEED].stdout, readme="README.md") == ""

@@ -115,3 +115,19 @@ def lines_missing(block: str, run_stdout: str, names: Iterable[str] = ()) -> lis
         if not found:
             missing.append(line)
     return missing
+
+
+def quote_problems(label: str, output: str, names: Iterable[str] = (), readme: str = "") -> str:
+    """Each README quote of ``label`` (or only ``readme``'s) whose lines ``output`` lacks, as one
+    text for an assertion; "" when every quoted line was printed. No such quote is a problem too:
+    the caller's label is a typo, or the README lost its quote."""
+    found = [q for path in READMES for q in quotes_in(path) if q.label == label]
+    found = [q for q in found if not readme or q.readme == readme]
+    if not found:
+        return f"no README quotes a run labelled {label!r}"
+    problems = [
+        f"{q.readme}:{q.line} quotes lines the run did not print: {missing}"
+        for q in found
+        if (missing := lines_missing(q.text, output, names))
+    ]
+    return "\n".join(problems)
