@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from handson.errors import SuiteUsageError
-from handson.i18n import set_language
+from handson.i18n import has, set_language, t
 from handson.run_folder import RUN_FOLDER, RunFolder, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import FLAGS, OPTIONS, SETTINGS, language_of, resolve
@@ -84,10 +84,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if folder is None or reporter is None or config.option.collectonly:
         return
     settings = config.stash[SETTINGS]
+    target = f"target.{settings.target}"
     reporter.write_line(
-        f"handson: run {settings.names.run_id}, name {settings.names.suffix}, "
-        f"target {settings.target} ({settings.region}), "
-        f"results in {config.option.allure_report_dir or folder.path}"
+        t(
+            "run.first",
+            run=settings.names.run_id,
+            name=settings.names.suffix,
+            target=t(target) if has(target) else settings.target,
+            region=settings.region,
+            folder=config.option.allure_report_dir or folder.path,
+        )
     )
     existing = config.stash.get(EXISTING, None)
     if existing is not None:

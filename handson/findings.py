@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from handson.i18n import has, t
 from handson.results import Category
 
 if TYPE_CHECKING:
@@ -35,12 +36,20 @@ TEST_ERROR = Category.TEST_ERROR
 @dataclass(frozen=True)
 class Finding:
     category: Category | None  # None: a skip of pytest's own, without a finding
-    headline: str  # one line for the matrix
+    # One line for the matrix: a message key (translated where shown, with ``params``), or words
+    # from outside the catalogue (a category's name, pytest's own skip reason) as they are.
+    said: str
     result: ProbeResult | None = None
     hint: str = ""  # what to change, where it follows from the deciding statement
     # What went wrong after the first cause, shown below it and never in its place (a teardown
     # that failed after the build had failed).
     more: tuple[str, ...] = ()
+    params: tuple[tuple[str, object], ...] = ()  # what the headline's words put in
+
+    @property
+    def headline(self) -> str:
+        """The one line for the matrix, in the run's language."""
+        return t(self.said, **dict(self.params)) if has(self.said) else self.said
 
     def as_dict(self) -> dict[str, Any]:
         found: dict[str, Any] = {"category": self.category, "headline": self.headline}

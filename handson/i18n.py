@@ -31,9 +31,15 @@ def language() -> str:
     return _chosen[0]
 
 
+class Key(str):
+    """A value that is itself a message key: put in as its words, in the language of the text it
+    goes into (a finding carries it untranslated until it is shown)."""
+
+
 def t(key: str, **values: object) -> str:
     """The text for ``key`` in the run's language, with ``values`` put in."""
-    return catalogue(_chosen[0])[key].format(**values)
+    words = {name: t(v) if isinstance(v, Key) else v for name, v in values.items()}
+    return catalogue(_chosen[0])[key].format(**words)
 
 
 def has(key: str) -> bool:

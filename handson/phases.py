@@ -36,7 +36,8 @@ class Phases:
         }
         width = max((display_width(name) for name in named), default=0)
         return [
-            f"{name}{' ' * (width - display_width(name))}  {seconds:7.1f} s"
+            f"{name}{' ' * (width - display_width(name))}  "
+            + t("phases.seconds", seconds=f"{seconds:7.1f}")
             for name, seconds in named.items()
         ]
 

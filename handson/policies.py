@@ -65,22 +65,21 @@ class PolicySet:
 
         The loader cannot do this: it runs before the name is known.
         """
-        managed = t("policy.limit_managed")
-        trust = t("policy.limit_trust", raised=f"{TRUST_POLICY_RAISED_MAX_CHARS:,}")
-        for policy, limit, where in (
-            (self.user, MANAGED_POLICY_MAX_CHARS, managed),
-            (self.role, MANAGED_POLICY_MAX_CHARS, managed),
-            (self.trust, TRUST_POLICY_MAX_CHARS, trust),
+        raised = f"{TRUST_POLICY_RAISED_MAX_CHARS:,}"
+        for policy, limit, key in (
+            (self.user, MANAGED_POLICY_MAX_CHARS, "policy.too_long_managed"),
+            (self.role, MANAGED_POLICY_MAX_CHARS, "policy.too_long_managed"),
+            (self.trust, TRUST_POLICY_MAX_CHARS, "policy.too_long_trust"),
         ):
             size = policy_size(policy.document(render))
             if size > limit:
                 raise SuiteUsageError(
                     t(
-                        "policy.too_long",
+                        key,
                         path=policy.path,
                         size=f"{size:,}",
                         limit=f"{limit:,}",
-                        where=where,
+                        raised=raised,
                     )
                 )
 

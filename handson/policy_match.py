@@ -218,7 +218,7 @@ def hint(
             near = max(_shared_prefix(p, resource) for p in resources)
         elif body.get("Condition"):
             text = t(
-                "hint.condition",
+                "hint.condition" if request.context else "hint.condition_no_keys",
                 sid=statement.sid,
                 condition=json.dumps(body["Condition"], ensure_ascii=False),
                 context=_shown(request.context),

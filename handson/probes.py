@@ -22,7 +22,7 @@ from handson.findings import (
     Finding,
     undecidable,
 )
-from handson.i18n import t
+from handson.i18n import Key, t
 from handson.instance import CommandNotRun, Instance
 from handson.transient import is_transient
 from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
@@ -131,9 +131,10 @@ def api_probe(
             return Answer(
                 Verdict(
                     Outcome.ERROR,
-                    f"no answer: {type(exc).__name__}",
+                    "rule.no_answer",
                     type(exc).__name__,
                     transient=is_transient(exc),
+                    params=(("error", type(exc).__name__),),
                 ),
                 {"error": str(exc)},
             )
@@ -173,11 +174,11 @@ def cli_probe(
             result = instance.run(command)
         except CommandNotRun as exc:
             return Answer(
-                Verdict(Outcome.ERROR, f"the command never ran: {exc}", "NotRun"),
+                Verdict(Outcome.ERROR, "rule.never_ran", "NotRun", params=(("error", exc),)),
                 {"error": str(exc)},
             )
         return Answer(
-            classify_cli(result.exit_code, result.stderr),
+            classify_cli(result.exit_code, result.stderr, command),
             {
                 "exit_code": result.exit_code,
                 "stdout": _clip(result.stdout),
@@ -241,15 +242,14 @@ class Checker:
             verify(result)
         except ProbeFailed as failed:
             # Denied: the policy that should allow it is what to fix first.
-            headline = t(
-                "precondition",
-                principal=result.principal,
-                call=probe.call,
-                observed=t(f"outcome.{result.outcome.value}"),
+            said = (
+                ("principal", result.principal),
+                ("call", probe.call),
+                ("observed", Key(f"outcome.{result.outcome.value}")),
             )
             raise PreconditionNotMet(
                 str(failed),
-                Finding(PRECONDITION, headline, result, result.hint),
+                Finding(PRECONDITION, "precondition", result, result.hint, params=said),
             ) from None
         except ProbeError as failed:
             # No answer at all (exit code 127, a CLI that could not run, a fault): its cause,
@@ -324,10 +324,10 @@ def verify(result: ProbeResult) -> None:
     """Fail unless the probe's verdict is what the checkpoint expects."""
     observed = result.outcome
     if observed is Outcome.ERROR:
-        headline = t("no_verdict", cause=cause(result.answer.verdict))
+        said = (("cause", cause(result.answer.verdict)),)
         raise ProbeError(
             f"not a verdict (test error): {result.summary()}",
-            Finding(TEST_ERROR, headline, result),
+            Finding(TEST_ERROR, "no_verdict", result, params=said),
         )
     if observed is not result.expected:
         kind = ALLOWED_BUT_DENIED if observed is Outcome.ALLOWED else DENIED_BUT_ALLOWED

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
@@ -16,6 +17,9 @@ from handson.findings import Finding
 from handson.i18n import display_width, has, language, t
 from handson.results import CATEGORIES, Category, Outcome, ScenarioResult
 from handson.secrets import redact
+
+if TYPE_CHECKING:
+    from handson.iam_engine import Statement
 
 # Allure sorts a result into the first category whose statuses and trace pattern match: the
 # trace's last line names the finding's category (handson.results.Category.marker). The same
@@ -115,17 +119,18 @@ class Tally:
     errors: tuple[str, ...] = ()
 
     def line(self) -> str:
-        text = t(
-            "tally.line",
+        # One whole sentence for each case: which of the two lists it names.
+        key = "tally.line" + ("_failed" if self.failed else "") + (
+            "_undecided" if self.undecided else ""
+        )
+        return t(
+            key,
             passed=len(self.passed),
             failed=len(self.failed),
             undecided=len(self.undecided),
+            failed_ids=", ".join(self.failed),
+            undecided_ids=", ".join(self.undecided),
         )
-        if self.failed:
-            text += " " + t("tally.failed", ids=", ".join(self.failed))
-        if self.undecided:
-            text += " " + t("tally.undecided", ids=", ".join(self.undecided))
-        return text
 
 
 def tally(results: Sequence[ScenarioResult]) -> Tally:
@@ -192,7 +197,9 @@ def matrix(results: Sequence[ScenarioResult], target: str, width: int = 100) -> 
             )
         expected = t(f"expected.{checkpoint.expected}")
         # Where: the run's target, or where each of its scenarios was decided (--live's replay).
-        where = "+".join(sorted({str(r.fact("decided_by") or target) for r in entries}))
+        where = "+".join(
+            _decided_on(w) for w in sorted({str(r.fact("decided_by") or target) for r in entries})
+        )
         title = CATALOGUE[checkpoint_id].short_title()
         rows.append((checkpoint_id, title, expected, observed, reason, where))
     header = tuple(t(f"matrix.{k}") for k in ("id", "checks", "expected", "observed", "where"))
@@ -214,6 +221,27 @@ def matrix(results: Sequence[ScenarioResult], target: str, width: int = 100) -> 
             ]
         previous = reason
     return [redact(line) for line in lines]
+
+
+def _decided_on(where: str) -> str:
+    """Where a check was decided (a TargetKind's decided_on, or a scenario's decided_by), in the
+    run's language; a word without a message (a test's own target) as it is."""
+    key = f"decided_on.{where}"
+    return t(key) if has(key) else where
+
+
+def _statement_words(statement: Statement) -> str:
+    """A deciding statement in one line, in the run's language."""
+    body = statement.body
+    said = {
+        "effect": statement.effect,
+        "sid": statement.sid,
+        "action": body.get("Action", body.get("NotAction")),
+        "resource": body.get("Resource", body.get("NotResource")),
+    }
+    if body.get("Condition"):
+        return t("statement.described_condition", condition=body["Condition"], **said)
+    return t("statement.described", **said)
 
 
 def _category_words(result: ScenarioResult) -> str:
@@ -256,8 +284,6 @@ def failure_block(checkpoints: Sequence[str], title: str, finding: Finding) -> s
     # What went wrong after the first cause (a teardown after a failed build): below it.
     lines += [f"  {line}" for text in finding.more for line in text.splitlines()]
     if result is not None:
-        from handson.policy_match import describe  # the engine: only where a probe decided
-
         verdict = result.answer.verdict
         lines += [
             "  " + t("block.tried", call=result.probe.call),
@@ -270,7 +296,9 @@ def failure_block(checkpoints: Sequence[str], title: str, finding: Finding) -> s
                 rule=verdict.text,
             ),
         ]
-        lines += ["  " + t("block.decided_by", statement=describe(s)) for s in result.deciding]
+        lines += [
+            "  " + t("block.decided_by", statement=_statement_words(s)) for s in result.deciding
+        ]
         if not result.deciding and verdict.outcome.value == "denied" and result.explanation:
             lines.append("  " + t("block.implicit"))
     if finding.hint and not error:

@@ -37,7 +37,7 @@ def judge_online(seen: SsmObservation) -> None:
         raise CheckFailed(
             f"the role denied the SSM agent of {instance_id} its calls {named}; "
             "AmazonSSMManagedInstanceCore grants them",
-            Finding(DENIED_BUT_ALLOWED, t("agent_denied", calls=named)),
+            Finding(DENIED_BUT_ALLOWED, "agent_denied", params=(("calls", named),)),
         )
     unanswered = [c for c in seen.agent_calls if not c.allowed]  # no answer, a fault, another
     if unanswered:

@@ -54,6 +54,10 @@ _CLI_ERROR = re.compile(
     r"An error occurred \((?P<code>[^)]+)\) when calling the (?P<op>\w+) operation"
 )
 
+# What the learner ran: ``aws <service> <command>``, the words they type (not HeadObject, which
+# the CLI calls inside ``aws s3 cp``).
+_AWS_COMMAND = re.compile(r"\baws (?:--?\S+ \S+ )*[a-z0-9-]+ [a-z0-9-]+")
+
 
 def classify_api_error(code: str | None) -> Verdict:
     """Verdict for an API call: ``code`` is None on success, else the error code AWS returned."""
@@ -62,7 +66,7 @@ def classify_api_error(code: str | None) -> Verdict:
     if code in AUTHORIZED_CODES:
         return Verdict(Outcome.ALLOWED, AUTHORIZED_CODES[code], code)
     if code in DENIAL_CODES:
-        return Verdict(Outcome.DENIED, "rule.authorization_error", code)
+        return Verdict(Outcome.DENIED, "rule.authorization_error", code, params=(("code", code),))
     if is_transient_code(code):
         return Verdict(
             Outcome.ERROR, "rule.transient", code, transient=True, params=(("code", code),)
@@ -70,15 +74,18 @@ def classify_api_error(code: str | None) -> Verdict:
     return Verdict(Outcome.ERROR, "rule.not_authorization", code, params=(("code", code),))
 
 
-def classify_cli(exit_code: int, stderr: str) -> Verdict:
-    """Verdict for an AWS CLI command run on the instance."""
+def classify_cli(exit_code: int, stderr: str, command: str = "") -> Verdict:
+    """Verdict for an AWS CLI command run on the instance (``command``: what the learner's step
+    runs, named in the rule instead of the CLI's inner calls)."""
     if exit_code == 0:
         return Verdict(Outcome.ALLOWED, "rule.command_succeeded")
     match = _CLI_ERROR.search(stderr)
     if match:
         code, operation = match["code"], match["op"]
         if code == "403" and operation == "HeadObject":
-            return Verdict(Outcome.DENIED, "rule.s3_403", "403")
+            ran = _AWS_COMMAND.search(command)
+            said = (("command", ran[0] if ran else "aws s3"),)
+            return Verdict(Outcome.DENIED, "rule.s3_403", "403", params=said)
         return classify_api_error(code)
     if "Could not connect to the endpoint URL" in stderr or "Connection was closed" in stderr:
         return Verdict(Outcome.ERROR, "rule.no_connection", "NoConnection", transient=True)

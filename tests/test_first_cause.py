@@ -82,7 +82,7 @@ def test_a_build_failing_after_the_launch_is_the_cause_and_the_failed_teardown_f
         out = run.stdout
         block = out[out.index("判定できなかった理由") : out.index("チェックポイント ==")]
         assert first_then(block, BUILD_ERROR, TEARDOWN_ERROR), block
-        assert f"security group {names.security_group}" in block
+        assert f"セキュリティグループ {names.security_group}" in block  # its kind in Japanese
         assert "ポリシーを直して" not in out and "ヒント" not in out
         table = out[out.index("チェックポイント ==") :].splitlines()
         ids = {f"U{i}" for i in range(1, 6)} | {f"R{i}" for i in range(1, 9)}

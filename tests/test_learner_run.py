@@ -15,8 +15,10 @@ from handson.names import PLACEHOLDER
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets.emulator_server import MotoEmulator
 from tests.conftest import EmulatorPool
+from tests.helpers.english_words import english_words
 from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.mutations import MUTATIONS
+from tests.helpers.readme_quotes import quote_problems
 from tests.helpers.suite_runner import SuiteRun, run_suite
 
 pytestmark = pytest.mark.slow
@@ -108,11 +110,12 @@ def block(run: SuiteRun) -> str:
 def test_the_name_comes_from_the_learners_files(runs: dict[str, LearnerRun]) -> None:
     done: LearnerRun = runs["seed"]
     assert done.run.exit_code == 0, done.run.describe()
-    assert f"name {done.name}," in done.run.stdout.splitlines()[0]
+    assert f"名前 {done.name}、" in done.run.stdout.splitlines()[0]
     assert {e["outcome"] for e in done.run.checkpoints} == {"passed"}
     assert "チェックポイント: 合格 13 / 不合格 0 / 判定なし 0" in done.run.stdout
     assert done.left == []
     assert len(lines_of(done.run)) <= MAX_LINES
+    assert english_words(done.run.stdout + done.run.stderr) == [], done.run.stdout
 
 
 @pytest.mark.parametrize(
@@ -141,6 +144,9 @@ def test_a_mistake_fails_its_checkpoints_with_one_japanese_block(
     output = run.stdout + run.stderr
     assert "Traceback" not in output and "pluggy" not in output and "_pytest" not in output
     assert not re.search(r"\\u[0-9a-f]{4}", output)  # outline rows in their own words
+    # A Japanese run is Japanese, and its rules say what decided in words (issue 25).
+    assert english_words(output) == [], output
+    assert "ルール" not in output and "HeadObject" not in output
     assert len(lines_of(run)) <= MAX_LINES, "\n".join(lines_of(run))
     assert done.left == []
 
@@ -162,6 +168,15 @@ def test_a_failed_positive_control_is_a_precondition_not_deny_failures(
         if set(e["checkpoints"]) & {"U4", "U5"}
     )
     assert "（判定なし: U4, U5。全部合格ではありません）" in run.stdout
+
+
+@pytest.mark.parametrize("label", ["seed", "open-without-slash-star"])
+def test_readme_ja_quotes_what_these_runs_printed(
+    runs: dict[str, LearnerRun], label: str
+) -> None:
+    """README.ja.md's passing run and its failure example are these Japanese runs' own lines."""
+    done = runs[label]
+    assert quote_problems(label, done.run.stdout, [done.name], "README.ja.md") == ""
 
 
 def test_english_on_request(runs: dict[str, LearnerRun]) -> None:

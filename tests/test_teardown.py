@@ -189,7 +189,7 @@ def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_pat
         assert label in run.stdout
     # The run keeps its claim on the name, and says how to remove what it left.
     assert f"run record /handson-iam-acceptance/runs/{names.suffix}" in left
-    assert run.run_id and f"python -m handson.sweep --run {run.run_id} --delete" in run.stdout
+    assert run.run_id and f"handson sweep --run {run.run_id} --delete" in run.stdout
     assert Sweeper(test_emulator.admin).sweep(delete=True, run=run.run_id, say=print) == []
     assert left_behind(test_emulator.admin, names.suffix) == []
 

@@ -86,14 +86,17 @@ class Existing:
 
     def line(self) -> str:
         step = t("collision.next")
+        # The kind in the run's language (Kind's values are English); another kind as it is.
+        known = self.kind in Kind.__members__.values()
+        kind = t(f"kind.{Kind(self.kind).name.lower()}") if known else self.kind
         if self.foreign_account:
-            return t("collision.foreign", kind=self.kind, name=self.name, next=step)
+            return t("collision.foreign", kind=kind, name=self.name, next=step)
         if self.left_by and self.kind == LEDGER:
             held = self.tags.get(TAG_NAME, self.name)
             return t("collision.held", name=held, run=self.left_by, record=self.name, next=step)
         if self.left_by:
-            return t("collision.left", kind=self.kind, name=self.name, run=self.left_by, next=step)
-        return t("collision.taken", kind=self.kind, name=self.name, next=step)
+            return t("collision.left", kind=kind, name=self.name, run=self.left_by, next=step)
+        return t("collision.taken", kind=kind, name=self.name, next=step)
 
 
 def _absent(exc: ClientError) -> bool:

@@ -97,13 +97,12 @@ class Existing:
 def _source(policy: FoundPolicy) -> str:
     if policy.arn:
         return t(
-            "existing.managed",
-            kind=policy.kind,
+            f"existing.{policy.kind.replace('-', '_')}",
             name=policy.name,
             arn=policy.arn,
             version=policy.version,
         )
-    return t("existing.inline", kind=policy.kind, name=policy.name)
+    return t(f"existing.{policy.kind.replace('-', '_')}", name=policy.name)
 
 
 def built_as_found(found: Discovery) -> Built:

@@ -60,18 +60,26 @@ def simulated(probe: Probe, iam: Any, source_arn: str) -> Probe:
             )
         except ClientError as exc:
             code = str(exc.response.get("Error", {}).get("Code") or "unknown error")
-            return Answer(Verdict(Outcome.ERROR, f"{SIMULATOR} gave no answer", code), {})
+            return Answer(
+                Verdict(Outcome.ERROR, "rule.simulator_no_answer", code, params=_SAID), {}
+            )
         except (BotoCoreError, ResponseParserError) as exc:
             name = type(exc).__name__
-            return Answer(Verdict(Outcome.ERROR, f"{SIMULATOR} gave no answer", name), {})
+            return Answer(
+                Verdict(Outcome.ERROR, "rule.simulator_no_answer", name, params=_SAID), {}
+            )
         return _decision(page.get("EvaluationResults", []), probe.resource)
 
     return Probe(f"{SIMULATOR}: {probe.call}", probe.action, probe.resource, execute, probe.context)
 
 
+_SAID = (("simulator", SIMULATOR),)  # the rules' words name the simulator's API
+
+
 def _decision(results: list[dict[str, Any]], resource: str) -> Answer:
     if len(results) != 1:
-        verdict = Verdict(Outcome.ERROR, f"{SIMULATOR}: {len(results)} results", "NoResult")
+        said = (*_SAID, ("count", len(results)))
+        verdict = Verdict(Outcome.ERROR, "rule.simulator_results", "NoResult", params=said)
         return Answer(verdict, {})
     (result,) = results
     # With ResourceArns given, AWS may decide per resource (ResourceSpecificResults).
@@ -86,11 +94,15 @@ def _decision(results: list[dict[str, Any]], resource: str) -> Answer:
     )
     details = {"simulator": _describe(result), "decision": decision}
     if missing:
-        rule = f"{SIMULATOR} lacked the context keys {', '.join(missing)}"
-        return Answer(Verdict(Outcome.ERROR, rule, "MissingContextValues"), details)
+        said = (*_SAID, ("keys", ", ".join(missing)))
+        verdict = Verdict(
+            Outcome.ERROR, "rule.simulator_missing", "MissingContextValues", params=said
+        )
+        return Answer(verdict, details)
     outcome = Outcome.ALLOWED if decision == "allowed" else Outcome.DENIED
     return Answer(
-        Verdict(outcome, f"{SIMULATOR} (IAM's policy simulator): {decision}", decision), details
+        Verdict(outcome, "rule.simulator", decision, params=(*_SAID, ("decision", decision))),
+        details,
     )
 
 
@@ -104,7 +116,7 @@ def available(iam: Any, source_arn: str) -> str | None:
     )
     answer = simulated(probe, iam, source_arn).execute()
     if answer.verdict.outcome is Outcome.ERROR:
-        return f"{answer.verdict.rule} ({answer.verdict.code})"
+        return f"{answer.verdict.text} ({answer.verdict.code})"
     return None
 
 

@@ -3,7 +3,9 @@ and Japanese unless English is asked for."""
 
 from __future__ import annotations
 
+import ast
 import string
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +26,70 @@ def test_every_language_has_the_same_keys_and_placeholders() -> None:
     for key in ja:
         assert placeholders(ja[key]) == placeholders(en[key]), key
         assert ja[key].strip() and en[key].strip(), key
+
+
+def test_a_key_as_a_value_is_worded_in_the_language_it_is_shown_in() -> None:
+    said = i18n.Key("outcome.denied")  # carried untranslated until shown
+    i18n.set_language("ja")
+    try:
+        assert i18n.t("block.as", principal=said) == "実行者: 拒否（権限エラー）"
+    finally:
+        i18n.set_language("en")
+    assert i18n.t("block.as", principal=said) == "as: denied (authorization error)"
+
+
+ROOT = Path(__file__).resolve().parents[2]
+# Where the suite's code is: every message a person reads is asked for from here.
+CODE = ("handson", "fixtures", "steps", "features", "conftest.py")
+# Keys built at run time from a value (f"kind.{...}"): each prefix names what fills it in.
+BUILT = (
+    "category.",  # a Category's value (report.py, class tables)
+    "phase.",  # a phase's name (phases.py)
+    "outcome.",  # an Outcome's value (report.py, probes.py)
+    "expected.",  # a checkpoint's expected outcome (report.py)
+    "matrix.",  # the table's column names (report.py)
+    "class.status.",  # a learner's status (class_table.py)
+    "cli.",  # a subcommand's name (cli.py)
+    "cleanup.kind.",  # a kind's word in the clean-up's listing (cleanup_plan.py)
+    "cleanup.holds.",
+    "decided_on.",  # a TargetKind's decided_on, or a scenario's decided_by (report.py)
+    "target.",  # the --target name (conftest.py)
+    "kind.",  # a Kind's member name (lifecycle/ownership.py)
+    "existing.managed",  # a found policy's kind (targets/existing.py)
+    "existing.group_",
+    "existing.inline",
+    "tally.line_",  # which lists the tally names (report.py)
+)
+
+
+def strings_in_code() -> set[str]:
+    found: set[str] = set()
+    for place in CODE:
+        path = ROOT / place
+        for file in [path] if path.is_file() else path.rglob("*.py"):
+            for node in ast.walk(ast.parse(file.read_text("utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    found.add(node.value)
+    return found
+
+
+def test_every_key_is_used_by_the_code() -> None:
+    """A key no code asks for is a message nobody reads: remove it, or add its prefix to BUILT
+    when the code builds the key from a value."""
+    used = strings_in_code()
+    unused = [k for k in i18n.catalogue("en") if k not in used and not k.startswith(BUILT)]
+    assert unused == []
+
+
+def test_every_key_built_at_run_time_has_its_words() -> None:
+    from handson.lifecycle.order import Kind
+    from handson.targets.registry import names
+
+    texts = i18n.catalogue("ja")
+    assert all(f"kind.{k.name.lower()}" in texts for k in Kind)
+    assert all(f"target.{n}" in texts for n in names())
+    for where in ("emulator", "aws", "live", "replay", "simulator", "account"):
+        assert f"decided_on.{where}" in texts
 
 
 def test_every_checkpoint_and_category_has_its_words() -> None:

@@ -318,7 +318,7 @@ def test_the_simulator_allows_and_denies_with_the_requests_context() -> None:
         ContextEntries=entries,
     )
     assert allowed.verdict.outcome is Outcome.ALLOWED
-    assert "SimulatePrincipalPolicy (IAM's policy simulator): allowed" in allowed.verdict.rule
+    assert "SimulatePrincipalPolicy (IAM's policy simulator): allowed" in allowed.verdict.text
     denied = decided_by_simulator(result("s3:ListBucket", LIST, "implicitDeny"))
     assert denied.verdict.outcome is Outcome.DENIED and denied.verdict.code == "implicitDeny"
 
@@ -341,7 +341,7 @@ def test_a_decision_that_lacked_a_context_value_is_no_verdict() -> None:
     answer = result("s3:ListBucket", LIST, "implicitDeny", MissingContextValues=["s3:prefix"])
     found = decided_by_simulator(answer)
     assert found.verdict.outcome is Outcome.ERROR
-    assert "s3:prefix" in found.verdict.rule
+    assert "s3:prefix" in found.verdict.text
 
 
 def test_no_answer_from_the_simulator_is_no_verdict_and_says_so() -> None:

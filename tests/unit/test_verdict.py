@@ -149,11 +149,20 @@ def test_classify_cli(exit_code: int, stderr: str, outcome: Outcome, code: str |
     assert verdict.code == code
 
 
-def test_cli_head_object_403_rule_names_head_object() -> None:
+def test_cli_403_rule_names_what_the_learner_ran_not_the_clis_inner_call() -> None:
     verdict = classify_cli(
-        1, "fatal error: An error occurred (403) when calling the HeadObject operation: Forbidden"
+        1,
+        "fatal error: An error occurred (403) when calling the HeadObject operation: Forbidden",
+        "aws s3 cp s3://b/close/x x && cat x",
     )
-    assert "HeadObject" in verdict.text
+    assert verdict.outcome is Outcome.DENIED
+    assert "aws s3 cp was refused with (403) Forbidden" in verdict.text
+    assert "HeadObject" not in verdict.text
+    i18n.set_language("ja")
+    try:
+        assert verdict.text == "aws s3 cp が 403 で断られたので、拒否と判定（S3 の権限エラー）"
+    finally:
+        i18n.set_language("en")
 
 
 def test_cli_exit_zero_ignores_stderr() -> None:
