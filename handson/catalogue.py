@@ -28,6 +28,9 @@ class Family:
     marker: str  # the feature-level tag (@user, @role)
     title: dict[str, str]  # by language
     how: str
+    # Run and tallied by every grading run (pytest features/ on any target): U and R. A family
+    # with "tally": false runs only when asked (the clean-up's C, with --cleanup).
+    tally: bool = True
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ def catalogue_file() -> Path:
 def load(path: Path) -> tuple[dict[str, Any], dict[str, Family], dict[str, Checkpoint]]:
     data = json.loads(path.read_text("utf-8"))
     families = {
-        fid: Family(fid, f["as"], f["marker"], dict(f["title"]), f["how"])
+        fid: Family(fid, f["as"], f["marker"], dict(f["title"]), f["how"], f.get("tally", True))
         for fid, f in data["families"].items()
     }
     checkpoints: dict[str, Checkpoint] = {}
@@ -87,6 +90,8 @@ def load(path: Path) -> tuple[dict[str, Any], dict[str, Family], dict[str, Check
 _DATA, FAMILIES, CATALOGUE = load(catalogue_file())
 EPIC: str = _DATA["epic"]
 VERDICT_RULES: tuple[str, ...] = tuple(_DATA.get("verdict_rules", ()))
+# The checkpoints every grading run decides, in the catalogue's order (the class table's columns).
+TALLIED: tuple[str, ...] = tuple(c for c, cp in CATALOGUE.items() if FAMILIES[cp.family].tally)
 
 
 def is_checkpoint(name: str) -> bool:

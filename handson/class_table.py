@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from handson.catalogue import CATALOGUE
+from handson.catalogue import CATALOGUE, TALLIED
 from handson.class_runs import Graded
 from handson.i18n import display_width, language, t
 from handson.secrets import redact
@@ -24,7 +24,7 @@ def _cell(status: str | None) -> str:
 
 def table_lines(graded: list[Graded]) -> list[str]:
     """The class table for the terminal: one row per learner, one column per checkpoint."""
-    ids = list(CATALOGUE)
+    ids = list(TALLIED)
     header = [t("class.learner"), *ids]
     rows = [[g.learner.label, *(_cell(g.statuses.get(i)) for i in ids)] for g in graded]
     widths = [max(display_width(r[c]) for r in [header, *rows]) for c in range(len(header))]
@@ -50,15 +50,15 @@ def _counts(graded: list[Graded]) -> dict[str, int]:
 
 
 def all_passed(graded: Graded) -> bool:
-    return all(graded.statuses.get(i) == "passed" for i in CATALOGUE)
+    return all(graded.statuses.get(i) == "passed" for i in TALLIED)
 
 
 def write_csv(graded: list[Graded], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["learner", "account_id", *CATALOGUE, "exit_code", "reason"])
+        writer.writerow(["learner", "account_id", *TALLIED, "exit_code", "reason"])
         for g in graded:
-            statuses = [g.statuses.get(i, "not decided") for i in CATALOGUE]
+            statuses = [g.statuses.get(i, "not decided") for i in TALLIED]
             writer.writerow(
                 [g.learner.label, g.learner.account_id, *statuses, g.exit_code, g.reason]
             )
@@ -82,7 +82,7 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
                     "colour": _COLOURS[status],
                     "text": _cell(status),
                 }
-                for status in (g.statuses.get(i, "not decided") for i in CATALOGUE)
+                for status in (g.statuses.get(i, "not decided") for i in TALLIED)
             ],
             "reason": g.reason,
         }
@@ -95,7 +95,7 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
         when=when,
         learner=t("class.learner"),
         reason=t("class.reason"),
-        checkpoints=[{"id": i, "title": CATALOGUE[i].short_title()} for i in CATALOGUE],
+        checkpoints=[{"id": i, "title": CATALOGUE[i].short_title()} for i in TALLIED],
         rows=rows,
     )
     path.write_text(redact(page), "utf-8")
