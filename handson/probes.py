@@ -320,11 +320,21 @@ def cause(verdict: Verdict) -> str:
     return f"{rule} ({code})" if code and code not in rule else rule
 
 
+@dataclass(frozen=True)
+class _Cause:
+    """A verdict's cause, worded when the message it goes into is shown (in that language)."""
+
+    verdict: Verdict
+
+    def __str__(self) -> str:
+        return cause(self.verdict)
+
+
 def verify(result: ProbeResult) -> None:
     """Fail unless the probe's verdict is what the checkpoint expects."""
     observed = result.outcome
     if observed is Outcome.ERROR:
-        said = (("cause", cause(result.answer.verdict)),)
+        said = (("cause", _Cause(result.answer.verdict)),)
         raise ProbeError(
             f"not a verdict (test error): {result.summary()}",
             Finding(TEST_ERROR, "no_verdict", result, params=said),

@@ -204,6 +204,13 @@ def test_a_probe_without_a_verdict_names_its_cause() -> None:
         erred.value.finding.headline
         == "not a verdict: rule 1: NoSuchKey is not an authorization error"
     )
+    # The cause is worded where it is shown, in that language, not when the probe ran.
+    set_language("ja")
+    try:
+        assert erred.value.finding.headline.startswith("判定できません: ")
+        assert "not an authorization error" not in erred.value.finding.headline
+    finally:
+        set_language("en")
 
 
 def test_emulator_gap_skips_without_running_the_probe() -> None:
