@@ -23,9 +23,7 @@ from tests.helpers.suite_runner import SuiteRun, run_suite
 
 pytestmark = pytest.mark.slow
 
-# Issue 18 added the security lessons' section below the checkpoints (six lines when nothing is
-# found, one more per finding): 60 before it.
-MAX_LINES = 65
+MAX_LINES = 60
 
 
 def copied(directory: Path, name: str) -> Path:

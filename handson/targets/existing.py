@@ -268,7 +268,6 @@ LIVE = TargetKind(
     account=f"emulator ({DEFAULT_ACCOUNT_ID})",
     open=open_live,
     preflight=preflight_existing,
-    no_account=None,
 )
 # What the account holds, replayed on the embedded emulator.
 EXISTING_KIND = register(
@@ -283,7 +282,6 @@ EXISTING_KIND = register(
         preflight=preflight_existing,
         launch=EmulatorLaunch,
         live=LIVE,
-        no_account=None,  # the learner's account is read (the checks are replayed)
     ),
     __name__,
 )
