@@ -120,3 +120,20 @@ def by_hand(test_emulator: MotoEmulator) -> Iterator[HandBuilt]:
         yield built
     finally:
         built.remove()
+
+
+# The slowest files first (longest-processing-time-first): with --dist loadfile a file goes whole
+# to one worker, and the run ends when its last file does. Measured order, slowest first.
+SLOW_FIRST = (
+    "test_existing_target.py",
+    "test_mutations.py",
+    "test_interrupt.py",
+    "test_learner_run.py",
+    "test_teardown.py",
+    "test_handson_cleanup.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {name: place for place, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(SLOW_FIRST)))

@@ -153,7 +153,7 @@ class HeldRun:
             text=True,
         )
 
-    def held(self, budget: float = 90) -> str:
+    def held(self, budget: float = 180) -> str:
         """Wait until the run holds; its run ID ("" if it ended or never got there)."""
         deadline = time.monotonic() + budget
         while not self.note.exists() and self.process.poll() is None:
