@@ -25,7 +25,7 @@ def test_whole_run_on_the_aws_target(test_emulator: MotoEmulator, tmp_path: Path
     names = RunNames(default_name())
     broken = next(m for m in MUTATIONS if m.name == "role-writes-open")
     policies = broken.write(tmp_path / "policies")
-    with FakeSsm(test_emulator) as ssm:
+    with FakeSsm(test_emulator, unregistered_looks=1) as ssm:
         run = run_suite(
             tmp_path,
             "--target=aws",

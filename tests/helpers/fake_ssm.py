@@ -30,8 +30,11 @@ def _epoch(value: object) -> float:
 
 
 class FakeSsm:
-    def __init__(self, emulator: MotoEmulator) -> None:
+    def __init__(self, emulator: MotoEmulator, *, unregistered_looks: int = 0) -> None:
+        """``unregistered_looks``: how many looks find the instance not yet registered (a new
+        instance's agent registers late; one a learner built long ago is there at once)."""
         self.emulator = emulator
+        self.unregistered_looks = unregistered_looks
         self.instances: dict[str, LocalShellInstance] = {}
         self.invocations: dict[str, dict[str, Any]] = {}
         self.calls: list[str] = []
@@ -71,8 +74,8 @@ class FakeSsm:
     def handle(self, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         if operation == "DescribeInstanceInformation":
             ids = body["Filters"][0]["Values"]
-            # Not registered at the first look, Online after: the transport has to wait.
-            online = next(self._polls) > 0
+            # Not registered for the first looks, Online after: the transport has to wait.
+            online = next(self._polls) >= self.unregistered_looks
             return 200, {
                 "InstanceInformationList": [
                     {"InstanceId": i, "PingStatus": "Online", "PlatformType": "Linux"} for i in ids
