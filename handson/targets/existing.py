@@ -258,30 +258,28 @@ def open_live(opening: Opening) -> LiveTarget:
     )
 
 
-# The learner's account itself (--live): not a --target of its own.
-LIVE = TargetKind(
+# What the account holds, replayed on the embedded emulator.
+_REPLAY = TargetKind(
+    name="existing",
+    decided_on="replay",
+    emulated=True,
+    budgets=EMULATOR_BUDGETS,
+    instance_type="t2.micro",
+    account=f"emulator ({DEFAULT_ACCOUNT_ID})",
+    open=open_emulator,
+    preflight=preflight_existing,
+    launch=EmulatorLaunch,
+)
+# The same grading on the learner's account itself (--live, not a --target of its own): AWS's
+# waits, nothing to launch, and the account the preflight read on the report's account line.
+LIVE = dataclasses.replace(
+    _REPLAY,
     name="live",
     decided_on="live",
     emulated=False,
     budgets=AWS_BUDGETS,
-    instance_type="t2.micro",
-    account=f"emulator ({DEFAULT_ACCOUNT_ID})",
+    account="aws (account not read)",
     open=open_live,
-    preflight=preflight_existing,
+    launch=None,
 )
-# What the account holds, replayed on the embedded emulator.
-EXISTING_KIND = register(
-    TargetKind(
-        name="existing",
-        decided_on="replay",
-        emulated=True,
-        budgets=EMULATOR_BUDGETS,
-        instance_type="t2.micro",
-        account=f"emulator ({DEFAULT_ACCOUNT_ID})",
-        open=open_emulator,
-        preflight=preflight_existing,
-        launch=EmulatorLaunch,
-        live=LIVE,
-    ),
-    __name__,
-)
+EXISTING_KIND = register(dataclasses.replace(_REPLAY, live=LIVE), __name__)

@@ -54,6 +54,8 @@ def test_what_each_target_declares(
         assert budgets_for(settings) == budgets
     assert (settings.kind.preflight is None) is (settings.target == "emulator")
     assert (settings.kind.launch is not None) is emulated
+    # The report's account line when no account was read: never the emulator's for a real one.
+    assert settings.kind.account.startswith("emulator") is emulated
 
 
 def test_live_is_only_a_targets_that_grades_what_it_finds() -> None:
