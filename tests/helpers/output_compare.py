@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.helpers.masks import AWS_IDS, DURATION, PADDING, RUN_ID, apply
 from tests.helpers.mutations import MUTATIONS, UNDECIDED, Mutation
 from tests.helpers.suite_runner import suite_command, suite_env
 
@@ -24,22 +25,17 @@ SETS = ("seed", "user-may-stop", "role-reads-whole-bucket2", "user-without-s3", 
 NAME = "cmp"
 
 _MASKS = [
-    (re.compile(r"\d{8}-\d{6}-[0-9a-z]{4,}"), "<run>"),  # run IDs
-    (re.compile(r"\b\d+(\.\d+)?\s?s\b"), "<t>s"),  # durations
+    RUN_ID,
+    DURATION,
     (re.compile(r"\b\d+\.\d\d\b"), "<t>"),
-    (re.compile(r"={3,}"), "==="),  # pytest pads its summary lines to the width of what they say
+    PADDING,
     (re.compile(r"(/tmp|/var/folders)[^\s'\"]*"), "<tmp>"),
-    (re.compile(r"i-[0-9a-f]{8,17}"), "i-<id>"),
-    (re.compile(r"AKIA[0-9A-Z]{12,}"), "AKIA<key>"),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
+    *AWS_IDS,
 ]
 
 
 def mask(text: str, checkout: Path) -> str:
-    text = text.replace(str(checkout), "<checkout>")
-    for pattern, replacement in _MASKS:
-        text = pattern.sub(replacement, text)
-    return text
+    return apply(text.replace(str(checkout), "<checkout>"), _MASKS)
 
 
 def _mutation(label: str) -> Mutation | None:

@@ -24,6 +24,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.helpers.masks import AWS_IDS, DURATION, PADDING, RUN_ID, Mask, apply
+
 ROOT = Path(__file__).resolve().parents[2]
 READMES = (ROOT / "README.md", ROOT / "README.ja.md")
 
@@ -35,8 +37,8 @@ _QUOTE = re.compile(
 ELLIPSIS = {"…", "...", "⋮"}  # a quoted line that only says "lines left out here"
 
 # Masks, in order: a run ID holds a time, a time looks like a default name's date.
-_MASKS: list[tuple[re.Pattern[str], str]] = [
-    (re.compile(r"\b\d{8}-\d{6}-[0-9a-z]{4,}\b"), "<run>"),
+_MASKS: list[Mask] = [
+    RUN_ID,
     (re.compile(r"\bname [^\s,]+,"), "name <name>,"),
     (
         re.compile(
@@ -51,12 +53,10 @@ _MASKS: list[tuple[re.Pattern[str], str]] = [
         "<dir>/",
     ),
     (re.compile(r"\b[A-Za-z]:\\(?:[^\s\\'\"（）]+\\)*"), "<dir>/"),
-    (re.compile(r"\bi-[0-9a-f]{8,17}\b"), "i-<id>"),
+    *AWS_IDS,  # before the account: an instance's or a key's ID may hold twelve digits
     (re.compile(r"(?<![\d-])\d{12}(?![\d-])"), "<account>"),
-    (re.compile(r"\bAKIA[0-9A-Z]{12,}\b"), "AKIA<key>"),
-    (re.compile(r"\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b"), "<uuid>"),
-    (re.compile(r"\b\d+(?:\.\d+)?\s?s\b"), "<t>s"),  # durations: 6.82s, 3.1 s
-    (re.compile(r"={3,}"), "==="),  # pytest pads its rules to the terminal's width
+    DURATION,
+    PADDING,
     (re.compile(r"[ \t]+"), " "),  # table columns follow the widest cell
 ]
 
@@ -91,9 +91,7 @@ def mask(text: str, names: Iterable[str] = ()) -> str:
     instance and key IDs, pytest's padding and column widths. ``names`` are replaced first."""
     for name in sorted(names, key=len, reverse=True):
         text = text.replace(name, "<name>")
-    for pattern, replacement in _MASKS:
-        text = pattern.sub(replacement, text)
-    return "\n".join(line.strip() for line in text.splitlines())
+    return "\n".join(line.strip() for line in apply(text, _MASKS).splitlines())
 
 
 def lines_missing(block: str, run_stdout: str, names: Iterable[str] = ()) -> list[str]:
