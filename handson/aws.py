@@ -12,10 +12,11 @@ from botocore.config import Config
 
 from handson.loopback import client_config
 from handson.secrets import register_secret
-from handson.transient import RETRY_ATTEMPTS, RETRY_MODE
+from handson.transient import RETRY_ATTEMPTS, RETRY_MODE, retry_answers_not_aws
 
-# Throttling, 5xx and broken connections are sent again by botocore, within RETRY_ATTEMPTS; every
-# other answer (an authorization error above all) comes back at once, for the suite to judge.
+# Throttling, 5xx, broken connections and answers that are not AWS's are sent again by botocore,
+# within RETRY_ATTEMPTS; every other answer (an authorization error above all) comes back at
+# once, for the suite to judge.
 _CONFIG = Config(
     retries={"total_max_attempts": RETRY_ATTEMPTS, "mode": RETRY_MODE},
     connect_timeout=5,
@@ -60,10 +61,12 @@ class Principal:
             if "" not in self._clients:
                 self._clients[""] = isolated_session(self.credentials, self.region)
             direct = client_config(self.endpoint_url)
-            self._clients[service] = self._clients[""].client(
-                service,
-                endpoint_url=self.endpoint_url,
-                config=_CONFIG.merge(direct) if direct else _CONFIG,
+            self._clients[service] = retry_answers_not_aws(
+                self._clients[""].client(
+                    service,
+                    endpoint_url=self.endpoint_url,
+                    config=_CONFIG.merge(direct) if direct else _CONFIG,
+                )
             )
         return self._clients[service]
 

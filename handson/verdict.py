@@ -14,7 +14,12 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from handson.i18n import has, t
-from handson.transient import is_transient_code
+from handson.transient import (
+    NO_CODE,
+    is_transient_code,
+    is_unreadable_cli_answer,
+    names_no_error,
+)
 
 
 class Outcome(StrEnum):
@@ -67,6 +72,10 @@ def classify_api_error(code: str | None) -> Verdict:
         return Verdict(Outcome.ALLOWED, AUTHORIZED_CODES[code], code)
     if code in DENIAL_CODES:
         return Verdict(Outcome.DENIED, "rule.authorization_error", code, params=(("code", code),))
+    if code in NO_CODE:  # an error that names no error: not AWS's answer
+        return Verdict(
+            Outcome.ERROR, "rule.not_aws_answer", code, transient=True, params=(("code", code),)
+        )
     if is_transient_code(code):
         return Verdict(
             Outcome.ERROR, "rule.transient", code, transient=True, params=(("code", code),)
@@ -86,7 +95,14 @@ def classify_cli(exit_code: int, stderr: str, command: str = "") -> Verdict:
             ran = _AWS_COMMAND.search(command)
             said = (("command", ran[0] if ran else "aws s3"),)
             return Verdict(Outcome.DENIED, "rule.s3_403", "403", params=said)
+        if names_no_error(code, operation):
+            return classify_api_error("")
         return classify_api_error(code)
+    if is_unreadable_cli_answer(stderr):
+        said = (("code", "ResponseParserError"),)
+        return Verdict(
+            Outcome.ERROR, "rule.not_aws_answer", "ResponseParserError", transient=True, params=said
+        )
     if "Could not connect to the endpoint URL" in stderr or "Connection was closed" in stderr:
         return Verdict(Outcome.ERROR, "rule.no_connection", "NoConnection", transient=True)
     if "Unable to locate credentials" in stderr:

@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import pytest
-from botocore.auth import S3SigV4Auth
+from botocore.auth import S3SigV4Auth, SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.config import Config
 from botocore.credentials import Credentials as BotocoreCredentials
@@ -485,3 +485,52 @@ def test_aws_cli_upload_and_download(
             assert (proxy.faults.total() > 0) == (rate > 0), proxy.summary()
     finally:
         remove_bucket(admin_s3, bucket)
+
+
+# -- garbled answers ------------------------------------------------------------------------------
+
+
+def test_garbled_faults_are_not_aws_answers_and_are_counted(
+    test_emulator: MotoEmulator, keys: Credentials
+) -> None:
+    """Each shape at least once: an HTML 400 page, a 400 without a code, the upstream's answer
+    cut short (a consistent Content-Length: the client reads the cut body)."""
+    with FaultProxy(test_emulator.endpoint_url, rate=1.0, seed=4, kinds=("garbled",)) as proxy:
+        port = int(proxy.endpoint_url.rsplit(":", 1)[1])
+        bodies: list[tuple[int, str, bytes]] = []
+        signed = AWSRequest(
+            method="POST",
+            url=proxy.endpoint_url + "/",
+            data=b"Action=ListUsers&Version=2010-05-08",
+            headers={"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"},
+        )
+        credentials = BotocoreCredentials(keys.access_key_id, keys.secret_access_key)
+        SigV4Auth(credentials, "iam", REGION).add_auth(signed)
+        for _ in range(30):
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("POST", "/", signed.body, dict(signed.headers))
+            response = connection.getresponse()
+            body = response.read()
+            assert int(response.getheader("Content-Length") or -1) == len(body)
+            bodies.append((response.status, response.getheader("Content-Type") or "", body))
+            connection.close()
+        faults = proxy.faults
+        assert proxy.requests == faults.total() == 30
+        assert set(faults) == {
+            ("iam", c) for c in ("GarbledHtml", "GarbledNoCode", "GarbledTruncated")
+        }
+        assert proxy.faults_of("garbled") == {("iam", "ListUsers"): 30}
+        assert proxy.faults_of("throttling") == {}
+        html = [b for s, t, b in bodies if t == "text/html"]
+        assert html and all(s == 400 for s, t, _ in bodies if t == "text/html")
+        assert all(b.startswith(b"<html>") for b in html)
+        assert any(s == 400 and b == b"" for s, _, b in bodies)  # no code at all
+        cut = [b for s, _, b in bodies if s == 200]
+        assert cut and all(
+            b.startswith(b"<ListUsersResponse") and b"</ListUsersResponse>" not in b for b in cut
+        )
+
+
+def test_kinds_must_be_known() -> None:
+    with pytest.raises(ValueError, match="kinds must be some of"):
+        FaultProxy("http://127.0.0.1:9", rate=0.1, kinds=("garbled", "slow"))

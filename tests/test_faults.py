@@ -6,7 +6,8 @@ run of the seed policies, which goes through the same proxy faulting nothing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from handson.names import default_name
 from handson.targets.emulator_server import MotoEmulator
 from tests.conftest import EmulatorPool
 from tests.helpers.estate import left_behind
-from tests.helpers.fault_proxy import FaultProxy
+from tests.helpers.fault_proxy import DEFAULT_KINDS, FaultProxy
 from tests.helpers.suite_runner import SuiteRun, run_suite
 
 pytestmark = pytest.mark.slow
@@ -52,6 +53,9 @@ class FaultRun:
     lost: int
     left: list[str]
     cli_faults: int = 0
+    # Answers that were not AWS's, by (service, action), and how many of them the CLI got.
+    garbled: Counter[tuple[str, str]] = field(default_factory=Counter)
+    cli_garbled: int = 0
 
 
 def run_through_proxy(
@@ -60,8 +64,9 @@ def run_through_proxy(
     rate: float,
     seed: int,
     lose: list[tuple[str, str]] | None = None,
+    kinds: tuple[str, ...] = DEFAULT_KINDS,
 ) -> FaultRun:
-    with FaultProxy(emulator.endpoint_url, rate=rate, seed=seed) as proxy:
+    with FaultProxy(emulator.endpoint_url, rate=rate, seed=seed, kinds=kinds) as proxy:
         for service, action in lose or []:
             proxy.lose_response_once(service, action)
         name = default_name()
@@ -71,8 +76,9 @@ def run_through_proxy(
         lost = proxy.lost_responses.total()
         summary, faults, requests = proxy.summary(), proxy.faults.total(), proxy.requests
         cli_faults = proxy.cli_faults
+        garbled, cli_garbled = proxy.faults_of("garbled"), proxy.cli_faults_of("garbled")
     left = left_behind(emulator.admin, name)
-    return FaultRun(run, summary, faults, requests, lost, left, cli_faults)
+    return FaultRun(run, summary, faults, requests, lost, left, cli_faults, garbled, cli_garbled)
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +88,12 @@ def runs(
     """Side by side on the tests' emulators, the faultiest first: most of a faulty run is
     botocore's backoff."""
     base = tmp_path_factory.mktemp("faults")
-    jobs = {"20%": (0.20, 3, None), "lost answers": (0.0, 99, LOST), "5%": (0.05, 2, None)}
+    jobs = {
+        "20%": (0.20, 3, None),
+        "lost answers": (0.0, 99, LOST),
+        "5%": (0.05, 2, None),
+        "garbled 5%": (0.05, 6, None, ("garbled",)),
+    }
 
     def one(emulator: MotoEmulator, label: str) -> tuple[str, FaultRun]:
         workdir = base / label.replace(" ", "-")
@@ -97,7 +108,9 @@ def kept(run: SuiteRun) -> list[str]:
     return [e["nodeid"] for e in run.checkpoints if e["outcome"] == "passed"]
 
 
-@pytest.mark.parametrize("label", [f"{rate:.0%}" for rate in RATES] + ["lost answers"])
+@pytest.mark.parametrize(
+    "label", [f"{rate:.0%}" for rate in RATES] + ["lost answers", "garbled 5%"]
+)
 def test_no_fault_ever_gives_a_wrong_verdict_or_leaves_anything(
     label: str, runs: dict[str, FaultRun]
 ) -> None:
@@ -141,3 +154,25 @@ def test_lost_answers_of_creates_are_looked_up_and_the_run_goes_on(
     assert done.lost == len(LOST), done.summary  # each create's answer was lost once
     assert done.run.exit_code == 0, f"{done.summary}\n{done.run.describe()}"
     assert done.run.failed == set()
+
+
+# The suite's teardown: every removal and the reads it makes first (ListEntitiesForPolicy...).
+TEARDOWN = ("Delete", "Detach", "Remove", "Terminate", "ListEntities", "ListAttached", "ListUser")
+
+
+def test_answers_that_are_not_aws_are_faults_never_verdicts(runs: dict[str, FaultRun]) -> None:
+    """HTML pages, 400s without a code and bodies cut short, at 5 %: sent again, never judged.
+    Before part 5 of issue 19, such an answer stopped the run (13 not decided) or left
+    resources behind."""
+    done = runs["garbled 5%"]
+    said = f"{done.summary}\n{dict(done.garbled)}\n{done.run.describe()}"
+    # They reached every kind of caller: the suite's clients, the CLI on the instance, the
+    # emulated SSM agent (its channels are ssmmessages and ec2messages), and the teardown.
+    services = {service for service, _ in done.garbled}
+    assert {"iam", "s3"} <= services, said
+    assert done.cli_garbled > 0, said
+    assert services & {"ec2messages", "ssmmessages"}, said
+    assert any(action.startswith(TEARDOWN) for _, action in done.garbled), said
+    assert done.run.failed == set(), said
+    assert done.run.exit_code == 0, said
+    assert {e["outcome"] for e in done.run.checkpoints} == {"passed"}, said

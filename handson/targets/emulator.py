@@ -73,7 +73,11 @@ class EmulatorTarget:
             return SsmObservation(instance_id, no_credentials=issued.reason)
         if instance_id not in self._agent_calls:
             self._agent_calls[instance_id] = ssm_agent.start(
-                self.emulator.endpoint_url, self.region, issued.credentials, instance_id
+                self.emulator.endpoint_url,
+                self.region,
+                issued.credentials,
+                instance_id,
+                self.budgets.transient,
             )
         calls = tuple(self._agent_calls[instance_id])
         if not all(c.allowed for c in calls):

@@ -26,20 +26,17 @@ from handson.targets.moto_agent import (
     AGENT_TARGET_HEADER,
     REGISTRATION_ACTION,
 )
-from handson.transient import is_transient_code
-from handson.waiting import poll
+from handson.transient import NOT_AWS_CODE, is_transient_answer
+from handson.waiting import EMULATOR_BUDGETS, poll
 
 AGENT_ACTIONS = (REGISTRATION_ACTION, *AGENT_CHANNEL_ACTIONS)
-
-
-RETRY_BUDGET = 30.0  # seconds the agent keeps sending a call that got no answer
 
 
 @dataclass(frozen=True)
 class AgentCall:
     action: str
     status: int  # 0: no answer at all
-    code: str  # the error code of a refused call; "" when it was allowed
+    code: str  # the error code of a refused call (NOT_AWS_CODE: none readable); "" if allowed
 
     @property
     def allowed(self) -> bool:
@@ -47,18 +44,25 @@ class AgentCall:
 
     @property
     def transient(self) -> bool:
-        """No answer, a server error or throttling: the agent sends it again, as it would."""
-        return self.status == 0 or self.status >= 500 or is_transient_code(self.code)
+        """No answer, a server error, throttling or an answer that is not AWS's (an HTML page, a
+        400 without a code): the agent sends it again, as it would. Never a denial."""
+        return is_transient_answer(self.status, self.code)
 
 
 def call(
-    endpoint_url: str, region: str, credentials: Credentials, instance_id: str, action: str
+    endpoint_url: str,
+    region: str,
+    credentials: Credentials,
+    instance_id: str,
+    action: str,
+    budget: float = EMULATOR_BUDGETS.transient,
 ) -> AgentCall:
-    """One call, sent again while it gets no answer or a transient one, within RETRY_BUDGET."""
+    """One call, sent again while it gets no answer or a transient one, within ``budget`` s
+    (the run's Budgets.transient)."""
     answer, _ = poll(
         lambda: _call_once(endpoint_url, region, credentials, instance_id, action),
         lambda answer: not answer.transient,
-        budget=RETRY_BUDGET,
+        budget=budget,
         interval=lambda n: min(2.0**n * 0.1, 2.0),
     )
     return answer
@@ -91,15 +95,20 @@ def _call_once(
     except urllib.error.HTTPError as refused:
         try:
             code = str(json.loads(refused.read() or b"{}").get("__type", ""))
-        except ValueError:
+        except (ValueError, AttributeError):  # an HTML page, a body cut short, not an object
             code = ""
-        return AgentCall(action, refused.code, code or f"HTTP {refused.code}")
+        return AgentCall(action, refused.code, code or NOT_AWS_CODE)
     except (urllib.error.URLError, OSError) as lost:
         return AgentCall(action, 0, f"no answer: {type(lost).__name__}")
 
 
 def start(
-    endpoint_url: str, region: str, credentials: Credentials, instance_id: str
+    endpoint_url: str,
+    region: str,
+    credentials: Credentials,
+    instance_id: str,
+    budget: float = EMULATOR_BUDGETS.transient,
 ) -> list[AgentCall]:
-    """What the agent does when the instance boots: register, then open its channels."""
-    return [call(endpoint_url, region, credentials, instance_id, a) for a in AGENT_ACTIONS]
+    """What the agent does when the instance boots: register, then open its channels, each
+    call sent again within ``budget`` s while it gets no answer of AWS's."""
+    return [call(endpoint_url, region, credentials, instance_id, a, budget) for a in AGENT_ACTIONS]

@@ -7,8 +7,10 @@ chunked body travels on with a Content-Length), so SigV4 signatures still match 
 re-computes them. A chosen fraction of the *signed* requests is not forwarded at all: the
 proxy answers in the service's own words with its throttling error or a 500 ``InternalError``,
 exactly as AWS does, so that a test can prove the suite rides out transient faults the way it
-must against real AWS. ``lose_response_once`` covers the nastier case: the upstream performs the
-call, and the client is told it failed.
+must against real AWS. With ``kinds=(..., "garbled")`` a fault may also be an answer that is not
+AWS's: a proxy's HTML page, a 400 that names no code, or the upstream's answer cut short
+(``tests/helpers/garbled.py``). ``lose_response_once`` covers the nastier case: the upstream
+performs the call, and the client is told it failed.
 
 Shapes of the faults, all retried by botocore's "standard" retry mode (see
 ``botocore/retries/standard.py``: throttling codes such as ``Throttling``, ``SlowDown`` and
@@ -52,6 +54,9 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 import botocore.exceptions
 import botocore.session
 
+from tests.helpers import garbled
+from tests.helpers.fault_proxy_types import Answer, Headers, Request
+
 __all__ = ["Answer", "FaultProxy", "Request", "operation_name", "signing_service"]
 
 # Hop-by-hop headers (RFC 9110 section 7.6.1), plus Expect: the proxy itself answers
@@ -71,42 +76,15 @@ HOP_BY_HOP = frozenset(
         "upgrade",
     }
 )
+# What a fault may be: AWS's own "slow down" or 500 (what botocore retries by itself), or an
+# answer that is not AWS's at all (tests/helpers/garbled.py).
+KINDS = ("throttling", "internal", "garbled")
+DEFAULT_KINDS = ("throttling", "internal")
 UPSTREAM_TIMEOUT = 120.0
 IDLE_TIMEOUT = 120.0
 _CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
 _LABEL = re.compile(r"(\{[^}]+\})")
 _MAX_LINE = 65536
-
-Headers = list[tuple[str, str]]
-
-
-@dataclass(frozen=True)
-class Request:
-    """A client's request as the proxy received it (body de-chunked, hop-by-hop headers gone)."""
-
-    method: str
-    path: str  # origin-form: path and query, exactly as sent
-    headers: Headers
-    body: bytes
-
-    def header(self, name: str) -> str | None:
-        wanted = name.lower()
-        return next((value for key, value in self.headers if key.lower() == wanted), None)
-
-    @property
-    def query(self) -> dict[str, list[str]]:
-        return parse_qs(urlsplit(self.path).query, keep_blank_values=True)
-
-
-@dataclass(frozen=True)
-class Answer:
-    """What goes back to the client."""
-
-    status: int
-    reason: str
-    headers: Headers
-    body: bytes = b""
-    code: str | None = None  # the error code, when the proxy made the answer up
 
 
 # -- what a request is ---------------------------------------------------------------------------
@@ -345,14 +323,19 @@ class FaultProxy:
     ``lost_responses``) are snapshots taken under the proxy's lock.
     """
 
-    def __init__(self, upstream: str, *, rate: float, seed: int = 0) -> None:
+    def __init__(
+        self, upstream: str, *, rate: float, seed: int = 0, kinds: tuple[str, ...] = DEFAULT_KINDS
+    ) -> None:
         if not 0.0 <= rate <= 1.0:  # also refuses NaN
             raise ValueError(f"rate must be between 0 and 1, not {rate!r}")
+        if not kinds or set(kinds) - set(KINDS):
+            raise ValueError(f"kinds must be some of {KINDS}, not {kinds!r}")
         target = urlsplit(upstream)
         if target.scheme not in ("http", "https") or not target.hostname:
             raise ValueError(f"upstream must be an http(s) URL, not {upstream!r}")
         self.upstream = upstream.rstrip("/")
         self.rate = rate
+        self.kinds = tuple(kinds)
         self._target = target
         self._random = random.Random(seed)
         self._lock = threading.Lock()
@@ -361,7 +344,8 @@ class FaultProxy:
         self._faults: Counter[tuple[str, str]] = Counter()
         self._lost: Counter[tuple[str, str]] = Counter()
         self._to_lose: list[tuple[str, str]] = []
-        self._cli_faults = 0  # faults answered to the AWS CLI (the instance's commands)
+        self._cli_faults: Counter[str] = Counter()  # by kind: faults the AWS CLI was answered
+        self._by_action: Counter[tuple[str, str]] = Counter()  # faults by (kind, action)
         self._server: _ProxyServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -441,7 +425,17 @@ class FaultProxy:
     def cli_faults(self) -> int:
         """Faults answered to the AWS CLI, by its User-Agent: the instance's own commands."""
         with self._lock:
-            return self._cli_faults
+            return self._cli_faults.total()
+
+    def faults_of(self, kind: str) -> Counter[tuple[str, str]]:
+        """Faults of one kind (``throttling``, ``internal``, ``garbled``), by
+        ``(service, action)``; the action as ``operation_name`` names it, else ``?``."""
+        with self._lock:
+            return Counter({k[1:]: n for k, n in self._by_action.items() if k[0] == kind})
+
+    def cli_faults_of(self, kind: str) -> int:
+        with self._lock:
+            return self._cli_faults[kind]
 
     @property
     def lost_responses(self) -> Counter[tuple[str, str]]:
@@ -475,7 +469,8 @@ class FaultProxy:
         # Working out the action costs a parse (a model lookup for S3): only when it matters.
         action = operation_name(service, request) if self.pending_losses else None
         lose: tuple[str, str] | None = None
-        made_up: Answer | None = None
+        kind: str | None = None
+        shape = ""
         with self._lock:
             self._requests += 1
             self._by_service[service] += 1
@@ -483,20 +478,31 @@ class FaultProxy:
                 lose = (service, action)
                 self._to_lose.remove(lose)
             elif self._random.random() < self.rate:
-                throttle = self._random.random() < 0.5
-                made_up = (throttling_error if throttle else internal_error)(service, request)
+                # One draw picks the kind (the same draws as before there were garbled faults).
+                kind = self.kinds[int(self._random.random() * len(self.kinds))]
+                if kind == "garbled":
+                    shape = self._random.choice(garbled.SHAPES)
         if lose is not None:
             self._forward(request)  # the upstream really does it; its answer goes nowhere
             made_up = internal_error(service, request)
             self._count(service, made_up, lost=lose)
             return made_up
-        if made_up is not None:
-            self._count(service, made_up)
-            if (request.header("User-Agent") or "").startswith("aws-cli/"):
-                with self._lock:
-                    self._cli_faults += 1
-            return made_up
-        return self._forward(request)
+        if kind is None:
+            return self._forward(request)
+        if kind == "garbled":
+            made_up = garbled.garbled(shape, service, request, self._forward)
+        else:
+            made_up = (throttling_error if kind == "throttling" else internal_error)(
+                service, request
+            )
+        self._count(service, made_up)
+        faulted = (kind, service, operation_name(service, request) or "?")
+        cli = (request.header("User-Agent") or "").startswith("aws-cli/")
+        with self._lock:
+            self._by_action[faulted] += 1
+            if cli:
+                self._cli_faults[kind] += 1
+        return made_up
 
     def _count(self, service: str, answer: Answer, lost: tuple[str, str] | None = None) -> None:
         with self._lock:
