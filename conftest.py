@@ -10,7 +10,7 @@ import pytest
 
 from handson.errors import SuiteUsageError
 from handson.i18n import has, set_language, t
-from handson.run_folder import RUN_FOLDER, RunFolder, wants_features
+from handson.run_folder import RUN_FOLDER, RunFolder, reports_dir, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import FLAGS, OPTIONS, SETTINGS, language_of, resolve
 from handson.targets.existing import EXISTING
@@ -69,7 +69,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if wants_features(config):
         # Each run writes under a folder of its own, so that two runs in one checkout never mix
         # or delete each other's results (an explicit --alluredir still wins).
-        folder = RunFolder(Path(config.rootpath) / "reports", settings.names.run_id)
+        folder = RunFolder(reports_dir(Path(config.rootpath)), settings.names.run_id)
         config.stash[RUN_FOLDER] = folder
         if not config.option.allure_report_dir and not config.option.collectonly:
             config.option.allure_report_dir = str(folder.allure_results)

@@ -16,6 +16,7 @@ from handson.class_roster import Learner
 from handson.i18n import t
 from handson.report import tally, why_it_stopped
 from handson.results import ScenarioResult
+from handson.run_folder import REPORTS_VARIABLE
 from handson.secrets import redact, register_secret
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,7 +43,8 @@ def learner_env(
 
     The grader's own keys never reach a learner's run through a profile row: the profile alone
     names the credentials."""
-    env = {k: v for k, v in base.items() if not k.startswith("HANDSON_") or k == "HANDSON_LANG"}
+    kept = ("HANDSON_LANG", REPORTS_VARIABLE)  # the grader's language; where its runs write
+    env = {k: v for k, v in base.items() if not k.startswith("HANDSON_") or k in kept}
     if assume is None:
         return env
     if learner.role_arn is None:

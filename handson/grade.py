@@ -34,6 +34,7 @@ from handson.class_runs import ROOT, Graded, grade_one, learner_env, read_graded
 from handson.class_table import all_passed, table_lines, write_csv, write_html
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t
+from handson.run_folder import reports_dir
 from handson.secrets import register_host_secrets
 from handson.settings import language_of
 
@@ -78,7 +79,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
     parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
     parser.add_argument("--accounts", type=Path, required=True, help="the class's CSV")
     parser.add_argument("--parallel", type=int, default=2, help="learners graded at once (2)")
-    parser.add_argument("--out", type=Path, help="folder for the results (reports/class-<time>)")
+    parser.add_argument(
+        "--out", type=Path, help="results folder (reports/class-<time>, env HANDSON_REPORTS)"
+    )
     parser.add_argument("--region", default=os.environ.get("HANDSON_REGION"))
     parser.add_argument("--matrix", action="store_true", help="print a GitHub Actions matrix")
     parser.add_argument("--table-from", type=Path, help="build the table from graded folders")
@@ -120,7 +123,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
         out = args.table_from
         graded = [_read_folder(x, out / x.label) for x in learners]
     else:
-        out = args.out or ROOT / "reports" / f"class-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+        out = args.out or reports_dir(ROOT) / f"class-{datetime.now(UTC):%Y%m%d-%H%M%S}"
         out.mkdir(parents=True, exist_ok=True)
         base = dict(os.environ)
         graded = grade_class(learners, out, args.parallel, args.region, base, bool(args.only))

@@ -1,14 +1,33 @@
 """Where one run writes its reports: ``reports/runs/<run ID>/``, so that two runs in one checkout
 never mix or delete each other's results; ``reports/latest`` points at the newest finished run
-(and ``reports/latest-run.txt`` names it, where the system makes no links)."""
+(and ``reports/latest-run.txt`` names it, where the system makes no links).
+
+``reports/`` is the checkout's unless ``HANDSON_REPORTS`` names another folder (relative to the
+checkout): read here for the runs, the class grader and the discovered policies, and by
+scripts/report.mjs for ``npm run report``. The suite's own tests point it at a temporary folder."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+
+REPORTS_VARIABLE = "HANDSON_REPORTS"
+
+
+def reports_dir(checkout: Path, environ: Mapping[str, str] | None = None) -> Path:
+    """The folder every run of this checkout writes its reports under."""
+    chosen = (os.environ if environ is None else environ).get(REPORTS_VARIABLE)
+    return checkout / chosen if chosen else checkout / "reports"  # an absolute one wins
+
+
+def latest_run(reports: Path) -> str | None:
+    """The newest finished run's ID, as its ``latest-run.txt`` names it."""
+    named = reports / LATEST_ID
+    return named.read_text("utf-8").strip() if named.is_file() else None
 
 
 def wants_features(config: pytest.Config) -> bool:
@@ -26,7 +45,7 @@ def wants_features(config: pytest.Config) -> bool:
 
 @dataclass(frozen=True)
 class RunFolder:
-    reports: Path  # the checkout's reports/
+    reports: Path  # reports_dir(): the checkout's reports/, or HANDSON_REPORTS
     run_id: str
 
     @property

@@ -30,6 +30,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from handson.run_folder import REPORTS_VARIABLE
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -66,6 +68,7 @@ def features_command(workdir: Path, *options: str) -> list[str]:
 def one_run(workdir: Path, *options: str, root: Path = ROOT) -> tuple[float, int, str]:
     command = features_command(workdir, *options)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANDSON_")}
+    env[REPORTS_VARIABLE] = str(workdir / "reports")  # never into the checkout's reports/
     start = time.perf_counter()
     done = subprocess.run(command, cwd=root, env=env, capture_output=True, text=True)
     elapsed = time.perf_counter() - start

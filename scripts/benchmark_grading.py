@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from handson.run_folder import REPORTS_VARIABLE  # noqa: E402
 from handson.targets.emulator_server import MotoEmulator  # noqa: E402
 from scripts.benchmark import features_command  # noqa: E402
 from scripts.hand_built import HandBuilt  # noqa: E402
@@ -60,6 +61,7 @@ def learner_env(emulator: MotoEmulator, home: Path) -> dict[str, str]:
         AWS_SHARED_CREDENTIALS_FILE=str(home / "none"),
         HANDSON_LANG="en",
     )
+    env[REPORTS_VARIABLE] = str(home / "reports")  # never into the checkout's reports/
     return env
 
 

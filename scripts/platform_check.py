@@ -1,6 +1,7 @@
 """The platform check: what the code on the learner's path uses that Windows or macOS does not have.
 
-mypy, configured in pyproject.toml ([tool.mypy]: handson/, fixtures/, steps/, conftest.py, and only
+mypy, configured in pyproject.toml ([tool.mypy]: handson/, fixtures/, steps/, conftest.py, the
+README's two commands scripts/checklist.py and scripts/check.py, and only
 the error codes that such a gap produces), reads typeshed's `sys.platform` conditions. It runs once
 for Linux, where the suite is known to run, and once for Windows and macOS; an error that only
 Windows or macOS gets is a module, function or constant that system does not have (fcntl.flock,

@@ -1,6 +1,9 @@
 // Builds the HTML report of a run with Allure 3, one test per checkpoint (`npm run report`).
 //
-//   node scripts/report.mjs [results] [output] [--single-file]
+//   node scripts/report.mjs [results] [output] [--single-file] [--run <run ID>]
+//
+// Without folders it reads the run `--run` names, or else the newest run, under reports/ (or the
+// folder HANDSON_REPORTS names, relative to the checkout, as handson/run_folder.py reads it).
 //
 // The suite writes one Allure result per scenario row (27 for the hands-on's 13 checkpoints).
 // A report of those would count rows, and its ring would show a share of rows that can look
@@ -22,6 +25,7 @@ import {
 } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 // Worst first: the status a checkpoint takes from its rows.
@@ -100,12 +104,19 @@ export function byCheckpoint(results, out) {
   return groups.size;
 }
 
-// The newest finished run's folder: named by reports/latest-run.txt, which every run writes, or
-// else the reports/latest link (Windows makes no link without its Developer Mode).
-function newestRun() {
-  const named = resolve("reports", "latest-run.txt");
-  if (existsSync(named)) return resolve("reports", "runs", readFileSync(named, "utf-8").trim());
-  return resolve("reports", "latest");
+// Where the runs write (handson/run_folder.py's reports_dir).
+function reportsDir() {
+  return resolve(ROOT, process.env.HANDSON_REPORTS || "reports");
+}
+
+// The run's folder: the one named, or the newest finished run, named by latest-run.txt, which
+// every run writes, or else the latest link (Windows makes no link without its Developer Mode).
+export function runFolder(id) {
+  const reports = reportsDir();
+  if (id) return join(reports, "runs", id);
+  const named = join(reports, "latest-run.txt");
+  if (existsSync(named)) return join(reports, "runs", readFileSync(named, "utf-8").trim());
+  return join(reports, "latest");
 }
 
 // Allure's own command: its package's script run by this Node, on every system (Windows cannot
@@ -118,10 +129,19 @@ function allure(...words) {
 }
 
 function main(args) {
-  const single = args.includes("--single-file");
-  const [given, output] = args.filter((a) => !a.startsWith("--"));
-  const run = newestRun();
-  if (args.includes("--open")) return allure("open", output ?? join(run, "allure-report"));
+  const { values, positionals } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: {
+      "single-file": { type: "boolean" },
+      open: { type: "boolean" },
+      run: { type: "string" },
+    },
+  });
+  const single = values["single-file"] ?? false;
+  const [given, output] = positionals;
+  const run = runFolder(values.run);
+  if (values.open) return allure("open", output ?? join(run, "allure-report"));
   const results = resolve(given ?? join(run, "allure-results"));
   const report = resolve(output ?? join(run, `allure-report${single ? "-single-file" : ""}`));
   const merged = `${report}-results`;

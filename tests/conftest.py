@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import shutil
+import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -12,13 +15,17 @@ import pytest
 
 from handson import i18n
 from handson.aws import Principal
+from handson.run_folder import REPORTS_VARIABLE, RUN_FOLDER, reports_dir
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
+from tests.helpers import reports_guard
 from tests.helpers.mutations import Mutation
 from tests.helpers.policy_runs import PolicyRun, label, policy_run
 
 T = TypeVar("T")
 R = TypeVar("R")
+ROOT = Path(__file__).resolve().parents[1]
+REPORTS_BEFORE = pytest.StashKey[tuple[Path, dict[str, reports_guard.Entry]]]()
 POOL_SIZE = 2  # whole runs side by side: one per core, one run at a time per emulator
 
 
@@ -103,6 +110,34 @@ def policy_runs(
 def pytest_configure(config: pytest.Config) -> None:
     """Before the test modules are imported: some build their verdicts at import."""
     i18n.set_language("en")
+    if hasattr(config, "workerinput"):
+        return  # a pytest-xdist worker: the controlling process set the folder, and guards
+    # Every run a test makes writes under a folder of the session's own (the workers and every
+    # subprocess inherit it), never into the learner's reports/, which the guard watches.
+    learners = reports_dir(ROOT)
+    os.environ[REPORTS_VARIABLE] = tempfile.mkdtemp(prefix="handson-tests-reports-")
+    if RUN_FOLDER not in config.stash:  # a session with the features writes reports/ itself
+        config.stash[REPORTS_BEFORE] = (learners, reports_guard.snapshot(learners))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
+    """After every worker ended: the checkout's reports/ as the session found it."""
+    yield
+    if hasattr(session.config, "workerinput"):
+        return
+    watched = session.config.stash.get(REPORTS_BEFORE, None)
+    changed = None if watched is None else reports_guard.verdict(*watched)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if changed is not None:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        if reporter is not None:
+            reporter.ensure_newline()
+            reporter.write_line(f"FAILED: {changed}", red=True, bold=True)
+    if session.exitstatus == pytest.ExitCode.OK:
+        shutil.rmtree(os.environ[REPORTS_VARIABLE], ignore_errors=True)
+    elif reporter is not None:
+        reporter.write_line(f"the tests' runs wrote under {os.environ[REPORTS_VARIABLE]}")
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from handson.names import default_name
+from handson.run_folder import REPORTS_VARIABLE
 from handson.targets.emulator_server import MotoEmulator, free_port
 from tests.conftest import EmulatorPool
 from tests.helpers.estate import left_behind, snapshot
@@ -72,7 +73,7 @@ def start(cwd: Path, *args: str, stdout: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         command,
         cwd=cwd,
-        env=suite_env(),
+        env=suite_env({REPORTS_VARIABLE: None}),  # the copied checkout's own reports/
         stdout=stdout.open("w"),
         stderr=subprocess.PIPE,
         text=True,

@@ -14,6 +14,7 @@ import pytest
 
 from handson.discovery import USER
 from handson.lifecycle.removal import delete_user
+from handson.run_folder import reports_dir
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, HandBuilt
 from tests.helpers.estate import snapshot
@@ -317,7 +318,7 @@ def test_a_killed_live_run_is_swept_by_its_record(
         held.process.wait(timeout=60)
     left = snapshot(test_emulator.admin)
     assert left != before  # the run's files are still there
-    record = ROOT / "reports" / "runs" / run_id / "live-record.json"
+    record = reports_dir(ROOT) / "runs" / run_id / "live-record.json"  # the session's folder
     kinds = {item["kind"] for item in json.loads(record.read_text("utf-8"))["items"]}
     assert kinds == {"object", "bucket", "access key"}, kinds
     sweep = [sys.executable, "-m", "handson.sweep", f"--record={record}", "--delete"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from handson.run_folder import REPORTS_VARIABLE
 from tests.helpers.suite_runner import ROOT, SuiteRun, read_run, suite_command, suite_env
 
 pytestmark = pytest.mark.slow
@@ -88,12 +89,13 @@ def learners_checkout(root: Path) -> tuple[Path, Path]:
 def run_from(
     checkout: Path, python: Path, workdir: Path, env: dict[str, str | None] | None = None
 ) -> SuiteRun:
-    """``pytest features/`` in ``checkout`` with its own Python, in Japanese (the default)."""
+    """``pytest features/`` in ``checkout`` with its own Python, in Japanese (the default), its
+    reports in the checkout's own reports/ (a learner sets no HANDSON_REPORTS)."""
     command = [str(python), *suite_command(workdir)[1:]]
     done = subprocess.run(
         command,
         cwd=checkout,
-        env=suite_env({"HANDSON_LANG": None, **(env or {})}),
+        env=suite_env({"HANDSON_LANG": None, REPORTS_VARIABLE: None, **(env or {})}),
         capture_output=True,
         text=True,
         timeout=300,

@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,15 +18,13 @@ from tests.conftest import PolicyRuns
 from tests.helpers import html_report
 from tests.helpers.feature_files import scenarios
 from tests.helpers.mutations import MUTATIONS
-from tests.helpers.suite_runner import ROOT, SuiteRun
+from tests.helpers.suite_runner import SuiteRun
 
 pytestmark = pytest.mark.slow
 
 BROKEN = next(m for m in MUTATIONS if m.name == "role-writes-open")  # PutObject under open/
 STATEMENT = "ForS32OpenGet"  # the statement that allows what R5 says is denied
 CATEGORY = "allowed but should be denied"
-# Kept for people to look at, in a folder of the test session's own (reports/ is ignored).
-SCREENSHOTS = ROOT / "reports" / "screenshots" / datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
 
 
 @dataclass(frozen=True)
@@ -99,9 +96,15 @@ def page(browser: Browser) -> Iterator[Page]:
         context.close()
 
 
-def screenshot(page: Page, name: str) -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    path = SCREENSHOTS / f"{name}.png"
+@pytest.fixture(scope="module")
+def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Kept for people to look at, never in the checkout's reports/: pytest keeps the temporary
+    folders of the last three sessions."""
+    return tmp_path_factory.mktemp("screenshots")
+
+
+def screenshot(page: Page, folder: Path, name: str) -> Path:
+    path = folder / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and path.stat().st_size > 10_000
     return path
@@ -147,7 +150,7 @@ def shown(page: Page, text: str) -> None:
 
 
 def test_single_file_report_shows_failure_category_and_statement(
-    broken: BrokenReport, page: Page
+    broken: BrokenReport, page: Page, screenshots: Path
 ) -> None:
     """From disk, as a CI artifact is opened: Categories, the category, its failing scenario, and
     on that scenario's page the category and the deciding statement."""
@@ -155,15 +158,17 @@ def test_single_file_report_shows_failure_category_and_statement(
     page.goto(broken.single_file.as_uri() + "#categories")
     page.get_by_text(CATEGORY, exact=True).click()
     shown(page, title)
-    screenshot(page, "single-file-categories")
+    screenshot(page, screenshots, "single-file-categories")
     page.get_by_text(title, exact=True).first.click()
     shown(page, f"Category: {CATEGORY}")
     shown(page, f"Allow statement {STATEMENT}")
     shown(page, "expected denied, observed allowed")
-    screenshot(page, "single-file-failing-check")
+    screenshot(page, screenshots, "single-file-failing-check")
 
 
-def test_served_report_shows_every_checkpoint(broken: BrokenReport, page: Page) -> None:
+def test_served_report_shows_every_checkpoint(
+    broken: BrokenReport, page: Page, screenshots: Path
+) -> None:
     with html_report.served(broken.served) as url:
         page.goto(f"{url}/index.html")
         expect(page.get_by_text("Results", exact=False).first).to_be_visible()
@@ -177,10 +182,12 @@ def test_served_report_shows_every_checkpoint(broken: BrokenReport, page: Page) 
             text = page.locator("body").inner_text()
             missing += [story for story in stories if story not in text]
         assert missing == []
-        screenshot(page, "served-results")
+        screenshot(page, screenshots, "served-results")
 
 
-def test_served_report_shows_the_failing_checks_evidence(broken: BrokenReport, page: Page) -> None:
+def test_served_report_shows_the_failing_checks_evidence(
+    broken: BrokenReport, page: Page, screenshots: Path
+) -> None:
     """The failing check's evidence: principal, call, answer, verdict with its rule, statements."""
     failing = broken.failing()
     with html_report.served(broken.served) as url:
@@ -192,7 +199,7 @@ def test_served_report_shows_the_failing_checks_evidence(broken: BrokenReport, p
             shown(page, line)
         shown(page, f"Allow statement {STATEMENT}")
         shown(page, '"exit_code": 0')
-        screenshot(page, "served-failing-evidence")
+        screenshot(page, screenshots, "served-failing-evidence")
 
 
 def test_terminal_matrix_gives_the_same_verdicts(broken: BrokenReport) -> None:
@@ -220,7 +227,9 @@ def _matrix_rows(stdout: str) -> dict[str, str]:
     }
 
 
-def test_the_first_view_counts_checkpoints(broken: BrokenReport, page: Page) -> None:
+def test_the_first_view_counts_checkpoints(
+    broken: BrokenReport, page: Page, screenshots: Path
+) -> None:
     """The report's name on its first view is the run's checkpoint tally, as in the terminal."""
     tally = "checkpoints: 12 passed, 1 failed, 0 not decided (failed: R5)"
     assert tally in broken.run.stdout
@@ -231,7 +240,7 @@ def test_the_first_view_counts_checkpoints(broken: BrokenReport, page: Page) -> 
     assert len(broken.results) == 13
     body = page.locator("body").inner_text()
     assert "92.3%" in body and "96." not in body, body[:400]
-    screenshot(page, "single-file-first-view")
+    screenshot(page, screenshots, "single-file-first-view")
     with html_report.served(broken.served) as url:
         page.goto(f"{url}/index.html")
         shown(page, tally)

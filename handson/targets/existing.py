@@ -30,6 +30,7 @@ from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.names import RunNames
 from handson.policies import load_policy_set
+from handson.run_folder import reports_dir
 from handson.settings import Settings, budgets_for
 from handson.snapshot import Snapshot, differences, take
 from handson.targets import simulation
@@ -241,7 +242,7 @@ def preflight_existing(
         name = settings.names.suffix if settings.name_given else None
         config.stash[CLEANED] = CleanedAccount(account, reader, name)
         return settings
-    replayed, config.stash[EXISTING] = preflight(settings, Path(config.rootpath) / "reports", say)
+    replayed, config.stash[EXISTING] = preflight(settings, reports_dir(Path(config.rootpath)), say)
     return replayed
 
 

@@ -10,6 +10,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handson.run_folder import REPORTS_VARIABLE
+
 ROOT = Path(__file__).resolve().parents[2]
 # 不合格: the check's own verdict only. An error of the test is not decided, never failed.
 FAILED = ("failed",)
@@ -67,9 +69,16 @@ def suite_command(workdir: Path, *args: str) -> list[str]:
     ]
 
 
+def own_settings(name: str) -> bool:
+    """A setting of the suite's (or of this pytest) that a test's run must not inherit. Where runs
+    write their reports is kept: tests/conftest.py points it at the session's temporary folder
+    (a test of a copied checkout's own reports/ removes it: ``{REPORTS_VARIABLE: None}``)."""
+    return name.startswith(("HANDSON_", "PYTEST_")) and name != REPORTS_VARIABLE
+
+
 def suite_env(env: dict[str, str | None] | None = None) -> dict[str, str]:
     """This process's environment without the suite's own settings; ``None`` removes a variable."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("HANDSON_", "PYTEST_"))}
+    full_env = {k: v for k, v in os.environ.items() if not own_settings(k)}
     # Never let a credential lookup reach for the EC2 metadata address from this machine.
     full_env["AWS_EC2_METADATA_DISABLED"] = "true"
     # The suite's own tests read the English texts; tests/test_learner_run.py reads the default,
@@ -177,7 +186,7 @@ class HeldRun:
 def admin_cli_env(admin_key: str, admin_secret: str) -> dict[str, str]:
     """For the suite's own command-line tools (sweep, discover) as the emulator's admin: the
     standard credential chain finds the key in the environment; nothing of the host's."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "HANDSON_"))}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not own_settings(k)}
     env.update(
         {
             "AWS_ACCESS_KEY_ID": admin_key,

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
+from scripts import check, checklist
+
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
 TEMPLATE = ROOT / "ci" / "sandbox-bootstrap.yaml"
@@ -150,10 +152,14 @@ def test_users_install_only_what_runs_the_suite() -> None:
     assert pinned("requirements.txt") & for_tests == set()
     assert for_tests <= pinned("requirements-dev.txt")
     assert "-r requirements.txt" in (root / "requirements-dev.txt").read_text("utf-8")
-    ci = (root / ".ci" / "run").read_text("utf-8")
-    assert "pip install -r requirements-dev.txt" in ci
+    # The checklist's install is the README's; the tests' comes after it (scripts/check.py).
+    assert [i.pip_args for i in checklist.CHECKLIST] == [
+        ("-r", "requirements.txt"),
+        ("--no-deps", "-r", "requirements-engine.txt"),
+    ]
+    assert [i.pip_args for i in checklist.TESTS] == [("-r", "requirements-dev.txt")]
     # The contributors' commands moved from the README to docs/testing.md (issue 17): the
-    # README is the learner's page now, and .ci/run follows both.
+    # README is the learner's page now, and scripts/check.py (.ci/run) follows both.
     assert "pip install -r requirements-dev.txt" in (root / "docs" / "testing.md").read_text(
         "utf-8"
     )
@@ -368,6 +374,21 @@ def test_the_workflows_pass_the_schema_and_zizmor_offline() -> None:
             [str(c) for c in command], capture_output=True, text=True, timeout=120
         )
         assert done.returncode == 0, done.stdout + done.stderr
-    ci = (ROOT / ".ci" / "run").read_text("utf-8")
-    assert "check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml" in ci
-    assert "zizmor --offline .github/workflows/" in ci
+    ci = [" ".join([Path(c[0]).stem, *c[1:]]) for c in check.checks(Path(sys.executable))]
+    assert "zizmor --offline .github/workflows" in ci
+    assert any(
+        c.startswith("check-jsonschema --builtin-schema vendor.github-workflows ") for c in ci
+    )
+
+
+def test_ci_is_the_readmes_second_command() -> None:
+    """.ci/run is scripts/check.py, as the README's first lines give it: they cannot drift."""
+    lines = (ROOT / ".ci" / "run").read_text("utf-8").splitlines()
+    commands = [line for line in lines if line and not line.startswith("#")]
+    assert commands == [
+        "set -euo pipefail",
+        'cd "$(dirname "$0")/.."',
+        "HANDSON_REQUIRE_BROWSER=1 exec python3 scripts/check.py --fresh",
+    ]
+    top = (ROOT / "README.md").read_text("utf-8").split("\n## ", 1)[0]
+    assert "python3 scripts/checklist.py" in top and "python3 scripts/check.py" in top

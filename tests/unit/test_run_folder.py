@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
-from handson.run_folder import RunFolder
+from handson.run_folder import REPORTS_VARIABLE, RunFolder, latest_run, reports_dir
+from tests.helpers.suite_runner import ROOT
 
 
 def test_each_run_has_its_own_folder(tmp_path: Path) -> None:
@@ -63,3 +67,46 @@ def test_where_the_system_makes_no_link_a_file_names_the_newest_run(
     assert (tmp_path / "latest-run.txt").read_text("utf-8").strip() == two.run_id
     assert not (tmp_path / "latest").exists()  # never a link to an older run than the file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest-run.txt", "runs"]
+
+
+RUN_FOLDER_OF = """
+import { runFolder } from %s;
+console.log(runFolder(process.argv[2]));
+"""
+
+
+@pytest.mark.parametrize("chosen", [None, "elsewhere/reports", "ABSOLUTE"])
+def test_the_runs_and_npm_run_report_read_one_reports_folder(
+    tmp_path: Path, chosen: str | None
+) -> None:
+    """reports/ unless HANDSON_REPORTS names another folder (relative to the checkout): where a
+    run writes (reports_dir) is where ``npm run report --run <ID>`` reads (scripts/report.mjs)."""
+    if not shutil.which("node"):
+        pytest.skip("Node.js is not installed")
+    environ = (
+        {} if chosen is None else {REPORTS_VARIABLE: chosen.replace("ABSOLUTE", str(tmp_path))}
+    )
+    written = RunFolder(reports_dir(ROOT, environ), "20261130-010000-aaaaaa").path
+    script = tmp_path / "run_folder.mjs"
+    script.write_text(RUN_FOLDER_OF % json.dumps((ROOT / "scripts" / "report.mjs").as_uri()))
+    env = {k: v for k, v in os.environ.items() if k != REPORTS_VARIABLE} | environ
+    done = subprocess.run(
+        ["node", str(script), "20261130-010000-aaaaaa"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 0, done.stderr
+    assert Path(done.stdout.strip()) == written
+    expected = {None: ROOT / "reports", "ABSOLUTE": tmp_path}.get(
+        chosen, ROOT / "elsewhere/reports"
+    )
+    assert written.parents[1] == expected
+
+
+def test_the_newest_run_is_what_latest_run_txt_names(tmp_path: Path) -> None:
+    assert latest_run(tmp_path) is None
+    RunFolder(tmp_path, "20261130-010000-aaaaaa").path.mkdir(parents=True)
+    RunFolder(tmp_path, "20261130-010000-aaaaaa").point_latest()
+    assert latest_run(tmp_path) == "20261130-010000-aaaaaa"

@@ -1,0 +1,153 @@
+"""Run the checklist from a fresh clone, with nothing but Python 3.11+ (README, first lines):
+
+    python scripts/checklist.py [pytest options]     (Windows: py scripts/checklist.py ...)
+
+Makes ``.venv`` if it is missing, installs what the checklist needs into it if that is not done
+yet, and runs ``pytest features/`` with the options given, from the virtual environment's Python;
+the exit code is pytest's. The install is the README's, in two steps: the IAM engine
+(requirements-engine.txt) goes in without its dependencies, which pin an older botocore.
+
+"Done yet" is a stamp in ``.venv`` holding a digest of the requirement files: a second call starts
+the run at once, and a changed requirement file installs again. Only the standard library runs
+here (nothing is installed yet); scripts/check.py uses the same means for the tests' install.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import subprocess
+import sys
+import venv
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # handson.i18n: the standard library only, usable before any install
+
+from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language, t  # noqa: E402
+
+VENV = ROOT / ".venv"
+STAMP = "handson-installed.json"
+MINIMUM = (3, 11)
+
+
+@dataclass(frozen=True)
+class Install:
+    """One ``pip install`` of requirement files, with the options it needs."""
+
+    name: str
+    pip_args: tuple[str, ...]
+
+    def files(self) -> list[str]:
+        return [arg for arg in self.pip_args if arg.endswith(".txt")]
+
+
+# The README's install: the engine without its dependencies, after everything else.
+CHECKLIST = (
+    Install("checklist", ("-r", "requirements.txt")),
+    Install("engine", ("--no-deps", "-r", "requirements-engine.txt")),
+)
+# What the suite's own tests need on top (docs/testing.md).
+TESTS = (Install("tests", ("-r", "requirements-dev.txt")),)
+
+
+def venv_python(venv_dir: Path) -> Path:
+    if sys.platform == "win32":
+        return venv_dir / "Scripts" / "python.exe"
+    return venv_dir / "bin" / "python"
+
+
+def digest(install: Install, root: Path = ROOT) -> str:
+    """What decides that an install is done: its options and every requirement file it may read
+    (one includes another with ``-r``; ``-e .`` reads pyproject.toml)."""
+    hashed = hashlib.sha256(" ".join(install.pip_args).encode())
+    for path in [*sorted(root.glob("requirements*.txt")), root / "pyproject.toml"]:
+        hashed.update(path.name.encode() + b"\0" + path.read_bytes())
+    return hashed.hexdigest()
+
+
+def installed(venv_dir: Path) -> dict[str, str]:
+    stamp = venv_dir / STAMP
+    try:
+        return dict(json.loads(stamp.read_text("utf-8")))
+    except (OSError, ValueError):
+        return {}
+
+
+def pip_command(python: Path, install: Install) -> list[str]:
+    return [str(python), "-m", "pip", "install", "--disable-pip-version-check", *install.pip_args]
+
+
+def ensure(installs: Sequence[Install], venv_dir: Path = VENV, root: Path = ROOT) -> Path:
+    """The virtual environment's Python, with ``installs`` done (each one only once)."""
+    python = venv_python(venv_dir)
+    if not python.exists():
+        print(t("bootstrap.venv", path=venv_dir), flush=True)
+        try:
+            venv.EnvBuilder(with_pip=True, clear=venv_dir.exists()).create(venv_dir)
+        except (OSError, subprocess.CalledProcessError) as exc:
+            raise SystemExit(t("bootstrap.no_venv", path=venv_dir, error=exc)) from None
+    done = installed(venv_dir)
+    missing = [i for i in installs if done.get(i.name) != digest(i, root)]
+    if missing:
+        files = " ".join(f for i in missing for f in i.files())
+        print(t("bootstrap.install", files=files, path=venv_dir), flush=True)
+    for install in missing:
+        code = subprocess.run(pip_command(python, install), cwd=root).returncode
+        if code != 0:
+            raise SystemExit(t("bootstrap.install_failed", files=" ".join(install.files())))
+        done[install.name] = digest(install, root)
+        (venv_dir / STAMP).write_text(json.dumps(done, indent=2), "utf-8")
+    return python
+
+
+def activated(venv_dir: Path = VENV) -> dict[str, str]:
+    """This environment as the README's activation makes it: the virtual environment's commands
+    first on PATH (what the run starts finds them there, as after ``activate``)."""
+    path = os.pathsep.join([str(venv_python(venv_dir).parent), os.environ.get("PATH", "")])
+    return {**os.environ, "VIRTUAL_ENV": str(venv_dir), "PATH": path}
+
+
+def wait_for(process: subprocess.Popen[bytes]) -> int:
+    """The process's exit code. Ctrl+C reaches the run too, which then removes what it made: wait
+    for it to finish rather than leave it behind (subprocess.run would kill it)."""
+    while True:
+        try:
+            return process.wait()
+        except KeyboardInterrupt:
+            continue
+
+
+def checklist_command(python: Path, pytest_args: Sequence[str]) -> list[str]:
+    return [str(python), "-m", "pytest", "features/", *pytest_args]
+
+
+def run(command: Sequence[str], root: Path = ROOT, env: dict[str, str] | None = None) -> int:
+    return wait_for(subprocess.Popen(command, cwd=root, env=env))
+
+
+def choose_language(pytest_args: Sequence[str]) -> None:
+    """The run's language for these lines too: ``--lang``, else HANDSON_LANG (the run itself
+    refuses a wrong one, in both languages)."""
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--lang")
+    known, _ = parser.parse_known_args(list(pytest_args))
+    language = known.lang or os.environ.get("HANDSON_LANG") or DEFAULT_LANGUAGE
+    set_language(language if language in LANGUAGES else DEFAULT_LANGUAGE)
+
+
+def main(argv: Sequence[str]) -> int:
+    choose_language(argv)
+    if sys.version_info < MINIMUM:
+        print(t("bootstrap.python_too_old", version=sys.version.split()[0]), file=sys.stderr)
+        return 1
+    python = ensure(CHECKLIST)
+    return run(checklist_command(python, argv), env=activated())
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

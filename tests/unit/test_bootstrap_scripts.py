@@ -1,0 +1,184 @@
+"""The README's two commands: scripts/checklist.py (the checklist, from a fresh clone) and
+scripts/check.py (everything CI checks; .ci/run is it). Their plan, not a whole run of either."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from scripts import check, checklist
+from tests.helpers.suite_runner import ROOT
+
+
+def installed_venv(root: Path) -> Path:
+    """A virtual environment the stamp says has the checklist's install (its Python a stand-in)."""
+    for name in ("requirements.txt", "requirements-engine.txt", "pyproject.toml"):
+        (root / name).write_text(f"# {name}\n", "utf-8")
+    venv = root / ".venv"
+    python = checklist.venv_python(venv)
+    python.parent.mkdir(parents=True)
+    python.touch()
+    return venv
+
+
+def test_a_second_call_installs_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    venv = installed_venv(tmp_path)
+    calls: list[list[str]] = []
+
+    def pip(command: list[str], **_: object) -> subprocess.CompletedProcess[bytes]:
+        calls.append(command)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(subprocess, "run", pip)
+    assert checklist.ensure(checklist.CHECKLIST, venv, tmp_path) == checklist.venv_python(venv)
+    assert [c[3:] for c in calls] == [
+        ["install", "--disable-pip-version-check", "-r", "requirements.txt"],
+        ["install", "--disable-pip-version-check", "--no-deps", "-r", "requirements-engine.txt"],
+    ]  # the README's two steps, the engine without its dependencies
+    calls.clear()
+    checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
+    assert calls == []
+    (tmp_path / "requirements.txt").write_text("# changed\n", "utf-8")
+    checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
+    assert len(calls) == 2  # a changed requirement file installs again
+
+
+def test_a_failed_install_is_not_stamped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    venv = installed_venv(tmp_path)
+    monkeypatch.setattr(
+        subprocess, "run", lambda command, **_: subprocess.CompletedProcess(command, 1)
+    )
+    with pytest.raises(SystemExit, match=r"requirements\.txt"):
+        checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
+    assert checklist.installed(venv) == {}
+
+
+def test_the_venvs_python_on_each_system(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert checklist.venv_python(Path("v")) == Path("v", "Scripts", "python.exe")
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert checklist.venv_python(Path("v")) == Path("v", "bin", "python")
+
+
+def test_the_run_finds_the_venvs_commands_first_as_after_activate(tmp_path: Path) -> None:
+    env = checklist.activated(tmp_path / ".venv")
+    assert env["PATH"].split(os.pathsep)[0] == str(checklist.venv_python(tmp_path / ".venv").parent)
+    assert env["VIRTUAL_ENV"] == str(tmp_path / ".venv")
+
+
+def test_the_checklist_is_pytest_features_with_the_options_given() -> None:
+    python = Path("/venv/bin/python")
+    assert checklist.checklist_command(python, ["--lang", "en", "-k", "U1"]) == [
+        str(python), "-m", "pytest", "features/", "--lang", "en", "-k", "U1"
+    ]  # fmt: skip
+
+
+def dry_run(*args: str) -> list[str]:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scripts" / "check.py"), "--dry-run", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return [line.removeprefix("check: ").replace("'", "") for line in done.stdout.splitlines()]
+
+
+def test_check_runs_the_checklist_with_the_readmes_install_alone_then_the_tests() -> None:
+    lines = dry_run("--fresh", "-k", "unit")
+    index = {key: next((i for i, x in enumerate(lines) if key in x), -1) for key in KEYS}
+    assert lines[0].startswith("removing ")
+    # The README's install, the checklist, and only then the tests' install.
+    assert 0 < index["requirements.txt"] < index["requirements-engine.txt"] < index["features/"]
+    assert index["features/"] < index["requirements-dev.txt"] < index["platform_check"]
+    assert index["platform_check"] < index["ruff check"] < index["tests/"]
+    if shutil.which("npm"):
+        # The reports take the checklist's run by its ID, after npm ci, beside the tests'
+        # install: before the tests, which guard reports/ (the run's folder is there).
+        assert 0 < index["npm ci"] < index["features/"] < index["run report "]
+        assert index["run report "] < index["requirements-dev.txt"]
+        assert "--run" in lines[index["run report:single-file"]]
+    else:
+        assert any(line.startswith("npm is not installed") for line in lines)
+    assert lines[-1].endswith("-m pytest tests/ -n 2 --dist loadfile -k unit")
+
+
+KEYS = (
+    "requirements.txt",
+    "requirements-engine.txt",
+    "features/",
+    "requirements-dev.txt",
+    "platform_check",
+    "npm ci",
+    "run report ",
+    "run report:single-file",
+    "ruff check",
+    "tests/",
+)
+
+
+def test_check_runs_every_linter_and_workflow_check() -> None:
+    commands = [
+        " ".join(Path(c[0]).name.split(".")[:1] + c[1:]) for c in check.checks(Path(sys.executable))
+    ]
+    assert commands[0] == "ruff check ."
+    assert "cfn-lint ci/sandbox-bootstrap.yaml" in commands
+    flows = sorted(p.name for p in (ROOT / ".github" / "workflows").glob("*.yml"))
+    assert (
+        "check-jsonschema --builtin-schema vendor.github-workflows "
+        + " ".join(f".github/workflows/{f}" for f in flows)
+        in commands
+    )
+    assert "zizmor --offline .github/workflows" in commands
+
+
+def test_the_output_ends_with_the_tests_summary() -> None:
+    assert check.SUMMARY.match(b"===== 812 passed, 3 skipped in 540.12s (0:09:00) =====\n")
+    assert check.SUMMARY.match(b"==== 1 failed, 2 passed in 3.01s ====")
+    assert not check.SUMMARY.match(b"=== FAILURES ===")
+
+
+@pytest.mark.parametrize(
+    ("apt", "root", "expected"),
+    [
+        (
+            True,
+            True,
+            ["apt-get update -qq", "apt-get install -y -qq chromium fonts-ipafont-gothic"],
+        ),
+        (True, False, "installing it takes root"),
+        (False, True, "no apt-get here (Debian or Ubuntu)"),
+    ],
+)
+def test_chromium_installs_as_root_with_apt_or_one_line_says_why_not(
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path,
+    apt: bool,
+    root: bool,
+    expected: list[str] | str,
+) -> None:
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setattr(shutil, "which", lambda name: f"/usr/bin/{name}" if apt else None)
+    monkeypatch.setattr(os, "geteuid", lambda: 0 if root else 1000, raising=False)
+    monkeypatch.setattr(
+        subprocess, "run", lambda command, **_: subprocess.CompletedProcess(command, 1)
+    )  # dpkg -s: not installed
+    commands, why_not = check.browser_install()
+    if isinstance(expected, str):
+        assert commands is None and why_not == expected
+        monkeypatch.setattr(check, "browser_install", lambda: (commands, why_not))
+        monkeypatch.delenv(check.REQUIRED, raising=False)
+        check.steps(check.Plan(True, tmp_path), False, [])
+        (line,) = [x for x in capsys.readouterr().out.splitlines() if "Chromium" in x]
+        assert (
+            line
+            == f"check: Chromium is not installed and {why_not}: the HTML report's test is skipped"
+        )
+    else:
+        assert [" ".join(c) for c in commands or []] == expected
