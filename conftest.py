@@ -22,10 +22,12 @@ pytest_plugins = [
     "fixtures.checkpoints",
     "fixtures.existing",
     "fixtures.cleanup",
+    "fixtures.practices",
     "steps.common",
     "steps.user_steps",
     "steps.role_steps",
     "steps.cleanup_steps",
+    "steps.practices_steps",
 ]
 
 

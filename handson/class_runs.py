@@ -109,12 +109,15 @@ def read_graded(learner: Learner, folder: Path, exit_code: int, stderr: str = ""
     """A learner's statuses from their ``checkpoints.json``; a run that decided nothing says why."""
     graded = Graded(learner, exit_code, folder=folder)
     path = folder / "checkpoints.json"
-    entries = json.loads(path.read_text("utf-8")).get("checkpoints", []) if path.exists() else []
+    document = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    entries = document.get("checkpoints", [])
     counted = tally([ScenarioResult.from_dict(entry) for entry in entries])
     for status, ids in zip(
         STATUSES, (counted.passed, counted.failed, counted.undecided), strict=True
     ):
         graded.statuses.update(dict.fromkeys(ids, status))
+    # The security lessons (P1-P6), advisory: their own words, never passed or failed.
+    graded.statuses.update({o["id"]: o["outcome"] for o in document.get("practice_outcomes", [])})
     if not entries:
         graded.reason = why_it_stopped(stderr) or t("class.no_result", code=exit_code)
     return graded

@@ -12,10 +12,26 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from handson.catalogue import CATALOGUE, TALLIED
 from handson.class_runs import Graded
 from handson.i18n import display_width, language, t
+from handson.practices import ADVISORY
 from handson.secrets import redact
 
 TEMPLATES = Path(__file__).with_name("templates")
-_COLOURS = {"passed": "#d9f2d9", "failed": "#f8d0d0", "not decided": "#eeeeee"}
+_COLOURS = {
+    "passed": "#d9f2d9",
+    "failed": "#f8d0d0",
+    "not decided": "#eeeeee",
+    # The security lessons' outcomes (handson.practices.PracticeOutcome), advisory.
+    "findings": "#fff0c0",
+    "clear": "#e8f4e8",
+    "not applicable": "#eeeeee",
+    "not checked": "#eeeeee",
+}
+
+
+# The table's columns: the checkpoints every grading run decides, then the security lessons
+# (advisory, never in "passed every checkpoint"); the clean-up's C1-C5 run only with --cleanup,
+# never in a grading run.
+COLUMNS: tuple[str, ...] = TALLIED + ADVISORY
 
 
 def _cell(status: str | None) -> str:
@@ -24,7 +40,7 @@ def _cell(status: str | None) -> str:
 
 def table_lines(graded: list[Graded]) -> list[str]:
     """The class table for the terminal: one row per learner, one column per checkpoint."""
-    ids = list(TALLIED)
+    ids = list(COLUMNS)
     header = [t("class.learner"), *ids]
     rows = [[g.learner.label, *(_cell(g.statuses.get(i)) for i in ids)] for g in graded]
     widths = [max(display_width(r[c]) for r in [header, *rows]) for c in range(len(header))]
@@ -50,15 +66,17 @@ def _counts(graded: list[Graded]) -> dict[str, int]:
 
 
 def all_passed(graded: Graded) -> bool:
+    """Every checkpoint a grading run decides passed; the security lessons are advisory and never
+    count here, nor does the clean-up (run only with --cleanup)."""
     return all(graded.statuses.get(i) == "passed" for i in TALLIED)
 
 
 def write_csv(graded: list[Graded], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["learner", "account_id", *TALLIED, "exit_code", "reason"])
+        writer.writerow(["learner", "account_id", *COLUMNS, "exit_code", "reason"])
         for g in graded:
-            statuses = [g.statuses.get(i, "not decided") for i in TALLIED]
+            statuses = [g.statuses.get(i, "not decided") for i in COLUMNS]
             writer.writerow(
                 [g.learner.label, g.learner.account_id, *statuses, g.exit_code, g.reason]
             )
@@ -82,7 +100,7 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
                     "colour": _COLOURS[status],
                     "text": _cell(status),
                 }
-                for status in (g.statuses.get(i, "not decided") for i in TALLIED)
+                for status in (g.statuses.get(i, "not decided") for i in COLUMNS)
             ],
             "reason": g.reason,
         }
@@ -95,7 +113,7 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
         when=when,
         learner=t("class.learner"),
         reason=t("class.reason"),
-        checkpoints=[{"id": i, "title": CATALOGUE[i].short_title()} for i in TALLIED],
+        checkpoints=[{"id": i, "title": CATALOGUE[i].short_title()} for i in COLUMNS],
         rows=rows,
     )
     path.write_text(redact(page), "utf-8")

@@ -85,6 +85,11 @@ OPTIONS: dict[str, tuple[str, str]] = {
         "existing target: run only the clean-up's checks (C1-C5), read-only: what of the "
         "hands-on is left in the account after its 片付け",
     ),
+    "practices": (
+        "HANDSON_PRACTICES",
+        "the security lessons P1-P6: 'advisory' (default: shown below the checkpoints, never "
+        "changing the exit code) or 'strict' (a finding fails the run, exit 1)",
+    ),
     "allowed_account": (
         "HANDSON_ALLOWED_ACCOUNTS",
         "aws and existing targets: an account ID the run may use (repeatable; env: "
@@ -115,6 +120,7 @@ class Settings:
     built: Built = AS_THE_HANDS_ON  # what the run builds differently from the hands-on (a replay)
     name_given: bool = False  # --name (or HANDSON_NAME) given, not made up or read from policies
     cleanup: bool = False  # --cleanup: only C1-C5, read-only, on the account (existing target)
+    practices: str = "advisory"  # --practices: "strict" makes a P1-P6 finding fail the run
 
     @property
     def kind(self) -> TargetKind:
@@ -149,7 +155,9 @@ _DEFAULTS: dict[str, str] = {
     "user_profile": "none",
     "propagation_budget": "120 s on aws, 0 s on the emulator",
     "lang": "ja",
+    "practices": "advisory",
 }
+PRACTICES = ("advisory", "strict")  # --practices
 # Options given without a value (on or off).
 FLAGS = ("keep", "allow_undecided", "live", "temporary_user_key", "cleanup")
 # Flags and a repeatable option: none is a single value that can be given empty.
@@ -360,6 +368,9 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         validate_name(given)
     names = RunNames(name_from_policies(policies, given) or given or default_name())
     policies.check_sizes(names.render)
+    practices = pick("practices") or "advisory"
+    if practices not in PRACTICES:
+        raise SuiteUsageError(t("opt.practices", value=repr(practices)))
     endpoint_url = pick("endpoint_url")
     if endpoint_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint_url):
         raise SuiteUsageError(t("opt.endpoint", value=repr(endpoint_url)))
@@ -378,6 +389,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         permissions_boundary=_policy_arn(pick("permissions_boundary")),
         propagation_budget=_seconds(pick("propagation_budget")),
         name_given=bool(given),
+        practices=practices,
         **live,
         allowed_accounts=parse_allowed(
             cli.get("allowed_account"), env.get("HANDSON_ALLOWED_ACCOUNTS")

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from handson.catalogue import TALLIED
+from handson.class_table import COLUMNS
 from handson.names import ADMIN_POLICY_ARN
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
@@ -136,11 +137,13 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
     # The terminal: one row per learner, one column per checkpoint.
     lines = done.stdout.splitlines()
     header = next(line for line in lines if line.startswith("learner"))
-    assert header.split() == ["learner", *ids]
+    # The checkpoints, then the security lessons (advisory: never in "passed every checkpoint").
+    assert header.split() == ["learner", *COLUMNS] and COLUMNS[: len(ids)] == tuple(ids)
+    assert [c for c in COLUMNS if c not in ids] == ["P1", "P2", "P3", "P4", "P5", "P6"]
     words = {"passed": "ok", "failed": "FAILED"}
     for label, statuses in expected.items():
         row = next(line for line in lines if line.startswith(label))
-        assert row.split() == [label, *(words[s] for s in statuses)], row
+        assert row.split()[: 1 + len(ids)] == [label, *(words[s] for s in statuses)], row
     assert "3 learners: 2 passed every checkpoint, 1 failed some" in done.stdout
     # The CSV.
     with (out / "class.csv").open(encoding="utf-8") as handle:

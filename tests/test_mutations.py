@@ -3,6 +3,8 @@ names the broken checkpoint and in no other; the unaltered seed policies pass.""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from handson.report import UNDECIDED_EXIT
@@ -114,3 +116,19 @@ def test_r1_names_the_ssm_agents_denied_calls(runs: dict[str, SuiteRun]) -> None
 def test_readme_quotes_what_the_seed_run_printed(runs: dict[str, SuiteRun]) -> None:
     """README.md's quote of a passing run (in English, as these runs are) is what one prints."""
     assert quote_problems(SEED, runs[SEED].stdout, readme="README.md") == ""
+
+
+def test_the_seeds_security_lessons_have_no_finding(runs: dict[str, SuiteRun]) -> None:
+    """Issue 18, part 3: P1 and P2 clear, P3-P6 not applicable on the emulator (never clear),
+    nothing in checkpoints.json's practices, and the run still exits 0."""
+    run = runs[SEED]
+    document = json.loads((run.allure_dir.parent / "checkpoints.json").read_text("utf-8"))
+    assert document["practices"] == [], document["practices"]
+    outcomes = {o["id"]: o["outcome"] for o in document["practice_outcomes"]}
+    assert outcomes == {
+        "P1": "clear",
+        "P2": "clear",
+        **dict.fromkeys(("P3", "P4", "P5", "P6"), "not applicable"),
+    }
+    assert "best practices: 0 with findings, 2 clear, 4 not applicable" in run.stdout
+    assert run.exit_code == 0, run.describe()

@@ -21,11 +21,13 @@ class Kind(StrEnum):
     RESOURCE_MISMATCH = "resource-mismatch"
     CONDITION_KEY = "condition-key"
     WILDCARD = "wildcard"
+    ACCOUNT = "account"  # P3-P6: what the account holds (root keys, a user's keys, MFA)
 
 
 class Principal(StrEnum):
     USER = "user"
     ROLE = "role"
+    ACCOUNT = "account"  # P3-P6: the account, its root user, or the hands-on's user in it
 
 
 # The measure's checkpoint per principal.

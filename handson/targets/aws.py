@@ -105,6 +105,7 @@ AWS = register(
         account="aws (account not read)",
         open=open_aws,
         preflight=preflight,
+        no_account=None,
     ),
     __name__,
 )

@@ -270,6 +270,7 @@ _REPLAY = TargetKind(
     open=open_emulator,
     preflight=preflight_existing,
     launch=EmulatorLaunch,
+    no_account=None,  # the learner's account is read (the checks are replayed)
 )
 # The same grading on the learner's account itself (--live, not a --target of its own): AWS's
 # waits, nothing to launch, and the account the preflight read on the report's account line.

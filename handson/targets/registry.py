@@ -65,6 +65,10 @@ class TargetKind:
     # (--live and its options are its own; options that would replay other than what the
     # account holds are refused). None: --live is refused.
     live: TargetKind | None = None
+    # Why the account's own security lessons (P3-P6) do not apply to this target: a message key
+    # (the emulator has no root user, no account of the learner's). None: they are read from the
+    # account the run uses.
+    no_account: str | None = "practices.no_account.emulator"
 
 
 _KINDS: dict[str, TargetKind] = {}

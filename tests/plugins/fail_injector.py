@@ -4,7 +4,8 @@ HANDSON_FAIL_AFTER=<Provisioner method>: the method does its work, then raises (
 halfway, with resources already made). HANDSON_LEAK=<label prefix>: the teardown of resources whose
 label starts with it does nothing (to prove the leak check notices). HANDSON_DETACH=<policy ARN>:
 the role is made as the hands-on makes it, then the policy is detached from it again (a learner
-who forgot to attach it).
+who forgot to attach it). HANDSON_FAIL_ANALYSIS=1: the least-privilege analysis of P1 and P2
+raises (an error of the test in an advisory lesson).
 """
 
 from __future__ import annotations
@@ -42,6 +43,13 @@ def pytest_configure(config: pytest.Config) -> None:
             return arn
 
         Provisioner.create_role = without  # type: ignore[method-assign]
+    if os.environ.get("HANDSON_FAIL_ANALYSIS"):
+        import fixtures.practices
+
+        def broken(*args: Any, **kwargs: Any) -> Any:
+            raise InjectedFailure("injected failure in the least-privilege analysis")
+
+        fixtures.practices.analyse = broken  # type: ignore[assignment]
     leak = os.environ.get("HANDSON_LEAK")
     if leak:
         register = Cleanup.register

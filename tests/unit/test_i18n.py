@@ -51,6 +51,7 @@ BUILT = (
     "class.status.",  # a learner's status (class_table.py)
     "cli.",  # a subcommand's name (cli.py)
     "cleanup.kind.",  # a kind's word in the clean-up's listing (cleanup_plan.py)
+    "practices.risk.",  # a finding's risk class (handson/practices)
     "cleanup.holds.",
     "decided_on.",  # a TargetKind's decided_on, or a scenario's decided_by (report.py)
     "target.",  # the --target name (conftest.py)

@@ -1,0 +1,169 @@
+"""The hands-on's security lessons (「セキュリティのベストプラクティス」) as results: P1-P6.
+
+Each lesson's result is a value (:class:`PracticeResult`): its findings
+(handson.permissions.PermissionFinding), or why it does not apply. They have a table and a tally
+of their own, below the checkpoints': advisory, they never change the checkpoints' tally, and
+change the exit code only with ``--practices strict``. A lesson that does not apply is never
+counted as passed.
+
+- P1, P2: least privilege of the user and the role (handson.permissions, on the run's policies);
+- P3-P6: the account (handson.practices.account), where the target has one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+from handson.catalogue import CATALOGUE
+from handson.i18n import display_width, t
+from handson.permissions.findings import Kind, PermissionFinding
+
+# The lessons' IDs, in the catalogue's order: advisory, never a checkpoint that passes or fails
+# (the class table's "all passed" leaves them out).
+ADVISORY: tuple[str, ...] = tuple(cid for cid, c in CATALOGUE.items() if c.family == "P")
+# The kinds that are a lesson's findings; the lint (unknown action, resource mismatch, condition
+# key, wildcard) is shown on its own, never a lesson's finding.
+MEASURED = frozenset({Kind.OVER_GRANT, Kind.UNDER_GRANT, Kind.ACCOUNT})
+LINT = frozenset({Kind.UNKNOWN_ACTION, Kind.RESOURCE_MISMATCH, Kind.CONDITION_KEY, Kind.WILDCARD})
+
+
+class PracticeOutcome(StrEnum):
+    FINDINGS = "findings"  # 指摘: something to change
+    CLEAR = "clear"  # 問題なし
+    NOT_APPLICABLE = "not applicable"  # 対象外: never counted as passed
+    NOT_CHECKED = "not checked"  # the account could not be read (no permission, an error)
+
+
+@dataclass(frozen=True)
+class PracticeResult:
+    id: str  # P1-P6
+    outcome: PracticeOutcome
+    findings: tuple[PermissionFinding, ...] = ()
+    reason: str = ""  # why it does not apply, in the run's language
+
+    @classmethod
+    def of(cls, check: str, found: Iterable[PermissionFinding]) -> PracticeResult:
+        mine = tuple(f for f in found if f.kind in MEASURED)
+        return cls(check, PracticeOutcome.FINDINGS if mine else PracticeOutcome.CLEAR, mine)
+
+    @classmethod
+    def not_applicable(cls, check: str, reason: str) -> PracticeResult:
+        return cls(check, PracticeOutcome.NOT_APPLICABLE, reason=reason)
+
+    @classmethod
+    def not_checked(cls, check: str, reason: str) -> PracticeResult:
+        return cls(check, PracticeOutcome.NOT_CHECKED, reason=reason)
+
+    def as_dict(self) -> dict[str, object]:
+        row: dict[str, object] = {"id": self.id, "outcome": self.outcome.value}
+        if self.reason:
+            row["reason"] = self.reason
+        return row
+
+
+@dataclass(frozen=True)
+class PracticeTally:
+    findings: tuple[str, ...]
+    clear: tuple[str, ...]
+    not_applicable: tuple[str, ...]
+    not_checked: tuple[str, ...] = ()
+
+    def line(self) -> str:
+        line = t(
+            "practices.tally",
+            findings=len(self.findings),
+            clear=len(self.clear),
+            not_applicable=len(self.not_applicable),
+        )
+        if self.not_checked:
+            line += t("practices.tally_not_checked", count=len(self.not_checked))
+        return line
+
+
+def tally(results: Sequence[PracticeResult]) -> PracticeTally:
+    def having(outcome: PracticeOutcome) -> tuple[str, ...]:
+        return tuple(r.id for r in results if r.outcome is outcome)
+
+    return PracticeTally(
+        having(PracticeOutcome.FINDINGS),
+        having(PracticeOutcome.CLEAR),
+        having(PracticeOutcome.NOT_APPLICABLE),
+        having(PracticeOutcome.NOT_CHECKED),
+    )
+
+
+def _observed(result: PracticeResult) -> str:
+    if result.outcome is PracticeOutcome.FINDINGS:
+        return t("practices.outcome.findings", count=len(result.findings))
+    if result.outcome is PracticeOutcome.NOT_APPLICABLE:
+        return t("practices.outcome.not_applicable", reason=result.reason)
+    if result.outcome is PracticeOutcome.NOT_CHECKED:
+        return t("practices.outcome.not_checked", reason=result.reason)
+    return t("practices.outcome.clear")
+
+
+def _risk(finding: PermissionFinding) -> str:
+    """Escalation and exposure, named after the finding (cloudsplaining's classes)."""
+    if not finding.risk:
+        return ""
+    return t(
+        "practices.risk",
+        risks=t("practices.list_separator").join(
+            t(f"practices.risk.{risk}") for risk in finding.risk
+        ),
+    )
+
+
+def _merged(
+    rows: list[tuple[str, str, str]], results: list[PracticeResult]
+) -> tuple[list[tuple[str, str, str]], list[PracticeResult]]:
+    """Lessons in a row that do not apply for one reason (P3-P6 on the emulator) share a row:
+    the learner's output stays short."""
+    out_rows: list[tuple[str, str, str]] = []
+    out_results: list[PracticeResult] = []
+    for row, result in zip(rows, results, strict=True):
+        last = out_results[-1] if out_results else None
+        if (
+            last is not None
+            and result.outcome is PracticeOutcome.NOT_APPLICABLE
+            and last.outcome is PracticeOutcome.NOT_APPLICABLE
+            and last.reason == result.reason
+        ):
+            first = out_rows[-1][0].split("-")[0]
+            out_rows[-1] = (f"{first}-{result.id}", t("practices.account_lessons"), row[2])
+            continue
+        out_rows.append(row)
+        out_results.append(result)
+    return out_rows, out_results
+
+
+def table(results: Sequence[PracticeResult]) -> list[str]:
+    """One row per lesson, then each finding under it, then the tally."""
+    rows = [(r.id, CATALOGUE[r.id].short_title(), _observed(r)) for r in results]
+    counted = tally(results)
+    rows, results = _merged(rows, list(results))
+    header = (t("matrix.id"), t("matrix.checks"), t("matrix.observed"))
+    widths = [max(display_width(row[i]) for row in [header, *rows]) for i in range(2)]
+
+    def pad(text: str, width: int) -> str:
+        return text + " " * (width - display_width(text))
+
+    lines = []
+    for row, result in zip([header, *rows], [None, *results], strict=True):
+        lines.append(f"{pad(row[0], widths[0])}  {pad(row[1], widths[1])}  {row[2]}".rstrip())
+        for finding in result.findings if result is not None else ():
+            lines.append(f"    - {finding.text()}{_risk(finding)}")
+    lines.append(counted.line())
+    return lines
+
+
+def lint_lines(found: Iterable[PermissionFinding]) -> list[str]:
+    """The lint, one short line each (file and Sid in the message), never a failure."""
+    return [f"  - {f.text()}" for f in found if f.kind in LINT]
+
+
+def failing(results: Sequence[PracticeResult]) -> bool:
+    """Whether ``--practices strict`` fails the run."""
+    return any(r.outcome is PracticeOutcome.FINDINGS for r in results)

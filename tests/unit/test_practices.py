@@ -1,0 +1,257 @@
+"""Issue 18, part 3: the security lessons P3-P6 read from an account (moto, botocore's Stubber),
+and the lessons' own table and tally (advisory, never the checkpoints')."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.stub import Stubber
+from moto import mock_aws
+
+from handson import i18n
+from handson.catalogue import CATALOGUE
+from handson.class_table import all_passed, table_lines, write_html
+from handson.grade import Learner, read_graded
+from handson.permissions import analyse_documents
+from handson.permissions.examples import measured_documents
+from handson.permissions.findings import Kind, Principal
+from handson.policies import ROLE_POLICY_FILE
+from handson.policy_match import hint
+from handson.practices import (
+    PracticeOutcome,
+    PracticeResult,
+    failing,
+    lint_lines,
+    table,
+    tally,
+)
+from handson.practices.account import (
+    UNUSED_DAYS,
+    AccountView,
+    long_lived_keys,
+    no_longer_needed,
+    root_user,
+    unused_keys,
+    user_mfa,
+)
+from handson.practices.hints import hint_with_lint
+from handson.settings import resolve
+from handson.targets.registry import kind_named
+
+USER = "handson-iam-user-test"
+RUNNER = "arn:aws:iam::123456789012:user/admin"
+
+
+@pytest.fixture
+def iam() -> Iterator[Any]:
+    with mock_aws():
+        client = boto3.client("iam", region_name="us-east-1")
+        client.create_user(UserName=USER)
+        yield client
+
+
+def _summary(iam: Any, keys: int, mfa: int) -> Stubber:
+    stub = Stubber(iam)
+    summary = {"AccountAccessKeysPresent": keys, "AccountMFAEnabled": mfa}
+    stub.add_response("get_account_summary", {"SummaryMap": summary})
+    return stub
+
+
+def test_root_with_keys_and_without_mfa_gives_two_findings() -> None:
+    iam = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    with _summary(iam, keys=1, mfa=0):
+        found = root_user(AccountView(iam, RUNNER, USER))
+    assert [f.message for f in found] == ["practices.root_keys", "practices.root_mfa"]
+    assert {(f.id, f.principal, f.kind) for f in found} == {("P3", Principal.ACCOUNT, Kind.ACCOUNT)}
+
+
+def test_a_protected_root_not_running_the_suite_gives_none() -> None:
+    iam = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    with _summary(iam, keys=0, mfa=1):
+        assert root_user(AccountView(iam, RUNNER, USER)) == []
+
+
+def test_the_root_user_running_the_suite_is_a_finding() -> None:
+    iam = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    root = "arn:aws:iam::123456789012:root"
+    with _summary(iam, keys=0, mfa=1):
+        found = root_user(AccountView(iam, root, USER))
+    assert [f.message for f in found] == ["practices.runner_is_root"]
+    assert root in found[0].text()
+
+
+def test_a_long_lived_key_is_a_finding_unless_the_run_made_it(iam: Any) -> None:
+    key = iam.create_access_key(UserName=USER)["AccessKey"]["AccessKeyId"]
+    found = long_lived_keys(AccountView(iam, RUNNER, USER))
+    assert [(f.id, f.fields["access_key"]) for f in found] == [("P4", key)]
+    shown = found[0].as_dict()  # its message in words, as checkpoints.json has it
+    assert key in shown["message"] and shown["principal"] == shown["kind"] == "account"
+    assert long_lived_keys(AccountView(iam, RUNNER, USER, frozenset({key}))) == []
+    assert long_lived_keys(AccountView(iam, RUNNER, None)) == []
+
+
+def test_a_key_unused_for_91_days_is_a_finding(iam: Any) -> None:
+    key = iam.create_access_key(UserName=USER)["AccessKey"]
+    made = key["CreateDate"]
+    view = AccountView(iam, RUNNER, USER)
+    assert unused_keys(view, now=made + timedelta(days=UNUSED_DAYS - 1)) == []
+    found = unused_keys(view, now=made + timedelta(days=91))
+    assert [(f.id, f.message, f.fields["days"]) for f in found] == [
+        ("P5", "practices.key_never_used", 91)
+    ]
+    assert "91" in found[0].as_dict()["message"]
+
+
+def test_a_key_used_long_ago_is_a_finding() -> None:
+    iam = boto3.client(
+        "iam", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
+    )
+    now = datetime(2026, 12, 4, tzinfo=UTC)
+    made = now - timedelta(days=400)
+    key = {"AccessKeyId": "AKIAEXAMPLEEXAMPLE", "Status": "Active", "CreateDate": made}
+    with Stubber(iam) as stub:
+        stub.add_response("list_access_keys", {"AccessKeyMetadata": [dict(key, UserName=USER)]})
+        used = {"LastUsedDate": now - timedelta(days=91), "ServiceName": "s3", "Region": "x"}
+        stub.add_response("get_access_key_last_used", {"UserName": USER, "AccessKeyLastUsed": used})
+        found = unused_keys(AccountView(iam, RUNNER, USER), now=now)
+    assert [(f.message, f.fields["days"]) for f in found] == [("practices.key_unused", 91)]
+
+
+def test_a_user_who_signs_in_without_mfa_is_a_finding(iam: Any) -> None:
+    view = AccountView(iam, RUNNER, USER)
+    assert user_mfa(view) == []  # no login profile: no console sign-in to protect
+    iam.create_login_profile(UserName=USER, Password="Password-1234!")
+    found = user_mfa(view)
+    assert [(f.id, f.message) for f in found] == [("P6", "practices.user_mfa")]
+    assert USER in found[0].as_dict()["message"]
+    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="mfa")["VirtualMFADevice"]
+    iam.enable_mfa_device(
+        UserName=USER,
+        SerialNumber=device["SerialNumber"],
+        AuthenticationCode1="123456",
+        AuthenticationCode2="654321",
+    )
+    assert user_mfa(view) == []
+
+
+def test_p1_and_p2_over_grants_are_p5_permissions_no_longer_needed() -> None:
+    found = analyse_documents(measured_documents(), "test")
+    p5 = no_longer_needed(found)
+    assert len(p5) == 7 and {f.id for f in p5} == {"P5"}
+
+
+def test_the_emulator_declares_why_account_lessons_do_not_apply() -> None:
+    assert kind_named("emulator").no_account == "practices.no_account.emulator"
+    assert kind_named("aws").no_account is None
+    assert kind_named("existing").no_account is None
+
+
+def test_practices_option_and_its_environment_variable() -> None:
+    assert resolve({}, environ={}).practices == "advisory"
+    assert resolve({}, environ={"HANDSON_PRACTICES": "strict"}).practices == "strict"
+    assert (
+        resolve({"practices": "advisory"}, environ={"HANDSON_PRACTICES": "strict"}).practices
+        == "advisory"
+    )
+    with pytest.raises(Exception, match="--practices 'loose'"):
+        resolve({"practices": "loose"}, environ={})
+
+
+def _results() -> list[PracticeResult]:
+    found = analyse_documents(measured_documents(), "test")
+    reason = i18n.t("practices.no_account.emulator")
+    return [
+        PracticeResult.of("P1", [f for f in found if f.id == "P1"]),
+        PracticeResult.of("P2", []),
+        *(PracticeResult.not_applicable(p, reason) for p in ("P3", "P4", "P5", "P6")),
+    ]
+
+
+def test_the_table_and_tally_in_japanese() -> None:
+    i18n.set_language("ja")
+    lines = table(_results())
+    assert lines[0].split() == ["ID", "確認すること", "結果"]
+    assert lines[1].split()[:3] == ["P1", "IAMユーザーは必要最小限の権限だけを持つ", "指摘"]
+    assert sum(1 for line in lines if line.startswith("    - ")) == 3
+    assert any("iam:CreateAccessKey" in line and "権限昇格" in line for line in lines)
+    assert lines[5].split()[0] == "P2" and lines[5].endswith("問題なし")
+    # P3-P6 do not apply for one reason: one row, never 問題なし.
+    assert lines[6].split()[0] == "P3-P6"
+    assert lines[6].endswith(
+        "対象外: エミュレータにはルートユーザーも、あなたのアカウントもありません"
+    )
+    assert lines[-1] == "ベストプラクティス: 指摘 1 / 問題なし 1 / 対象外 4"
+    assert len(lines) == 8
+
+
+def test_not_applicable_is_never_counted_as_clear() -> None:
+    counted = tally(_results())
+    assert counted.findings == ("P1",) and counted.clear == ("P2",)
+    assert counted.not_applicable == ("P3", "P4", "P5", "P6")
+    assert failing(_results())
+    quiet = [r for r in _results() if r.outcome is not PracticeOutcome.FINDINGS]
+    assert not failing(quiet)
+    assert tally(quiet).line() == "best practices: 0 with findings, 1 clear, 4 not applicable"
+
+
+def test_a_lesson_that_could_not_be_read_is_counted_apart() -> None:
+    results = [PracticeResult.not_checked("P3", "AccessDenied")]
+    assert tally(results).line().endswith(", 1 not checked")
+    assert not failing(results)
+
+
+def test_lint_is_shown_apart_and_is_never_a_lessons_finding() -> None:
+    documents = measured_documents()
+    documents["handson-iam-role-policy.json"]["Statement"][0]["Action"] = ["s3:GetObjects"]
+    found = analyse_documents(documents, "test")
+    lines = lint_lines(found)
+    assert any("s3:GetObjects" in line and "s3:GetObject?" in line for line in lines), lines
+    assert all(f.kind is not Kind.UNKNOWN_ACTION for f in PracticeResult.of("P2", found).findings)
+
+
+def test_a_failures_hint_names_the_lint_of_its_statement() -> None:
+    i18n.set_language("ja")
+    role = measured_documents()[ROLE_POLICY_FILE]
+    for statement in role["Statement"]:
+        if statement.get("Sid") == "ForS32OpenGet":
+            statement["Action"] = ["s3:GetObjects"]
+    request = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/open/handson-sample.txt", False)
+    said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *request)
+    assert "ForS32OpenGet" in said
+    assert "s3:GetObjects というアクションはありません。s3:GetObject のことですか?" in said
+    # Another action's failure is not told about this statement's typo.
+    other = hint_with_lint(hint, ROLE_POLICY_FILE, [role], "s3:PutObject", request[1], False)
+    assert "s3:GetObjects" not in other
+
+
+def test_the_class_table_has_a_column_per_lesson_that_never_fails_a_learner(
+    tmp_path: Path,
+) -> None:
+    i18n.set_language("ja")
+    entries = [{"checkpoints": [cid], "outcome": "passed"} for cid in CATALOGUE if cid[0] in "UR"]
+    entries += [{"checkpoints": [cid], "outcome": "passed"} for cid in CATALOGUE if cid[0] == "C"]
+    outcomes = [{"id": "P1", "outcome": "findings"}, {"id": "P2", "outcome": "clear"}]
+    outcomes += [{"id": f"P{i}", "outcome": "not applicable"} for i in range(3, 7)]
+    document = {"checkpoints": entries, "practice_outcomes": outcomes}
+    (tmp_path / "checkpoints.json").write_text(json.dumps(document), "utf-8")
+    graded = read_graded(Learner("p", "111122223333", "p"), tmp_path, 0)
+    assert graded.statuses["P1"] == "findings" and graded.statuses["P3"] == "not applicable"
+    assert all_passed(graded)  # advisory: a finding is not a failed checkpoint
+    lines = table_lines([graded])
+    header = lines[0].split()
+    assert header[-6:] == ["P1", "P2", "P3", "P4", "P5", "P6"]
+    assert lines[1].split()[-6:] == ["指摘あり", "問題なし", "対象外", "対象外", "対象外", "対象外"]
+    write_html([graded], tmp_path / "class.html", "now")
+    assert "指摘あり" in (tmp_path / "class.html").read_text("utf-8")
