@@ -6,6 +6,8 @@ the account (``sweep --run``). Every run signals an emulator that outlives it.""
 from __future__ import annotations
 
 import json
+import os
+import re
 import signal
 import subprocess
 import sys
@@ -199,6 +201,38 @@ def test_an_interrupted_check_is_never_recorded_as_passed(
     # The lessons run before the checks, need no environment, and each has its outcome.
     assert set(lessons) == set(ADVISORY), run.describe()
     assert lessons["P1"] == lessons["P2"] == "clear", lessons
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups and killpg are POSIX's")
+def test_ctrl_c_at_a_terminal_reaches_the_helpers_and_the_run_still_tears_down(
+    tmp_path: Path,
+) -> None:
+    """A terminal's Ctrl-C goes to its whole foreground group: the run and its own emulator and
+    warm CLI alike. The helpers leave it to the run, whose teardown still needs them: the run
+    ends at once through its teardown and leak check, and the helpers end with it."""
+    held = HeldRun(
+        tmp_path, "checks", f"--name={default_name()}", until_released=False, own_group=True
+    )
+    run_id = held.held()
+    helpers = children(held.process.pid)
+    assert run_id and len(helpers) >= 2, held.process.args  # the emulator and the warm CLI
+    os.killpg(held.process.pid, signal.SIGINT)
+    try:
+        run = held.finish(timeout=60)
+    finally:
+        if held.process.poll() is None:  # a run that hung: gone, with its helpers
+            os.killpg(held.process.pid, signal.SIGKILL)
+    assert run.run_id == run_id and run.interrupted, run.describe()
+    r3 = [e["outcome"] for e in run.checkpoints if e["checkpoints"] == ["R3"]]
+    assert r3 == ["interrupted"], run.describe()
+    # Every other checkpoint was decided or not reached: none lost its emulator.
+    errors = [e["nodeid"] for e in run.checkpoints if e["outcome"] == "error"]
+    assert errors == [], run.describe()
+    assert "Could not connect" not in run.stdout + run.stderr, run.describe()
+    # The teardown and its leak check ran, on a living emulator, and found nothing left.
+    assert re.search(r"^teardown and leak check +\d", run.stdout, re.M), run.describe()
+    assert "teardown left resources behind" not in run.stdout, run.describe()
+    assert alive(helpers) == []
 
 
 def test_sigterm_in_teardown_lets_the_teardown_finish(outcomes: dict[str, Interrupted]) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import signal
 import sys
 from typing import Any
 
@@ -55,7 +56,9 @@ def _run_command(driver_factory: Any, loader: Any, request: dict[str, Any]) -> d
 
 def serve() -> None:
     """The worker: answers one JSON line on stdout for each JSON line on stdin, until stdin
-    closes (the run has ended, however it ended)."""
+    closes (the run has ended, however it ended). Ctrl-C is the run's to handle (it still needs
+    this worker for its teardown): ignored here, as by the emulator (handson.targets.orphans)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The answers go out on a copy of stdout; anything else that writes to stdout goes nowhere.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     devnull = os.open(os.devnull, os.O_WRONLY)

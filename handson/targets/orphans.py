@@ -11,9 +11,11 @@ re-parents a process).
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import threading
 from pathlib import Path
+from typing import Any
 
 # Where the handson package lives, for helper processes started with ``python -m handson....``
 # from whatever folder the run was started in.
@@ -23,6 +25,14 @@ PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
 def python_path(environ: dict[str, str]) -> str:
     """PYTHONPATH for a helper process: the package first, then what the caller had."""
     return os.pathsep.join(p for p in (PACKAGE_ROOT, environ.get("PYTHONPATH", "")) if p)
+
+
+def leave_interrupts_to_the_run() -> None:
+    """Ignore Ctrl-C. A terminal sends it to every process of its foreground group (Windows, to
+    every process of the console): the run and its helpers alike. The run ends through its
+    teardown, which still needs its helpers; a helper that died of the same Ctrl-C left that
+    teardown waiting on a dead emulator. A helper ends when the run closes its pipe instead."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def exit_with_parent() -> None:
@@ -40,8 +50,19 @@ def exit_with_parent() -> None:
 def moto_server(argv: list[str]) -> None:
     """moto's server, as ``python -m moto.server``, ending with the run, deciding IAM with the
     suite's engine (``handson.targets.moto_engine``)."""
+    leave_interrupts_to_the_run()
     exit_with_parent()
+    import moto.server
     from moto.server import main
+
+    # moto's main() sets its own handler, which exits on SIGINT as on SIGTERM: keep SIGTERM's.
+    exits = moto.server.signal_handler
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if signum != signal.SIGINT:
+            exits(signum, frame)
+
+    moto.server.signal_handler = on_signal
 
     from handson.targets.moto_engine import install
 

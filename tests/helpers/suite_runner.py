@@ -139,7 +139,10 @@ class HeldRun:
         *args: str,
         until_released: bool,
         env: dict[str, str | None] | None = None,
+        own_group: bool = False,
     ) -> None:
+        """``own_group``: the run leads a process group of its own, for a test to signal the
+        whole group as a terminal's Ctrl-C does (POSIX)."""
         workdir.mkdir(parents=True, exist_ok=True)
         self.workdir = workdir
         self.command = suite_command(workdir, *args, "-p", "tests.plugins.pause_at")
@@ -160,6 +163,7 @@ class HeldRun:
             stdout=self._stdout,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=own_group,
         )
 
     def held(self, budget: float = 180) -> str:
