@@ -68,12 +68,12 @@ def pytest_configure(config: pytest.Config) -> None:
         # One "ERROR: " line per problem: a policy file may have several.
         raise pytest.UsageError(*str(exc).splitlines()) from None
     config.stash[SETTINGS] = settings
-    if wants_features(config):
+    if wants_features(config) and not config.option.collectonly:
         # Each run writes under a folder of its own, so that two runs in one checkout never mix
         # or delete each other's results (an explicit --alluredir still wins).
         folder = RunFolder(reports_dir(Path(config.rootpath)), settings.names.run_id)
         config.stash[RUN_FOLDER] = folder
-        if not config.option.allure_report_dir and not config.option.collectonly:
+        if not config.option.allure_report_dir:
             config.option.allure_report_dir = str(folder.allure_results)
 
 
