@@ -1,12 +1,14 @@
 """``handson cleanup`` (issue 18, part 5) and C1-C5 (part 4) on an emulator that stands for the
 learner's account: the hands-on built by hand among other people's things is listed without a
 change, deleted exactly, checked by ``pytest features/ --target existing --cleanup``; a
-clean-up cut off half-way finishes when run again; an ambiguous account deletes nothing."""
+clean-up killed half-way (SIGKILL) finishes when run again; an ambiguous account deletes nothing."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -156,25 +158,47 @@ def test_two_instances_are_one_line_and_nothing_is_deleted(
     assert snapshot(test_emulator.admin) == before
 
 
-class Killed(BaseException):
-    """What stops the clean-up in the middle, as a kill would: no handler of its own catches it."""
+def killed_before_removal(
+    emulator: MotoEmulator, options: list[str], stop_at: int, note: Path
+) -> str:
+    """``handson cleanup --delete --yes`` killed (SIGKILL) just before its ``stop_at``-th
+    removal (tests/helpers/held_cleanup.py); what it was about to remove."""
+    held = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "tests.helpers.held_cleanup",
+            str(note),
+            str(stop_at),
+            "--",
+            *options,
+        ],
+        cwd=ROOT,
+        env=environment(emulator),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while not note.exists() and held.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert note.exists(), held.communicate(timeout=30)[1] if held.poll() is not None else ""
+    finally:
+        held.kill()
+        held.wait(timeout=30)
+    assert held.returncode == -signal.SIGKILL
+    return note.read_text("utf-8")
 
 
 @pytest.mark.parametrize("stop_at", [3, 7], ids=["at the instance", "between the buckets"])
-def test_a_clean_up_cut_off_finishes_when_run_again(
-    stop_at: int,
-    by_hand: HandBuilt,
-    test_emulator: MotoEmulator,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+def test_a_clean_up_killed_half_way_finishes_when_run_again(
+    stop_at: int, by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
     by_hand.build()
     instance = hands_on_instance(by_hand)
     before = snapshot(test_emulator.admin)
-    for key, value in environment(test_emulator).items():
-        monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN"):
-        monkeypatch.delenv(key, raising=False)
     options = [
         f"--endpoint-url={test_emulator.endpoint_url}",
         f"--region={test_emulator.region}",
@@ -182,38 +206,19 @@ def test_a_clean_up_cut_off_finishes_when_run_again(
         "--delete",
         "--yes",
     ]
-    removals = 0
-    remover = cleanup_plan._remover
-
-    def cut_off(item: cleanup_plan.Item, *clients: Any) -> Any:
-        remove = remover(item, *clients)
-
-        def counted() -> None:
-            nonlocal removals
-            removals += 1
-            if removals == stop_at:
-                raise Killed(item.name)
-            remove()
-
-        return counted
-
-    with monkeypatch.context() as patched:
-        patched.setattr(cleanup_plan, "_remover", cut_off)
-        with pytest.raises(Killed):
-            cleanup.main(options)
-    assert snapshot(test_emulator.admin) != before
-    capsys.readouterr()
+    killed_before_removal(test_emulator, options, stop_at, tmp_path / "holding.txt")
+    assert snapshot(test_emulator.admin) != before  # it had removed things before the kill
+    again = cleanup_command(test_emulator, *options[3:])
     if stop_at == 7:
         # Only bucket 2 is left of the pair: which name it is cannot be guessed, and it is said.
-        assert cleanup.main(options) == cleanup.REFUSED_EXIT
-        out = capsys.readouterr().out
+        assert again.returncode == cleanup.REFUSED_EXIT, again.stdout + again.stderr
         # Other tests' half pairs may share this emulator: the line names this one among them.
-        half = [line for line in out.splitlines() if "without their pair" in line]
-        assert half and NAME in half[0] and "buckets handson-s3-1/2-" in half[0], out
-        options.append(f"--name={NAME}")
-    assert cleanup.main(options) == 0
-    out = capsys.readouterr().out
-    assert "C1 ok" in out and "C5 ok" in out and "the hands-on's clean-up is done" in out
+        half = [line for line in again.stdout.splitlines() if "without their pair" in line]
+        assert half and NAME in half[0] and "buckets handson-s3-1/2-" in half[0], again.stdout
+        again = cleanup_command(test_emulator, *options[3:], f"--name={NAME}")
+    assert again.returncode == 0, again.stdout + again.stderr
+    out = again.stdout
+    assert "C1 ok" in out and "C5 ok" in out and "the hands-on's clean-up is done" in out, out
     assert snapshot(test_emulator.admin) == without_the_hands_on(before, instance)
 
 
