@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from enum import IntEnum, StrEnum
 
+from handson.i18n import t
+
 
 class Stage(IntEnum):
     CREDENTIALS = 1  # access keys, login profile: access goes first
@@ -35,6 +37,10 @@ class Kind(StrEnum):
     POLICY = "IAM policy"
     BUCKET = "S3 bucket"
     RECORD = "run record"
+
+    def in_words(self) -> str:
+        """This kind in the run's language (the values stay English: logs, records, the sweeper)."""
+        return t(f"kind.{self.name.lower()}")
 
 
 # A swept resource goes whole (a user with its keys and attachments, a profile with its role

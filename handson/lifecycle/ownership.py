@@ -71,6 +71,21 @@ def tag_dict(pairs: list[dict[str, str]] | None) -> dict[str, str]:
 
 
 @dataclass(frozen=True)
+class Leftover:
+    """A thing of the run's that still exists: its kind, and its name as a person reads it."""
+
+    kind: Kind
+    name: str
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name}"
+
+    def in_words(self) -> str:
+        """With its kind in the run's language."""
+        return f"{self.kind.in_words()} {self.name}"
+
+
+@dataclass(frozen=True)
 class Existing:
     """A resource with one of the run's names, found before the run created anything."""
 
@@ -88,7 +103,7 @@ class Existing:
         step = t("collision.next")
         # The kind in the run's language (Kind's values are English); another kind as it is.
         known = self.kind in Kind.__members__.values()
-        kind = t(f"kind.{Kind(self.kind).name.lower()}") if known else self.kind
+        kind = Kind(self.kind).in_words() if known else self.kind
         if self.foreign_account:
             return t("collision.foreign", kind=kind, name=self.name, next=step)
         if self.left_by and self.kind == LEDGER:
@@ -224,20 +239,20 @@ class Ownership:
 
     def remaining(
         self, created_buckets: tuple[str, ...] | None = None, *, with_admin: bool = False
-    ) -> list[str]:
+    ) -> list[Leftover]:
         """What of this run still exists. ``created_buckets``: the buckets the run's calls made
         (read from the run's record when not given). The emulator's admin of the run is the
         target's to remove, when the run leaves the emulator: counted only ``with_admin``."""
         n = self.names
-        found = []
+        found: list[Leftover] = []
         if created_buckets is None:
             record = self.ledger(n.ledger)
             created_buckets = ()
             if record is not None and self.is_ours(record[1]):
-                found.append(f"{LEDGER} {n.ledger}")
+                found.append(Leftover(LEDGER, n.ledger))
                 value = self.ssm.get_parameter(Name=n.ledger)["Parameter"]["Value"]
                 created_buckets = tuple(json.loads(value).get("created", []))
-        named: list[tuple[str, str, Callable[[str], Named | None]]] = [
+        named: list[tuple[Kind, str, Callable[[str], Named | None]]] = [
             (POLICY, n.user_policy, self.policy),
             (POLICY, n.role_policy, self.policy),
             (USER, n.user, self.user),
@@ -248,20 +263,20 @@ class Ownership:
         for kind, name, look in named:
             existing = look(name)
             if existing is not None and self.is_ours(existing[1]):
-                found.append(f"{kind} {name}")
+                found.append(Leftover(kind, name))
         for bucket in (n.bucket1, n.bucket2, n.scratch_bucket):
             try:
                 existing = self.bucket(bucket)
             except Collision:
                 continue
             if existing is not None and (self.is_ours(existing[1]) or bucket in created_buckets):
-                found.append(f"{BUCKET} {bucket}")
+                found.append(Leftover(BUCKET, bucket))
         by_tag = [{"Name": f"tag:{TAG_RUN}", "Values": [n.run_id]}]
         for group in self.ec2.describe_security_groups(Filters=by_tag)["SecurityGroups"]:
-            found.append(f"{GROUP} {group['GroupName']} ({group['GroupId']})")
+            found.append(Leftover(GROUP, f"{group['GroupName']} ({group['GroupId']})"))
         reservations = self.ec2.describe_instances(Filters=by_tag)["Reservations"]
         found += [
-            f"EC2 instance {i['InstanceId']} ({i['State']['Name']})"
+            Leftover(Kind.INSTANCE, f"{i['InstanceId']} ({i['State']['Name']})")
             for r in reservations
             for i in r["Instances"]
             if i["State"]["Name"] != "terminated"

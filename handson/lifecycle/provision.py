@@ -9,7 +9,7 @@ from __future__ import annotations
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.lifecycle.order import Stage
-from handson.lifecycle.ownership import of_account
+from handson.lifecycle.ownership import Leftover, of_account
 from handson.lifecycle.provision_ec2 import Ec2Provisioning, find_network
 from handson.lifecycle.provision_iam import IamProvisioning
 from handson.lifecycle.provision_s3 import S3Provisioning
@@ -70,7 +70,7 @@ class Provisioner(IamProvisioning, S3Provisioning, Ec2Provisioning):
 
 def leftovers(
     admin: Principal, names: RunNames, created_buckets: tuple[str, ...] | None = None
-) -> list[str]:
+) -> list[Leftover]:
     """Everything of this run that still exists: what carries this run's tag, the buckets its
     record says it created, and the record itself. A same-named resource without the run's tag
     is not the run's and is never reported as left behind."""

@@ -10,6 +10,7 @@ from handson import cleanup, i18n
 from handson.cleanup_plan import Item, Plan
 from handson.errors import SuiteUsageError
 from handson.lifecycle.order import Kind
+from handson.lifecycle.ownership import Leftover
 from handson.settings import resolve
 
 PLAN = Plan(
@@ -119,12 +120,23 @@ def test_the_teardown_reports_c1_to_c5_only_from_its_leak_check() -> None:
     assert [(c, outcome) for c, outcome, _ in passed] == [
         (c, "passed") for c in ("C1", "C2", "C3", "C4", "C5")
     ]
-    left = teardown_report(["EC2 instance i-1 (stopped)", "instance profile p", "S3 bucket b"], "")
+    left = teardown_report(
+        [
+            Leftover(Kind.INSTANCE, "i-1 (stopped)"),
+            Leftover(Kind.PROFILE, "p"),
+            Leftover(Kind.BUCKET, "b"),
+        ],
+        "",
+    )
     outcomes = {c: outcome for c, outcome, _ in left}
     assert outcomes == {
         "C1": "failed", "C2": "failed", "C3": "failed", "C4": "passed", "C5": "passed"
     }  # fmt: skip
     assert left[0][2] == ["C1 left: EC2 instance i-1 (stopped)"]
+    i18n.set_language("ja")  # the kind in the run's language, as the hands-on spells it
+    (c2,) = teardown_report([Leftover(Kind.BUCKET, "b")], "")[1][2]
+    assert "S3バケット b" in c2 and "S3 bucket" not in c2, c2
+    i18n.set_language("en")
     # A teardown that did not run is never a pass.
     kept = teardown_report(None, "left in place with --keep")
     assert {outcome for _, outcome, _ in kept} == {"not checked"}
@@ -143,5 +155,5 @@ def test_the_terminal_shows_one_line_unless_something_is_left() -> None:
     )
     not_run = summary(teardown_report(None, "x"), "x")
     assert not_run == (["clean-up (C1-C5): not checked (x)"], False)
-    lines, section = summary(teardown_report(["IAM user u"], ""), "")
+    lines, section = summary(teardown_report([Leftover(Kind.USER, "u")], ""), "")
     assert section and "C4 left: IAM user u" in lines and len(lines) == 5
