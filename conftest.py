@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from handson.call_record import recording_file, start_recording
 from handson.errors import SuiteUsageError
 from handson.i18n import has, set_language, t
 from handson.run_folder import RUN_FOLDER, RunFolder, reports_dir, wants_features
@@ -59,6 +60,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         set_language(language_of(cli))  # before anything is checked: errors come in it too
         settings = resolve(cli)
+        record = recording_file(cli)
+        if record is not None:
+            start_recording(record)  # before the run makes its first client
         say = functools.partial(print, file=sys.stderr, flush=True)
         preflight = settings.kind.preflight
         if preflight is not None:

@@ -10,6 +10,7 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
+from handson.call_record import Who, watch
 from handson.loopback import client_config
 from handson.secrets import register_secret
 from handson.transient import RETRY_ATTEMPTS, RETRY_MODE, retry_answers_not_aws
@@ -47,12 +48,14 @@ class Credentials:
 
 @dataclass(frozen=True)
 class Principal:
-    """Who a set of clients acts as: a label for reports plus the credentials."""
+    """Who a set of clients acts as: a label for reports plus the credentials, and which of the
+    run's identities it is (for ``--record-calls``)."""
 
     label: str
     credentials: Credentials
     region: str
     endpoint_url: str | None
+    who: Who = "provisioning"
     _clients: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def client(self, service: str) -> Any:
@@ -61,13 +64,13 @@ class Principal:
             if "" not in self._clients:
                 self._clients[""] = isolated_session(self.credentials, self.region)
             direct = client_config(self.endpoint_url)
-            self._clients[service] = retry_answers_not_aws(
-                self._clients[""].client(
-                    service,
-                    endpoint_url=self.endpoint_url,
-                    config=_CONFIG.merge(direct) if direct else _CONFIG,
-                )
+            client = self._clients[""].client(
+                service,
+                endpoint_url=self.endpoint_url,
+                config=_CONFIG.merge(direct) if direct else _CONFIG,
             )
+            # Every client of the suite is made here: the one place its calls are recorded.
+            self._clients[service] = watch(retry_answers_not_aws(client), self.who, self.label)
         return self._clients[service]
 
 

@@ -90,6 +90,7 @@ OPTIONS: dict[str, tuple[str, str]] = {
         "the security lessons P1-P6: 'advisory' (default: shown below the checkpoints, never "
         "changing the exit code) or 'strict' (a finding fails the run, exit 1)",
     ),
+    "record_calls": ("HANDSON_RECORD_CALLS", "write each AWS call of the run to this file (JSON)"),
     "allowed_account": (
         "HANDSON_ALLOWED_ACCOUNTS",
         "aws and existing targets: an account ID the run may use (repeatable; env: "
@@ -156,6 +157,7 @@ _DEFAULTS: dict[str, str] = {
     "propagation_budget": "120 s on aws, 0 s on the emulator",
     "lang": "ja",
     "practices": "advisory",
+    "record_calls": "none",
 }
 PRACTICES = ("advisory", "strict")  # --practices
 # Options given without a value (on or off).
