@@ -7,6 +7,7 @@ emulator under another account ID, tests/plugins/other_target.py).
 
 from __future__ import annotations
 
+import json
 import threading
 from functools import partial
 
@@ -127,6 +128,7 @@ class EmulatorLaunch:
                     names.admin_user,
                     admin_tags=names.tag_list(),
                     account_id=self._account_id,
+                    managed_policies=named_policies(settings),
                 )
         except BaseException as exc:  # noqa: BLE001 - handed to whoever needs the emulator
             self._error = exc
@@ -151,6 +153,14 @@ class EmulatorLaunch:
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
+
+
+def named_policies(settings: Settings) -> list[str]:
+    """What names a policy in the run's settings: its permissions boundary and its policy files
+    (a learner's file may name an AWS managed policy that the emulator then has to know)."""
+    policies = settings.policies
+    texts = [json.dumps(f.document(settings.names.render)) for f in policies.files()]
+    return [*texts, settings.permissions_boundary or ""]
 
 
 def open_emulator(opening: Opening) -> EmulatorTarget:

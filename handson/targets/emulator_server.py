@@ -10,14 +10,10 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
-import socket
-import subprocess
-import sys
-import tempfile
+import re
 import urllib.error
 import urllib.request
-from pathlib import Path
+from collections.abc import Iterable
 from typing import Any, Protocol
 from urllib.parse import unquote
 
@@ -33,8 +29,8 @@ from handson.lifecycle.removal import delete_user
 from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, EC2_SERVICE, SSM_CORE_POLICY_ARN
 from handson.policies import PolicyDocument
 from handson.policy_match import named, trust_allows_service
+from handson.targets.emulator_process import Orders, ServerProcess, free_port, spare
 from handson.targets.moto_engine import ENGINE_PATH
-from handson.targets.orphans import python_path
 from handson.transient import NOT_AN_AWS_ANSWER
 from handson.waiting import WaitTimeout, until
 
@@ -80,10 +76,18 @@ class Emulator(Protocol):
     def close(self) -> None: ...
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+__all__ = ["free_port"]  # scripts/with_emulator.py takes it from here
+
+# The services whose backends a server of the run's own builds before the run's first request.
+_WARMED = ("iam", "ssm", "ec2", "s3", "sts")
+# The AWS managed policies every run uses: the admin's and the role's.
+RUN_MANAGED_POLICIES = (ADMIN_POLICY_ARN, SSM_CORE_POLICY_ARN)
+_AWS_MANAGED = re.compile(r"arn:aws[\w-]*:iam::aws:policy/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)")
+
+
+def aws_managed_names(text: Iterable[str]) -> set[str]:
+    """The names of the AWS managed policies that the ARNs in ``text`` name."""
+    return {match.group(1) for item in text for match in _AWS_MANAGED.finditer(item)}
 
 
 class MotoEmulator:
@@ -103,8 +107,7 @@ class MotoEmulator:
         self._admin_name = admin_name
         # The admin carries the run's tags, so that the sweeper finds it after a killed run.
         self._admin_tags = admin_tags or []
-        self._process: subprocess.Popen[bytes] | None = None
-        self._log: Path | None = None
+        self._server: ServerProcess | None = None
         self._found_auth = "0"  # moto's switch as the run found it, restored when it leaves
         self.admin: Principal
 
@@ -119,38 +122,35 @@ class MotoEmulator:
         budget: float = 30,
         admin_tags: list[dict[str, str]] | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
+        managed_policies: Iterable[str] = (),
     ) -> MotoEmulator:
-        port = free_port()
-        emulator = cls(f"http://127.0.0.1:{port}", region, admin_name, admin_tags)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
-        env["MOTO_ACCOUNT_ID"] = account_id
-        env["PYTHONPATH"] = python_path(env)
-        fd, log_path = tempfile.mkstemp(prefix="handson-moto-", suffix=".log")
-        emulator._log = Path(log_path)
-        emulator._process = subprocess.Popen(
-            [sys.executable, "-m", "handson.targets.orphans", "-H", "127.0.0.1", "-p", str(port)],
-            env=env,
-            stdout=fd,
-            stderr=subprocess.STDOUT,
-            # The emulator ends when this pipe closes: when the run ends, however it ends.
-            stdin=subprocess.PIPE,
-        )
-        os.close(fd)
+        """A server of the run's own: the one started early for it (``emulator_process.spare``)
+        or a new one, told its account, region and the AWS managed policies the run names (the
+        admin's and the role's own always)."""
+        server = spare()
+        emulator = cls(f"http://127.0.0.1:{server.port}", region, admin_name, admin_tags)
+        emulator._server = server
         try:
+            wanted = {*RUN_MANAGED_POLICIES, *managed_policies}
+            server.order(Orders(account_id, region, tuple(sorted(aws_managed_names(wanted)))))
+            # Its clients while the server builds its backends: the models are read meanwhile.
+            bootstrap = emulator._bootstrap_principal()
+            for service in _WARMED:
+                bootstrap.client(service)
             try:
+                # Looks often: the server is usually moments from answering when the run asks.
                 until(
                     emulator._alive,
                     bool,
                     budget=budget,
-                    what=f"the emulator on port {port}",
-                    max_interval=0.1,
+                    what=f"the emulator on port {server.port}",
+                    max_interval=0.025,
                 )
             except WaitTimeout:
                 raise SuiteUsageError(
                     t("emulator.unreachable", url=emulator.endpoint_url, seconds=f"{budget:g}")
                 ) from None
-            emulator._bootstrap_admin()
+            emulator._bootstrap_admin(bootstrap)
         except BaseException:
             emulator.close()
             raise
@@ -176,21 +176,16 @@ class MotoEmulator:
         return emulator
 
     def close(self) -> None:
-        if self._process is not None:
-            # Nothing of the emulator's state is meant to outlive the run: no graceful stop needed.
-            self._process.kill()
-            self._process.wait()
-            if self._process.stdin is not None:
-                self._process.stdin.close()
-            self._process = None
-            if self._log is not None:
-                self._log.unlink(missing_ok=True)
+        if self._server is not None:
+            self._server.close()
+            self._server = None
         elif hasattr(self, "admin"):
             self._remove_admin()
 
     def _alive(self) -> bool:
-        if self._process is not None and self._process.poll() is not None:
-            raise RuntimeError(f"the emulator exited with code {self._process.returncode}")
+        process = self._server.process if self._server is not None else None
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"the emulator exited with code {process.returncode}")
         try:
             with loopback.urlopen(f"{self.endpoint_url}/moto-api/", timeout=2):
                 return True
@@ -236,10 +231,13 @@ class MotoEmulator:
                 + f" ({type(exc).__name__} from /moto-api/reset-auth)"
             ) from None
 
-    def _bootstrap_admin(self) -> None:
-        bootstrap = Principal(
+    def _bootstrap_principal(self) -> Principal:
+        return Principal(
             "bootstrap", Credentials("AKIDBOOTSTRAP", "bootstrap"), self.region, self.endpoint_url
         )
+
+    def _bootstrap_admin(self, bootstrap: Principal | None = None) -> None:
+        bootstrap = bootstrap or self._bootstrap_principal()
         iam = bootstrap.client("iam")
         self._found_auth = self._set_free_requests("inf")
         created = False
@@ -252,7 +250,7 @@ class MotoEmulator:
                 raise SuiteUsageError(
                     t("endpoint.not_iam", url=self.endpoint_url, error=type(exc).__name__)
                 ) from None
-            if self._process is not None:
+            if self._server is not None:
                 self._warm_backends(bootstrap)
             try:
                 iam.create_user(UserName=self._admin_name, Tags=self._admin_tags)
@@ -282,7 +280,9 @@ class MotoEmulator:
 
     @staticmethod
     def _warm_backends(principal: Principal) -> None:
-        """Let moto build its EC2, SSM, S3 and STS backends now, while pytest is still busy.
+        """Let moto make its request handling for SSM, EC2, S3 and STS now, before the run's
+        first request (the server built the backends themselves: handson.targets.
+        emulator_process).
 
         Only on a server of our own: on a shared one, every unauthorized request is a risk.
         """

@@ -15,7 +15,6 @@ import signal
 import sys
 import threading
 from pathlib import Path
-from typing import Any
 
 # Where the handson package lives, for helper processes started with ``python -m handson....``
 # from whatever folder the run was started in.
@@ -45,31 +44,3 @@ def exit_with_parent() -> None:
         os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
-
-
-def moto_server(argv: list[str]) -> None:
-    """moto's server, as ``python -m moto.server``, ending with the run, deciding IAM with the
-    suite's engine (``handson.targets.moto_engine``)."""
-    leave_interrupts_to_the_run()
-    exit_with_parent()
-    import moto.server
-    from moto.server import main
-
-    # moto's main() sets its own handler, which exits on SIGINT as on SIGTERM: keep SIGTERM's.
-    exits = moto.server.signal_handler
-
-    def on_signal(signum: int, frame: Any) -> None:
-        if signum != signal.SIGINT:
-            exits(signum, frame)
-
-    moto.server.signal_handler = on_signal
-
-    from handson.targets.moto_engine import install
-
-    install()
-
-    main(argv)
-
-
-if __name__ == "__main__":
-    moto_server(sys.argv[1:])

@@ -27,6 +27,7 @@ NAME = "cmp"
 _MASKS = [
     RUN_ID,
     DURATION,
+    (re.compile(r"\d+(\.\d+)?\s?秒"), "<t>秒"),  # durations, in Japanese
     (re.compile(r"\b\d+\.\d\d\b"), "<t>"),
     PADDING,
     (re.compile(r"(/tmp|/var/folders)[^\s'\"]*"), "<tmp>"),

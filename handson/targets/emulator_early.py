@@ -1,0 +1,70 @@
+"""Importing this module starts the emulator's process, when the command line asks for the
+features on an emulator of the run's own: the root conftest imports it before anything else, so
+that moto imports itself while the suite imports itself and reads its settings (about half a
+second of a run's start on two cores).
+
+Only a guess from the command line's words and the environment, read before pytest has parsed
+them (pytest calls no hook of a conftest's that early, and a ``-p`` plugin would import the
+``handson`` package before the root conftest puts its checkout first on ``sys.path``). The run's
+settings decide: a run that takes no emulator after all (another target in a settings file, a
+usage error) ends the process it did not take (``emulator_process.close_spare``), which has
+answered nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from handson.targets.emulator_process import start_spare
+
+CHECKOUT = Path(__file__).resolve().parents[2]
+
+# What ends a run before any check, or hands the emulator to somebody else's server.
+_NO_OWN_EMULATOR = frozenset(
+    {"--endpoint-url", "--cleanup", "--collect-only", "--co", "--help", "-h", "--version"}
+)
+
+
+def _value(args: Sequence[str], option: str) -> str | None:
+    for index, arg in enumerate(args):
+        if arg.startswith(option + "="):
+            return arg.split("=", 1)[1]
+        if arg == option and index + 1 < len(args):
+            return args[index + 1]
+    return None
+
+
+def wants_own_emulator(
+    args: Sequence[str], environ: Mapping[str, str], rootpath: Path, invocation_dir: Path
+) -> bool:
+    """Whether the command line asks for the features on an emulator that the run starts."""
+    if any(arg.split("=", 1)[0] in _NO_OWN_EMULATOR for arg in args):
+        return False
+    if environ.get("HANDSON_ENDPOINT_URL") or environ.get("HANDSON_CLEANUP"):
+        return False
+    target = _value(args, "--target") or environ.get("HANDSON_TARGET") or "emulator"
+    if target != "emulator":
+        return False
+    features = (rootpath / "features").resolve()
+    paths = [arg.split("::")[0] for arg in args if not arg.startswith("-")]
+    if not paths:
+        return True  # the configured test paths, the features among them
+    for word in paths:
+        path = Path(word)
+        if not path.is_absolute():
+            path = invocation_dir / path
+        path = path.resolve()
+        if path == features or features in path.parents or path in features.parents:
+            return True
+    return False
+
+
+def start_if_asked() -> None:
+    if wants_own_emulator(sys.argv[1:], os.environ, CHECKOUT, Path.cwd()):
+        start_spare()
+
+
+start_if_asked()

@@ -1,0 +1,189 @@
+"""The emulator's process: a moto server that imports itself first and takes its orders after.
+
+moto spends most of its start importing itself. So the run starts the process as early as it can
+(:func:`spare`, when pytest has read its command line and before the suite's own imports), and
+says what the server is for only when the run's settings are known (:meth:`ServerProcess.order`:
+the account, the region and the AWS managed policies the run names). The server then builds the
+backends the run uses and starts answering. A process that never gets its orders ends with the
+run that started it (handson.targets.orphans), having answered nothing.
+
+    python -m handson.targets.emulator_process -H 127.0.0.1 -p PORT   # orders on standard input
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import importlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from handson.targets.orphans import exit_with_parent, leave_interrupts_to_the_run, python_path
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class Orders:
+    """What the server is for: known once the run's settings are."""
+
+    account_id: str
+    region: str
+    # AWS managed policies (their names) that moto builds IAM with: moto's full set is 1,582
+    # policies (0.3 s to build, and again for each account), of which a run uses a handful.
+    managed_policies: tuple[str, ...]
+
+
+class ServerProcess:
+    """The parent's side: the process, its port and its log."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env["PYTHONPATH"] = python_path(env)
+        fd, log_path = tempfile.mkstemp(prefix="handson-moto-", suffix=".log")
+        self.log = Path(log_path)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", __name__, "-H", "127.0.0.1", "-p", str(self.port)],
+            env=env,
+            stdout=fd,
+            stderr=subprocess.STDOUT,
+            # The orders, then nothing: the server ends when this pipe closes, however the run ends.
+            stdin=subprocess.PIPE,
+        )
+        os.close(fd)
+
+    def order(self, orders: Orders) -> None:
+        assert self.process.stdin is not None
+        # A server that has already ended is told nothing: waiting for it says how it ended.
+        with contextlib.suppress(BrokenPipeError):
+            self.process.stdin.write(json.dumps(asdict(orders)).encode() + b"\n")
+            self.process.stdin.flush()
+
+    def close(self) -> None:
+        # Nothing of the emulator's state is meant to outlive the run: no graceful stop needed.
+        self.process.kill()
+        self.process.wait()
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        self.log.unlink(missing_ok=True)
+
+
+_spare: ServerProcess | None = None
+_spare_lock = threading.Lock()
+
+
+def start_spare() -> None:
+    """Start a server for this process's run to take (:func:`spare`), if none is waiting."""
+    global _spare
+    with _spare_lock:
+        if _spare is None:
+            _spare = ServerProcess()
+
+
+def spare() -> ServerProcess:
+    """The server started early for this run, or a new one."""
+    global _spare
+    with _spare_lock:
+        taken, _spare = _spare, None
+    return taken or ServerProcess()
+
+
+def close_spare() -> None:
+    """A server started early that the run did not take (it turned out to need none)."""
+    global _spare
+    with _spare_lock:
+        left, _spare = _spare, None
+    if left is not None:
+        left.close()
+
+
+# -- the server's side ---------------------------------------------------------------------------
+
+
+def keep_only(names: Iterable[str]) -> None:
+    """moto builds each account's IAM with these AWS managed policies only."""
+    import moto.iam.models
+
+    wanted = set(names)
+    every = json.loads(moto.iam.models.aws_managed_policies_data)
+    kept = {name: data for name, data in every.items() if name in wanted}
+    moto.iam.models.aws_managed_policies_data = json.dumps(kept)
+
+
+def build_backends(orders: Orders) -> None:
+    """The backends the run uses, built before the first request rather than during it."""
+    from moto.backends import get_backend
+    from moto.utilities.utils import get_partition
+
+    account, region = orders.account_id, orders.region
+    partition = get_partition(region)
+    get_backend("iam")[account][partition]
+    get_backend("sts")[account][partition]
+    get_backend("s3")[account][partition]
+    get_backend("ec2")[account][region]
+    get_backend("ssm")[account][region]
+
+
+def share_botocore_models() -> None:
+    """Every botocore session in this process reads the models once, with one loader.
+
+    moto makes a session for each list of regions it needs (three as EC2 imports itself, one
+    for each service's backends), and each session of its own reads botocore's endpoint data
+    again: about 0.3 s of the server's start. Nothing in moto writes to that data.
+    """
+    import botocore.loaders
+    import botocore.session
+
+    botocore.session.create_loader = functools.cache(botocore.loaders.create_loader)  # type: ignore[attr-defined]
+
+
+def serve(argv: list[str]) -> None:
+    leave_interrupts_to_the_run()
+    share_botocore_models()
+    import moto.server
+    from moto.server import main
+
+    # moto's main() sets its own handler, which exits on SIGINT as on SIGTERM: keep SIGTERM's.
+    exits = moto.server.signal_handler
+
+    def on_signal(signum: int, frame: Any) -> None:
+        if signum != signal.SIGINT:
+            exits(signum, frame)
+
+    moto.server.signal_handler = on_signal
+
+    from handson.targets.moto_engine import install
+
+    install()
+    for service in ("ec2", "s3", "sts"):  # what moto imports at the service's first request
+        importlib.import_module(f"moto.{service}.urls")
+
+    line = sys.stdin.buffer.readline()
+    if not line:
+        return  # the run ended, or needed no emulator after all
+    orders = Orders(**json.loads(line))
+    os.environ["MOTO_ACCOUNT_ID"] = orders.account_id
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    keep_only(orders.managed_policies)
+    build_backends(orders)
+    exit_with_parent()
+    main(argv)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1:])

@@ -1,0 +1,85 @@
+"""The emulator's start: the guess that starts its process early, the AWS managed policies it
+builds IAM with, and a process that never gets its orders."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from handson.targets.emulator_early import wants_own_emulator
+from handson.targets.emulator_process import ServerProcess, keep_only
+from handson.targets.emulator_server import RUN_MANAGED_POLICIES, aws_managed_names
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.mark.parametrize(
+    ("args", "environ", "wanted"),
+    [
+        (["features/"], {}, True),
+        (["features/", "--lang", "en", "-p", "no:cacheprovider"], {}, True),
+        (["features/user.feature::test_u1"], {}, True),
+        ([str(ROOT / "features")], {}, True),
+        ([], {}, True),  # pytest.ini's test paths, the features among them
+        (["-q"], {}, True),
+        (["tests/unit", "-n", "2"], {}, False),
+        (["tests/test_faults.py"], {}, False),
+        (["features/", "--target=aws"], {}, False),
+        (["features/", "--target", "existing"], {}, False),
+        (["features/", "--target=emulator"], {"HANDSON_TARGET": "aws"}, True),
+        (["features/"], {"HANDSON_TARGET": "aws"}, False),
+        (["features/", "--endpoint-url=http://127.0.0.1:5000"], {}, False),
+        (["features/"], {"HANDSON_ENDPOINT_URL": "http://127.0.0.1:5000"}, False),
+        (["features/", "--cleanup"], {}, False),
+        (["features/", "--collect-only"], {}, False),
+        (["features/", "--co"], {}, False),
+    ],
+)
+def test_the_process_starts_early_only_for_features_on_an_emulator_of_the_runs_own(
+    args: list[str], environ: dict[str, str], wanted: bool
+) -> None:
+    assert wants_own_emulator(args, environ, ROOT, ROOT) is wanted
+
+
+def test_aws_managed_policies_are_named_by_their_arns_only() -> None:
+    texts = [
+        *RUN_MANAGED_POLICIES,
+        json.dumps({"Resource": "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM"}),
+        "arn:aws:iam::123456789012:policy/handson-user-policy",
+        "",
+    ]
+    assert aws_managed_names(texts) == {
+        "AdministratorAccess",
+        "AmazonSSMManagedInstanceCore",
+        "AmazonEC2RoleforSSM",
+    }
+
+
+def test_moto_builds_iam_with_the_named_managed_policies_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The patch point (moto's data, read as each account's IAM is built) is still moto's."""
+    import moto.iam.models
+
+    monkeypatch.setattr(
+        moto.iam.models, "aws_managed_policies_data", moto.iam.models.aws_managed_policies_data
+    )
+    monkeypatch.setenv("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    keep_only(["AdministratorAccess", "AmazonEC2RoleforSSM"])
+    iam = moto.iam.models.IAMBackend(region_name="aws", account_id="123456789012")
+    assert sorted(iam.managed_policies) == [
+        "arn:aws:iam::aws:policy/AdministratorAccess",
+        "arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM",
+    ]
+
+
+def test_a_server_that_gets_no_orders_ends_with_the_run_having_answered_nothing() -> None:
+    server = ServerProcess()
+    try:
+        assert server.process.stdin is not None
+        server.process.stdin.close()  # as when the run ends without taking it
+        assert server.process.wait(timeout=60) == 0
+    finally:
+        server.close()
