@@ -9,7 +9,7 @@ scripts/report.mjs for ``npm run report``. The suite's own tests point it at a t
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,11 +32,17 @@ def latest_run(reports: Path) -> str | None:
 
 def wants_features(config: pytest.Config) -> bool:
     """Whether this run may collect the features (then the emulator is worth starting early)."""
-    features = (Path(config.rootpath) / "features").resolve()
-    for arg in config.args:
-        path = Path(arg.split("::")[0])
+    return names_features(config.args, Path(config.rootpath), Path(config.invocation_params.dir))
+
+
+def names_features(words: Sequence[str], rootpath: Path, invocation_dir: Path) -> bool:
+    """Whether one of ``words`` (test paths, ``path::node`` IDs) is the features folder, is in it
+    or holds it."""
+    features = (rootpath / "features").resolve()
+    for word in words:
+        path = Path(word.split("::")[0])
         if not path.is_absolute():
-            path = Path(config.invocation_params.dir) / path
+            path = invocation_dir / path
         path = path.resolve()
         if path == features or features in path.parents or path in features.parents:
             return True

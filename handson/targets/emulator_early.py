@@ -18,6 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from handson.run_folder import names_features
 from handson.targets.emulator_process import start_spare
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -48,18 +49,10 @@ def wants_own_emulator(
     target = _value(args, "--target") or environ.get("HANDSON_TARGET") or "emulator"
     if target != "emulator":
         return False
-    features = (rootpath / "features").resolve()
-    paths = [arg.split("::")[0] for arg in args if not arg.startswith("-")]
+    paths = [arg for arg in args if not arg.startswith("-")]
     if not paths:
         return True  # the configured test paths, the features among them
-    for word in paths:
-        path = Path(word)
-        if not path.is_absolute():
-            path = invocation_dir / path
-        path = path.resolve()
-        if path == features or features in path.parents or path in features.parents:
-            return True
-    return False
+    return names_features(paths, rootpath, invocation_dir)
 
 
 def start_if_asked() -> None:
