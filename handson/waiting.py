@@ -123,7 +123,8 @@ def poll(
 
     retrying = Retrying(
         stop=lambda state: clock() >= deadline,
-        wait=lambda state: interval(state.attempt_number),
+        # Never past the deadline: the last look comes at the budget's end, not after it.
+        wait=lambda state: max(0.0, min(interval(state.attempt_number), deadline - clock())),
         sleep=pause,
         retry=retry_if_result(lambda value: not done(value)),
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,

@@ -32,8 +32,9 @@ from handson.aws import Credentials, isolated_session
 from handson.names import AMI_PARAMETER
 from handson.targets.emulator_server import MotoEmulator
 from handson.targets.warm_cli import aws_command
+from tests.helpers.aws_requests import operation_name, signing_service
 from tests.helpers.fakes import http_server
-from tests.helpers.fault_proxy import FaultProxy, Request, operation_name, signing_service
+from tests.helpers.fault_proxy import FaultProxy, Request
 
 REGION = "ap-northeast-1"
 

@@ -66,12 +66,7 @@ class Cleanup:
                 self.failures.append(f"{undo.label}: kept, because something else was left")
                 continue
             try:
-                retrying_on(
-                    lambda undo=undo: _transient_as_retryable(undo.action),
-                    (Transient,),
-                    budget=self.retry_budget,
-                    what=f"removing {undo.label}",
-                )
+                riding_out(undo.action, budget=self.retry_budget, what=f"removing {undo.label}")
                 log.info("removed %s", undo.label)
             except Exception as exc:  # noqa: BLE001 - every undo must get its turn
                 cause = exc.__cause__ if isinstance(exc, WaitTimeout) else exc
@@ -87,6 +82,14 @@ class Cleanup:
         left = self.pending
         self._undos.clear()
         return left
+
+
+def riding_out(action: Callable[[], None], *, budget: float, what: str) -> None:
+    """``action``, sent again within ``budget`` while AWS answers that it cannot do it yet:
+    throttling, a fault, or a dependency still clearing (a role just taken out of its instance
+    profile still counts as in it for a moment: DeleteConflict). The teardown's and the
+    sweeper's removals alike."""
+    retrying_on(lambda: _transient_as_retryable(action), (Transient,), budget=budget, what=what)
 
 
 def _transient_as_retryable(action: Callable[[], None]) -> None:

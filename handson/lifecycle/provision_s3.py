@@ -15,6 +15,15 @@ from handson.lifecycle.ownership import (
 )
 from handson.lifecycle.provision_base import Provisioning, log
 from handson.lifecycle.removal import delete_bucket, ignore_gone
+from handson.waiting import retrying_on
+
+# S3 answers 409 OperationAborted to a CreateBucket of a name deleted moments ago (a learner's
+# run again with the same --name): the name comes free again; the call is sent again meanwhile.
+NAME_STILL_HELD = "OperationAborted"
+
+
+class NameStillHeld(Exception):
+    """S3 still holds a bucket name that was deleted moments ago."""
 
 
 class S3Provisioning(Provisioning):
@@ -23,7 +32,7 @@ class S3Provisioning(Provisioning):
         if self.admin.region != "us-east-1":
             params["CreateBucketConfiguration"] = {"LocationConstraint": self.admin.region}
         try:
-            self.s3.create_bucket(**params)
+            self._create(params)
         except BaseException as exc:
             # BucketAlreadyOwnedByYou after botocore's own retry, or a lost answer: this run's
             # call may have made it.
@@ -37,6 +46,18 @@ class S3Provisioning(Provisioning):
                 raise self._bucket_collision(bucket) from None
             raise
         self.own_bucket(bucket, just_created=True)
+
+    def _create(self, params: dict[str, Any]) -> None:
+        def attempt() -> None:
+            try:
+                self.s3.create_bucket(**params)
+            except Exception as exc:
+                if error_code(exc) == NAME_STILL_HELD:
+                    raise NameStillHeld(str(exc)) from exc
+                raise
+
+        what = f"the bucket name {params['Bucket']} to be free again (S3 OperationAborted)"
+        retrying_on(attempt, (NameStillHeld,), budget=self.budgets.resource_gone, what=what)
 
     def _bucket_collision(self, bucket: str) -> Collision:
         """A bucket name taken since the look-up: its tags say whether an earlier run of the

@@ -26,6 +26,7 @@ from handson import SUITE
 from handson.aws import Principal
 from handson.errors import SuiteUsageError
 from handson.i18n import t
+from handson.lifecycle.cleanup import riding_out
 from handson.lifecycle.ledger import Record, records
 from handson.lifecycle.order import Kind, sweep_key
 from handson.lifecycle.ownership import tag_dict
@@ -102,8 +103,13 @@ class Found:
 
 
 class Sweeper:
-    def __init__(self, admin: Principal, *, gone_budget: float = 600) -> None:
+    def __init__(
+        self, admin: Principal, *, gone_budget: float = 600, retry_budget: float = 60
+    ) -> None:
+        """``retry_budget``: how long a deletion is sent again while AWS answers that it cannot
+        do it yet (the teardown's Cleanup.retry_budget)."""
         self.admin = admin
+        self.retry_budget = retry_budget
         self.iam, self.ec2, self.s3, self.ssm = (
             admin.client(s) for s in ("iam", "ec2", "s3", "ssm")
         )
@@ -145,7 +151,7 @@ class Sweeper:
                 say(f"  kept {item.kind} {item.name}: something else of its run is still there")
                 continue
             try:
-                item.delete()
+                riding_out(item.delete, budget=self.retry_budget, what=f"deleting {item.name}")
                 say(f"  deleted {item.kind} {item.name}")
             except Exception as exc:  # noqa: BLE001 - sweep the rest, report this one
                 failed_runs.add(item.run)

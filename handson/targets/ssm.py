@@ -27,6 +27,13 @@ RAN_TO_THE_END = frozenset({"Success", "Failed"})  # StatusDetails of a script t
 STDOUT_LIMIT, STDERR_LIMIT = 24_000, 8_000  # what GetCommandInvocation returns at most
 
 
+def backing_off(first: float, most: float) -> Callable[[int], float]:
+    """The pause after the n-th look: ``first``, doubling, at most ``most``. Most commands end
+    within a second or two and an agent registers within minutes: the first looks come soon,
+    the later ones no more often than the budget's interval."""
+    return lambda n: min(most, first * 2.0 ** (n - 1))
+
+
 def ping_status(ssm: Any, instance_id: str) -> str | None:
     """The instance's PingStatus in SSM (Online, ConnectionLost, ...); None if not registered."""
     answer = ssm.describe_instance_information(
@@ -93,7 +100,7 @@ def wait_online(
         look,
         lambda status: status == "Online",
         budget=budgets.ssm_online,
-        interval=lambda n: min(10.0, budgets.ssm_poll * 5),
+        interval=backing_off(0.25, min(10.0, budgets.ssm_poll * 5)),
         clock=clock,
         pause=pause,
     )
@@ -187,7 +194,7 @@ class SsmInstance:
             look,
             lambda invocation: invocation.get("Status") not in NOT_DONE,
             budget=self._budgets.ssm_command,
-            interval=lambda n: self._budgets.ssm_poll,
+            interval=backing_off(0.1, self._budgets.ssm_poll),
             clock=self._clock,
             pause=self._pause,
         )

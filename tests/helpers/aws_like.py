@@ -1,7 +1,11 @@
 """An AWS-like layer in front of the emulator: what AWS answers about a resource made moments ago.
 
-``AwsLikeProxy`` is a ``FaultProxy`` (tests/helpers/fault_proxy.py) with two behaviours of AWS
-that the emulator does not have, each measured on AWS and each set up by a test:
+``AwsLikeProxy`` is a ``FaultProxy`` (tests/helpers/fault_proxy.py) with behaviours of AWS that
+the emulator does not have. AWS's eventual consistency about keys, policies, instance profiles,
+instances, bucket names and roles, each for a number of seconds, comes from
+tests/helpers/aws_young.py (``young=Young(...)``, counted in ``met``); the SSM service's own
+(a late agent, commands that pass through Pending, InProgress and Delayed, truncated output)
+from tests/helpers/fake_ssm.py. Two more, each set up by a test:
 
 - ``answer_once(service, action, make, when)``: the next request of ``action`` that ``when``
   picks is not forwarded; its client hears ``make(request)``, an answer in the service's own
@@ -21,25 +25,15 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import parse_qs
 
 from handson.targets.moto_agent import AGENT_TARGET_HEADER, REGISTRATION_ACTION
-from tests.helpers.fault_proxy import (
-    Answer,
-    FaultProxy,
-    Request,
-    _ec2_error,
-    operation_name,
-    signing_service,
-)
+from tests.helpers.aws_errors import ec2_error
+from tests.helpers.aws_requests import form, operation_name, signing_service
+from tests.helpers.aws_young import Young, YoungState
+from tests.helpers.fault_proxy import Answer, FaultProxy, Request
 
+NOTHING_YOUNG = Young()  # every behaviour of aws_young.py off
 __all__ = ["AwsLikeProxy", "always", "instance_not_found", "not_dry_run"]
-
-
-def _form(request: Request) -> dict[str, list[str]]:
-    """The parameters of a query-protocol request (EC2, IAM, STS), from its body or its URL."""
-    form = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
-    return {**request.query, **form}
 
 
 def always(request: Request) -> bool:
@@ -48,18 +42,18 @@ def always(request: Request) -> bool:
 
 def not_dry_run(request: Request) -> bool:
     """A call that acts: U4's TerminateInstances is a DryRun probe, the teardown's is not."""
-    return _form(request).get("DryRun", ["false"])[0].lower() != "true"
+    return form(request).get("DryRun", ["false"])[0].lower() != "true"
 
 
 def instance_not_found(request: Request) -> Answer:
     """EC2's answer about an instance it does not know (yet), naming the request's instances."""
-    form = _form(request)
+    params = form(request)
     ids = [
-        value for key, values in form.items() if key.startswith("InstanceId") for value in values
+        value for key, values in params.items() if key.startswith("InstanceId") for value in values
     ]
     named = ", ".join(f"'{i}'" for i in ids) or "'i-unknown'"
     message = f"The instance ID {named} does not exist"
-    return _ec2_error(400, "Bad Request", "InvalidInstanceID.NotFound", message)
+    return ec2_error(400, "Bad Request", "InvalidInstanceID.NotFound", message)
 
 
 @dataclass
@@ -77,8 +71,11 @@ class AwsLikeProxy(FaultProxy):
     an action a rule names that its ``when`` picks, answered or forwarded), ``registrations``
     (the agent's registrations held back) and ``registered_after`` (seconds each was held)."""
 
-    def __init__(self, upstream: str, *, rate: float = 0.0, seed: int = 0) -> None:
+    def __init__(
+        self, upstream: str, *, rate: float = 0.0, seed: int = 0, young: Young = NOTHING_YOUNG
+    ) -> None:
         super().__init__(upstream, rate=rate, seed=seed)
+        self.young = YoungState(young)
         self._rules: list[_Once] = []
         self._registration_delay: float | None = 0.0  # 0: as the emulator does; None: never
         self._timers: list[threading.Timer] = []
@@ -130,9 +127,19 @@ class AwsLikeProxy(FaultProxy):
 
     # -- one request --------------------------------------------------------------------------
 
+    @property
+    def met(self) -> Counter[str]:
+        """How many times each of the young resources' behaviours was met (aws_young.py)."""
+        with self.young.lock:
+            return self.young.met.copy()
+
     def answer(self, request: Request) -> Answer:
-        made = self._registration(request) or self._rule(request)
-        return made if made is not None else super().answer(request)
+        made = self._registration(request) or self._rule(request) or self.young.refuse(request)
+        if made is not None:
+            return made
+        answered = super().answer(request)
+        self.young.saw(request, answered)
+        return answered
 
     def _rule(self, request: Request) -> Answer | None:
         service = signing_service(request)

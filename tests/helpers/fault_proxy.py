@@ -33,28 +33,21 @@ header, or ``X-Amz-Credential`` of a presigned URL). Unsigned requests, such as 
 
 from __future__ import annotations
 
-import base64
 import contextlib
-import functools
 import http.client
-import os
 import random
-import re
 import socket
 import sys
 import threading
-import uuid
 from collections import Counter
-from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qs, parse_qsl, urlsplit
-
-import botocore.exceptions
-import botocore.session
+from urllib.parse import urlsplit
 
 from tests.helpers import garbled
+from tests.helpers.aws_errors import internal_error, throttling_error
+from tests.helpers.aws_requests import operation_name, signing_service
 from tests.helpers.fault_proxy_types import Answer, Headers, Request
 
 __all__ = ["Answer", "FaultProxy", "Request", "operation_name", "signing_service"]
@@ -82,234 +75,7 @@ KINDS = ("throttling", "internal", "garbled")
 DEFAULT_KINDS = ("throttling", "internal")
 UPSTREAM_TIMEOUT = 120.0
 IDLE_TIMEOUT = 120.0
-_CREDENTIAL = re.compile(r"Credential=([^,\s]+)")
-_LABEL = re.compile(r"(\{[^}]+\})")
 _MAX_LINE = 65536
-
-
-# -- what a request is ---------------------------------------------------------------------------
-
-
-def signing_service(request: Request) -> str | None:
-    """The service of a SigV4 (or SigV4a) credential scope, ``None`` for an unsigned request."""
-    match = _CREDENTIAL.search(request.header("Authorization") or "")
-    presigned = request.query.get("X-Amz-Credential", [""])[0]
-    scope = match.group(1) if match else presigned
-    parts = scope.split("/")
-    if len(parts) >= 4 and parts[-1] == "aws4_request" and parts[-2]:
-        return parts[-2].lower()
-    return None
-
-
-def operation_name(service: str, request: Request) -> str | None:
-    """The API action of a request: ``Action=`` of the query protocols, the last part of
-    ``X-Amz-Target`` of the JSON protocols, and for REST services (S3) the operation of the
-    botocore model whose method, path and required query/headers fit best (path-style only)."""
-    target = request.header("X-Amz-Target")
-    if target:
-        return target.rsplit(".", 1)[-1]
-    action = request.query.get("Action")
-    if action:
-        return action[0]
-    content_type = (request.header("Content-Type") or "").lower()
-    if "x-www-form-urlencoded" in content_type:
-        form = parse_qs(request.body.decode("utf-8", "replace"), keep_blank_values=True)
-        if "Action" in form:
-            return form["Action"][0]
-    return _rest_operation(service, request)
-
-
-@dataclass(frozen=True)
-class _Route:
-    operation: str
-    method: str
-    path: re.Pattern[str]
-    literal_query: tuple[tuple[str, str], ...]
-    required_query: tuple[str, ...]
-    required_headers: tuple[str, ...]
-
-    @property
-    def weight(self) -> int:
-        return len(self.literal_query) + len(self.required_query) + len(self.required_headers)
-
-    def fits(self, request: Request, path: str, query: dict[str, list[str]]) -> bool:
-        return (
-            request.method == self.method
-            and self.path.fullmatch(path) is not None
-            and all(k in query and (not v or v in query[k]) for k, v in self.literal_query)
-            and all(k in query for k in self.required_query)
-            and all(request.header(h) is not None for h in self.required_headers)
-        )
-
-
-@functools.cache
-def _rest_routes(service: str) -> tuple[_Route, ...]:
-    try:
-        model = botocore.session.get_session().get_service_model(service)
-    except botocore.exceptions.DataNotFoundError:
-        return ()
-    if model.protocol not in ("rest-xml", "rest-json"):
-        return ()
-    routes = []
-    for name in model.operation_names:
-        operation = model.operation_model(name)
-        template, _, literal = operation.http["requestUri"].partition("?")
-        pattern = "".join(_path_pattern(part) for part in _LABEL.split(template))
-        if not template.endswith("/"):
-            pattern += "/?"
-        required_query: list[str] = []
-        required_headers: list[str] = []
-        shape = operation.input_shape
-        if shape is not None:
-            for member in shape.required_members:
-                serialization = shape.members[member].serialization
-                location = serialization.get("location")
-                if location == "querystring":
-                    required_query.append(serialization.get("name", member))
-                elif location == "header":
-                    required_headers.append(serialization.get("name", member))
-        routes.append(
-            _Route(
-                name,
-                operation.http["method"],
-                re.compile(pattern),
-                tuple(parse_qsl(literal, keep_blank_values=True)),
-                tuple(required_query),
-                tuple(required_headers),
-            )
-        )
-    # The most specific route first: PUT /b/k?partNumber=1&uploadId=u is UploadPart, not PutObject.
-    return tuple(sorted(routes, key=lambda route: (-route.weight, route.operation)))
-
-
-def _path_pattern(part: str) -> str:
-    """``{Bucket}`` is one path segment, ``{Key+}`` the rest of the path, the rest is literal."""
-    if _LABEL.fullmatch(part):
-        return ".+" if part.endswith("+}") else "[^/]+"
-    return re.escape(part)
-
-
-def _rest_operation(service: str, request: Request) -> str | None:
-    split = urlsplit(request.path)
-    query = parse_qs(split.query, keep_blank_values=True)
-    for route in _rest_routes(service):
-        if route.fits(request, split.path or "/", query):
-            return route.operation
-    return None
-
-
-# -- AWS's own error answers ----------------------------------------------------------------------
-
-
-def _request_id() -> str:
-    return str(uuid.uuid4())
-
-
-def _s3_error(status: int, reason: str, code: str, message: str, head: bool) -> Answer:
-    request_id = uuid.uuid4().hex[:16].upper()
-    host_id = base64.b64encode(os.urandom(48)).decode()
-    headers = [
-        ("x-amz-request-id", request_id),
-        ("x-amz-id-2", host_id),
-        ("Content-Type", "application/xml"),
-        ("Server", "AmazonS3"),
-    ]
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Error><Code>{code}</Code><Message>{message}</Message>"
-        f"<RequestId>{request_id}</RequestId><HostId>{host_id}</HostId></Error>"
-    ).encode()
-    # S3 answers a HEAD with the status alone: botocore then reports the status as the code.
-    return Answer(status, reason, headers, b"" if head else body, code)
-
-
-def _ec2_error(status: int, reason: str, code: str, message: str) -> Answer:
-    request_id = _request_id()
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        f"<Response><Errors><Error><Code>{code}</Code><Message>{message}</Message></Error>"
-        f"</Errors><RequestID>{request_id}</RequestID></Response>"
-    ).encode()
-    headers = [("Content-Type", "text/xml;charset=UTF-8"), ("Server", "AmazonEC2")]
-    return Answer(status, reason, headers, body, code)
-
-
-_QUERY_NAMESPACES = {
-    "iam": "https://iam.amazonaws.com/doc/2010-05-08/",
-    "sts": "https://sts.amazonaws.com/doc/2011-06-15/",
-}
-
-
-def _query_error(
-    service: str, status: int, reason: str, kind: str, code: str, message: str
-) -> Answer:
-    request_id = _request_id()
-    body = (
-        f'<ErrorResponse xmlns="{_QUERY_NAMESPACES[service]}"><Error><Type>{kind}</Type>'
-        f"<Code>{code}</Code><Message>{message}</Message></Error>"
-        f"<RequestId>{request_id}</RequestId></ErrorResponse>"
-    ).encode()
-    headers = [("x-amzn-RequestId", request_id), ("Content-Type", "text/xml")]
-    return Answer(status, reason, headers, body, code)
-
-
-def _json_error(status: int, reason: str, code: str, message: str) -> Answer:
-    body = f'{{"__type":"{code}","message":"{message}"}}'.encode()
-    headers = [
-        ("x-amzn-RequestId", _request_id()),
-        ("Content-Type", "application/x-amz-json-1.1"),
-    ]
-    return Answer(status, reason, headers, body, code)
-
-
-def _generic_error() -> Answer:
-    request_id = _request_id()
-    body = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        "<Error><Code>InternalError</Code><Message>We encountered an internal error. "
-        f"Please try again.</Message><RequestId>{request_id}</RequestId></Error>"
-    ).encode()
-    headers = [("x-amzn-RequestId", request_id), ("Content-Type", "application/xml")]
-    return Answer(500, "Internal Server Error", headers, body, "InternalError")
-
-
-def throttling_error(service: str, request: Request) -> Answer:
-    """The service's own "slow down" answer (its 500 for services without one here)."""
-    if service == "s3":
-        return _s3_error(
-            503,
-            "Slow Down",
-            "SlowDown",
-            "Please reduce your request rate.",
-            request.method == "HEAD",
-        )
-    if service == "ec2":
-        return _ec2_error(
-            503, "Service Unavailable", "RequestLimitExceeded", "Request limit exceeded."
-        )
-    if service in _QUERY_NAMESPACES:
-        return _query_error(service, 400, "Bad Request", "Sender", "Throttling", "Rate exceeded")
-    if service == "ssm":
-        return _json_error(400, "Bad Request", "ThrottlingException", "Rate exceeded")
-    return _generic_error()
-
-
-def internal_error(service: str, request: Request) -> Answer:
-    """The service's own HTTP 500."""
-    reason = "Internal Server Error"
-    if service == "s3":
-        message = "We encountered an internal error. Please try again."
-        return _s3_error(500, reason, "InternalError", message, request.method == "HEAD")
-    if service == "ec2":
-        return _ec2_error(500, reason, "InternalError", "An internal error has occurred.")
-    if service in _QUERY_NAMESPACES:
-        message = "An internal error has occurred. Please try again."
-        return _query_error(service, 500, reason, "Receiver", "InternalError", message)
-    if service == "ssm":
-        return _json_error(
-            500, reason, "InternalServerError", "An error occurred on the server side."
-        )
-    return _generic_error()
 
 
 # -- the proxy ------------------------------------------------------------------------------------

@@ -200,3 +200,18 @@ def admin_cli_env(admin_key: str, admin_secret: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def run_sweep(
+    *args: str, env: dict[str, str | None], account: str = "123456789012"
+) -> subprocess.CompletedProcess[str]:
+    """``python -m handson.sweep ... --delete`` in ``account``, as the nightly job runs it after
+    a run: with the run's environment less the suite's own settings (HANDSON_*)."""
+    return subprocess.run(
+        [sys.executable, "-m", "handson.sweep", *args, "--delete", f"--allowed-account={account}"],
+        cwd=ROOT,
+        env=suite_env({k: v for k, v in env.items() if not k.startswith("HANDSON_")}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )

@@ -83,31 +83,33 @@ def test_online_passes() -> None:
 
 
 class Ssm:
-    """DescribeInstanceInformation: not registered for ``late`` looks, then Online."""
+    """DescribeInstanceInformation: not registered until ``late`` seconds, then Online."""
 
-    def __init__(self, late: int) -> None:
+    def __init__(self, late: float, clock: Clock) -> None:
         self.late = late
+        self.clock = clock
         self.looks = 0
 
     def describe_instance_information(self, Filters: list[dict[str, Any]]) -> dict[str, Any]:
         self.looks += 1
-        if self.looks <= self.late:
+        if self.clock.now < self.late:
             return {"InstanceInformationList": []}
         return {"InstanceInformationList": [{"InstanceId": INSTANCE, "PingStatus": "Online"}]}
 
 
 def test_the_emulators_budget_waits_for_an_agent_six_seconds_late() -> None:
     clock = Clock()
-    ssm = Ssm(late=6)  # one look a second (5 x ssm_poll)
+    ssm = Ssm(late=6, clock=clock)  # looks 0.25 s apart, doubling to one a second (5 x ssm_poll)
     waited = wait_online(ssm, INSTANCE, EMULATOR_BUDGETS, clock=clock, pause=clock.pause)
-    assert waited == pytest.approx(6.0) and ssm.looks == 7
-    assert EMULATOR_BUDGETS.ssm_online >= 3 * waited
+    assert waited == pytest.approx(6.75) and ssm.looks == 9
+    assert EMULATOR_BUDGETS.ssm_online >= 3 * ssm.late  # room for an agent three times later
 
 
 def test_the_wait_gives_up_at_its_budget_with_the_last_status() -> None:
     clock = Clock()
     budgets = dataclasses.replace(EMULATOR_BUDGETS, ssm_online=5)
     with pytest.raises(NotOnline) as never:
-        wait_online(Ssm(late=10_000), INSTANCE, budgets, clock=clock, pause=clock.pause)
+        never_there = Ssm(late=10_000, clock=clock)
+        wait_online(never_there, INSTANCE, budgets, clock=clock, pause=clock.pause)
     assert never.value.status is None and never.value.budget == 5
     assert clock.now == pytest.approx(5.0)
