@@ -5,6 +5,8 @@
     handson sweep [--delete] ...       list, and remove when asked, what runs left behind
     handson cleanup [--delete] ...     the hands-on's 片付け: list, and delete when asked, what it
                                        left in your account (the hands-on's resources only)
+    handson watch [--policies DIR]     check again on every save of a policy file, on the
+                                       emulator, the environment built once (Ctrl-C ends it)
 
 Each sub-command is the module ``python -m handson.<word>`` runs, with the same options.
 ``pytest features/`` stays the way to run the checklist."""
@@ -25,6 +27,7 @@ COMMANDS = {
     "grade": "handson.grade",
     "sweep": "handson.sweep",
     "cleanup": "handson.cleanup",
+    "watch": "handson.watch",
 }
 
 

@@ -49,6 +49,16 @@ def names_features(words: Sequence[str], rootpath: Path, invocation_dir: Path) -
     return False
 
 
+def option_value(words: Sequence[str], option: str) -> str | None:
+    """An option's value on a command line not parsed yet (``--x=v`` or ``--x v``)."""
+    for index, word in enumerate(words):
+        if word.startswith(option + "="):
+            return word.split("=", 1)[1]
+        if word == option and index + 1 < len(words):
+            return words[index + 1]
+    return None
+
+
 @dataclass(frozen=True)
 class RunFolder:
     reports: Path  # reports_dir(): the checkout's reports/, or HANDSON_REPORTS

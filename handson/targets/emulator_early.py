@@ -18,7 +18,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from handson.run_folder import names_features
+from handson.run_folder import names_features, option_value
 from handson.targets.emulator_process import start_spare
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -29,15 +29,6 @@ _NO_OWN_EMULATOR = frozenset(
 )
 
 
-def _value(args: Sequence[str], option: str) -> str | None:
-    for index, arg in enumerate(args):
-        if arg.startswith(option + "="):
-            return arg.split("=", 1)[1]
-        if arg == option and index + 1 < len(args):
-            return args[index + 1]
-    return None
-
-
 def wants_own_emulator(
     args: Sequence[str], environ: Mapping[str, str], rootpath: Path, invocation_dir: Path
 ) -> bool:
@@ -46,7 +37,7 @@ def wants_own_emulator(
         return False
     if environ.get("HANDSON_ENDPOINT_URL") or environ.get("HANDSON_CLEANUP"):
         return False
-    target = _value(args, "--target") or environ.get("HANDSON_TARGET") or "emulator"
+    target = option_value(args, "--target") or environ.get("HANDSON_TARGET") or "emulator"
     if target != "emulator":
         return False
     paths = [arg for arg in args if not arg.startswith("-")]

@@ -1,0 +1,181 @@
+"""``handson watch``: check the policy files again on every save, without rebuilding anything.
+
+    handson watch                         # the hands-on's policies/ folder
+    handson watch --policies DIR          # your own files (the hands-on's names)
+    handson watch --policies DIR --lang en
+    python -m handson.watch --policies DIR
+
+Starts the emulator and builds the hands-on's environment once, runs every check and prints
+what a run prints (the failures, the checkpoint table, the tally, the security lessons). Then,
+each time a policy file in DIR is saved: a changed identity policy becomes the policy's new
+default version, a changed trust policy the role's, and the checks under it run again (the
+user's or the role's; the lessons each time); the table shows them with the others' last
+verdicts. A file that cannot be used is one line per problem, as a run says it, and watching
+goes on. Ctrl-C ends it: the environment is removed and checked for leftovers as after a run,
+and the exit code is the one a run of the last saved files would have.
+
+Any other option of a run (``--name``, ``--endpoint-url``, ...) is passed on to it. Only the
+emulator can be watched: a run on AWS or on a hand-built environment is not rebuilt per save.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from handson.errors import SuiteUsageError
+from handson.i18n import set_language, t
+from handson.policies import SEED_DIR, PolicySet, load_policy_set, name_from_policies
+from handson.run_folder import option_value
+from handson.settings import DEFAULT_TARGET, Settings, language_of
+from handson.targets import registry
+from handson.watch_apply import changed_files
+
+CHECKOUT = Path(__file__).resolve().parents[1]
+Say = Callable[[str], None]
+
+
+# How long watchfiles waits for a change before it wakes with none. Its first wake says that it
+# is watching (the folder is then compared with the files in use: a save made before counts);
+# the later ones are passed over (a wake costs microseconds; the files are never read for it).
+READY_MS = 100
+
+
+def policy_saves(folder: Path, stop: threading.Event | None = None) -> Iterator[set[str]]:
+    """The names of the JSON files saved in ``folder``, a batch per save (watchfiles groups an
+    editor's write-and-rename into one); first an empty batch, once it is watching. Ends on
+    Ctrl-C (or SIGTERM, Ctrl-Break: the run turns them into KeyboardInterrupt) or when ``stop``
+    is set."""
+    import watchfiles
+
+    def is_policy(change: watchfiles.Change, path: str) -> bool:
+        return path.endswith(".json")
+
+    watching = False
+    try:
+        for changes in watchfiles.watch(
+            folder,
+            watch_filter=is_policy,
+            stop_event=stop,
+            recursive=False,
+            rust_timeout=READY_MS,
+            yield_on_timeout=True,
+        ):
+            if changes or not watching:
+                watching = True
+                yield {Path(path).name for _, path in changes}
+    except KeyboardInterrupt:
+        return
+
+
+def read_saved(folder: Path, settings: Settings) -> PolicySet:
+    """The folder's files, checked as a run checks them, for the environment already built: the
+    same name in the bucket ARNs, IAM's size limits with it."""
+    policies = load_policy_set(folder)
+    found = name_from_policies(policies, None)
+    if found is not None and found != settings.names.suffix:
+        raise SuiteUsageError(t("watch.other_name", name=found, built=settings.names.suffix))
+    policies.check_sizes(settings.names.render)
+    return policies
+
+
+def edits(
+    folder: Path,
+    settings: Callable[[], Settings],
+    say: Say,
+    saves: Callable[[Path], Iterator[set[str]]] = policy_saves,
+) -> Iterator[PolicySet]:
+    """Each saved policy set that differs from the run's current one. A set that cannot be used
+    is said, one line per problem, and skipped: the next save is awaited."""
+    waiting = t("watch.waiting", folder=folder)
+    refused = False  # the last save was refused: the next one that is usable is said
+    for count, _ in enumerate(saves(folder)):
+        if count == 0:
+            say(waiting)
+        current = settings()
+        try:
+            policies = read_saved(folder, current)
+        except SuiteUsageError as error:
+            for line in str(error).splitlines():
+                say(f"ERROR: {line}")
+            say(waiting)
+            refused = True
+            continue
+        changed = changed_files(current.policies, policies)
+        if not changed:
+            # Saved as it was, or another JSON file of the folder: nothing to check again.
+            if refused:
+                say(t("watch.as_checked"))
+                say(waiting)
+            refused = False
+            continue
+        refused = False
+        names = sorted(getattr(policies, side).path.name for side in changed)
+        say(t("watch.saved", files=", ".join(names)))
+        yield policies
+        say(waiting)
+
+
+def pytest_arguments(folder: Path, rest: list[str]) -> list[str]:
+    """The run of the features, as ``pytest features/`` from the checkout, on ``folder``."""
+    return [
+        str(CHECKOUT / "features"),
+        f"--rootdir={CHECKOUT}",
+        "-c",
+        str(CHECKOUT / "pytest.ini"),
+        "-p",
+        "no:cacheprovider",
+        f"--policies={folder}",
+        *rest,
+    ]
+
+
+def refused_target(args: list[str]) -> str | None:
+    """A target watch mode cannot use, from the options or the environment: only one that builds
+    the environment on an emulator of its own can take a learner's saves."""
+    name = option_value(args, "--target") or os.environ.get("HANDSON_TARGET") or DEFAULT_TARGET
+    try:
+        kind = registry.kind_named(name)
+    except KeyError:
+        return None  # the run refuses a target it does not know, in its own words
+    return None if kind.emulated and kind.endpoint_is_emulator else name
+
+
+def main(argv: list[str] | None = None, prog: str = "handson watch") -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
+    try:
+        # Before argparse: its help, and a refusal, are in the run's language.
+        set_language(language_of({"lang": option_value(args, "--lang")}))
+    except SuiteUsageError as error:
+        print(error, file=sys.stderr)
+        return 2
+    parser = argparse.ArgumentParser(
+        prog=prog,
+        description=t("cli.watch"),
+        epilog=t("watch.epilog"),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--policies", type=Path, metavar="DIR", help=t("watch.policies_help"))
+    # Every other option is the run's (pytest features/ --help lists them).
+    known, rest = parser.parse_known_args(args)
+    target = refused_target(rest)
+    if target is not None:
+        print(f"ERROR: {t('watch.not_emulator', target=target)}", file=sys.stderr)
+        return 4
+    folder = (known.policies or SEED_DIR).resolve()
+    # The features' plugins (fixtures/) live in the checkout, beside this package.
+    sys.path.insert(0, str(CHECKOUT))
+    import pytest
+
+    from fixtures.watch import WatchLoop
+
+    loop = WatchLoop(lambda settings, say: edits(folder, settings, say))
+    return int(pytest.main(pytest_arguments(folder, rest), plugins=[loop]))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

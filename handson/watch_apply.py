@@ -1,0 +1,54 @@
+"""Watch mode's edits, put into the environment a run built: a saved identity policy becomes the
+policy's new default version, a saved trust policy the role's trust policy. Nothing is rebuilt,
+so the next checks are about the saved documents and nothing else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from handson.environment import HandsonEnvironment
+from handson.policies import PolicyDocument, PolicySet, Render
+
+# Which of a policy set's files changed -> the checks that act under it (their feature's tag).
+CHECKED_AS = {"user": "user", "role": "role", "trust": "role"}
+
+
+def changed_files(before: PolicySet, after: PolicySet) -> frozenset[str]:
+    """``user``, ``role`` and ``trust``: the files whose text is not what it was."""
+    pairs = {"user": (before.user, after.user), "role": (before.role, after.role)}
+    pairs["trust"] = (before.trust, after.trust)
+    return frozenset(side for side, (old, new) in pairs.items() if old.text != new.text)
+
+
+def checked_as(changed: frozenset[str]) -> frozenset[str]:
+    """The principals (``user``, ``role``) whose checks an edit of these files concerns."""
+    return frozenset(CHECKED_AS[side] for side in changed)
+
+
+def apply_edits(
+    iam: Any,
+    env: HandsonEnvironment,
+    policies: PolicySet,
+    changed: frozenset[str],
+    render: Render,
+) -> None:
+    """Put the changed documents into the environment, through the provisioning identity."""
+    if "user" in changed:
+        new_default_version(iam, env.user_policy_arn, policies.user.document(render))
+    if "role" in changed:
+        new_default_version(iam, env.role_policy_arn, policies.role.document(render))
+    if "trust" in changed:
+        iam.update_assume_role_policy(
+            RoleName=env.role_name, PolicyDocument=json.dumps(policies.trust.document(render))
+        )
+
+
+def new_default_version(iam: Any, arn: str, document: PolicyDocument) -> None:
+    """The document as the policy's default version. IAM keeps at most five versions of a
+    policy: the older ones, never the default, are deleted first (the teardown deletes them all
+    anyway)."""
+    for version in iam.list_policy_versions(PolicyArn=arn)["Versions"]:
+        if not version["IsDefaultVersion"]:
+            iam.delete_policy_version(PolicyArn=arn, VersionId=version["VersionId"])
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=json.dumps(document), SetAsDefault=True)

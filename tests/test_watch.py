@@ -1,0 +1,156 @@
+"""``handson watch`` as a learner uses it: one process on a folder of policy files, attached to
+the tests' emulator so that what it leaves can be looked up afterwards. A saved mistake fails its
+checkpoint in the next round and passes again once restored, with the run's own failure block,
+table and tally; a malformed file is one line and watching goes on; stopping it removes
+everything, with the run's leak check, and exits as a run of the last files would."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from handson.names import default_name
+from handson.policies import SEED_DIR, USER_POLICY_FILE
+from handson.targets.emulator_server import MotoEmulator
+from scripts.watch_session import WAITING, WatchSession
+from tests.conftest import PolicyRuns
+from tests.helpers.estate import left_behind
+from tests.helpers.masks import AWS_IDS, PADDING, apply
+from tests.helpers.mutations import MUTATIONS, Mutation
+from tests.test_interrupt import alive, children
+
+TALLY = "checkpoints:"
+PASSING = "checkpoints: 13 passed, 0 failed, 0 not decided"
+
+
+def mutation(name: str) -> Mutation:
+    return next(m for m in MUTATIONS if m.name == name)
+
+
+def changed_texts(mutated: Mutation, scratch: Path) -> dict[str, str]:
+    """The files a mutation changes (parsed, not as formatted), with their new text."""
+    written = mutated.write(scratch)
+    return {
+        path.name: path.read_text("utf-8")
+        for path in sorted(written.glob("*.json"))
+        if json.loads(path.read_text("utf-8"))
+        != json.loads((SEED_DIR / path.name).read_text("utf-8"))
+    }
+
+
+def tally(shown: str) -> str:
+    return next(line for line in shown.splitlines() if line.startswith(TALLY))
+
+
+def verdicts(shown: str, name: str) -> list[str]:
+    """The failure blocks, the checkpoint table and the tally, as a run prints them at its end,
+    without what differs from one run to the next."""
+    lines = apply(shown.replace(name, "<name>"), [*AWS_IDS, PADDING]).splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("=== failures ==="))
+    end = next(i for i, line in enumerate(lines) if line.startswith(TALLY))
+    return lines[start : end + 1]
+
+
+class Watched:
+    def __init__(self, session: WatchSession, folder: Path, name: str) -> None:
+        self.session, self.folder, self.name = session, folder, name
+
+    def save(self, texts: dict[str, str]) -> str:
+        """Save these files (one save each, as an editor does) and return the round's output."""
+        for file, text in texts.items():
+            self.session.save(self.folder / file, text)
+        shown, _ = self.session.until(WAITING)
+        return shown
+
+    def restore(self, *files: str) -> str:
+        return self.save({file: (SEED_DIR / file).read_text("utf-8") for file in files})
+
+
+MISTAKE = "user-ec2-star"  # its whole run is made before watching: one run at a time per emulator
+
+
+@pytest.fixture(scope="module")
+def watched(
+    test_emulator: MotoEmulator,
+    policy_runs: PolicyRuns,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[Watched]:
+    policy_runs.get([mutation(MISTAKE)])
+    base = tmp_path_factory.mktemp("watch")
+    folder = base / "policies"
+    shutil.copytree(SEED_DIR, folder, ignore=shutil.ignore_patterns("*.md"))
+    name = default_name()
+    options = (f"--endpoint-url={test_emulator.endpoint_url}", f"--name={name}")
+    with WatchSession(folder, base, *options) as session:
+        first, _ = session.until(WAITING, timeout=90)
+        assert PASSING in first, session.output
+        yield Watched(session, folder, name)
+
+
+def test_a_saved_mistake_shows_what_a_run_shows_and_passes_once_restored(
+    watched: Watched, policy_runs: PolicyRuns
+) -> None:
+    wrong = mutation(MISTAKE)
+    run = policy_runs.get([wrong])[wrong.name].run
+    broken = changed_texts(wrong, watched.folder.parent / "broken")
+    assert list(broken) == [USER_POLICY_FILE]
+    shown = watched.save(broken)
+    assert f"{USER_POLICY_FILE} saved: checking again" in shown
+    assert tally(shown) == "checkpoints: 12 passed, 1 failed, 0 not decided (failed: U4)"
+    # The run's own failure block, above the table, names the statement that decided it.
+    failures = shown.split(" failures ", 1)[1].split(" checkpoints ", 1)[0]
+    assert "ForEC2" in failures
+    run_name = next(a for a in run.args if a.startswith("--name=")).removeprefix("--name=")
+    assert verdicts(shown, watched.name) == verdicts(run.stdout, run_name)
+    restored = watched.restore(USER_POLICY_FILE)
+    assert tally(restored) == PASSING
+
+
+def test_a_malformed_file_is_one_line_and_watching_goes_on(watched: Watched) -> None:
+    shown = watched.save({USER_POLICY_FILE: '{"Version": "2012-10-17",'})
+    errors = [line for line in shown.splitlines() if line.startswith("ERROR:")]
+    assert len(errors) == 1, shown
+    assert USER_POLICY_FILE in errors[0] and "not valid JSON" in errors[0]
+    assert TALLY not in shown  # nothing was checked again
+    again = watched.restore(USER_POLICY_FILE)
+    assert "the policy files are again as last checked" in again
+    broken = changed_texts(mutation(MISTAKE), watched.folder.parent / "broken")
+    assert "(failed: U4)" in tally(watched.save(broken))  # still watching
+    assert tally(watched.restore(USER_POLICY_FILE)) == PASSING
+
+
+def test_stopping_removes_everything_and_exits_as_a_run(
+    watched: Watched, test_emulator: MotoEmulator
+) -> None:
+    helpers = children(watched.session.process.pid)
+    code = watched.session.stop()
+    output = watched.session.output
+    assert code == 0, output[-3000:]
+    assert "clean-up (C1-C5): ok" in output
+    assert PASSING in output.rsplit("checking again", 1)[-1]
+    assert left_behind(test_emulator.admin, watched.name) == []
+    assert alive(helpers) == []
+
+
+def test_a_trust_policy_save_reaches_the_instance_and_stopping_exits_as_that_run(
+    tmp_path: Path,
+) -> None:
+    """The instance's credentials come from the trust policy: after its save the role's checks
+    fail as a run with that trust policy fails them, and stopping then exits 1, as that run."""
+    folder = tmp_path / "policies"
+    shutil.copytree(SEED_DIR, folder, ignore=shutil.ignore_patterns("*.md"))
+    wrong = mutation("trust-wrong-service")
+    with WatchSession(folder, tmp_path) as session:
+        session.until(WAITING, timeout=90)
+        for file, text in changed_texts(wrong, tmp_path / "broken").items():
+            session.save(folder / file, text)
+        shown, _ = session.until(WAITING)
+        failed = tally(shown).split("(failed: ", 1)[1].rstrip(")").split(", ")
+        assert set(failed) == set(wrong.fails), shown
+        code = session.stop()
+    assert code == 1, session.output[-3000:]
+    assert "clean-up (C1-C5): ok" in session.output

@@ -1,0 +1,61 @@
+"""The warm AWS CLI's worker (handson/targets/cli_worker.py): what it works out once for every
+command is what each command would have worked out itself. In a process of its own, as the
+worker changes botocore for the whole process."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+CHECK = """
+import functools, botocore.hooks as hooks
+original = hooks.accepts_kwargs
+from handson.targets import cli_worker
+cli_worker.share_between_commands()
+import awscli.clidriver
+
+class Handler:
+    def with_kwargs(self, **kwargs): pass
+    def without(self, a): pass
+    def __call__(self, **kwargs): pass
+
+def plain(a, **kwargs): pass
+
+handlers = (plain, Handler().with_kwargs, Handler().without, Handler(), print)
+for handler in (*handlers, functools.partial(plain, 1)):
+    try:
+        expected = original(handler)
+    except TypeError:
+        expected = "TypeError"
+    try:
+        got = hooks.accepts_kwargs(handler)
+    except TypeError:
+        got = "TypeError"
+    assert bool(got) == bool(expected) if expected != "TypeError" else got == expected, handler
+first, second = (awscli.clidriver.create_clidriver() for _ in range(2))
+caches = [d.session.get_component("event_emitter")._alias_name_cache for d in (first, second)]
+assert caches[0] is caches[1], "one cache for botocore's own renames"
+own = hooks.EventAliaser(hooks.HierarchicalEmitter(), {"x": "y"})
+assert own._alias_name_cache is not caches[0], "renames of one's own keep their own cache"
+assert own._alias_name_cache == {}
+names = dict(caches[0])
+fresh = hooks.EventAliaser(hooks.HierarchicalEmitter(), hooks.EVENT_ALIASES)  # a cache of its own
+assert names and all(fresh._alias_event_name(name) == v for name, v in names.items())
+import copy
+emitter = first.session.get_component("event_emitter")._emitter
+copied = copy.copy(emitter)
+assert copied._handlers._root == emitter._handlers._root, "the same handlers, in the same order"
+copied.register("before-call.s3.PutObject", plain)
+assert copied._handlers._root != emitter._handlers._root, "a client's own handlers are its own"
+print("ok")
+"""
+
+
+def test_what_is_shared_between_commands_is_what_each_would_work_out() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "ok", done.stderr[-3000:]

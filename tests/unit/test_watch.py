@@ -1,0 +1,173 @@
+"""Watch mode's parts without a run: which files an edit changed, how they are put into the
+environment, and what a save that cannot be used says (handson/watch.py, handson/watch_apply.py).
+The whole of it, as a learner uses it: tests/test_watch.py."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from handson.i18n import set_language
+from handson.names import RunNames
+from handson.policies import (
+    ROLE_POLICY_FILE,
+    SEED_DIR,
+    TRUST_POLICY_FILE,
+    USER_POLICY_FILE,
+    load_policy_set,
+)
+from handson.run_folder import option_value
+from handson.settings import Settings
+from handson.watch import edits, policy_saves, refused_target
+from handson.watch_apply import apply_edits, changed_files, checked_as
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    set_language("en")
+    yield
+    set_language("ja")
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    shutil.copytree(SEED_DIR, tmp_path / "policies", ignore=shutil.ignore_patterns("*.md"))
+    return tmp_path / "policies"
+
+
+def settings_for(folder: Path, name: str = "20261204-abc123") -> Settings:
+    return Settings(
+        target="emulator",
+        names=RunNames(name),
+        region="ap-northeast-1",
+        policies=load_policy_set(folder),
+        policies_dir=folder,
+        keep=False,
+        endpoint_url=None,
+    )
+
+
+def edit(folder: Path, file: str, change: Any) -> None:
+    path = folder / file
+    document = json.loads(path.read_text("utf-8"))
+    change(document)
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
+
+
+def test_an_edit_concerns_the_checks_acting_under_its_file(folder: Path) -> None:
+    before = load_policy_set(folder)
+    edit(folder, TRUST_POLICY_FILE, lambda d: d.update(Version="2012-10-17"))
+    assert changed_files(before, load_policy_set(folder)) == {"trust"}
+    edit(folder, USER_POLICY_FILE, lambda d: d["Statement"][0].update(Sid="Renamed"))
+    changed = changed_files(before, load_policy_set(folder))
+    assert changed == {"user", "trust"}
+    assert checked_as(changed) == {"user", "role"}
+    assert checked_as(frozenset({"role", "trust"})) == {"role"}
+
+
+class RecordingIam:
+    """The IAM calls watch mode makes, with a policy that holds its five versions already."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict[str, Any]]] = []
+
+    def list_policy_versions(self, **kwargs: Any) -> dict[str, Any]:
+        versions = [{"VersionId": f"v{n}", "IsDefaultVersion": n == 5} for n in range(1, 6)]
+        return {"Versions": versions}
+
+    def __getattr__(self, operation: str) -> Any:
+        return lambda **kwargs: self.calls.append((operation, kwargs))
+
+
+def test_a_saved_policy_is_the_new_default_version_and_a_trust_policy_the_roles(
+    folder: Path,
+) -> None:
+    names = RunNames("20261204-abc123")
+    env: Any = SimpleNamespace(
+        user_policy_arn="arn:user-policy", role_policy_arn="arn:role-policy", role_name="role"
+    )
+    iam = RecordingIam()
+    policies = load_policy_set(folder)
+    apply_edits(iam, env, policies, frozenset({"role", "trust"}), names.render)
+    operations = [(operation, kwargs.get("VersionId")) for operation, kwargs in iam.calls]
+    # IAM keeps five versions: the four that are not the default go first.
+    assert operations == [
+        *(("delete_policy_version", f"v{n}") for n in range(1, 5)),
+        ("create_policy_version", None),
+        ("update_assume_role_policy", None),
+    ]
+    created = iam.calls[4][1]
+    assert created["PolicyArn"] == "arn:role-policy" and created["SetAsDefault"] is True
+    assert json.loads(created["PolicyDocument"]) == policies.role.document(names.render)
+    assert "<自分の名前>" not in created["PolicyDocument"]
+    assert iam.calls[5][1]["RoleName"] == "role"
+
+
+def test_a_save_that_cannot_be_used_is_one_line_and_the_next_one_counts(folder: Path) -> None:
+    settings = settings_for(folder)
+    said: list[str] = []
+    role = folder / ROLE_POLICY_FILE
+    good = role.read_text("utf-8")
+    steps = [
+        lambda: None,  # watching: nothing saved yet
+        lambda: role.write_text('{"Version": "2012-10-17",', "utf-8"),
+        lambda: role.write_text(good, "utf-8"),  # back as checked: nothing to check again
+        lambda: edit(folder, ROLE_POLICY_FILE, lambda d: d["Statement"].pop()),
+    ]
+
+    def saves(_: Path) -> Iterator[set[str]]:
+        for step in steps:
+            step()
+            yield {ROLE_POLICY_FILE}
+
+    found = list(edits(folder, lambda: settings, said.append, saves=saves))
+    assert len(found) == 1 and found[0].role.text != good
+    errors = [line for line in said if line.startswith("ERROR:")]
+    assert len(errors) == 1 and f"{ROLE_POLICY_FILE}: not valid JSON at line 1" in errors[0]
+    assert "the policy files are again as last checked: the table above stands" in said
+    assert f"{ROLE_POLICY_FILE} saved: checking again" in said
+
+
+def test_a_name_other_than_the_environments_is_one_line(folder: Path) -> None:
+    settings = settings_for(folder)
+    other = {
+        "Effect": "Allow",
+        "Action": "s3:GetObject",
+        "Resource": "arn:aws:s3:::handson-s3-1-taro/*",
+    }
+    edit(folder, ROLE_POLICY_FILE, lambda d: d["Statement"].append(other))
+    said: list[str] = []
+    assert list(edits(folder, lambda: settings, said.append, saves=lambda _: iter([set()]))) == []
+    assert [line for line in said if line.startswith("ERROR:")] == [
+        "ERROR: the bucket ARNs in the policy files name 'taro', but the environment was built "
+        "as '20261204-abc123': put '20261204-abc123' back, or keep <自分の名前> (to change the "
+        "name, start watch again)"
+    ]
+
+
+def test_only_the_emulator_is_watched(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("HANDSON_TARGET", raising=False)
+    assert refused_target(["--name", "x"]) is None
+    assert refused_target(["--target=aws"]) == "aws"
+    assert refused_target(["--target", "existing"]) == "existing"
+    monkeypatch.setenv("HANDSON_TARGET", "aws")
+    assert refused_target([]) == "aws"
+    assert option_value(["--lang", "en"], "--lang") == "en"
+
+
+def test_saves_come_from_the_systems_file_events_until_stopped(folder: Path) -> None:
+    stop = threading.Event()
+    saves = policy_saves(folder, stop)
+    assert next(saves) == set()  # watching now: what is saved from here on counts
+    (folder / "notes.txt").write_text("not a policy", "utf-8")
+    (folder / USER_POLICY_FILE).write_text("{}", "utf-8")
+    assert next(saves) == {USER_POLICY_FILE}
+    stop.set()
+    assert list(saves) == []
