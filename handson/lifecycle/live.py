@@ -37,6 +37,7 @@ from handson.lifecycle.order import Stage
 from handson.lifecycle.removal import delete_bucket, ignore_gone
 from handson.names import RunNames
 from handson.snapshot import unless_gone
+from handson.transient import retry_answers_not_aws
 
 # The user's key when --live has none: the user's checks are then replayed, never run live.
 NO_USER_KEY = Credentials("", "")
@@ -52,7 +53,8 @@ def user_from_profile(profile: str, region: str, endpoint_url: str | None) -> Cr
         frozen = session.get_credentials()
         if frozen is None:
             raise SuiteUsageError(t("live.profile_empty", profile=profile))
-        arn = session.client("sts", endpoint_url=endpoint_url).get_caller_identity()["Arn"]
+        sts = retry_answers_not_aws(session.client("sts", endpoint_url=endpoint_url))
+        arn = sts.get_caller_identity()["Arn"]
     except ProfileNotFound:
         raise SuiteUsageError(t("live.profile_missing", profile=profile)) from None
     except (ClientError, BotoCoreError) as exc:
