@@ -1,10 +1,11 @@
 """``--record-calls FILE``: every AWS call the run's own clients make, one JSON line each.
 
 Each line says who called (``who``: the run's provisioning identity, the learner's user, the
-instance role), the service, the operation, the IAM action it needs and the parameters that name
-a resource (bucket, key, user, role, policy ARN, tags...). Never an answer's body, never a
-password, a policy document, a parameter's value or a command: what is kept is chosen by name
-(``_KEPT``), so a parameter that botocore adds later is left out, not leaked.
+instance role), where (the client's endpoint), the service, the operation, the IAM action it
+needs and the parameters that name a resource (bucket, key, user, role, policy ARN, tags...).
+Never an answer's body, never a password, a policy document, a parameter's value or a command:
+what is kept is chosen by name (``_KEPT``), so a parameter that botocore adds later is left out,
+not leaked.
 
 The hooks are botocore's own events, registered on every client in one place
 (:meth:`handson.aws.Principal.client`): ``before-parameter-build`` keeps the call's parameters
@@ -88,25 +89,35 @@ def kept(params: dict[str, Any]) -> dict[str, Any]:
 class CallRecorder:
     """Appends one JSON line per call to a file; safe across the run's threads."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, append: bool = False) -> None:
         self.path = path
         self._lock = threading.Lock()
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text("", "utf-8")
+        if not append or not path.exists():
+            path.write_text("", "utf-8")
 
     def watch(self, client: Any, who: Who, principal: str) -> None:
         """Record every call of this client as made by ``who``."""
-        events = client.meta.events
+        # Which account it went to: a --target existing run also calls its replay's emulator.
         service = client.meta.service_model.service_id.hyphenize()
-        signing = client.meta.service_model.signing_name
+        self._register(client.meta.events, f".{service}", who, principal, client.meta.endpoint_url)
 
+    def watch_session(self, session: Any, who: Who, principal: str) -> None:
+        """Record every call of every client a botocore session makes (the AWS CLI's, whose
+        clients the suite never sees: handson.targets.cli_worker)."""
+        self._register(session, "", who, principal, None)
+
+    def _register(
+        self, events: Any, suffix: str, who: Who, principal: str, endpoint: str | None
+    ) -> None:
         def keep(params: dict[str, Any], model: Any, context: dict[str, Any], **_: Any) -> None:
-            context["handson_recorded"] = (model.name, kept(params))
+            signing = model.service_model.signing_name
+            context["handson_recorded"] = (signing, model.name, kept(params))
 
         def write(context: dict[str, Any], outcome: str) -> None:
             if "handson_recorded" not in context:
                 return
-            operation, params = context["handson_recorded"]
+            signing, operation, params = context["handson_recorded"]
             line = {
                 "who": who,
                 "principal": principal,
@@ -115,6 +126,7 @@ class CallRecorder:
                 "action": action_of(signing, operation, params),
                 "params": params,
                 "outcome": outcome,
+                "endpoint": endpoint,
             }
             with self._lock, self.path.open("a", encoding="utf-8") as out:
                 out.write(json.dumps(line, default=str, ensure_ascii=False) + "\n")
@@ -126,9 +138,9 @@ class CallRecorder:
         def failed(exception: Exception, context: dict[str, Any], **_: Any) -> None:
             write(context, type(exception).__name__)
 
-        events.register(f"before-parameter-build.{service}", keep)
-        events.register(f"after-call.{service}", answered)
-        events.register(f"after-call-error.{service}", failed)
+        events.register(f"before-parameter-build{suffix}", keep)
+        events.register(f"after-call{suffix}", answered)
+        events.register(f"after-call-error{suffix}", failed)
 
 
 _recorder: list[CallRecorder] = []  # the run's one recorder, once --record-calls is given
@@ -141,9 +153,15 @@ def recording_file(cli: dict[str, Any], environ: Mapping[str, str] | None = None
     return Path(value) if value else None
 
 
-def start_recording(path: Path) -> None:
-    """Record every call made from now on by a client of :class:`handson.aws.Principal`."""
-    _recorder[:] = [CallRecorder(path)]
+def start_recording(path: Path, append: bool = False) -> None:
+    """Record every call made from now on by a client of :class:`handson.aws.Principal` (or
+    given to :func:`watch`); ``append`` adds to the file (the sweep after the run's record)."""
+    _recorder[:] = [CallRecorder(path, append)]
+
+
+def recording_to() -> Path | None:
+    """The file the run records its calls in, if it does (for the instance's warm CLI)."""
+    return _recorder[0].path if _recorder else None
 
 
 def stop_recording() -> None:

@@ -21,6 +21,7 @@ from handson.secrets import redact, register_secret
 
 ROOT = Path(__file__).resolve().parents[1]
 STATUSES = ("passed", "failed", "not decided")
+CALLS_FILE = "calls.jsonl"  # grade --record-calls: each learner's AWS calls, in their folder
 GRADED_EXITS = (0, 1, 6)  # the run decided what it could: passed, failed, or some not decided
 
 
@@ -66,7 +67,9 @@ def learner_env(
     return env
 
 
-def suite_command(learner: Learner, folder: Path, region: str | None) -> list[str]:
+def suite_command(
+    learner: Learner, folder: Path, region: str | None, record: bool = False
+) -> list[str]:
     command = [
         sys.executable,
         "-m",
@@ -85,14 +88,19 @@ def suite_command(learner: Learner, folder: Path, region: str | None) -> list[st
         command.append(f"--endpoint-url={learner.endpoint_url}")
     if region:
         command.append(f"--region={region}")
+    if record:
+        command.append(f"--record-calls={folder / CALLS_FILE}")
     return command
 
 
-def grade_one(learner: Learner, out: Path, env: dict[str, str], region: str | None) -> Graded:
+def grade_one(
+    learner: Learner, out: Path, env: dict[str, str], region: str | None, record: bool = False
+) -> Graded:
+    """``record``: the learner's run writes each AWS call it makes to their folder's calls.jsonl."""
     folder = out / learner.label
     folder.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        suite_command(learner, folder, region),
+        suite_command(learner, folder, region, record),
         cwd=ROOT,
         env=env,
         capture_output=True,

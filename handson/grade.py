@@ -37,6 +37,7 @@ from handson.i18n import set_language, t
 from handson.run_folder import reports_dir
 from handson.secrets import register_host_secrets
 from handson.settings import language_of
+from handson.transient import retry_answers_not_aws
 
 __all__ = ["Graded", "Learner", "exit_code", "learner_env", "main", "read_class", "read_graded"]
 
@@ -48,19 +49,22 @@ def grade_class(
     region: str | None,
     base: dict[str, str],
     ambient: bool = False,
+    record: bool = False,
 ) -> list[Graded]:
     """Every learner in turn, at most ``parallel`` at once; in the CSV's order. ``ambient``: with
     the credentials as they are, for one learner whose role the job already assumed."""
     import boto3
 
     def one(learner: Learner) -> Graded:
-        sts = boto3.session.Session().client("sts", endpoint_url=learner.endpoint_url)
+        sts = retry_answers_not_aws(
+            boto3.session.Session().client("sts", endpoint_url=learner.endpoint_url)
+        )
         try:
             env = learner_env(learner, base, None if ambient else sts.assume_role)
         except Exception as exc:  # noqa: BLE001 - one learner's refusal is their row's reason
             reason = t("class.assume_failed", role=learner.role_arn, error=type(exc).__name__)
             return Graded(learner, 4, reason=reason)
-        return grade_one(learner, out, env, region)
+        return grade_one(learner, out, env, region, record)
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         return list(pool.map(one, learners))
@@ -87,6 +91,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
     parser.add_argument("--table-from", type=Path, help="build the table from graded folders")
     parser.add_argument(
         "--only", help="grade this label's row alone, with the credentials as they are"
+    )
+    parser.add_argument(
+        "--record-calls",
+        action="store_true",
+        help="each learner's AWS calls, one JSON line each, in their folder (calls.jsonl)",
     )
     args = parser.parse_args(argv)
     register_host_secrets()
@@ -126,7 +135,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
         out = args.out or reports_dir(ROOT) / f"class-{datetime.now(UTC):%Y%m%d-%H%M%S}"
         out.mkdir(parents=True, exist_ok=True)
         base = dict(os.environ)
-        graded = grade_class(learners, out, args.parallel, args.region, base, bool(args.only))
+        graded = grade_class(
+            learners, out, args.parallel, args.region, base, bool(args.only), args.record_calls
+        )
     for line in table_lines(graded):
         print(line)
     write_csv(graded, out / "class.csv")

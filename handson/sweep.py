@@ -4,6 +4,7 @@
     python -m handson.sweep --allowed-account 111122223333 --delete   # delete the expired
     python -m handson.sweep --run 20261130-011500-k3x9qa --delete     # one run, at once
     python -m handson.sweep --older-than 30m --delete                 # runs started 30 min ago
+    python -m handson.sweep --delete --record-calls calls.jsonl      # and write every AWS call
     python -m handson.sweep --record reports/runs/<run ID>/live-record.json --delete
                                   # what a killed --target existing --live run wrote
 
@@ -24,6 +25,7 @@ from pathlib import Path
 import boto3
 
 from handson.aws import principal_from_session
+from handson.call_record import start_recording
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t
 from handson.lifecycle.live import LiveRecord, sweep_record
@@ -46,6 +48,14 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
         help="an account the sweeper may act in (repeatable; env "
         "HANDSON_ALLOWED_ACCOUNTS, comma-separated)",
     )
+    parser.add_argument(
+        "--record-calls",
+        type=Path,
+        metavar="FILE",
+        default=os.environ.get("HANDSON_RECORD_CALLS"),
+        help="append each AWS call of the sweep to this file, one JSON line each "
+        "(env HANDSON_RECORD_CALLS; a run's record is added to, not replaced)",
+    )
     chosen = parser.add_mutually_exclusive_group()
     chosen.add_argument(
         "--run", metavar="RUN_ID", help="one run's leftovers, whether or not they have expired"
@@ -62,6 +72,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
         help="runs that started longer ago than this (e.g. 30m, 4h, 2d)",
     )
     args = parser.parse_args(argv)
+    if args.record_calls is not None:
+        start_recording(args.record_calls, append=True)  # before the guard's first client
     try:
         set_language(language_of({}, dict(os.environ)))  # HANDSON_LANG, as for a run
         run = validate_run_id(args.run) if args.run is not None else None

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from handson.call_record import read_calls
 from handson.discovery import USER
 from handson.lifecycle.removal import delete_user
 from handson.run_folder import reports_dir
@@ -19,6 +20,7 @@ from tests.helpers.aws_like import AwsLikeProxy
 from tests.helpers.aws_young import KEY_REFUSED, Young
 from tests.helpers.estate import snapshot
 from tests.helpers.fake_ssm import NOT_YET, WALK, FakeSsm, SsmLike
+from tests.helpers.grading_role import LIVE_RECORDED, assert_allowed, live_policies
 from tests.helpers.suite_runner import (
     ROOT,
     HeldRun,
@@ -206,6 +208,7 @@ def live(
         "--live",
         f"--region={emulator.region}",
         f"--allowed-account={ACCOUNT}",
+        f"--record-calls={workdir / 'calls.jsonl'}",
         *args,
         env=env,
     )
@@ -287,6 +290,8 @@ def test_live_gives_the_verdicts_of_the_replay(
         assert "IAM's policy simulator gave no answer" in run.stderr
         assert user_rows <= replayed_rows
     assert ssm.calls.count("SendCommand") >= 15
+    # What the run called in the account, allowed by what docs/grading.md tells a learner to hold.
+    assert_allowed(read_calls(tmp_path / "live" / "calls.jsonl"), live_policies(), LIVE_RECORDED)
     if not broken:
         assert run.exit_code == 0, run.describe()
         assert "account is as it was before the run" in run.stdout

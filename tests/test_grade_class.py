@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 
+from handson.call_record import read_calls
 from handson.catalogue import TALLIED
 from handson.class_table import COLUMNS
 from handson.names import ADMIN_POLICY_ARN
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
 from tests.helpers.estate import snapshot
+from tests.helpers.grading_role import RECORDED, assert_allowed, grading_policies
 from tests.helpers.suite_runner import ROOT, suite_env
 
 ACCOUNT = "123456789012"
@@ -121,7 +123,7 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
             }
         )
         out = tmp_path / "graded"
-        done = grade_command(env, f"--accounts={roster}", f"--out={out}")
+        done = grade_command(env, f"--accounts={roster}", f"--out={out}", "--record-calls")
         after = [snapshot(e.admin) for e in classroom]
     finally:
         for one in built:
@@ -161,6 +163,10 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
     for label in expected:
         assert (out / label / "checkpoints.json").exists()
         assert list((out / label / "allure-results").glob("*-result.json"))
+    # What each learner's run called in their account, allowed by ci/grading-role.yaml (the
+    # role grade-class.yml assumes), and only reads (tests/unit/test_grading_role.py).
+    for label in expected:
+        assert_allowed(read_calls(out / label / "calls.jsonl"), grading_policies(), RECORDED)
     # The same table from the folders alone, as grade-class.yml's last job builds it.
     rebuilt = grade_command(env, f"--accounts={roster}", f"--table-from={out}")
     assert rebuilt.returncode == 1, rebuilt.stdout + rebuilt.stderr

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from handson.aws import Principal
+from handson.call_record import read_calls, start_recording, stop_recording
 from handson.environment import HandsonEnvironment
 from handson.errors import EmulatorGap
 from handson.lifecycle.cleanup import Cleanup
@@ -75,6 +76,30 @@ def test_runs_as_the_instance_role(
     env = built[0]
     pattern = rf"arn:aws:sts::\d{{12}}:assumed-role/{env.names.role}/{env.instance_id}"
     assert re.fullmatch(pattern, instance.identity())
+
+
+def test_a_recorded_runs_instance_calls_are_the_instance_roles(
+    test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner], tmp_path: Path
+) -> None:
+    """With --record-calls, the warm CLI records the commands' calls in the run's record, as the
+    instance role's: never the nightly role's to allow (tests/helpers/sandbox_role.py)."""
+    env = built[0]
+    record = tmp_path / "calls.jsonl"
+    start_recording(record)
+    try:
+        shell = make_instance(test_emulator, env.instance_id)
+        try:
+            listed = shell.run(f"aws s3 ls s3://{env.names.bucket1}/")
+        finally:
+            shell.close()
+    finally:
+        stop_recording()
+    assert listed.exit_code == 0, listed.stderr
+    calls = read_calls(record)
+    assert [(c["who"], c["principal"], c["action"]) for c in calls] == [
+        ("instance role", "instance CLI", "s3:ListBucket")
+    ]
+    assert calls[0]["params"]["Bucket"] == env.names.bucket1 and calls[0]["outcome"] == "ok"
 
 
 def test_host_aws_configuration_never_reaches_the_instance(

@@ -9,9 +9,11 @@ import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 
+from handson.call_record import read_calls
 from handson.environment import HandsonEnvironment
 from handson.errors import SuiteUsageError
 from handson.lifecycle.cleanup import Cleanup
@@ -25,6 +27,7 @@ from handson.policies import load_policy_set
 from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
 from tests.helpers.estate import left_behind
+from tests.helpers.sandbox_role import assert_the_nightly_role_allows
 from tests.helpers.suite_runner import ROOT, admin_cli_env
 
 NOW = datetime.now(UTC)
@@ -110,18 +113,27 @@ def sweep_command(emulator: MotoEmulator, *args: str) -> subprocess.CompletedPro
 
 
 def test_command_dry_run_then_delete(
-    test_emulator: MotoEmulator, estate: dict[str, RunNames]
+    test_emulator: MotoEmulator, estate: dict[str, RunNames], tmp_path: Path
 ) -> None:
-    listed = sweep_command(test_emulator, "--allowed-account=123456789012")
+    record = f"--record-calls={tmp_path / 'calls.jsonl'}"  # the second run adds to the first's
+    listed = sweep_command(test_emulator, "--allowed-account=123456789012", record)
     assert listed.returncode == 0, listed.stderr
     assert "dry run" in listed.stdout
     assert listed.stdout.count("(expired)") == 10
     assert left_behind(test_emulator.admin, estate["expired"].suffix) != []
-    deleted = sweep_command(test_emulator, "--allowed-account=123456789012", "--delete")
+    deleted = sweep_command(test_emulator, "--allowed-account=123456789012", "--delete", record)
     assert deleted.returncode == 0, deleted.stderr
     assert deleted.stdout.count("  deleted ") == 10
     assert left_behind(test_emulator.admin, estate["expired"].suffix) == []
     assert left_behind(test_emulator.admin, estate["live"].suffix) != []
+    # The nightly job sweeps with its role (ci/sandbox-bootstrap.yaml): every call allowed, and
+    # in the record from which tests/unit/test_sandbox_role.py shrinks the role to fit.
+    calls = read_calls(tmp_path / "calls.jsonl")
+    assert {c["who"] for c in calls} == {"provisioning"}
+    assert {"ListAccountAliases", "TerminateInstances", "DeleteUser"} <= {
+        c["operation"] for c in calls
+    }
+    assert_the_nightly_role_allows(calls)
 
 
 def test_command_refuses_an_account_not_allowed(test_emulator: MotoEmulator) -> None:

@@ -14,9 +14,10 @@ from typing import Any
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
 
+from handson.call_record import watch
 from handson.errors import SuiteUsageError
 from handson.i18n import t
-from handson.transient import NOT_AN_AWS_ANSWER
+from handson.transient import NOT_AN_AWS_ANSWER, NOT_AWS_CODE, retry_answers_not_aws
 
 # The guard must answer within seconds when there is nothing to talk to.
 GUARD_CONFIG = Config(
@@ -46,14 +47,19 @@ class Account:
 def identify(session: Any, region: str, endpoint_url: str | None = None) -> Account:
     """Ask STS and IAM who the credentials belong to; one-line errors for every way it fails."""
     try:
-        sts = session.client(
-            "sts", region_name=region, endpoint_url=endpoint_url, config=GUARD_CONFIG
+        sts = _recorded(
+            session.client(
+                "sts", region_name=region, endpoint_url=endpoint_url, config=GUARD_CONFIG
+            )
         )
         caller = sts.get_caller_identity()
     except NoCredentialsError:
         raise SuiteUsageError(t("aws.no_credentials")) from None
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
+        if code == NOT_AWS_CODE:
+            where = endpoint_url or "AWS STS"
+            raise SuiteUsageError(t("aws.not_sts", where=where, error=code)) from None
         state = REFUSED_CREDENTIAL_CODES.get(code)
         if state:
             raise SuiteUsageError(t("aws.refused_credentials", state=state, code=code)) from None
@@ -70,15 +76,27 @@ def identify(session: Any, region: str, endpoint_url: str | None = None) -> Acco
 
 
 def _alias(session: Any, region: str, endpoint_url: str | None) -> str | None:
-    iam = session.client("iam", region_name=region, endpoint_url=endpoint_url, config=GUARD_CONFIG)
+    iam = _recorded(
+        session.client("iam", region_name=region, endpoint_url=endpoint_url, config=GUARD_CONFIG)
+    )
     try:
         aliases = iam.list_account_aliases().get("AccountAliases", [])
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
+        if code == NOT_AWS_CODE:
+            raise SuiteUsageError(t("aws.alias_unreadable", error=code)) from None
         raise SuiteUsageError(t("aws.alias_denied", code=code)) from None
     except (BotoCoreError, *NOT_AN_AWS_ANSWER) as exc:
         raise SuiteUsageError(t("aws.alias_unreadable", error=type(exc).__name__)) from None
     return str(aliases[0]) if aliases else None
+
+
+def _recorded(client: Any) -> Any:
+    # The guard's clients are the run's (or the sweep's) first, made before any Principal:
+    # recorded as the provisioning identity's, whose permissions they need (--record-calls).
+    # An answer that is not AWS's is sent again, as by every client of the suite; one that stays
+    # so is a ClientError named NOT_AWS_CODE, said below as "not STS", never as a refusal.
+    return watch(retry_answers_not_aws(client), "provisioning", "account guard")
 
 
 def guard(account: Account, allowed: frozenset[str]) -> None:

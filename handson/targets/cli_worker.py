@@ -18,9 +18,10 @@ import sys
 from typing import Any
 
 READY = "ready"
+# Set by the run when it records its calls (--record-calls): the commands' calls go there too.
+RECORD_VARIABLE = "HANDSON_RECORD_CALLS"
 # The service models that the hands-on's commands use, parsed before the first command.
 SERVICES = ("s3", "sts", "ec2", "iam")
-
 
 
 def share_between_commands() -> None:
@@ -69,7 +70,9 @@ def share_between_commands() -> None:
     botocore.hooks.accepts_kwargs = accepts_kwargs
 
 
-def _run_command(driver_factory: Any, loader: Any, request: dict[str, Any]) -> dict[str, Any]:
+def _run_command(
+    driver_factory: Any, loader: Any, request: dict[str, Any], recorder: Any = None
+) -> dict[str, Any]:
     """One command in this process, as ``aws`` would run it: its own environment, folder,
     standard streams and botocore session; the parsed models shared."""
     keep = os.environ.get("AWS_DATA_PATH", "")  # where awscli's own data lives (set at import)
@@ -86,6 +89,8 @@ def _run_command(driver_factory: Any, loader: Any, request: dict[str, Any]) -> d
         sys.argv = ["aws", *request["argv"]]
         driver = driver_factory()
         driver.session.register_component("data_loader", loader)
+        if recorder is not None:
+            recorder.watch_session(driver.session, "instance role", "instance CLI")
         code = int(driver.main([str(a) for a in request["argv"]]) or 0)
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 1
@@ -113,6 +118,13 @@ def serve() -> None:
     import awscli.clidriver
 
     share_between_commands()
+    recorder = None
+    if os.environ.get(RECORD_VARIABLE):
+        from pathlib import Path
+
+        from handson.call_record import CallRecorder  # no botocore: awscli's comes first
+
+        recorder = CallRecorder(Path(os.environ[RECORD_VARIABLE]), append=True)
     first = awscli.clidriver.create_clidriver()
     loader = first.session.get_component("data_loader")
     for service in SERVICES:
@@ -121,7 +133,7 @@ def serve() -> None:
     answers.flush()
     for line in sys.stdin.buffer:
         request = json.loads(line)
-        answer = _run_command(awscli.clidriver.create_clidriver, loader, request)
+        answer = _run_command(awscli.clidriver.create_clidriver, loader, request, recorder)
         answers.write(json.dumps(answer).encode("ascii") + b"\n")
         answers.flush()
 

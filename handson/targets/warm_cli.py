@@ -31,8 +31,9 @@ import threading
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from handson.call_record import recording_to
 from handson.instance import CommandResult
-from handson.targets.cli_worker import READY
+from handson.targets.cli_worker import READY, RECORD_VARIABLE
 from handson.targets.orphans import PACKAGE_ROOT
 
 TIMED_OUT = 124
@@ -139,13 +140,19 @@ class _WorkerGone(Exception):
         self.result = result
 
 
+def _recorded() -> dict[str, str]:
+    """The worker records the instance's calls in the run's record, when the run keeps one."""
+    path = recording_to()
+    return {RECORD_VARIABLE: str(path)} if path is not None else {}
+
+
 class _Worker:
     """One worker process (``handson.targets.cli_worker``) and the thread reading its answers."""
 
     def __init__(self, home: Path) -> None:
         self._process: subprocess.Popen[bytes] = subprocess.Popen(
             [sys.executable, "-m", "handson.targets.cli_worker"],
-            env=process_environment(home),
+            env=process_environment(home, _recorded()),
             cwd=home,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import boto3
@@ -10,6 +11,7 @@ from botocore.stub import Stubber
 
 from handson.errors import SuiteUsageError
 from handson.targets.account import Account, guard, identify, parse_allowed
+from tests.helpers.fakes import http_server
 
 REGION = "ap-northeast-1"
 CALLER = {
@@ -167,3 +169,61 @@ def test_allowlist_from_options_and_environment() -> None:
     assert parse_allowed(None, None) == frozenset()
     with pytest.raises(SuiteUsageError, match="12 digits"):
         parse_allowed(["1234"], None)
+
+
+STS_ANSWER = (
+    '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+    "<GetCallerIdentityResult><Arn>{Arn}</Arn><UserId>{UserId}</UserId>"
+    "<Account>{Account}</Account></GetCallerIdentityResult>"
+    "<ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+).format(**CALLER)
+IAM_ANSWER = (
+    '<ListAccountAliasesResponse xmlns="https://iam.amazonaws.com/doc/2010-05-08/">'
+    "<ListAccountAliasesResult><IsTruncated>false</IsTruncated><AccountAliases/>"
+    "</ListAccountAliasesResult><ResponseMetadata><RequestId>2</RequestId></ResponseMetadata>"
+    "</ListAccountAliasesResponse>"
+)
+PROXY_PAGE = b"<html><head><title>400 Bad Request</title></head><body>nginx</body></html>"
+
+
+def garbling(times: int) -> type[BaseHTTPRequestHandler]:
+    """An endpoint that first answers ``times`` requests with a proxy's HTML page, then as STS
+    and IAM do."""
+    seen = {"requests": 0}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            seen["requests"] += 1
+            status, answer = (400, PROXY_PAGE) if seen["requests"] <= times else (200, b"")
+            if not answer:
+                answer = (IAM_ANSWER if b"ListAccountAliases" in body else STS_ANSWER).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html" if status == 400 else "text/xml")
+            self.send_header("Content-Length", str(len(answer)))
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    return Handler
+
+
+def real_session() -> Any:
+    return boto3.session.Session(
+        aws_access_key_id="AKIDEXAMPLE", aws_secret_access_key="not-a-secret", region_name=REGION
+    )
+
+
+def test_an_answer_that_is_not_awss_is_sent_again() -> None:
+    with http_server(garbling(times=1)) as url:
+        account = identify(real_session(), REGION, url)
+    assert account.account_id == "111122223333" and account.alias is None
+
+
+def test_an_endpoint_that_never_answers_as_sts_is_one_line_never_a_refusal() -> None:
+    with http_server(garbling(times=1000)) as url, pytest.raises(SuiteUsageError) as caught:
+        identify(real_session(), REGION, url)
+    said = str(caught.value)
+    assert "does not answer as AWS STS does" in said and "\n" not in said, said

@@ -22,11 +22,12 @@ def workflow() -> dict[Any, Any]:
     return yaml.safe_load(WORKFLOW.read_text("utf-8"))
 
 
-def test_template_passes_cfn_lint() -> None:
+@pytest.mark.parametrize(
+    "path", [TEMPLATE, ROOT / "ci" / "grading-role.yaml"], ids=lambda p: p.name
+)
+def test_template_passes_cfn_lint(path: Path) -> None:
     cfn_lint = Path(sys.executable).parent / "cfn-lint"
-    done = subprocess.run(
-        [str(cfn_lint), str(TEMPLATE)], capture_output=True, text=True, timeout=300
-    )
+    done = subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
 
 
