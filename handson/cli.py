@@ -7,6 +7,7 @@
                                        left in your account (the hands-on's resources only)
     handson watch [--policies DIR]     check again on every save of a policy file, on the
                                        emulator, the environment built once (Ctrl-C ends it)
+    handson calls REAL OFFLINE         compare two --record-calls records; print the differences
 
 Each sub-command is the module ``python -m handson.<word>`` runs, with the same options.
 ``pytest features/`` stays the way to run the checklist."""
@@ -28,6 +29,7 @@ COMMANDS = {
     "sweep": "handson.sweep",
     "cleanup": "handson.cleanup",
     "watch": "handson.watch",
+    "calls": "handson.calls",
 }
 
 

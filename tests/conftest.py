@@ -160,9 +160,14 @@ def by_hand(test_emulator: MotoEmulator) -> Iterator[HandBuilt]:
 # The slowest files first (longest-processing-time-first): with --dist loadfile a file goes whole
 # to one worker, and the run ends when its last file does. Measured order, slowest first.
 SLOW_FIRST = (
-    "test_existing_target.py",
     "test_mutations.py",
+    "test_existing_live.py",
     "test_interrupt.py",
+    "test_existing_target.py",
+    "test_aws_target.py",
+    "test_concurrent_runs.py",
+    "test_collisions.py",
+    "test_grade_class.py",
     "test_learner_run.py",
     "test_teardown.py",
     "test_handson_cleanup.py",

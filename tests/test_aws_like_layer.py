@@ -1,7 +1,7 @@
 """The AWS-like layer's own behaviours (tests/helpers/aws_young.py), one by one, through boto3:
 each answers in AWS's own shape (botocore parses its code and status), only for as long as it
 is set to, and only about what was made moments ago. The whole runs through it are in
-tests/test_aws_target.py and tests/test_existing_target.py."""
+tests/test_aws_target.py and tests/test_existing_live.py."""
 
 from __future__ import annotations
 

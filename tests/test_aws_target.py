@@ -30,6 +30,7 @@ from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import AWS_BUDGETS
 from tests.helpers.aws_like import AwsLikeProxy
 from tests.helpers.aws_young import BEHAVIOURS, BUCKET_NAME_HELD, ROLE_IN_PROFILE, Young
+from tests.helpers.call_reference import assert_reference_current
 from tests.helpers.estate import left_behind
 from tests.helpers.fake_ssm import NOT_YET, WALK, FakeSsm, SsmLike
 from tests.helpers.mutations import MUTATIONS
@@ -50,14 +51,14 @@ ACCOUNT = "123456789012"
 # Seconds each behaviour lasts, compressed: long enough that a run of this machine meets each
 # (a run builds everything in about 2 s; AWS takes minutes), short enough to keep the test quick.
 YOUNG = Young(
-    key_refused=3.0,
-    policy_delay=5.0,
+    key_refused=2.0,
+    policy_delay=3.5,
     profile_unknown=1.5,
     instance_unknown=1.0,
     bucket_name_held=8.0,
     role_in_profile=1.0,
 )
-SSM_LIKE = SsmLike(registers_after=1.5, walk_every=16, unknown_first=True)
+SSM_LIKE = SsmLike(registers_after=1.5, walk_every=100, unknown_first=True)
 SSM_BEHAVIOURS = ("agent late", NOT_YET, *WALK, "stderr separate")
 SEED, BROKEN = "seed", "role-writes-open"
 PHASE = re.compile(r"^(?P<phase>\S.*?)\s{2,}(?P<seconds>\d+(?:\.\d+)?) s$", re.MULTILINE)
@@ -202,6 +203,12 @@ def test_each_run_stays_within_its_budgets(through: Through) -> None:
         assert over == {}, (label, over)
         print(f"{label}: {done.seconds:.1f} s through the layer; phases {phases}")
         assert done.seconds < 120, (label, done.seconds)
+
+
+def test_the_offline_reference_of_the_calls_is_current(through: Through) -> None:
+    """docs/reference/offline-calls.jsonl, which `handson calls` compares a real nightly run's
+    record with (docs/operating.md, "First real run"), is what the seed's run calls."""
+    assert_reference_current(through.runs[SEED].record)
 
 
 def test_the_nightly_role_allows_every_call_of_the_run(through: Through) -> None:

@@ -34,7 +34,7 @@ def test_the_script_is_declared_and_points_at_main() -> None:
 def test_every_word_runs_its_module_with_its_own_name(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert set(cli.COMMANDS) == {"discover", "grade", "sweep", "cleanup", "watch"}
+    assert set(cli.COMMANDS) == {"discover", "grade", "sweep", "cleanup", "watch", "calls"}
     for word, module in cli.COMMANDS.items():
         main = importlib.import_module(module).main
         assert "prog" in inspect.signature(main).parameters

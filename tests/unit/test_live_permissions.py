@@ -1,7 +1,7 @@
 """Issue 19, part 3: what docs/grading.md tells a learner to hold for ``--target existing --live``
 (the grading role's reads of ci/grading-role.yaml and ci/live-permissions.json) allows every
 call the recorded live runs made in the learner's account (tests/corpus/live_calls.jsonl, from
-tests/test_existing_target.py, which fails on a call that record lacks), and each grant of
+tests/test_existing_live.py, which fails on a call that record lacks), and each grant of
 ci/live-permissions.json is needed."""
 
 from __future__ import annotations

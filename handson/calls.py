@@ -1,0 +1,100 @@
+"""Compare a real run's calls with the offline run's.
+
+    handson calls reports/runs/<run ID>/calls.jsonl docs/reference/offline-calls.jsonl
+
+Both files are ``--record-calls`` records (handson/call_record.py); the second may be the
+committed reference. What is compared and what is normalised away: handson/call_compare.py.
+Prints each difference, one line each, in the run's language (``--lang`` or ``HANDSON_LANG``).
+Exit code 0 when there is none, 1 when there are differences, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from handson.call_compare import CallRecordError, Comparison, OutcomeChange, compare, read_record
+from handson.errors import SuiteUsageError
+from handson.i18n import set_language, t
+from handson.settings import language_of
+
+
+def _lang_given(argv: list[str]) -> str | None:
+    """``--lang`` read before the parser, so that its help is in that language too."""
+    for i, word in enumerate(argv):
+        if word.startswith("--lang="):
+            return word.split("=", 1)[1]
+        if word == "--lang" and i + 1 < len(argv):
+            return argv[i + 1]
+    return None
+
+
+def _answers(outcomes: tuple[str, ...]) -> str:
+    return ", ".join(outcomes) or "-"
+
+
+def _change_line(change: OutcomeChange) -> str:
+    line = t(
+        "calls.changed",
+        call=change.key.describe(),
+        first=_answers(change.first),
+        second=_answers(change.second),
+    )
+    if change.denied_only_in_first:
+        hint = "calls.role_lacks" if change.key.who == "provisioning" else "calls.policy_differs"
+        line += "\n    " + t(hint, action=change.key.action)
+    return line
+
+
+def render(comparison: Comparison, first: Path, second: Path) -> list[str]:
+    """The lines a person reads, first the summary."""
+    if comparison.same:
+        return [t("calls.same", first=first, second=second)]
+    lines = [
+        t(
+            "calls.summary",
+            only_first=len(comparison.only_in_first),
+            only_second=len(comparison.only_in_second),
+            changed=len(comparison.changed),
+        )
+    ]
+    for title, only in (
+        (t("calls.only_in", path=first), comparison.only_in_first),
+        (t("calls.only_in", path=second), comparison.only_in_second),
+    ):
+        if only:
+            lines.append(title)
+            lines += [t("calls.count", call=o.key.describe(), count=o.count) for o in only]
+    if comparison.changed:
+        lines.append(t("calls.changed_title", first=first, second=second))
+        lines += [_change_line(c) for c in comparison.changed]
+    return lines
+
+
+def main(argv: list[str] | None = None, prog: str = "python -m handson.calls") -> int:
+    args_in = sys.argv[1:] if argv is None else list(argv)
+    try:
+        set_language(language_of({"lang": _lang_given(args_in)}, dict(os.environ)))
+    except SuiteUsageError as error:
+        print(error, file=sys.stderr)
+        return 2
+    parser = argparse.ArgumentParser(prog=prog, description=t("cli.calls"))
+    parser.add_argument("first", type=Path, metavar="REAL.jsonl", help=t("calls.help_first"))
+    parser.add_argument("second", type=Path, metavar="OFFLINE.jsonl", help=t("calls.help_second"))
+    parser.add_argument("--lang", help="ja (default) or en [env HANDSON_LANG]")
+    args = parser.parse_args(args_in)
+    try:
+        first, second = read_record(args.first), read_record(args.second)
+    except CallRecordError as error:
+        key = "calls.missing" if error.reason == "missing" else "calls.malformed"
+        print(t(key, path=error.path, line=error.line), file=sys.stderr)
+        return 2
+    comparison = compare(first, second)
+    print("\n".join(render(comparison, args.first, args.second)))
+    return 0 if comparison.same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
