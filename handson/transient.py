@@ -40,6 +40,10 @@ THROTTLING_CODES = frozenset(
         "PriorRequestNotComplete",
     }
 )
+# "Not now" for a reason that passes: S3's 409 to a bucket name deleted moments ago ("A
+# conflicting conditional operation is currently in progress against this resource. Please try
+# again."), as a learner's run again with the same --name meets it in U2's own bucket.
+NOT_NOW_CODES = frozenset({"OperationAborted"})
 SERVER_ERROR_CODES = frozenset(
     {
         "InternalError",
@@ -66,12 +70,13 @@ CLI_UNREADABLE = ("Unable to parse response", "invalid XML received")
 
 
 def is_transient_code(code: str | None) -> bool:
-    """A throttling or server error code, a bare 5xx status (as S3 answers a HEAD), or no code
-    at all: an error answer that names no error is not AWS's."""
+    """A throttling, "not now" or server error code, a bare 5xx status (as S3 answers a HEAD), or
+    no code at all: an error answer that names no error is not AWS's."""
     if code is None:
         return False
     return (
         code in THROTTLING_CODES
+        or code in NOT_NOW_CODES
         or code in SERVER_ERROR_CODES
         or code in NO_CODE
         or (code.isdigit() and 500 <= int(code) <= 599)

@@ -9,8 +9,9 @@ In order, as the README and docs/testing.md say, failing (non-zero) on any failu
    (``npm run report`` and ``report:single-file`` with ``--run <its ID>``, after ``npm ci``). The
    report is written into the run's folder under reports/, so it ends before the tests start:
    they fail if anything changes reports/ meanwhile (tests/conftest.py);
-3. ``pytest tests/ -n 2 --dist loadfile`` with the options given, beside the linters and the
-   workflow checks and the platform check (mypy).
+3. ``pytest tests/ -n 3 --dist loadfile`` with the options given, beside the linters and the
+   workflow checks and the platform check (mypy). Three workers on two cores: the tests wait on
+   servers and subprocesses often enough that a third fills the cores (8:10 against 9:00 here).
 
 Debian's Chromium with a Japanese font (the HTML report's test opens it) and Node's packages
 install in the background from the start. Where Chromium cannot be installed (not root, no apt)
@@ -56,7 +57,7 @@ from scripts.checklist import (
 
 BROWSER_PACKAGES = ("chromium", "fonts-ipafont-gothic")
 REQUIRED = "HANDSON_REQUIRE_BROWSER"  # tests/helpers/html_report.py reads it
-TESTS_COMMAND = ("-m", "pytest", "tests/", "-n", "2", "--dist", "loadfile")
+TESTS_COMMAND = ("-m", "pytest", "tests/", "-n", "3", "--dist", "loadfile")
 # pytest's last line: "==== 812 passed, 3 skipped in 540.12s (0:09:00) ====".
 SUMMARY = re.compile(rb"^=+ .* in [0-9.]+s.* =+\s*$")
 

@@ -1,7 +1,7 @@
 """The AWS-like layer's own behaviours (tests/helpers/aws_young.py), one by one, through boto3:
 each answers in AWS's own shape (botocore parses its code and status), only for as long as it
-is set to, and only about what was made moments ago. The whole runs through it are in
-tests/test_aws_target.py and tests/test_existing_live.py."""
+is set to (from the first call that meets it), and only about what was made moments ago. The
+whole runs through it are in tests/test_aws_target.py and tests/test_existing_live.py."""
 
 from __future__ import annotations
 
@@ -84,7 +84,7 @@ def test_a_new_key_is_refused_then_its_policy_is_not_yet_in_effect_then_both_are
     assert (
         "is not authorized to perform: s3:ListBuckets" in denied.value.response["Error"]["Message"]
     )
-    time.sleep(WINDOW)
+    time.sleep(2 * WINDOW)  # the policy's window, from its first call
     s3.list_buckets()
     assert layer.met[KEY_REFUSED] == 2 and layer.met[POLICY_DELAY] == 1, layer.met
     # Each refusal was sent again and answered by the emulator: none was taken for an answer.
@@ -94,7 +94,11 @@ def test_a_new_key_is_refused_then_its_policy_is_not_yet_in_effect_then_both_are
 def test_a_refusal_never_sent_again_is_listed(layer: AwsLikeProxy, new_user: Principal) -> None:
     """What a suite that decided a denial while a policy propagated leaves: the check of
     tests/test_aws_target.py fails on it."""
-    time.sleep(WINDOW)  # the key works; the policy is not in effect yet
+    sts = new_user.client("sts")
+    with pytest.raises(ClientError):
+        sts.get_caller_identity()  # the key's window starts
+    time.sleep(WINDOW)
+    sts.get_caller_identity()  # the key works, sent again; the policy is not in effect yet
     with pytest.raises(ClientError) as denied:
         new_user.client("s3").head_bucket(Bucket="never-asked-again")
     assert code(denied) == ("403", 403)  # S3 answers a HEAD with its status alone

@@ -169,7 +169,7 @@ def test_live_through_the_aws_like_layer(
     for n in range(260):  # a learner's own screenshots, next to the hands-on's file
         key = f"open/step-11-session-manager-{n:04}-{'x' * 40}.png"
         by_hand.s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"")
-    with AwsLikeProxy(test_emulator.endpoint_url, young=Young(key_refused=2.0)) as layer:
+    with AwsLikeProxy(test_emulator.endpoint_url, young=Young(key_refused=1.0)) as layer:
         like = SsmLike(walk_every=100, unknown_first=True)
         with FakeSsm(
             test_emulator,

@@ -1,9 +1,11 @@
 """What AWS answers about what was made, changed or removed moments ago: the AWS-like layer's
 eventual consistency (tests/helpers/aws_like.py), in compressed time.
 
-Each behaviour lasts a number of seconds (``Young``; 0 turns it off) from the moment the layer
-saw the call that starts it pass through with AWS's 200, and each answers in the service's own
-error shape (tests/helpers/aws_errors.py). Where each comes from:
+Each behaviour starts with a call the layer saw pass through with AWS's 200 (a key made, a policy
+attached, a bucket deleted, ...) and lasts a number of seconds (``Young``; 0 turns it off) from
+the first call that meets it, so that it is met however fast or slow the machine is (AWS's own
+windows, counted from the making, outlast any gap of an offline run). Each answers in the
+service's own error shape (tests/helpers/aws_errors.py). Where each comes from:
 
 =====================  ============================================================================
 behaviour              AWS's answer, and the source
@@ -104,18 +106,22 @@ class Refusal:
 
 @dataclass
 class YoungState:
-    """What the layer saw made and when (monotonic seconds), and what it answered for it."""
+    """What the layer saw made, when a call first met it (monotonic seconds), and what it
+    answered for it."""
 
     young: Young
     account: str = "123456789012"
     clock: Callable[[], float] = time.monotonic
-    keys: dict[str, tuple[str, float]] = field(default_factory=dict)  # key -> (principal, made)
+    # Each table: a young thing -> when a call first met it (None: not yet; its window starts
+    # then). Keys, principals whose policy changed, profiles, instances, bucket names, roles.
+    keys: dict[str, float | None] = field(default_factory=dict)
+    owners: dict[str, str] = field(default_factory=dict)  # a key -> its principal
     sessions: dict[str, str] = field(default_factory=dict)  # a role session's key -> its name
-    changed: dict[str, float] = field(default_factory=dict)  # principal -> policy changed
-    profiles: dict[str, float] = field(default_factory=dict)
-    instances: dict[str, float] = field(default_factory=dict)
-    deleted_buckets: dict[str, float] = field(default_factory=dict)
-    removed_roles: dict[str, float] = field(default_factory=dict)
+    changed: dict[str, float | None] = field(default_factory=dict)
+    profiles: dict[str, float | None] = field(default_factory=dict)
+    instances: dict[str, float | None] = field(default_factory=dict)
+    deleted_buckets: dict[str, float | None] = field(default_factory=dict)
+    removed_roles: dict[str, float | None] = field(default_factory=dict)
     met: Counter[str] = field(default_factory=Counter)
     refusals: list[Refusal] = field(default_factory=list)
     answered_later: set[tuple[str, str, str, bytes]] = field(default_factory=set)
@@ -127,7 +133,7 @@ class YoungState:
         """A key the layer cannot see made (an instance's role session, from EC2's metadata):
         whose it is. No refusal window starts for it: the metadata hands out working keys."""
         with self.lock:
-            self.keys.setdefault(key, (f"role/{role}", -1e9))
+            self.owners.setdefault(key, f"role/{role}")
             self.sessions[key] = session
 
     # -- before forwarding ---------------------------------------------------------------------
@@ -147,26 +153,34 @@ class YoungState:
             or self._role(request, service, action, now)
         )
 
-    def _within(self, since: float | None, seconds: float, now: float) -> bool:
-        return since is not None and seconds > 0 and now - since < seconds
+    def _held(self, table: dict[str, float | None], name: str, seconds: float, now: float) -> bool:
+        """Whether ``name`` is still young: for ``seconds`` from the first call that meets it.
+        Compressed time: AWS's windows are counted from the making, and outlast any gap of an
+        offline run; counted from the first call, each behaviour is met however fast or slow
+        the machine is."""
+        with self.lock:
+            if seconds <= 0 or name not in table:
+                return False
+            first = table[name]
+            if first is None:
+                table[name] = first = now
+        return now - first < seconds
 
     def _unpropagated(
         self, request: Request, service: str, action: str, now: float
     ) -> Answer | None:
-        key = access_key(request)
+        key = access_key(request) or ""
         with self.lock:
-            known = self.keys.get(key or "")
-            if known is None:
-                return None
-            principal, made = known
-            changed = self.changed.get(principal)
-            session = self.sessions.get(key or "", "session")
-        call = (key or "", request.method, request.path, request.body)
-        if self._within(made, self.young.key_refused, now):
+            principal = self.owners.get(key)
+            session = self.sessions.get(key, "session")
+        if principal is None:
+            return None
+        call = (key, request.method, request.path, request.body)
+        if self._held(self.keys, key, self.young.key_refused, now):
             answer = aws_errors.invalid_key(service, request)
             behaviour = KEY_REFUSED
-        elif self._within(changed, self.young.policy_delay, now) and (
-            (service, action) not in _NEVER_DENIED
+        elif (service, action) not in _NEVER_DENIED and self._held(
+            self.changed, principal, self.young.policy_delay, now
         ):
             arn = self._arn(principal, session)
             answer = aws_errors.access_denied(service, request, arn, f"{service}:{action}")
@@ -192,9 +206,7 @@ class YoungState:
         params = form(request)
         name = params.get("IamInstanceProfile.Name", [""])[0]
         name = name or params.get("IamInstanceProfile.Arn", [""])[0].rsplit("/", 1)[-1]
-        with self.lock:
-            made = self.profiles.get(name)
-        if not self._within(made, self.young.profile_unknown, now):
+        if not self._held(self.profiles, name, self.young.profile_unknown, now):
             return None
         self._met(PROFILE_UNKNOWN)
         message = (
@@ -210,9 +222,8 @@ class YoungState:
         if params.get("DryRun", ["false"])[0].lower() == "true":
             return None
         named = [v for k, vs in params.items() if k.startswith("InstanceId") for v in vs]
-        with self.lock:
-            made = {i: self.instances.get(i) for i in named}
-        young = [i for i, t in made.items() if self._within(t, self.young.instance_unknown, now)]
+        window = self.young.instance_unknown
+        young = [i for i in named if self._held(self.instances, i, window, now)]
         if not young:
             return None
         self._met(INSTANCE_UNKNOWN)
@@ -224,9 +235,7 @@ class YoungState:
         if (service, action) != ("s3", "CreateBucket"):
             return None
         bucket = _bucket_of(request)
-        with self.lock:
-            deleted = self.deleted_buckets.get(bucket)
-        if not self._within(deleted, self.young.bucket_name_held, now):
+        if not self._held(self.deleted_buckets, bucket, self.young.bucket_name_held, now):
             return None
         self._met(BUCKET_NAME_HELD)
         message = (
@@ -239,9 +248,7 @@ class YoungState:
         if (service, action) != ("iam", "DeleteRole"):
             return None
         role = form(request).get("RoleName", [""])[0]
-        with self.lock:
-            removed = self.removed_roles.get(role)
-        if not self._within(removed, self.young.role_in_profile, now):
+        if not self._held(self.removed_roles, role, self.young.role_in_profile, now):
             return None
         self._met(ROLE_IN_PROFILE)
         message = "Cannot delete entity, must remove roles from instance profile first."
@@ -261,27 +268,27 @@ class YoungState:
         if service not in ("iam", "ec2", "s3"):
             return
         action = operation_name(service, request)
-        now = self.clock()
         params = form(request) if service in ("iam", "ec2") else {}
         name = {k: v[0] for k, v in params.items() if v}
         with self.lock:
             if (service, action) == ("iam", "CreateAccessKey"):
                 keys, users = _tagged("AccessKeyId", answer.body), _tagged("UserName", answer.body)
                 for key, user in zip(keys, users, strict=True):
-                    self.keys[key] = (f"user/{user}", now)
+                    self.owners[key] = f"user/{user}"
+                    self.keys[key] = None
             elif service == "iam" and action in _USER_POLICY:
-                self.changed[f"user/{name.get('UserName', '')}"] = now
+                self.changed[f"user/{name.get('UserName', '')}"] = None
             elif service == "iam" and action in _ROLE_POLICY:
-                self.changed[f"role/{name.get('RoleName', '')}"] = now
+                self.changed[f"role/{name.get('RoleName', '')}"] = None
             elif action in ("CreateInstanceProfile", "AddRoleToInstanceProfile"):
-                self.profiles[name.get("InstanceProfileName", "")] = now
+                self.profiles[name.get("InstanceProfileName", "")] = None
             elif action == "RemoveRoleFromInstanceProfile":
-                self.removed_roles[name.get("RoleName", "")] = now
+                self.removed_roles[name.get("RoleName", "")] = None
             elif (service, action) == ("ec2", "RunInstances"):
                 for instance in _tagged("instanceId", answer.body):
-                    self.instances[instance] = now
+                    self.instances[instance] = None
             elif (service, action) == ("s3", "DeleteBucket"):
-                self.deleted_buckets[_bucket_of(request)] = now
+                self.deleted_buckets[_bucket_of(request)] = None
 
     # -- afterwards ----------------------------------------------------------------------------
 

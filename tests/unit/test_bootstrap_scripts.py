@@ -105,7 +105,7 @@ def test_check_runs_the_checklist_with_the_readmes_install_alone_then_the_tests(
         assert "--run" in lines[index["run report:single-file"]]
     else:
         assert any(line.startswith("npm is not installed") for line in lines)
-    assert lines[-1].endswith("-m pytest tests/ -n 2 --dist loadfile -k unit")
+    assert lines[-1].endswith("-m pytest tests/ -n 3 --dist loadfile -k unit")
 
 
 KEYS = (

@@ -192,7 +192,15 @@ def test_cli_unknown_failure_is_an_error_with_the_exit_code() -> None:
 
 @pytest.mark.parametrize(
     "code",
-    ["Throttling", "SlowDown", "RequestLimitExceeded", "InternalError", "ServiceFailure", "503"],
+    [
+        "Throttling",
+        "SlowDown",
+        "RequestLimitExceeded",
+        "OperationAborted",  # a bucket name deleted moments ago (U2's, on a run again)
+        "InternalError",
+        "ServiceFailure",
+        "503",
+    ],
 )
 def test_transient_faults_are_errors_that_may_be_sent_again(code: str) -> None:
     verdict = classify_api_error(code)
