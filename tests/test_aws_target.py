@@ -16,7 +16,6 @@ cannot: anything about real AWS beyond the behaviours the layer reproduces (docs
 from __future__ import annotations
 
 import json
-import re
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -42,7 +41,7 @@ from tests.helpers.sandbox_role import (
     role_policies,
     unused_grants,
 )
-from tests.helpers.suite_runner import HeldRun, SuiteRun, run_suite, run_sweep
+from tests.helpers.suite_runner import HeldRun, SuiteRun, over_budget, run_suite, run_sweep
 from tests.test_aws_guard import as_admin
 
 pytestmark = pytest.mark.slow
@@ -61,7 +60,6 @@ YOUNG = Young(
 SSM_LIKE = SsmLike(registers_after=1.5, walk_every=100, unknown_first=True)
 SSM_BEHAVIOURS = ("agent late", NOT_YET, *WALK, "stderr separate")
 SEED, BROKEN = "seed", "role-writes-open"
-PHASE = re.compile(r"^(?P<phase>\S.*?)\s{2,}(?P<seconds>\d+(?:\.\d+)?) s$", re.MULTILINE)
 
 
 @dataclass
@@ -182,25 +180,11 @@ def test_no_denial_was_decided_while_a_key_or_a_policy_was_propagating(through: 
     assert final == [], "\n".join(f"{r.behaviour}: {r.principal} {r.operation}" for r in final)
 
 
-def phase_seconds(stdout: str) -> dict[str, float]:
-    table = stdout[stdout.index("time per phase") :]
-    return {m["phase"].strip(): float(m["seconds"]) for m in PHASE.finditer(table)}
-
-
 def test_each_run_stays_within_its_budgets(through: Through) -> None:
-    budgets = AWS_BUDGETS
-    limits = {
-        "IAM and S3 set-up": budgets.propagation + budgets.resource_gone,
-        "instance launch": budgets.propagation,
-        "instance running": budgets.instance_ready,
-        "SSM online": budgets.ssm_online,
-        "teardown and leak check": budgets.resource_gone,
-    }
     for label, done in through.runs.items():
-        phases = phase_seconds(done.run.stdout)
-        assert set(limits) | {"checks"} <= set(phases), (label, phases)
-        over = {p: s for p, s in phases.items() if p in limits and s > limits[p]}
-        assert over == {}, (label, over)
+        phases = done.run.phases()
+        assert {"IAM and S3 set-up", "instance launch", "checks"} <= set(phases), (label, phases)
+        assert over_budget(phases, AWS_BUDGETS) == {}, label
         print(f"{label}: {done.seconds:.1f} s through the layer; phases {phases}")
         assert done.seconds < 120, (label, done.seconds)
 

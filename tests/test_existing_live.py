@@ -16,13 +16,14 @@ from handson.discovery import USER
 from handson.lifecycle.removal import delete_user
 from handson.run_folder import reports_dir
 from handson.targets.emulator_server import MotoEmulator
+from handson.waiting import AWS_BUDGETS
 from scripts.hand_built import NAME, HandBuilt
 from tests.helpers.aws_like import AwsLikeProxy
 from tests.helpers.aws_young import KEY_REFUSED, Young
 from tests.helpers.estate import snapshot
 from tests.helpers.fake_ssm import NOT_YET, WALK, FakeSsm, SsmLike
 from tests.helpers.grading_role import LIVE_RECORDED, assert_allowed, live_policies
-from tests.helpers.suite_runner import ROOT, HeldRun, SuiteRun, run_suite, run_sweep
+from tests.helpers.suite_runner import ROOT, HeldRun, SuiteRun, over_budget, run_suite, run_sweep
 from tests.test_aws_guard import as_admin
 from tests.test_existing_target import ACCOUNT, decided, grade
 
@@ -207,6 +208,7 @@ def test_live_through_the_aws_like_layer(
     # deletion of bucket 2), which the replay decides.
     replayed = {e["nodeid"] for e in run.checkpoints if e.get("decided_by") == "replay"}
     assert len(replayed) == 2, replayed
+    assert over_budget(run.phases(), AWS_BUDGETS) == {}, run.phases()
     met = layer.met + ssm.met
     wanted = (KEY_REFUSED, "output truncated", NOT_YET, *WALK, "stderr separate")
     assert [b for b in wanted if met[b] == 0] == [], dict(met)

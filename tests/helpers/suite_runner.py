@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -11,8 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from handson.run_folder import REPORTS_VARIABLE
+from handson.waiting import Budgets
 
 ROOT = Path(__file__).resolve().parents[2]
+_PHASE = re.compile(r"^(?P<phase>\S.*?)\s{2,}(?P<seconds>\d+(?:\.\d+)?) s$", re.MULTILINE)
 # 不合格: the check's own verdict only. An error of the test is not decided, never failed.
 FAILED = ("failed",)
 ERROR = ("error",)
@@ -47,6 +50,11 @@ class SuiteRun:
     def errors(self) -> set[str]:
         """Checkpoints a row of which ended in an error of the test (not decided)."""
         return self.outcomes(ERROR)
+
+    def phases(self) -> dict[str, float]:
+        """The seconds of each phase, from the run's "time per phase" table (English output)."""
+        table = self.stdout[self.stdout.index("time per phase") :]
+        return {m["phase"].strip(): float(m["seconds"]) for m in _PHASE.finditer(table)}
 
     def describe(self) -> str:
         tail = "\n".join(self.stdout.splitlines()[-30:])
@@ -215,3 +223,16 @@ def run_sweep(
         text=True,
         timeout=120,
     )
+
+
+def over_budget(phases: dict[str, float], budgets: Budgets) -> dict[str, float]:
+    """The phases of a run that took longer than the budgets allow them (waits and retries of
+    each phase: handson/waiting.py)."""
+    limits = {
+        "IAM and S3 set-up": budgets.propagation + budgets.resource_gone,
+        "instance launch": budgets.propagation,
+        "instance running": budgets.instance_ready,
+        "SSM online": budgets.ssm_online,
+        "teardown and leak check": budgets.resource_gone,
+    }
+    return {phase: s for phase, s in phases.items() if phase in limits and s > limits[phase]}
