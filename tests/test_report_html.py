@@ -155,7 +155,11 @@ def test_single_file_report_shows_failure_category_and_statement(
     """From disk, as a CI artifact is opened: Categories, the category, its failing scenario, and
     on that scenario's page the category and the deciding statement."""
     title = str(broken.failing()["name"])
-    page.goto(broken.single_file.as_uri() + "#categories")
+    # The report's app first, then its Categories: a file of several MB that a busy machine
+    # parses slowly is not taken to its route before its app has started.
+    page.goto(broken.single_file.as_uri())
+    expect(page.get_by_text("Results", exact=False).first).to_be_visible(timeout=90_000)
+    page.evaluate("location.hash = '#categories'")
     page.get_by_text(CATEGORY, exact=True).click()
     shown(page, title)
     screenshot(page, screenshots, "single-file-categories")
