@@ -31,6 +31,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from handson.transient import NOT_AWS_CODE, NOT_NOW_CODES
+
 # Parameters that name a resource by the suite's own names.
 _RESOURCE = (
     "Bucket", "Key", "Prefix", "UserName", "RoleName", "InstanceProfileName", "PolicyArn",
@@ -46,18 +48,21 @@ _THROTTLED = frozenset(
 # What the run rides out until the same call is answered ok: IAM's propagation (a policy, a new
 # key), EC2 not knowing a new instance profile or instance yet, S3 still holding a bucket name,
 # IAM still counting a role in its profile, SSM not knowing a command yet, an answer not AWS's.
-_RETRIED_BEFORE_OK = DENIED | {
-    "InvalidParameterValue",
-    "InvalidClientTokenId",
-    "InvalidAccessKeyId",
-    "AuthFailure",
-    "UnrecognizedClientException",
-    "InvalidInstanceID.NotFound",
-    "OperationAborted",
-    "DeleteConflict",
-    "InvocationDoesNotExist",
-    "NotAnAwsAnswer",
-}
+_RETRIED_BEFORE_OK = (
+    DENIED
+    | {
+        "InvalidParameterValue",
+        "InvalidClientTokenId",
+        "InvalidAccessKeyId",
+        "AuthFailure",
+        "UnrecognizedClientException",
+        "InvalidInstanceID.NotFound",
+        "DeleteConflict",
+        "InvocationDoesNotExist",
+    }
+    | NOT_NOW_CODES
+    | {NOT_AWS_CODE}
+)
 _RUN_RECORD = re.compile(r"^/handson-iam-acceptance/runs/(?P<name>.+)$")
 _ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
 

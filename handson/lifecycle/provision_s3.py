@@ -15,11 +15,8 @@ from handson.lifecycle.ownership import (
 )
 from handson.lifecycle.provision_base import Provisioning, log
 from handson.lifecycle.removal import delete_bucket, ignore_gone
+from handson.transient import NOT_NOW_CODES
 from handson.waiting import retrying_on
-
-# S3 answers 409 OperationAborted to a CreateBucket of a name deleted moments ago (a learner's
-# run again with the same --name): the name comes free again; the call is sent again meanwhile.
-NAME_STILL_HELD = "OperationAborted"
 
 
 class NameStillHeld(Exception):
@@ -52,7 +49,9 @@ class S3Provisioning(Provisioning):
             try:
                 self.s3.create_bucket(**params)
             except Exception as exc:
-                if error_code(exc) == NAME_STILL_HELD:
+                # S3's 409 OperationAborted to a name deleted moments ago (a learner's run
+                # again with the same --name): it comes free again; sent again meanwhile.
+                if error_code(exc) in NOT_NOW_CODES:
                     raise NameStillHeld(str(exc)) from exc
                 raise
 

@@ -150,3 +150,10 @@ def access_denied(service: str, request: Request, arn: str, action: str) -> Answ
     if service in QUERY_NAMESPACES:
         return query_error(service, 403, "Forbidden", "Sender", "AccessDenied", why)
     return json_error(400, "Bad Request", "AccessDeniedException", why)
+
+
+def instance_not_found(ids: list[str]) -> Answer:
+    """EC2's answer about instances it does not know (yet), naming them."""
+    named = ", ".join(f"'{i}'" for i in ids) or "'i-unknown'"
+    message = f"The instance ID {named} does not exist"
+    return ec2_error(400, "Bad Request", "InvalidInstanceID.NotFound", message)

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from handson.targets.moto_agent import AGENT_TARGET_HEADER, REGISTRATION_ACTION
-from tests.helpers.aws_errors import ec2_error
+from tests.helpers import aws_errors
 from tests.helpers.aws_requests import form, operation_name, signing_service
 from tests.helpers.aws_young import Young, YoungState
 from tests.helpers.fault_proxy import Answer, FaultProxy, Request
@@ -51,9 +51,7 @@ def instance_not_found(request: Request) -> Answer:
     ids = [
         value for key, values in params.items() if key.startswith("InstanceId") for value in values
     ]
-    named = ", ".join(f"'{i}'" for i in ids) or "'i-unknown'"
-    message = f"The instance ID {named} does not exist"
-    return ec2_error(400, "Bad Request", "InvalidInstanceID.NotFound", message)
+    return aws_errors.instance_not_found(ids)
 
 
 @dataclass

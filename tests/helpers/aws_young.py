@@ -227,9 +227,7 @@ class YoungState:
         if not young:
             return None
         self._met(INSTANCE_UNKNOWN)
-        ids = ", ".join(f"'{i}'" for i in young)
-        message = f"The instance ID {ids} does not exist"
-        return aws_errors.ec2_error(400, "Bad Request", "InvalidInstanceID.NotFound", message)
+        return aws_errors.instance_not_found(young)
 
     def _bucket(self, request: Request, service: str, action: str, now: float) -> Answer | None:
         if (service, action) != ("s3", "CreateBucket"):
