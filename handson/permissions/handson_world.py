@@ -7,10 +7,12 @@ suite's offline ones (handson.iam_engine.Request's defaults).
 
 from __future__ import annotations
 
+import importlib.util
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 from handson.iam_engine import NamedPolicy
@@ -69,13 +71,37 @@ def hands_on_contexts(action: str) -> list[dict[str, Any]]:
     return [base]
 
 
+MANAGED_POLICIES_MODULE = ("iam", "aws_managed_policies.py")  # in moto's package folder
+_MANAGED_POLICIES_START = 'aws_managed_policies_data = """'
+
+
+def managed_policies_text() -> str:
+    """moto's copy of AWS's managed policies, the JSON text of its one string, read from its file
+    without importing moto (which takes half a second of a run's start: moto.iam imports moto's
+    core). The text is the string's value as long as it holds no backslash (no escape for Python
+    to read); otherwise, or when the file is not where moto keeps it, moto's import decides."""
+    spec = importlib.util.find_spec("moto")  # a top-level package: found, not imported
+    folders = list(spec.submodule_search_locations or []) if spec else []
+    for folder in folders:
+        try:
+            source = Path(folder, *MANAGED_POLICIES_MODULE).read_text("utf-8")
+        except OSError:
+            continue
+        start = source.find(_MANAGED_POLICIES_START)
+        end = source.rfind('"""')
+        if start >= 0 and end > start and "\\" not in source:
+            return source[start + len(_MANAGED_POLICIES_START) : end]
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    return str(aws_managed_policies_data)
+
+
 @cache
 def ssm_core_document() -> dict[str, Any]:
     """AmazonSSMManagedInstanceCore as moto ships it (moto's copy of AWS's managed policies).
 
     Only its own entry is decoded: the whole collection takes a third of a second to parse."""
-    from moto.iam.aws_managed_policies import aws_managed_policies_data as data
-
+    data = managed_policies_text()
     key = '"AmazonSSMManagedInstanceCore":'
     start = data.index(key) + len(key)
     while data[start].isspace():

@@ -10,11 +10,13 @@ is the run's side.
 from __future__ import annotations
 
 import functools
+import inspect
 import io
 import json
 import os
 import signal
 import sys
+import types
 from typing import Any
 
 READY = "ready"
@@ -61,8 +63,15 @@ def share_between_commands() -> None:
     by_function = functools.cache(accepts)
 
     def accepts_kwargs(handler: Any) -> bool:
+        function = getattr(handler, "__func__", handler)  # a bound method's: the same **kwargs
+        while type(function) in (functools.partial, types.MethodType):  # their function's too
+            function = function.func if type(function) is functools.partial else function.__func__
+        if type(function) is types.FunctionType and "__signature__" not in function.__dict__:
+            # What getfullargspec reads of a plain function (it follows no __wrapped__): its
+            # code's flags. Handlers made anew for each session share their code.
+            return bool(function.__code__.co_flags & inspect.CO_VARKEYWORDS)
         try:
-            return bool(by_function(getattr(handler, "__func__", handler)))
+            return bool(by_function(function))
         except TypeError:  # not hashable: asked as before
             return bool(accepts(handler))
 

@@ -11,11 +11,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 CHECK = """
-import functools, botocore.hooks as hooks
+import functools, inspect
+import awscli.clidriver  # first, as in the worker: botocore is then awscli's own
+import botocore.hooks as hooks
+assert "awscli" in hooks.__file__, hooks.__file__
 original = hooks.accepts_kwargs
 from handson.targets import cli_worker
 cli_worker.share_between_commands()
-import awscli.clidriver
 
 class Handler:
     def with_kwargs(self, **kwargs): pass
@@ -23,9 +25,29 @@ class Handler:
     def __call__(self, **kwargs): pass
 
 def plain(a, **kwargs): pass
+def positional(a, b): pass
+def wrapper(*args, **kwargs): pass
+def signed(**kwargs): pass
+signed.__signature__ = inspect.Signature()  # what getfullargspec reads first
+wrapped = functools.wraps(positional)(wrapper)  # getfullargspec follows no __wrapped__
+def made(): return lambda **kw: None
 
-handlers = (plain, Handler().with_kwargs, Handler().without, Handler(), print)
-for handler in (*handlers, functools.partial(plain, 1)):
+handlers = (plain, Handler().with_kwargs, Handler().without, Handler(), print, positional,
+            signed, wrapped, made(), made(), Handler, functools.partial(positional, 1),
+            functools.partial(Handler().with_kwargs, a=1), functools.partial(plain, 1))
+def each_handler(node):
+    for value in node.values():
+        if isinstance(value, hooks.NodeList):
+            yield from (*value.first, *value.middle, *value.last)
+        elif isinstance(value, dict):
+            yield from each_handler(value)
+driver = awscli.clidriver.create_clidriver()
+clients = [driver.session.create_client(s, region_name="us-east-1") for s in ("s3", "sts")]
+registered = [h for e in (driver.session.get_component("event_emitter")._emitter,
+                          *(c.meta.events._emitter for c in clients))
+              for h in each_handler(e._handlers._root)]
+assert len(registered) > 300, len(registered)
+for handler in (*handlers, *registered):
     try:
         expected = original(handler)
     except TypeError:

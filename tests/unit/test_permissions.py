@@ -12,7 +12,14 @@ import pytest
 
 from handson import i18n
 from handson.iam_engine import NamedPolicy
-from handson.permissions import PermissionFinding, analyse, analyse_documents, catalogue, effective
+from handson.permissions import (
+    PermissionFinding,
+    analyse,
+    analyse_documents,
+    catalogue,
+    effective,
+    handson_world,
+)
 from handson.permissions.examples import ADDED, measured_documents
 from handson.permissions.findings import Kind, Principal, by_access_level
 from handson.permissions.handson_world import seed_documents, ssm_core_document, subject
@@ -289,6 +296,41 @@ def test_a_role_without_ssm_core_is_under_granted() -> None:
 def test_the_role_intent_includes_ssm_core_from_moto() -> None:
     actions = {a for s in ssm_core_document()["Statement"] for a in s["Action"]}
     assert {"ssm:UpdateInstanceInformation", "ec2messages:GetMessages"} <= actions
+
+
+def test_moto_s_managed_policies_are_read_as_its_import_reads_them() -> None:
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    assert handson_world.managed_policies_text() == aws_managed_policies_data
+
+
+def test_the_role_intent_is_read_without_importing_moto() -> None:
+    import subprocess
+    import sys
+
+    program = (
+        "import sys; from handson.permissions.handson_world import ssm_core_document as d; "
+        "print(len(d()['Statement']), 'moto' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
+    assert done.stdout.split() == ["3", "False"], done.stderr
+
+
+def test_a_managed_policies_file_with_an_escape_is_left_to_moto_s_import(
+    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import importlib.util
+
+    from moto.iam.aws_managed_policies import aws_managed_policies_data
+
+    (tmp_path / "iam").mkdir()
+    escaped = 'aws_managed_policies_data = """\n{"A\\u0041": {}}"""\n'
+    (tmp_path / "iam" / "aws_managed_policies.py").write_text(escaped, "utf-8")
+    spec = importlib.util.spec_from_file_location("moto", tmp_path / "__init__.py")
+    assert spec is not None
+    spec.submodule_search_locations = [str(tmp_path)]
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
+    assert handson_world.managed_policies_text() == aws_managed_policies_data
 
 
 def test_the_catalogue_reads_only_the_services_asked() -> None:
