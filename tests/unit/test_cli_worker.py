@@ -72,6 +72,29 @@ copied = copy.copy(emitter)
 assert copied._handlers._root == emitter._handlers._root, "the same handlers, in the same order"
 copied.register("before-call.s3.PutObject", plain)
 assert copied._handlers._root != emitter._handlers._root, "a client's own handlers are its own"
+import botocore.regions as regions
+from botocore.endpoint_provider import EndpointProvider
+one, other = (awscli.clidriver.create_clidriver().session for _ in range(2))
+other.register_component("data_loader", one.get_component("data_loader"))  # as the worker does
+tokyo = one.create_client("s3", region_name="ap-northeast-1")
+local = other.create_client("s3", region_name="us-east-1", endpoint_url="http://127.0.0.1:1")
+shared = tokyo._ruleset_resolver._provider
+assert local._ruleset_resolver._provider is shared, "one rule tree for every session's S3"
+assert tokyo.meta.endpoint_url == "https://s3.ap-northeast-1.amazonaws.com", tokyo.meta.endpoint_url
+assert local.meta.endpoint_url == "http://127.0.0.1:1", local.meta.endpoint_url
+ec2 = one.create_client("ec2", region_name="eu-west-1")
+assert ec2._ruleset_resolver._provider is not shared, "each service its own rules"
+assert ec2.meta.endpoint_url == "https://ec2.eu-west-1.amazonaws.com", ec2.meta.endpoint_url
+loader = one.get_component("data_loader")
+fresh = EndpointProvider(
+    loader.load_service_model("s3", "endpoint-rule-set-1"), loader.load_data("partitions")
+)
+for params in (
+    {"Region": "ap-northeast-1", "Bucket": "handson-s3-1-x", "UseFIPS": False},
+    {"Region": "us-east-1", "Endpoint": "http://127.0.0.1:1", "ForcePathStyle": True},
+    {"Region": "cn-north-1", "Bucket": "b", "UseDualStack": True},
+):
+    assert shared.resolve_endpoint(**params).url == fresh.resolve_endpoint(**params).url, params
 print("ok")
 """
 

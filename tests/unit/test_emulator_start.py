@@ -83,3 +83,23 @@ def test_a_server_that_gets_no_orders_ends_with_the_run_having_answered_nothing(
         assert server.process.wait(timeout=60) == 0
     finally:
         server.close()
+
+
+def test_moto_s_modules_are_listed_once_and_the_same(monkeypatch: pytest.MonkeyPatch) -> None:
+    import os
+
+    import moto.backends
+
+    from handson.targets.emulator_process import list_moto_modules_once
+
+    listed = list(moto.backends.list_of_moto_modules())
+    monkeypatch.setattr(moto.backends, "list_of_moto_modules", moto.backends.list_of_moto_modules)
+    list_moto_modules_once()
+
+    def no_look(path: str) -> bool:
+        raise AssertionError(f"the folder was listed again: {path}")
+
+    monkeypatch.setattr(os.path, "isdir", no_look)
+    assert "s3" in listed and "iam" in listed
+    assert list(moto.backends.list_of_moto_modules()) == listed
+    assert list(moto.backends.list_of_moto_modules()) == listed  # each call a whole listing
