@@ -31,26 +31,13 @@ def share_between_commands() -> None:
     """What botocore works out anew for each command's session, and is the same for all of them,
     worked out once (about a quarter of a warm command's time): the name an event has after
     botocore's renames (one cache for every session with botocore's own renames, instead of one
-    each), and whether a handler takes ``**kwargs`` (a fact of its function's signature). And
-    the copy of a session's event handlers that every client starts with (three clients per
-    ``aws s3`` command, about a third of its time) made without ``copy.copy``'s dispatch for each
-    of its thousands of lists: the same structure, the same handlers."""
+    each), and whether a handler takes ``**kwargs`` (a fact of its function's signature); the
+    copy of a session's event handlers that every client starts with, shared until changed; and
+    each service's endpoint rules, model and client class. botocore and awscli are pinned
+    (requirements.txt); tests/unit/test_cli_worker.py compares each with what botocore makes."""
     import botocore.hooks
 
-    node_list = botocore.hooks.NodeList
-
-    def copy_trie(self: Any, node: dict[str, Any]) -> dict[str, Any]:
-        copied: dict[str, Any] = {}
-        for key, value in node.items():
-            if type(value) is node_list:
-                copied[key] = node_list(value.first.copy(), value.middle.copy(), value.last.copy())
-            elif isinstance(value, dict):
-                copied[key] = copy_trie(self, value)
-            else:
-                copied[key] = value
-        return copied
-
-    botocore.hooks._PrefixTrie._recursive_copy = copy_trie  # type: ignore[method-assign]
+    share_handler_tries()
 
     aliaser = botocore.hooks.EventAliaser
     init, shared_names = aliaser.__init__, {}
@@ -79,6 +66,109 @@ def share_between_commands() -> None:
     aliaser.__init__ = sharing_init  # type: ignore[method-assign]
     botocore.hooks.accepts_kwargs = accepts_kwargs
     share_endpoint_rules()
+    share_service_models()
+    share_client_classes()
+
+
+def share_handler_tries() -> None:
+    """A copy of a session's event handlers (every client starts with one: three clients for an
+    ``aws s3`` command, each a trie of a thousand nodes) that shares the nodes with the session's
+    until one side changes them: a change copies the nodes on its path first, in the side that
+    makes it. What each side finds for an event is what it would find in a whole copy."""
+    import botocore.hooks
+
+    trie, node_list = botocore.hooks._PrefixTrie, botocore.hooks.NodeList
+    append, remove = trie.append_item, trie.remove_item
+
+    def copy(self: Any) -> Any:
+        self._owned = {}  # every node is shared from now on, until this side copies it
+        copied = trie.__new__(trie)
+        copied._root, copied._owned = self._root, {}
+        return copied
+
+    def owned(self: Any, node: dict[str, Any]) -> dict[str, Any]:
+        if id(node) in self._owned:
+            return node
+        values = node["values"]
+        made = {
+            **node,
+            "children": dict(node["children"]),
+            "values": None if values is None else node_list(*(list(v) for v in values)),
+        }
+        self._owned[id(made)] = made  # kept, so that no other node takes its id
+        return made
+
+    def own_path(self: Any, key: str) -> None:
+        """The nodes on the key's path (those that exist) made this side's own."""
+        self._root = current = owned(self, self._root)
+        for part in key.split("."):
+            child = current["children"].get(part)
+            if child is None:
+                return
+            current["children"][part] = current = owned(self, child)
+
+    def append_item(self: Any, key: str, value: Any, section: int = botocore.hooks._MIDDLE) -> None:
+        if getattr(self, "_owned", None) is not None:
+            own_path(self, key)
+        append(self, key, value, section)
+
+    def remove_item(self: Any, key: str, value: Any) -> None:
+        if getattr(self, "_owned", None) is not None:
+            own_path(self, key)
+        remove(self, key, value)
+
+    trie.__copy__ = copy  # type: ignore[method-assign]
+    trie.append_item = append_item  # type: ignore[method-assign]
+    trie.remove_item = remove_item  # type: ignore[method-assign]
+
+
+def share_service_models() -> None:
+    """One service model object for every client of a service, not one each: what it works out
+    and keeps (its operations' models, whether it has endpoint discovery: EC2's 700 operations
+    looked at for each client) is then worked out once. Made from the shared loader's parsed
+    model, as botocore makes it; read-only."""
+    import botocore.client
+    import botocore.model
+
+    made: dict[tuple[str, int], tuple[Any, Any]] = {}
+
+    def service_model(self: Any, service_name: str, api_version: Any = None) -> Any:
+        description = self._loader.load_service_model(service_name, "service-2", api_version)
+        key = (service_name, id(description))
+        found = made.get(key)
+        if found is None or found[0] is not description:  # the same parsed model, kept here
+            model = botocore.model.ServiceModel(description, service_name=service_name)
+            found = made[key] = (description, model)
+        return found[1]
+
+    botocore.client.ClientCreator._load_service_model = service_model  # type: ignore[method-assign]
+
+
+def share_client_classes() -> None:
+    """A service's client class built once, not for each client: botocore makes a method, and
+    its docstring object, for each of the service's operations (EC2 has 700) every time it makes
+    a client, about a sixth of a warm command's time. The class is the same while what it is
+    made from is: the service's model (the shared loader's), and the functions that awscli's
+    handlers of ``creating-client-class`` add to it (module functions, the same in every
+    session). A client's own state is its instance's, never its class's."""
+    import botocore.client
+
+    build = botocore.client.ClientCreator._create_client_class
+    built: dict[tuple[Any, ...], tuple[Any, tuple[Any, ...], type]] = {}
+
+    def client_class(self: Any, service_name: str, service_model: Any) -> type:
+        service_id = service_model.service_id.hyphenize()
+        emitter = getattr(self._event_emitter, "_emitter", self._event_emitter)  # unaliased
+        handlers = tuple(emitter._handlers.prefix_search(f"creating-client-class.{service_id}"))
+        description = service_model._service_description
+        key = (service_name, id(description), tuple(id(h) for h in handlers))
+        found = built.get(key)
+        # The same model and handlers (kept here), not others that took their place in memory.
+        if found is None or found[0] is not description or found[1] != handlers:
+            found = built[key] = (description, handlers, build(self, service_name, service_model))
+        return found[2]
+
+    botocore.client.ClientCreator._create_client_class = client_class  # type: ignore[method-assign]
 
 
 def share_endpoint_rules() -> None:

@@ -17,6 +17,9 @@ import botocore.hooks as hooks
 assert "awscli" in hooks.__file__, hooks.__file__
 original = hooks.accepts_kwargs
 from handson.targets import cli_worker
+import botocore.client
+_build_class = botocore.client.ClientCreator._create_client_class
+whole_copy = hooks._PrefixTrie.__copy__  # botocore's: every node copied
 cli_worker.share_between_commands()
 
 class Handler:
@@ -95,6 +98,68 @@ for params in (
     {"Region": "cn-north-1", "Bucket": "b", "UseDualStack": True},
 ):
     assert shared.resolve_endpoint(**params).url == fresh.resolve_endpoint(**params).url, params
+assert local.meta.service_model is tokyo.meta.service_model, "one S3 model for every session"
+from botocore.model import ServiceModel
+own_model = ServiceModel(loader.load_service_model("s3", "service-2"), service_name="s3")
+assert tokyo.meta.service_model.operation_names == own_model.operation_names
+assert tokyo.meta.service_model.endpoint_discovery_operation is None
+assert ec2.meta.service_model.service_name == "ec2"
+assert type(local) is type(tokyo), "one S3 client class for every session"
+assert type(ec2) is not type(tokyo)
+assert hasattr(local, "generate_presigned_post") and hasattr(ec2, "generate_presigned_url")
+def own_method(class_attributes, **kwargs):
+    class_attributes["handson_own"] = lambda self: "own"
+third = awscli.clidriver.create_clidriver().session
+third.register_component("data_loader", loader)
+third.register("creating-client-class.s3", own_method)
+mine = third.create_client("s3", region_name="ap-northeast-1")
+assert type(mine) is not type(tokyo) and mine.handson_own() == "own", "another handler, a class"
+assert not hasattr(tokyo, "handson_own")
+methods = lambda cls: sorted(n for n in vars(cls) if not n.startswith("__"))
+shared_build = botocore.client.ClientCreator._create_client_class
+botocore.client.ClientCreator._create_client_class = _build_class  # as botocore makes it
+plain = awscli.clidriver.create_clidriver().session
+plain.register_component("data_loader", loader)
+reference = type(plain.create_client("s3", region_name="ap-northeast-1"))
+botocore.client.ClientCreator._create_client_class = shared_build
+assert reference is not type(tokyo)
+assert methods(type(tokyo)) == methods(reference), "the methods a class of its own would have"
+import random
+rng = random.Random(20)
+base = awscli.clidriver.create_clidriver().session.get_component("event_emitter")._emitter._handlers
+events = sorted({".".join(k) for k in (("before-call", s, o) for s in ("s3", "ec2", "*")
+                 for o in ("PutObject", "ListBuckets", "*"))} | {"creating-client-class.s3",
+                 "before-parameter-build.s3.ListObjectsV2", "needs-retry.s3", "new.event.x"})
+def same(one, other):
+    for event in events:
+        assert list(one.prefix_search(event)) == list(other.prefix_search(event)), event
+def change(one, other, n):
+    added = []
+    for _ in range(n):
+        if added and rng.random() < 0.3:
+            event, handler = added.pop(rng.randrange(len(added)))
+            one.remove_item(event, handler); other.remove_item(event, handler)
+        else:
+            event, handler, section = rng.choice(events), object(), rng.choice((0, 1, 2))
+            one.append_item(event, handler, section); other.append_item(event, handler, section)
+            added.append((event, handler))
+reference = whole_copy(base)
+shared_copies = []
+for round_ in range(6):
+    cow, whole = copy.copy(base), whole_copy(base)
+    same(cow, whole)
+    change(cow, whole, 30)  # the client's own handlers
+    same(cow, whole)
+    change(base, reference, 5)  # the session's, after the copy: the copy must not see them
+    same(cow, whole)
+    same(base, reference)
+    shared_copies.append((cow, whole))
+    twice, twice_whole = copy.copy(cow), whole_copy(whole)  # a copy of a copy
+    change(twice, twice_whole, 10)
+    same(twice, twice_whole)
+    same(cow, whole)
+for cow, whole in shared_copies:
+    same(cow, whole)
 print("ok")
 """
 
