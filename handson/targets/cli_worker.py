@@ -18,9 +18,23 @@ import os
 import signal
 import sys
 import types
+from pathlib import Path
 from typing import Any
 
 READY = "ready"
+# The hands-on's commands (handson.role_actions), each run once before the worker says it is
+# ready, with nothing sent (warm_up): what a command imports and makes the first time of its
+# kind (awscli's customizations, a service's client class and rules) is made before the run's
+# first command, not during it.
+WARM_UP = (
+    ("sts", "get-caller-identity"),
+    ("s3", "ls", "s3://handson-warm-up"),
+    ("s3", "cp", "warm-up.txt", "s3://handson-warm-up/open/warm-up.txt"),
+    ("s3", "rm", "s3://handson-warm-up/open/warm-up.txt"),
+    ("ec2", "describe-instances"),
+    ("iam", "list-users"),
+)
+NOT_SENT = "warm-up: not sent"
 # Set by the run when it records its calls (--record-calls): the commands' calls go there too.
 RECORD_VARIABLE = "HANDSON_RECORD_CALLS"
 # The service models that the hands-on's commands use, parsed before the first command.
@@ -230,6 +244,39 @@ def _run_command(
     return {"code": code & 0xFF, "stdout": stdout.getvalue(), "stderr": stderr.getvalue()}
 
 
+class NotSent(Exception):
+    """A warm-up command's request, stopped before it leaves the worker."""
+
+
+def _not_sent(**kwargs: Any) -> None:
+    raise NotSent(NOT_SENT)
+
+
+def warm_up(loader: Any, folder: Path) -> list[dict[str, Any]]:
+    """Each of WARM_UP run as a command is, except that botocore's ``before-send`` stops its
+    request once it is made and signed: no connection is opened, nothing reaches the emulator or
+    AWS, and nothing is recorded. The commands' answers (each a failure that says NOT_SENT)."""
+    import awscli.clidriver
+
+    def driver() -> Any:
+        made = awscli.clidriver.create_clidriver()
+        made.session.register("before-send", _not_sent)
+        return made
+
+    (folder / "warm-up.txt").write_text("warm-up\n", "utf-8")
+    env = {
+        "AWS_ACCESS_KEY_ID": "warm-up",
+        "AWS_SECRET_ACCESS_KEY": "warm-up",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "1",
+        "AWS_EC2_METADATA_DISABLED": "true",
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+    request = {"env": env, "cwd": str(folder)}
+    return [_run_command(driver, loader, {**request, "argv": list(argv)}) for argv in WARM_UP]
+
+
 def serve() -> None:
     """The worker: answers one JSON line on stdout for each JSON line on stdin, until stdin
     closes (the run has ended, however it ended). Ctrl-C is the run's to handle (it still needs
@@ -244,8 +291,6 @@ def serve() -> None:
     share_between_commands()
     recorder = None
     if os.environ.get(RECORD_VARIABLE):
-        from pathlib import Path
-
         from handson.call_record import CallRecorder  # no botocore: awscli's comes first
 
         recorder = CallRecorder(Path(os.environ[RECORD_VARIABLE]), append=True)
@@ -253,6 +298,7 @@ def serve() -> None:
     loader = first.session.get_component("data_loader")
     for service in SERVICES:
         first.session.get_service_model(service)
+    warm_up(loader, Path.cwd())
     # What stays for every command (awscli, the parsed models: hundreds of thousands of
     # objects) out of the collector's reach: a full collection walked all of it, a tenth of a
     # second now and then in the middle of a command.

@@ -169,3 +169,31 @@ def test_what_is_shared_between_commands_is_what_each_would_work_out() -> None:
         [sys.executable, "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.stdout.strip() == "ok", done.stderr[-3000:]
+
+
+WARM_UP = """
+import socket, sys, tempfile
+from pathlib import Path
+tried = []
+def connect(self, *address):
+    tried.append(address)
+    raise OSError("no connection in a warm-up")
+socket.socket.connect = connect
+import awscli.clidriver
+from handson.targets import cli_worker
+cli_worker.share_between_commands()
+loader = awscli.clidriver.create_clidriver().session.get_component("data_loader")
+answers = cli_worker.warm_up(loader, Path(tempfile.mkdtemp()))
+assert len(answers) == len(cli_worker.WARM_UP) == 6
+for argv, answer in zip(cli_worker.WARM_UP, answers):
+    assert answer["code"] != 0 and cli_worker.NOT_SENT in answer["stderr"], (argv, answer)
+assert tried == [], tried
+print("ok")
+"""
+
+
+def test_the_warm_up_runs_the_hands_on_s_commands_and_sends_nothing() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", WARM_UP], cwd=ROOT, capture_output=True, text=True, timeout=120
+    )
+    assert done.stdout.strip() == "ok", done.stderr[-3000:]
