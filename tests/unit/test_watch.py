@@ -171,3 +171,80 @@ def test_saves_come_from_the_systems_file_events_until_stopped(folder: Path) -> 
     assert next(saves) == {USER_POLICY_FILE}
     stop.set()
     assert list(saves) == []
+
+
+def _vim(path: Path, text: str) -> None:
+    """vim (backupcopy=no): the old file renamed to a backup, a new one written, the backup
+    removed."""
+    backup = path.with_name(path.name + "~")
+    path.rename(backup)
+    path.write_text(text, "utf-8")
+    backup.unlink()
+
+
+def _jetbrains(path: Path, text: str) -> None:
+    """JetBrains' safe write: the text into a file beside, the old file renamed away, the new
+    one renamed into its place, the old one removed."""
+    written = path.with_name(path.name + "___jb_tmp___")
+    old = path.with_name(path.name + "___jb_old___")
+    written.write_text(text, "utf-8")
+    path.rename(old)
+    written.rename(path)
+    old.unlink()
+
+
+def _replaced(path: Path, text: str) -> None:
+    """Written beside under a hidden name, then put over the old file in one step (os.replace:
+    editors' and tools' 'atomic save')."""
+    written = path.with_name(f".{path.name}.tmp")
+    written.write_text(text, "utf-8")
+    written.replace(path)
+
+
+EDITORS_SAVES = {
+    "in-place": lambda path, text: path.write_text(text, "utf-8"),
+    "vim": _vim,
+    "jetbrains-safe-write": _jetbrains,
+    "atomic-replace": _replaced,
+}
+
+
+@pytest.mark.parametrize("save", EDITORS_SAVES.values(), ids=EDITORS_SAVES.keys())
+def test_an_editor_s_save_is_one_edit_whatever_the_editor_does_on_disk(
+    folder: Path, save: Any
+) -> None:
+    """Each way an editor saves is one edit, read whole: no file missing for a moment, no
+    backup or temporary file taken for a policy, no line but the save's own."""
+    said: list[str] = []
+    compared, stop = threading.Event(), threading.Event()
+
+    def say(line: str) -> None:
+        said.append(line)
+
+    def saves_of(path: Path) -> Iterator[set[str]]:
+        watched = policy_saves(path, stop)
+        yield next(watched)  # watching: edits() now compares the folder with the files in use
+        compared.set()  # it asks for the next save: the learner saves now
+        yield from watched
+
+    current = settings_for(folder)
+    document = json.loads((folder / USER_POLICY_FILE).read_text("utf-8"))
+    document["Statement"][0]["Sid"] += "Edited"
+    text = json.dumps(document, ensure_ascii=False, indent=2)
+
+    def editor() -> None:
+        if compared.wait(30):
+            save(folder / USER_POLICY_FILE, text)
+
+    saves = edits(folder, lambda: current, say, saves_of)
+    threading.Thread(target=editor, daemon=True).start()
+    try:
+        policies = next(saves)
+    finally:
+        stop.set()
+    assert policies.user.document() == document
+    assert changed_files(current.policies, policies) == {"user"}
+    assert [line for line in said if line.startswith("ERROR")] == [], said
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE]
+    )
