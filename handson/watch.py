@@ -11,7 +11,8 @@ each time a policy file in DIR is saved: a changed identity policy becomes the p
 default version, a changed trust policy the role's, and the checks under it run again (the
 user's or the role's; the lessons each time); the table shows them with the others' last
 verdicts. A file that cannot be used is one line per problem, as a run says it, and watching
-goes on. Ctrl-C ends it: the environment is removed and checked for leftovers as after a run,
+goes on (a file read while the editor still writes it is read again first, for half a second).
+Ctrl-C ends it: the environment is removed and checked for leftovers as after a run,
 and the exit code is the one a run of the last saved files would have.
 
 Any other option of a run (``--name``, ``--endpoint-url``, ...) is passed on to it. Only the
@@ -24,6 +25,7 @@ import argparse
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -33,6 +35,7 @@ from handson.policies import SEED_DIR, PolicySet, load_policy_set, name_from_pol
 from handson.run_folder import option_value
 from handson.settings import DEFAULT_TARGET, Settings, language_of
 from handson.targets import registry
+from handson.waiting import poll
 from handson.watch_apply import changed_files
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -43,6 +46,10 @@ Say = Callable[[str], None]
 # is watching (the folder is then compared with the files in use: a save made before counts);
 # the later ones are passed over (a wake costs microseconds; the files are never read for it).
 READY_MS = 100
+# A save read while the editor still writes it (a file cut short, missing for a moment, or held
+# by the editor or a virus scanner on Windows) is read again, a few times within this many
+# seconds, before its problems are said: a file that is still unusable then is the learner's.
+SETTLING = 0.5
 
 
 def policy_saves(folder: Path, stop: threading.Event | None = None) -> Iterator[set[str]]:
@@ -72,6 +79,30 @@ def policy_saves(folder: Path, stop: threading.Event | None = None) -> Iterator[
         return
 
 
+def read_settled(
+    folder: Path, settings: Settings, pause: Callable[[float], None] = time.sleep
+) -> PolicySet:
+    """read_saved, read again within SETTLING seconds while it fails: what it raises is the
+    last reading's problem."""
+
+    def reading() -> PolicySet | SuiteUsageError:
+        try:
+            return read_saved(folder, settings)
+        except SuiteUsageError as error:
+            return error
+
+    read, _ = poll(
+        reading,
+        lambda result: not isinstance(result, SuiteUsageError),
+        budget=SETTLING,
+        interval=lambda n: 0.1,
+        pause=pause,
+    )
+    if isinstance(read, SuiteUsageError):
+        raise read
+    return read
+
+
 def read_saved(folder: Path, settings: Settings) -> PolicySet:
     """The folder's files, checked as a run checks them, for the environment already built: the
     same name in the bucket ARNs, IAM's size limits with it."""
@@ -98,7 +129,7 @@ def edits(
             say(waiting)
         current = settings()
         try:
-            policies = read_saved(folder, current)
+            policies = read_settled(folder, current)
         except SuiteUsageError as error:
             for line in str(error).splitlines():
                 say(f"ERROR: {line}")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -201,8 +202,20 @@ def _replaced(path: Path, text: str) -> None:
     written.replace(path)
 
 
+def _in_two_parts(path: Path, text: str) -> None:
+    """Cut short first, the rest a moment later (a slow disk, an editor that writes in parts):
+    watch mode reads the half-written file, and reads it again."""
+    half = len(text) // 2
+    with path.open("w", encoding="utf-8") as out:
+        out.write(text[:half])
+        out.flush()
+        time.sleep(0.15)  # past watchfiles' 50 ms of quiet: the cut file is a save of its own
+        out.write(text[half:])
+
+
 EDITORS_SAVES = {
     "in-place": lambda path, text: path.write_text(text, "utf-8"),
+    "written-in-two-parts": _in_two_parts,
     "vim": _vim,
     "jetbrains-safe-write": _jetbrains,
     "atomic-replace": _replaced,
