@@ -9,6 +9,7 @@ is the run's side.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import inspect
@@ -298,7 +299,9 @@ def serve() -> None:
     loader = first.session.get_component("data_loader")
     for service in SERVICES:
         first.session.get_service_model(service)
-    warm_up(loader, Path.cwd())
+    # In a folder it cannot write in, the first commands pay for their start instead.
+    with contextlib.suppress(OSError):
+        warm_up(loader, Path.cwd())
     # What stays for every command (awscli, the parsed models: hundreds of thousands of
     # objects) out of the collector's reach: a full collection walked all of it, a tenth of a
     # second now and then in the middle of a command.

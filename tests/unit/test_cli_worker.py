@@ -4,6 +4,7 @@ worker changes botocore for the whole process."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -197,3 +198,29 @@ def test_the_warm_up_runs_the_hands_on_s_commands_and_sends_nothing() -> None:
         [sys.executable, "-c", WARM_UP], cwd=ROOT, capture_output=True, text=True, timeout=120
     )
     assert done.stdout.strip() == "ok", done.stderr[-3000:]
+
+
+FAILED_WARM_UP = """
+from handson.targets import cli_worker
+def cannot_write(loader, folder):
+    raise PermissionError("read-only folder")
+cli_worker.warm_up = cannot_write
+cli_worker.serve()
+"""
+
+
+def test_a_warm_up_that_cannot_write_its_file_still_leaves_a_worker_that_answers(
+    tmp_path: Path,
+) -> None:
+    request = {"argv": ["--version"], "env": {"PATH": ""}, "cwd": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", FAILED_WARM_UP],
+        cwd=ROOT,
+        input=json.dumps(request) + "\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    ready, answer = done.stdout.splitlines()
+    assert ready == "ready", done.stderr[-3000:]
+    assert json.loads(answer)["code"] == 0 and "aws-cli/" in json.loads(answer)["stdout"]
