@@ -165,10 +165,21 @@ print("ok")
 """
 
 
-def test_what_is_shared_between_commands_is_what_each_would_work_out() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", CHECK], cwd=ROOT, capture_output=True, text=True, timeout=120
+def run_program(program: str, given: str = "") -> subprocess.CompletedProcess[str]:
+    """A check in a Python of its own (the worker's changes to botocore are for a whole
+    process), ``given`` on its standard input."""
+    return subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=ROOT,
+        input=given,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
+
+
+def test_what_is_shared_between_commands_is_what_each_would_work_out() -> None:
+    done = run_program(CHECK)
     assert done.stdout.strip() == "ok", done.stderr[-3000:]
 
 
@@ -194,9 +205,7 @@ print("ok")
 
 
 def test_the_warm_up_runs_the_hands_on_s_commands_and_sends_nothing() -> None:
-    done = subprocess.run(
-        [sys.executable, "-c", WARM_UP], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    done = run_program(WARM_UP)
     assert done.stdout.strip() == "ok", done.stderr[-3000:]
 
 
@@ -213,14 +222,7 @@ def test_a_warm_up_that_cannot_write_its_file_still_leaves_a_worker_that_answers
     tmp_path: Path,
 ) -> None:
     request = {"argv": ["--version"], "env": {"PATH": ""}, "cwd": str(tmp_path)}
-    done = subprocess.run(
-        [sys.executable, "-c", FAILED_WARM_UP],
-        cwd=ROOT,
-        input=json.dumps(request) + "\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_program(FAILED_WARM_UP, json.dumps(request) + "\n")
     ready, answer = done.stdout.splitlines()
     assert ready == "ready", done.stderr[-3000:]
     assert json.loads(answer)["code"] == 0 and "aws-cli/" in json.loads(answer)["stdout"]
