@@ -206,10 +206,14 @@ def test_every_partition_botocore_knows_contributes_its_regions() -> None:
     session = botocore.session.get_session()
     partitions = session.get_available_partitions()
     assert {"aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b"} <= set(partitions)
+    both: set[str] = set()
     for partition in partitions:
         regions = session.get_available_regions("ec2", partition_name=partition)
         assert regions, partition
         assert set(regions) <= known_regions(), partition
+        both |= set(regions) & set(session.get_available_regions("s3", partition_name=partition))
+    # Read from the endpoint data alone, the same regions as botocore's own answer per service.
+    assert known_regions() == both
 
 
 @pytest.mark.parametrize("region", ["ap-northeast-9", "tokyo", "us-east-10", "ap-northeast-1a"])
