@@ -20,6 +20,7 @@ from handson.lifecycle.removal import (
     delete_user,
 )
 from handson.names import RunNames, default_name
+from handson.targets.emulator import EmulatorTarget
 from handson.targets.emulator_server import MotoEmulator
 from tests.helpers.estate import snapshot
 from tests.helpers.readme_quotes import quote_problems
@@ -176,6 +177,21 @@ def test_a_learners_resources_stop_the_run_and_stay_as_they_were(
     assert "Traceback" not in run.stdout + run.stderr
     assert run.checkpoints == []
     assert after == before  # nothing created, nothing removed, emptied, tagged or changed
+
+
+def test_only_an_emulator_the_run_started_skips_the_look_up(test_emulator: MotoEmulator) -> None:
+    """The look-up before the build is skipped on an emulator the run started (nobody else knows
+    its port; it holds the admin alone), never on one somebody else started and the run attached
+    to, like the one of the tests above: that one is an account like any other."""
+    assert test_emulator.started_by_run and EmulatorTarget(test_emulator).empty_at_start
+    attached = MotoEmulator.attach(
+        test_emulator.endpoint_url, test_emulator.region, f"tests-attach-{default_name()}"
+    )
+    try:
+        assert not attached.started_by_run
+        assert not EmulatorTarget(attached).empty_at_start
+    finally:
+        attached.close()
 
 
 def test_what_a_killed_run_left_names_that_run_and_the_sweep(

@@ -34,6 +34,9 @@ class Target(Protocol):
     endpoint_url: str | None
     admin: Principal
     budgets: Budgets
+    # The run made the account itself, empty but for its admin (an emulator of its own): no
+    # name the run would create can be taken, and the look-up before the build is skipped.
+    empty_at_start: bool
 
     def undecidable(
         self, documents: list[PolicyDocument], action: str, resource: str

@@ -34,6 +34,7 @@ class AwsTarget:
         budgets: Budgets = AWS_BUDGETS,
     ) -> None:
         self.budgets = budgets
+        self.empty_at_start = False  # an account holds whatever it holds
         frozen = session.get_credentials().get_frozen_credentials()
         self.region = region
         self.endpoint_url = endpoint_url

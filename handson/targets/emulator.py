@@ -40,6 +40,7 @@ class EmulatorTarget:
         self.region = emulator.region
         self.endpoint_url: str | None = emulator.endpoint_url
         self.admin = emulator.admin
+        self.empty_at_start = emulator.started_by_run
         self._agent_calls: dict[str, list[ssm_agent.AgentCall]] = {}
 
     def undecidable(

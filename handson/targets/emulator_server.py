@@ -71,6 +71,11 @@ class Emulator(Protocol):
     admin: Principal
     gaps: Gaps
 
+    @property
+    def started_by_run(self) -> bool:
+        """A server of the run's own, which nobody else knows of: empty but for the admin."""
+        ...
+
     def instance_credentials(self, instance_id: str) -> InstanceCredentials: ...
 
     def close(self) -> None: ...
@@ -181,6 +186,10 @@ class MotoEmulator:
             self._server = None
         elif hasattr(self, "admin"):
             self._remove_admin()
+
+    @property
+    def started_by_run(self) -> bool:
+        return self._server is not None
 
     def _alive(self) -> bool:
         process = self._server.process if self._server is not None else None
