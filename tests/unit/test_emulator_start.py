@@ -103,3 +103,38 @@ def test_moto_s_modules_are_listed_once_and_the_same(monkeypatch: pytest.MonkeyP
     assert "s3" in listed and "iam" in listed
     assert list(moto.backends.list_of_moto_modules()) == listed
     assert list(moto.backends.list_of_moto_modules()) == listed  # each call a whole listing
+
+
+def test_moto_works_out_a_class_s_methods_and_a_model_loader_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import inspect
+
+    import moto.core.responses
+    import moto.core.utils
+    from moto.s3.responses import S3Response
+
+    from handson.targets.emulator_process import moto_reads_once
+
+    names = moto.core.utils.method_names_from_class(S3Response)
+    monkeypatch.setattr(
+        moto.core.responses, "method_names_from_class", moto.core.responses.method_names_from_class
+    )
+    monkeypatch.setattr(moto.core.utils, "create_loader", moto.core.utils.create_loader)
+    moto_reads_once()
+    assert moto.core.responses.method_names_from_class(S3Response) == names
+    assert "bucket_response" in names and "key_response" in names
+
+    def no_look(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the class's members were listed again")
+
+    monkeypatch.setattr(inspect, "getmembers", no_look)
+    assert moto.core.responses.method_names_from_class(S3Response) == names
+    loader = moto.core.utils.create_loader()
+    assert moto.core.utils.create_loader() is loader
+    # The one loader reads a model as a loader of its own does, moto's extras included.
+    own = moto.core.loaders.create_loader()
+    for service in ("iam", "s3"):
+        assert loader.load_service_model(service, "service-2") == own.load_service_model(
+            service, "service-2"
+        )
