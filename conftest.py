@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import importlib.util
 import sys
 from pathlib import Path
 
@@ -19,7 +20,16 @@ from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import FLAGS, OPTIONS, SETTINGS, language_of, resolve
 from handson.targets.existing import EXISTING
 
+# The suite's plugins, named here rather than found among whatever is installed (pytest.ini:
+# --disable-plugin-autoload): pytest imported every installed plugin before this file, so the
+# emulator's process above started 0.15 s later, and a plugin installed for something else
+# (one that reorders tests, say) would have joined the run. pytest-xdist only where the
+# suite's own tests installed it (requirements-dev.txt): `pytest tests/ -n 3`.
+_XDIST = ["xdist.plugin", "xdist.looponfail"] if importlib.util.find_spec("xdist") else []
 pytest_plugins = [
+    "pytest_bdd.plugin",
+    "allure_pytest_bdd.plugin",
+    *_XDIST,
     "fixtures.target",
     "fixtures.environment",
     "fixtures.principals",
