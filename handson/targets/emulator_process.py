@@ -17,6 +17,7 @@ import functools
 import gc
 import importlib
 import json
+import logging
 import os
 import signal
 import socket
@@ -170,8 +171,10 @@ def moto_reads_once() -> None:
     - the names of a response class's methods (``inspect.getmembers`` of the whole class, for
       each request it answers: about a tenth of a request's time);
     - a loader of botocore's models for each model it reads, which lists botocore's data folder
-      again (400 services, an ``isfile`` each) before reading the model.
+      again (400 services, an ``isfile`` each) before reading the model;
+    - the table of a service's error codes, for each error it answers (a denial among them).
     """
+    import moto.core.errors
     import moto.core.responses
     import moto.core.utils
 
@@ -179,6 +182,10 @@ def moto_reads_once() -> None:
         moto.core.utils.method_names_from_class
     )
     moto.core.utils.create_loader = functools.cache(moto.core.utils.create_loader)  # type: ignore[attr-defined]
+    # Its table of a service's error codes, which it makes again for each error it answers (a
+    # new ErrorLookupFactory each time, whose cache is its own): one factory keeps them.
+    shared = moto.core.errors.ErrorLookupFactory()
+    moto.core.errors.ErrorLookupFactory = lambda: shared  # type: ignore[assignment,misc]
 
 
 def serve(argv: list[str]) -> None:
@@ -217,6 +224,9 @@ def serve(argv: list[str]) -> None:
     # middle of a request.
     gc.freeze()
     exit_with_parent()
+    # A line for each request in a log nobody reads (ServerProcess removes it unread): werkzeug's
+    # warnings and errors, such as a request's traceback, are still written.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     main(argv)
 
 

@@ -105,11 +105,12 @@ def test_moto_s_modules_are_listed_once_and_the_same(monkeypatch: pytest.MonkeyP
     assert list(moto.backends.list_of_moto_modules()) == listed  # each call a whole listing
 
 
-def test_moto_works_out_a_class_s_methods_and_a_model_loader_once(
+def test_moto_works_out_methods_models_and_error_codes_once(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import inspect
 
+    import moto.core.errors
     import moto.core.responses
     import moto.core.utils
     from moto.s3.responses import S3Response
@@ -121,6 +122,9 @@ def test_moto_works_out_a_class_s_methods_and_a_model_loader_once(
         moto.core.responses, "method_names_from_class", moto.core.responses.method_names_from_class
     )
     monkeypatch.setattr(moto.core.utils, "create_loader", moto.core.utils.create_loader)
+    monkeypatch.setattr(moto.core.errors, "ErrorLookupFactory", moto.core.errors.ErrorLookupFactory)
+    iam_model = moto.core.utils.get_service_model("iam")
+    shape = moto.core.errors.ErrorLookupFactory().for_service(iam_model).from_code("NoSuchEntity")
     moto_reads_once()
     assert moto.core.responses.method_names_from_class(S3Response) == names
     assert "bucket_response" in names and "key_response" in names
@@ -130,6 +134,12 @@ def test_moto_works_out_a_class_s_methods_and_a_model_loader_once(
 
     monkeypatch.setattr(inspect, "getmembers", no_look)
     assert moto.core.responses.method_names_from_class(S3Response) == names
+    # One table of error codes for each service, the same shapes as a table of its own.
+    factory = moto.core.errors.ErrorLookupFactory()
+    assert moto.core.errors.ErrorLookupFactory() is factory
+    found = factory.for_service(iam_model).from_code("NoSuchEntity")
+    assert shape is not None and found is not None and found.name == shape.name
+    assert factory.for_service(iam_model) is factory.for_service(iam_model)
     loader = moto.core.utils.create_loader()
     assert moto.core.utils.create_loader() is loader
     # The one loader reads a model as a loader of its own does, moto's extras included.
