@@ -354,6 +354,8 @@ class Watched:
     before: object
     # Puts the run's own target back as it was, so that the checks after this one find it.
     restore: Callable[[], object] | None = field(default=None, repr=False, compare=False)
+    # What the last assert_unchanged found: [] none yet, [True] as before, [False] changed.
+    _verdict: list[bool] = field(default_factory=list, repr=False, compare=False)
 
     @classmethod
     def now(
@@ -364,6 +366,7 @@ class Watched:
     def assert_unchanged(self) -> object:
         """Raise unless the target reads as before; return what it reads now."""
         after = self.read()
+        self._verdict[:] = [after == self.before]
         if after != self.before:
             raise ProbeFailed(
                 f"{self.label} changed (verdict rule 5): before {self.before}, after {after}",
@@ -373,8 +376,12 @@ class Watched:
 
     def put_back(self) -> bool:
         """After the scenario: restore the run's own target if a probe changed it, so that the
-        checks after it find it as provisioned. Returns whether it had to."""
-        if self.restore is None or self.read() == self.before:
+        checks after it find it as provisioned. Returns whether it had to.
+
+        Read again unless the scenario's own check found it as it was: that check is the
+        scenario's last step (tests/unit/test_features_spec.py holds the feature files to it), so
+        nothing has changed it since."""
+        if self.restore is None or self._verdict == [True] or self.read() == self.before:
             return False
         self.restore()
         return True

@@ -267,3 +267,22 @@ def test_where_nothing_propagates_a_denied_allow_is_judged_at_once() -> None:
     probe, calls = scripted(THROTTLED, THROTTLED, ALLOW)
     assert made.expect(probe, Outcome.ALLOWED).outcome is Outcome.ALLOWED
     assert len(calls) == 3
+
+
+def test_a_target_its_check_found_as_it_was_is_not_read_again() -> None:
+    """The scenario's last step found it as it was (verdict rule 5): put_back reads no more."""
+    reads = []
+    state = {"value": "before"}
+
+    def read() -> str:
+        reads.append(state["value"])
+        return state["value"]
+
+    watched = Watched.now("object", read, lambda: state.update(value="before"))
+    watched.assert_unchanged()
+    assert watched.put_back() is False and len(reads) == 2
+    # A check that found it changed: put_back reads again, and restores.
+    state["value"] = "after"
+    with pytest.raises(ProbeFailed, match="rule 5"):
+        watched.assert_unchanged()
+    assert watched.put_back() is True and state["value"] == "before" and len(reads) == 4

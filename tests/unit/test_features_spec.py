@@ -69,3 +69,17 @@ def test_step_texts_are_defined_once() -> None:
     assert texts
     duplicated = [text for text, count in Counter(texts).items() if count > 1]
     assert duplicated == []
+
+
+# steps/common.py's target_unchanged: the check that a probe left its target as it was.
+UNCHANGED_CHECKS = ("対象は元のまま残っている", "handson-instance の状態は変わっていない")
+
+
+def test_the_check_that_a_target_is_unchanged_ends_its_scenario() -> None:
+    """Watched.put_back trusts that check's reading: nothing may run after it in a scenario."""
+    steps = [scenario.steps for scenario in scenarios()]
+    for text in UNCHANGED_CHECKS:
+        using = [s for s in steps if text in s]
+        assert using, f"no scenario checks {text!r}"
+        for scenario_steps in using:
+            assert scenario_steps[-1] == text and scenario_steps.count(text) == 1, scenario_steps
