@@ -106,3 +106,13 @@ def test_a_lesson_that_errors_is_not_checked_and_strict_says_not_decided(
     assert f"a best practice could not be checked, so the exit code is {UNDECIDED_EXIT}" in (
         run.stdout
     )
+
+
+def test_one_lesson_alone_prints_its_table(tmp_path: Path) -> None:
+    """``-k P1``: no checkpoint ran, so no checkpoint table; the lesson's own table and tally
+    still show (the run printed nothing of them before)."""
+    run = run_suite(tmp_path, "-k", "P1", f"--name={default_name()}")
+    assert run.exit_code == 0, run.describe()
+    assert "checkpoints:" not in run.stdout, run.describe()
+    assert "P1  the user holds least privilege  clear" in run.stdout, run.stdout
+    assert "best practices: 0 with findings, 1 clear, 0 not applicable" in run.stdout
