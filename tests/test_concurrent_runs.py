@@ -235,3 +235,29 @@ def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> Non
         assert not checks_on(url)  # and off again, as it found the server
         users = [u["UserName"] for u in nobody("iam", url).list_users()["Users"]]
         assert not any(u.startswith("handson-") for u in users), users
+
+
+def test_a_port_another_server_took_is_left_to_it(
+    test_emulator: MotoEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The port chosen for a run's own server was bound by another server first (another run's,
+    in the second before ours binds it): the run starts its server on another port, and sends
+    the other server nothing but a look at who it is. Before, the run made its admin there."""
+    from handson.targets import emulator_process, emulator_server
+
+    taken = int(test_emulator.endpoint_url.rsplit(":", 1)[1])
+    chosen = iter([taken])
+    real_free_port = emulator_process.free_port
+    monkeypatch.setattr(emulator_process, "free_port", lambda: next(chosen, 0) or real_free_port())
+    monkeypatch.setattr(emulator_server, "spare", emulator_process.ServerProcess)
+    iam = test_emulator.admin.client("iam")
+    users_before = {u["UserName"] for u in iam.list_users()["Users"]}
+    own = MotoEmulator.start("ap-northeast-1", "tests-port-was-taken")
+    try:
+        assert own.endpoint_url != test_emulator.endpoint_url
+        identity = own.admin.client("sts").get_caller_identity()
+        assert identity["Arn"].endswith(":user/tests-port-was-taken")
+    finally:
+        own.close()
+    assert {u["UserName"] for u in iam.list_users()["Users"]} == users_before
+    assert next(chosen, None) is None  # the taken port was the one tried first

@@ -18,7 +18,8 @@ from handson.aws import Credentials, Principal
 from handson.lifecycle.removal import delete_user
 from handson.names import SSM_CORE_POLICY_ARN
 from handson.targets import ssm_agent
-from handson.targets.emulator_server import MotoEmulator, _unknown_to_trust_check
+from handson.targets.emulator_ec2 import _unknown_to_trust_check
+from handson.targets.emulator_server import MotoEmulator
 from handson.targets.ssm import ping_status
 
 ACCOUNT = "123456789012"

@@ -19,6 +19,7 @@ import importlib
 import json
 import logging
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -50,13 +51,22 @@ class Orders:
     managed_policies: tuple[str, ...]
 
 
+# The server's own name for itself, which it answers on moto_engine.SERVER_PATH: the port is
+# chosen here and bound by the server a second later, and in that moment another server (of
+# another run, or of the same tests) may take it. Only the token tells the two apart (a
+# process ID would not: on Windows a virtual environment's python.exe starts the real one).
+SERVER_TOKEN = "HANDSON_EMULATOR_TOKEN"
+
+
 class ServerProcess:
-    """The parent's side: the process, its port and its log."""
+    """The parent's side: the process, its port, its token and its log."""
 
     def __init__(self) -> None:
         self.port = free_port()
+        self.token = secrets.token_hex(8)
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env["PYTHONPATH"] = python_path(env)
+        env[SERVER_TOKEN] = self.token
         fd, log_path = tempfile.mkstemp(prefix="handson-moto-", suffix=".log")
         self.log = Path(log_path)
         self.process = subprocess.Popen(
@@ -205,7 +215,7 @@ def serve(argv: list[str]) -> None:
 
     from handson.targets.moto_engine import install
 
-    install()
+    install(os.environ.get(SERVER_TOKEN, ""))
     list_moto_modules_once()
     moto_reads_once()
     for service in ("ec2", "s3", "sts"):  # what moto imports at the service's first request

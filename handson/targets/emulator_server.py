@@ -15,22 +15,22 @@ import urllib.error
 import urllib.request
 from collections.abc import Iterable
 from typing import Any, Protocol
-from urllib.parse import unquote
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from handson import loopback
 from handson.aws import Credentials, Principal
-from handson.errors import EmulatorGap, SuiteUsageError
+from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.iam_engine import policy_variables
 from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
-from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, EC2_SERVICE, SSM_CORE_POLICY_ARN
+from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN
 from handson.policies import PolicyDocument
-from handson.policy_match import named, trust_allows_service
+from handson.policy_match import named
+from handson.targets.emulator_ec2 import instance_credentials
 from handson.targets.emulator_process import Orders, ServerProcess, free_port, spare
-from handson.targets.moto_engine import ENGINE_PATH
+from handson.targets.moto_engine import ENGINE_PATH, SERVER_PATH
 from handson.transient import NOT_AN_AWS_ANSWER
 from handson.waiting import WaitTimeout, until
 
@@ -95,6 +95,14 @@ def aws_managed_names(text: Iterable[str]) -> set[str]:
     return {match.group(1) for item in text for match in _AWS_MANAGED.finditer(item)}
 
 
+# Servers started one after another when the port chosen for each was taken by another.
+PORT_TRIES = 3
+
+
+class _PortTaken(Exception):
+    """Another server answers on the port chosen for the run's own, or ours could not bind it."""
+
+
 class MotoEmulator:
     """A moto server with IAM enforcement on: started here, or one already running (attached)."""
 
@@ -131,35 +139,50 @@ class MotoEmulator:
     ) -> MotoEmulator:
         """A server of the run's own: the one started early for it (``emulator_process.spare``)
         or a new one, told its account, region and the AWS managed policies the run names (the
-        admin's and the role's own always)."""
-        server = spare()
-        emulator = cls(f"http://127.0.0.1:{server.port}", region, admin_name, admin_tags)
-        emulator._server = server
-        try:
-            wanted = {*RUN_MANAGED_POLICIES, *managed_policies}
-            server.order(Orders(account_id, region, tuple(sorted(aws_managed_names(wanted)))))
-            # Its clients while the server builds its backends: the models are read meanwhile.
-            bootstrap = emulator._bootstrap_principal()
-            for service in _WARMED:
-                bootstrap.client(service)
+        admin's and the role's own always).
+
+        A server that finds its port taken (another server bound it first, in the moment
+        between the choice of the port and the bind) is replaced by one on another port, up to
+        :data:`PORT_TRIES` times: nothing is ever sent to the other server but a look at who
+        it is."""
+        wanted = {*RUN_MANAGED_POLICIES, *managed_policies}
+        orders = Orders(account_id, region, tuple(sorted(aws_managed_names(wanted))))
+        for attempt in range(PORT_TRIES):
+            server = spare() if attempt == 0 else ServerProcess()
+            emulator = cls(f"http://127.0.0.1:{server.port}", region, admin_name, admin_tags)
+            emulator._server = server
             try:
-                # Looks often: the server is usually moments from answering when the run asks.
-                until(
-                    emulator._alive,
-                    bool,
-                    budget=budget,
-                    what=f"the emulator on port {server.port}",
-                    max_interval=0.025,
-                )
-            except WaitTimeout:
-                raise SuiteUsageError(
-                    t("emulator.unreachable", url=emulator.endpoint_url, seconds=f"{budget:g}")
-                ) from None
-            emulator._bootstrap_admin(bootstrap)
-        except BaseException:
-            emulator.close()
-            raise
-        return emulator
+                server.order(orders)
+                # Its clients while the server builds its backends: the models are read meanwhile.
+                bootstrap = emulator._bootstrap_principal()
+                for service in _WARMED:
+                    bootstrap.client(service)
+                emulator._wait_until_up(budget)
+                emulator._bootstrap_admin(bootstrap)
+                return emulator
+            except _PortTaken:
+                emulator.close()
+                log.info("port %d was taken by another server: another port", server.port)
+            except BaseException:
+                emulator.close()
+                raise
+        raise RuntimeError(f"{PORT_TRIES} ports in a row were taken by other servers")
+
+    def _wait_until_up(self, budget: float) -> None:
+        assert self._server is not None
+        try:
+            # Looks often: the server is usually moments from answering when the run asks.
+            until(
+                self._alive,
+                bool,
+                budget=budget,
+                what=f"the emulator on port {self._server.port}",
+                max_interval=0.025,
+            )
+        except WaitTimeout:
+            raise SuiteUsageError(
+                t("emulator.unreachable", url=self.endpoint_url, seconds=f"{budget:g}")
+            ) from None
 
     @classmethod
     def attach(
@@ -192,11 +215,27 @@ class MotoEmulator:
         return self._server is not None
 
     def _alive(self) -> bool:
-        process = self._server.process if self._server is not None else None
-        if process is not None and process.poll() is not None:
-            raise RuntimeError(f"the emulator exited with code {process.returncode}")
+        """Whether the server answers; a server of the run's own must answer with its token."""
+        server = self._server
+        if server is None:
+            return self._answers(f"{self.endpoint_url}/moto-api/")
+        if server.process.poll() is not None:
+            # Most often a port another server bound first (werkzeug says so in the log).
+            if "in use" in server.log.read_text("utf-8", errors="replace"):
+                raise _PortTaken
+            raise RuntimeError(f"the emulator exited with code {server.process.returncode}")
         try:
-            with loopback.urlopen(f"{self.endpoint_url}/moto-api/", timeout=2):
+            with loopback.urlopen(f"{self.endpoint_url}{SERVER_PATH}", timeout=2) as answer:
+                token = json.load(answer).get("server")
+        except (urllib.error.URLError, OSError, ValueError, AttributeError):
+            return False  # not up yet (or not a server of ours: then ours exits, above)
+        if token != server.token:
+            raise _PortTaken
+        return True
+
+    def _answers(self, url: str) -> bool:
+        try:
+            with loopback.urlopen(url, timeout=2):
                 return True
         except (urllib.error.URLError, OSError):
             return False
@@ -323,57 +362,6 @@ class MotoEmulator:
     # -- what EC2 would do -------------------------------------------------------------------
 
     def instance_credentials(self, instance_id: str) -> InstanceCredentials:
-        """The instance profile's role credentials, as EC2's metadata service would hand them.
-
-        moto answers HTTP 500 to sts:AssumeRole on a role trusting a Service principal, so the
-        emulator decides the trust itself and, only when the trust policy lets EC2 assume the
-        role, issues the role session with one request that moto does not authorize.
-        """
-        reservations = self.admin.client("ec2").describe_instances(InstanceIds=[instance_id])
-        instance = reservations["Reservations"][0]["Instances"][0]
-        profile_arn = instance.get("IamInstanceProfile", {}).get("Arn")
-        if not profile_arn:
-            return InstanceCredentials(None, None, "the instance has no instance profile")
-        iam = self.admin.client("iam")
-        profile = iam.get_instance_profile(InstanceProfileName=profile_arn.split("/")[-1])
-        roles = profile["InstanceProfile"]["Roles"]
-        if not roles:
-            return InstanceCredentials(None, None, "the instance profile carries no role")
-        role = roles[0]
-        trust = _trust_document(role["AssumeRolePolicyDocument"])
-        try:
-            allowed, why = trust_allows_service(trust, EC2_SERVICE)
-        except ValueError as exc:
-            raise EmulatorGap(t("gap.trust_condition", sid=exc.args[0])) from None
-        if not allowed:
-            return InstanceCredentials(None, role["Arn"], f"EC2 cannot assume the role: {why}")
-        answer = self.admin.client("sts").assume_role(
-            RoleArn=_unknown_to_trust_check(role["Arn"]), RoleSessionName=instance_id
-        )
-        issued = answer["Credentials"]
-        return InstanceCredentials(
-            Credentials(issued["AccessKeyId"], issued["SecretAccessKey"], issued["SessionToken"]),
-            role["Arn"],
-            why,
-        )
-
-
-def _unknown_to_trust_check(role_arn: str) -> str:
-    """The role's ARN under a path the role does not have.
-
-    moto checks a role's trust policy only for an ARN it finds among its roles, and that check
-    crashes (HTTP 500) on a Service principal. The suite has just decided the trust itself
-    (trust_allows_service), so it asks for the session under an ARN moto does not find: the
-    admin's own permission (sts:AssumeRole) is what moto checks, and the session is the role's,
-    as moto names sessions and finds their policies by the ARN's last part, the role's name.
-    That needs no request without IAM checks, so another run's checks are never opened.
-    Unlike AWS, the session's user ID is then not the role's ID.
-    """
-    head, name = role_arn.rsplit("/", 1)
-    return f"{head}/handson-emulated-ec2/{name}"
-
-
-def _trust_document(value: Any) -> PolicyDocument:
-    if isinstance(value, str):
-        return json.loads(unquote(value))
-    return dict(value)
+        """The instance profile's role credentials, as EC2's metadata service would hand them
+        (handson.targets.emulator_ec2)."""
+        return instance_credentials(self.admin, instance_id)

@@ -40,6 +40,7 @@ from handson.targets.moto_simulator import simulate_principal_policy
 
 # Answered by a server that decides with the engine; a plain moto server answers it with 404.
 ENGINE_PATH = "/handson-engine"
+SERVER_PATH = "/handson-server"  # the server's own name, which its starter gave it
 
 # moto's names for S3 requests that IAM names otherwise.
 _S3_ACTION_NAMES = {"HeadBucket": "ListBucket", "ListObjectsV2": "ListBucket"}
@@ -247,12 +248,17 @@ def _authenticate_and_authorize_action(
 
 
 def _agent_middleware(dispatch: Any) -> Any:
-    """In front of moto: the engine's name on :data:`ENGINE_PATH`, then the SSM agent's calls."""
+    """In front of moto: the engine's name on :data:`ENGINE_PATH`, the server's own on
+    :data:`SERVER_PATH`, then the SSM agent's calls."""
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == ENGINE_PATH and environ.get("REQUEST_METHOD") == "GET":
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps({"engine": engine_name()}).encode()]
+        if environ.get("PATH_INFO") == SERVER_PATH and environ.get("REQUEST_METHOD") == "GET":
+            # Which server this is (emulator_process.SERVER_TOKEN): not a secret, a name.
+            start_response("200 OK", [("Content-Type", "application/json")])
+            return [json.dumps({"server": _server_token}).encode()]
         answered = agent_call(environ)
         if answered is None:
             return dispatch(environ, start_response)
@@ -270,15 +276,18 @@ def engine_name() -> str:
 
 
 _installed = False
+_server_token = ""
 
 
-def install() -> None:
+def install(server_token: str = "") -> None:
     """Put the engine into moto's request path (before ``moto.server.main``, or before a
-    ``ThreadedMotoServer`` starts in this process). Once per process."""
-    global _installed
+    ``ThreadedMotoServer`` starts in this process). Once per process. ``server_token``: what
+    the server answers on :data:`SERVER_PATH` as its own name (emulator_process.SERVER_TOKEN)."""
+    global _installed, _server_token
     if _installed:
         return
     _installed = True
+    _server_token = server_token
     from moto.core.authorization import ActionAuthenticatorMixin
     from moto.iam.responses import IamResponse
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication
