@@ -261,3 +261,31 @@ def test_a_port_another_server_took_is_left_to_it(
         own.close()
     assert {u["UserName"] for u in iam.list_users()["Users"]} == users_before
     assert next(chosen, None) is None  # the taken port was the one tried first
+
+
+def test_a_port_something_else_holds_is_left_to_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The port chosen for the run's own server is held by a program that answers nothing: the
+    server cannot bind it and exits, and the run starts one on another port."""
+    import socket
+
+    from handson.targets import emulator_process, emulator_server
+
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        held = holder.getsockname()[1]
+        chosen = iter([held])
+        real_free_port = emulator_process.free_port
+        monkeypatch.setattr(
+            emulator_process, "free_port", lambda: next(chosen, 0) or real_free_port()
+        )
+        monkeypatch.setattr(emulator_server, "spare", emulator_process.ServerProcess)
+        own = MotoEmulator.start("ap-northeast-1", "tests-port-was-held")
+        try:
+            assert not own.endpoint_url.endswith(f":{held}")
+            assert own.admin.client("sts").get_caller_identity()["Arn"].endswith(
+                ":user/tests-port-was-held"
+            )
+        finally:
+            own.close()
+    assert next(chosen, None) is None

@@ -40,6 +40,17 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def port_taken(port: int) -> bool:
+    """Whether something holds the port on the loopback (the same on every system: werkzeug's
+    own words for it are not, as Windows words the error in the system's language)."""
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+        return False
+
+
 @dataclass(frozen=True)
 class Orders:
     """What the server is for: known once the run's settings are."""

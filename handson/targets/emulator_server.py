@@ -29,7 +29,13 @@ from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN
 from handson.policies import PolicyDocument
 from handson.policy_match import named
 from handson.targets.emulator_ec2 import instance_credentials
-from handson.targets.emulator_process import Orders, ServerProcess, free_port, spare
+from handson.targets.emulator_process import (
+    Orders,
+    ServerProcess,
+    free_port,
+    port_taken,
+    spare,
+)
 from handson.targets.moto_engine import ENGINE_PATH, SERVER_PATH
 from handson.transient import NOT_AN_AWS_ANSWER
 from handson.waiting import WaitTimeout, until
@@ -220,8 +226,8 @@ class MotoEmulator:
         if server is None:
             return self._answers(f"{self.endpoint_url}/moto-api/")
         if server.process.poll() is not None:
-            # Most often a port another server bound first (werkzeug says so in the log).
-            if "in use" in server.log.read_text("utf-8", errors="replace"):
+            # Most often a port another server bound first.
+            if port_taken(server.port):
                 raise _PortTaken
             raise RuntimeError(f"the emulator exited with code {server.process.returncode}")
         try:

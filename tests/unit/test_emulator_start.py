@@ -148,3 +148,16 @@ def test_moto_works_out_methods_models_and_error_codes_once(
         assert loader.load_service_model(service, "service-2") == own.load_service_model(
             service, "service-2"
         )
+
+
+def test_a_port_held_by_a_listening_server_is_taken() -> None:
+    import socket
+
+    from handson.targets.emulator_process import free_port, port_taken
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        held = server.getsockname()[1]
+        assert port_taken(held)
+    assert not port_taken(free_port())
