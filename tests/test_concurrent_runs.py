@@ -237,28 +237,39 @@ def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> Non
         assert not any(u.startswith("handson-") for u in users), users
 
 
+def first_port_chosen(monkeypatch: pytest.MonkeyPatch, port: int) -> Iterator[int]:
+    """The next server of the run's own is given ``port`` first, then free ones (no spare)."""
+    from handson.targets import emulator_process, emulator_server
+
+    chosen = iter([port])
+    real_free_port = emulator_process.free_port
+    monkeypatch.setattr(emulator_process, "free_port", lambda: next(chosen, 0) or real_free_port())
+    monkeypatch.setattr(emulator_server, "spare", emulator_process.ServerProcess)
+    return chosen
+
+
+def started_elsewhere(admin_name: str, not_port: int) -> None:
+    """A run's own emulator starts, on another port than ``not_port``, with its admin."""
+    own = MotoEmulator.start("ap-northeast-1", admin_name)
+    try:
+        assert not own.endpoint_url.endswith(f":{not_port}")
+        identity = own.admin.client("sts").get_caller_identity()
+        assert identity["Arn"].endswith(f":user/{admin_name}")
+    finally:
+        own.close()
+
+
 def test_a_port_another_server_took_is_left_to_it(
     test_emulator: MotoEmulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The port chosen for a run's own server was bound by another server first (another run's,
     in the second before ours binds it): the run starts its server on another port, and sends
     the other server nothing but a look at who it is. Before, the run made its admin there."""
-    from handson.targets import emulator_process, emulator_server
-
     taken = int(test_emulator.endpoint_url.rsplit(":", 1)[1])
-    chosen = iter([taken])
-    real_free_port = emulator_process.free_port
-    monkeypatch.setattr(emulator_process, "free_port", lambda: next(chosen, 0) or real_free_port())
-    monkeypatch.setattr(emulator_server, "spare", emulator_process.ServerProcess)
+    chosen = first_port_chosen(monkeypatch, taken)
     iam = test_emulator.admin.client("iam")
     users_before = {u["UserName"] for u in iam.list_users()["Users"]}
-    own = MotoEmulator.start("ap-northeast-1", "tests-port-was-taken")
-    try:
-        assert own.endpoint_url != test_emulator.endpoint_url
-        identity = own.admin.client("sts").get_caller_identity()
-        assert identity["Arn"].endswith(":user/tests-port-was-taken")
-    finally:
-        own.close()
+    started_elsewhere("tests-port-was-taken", taken)
     assert {u["UserName"] for u in iam.list_users()["Users"]} == users_before
     assert next(chosen, None) is None  # the taken port was the one tried first
 
@@ -268,24 +279,10 @@ def test_a_port_something_else_holds_is_left_to_it(monkeypatch: pytest.MonkeyPat
     server cannot bind it and exits, and the run starts one on another port."""
     import socket
 
-    from handson.targets import emulator_process, emulator_server
-
     with socket.socket() as holder:
         holder.bind(("127.0.0.1", 0))
         holder.listen()
         held = holder.getsockname()[1]
-        chosen = iter([held])
-        real_free_port = emulator_process.free_port
-        monkeypatch.setattr(
-            emulator_process, "free_port", lambda: next(chosen, 0) or real_free_port()
-        )
-        monkeypatch.setattr(emulator_server, "spare", emulator_process.ServerProcess)
-        own = MotoEmulator.start("ap-northeast-1", "tests-port-was-held")
-        try:
-            assert not own.endpoint_url.endswith(f":{held}")
-            assert own.admin.client("sts").get_caller_identity()["Arn"].endswith(
-                ":user/tests-port-was-held"
-            )
-        finally:
-            own.close()
+        chosen = first_port_chosen(monkeypatch, held)
+        started_elsewhere("tests-port-was-held", held)
     assert next(chosen, None) is None
