@@ -209,8 +209,24 @@ def moto_reads_once() -> None:
     moto.core.errors.ErrorLookupFactory = lambda: shared  # type: ignore[assignment,misc]
 
 
+def bind_alone(platform: str = sys.platform) -> None:
+    """The server binds its port alone, on Windows too.
+
+    werkzeug asks for ``SO_REUSEADDR``, which on Linux and macOS only lets a port be bound again
+    while old connections to it wait to close, but on Windows lets a second server bind a port
+    another is listening on: both answer, and which one gets a connection is not said. werkzeug
+    keeps it (pallets/werkzeug#1597); tornado, urllib3 and gevent leave it out on Windows. Bound
+    alone, a held port is refused, and the run tries another (emulator_server).
+    """
+    if platform == "win32":
+        import werkzeug.serving
+
+        werkzeug.serving.BaseWSGIServer.allow_reuse_address = False
+
+
 def serve(argv: list[str]) -> None:
     leave_interrupts_to_the_run()
+    bind_alone()
     share_botocore_models()
     import moto.server
     from moto.server import main

@@ -161,3 +161,24 @@ def test_a_port_held_by_a_listening_server_is_taken() -> None:
         held = server.getsockname()[1]
         assert port_taken(held)
     assert not port_taken(free_port())
+
+
+@pytest.mark.parametrize(("platform", "reuse"), [("win32", False), ("linux", True)])
+def test_the_server_binds_its_port_alone_on_windows(
+    monkeypatch: pytest.MonkeyPatch, platform: str, reuse: bool
+) -> None:
+    """On Windows, SO_REUSEADDR would let a second server bind a port the first listens on."""
+    import socket
+
+    import werkzeug.serving
+
+    from handson.targets.emulator_process import bind_alone
+
+    monkeypatch.setattr(werkzeug.serving.BaseWSGIServer, "allow_reuse_address", True)
+    bind_alone(platform)
+    server = werkzeug.serving.make_server("127.0.0.1", 0, lambda environ, start: [])
+    try:
+        asked = server.socket.getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
+    finally:
+        server.server_close()
+    assert bool(asked) is reuse
