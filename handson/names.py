@@ -27,6 +27,7 @@ AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_
 SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 EC2_SERVICE = "ec2.amazonaws.com"
+TEST_FILE = "test.txt"  # R2's file, which the role uploads to bucket 1, reads and deletes
 
 # The longest name built from the suffix is the IAM user/role name ``handson-iam-role-<name>``
 # (IAM allows 64 characters); bucket names allow 63 with a 13-character prefix.
@@ -210,6 +211,11 @@ class RunNames:
         """The SSM parameter that claims this name for one run at a time and records what the
         run creates before it can carry the run's tags (buckets)."""
         return f"{LEDGER_PATH}{self.suffix}"
+
+    @property
+    def test_file(self) -> str:
+        """R2's test.txt, which the role uploads to bucket 1, reads and deletes."""
+        return TEST_FILE
 
     @property
     def sample_file(self) -> str:

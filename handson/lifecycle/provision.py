@@ -53,7 +53,7 @@ class Provisioner(IamProvisioning, S3Provisioning, Ec2Provisioning):
             objects=objects,
             role_name=self.names.role,
             sample_file=self.names.sample_file,
-            test_file="test.txt",
+            test_file=self.names.test_file,
             scratch_bucket=self.names.scratch_bucket,
         )
 

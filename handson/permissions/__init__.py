@@ -19,27 +19,30 @@ from typing import Any
 
 from handson.permissions import effective, handson_world, lint
 from handson.permissions.findings import Kind, PermissionFinding, Principal
+from handson.permissions.handson_world import OFFLINE, Site
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, PolicySet
 
-__all__ = ["Kind", "PermissionFinding", "Principal", "analyse", "analyse_documents"]
+__all__ = ["Kind", "PermissionFinding", "Principal", "Site", "analyse", "analyse_documents"]
 
 
-def analyse(policies: PolicySet, suffix: str) -> list[PermissionFinding]:
-    """P1 and P2 of a learner's policy set (handson.policies.PolicySet)."""
+def analyse(policies: PolicySet, suffix: str, site: Site = OFFLINE) -> list[PermissionFinding]:
+    """P1 and P2 of a learner's policy set (handson.policies.PolicySet), built at ``site``."""
     return analyse_documents(
         {USER_POLICY_FILE: policies.user.document(), ROLE_POLICY_FILE: policies.role.document()},
         suffix,
+        site,
     )
 
 
 def analyse_documents(
-    documents: Mapping[str, Mapping[str, Any]], suffix: str
+    documents: Mapping[str, Mapping[str, Any]], suffix: str, site: Site = OFFLINE
 ) -> list[PermissionFinding]:
     """The lint of the user's and the role's documents (keyed by the hands-on's file names),
-    then the measure of each principal against the hands-on's intent."""
+    then the measure of each principal against the hands-on's intent, in the account and region
+    the hands-on is built in."""
     found: list[PermissionFinding] = []
     for principal, file in ((Principal.USER, USER_POLICY_FILE), (Principal.ROLE, ROLE_POLICY_FILE)):
         found.extend(lint.lint(file, documents[file], principal))
-    for subject in handson_world.subjects(documents, suffix):
+    for subject in handson_world.subjects(documents, suffix, site):
         found.extend(effective.findings(subject))
     return found

@@ -41,10 +41,11 @@ class ResourceType:
     arn_format: str
     condition_keys: tuple[str, ...]
 
-    def sample(self) -> str:
-        """One ARN of this type: the format with AWS's partition, the suite's account and region,
-        and ``example`` in each name."""
-        return _VARIABLE.sub(_sample_part, self.arn_format)
+    def sample(self, account: str = ACCOUNT, region: str = REGION) -> str:
+        """One ARN of this type: the format with AWS's partition, the account and region given
+        (the run's: a policy that names them must match it), and ``example`` in each name."""
+        parts = {"Partition": PARTITION, "Region": region, "Account": account}
+        return _VARIABLE.sub(lambda match: parts.get(match.group(1), _SAMPLE), self.arn_format)
 
     def matches(self, arn: str) -> bool:
         """Whether a concrete ARN has this type's format."""
@@ -87,11 +88,6 @@ class Action:
         if PERMISSIONS_MANAGEMENT in self.access_levels:
             found.append(EXPOSURE)
         return tuple(found)
-
-
-def _sample_part(match: re.Match[str]) -> str:
-    name = match.group(1)
-    return {"Partition": PARTITION, "Region": REGION, "Account": ACCOUNT}.get(name, _SAMPLE)
 
 
 # What a variable part of an ARN format may hold. The account, region and partition hold no

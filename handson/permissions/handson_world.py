@@ -2,7 +2,8 @@
 intent (the seed's policies, plus AmazonSSMManagedInstanceCore for the role).
 
 The names come from handson.names (one place for every name); the account and region are the
-suite's offline ones (handson.iam_engine.Request's defaults).
+run's (:class:`Site`): a policy that names the learner's account or region holds on the hands-on's
+resources only there, so a world elsewhere would call a correct policy short of the hands-on.
 """
 
 from __future__ import annotations
@@ -31,6 +32,18 @@ SEED_PREFIX = "seed: "
 
 
 @dataclass(frozen=True)
+class Site:
+    """Where the hands-on is built: the account and region its ARNs and requests carry. The
+    default is the suite's offline account and handson.iam_engine.Request's region."""
+
+    account: str = ACCOUNT
+    region: str = REGION
+
+
+OFFLINE = Site()  # the suite's offline account and region, for what no run places
+
+
+@dataclass(frozen=True)
 class Subject:
     """One principal to measure: who it is, and its policies, the learner's and the intended."""
 
@@ -41,30 +54,39 @@ class Subject:
     policies: tuple[NamedPolicy, ...]
     intent: tuple[NamedPolicy, ...]
     resources: tuple[str, ...]  # the hands-on's own resources, as ARNs
+    site: Site = OFFLINE
 
 
-def resources(suffix: str) -> tuple[str, ...]:
+def resources(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
+    """Every resource the hands-on acts on, as ARNs: its two buckets and their files, the bucket
+    the user makes and removes (U2) with its file, the instance, the user, the role and its
+    instance profile."""
     names = RunNames(suffix)
+    account, region = site.account, site.region
     buckets = [f"arn:aws:s3:::{names.bucket1}", f"arn:aws:s3:::{names.bucket2}"]
     objects = [
         f"{bucket}/{place}{names.sample_file}" for bucket in buckets for place in LISTING_PREFIXES
     ]
+    scratch = f"arn:aws:s3:::{names.scratch_bucket}"
     return (
         *buckets,
         *objects,
-        f"arn:aws:ec2:{REGION}:{ACCOUNT}:instance/{INSTANCE_ID}",
-        f"arn:aws:iam::{ACCOUNT}:user/{names.user}",
-        f"arn:aws:iam::{ACCOUNT}:role/{names.role}",
-        f"arn:aws:iam::{ACCOUNT}:instance-profile/{names.instance_profile}",
+        f"{buckets[0]}/{names.test_file}",
+        scratch,
+        f"{scratch}/{names.sample_file}",
+        f"arn:aws:ec2:{region}:{account}:instance/{INSTANCE_ID}",
+        f"arn:aws:iam::{account}:user/{names.user}",
+        f"arn:aws:iam::{account}:role/{names.role}",
+        f"arn:aws:iam::{account}:instance-profile/{names.instance_profile}",
     )
 
 
-def hands_on_contexts(action: str) -> list[dict[str, Any]]:
+def hands_on_contexts(action: str, region: str = REGION) -> list[dict[str, Any]]:
     """The request contexts the hands-on's own requests of this action carry (reading 1)."""
     base: dict[str, Any] = {
         "aws:SecureTransport": "true",
         "aws:SourceIp": SOURCE_IP,
-        "aws:RequestedRegion": REGION,
+        "aws:RequestedRegion": region,
     }
     if action.lower() == "s3:listbucket":
         return [{**base, "s3:prefix": p, "s3:delimiter": "/"} for p in LISTING_PREFIXES]
@@ -131,6 +153,7 @@ def subject(
     suffix: str,
     *,
     ssm_core_attached: bool = True,
+    site: Site = OFFLINE,
 ) -> Subject:
     """The principal with the learner's policy documents (named by their file; the placeholder
     may still be in them) and the hands-on's intent. The role gets AmazonSSMManagedInstanceCore
@@ -142,15 +165,20 @@ def subject(
         intent = [
             NamedPolicy(SEED_PREFIX + USER_POLICY_FILE, _rendered(seed[USER_POLICY_FILE], suffix))
         ]
-        arn = f"arn:aws:iam::{ACCOUNT}:user/{names.user}"
+        arn = f"arn:aws:iam::{site.account}:user/{names.user}"
         return Subject(
             principal,
             arn,
             "User",
-            {"aws:username": names.user, "aws:PrincipalArn": arn, "aws:PrincipalAccount": ACCOUNT},
+            {
+                "aws:username": names.user,
+                "aws:PrincipalArn": arn,
+                "aws:PrincipalAccount": site.account,
+            },
             tuple(learner),
             tuple(intent),
-            resources(suffix),
+            resources(suffix, site),
+            site,
         )
     intent = [
         NamedPolicy(SEED_PREFIX + ROLE_POLICY_FILE, _rendered(seed[ROLE_POLICY_FILE], suffix)),
@@ -158,26 +186,28 @@ def subject(
     ]
     if ssm_core_attached:
         learner.append(ssm_core())
-    role_arn = f"arn:aws:iam::{ACCOUNT}:role/{names.role}"
+    role_arn = f"arn:aws:iam::{site.account}:role/{names.role}"
     return Subject(
         principal,
-        f"arn:aws:sts::{ACCOUNT}:assumed-role/{names.role}/{INSTANCE_ID}",
+        f"arn:aws:sts::{site.account}:assumed-role/{names.role}/{INSTANCE_ID}",
         "AssumedRole",
-        {"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": ACCOUNT},
+        {"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": site.account},
         tuple(learner),
         tuple(intent),
-        resources(suffix),
+        resources(suffix, site),
+        site,
     )
 
 
-def subjects(documents: Mapping[str, Mapping[str, Any]], suffix: str) -> list[Subject]:
+def subjects(
+    documents: Mapping[str, Mapping[str, Any]], suffix: str, site: Site = OFFLINE
+) -> list[Subject]:
     """The user (P1) and the role (P2) of a set of documents keyed by the hands-on's file
     names (handson-iam-user-policy.json, handson-iam-role-policy.json)."""
     return [
-        subject(
-            Principal.USER, [NamedPolicy(USER_POLICY_FILE, documents[USER_POLICY_FILE])], suffix
-        ),
-        subject(
-            Principal.ROLE, [NamedPolicy(ROLE_POLICY_FILE, documents[ROLE_POLICY_FILE])], suffix
-        ),
+        subject(principal, [NamedPolicy(file, documents[file])], suffix, site=site)
+        for principal, file in (
+            (Principal.USER, USER_POLICY_FILE),
+            (Principal.ROLE, ROLE_POLICY_FILE),
+        )
     ]

@@ -15,7 +15,9 @@ no resource. Each request is decided in three readings of its context:
 The same requests are decided under the intent (the seed's policies). An over-grant is a request
 the learner's policies allow and the intent does not, in any reading (``conditional`` when only
 readings 2 or 3 open it); an under-grant is a request of reading 1 the intent allows and the
-learner's policies do not.
+learner's policies do not, on a resource the hands-on acts on (a representative ARN of another
+type is not one: the hands-on needs nothing there, and narrowing a grant to its own resources is
+the lesson, not a fault).
 
 Only the statements whose Action element reaches an action take part in its decision, so an
 action whose reaching statements are the same in both sets is decided alike, and skipped.
@@ -41,7 +43,7 @@ from handson.iam_engine import (
     wildcard_match,
 )
 from handson.permissions.conditions import other_contexts
-from handson.permissions.handson_world import Subject, hands_on_contexts
+from handson.permissions.handson_world import OFFLINE, Site, Subject, hands_on_contexts
 
 HANDS_ON, NO_CONTEXT, OTHER_CONTEXT = 1, 2, 3
 _NONE = Decision(IMPLICIT_DENY)  # what policies without an Allow for the action decide
@@ -128,19 +130,23 @@ def _services(entries: Iterable[Entry]) -> list[str]:
 
 
 @cache
-def _type_resources(kind: catalogue.ResourceType, own: tuple[str, ...]) -> tuple[str, ...]:
+def _type_resources(
+    kind: catalogue.ResourceType, own: tuple[str, ...], site: Site
+) -> tuple[str, ...]:
     mine = tuple(r for r in own if kind.matches(r))
-    return mine or (kind.sample(),)
+    return mine or (kind.sample(site.account, site.region),)
 
 
-def resources_for(action: catalogue.Action, own: tuple[str, ...]) -> list[str]:
-    """The hands-on's resources of the action's types, a representative ARN of each other type,
-    or ``*`` for an action without resource types."""
+def resources_for(
+    action: catalogue.Action, own: tuple[str, ...], site: Site = OFFLINE
+) -> list[str]:
+    """The hands-on's resources of the action's types, a representative ARN of each other type
+    (in the run's account and region), or ``*`` for an action without resource types."""
     if not action.resource_types:
         return ["*"]
     found: dict[str, None] = {}
     for kind in action.resource_types:
-        found.update(dict.fromkeys(_type_resources(kind, own)))
+        found.update(dict.fromkeys(_type_resources(kind, own, site)))
     # The hands-on's own first: a finding names the first resource it holds on.
     return sorted(found, key=lambda arn: arn not in own)
 
@@ -154,8 +160,10 @@ def _canonical(entries: Iterable[Entry]) -> str:
     )
 
 
-def _contexts(action: str, reaching: Sequence[Entry], own_keys: Mapping[str, Any]) -> list[Context]:
-    first: list[Context] = [(HANDS_ON, c, {}) for c in hands_on_contexts(action)]
+def _contexts(
+    action: str, reaching: Sequence[Entry], own_keys: Mapping[str, Any], region: str
+) -> list[Context]:
+    first: list[Context] = [(HANDS_ON, c, {}) for c in hands_on_contexts(action, region)]
     conditions = [
         e.body["Condition"] for e in reaching if isinstance(e.body.get("Condition"), Mapping)
     ]
@@ -198,10 +206,10 @@ def _measure(
     if not (may_mine or may_intent) or _canonical(reach_mine) == _canonical(reach_intent):
         return None
     mine_policies, intent_policies = _as_policies(reach_mine), _as_policies(reach_intent)
-    contexts = _contexts(name, [*reach_mine, *reach_intent], subject.own_keys)
+    contexts = _contexts(name, [*reach_mine, *reach_intent], subject.own_keys, subject.site.region)
     over: Hit | None = None
     under: Hit | None = None
-    for resource in resources_for(action, subject.resources):
+    for resource in resources_for(action, subject.resources, subject.site):
         for reading, context, opened_by in contexts:
             if over is not None and over.reading == HANDS_ON and (under or reading != HANDS_ON):
                 break
@@ -210,13 +218,21 @@ def _measure(
                 resource=resource,
                 principal_arn=subject.arn,
                 principal_type=subject.principal_type,
+                account=subject.site.account,
+                region=subject.site.region,
                 context={**context, **subject.own_keys},
             )
             learner = decide(request, mine_policies) if may_mine else _NONE
             wanted = decide(request, intent_policies) if may_intent else _NONE
             if learner.allowed and not wanted.allowed and (over is None or reading < over.reading):
                 over = Hit(resource, reading, opened_by, learner, wanted)
-            if reading == HANDS_ON and wanted.allowed and not learner.allowed and under is None:
+            if (
+                reading == HANDS_ON
+                and wanted.allowed
+                and not learner.allowed
+                and under is None
+                and (resource == "*" or resource in subject.resources)
+            ):
                 under = Hit(resource, reading, opened_by, learner, wanted)
     if over is None and under is None:
         return None

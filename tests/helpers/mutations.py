@@ -11,6 +11,8 @@ from typing import Any
 
 from handson.catalogue import of_family
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
+from handson.settings import DEFAULT_REGION
+from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
 
 Documents = dict[str, dict[str, Any]]
 ALL_ROLE_CHECKPOINTS = of_family("role")  # every checkpoint run as the role (R1-R8)
@@ -87,6 +89,28 @@ def _lower_case_actions(docs: Documents) -> None:
             statement["Action"] = [a.lower() for a in statement["Action"]]
 
 
+def _held_to_the_region(docs: Documents) -> None:
+    in_tokyo = {"StringEquals": {"aws:RequestedRegion": DEFAULT_REGION}}
+    statements = docs[USER_POLICY_FILE]["Statement"]
+    statements.remove(_statement(docs[USER_POLICY_FILE], "ForEC2"))
+    statements += [
+        {
+            "Sid": "DescribeInTokyo",
+            "Effect": "Allow",
+            "Action": "ec2:DescribeInstances",
+            "Resource": "*",
+            "Condition": in_tokyo,
+        },
+        {
+            "Sid": "StartInTokyo",
+            "Effect": "Allow",
+            "Action": "ec2:StartInstances",
+            "Resource": f"arn:aws:ec2:{DEFAULT_REGION}:{DEFAULT_ACCOUNT_ID}:instance/*",
+            "Condition": in_tokyo,
+        },
+    ]
+
+
 BUCKETS = ["arn:aws:s3:::handson-s3-1-<自分の名前>", "arn:aws:s3:::handson-s3-2-<自分の名前>"]
 
 # Correct designs written differently from the seed: every checkpoint must pass.
@@ -127,6 +151,13 @@ EQUIVALENTS = [
             )(docs)
             for name in (USER_POLICY_FILE, ROLE_POLICY_FILE)
         ],
+        frozenset(),
+    ),
+    Mutation(
+        "held-to-the-region",
+        "the user's EC2 rights held to the hands-on's region, and starting to the account's "
+        "instances there (the account and region the run builds in)",
+        _held_to_the_region,
         frozenset(),
     ),
 ]

@@ -24,6 +24,8 @@ from handson.permissions.examples import ADDED, measured_documents
 from handson.permissions.findings import Kind, Principal, by_access_level
 from handson.permissions.handson_world import seed_documents, ssm_core_document, subject
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, load_policy_set
+from handson.settings import DEFAULT_REGION
+from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
 from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
 
 NAME = "tanaka"
@@ -218,7 +220,10 @@ def test_a_condition_on_the_principal_keeps_its_own_value() -> None:
 
 @pytest.mark.parametrize("mutation", EQUIVALENTS, ids=lambda m: m.name)
 def test_correct_designs_written_differently_give_no_finding(mutation: Any) -> None:
-    assert analyse_documents(_changed(mutation.change), NAME) == []
+    """Measured where a run on the emulator builds (the run's own place, as fixtures/practices.py
+    gives it): one of them is held to that account and region."""
+    site = handson_world.Site(DEFAULT_ACCOUNT_ID, DEFAULT_REGION)
+    assert analyse_documents(_changed(mutation.change), NAME, site) == []
 
 
 WIDER = {
@@ -369,3 +374,74 @@ def test_a_key_a_service_carries_into_every_request_is_supported_by_any_action()
     assert describe is not None
     assert describe.supports_key("ec2:SourceInstanceARN")  # defined by EC2, tied to no action
     assert not describe.supports_key("ec2:NoSuchKey")
+
+
+TOKYO = handson_world.Site("111122223333", "ap-northeast-1")
+
+
+def _user_ec2(**changes: Any) -> Documents:
+    def change(docs: Documents) -> None:
+        statement = next(s for s in docs[USER_POLICY_FILE]["Statement"] if s["Sid"] == "ForEC2")
+        statement.update(changes)
+
+    return _changed(change)
+
+
+@pytest.mark.parametrize(
+    "hardening",
+    [
+        {
+            "Resource": ["*"],
+            "Condition": {"StringEquals": {"aws:RequestedRegion": "ap-northeast-1"}},
+        },
+        {"Resource": ["arn:aws:ec2:ap-northeast-1:111122223333:instance/*"]},
+    ],
+    ids=["requested-region", "instance-arn"],
+)
+def test_a_policy_held_to_the_runs_account_and_region_is_measured_there(
+    hardening: dict[str, Any],
+) -> None:
+    """A learner who keeps the user's EC2 rights to the account and region the hands-on is built
+    in lacks nothing the hands-on does there; measured in another region, it would."""
+    documents = _user_ec2(Action=["ec2:StartInstances"], **hardening)
+    at_home = analyse_documents(documents, NAME, TOKYO)
+    assert not [f for f in _kinds(at_home, Kind.UNDER_GRANT) if f.action == "ec2:StartInstances"]
+    elsewhere = analyse_documents(documents, NAME, handson_world.Site(TOKYO.account, "us-east-1"))
+    short = _one(elsewhere, Kind.UNDER_GRANT, "ec2:StartInstances")
+    assert short.resource == "arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0"
+
+
+def test_a_grant_held_to_the_runs_region_is_found_there() -> None:
+    """A representative ARN of a type the hands-on has none of is in the run's account and
+    region: a grant that holds only there is found (in another region it would be missed)."""
+    statement = {
+        "Sid": "Logs",
+        "Effect": "Allow",
+        "Action": "logs:DeleteLogGroup",
+        "Resource": "arn:aws:logs:ap-northeast-1:111122223333:log-group:*",
+    }
+    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME, TOKYO)
+    over = _one(found, Kind.OVER_GRANT, "logs:DeleteLogGroup")
+    assert over.resource.startswith("arn:aws:logs:ap-northeast-1:111122223333:log-group:")
+    offline = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
+    assert not [f for f in _kinds(offline, Kind.OVER_GRANT) if f.action == "logs:DeleteLogGroup"]
+
+
+def test_what_the_hands_on_does_outside_its_two_buckets_is_still_needed() -> None:
+    """Narrowed to the two buckets, the user can no longer make and remove its own bucket (U2):
+    an under-grant on that bucket, not on a representative ARN."""
+
+    def change(docs: Documents) -> None:
+        statement = next(s for s in docs[USER_POLICY_FILE]["Statement"] if s["Sid"] == "ForS3")
+        statement["Resource"] = [
+            f"arn:aws:s3:::handson-s3-{n}-*{o}" for n in "12" for o in ("", "/*")
+        ]
+
+    short = _kinds(analyse_documents(_changed(change), NAME), Kind.UNDER_GRANT)
+    assert [(f.action, f.resource) for f in short] == [
+        ("s3:*", f"arn:aws:s3:::handson-s3-u-{NAME}/handson-sample.txt")
+    ]
+    assert {"s3:CreateBucket", "s3:PutObject", "s3:DeleteBucket"} <= set(short[0].actions)
+    # An access point is not the hands-on's: what acts on one is not needed (what takes no
+    # resource at all, "*", still is: the measure cannot tell which of those the hands-on calls).
+    assert not {"s3:CreateAccessPoint", "s3:DeleteAccessPoint"} & set(short[0].actions)

@@ -255,3 +255,31 @@ def test_the_class_table_has_a_column_per_lesson_that_never_fails_a_learner(
     assert lines[1].split()[-6:] == ["指摘あり", "問題なし", "対象外", "対象外", "対象外", "対象外"]
     write_html([graded], tmp_path / "class.html", "now")
     assert "指摘あり" in (tmp_path / "class.html").read_text("utf-8")
+
+
+def test_the_lessons_measure_where_the_target_says_the_run_builds() -> None:
+    """P1 and P2 are measured in the account the target's preflight read (the learner's, on AWS
+    and for an environment built by hand; the emulator's offline) and in the run's region."""
+    from types import SimpleNamespace
+    from typing import cast
+
+    from fixtures.practices import run_site
+    from handson.permissions import Site
+    from handson.settings import AWS_SESSION
+    from handson.targets.account import Account
+    from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
+    from handson.targets.existing import EXISTING
+
+    settings = cast(Any, SimpleNamespace(region="eu-west-3"))
+    mine = Account("111122223333", None, "arn:aws:iam::111122223333:user/me")
+
+    def config(**stashed: Any) -> Any:
+        stash = pytest.Stash()
+        for key, value in stashed.items():
+            stash[{"aws": AWS_SESSION, "existing": EXISTING}[key]] = value
+        return SimpleNamespace(stash=stash)
+
+    assert run_site(config(), settings) == Site(DEFAULT_ACCOUNT_ID, "eu-west-3")
+    assert run_site(config(aws=(None, mine)), settings) == Site("111122223333", "eu-west-3")
+    existing = SimpleNamespace(account=mine)
+    assert run_site(config(existing=existing), settings) == Site("111122223333", "eu-west-3")
