@@ -10,32 +10,48 @@ import logging
 
 import allure
 
+from handson.i18n import display_width, t
 from handson.probes import ProbeResult
 from handson.secrets import redact
 
 log = logging.getLogger("handson.probe")
 
 
+def _outcome(value: str) -> str:
+    return t(f"evidence.outcome.{value}")
+
+
 def render(result: ProbeResult) -> str:
+    """The probe's evidence, a labelled line each, in the run's language."""
     verdict = result.answer.verdict
-    lines = [
-        f"principal : {result.principal}",
-        f"call      : {result.probe.call}",
-        f"evaluates : {result.probe.action} on {result.probe.resource}",
-        f"expected  : {result.expected.value}",
-        f"verdict   : {verdict.outcome.value}" + (f" ({verdict.code})" if verdict.code else ""),
-        f"rule      : {verdict.text}",
-        f"attempts  : {result.attempts}",
-        *([f"policies  : {result.explanation}"] if result.explanation else []),
-        "answer    :",
-        json.dumps(result.answer.details, indent=2, ensure_ascii=False, default=str),
+    probe = result.probe
+    code = f" ({verdict.code})" if verdict.code else ""
+    rows = [
+        (t("evidence.principal"), result.principal),
+        (t("evidence.call"), probe.call),
+        (
+            t("evidence.evaluates"),
+            t("evidence.evaluated", action=probe.action, resource=probe.resource),
+        ),
+        (t("evidence.expected"), _outcome(result.expected.value)),
+        (t("evidence.verdict"), _outcome(verdict.outcome.value) + code),
+        (t("evidence.rule"), verdict.text),
+        (t("evidence.attempts"), str(result.attempts)),
+        *([(t("evidence.policies"), result.explanation)] if result.explanation else []),
+        (t("evidence.answer"), ""),
     ]
+    width = max(display_width(label) for label, _ in rows)
+    lines = [
+        label + " " * (width - display_width(label)) + " :" + (f" {value}" if value else "")
+        for label, value in rows
+    ]
+    lines.append(json.dumps(result.answer.details, indent=2, ensure_ascii=False, default=str))
     return redact("\n".join(lines))
 
 
 def record_probe(result: ProbeResult) -> None:
     text = render(result)
-    name = f"{result.outcome.value}: {result.probe.call}"
+    name = t("evidence.name", outcome=_outcome(result.outcome.value), call=result.probe.call)
     allure.attach(text, name=redact(name[:120]), attachment_type=allure.attachment_type.TEXT)
     log.info("%s", redact(result.summary()))
 

@@ -65,19 +65,23 @@ def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, 
 
 
 def describe(statement: Statement) -> str:
-    """A statement in one line: its effect, Sid, Action, Resource and Condition."""
+    """A statement in one line, in the run's language: its effect, Sid, Action, Resource and
+    Condition."""
     body = statement.body
-    action = body.get("Action", body.get("NotAction"))
-    resource = body.get("Resource", body.get("NotResource"))
-    text = f"{statement.effect} statement {statement.sid}: Action {action} on Resource {resource}"
+    said = {
+        "effect": statement.effect,
+        "sid": statement.sid,
+        "action": body.get("Action", body.get("NotAction")),
+        "resource": body.get("Resource", body.get("NotResource")),
+    }
     if body.get("Condition"):
-        text += f", Condition {body['Condition']}"
-    return text
+        return t("statement.described_condition", condition=body["Condition"], **said)
+    return t("statement.described", **said)
 
 
 def _shown(context: Mapping[str, Any]) -> str:
     if not context:
-        return "the request carries none of its keys"
+        return t("explain.no_keys")
     return ", ".join(f"{k} = {v!r}" for k, v in context.items())
 
 
@@ -135,21 +139,19 @@ def explain(
     policies, request, decided = _decided(documents, action, resource, context)
     found = _deciding(policies, request, decided, observed_allowed)
     if decided.decision == DENY and decided.statement is not None:
-        return "denied by:\n  " + describe(decided.statement)
+        return t("explain.denied_by", statement=describe(decided.statement))
     if decided.decision == ALLOW and decided.statement is not None:
-        return "allowed by:\n  " + describe(decided.statement)
+        return t("explain.allowed_by", statement=describe(decided.statement))
     if observed_allowed:
-        return (
-            f"no statement of these policies allows {action} on {resource}; the allow "
-            "comes from somewhere else (another attached policy, or the target itself)"
-        )
+        return t("explain.allowed_elsewhere", action=action, resource=resource)
     # Implicit deny: name the statements whose condition alone kept them from allowing.
     if found:
-        return (
-            "only these statements would allow it, and their Condition does not hold for this "
-            f"request ({_shown(request.context)}):\n  " + "\n  ".join(describe(s) for s in found)
+        return t(
+            "explain.condition_blocks",
+            context=_shown(request.context),
+            statements="\n  ".join(describe(s) for s in found),
         )
-    return f"no statement of these policies allows {action} on {resource} (implicit deny)"
+    return t("explain.implicit", action=action, resource=resource)
 
 
 def _patterns(body: Mapping[str, Any], element: str) -> list[str]:

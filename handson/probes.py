@@ -70,11 +70,16 @@ class ProbeResult:
         return self.answer.verdict.outcome
 
     def summary(self) -> str:
+        """One line of the result, in the run's language."""
         verdict = self.answer.verdict
-        code = f" ({verdict.code})" if verdict.code else ""
-        return (
-            f"{self.probe.call} as {self.principal}: expected {self.expected.value}, "
-            f"observed {verdict.outcome.value}{code} [{verdict.text}]"
+        return t(
+            "evidence.summary",
+            call=self.probe.call,
+            principal=self.principal,
+            expected=t(f"evidence.outcome.{self.expected.value}"),
+            observed=t(f"evidence.outcome.{verdict.outcome.value}"),
+            code=f" ({verdict.code})" if verdict.code else "",
+            rule=verdict.text,
         )
 
 
@@ -343,55 +348,3 @@ def verify(result: ProbeResult) -> None:
         kind = ALLOWED_BUT_DENIED if observed is Outcome.ALLOWED else DENIED_BUT_ALLOWED
         why = f"\n{result.explanation}" if result.explanation else ""
         raise ProbeFailed(f"{result.summary()}{why}", Finding(kind, kind, result, result.hint))
-
-
-@dataclass(frozen=True)
-class Watched:
-    """A target read with the provisioning identity before a probe, to compare afterwards."""
-
-    label: str
-    read: Callable[[], object] = field(repr=False, compare=False)
-    before: object
-    # Puts the run's own target back as it was, so that the checks after this one find it.
-    restore: Callable[[], object] | None = field(default=None, repr=False, compare=False)
-    # What the last assert_unchanged found: [] none yet, [True] as before, [False] changed.
-    _verdict: list[bool] = field(default_factory=list, repr=False, compare=False)
-
-    @classmethod
-    def now(
-        cls, label: str, read: Callable[[], object], restore: Callable[[], object] | None = None
-    ) -> Watched:
-        return cls(label, read, read(), restore)
-
-    def assert_unchanged(self) -> object:
-        """Raise unless the target reads as before; return what it reads now."""
-        after = self.read()
-        self._verdict[:] = [after == self.before]
-        if after != self.before:
-            raise ProbeFailed(
-                f"{self.label} changed (verdict rule 5): before {self.before}, after {after}",
-                Finding(ALLOWED_BUT_DENIED, f"{self.label} changed"),
-            )
-        return after
-
-    def put_back(self) -> bool:
-        """After the scenario: restore the run's own target if a probe changed it, so that the
-        checks after it find it as provisioned. Returns whether it had to.
-
-        Read again unless the scenario's own check found it as it was: that check is the
-        scenario's last step (tests/unit/test_features_spec.py holds the feature files to it), so
-        nothing has changed it since."""
-        if self.restore is None or self._verdict == [True] or self.read() == self.before:
-            return False
-        self.restore()
-        return True
-
-
-@dataclass(frozen=True)
-class Attempt:
-    """What a When step did: its probes, the target it watched, and the content a download
-    should show, if any."""
-
-    results: list[ProbeResult]
-    watched: Watched | None = None
-    expected_content: str | None = None

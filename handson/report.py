@@ -9,17 +9,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
 from handson.findings import Finding
 from handson.i18n import display_width, has, language, t
+from handson.policy_match import describe
 from handson.results import CATEGORIES, Category, Outcome, ScenarioResult
 from handson.secrets import redact
-
-if TYPE_CHECKING:
-    from handson.iam_engine import Statement
 
 # Allure sorts a result into the first category whose statuses and trace pattern match: the
 # trace's last line names the finding's category (handson.results.Category.marker). The same
@@ -230,20 +227,6 @@ def _decided_on(where: str) -> str:
     return t(key) if has(key) else where
 
 
-def _statement_words(statement: Statement) -> str:
-    """A deciding statement in one line, in the run's language."""
-    body = statement.body
-    said = {
-        "effect": statement.effect,
-        "sid": statement.sid,
-        "action": body.get("Action", body.get("NotAction")),
-        "resource": body.get("Resource", body.get("NotResource")),
-    }
-    if body.get("Condition"):
-        return t("statement.described_condition", condition=body["Condition"], **said)
-    return t("statement.described", **said)
-
-
 def _category_words(result: ScenarioResult) -> str:
     """The result's category in the run's language; its outcome where it has none."""
     category = result.category
@@ -297,7 +280,7 @@ def failure_block(checkpoints: Sequence[str], title: str, finding: Finding) -> s
             ),
         ]
         lines += [
-            "  " + t("block.decided_by", statement=_statement_words(s)) for s in result.deciding
+            "  " + t("block.decided_by", statement=describe(s)) for s in result.deciding
         ]
         if not result.deciding and verdict.outcome.value == "denied" and result.explanation:
             lines.append("  " + t("block.implicit"))

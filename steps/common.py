@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from pytest_bdd import given, then
 
+from handson.attempts import Attempt
 from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
-from handson.probes import Attempt, Checker, verify
+from handson.i18n import t
+from handson.probes import Checker, verify
 from handson.verdict import Outcome
 
 
@@ -43,10 +45,13 @@ def target_unchanged(attempt: Attempt) -> None:
     watched = attempt.watched
     assert watched is not None, "this step needs a When step that watched a target"
     after = watched.assert_unchanged()
-    attach_text(f"unchanged: {watched.label}", f"before: {watched.before}\nafter:  {after}")
+    attach_text(
+        t("evidence.unchanged", label=watched.label),
+        t("evidence.before_after", before=watched.before, after=after),
+    )
 
 
 def attach_control(checker: Checker) -> None:
     """Show, in every scenario that relies on it, the positive control its denials stand on."""
     assert checker.control is not None, "no positive control has passed"
-    attach_text("positive control (verdict rule 3)", checker.control.summary())
+    attach_text(t("evidence.control"), checker.control.summary())

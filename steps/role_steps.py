@@ -10,6 +10,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from fixtures.principals import fail_on
+from handson.attempts import Attempt, Watched
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
@@ -23,7 +24,7 @@ from handson.findings import (
 from handson.i18n import t
 from handson.instance import Instance
 from handson.names import SSM_CORE_POLICY_ARN, HandsonBucket
-from handson.probes import Attempt, Checker, Watched
+from handson.probes import Checker
 from handson.role_actions import ObjectOperation, OtherResource, Place, RoleCommands, location_key
 from handson.snapshot import attached_role_policies, bucket_state, instance_profile, object_state
 from handson.ssm_verdict import judge_online
@@ -57,7 +58,7 @@ def put_back() -> Iterator[list[Watched]]:
 @given("ロールに AWS管理ポリシー AmazonSSMManagedInstanceCore がアタッチされている")
 def role_has_ssm_core(admin: Principal, handson_env: HandsonEnvironment) -> None:
     arns = attached_role_policies(admin.client("iam"), handson_env.role_name)
-    attach_text("policies attached to the role", "\n".join(arns))
+    attach_text(t("evidence.role_policies"), "\n".join(arns))
     if SSM_CORE_POLICY_ARN not in arns:
         missing = t("ssm_core_missing", role=handson_env.role_name)
         raise CheckFailed(missing, Finding(NOT_BUILT, missing))
@@ -191,7 +192,7 @@ def instance_runs_as_role(
 ) -> None:
     fail_on(trust_mistake)
     identity = instance.identity()
-    attach_text("instance identity", identity)
+    attach_text(t("evidence.instance_identity"), identity)
     pattern = (
         rf"^arn:aws:sts::\d{{12}}:assumed-role/{re.escape(handson_env.role_name)}/"
         rf"{re.escape(handson_env.instance_id)}$"

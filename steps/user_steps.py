@@ -5,13 +5,14 @@ from __future__ import annotations
 from pytest_bdd import given, parsers, then, when
 
 from handson import user_actions
+from handson.attempts import Attempt, Watched
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.evidence import attach_text
 from handson.findings import NOT_BUILT, CheckFailed, Finding
 from handson.i18n import t
 from handson.passwords import policy_problems
-from handson.probes import Attempt, Checker, ProbeResult, Watched
+from handson.probes import Checker, ProbeResult
 from handson.snapshot import (
     LoginProfileState,
     bucket_state,
@@ -39,9 +40,13 @@ def user_has_login_profile(admin: Principal, handson_env: HandsonEnvironment) ->
         raise CheckFailed(missing, Finding(NOT_BUILT, missing))
     profile = login_profile(admin.client("iam"), handson_env.login.user_name)
     attach_text(
-        "login profile",
-        f"user: {profile.user_name}\ncreated: {profile.created}\n"
-        f"password reset required: {profile.reset_required}",
+        t("evidence.login_profile"),
+        t(
+            "evidence.login_profile_body",
+            user=profile.user_name,
+            created=profile.created,
+            reset=t(f"evidence.flag.{str(profile.reset_required).lower()}"),
+        ),
     )
     return profile
 
@@ -118,7 +123,7 @@ def password_meets_policy(admin: Principal, handson_env: HandsonEnvironment) -> 
     if handson_env.login.password is None:
         # A learner's own password (--target existing) cannot be read. IAM refuses a password
         # that breaks the policy when it is set; a policy made stricter later is not re-checked.
-        attach_text("password", t("existing.password_unreadable"))
+        attach_text(t("evidence.password"), t("existing.password_unreadable"))
         return
     policy = password_policy(admin.client("iam"))
     problems = policy_problems(handson_env.login.password, policy)

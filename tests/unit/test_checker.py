@@ -7,6 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from handson.attempts import Watched
 from handson.findings import UNDECIDABLE
 from handson.i18n import set_language
 from handson.probes import (
@@ -18,7 +19,6 @@ from handson.probes import (
     ProbeError,
     ProbeFailed,
     ProbeResult,
-    Watched,
     verify,
 )
 from handson.results import Category

@@ -46,6 +46,8 @@ BUILT = (
     "category.",  # a Category's value (report.py, class tables)
     "phase.",  # a phase's name (phases.py)
     "outcome.",  # an Outcome's value (report.py, probes.py)
+    "evidence.outcome.",  # an Outcome's value in a probe's evidence (evidence.py, probes.py)
+    "evidence.flag.",  # a yes, no or unknown in the evidence (steps/user_steps.py)
     "expected.",  # a checkpoint's expected outcome (report.py)
     "matrix.",  # the table's column names (report.py)
     "class.status.",  # a learner's status (class_table.py)

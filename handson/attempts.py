@@ -1,0 +1,62 @@
+"""What a When step did: its probes' results, and the target a denied write is watched on
+(verdict rule 5: read before the probe, compared after it, put back for the checks after it)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from handson.findings import ALLOWED_BUT_DENIED, Finding
+from handson.probes import ProbeFailed, ProbeResult
+
+
+@dataclass(frozen=True)
+class Watched:
+    """A target read with the provisioning identity before a probe, to compare afterwards."""
+
+    label: str
+    read: Callable[[], object] = field(repr=False, compare=False)
+    before: object
+    # Puts the run's own target back as it was, so that the checks after this one find it.
+    restore: Callable[[], object] | None = field(default=None, repr=False, compare=False)
+    # What the last assert_unchanged found: [] none yet, [True] as before, [False] changed.
+    _verdict: list[bool] = field(default_factory=list, repr=False, compare=False)
+
+    @classmethod
+    def now(
+        cls, label: str, read: Callable[[], object], restore: Callable[[], object] | None = None
+    ) -> Watched:
+        return cls(label, read, read(), restore)
+
+    def assert_unchanged(self) -> object:
+        """Raise unless the target reads as before; return what it reads now."""
+        after = self.read()
+        self._verdict[:] = [after == self.before]
+        if after != self.before:
+            raise ProbeFailed(
+                f"{self.label} changed (verdict rule 5): before {self.before}, after {after}",
+                Finding(ALLOWED_BUT_DENIED, f"{self.label} changed"),
+            )
+        return after
+
+    def put_back(self) -> bool:
+        """After the scenario: restore the run's own target if a probe changed it, so that the
+        checks after it find it as provisioned. Returns whether it had to.
+
+        Read again unless the scenario's own check found it as it was: that check is the
+        scenario's last step (tests/unit/test_features_spec.py holds the feature files to it), so
+        nothing has changed it since."""
+        if self.restore is None or self._verdict == [True] or self.read() == self.before:
+            return False
+        self.restore()
+        return True
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a When step did: its probes, the target it watched, and the content a download
+    should show, if any."""
+
+    results: list[ProbeResult]
+    watched: Watched | None = None
+    expected_content: str | None = None
