@@ -35,7 +35,7 @@ class Watched:
         if after != self.before:
             raise ProbeFailed(
                 f"{self.label} changed (verdict rule 5): before {self.before}, after {after}",
-                Finding(ALLOWED_BUT_DENIED, f"{self.label} changed"),
+                Finding(ALLOWED_BUT_DENIED, "watched.changed", params=(("label", self.label),)),
             )
         return after
 

@@ -107,7 +107,7 @@ def role_deletes_bucket(
 ) -> Attempt:
     name = handson_env.names.bucket(bucket)
     s3 = admin.client("s3")
-    watched = Watched.now(f"bucket {name} and its objects", lambda: bucket_state(s3, name))
+    watched = Watched.now(t("watched.bucket", bucket=name), lambda: bucket_state(s3, name))
     probe = role_commands.remove_bucket(name)
     return Attempt([role_control.expect(probe, Outcome.DENIED)], watched)
 

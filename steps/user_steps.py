@@ -75,7 +75,8 @@ def user_s3_round_trip(
 
 def _watch_instance(admin: Principal, env: HandsonEnvironment) -> Watched:
     ec2 = admin.client("ec2")
-    return Watched.now(f"state of {env.instance_id}", lambda: instance_state(ec2, env.instance_id))
+    label = t("watched.instance", instance=env.instance_id)
+    return Watched.now(label, lambda: instance_state(ec2, env.instance_id))
 
 
 @when("IAMユーザーが handson-instance を起動しようとする", target_fixture="attempt")

@@ -242,8 +242,15 @@ def test_watched_target_must_stay_as_it_was() -> None:
     watched = Watched.now("object", lambda: state["value"])
     watched.assert_unchanged()
     state["value"] = "after"
-    with pytest.raises(ProbeFailed, match="rule 5"):
+    with pytest.raises(ProbeFailed, match="rule 5") as changed:
         watched.assert_unchanged()
+    # What the terminal and the report say of it, in the run's language.
+    assert changed.value.finding.headline == "object changed"
+    set_language("ja")
+    try:
+        assert changed.value.finding.headline == "拒否されたはずの操作で object が変わりました"
+    finally:
+        set_language("en")
 
 
 def test_a_changed_target_of_the_run_is_put_back_after_its_check() -> None:
