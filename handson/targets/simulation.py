@@ -20,6 +20,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
+from handson.i18n import t
 from handson.probes import Answer, Probe
 from handson.verdict import Outcome, Verdict
 
@@ -33,13 +34,13 @@ def simulate(iam: Any, source_arn: str, action: str, resource: str) -> str:
     except ClientError as exc:
         # The code only: a message may quote the caller's ARN or request details.
         code = exc.response.get("Error", {}).get("Code") or "unknown error"
-        return f"{SIMULATOR} gave no answer: {code}"
+        return t("simulation.no_answer", simulator=SIMULATOR, why=code)
     except (BotoCoreError, ResponseParserError) as exc:
         # ResponseParserError is no BotoCoreError: an endpoint without the operation (moto, a
         # proxy) may answer with an HTML error page.
-        return f"{SIMULATOR} gave no answer: {type(exc).__name__}"
+        return t("simulation.no_answer", simulator=SIMULATOR, why=type(exc).__name__)
     if not results:
-        return f"{SIMULATOR} gave no answer: no evaluation result"
+        return t("simulation.no_answer", simulator=SIMULATOR, why=t("simulation.no_result"))
     return "\n".join(_describe(result) for result in results)
 
 
@@ -150,22 +151,24 @@ def _describe(result: dict[str, Any]) -> str:
     # With ResourceArns given, AWS may put the details under ResourceSpecificResults instead.
     parts = [result, *result.get("ResourceSpecificResults", [])]
     lines = [
-        f"{SIMULATOR} (AWS's own evaluation) of {result.get('EvalActionName')} on "
-        f"{result.get('EvalResourceName')}: {result.get('EvalDecision')}"
+        t(
+            "simulation.decided",
+            simulator=SIMULATOR,
+            action=result.get("EvalActionName"),
+            resource=result.get("EvalResourceName"),
+            decision=result.get("EvalDecision"),
+        )
     ]
     seen: set[str] = set()
     for part in parts:
         for statement in part.get("MatchedStatements", []):
-            line = f"  matched {_statement(statement)}"
+            line = "  " + t("simulation.matched", statement=_statement(statement))
             if line not in seen:
                 seen.add(line)
                 lines.append(line)
     missing = sorted({key for part in parts for key in part.get("MissingContextValues", [])})
     if missing:
-        lines.append(
-            f"  could not evaluate the condition keys {', '.join(missing)} (no value given), so "
-            "its answer for statements with conditions on them is not final"
-        )
+        lines.append("  " + t("simulation.missing", keys=", ".join(missing)))
     boundary = next(
         (
             part["PermissionsBoundaryDecisionDetail"]
@@ -176,17 +179,19 @@ def _describe(result: dict[str, Any]) -> str:
     )
     if boundary is not None:
         allowed = boundary["AllowedByPermissionsBoundary"]
-        lines.append(f"  the permissions boundary {'allows' if allowed else 'does not allow'} it")
+        lines.append(
+            "  " + t("simulation.boundary_allows" if allowed else "simulation.boundary_denies")
+        )
     return "\n".join(lines)
 
 
 def _statement(statement: dict[str, Any]) -> str:
     kind = statement.get("SourcePolicyType", "unknown")
-    text = f"{kind} policy {statement.get('SourcePolicyId')}"
+    text = t("simulation.policy", kind=kind, policy=statement.get("SourcePolicyId"))
     start = statement.get("StartPosition", {}).get("Line")
     end = statement.get("EndPosition", {}).get("Line")
     if start is not None and end is not None and start != end:
-        text += f", lines {start}-{end}"
+        text += t("simulation.lines", start=start, end=end)
     elif start is not None:
-        text += f", line {start}"
+        text += t("simulation.line", start=start)
     return text

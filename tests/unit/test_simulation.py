@@ -12,6 +12,7 @@ from botocore.exceptions import EndpointConnectionError
 from botocore.parsers import ResponseParserError
 from botocore.stub import Stubber
 
+from handson.i18n import set_language
 from handson.phases import Phases
 from handson.probes import Answer, Checker, Probe, ProbeFailed, verify
 from handson.targets.aws import AwsTarget
@@ -86,6 +87,16 @@ def test_allowed_names_the_matched_statement_and_the_boundary() -> None:
         "  matched user-managed policy handson-iam-role-policy-abc, lines 22-30\n"
         "  the permissions boundary allows it"
     )
+    # In a Japanese run, in Japanese: the API's own words (its name, its decision) stay.
+    set_language("ja")
+    try:
+        assert simulated(ROLE, answer) == (
+            f"SimulatePrincipalPolicy（AWS 自身の評価）で {OPEN} への s3:PutObject: allowed\n"
+            "  一致したもの: user-managed ポリシー handson-iam-role-policy-abc、22〜30 行目\n"
+            "  アクセス許可の境界はこれを許可しています"
+        )
+    finally:
+        set_language("en")
 
 
 def test_implicit_deny_without_a_matched_statement_is_one_line() -> None:
