@@ -210,8 +210,11 @@ def _measure(
     over: Hit | None = None
     under: Hit | None = None
     for resource in resources_for(action, subject.resources, subject.site):
+        # An under-grant is looked for only where the hands-on acts (see the module's words).
+        needed = resource == "*" or resource in subject.resources
         for reading, context, opened_by in contexts:
-            if over is not None and over.reading == HANDS_ON and (under or reading != HANDS_ON):
+            settled = under is not None or not needed or reading != HANDS_ON
+            if over is not None and over.reading == HANDS_ON and settled:
                 break
             request = Request(
                 action=name,
@@ -226,14 +229,8 @@ def _measure(
             wanted = decide(request, intent_policies) if may_intent else _NONE
             if learner.allowed and not wanted.allowed and (over is None or reading < over.reading):
                 over = Hit(resource, reading, opened_by, learner, wanted)
-            if (
-                reading == HANDS_ON
-                and wanted.allowed
-                and not learner.allowed
-                and under is None
-                and (resource == "*" or resource in subject.resources)
-            ):
-                under = Hit(resource, reading, opened_by, learner, wanted)
+            if needed and reading == HANDS_ON and wanted.allowed and not learner.allowed:
+                under = under or Hit(resource, reading, opened_by, learner, wanted)
     if over is None and under is None:
         return None
     return ActionResult(action, over, under)
