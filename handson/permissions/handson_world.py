@@ -33,11 +33,13 @@ SEED_PREFIX = "seed: "
 
 @dataclass(frozen=True)
 class Site:
-    """Where the hands-on is built: the account and region its ARNs and requests carry. The
+    """Where the hands-on is built: the account and region its ARNs and requests carry, and its
+    instance when one is known before the run builds (a learner's own, --target existing). The
     default is the suite's offline account and handson.iam_engine.Request's region."""
 
     account: str = ACCOUNT
     region: str = REGION
+    instance_id: str = INSTANCE_ID
 
 
 OFFLINE = Site()  # the suite's offline account and region, for what no run places
@@ -74,7 +76,7 @@ def resources(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
         f"{buckets[0]}/{names.test_file}",
         scratch,
         f"{scratch}/{names.sample_file}",
-        f"arn:aws:ec2:{region}:{account}:instance/{INSTANCE_ID}",
+        f"arn:aws:ec2:{region}:{account}:instance/{site.instance_id}",
         f"arn:aws:iam::{account}:user/{names.user}",
         f"arn:aws:iam::{account}:role/{names.role}",
         f"arn:aws:iam::{account}:instance-profile/{names.instance_profile}",
@@ -189,7 +191,7 @@ def subject(
     role_arn = f"arn:aws:iam::{site.account}:role/{names.role}"
     return Subject(
         principal,
-        f"arn:aws:sts::{site.account}:assumed-role/{names.role}/{INSTANCE_ID}",
+        f"arn:aws:sts::{site.account}:assumed-role/{names.role}/{site.instance_id}",
         "AssumedRole",
         {"aws:PrincipalArn": role_arn, "aws:PrincipalAccount": site.account},
         tuple(learner),

@@ -445,3 +445,15 @@ def test_what_the_hands_on_does_outside_its_two_buckets_is_still_needed() -> Non
     # An access point is not the hands-on's: what acts on one is not needed (what takes no
     # resource at all, "*", still is: the measure cannot tell which of those the hands-on calls).
     assert not {"s3:CreateAccessPoint", "s3:DeleteAccessPoint"} & set(short[0].actions)
+
+
+def test_a_policy_naming_the_learners_own_instance_is_measured_on_it() -> None:
+    """A learner grading what they built (--target existing) may hold ec2:StartInstances to
+    their instance's ARN: measured on that instance, nothing the hands-on does is missing."""
+    arn = "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0fedcba9876543210"
+    documents = _user_ec2(Action=["ec2:StartInstances"], Resource=[arn])
+    theirs = handson_world.Site(TOKYO.account, TOKYO.region, "i-0fedcba9876543210")
+    starting = [f for f in analyse_documents(documents, NAME, theirs) if "Start" in f.action]
+    assert starting == []
+    short = _one(analyse_documents(documents, NAME, TOKYO), Kind.UNDER_GRANT, "ec2:StartInstances")
+    assert short.resource.endswith(f"instance/{handson_world.INSTANCE_ID}")

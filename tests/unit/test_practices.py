@@ -281,5 +281,7 @@ def test_the_lessons_measure_where_the_target_says_the_run_builds() -> None:
 
     assert run_site(config(), settings) == Site(DEFAULT_ACCOUNT_ID, "eu-west-3")
     assert run_site(config(aws=(None, mine)), settings) == Site("111122223333", "eu-west-3")
-    existing = SimpleNamespace(account=mine)
-    assert run_site(config(existing=existing), settings) == Site("111122223333", "eu-west-3")
+    built = SimpleNamespace(account=mine, found=SimpleNamespace(instance_id="i-0abc"))
+    assert run_site(config(existing=built), settings) == Site("111122223333", "eu-west-3", "i-0abc")
+    without = SimpleNamespace(account=mine, found=SimpleNamespace(instance_id=None))
+    assert run_site(config(existing=without), settings) == Site("111122223333", "eu-west-3")
