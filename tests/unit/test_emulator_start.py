@@ -182,3 +182,27 @@ def test_the_server_binds_its_port_alone_on_windows(
     finally:
         server.server_close()
     assert bool(asked) is reuse
+
+
+def test_a_second_server_cannot_bind_the_port_the_first_listens_on() -> None:
+    """On this system, as the emulator's process binds it (bind_alone, then werkzeug's server):
+    the second server is refused. Linux refuses it either way; Windows only with bind_alone, and
+    the os-matrix workflow runs this test there."""
+    import werkzeug.serving
+
+    from handson.targets.emulator_process import bind_alone
+
+    def app(environ: object, start: object) -> list[bytes]:
+        return []
+
+    reuse = werkzeug.serving.BaseWSGIServer.allow_reuse_address
+    bind_alone()
+    try:
+        first = werkzeug.serving.make_server("127.0.0.1", 0, app)
+        try:
+            with pytest.raises((OSError, SystemExit)):
+                werkzeug.serving.make_server("127.0.0.1", first.server_port, app).server_close()
+        finally:
+            first.server_close()
+    finally:
+        werkzeug.serving.BaseWSGIServer.allow_reuse_address = reuse
