@@ -24,7 +24,7 @@ policies (bucket policies, ACLs), service control and session policies.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -202,13 +202,42 @@ def decide(
 def policy_variables(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:
     """Statements concerning the action that use a policy variable (``${...}``), which the engine
     does not substitute: where it could decide differently from IAM."""
+    return _concerning(policies, action, lambda body: "${" in json.dumps(body))
+
+
+# The condition keys whose value is where a request comes from on the network: AWS sets them
+# from the caller's address or VPC, which only AWS sees (global condition context keys).
+NETWORK_KEYS = ("aws:SourceIp", "aws:SourceVpc", "aws:SourceVpce", "aws:VpcSourceIp")
+
+
+def network_conditions(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:
+    """Statements concerning the action whose Condition names where the request comes from
+    (:data:`NETWORK_KEYS`): decided by the caller's address, which an emulator cannot give."""
+    wanted = {key.lower() for key in NETWORK_KEYS}
+
+    def names_network(body: Mapping[str, Any]) -> bool:
+        blocks = body.get("Condition")
+        if not isinstance(blocks, Mapping):
+            return False
+        return any(
+            isinstance(block, Mapping) and any(str(k).lower() in wanted for k in block)
+            for block in blocks.values()
+        )
+
+    return _concerning(policies, action, names_network)
+
+
+def _concerning(
+    policies: Iterable[NamedPolicy], action: str, chosen: Callable[[Mapping[str, Any]], bool]
+) -> list[Statement]:
+    """The chosen statements that concern the action, whatever their resource and condition."""
     probe = Request(action=action, resource="*")
     found = []
     for policy in policies:
         for statement in statements(policy):
-            if "${" not in json.dumps(statement.body):
-                continue
-            if statement_applies(any_resource(unconditioned(statement)), probe):
+            if chosen(statement.body) and statement_applies(
+                any_resource(unconditioned(statement)), probe
+            ):
                 found.append(statement)
     return found
 

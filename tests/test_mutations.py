@@ -100,6 +100,24 @@ def test_undecided_checkpoints_are_counted_and_never_a_full_pass(
     assert run.leftovers == []
 
 
+def test_a_check_decided_by_where_the_request_comes_from_is_not_decided_offline(
+    runs: dict[str, SuiteRun],
+) -> None:
+    """The user's rights held to a school's network: the emulator sees every request come from
+    this machine, so it answers as AWS would not for the learner. Those checks are not decided,
+    never failed; the role's pass; and the lesson does not call the user short of anything."""
+    run = runs["from-school"]
+    skipped = [e for e in run.checkpoints if e["outcome"] == "skipped"]
+    assert sorted({c for e in skipped for c in e["checkpoints"]}) == ["U2", "U3", "U4", "U5"]
+    assert all("aws:SourceIp" in e["headline"] for e in skipped), skipped
+    assert run.failed == set(), run.describe()
+    assert run.exit_code == UNDECIDED_EXIT, run.describe()
+    assert "checkpoints: 9 passed, 0 failed, 4 not decided" in run.stdout
+    document = json.loads((run.allure_dir.parent / "checkpoints.json").read_text("utf-8"))
+    assert document["practices"] == [], document["practices"]
+    assert run.leftovers == []
+
+
 def test_allow_undecided_accepts_such_a_run(runs: dict[str, SuiteRun]) -> None:
     run = runs["undecided-allowed"]
     assert run.exit_code == 0, run.describe()

@@ -15,9 +15,10 @@ no resource. Each request is decided in three readings of its context:
 The same requests are decided under the intent (the seed's policies). An over-grant is a request
 the learner's policies allow and the intent does not, in any reading (``conditional`` when only
 readings 2 or 3 open it); an under-grant is a request of reading 1 the intent allows and the
-learner's policies do not, on a resource the hands-on acts on (a representative ARN of another
-type is not one: the hands-on needs nothing there, and narrowing a grant to its own resources is
-the lesson, not a fault).
+learner's policies do not, from any address (``aws:SourceIp`` and the other network keys: the
+hands-on's requests come from wherever the learner is), on a resource the hands-on acts on (a
+representative ARN of another type is not one: the hands-on needs nothing there, and narrowing a
+grant to its own resources is the lesson, not a fault).
 
 Only the statements whose Action element reaches an action take part in its decision, so an
 action whose reaching statements are the same in both sets is decided alike, and skipped.
@@ -28,7 +29,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from typing import Any
 
@@ -36,6 +37,7 @@ import handson.permissions.catalogue as catalogue
 from handson.iam_engine import (
     ALLOW,
     IMPLICIT_DENY,
+    NETWORK_KEYS,
     Decision,
     NamedPolicy,
     Request,
@@ -175,6 +177,18 @@ def _contexts(
     return first + more
 
 
+def _addresses(contexts: Sequence[Context]) -> list[dict[str, Any]]:
+    """The other places a request could come from that the policies' conditions name (their
+    network keys' values among reading 3's): the hands-on's own requests come from wherever the
+    learner runs them, which decides nothing about what they need."""
+    network = {key.lower() for key in NETWORK_KEYS}
+    return [
+        dict(opened_by)
+        for reading, _, opened_by in contexts
+        if reading == OTHER_CONTEXT and all(k.lower() in network for k in opened_by)
+    ]
+
+
 @dataclass(frozen=True)
 class ActionResult:
     action: catalogue.Action
@@ -209,6 +223,7 @@ def _measure(
     contexts = _contexts(name, [*reach_mine, *reach_intent], subject.own_keys, subject.site.region)
     over: Hit | None = None
     under: Hit | None = None
+    addresses = _addresses(contexts)
     for resource in resources_for(action, subject.resources, subject.site):
         # An under-grant is looked for only where the hands-on acts (see the module's words).
         needed = resource == "*" or resource in subject.resources
@@ -230,7 +245,11 @@ def _measure(
             if learner.allowed and not wanted.allowed and (over is None or reading < over.reading):
                 over = Hit(resource, reading, opened_by, learner, wanted)
             if needed and reading == HANDS_ON and wanted.allowed and not learner.allowed:
-                under = under or Hit(resource, reading, opened_by, learner, wanted)
+                # Unless the learner's policies allow it from some address: the hands-on's
+                # request comes from wherever the learner is, which nothing here knows.
+                elsewhere = (replace(request, context={**request.context, **a}) for a in addresses)
+                if not (may_mine and any(decide(r, mine_policies).allowed for r in elsewhere)):
+                    under = under or Hit(resource, reading, opened_by, learner, wanted)
     if over is None and under is None:
         return None
     return ActionResult(action, over, under)

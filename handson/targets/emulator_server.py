@@ -22,7 +22,7 @@ from handson import loopback
 from handson.aws import Credentials, Principal
 from handson.errors import SuiteUsageError
 from handson.i18n import t
-from handson.iam_engine import policy_variables
+from handson.iam_engine import NETWORK_KEYS, Statement, network_conditions, policy_variables
 from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
 from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN
@@ -57,6 +57,10 @@ class Gaps:
         ("a permissions boundary on an IAM user", "moto 5.2 keeps none for users"),
         ("a trust policy with a `Condition`", "EC2's request context is not modelled"),
         ("`aws:SecureTransport`", "always true: the emulator stands for AWS's HTTPS endpoints"),
+        (
+            "`aws:SourceIp` and the other keys of where a request comes from",
+            "every request reaches the emulator from this machine, not from where yours reach AWS",
+        ),
         ("`RunInstances`' full resource set", "approximated, without tags"),
         ("IAM's eventual consistency", "a policy applies the moment it is attached"),
         ("U1: a real browser sign-in", "not done on any target yet"),
@@ -64,11 +68,30 @@ class Gaps:
 
     @staticmethod
     def undecidable(documents: list[PolicyDocument], action: str, resource: str) -> str | None:
-        with_variables = policy_variables(named(documents), action)
-        if not with_variables:
-            return None
-        labels = ", ".join(s.label for s in with_variables)
-        return t("gap.policy_variable", named=labels, action=action)
+        policies = named(documents)
+        with_variables = policy_variables(policies, action)
+        if with_variables:
+            labels = ", ".join(s.label for s in with_variables)
+            return t("gap.policy_variable", named=labels, action=action)
+        by_network = network_conditions(policies, action)
+        if by_network:
+            labels = ", ".join(s.label for s in by_network)
+            return t("gap.source_network", named=labels, action=action, keys=_keys(by_network))
+        return None
+
+
+def _keys(found: Iterable[Statement]) -> str:
+    """The network keys the statements' conditions name, as they spell them."""
+    wanted = {key.lower() for key in NETWORK_KEYS}
+    named_keys = {
+        str(key)
+        for statement in found
+        for block in statement.body["Condition"].values()
+        if isinstance(block, dict)
+        for key in block
+        if str(key).lower() in wanted
+    }
+    return ", ".join(sorted(named_keys))
 
 
 class Emulator(Protocol):

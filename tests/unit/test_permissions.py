@@ -457,3 +457,27 @@ def test_a_policy_naming_the_learners_own_instance_is_measured_on_it() -> None:
     assert starting == []
     short = _one(analyse_documents(documents, NAME, TOKYO), Kind.UNDER_GRANT, "ec2:StartInstances")
     assert short.resource.endswith(f"instance/{handson_world.INSTANCE_ID}")
+
+
+def test_a_policy_held_to_the_learners_network_lacks_nothing() -> None:
+    """Held to the school's network, allowed there or denied elsewhere, the user lacks nothing:
+    the hands-on's requests come from wherever the learner is. A grant missing for every address
+    is still short."""
+
+    def from_school(docs: Documents) -> None:
+        for statement in docs[USER_POLICY_FILE]["Statement"]:
+            statement["Condition"] = {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}
+
+    assert analyse_documents(_changed(from_school), NAME, TOKYO) == []
+    outside = {
+        "Effect": "Deny",
+        "Action": "*",
+        "Resource": "*",
+        "Condition": {"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
+    }
+    assert analyse_documents(_with(USER_POLICY_FILE, outside), NAME, TOKYO) == []
+    documents = _user_ec2(
+        Action=["ec2:DescribeInstances"],
+        Condition={"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
+    )
+    _one(analyse_documents(documents, NAME, TOKYO), Kind.UNDER_GRANT, "ec2:StartInstances")

@@ -199,6 +199,25 @@ def test_a_policy_variable_is_a_named_gap() -> None:
     assert Gaps.undecidable([home], "s3:PutObject", "arn:aws:s3:::b/home/alice/x") is None
 
 
+@pytest.mark.parametrize("key", ["aws:SourceIp", "aws:sourceip", "aws:SourceVpce"])
+def test_a_condition_on_where_the_request_comes_from_is_a_named_gap(key: str) -> None:
+    school = {
+        "Statement": [
+            {
+                "Sid": "FromSchool",
+                "Effect": "Allow",
+                "Action": "s3:*",
+                "Resource": "*",
+                "Condition": {"IpAddress": {key: "203.0.113.0/24"}},
+            },
+            {"Sid": "Anywhere", "Effect": "Allow", "Action": "ec2:StartInstances", "Resource": "*"},
+        ]
+    }
+    reason = Gaps.undecidable([school], "s3:ListBucket", "arn:aws:s3:::b")
+    assert reason is not None and "FromSchool" in reason and key in reason, reason
+    assert Gaps.undecidable([school], "ec2:StartInstances", "*") is None
+
+
 # -- trust policies ----------------------------------------------------------------------------
 
 
