@@ -210,21 +210,26 @@ def policy_variables(policies: Iterable[NamedPolicy], action: str) -> list[State
 NETWORK_KEYS = ("aws:SourceIp", "aws:SourceVpc", "aws:SourceVpce", "aws:VpcSourceIp")
 
 
+def network_keys(body: Mapping[str, Any]) -> list[str]:
+    """The keys of :data:`NETWORK_KEYS` a statement's Condition names, as it spells them."""
+    wanted = {key.lower() for key in NETWORK_KEYS}
+    blocks = body.get("Condition")
+    if not isinstance(blocks, Mapping):
+        return []
+    found = {
+        str(key)
+        for block in blocks.values()
+        if isinstance(block, Mapping)
+        for key in block
+        if str(key).lower() in wanted
+    }
+    return sorted(found)
+
+
 def network_conditions(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:
     """Statements concerning the action whose Condition names where the request comes from
     (:data:`NETWORK_KEYS`): decided by the caller's address, which an emulator cannot give."""
-    wanted = {key.lower() for key in NETWORK_KEYS}
-
-    def names_network(body: Mapping[str, Any]) -> bool:
-        blocks = body.get("Condition")
-        if not isinstance(blocks, Mapping):
-            return False
-        return any(
-            isinstance(block, Mapping) and any(str(k).lower() in wanted for k in block)
-            for block in blocks.values()
-        )
-
-    return _concerning(policies, action, names_network)
+    return _concerning(policies, action, lambda body: bool(network_keys(body)))
 
 
 def _concerning(

@@ -21,6 +21,7 @@ from handson.iam_engine import (
     Statement,
     any_resource,
     decide,
+    network_keys,
     statement_applies,
     statements,
     unconditioned,
@@ -219,11 +220,18 @@ def hint(
             )
             near = max(_shared_prefix(p, resource) for p in resources)
         elif body.get("Condition"):
+            # Where the request comes from is AWS's to see, not in the request's own keys.
+            network = network_keys(body)
             text = t(
-                "hint.condition" if request.context else "hint.condition_no_keys",
+                "hint.condition_network"
+                if network
+                else "hint.condition"
+                if request.context
+                else "hint.condition_no_keys",
                 sid=statement.sid,
                 condition=json.dumps(body["Condition"], ensure_ascii=False),
                 context=_shown(request.context),
+                keys=", ".join(network),
             )
             near = len(resource) + 1  # its resource covers the request's
         else:

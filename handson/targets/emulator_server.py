@@ -22,7 +22,7 @@ from handson import loopback
 from handson.aws import Credentials, Principal
 from handson.errors import SuiteUsageError
 from handson.i18n import t
-from handson.iam_engine import NETWORK_KEYS, Statement, network_conditions, policy_variables
+from handson.iam_engine import network_conditions, network_keys, policy_variables
 from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
 from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN
@@ -76,22 +76,9 @@ class Gaps:
         by_network = network_conditions(policies, action)
         if by_network:
             labels = ", ".join(s.label for s in by_network)
-            return t("gap.source_network", named=labels, action=action, keys=_keys(by_network))
+            keys = sorted({key for s in by_network for key in network_keys(s.body)})
+            return t("gap.source_network", named=labels, action=action, keys=", ".join(keys))
         return None
-
-
-def _keys(found: Iterable[Statement]) -> str:
-    """The network keys the statements' conditions name, as they spell them."""
-    wanted = {key.lower() for key in NETWORK_KEYS}
-    named_keys = {
-        str(key)
-        for statement in found
-        for block in statement.body["Condition"].values()
-        if isinstance(block, dict)
-        for key in block
-        if str(key).lower() in wanted
-    }
-    return ", ".join(sorted(named_keys))
 
 
 class Emulator(Protocol):

@@ -134,3 +134,25 @@ def test_the_failure_blocks_deciding_statements_are_the_engines_decision() -> No
     # Held back by a Condition only, for an implicit deny of an expected allow: those statements.
     held = deciding(ROLE, "s3:ListBucket", bucket, False, {"s3:prefix": "close/"})
     assert [s.sid for s in held] == ["ForS32OpenList"]
+
+
+def test_a_condition_on_where_the_request_comes_from_is_hinted_as_such() -> None:
+    """On AWS a request from outside the school's network is denied: the hint says the
+    condition is decided by where the request comes from, not that the request lacks the key."""
+    from handson.policy_match import hint
+
+    school = {
+        "Statement": [
+            {
+                "Sid": "FromSchool",
+                "Effect": "Allow",
+                "Action": "s3:*",
+                "Resource": "*",
+                "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
+            }
+        ]
+    }
+    said = hint([school], "s3:CreateBucket", "arn:aws:s3:::b", False)
+    assert said.startswith("FromSchool's Condition "), said
+    assert "depends on where the request comes from (aws:SourceIp)" in said
+    assert "carries none" not in said and "does not hold for this request" not in said
