@@ -311,13 +311,25 @@ _HOME_FOLDERS = _add_statement(
         "Resource": "arn:aws:s3:::handson-s3-1-<自分の名前>/home/${aws:username}/*",
     },
 )
+SCHOOL_NETWORK = "203.0.113.0/24"  # nobody's network (RFC 5737)
+
+
+def from_school(key: str = "aws:SourceIp") -> dict[str, Any]:
+    """A Condition that holds only for requests from the school's network."""
+    return {"IpAddress": {key: [SCHOOL_NETWORK]}}
+
+
+def school_policy(sid: str, action: str, key: str = "aws:SourceIp") -> dict[str, Any]:
+    """A policy of one statement: ``action`` on anything, from the school's network only."""
+    statement = {"Sid": sid, "Effect": "Allow", "Action": action, "Resource": "*"}
+    return {"Statement": [{**statement, "Condition": from_school(key)}]}
+
+
 def _from_school(docs: Documents) -> None:
     """The user's rights held to a school's network: allowed only from there."""
     for statement in docs[USER_POLICY_FILE]["Statement"]:
-        statement["Condition"] = {"IpAddress": {"aws:SourceIp": [SCHOOL_NETWORK]}}
+        statement["Condition"] = from_school()
 
-
-SCHOOL_NETWORK = "203.0.113.0/24"  # nobody's network (RFC 5737)
 
 UNDECIDED = [
     Mutation(

@@ -140,18 +140,9 @@ def test_a_condition_on_where_the_request_comes_from_is_hinted_as_such() -> None
     """On AWS a request from outside the school's network is denied: the hint says the
     condition is decided by where the request comes from, not that the request lacks the key."""
     from handson.policy_match import hint
+    from tests.helpers.mutations import school_policy
 
-    school = {
-        "Statement": [
-            {
-                "Sid": "FromSchool",
-                "Effect": "Allow",
-                "Action": "s3:*",
-                "Resource": "*",
-                "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}},
-            }
-        ]
-    }
+    school = school_policy("FromSchool", "s3:*")
     said = hint([school], "s3:CreateBucket", "arn:aws:s3:::b", False)
     assert said.startswith("FromSchool's Condition "), said
     assert "depends on where the request comes from (aws:SourceIp)" in said

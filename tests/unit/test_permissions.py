@@ -26,7 +26,7 @@ from handson.permissions.handson_world import seed_documents, ssm_core_document,
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, load_policy_set
 from handson.settings import DEFAULT_REGION
 from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
-from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
+from tests.helpers.mutations import EQUIVALENTS, MUTATIONS, UNDECIDED, from_school
 
 NAME = "tanaka"
 BUCKET2 = "arn:aws:s3:::handson-s3-2-<自分の名前>"
@@ -464,11 +464,8 @@ def test_a_policy_held_to_the_learners_network_lacks_nothing() -> None:
     the hands-on's requests come from wherever the learner is. A grant missing for every address
     is still short."""
 
-    def from_school(docs: Documents) -> None:
-        for statement in docs[USER_POLICY_FILE]["Statement"]:
-            statement["Condition"] = {"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}}
-
-    assert analyse_documents(_changed(from_school), NAME, TOKYO) == []
+    user = next(m for m in UNDECIDED if m.name == "from-school")
+    assert analyse_documents(_changed(user.change), NAME, TOKYO) == []
     outside = {
         "Effect": "Deny",
         "Action": "*",
@@ -478,6 +475,6 @@ def test_a_policy_held_to_the_learners_network_lacks_nothing() -> None:
     assert analyse_documents(_with(USER_POLICY_FILE, outside), NAME, TOKYO) == []
     documents = _user_ec2(
         Action=["ec2:DescribeInstances"],
-        Condition={"IpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
+        Condition=from_school(),
     )
     _one(analyse_documents(documents, NAME, TOKYO), Kind.UNDER_GRANT, "ec2:StartInstances")

@@ -13,6 +13,7 @@ from handson.names import RunNames
 from handson.policies import PolicyDocument, load_policy_set
 from handson.policy_match import trust_allows_service
 from handson.targets.emulator_server import Gaps
+from tests.helpers.mutations import school_policy
 
 EC2 = "ec2.amazonaws.com"
 BUCKET2 = "arn:aws:s3:::handson-s3-2-abc"
@@ -201,18 +202,9 @@ def test_a_policy_variable_is_a_named_gap() -> None:
 
 @pytest.mark.parametrize("key", ["aws:SourceIp", "aws:sourceip", "aws:SourceVpce"])
 def test_a_condition_on_where_the_request_comes_from_is_a_named_gap(key: str) -> None:
-    school = {
-        "Statement": [
-            {
-                "Sid": "FromSchool",
-                "Effect": "Allow",
-                "Action": "s3:*",
-                "Resource": "*",
-                "Condition": {"IpAddress": {key: "203.0.113.0/24"}},
-            },
-            {"Sid": "Anywhere", "Effect": "Allow", "Action": "ec2:StartInstances", "Resource": "*"},
-        ]
-    }
+    school = school_policy("FromSchool", "s3:*", key)
+    anywhere = {"Sid": "Anywhere", "Effect": "Allow", "Action": "ec2:StartInstances"}
+    school["Statement"].append({**anywhere, "Resource": "*"})
     reason = Gaps.undecidable([school], "s3:ListBucket", "arn:aws:s3:::b")
     assert reason is not None and "FromSchool" in reason and key in reason, reason
     assert Gaps.undecidable([school], "ec2:StartInstances", "*") is None
