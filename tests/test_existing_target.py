@@ -155,3 +155,38 @@ def test_what_cannot_be_graded_is_one_line(
     else:
         assert run.exit_code == 4, run.describe()
         assert run.checkpoints == []
+
+
+def test_a_policy_naming_the_learners_account_is_graded_in_that_account(tmp_path: Path) -> None:
+    """The learner's account is not the emulator's default: a user policy that holds starting
+    to the account's instances (its own account ID in the ARN) is replayed in that account, and
+    passes, and P1 and P2 find nothing. Replayed in the emulator's own account, U3 failed."""
+    import copy
+
+    from handson.policies import SEED_DIR, USER_POLICY_FILE
+
+    theirs = "111122223333"
+    document = json.loads((SEED_DIR / USER_POLICY_FILE).read_text("utf-8"))
+    held = copy.deepcopy(document)
+    held["Statement"] = [s for s in held["Statement"] if s["Sid"] != "ForEC2"] + [
+        {"Sid": "Describe", "Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"},
+        {
+            "Sid": "StartOurs",
+            "Effect": "Allow",
+            "Action": "ec2:StartInstances",
+            "Resource": f"arn:aws:ec2:ap-northeast-1:{theirs}:instance/*",
+        },
+    ]
+    account = MotoEmulator.start("ap-northeast-1", "tests-learner-admin", account_id=theirs)
+    built = HandBuilt(account.admin)
+    try:
+        built.build(user_policy=json.dumps(held))
+        run = grade(account, tmp_path, allowed=theirs)
+    finally:
+        built.remove()
+        account.close()
+    assert run.exit_code == 0, run.describe()
+    assert all(o == {"passed"} for o in decided(run).values()), decided(run)
+    document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
+    lessons = [f for f in document["practices"] if f["id"] in ("P1", "P2")]
+    assert lessons == [], lessons  # P3-P6 read the account itself, which this test left bare

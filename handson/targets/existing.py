@@ -153,6 +153,7 @@ def preflight(
         policies=load_policy_set(replay_dir),
         policies_dir=replay_dir,
         built=built_as_found(found),
+        account_id=account.account_id,
     )
     existing = Existing(
         account,
