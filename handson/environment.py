@@ -23,6 +23,10 @@ class Built:
     login_profile: bool = True  # a console password for the user
     reset_required: bool = False  # the password must be changed at the first sign-in
     password_known: bool = True  # False: it stands for a learner's own, which cannot be read
+    # As whose account, and with what instance ID, the run's own emulator builds: None, its own.
+    # A replay's are the learner's, so that an ARN of their policies naming either means it there.
+    account_id: str | None = None
+    instance_id: str | None = None
 
 
 AS_THE_HANDS_ON = Built()

@@ -123,9 +123,6 @@ class Settings:
     name_given: bool = False  # --name (or HANDSON_NAME) given, not made up or read from policies
     cleanup: bool = False  # --cleanup: only C1-C5, read-only, on the account (existing target)
     practices: str = "advisory"  # --practices: "strict" makes a P1-P6 finding fail the run
-    # The account the run's own emulator answers as; None: its own (handson.targets.emulator).
-    # A replay's is the learner's, so that an ARN naming their account means it there too.
-    account_id: str | None = None
 
     @property
     def kind(self) -> TargetKind:

@@ -39,19 +39,17 @@ class HandBuilt:
         instances: int = 1,
         extra_pair: str | None = None,
         role_policy: str | None = None,
-        user_policy: str | None = None,
         login_profile: bool = True,
         ssm_core: bool = True,
     ) -> None:
         iam = self.iam
-        user_arn = iam.create_policy(
-            PolicyName="handson-iam-user-policy",
-            PolicyDocument=user_policy or seed(USER_POLICY_FILE),
+        user_policy = iam.create_policy(
+            PolicyName="handson-iam-user-policy", PolicyDocument=seed(USER_POLICY_FILE)
         )["Policy"]["Arn"]
-        self.undo.append(lambda: iam.delete_policy(PolicyArn=user_arn))
+        self.undo.append(lambda: iam.delete_policy(PolicyArn=user_policy))
         iam.create_user(UserName=USER)
         self.undo.append(lambda: delete_user(iam, USER))
-        iam.attach_user_policy(UserName=USER, PolicyArn=user_arn)
+        iam.attach_user_policy(UserName=USER, PolicyArn=user_policy)
         if login_profile:
             iam.create_login_profile(UserName=USER, Password="Handson-by-hand-1!")
         role_arn = iam.create_policy(

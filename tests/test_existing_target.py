@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from handson.policies import SEED_DIR, USER_POLICY_FILE
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, HandBuilt
 from tests.helpers.estate import snapshot
@@ -157,30 +158,39 @@ def test_what_cannot_be_graded_is_one_line(
         assert run.checkpoints == []
 
 
-def test_a_policy_naming_the_learners_account_is_graded_in_that_account(tmp_path: Path) -> None:
-    """The learner's account is not the emulator's default: a user policy that holds starting
-    to the account's instances (its own account ID in the ARN) is replayed in that account, and
-    passes, and P1 and P2 find nothing. Replayed in the emulator's own account, U3 failed."""
-    import copy
-
-    from handson.policies import SEED_DIR, USER_POLICY_FILE
-
+def test_a_policy_naming_the_learners_account_and_instance_is_graded_as_theirs(
+    tmp_path: Path,
+) -> None:
+    """The learner's account is not the emulator's default, and their instance's ID is their
+    own: a user policy that holds starting to that instance (its ARN, with their account ID) is
+    replayed in that account on an instance of that ID, and passes, and P1 and P2 find nothing.
+    Replayed as the emulator's own account, U3 failed; on an instance of another ID, it would."""
     theirs = "111122223333"
-    document = json.loads((SEED_DIR / USER_POLICY_FILE).read_text("utf-8"))
-    held = copy.deepcopy(document)
-    held["Statement"] = [s for s in held["Statement"] if s["Sid"] != "ForEC2"] + [
-        {"Sid": "Describe", "Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"},
-        {
-            "Sid": "StartOurs",
-            "Effect": "Allow",
-            "Action": "ec2:StartInstances",
-            "Resource": f"arn:aws:ec2:ap-northeast-1:{theirs}:instance/*",
-        },
-    ]
     account = MotoEmulator.start("ap-northeast-1", "tests-learner-admin", account_id=theirs)
     built = HandBuilt(account.admin)
     try:
-        built.build(user_policy=json.dumps(held))
+        built.build()
+        iam, ec2 = account.admin.client("iam"), account.admin.client("ec2")
+        (instance,) = [
+            i["InstanceId"]
+            for r in ec2.describe_instances()["Reservations"]
+            for i in r["Instances"]
+        ]
+        held = json.loads((SEED_DIR / USER_POLICY_FILE).read_text("utf-8"))
+        held["Statement"] = [s for s in held["Statement"] if s["Sid"] != "ForEC2"] + [
+            {"Sid": "See", "Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"},
+            {
+                "Sid": "StartOurs",
+                "Effect": "Allow",
+                "Action": "ec2:StartInstances",
+                "Resource": f"arn:aws:ec2:ap-northeast-1:{theirs}:instance/{instance}",
+            },
+        ]
+        iam.create_policy_version(
+            PolicyArn=f"arn:aws:iam::{theirs}:policy/handson-iam-user-policy",
+            PolicyDocument=json.dumps(held),
+            SetAsDefault=True,
+        )
         run = grade(account, tmp_path, allowed=theirs)
     finally:
         built.remove()

@@ -127,7 +127,8 @@ class EmulatorLaunch:
                     settings.region,
                     names.admin_user,
                     admin_tags=names.tag_list(),
-                    account_id=settings.account_id or self._account_id,
+                    account_id=settings.built.account_id or self._account_id,
+                    instance_ids=tuple(filter(None, [settings.built.instance_id])),
                     managed_policies=named_policies(settings),
                 )
             # The emulated instance's AWS CLI imports itself while the run builds and checks the

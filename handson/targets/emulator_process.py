@@ -60,6 +60,8 @@ class Orders:
     # AWS managed policies (their names) that moto builds IAM with: moto's full set is 1,582
     # policies (0.3 s to build, and again for each account), of which a run uses a handful.
     managed_policies: tuple[str, ...]
+    # The IDs the first instances get, in order (a replay's: the learner's own), then moto's.
+    instance_ids: tuple[str, ...] = ()
 
 
 # The server's own name for itself, which it answers on moto_engine.SERVER_PATH: the port is
@@ -146,6 +148,15 @@ def keep_only(names: Iterable[str]) -> None:
     every = json.loads(moto.iam.models.aws_managed_policies_data)
     kept = {name: data for name, data in every.items() if name in wanted}
     moto.iam.models.aws_managed_policies_data = json.dumps(kept)
+
+
+def give_instance_ids(ids: Iterable[str]) -> None:
+    """The next instances moto launches get these IDs, in order; the rest, moto's own."""
+    import moto.ec2.models.instances
+
+    given = iter(ids)
+    own = moto.ec2.models.instances.random_instance_id
+    moto.ec2.models.instances.random_instance_id = lambda: next(given, None) or own()  # type: ignore[assignment]
 
 
 def build_backends(orders: Orders) -> None:
@@ -255,6 +266,7 @@ def serve(argv: list[str]) -> None:
     os.environ["MOTO_ACCOUNT_ID"] = orders.account_id
     os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
     keep_only(orders.managed_policies)
+    give_instance_ids(orders.instance_ids)
     build_backends(orders)
     # moto, its models and the backends' own data (AMIs, instance types, regions) stay for the
     # whole run: out of the collector's reach, which walked all of it now and then in the

@@ -152,6 +152,7 @@ class MotoEmulator:
         admin_tags: list[dict[str, str]] | None = None,
         account_id: str = DEFAULT_ACCOUNT_ID,
         managed_policies: Iterable[str] = (),
+        instance_ids: tuple[str, ...] = (),
     ) -> MotoEmulator:
         """A server of the run's own: the one started early for it (``emulator_process.spare``)
         or a new one, told its account, region and the AWS managed policies the run names (the
@@ -162,7 +163,7 @@ class MotoEmulator:
         :data:`PORT_TRIES` times: nothing is ever sent to the other server but a look at who
         it is."""
         wanted = {*RUN_MANAGED_POLICIES, *managed_policies}
-        orders = Orders(account_id, region, tuple(sorted(aws_managed_names(wanted))))
+        orders = Orders(account_id, region, tuple(sorted(aws_managed_names(wanted))), instance_ids)
         for attempt in range(PORT_TRIES):
             server = spare() if attempt == 0 else ServerProcess()
             emulator = cls(f"http://127.0.0.1:{server.port}", region, admin_name, admin_tags)

@@ -106,13 +106,16 @@ def _source(policy: FoundPolicy) -> str:
     return t(f"existing.{policy.kind.replace('-', '_')}", name=policy.name)
 
 
-def built_as_found(found: Discovery) -> Built:
-    """What the replay builds differently from the hands-on: what the learner left out."""
+def built_as_found(found: Discovery, account_id: str | None = None) -> Built:
+    """What the replay builds differently from the hands-on: what the learner left out, and in
+    their account with their instance's ID."""
     return Built(
         ssm_core=found.ssm_core or found.role is None,
         login_profile=found.login_profile or found.user is None,
         reset_required=found.reset_required,
         password_known=False,
+        account_id=account_id,
+        instance_id=found.instance_id,
     )
 
 
@@ -152,8 +155,7 @@ def preflight(
         names=names,
         policies=load_policy_set(replay_dir),
         policies_dir=replay_dir,
-        built=built_as_found(found),
-        account_id=account.account_id,
+        built=built_as_found(found, account.account_id),
     )
     existing = Existing(
         account,
