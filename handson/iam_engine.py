@@ -210,9 +210,19 @@ def policy_variables(policies: Iterable[NamedPolicy], action: str) -> list[State
 NETWORK_KEYS = ("aws:SourceIp", "aws:SourceVpc", "aws:SourceVpce", "aws:VpcSourceIp")
 
 
+# The condition keys of how the caller signed in with MFA: a console user with an MFA device
+# carries them, an access key's requests do not.
+MFA_KEYS = ("aws:MultiFactorAuthPresent", "aws:MultiFactorAuthAge")
+
+
 def network_keys(body: Mapping[str, Any]) -> list[str]:
     """The keys of :data:`NETWORK_KEYS` a statement's Condition names, as it spells them."""
-    wanted = {key.lower() for key in NETWORK_KEYS}
+    return condition_keys(body, NETWORK_KEYS)
+
+
+def condition_keys(body: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
+    """Which of ``keys`` a statement's Condition names, as it spells them."""
+    wanted = {key.lower() for key in keys}
     blocks = body.get("Condition")
     if not isinstance(blocks, Mapping):
         return []
@@ -230,6 +240,12 @@ def network_conditions(policies: Iterable[NamedPolicy], action: str) -> list[Sta
     """Statements concerning the action whose Condition names where the request comes from
     (:data:`NETWORK_KEYS`): decided by the caller's address, which an emulator cannot give."""
     return _concerning(policies, action, lambda body: bool(network_keys(body)))
+
+
+def mfa_conditions(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:
+    """Statements concerning the action whose Condition names how the caller signed in
+    (:data:`MFA_KEYS`)."""
+    return _concerning(policies, action, lambda body: bool(condition_keys(body, MFA_KEYS)))
 
 
 def _concerning(

@@ -15,12 +15,15 @@ from handson.i18n import t
 from handson.iam_engine import (
     ALLOW,
     DENY,
+    MFA_KEYS,
     Decision,
     NamedPolicy,
     Request,
     Statement,
     any_resource,
+    condition_keys,
     decide,
+    mfa_conditions,
     network_keys,
     statement_applies,
     statements,
@@ -172,6 +175,18 @@ def _shared_prefix(one: str, other: str) -> int:
         (i for i, (a, b) in enumerate(zip(one, other, strict=False)) if a != b),
         min(len(one), len(other)),
     )
+
+
+def console_gap(documents: Iterable[PolicyDocument], action: str, resource: str) -> str | None:
+    """Why the user's check of ``action`` cannot stand for the console: a statement concerning it
+    is conditioned on MFA (:data:`MFA_KEYS`), which the console with an MFA device carries and the
+    user's access key, which the checks sign with, does not. On every target: the same key."""
+    found = mfa_conditions(named(documents), action)
+    if not found:
+        return None
+    keys = sorted({key for s in found for key in condition_keys(s.body, MFA_KEYS)})
+    labels = ", ".join(s.label for s in found)
+    return t("gap.mfa", named=labels, action=action, keys=", ".join(keys))
 
 
 def hint(

@@ -15,6 +15,7 @@ from botocore.parsers import ResponseParserError
 from handson.findings import (
     ALLOWED_BUT_DENIED,
     DENIED_BUT_ALLOWED,
+    NOT_BY_KEY,
     PRECONDITION,
     TEST_ERROR,
     CheckError,
@@ -205,6 +206,7 @@ class Checker:
         transient_budget: float | None = None,
         record: Callable[[ProbeResult], None],
         gap: Callable[[str, str], str | None],
+        limit: Callable[[str, str], str | None] = lambda action, resource: None,
         explain: Callable[[str, str, bool, Mapping[str, str]], str] = (
             lambda action, resource, allowed, context: ""
         ),
@@ -228,7 +230,8 @@ class Checker:
             propagation_budget if transient_budget is None else transient_budget
         )
         self._record = record
-        self._gap = gap
+        self._gap = gap  # what the target cannot decide
+        self._limit = limit  # what the probe's own credentials cannot stand for (on any target)
         self._explain = explain
         self._hint = hint
         self._deciding = deciding
@@ -274,6 +277,9 @@ class Checker:
         gap = self._gap(probe.action, probe.resource)
         if gap:
             raise undecidable(gap)
+        limit = self._limit(probe.action, probe.resource)
+        if limit:
+            raise undecidable(limit, NOT_BY_KEY)
         if expected is Outcome.DENIED and self.control is None:
             raise NoPositiveControl(
                 f"{probe.call}: no positive control of {self._principal()} has passed yet, so a "

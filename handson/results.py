@@ -46,6 +46,8 @@ class Category(StrEnum):
     ALLOWED_BUT_DENIED = "allowed but should be denied"
     DENIED_BUT_ALLOWED = "denied but should be allowed"
     UNDECIDABLE = "not decidable on the emulator"
+    # What the user's access key cannot stand for the console in (MFA), on every target.
+    NOT_BY_KEY = "not decidable with an access key"
     INTERRUPTED = "interrupted: not decided"
     PRECONDITION = "precondition not met"  # a deny check whose positive control failed
     TRUST_MISTAKE = "trust policy mistake"  # EC2 cannot assume the role

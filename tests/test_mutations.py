@@ -118,6 +118,23 @@ def test_a_check_decided_by_where_the_request_comes_from_is_not_decided_offline(
     assert run.leftovers == []
 
 
+def test_a_check_held_to_an_mfa_sign_in_is_not_decided_with_the_users_key(
+    runs: dict[str, SuiteRun],
+) -> None:
+    """The user's rights held to MFA: the checks sign with its access key, which carries none,
+    so AWS would deny them too, while the console with an MFA device is allowed. Not decided, as
+    their own category; never failed; no lesson finding."""
+    run = runs["mfa-required"]
+    skipped = [e for e in run.checkpoints if e["outcome"] == "skipped"]
+    assert sorted({c for e in skipped for c in e["checkpoints"]}) == ["U2", "U3", "U4", "U5"]
+    assert {e["category"] for e in skipped} == {"not decidable with an access key"}, skipped
+    assert run.failed == set(), run.describe()
+    assert run.exit_code == UNDECIDED_EXIT, run.describe()
+    document = json.loads((run.allure_dir.parent / "checkpoints.json").read_text("utf-8"))
+    assert document["practices"] == [], document["practices"]
+    assert run.leftovers == []
+
+
 def test_allow_undecided_accepts_such_a_run(runs: dict[str, SuiteRun]) -> None:
     run = runs["undecided-allowed"]
     assert run.exit_code == 0, run.describe()

@@ -16,7 +16,8 @@ The same requests are decided under the intent (the seed's policies). An over-gr
 the learner's policies allow and the intent does not, in any reading (``conditional`` when only
 readings 2 or 3 open it); an under-grant is a request of reading 1 the intent allows and the
 learner's policies do not, from any address (``aws:SourceIp`` and the other network keys: the
-hands-on's requests come from wherever the learner is), on a resource the hands-on acts on (a
+hands-on's requests come from wherever the learner is) and, for the user, with or without MFA
+(the console may carry it), on a resource the hands-on acts on (a
 representative ARN of another type is not one: the hands-on needs nothing there, and narrowing a
 grant to its own resources is the lesson, not a fault).
 
@@ -37,6 +38,7 @@ import handson.permissions.catalogue as catalogue
 from handson.iam_engine import (
     ALLOW,
     IMPLICIT_DENY,
+    MFA_KEYS,
     NETWORK_KEYS,
     Decision,
     NamedPolicy,
@@ -45,6 +47,7 @@ from handson.iam_engine import (
     wildcard_match,
 )
 from handson.permissions.conditions import other_contexts
+from handson.permissions.findings import Principal
 from handson.permissions.handson_world import OFFLINE, Site, Subject, hands_on_contexts
 
 HANDS_ON, NO_CONTEXT, OTHER_CONTEXT = 1, 2, 3
@@ -177,15 +180,17 @@ def _contexts(
     return first + more
 
 
-def _addresses(contexts: Sequence[Context]) -> list[dict[str, Any]]:
-    """The other places a request could come from that the policies' conditions name (their
-    network keys' values among reading 3's): the hands-on's own requests come from wherever the
-    learner runs them, which decides nothing about what they need."""
-    network = {key.lower() for key in NETWORK_KEYS}
+def _alternatives(contexts: Sequence[Context], subject: Subject) -> list[dict[str, Any]]:
+    """What else the hands-on's own requests may carry, among reading 3's values of the keys the
+    hands-on does not fix: where the request comes from (the learner's network, which nothing
+    here knows) and, for the user, an MFA sign-in (the console with an MFA device carries it)."""
+    free = {key.lower() for key in NETWORK_KEYS}
+    if subject.principal is Principal.USER:
+        free |= {key.lower() for key in MFA_KEYS}
     return [
         dict(opened_by)
         for reading, _, opened_by in contexts
-        if reading == OTHER_CONTEXT and all(k.lower() in network for k in opened_by)
+        if reading == OTHER_CONTEXT and all(k.lower() in free for k in opened_by)
     ]
 
 
@@ -223,7 +228,7 @@ def _measure(
     contexts = _contexts(name, [*reach_mine, *reach_intent], subject.own_keys, subject.site.region)
     over: Hit | None = None
     under: Hit | None = None
-    addresses = _addresses(contexts)
+    alternatives = _alternatives(contexts, subject)
     for resource in resources_for(action, subject.resources, subject.site):
         # An under-grant is looked for only where the hands-on acts (see the module's words).
         needed = resource == "*" or resource in subject.resources
@@ -245,10 +250,10 @@ def _measure(
             if learner.allowed and not wanted.allowed and (over is None or reading < over.reading):
                 over = Hit(resource, reading, opened_by, learner, wanted)
             if needed and reading == HANDS_ON and wanted.allowed and not learner.allowed:
-                # Unless the learner's policies allow it from some address: the hands-on's
-                # request comes from wherever the learner is, which nothing here knows.
-                elsewhere = (replace(request, context={**request.context, **a}) for a in addresses)
-                if not (may_mine and any(decide(r, mine_policies).allowed for r in elsewhere)):
+                # Unless the learner's policies allow it as the hands-on may send it otherwise:
+                # from another address, or (the user) signed in with MFA.
+                other = (replace(request, context={**request.context, **a}) for a in alternatives)
+                if not (may_mine and any(decide(r, mine_policies).allowed for r in other)):
                     under = under or Hit(resource, reading, opened_by, learner, wanted)
     if over is None and under is None:
         return None

@@ -222,6 +222,25 @@ def test_emulator_gap_skips_without_running_the_probe() -> None:
     assert skipped.value.finding.category == UNDECIDABLE  # type: ignore[attr-defined]
 
 
+def test_what_the_probes_key_cannot_stand_for_skips_on_any_target() -> None:
+    """The user's key for the console's MFA: skipped without sending, as its own category (an
+    emulator gap is not one: AWS answers the key as it would any key)."""
+    from handson.findings import NOT_BY_KEY
+
+    made = Checker(
+        lambda: "arn:aws:iam::123456789012:user/u",
+        propagation_budget=1,
+        record=lambda result: None,
+        gap=lambda action, resource: None,
+        limit=lambda action, resource: "MFA" if action == "s3:GetObject" else None,
+    )
+    probe, calls = scripted(ALLOW)
+    with pytest.raises(pytest.skip.Exception, match="MFA") as skipped:
+        made.establish_control(probe)
+    assert calls == [] and made.control is None
+    assert skipped.value.finding.category == NOT_BY_KEY  # type: ignore[attr-defined]
+
+
 def test_failures_carry_their_finding() -> None:
     made, _ = checker()
     made.establish_control(scripted(ALLOW)[0])

@@ -478,3 +478,18 @@ def test_a_policy_held_to_the_learners_network_lacks_nothing() -> None:
         Condition=from_school(),
     )
     _one(analyse_documents(documents, NAME, TOKYO), Kind.UNDER_GRANT, "ec2:StartInstances")
+
+
+def test_a_user_held_to_mfa_lacks_nothing_and_a_role_held_to_it_does() -> None:
+    """The console may carry MFA, so the user held to it lacks nothing; a role's requests from
+    the instance never carry it, so the role held to it lacks what the hands-on does."""
+    user = next(m for m in UNDECIDED if m.name == "mfa-required")
+    assert analyse_documents(_changed(user.change), NAME, TOKYO) == []
+
+    def role_with_mfa(docs: Documents) -> None:
+        for statement in docs[ROLE_POLICY_FILE]["Statement"]:
+            if statement["Sid"] == "ForS31":
+                statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+
+    short = _kinds(analyse_documents(_changed(role_with_mfa), NAME, TOKYO), Kind.UNDER_GRANT)
+    assert {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"} <= {f.action for f in short}

@@ -210,6 +210,31 @@ def test_a_condition_on_where_the_request_comes_from_is_a_named_gap(key: str) ->
     assert Gaps.undecidable([school], "ec2:StartInstances", "*") is None
 
 
+def test_a_condition_on_mfa_cannot_be_decided_with_the_users_key() -> None:
+    """On every target: the checks sign with the user's access key, which carries no MFA."""
+    from handson.policy_match import console_gap
+
+    mfa = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    policy = {
+        "Statement": [
+            {
+                "Sid": "WithMfa",
+                "Effect": "Allow",
+                "Action": "s3:*",
+                "Resource": "*",
+                "Condition": mfa,
+            },
+            {"Sid": "Start", "Effect": "Allow", "Action": "ec2:StartInstances", "Resource": "*"},
+        ]
+    }
+    reason = console_gap([policy], "s3:CreateBucket", "arn:aws:s3:::b")
+    assert reason is not None and "WithMfa" in reason and "aws:MultiFactorAuthPresent" in reason
+    assert console_gap([policy], "ec2:StartInstances", "*") is None
+    assert (
+        Gaps.undecidable([policy], "s3:CreateBucket", "arn:aws:s3:::b") is None
+    )  # not the emulator's
+
+
 # -- trust policies ----------------------------------------------------------------------------
 
 
