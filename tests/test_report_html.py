@@ -139,7 +139,9 @@ def test_the_broken_run_fails_only_its_checkpoint(broken: BrokenReport) -> None:
 def shown(page: Page, text: str) -> None:
     """``text`` is on screen in full somewhere: visible, and not cut off by an ellipsis."""
     matches = page.get_by_text(text).filter(visible=True)
-    expect(matches.first).to_be_visible()
+    # The page's own default wait (30 s), not expect's 5 s: a busy machine (CI's workers beside
+    # the browser) parses the single-file report's several MB slowly.
+    expect(matches.first).to_be_visible(timeout=30_000)
     whole = [
         match
         for match in matches.all()
@@ -238,6 +240,7 @@ def test_the_first_view_counts_checkpoints(
     tally = "checkpoints: 12 passed, 1 failed, 0 not decided (failed: R5)"
     assert tally in broken.run.stdout
     page.goto(broken.single_file.as_uri())
+    expect(page.get_by_text("Results", exact=False).first).to_be_visible(timeout=90_000)
     shown(page, tally)
     # One result per checkpoint (scripts/report.mjs): 13 results, and Allure's ring is the share
     # of passed checkpoints (12 of 13), not of the 27 scenario rows (26 of 27 would read 96.3%).
