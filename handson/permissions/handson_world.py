@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -57,6 +57,8 @@ class Subject:
     intent: tuple[NamedPolicy, ...]
     resources: tuple[str, ...]  # the hands-on's own resources, as ARNs
     site: Site = OFFLINE
+    # What a request on one of them carries of it: the instance's Name tag, as AWS sets it.
+    resource_keys: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def resources(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
@@ -81,6 +83,16 @@ def resources(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
         f"arn:aws:iam::{account}:role/{names.role}",
         f"arn:aws:iam::{account}:instance-profile/{names.instance_profile}",
     )
+
+
+def resource_keys(suffix: str, site: Site = OFFLINE) -> dict[str, dict[str, str]]:
+    """The condition keys a request on the hands-on's resources carries of them: the instance's
+    Name tag, which the hands-on gives it, as both keys AWS sets (``aws:ResourceTag/Name`` and
+    ``ec2:ResourceTag/Name``). The buckets have no tags in the hands-on."""
+    names = RunNames(suffix)
+    instance = f"arn:aws:ec2:{site.region}:{site.account}:instance/{site.instance_id}"
+    tag = {f"{p}:ResourceTag/Name": names.instance_name for p in ("aws", "ec2")}
+    return {instance: tag}
 
 
 def hands_on_contexts(action: str, region: str = REGION) -> list[dict[str, Any]]:
@@ -181,6 +193,7 @@ def subject(
             tuple(intent),
             resources(suffix, site),
             site,
+            resource_keys(suffix, site),
         )
     intent = [
         NamedPolicy(SEED_PREFIX + ROLE_POLICY_FILE, _rendered(seed[ROLE_POLICY_FILE], suffix)),
@@ -198,6 +211,7 @@ def subject(
         tuple(intent),
         resources(suffix, site),
         site,
+        resource_keys(suffix, site),
     )
 
 

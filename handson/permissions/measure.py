@@ -243,7 +243,7 @@ def _measure(
                 principal_type=subject.principal_type,
                 account=subject.site.account,
                 region=subject.site.region,
-                context={**context, **subject.own_keys},
+                context={**context, **subject.resource_keys.get(resource, {}), **subject.own_keys},
             )
             learner = decide(request, mine_policies) if may_mine else _NONE
             wanted = decide(request, intent_policies) if may_intent else _NONE

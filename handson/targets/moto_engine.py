@@ -12,7 +12,8 @@ the signature check. What is new:
 - the context comes from the request as it arrived: ``s3:prefix``, ``s3:delimiter`` and
   ``s3:max-keys`` from the listing's query (an empty ``prefix=`` is the empty string, an absent
   one is absent), the caller's address, region, ARN, user name and ID, the time, and for EC2
-  instance calls each instance's ARN with its tags (``ec2:ResourceTag/...``) and ``ec2:Region``;
+  instance calls each instance's ARN with its tags (``aws:ResourceTag/...`` and
+  ``ec2:ResourceTag/...``) and ``ec2:Region``;
 - AWS's error shapes: EC2 ``UnauthorizedOperation`` with an encoded authorization message, S3
   ``AccessDenied`` (403) on a missing key unless the caller may ``s3:ListBucket``, and
   ``AccessDeniedException`` for JSON services;
@@ -111,8 +112,15 @@ def ec2_resources(
 
 
 def _instance_tags(response: Any, instance_id: str) -> dict[str, str]:
+    """The instance's tags as both keys AWS sets for an EC2 resource: the global
+    ``aws:ResourceTag/...`` and EC2's own ``ec2:ResourceTag/...`` (the Service Authorization
+    Reference lists both for the instance)."""
     tags = response.ec2_backend.tags.get(instance_id, {})
-    return {f"ec2:ResourceTag/{key}": value for key, value in tags.items()}
+    return {
+        f"{prefix}:ResourceTag/{key}": value
+        for key, value in tags.items()
+        for prefix in ("aws", "ec2")
+    }
 
 
 # -- denials in AWS's shapes ---------------------------------------------------------------------

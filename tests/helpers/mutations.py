@@ -89,6 +89,21 @@ def _lower_case_actions(docs: Documents) -> None:
             statement["Action"] = [a.lower() for a in statement["Action"]]
 
 
+def _start_by_name_tag(docs: Documents) -> None:
+    named = {f"{prefix}:ResourceTag/Name": "handson-instance" for prefix in ("aws", "ec2")}
+    ec2 = _statement(docs[USER_POLICY_FILE], "ForEC2")
+    ec2["Action"] = ["ec2:DescribeInstances"]
+    docs[USER_POLICY_FILE]["Statement"].append(
+        {
+            "Sid": "StartTheHandsOnInstance",
+            "Effect": "Allow",
+            "Action": "ec2:StartInstances",
+            "Resource": "*",
+            "Condition": {"StringEquals": named},
+        }
+    )
+
+
 def _held_to_the_region(docs: Documents) -> None:
     in_tokyo = {"StringEquals": {"aws:RequestedRegion": DEFAULT_REGION}}
     statements = docs[USER_POLICY_FILE]["Statement"]
@@ -151,6 +166,13 @@ EQUIVALENTS = [
             )(docs)
             for name in (USER_POLICY_FILE, ROLE_POLICY_FILE)
         ],
+        frozenset(),
+    ),
+    Mutation(
+        "start-by-name-tag",
+        "the user may start only the instance named handson-instance (its Name tag, under both "
+        "aws:ResourceTag and ec2:ResourceTag)",
+        _start_by_name_tag,
         frozenset(),
     ),
     Mutation(
