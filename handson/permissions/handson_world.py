@@ -18,7 +18,7 @@ from typing import Any
 
 from handson.iam_engine import NamedPolicy
 from handson.names import SSM_CORE_POLICY_ARN, RunNames
-from handson.permissions.catalogue import ACCOUNT, REGION
+from handson.permissions.catalogue import ACCOUNT, REGION, actions
 from handson.permissions.findings import Principal
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
 
@@ -29,6 +29,7 @@ SOURCE_IP = "127.0.0.1"
 # listing per Place: the root, open/ and close/).
 LISTING_PREFIXES = ("", "open/", "close/")
 SEED_PREFIX = "seed: "
+EC2_REGION = "ec2:Region"
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,9 @@ def hands_on_contexts(action: str, region: str = REGION) -> list[dict[str, Any]]
         "aws:SourceIp": SOURCE_IP,
         "aws:RequestedRegion": region,
     }
+    service, _, name = action.lower().partition(":")
+    if service == "ec2" and EC2_REGION in getattr(actions(service).get(name), "condition_keys", ()):
+        base[EC2_REGION] = region  # EC2's own key for the region, beside the global one
     if action.lower() == "s3:listbucket":
         return [{**base, "s3:prefix": p, "s3:delimiter": "/"} for p in LISTING_PREFIXES]
     return [base]

@@ -121,7 +121,10 @@ def _held_to_the_region(docs: Documents) -> None:
             "Effect": "Allow",
             "Action": "ec2:StartInstances",
             "Resource": f"arn:aws:ec2:{DEFAULT_REGION}:{DEFAULT_ACCOUNT_ID}:instance/*",
-            "Condition": in_tokyo,
+            # EC2's own key for the region too.
+            "Condition": {
+                "StringEquals": {**in_tokyo["StringEquals"], "ec2:Region": DEFAULT_REGION}
+            },
         },
     ]
 
