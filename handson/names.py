@@ -21,6 +21,11 @@ from handson.errors import SuiteUsageError
 from handson.i18n import t
 
 PLACEHOLDER = "<自分の名前>"
+# The placeholder in a JSON text, each character as itself or as its JSON escape (\u81ea ...):
+# a tool that writes JSON with ASCII only escapes it, and the document means the same.
+PLACEHOLDER_IN_JSON = re.compile(
+    "".join(f"(?:{re.escape(c)}|\\\\u{ord(c):04x})" for c in PLACEHOLDER), re.IGNORECASE
+)
 
 # What the hands-on uses by AWS's own names.
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
@@ -224,7 +229,7 @@ class RunNames:
 
     def render(self, text: str) -> str:
         """Replace the hands-on's ``<自分の名前>`` placeholder with this run's suffix."""
-        return text.replace(PLACEHOLDER, self.suffix)
+        return PLACEHOLDER_IN_JSON.sub(lambda _: self.suffix, text)
 
     @property
     def tags(self) -> dict[str, str]:

@@ -12,7 +12,7 @@ from typing import Any
 from handson import policy_grammar
 from handson.errors import SuiteUsageError
 from handson.i18n import t
-from handson.names import PLACEHOLDER, validate_name
+from handson.names import PLACEHOLDER_IN_JSON, validate_name
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "policies"
 USER_POLICY_FILE = "handson-iam-user-policy.json"
@@ -90,7 +90,8 @@ _BUCKET_NAME = re.compile(r"handson-s3-[12]-([^/\"*?\s,\]]+)")
 
 def names_in(policy: PolicyFile) -> set[str]:
     """The ``<自分の名前>`` values a policy file's bucket ARNs name (the placeholder left out)."""
-    return {m for m in _BUCKET_NAME.findall(policy.text) if m != PLACEHOLDER}
+    found = _BUCKET_NAME.findall(policy.text)
+    return {m for m in found if not PLACEHOLDER_IN_JSON.fullmatch(m)}
 
 
 def name_from_policies(policies: PolicySet, given: str | None) -> str | None:

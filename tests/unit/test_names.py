@@ -116,6 +116,19 @@ def test_render_replaces_every_placeholder() -> None:
     assert rendered == "arn:aws:s3:::handson-s3-1-abc and arn:aws:s3:::handson-s3-2-abc/*"
 
 
+def test_render_replaces_the_placeholder_written_as_json_escapes() -> None:
+    """A tool that writes JSON in ASCII only escapes the placeholder (\\u81ea...): the document
+    means the same, and so it is rendered the same, whatever the escapes' case."""
+    import json
+
+    names = RunNames("abc")
+    arn = f"arn:aws:s3:::handson-s3-1-{PLACEHOLDER}/*"
+    escaped = json.dumps({"Resource": arn})  # ensure_ascii: every character of it escaped
+    assert "\\u81ea" in escaped
+    for text in (escaped, escaped.replace("\\u81ea", "\\u81EA")):
+        assert json.loads(names.render(text)) == {"Resource": "arn:aws:s3:::handson-s3-1-abc/*"}
+
+
 def test_tags_carry_the_run_and_the_name() -> None:
     names = RunNames("abc")
     assert names.tags["handson:name"] == "abc"

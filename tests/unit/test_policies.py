@@ -392,6 +392,15 @@ def test_the_placeholder_leaves_the_name_to_the_run() -> None:
     assert name_from_policies(load_policy_set(), "given-name") is None
 
 
+def test_the_placeholder_written_as_json_escapes_is_the_placeholder(tmp_path: Path) -> None:
+    """The seed's files as a tool writes JSON in ASCII only: still the placeholder, no name."""
+    for file in (ROLE_POLICY_FILE, USER_POLICY_FILE):
+        document = json.loads((SEED_DIR / file).read_text("utf-8"))
+        (tmp_path / file).write_text(json.dumps(document, indent=2), "utf-8")  # \\u81ea...
+    assert "\\u81ea" in (tmp_path / ROLE_POLICY_FILE).read_text("utf-8")
+    assert name_from_policies(load_policy_set(tmp_path), None) is None
+
+
 def test_the_same_name_given_with_name_is_fine(tmp_path: Path) -> None:
     policies = seed_with(tmp_path, "taro-20251126")
     assert name_from_policies(policies, "taro-20251126") == "taro-20251126"
