@@ -11,14 +11,10 @@ import logging
 import allure
 
 from handson.i18n import display_width, t
-from handson.probes import ProbeResult
+from handson.probes import ProbeResult, outcome_word
 from handson.secrets import redact
 
 log = logging.getLogger("handson.probe")
-
-
-def _outcome(value: str) -> str:
-    return t(f"evidence.outcome.{value}")
 
 
 def render(result: ProbeResult) -> str:
@@ -33,8 +29,8 @@ def render(result: ProbeResult) -> str:
             t("evidence.evaluates"),
             t("evidence.evaluated", action=probe.action, resource=probe.resource),
         ),
-        (t("evidence.expected"), _outcome(result.expected.value)),
-        (t("evidence.verdict"), _outcome(verdict.outcome.value) + code),
+        (t("evidence.expected"), outcome_word(result.expected)),
+        (t("evidence.verdict"), outcome_word(verdict.outcome) + code),
         (t("evidence.rule"), verdict.text),
         (t("evidence.attempts"), str(result.attempts)),
         *([(t("evidence.policies"), result.explanation)] if result.explanation else []),
@@ -51,7 +47,7 @@ def render(result: ProbeResult) -> str:
 
 def record_probe(result: ProbeResult) -> None:
     text = render(result)
-    name = t("evidence.name", outcome=_outcome(result.outcome.value), call=result.probe.call)
+    name = t("evidence.name", outcome=outcome_word(result.outcome), call=result.probe.call)
     allure.attach(text, name=redact(name[:120]), attachment_type=allure.attachment_type.TEXT)
     log.info("%s", redact(result.summary()))
 

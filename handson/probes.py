@@ -53,6 +53,11 @@ class Probe:
     context: Mapping[str, str] = field(default_factory=dict, compare=False)
 
 
+def outcome_word(outcome: Outcome) -> str:
+    """An outcome as a probe's evidence names it, in the run's language."""
+    return t(f"evidence.outcome.{outcome.value}")
+
+
 @dataclass(frozen=True)
 class ProbeResult:
     principal: str
@@ -77,8 +82,8 @@ class ProbeResult:
             "evidence.summary",
             call=self.probe.call,
             principal=self.principal,
-            expected=t(f"evidence.outcome.{self.expected.value}"),
-            observed=t(f"evidence.outcome.{verdict.outcome.value}"),
+            expected=outcome_word(self.expected),
+            observed=outcome_word(verdict.outcome),
             code=f" ({verdict.code})" if verdict.code else "",
             rule=verdict.text,
         )

@@ -42,6 +42,10 @@ class Site:
     region: str = REGION
     instance_id: str = INSTANCE_ID
 
+    @property
+    def instance_arn(self) -> str:
+        return f"arn:aws:ec2:{self.region}:{self.account}:instance/{self.instance_id}"
+
 
 OFFLINE = Site()  # the suite's offline account and region, for what no run places
 
@@ -67,7 +71,7 @@ def resources(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
     the user makes and removes (U2) with its file, the instance, the user, the role and its
     instance profile."""
     names = RunNames(suffix)
-    account, region = site.account, site.region
+    account = site.account
     buckets = [f"arn:aws:s3:::{names.bucket1}", f"arn:aws:s3:::{names.bucket2}"]
     objects = [
         f"{bucket}/{place}{names.sample_file}" for bucket in buckets for place in LISTING_PREFIXES
@@ -79,7 +83,7 @@ def resources(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
         f"{buckets[0]}/{names.test_file}",
         scratch,
         f"{scratch}/{names.sample_file}",
-        f"arn:aws:ec2:{region}:{account}:instance/{site.instance_id}",
+        site.instance_arn,
         f"arn:aws:iam::{account}:user/{names.user}",
         f"arn:aws:iam::{account}:role/{names.role}",
         f"arn:aws:iam::{account}:instance-profile/{names.instance_profile}",
@@ -91,9 +95,8 @@ def resource_keys(suffix: str, site: Site = OFFLINE) -> dict[str, dict[str, str]
     Name tag, which the hands-on gives it, as both keys AWS sets (``aws:ResourceTag/Name`` and
     ``ec2:ResourceTag/Name``). The buckets have no tags in the hands-on."""
     names = RunNames(suffix)
-    instance = f"arn:aws:ec2:{site.region}:{site.account}:instance/{site.instance_id}"
     tag = {f"{p}:ResourceTag/Name": names.instance_name for p in ("aws", "ec2")}
-    return {instance: tag}
+    return {site.instance_arn: tag}
 
 
 def hands_on_contexts(action: str, region: str = REGION) -> list[dict[str, Any]]:

@@ -264,24 +264,26 @@ def test_the_lessons_measure_where_the_target_says_the_run_builds() -> None:
     from typing import cast
 
     from fixtures.practices import run_site
+    from handson.environment import AS_THE_HANDS_ON, Built
     from handson.permissions import Site
     from handson.settings import AWS_SESSION
     from handson.targets.account import Account
     from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
-    from handson.targets.existing import EXISTING
 
-    settings = cast(Any, SimpleNamespace(region="eu-west-3"))
+    def settings(built: Built = AS_THE_HANDS_ON) -> Any:
+        return cast(Any, SimpleNamespace(region="eu-west-3", built=built))
+
     mine = Account("111122223333", None, "arn:aws:iam::111122223333:user/me")
 
-    def config(**stashed: Any) -> Any:
+    def config(on_aws: Any = None) -> Any:
         stash = pytest.Stash()
-        for key, value in stashed.items():
-            stash[{"aws": AWS_SESSION, "existing": EXISTING}[key]] = value
+        if on_aws is not None:
+            stash[AWS_SESSION] = on_aws
         return SimpleNamespace(stash=stash)
 
-    assert run_site(config(), settings) == Site(DEFAULT_ACCOUNT_ID, "eu-west-3")
-    assert run_site(config(aws=(None, mine)), settings) == Site("111122223333", "eu-west-3")
-    built = SimpleNamespace(account=mine, found=SimpleNamespace(instance_id="i-0abc"))
-    assert run_site(config(existing=built), settings) == Site("111122223333", "eu-west-3", "i-0abc")
-    without = SimpleNamespace(account=mine, found=SimpleNamespace(instance_id=None))
-    assert run_site(config(existing=without), settings) == Site("111122223333", "eu-west-3")
+    assert run_site(config(), settings()) == Site(DEFAULT_ACCOUNT_ID, "eu-west-3")
+    assert run_site(config((None, mine)), settings()) == Site("111122223333", "eu-west-3")
+    built = settings(Built(account_id="111122223333", instance_id="i-0abc"))
+    assert run_site(config(), built) == Site("111122223333", "eu-west-3", "i-0abc")
+    without = settings(Built(account_id="111122223333"))
+    assert run_site(config(), without) == Site("111122223333", "eu-west-3")
