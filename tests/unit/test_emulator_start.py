@@ -4,6 +4,7 @@ builds IAM with, and a process that never gets its orders."""
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from pathlib import Path
 
 import pytest
@@ -206,3 +207,19 @@ def test_a_second_server_cannot_bind_the_port_the_first_listens_on() -> None:
             first.server_close()
     finally:
         werkzeug.serving.BaseWSGIServer.allow_reuse_address = reuse
+
+
+@pytest.mark.parametrize(("collect_only", "launched"), [(False, 1), (True, 0)])
+def test_the_emulator_is_launched_at_session_start_unless_the_run_only_lists(
+    monkeypatch: pytest.MonkeyPatch, collect_only: bool, launched: int
+) -> None:
+    """``pytest features/ --collect-only`` used to start the emulator and its AWS CLI, and to
+    wait about a second at its end for them to start, only to stop them."""
+    import fixtures.target as target_plugin
+
+    launches: list[object] = []
+    monkeypatch.setattr(target_plugin, "wants_features", lambda config: True)
+    monkeypatch.setattr(target_plugin, "launch_of", launches.append)
+    config = SimpleNamespace(option=SimpleNamespace(collectonly=collect_only))
+    target_plugin.pytest_sessionstart(SimpleNamespace(config=config))  # type: ignore[arg-type]
+    assert len(launches) == launched
