@@ -49,7 +49,8 @@ def put_back() -> Iterator[list[Watched]]:
     yield watched
     for target in watched:
         if target.put_back():
-            log.warning("%s was changed by a probe; put back as provisioned", target.label)
+            # In the run's language: a failed check's captured log is in its allure result.
+            log.warning(t("watched.put_back", label=target.label))
 
 
 # ## Given
