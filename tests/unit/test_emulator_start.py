@@ -4,8 +4,8 @@ builds IAM with, and a process that never gets its orders."""
 from __future__ import annotations
 
 import json
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
