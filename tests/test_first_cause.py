@@ -61,7 +61,7 @@ def test_a_build_failing_after_the_launch_is_the_cause_and_the_failed_teardown_f
             "HANDSON_LANG": None,  # the default: Japanese
             # The build fails once the instance is launched; its teardown leaves the group.
             "HANDSON_FAIL_AFTER": "launch_instance",
-            "HANDSON_LEAK": f"security group {names.security_group}",
+            "HANDSON_LEAK": f"セキュリティグループ {names.security_group}",  # a label: Japanese
         },
     )
     try:

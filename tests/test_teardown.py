@@ -20,7 +20,7 @@ from handson.report import UNDECIDED_EXIT
 from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
 from tests.helpers.estate import left_behind
-from tests.helpers.suite_runner import run_suite
+from tests.helpers.suite_runner import SuiteRun, run_suite
 
 STEPS = [
     "create_policy",
@@ -168,17 +168,28 @@ def test_leftover_fails_the_session_and_is_named(
     }  # fmt: skip
 
 
-@pytest.mark.slow
-def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_path: Path) -> None:
-    names = RunNames(default_name())
-    run = run_suite(
+def kept_run(
+    emulator: MotoEmulator,
+    tmp_path: Path,
+    names: RunNames,
+    env: dict[str, str | None] | None = None,
+) -> SuiteRun:
+    """U1 alone with --keep: everything the build made is left in place."""
+    return run_suite(
         tmp_path,
-        f"--endpoint-url={test_emulator.endpoint_url}",
+        f"--endpoint-url={emulator.endpoint_url}",
         f"--name={names.suffix}",
         "--keep",
         "-k",
         "U1",
+        env=env,
     )
+
+
+@pytest.mark.slow
+def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_path: Path) -> None:
+    names = RunNames(default_name())
+    run = kept_run(test_emulator, tmp_path, names)
     left = left_behind(test_emulator.admin, names.suffix)
     assert run.exit_code == 0, run.describe()
     assert "--keep: resources left in place" in run.stdout
@@ -190,6 +201,31 @@ def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_pat
     # The run keeps its claim on the name, and says how to remove what it left.
     assert f"run record /handson-iam-acceptance/runs/{names.suffix}" in left
     assert run.run_id and f"handson sweep --run {run.run_id} --delete" in run.stdout
+    assert Sweeper(test_emulator.admin).sweep(delete=True, run=run.run_id, say=print) == []
+    assert left_behind(test_emulator.admin, names.suffix) == []
+
+
+@pytest.mark.slow
+def test_keep_names_what_it_left_in_the_run_s_language(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """A Japanese run's --keep list reads in Japanese: the kinds as the sweeper names them, the
+    credentials and attachments in words, never the English labels of the log of old."""
+    names = RunNames(default_name())
+    run = kept_run(test_emulator, tmp_path, names, env={"HANDSON_LANG": None})  # Japanese
+    assert run.exit_code == 0, run.describe()
+    listed = run.stdout.split("--keep: 残したもの", 1)[1]
+    for label in (
+        f"IAMユーザー {names.user}",
+        f"S3バケット {names.bucket2}",
+        f"{names.user} のアクセスキー AKIA",
+        f"{names.user} にアタッチしたポリシー {names.user_policy}",
+        f"インスタンスプロファイル {names.instance_profile} に入れたロール {names.role}",
+        f"実行の記録 /handson-iam-acceptance/runs/{names.suffix}",
+    ):
+        assert label in listed, listed
+    for english in ("IAM user ", "S3 bucket ", "access key ", "policy attachment ", "run record "):
+        assert english not in listed, listed
     assert Sweeper(test_emulator.admin).sweep(delete=True, run=run.run_id, say=print) == []
     assert left_behind(test_emulator.admin, names.suffix) == []
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from botocore.exceptions import ClientError
 
+from handson.i18n import t
 from handson.lifecycle.order import Stage
 from handson.secrets import redact
 from handson.transient import is_transient
@@ -62,18 +63,18 @@ class Cleanup:
             self._undos.remove(undo)
             if undo.stage is Stage.RECORD and self.failures:
                 # Kept, so that the sweeper can still tell this run's untagged buckets.
-                log.warning("kept %s: teardown left something behind", undo.label)
-                self.failures.append(f"{undo.label}: kept, because something else was left")
+                log.warning(t("undo.kept_log", label=undo.label))
+                self.failures.append(t("undo.kept", label=undo.label))
                 continue
             try:
                 riding_out(undo.action, budget=self.retry_budget, what=f"removing {undo.label}")
-                log.info("removed %s", undo.label)
+                log.info(t("undo.removed", label=undo.label))
             except Exception as exc:  # noqa: BLE001 - every undo must get its turn
                 cause = exc.__cause__ if isinstance(exc, WaitTimeout) else exc
                 if isinstance(cause, Transient) and cause.__cause__ is not None:
                     cause = cause.__cause__  # what AWS answered the last time
                 message = redact(f"{undo.label}: {type(cause).__name__}: {cause}")
-                log.error("could not remove %s", message)
+                log.error(t("undo.not_removed", what=message))
                 self.failures.append(message)
         return list(self.failures)
 

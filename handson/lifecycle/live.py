@@ -32,8 +32,9 @@ from handson.discovery import Discovery
 from handson.environment import HandsonEnvironment, LoginProfile
 from handson.errors import SuiteUsageError
 from handson.i18n import t
+from handson.lifecycle import labels
 from handson.lifecycle.cleanup import Cleanup
-from handson.lifecycle.order import Stage
+from handson.lifecycle.order import Kind, Stage
 from handson.lifecycle.removal import delete_bucket, ignore_gone
 from handson.names import RunNames
 from handson.snapshot import unless_gone
@@ -225,7 +226,7 @@ class LiveBuilder:
             self.record.add("access key", user=str(user), key_id=key_id)
         self._on_own_key(key_id)
         self.cleanup.register(
-            f"temporary access key {key_id} of {user}",
+            labels.temporary_key(key_id, str(user)),
             lambda: ignore_gone(iam.delete_access_key, UserName=user, AccessKeyId=key_id),
             Stage.CREDENTIALS,
         )
@@ -235,7 +236,7 @@ class LiveBuilder:
         if self.record is not None:
             self.record.add("object", bucket=bucket, key=key)
         self.cleanup.register(
-            f"the run's object s3://{bucket}/{key}",
+            labels.runs_object(bucket, key),
             lambda: ignore_gone(self.s3.delete_object, Bucket=bucket, Key=key),
             Stage.BUCKETS,
         )
@@ -244,5 +245,7 @@ class LiveBuilder:
         """U2's bucket, named after the run: the run's if the user's call made it."""
         if created and not self.simulating:
             self.cleanup.register(
-                f"S3 bucket {bucket}", lambda: delete_bucket(self.s3, bucket), Stage.BUCKETS
+                labels.named(Kind.BUCKET, bucket),
+                lambda: delete_bucket(self.s3, bucket),
+                Stage.BUCKETS,
             )

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
-from handson.lifecycle.order import Stage
+from handson.lifecycle import labels
+from handson.lifecycle.order import Kind, Stage
 from handson.lifecycle.ownership import Leftover, of_account
 from handson.lifecycle.provision_ec2 import Ec2Provisioning, find_network
 from handson.lifecycle.provision_iam import IamProvisioning
@@ -64,7 +65,9 @@ class Provisioner(IamProvisioning, S3Provisioning, Ec2Provisioning):
         creates anything; it is removed last, and only when nothing of the run is left."""
         self.ledger.claim()
         self.cleanup.register(
-            f"run record {self.ledger.record.parameter}", self.ledger.release, Stage.RECORD
+            labels.named(Kind.RECORD, self.ledger.record.parameter),
+            self.ledger.release,
+            Stage.RECORD,
         )
 
 

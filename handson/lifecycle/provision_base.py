@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from handson.aws import Principal
 from handson.environment import AS_THE_HANDS_ON, Built
+from handson.lifecycle import labels
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.ledger import Ledger
 from handson.lifecycle.order import Stage
@@ -108,7 +109,7 @@ class Provisioning:
         self, kind: str, name: str, made: str, remove: Callable[[str], None], stage: Stage
     ) -> None:
         shown = name if made == name or made.endswith(f"/{name}") else f"{name} ({made})"
-        self.cleanup.register(f"{kind} {shown}", lambda: remove(made), stage)
+        self.cleanup.register(labels.named(kind, shown), lambda: remove(made), stage)
 
     @staticmethod
     def _look_up_after_failure(look_up: Callable[[str], Named | None], name: str) -> Named | None:

@@ -11,7 +11,8 @@ from botocore.exceptions import ClientError
 
 from handson.errors import SuiteUsageError
 from handson.i18n import t
-from handson.lifecycle.order import Stage
+from handson.lifecycle import labels
+from handson.lifecycle.order import Kind, Stage
 from handson.lifecycle.ownership import GROUP
 from handson.lifecycle.provision_base import Provisioning, log
 from handson.lifecycle.removal import delete_security_group, terminate_instance
@@ -153,7 +154,9 @@ class Ec2Provisioning(Provisioning):
 
     def _own_instance(self, instance_id: str) -> None:
         self.cleanup.register(
-            f"EC2 instance {instance_id}", lambda: self.terminate(instance_id), Stage.INSTANCE
+            labels.named(Kind.INSTANCE, instance_id),
+            lambda: self.terminate(instance_id),
+            Stage.INSTANCE,
         )
 
     def _run_instances_after_failure(self) -> list[str]:

@@ -7,6 +7,7 @@ import json
 
 from handson.aws import Credentials
 from handson.environment import LoginProfile
+from handson.lifecycle import labels
 from handson.lifecycle.order import Stage
 from handson.lifecycle.ownership import POLICY, PROFILE, ROLE, USER
 from handson.lifecycle.provision_base import Provisioning
@@ -57,7 +58,7 @@ class IamProvisioning(Provisioning):
         )
         self.iam.attach_user_policy(UserName=name, PolicyArn=policy_arn)
         self.cleanup.register(
-            f"policy attachment {self.names.user_policy} -> {name}",
+            labels.attachment(self.names.user_policy, name),
             lambda: ignore_gone(self.iam.detach_user_policy, UserName=name, PolicyArn=policy_arn),
             Stage.ATTACHMENTS,
         )
@@ -65,7 +66,7 @@ class IamProvisioning(Provisioning):
         key = self.iam.create_access_key(UserName=name)["AccessKey"]
         credentials = Credentials(key["AccessKeyId"], key["SecretAccessKey"])
         self.cleanup.register(
-            f"access key {key['AccessKeyId']} of {name}",
+            labels.access_key(key["AccessKeyId"], name),
             lambda: ignore_gone(
                 self.iam.delete_access_key, UserName=name, AccessKeyId=key["AccessKeyId"]
             ),
@@ -83,7 +84,7 @@ class IamProvisioning(Provisioning):
             "EntityAlreadyExists",
         )
         self.cleanup.register(
-            f"console login profile of {name}",
+            labels.login_profile(name),
             lambda: ignore_gone(self.iam.delete_login_profile, UserName=name),
             Stage.CREDENTIALS,
         )
@@ -111,7 +112,7 @@ class IamProvisioning(Provisioning):
         for attached in (policy_arn, *([SSM_CORE_POLICY_ARN] if self.built.ssm_core else [])):
             self.iam.attach_role_policy(RoleName=name, PolicyArn=attached)
             self.cleanup.register(
-                f"policy attachment {attached.split('/')[-1]} -> {name}",
+                labels.attachment(attached.split("/")[-1], name),
                 lambda attached=attached: ignore_gone(
                     self.iam.detach_role_policy, RoleName=name, PolicyArn=attached
                 ),
@@ -141,7 +142,7 @@ class IamProvisioning(Provisioning):
             "LimitExceeded",
         )
         self.cleanup.register(
-            f"role {self.names.role} in instance profile {name}",
+            labels.role_in_profile(self.names.role, name),
             lambda: ignore_gone(
                 self.iam.remove_role_from_instance_profile,
                 InstanceProfileName=name,

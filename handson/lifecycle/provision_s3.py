@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handson.lifecycle import labels
 from handson.lifecycle.order import Stage
 from handson.lifecycle.ownership import (
     ALREADY_EXISTS,
@@ -88,7 +89,7 @@ class S3Provisioning(Provisioning):
             found = self.ownership.bucket(bucket)
             raise Collision(Existing(BUCKET, bucket, found[1] if found else {}).line())
         self.cleanup.register(
-            f"S3 bucket {bucket}", lambda: self.delete_bucket(bucket), Stage.BUCKETS
+            labels.named(BUCKET, bucket), lambda: self.delete_bucket(bucket), Stage.BUCKETS
         )
         self.ledger.created(bucket)  # until the tags are on, the record says the bucket is ours
         self.tag_bucket(bucket)

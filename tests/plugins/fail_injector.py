@@ -2,10 +2,11 @@
 
 HANDSON_FAIL_AFTER=<Provisioner method>: the method does its work, then raises (provisioning fails
 halfway, with resources already made). HANDSON_LEAK=<label prefix>: the teardown of resources whose
-label starts with it does nothing (to prove the leak check notices). HANDSON_DETACH=<policy ARN>:
-the role is made as the hands-on makes it, then the policy is detached from it again (a learner
-who forgot to attach it). HANDSON_FAIL_ANALYSIS=1: the least-privilege analysis of P1 and P2
-raises (an error of the test in an advisory lesson).
+label (in the run's language: handson/lifecycle/labels.py) starts with it does nothing (to prove
+the leak check notices). HANDSON_DETACH=<policy ARN>: the role is made as the hands-on makes it,
+then the policy is detached from it again (a learner who forgot to attach it).
+HANDSON_FAIL_ANALYSIS=1: the least-privilege analysis of P1 and P2 raises (an error of the test in
+an advisory lesson).
 """
 
 from __future__ import annotations
