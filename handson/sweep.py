@@ -81,10 +81,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
         session = boto3.session.Session(region_name=args.region)
         account = identify(session, args.region, args.endpoint_url)
-        print(
-            f"sweeping {account.describe()} in {args.region}"
-            f"{'' if args.delete else ' (dry run: nothing is deleted without --delete)'}"
-        )
+        dry_run = "" if args.delete else t("sweep.dry_run")
+        print(t("sweep.start", account=account.describe(), region=args.region) + dry_run)
         guard(account, allowed)
         record = LiveRecord.read(args.record) if args.record is not None else None
         if record is not None and record.account != account.account_id:
@@ -100,7 +98,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
     else:
         failures = Sweeper(admin).sweep(delete=args.delete, run=run, older_than=older_than)
     for failure in failures:
-        print(f"failed: {failure}", file=sys.stderr)
+        print(t("sweep.failed", what=failure), file=sys.stderr)
     return 1 if failures else 0
 
 

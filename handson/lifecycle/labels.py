@@ -34,5 +34,10 @@ def role_in_profile(role: str, profile: str) -> str:
     return t("undo.role_in_profile", role=role, profile=profile)
 
 
+def recorded_object(bucket: str, key: str) -> str:
+    """An object a --live run wrote, as its record names it for the sweeper."""
+    return t("undo.recorded_object", url=f"s3://{bucket}/{key}")
+
+
 def runs_object(bucket: str, key: str) -> str:
     return t("undo.object", url=f"s3://{bucket}/{key}")

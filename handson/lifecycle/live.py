@@ -102,12 +102,12 @@ def sweep_record(
     failures = []
     for item in record.items:
         there, remove, label = _recorded(s3, iam, item)
-        say(f"{label}  ({'still there' if there else 'gone'})")
+        say(t("sweep.recorded", label=label, state=t("sweep.there" if there else "sweep.gone")))
         if not (delete and there):
             continue
         try:
             remove()
-            say(f"  deleted {label}")
+            say(t("sweep.deleted", label=label))
         except Exception as exc:  # noqa: BLE001 - sweep the rest, report this one
             failures.append(f"{label}: {type(exc).__name__}: {exc}")
     return failures
@@ -123,21 +123,21 @@ def _recorded(s3: Any, iam: Any, item: dict[str, str]) -> tuple[bool, Callable[[
         return (
             exists(lambda: s3.head_object(Bucket=bucket, Key=key)),
             lambda: s3.delete_object(Bucket=bucket, Key=key),
-            f"S3 object s3://{bucket}/{key}",
+            labels.recorded_object(bucket, key),
         )
     if kind == "bucket":
         bucket = item["bucket"]
         return (
             exists(lambda: s3.head_bucket(Bucket=bucket)),
             lambda: delete_bucket(s3, bucket),
-            f"S3 bucket {bucket}",
+            labels.named(Kind.BUCKET, bucket),
         )
     user, key_id = item["user"], item["key_id"]
     listed = iam.list_access_keys(UserName=user)["AccessKeyMetadata"]
     return (
         any(k["AccessKeyId"] == key_id for k in listed),
         lambda: iam.delete_access_key(UserName=user, AccessKeyId=key_id),
-        f"access key {key_id} of {user}",
+        labels.access_key(key_id, user),
     )
 
 

@@ -25,7 +25,8 @@ from botocore.exceptions import ClientError
 from handson import SUITE
 from handson.aws import Principal
 from handson.errors import SuiteUsageError
-from handson.i18n import t
+from handson.i18n import display_width, t
+from handson.lifecycle import labels
 from handson.lifecycle.cleanup import riding_out
 from handson.lifecycle.ledger import Record, records
 from handson.lifecycle.order import Kind, sweep_key
@@ -65,24 +66,24 @@ class Choice:
     older_than: timedelta | None = None
 
     def picks(self, found: Found) -> tuple[bool, str]:
-        """Whether ``found`` goes, and the state shown beside it."""
+        """Whether ``found`` goes, and the state shown beside it (sweep.state.*)."""
         if self.run is not None:
             if found.run == self.run:
-                return True, "of the run asked for"
-            return False, "other run: left alone"
+                return True, "asked"
+            return False, "other_run"
         if self.older_than is not None:
             started = parse_timestamp(found.started_at or "")
             if started is None:
-                return False, "no start tag: left alone"
+                return False, "no_start"
             if started <= self.now - self.older_than:
-                return True, "older than asked"
-            return False, "newer: left alone"
+                return True, "older"
+            return False, "newer"
         expires = parse_timestamp(found.expires_at or "")
         if expires is None:
-            return False, "no expiry tag: left alone"
+            return False, "no_expiry"
         if expires <= self.now:
             return True, "expired"
-        return False, "not expired: left alone"
+        return False, "not_expired"
 
 
 @dataclass(frozen=True)
@@ -93,13 +94,24 @@ class Found:
     started_at: str | None
     expires_at: str | None
     delete: Callable[[], None] = field(repr=False, compare=False)
-    why: str = "tag"  # what marks it as the run's: its tag, or the run's record
+    # What marks it as the run's (sweep.why.*): its tag, or the run's record (created, intended).
+    why: str = "tag"
 
     def line(self, state: str) -> str:
-        return (
-            f"{self.kind:16} {self.name}  run {self.run}  expires {self.expires_at}  "
-            f"[{self.why}]  ({state})"
+        """One line of the listing, in the run's language; ``state`` as Choice.picks says it."""
+        kind = self.kind.in_words()
+        return t(
+            "sweep.item",
+            kind=kind + " " * max(0, 16 - display_width(kind)),
+            name=self.name,
+            run=self.run,
+            expires=self.expires_at,
+            why=t(f"sweep.why.{self.why}"),
+            state=t(f"sweep.state.{state}"),
         )
+
+    def label(self) -> str:
+        return labels.named(self.kind, self.name)
 
 
 class Sweeper:
@@ -148,15 +160,15 @@ class Sweeper:
             if not (delete and chosen):
                 continue
             if item.kind == Kind.RECORD and item.run in failed_runs:
-                say(f"  kept {item.kind} {item.name}: something else of its run is still there")
+                say(t("sweep.kept", label=item.label()))
                 continue
             try:
                 riding_out(item.delete, budget=self.retry_budget, what=f"deleting {item.name}")
-                say(f"  deleted {item.kind} {item.name}")
+                say(t("sweep.deleted", label=item.label()))
             except Exception as exc:  # noqa: BLE001 - sweep the rest, report this one
                 failed_runs.add(item.run)
-                failures.append(f"{item.kind} {item.name}: {type(exc).__name__}: {exc}")
-                say(f"  could not delete {item.kind} {item.name}: {exc}")
+                failures.append(f"{item.label()}: {type(exc).__name__}: {exc}")
+                say(t("sweep.not_deleted", label=item.label(), error=exc))
         return failures
 
     # -- finding -----------------------------------------------------------------------------
@@ -302,9 +314,9 @@ class Sweeper:
             if name not in created_at or self._bucket_tags(name) != {}:
                 continue  # gone, or tagged: then its own tags say whose it is
             if name in record.created:
-                why = "record: created by the run"
+                why = "created"
             elif self._new_and_empty(name, created_at[name], record):
-                why = "record: meant by the run, new and empty"
+                why = "intended"
             else:
                 continue
             yield self._found(

@@ -23,13 +23,14 @@ from handson.transient import NOT_AN_AWS_ANSWER, NOT_AWS_CODE, retry_answers_not
 GUARD_CONFIG = Config(
     retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=10
 )
+# What STS's refusal says of the credentials: a word of the run's language (aws.state.*).
 REFUSED_CREDENTIAL_CODES = {
     "ExpiredToken": "expired",
     "ExpiredTokenException": "expired",
     "RequestExpired": "expired",
-    "InvalidClientTokenId": "not valid",
-    "SignatureDoesNotMatch": "not valid (wrong secret key)",
-    "UnrecognizedClientException": "not valid",
+    "InvalidClientTokenId": "invalid",
+    "SignatureDoesNotMatch": "wrong_secret",
+    "UnrecognizedClientException": "invalid",
 }
 
 
@@ -40,8 +41,15 @@ class Account:
     principal_arn: str
 
     def describe(self) -> str:
-        alias = self.alias or "(no alias)"
-        return f"account {self.account_id} {alias} as {self.principal_arn}"
+        """The account, its alias and the principal, in the run's language."""
+        alias = t("account.alias", alias=self.alias) if self.alias else t("account.no_alias")
+        return t(
+            "account.described", account=self.account_id, alias=alias, principal=self.principal_arn
+        )
+
+    def line(self, target: str, region: str) -> str:
+        """What a run on this account says before it acts: who and where."""
+        return t("account.line", target=target, account=self.describe(), region=region)
 
 
 def identify(session: Any, region: str, endpoint_url: str | None = None) -> Account:
@@ -62,7 +70,8 @@ def identify(session: Any, region: str, endpoint_url: str | None = None) -> Acco
             raise SuiteUsageError(t("aws.not_sts", where=where, error=code)) from None
         state = REFUSED_CREDENTIAL_CODES.get(code)
         if state:
-            raise SuiteUsageError(t("aws.refused_credentials", state=state, code=code)) from None
+            said = t(f"aws.state.{state}")
+            raise SuiteUsageError(t("aws.refused_credentials", state=said, code=code)) from None
         raise SuiteUsageError(t("aws.sts_refused", code=code)) from None
     except BotoCoreError as exc:
         error = f"{type(exc).__name__}: {_one_line(str(exc))}"
@@ -134,6 +143,6 @@ def aws_preflight(settings: Any, say: Callable[[str], None]) -> tuple[Any, Accou
         account = identify(session, settings.region, settings.endpoint_url)
     except ProfileNotFound as exc:
         raise SuiteUsageError(t("aws.profile", error=exc)) from None
-    say(f"handson-iam-acceptance --target aws: {account.describe()} in {settings.region}")
+    say(account.line("aws", settings.region))
     guard(account, settings.allowed_accounts)
     return session, account

@@ -179,7 +179,7 @@ def guarded(settings: Any, say: Callable[[str], None]) -> tuple[Any, Account, Pr
     try:
         session = boto3.session.Session(region_name=region)
         account = identify(session, region, settings.endpoint_url)
-        say(f"handson-iam-acceptance --target existing: {account.describe()} in {region}")
+        say(account.line("existing", region))
         guard(account, settings.allowed_accounts)
     except ProfileNotFound as exc:
         raise SuiteUsageError(t("aws.profile", error=exc).replace("aws", "existing", 1)) from None

@@ -55,6 +55,9 @@ BUILT = (
     "cleanup.kind.",  # a kind's word in the clean-up's listing (cleanup_plan.py)
     "practices.risk.",  # a finding's risk class (handson/practices)
     "cleanup.holds.",
+    "aws.state.",  # what STS's refusal says of the credentials (targets/account.py)
+    "sweep.state.",  # whether the sweeper takes a resource, and why (lifecycle/sweeper.py)
+    "sweep.why.",  # what marks a resource as a run's (lifecycle/sweeper.py)
     "decided_on.",  # a TargetKind's decided_on, or a scenario's decided_by (report.py)
     "target.",  # the --target name (conftest.py)
     "kind.",  # a Kind's member name (lifecycle/ownership.py)
