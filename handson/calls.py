@@ -10,25 +10,12 @@ Exit code 0 when there is none, 1 when there are differences, 2 on bad input.
 
 from __future__ import annotations
 
-import argparse
-import os
 import sys
 from pathlib import Path
 
 from handson.call_compare import CallRecordError, Comparison, OutcomeChange, compare, read_record
-from handson.errors import SuiteUsageError
-from handson.i18n import set_language, t
-from handson.settings import language_of
-
-
-def _lang_given(argv: list[str]) -> str | None:
-    """``--lang`` read before the parser, so that its help is in that language too."""
-    for i, word in enumerate(argv):
-        if word.startswith("--lang="):
-            return word.split("=", 1)[1]
-        if word == "--lang" and i + 1 < len(argv):
-            return argv[i + 1]
-    return None
+from handson.cli_parser import Parser, speak_first
+from handson.i18n import t
 
 
 def _answers(outcomes: tuple[str, ...]) -> str:
@@ -74,16 +61,12 @@ def render(comparison: Comparison, first: Path, second: Path) -> list[str]:
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m handson.calls") -> int:
-    args_in = sys.argv[1:] if argv is None else list(argv)
-    try:
-        set_language(language_of({"lang": _lang_given(args_in)}, dict(os.environ)))
-    except SuiteUsageError as error:
-        print(error, file=sys.stderr)
+    args_in = speak_first(argv)
+    if args_in is None:
         return 2
-    parser = argparse.ArgumentParser(prog=prog, description=t("cli.calls"))
+    parser = Parser(prog, "calls")
     parser.add_argument("first", type=Path, metavar="REAL.jsonl", help=t("calls.help_first"))
     parser.add_argument("second", type=Path, metavar="OFFLINE.jsonl", help=t("calls.help_second"))
-    parser.add_argument("--lang", help="ja (default) or en [env HANDSON_LANG]")
     args = parser.parse_args(args_in)
     try:
         first, second = read_record(args.first), read_record(args.second)

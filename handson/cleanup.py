@@ -17,7 +17,6 @@ Exit codes: 0 done (or listed), 1 something is left, 2 bad input or account refu
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from collections.abc import Callable
@@ -29,10 +28,10 @@ from handson.aws import principal_from_session
 from handson.catalogue import CATALOGUE
 from handson.cleanup_checks import left_over
 from handson.cleanup_plan import Plan, delete, find
+from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
-from handson.i18n import set_language, t
+from handson.i18n import t
 from handson.names import validate_name
-from handson.settings import DEFAULT_REGION, language_of
 from handson.targets.account import guard, identify, parse_allowed
 
 REFUSED_EXIT = 3
@@ -73,19 +72,12 @@ def show(plan: Plan, say: Callable[[str], None]) -> None:
         say(line)
 
 
-def parser(prog: str) -> argparse.ArgumentParser:
-    made = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
-    made.add_argument("--delete", action="store_true", help="delete (default: only list)")
-    made.add_argument("--yes", action="store_true", help="with --delete: do not ask")
-    made.add_argument("--name", help="the <自分の名前> of the bucket pair, when there are several")
-    made.add_argument("--region", default=os.environ.get("HANDSON_REGION", DEFAULT_REGION))
-    made.add_argument("--endpoint-url", default=os.environ.get("HANDSON_ENDPOINT_URL"))
-    made.add_argument("--lang", help="ja (default) or en [env HANDSON_LANG]")
-    made.add_argument(
-        "--allowed-account",
-        action="append",
-        help="the account it may act in (repeatable; env HANDSON_ALLOWED_ACCOUNTS)",
-    )
+def parser(prog: str) -> Parser:
+    made = Parser(prog, "cleanup")
+    made.add_argument("--delete", action="store_true", help=t("cleanup.help_delete"))
+    made.add_argument("--yes", action="store_true", help=t("cleanup.help_yes"))
+    made.add_argument("--name", help=t("cli.name"))
+    made.add_account_options()
     return made
 
 
@@ -95,10 +87,12 @@ def main(
     ask: Callable[[str], str] = input,
     interactive: bool | None = None,
 ) -> int:
-    args = parser(prog).parse_args(argv)
+    args_in = speak_first(argv)
+    if args_in is None:
+        return 2
+    args = parser(prog).parse_args(args_in)
     say: Callable[[str], None] = print
     try:
-        set_language(language_of({"lang": args.lang}, dict(os.environ)))
         if args.name is not None:
             validate_name(args.name)
         if args.yes and not args.delete:
@@ -110,7 +104,7 @@ def main(
         guard(account, allowed)
     except SuiteUsageError as exc:
         message = str(exc).replace("--target aws", "handson cleanup")
-        print(f"error: {message}", file=sys.stderr)
+        print(refusal(message), file=sys.stderr)
         return 2
     admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))

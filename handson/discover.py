@@ -14,7 +14,6 @@ comes from the bucket pair, so the replay uses it. Exit code 1 when something co
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -24,12 +23,12 @@ from typing import Any
 import boto3
 
 from handson.aws import principal_from_session
+from handson.cli_parser import Parser, refusal, speak_first
 from handson.discovery import Discovery, FoundPolicy, discover
 from handson.errors import SuiteUsageError
-from handson.i18n import set_language, t
+from handson.i18n import t
 from handson.names import SSM_CORE_POLICY_ARN
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
-from handson.settings import DEFAULT_REGION, language_of
 from handson.targets.account import guard, identify, parse_allowed
 
 MANIFEST = "discovered.json"
@@ -108,23 +107,21 @@ def _source(policy: FoundPolicy) -> dict[str, Any]:
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m handson.discover") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
-    parser.add_argument("--out", required=True, type=Path, help="folder for the policy files")
-    parser.add_argument(
-        "--name", help="the <自分の名前> of the bucket pair, when there are several"
-    )
-    parser.add_argument("--region", default=os.environ.get("HANDSON_REGION", DEFAULT_REGION))
-    parser.add_argument("--endpoint-url", default=os.environ.get("HANDSON_ENDPOINT_URL"))
-    parser.add_argument("--allowed-account", action="append", help="an account it may read")
-    args = parser.parse_args(argv)
+    args_in = speak_first(argv)
+    if args_in is None:
+        return 2
+    parser = Parser(prog, "discover")
+    parser.add_argument("--out", required=True, type=Path, help=t("discover.help_out"))
+    parser.add_argument("--name", help=t("cli.name"))
+    parser.add_account_options("discover.help_allowed")
+    args = parser.parse_args(args_in)
     try:
-        set_language(language_of({}, dict(os.environ)))
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
         session = boto3.session.Session(region_name=args.region)
         account = identify(session, args.region, args.endpoint_url)
         guard(account, allowed)
     except SuiteUsageError as exc:
-        print(f"error: {exc}".replace("--target aws: ", ""), file=sys.stderr)
+        print(refusal(exc).replace("--target aws: ", ""), file=sys.stderr)
         return 2
     reader = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     found = discover(reader.client("iam"), reader.client("ec2"), reader.client("s3"), args.name)

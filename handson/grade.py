@@ -21,7 +21,6 @@ read-only (handson/targets/existing.py).
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -32,11 +31,12 @@ from pathlib import Path
 from handson.class_roster import Learner, read_class
 from handson.class_runs import ROOT, Graded, grade_one, learner_env, read_graded
 from handson.class_table import all_passed, table_lines, write_csv, write_html
+from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
-from handson.i18n import set_language, t
+from handson.i18n import t
 from handson.run_folder import reports_dir
 from handson.secrets import register_host_secrets
-from handson.settings import language_of
+from handson.settings import DEFAULT_REGION
 from handson.transient import retry_answers_not_aws
 
 __all__ = ["Graded", "Learner", "exit_code", "learner_env", "main", "read_class", "read_graded"]
@@ -80,27 +80,25 @@ def exit_code(graded: list[Graded]) -> int:
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
-    parser.add_argument("--accounts", type=Path, required=True, help="the class's CSV")
-    parser.add_argument("--parallel", type=int, default=2, help="learners graded at once (2)")
+    args_in = speak_first(argv)
+    if args_in is None:
+        return 4
+    parser = Parser(prog, "grade")
+    parser.add_argument("--accounts", type=Path, required=True, help=t("grade.help_accounts"))
+    parser.add_argument("--parallel", type=int, default=2, help=t("grade.help_parallel"))
+    parser.add_argument("--out", type=Path, help=t("grade.help_out"))
     parser.add_argument(
-        "--out", type=Path, help="results folder (reports/class-<time>, env HANDSON_REPORTS)"
+        "--region",
+        default=os.environ.get("HANDSON_REGION"),
+        help=t("cli.region", region=DEFAULT_REGION),
     )
-    parser.add_argument("--region", default=os.environ.get("HANDSON_REGION"))
-    parser.add_argument("--matrix", action="store_true", help="print a GitHub Actions matrix")
-    parser.add_argument("--table-from", type=Path, help="build the table from graded folders")
-    parser.add_argument(
-        "--only", help="grade this label's row alone, with the credentials as they are"
-    )
-    parser.add_argument(
-        "--record-calls",
-        action="store_true",
-        help="each learner's AWS calls, one JSON line each, in their folder (calls.jsonl)",
-    )
-    args = parser.parse_args(argv)
+    parser.add_argument("--matrix", action="store_true", help=t("grade.help_matrix"))
+    parser.add_argument("--table-from", type=Path, help=t("grade.help_table_from"))
+    parser.add_argument("--only", help=t("grade.help_only"))
+    parser.add_argument("--record-calls", action="store_true", help=t("grade.help_record_calls"))
+    args = parser.parse_args(args_in)
     register_host_secrets()
     try:
-        set_language(language_of({}, dict(os.environ)))
         learners = read_class(args.accounts)
         if not 1 <= args.parallel <= 16:
             raise SuiteUsageError(t("class.parallel", value=args.parallel))
@@ -113,7 +111,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
             if profiles:
                 raise SuiteUsageError(t("class.matrix_roles", labels=", ".join(profiles)))
     except SuiteUsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        print(refusal(exc), file=sys.stderr)
         return 4
     if args.matrix:
         include = [

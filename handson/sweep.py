@@ -17,7 +17,6 @@ or those of runs that started longer ago than --older-than. Exit code 1 when a d
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 from pathlib import Path
@@ -26,56 +25,37 @@ import boto3
 
 from handson.aws import principal_from_session
 from handson.call_record import start_recording
+from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
-from handson.i18n import set_language, t
+from handson.i18n import t
 from handson.lifecycle.live import LiveRecord, sweep_record
 from handson.lifecycle.sweeper import Sweeper, parse_duration
 from handson.names import validate_run_id
-from handson.settings import DEFAULT_REGION, language_of
 from handson.targets.account import guard, identify, parse_allowed
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -> int:
-    parser = argparse.ArgumentParser(prog=prog, description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--delete", action="store_true", help="delete the expired resources (default: only list)"
-    )
-    parser.add_argument("--region", default=os.environ.get("HANDSON_REGION", DEFAULT_REGION))
-    parser.add_argument("--endpoint-url", default=os.environ.get("HANDSON_ENDPOINT_URL"))
-    parser.add_argument(
-        "--allowed-account",
-        action="append",
-        help="an account the sweeper may act in (repeatable; env "
-        "HANDSON_ALLOWED_ACCOUNTS, comma-separated)",
-    )
+    args_in = speak_first(argv)  # --lang or HANDSON_LANG, as for a run
+    if args_in is None:
+        return 2
+    parser = Parser(prog, "sweep")
+    parser.add_argument("--delete", action="store_true", help=t("sweep.help_delete"))
+    parser.add_account_options()
     parser.add_argument(
         "--record-calls",
         type=Path,
         metavar="FILE",
         default=os.environ.get("HANDSON_RECORD_CALLS"),
-        help="append each AWS call of the sweep to this file, one JSON line each "
-        "(env HANDSON_RECORD_CALLS; a run's record is added to, not replaced)",
+        help=t("sweep.help_record_calls"),
     )
     chosen = parser.add_mutually_exclusive_group()
-    chosen.add_argument(
-        "--run", metavar="RUN_ID", help="one run's leftovers, whether or not they have expired"
-    )
-    chosen.add_argument(
-        "--record",
-        type=Path,
-        metavar="FILE",
-        help="a --live run's live-record.json: exactly what it wrote in a learner's account",
-    )
-    chosen.add_argument(
-        "--older-than",
-        metavar="DURATION",
-        help="runs that started longer ago than this (e.g. 30m, 4h, 2d)",
-    )
-    args = parser.parse_args(argv)
+    chosen.add_argument("--run", metavar="RUN_ID", help=t("sweep.help_run"))
+    chosen.add_argument("--record", type=Path, metavar="FILE", help=t("sweep.help_record"))
+    chosen.add_argument("--older-than", metavar="DURATION", help=t("sweep.help_older_than"))
+    args = parser.parse_args(args_in)
     if args.record_calls is not None:
         start_recording(args.record_calls, append=True)  # before the guard's first client
     try:
-        set_language(language_of({}, dict(os.environ)))  # HANDSON_LANG, as for a run
         run = validate_run_id(args.run) if args.run is not None else None
         older_than = parse_duration(args.older_than) if args.older_than is not None else None
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
@@ -90,7 +70,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
                 t("live.record_account", path=args.record, recorded=record.account)
             )
     except SuiteUsageError as exc:
-        print(f"error: {exc}".replace("--target aws: ", ""), file=sys.stderr)
+        print(refusal(exc).replace("--target aws: ", ""), file=sys.stderr)
         return 2
     admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     if record is not None:

@@ -21,7 +21,6 @@ emulator can be watched: a run on AWS or on a hand-built environment is not rebu
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import threading
@@ -29,11 +28,12 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from handson.cli_parser import Parser, speak_first
 from handson.errors import SuiteUsageError
-from handson.i18n import set_language, t
+from handson.i18n import t
 from handson.policies import SEED_DIR, PolicySet, load_policy_set, name_from_policies
 from handson.run_folder import option_value
-from handson.settings import DEFAULT_TARGET, Settings, language_of
+from handson.settings import DEFAULT_TARGET, Settings
 from handson.targets import registry
 from handson.waiting import poll
 from handson.watch_apply import changed_files
@@ -177,19 +177,10 @@ def refused_target(args: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None, prog: str = "handson watch") -> int:
-    args = sys.argv[1:] if argv is None else list(argv)
-    try:
-        # Before argparse: its help, and a refusal, are in the run's language.
-        set_language(language_of({"lang": option_value(args, "--lang")}))
-    except SuiteUsageError as error:
-        print(error, file=sys.stderr)
+    args = speak_first(argv)  # before argparse: its help, and a refusal, in the run's language
+    if args is None:
         return 2
-    parser = argparse.ArgumentParser(
-        prog=prog,
-        description=t("cli.watch"),
-        epilog=t("watch.epilog"),
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-    )
+    parser = Parser(prog, "watch", epilog=t("watch.epilog"), lang=False)  # --lang: the run's
     parser.add_argument("--policies", type=Path, metavar="DIR", help=t("watch.policies_help"))
     # Every other option is the run's (pytest features/ --help lists them).
     known, rest = parser.parse_known_args(args)

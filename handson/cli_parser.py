@@ -1,0 +1,135 @@
+"""The ``handson`` commands' command lines, in the run's language.
+
+The language is read before anything is parsed (``--lang``, else ``HANDSON_LANG``), so that the
+help, the usage and a refused command line are all in it. Python ships no Japanese for argparse,
+so its own words are put into Japanese here: the headings and the ``--help`` line by name, and
+the errors it raises by their gettext message IDs (the English format strings argparse passes to
+``gettext``, its translators' contract), matched against the message it formed. An error worded
+otherwise by another Python stays in English, whole and readable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from typing import NoReturn
+
+from handson.errors import SuiteUsageError
+from handson.i18n import set_language, t
+from handson.run_folder import option_value
+from handson.settings import DEFAULT_REGION, language_of
+
+# argparse's gettext message IDs -> our key, and the names its values take there, in order.
+ARGPARSE_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "the following arguments are required: %s": ("required", ("arguments",)),
+    "one of the arguments %s is required": ("one_of", ("arguments",)),
+    "unrecognized arguments: %s": ("unrecognized", ("arguments",)),
+    "not allowed with argument %s": ("not_with", ("argument",)),
+    "expected one argument": ("one_value", ()),
+    "ambiguous option: %(option)s could match %(matches)s": ("ambiguous", ("option", "matches")),
+    "invalid %(type)s value: %(value)r": ("invalid_value", ("type", "value")),
+    "invalid choice: %(value)r (choose from %(choices)s)": ("invalid_choice", ("value", "choices")),
+    "ignored explicit argument %r": ("ignored", ("value",)),
+}
+_ARGUMENT = re.compile(r"argument (?P<argument>\S+): (?P<message>.+)", re.DOTALL)
+_PLACEHOLDER = re.compile(r"%(?:\([a-z_]+\))?[sr]")
+
+
+def _pattern(message_id: str) -> re.Pattern[str]:
+    parts = _PLACEHOLDER.split(message_id)
+    return re.compile("(.+?)".join(re.escape(part) for part in parts) + r"\Z", re.DOTALL)
+
+
+_PATTERNS = [(_pattern(message_id), found) for message_id, found in ARGPARSE_ERRORS.items()]
+
+
+def argparse_error(message: str) -> str:
+    """argparse's error ``message`` in the run's language (as it is when no ID matches)."""
+    argument = _ARGUMENT.match(message)
+    if argument is not None:
+        inner = argparse_error(argument["message"])
+        return t("cli.argparse.argument", argument=argument["argument"], message=inner)
+    for pattern, (key, names) in _PATTERNS:
+        found = pattern.match(message)
+        if found is not None:
+            values = dict(zip(names, found.groups(), strict=True))
+            if key == "invalid_value" and values["type"] == "int":
+                key = "invalid_int"  # a number, as a learner would say it
+                del values["type"]
+            return t(f"cli.argparse.{key}", **values)
+    return message
+
+
+def speak_first(argv: Sequence[str] | None) -> list[str] | None:
+    """The command line (``sys.argv``'s when None), the run's language set from its ``--lang``
+    or HANDSON_LANG before any parser exists; None, after one line in both languages on
+    stderr, for a language that is not ja or en."""
+    words = sys.argv[1:] if argv is None else list(argv)
+    try:
+        set_language(language_of({"lang": option_value(words, "--lang")}, dict(os.environ)))
+    except SuiteUsageError as error:
+        print(error, file=sys.stderr)
+        return None
+    return words
+
+
+def refusal(message: object) -> str:
+    """The one line a command prints when it refuses its input or account."""
+    return t("cli.error", message=message)
+
+
+class _Formatter(argparse.RawDescriptionHelpFormatter):
+    def add_usage(
+        self,
+        usage: str | None,
+        actions: Iterable[argparse.Action],
+        groups: Iterable[argparse._MutuallyExclusiveGroup],
+        prefix: str | None = None,
+    ) -> None:
+        words = t("cli.usage_prefix") if prefix is None else prefix
+        super().add_usage(usage, actions, groups, words)
+
+
+class Parser(argparse.ArgumentParser):
+    """An argument parser whose help, usage and errors are in the run's language (call
+    speak_first before making it). ``word`` names the command: its description is cli.<word>.
+    ``lang=False`` leaves --lang out, for a command that passes it on (handson watch)."""
+
+    def __init__(self, prog: str, word: str, epilog: str | None = None, lang: bool = True) -> None:
+        super().__init__(
+            prog=prog,
+            description=t(f"cli.{word}"),
+            epilog=epilog,
+            formatter_class=_Formatter,
+            add_help=False,
+        )
+        self._positionals.title = t("cli.positionals")
+        self._optionals.title = t("cli.options")
+        self.add_argument(
+            "-h", "--help", action="help", default=argparse.SUPPRESS, help=t("cli.help")
+        )
+        if lang:
+            self.add_argument("--lang", metavar="LANG", help=t("cli.lang"))
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        said = t("cli.argparse.error", prog=self.prog, message=argparse_error(message))
+        self.exit(2, said + "\n")
+
+    def add_account_options(self, allowed: str = "cli.allowed_account") -> None:
+        """--region, --endpoint-url and --allowed-account (its help: ``allowed``), as every
+        command that reaches an account has them."""
+        self.add_argument(
+            "--region",
+            default=os.environ.get("HANDSON_REGION", DEFAULT_REGION),
+            help=t("cli.region", region=DEFAULT_REGION),
+        )
+        self.add_argument(
+            "--endpoint-url",
+            default=os.environ.get("HANDSON_ENDPOINT_URL"),
+            help=t("cli.endpoint_url"),
+        )
+        self.add_argument("--allowed-account", action="append", help=t(allowed))

@@ -1,0 +1,185 @@
+"""The handson commands' command lines in the run's language: argparse's own errors, provoked
+from this Python's argparse, come out in Japanese with their values, and word for word as
+argparse says them in English; every command's help and refusals are in the language asked for
+before anything is parsed."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import re
+from collections.abc import Callable, Iterator
+from typing import NoReturn
+
+import pytest
+
+from handson.cli_parser import ARGPARSE_ERRORS, argparse_error
+from handson.i18n import set_language
+
+COMMANDS = ("cleanup", "discover", "sweep", "grade", "calls", "watch")
+ENGLISH = re.compile(r"\b(usage|options|error|argument|arguments|required|invalid|expected|show)\b")
+
+
+class Said(Exception):
+    pass
+
+
+class Plain(argparse.ArgumentParser):
+    """argparse as it is, its error message caught instead of printed."""
+
+    def error(self, message: str) -> NoReturn:
+        raise Said(message)
+
+
+def plain() -> Plain:
+    made = Plain(prog="p")
+    made.add_argument("--out")
+    made.add_argument("--parallel", type=int)
+    made.add_argument("--ratio", type=float)
+    made.add_argument("--lang", choices=["ja", "en"])
+    made.add_argument("--delete", action="store_true")
+    made.add_argument("--record")
+    made.add_argument("--record-calls")
+    both = made.add_mutually_exclusive_group()
+    both.add_argument("--run")
+    both.add_argument("--older-than")
+    return made
+
+
+def required_out() -> Plain:
+    made = Plain(prog="p")
+    made.add_argument("--out", required=True)
+    return made
+
+
+def one_of() -> Plain:
+    made = Plain(prog="p")
+    group = made.add_mutually_exclusive_group(required=True)
+    group.add_argument("--run")
+    group.add_argument("--record")
+    return made
+
+
+# Each of argparse's errors that ARGPARSE_ERRORS names, provoked, and the values it must carry.
+PROVOKED: list[tuple[str, Callable[[], Plain], list[str], list[str]]] = [
+    ("required", required_out, [], ["--out"]),
+    ("one_of", one_of, [], ["--run", "--record"]),
+    ("unrecognized", plain, ["--bogus", "x"], ["--bogus x"]),
+    ("not_with", plain, ["--run", "a", "--older-than", "3m"], ["--older-than", "--run"]),
+    ("one_value", plain, ["--out"], ["--out"]),
+    ("ambiguous", plain, ["--rec", "x"], ["--rec", "--record, --record-calls"]),
+    ("invalid_int", plain, ["--parallel", "z"], ["--parallel", "'z'"]),
+    ("invalid_value", plain, ["--ratio", "z"], ["--ratio", "'z'", "float"]),
+    ("invalid_choice", plain, ["--lang", "fr"], ["--lang", "'fr'", "'ja', 'en'"]),
+    ("ignored", plain, ["--delete=yes"], ["--delete", "'yes'"]),
+]
+
+
+@pytest.fixture(autouse=True)
+def japanese_afterwards() -> Iterator[None]:
+    yield
+    set_language("ja")
+
+
+def provoked(make: Callable[[], Plain], argv: list[str]) -> str:
+    with pytest.raises(Said) as said:
+        make().parse_args(argv)
+    return str(said.value)
+
+
+@pytest.mark.parametrize(("case", "make", "argv", "values"), PROVOKED, ids=[p[0] for p in PROVOKED])
+def test_argparse_s_errors_in_japanese_with_their_values_and_in_english_as_they_were(
+    case: str, make: Callable[[], Plain], argv: list[str], values: list[str]
+) -> None:
+    message = provoked(make, argv)
+    set_language("en")
+    assert argparse_error(message) == message  # the English templates are argparse's words
+    set_language("ja")
+    japanese = argparse_error(message)
+    assert not ENGLISH.search(japanese), (message, japanese)
+    for value in values:
+        assert value in japanese, (value, japanese)
+
+
+def test_every_message_id_is_provoked_above() -> None:
+    keys = {key for key, _ in ARGPARSE_ERRORS.values()}
+    assert keys | {"invalid_int"} == {case for case, *_ in PROVOKED}
+
+
+def test_an_error_worded_otherwise_stays_whole_in_english() -> None:
+    set_language("ja")
+    assert argparse_error("something argparse says one day") == "something argparse says one day"
+
+
+@pytest.mark.parametrize("word", COMMANDS)
+def test_each_command_s_help_is_in_the_language_asked_for(
+    word: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("HANDSON_LANG", raising=False)
+    main = importlib.import_module(f"handson.{word}").main
+    with pytest.raises(SystemExit) as done:
+        main(["--help"], prog=f"handson {word}")
+    assert done.value.code == 0
+    japanese = capsys.readouterr().out
+    assert japanese.startswith(f"使い方: handson {word} ") and "オプション:" in japanese
+    assert "この説明を表示して終わります" in japanese
+    assert not ENGLISH.search(japanese.split("\n\n", 1)[1]), japanese  # after the usage line
+    monkeypatch.setenv("HANDSON_LANG", "en")
+    with pytest.raises(SystemExit):
+        main(["--help"], prog=f"handson {word}")
+    english = capsys.readouterr().out
+    assert english.startswith(f"usage: handson {word} ") and "\noptions:\n" in english
+    assert "show this help message and exit" in english
+    assert not re.search(r"[\u3040-\u30ff]", english.replace("<自分の名前>", "")), english
+
+
+@pytest.mark.parametrize(
+    ("word", "argv", "said"),
+    [
+        ("cleanup", ["--bogus"], "知らない引数です: --bogus"),
+        ("discover", [], "次の引数が必要です: --out"),
+        ("sweep", ["--run", "a", "--older-than", "3m"], "--older-than: --run と一緒には使えません"),
+        ("grade", ["--accounts", "x", "--parallel", "z"], "--parallel: 'z' は使えません（整数"),
+        ("calls", ["one.jsonl"], "次の引数が必要です: OFFLINE.jsonl"),
+    ],
+)
+def test_a_wrong_command_line_is_usage_and_one_line_in_japanese(
+    word: str,
+    argv: list[str],
+    said: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("HANDSON_LANG", raising=False)
+    main = importlib.import_module(f"handson.{word}").main
+    with pytest.raises(SystemExit) as done:
+        main(argv, prog=f"handson {word}")
+    assert done.value.code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[0].startswith(f"使い方: handson {word} "), err
+    assert err[-1].startswith(f"handson {word}: エラー: ") and said in err[-1], err
+
+
+@pytest.mark.parametrize("word", [w for w in COMMANDS if w != "watch"])
+def test_lang_on_the_command_line_wins_over_the_environment(
+    word: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDSON_LANG", "ja")
+    main = importlib.import_module(f"handson.{word}").main
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "--help"], prog=f"handson {word}")
+    assert capsys.readouterr().out.startswith(f"usage: handson {word} ")
+
+
+@pytest.mark.parametrize("word", COMMANDS)
+def test_an_unknown_language_is_one_line_in_both_before_anything_else(
+    word: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HANDSON_LANG", "fr")
+    main = importlib.import_module(f"handson.{word}").main
+    code = main(["--help"], prog=f"handson {word}")
+    assert code in (2, 4)
+    out = capsys.readouterr()
+    assert out.out == "" and out.err.strip().splitlines() == [
+        "--lang 'fr': ja か en を選んでください / choose one of ja, en"
+    ]
