@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from handson.aws import Principal
 from handson.environment import AS_THE_HANDS_ON, Built
+from handson.i18n import t
 from handson.lifecycle import labels
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.ledger import Ledger
@@ -91,11 +92,11 @@ class Provisioning:
         try:
             made = create()
         except BaseException as exc:
-            found = self._look_up_after_failure(look_up, name)
+            found = self._look_up_after_failure(look_up, kind, name)
             if found is not None and self.ownership.is_ours(found[1]):
                 self._own(kind, name, found[0], remove, stage)
                 if isinstance(exc, Exception):
-                    log.warning("%s %s: %s, but this run's call had made it", kind, name, exc)
+                    log.warning(t("provision.adopted", label=labels.named(kind, name), error=exc))
                     return found[0]
                 raise
             if error_code(exc) in ALREADY_EXISTS:
@@ -112,11 +113,14 @@ class Provisioning:
         self.cleanup.register(labels.named(kind, shown), lambda: remove(made), stage)
 
     @staticmethod
-    def _look_up_after_failure(look_up: Callable[[str], Named | None], name: str) -> Named | None:
+    def _look_up_after_failure(
+        look_up: Callable[[str], Named | None], kind: str, name: str
+    ) -> Named | None:
         try:
             return look_up(name)
         except Exception as exc:  # noqa: BLE001 - the create's own error is the one to report
-            log.warning("could not look up %s after its create call failed: %s", name, exc)
+            said = t("provision.not_looked_up", label=labels.named(kind, name), error=exc)
+            log.warning(said)
             return None
 
     @staticmethod

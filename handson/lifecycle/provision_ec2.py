@@ -163,7 +163,7 @@ class Ec2Provisioning(Provisioning):
         try:
             return run_instances(self.ec2, self.names.run_id)
         except Exception as exc:  # noqa: BLE001 - the launch's own error is the one to report
-            log.warning("could not look up this run's instances after a failed launch: %s", exc)
+            log.warning(t("provision.instances_not_looked_up", error=exc))
             return []
 
     def wait_running(self, instance_id: str) -> None:

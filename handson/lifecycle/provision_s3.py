@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from handson.i18n import t
 from handson.lifecycle import labels
 from handson.lifecycle.order import Stage
 from handson.lifecycle.ownership import (
@@ -67,7 +68,7 @@ class S3Provisioning(Provisioning):
         except Collision as foreign:
             return foreign
         except Exception as exc:  # noqa: BLE001 - the create's own answer is the one to report
-            log.warning("could not look up bucket %s after its create call failed: %s", bucket, exc)
+            log.warning(t("provision.not_looked_up", label=labels.named(BUCKET, bucket), error=exc))
             found = None
         return Collision(Existing(BUCKET, bucket, found[1] if found else {}).line())
 
@@ -75,7 +76,7 @@ class S3Provisioning(Provisioning):
         try:
             return self.ownership.fresh_bucket(bucket)
         except Exception as exc:  # noqa: BLE001 - the create's own error is the one to report
-            log.warning("could not look up bucket %s after its create call failed: %s", bucket, exc)
+            log.warning(t("provision.not_looked_up", label=labels.named(BUCKET, bucket), error=exc))
             return False
 
     def own_bucket(self, bucket: str, *, just_created: bool = False) -> None:
