@@ -115,7 +115,7 @@ class Parser(argparse.ArgumentParser):
             self.add_argument("--lang", metavar="LANG", help=t("cli.lang"))
 
     def error(self, message: str) -> NoReturn:
-        self.print_usage(sys.stderr)
+        """One line, as every refusal of bad input is: what is wrong, and where the usage is."""
         said = t("cli.argparse.error", prog=self.prog, message=argparse_error(message))
         self.exit(2, said + "\n")
 
