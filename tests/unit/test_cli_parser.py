@@ -136,11 +136,11 @@ def test_each_command_s_help_is_in_the_language_asked_for(
 @pytest.mark.parametrize(
     ("word", "argv", "said"),
     [
-        ("cleanup", ["--bogus"], "知らない引数です: --bogus"),
-        ("discover", [], "次の引数が必要です: --out"),
-        ("sweep", ["--run", "a", "--older-than", "3m"], "--older-than: --run と一緒には使えません"),
+        ("cleanup", ["--bogus"], "不明な引数です: --bogus"),
+        ("discover", [], "次の引数を指定してください: --out"),
+        ("sweep", ["--run", "a", "--older-than", "3m"], "--older-than: --run と同時には指定でき"),
         ("grade", ["--accounts", "x", "--parallel", "z"], "--parallel: 'z' は使えません（整数"),
-        ("calls", ["one.jsonl"], "次の引数が必要です: OFFLINE.jsonl"),
+        ("calls", ["one.jsonl"], "次の引数を指定してください: OFFLINE.jsonl"),
     ],
 )
 def test_a_wrong_command_line_is_one_line_in_japanese(
