@@ -15,12 +15,10 @@ Each sub-command is the module ``python -m handson.<word>`` runs, with the same 
 from __future__ import annotations
 
 import importlib
-import os
 import sys
 
-from handson.errors import SuiteUsageError
-from handson.i18n import set_language, t
-from handson.settings import language_of
+from handson.cli_parser import speak_first
+from handson.i18n import t
 
 # The word -> the module whose main(argv, prog=...) runs it.
 COMMANDS = {
@@ -39,12 +37,11 @@ def usage() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = sys.argv[1:] if argv is None else list(argv)
-    try:
-        set_language(language_of({}, dict(os.environ)))
-    except SuiteUsageError as error:
-        print(error, file=sys.stderr)
+    args = speak_first(argv)  # --lang (before the word too) or HANDSON_LANG
+    if args is None:
         return 2
+    leading = _leading_lang(args)  # handson --lang en sweep ...: passed on to the command
+    args = args[len(leading) :]
     if not args or args[0] in ("-h", "--help"):
         print(usage(), file=sys.stdout if args else sys.stderr)
         return 0 if args else 2
@@ -53,7 +50,16 @@ def main(argv: list[str] | None = None) -> int:
         print(t("cli.unknown", word=word, words=", ".join(COMMANDS)), file=sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[word])
-    return int(module.main(rest, prog=f"handson {word}"))
+    return int(module.main([*leading, *rest], prog=f"handson {word}"))
+
+
+def _leading_lang(args: list[str]) -> list[str]:
+    """``--lang X`` or ``--lang=X`` given before the command's word."""
+    if args[:1] and args[0].startswith("--lang="):
+        return args[:1]
+    if args[:1] == ["--lang"] and len(args) > 1:
+        return args[:2]
+    return []
 
 
 if __name__ == "__main__":

@@ -81,3 +81,22 @@ def test_the_installed_command_runs() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("usage: handson sweep ")
+
+
+@pytest.mark.parametrize("lang", [["--lang", "ja"], ["--lang=ja"]])
+def test_lang_before_the_word_is_the_command_s_language(
+    lang: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main([*lang, "sweep", "--help"])  # HANDSON_LANG=en: --lang wins
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("使い方: handson sweep ")
+    assert cli.main([*lang, "--help"]) == 0
+    assert capsys.readouterr().out.startswith("使い方: handson <コマンド>")
+
+
+def test_lang_before_the_word_is_checked_first(capsys: pytest.CaptureFixture[str]) -> None:
+    assert cli.main(["--lang", "fr", "sweep"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "--lang 'fr': ja か en を選んでください / choose one of ja, en"
+    )
