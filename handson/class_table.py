@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from handson.catalogue import CATALOGUE, TALLIED
 from handson.class_runs import Graded
-from handson.i18n import display_width, language, t
+from handson.i18n import display_width, language, pad, t
 from handson.practices import ADVISORY
 from handson.secrets import redact
 
@@ -46,7 +46,7 @@ def table_lines(graded: list[Graded]) -> list[str]:
     widths = [max(display_width(r[c]) for r in [header, *rows]) for c in range(len(header))]
     lines = []
     for row, g in zip([header, *rows], [None, *graded], strict=True):
-        cells = [c + " " * (w - display_width(c)) for c, w in zip(row, widths, strict=True)]
+        cells = [pad(c, w) for c, w in zip(row, widths, strict=True)]
         lines.append("  ".join(cells).rstrip())
         if g is not None and g.reason:
             lines.append("    " + g.reason)

@@ -10,7 +10,7 @@ import logging
 
 import allure
 
-from handson.i18n import display_width, t
+from handson.i18n import display_width, pad, t
 from handson.probes import ProbeResult, outcome_word
 from handson.secrets import redact
 
@@ -38,7 +38,7 @@ def render(result: ProbeResult) -> str:
     ]
     width = max(display_width(label) for label, _ in rows)
     lines = [
-        label + " " * (width - display_width(label)) + " :" + (f" {value}" if value else "")
+        pad(label, width) + " :" + (f" {value}" if value else "")
         for label, value in rows
     ]
     lines.append(json.dumps(result.answer.details, indent=2, ensure_ascii=False, default=str))

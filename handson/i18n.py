@@ -49,3 +49,8 @@ def has(key: str) -> bool:
 def display_width(text: str) -> int:
     """Columns a text takes in a terminal: East Asian wide characters take two."""
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` with spaces after it to fill ``width`` terminal columns (none when it is wider)."""
+    return text + " " * (width - display_width(text))

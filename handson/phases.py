@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from handson.i18n import display_width, has, t
+from handson.i18n import display_width, has, pad, t
 
 
 @dataclass
@@ -36,7 +36,7 @@ class Phases:
         }
         width = max((display_width(name) for name in named), default=0)
         return [
-            f"{name}{' ' * (width - display_width(name))}  "
+            f"{pad(name, width)}  "
             + t("phases.seconds", seconds=f"{seconds:7.1f}")
             for name, seconds in named.items()
         ]

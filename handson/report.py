@@ -13,7 +13,7 @@ from pathlib import Path
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
 from handson.findings import Finding
-from handson.i18n import display_width, has, language, t
+from handson.i18n import display_width, has, language, pad, t
 from handson.policy_match import describe
 from handson.results import CATEGORIES, Category, Outcome, ScenarioResult
 from handson.secrets import redact
@@ -207,7 +207,7 @@ def matrix(results: Sequence[ScenarioResult], target: str, width: int = 100) -> 
     for row in [header, *rows]:
         where = row[5]
         lines.append(
-            "  ".join(_pad(c, w) for c, w in zip(row[:4], widths, strict=True)) + "  " + where
+            "  ".join(pad(c, w) for c, w in zip(row[:4], widths, strict=True)) + "  " + where
         )
         reason = "" if row is header else row[4]
         if reason:
@@ -246,10 +246,6 @@ def _headline(result: ScenarioResult) -> str:
     if result.category is not None and headline == result.category.value:
         return _category_words(result)
     return headline
-
-
-def _pad(text: str, width: int) -> str:
-    return text + " " * (width - display_width(text))
 
 
 def failure_block(checkpoints: Sequence[str], title: str, finding: Finding) -> str:

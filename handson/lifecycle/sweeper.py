@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from handson import SUITE
 from handson.aws import Principal
 from handson.errors import SuiteUsageError
-from handson.i18n import display_width, t
+from handson.i18n import pad, t
 from handson.lifecycle import labels
 from handson.lifecycle.cleanup import riding_out
 from handson.lifecycle.ledger import Record, records
@@ -99,10 +99,9 @@ class Found:
 
     def line(self, state: str) -> str:
         """One line of the listing, in the run's language; ``state`` as Choice.picks says it."""
-        kind = self.kind.in_words()
         return t(
             "sweep.item",
-            kind=kind + " " * max(0, 16 - display_width(kind)),
+            kind=pad(self.kind.in_words(), 16),
             name=self.name,
             run=self.run,
             expires=self.expires_at,

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from handson.catalogue import CATALOGUE
-from handson.i18n import display_width, t
+from handson.i18n import display_width, pad, t
 from handson.permissions.findings import Kind, PermissionFinding
 
 # The lessons' IDs, in the catalogue's order: advisory, never a checkpoint that passes or fails
@@ -146,9 +146,6 @@ def table(results: Sequence[PracticeResult]) -> list[str]:
     rows, results = _merged(rows, list(results))
     header = (t("matrix.id"), t("matrix.checks"), t("matrix.observed"))
     widths = [max(display_width(row[i]) for row in [header, *rows]) for i in range(2)]
-
-    def pad(text: str, width: int) -> str:
-        return text + " " * (width - display_width(text))
 
     lines = []
     for row, result in zip([header, *rows], [None, *results], strict=True):
