@@ -32,7 +32,7 @@ from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.names import validate_name
-from handson.targets.account import guard, identify, parse_allowed
+from handson.targets.account import guard, identify, parse_allowed, speaking_as
 
 REFUSED_EXIT = 3
 
@@ -98,13 +98,13 @@ def main(
         if args.yes and not args.delete:
             raise SuiteUsageError(t("cleanup.yes_without_delete"))
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
-        session = boto3.session.Session(region_name=args.region)
-        account = identify(session, args.region, args.endpoint_url)
-        say(t("cleanup.account", account=account.describe(), region=args.region))
-        guard(account, allowed)
+        with speaking_as("handson cleanup"):
+            session = boto3.session.Session(region_name=args.region)
+            account = identify(session, args.region, args.endpoint_url)
+            say(t("cleanup.account", account=account.describe(), region=args.region))
+            guard(account, allowed)
     except SuiteUsageError as exc:
-        message = str(exc).replace("--target aws", "handson cleanup")
-        print(refusal(message), file=sys.stderr)
+        print(refusal(exc), file=sys.stderr)
         return 2
     admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))

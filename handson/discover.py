@@ -29,7 +29,7 @@ from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.names import SSM_CORE_POLICY_ARN
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
-from handson.targets.account import guard, identify, parse_allowed
+from handson.targets.account import guard, identify, parse_allowed, speaking_as
 
 MANIFEST = "discovered.json"
 
@@ -117,11 +117,12 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
     args = parser.parse_args(args_in)
     try:
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
-        session = boto3.session.Session(region_name=args.region)
-        account = identify(session, args.region, args.endpoint_url)
-        guard(account, allowed)
+        with speaking_as(None):
+            session = boto3.session.Session(region_name=args.region)
+            account = identify(session, args.region, args.endpoint_url)
+            guard(account, allowed)
     except SuiteUsageError as exc:
-        print(refusal(exc).replace("--target aws: ", ""), file=sys.stderr)
+        print(refusal(exc), file=sys.stderr)
         return 2
     reader = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     found = discover(reader.client("iam"), reader.client("ec2"), reader.client("s3"), args.name)

@@ -31,7 +31,7 @@ from handson.i18n import t
 from handson.lifecycle.live import LiveRecord, sweep_record
 from handson.lifecycle.sweeper import Sweeper, parse_duration
 from handson.names import validate_run_id
-from handson.targets.account import guard, identify, parse_allowed
+from handson.targets.account import guard, identify, parse_allowed, speaking_as
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -> int:
@@ -59,18 +59,19 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
         run = validate_run_id(args.run) if args.run is not None else None
         older_than = parse_duration(args.older_than) if args.older_than is not None else None
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
-        session = boto3.session.Session(region_name=args.region)
-        account = identify(session, args.region, args.endpoint_url)
-        dry_run = "" if args.delete else t("sweep.dry_run")
-        print(t("sweep.start", account=account.describe(), region=args.region) + dry_run)
-        guard(account, allowed)
+        with speaking_as(None):
+            session = boto3.session.Session(region_name=args.region)
+            account = identify(session, args.region, args.endpoint_url)
+            dry_run = "" if args.delete else t("sweep.dry_run")
+            print(t("sweep.start", account=account.describe(), region=args.region) + dry_run)
+            guard(account, allowed)
         record = LiveRecord.read(args.record) if args.record is not None else None
         if record is not None and record.account != account.account_id:
             raise SuiteUsageError(
                 t("live.record_account", path=args.record, recorded=record.account)
             )
     except SuiteUsageError as exc:
-        print(refusal(exc).replace("--target aws: ", ""), file=sys.stderr)
+        print(refusal(exc), file=sys.stderr)
         return 2
     admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     if record is not None:

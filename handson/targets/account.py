@@ -7,7 +7,8 @@ account is on the allowlist and its alias does not contain "prod".
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,6 +53,25 @@ class Account:
         return t("account.line", target=target, account=self.describe(), region=region)
 
 
+class AccountRefused(SuiteUsageError):
+    """identify's or guard's refusal, worded without who refuses: speaking_as says who."""
+
+
+@contextmanager
+def speaking_as(who: str | None) -> Iterator[None]:
+    """A refusal of the account (AccountRefused) or of the AWS profile, as one line of ``who``'s
+    (``--target aws: ...``, ``handson cleanup: ...``; None: the reason alone)."""
+    try:
+        yield
+    except ProfileNotFound as exc:
+        reason = t("aws.profile", error=exc)
+    except AccountRefused as exc:
+        reason = str(exc)
+    else:
+        return
+    raise SuiteUsageError(f"{who}: {reason}" if who else reason)
+
+
 def identify(session: Any, region: str, endpoint_url: str | None = None) -> Account:
     """Ask STS and IAM who the credentials belong to; one-line errors for every way it fails."""
     try:
@@ -62,23 +82,23 @@ def identify(session: Any, region: str, endpoint_url: str | None = None) -> Acco
         )
         caller = sts.get_caller_identity()
     except NoCredentialsError:
-        raise SuiteUsageError(t("aws.no_credentials")) from None
+        raise AccountRefused(t("aws.no_credentials")) from None
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == NOT_AWS_CODE:
             where = endpoint_url or "AWS STS"
-            raise SuiteUsageError(t("aws.not_sts", where=where, error=code)) from None
+            raise AccountRefused(t("aws.not_sts", where=where, error=code)) from None
         state = REFUSED_CREDENTIAL_CODES.get(code)
         if state:
             said = t(f"aws.state.{state}")
-            raise SuiteUsageError(t("aws.refused_credentials", state=said, code=code)) from None
-        raise SuiteUsageError(t("aws.sts_refused", code=code)) from None
+            raise AccountRefused(t("aws.refused_credentials", state=said, code=code)) from None
+        raise AccountRefused(t("aws.sts_refused", code=code)) from None
     except BotoCoreError as exc:
         error = f"{type(exc).__name__}: {_one_line(str(exc))}"
-        raise SuiteUsageError(t("aws.sts_unreachable", error=error)) from None
+        raise AccountRefused(t("aws.sts_unreachable", error=error)) from None
     except NOT_AN_AWS_ANSWER as exc:
         where = endpoint_url or "AWS STS"
-        raise SuiteUsageError(t("aws.not_sts", where=where, error=type(exc).__name__)) from None
+        raise AccountRefused(t("aws.not_sts", where=where, error=type(exc).__name__)) from None
     return Account(
         str(caller["Account"]), _alias(session, region, endpoint_url), str(caller["Arn"])
     )
@@ -93,10 +113,10 @@ def _alias(session: Any, region: str, endpoint_url: str | None) -> str | None:
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == NOT_AWS_CODE:
-            raise SuiteUsageError(t("aws.alias_unreadable", error=code)) from None
-        raise SuiteUsageError(t("aws.alias_denied", code=code)) from None
+            raise AccountRefused(t("aws.alias_unreadable", error=code)) from None
+        raise AccountRefused(t("aws.alias_denied", code=code)) from None
     except (BotoCoreError, *NOT_AN_AWS_ANSWER) as exc:
-        raise SuiteUsageError(t("aws.alias_unreadable", error=type(exc).__name__)) from None
+        raise AccountRefused(t("aws.alias_unreadable", error=type(exc).__name__)) from None
     return str(aliases[0]) if aliases else None
 
 
@@ -111,13 +131,13 @@ def _recorded(client: Any) -> Any:
 def guard(account: Account, allowed: frozenset[str]) -> None:
     """Refuse, in one line, an account that is not on the allowlist or looks like production."""
     if not allowed:
-        raise SuiteUsageError(t("aws.none_allowed", account=account.describe()))
+        raise AccountRefused(t("aws.none_allowed", account=account.describe()))
     if account.account_id not in allowed:
-        raise SuiteUsageError(
+        raise AccountRefused(
             t("aws.not_allowed", account=account.describe(), allowed=", ".join(sorted(allowed)))
         )
     if account.alias and "prod" in account.alias.lower():
-        raise SuiteUsageError(t("aws.prod", account=account.describe()))
+        raise AccountRefused(t("aws.prod", account=account.describe()))
 
 
 def parse_allowed(values: list[str] | None, environ_value: str | None) -> frozenset[str]:
@@ -138,11 +158,9 @@ def aws_preflight(settings: Any, say: Callable[[str], None]) -> tuple[Any, Accou
     """Everything the aws target checks before it may create anything: who, where, allowed."""
     import boto3
 
-    try:
+    with speaking_as("--target aws"):
         session = boto3.session.Session(region_name=settings.region)
         account = identify(session, settings.region, settings.endpoint_url)
-    except ProfileNotFound as exc:
-        raise SuiteUsageError(t("aws.profile", error=exc)) from None
-    say(account.line("aws", settings.region))
-    guard(account, settings.allowed_accounts)
+        say(account.line("aws", settings.region))
+        guard(account, settings.allowed_accounts)
     return session, account

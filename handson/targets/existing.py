@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import ProfileNotFound
 
 from handson.aws import Credentials, Principal, principal_from_session
 from handson.discover import write_replay
@@ -34,7 +33,7 @@ from handson.run_folder import reports_dir
 from handson.settings import Settings, budgets_for
 from handson.snapshot import Snapshot, differences, take
 from handson.targets import simulation
-from handson.targets.account import Account, guard, identify
+from handson.targets.account import Account, guard, identify, speaking_as
 from handson.targets.aws import AwsTarget
 from handson.targets.emulator import EmulatorLaunch, open_emulator
 from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
@@ -176,15 +175,11 @@ def guarded(settings: Any, say: Callable[[str], None]) -> tuple[Any, Account, Pr
     import boto3
 
     region = settings.region
-    try:
+    with speaking_as("--target existing"):
         session = boto3.session.Session(region_name=region)
         account = identify(session, region, settings.endpoint_url)
         say(account.line("existing", region))
         guard(account, settings.allowed_accounts)
-    except ProfileNotFound as exc:
-        raise SuiteUsageError(t("aws.profile", error=exc).replace("aws", "existing", 1)) from None
-    except SuiteUsageError as exc:
-        raise SuiteUsageError(str(exc).replace("--target aws", "--target existing")) from None
     reader = principal_from_session(session, account.principal_arn, region, settings.endpoint_url)
     return session, account, reader
 

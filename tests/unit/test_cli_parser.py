@@ -9,6 +9,7 @@ import argparse
 import importlib
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import NoReturn
 
 import pytest
@@ -185,3 +186,33 @@ def test_an_unknown_language_is_one_line_in_both_before_anything_else(
     assert out.out == "" and out.err.strip().splitlines() == [
         "--lang 'fr': ja か en を選んでください / choose one of ja, en"
     ]
+
+
+@pytest.mark.parametrize(
+    ("word", "argv", "who"),
+    [
+        ("sweep", [], "エラー: "),
+        ("cleanup", [], "エラー: handson cleanup: "),
+        ("discover", ["--out", "replay"], "エラー: "),
+    ],
+)
+def test_a_missing_aws_profile_is_one_line_not_a_traceback(
+    word: str,
+    argv: list[str],
+    who: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    monkeypatch.delenv("HANDSON_LANG", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_PROFILE", "handson-no-such-profile")
+    monkeypatch.chdir(tmp_path)
+    main = importlib.import_module(f"handson.{word}").main
+    code = main([*argv, "--allowed-account", "111122223333"], prog=f"handson {word}")
+    out = capsys.readouterr()
+    assert code == 2 and out.out == "", out
+    assert len(out.err.strip().splitlines()) == 1, out.err
+    assert out.err.startswith(who + "The config profile (handson-no-such-profile)"), out.err
+    assert "AWS_PROFILE を確かめてください" in out.err
