@@ -220,6 +220,93 @@ def moto_reads_once() -> None:
     moto.core.errors.ErrorLookupFactory = lambda: shared  # type: ignore[assignment,misc]
 
 
+def routes_from_built_backends() -> None:
+    """moto makes a service's routes (a Flask app, at the service's first request) from a
+    backend of account 123456789012 in us-east-1, built for that alone: the URL paths it reads
+    are the service's module's, the same in every region and account. For EC2 and SSM in any
+    other region that was a second backend of each, built in the middle of the service's first
+    request (EC2's with its 1,300 AMIs, each with a volume and a snapshot: 30 ms and 4 MiB).
+    The routes are made from a backend the server has built already, where the service has
+    one; moto's own choice otherwise."""
+    import types
+
+    import moto.moto_server.werkzeug_app
+    import moto.server
+    from moto.backends import get_backend
+    from moto.core.base_backend import BackendDict
+
+    original = moto.moto_server.werkzeug_app.create_backend_app
+
+    def built(service: str) -> Any:
+        backends = get_backend(service)  # type: ignore[call-overload]
+        if not isinstance(backends, BackendDict):
+            return None  # moto's own API and the like: no accounts, no regions
+        for regional in dict.values(backends):
+            for backend in dict.values(regional):
+                return backend
+        return None
+
+    def create_backend_app(service: Any) -> Any:
+        backend = built(service)
+        if backend is None:
+            return original(service)
+        # moto's own function, with globals of its own whose ``backends.get_backend`` gives
+        # the backend found: nothing else in the process sees a change.
+        shim = types.SimpleNamespace(get_backend=lambda name: {"global": backend})
+        routed = types.FunctionType(
+            original.__code__, {**original.__globals__, "backends": shim}, original.__name__
+        )
+        return routed(service)
+
+    moto.moto_server.werkzeug_app.create_backend_app = create_backend_app
+    moto.server.create_backend_app = create_backend_app  # type: ignore[attr-defined]
+
+
+def answers_from_models_read() -> None:
+    """moto reads a service's model to write its answers, at the service's first request, with
+    a loader of its own; botocore's loader has read EC2's and SSM's already (botocore reads a
+    whole model to list a service's regions, as moto's backends do when they are built), so
+    the run's first EC2 request read EC2's 3 MB of JSON a second time (40 ms). moto's model is
+    botocore's with moto's own extras merged in: made here from the model botocore's loader
+    has read, with the extras merged into copies of the parts they change, so botocore's stays
+    as it was. moto's own reading where botocore's loader would give something else (another
+    API version, extras of botocore's own)."""
+    import botocore.session
+    import moto.core.utils
+
+    original = moto.core.utils._load_service_model
+    models = moto.core.utils.create_loader()  # moto's loader (one for all, moto_reads_once)
+    read = botocore.session.Session().get_component("data_loader")  # every session's
+
+    def load(service_name: str, model_name: str) -> dict[str, Any]:
+        if model_name != "service-2":
+            return original(service_name, model_name)
+        version = models.determine_latest_version(service_name, model_name)
+        if read.determine_latest_version(service_name, model_name) != version or any(
+            True for _ in read._find_extras(service_name, model_name, version)
+        ):
+            return original(service_name, model_name)
+        model: dict[str, Any] = read.load_service_model(service_name, model_name)
+        for extras in models._find_extras(service_name, model_name, version):
+            if "merge" in extras:
+                model = merged(model, extras["merge"])
+        return model
+
+    moto.core.utils._load_service_model = load
+
+
+def merged(base: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
+    """botocore's ``deep_merge(base, extra)`` as a new dictionary: ``base`` is not changed, and
+    the new one shares every part of it that ``extra`` does not change."""
+    made = dict(base)
+    for key, value in extra.items():
+        if isinstance(made.get(key), dict) and isinstance(value, dict):
+            made[key] = merged(made[key], value)
+        else:
+            made[key] = value
+    return made
+
+
 def bind_alone(platform: str = sys.platform) -> None:
     """The server binds its port alone, on Windows too.
 
@@ -268,6 +355,8 @@ def serve(argv: list[str]) -> None:
     keep_only(orders.managed_policies)
     give_instance_ids(orders.instance_ids)
     build_backends(orders)
+    routes_from_built_backends()
+    answers_from_models_read()
     # moto, its models and the backends' own data (AMIs, instance types, regions) stay for the
     # whole run: out of the collector's reach, which walked all of it now and then in the
     # middle of a request.

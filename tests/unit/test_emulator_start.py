@@ -223,3 +223,103 @@ def test_the_emulator_is_launched_at_session_start_unless_the_run_only_lists(
     config = SimpleNamespace(option=SimpleNamespace(collectonly=collect_only))
     target_plugin.pytest_sessionstart(SimpleNamespace(config=config))  # type: ignore[arg-type]
     assert len(launches) == launched
+
+
+def test_routes_come_from_a_backend_already_built_and_are_moto_s_own(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import moto.ec2.models
+    import moto.moto_server.werkzeug_app
+    import moto.server
+    from moto.backends import get_backend
+    from moto.core import DEFAULT_ACCOUNT_ID
+
+    from handson.targets.emulator_process import routes_from_built_backends
+
+    original = moto.moto_server.werkzeug_app.create_backend_app
+    monkeypatch.setattr(moto.moto_server.werkzeug_app, "create_backend_app", original)
+    monkeypatch.setattr(moto.server, "create_backend_app", original)
+    # Whatever earlier tests built for moto's default account is put back afterwards.
+    monkeypatch.delitem(get_backend("ec2"), DEFAULT_ACCOUNT_ID, raising=False)
+    get_backend("ec2")["210987654321"]["ap-northeast-1"]  # the run's, built before serving
+    routes_from_built_backends()
+    made: list[str] = []
+    init = moto.ec2.models.EC2Backend.__init__
+
+    def counted(self: object, region_name: str, account_id: str) -> None:
+        made.append(f"{account_id}/{region_name}")
+        init(self, region_name, account_id)
+
+    monkeypatch.setattr(moto.ec2.models.EC2Backend, "__init__", counted)
+
+    def rules(app: object) -> list[tuple[str, str, tuple[str, ...]]]:
+        return sorted(
+            (rule.rule, rule.endpoint, tuple(sorted(rule.methods or ())))
+            for rule in app.url_map.iter_rules()  # type: ignore[attr-defined]
+        )
+
+    ours = {service: rules(moto.server.create_backend_app(service)) for service in SERVICES}
+    assert made == []  # no backend built to make the routes (moto built us-east-1's)
+    assert ours == {service: rules(original(service)) for service in SERVICES}
+    assert made == [f"{DEFAULT_ACCOUNT_ID}/us-east-1"]  # moto's own: the backend it builds
+
+
+SERVICES = ("ec2", "iam", "s3", "ssm", "sts", "moto_api")
+
+
+def test_moto_s_models_for_its_answers_are_made_from_what_botocore_has_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import botocore.loaders
+    import botocore.session
+    import moto.core.loaders
+    import moto.core.utils
+
+    from handson.targets.emulator_process import answers_from_models_read, share_botocore_models
+
+    monkeypatch.setattr(botocore.session, "create_loader", botocore.session.create_loader)
+    monkeypatch.setattr(
+        moto.core.utils, "_load_service_model", moto.core.utils._load_service_model
+    )
+    share_botocore_models()
+    read = botocore.session.Session().get_component("data_loader")
+    botocores = read.load_service_model("ec2", "service-2")  # as moto's EC2 backend reads it
+    before = json.dumps(botocores, sort_keys=True)
+    answers_from_models_read()
+    opened: list[str] = []
+    load_file = botocore.loaders.JSONFileLoader.load_file
+
+    def watched(self: object, file_path: str) -> object:
+        opened.append(file_path)
+        return load_file(self, file_path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(botocore.loaders.JSONFileLoader, "load_file", watched)
+    model = moto.core.utils._load_service_model("ec2", "service-2")
+    # EC2's model is not read again (moto's extras for it are), and botocore's is unchanged.
+    assert not [path for path in opened if path.endswith("service-2")]
+    assert any(path.endswith("service-2.moto-extras") for path in opened)
+    assert json.dumps(botocores, sort_keys=True) == before
+    own = moto.core.loaders.create_loader()
+    assert model == own.load_service_model("ec2", "service-2")
+    for service in ("iam", "s3", "ssm", "sts"):  # s3: botocore's extras, so moto's own reading
+        assert moto.core.utils._load_service_model(service, "service-2") == (
+            own.load_service_model(service, "service-2")
+        )
+
+
+def test_merged_is_botocore_s_deep_merge_without_changing_the_base() -> None:
+    import copy
+
+    from botocore.utils import deep_merge
+
+    from handson.targets.emulator_process import merged
+
+    base = {"a": {"b": 1, "c": {"d": [1]}}, "e": 2, "f": {"g": 3}}
+    extra = {"a": {"c": {"d": [2], "h": 4}, "i": 5}, "e": {"j": 6}, "k": 7}
+    kept = copy.deepcopy(base)
+    expected = copy.deepcopy(base)
+    deep_merge(expected, extra)
+    made = merged(base, extra)
+    assert made == expected
+    assert base == kept
+    assert made["f"] is base["f"]  # what the extras leave alone is shared, not copied
