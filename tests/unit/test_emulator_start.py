@@ -4,6 +4,7 @@ builds IAM with, and a process that never gets its orders."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -225,8 +226,39 @@ def test_the_emulator_is_launched_at_session_start_unless_the_run_only_lists(
     assert len(launches) == launched
 
 
+# The services whose routes are compared; moto's own API has no accounts or regions.
+SERVICES = ("ec2", "iam", "s3", "ssm", "sts", "moto_api")
+
+
+@pytest.fixture
+def moto_backends_as_found() -> Iterator[None]:
+    """moto's backends of the services below as this process had them: what a test builds (a
+    backend of moto's default account without the AWS managed policies, which a later in-process
+    server would then use) is gone afterwards."""
+    from moto.backends import get_backend
+    from moto.core.base_backend import BackendDict
+
+    dicts = [get_backend(service) for service in SERVICES]  # type: ignore[call-overload]
+    found = [
+        (
+            backends,
+            {account: dict(dict.items(regional)) for account, regional in dict.items(backends)},
+        )
+        for backends in dicts
+        if isinstance(backends, BackendDict)
+    ]
+    yield
+    for backends, accounts in found:
+        for account in [a for a in dict.keys(backends) if a not in accounts]:
+            dict.__delitem__(backends, account)
+        for account, regions in accounts.items():
+            regional = dict.__getitem__(backends, account)
+            dict.clear(regional)
+            dict.update(regional, regions)
+
+
 def test_routes_come_from_a_backend_already_built_and_are_moto_s_own(
-    monkeypatch: pytest.MonkeyPatch,
+    monkeypatch: pytest.MonkeyPatch, moto_backends_as_found: None
 ) -> None:
     import moto.ec2.models
     import moto.moto_server.werkzeug_app
@@ -239,7 +271,6 @@ def test_routes_come_from_a_backend_already_built_and_are_moto_s_own(
     original = moto.moto_server.werkzeug_app.create_backend_app
     monkeypatch.setattr(moto.moto_server.werkzeug_app, "create_backend_app", original)
     monkeypatch.setattr(moto.server, "create_backend_app", original)
-    # Whatever earlier tests built for moto's default account is put back afterwards.
     monkeypatch.delitem(get_backend("ec2"), DEFAULT_ACCOUNT_ID, raising=False)
     get_backend("ec2")["210987654321"]["ap-northeast-1"]  # the run's, built before serving
     routes_from_built_backends()
@@ -264,9 +295,6 @@ def test_routes_come_from_a_backend_already_built_and_are_moto_s_own(
     assert made == [f"{DEFAULT_ACCOUNT_ID}/us-east-1"]  # moto's own: the backend it builds
 
 
-SERVICES = ("ec2", "iam", "s3", "ssm", "sts", "moto_api")
-
-
 def test_moto_s_models_for_its_answers_are_made_from_what_botocore_has_read(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -278,9 +306,7 @@ def test_moto_s_models_for_its_answers_are_made_from_what_botocore_has_read(
     from handson.targets.emulator_process import answers_from_models_read, share_botocore_models
 
     monkeypatch.setattr(botocore.session, "create_loader", botocore.session.create_loader)
-    monkeypatch.setattr(
-        moto.core.utils, "_load_service_model", moto.core.utils._load_service_model
-    )
+    monkeypatch.setattr(moto.core.utils, "_load_service_model", moto.core.utils._load_service_model)
     share_botocore_models()
     read = botocore.session.Session().get_component("data_loader")
     botocores = read.load_service_model("ec2", "service-2")  # as moto's EC2 backend reads it
