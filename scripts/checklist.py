@@ -20,6 +20,7 @@ import json
 import os
 import subprocess
 import sys
+import urllib.request
 import venv
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -82,6 +83,31 @@ def pip_command(python: Path, install: Install) -> list[str]:
     return [str(python), "-m", "pip", "install", "--disable-pip-version-check", *install.pip_args]
 
 
+def proxy_in_use() -> str | None:
+    """The proxy pip reaches the package index through, as this system sets it (the
+    ``https_proxy`` family of variables, or Windows' and macOS' own settings, which pip's
+    requests reads as ``urllib`` does), with no user name or password: None when there is none."""
+    proxies = urllib.request.getproxies()
+    proxy = proxies.get("https") or proxies.get("http")
+    if not proxy:
+        return None
+    scheme, found, rest = proxy.partition("://")
+    netloc, slash, path = (rest if found else proxy).partition("/")
+    if "@" in netloc:  # user:password@host:port: the password never reaches the terminal
+        netloc = "***@" + netloc.rpartition("@")[2]
+    return (f"{scheme}://" if found else "") + netloc + slash + path
+
+
+def install_failed(install: Install) -> str:
+    """The one line a failed install ends with; a proxy in the way is named, as learners behind
+    a school's or a company's proxy meet it most."""
+    files = " ".join(install.files())
+    proxy = proxy_in_use()
+    if proxy is None:
+        return t("bootstrap.install_failed", files=files)
+    return t("bootstrap.install_failed_proxy", files=files, proxy=proxy)
+
+
 def ensure(installs: Sequence[Install], venv_dir: Path = VENV, root: Path = ROOT) -> Path:
     """The virtual environment's Python, with ``installs`` done (each one only once)."""
     python = venv_python(venv_dir)
@@ -99,7 +125,7 @@ def ensure(installs: Sequence[Install], venv_dir: Path = VENV, root: Path = ROOT
     for install in missing:
         code = subprocess.run(pip_command(python, install), cwd=root).returncode
         if code != 0:
-            raise SystemExit(t("bootstrap.install_failed", files=" ".join(install.files())))
+            raise SystemExit(install_failed(install))
         done[install.name] = digest(install, root)
         (venv_dir / STAMP).write_text(json.dumps(done, indent=2), "utf-8")
     return python

@@ -182,3 +182,52 @@ def test_chromium_installs_as_root_with_apt_or_one_line_says_why_not(
         )
     else:
         assert [" ".join(c) for c in commands or []] == expected
+
+
+@pytest.mark.parametrize(
+    ("proxies", "named"),
+    [
+        ({}, None),
+        ({"https": "http://proxy.example.ac.jp:8080"}, "http://proxy.example.ac.jp:8080"),
+        ({"http": "http://10.0.0.1:3128/"}, "http://10.0.0.1:3128/"),
+        ({"https": "http://gakusei:Himitsu-123@proxy:8080"}, "http://***@proxy:8080"),
+        ({"https": "user:p@ss@proxy:8080"}, "***@proxy:8080"),  # no scheme, @ in the password
+    ],
+)
+def test_the_proxy_pip_goes_through_is_named_without_its_password(
+    monkeypatch: pytest.MonkeyPatch, proxies: dict[str, str], named: str | None
+) -> None:
+    import urllib.request
+
+    monkeypatch.setattr(urllib.request, "getproxies", lambda: proxies)
+    assert checklist.proxy_in_use() == named
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_failed_install_behind_a_proxy_names_it_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, lang: str
+) -> None:
+    import urllib.request
+
+    from handson.i18n import set_language
+
+    set_language(lang)  # the tests' own English comes back after each test (tests/conftest.py)
+    venv = installed_venv(tmp_path)
+    monkeypatch.setattr(
+        subprocess, "run", lambda command, **_: subprocess.CompletedProcess(command, 1)
+    )
+    monkeypatch.setattr(
+        urllib.request, "getproxies", lambda: {"https": "http://taro:Secret9@proxy.school:8080"}
+    )
+    with pytest.raises(SystemExit) as ended:
+        checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
+    line = str(ended.value.code)
+    assert "\n" not in line and "requirements.txt" in line
+    assert "http://***@proxy.school:8080" in line and "ProxyError" in line
+    assert "Secret9" not in line and "taro" not in line
+    assert ("プロキシ" in line) == (lang == "ja")
+    monkeypatch.setattr(urllib.request, "getproxies", dict)
+    with pytest.raises(SystemExit) as without:
+        checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
+    assert "proxy" not in str(without.value.code).lower()
+    assert "プロキシ" not in str(without.value.code)
