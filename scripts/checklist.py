@@ -92,10 +92,10 @@ def proxy_in_use() -> str | None:
     if not proxy:
         return None
     scheme, found, rest = proxy.partition("://")
-    netloc, slash, path = (rest if found else proxy).partition("/")
-    if "@" in netloc:  # user:password@host:port: the password never reaches the terminal
-        netloc = "***@" + netloc.rpartition("@")[2]
-    return (f"{scheme}://" if found else "") + netloc + slash + path
+    rest = rest if found else proxy
+    if "@" in rest:  # user:password@host:port (a password may hold '/' or '@' unencoded too)
+        rest = "***@" + rest.rpartition("@")[2]
+    return (f"{scheme}://" if found else "") + rest
 
 
 def install_failed(install: Install) -> str:

@@ -192,6 +192,7 @@ def test_chromium_installs_as_root_with_apt_or_one_line_says_why_not(
         ({"http": "http://10.0.0.1:3128/"}, "http://10.0.0.1:3128/"),
         ({"https": "http://gakusei:Himitsu-123@proxy:8080"}, "http://***@proxy:8080"),
         ({"https": "user:p@ss@proxy:8080"}, "***@proxy:8080"),  # no scheme, @ in the password
+        ({"https": "http://user:p/ss@proxy:8080/"}, "http://***@proxy:8080/"),  # '/' in it
     ],
 )
 def test_the_proxy_pip_goes_through_is_named_without_its_password(
