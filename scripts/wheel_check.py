@@ -134,7 +134,8 @@ def pip_download(args: Iterable[str], system: System, python: str, into: Path) -
     if done.returncode == 0:
         return None
     found = [line for line in done.stderr.splitlines() if "No matching distribution" in line]
-    return (found or [done.stderr.strip().splitlines()[-1]])[0].removeprefix("ERROR: ")
+    said = found or done.stderr.strip().splitlines()[-1:] or [f"pip exited {done.returncode}"]
+    return said[0].removeprefix("ERROR: ")
 
 
 def wanted_extras(files: Iterable[Path]) -> dict[str, set[str]]:
