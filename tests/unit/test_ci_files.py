@@ -295,13 +295,14 @@ def test_os_matrix_runs_on_every_push_and_pull_request_read_only() -> None:
         assert steps[0]["with"]["persist-credentials"] is False
 
 
-def test_os_matrix_covers_three_systems_and_two_pythons() -> None:
+def test_os_matrix_covers_three_systems_and_the_oldest_and_newest_python() -> None:
     jobs = os_matrix()["jobs"]
     systems = {"windows-latest", "macos-latest", "ubuntu-latest"}
     for job in jobs.values():
         assert job["runs-on"] == "${{ matrix.os }}"
         assert set(job["strategy"]["matrix"]["os"]) == systems
-    assert jobs["checklist"]["strategy"]["matrix"]["python"] == ["3.11", "3.13"]
+    # The oldest the README names, one between, and the newest a learner downloads today.
+    assert jobs["checklist"]["strategy"]["matrix"]["python"] == ["3.11", "3.13", "3.15"]
     assert jobs["odd-path"]["strategy"]["matrix"]["python"] == ["3.13"]
 
 
