@@ -8,6 +8,11 @@ Windows or macOS gets is a module, function or constant that system does not hav
 os.fork, os.killpg, socket.AF_UNIX, signal.SIGKILL, socket.send_fds, select.epoll, ...). Errors
 that Linux gets too are about types, not platforms, and are not this check's business.
 
+The same for the newest Python a learner may have (NEWEST_PYTHON, against pyproject.toml's
+3.11): typeshed's `sys.version_info` conditions name what a Python removed (pkgutil.find_loader,
+ast.Num, urllib.request.URLopener, ...), so code that uses one fails here before a learner's
+newer Python does.
+
     python scripts/platform_check.py            # the learner's path, as pyproject.toml says
     python scripts/platform_check.py FILE ...   # other files
 
@@ -20,18 +25,32 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 BASELINE = "linux"
-SYSTEMS = {"win32": "Windows", "darwin": "macOS"}
+NEWEST_PYTHON = "3.15"
+# What each run is told besides the configuration: a system, or the newest Python (on Linux).
+SYSTEMS = {
+    "win32": ("Windows", "--platform=win32"),
+    "darwin": ("macOS", "--platform=darwin"),
+    f"python{NEWEST_PYTHON}": (f"Python {NEWEST_PYTHON}", f"--python-version={NEWEST_PYTHON}"),
+}
 
 
-def command(platform: str, paths: list[str]) -> list[str]:
+def told(run: str) -> str:
+    """What mypy is told for a run: the system or Python it checks for."""
+    return SYSTEMS[run][1] if run in SYSTEMS else f"--platform={run}"
+
+
+def command(run: str, paths: list[str], cache: Path) -> list[str]:
+    """mypy for one run, with a cache of this invocation's own: a cache kept between runs
+    reported a file under the path it had in an earlier run when another file of the same
+    module name and content came (the tests' samples), and the run beside the tests shared it."""
     return [
-        sys.executable, "-m", "mypy", f"--config-file={ROOT / 'pyproject.toml'}",
-        f"--platform={platform}", f"--cache-dir={ROOT / '.mypy_cache' / platform}",
-        "--no-error-summary", *paths,
+        sys.executable, "-m", "mypy", f"--config-file={ROOT / 'pyproject.toml'}", told(run),
+        f"--cache-dir={cache / run}", "--no-error-summary", *paths,
     ]  # fmt: skip
 
 
@@ -46,10 +65,19 @@ def platform_only(baseline: list[str], other: list[str]) -> list[str]:
 
 
 def main(paths: list[str]) -> int:
+    with tempfile.TemporaryDirectory(prefix="handson-platform-check-") as cache:
+        return check(paths, Path(cache))
+
+
+def check(paths: list[str], cache: Path) -> int:
     platforms = [BASELINE, *SYSTEMS]
     runs = {
         p: subprocess.Popen(
-            command(p, paths), cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            command(p, paths, cache),
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for p in platforms
     }
@@ -57,15 +85,15 @@ def main(paths: list[str]) -> int:
     for platform, run in runs.items():
         out, err = run.communicate()
         if run.returncode not in (0, 1) or (run.returncode == 1 and not errors(out)):
-            sys.stderr.write(f"mypy --platform {platform} failed ({run.returncode}):\n{out}{err}")
+            sys.stderr.write(f"mypy {told(platform)} failed ({run.returncode}):\n{out}{err}")
             return 2
         found[platform] = errors(out)
     missing = {p: platform_only(found[BASELINE], found[p]) for p in SYSTEMS}
     for platform, lines in missing.items():
         if lines:
-            print(f"{SYSTEMS[platform]} does not have (mypy --platform {platform}):")
+            print(f"{SYSTEMS[platform][0]} does not have (mypy {told(platform)}):")
             print("\n".join(f"  {line}" for line in lines))
-    counts = ", ".join(f"{len(missing[p])} on {name}" for p, name in SYSTEMS.items())
+    counts = ", ".join(f"{len(missing[p])} on {name}" for p, (name, _) in SYSTEMS.items())
     print(f"platform check: {counts} (not counted, as Linux has them too: {len(found[BASELINE])})")
     return 1 if any(missing.values()) else 0
 

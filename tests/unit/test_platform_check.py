@@ -66,13 +66,16 @@ def test_names_each_missing_module_attribute_per_system(tmp_path: Path) -> None:
     done = check(sample)
     assert done.returncode == 1, done.stdout + done.stderr
     windows, _, macos = done.stdout.partition("macOS does not have")
+    macos, _, newest = macos.partition("Python 3.15 does not have")
+    assert newest == ""  # nothing of the sample was removed by a newer Python
     for name in ("flock", "LOCK_EX", "fork", "killpg", "SIGKILL", "AF_UNIX", "send_fds", "epoll"):
         assert f'has no attribute "{name}"' in windows, (name, done.stdout)
     assert 'has no attribute "epoll"' in macos and macos.count(": error: ") == 1, done.stdout
     assert "msvcrt" not in done.stdout and "LOCK_UN" not in done.stdout  # guarded by sys.platform
     assert "upper" not in done.stdout  # a type error on every system is not the platform's
     assert done.stdout.splitlines()[-1] == (
-        "platform check: 8 on Windows, 1 on macOS (not counted, as Linux has them too: 1)"
+        "platform check: 8 on Windows, 1 on macOS, 0 on Python 3.15"
+        " (not counted, as Linux has them too: 1)"
     )
 
 
@@ -81,7 +84,40 @@ def test_passes_code_that_every_system_has(tmp_path: Path) -> None:
     sample.write_text("import os\n\n\ndef pid() -> int:\n    return os.getpid()\n", "utf-8")
     done = check(sample)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "0 on Windows, 0 on macOS" in done.stdout
+    assert "0 on Windows, 0 on macOS, 0 on Python 3.15" in done.stdout
+
+
+REMOVED = """\
+import ast
+import pkgutil
+import sys
+import urllib.request
+
+
+def old(node: object) -> object:
+    loader = pkgutil.find_loader("json")
+    opener = urllib.request.URLopener()
+    if sys.version_info < (3, 12):
+        import imp  # guarded: only where it exists
+
+        return imp
+    return ast.Num, loader, opener
+"""
+
+
+def test_names_what_the_newest_python_removed(tmp_path: Path) -> None:
+    sample = tmp_path / "removed.py"
+    sample.write_text(REMOVED, "utf-8")
+    done = check(sample)
+    assert done.returncode == 1, done.stdout + done.stderr
+    _, _, newest = done.stdout.partition("Python 3.15 does not have")
+    for name in ("find_loader", "URLopener", "Num"):
+        assert f'no attribute "{name}"' in newest, (name, done.stdout)
+    assert "imp" not in newest.replace("import", "")  # guarded by sys.version_info
+    assert done.stdout.splitlines()[-1] == (
+        "platform check: 0 on Windows, 0 on macOS, 3 on Python 3.15"
+        " (not counted, as Linux has them too: 0)"
+    )
 
 
 def test_covers_the_learners_path() -> None:
