@@ -53,6 +53,15 @@ def everywhere(x: int) -> str:
 """
 
 
+def findings(tmp_path: Path, name: str, text: str) -> str:
+    """What the check prints for one file that it finds something in."""
+    sample = tmp_path / name
+    sample.write_text(text, "utf-8")
+    done = check(sample)
+    assert done.returncode == 1, done.stdout + done.stderr
+    return done.stdout
+
+
 def check(*paths: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, str(SCRIPT), *map(str, paths)],
@@ -61,19 +70,16 @@ def check(*paths: Path) -> subprocess.CompletedProcess[str]:
 
 
 def test_names_each_missing_module_attribute_per_system(tmp_path: Path) -> None:
-    sample = tmp_path / "sample.py"
-    sample.write_text(SAMPLE, "utf-8")
-    done = check(sample)
-    assert done.returncode == 1, done.stdout + done.stderr
-    windows, _, macos = done.stdout.partition("macOS does not have")
+    stdout = findings(tmp_path, "sample.py", SAMPLE)
+    windows, _, macos = stdout.partition("macOS does not have")
     macos, _, newest = macos.partition("Python 3.15 does not have")
     assert newest == ""  # nothing of the sample was removed by a newer Python
     for name in ("flock", "LOCK_EX", "fork", "killpg", "SIGKILL", "AF_UNIX", "send_fds", "epoll"):
-        assert f'has no attribute "{name}"' in windows, (name, done.stdout)
-    assert 'has no attribute "epoll"' in macos and macos.count(": error: ") == 1, done.stdout
-    assert "msvcrt" not in done.stdout and "LOCK_UN" not in done.stdout  # guarded by sys.platform
-    assert "upper" not in done.stdout  # a type error on every system is not the platform's
-    assert done.stdout.splitlines()[-1] == (
+        assert f'has no attribute "{name}"' in windows, (name, stdout)
+    assert 'has no attribute "epoll"' in macos and macos.count(": error: ") == 1, stdout
+    assert "msvcrt" not in stdout and "LOCK_UN" not in stdout  # guarded by sys.platform
+    assert "upper" not in stdout  # a type error on every system is not the platform's
+    assert stdout.splitlines()[-1] == (
         "platform check: 8 on Windows, 1 on macOS, 0 on Python 3.15"
         " (not counted, as Linux has them too: 1)"
     )
@@ -106,15 +112,12 @@ def old(node: object) -> object:
 
 
 def test_names_what_the_newest_python_removed(tmp_path: Path) -> None:
-    sample = tmp_path / "removed.py"
-    sample.write_text(REMOVED, "utf-8")
-    done = check(sample)
-    assert done.returncode == 1, done.stdout + done.stderr
-    _, _, newest = done.stdout.partition("Python 3.15 does not have")
+    stdout = findings(tmp_path, "removed.py", REMOVED)
+    _, _, newest = stdout.partition("Python 3.15 does not have")
     for name in ("find_loader", "URLopener", "Num"):
-        assert f'no attribute "{name}"' in newest, (name, done.stdout)
+        assert f'no attribute "{name}"' in newest, (name, stdout)
     assert "imp" not in newest.replace("import", "")  # guarded by sys.version_info
-    assert done.stdout.splitlines()[-1] == (
+    assert stdout.splitlines()[-1] == (
         "platform check: 0 on Windows, 0 on macOS, 3 on Python 3.15"
         " (not counted, as Linux has them too: 0)"
     )
