@@ -266,7 +266,7 @@ def answers_from_models_read() -> None:
     """moto reads a service's model to write its answers, at the service's first request, with
     a loader of its own; botocore's loader has read EC2's and SSM's already (botocore reads a
     whole model to list a service's regions, as moto's backends do when they are built), so
-    the run's first EC2 request read EC2's 3 MB of JSON a second time (40 ms). moto's model is
+    the server's first EC2 request read EC2's 3 MB of JSON a second time (40 ms). moto's model is
     botocore's with moto's own extras merged in: made here from the model botocore's loader
     has read, with the extras merged into copies of the parts they change, so botocore's stays
     as it was. moto's own reading where botocore's loader would give something else (another
