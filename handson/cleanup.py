@@ -22,8 +22,6 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-import boto3
-
 from handson.aws import principal_from_session
 from handson.catalogue import CATALOGUE
 from handson.cleanup_checks import left_over
@@ -32,7 +30,7 @@ from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.names import validate_name
-from handson.targets.account import guard, identify, parse_allowed, speaking_as
+from handson.targets.account import parse_allowed, reach_account
 
 REFUSED_EXIT = 3
 
@@ -98,11 +96,15 @@ def main(
         if args.yes and not args.delete:
             raise SuiteUsageError(t("cleanup.yes_without_delete"))
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
-        with speaking_as("handson cleanup"):
-            session = boto3.session.Session(region_name=args.region)
-            account = identify(session, args.region, args.endpoint_url)
-            say(t("cleanup.account", account=account.describe(), region=args.region))
-            guard(account, allowed)
+        session, account = reach_account(
+            "handson cleanup",
+            args.region,
+            args.endpoint_url,
+            allowed,
+            lambda account: say(
+                t("cleanup.account", account=account.describe(), region=args.region)
+            ),
+        )
     except SuiteUsageError as exc:
         print(refusal(exc), file=sys.stderr)
         return 2

@@ -20,8 +20,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import boto3
-
 from handson.aws import principal_from_session
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.discovery import Discovery, FoundPolicy, discover
@@ -29,7 +27,7 @@ from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.names import SSM_CORE_POLICY_ARN
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
-from handson.targets.account import guard, identify, parse_allowed, speaking_as
+from handson.targets.account import parse_allowed, reach_account
 
 MANIFEST = "discovered.json"
 
@@ -117,10 +115,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
     args = parser.parse_args(args_in)
     try:
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
-        with speaking_as(None):
-            session = boto3.session.Session(region_name=args.region)
-            account = identify(session, args.region, args.endpoint_url)
-            guard(account, allowed)
+        session, account = reach_account(None, args.region, args.endpoint_url, allowed)
     except SuiteUsageError as exc:
         print(refusal(exc), file=sys.stderr)
         return 2

@@ -21,8 +21,6 @@ import os
 import sys
 from pathlib import Path
 
-import boto3
-
 from handson.aws import principal_from_session
 from handson.call_record import start_recording
 from handson.cli_parser import Parser, refusal, speak_first
@@ -31,7 +29,7 @@ from handson.i18n import t
 from handson.lifecycle.live import LiveRecord, sweep_record
 from handson.lifecycle.sweeper import Sweeper, parse_duration
 from handson.names import validate_run_id
-from handson.targets.account import guard, identify, parse_allowed, speaking_as
+from handson.targets.account import parse_allowed, reach_account
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -> int:
@@ -59,12 +57,16 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
         run = validate_run_id(args.run) if args.run is not None else None
         older_than = parse_duration(args.older_than) if args.older_than is not None else None
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
-        with speaking_as(None):
-            session = boto3.session.Session(region_name=args.region)
-            account = identify(session, args.region, args.endpoint_url)
-            dry_run = "" if args.delete else t("sweep.dry_run")
-            print(t("sweep.start", account=account.describe(), region=args.region) + dry_run)
-            guard(account, allowed)
+        dry_run = "" if args.delete else t("sweep.dry_run")
+        session, account = reach_account(
+            None,
+            args.region,
+            args.endpoint_url,
+            allowed,
+            lambda account: print(
+                t("sweep.start", account=account.describe(), region=args.region) + dry_run
+            ),
+        )
         record = LiveRecord.read(args.record) if args.record is not None else None
         if record is not None and record.account != account.account_id:
             raise SuiteUsageError(

@@ -154,13 +154,32 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())[:200]
 
 
-def aws_preflight(settings: Any, say: Callable[[str], None]) -> tuple[Any, Account]:
-    """Everything the aws target checks before it may create anything: who, where, allowed."""
+def reach_account(
+    who: str | None,
+    region: str,
+    endpoint_url: str | None,
+    allowed: frozenset[str],
+    announce: Callable[[Account], None] = lambda account: None,
+) -> tuple[Any, Account]:
+    """Everything a command checks before it acts in an account, as one line of ``who``'s when
+    it refuses (speaking_as): whose credentials (identify), said before the verdict
+    (``announce``), and whether that account may be used (guard). The session and account."""
     import boto3
 
-    with speaking_as("--target aws"):
-        session = boto3.session.Session(region_name=settings.region)
-        account = identify(session, settings.region, settings.endpoint_url)
-        say(account.line("aws", settings.region))
-        guard(account, settings.allowed_accounts)
+    with speaking_as(who):
+        session = boto3.session.Session(region_name=region)
+        account = identify(session, region, endpoint_url)
+        announce(account)
+        guard(account, allowed)
     return session, account
+
+
+def aws_preflight(settings: Any, say: Callable[[str], None]) -> tuple[Any, Account]:
+    """Everything the aws target checks before it may create anything: who, where, allowed."""
+    return reach_account(
+        "--target aws",
+        settings.region,
+        settings.endpoint_url,
+        settings.allowed_accounts,
+        lambda account: say(account.line("aws", settings.region)),
+    )

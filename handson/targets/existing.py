@@ -33,7 +33,7 @@ from handson.run_folder import reports_dir
 from handson.settings import Settings, budgets_for
 from handson.snapshot import Snapshot, differences, take
 from handson.targets import simulation
-from handson.targets.account import Account, guard, identify, speaking_as
+from handson.targets.account import Account, reach_account
 from handson.targets.aws import AwsTarget
 from handson.targets.emulator import EmulatorLaunch, open_emulator
 from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
@@ -172,14 +172,14 @@ def preflight(
 
 def guarded(settings: Any, say: Callable[[str], None]) -> tuple[Any, Account, Principal]:
     """The account guard of ``--target aws``: the learner's session, account and principal."""
-    import boto3
-
     region = settings.region
-    with speaking_as("--target existing"):
-        session = boto3.session.Session(region_name=region)
-        account = identify(session, region, settings.endpoint_url)
-        say(account.line("existing", region))
-        guard(account, settings.allowed_accounts)
+    session, account = reach_account(
+        "--target existing",
+        region,
+        settings.endpoint_url,
+        settings.allowed_accounts,
+        lambda account: say(account.line("existing", region)),
+    )
     reader = principal_from_session(session, account.principal_arn, region, settings.endpoint_url)
     return session, account, reader
 
