@@ -5,14 +5,19 @@ from __future__ import annotations
 import functools
 import gc
 import importlib.util
+import os
+import shlex
 import sys
 from pathlib import Path
+from typing import Any, NoReturn
 
+import _pytest.config.argparsing
 import pytest
 
 # First: it starts the emulator's process now, while the rest imports (see there).
 import handson.targets.emulator_early  # noqa: F401
 from handson.call_record import recording_file, start_recording
+from handson.cli_parser import refused_by_pytest
 from handson.errors import SuiteUsageError
 from handson.i18n import has, set_language, t
 from handson.run_folder import RUN_FOLDER, RunFolder, reports_dir, wants_features
@@ -43,6 +48,30 @@ pytest_plugins = [
     "steps.cleanup_steps",
     "steps.practices_steps",
 ]
+
+
+def refuse_in_run_language() -> None:
+    """pytest's refusal of a command line it cannot parse (an unknown option, a missing value)
+    in the run's language, one line as all bad input is (handson.cli_parser.refused_by_pytest).
+    pytest has no hook for it: its parser's ``error`` (pinned pytest; tests/test_bad_input.py
+    runs it) is replaced when this file is imported, before pytest parses the whole command
+    line. Without that parser (another pytest), pytest's own English stays."""
+    parser_class = getattr(_pytest.config.argparsing, "PytestArgumentParser", None)
+    if parser_class is None:
+        return
+    own = parser_class.error
+
+    def error(self: Any, message: str) -> NoReturn:
+        argv = [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *sys.argv[1:]]
+        line = refused_by_pytest(self.prog, message, argv, os.environ)
+        if line is None:
+            own(self, message)
+        raise pytest.UsageError(line)
+
+    parser_class.error = error
+
+
+refuse_in_run_language()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

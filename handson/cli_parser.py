@@ -14,7 +14,7 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import NoReturn
 
 from handson.errors import SuiteUsageError
@@ -74,6 +74,22 @@ def speak_first(argv: Sequence[str] | None) -> list[str] | None:
         print(error, file=sys.stderr)
         return None
     return words
+
+
+def refused_by_pytest(
+    prog: str, message: str, argv: Sequence[str], environ: Mapping[str, str]
+) -> str | None:
+    """pytest's refusal of its command line (argparse's ``message``) as the one line the suite
+    gives bad input, in the run's language (``--lang`` in ``argv``, else HANDSON_LANG); None in
+    English, where pytest's own words stay, and when the language is not one the suite speaks."""
+    try:
+        language = language_of({"lang": option_value(argv, "--lang")}, dict(environ))
+    except SuiteUsageError:
+        return None
+    if language == "en":
+        return None
+    set_language(language)
+    return t("cli.argparse.error", prog=prog, message=argparse_error(message))
 
 
 def refusal(message: object) -> str:

@@ -131,6 +131,30 @@ def test_one_line_error_and_nothing_created(
     assert s3.list_buckets()["Buckets"] == buckets_before
 
 
+@pytest.mark.parametrize(
+    ("args", "japanese"),
+    [
+        (["--targt=aws"], "エラー: 不明な引数です: --targt=aws（使い方は "),
+        (["--target"], "エラー: --target: 値をひとつ指定してください（使い方は "),
+    ],
+    ids=["a mistyped option", "an option without its value"],
+)
+def test_a_command_line_pytest_cannot_parse_is_one_japanese_line(
+    tmp_path: Path, args: list[str], japanese: str
+) -> None:
+    """pytest's own refusal (its argparse), in the run's language: Japanese by default."""
+    run = run_suite(tmp_path, *args, env={"HANDSON_LANG": None})
+    one_line(run, japanese)
+    assert "usage" not in run.stderr and "rootdir" not in run.stderr, run.stderr
+
+
+def test_a_command_line_pytest_cannot_parse_stays_pytest_s_own_in_english(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "--targt=aws")
+    assert run.exit_code == 4, run.describe()
+    assert "error: unrecognized arguments: --targt=aws" in run.stderr, run.stderr
+    assert run.checkpoints == []
+
+
 def test_environment_variables_are_checked_too(tmp_path: Path) -> None:
     run = run_suite(tmp_path, env={"HANDSON_NAME": "UPPER"})
     assert run.exit_code == 4

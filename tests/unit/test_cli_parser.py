@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import pytest
 
-from handson.cli_parser import ARGPARSE_ERRORS, argparse_error
+from handson.cli_parser import ARGPARSE_ERRORS, argparse_error, refused_by_pytest
 from handson.i18n import set_language
 
 COMMANDS = ("cleanup", "discover", "sweep", "grade", "calls", "watch")
@@ -110,6 +110,35 @@ def test_every_message_id_is_provoked_above() -> None:
 def test_an_error_worded_otherwise_stays_whole_in_english() -> None:
     set_language("ja")
     assert argparse_error("something argparse says one day") == "something argparse says one day"
+
+
+PYTEST = "python -m pytest"
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ"),
+    [([], {}), (["--lang", "ja"], {"HANDSON_LANG": "en"}), ([], {"HANDSON_LANG": "ja"})],
+    ids=["by default", "--lang ja over the environment", "HANDSON_LANG=ja"],
+)
+def test_pytest_s_refusal_is_the_suite_s_one_line_in_japanese(
+    argv: list[str], environ: dict[str, str]
+) -> None:
+    message = provoked(plain, ["--bogus", "x"])
+    line = refused_by_pytest(PYTEST, message, [*argv, "--bogus", "x"], environ)
+    assert line == (
+        "python -m pytest: エラー: 不明な引数です: --bogus x（使い方は python -m pytest --help）"
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "environ"),
+    [(["--lang=en"], {}), ([], {"HANDSON_LANG": "en"}), (["--lang", "fr"], {})],
+    ids=["--lang=en", "HANDSON_LANG=en", "a language the suite does not speak"],
+)
+def test_pytest_s_refusal_stays_pytest_s_own_in_english_or_an_unknown_language(
+    argv: list[str], environ: dict[str, str]
+) -> None:
+    assert refused_by_pytest(PYTEST, "unrecognized arguments: --bogus", argv, environ) is None
 
 
 @pytest.mark.parametrize("word", COMMANDS)
