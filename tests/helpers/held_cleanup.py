@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from handson import cleanup, cleanup_plan
+from tests.helpers.notes import write_note
 
 
 def main(argv: list[str]) -> int:
@@ -29,7 +30,7 @@ def main(argv: list[str]) -> int:
             nonlocal removals
             removals += 1
             if removals == int(stop_at):
-                Path(note).write_text(f"holding before {item.name}\n", "utf-8")
+                write_note(Path(note), f"holding before {item.name}\n")
                 time.sleep(300)
             remove()
 
