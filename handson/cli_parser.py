@@ -63,13 +63,18 @@ def argparse_error(message: str) -> str:
     return message
 
 
+def asked_language(words: Sequence[str], environ: Mapping[str, str]) -> str:
+    """The language a command line not parsed yet asks for (``--lang``, else HANDSON_LANG)."""
+    return language_of({"lang": option_value(words, "--lang")}, dict(environ))
+
+
 def speak_first(argv: Sequence[str] | None) -> list[str] | None:
     """The command line (``sys.argv``'s when None), the run's language set from its ``--lang``
     or HANDSON_LANG before any parser exists; None, after one line in both languages on
     stderr, for a language that is not ja or en."""
     words = sys.argv[1:] if argv is None else list(argv)
     try:
-        set_language(language_of({"lang": option_value(words, "--lang")}, dict(os.environ)))
+        set_language(asked_language(words, os.environ))
     except SuiteUsageError as error:
         print(error, file=sys.stderr)
         return None
@@ -83,7 +88,7 @@ def refused_by_pytest(
     gives bad input, in the run's language (``--lang`` in ``argv``, else HANDSON_LANG); None in
     English, where pytest's own words stay, and when the language is not one the suite speaks."""
     try:
-        language = language_of({"lang": option_value(argv, "--lang")}, dict(environ))
+        language = asked_language(argv, environ)
     except SuiteUsageError:
         return None
     if language == "en":

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from handson.whole_file import write_whole
+
 REPORTS_VARIABLE = "HANDSON_REPORTS"
 
 
@@ -93,9 +95,7 @@ class RunFolder:
         alone says it."""
         if not self.path.is_dir():
             return
-        named = self.reports / f".latest-run-{self.run_id}"
-        named.write_text(self.run_id + "\n", "utf-8")
-        os.replace(named, self.latest_id)
+        write_whole(self.latest_id, self.run_id + "\n")
         temporary = self.reports / f".latest-{self.run_id}"
         temporary.unlink(missing_ok=True)
         try:

@@ -19,7 +19,6 @@ from that temporary key.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -39,6 +38,7 @@ from handson.lifecycle.removal import delete_bucket, ignore_gone
 from handson.names import RunNames
 from handson.snapshot import unless_gone
 from handson.transient import retry_answers_not_aws
+from handson.whole_file import write_whole
 
 # The user's key when --live has none: the user's checks are then replayed, never run live.
 NO_USER_KEY = Credentials("", "")
@@ -79,10 +79,8 @@ class LiveRecord:
     def add(self, kind: str, **where: str) -> None:
         self.items.append({"kind": kind, **where})
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(".partial")
         document = {"account": self.account, "items": self.items}
-        partial.write_text(json.dumps(document, indent=2), "utf-8")
-        os.replace(partial, self.path)  # a reader never finds half a record
+        write_whole(self.path, json.dumps(document, indent=2))  # never half a record
 
     @classmethod
     def read(cls, path: Path) -> LiveRecord:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from handson import cleanup, cleanup_plan
-from tests.helpers.notes import write_note
+from handson.whole_file import write_whole
 
 
 def main(argv: list[str]) -> int:
@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
             nonlocal removals
             removals += 1
             if removals == int(stop_at):
-                write_note(Path(note), f"holding before {item.name}\n")
+                write_whole(Path(note), f"holding before {item.name}\n")
                 time.sleep(300)
             remove()
 

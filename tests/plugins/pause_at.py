@@ -25,7 +25,7 @@ from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.order import Stage
 from handson.lifecycle.provision import Provisioner
 from handson.settings import SETTINGS
-from tests.helpers.notes import write_note
+from handson.whole_file import write_whole
 
 HOLD_SECONDS = 3.0
 _RUN: list[str] = []
@@ -34,7 +34,7 @@ _RUN: list[str] = []
 def hold(phase: str) -> None:
     """Say where the run holds; hold a few seconds, or, when HANDSON_PAUSE_RELEASE names a file,
     until that file exists (at most two minutes)."""
-    write_note(Path(os.environ["HANDSON_PAUSE_NOTE"]), f"holding in {phase} of run {_RUN[0]}\n")
+    write_whole(Path(os.environ["HANDSON_PAUSE_NOTE"]), f"holding in {phase} of run {_RUN[0]}\n")
     release = os.environ.get("HANDSON_PAUSE_RELEASE")
     if not release:
         time.sleep(HOLD_SECONDS)
