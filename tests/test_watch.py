@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from handson.names import default_name
-from handson.policies import SEED_DIR, USER_POLICY_FILE
+from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
 from handson.targets.emulator_server import MotoEmulator
 from scripts.watch_session import WAITING, WatchSession
 from tests.conftest import PolicyRuns
@@ -108,6 +108,44 @@ def test_a_saved_mistake_shows_what_a_run_shows_and_passes_once_restored(
     assert verdicts(shown, watched.name) == verdicts(run.stdout, run_name)
     restored = watched.restore(USER_POLICY_FILE)
     assert tally(restored) == PASSING
+    # The fixed checkpoint's block goes with its failure: no section of failures above a table
+    # that has none, in the round nor in what stopping prints.
+    assert not sections(restored, "failures", "why checks were not decided"), restored
+
+
+def sections(shown: str, *titles: str) -> list[str]:
+    """The lines of output that open one of these sections (pytest's ``=== title ===``)."""
+    return [line for line in shown.splitlines() if line.strip("= ") in titles]
+
+
+def failure_ids(shown: str) -> list[str]:
+    """The checkpoint each failure block of the round's failures section opens with."""
+    lines = shown.splitlines()
+    start = next((i for i, line in enumerate(lines) if sections(line, "failures")), None)
+    if start is None:
+        return []
+    end = next(i for i, line in enumerate(lines[start + 1 :], start + 1) if line.startswith("="))
+    return [line.split(" ", 1)[0] for line in lines[start + 1 : end] if line[:1].isupper()]
+
+
+def test_a_failure_not_checked_again_keeps_its_block_once_and_a_fixed_one_loses_it(
+    watched: Watched,
+) -> None:
+    """The role's file saved while the user's mistake stands: the user's scenarios are not run
+    again and keep their failure, shown once; the role's come and go with their own file."""
+    base = watched.folder.parent
+    u4 = ["U4"] * 3  # a block for each example that fails: create, stop, terminate
+    first = watched.save(changed_texts(mutation(MISTAKE), base / "user"))
+    assert failure_ids(first) == u4, first
+    role = changed_texts(mutation("role-writes-open"), base / "role")
+    assert list(role) == [ROLE_POLICY_FILE]
+    both = watched.save(role)
+    assert "(failed: U4, R5)" in tally(both)
+    assert failure_ids(both) == [*u4, "R5"], both
+    user_only = watched.restore(ROLE_POLICY_FILE)
+    assert "(failed: U4)" in tally(user_only)
+    assert failure_ids(user_only) == u4, user_only
+    assert tally(watched.restore(USER_POLICY_FILE)) == PASSING
 
 
 def test_a_malformed_file_is_one_line_and_watching_goes_on(watched: Watched) -> None:
@@ -132,6 +170,7 @@ def test_stopping_removes_everything_and_exits_as_a_run(
     assert code == 0, output[-3000:]
     assert "clean-up (C1-C5): ok" in output
     assert PASSING in output.rsplit("checking again", 1)[-1]
+    assert not sections(output.rsplit("checking again", 1)[-1], "failures"), output[-3000:]
     assert left_behind(test_emulator.admin, watched.name) == []
     assert alive(helpers) == []
 
