@@ -145,6 +145,30 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     return PolicySet(*loaded)
 
 
+# What Python's json module says of a document it cannot read (the start of its message, as
+# Python 3.11 to 3.14 word it), and the message that says it to a learner in the run's language
+# and names the usual cause. A message not listed here is shown in Python's own words.
+JSON_ERRORS: tuple[tuple[str, str], ...] = (
+    ("Expecting value", "json.expecting_value"),
+    ("Expecting property name enclosed in double quotes", "json.expecting_name"),
+    ("Expecting ':' delimiter", "json.expecting_colon"),
+    ("Expecting ',' delimiter", "json.expecting_comma"),
+    ("Unterminated string starting at", "json.unterminated_string"),
+    ("Invalid control character", "json.control_character"),
+    ("Invalid \\uXXXX escape", "json.bad_unicode_escape"),
+    ("Invalid \\escape", "json.bad_escape"),
+    ("Extra data", "json.extra_data"),
+    ("Illegal trailing comma before end of object", "json.trailing_comma_object"),
+    ("Illegal trailing comma before end of array", "json.trailing_comma_array"),
+)
+
+
+def json_error_words(message: str) -> str:
+    """What json.JSONDecodeError's ``msg`` says, in the run's language."""
+    key = next((key for start, key in JSON_ERRORS if message.startswith(start)), None)
+    return t(key) if key is not None else message
+
+
 def _load(path: Path, *, trust: bool) -> PolicyFile:
     if not path.is_file():
         raise SuiteUsageError(t("policy.missing", path=path))
@@ -166,7 +190,13 @@ def _load(path: Path, *, trust: bool) -> PolicyFile:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
         raise SuiteUsageError(
-            t("policy.not_json", path=path, line=exc.lineno, column=exc.colno, error=exc.msg)
+            t(
+                "policy.not_json",
+                path=path,
+                line=exc.lineno,
+                column=exc.colno,
+                error=json_error_words(exc.msg),
+            )
         ) from None
     found = policy_grammar.problems(document, trust=trust)
     if found:

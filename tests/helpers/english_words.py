@@ -66,7 +66,9 @@ PRODUCT_WORDS = frozenset(
         "OK",
     ]
 )
-ALLOWED = POLICY_WORDS | PRODUCT_WORDS
+# JSON's own words, as a learner writes them in a policy file.
+JSON_WORDS = frozenset(["true", "false", "null"])
+ALLOWED = POLICY_WORDS | PRODUCT_WORDS | JSON_WORDS
 
 # Lines pytest writes itself, and not the suite.
 PYTEST_LINES = re.compile(
