@@ -13,7 +13,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from botocore.config import Config
-from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ProfileNotFound,
+    ProxyConnectionError,
+    SSLError,
+)
 
 from handson.call_record import watch
 from handson.errors import SuiteUsageError
@@ -94,14 +103,28 @@ def identify(session: Any, region: str, endpoint_url: str | None = None) -> Acco
             raise AccountRefused(t("aws.refused_credentials", state=said, code=code)) from None
         raise AccountRefused(t("aws.sts_refused", code=code)) from None
     except BotoCoreError as exc:
-        error = f"{type(exc).__name__}: {_one_line(str(exc))}"
-        raise AccountRefused(t("aws.sts_unreachable", error=error)) from None
+        raise AccountRefused(unreachable(exc)) from None
     except NOT_AN_AWS_ANSWER as exc:
         where = endpoint_url or "AWS STS"
         raise AccountRefused(t("aws.not_sts", where=where, error=type(exc).__name__)) from None
     return Account(
         str(caller["Account"]), _alias(session, region, endpoint_url), str(caller["Arn"])
     )
+
+
+def unreachable(error: BotoCoreError) -> str:
+    """Why AWS could not be reached, and what a learner checks, for the ways a school's or a
+    company's network stops it: a proxy that does not answer, a network that inspects HTTPS
+    (its own certificate in the way), no route at all. Anything else in botocore's words."""
+    endpoint = str(error.kwargs.get("endpoint_url", "AWS STS"))
+    if isinstance(error, ProxyConnectionError):
+        # botocore has already masked a user name and password in the proxy's URL.
+        return t("aws.proxy_unreachable", proxy=error.kwargs.get("proxy_url", "?"))
+    if isinstance(error, SSLError):
+        return t("aws.tls_unverified", endpoint=endpoint)
+    if isinstance(error, (EndpointConnectionError, ConnectTimeoutError)):
+        return t("aws.no_route", endpoint=endpoint)
+    return t("aws.sts_unreachable", error=f"{type(error).__name__}: {_one_line(str(error))}")
 
 
 def _alias(session: Any, region: str, endpoint_url: str | None) -> str | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -10,8 +11,11 @@ import pytest
 from botocore.stub import Stubber
 
 from handson.errors import SuiteUsageError
+from handson.i18n import t
 from handson.targets.account import Account, guard, identify, parse_allowed
-from tests.helpers.fakes import http_server
+from handson.targets.emulator_process import free_port
+from tests.helpers.english_words import english_words
+from tests.helpers.fakes import http_server, untrusted_tls_server
 
 REGION = "ap-northeast-1"
 CALLER = {
@@ -227,3 +231,55 @@ def test_an_endpoint_that_never_answers_as_sts_is_one_line_never_a_refusal() -> 
         identify(real_session(), REGION, url)
     said = str(caught.value)
     assert "does not answer as AWS STS does" in said and "\n" not in said, said
+
+
+# -- a school's or a company's network in the way: one line that says what to check ----------
+
+
+def test_no_route_to_aws_names_the_endpoint_and_a_proxy_to_check() -> None:
+    closed = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(SuiteUsageError) as caught:
+        identify(real_session(), REGION, closed)
+    said = str(caught.value)
+    assert said.startswith(f"cannot reach AWS: no connection to {closed}/"), said
+    assert "HTTPS_PROXY" in said and "\n" not in said
+
+
+def test_a_proxy_that_does_not_answer_is_named_without_its_password(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """AWS's own endpoint, through a proxy that is not there: nothing leaves this computer."""
+    port = free_port()
+    for name in ("NO_PROXY", "no_proxy", "HTTP_PROXY", "http_proxy", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", f"http://taro:s3cret-pass@127.0.0.1:{port}")
+    with pytest.raises(SuiteUsageError) as caught:
+        identify(real_session(), REGION)
+    said = str(caught.value)
+    assert said.startswith("cannot reach AWS: the proxy http://***:***@127.0.0.1:"), said
+    assert f":{port}" in said and "HTTPS_PROXY" in said
+    assert "s3cret" not in said and "taro" not in said
+
+
+def test_a_network_that_inspects_https_asks_for_its_certificate(tmp_path: Path) -> None:
+    with untrusted_tls_server(tmp_path) as url, pytest.raises(SuiteUsageError) as caught:
+        identify(real_session(), REGION, url)
+    said = str(caught.value)
+    assert said.startswith(f"cannot reach AWS: the certificate of {url}/"), said
+    assert "AWS_CA_BUNDLE" in said and "\n" not in said
+
+
+def test_the_network_lines_are_japanese_in_a_japanese_run() -> None:
+    from handson import i18n
+
+    i18n.set_language("ja")
+    try:
+        lines = [
+            t("aws.proxy_unreachable", proxy="http://127.0.0.1:8080"),
+            t("aws.tls_unverified", endpoint="https://sts.ap-northeast-1.amazonaws.com/"),
+            t("aws.no_route", endpoint="https://sts.ap-northeast-1.amazonaws.com/"),
+        ]
+    finally:
+        i18n.set_language("en")
+    assert all(line.startswith("AWS につながりません: ") for line in lines)
+    assert [english_words(line) for line in lines] == [[], [], []], lines
