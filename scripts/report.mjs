@@ -131,6 +131,41 @@ function allure(...words) {
   return spawnSync(process.execPath, [cli, ...words], { cwd: ROOT, stdio: "inherit" }).status ?? 1;
 }
 
+// What this script says, in the run's language (HANDSON_LANG, as the suite reads it: Japanese
+// unless it asks for English). Bad input is one line and exit code 4, as in a run.
+const WORDS = {
+  ja: {
+    noResults: (path) =>
+      `ERROR: 実行の結果がありません: ${path}。先に pytest features/ を実行してください` +
+      "（--run の実行 ID が正しいかも確かめてください）",
+    noReport: (path) =>
+      `ERROR: HTML レポートがまだありません: ${path}。先に npm run report を実行してください`,
+    read: (count, path) => `チェックポイント ${count} 件の結果を読みました: ${path}`,
+    served: (path) => `HTML レポートを作りました: ${path}（見るときは npm run report:open）`,
+    single: (path) =>
+      `HTML レポートを作りました: ${path}（1 ファイルです。ダブルクリックで開けます）`,
+    failed: (code) =>
+      `ERROR: HTML レポートを作れませんでした（allure の終了コード ${code}。` +
+      "理由は上の出力にあります）",
+  },
+  en: {
+    noResults: (path) =>
+      `ERROR: no results of a run at ${path}: run pytest features/ first` +
+      " (and check the run ID given to --run)",
+    noReport: (path) => `ERROR: no HTML report at ${path} yet: run npm run report first`,
+    read: (count, path) => `read the results of ${count} checkpoints: ${path}`,
+    served: (path) => `HTML report written: ${path} (npm run report:open shows it)`,
+    single: (path) => `HTML report written: ${path} (one file: it opens from disk)`,
+    failed: (code) =>
+      `ERROR: the HTML report was not made (allure exited ${code}; its output above says why)`,
+  },
+};
+const USAGE_ERROR = 4;
+
+function words(environ = process.env) {
+  return environ.HANDSON_LANG === "en" ? WORDS.en : WORDS.ja;
+}
+
 function main(args) {
   const { values, positionals } = parseArgs({
     args,
@@ -141,17 +176,35 @@ function main(args) {
       run: { type: "string" },
     },
   });
+  const say = words();
   const single = values["single-file"] ?? false;
   const [given, output] = positionals;
   const run = runFolder(values.run);
-  if (values.open) return allure("open", output ?? join(run, "allure-report"));
+  if (values.open) {
+    const shown = resolve(output ?? join(run, "allure-report"));
+    if (!existsSync(join(shown, "index.html"))) {
+      console.error(say.noReport(shown));
+      return USAGE_ERROR;
+    }
+    return allure("open", shown);
+  }
   const results = resolve(given ?? join(run, "allure-results"));
+  if (!existsSync(results)) {
+    console.error(say.noResults(results));
+    return USAGE_ERROR;
+  }
   const report = resolve(output ?? join(run, `allure-report${single ? "-single-file" : ""}`));
   const merged = `${report}-results`;
   const count = byCheckpoint(results, merged);
-  console.log(`${count} checkpoints from ${results}`);
+  console.log(say.read(count, results));
   const config = single ? ["--config", "allurerc.single-file.mjs"] : [];
-  return allure("generate", merged, ...config, "--output", report);
+  const code = allure("generate", merged, ...config, "--output", report);
+  if (code !== 0) {
+    console.error(say.failed(code));
+    return code;
+  }
+  console.log(single ? say.single(join(report, "index.html")) : say.served(report));
+  return 0;
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

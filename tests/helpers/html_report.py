@@ -82,6 +82,9 @@ def generate(results: Path, output: Path, *, single_file: bool) -> Path:
     assert done.returncode == 0, f"{command}: exit {done.returncode}\n{done.stdout}{done.stderr}"
     index = output / "index.html"
     assert index.is_file(), f"{command} wrote no index.html"
+    # Its last line says where the report is: the file itself when it opens from disk.
+    said = done.stdout.strip().splitlines()[-1]
+    assert str(index if single_file else output) in said, done.stdout
     return index
 
 

@@ -1,0 +1,64 @@
+"""``npm run report`` (scripts/report.mjs) as a learner meets it: before any run, or with a run
+ID that is not one, it says so in one line of the run's language and exits 4, as a run refuses
+bad input; a report it cannot find is never opened. (Making and showing the report:
+tests/test_report_html.py.)"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.helpers.english_words import english_words
+from tests.helpers.suite_runner import ROOT
+
+SCRIPT = ROOT / "scripts" / "report.mjs"
+
+
+def report(reports: Path, *args: str, lang: str | None = None) -> subprocess.CompletedProcess[str]:
+    if not shutil.which("node"):
+        pytest.skip("Node.js is not installed")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HANDSON_")}
+    env["HANDSON_REPORTS"] = str(reports)
+    if lang:
+        env["HANDSON_LANG"] = lang
+    return subprocess.run(
+        ["node", str(SCRIPT), *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+
+
+def test_before_any_run_it_is_one_japanese_line_and_exit_4(tmp_path: Path) -> None:
+    done = report(tmp_path / "reports")
+    assert done.returncode == 4, done.stderr
+    assert done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    expected = tmp_path / "reports" / "latest" / "allure-results"
+    assert line.startswith(f"ERROR: 実行の結果がありません: {expected}。先に pytest features/ を")
+    assert english_words(line) == []
+    assert not (tmp_path / "reports").exists()  # nothing was made
+
+
+def test_a_run_id_that_is_not_one_is_named(tmp_path: Path) -> None:
+    (tmp_path / "runs" / "20261205-000000-aaaaaa" / "allure-results").mkdir(parents=True)
+    done = report(tmp_path, "--run", "20261205-000000-zzzzzz", lang="en")
+    assert done.returncode == 4
+    (line,) = done.stderr.splitlines()
+    missing = tmp_path / "runs" / "20261205-000000-zzzzzz" / "allure-results"
+    assert line == (
+        f"ERROR: no results of a run at {missing}: run pytest features/ first"
+        " (and check the run ID given to --run)"
+    )
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_a_report_not_made_yet_is_not_opened(tmp_path: Path, lang: str) -> None:
+    (tmp_path / "runs" / "r" / "allure-results").mkdir(parents=True)
+    (tmp_path / "latest-run.txt").write_text("r\n", "utf-8")
+    done = report(tmp_path, "--open", lang=lang)
+    assert done.returncode == 4 and done.stdout == ""
+    (line,) = done.stderr.splitlines()
+    assert str(tmp_path / "runs" / "r" / "allure-report") in line
+    assert "npm run report" in line
