@@ -6,7 +6,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from handson.cleanup_plan import ROLE, bucket_names, hands_on_instances, hands_on_policies
+from handson.cleanup_plan import (
+    ROLE,
+    bucket_names,
+    hands_on_instances,
+    hands_on_policies,
+    instance_state,
+)
 from handson.discovery import USER
 from handson.i18n import t
 from handson.snapshot import unless_gone
@@ -17,7 +23,7 @@ CHECKPOINTS = ("C1", "C2", "C3", "C4", "C5")
 def instance_left(ec2: Any) -> list[str]:
     """C1: every instance tagged handson-instance that is not terminated (stopped still bills)."""
     return [
-        t("cleanup.left.instance", id=i["InstanceId"], state=i["State"]["Name"])
+        t("cleanup.left.instance", id=i["InstanceId"], state=instance_state(i["State"]["Name"]))
         for i in hands_on_instances(ec2)
     ]
 

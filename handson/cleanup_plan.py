@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handson.discovery import INSTANCE_TAG, USER
-from handson.i18n import t
+from handson.i18n import has, t
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.order import STAGE_OF, Kind
 from handson.lifecycle.removal import (
@@ -78,7 +78,19 @@ class Plan:
 
 
 def _join(values: list[str]) -> str:
-    return ", ".join(values) if values else "-"
+    return ", ".join(values) if values else t("cleanup.none")
+
+
+def instance_state(state: str) -> str:
+    """An EC2 instance's state as the console shows it in the run's language (AWS's own name
+    for a state the catalogue does not know)."""
+    key = f"ec2.state.{state}"
+    return t(key) if has(key) else state
+
+
+def _entities(kind: str, names: list[str]) -> list[str]:
+    """IAM users, roles or groups as the listing names them: ``kind`` is user, role or group."""
+    return [t(f"cleanup.entity.{kind}", name=name) for name in names]
 
 
 def hands_on_instances(ec2: Any) -> list[dict[str, Any]]:
@@ -98,8 +110,9 @@ def _find_instance(ec2: Any, plan: Plan) -> None:
         plan.refusals.append(t("cleanup.refuse.two_instances", tag=INSTANCE_TAG, ids=ids))
     elif found:
         instance = found[0]
-        profile = instance.get("IamInstanceProfile", {}).get("Arn", "-").rsplit("/", 1)[-1]
-        facts = {"state": instance["State"]["Name"], "profile": profile}
+        arn = instance.get("IamInstanceProfile", {}).get("Arn")
+        profile = arn.rsplit("/", 1)[-1] if arn else t("cleanup.none")
+        facts = {"state": instance_state(instance["State"]["Name"]), "profile": profile}
         plan.items.append(Item(Kind.INSTANCE, instance["InstanceId"], facts))
 
 
@@ -116,14 +129,14 @@ def _find_policies(iam: Any, plan: Plan) -> None:
         users = [u["UserName"] for u in entities.get("PolicyUsers", [])]
         roles = [r["RoleName"] for r in entities.get("PolicyRoles", [])]
         groups = [g["GroupName"] for g in entities.get("PolicyGroups", [])]
-        others = [f"user {u}" for u in users if u != USER]
-        others += [f"role {r}" for r in roles if r != ROLE]
-        others += [f"group {g}" for g in groups]
+        others = _entities("user", [u for u in users if u != USER])
+        others += _entities("role", [r for r in roles if r != ROLE])
+        others += _entities("group", groups)
         if others:
             plan.refusals.append(t("cleanup.refuse.shared_policy", name=name, others=_join(others)))
             continue
         versions = iam.list_policy_versions(PolicyArn=arn)["Versions"]
-        attached = [f"user {u}" for u in users] + [f"role {r}" for r in roles]
+        attached = _entities("user", users) + _entities("role", roles)
         facts = {"versions": len(versions), "attached": _join(attached)}
         plan.items.append(Item(Kind.POLICY, name, facts, arn))
 

@@ -17,6 +17,7 @@ import pytest
 from handson import cleanup, cleanup_plan
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, ROLE, HandBuilt
+from tests.helpers.english_words import english_words
 from tests.helpers.estate import snapshot
 from tests.helpers.suite_runner import ROOT, SuiteRun, admin_cli_env, run_suite
 
@@ -117,6 +118,13 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
     ]
     assert "5 object(s) (5 version(s)" in numbered[6] and "state running" in numbered[2]
     assert "someone-else" not in listed.stdout and "jiro-byhand" not in listed.stdout
+    # In Japanese, every word of the listing is: what a policy is attached to, a state, "none".
+    japanese = cleanup_command(test_emulator, "--lang=ja").stdout.splitlines()
+    listing = [line for line in japanese if line.startswith("  ")]
+    assert listing[0].endswith("アタッチ先 ロール handson-iam-role"), listing
+    assert listing[1].endswith("アタッチ先 ユーザー handson-iam-user"), listing
+    assert "状態 実行中" in listing[2] and "インラインポリシー なし" in listing[4], listing
+    assert english_words("\n".join(listing)) == [], listing
     assert snapshot(test_emulator.admin) == before
     # --delete without a terminal and without --yes: one line, nothing deleted.
     refused = cleanup_command(test_emulator, "--delete")

@@ -19,35 +19,35 @@ PLAN = Plan(
     [
         Item(Kind.USER, "handson-iam-user", {
             "keys": "AKIA1", "login": "yes", "attached": "handson-iam-user-policy",
-            "inline": "-", "groups": "-",
+            "inline": "none", "groups": "none",
         }),
         Item(Kind.BUCKET, "handson-s3-2-taro", {"objects": 2, "versions": 3, "markers": 1}),
         Item(Kind.BUCKET, "handson-s3-1-taro", {"objects": 0, "versions": 0, "markers": 0}),
         Item(Kind.INSTANCE, "i-0abc", {"state": "stopped", "profile": "handson-iam-role"}),
         Item(Kind.ROLE, "handson-iam-role", {
-            "attached": "AmazonSSMManagedInstanceCore", "inline": "-",
+            "attached": "AmazonSSMManagedInstanceCore", "inline": "none",
             "profiles": "handson-iam-role",
         }),
         Item(Kind.PROFILE, "handson-iam-role", {"roles": "handson-iam-role"}),
-        Item(Kind.POLICY, "handson-iam-user-policy", {"versions": 2, "attached": "-"}, "arn:p"),
+        Item(Kind.POLICY, "handson-iam-user-policy", {"versions": 2, "attached": "none"}, "arn:p"),
     ],
 )  # fmt: skip
 
 
 def test_the_listing_is_in_the_deletion_order_with_what_each_holds() -> None:
     assert PLAN.lines() == [
-        "  1. IAM policy handson-iam-user-policy: 2 version(s), attached to -",
+        "  1. IAM policy handson-iam-user-policy: 2 version(s), attached to none",
         "  2. EC2 instance i-0abc: state stopped, instance profile handson-iam-role "
         "(will be terminated)",
         "  3. instance profile handson-iam-role: role handson-iam-role",
         "  4. IAM role handson-iam-role: attached policies AmazonSSMManagedInstanceCore, "
-        "inline policies -, instance profiles handson-iam-role",
+        "inline policies none, instance profiles handson-iam-role",
         "  5. S3 bucket handson-s3-1-taro: 0 object(s) (0 version(s), 0 delete marker(s); "
         "all deleted)",
         "  6. S3 bucket handson-s3-2-taro: 2 object(s) (3 version(s), 1 delete marker(s); "
         "all deleted)",
         "  7. IAM user handson-iam-user: access keys AKIA1, console password yes, attached "
-        "policies handson-iam-user-policy, inline policies -, groups - (the groups stay)",
+        "policies handson-iam-user-policy, inline policies none, groups none (the groups stay)",
     ]
 
 

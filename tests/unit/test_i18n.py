@@ -55,6 +55,8 @@ BUILT = (
     "cleanup.kind.",  # a kind's word in the clean-up's listing (cleanup_plan.py)
     "practices.risk.",  # a finding's risk class (handson/practices)
     "cleanup.holds.",
+    "ec2.state.",  # an EC2 instance's state, as AWS names it (cleanup_plan.py)
+    "cleanup.entity.",  # an IAM entity's kind: user, role or group (cleanup_plan.py)
     "aws.state.",  # what STS's refusal says of the credentials (targets/account.py)
     "sweep.state.",  # whether the sweeper takes a resource, and why (lifecycle/sweeper.py)
     "sweep.why.",  # what marks a resource as a run's (lifecycle/sweeper.py)
