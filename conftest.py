@@ -18,6 +18,7 @@ import pytest
 import handson.targets.emulator_early  # noqa: F401
 from handson.call_record import recording_file, start_recording
 from handson.cli_parser import refused_by_pytest
+from handson.console import readable_output
 from handson.errors import SuiteUsageError
 from handson.i18n import has, set_language, t
 from handson.run_folder import RUN_FOLDER, RunFolder, reports_dir, wants_features
@@ -72,6 +73,7 @@ def refuse_in_run_language() -> None:
 
 
 refuse_in_run_language()
+readable_output()  # Japanese on a redirect in any system's encoding (handson/console.py)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Iterable, Mapping, Sequence
 from typing import NoReturn
 
+from handson.console import readable_output
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t
 from handson.run_folder import option_value
@@ -72,6 +73,7 @@ def speak_first(argv: Sequence[str] | None) -> list[str] | None:
     """The command line (``sys.argv``'s when None), the run's language set from its ``--lang``
     or HANDSON_LANG before any parser exists; None, after one line in both languages on
     stderr, for a language that is not ja or en."""
+    readable_output()  # before the first line: Japanese on a redirect in any system's encoding
     words = sys.argv[1:] if argv is None else list(argv)
     try:
         set_language(asked_language(words, os.environ))

@@ -27,8 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))  # handson.i18n: the standard library only, usable before any install
+sys.path.insert(
+    0, str(ROOT)
+)  # handson.i18n and .console: the standard library only, before any install
 
+from handson.console import readable_output  # noqa: E402
 from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language, t  # noqa: E402
 
 VENV = ROOT / ".venv"
@@ -167,6 +170,7 @@ def choose_language(pytest_args: Sequence[str]) -> None:
 
 
 def main(argv: Sequence[str]) -> int:
+    readable_output()
     choose_language(argv)
     if sys.version_info < MINIMUM:
         print(t("bootstrap.python_too_old", version=sys.version.split()[0]), file=sys.stderr)

@@ -1,0 +1,40 @@
+"""Japanese on any standard stream: written in the stream's own encoding when it holds Japanese,
+in UTF-8 when it does not, and never a crash over a character it lacks.
+
+Python writes to a terminal in UTF-8 on every system, but to a pipe or a file in the system's
+encoding. On a Japanese Windows that is cp932, which holds every word the suite writes; on a
+Windows in another language it is cp1252 or the like, where the first Japanese line raised
+UnicodeEncodeError (``handson cleanup > out.txt``) or came out as ``\\u5c0f\\u6587...``
+(pytest's own fallback), and so on GitHub's Windows runners. Only the standard library: the
+checklist calls it before anything is installed.
+"""
+
+from __future__ import annotations
+
+import io
+import sys
+
+# What a stream's encoding must hold for the suite's words: kana, kanji and the catalogue's
+# full-width punctuation (handson/messages/ja.json).
+PROBE = "日本語のチェック（合格）、。「」〜［］【】"
+
+
+def readable(stream: object) -> None:
+    """``stream`` made to write Japanese (a stream that is not a text file is left alone)."""
+    if not isinstance(stream, io.TextIOWrapper):
+        return
+    try:
+        PROBE.encode(stream.encoding)
+    except (UnicodeEncodeError, LookupError):
+        stream.reconfigure(encoding="utf-8", errors="backslashreplace")
+        return
+    if stream.errors == "strict":
+        stream.reconfigure(errors="backslashreplace")  # a path's emoji, say, in cp932
+
+
+def readable_output() -> None:
+    """Standard output and error made to write Japanese: the ones in use, and the process's own
+    (``sys.__stdout__``: pytest's capture stands in for ``sys.stdout`` while conftests load)."""
+    streams = (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
+    for stream in {id(s): s for s in streams if s is not None}.values():
+        readable(stream)
