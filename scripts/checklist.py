@@ -111,17 +111,60 @@ def install_failed(install: Install) -> str:
     return t("bootstrap.install_failed_proxy", files=files, proxy=proxy)
 
 
+# The longest path, in characters, that the install makes below site-packages: moto's parser
+# of Step Functions, with the bytecode pip writes. tests/unit/test_bootstrap_scripts.py measures
+# the installed .venv, so that a pin that makes longer ones fails there first.
+LONGEST_INSTALLED = 153
+# A path Windows opens while its long paths are turned off (MAX_PATH, its final NUL aside).
+WINDOWS_MAX_PATH = 259
+
+
+def windows_long_paths() -> bool:
+    """Whether Windows' long paths are turned on (LongPathsEnabled, which Python's own
+    executables are made to use)."""
+    if sys.platform != "win32":
+        return False
+    import winreg  # Windows only: scripts/platform_check.py type-checks it for Windows
+
+    where = r"SYSTEM\CurrentControlSet\Control\FileSystem"
+    try:
+        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, where) as key:
+            return bool(winreg.QueryValueEx(key, "LongPathsEnabled")[0] == 1)
+    except OSError:
+        return False
+
+
+def too_deep(venv_dir: Path, platform: str = sys.platform, long_paths: bool | None = None) -> int:
+    """The length of the longest path the install would make, when Windows could not open it
+    (a folder deep in OneDrive's Documents, with long paths turned off); 0 when it fits. pip
+    stops halfway there with an OSError and a hint in English."""
+    if platform != "win32":
+        return 0
+    longest = len(str(venv_dir / "Lib" / "site-packages")) + 1 + LONGEST_INSTALLED
+    if longest <= WINDOWS_MAX_PATH:
+        return 0
+    turned_on = windows_long_paths() if long_paths is None else long_paths
+    return 0 if turned_on else longest
+
+
 def ensure(installs: Sequence[Install], venv_dir: Path = VENV, root: Path = ROOT) -> Path:
-    """The virtual environment's Python, with ``installs`` done (each one only once)."""
+    """The virtual environment's Python, with ``installs`` done (each one only once). A folder
+    too deep for the install stops it in one line before anything is made."""
     python = venv_python(venv_dir)
+    done = installed(venv_dir)
+    missing = [i for i in installs if done.get(i.name) != digest(i, root)]
+    if missing or not python.exists():
+        longest = too_deep(venv_dir)
+        if longest:
+            raise SystemExit(
+                t("bootstrap.too_deep", path=root, length=longest, limit=WINDOWS_MAX_PATH)
+            )
     if not python.exists():
         print(t("bootstrap.venv", path=venv_dir), flush=True)
         try:
             venv.EnvBuilder(with_pip=True, clear=venv_dir.exists()).create(venv_dir)
         except (OSError, subprocess.CalledProcessError) as exc:
             raise SystemExit(t("bootstrap.no_venv", path=venv_dir, error=exc)) from None
-    done = installed(venv_dir)
-    missing = [i for i in installs if done.get(i.name) != digest(i, root)]
     if missing:
         files = " ".join(f for i in missing for f in i.files())
         print(t("bootstrap.install", files=files, path=venv_dir), flush=True)

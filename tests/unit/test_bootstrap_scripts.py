@@ -7,7 +7,8 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
+import sysconfig
+from pathlib import Path, PureWindowsPath
 
 import pytest
 
@@ -232,3 +233,61 @@ def test_a_failed_install_behind_a_proxy_names_it_in_one_line(
         checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
     assert "proxy" not in str(without.value.code).lower()
     assert "プロキシ" not in str(without.value.code)
+
+
+# -- a folder too deep for Windows: one line before anything is made ------------------------------
+
+DEEP = PureWindowsPath("C:/Users/Taro Yamada/OneDrive - 〇〇大学/ドキュメント/30日間AWSハンズオン")
+
+
+def test_the_longest_installed_path_is_measured_in_this_install() -> None:
+    """LONGEST_INSTALLED holds every file of this environment below site-packages, and the
+    bytecode pip writes beside each module (pip compiles at install time): a pin that makes a
+    longer one fails here. The longest is the checklist's own (moto), not a test tool's."""
+    site = Path(sysconfig.get_paths()["purelib"])
+    tag = sys.implementation.cache_tag
+    lengths: dict[str, int] = {}
+    for path in site.rglob("*"):
+        if not path.is_file() or "__pycache__" in path.parts:
+            continue
+        relative = path.relative_to(site).as_posix()
+        if path.suffix == ".py":
+            relative = (
+                f"{path.parent.relative_to(site).as_posix()}/__pycache__/{path.stem}.{tag}.pyc"
+            )
+        top = relative.split("/", 1)[0]
+        lengths[top] = max(lengths.get(top, 0), len(relative))
+    longest = max(lengths, key=lengths.__getitem__)
+    assert (longest, lengths[longest]) == ("moto", checklist.LONGEST_INSTALLED)
+
+
+@pytest.mark.parametrize(
+    ("platform", "venv", "long_paths", "expected"),
+    [
+        ("linux", DEEP / "handson-iam-acceptance-with-a-long-name" / ".venv", False, 0),
+        ("win32", PureWindowsPath("C:/handson/.venv"), False, 0),
+        ("win32", DEEP / "handson-iam-acceptance-with-a-long-name" / ".venv", True, 0),
+        ("win32", DEEP / "handson-iam-acceptance-with-a-long-name" / ".venv", False, 274),
+    ],
+)
+def test_only_a_windows_folder_too_deep_without_long_paths_is_refused(
+    platform: str, venv: PureWindowsPath, long_paths: bool, expected: int
+) -> None:
+    if expected:  # the site-packages folder, a separator, then the longest path below it
+        assert expected == len(str(venv)) + len("\\Lib\\site-packages\\") + 153 > 259
+    assert checklist.too_deep(venv, platform, long_paths) == expected  # type: ignore[arg-type]
+
+
+def test_a_folder_too_deep_stops_before_the_venv_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("requirements.txt", "requirements-engine.txt", "pyproject.toml"):
+        (tmp_path / name).write_text(f"# {name}\n", "utf-8")
+    venv = tmp_path / ".venv"
+    monkeypatch.setattr(checklist, "too_deep", lambda venv_dir: 267)
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("pip was run"))
+    with pytest.raises(SystemExit) as stopped:
+        checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
+    said = str(stopped.value.code)
+    assert "267" in said and "259" in said and "C:\\handson" in said and "\n" not in said
+    assert not venv.exists()
