@@ -12,6 +12,7 @@ checklist calls it before anything is installed.
 from __future__ import annotations
 
 import io
+import shlex
 import sys
 
 # What a stream's encoding must hold for the suite's words: kana, kanji and the catalogue's
@@ -38,3 +39,21 @@ def readable_output() -> None:
     streams = (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
     for stream in {id(s): s for s in streams if s is not None}.values():
         readable(stream)
+
+
+# What makes a shell (PowerShell, cmd, bash, zsh) split or read an argument: it goes in quotes.
+_SHELL_READS = frozenset(" \t&|<>()[]{};,'*?!#^")
+_EXPANDED_IN_DOUBLE_QUOTES = frozenset('"$`')
+
+
+def typed(argument: str) -> str:
+    """``argument`` as a person types it after a command, on any system: as it is when no shell
+    reads anything in it, else in double quotes (a Windows folder such as ``C:\\Users\\Taro
+    Yamada``; cmd takes no single quotes), else in single quotes where double quotes would
+    expand it (``$`` or a backquote: not in a Windows path)."""
+    expanded = any(c in _EXPANDED_IN_DOUBLE_QUOTES for c in argument)
+    if expanded:
+        return shlex.quote(argument)
+    if argument and not any(c in _SHELL_READS or c.isspace() for c in argument):
+        return argument
+    return f'"{argument}"'

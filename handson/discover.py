@@ -22,6 +22,7 @@ from typing import Any
 
 from handson.aws import principal_from_session
 from handson.cli_parser import Parser, refusal, speak_first
+from handson.console import typed
 from handson.discovery import Discovery, FoundPolicy, discover
 from handson.errors import SuiteUsageError
 from handson.i18n import t
@@ -129,7 +130,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
         print(line, file=sys.stderr)
     if found.buckets is None or found.user is None or found.role is None:
         return 1
-    print(t("replay.written", out=args.out, name=found.name))
+    print(t("replay.written", out=args.out, typed=typed(str(args.out)), name=found.name))
     return 0
 
 

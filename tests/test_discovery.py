@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -101,6 +102,9 @@ def test_the_module_makes_no_write_call() -> None:
 # -- the replay: python -m handson.discover, then pytest features/ --policies -------------------
 
 
+FOUND = "見つけた ポリシー"  # where the replay's policies go: a folder with a space, as on Windows
+
+
 def discover_command(emulator: MotoEmulator, out: Path) -> subprocess.CompletedProcess[str]:
     credentials = emulator.admin.credentials
     env = admin_cli_env(credentials.access_key_id, credentials.secret_access_key)
@@ -118,12 +122,15 @@ def discover_command(emulator: MotoEmulator, out: Path) -> subprocess.CompletedP
 
 def replay(by_hand: HandBuilt, emulator: MotoEmulator, tmp_path: Path) -> SuiteRun:
     before = snapshot(emulator.admin)
-    done = discover_command(emulator, tmp_path / "found")
+    found = tmp_path / FOUND
+    done = discover_command(emulator, found)
     assert done.returncode == 0, done.stdout + done.stderr
     assert snapshot(emulator.admin) == before  # the learner's account, as it was
-    assert f"pytest features/ --policies {tmp_path / 'found'}" in done.stdout
+    # The command it suggests, typed as it is printed: the folder comes back whole.
+    suggested = shlex.split(done.stdout.strip().split("replay them with: ", 1)[1])
+    assert suggested == ["pytest", "features/", "--policies", str(found)], done.stdout
     # On the embedded emulator of its own: the learner's names are taken on the other one.
-    return run_suite(tmp_path / "replay", f"--policies={tmp_path / 'found'}")
+    return run_suite(tmp_path / "replay", *suggested[2:])
 
 
 @pytest.mark.slow
@@ -136,7 +143,7 @@ def test_a_hand_built_environment_replays_with_every_checkpoint_decided(
     assert f"name {NAME}," in run.stdout.splitlines()[0]
     assert {e["outcome"] for e in run.checkpoints} == {"passed"}
     assert len({c for e in run.checkpoints for c in e["checkpoints"]}) == 13
-    manifest = json.loads((tmp_path / "found" / "discovered.json").read_text("utf-8"))
+    manifest = json.loads((tmp_path / FOUND / "discovered.json").read_text("utf-8"))
     sources = {p["name"]: (p["arn"], p["version"]) for p in manifest["role_policies"]}
     assert sources["handson-iam-role-policy"] == (
         "arn:aws:iam::123456789012:policy/handson-iam-role-policy",

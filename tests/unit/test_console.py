@@ -4,10 +4,11 @@ keeps its encoding; neither raises over a character it lacks."""
 from __future__ import annotations
 
 import io
+import shlex
 
 import pytest
 
-from handson.console import PROBE, readable
+from handson.console import PROBE, readable, typed
 
 
 def stream(encoding: str) -> io.TextIOWrapper:
@@ -71,3 +72,20 @@ def _holds(text: str, encoding: str) -> bool:
 def test_what_is_not_a_text_file_is_left_alone() -> None:
     readable(io.StringIO())
     readable(None)
+
+
+@pytest.mark.parametrize(
+    ("path", "shown"),
+    [
+        ("/home/taro/policies", "/home/taro/policies"),
+        ("C:\\Users\\taro\\山田の作業\\policies", "C:\\Users\\taro\\山田の作業\\policies"),
+        ("C:\\Users\\Taro Yamada\\policies", '"C:\\Users\\Taro Yamada\\policies"'),
+        ("/tmp/disc out/私のポリシー", '"/tmp/disc out/私のポリシー"'),
+        ("/home/taro/a&b (copy)", '"/home/taro/a&b (copy)"'),
+        ("/home/taro/$HOME", "'/home/taro/$HOME'"),
+    ],
+)
+def test_a_path_is_shown_as_a_person_types_it(path: str, shown: str) -> None:
+    assert typed(path) == shown
+    if "\\" not in path:  # a POSIX shell reads it back as the one argument it was
+        assert shlex.split(f"pytest features/ --policies {typed(path)}")[-1] == path
