@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import importlib.util
@@ -17,13 +18,13 @@ import pytest
 # First: it starts the emulator's process now, while the rest imports (see there).
 import handson.targets.emulator_early  # noqa: F401
 from handson.call_record import recording_file, start_recording
-from handson.cli_parser import refused_by_pytest
+from handson.cli_parser import asked_language, refused_by_pytest
 from handson.console import readable_output
 from handson.errors import SuiteUsageError
 from handson.i18n import has, set_language, t
 from handson.run_folder import RUN_FOLDER, RunFolder, reports_dir, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
-from handson.settings import FLAGS, OPTIONS, SETTINGS, language_of, resolve
+from handson.settings import DEFAULT_REGION, FLAGS, OPTIONS, SETTINGS, language_of, resolve
 from handson.targets.existing import EXISTING
 
 # The suite's plugins, named here rather than found among whatever is installed (pytest.ini:
@@ -77,10 +78,16 @@ readable_output()  # Japanese on a redirect in any system's encoding (handson/co
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """The run's options, described in the run's language (``pytest features/ --help``): the
+    command line's --lang, else HANDSON_LANG, read before pytest parses them."""
+    argv = [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *sys.argv[1:]]
+    with contextlib.suppress(SuiteUsageError):  # a language the suite does not speak: refused later
+        set_language(asked_language(argv, os.environ))
     group = parser.getgroup("handson", "handson-iam-acceptance")
-    for option, (variable, text) in OPTIONS.items():
+    for option, variable in OPTIONS.items():
         flag = "--" + option.replace("_", "-")
-        help_text = f"{text} [env {variable}]"
+        text = t(f"option.{option}", region=DEFAULT_REGION)
+        help_text = text + t("option.env", variable=variable)
         if option == "keep":
             group.addoption(flag, action="store_true", default=False, help=help_text)
         elif option in FLAGS:

@@ -18,7 +18,7 @@ import pytest
 
 from handson.environment import AS_THE_HANDS_ON, Built
 from handson.errors import SuiteUsageError
-from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, t
+from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, has, t
 from handson.names import RunNames, default_name, validate_name
 from handson.policies import PolicySet, load_policy_set, name_from_policies
 from handson.targets import registry
@@ -31,72 +31,28 @@ if TYPE_CHECKING:
 DEFAULT_TARGET = "emulator"
 DEFAULT_REGION = "ap-northeast-1"
 
-# option name -> (environment variable, help)
-OPTIONS: dict[str, tuple[str, str]] = {
-    "target": (
-        "HANDSON_TARGET",
-        "where to run: 'emulator' (default, offline), 'aws', or 'existing' (grade a hand-built "
-        "environment, read-only, by replaying what it holds on the emulator)",
-    ),
-    "name": ("HANDSON_NAME", "the hands-on's <自分の名前> suffix (default: date + random)"),
-    "region": ("HANDSON_REGION", f"AWS region (default {DEFAULT_REGION})"),
-    "policies": ("HANDSON_POLICIES", "folder with your own policy JSON files (hands-on names)"),
-    "lang": ("HANDSON_LANG", "language of what the run prints: ja (default) or en"),
-    "keep": ("HANDSON_KEEP", "leave everything in place after the run, for debugging"),
-    "allow_undecided": (
-        "HANDSON_ALLOW_UNDECIDED",
-        "exit 0 even when some checkpoints could not be decided (default: exit 6)",
-    ),
-    "endpoint_url": (
-        "HANDSON_ENDPOINT_URL",
-        "emulator: use a server already running there; aws and existing: any AWS-compatible "
-        "endpoint",
-    ),
-    "instance_type": (
-        "HANDSON_INSTANCE_TYPE",
-        "EC2 instance type (default: t2.micro on the emulator, 'auto' on aws: t2.micro where "
-        "free-tier eligible, else t3.micro)",
-    ),
-    "subnet_id": ("HANDSON_SUBNET_ID", "subnet for the instance (default: the default VPC's)"),
-    "permissions_boundary": (
-        "HANDSON_PERMISSIONS_BOUNDARY",
-        "managed policy ARN put on the IAM user and role as their permissions boundary",
-    ),
-    "propagation_budget": (
-        "HANDSON_PROPAGATION_BUDGET",
-        "seconds an expected allow may wait for IAM to propagate (default: 120 on aws, 0 on the "
-        "emulator, where nothing propagates)",
-    ),
-    "live": (
-        "HANDSON_LIVE",
-        "existing target: also check on the real account (SSM on your instance; the user's "
-        "credentials from --user-profile or --temporary-user-key); what could delete or overwrite "
-        "your work is decided by the replay instead",
-    ),
-    "user_profile": (
-        "HANDSON_USER_PROFILE",
-        "existing --live: an AWS profile with handson-iam-user's own access key",
-    ),
-    "temporary_user_key": (
-        "HANDSON_TEMPORARY_USER_KEY",
-        "existing --live: create an access key for handson-iam-user for the run, and delete it",
-    ),
-    "cleanup": (
-        "HANDSON_CLEANUP",
-        "existing target: run only the clean-up's checks (C1-C5), read-only: what of the "
-        "hands-on is left in the account after its 片付け",
-    ),
-    "practices": (
-        "HANDSON_PRACTICES",
-        "the security lessons P1-P6: 'advisory' (default: shown below the checkpoints, never "
-        "changing the exit code) or 'strict' (a finding fails the run, exit 1)",
-    ),
-    "record_calls": ("HANDSON_RECORD_CALLS", "write each AWS call of the run to this file (JSON)"),
-    "allowed_account": (
-        "HANDSON_ALLOWED_ACCOUNTS",
-        "aws and existing targets: an account ID the run may use (repeatable; env: "
-        "comma-separated)",
-    ),
+# Each option of a run and its environment variable; what each does is in the catalogue
+# (handson/messages: option.<name>), in the run's language.
+OPTIONS: dict[str, str] = {
+    "target": "HANDSON_TARGET",
+    "name": "HANDSON_NAME",
+    "region": "HANDSON_REGION",
+    "policies": "HANDSON_POLICIES",
+    "lang": "HANDSON_LANG",
+    "keep": "HANDSON_KEEP",
+    "allow_undecided": "HANDSON_ALLOW_UNDECIDED",
+    "endpoint_url": "HANDSON_ENDPOINT_URL",
+    "instance_type": "HANDSON_INSTANCE_TYPE",
+    "subnet_id": "HANDSON_SUBNET_ID",
+    "permissions_boundary": "HANDSON_PERMISSIONS_BOUNDARY",
+    "propagation_budget": "HANDSON_PROPAGATION_BUDGET",
+    "live": "HANDSON_LIVE",
+    "user_profile": "HANDSON_USER_PROFILE",
+    "temporary_user_key": "HANDSON_TEMPORARY_USER_KEY",
+    "cleanup": "HANDSON_CLEANUP",
+    "practices": "HANDSON_PRACTICES",
+    "record_calls": "HANDSON_RECORD_CALLS",
+    "allowed_account": "HANDSON_ALLOWED_ACCOUNTS",
 }
 
 
@@ -144,21 +100,13 @@ class Settings:
         return self.endpoint_url if self.kind.endpoint_is_emulator else None
 
 
-# What leaving an option out means, for the message that refuses the option given empty.
-_DEFAULTS: dict[str, str] = {
+# What leaving an option out means, for the message that refuses the option given empty: a value
+# as it is typed, else the catalogue's words (default.<name>).
+_DEFAULT_VALUES: dict[str, str] = {
     "target": DEFAULT_TARGET,
-    "name": "a date and random letters, e.g. 20251126-abc123",
     "region": DEFAULT_REGION,
-    "policies": "the hands-on's own policies",
-    "endpoint_url": "the emulator's own server, or AWS's endpoints",
-    "instance_type": "t2.micro on the emulator, auto on aws",
-    "subnet_id": "the default VPC's",
-    "permissions_boundary": "none",
-    "user_profile": "none",
-    "propagation_budget": "120 s on aws, 0 s on the emulator",
     "lang": "ja",
     "practices": "advisory",
-    "record_calls": "none",
 }
 PRACTICES = ("advisory", "strict")  # --practices
 # Options given without a value (on or off).
@@ -247,6 +195,14 @@ def _region(value: str) -> str:
     )
 
 
+def default_of(option: str) -> str:
+    """What leaving ``option`` out means, in the run's language."""
+    if option in _DEFAULT_VALUES:
+        return _DEFAULT_VALUES[option]
+    key = f"default.{option}"
+    return t(key) if has(key) else t("default.see_help")
+
+
 def _refuse_empty_options(cli: dict[str, Any]) -> None:
     """An option given empty on the command line (``--region=``) is refused, not read as
     "not given": running with the default would test somewhere the person did not ask for,
@@ -254,8 +210,7 @@ def _refuse_empty_options(cli: dict[str, Any]) -> None:
     for option in OPTIONS:
         if option not in _NOT_SINGLE_VALUES and cli.get(option) == "":
             flag = "--" + option.replace("_", "-")
-            default = _DEFAULTS.get(option, "see --help")
-            raise SuiteUsageError(t("opt.empty", flag=flag, default=default))
+            raise SuiteUsageError(t("opt.empty", flag=flag, default=default_of(option)))
     # parse_allowed drops empty entries silently, which would hide the same mistake.
     if any(not str(value).strip() for value in cli.get("allowed_account") or []):
         raise SuiteUsageError(t("opt.empty_account"))
@@ -334,7 +289,7 @@ def target_kind(name: str) -> TargetKind:
 def language_of(cli: dict[str, Any], environ: dict[str, str] | None = None) -> str:
     """The run's language, first of all settings: every other message is written in it."""
     env = os.environ if environ is None else environ
-    lang = cli.get("lang") or env.get(OPTIONS["lang"][0]) or DEFAULT_LANGUAGE
+    lang = cli.get("lang") or env.get(OPTIONS["lang"]) or DEFAULT_LANGUAGE
     if lang not in LANGUAGES:
         # Before a language is chosen: in both.
         raise SuiteUsageError(
@@ -353,7 +308,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         if value in (None, False, ""):
             # An empty environment variable means "not set", unlike an empty option: CI systems
             # expand a variable that was never defined to "".
-            value = env.get(OPTIONS[option][0]) or value
+            value = env.get(OPTIONS[option]) or value
         return value
 
     lang = language_of(cli, env)

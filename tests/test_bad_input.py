@@ -155,6 +155,29 @@ def test_a_command_line_pytest_cannot_parse_stays_pytest_s_own_in_english(tmp_pa
     assert run.checkpoints == []
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "said", "not_said"),
+    [
+        (
+            [],
+            {"HANDSON_LANG": None},
+            "どこで実行するか: 'emulator'（既定。オフライン）",
+            "where to run",
+        ),
+        (["--lang=en"], {"HANDSON_LANG": None}, "where to run: 'emulator' (default", "どこで"),
+        ([], {"HANDSON_LANG": "en"}, "where to run: 'emulator'", "環境変数"),
+    ],
+    ids=["japanese by default", "--lang en", "HANDSON_LANG=en"],
+)
+def test_the_runs_options_are_described_in_its_language(
+    tmp_path: Path, args: list[str], env: dict[str, str | None], said: str, not_said: str
+) -> None:
+    run = run_suite(tmp_path, "--help", *args, env=env)
+    assert run.exit_code == 0, run.describe()
+    ours = run.stdout.split("handson-iam-acceptance:", 1)[1]
+    assert said in ours and not_said not in ours, ours[:1500]
+
+
 def test_environment_variables_are_checked_too(tmp_path: Path) -> None:
     run = run_suite(tmp_path, env={"HANDSON_NAME": "UPPER"})
     assert run.exit_code == 4

@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from handson import i18n
 from handson.errors import SuiteUsageError
 from handson.names import PLACEHOLDER, validate_name
 from handson.policies import (
@@ -18,7 +19,15 @@ from handson.policies import (
     USER_POLICY_FILE,
     policy_size,
 )
-from handson.settings import DEFAULT_REGION, FLAGS, OPTIONS, known_regions, resolve
+from handson.settings import (
+    DEFAULT_REGION,
+    FLAGS,
+    OPTIONS,
+    default_of,
+    known_regions,
+    resolve,
+)
+from tests.helpers.english_words import english_words
 
 
 def usage_error(cli: dict[str, Any], environ: dict[str, str] | None = None) -> str:
@@ -265,6 +274,19 @@ def test_empty_region_names_the_default() -> None:
     )
 
 
+@pytest.mark.parametrize("option", VALUE_OPTIONS)
+def test_an_empty_option_names_its_default_in_japanese(option: str) -> None:
+    """The default in the run's language (a value as it is typed stays as it is)."""
+    i18n.set_language("ja")
+    try:
+        message = usage_error({option: ""})
+        default = default_of(option)
+    finally:
+        i18n.set_language("en")
+    assert f"既定値（{default}）を使うならオプションごと外してください" in message
+    assert english_words(default) in ([], [default]), default  # words, or one value as typed
+
+
 @pytest.mark.parametrize("option", ["region", "name", "target"])
 def test_an_empty_option_is_refused_even_with_the_variable_set(option: str) -> None:
     environ = {"HANDSON_REGION": "us-east-1", "HANDSON_NAME": "fromenv", "HANDSON_TARGET": "aws"}
@@ -272,7 +294,7 @@ def test_an_empty_option_is_refused_even_with_the_variable_set(option: str) -> N
 
 
 def test_empty_environment_variables_mean_not_set() -> None:
-    environ = {variable: "" for variable, _ in OPTIONS.values()}
+    environ = {variable: "" for variable in OPTIONS.values()}
     settings = resolve({}, environ)
     assert settings.target == "emulator"
     assert settings.region == DEFAULT_REGION
