@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handson.errors import SuiteUsageError
+from handson.file_words import text_of, unreadable
 from handson.i18n import t
 from handson.names import validate_name
 
@@ -37,9 +38,13 @@ class Learner:
 def read_class(path: Path) -> list[Learner]:
     """The class's rows, each checked; a one-line error for the first bad one."""
     try:
-        text = path.read_text("utf-8-sig")
+        data = path.read_bytes()
+        text = text_of(data)
     except OSError as exc:
-        raise SuiteUsageError(t("class.unreadable", path=path, error=exc.strerror)) from None
+        raise SuiteUsageError(t("class.unreadable", path=path, error=unreadable(exc))) from None
+    except UnicodeDecodeError as exc:  # Excel's CSV on a Japanese Windows is Shift_JIS
+        why = unreadable(exc, data)
+        raise SuiteUsageError(t("class.unreadable", path=path, error=why)) from None
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in ("account", "account_id") if c not in (reader.fieldnames or [])]
     unknown = [c for c in reader.fieldnames or [] if c not in COLUMNS]

@@ -11,6 +11,7 @@ from typing import Any
 
 from handson import policy_grammar
 from handson.errors import SuiteUsageError
+from handson.file_words import text_of, unreadable
 from handson.i18n import t
 from handson.names import PLACEHOLDER_IN_JSON, validate_name
 
@@ -183,9 +184,14 @@ def _load(path: Path, *, trust: bool) -> PolicyFile:
                     limit=f"{MANAGED_POLICY_MAX_CHARS:,}",
                 )
             )
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SuiteUsageError(t("policy.unreadable", path=path, error=exc)) from None
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SuiteUsageError(t("policy.unreadable", path=path, error=unreadable(exc))) from None
+    try:
+        text = text_of(data)
+    except UnicodeDecodeError as exc:
+        why = unreadable(exc, data)
+        raise SuiteUsageError(t("policy.unreadable", path=path, error=why)) from None
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:

@@ -148,6 +148,12 @@ def english() -> Iterator[None]:
 
 
 @pytest.fixture
+def japanese(english: None) -> None:
+    """The run's language is Japanese for this test (English again after it: ``english``)."""
+    i18n.set_language("ja")
+
+
+@pytest.fixture
 def by_hand(test_emulator: MotoEmulator) -> Iterator[HandBuilt]:
     """The hands-on built by hand on the test's emulator (issue 12), removed after the test."""
     built = HandBuilt(test_emulator.admin)

@@ -269,17 +269,11 @@ def test_a_network_that_inspects_https_asks_for_its_certificate(tmp_path: Path) 
     assert "AWS_CA_BUNDLE" in said and "\n" not in said
 
 
-def test_the_network_lines_are_japanese_in_a_japanese_run() -> None:
-    from handson import i18n
-
-    i18n.set_language("ja")
-    try:
-        lines = [
-            t("aws.proxy_unreachable", proxy="http://127.0.0.1:8080"),
-            t("aws.tls_unverified", endpoint="https://sts.ap-northeast-1.amazonaws.com/"),
-            t("aws.no_route", endpoint="https://sts.ap-northeast-1.amazonaws.com/"),
-        ]
-    finally:
-        i18n.set_language("en")
+def test_the_network_lines_are_japanese_in_a_japanese_run(japanese: None) -> None:
+    lines = [
+        t("aws.proxy_unreachable", proxy="http://127.0.0.1:8080"),
+        t("aws.tls_unverified", endpoint="https://sts.ap-northeast-1.amazonaws.com/"),
+        t("aws.no_route", endpoint="https://sts.ap-northeast-1.amazonaws.com/"),
+    ]
     assert all(line.startswith("AWS につながりません: ") for line in lines)
     assert [english_words(line) for line in lines] == [[], [], []], lines

@@ -5,7 +5,6 @@ reads no English words of Python's json module."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -36,15 +35,6 @@ SLIPS = {
     "two documents": '{"Effect": "Allow"} {}',
     "an empty file": "",
 }
-
-
-@pytest.fixture
-def japanese() -> Iterator[None]:
-    i18n.set_language("ja")
-    try:
-        yield
-    finally:
-        i18n.set_language("en")
 
 
 def message_of(text: str) -> str:

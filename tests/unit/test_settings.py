@@ -8,7 +8,6 @@ from typing import Any
 
 import pytest
 
-from handson import i18n
 from handson.errors import SuiteUsageError
 from handson.names import PLACEHOLDER, validate_name
 from handson.policies import (
@@ -275,14 +274,10 @@ def test_empty_region_names_the_default() -> None:
 
 
 @pytest.mark.parametrize("option", VALUE_OPTIONS)
-def test_an_empty_option_names_its_default_in_japanese(option: str) -> None:
+def test_an_empty_option_names_its_default_in_japanese(option: str, japanese: None) -> None:
     """The default in the run's language (a value as it is typed stays as it is)."""
-    i18n.set_language("ja")
-    try:
-        message = usage_error({option: ""})
-        default = default_of(option)
-    finally:
-        i18n.set_language("en")
+    message = usage_error({option: ""})
+    default = default_of(option)
     assert f"既定値（{default}）を使うならオプションごと外してください" in message
     assert english_words(default) in ([], [default]), default  # words, or one value as typed
 

@@ -1,0 +1,47 @@
+"""Why a file a person gave could not be read, in the run's language, with what to do: the
+system's own words for it are English on every system (``[Errno 2] No such file or directory``),
+and a decoding error names bytes and positions. A Japanese Windows's older editors save in
+Shift_JIS (cp932) by default: such a file is named as one, to be saved again as UTF-8."""
+
+from __future__ import annotations
+
+from handson.i18n import t
+
+# Each kind of OSError a person can fix, and the catalogue's words for it.
+_OS_ERRORS: tuple[tuple[type[OSError], str], ...] = (
+    (FileNotFoundError, "file.missing"),
+    (PermissionError, "file.no_permission"),
+    (IsADirectoryError, "file.a_folder"),
+)
+
+
+def text_of(data: bytes) -> str:
+    """A file's bytes as Python reads a UTF-8 text file: a byte order mark dropped (Notepad
+    writes one), every line ending made ``\\n``."""
+    return data.decode("utf-8-sig").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def unreadable(error: OSError | UnicodeDecodeError, data: bytes | None = None) -> str:
+    """Why a file could not be read. ``data``: the file's bytes, when it was read but is not
+    UTF-8 (they tell Shift_JIS apart)."""
+    if isinstance(error, UnicodeDecodeError):
+        return t(_encoding_key(data or b""))
+    for kind, key in _OS_ERRORS:
+        if isinstance(error, kind):
+            return t(key)
+    return error.strerror or str(error)
+
+
+def _encoding_key(data: bytes) -> str:
+    """What a file that is not UTF-8 is saved as, as far as its bytes tell: UTF-16 by its byte
+    order mark (PowerShell 5's ``>`` and ``Out-File`` write it), Shift_JIS when it reads as one
+    and holds no NUL, else only that it is not UTF-8."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "file.utf16"
+    if b"\x00" not in data:
+        try:
+            data.decode("cp932")
+        except UnicodeDecodeError:
+            return "file.not_utf8"
+        return "file.shift_jis"
+    return "file.not_utf8"

@@ -1,0 +1,100 @@
+"""A file a learner or an instructor gave that cannot be read says why in the run's language and
+what to do: a Shift_JIS or UTF-16 file (a Japanese Windows's editors, Excel's CSV, PowerShell's
+``>``) is named as one, never a traceback nor ``'utf-8' codec can't decode byte 0x8e``."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from handson import i18n
+from handson.class_roster import read_class
+from handson.errors import SuiteUsageError
+from handson.file_words import text_of, unreadable
+from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE, load_policy_set
+from tests.helpers.english_words import english_words
+
+SEED_ROLE = (SEED_DIR / ROLE_POLICY_FILE).read_text("utf-8")  # holds <自分の名前>
+
+
+def refusal(folder: Path, role_policy: bytes) -> str:
+    (folder / ROLE_POLICY_FILE).write_bytes(role_policy)
+    (folder / USER_POLICY_FILE).write_text((SEED_DIR / USER_POLICY_FILE).read_text("utf-8"))
+    with pytest.raises(SuiteUsageError) as caught:
+        load_policy_set(folder)
+    return str(caught.value)
+
+
+# A Sid with an é, as Latin-1 writes it (the user's policy holds no Japanese).
+USER_SEED = (SEED_DIR / USER_POLICY_FILE).read_text("utf-8")
+CAFE = re.sub(r'("Sid": "\w+)"', '\\1\u00e9"', USER_SEED, count=1)
+
+
+@pytest.mark.parametrize(
+    ("data", "said"),
+    [
+        (
+            SEED_ROLE.encode("cp932"),
+            "Shift_JIS で保存されているようです。エディタで UTF-8 を選んで",
+        ),
+        (SEED_ROLE.encode("utf-16"), "UTF-16 で保存されています（PowerShell の > や Out-File"),
+        (CAFE.encode("latin-1"), "UTF-8 で保存されていません。エディタで UTF-8 を選んで"),
+    ],
+    ids=["shift_jis", "utf-16", "latin-1"],
+)
+def test_a_policy_saved_in_another_encoding_is_named_as_such(
+    tmp_path: Path, japanese: None, data: bytes, said: str
+) -> None:
+    why = refusal(tmp_path, data)
+    assert why.startswith(f"{tmp_path / ROLE_POLICY_FILE}: ポリシーファイルを読めません（")
+    assert said in why and "codec" not in why and "\n" not in why, why
+
+
+def test_a_utf8_policy_with_a_bom_and_windows_line_ends_reads_as_utf8() -> None:
+    data = b"\xef\xbb\xbf" + SEED_ROLE.replace("\n", "\r\n").encode("utf-8")
+    assert text_of(data) == SEED_ROLE
+
+
+@pytest.mark.parametrize(
+    ("error", "ja"),
+    [
+        (FileNotFoundError(2, "No such file or directory"), "ファイルがありません"),
+        (PermissionError(13, "Permission denied"), "読む権限がありません"),
+        (IsADirectoryError(21, "Is a directory"), "ファイルではなくフォルダです"),
+    ],
+)
+def test_what_the_system_says_in_english_is_said_in_japanese(
+    japanese: None, error: OSError, ja: str
+) -> None:
+    assert unreadable(error) == ja
+
+
+def test_another_system_error_keeps_the_systems_words() -> None:
+    assert unreadable(OSError(28, "No space left on device")) == "No space left on device"
+
+
+def test_a_class_list_saved_by_excel_on_a_japanese_windows_is_one_line(
+    tmp_path: Path, japanese: None
+) -> None:
+    """Excel's 「CSV（コンマ区切り）」 is Shift_JIS: a label 太郎 made the grading stop with a
+    traceback (UnicodeDecodeError) before."""
+    roster = tmp_path / "class.csv"
+    roster.write_bytes("account,account_id,label\nhandson-taro,111122223333,太郎\n".encode("cp932"))
+    with pytest.raises(SuiteUsageError) as caught:
+        read_class(roster)
+    said = str(caught.value)
+    assert "Shift_JIS で保存されているようです" in said and "\n" not in said, said
+    assert english_words(said.replace(str(roster), "")) == [], said
+
+
+def test_a_class_list_that_is_not_there(tmp_path: Path, japanese: None) -> None:
+    with pytest.raises(SuiteUsageError) as caught:
+        read_class(tmp_path / "none.csv")
+    assert "ファイルがありません" in str(caught.value)
+
+
+def test_every_file_message_has_words_in_both_languages() -> None:
+    keys = [k for k in i18n.catalogue("en") if k.startswith("file.")]
+    assert keys and all(i18n.catalogue("ja")[k].strip() for k in keys)
