@@ -52,6 +52,12 @@ pytest_plugins = [
 ]
 
 
+def command_line() -> list[str]:
+    """pytest's command line as a person gave it, before pytest has parsed it: PYTEST_ADDOPTS
+    first, as pytest reads it."""
+    return [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *sys.argv[1:]]
+
+
 def refuse_in_run_language() -> None:
     """pytest's refusal of a command line it cannot parse (an unknown option, a missing value)
     in the run's language, one line as all bad input is (handson.cli_parser.refused_by_pytest).
@@ -64,8 +70,7 @@ def refuse_in_run_language() -> None:
     own = parser_class.error
 
     def error(self: Any, message: str) -> NoReturn:
-        argv = [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *sys.argv[1:]]
-        line = refused_by_pytest(self.prog, message, argv, os.environ)
+        line = refused_by_pytest(self.prog, message, command_line(), os.environ)
         if line is None:
             own(self, message)
         raise pytest.UsageError(line)
@@ -80,9 +85,8 @@ readable_output()  # Japanese on a redirect in any system's encoding (handson/co
 def pytest_addoption(parser: pytest.Parser) -> None:
     """The run's options, described in the run's language (``pytest features/ --help``): the
     command line's --lang, else HANDSON_LANG, read before pytest parses them."""
-    argv = [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *sys.argv[1:]]
     with contextlib.suppress(SuiteUsageError):  # a language the suite does not speak: refused later
-        set_language(asked_language(argv, os.environ))
+        set_language(asked_language(command_line(), os.environ))
     group = parser.getgroup("handson", "handson-iam-acceptance")
     for option, variable in OPTIONS.items():
         flag = "--" + option.replace("_", "-")
