@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from handson import policy_grammar
+from handson.console import typed
 from handson.errors import SuiteUsageError
 from handson.file_words import text_of, unreadable
 from handson.i18n import t
@@ -125,6 +126,8 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     error, in the order of the files, so that one run names all there is to fix.
     """
     base = SEED_DIR if directory is None else Path(directory)
+    if base.is_file():  # one policy file given: its folder is what --policies takes
+        raise SuiteUsageError(t("policy.a_file", path=base, folder=typed(str(base.parent))))
     if not base.is_dir():
         raise SuiteUsageError(t("policy.not_dir", path=base))
     trust_path = base / TRUST_POLICY_FILE
@@ -170,9 +173,19 @@ def json_error_words(message: str) -> str:
     return t(key) if key is not None else message
 
 
+def _missing(path: Path) -> str:
+    """A policy file that is not in its folder; the folder's other JSON files are named, with
+    the file name the suite reads (a learner's own names, ``user.json``, are the usual cause)."""
+    expected = {USER_POLICY_FILE, ROLE_POLICY_FILE, TRUST_POLICY_FILE}
+    others = sorted(p.name for p in path.parent.glob("*.json") if p.name not in expected)
+    if not others:
+        return t("policy.missing", path=path)
+    return t("policy.missing_named", path=path, others=", ".join(others), name=path.name)
+
+
 def _load(path: Path, *, trust: bool) -> PolicyFile:
     if not path.is_file():
-        raise SuiteUsageError(t("policy.missing", path=path))
+        raise SuiteUsageError(_missing(path))
     try:
         size = path.stat().st_size
         if size > MAX_POLICY_FILE_BYTES:

@@ -225,11 +225,23 @@ def test_utf8_bom_file_loads(tmp_path: Path) -> None:
     assert policies.user.document() == IDENTITY
 
 
-def test_not_a_directory_is_an_error(tmp_path: Path) -> None:
+def test_a_policy_file_given_for_its_folder_names_the_folder(tmp_path: Path) -> None:
     a_file = write(tmp_path / "policy.json", IDENTITY)
-    message = usage_error(a_file)
-    assert "not a directory" in message
-    assert "--policies" in message
+    assert usage_error(a_file) == (
+        f"--policies {a_file}: a file; --policies takes the folder the policy files are in"
+        f" (--policies {tmp_path})"
+    )
+
+
+def test_a_policy_file_under_another_name_is_named_with_the_name_to_give_it(
+    tmp_path: Path,
+) -> None:
+    write(tmp_path / "user.json", IDENTITY)
+    write(tmp_path / ROLE_POLICY_FILE, IDENTITY)
+    assert usage_error(tmp_path) == (
+        f"{tmp_path / USER_POLICY_FILE}: policy file is missing; this folder holds user.json:"
+        f" to use one of them, name it {USER_POLICY_FILE}"
+    )
 
 
 def test_nonexistent_directory_is_an_error(tmp_path: Path) -> None:
