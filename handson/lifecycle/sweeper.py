@@ -25,7 +25,7 @@ from botocore.exceptions import ClientError
 from handson import SUITE
 from handson.aws import Principal
 from handson.errors import SuiteUsageError
-from handson.i18n import pad, t
+from handson.i18n import display_width, pad, t
 from handson.lifecycle import labels
 from handson.lifecycle.cleanup import riding_out
 from handson.lifecycle.ledger import Record, records
@@ -101,7 +101,7 @@ class Found:
         """One line of the listing, in the run's language; ``state`` as Choice.picks says it."""
         return t(
             "sweep.item",
-            kind=pad(self.kind.in_words(), 16),
+            kind=pad(self.kind.in_words(), max(display_width(k.in_words()) for k in Kind)),
             name=self.name,
             run=self.run,
             expires=self.expires_at,
