@@ -173,6 +173,18 @@ def json_error_words(message: str) -> str:
     return t(key) if key is not None else message
 
 
+# A comment where the reader stopped: JSON has none (an editor's JSONC and YAML habits).
+COMMENT_STARTS = ("//", "/*", "#")
+
+
+def json_error_of(error: json.JSONDecodeError) -> str:
+    """Why a document is not JSON, in the run's language: a comment is named as one (Python
+    says only what it expected there), anything else as json_error_words words it."""
+    if error.doc[error.pos :].startswith(COMMENT_STARTS):
+        return t("json.comment")
+    return json_error_words(error.msg)
+
+
 def _missing(path: Path) -> str:
     """A policy file that is not in its folder; the folder's other JSON files are named, with
     the file name the suite reads (a learner's own names, ``user.json``, are the usual cause)."""
@@ -214,7 +226,7 @@ def _load(path: Path, *, trust: bool) -> PolicyFile:
                 path=path,
                 line=exc.lineno,
                 column=exc.colno,
-                error=json_error_words(exc.msg),
+                error=json_error_of(exc),
             )
         ) from None
     found = policy_grammar.problems(document, trust=trust)

@@ -16,6 +16,7 @@ from handson.policies import (
     ROLE_POLICY_FILE,
     SEED_DIR,
     USER_POLICY_FILE,
+    json_error_of,
     json_error_words,
     load_policy_set,
 )
@@ -75,3 +76,21 @@ def test_the_file_line_and_column_come_with_the_words(tmp_path: Path, japanese: 
     said = str(caught.value)
     assert said.startswith(f"{path}: 4 行目 1 文字目が JSON として正しくありません: ")
     assert "よくある原因は、最後の要素の後ろの余分な , です" in said
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{\n  // my policy\n  "Version": "2012-10-17"\n}',
+        '{"Version": "2012-10-17", /* x */ "Statement": []}',
+        '{"Version": "2012-10-17" // the date\n}',
+        "# mine\n{}",
+    ],
+    ids=["line comment", "block comment", "comment after a value", "hash"],
+)
+def test_a_comment_is_named_as_one(text: str, japanese: None) -> None:
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads(text)
+    assert json_error_of(caught.value) == (
+        "JSON にはコメントを書けません。ここから始まるコメント（// や /* */、#）を消してください"
+    )
