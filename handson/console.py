@@ -1,5 +1,8 @@
-"""Japanese on any standard stream: written in the stream's own encoding when it holds Japanese,
-in UTF-8 when it does not, and never a crash over a character it lacks.
+"""What reaches a person's terminal, on any system: Japanese on any standard stream, and a
+command they are told to type, typed as their shell reads it (``typed``).
+
+Japanese is written in the stream's own encoding when it holds Japanese, in UTF-8 when it does
+not, and never a crash over a character it lacks.
 
 Python writes to a terminal in UTF-8 on every system, but to a pipe or a file in the system's
 encoding. On a Japanese Windows that is cp932, which holds every word the suite writes; on a
