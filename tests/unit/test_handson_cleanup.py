@@ -7,11 +7,13 @@ import pytest
 
 from fixtures.cleanup import summary, teardown_report
 from handson import cleanup, i18n
+from handson.cleanup_checks import instance_left
 from handson.cleanup_plan import Item, Plan
 from handson.errors import SuiteUsageError
 from handson.lifecycle.order import Kind
 from handson.lifecycle.ownership import Leftover
 from handson.settings import resolve
+from tests.helpers.fakes import stubbed
 
 PLAN = Plan(
     "123456789012",
@@ -157,3 +159,15 @@ def test_the_terminal_shows_one_line_unless_something_is_left() -> None:
     assert not_run == (["clean-up (C1-C5): not checked (x)"], False)
     lines, section = summary(teardown_report([Leftover(Kind.USER, "u")], ""), "")
     assert section and "C4 left: IAM user u" in lines and len(lines) == 5
+
+
+def test_c1_names_a_stopped_instance_as_the_console_does(japanese: None) -> None:
+    """The state in the run's language, as the Japanese console shows it: 停止済み, not stopped."""
+    instance = {"InstanceId": "i-0abc", "State": {"Name": "stopped", "Code": 80}}
+    with stubbed("ec2") as (ec2, stub):
+        stub.add_response("describe_instances", {"Reservations": [{"Instances": [instance]}]})
+        left = instance_left(ec2)
+    assert left == [
+        "EC2インスタンス i-0abc が停止済みのまま残っています。"
+        "停止していても EBS ボリュームの料金がかかります。終了してください"
+    ]
