@@ -232,7 +232,8 @@ def _category_words(result: ScenarioResult) -> str:
     category = result.category
     if category is not None and has(f"category.{category.value}"):
         return t(f"category.{category.value}")
-    return result.outcome.value
+    outcome = f"result.outcome.{result.outcome.value}"
+    return t(outcome) if has(outcome) else result.outcome.value
 
 
 def _reason(result: ScenarioResult) -> str:

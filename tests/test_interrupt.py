@@ -158,6 +158,19 @@ def test_nothing_is_left_and_the_emulator_is_as_before(
     assert done.children_alive == [], "the emulator's helpers outlived the run"
 
 
+@pytest.mark.parametrize("label", [i for i in IDS if i.endswith("-checks") and "KILL" not in i])
+def test_an_interrupted_run_says_its_own_exit_code_and_its_leak_check(
+    label: str, outcomes: dict[str, Interrupted]
+) -> None:
+    """Its last lines say the exit code it ends with, never 6 for the checks it could not
+    decide, and C1-C5 from the leak check its teardown ran after the interrupt (they said
+    'not checked' before: they were worked out before that teardown had run)."""
+    run = outcomes[label].run
+    assert f"exit code {run.exit_code}: the run was interrupted" in run.stdout, run.describe()
+    assert "exit code 6" not in run.stdout
+    assert "clean-up (C1-C5): ok" in run.stdout, run.describe()
+
+
 @pytest.mark.parametrize("label", [i for i in IDS if not i.startswith("SIGKILL")])
 def test_an_interrupted_check_is_never_recorded_as_passed(
     label: str, outcomes: dict[str, Interrupted]

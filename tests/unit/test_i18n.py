@@ -56,6 +56,7 @@ BUILT = (
     "practices.risk.",  # a finding's risk class (handson/practices)
     "cleanup.holds.",
     "ec2.state.",  # an EC2 instance's state, as AWS names it (cleanup_plan.py)
+    "result.outcome.",  # a result's outcome where it has no category (report.py)
     "option.",  # a run's option, described in --help (conftest.py)
     "default.",  # what leaving an option out means (settings.py)
     "cleanup.entity.",  # an IAM entity's kind: user, role or group (cleanup_plan.py)

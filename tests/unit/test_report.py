@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from fixtures.checkpoints import exit_status, outcome_of
+from fixtures.checkpoints import exit_status, outcome_of, settle
 from handson.findings import CheckError, CheckFailed, Finding
 from handson.report import (
     UNDECIDED_EXIT,
@@ -23,6 +23,7 @@ from handson.report import (
     write_report_files,
 )
 from handson.results import CATEGORIES, Category, ScenarioResult, marked
+from tests.helpers.english_words import english_words
 
 
 def as_results(*entries: dict[str, Any]) -> list[ScenarioResult]:
@@ -245,3 +246,29 @@ def test_a_row_fails_only_on_the_checks_own_verdict() -> None:
     assert outcome_of(AssertionError("no probe ran"), error) == "error"
     assert outcome_of(KeyError("x"), error) == "error"
     assert outcome_of(None, error) == "error"
+
+
+def test_an_interrupted_run_s_rows_are_in_japanese(japanese: None) -> None:
+    """What an interrupt leaves (settle): the cut-off check and those never reached, in the
+    run's language, with no English word of the suite's own (an interrupted run said 'not run'
+    and 'interrupted (KeyboardInterrupt) before this check finished')."""
+    results = {
+        r.nodeid: r
+        for r in as_results(
+            {"checkpoints": ["U2"], "outcome": "not run"},
+            {"checkpoints": ["U3"], "outcome": "not run"},
+            {"checkpoints": ["U4"], "outcome": "passed"},
+        )
+    }
+    cut_off, never = list(results)[:2]
+    settle(results, {cut_off}, "KeyboardInterrupt")
+    lines = matrix(list(results.values()), "emulator", width=200)
+    rows = {line.split()[0]: line for line in lines[1:] if not line.startswith(" ")}
+    assert "判定なし: 中断" in rows["U2"] and "判定なし: 実行していない" in rows["U3"]
+    below = [line.strip() for line in lines if line.startswith("    ")]
+    assert below == [
+        "1/1 このチェックが終わる前に中断されました（KeyboardInterrupt）",
+        "1/1 実行していません: その前に実行が中断されました（KeyboardInterrupt）",
+    ]
+    assert english_words("\n".join(lines)) == [], lines
+    assert results[never].outcome.value == "not run"  # checkpoints.json's words stay
