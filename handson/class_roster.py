@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from handson.errors import SuiteUsageError
-from handson.file_words import text_of, unreadable
+from handson.file_words import Unreadable, read_given
 from handson.i18n import t
 from handson.names import validate_name
 
@@ -38,12 +38,8 @@ class Learner:
 def read_class(path: Path) -> list[Learner]:
     """The class's rows, each checked; a one-line error for the first bad one."""
     try:
-        data = path.read_bytes()
-        text = text_of(data)
-    except OSError as exc:
-        raise SuiteUsageError(t("class.unreadable", path=path, error=unreadable(exc))) from None
-    except UnicodeDecodeError as exc:  # Excel's CSV on a Japanese Windows is Shift_JIS
-        why = unreadable(exc, data)
+        text = read_given(path)  # Excel's CSV on a Japanese Windows is Shift_JIS: said so
+    except Unreadable as why:
         raise SuiteUsageError(t("class.unreadable", path=path, error=why)) from None
     reader = csv.DictReader(text.splitlines())
     missing = [c for c in ("account", "account_id") if c not in (reader.fieldnames or [])]

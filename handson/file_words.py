@@ -5,6 +5,8 @@ Shift_JIS (cp932) by default: such a file is named as one, to be saved again as 
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from handson.i18n import t
 
 # Each kind of OSError a person can fix, and the catalogue's words for it.
@@ -13,6 +15,23 @@ _OS_ERRORS: tuple[tuple[type[OSError], str], ...] = (
     (PermissionError, "file.no_permission"),
     (IsADirectoryError, "file.a_folder"),
 )
+
+
+class Unreadable(Exception):
+    """A file a person gave that could not be read; its message says why, in the run's
+    language (``unreadable``)."""
+
+
+def read_given(path: Path) -> str:
+    """A file a person gave, as UTF-8 text (``text_of``); Unreadable, saying why, otherwise."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise Unreadable(unreadable(error)) from None
+    try:
+        return text_of(data)
+    except UnicodeDecodeError as error:
+        raise Unreadable(unreadable(error, data)) from None
 
 
 def text_of(data: bytes) -> str:

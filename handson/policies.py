@@ -12,7 +12,7 @@ from typing import Any
 from handson import policy_grammar
 from handson.console import typed
 from handson.errors import SuiteUsageError
-from handson.file_words import text_of, unreadable
+from handson.file_words import Unreadable, read_given, unreadable
 from handson.i18n import t
 from handson.names import PLACEHOLDER_IN_JSON, validate_name
 
@@ -209,13 +209,10 @@ def _load(path: Path, *, trust: bool) -> PolicyFile:
                     limit=f"{MANAGED_POLICY_MAX_CHARS:,}",
                 )
             )
-        data = path.read_bytes()
-    except OSError as exc:
+        text = read_given(path)
+    except OSError as exc:  # its size could not be read
         raise SuiteUsageError(t("policy.unreadable", path=path, error=unreadable(exc))) from None
-    try:
-        text = text_of(data)
-    except UnicodeDecodeError as exc:
-        why = unreadable(exc, data)
+    except Unreadable as why:
         raise SuiteUsageError(t("policy.unreadable", path=path, error=why)) from None
     try:
         document = json.loads(text)
