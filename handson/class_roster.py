@@ -13,7 +13,7 @@ from pathlib import Path
 
 from handson.errors import SuiteUsageError
 from handson.file_words import Unreadable, read_given
-from handson.i18n import t
+from handson.i18n import listed, t
 from handson.names import validate_name
 
 COLUMNS = ("account", "account_id", "label", "name", "endpoint_url")
@@ -49,8 +49,8 @@ def read_class(path: Path) -> list[Learner]:
             t(
                 "class.columns",
                 path=path,
-                columns=", ".join(COLUMNS),
-                wrong=", ".join(missing or unknown),
+                columns=listed(COLUMNS),
+                wrong=listed(missing or unknown),
             )
         )
     learners: list[Learner] = []
@@ -61,7 +61,7 @@ def read_class(path: Path) -> list[Learner]:
     labels = [learner.label for learner in learners]
     twice = sorted({label for label in labels if labels.count(label) > 1})
     if twice:
-        raise SuiteUsageError(t("class.twice", path=path, labels=", ".join(twice)))
+        raise SuiteUsageError(t("class.twice", path=path, labels=listed(twice)))
     return learners
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handson.discovery import INSTANCE_TAG, USER
-from handson.i18n import has, t
+from handson.i18n import has, listed, t
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.order import STAGE_OF, Kind
 from handson.lifecycle.removal import (
@@ -78,7 +78,7 @@ class Plan:
 
 
 def _join(values: list[str]) -> str:
-    return ", ".join(values) if values else t("cleanup.none")
+    return listed(values) if values else t("cleanup.none")
 
 
 def instance_state(state: str) -> str:
@@ -106,7 +106,7 @@ def hands_on_instances(ec2: Any) -> list[dict[str, Any]]:
 def _find_instance(ec2: Any, plan: Plan) -> None:
     found = hands_on_instances(ec2)
     if len(found) > 1:
-        ids = ", ".join(sorted(i["InstanceId"] for i in found))
+        ids = listed(sorted(i["InstanceId"] for i in found))
         plan.refusals.append(t("cleanup.refuse.two_instances", tag=INSTANCE_TAG, ids=ids))
     elif found:
         instance = found[0]
@@ -188,11 +188,11 @@ def _find_buckets(s3: Any, name: str | None, plan: Plan) -> None:
         # Without --name, only a whole pair is the learner's: a half may be anyone's.
         pairs = sorted(n for n, numbers in numbered.items() if numbers == {"1", "2"})
         if len(pairs) > 1:
-            plan.refusals.append(t("cleanup.refuse.two_pairs", names=", ".join(pairs)))
+            plan.refusals.append(t("cleanup.refuse.two_pairs", names=listed(pairs)))
             return
         halves = sorted(n for n in numbered if n not in pairs)
         if not pairs and halves:
-            plan.refusals.append(t("cleanup.refuse.half_pair", names=", ".join(halves)))
+            plan.refusals.append(t("cleanup.refuse.half_pair", names=listed(halves)))
             return
         numbered = {n: numbered[n] for n in pairs}
     for suffix, numbers in numbered.items():

@@ -18,7 +18,7 @@ import importlib
 import sys
 
 from handson.cli_parser import speak_first
-from handson.i18n import t
+from handson.i18n import listed, t
 
 # The word -> the module whose main(argv, prog=...) runs it.
 COMMANDS = {
@@ -47,7 +47,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if args else 2
     word, rest = args[0], args[1:]
     if word not in COMMANDS:
-        print(t("cli.unknown", word=word, words=", ".join(COMMANDS)), file=sys.stderr)
+        print(t("cli.unknown", word=word, words=listed(COMMANDS)), file=sys.stderr)
         return 2
     module = importlib.import_module(COMMANDS[word])
     return int(module.main([*leading, *rest], prog=f"handson {word}"))

@@ -15,7 +15,7 @@ from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
-from handson.i18n import t
+from handson.i18n import listed, t
 from handson.names import SSM_CORE_POLICY_ARN
 
 USER = "handson-iam-user"
@@ -114,7 +114,7 @@ def _instance(ec2: Any, iam: Any, found: Discovery) -> None:
     )["Reservations"]
     instances = [i for r in reservations for i in r["Instances"]]
     if len(instances) != 1:
-        ids = ", ".join(sorted(i["InstanceId"] for i in instances))
+        ids = listed(sorted(i["InstanceId"] for i in instances))
         key = "discovery.no_instance" if not instances else "discovery.two_instances"
         found.note("instance", t(key, tag=INSTANCE_TAG, ids=ids))
         return
@@ -152,13 +152,13 @@ def _buckets(s3: Any, name: str | None, found: Discovery) -> None:
         pairs = [n for n in pairs if n == name]
     if len(pairs) != 1:
         key = "discovery.no_buckets" if not pairs else "discovery.two_bucket_pairs"
-        found.note("buckets", t(key, names=", ".join(pairs), name=name or "<自分の名前>"))
+        found.note("buckets", t(key, names=listed(pairs), name=name or "<自分の名前>"))
         return
     found.name = pairs[0]
     found.buckets = (f"handson-s3-1-{found.name}", f"handson-s3-2-{found.name}")
     for prefix in ("open/", "close/"):
-        listed = s3.list_objects_v2(Bucket=found.buckets[1], Prefix=prefix).get("Contents", [])
-        found.objects[prefix] = [(o["Key"], o["ETag"]) for o in listed]
+        contents = s3.list_objects_v2(Bucket=found.buckets[1], Prefix=prefix).get("Contents", [])
+        found.objects[prefix] = [(o["Key"], o["ETag"]) for o in contents]
 
 
 def discover(iam: Any, ec2: Any, s3: Any, name: str | None = None) -> Discovery:

@@ -33,7 +33,7 @@ from handson.class_runs import ROOT, Graded, grade_one, learner_env, read_graded
 from handson.class_table import all_passed, table_lines, write_csv, write_html
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
-from handson.i18n import t
+from handson.i18n import listed, t
 from handson.run_folder import reports_dir
 from handson.secrets import register_host_secrets
 from handson.settings import DEFAULT_REGION
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
         if args.matrix:
             profiles = [x.label for x in learners if x.role_arn is None]
             if profiles:
-                raise SuiteUsageError(t("class.matrix_roles", labels=", ".join(profiles)))
+                raise SuiteUsageError(t("class.matrix_roles", labels=listed(profiles)))
     except SuiteUsageError as exc:
         print(refusal(exc), file=sys.stderr)
         return 4

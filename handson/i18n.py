@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 
@@ -40,6 +41,11 @@ def t(key: str, **values: object) -> str:
     """The text for ``key`` in the run's language, with ``values`` put in."""
     words = {name: t(v) if isinstance(v, Key) else v for name, v in values.items()}
     return catalogue(_chosen[0])[key].format(**words)
+
+
+def listed(items: Iterable[str]) -> str:
+    """Names put one after another in a sentence of the run's language: 「U4、U5」, "U4, U5"."""
+    return t("list.separator").join(items)
 
 
 def has(key: str) -> bool:

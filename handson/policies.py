@@ -13,7 +13,7 @@ from handson import policy_grammar
 from handson.console import typed
 from handson.errors import SuiteUsageError
 from handson.file_words import Unreadable, read_given, unreadable
-from handson.i18n import t
+from handson.i18n import listed, t
 from handson.names import PLACEHOLDER_IN_JSON, validate_name
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "policies"
@@ -192,7 +192,7 @@ def _missing(path: Path) -> str:
     others = sorted(p.name for p in path.parent.glob("*.json") if p.name not in expected)
     if not others:
         return t("policy.missing", path=path)
-    return t("policy.missing_named", path=path, others=", ".join(others), name=path.name)
+    return t("policy.missing_named", path=path, others=listed(others), name=path.name)
 
 
 def _load(path: Path, *, trust: bool) -> PolicyFile:

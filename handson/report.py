@@ -13,7 +13,7 @@ from pathlib import Path
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
 from handson.findings import Finding
-from handson.i18n import display_width, has, language, pad, t
+from handson.i18n import display_width, has, language, listed, pad, t
 from handson.policy_match import describe
 from handson.results import CATEGORIES, Category, Outcome, ScenarioResult
 from handson.secrets import redact
@@ -117,16 +117,18 @@ class Tally:
 
     def line(self) -> str:
         # One whole sentence for each case: which of the two lists it names.
-        key = "tally.line" + ("_failed" if self.failed else "") + (
-            "_undecided" if self.undecided else ""
+        key = (
+            "tally.line"
+            + ("_failed" if self.failed else "")
+            + ("_undecided" if self.undecided else "")
         )
         return t(
             key,
             passed=len(self.passed),
             failed=len(self.failed),
             undecided=len(self.undecided),
-            failed_ids=", ".join(self.failed),
-            undecided_ids=", ".join(self.undecided),
+            failed_ids=listed(self.failed),
+            undecided_ids=listed(self.undecided),
         )
 
 
@@ -276,9 +278,7 @@ def failure_block(checkpoints: Sequence[str], title: str, finding: Finding) -> s
                 rule=verdict.text,
             ),
         ]
-        lines += [
-            "  " + t("block.decided_by", statement=describe(s)) for s in result.deciding
-        ]
+        lines += ["  " + t("block.decided_by", statement=describe(s)) for s in result.deciding]
         if not result.deciding and verdict.outcome.value == "denied" and result.explanation:
             lines.append("  " + t("block.implicit"))
     if finding.hint and not error:
@@ -302,5 +302,5 @@ def failure_blocks(failures: Sequence[ScenarioResult]) -> list[str]:
         lines += failure_block(first.checkpoints, first.title, first.finding).splitlines()
         others = sorted({c for m in members[1:] for c in m.checkpoints} - set(first.checkpoints))
         if others:
-            lines.append("  " + t("failures.same", ids=", ".join(others)))
+            lines.append("  " + t("failures.same", ids=listed(others)))
     return lines

@@ -18,7 +18,7 @@ import pytest
 
 from handson.environment import AS_THE_HANDS_ON, Built
 from handson.errors import SuiteUsageError
-from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, has, t
+from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, has, listed, t
 from handson.names import RunNames, default_name, validate_name
 from handson.policies import PolicySet, load_policy_set, name_from_policies
 from handson.targets import registry
@@ -282,7 +282,7 @@ def target_kind(name: str) -> TargetKind:
     try:
         return registry.kind_named(name)
     except KeyError:
-        choices = ", ".join(registry.names())
+        choices = listed(registry.names())
         raise SuiteUsageError(t("opt.target", value=repr(name), choices=choices)) from None
 
 

@@ -30,7 +30,7 @@ from pathlib import Path
 
 from handson.cli_parser import Parser, speak_first
 from handson.errors import SuiteUsageError
-from handson.i18n import t
+from handson.i18n import listed, t
 from handson.policies import SEED_DIR, PolicySet, load_policy_set, name_from_policies
 from handson.run_folder import option_value
 from handson.settings import DEFAULT_TARGET, Settings
@@ -146,7 +146,7 @@ def edits(
             continue
         refused = False
         names = sorted(getattr(policies, side).path.name for side in changed)
-        say(t("watch.saved", files=", ".join(names)))
+        say(t("watch.saved", files=listed(names)))
         yield policies
         say(waiting)
 

@@ -75,7 +75,7 @@ def test_two_instances_and_two_bucket_pairs_are_named_not_guessed(
     assert found.instance_id is None and found.role is None and found.buckets is None
     assert len(found.findings) == 2, found.findings
     assert found.findings[0].startswith("タグ Name=handson-instance の EC2 インスタンスが2つ以上")
-    assert "jiro-byhand, taro-byhand" in found.findings[1] and "--name" in found.findings[1]
+    assert "jiro-byhand、taro-byhand" in found.findings[1] and "--name" in found.findings[1]
     chosen = discover(*read_only_clients(test_emulator, []), name=NAME)
     assert chosen.buckets == (f"handson-s3-1-{NAME}", f"handson-s3-2-{NAME}")
 

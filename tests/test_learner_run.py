@@ -167,7 +167,7 @@ def test_a_failed_positive_control_is_a_precondition_not_deny_failures(
         for e in run.checkpoints
         if set(e["checkpoints"]) & {"U4", "U5"}
     )
-    assert "（判定なし: U4, U5。全部合格ではありません）" in run.stdout
+    assert "判定なし: U4、U5。全部合格ではありません）" in run.stdout
 
 
 @pytest.mark.parametrize("label", ["seed", "open-without-slash-star"])

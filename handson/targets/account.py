@@ -26,7 +26,7 @@ from botocore.exceptions import (
 
 from handson.call_record import watch
 from handson.errors import SuiteUsageError
-from handson.i18n import t
+from handson.i18n import listed, t
 from handson.transient import NOT_AN_AWS_ANSWER, NOT_AWS_CODE, retry_answers_not_aws
 
 # The guard must answer within seconds when there is nothing to talk to.
@@ -157,7 +157,7 @@ def guard(account: Account, allowed: frozenset[str]) -> None:
         raise AccountRefused(t("aws.none_allowed", account=account.describe()))
     if account.account_id not in allowed:
         raise AccountRefused(
-            t("aws.not_allowed", account=account.describe(), allowed=", ".join(sorted(allowed)))
+            t("aws.not_allowed", account=account.describe(), allowed=listed(sorted(allowed)))
         )
     if account.alias and "prod" in account.alias.lower():
         raise AccountRefused(t("aws.prod", account=account.describe()))

@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from handson import loopback
 from handson.aws import Credentials, Principal
 from handson.errors import SuiteUsageError
-from handson.i18n import t
+from handson.i18n import listed, t
 from handson.iam_engine import network_conditions, network_keys, policy_variables
 from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
@@ -71,13 +71,13 @@ class Gaps:
         policies = named(documents)
         with_variables = policy_variables(policies, action)
         if with_variables:
-            labels = ", ".join(s.label for s in with_variables)
+            labels = listed(s.label for s in with_variables)
             return t("gap.policy_variable", named=labels, action=action)
         by_network = network_conditions(policies, action)
         if by_network:
-            labels = ", ".join(s.label for s in by_network)
+            labels = listed(s.label for s in by_network)
             keys = sorted({key for s in by_network for key in network_keys(s.body)})
-            return t("gap.source_network", named=labels, action=action, keys=", ".join(keys))
+            return t("gap.source_network", named=labels, action=action, keys=listed(keys))
         return None
 
 

@@ -20,7 +20,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from handson.i18n import t
+from handson.i18n import listed, t
 from handson.probes import Answer, Probe
 from handson.verdict import Outcome, Verdict
 
@@ -95,7 +95,7 @@ def _decision(results: list[dict[str, Any]], resource: str) -> Answer:
     )
     details = {"simulator": _describe(result), "decision": decision}
     if missing:
-        said = (*_SAID, ("keys", ", ".join(missing)))
+        said = (*_SAID, ("keys", listed(missing)))
         verdict = Verdict(
             Outcome.ERROR, "rule.simulator_missing", "MissingContextValues", params=said
         )
@@ -168,7 +168,7 @@ def _describe(result: dict[str, Any]) -> str:
                 lines.append(line)
     missing = sorted({key for part in parts for key in part.get("MissingContextValues", [])})
     if missing:
-        lines.append("  " + t("simulation.missing", keys=", ".join(missing)))
+        lines.append("  " + t("simulation.missing", keys=listed(missing)))
     boundary = next(
         (
             part["PermissionsBoundaryDecisionDetail"]

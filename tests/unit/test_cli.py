@@ -64,7 +64,7 @@ def test_an_unknown_word_is_one_line_in_the_run_language(
     assert cli.main(["clean"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1
-    assert "handson clean" in err and "discover, grade, sweep" in err
+    assert "handson clean" in err and "discover、grade、sweep" in err
     assert "ありません" in err
 
 

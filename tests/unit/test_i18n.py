@@ -4,6 +4,7 @@ and Japanese unless English is asked for."""
 from __future__ import annotations
 
 import ast
+import re
 import string
 from pathlib import Path
 
@@ -129,3 +130,21 @@ def test_japanese_by_default_english_on_request() -> None:
         i18n.set_language("fr")
     with pytest.raises(SuiteUsageError, match="--lang 'fr'"):
         resolve({"lang": "fr"}, {})
+
+
+def test_no_space_beside_japanese_punctuation() -> None:
+    # A Japanese editor sets 「…0（不合格: R4）」, never 「…0 （不合格: R4）」: full-width brackets
+    # and marks carry their own space.
+    beside = re.compile(r" [（「『、。）」』]|[（「『、。）」』] ")
+    wrong = {k: v for k, v in i18n.catalogue("ja").items() if beside.search(v)}
+    assert not wrong
+
+
+def test_names_in_a_sentence_are_listed_as_the_language_lists_them() -> None:
+    i18n.set_language("ja")
+    try:
+        assert i18n.listed(["U4", "U5"]) == "U4、U5"
+        assert i18n.listed([]) == ""
+    finally:
+        i18n.set_language("en")
+    assert i18n.listed(["U4", "U5"]) == "U4, U5"
