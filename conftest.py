@@ -21,7 +21,7 @@ from handson.call_record import recording_file, start_recording
 from handson.cli_parser import asked_language, refused_by_pytest
 from handson.console import readable_output
 from handson.errors import SuiteUsageError
-from handson.i18n import has, set_language, t
+from handson.i18n import set_language, t, word
 from handson.run_folder import RUN_FOLDER, RunFolder, reports_dir, wants_features
 from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import DEFAULT_REGION, FLAGS, OPTIONS, SETTINGS, language_of, resolve
@@ -145,13 +145,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if folder is None or reporter is None or config.option.collectonly:
         return
     settings = config.stash[SETTINGS]
-    target = f"target.{settings.target}"
     reporter.write_line(
         t(
             "run.first",
             run=settings.names.run_id,
             name=settings.names.suffix,
-            target=t(target) if has(target) else settings.target,
+            target=word("target", settings.target),
             region=settings.region,
             folder=config.option.allure_report_dir or folder.path,
         )

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from handson.discovery import INSTANCE_TAG, USER
-from handson.i18n import has, listed, t
+from handson.i18n import listed, t, word
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.order import STAGE_OF, Kind
 from handson.lifecycle.removal import (
@@ -84,8 +84,7 @@ def _join(values: list[str]) -> str:
 def instance_state(state: str) -> str:
     """An EC2 instance's state as the console shows it in the run's language (AWS's own name
     for a state the catalogue does not know)."""
-    key = f"ec2.state.{state}"
-    return t(key) if has(key) else state
+    return word("ec2.state", state)
 
 
 def _entities(kind: str, names: list[str]) -> list[str]:

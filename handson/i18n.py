@@ -48,6 +48,13 @@ def listed(items: Iterable[str]) -> str:
     return t("list.separator").join(items)
 
 
+def word(prefix: str, name: str) -> str:
+    """``name``'s word in the run's language (the message ``prefix.name``), or ``name`` as it is
+    where the catalogue has none: a test's own target, a state AWS added."""
+    key = f"{prefix}.{name}"
+    return t(key) if has(key) else name
+
+
 def has(key: str) -> bool:
     return key in catalogue(_chosen[0])
 

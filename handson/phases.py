@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from handson.i18n import display_width, has, pad, t
+from handson.i18n import display_width, pad, t, word
 
 
 @dataclass
@@ -30,14 +30,10 @@ class Phases:
 
     def lines(self) -> list[str]:
         """One line per phase, named in the run's language."""
-        named = {
-            (t(f"phase.{name}") if has(f"phase.{name}") else name): seconds
-            for name, seconds in self.seconds.items()
-        }
+        named = {word("phase", name): seconds for name, seconds in self.seconds.items()}
         width = max((display_width(name) for name in named), default=0)
         return [
-            f"{pad(name, width)}  "
-            + t("phases.seconds", seconds=f"{seconds:7.1f}")
+            f"{pad(name, width)}  " + t("phases.seconds", seconds=f"{seconds:7.1f}")
             for name, seconds in named.items()
         ]
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import metadata
@@ -13,7 +14,7 @@ from pathlib import Path
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
 from handson.findings import Finding
-from handson.i18n import display_width, has, language, listed, pad, t
+from handson.i18n import display_width, has, language, listed, pad, t, word
 from handson.policy_match import describe
 from handson.results import CATEGORIES, Category, Outcome, ScenarioResult
 from handson.secrets import redact
@@ -49,7 +50,20 @@ def mask_account(account_id: str | None) -> str:
     return f"********{account_id[-4:]}" if account_id and len(account_id) >= 4 else "n/a"
 
 
+def suite_version() -> str:
+    """The suite's version: as installed, else as the checkout's pyproject.toml gives it (the
+    checklist installs only what the suite needs, not the suite itself)."""
+    try:
+        return metadata.version(SUITE)
+    except metadata.PackageNotFoundError:
+        pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+        return str(tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"])
+
+
 def environment(target: str, region: str, run: str, account_id: str | None) -> dict[str, str]:
+    """The report's environment panel, named in the run's language: the target, the region, the
+    account (masked to its last four digits), the run's ID and the versions it ran with (package
+    names as they are)."""
     # Here, not at the top: the registry loads every target module on first use.
     from handson.targets.registry import kind_named
 
@@ -57,14 +71,21 @@ def environment(target: str, region: str, run: str, account_id: str | None) -> d
         try:
             return metadata.version(package)
         except metadata.PackageNotFoundError:
-            return "not installed"
+            return t("env.not_installed")
 
+    emulated = kind_named(target).account
+    if account_id:
+        account = mask_account(account_id)
+    elif emulated:
+        account = t("env.account_emulated", account=emulated)
+    else:
+        account = t("env.account_unread")
     return {
-        "target": target,
-        "region": region,
-        "account": mask_account(account_id) if account_id else kind_named(target).account,
-        "run": run,
-        "suite": f"{SUITE} {version(SUITE) if version(SUITE) != 'not installed' else '0.1.0'}",
+        t("env.target"): word("target", target),
+        t("env.region"): region,
+        t("env.account"): account,
+        t("env.run"): run,
+        t("env.suite"): f"{SUITE} {suite_version()}",
         "boto3": version("boto3"),
         "moto": version("moto"),
         "awscli": version("awscli"),
@@ -225,8 +246,7 @@ def matrix(results: Sequence[ScenarioResult], target: str, width: int = 100) -> 
 def _decided_on(where: str) -> str:
     """Where a check was decided (a TargetKind's decided_on, or a scenario's decided_by), in the
     run's language; a word without a message (a test's own target) as it is."""
-    key = f"decided_on.{where}"
-    return t(key) if has(key) else where
+    return word("decided_on", where)
 
 
 def _category_words(result: ScenarioResult) -> str:
@@ -234,8 +254,7 @@ def _category_words(result: ScenarioResult) -> str:
     category = result.category
     if category is not None and has(f"category.{category.value}"):
         return t(f"category.{category.value}")
-    outcome = f"result.outcome.{result.outcome.value}"
-    return t(outcome) if has(outcome) else result.outcome.value
+    return word("result.outcome", result.outcome.value)
 
 
 def _reason(result: ScenarioResult) -> str:

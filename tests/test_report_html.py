@@ -252,3 +252,13 @@ def test_the_first_view_counts_checkpoints(
         page.goto(f"{url}/index.html")
         shown(page, tally)
         assert " ".join(page.title().split()) == " ".join(tally.split())
+
+
+def test_the_environment_panel_names_the_run(broken: BrokenReport) -> None:
+    """Allure reads the run's environment.properties into the panel instructors see: the target,
+    the emulator's account and the run's ID, under the names the run wrote them with."""
+    widget = broken.served / "widgets" / "allure_environment.json"
+    panel = {e["name"]: e["values"] for e in json.loads(widget.read_text("utf-8"))}
+    assert panel["target"] == ["emulator"] and panel["account"] == ["emulator (123456789012)"]
+    (run,) = panel["run"]
+    assert f"handson: run {run}, " in broken.run.stdout

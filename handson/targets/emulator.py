@@ -187,7 +187,7 @@ def emulator_kind(
         emulated=True,
         budgets=EMULATOR_BUDGETS,
         instance_type="t2.micro",
-        account=f"emulator ({account_id})",
+        account=account_id,
         open=open_emulator,
         launch=partial(EmulatorLaunch, account_id=account_id),
         endpoint_is_emulator=True,

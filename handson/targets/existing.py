@@ -264,7 +264,7 @@ _REPLAY = TargetKind(
     emulated=True,
     budgets=EMULATOR_BUDGETS,
     instance_type="t2.micro",
-    account=f"emulator ({DEFAULT_ACCOUNT_ID})",
+    account=DEFAULT_ACCOUNT_ID,
     open=open_emulator,
     preflight=preflight_existing,
     launch=EmulatorLaunch,
@@ -278,7 +278,7 @@ LIVE = dataclasses.replace(
     decided_on="live",
     emulated=False,
     budgets=AWS_BUDGETS,
-    account="aws (account not read)",
+    account=None,
     open=open_live,
     launch=None,
 )

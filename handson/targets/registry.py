@@ -55,7 +55,9 @@ class TargetKind:
     emulated: bool  # the checks run on the embedded emulator
     budgets: Budgets  # every wait's budget, before the options change them
     instance_type: str  # when --instance-type is not given ("auto": chosen by the account)
-    account: str  # the report's account line when the run read no account of its own
+    # The account the emulator answers as, which the report names when the run read no account
+    # of its own. None: a real account, named only once the run has read it.
+    account: str | None
     open: Callable[[Opening], Target]
     preflight: Preflight | None = None  # who and where, before anything is made
     launch: Callable[[Settings], Launch] | None = None  # started as soon as options are checked

@@ -43,6 +43,26 @@ def test_account_is_masked_to_its_last_four_digits() -> None:
     env = environment("aws", "ap-northeast-1", "20261129-abc123", "111122223333")
     assert env["account"] == "********3333" and "111122223333" not in json.dumps(env)
     assert {"target", "region", "run", "suite", "boto3", "moto", "awscli"} <= set(env)
+    assert environment("aws", "ap-northeast-1", "r", None)["account"] == "aws (account not read)"
+
+
+@pytest.mark.usefixtures("japanese")
+def test_the_environment_panel_is_in_the_run_language() -> None:
+    """Instructors read the HTML report's environment panel: named in the run's language, the
+    emulator's account said to be the emulator's, the package names as they are."""
+    env = environment("emulator", "ap-northeast-1", "20261205-abc123", None)
+    assert env["対象"] == "エミュレータ" and env["アカウント"] == "エミュレータ（123456789012）"
+    assert env["実行"] == "20261205-abc123" and env["リージョン"] == "ap-northeast-1"
+    assert env["テスト"] == "handson-iam-acceptance 0.1.0"
+    assert {"boto3", "moto", "awscli"} <= set(env)
+    assert (
+        english_words(
+            " ".join(f"{k} {v}" for k, v in env.items() if k not in {"boto3", "moto", "awscli"})
+        )
+        == []
+    )
+    unread = environment("aws", "ap-northeast-1", "20261205-abc123", None)
+    assert unread["アカウント"] == "AWS（アカウントはまだ読んでいません）"
 
 
 def test_categories_sort_the_failures_by_the_marker_on_their_trace() -> None:
