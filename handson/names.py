@@ -46,25 +46,39 @@ _FORBIDDEN_SUFFIXES = ("-s3alias",)
 def validate_name(name: str, where: str | None = None) -> str:
     """Return ``name`` if it can be the hands-on's ``<自分の名前>``, else raise a one-line error
     that starts with ``where`` (default: the --name option)."""
-    where = where or f"--name {name!r}"
+    refused = _refusal(name, where or f"--name {name!r}")
+    if refused:
+        raise SuiteUsageError(refused)
+    return name
+
+
+def _refusal(name: str, where: str) -> str | None:
+    """Why ``name`` cannot be the name, or None. What is wrong with its characters comes first:
+    a name written in Japanese is told to be written in romaji, not to be made longer."""
+    if name and not _NAME_RE.fullmatch(name):
+        return t("name.chars", where=where) + _written_instead(name)
     if not MIN_NAME_LENGTH <= len(name) <= MAX_NAME_LENGTH:
-        raise SuiteUsageError(
-            t(
-                "name.length",
-                where=where,
-                low=MIN_NAME_LENGTH,
-                high=MAX_NAME_LENGTH,
-                length=len(name),
-            )
+        return t(
+            "name.length", where=where, low=MIN_NAME_LENGTH, high=MAX_NAME_LENGTH, length=len(name)
         )
-    if not _NAME_RE.fullmatch(name):
-        raise SuiteUsageError(t("name.chars", where=where))
     if "--" in name:
-        raise SuiteUsageError(t("name.double_hyphen", where=where))
+        return t("name.double_hyphen", where=where)
     reserved = next((s for s in _FORBIDDEN_SUFFIXES if name.endswith(s)), None)
     if reserved:
-        raise SuiteUsageError(t("name.reserved", where=where, suffix=repr(reserved)))
-    return name
+        return t("name.reserved", where=where, suffix=repr(reserved))
+    return None
+
+
+def _written_instead(name: str) -> str:
+    """What the learner may have meant: romaji, where the name has characters that are not ASCII
+    (Japanese, full-width letters); else the name in lowercase with a hyphen for each run of other
+    characters ('Taro_Yamada' -> 'taro-yamada'), where that is a good name."""
+    if not name.isascii():
+        return t("name.hint_romaji")
+    instead = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    if instead == name or _refusal(instead, "") is not None:
+        return ""
+    return t("name.hint_lower", name=instead)
 
 
 def default_name(today: date | None = None) -> str:

@@ -16,7 +16,7 @@ import pytest
 from tests.helpers.suite_runner import ROOT, suite_command, suite_env
 
 JAPANESE = {"HANDSON_LANG": None}  # the default language
-BAD_NAME = "ERROR: --name 'Taro': 小文字・数字・ハイフンだけを使い"
+BAD_NAME = "ERROR: --name 'Taro': 英小文字（a〜z）、数字、ハイフン（-）だけを使い"
 
 
 def run(command: list[str], encoding: str) -> subprocess.CompletedProcess[bytes]:
@@ -39,8 +39,10 @@ def test_a_refusal_is_the_japanese_line_in_the_stream_s_encoding(
 ) -> None:
     done = run(suite_command(tmp_path, "--name=Taro"), encoding)
     assert done.returncode == 4
-    said = (done.stdout + done.stderr).decode("utf-8" if encoding == "cp1252" else "cp932")
-    assert BAD_NAME in said and "\\u" not in said, said
+    codec = "utf-8" if encoding == "cp1252" else "cp932"
+    said = (done.stdout + done.stderr).decode(codec)
+    # As the learner reads it: cp932 writes 〜 (U+301C) as its wave dash, read back as ～.
+    assert BAD_NAME.encode(codec).decode(codec) in said and "\\u" not in said, said
 
 
 def test_a_whole_run_shows_its_table_in_japanese(tmp_path: Path) -> None:

@@ -153,3 +153,32 @@ def test_tag_list_includes_extra_tags() -> None:
     assert {"Key": "Name", "Value": "x"} in tags
     assert {"Key": "handson:name", "Value": "abc"} in tags
     assert all(set(tag) == {"Key", "Value"} for tag in tags)
+
+
+@pytest.mark.usefixtures("japanese")
+@pytest.mark.parametrize(
+    ("name", "hint"),
+    [
+        pytest.param("太郎", "ローマ字で書いてください", id="japanese"),
+        pytest.param("ｔａｒｏ", "ローマ字で書いてください", id="full-width"),
+        pytest.param("Taro", "'taro' なら使えます", id="uppercase"),
+        pytest.param("Taro_Yamada", "'taro-yamada' なら使えます", id="underscore"),
+        pytest.param("taro.yamada", "'taro-yamada' なら使えます", id="dot"),
+    ],
+)
+def test_a_name_with_wrong_characters_is_told_what_would_do(name: str, hint: str) -> None:
+    """The characters are named before the length: '太郎' is two characters, and being told to
+    make it three would only lead to '太郎さん'."""
+    with pytest.raises(SuiteUsageError) as caught:
+        validate_name(name)
+    message = str(caught.value)
+    assert message.startswith(f"--name {name!r}: 英小文字（a〜z）") and hint in message
+    assert "文字です" not in message
+
+
+@pytest.mark.usefixtures("japanese")
+@pytest.mark.parametrize("name", ["Ta", "TARO-S3ALIAS", "ab_"])
+def test_no_suggestion_that_would_be_refused_too(name: str) -> None:
+    with pytest.raises(SuiteUsageError) as caught:
+        validate_name(name)
+    assert "なら使えます" not in str(caught.value)
