@@ -13,7 +13,8 @@ user's or the role's; the lessons each time); the table shows them with the othe
 verdicts. A file that cannot be used is one line per problem, as a run says it, and watching
 goes on (a file read while the editor still writes it is read again first, for half a second).
 Ctrl-C ends it: the environment is removed and checked for leftovers as after a run,
-and the exit code is the one a run of the last saved files would have.
+and the exit code is the one a run of the last saved files would have: 4 when they could not be
+used, with a line saying that the table is that of the files used before.
 
 Any other option of a run (``--name``, ``--endpoint-url``, ...) is passed on to it. Only the
 emulator can be watched: a run on AWS or on a hand-built environment is not rebuilt per save.
@@ -36,7 +37,7 @@ from handson.run_folder import option_value
 from handson.settings import DEFAULT_TARGET, Settings
 from handson.targets import registry
 from handson.waiting import poll
-from handson.watch_apply import changed_files
+from handson.watch_apply import Saved, Unusable, changed_files
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 Say = Callable[[str], None]
@@ -119,9 +120,10 @@ def edits(
     settings: Callable[[], Settings],
     say: Say,
     saves: Callable[[Path], Iterator[set[str]]] = policy_saves,
-) -> Iterator[PolicySet]:
+) -> Iterator[Saved]:
     """Each saved policy set that differs from the run's current one. A set that cannot be used
-    is said, one line per problem, and skipped: the next save is awaited."""
+    is said, one line per problem, and given as Unusable; so is a return to the files last
+    checked (with no lines); then the next save is awaited."""
     waiting = t("watch.waiting", folder=folder)
     refused = False  # the last save was refused: the next one that is usable is said
     for count, _ in enumerate(saves(folder)):
@@ -131,8 +133,10 @@ def edits(
         try:
             policies = read_settled(folder, current)
         except SuiteUsageError as error:
-            for line in str(error).splitlines():
-                say(f"ERROR: {line}")
+            lines = tuple(f"ERROR: {line}" for line in str(error).splitlines())
+            for line in lines:
+                say(line)
+            yield Unusable(lines)
             say(waiting)
             refused = True
             continue
@@ -141,6 +145,7 @@ def edits(
             # Saved as it was, or another JSON file of the folder: nothing to check again.
             if refused:
                 say(t("watch.as_checked"))
+                yield Unusable(())
                 say(waiting)
             refused = False
             continue

@@ -1,14 +1,28 @@
 """Watch mode's edits, put into the environment a run built: a saved identity policy becomes the
 policy's new default version, a saved trust policy the role's trust policy. Nothing is rebuilt,
-so the next checks are about the saved documents and nothing else."""
+so the next checks are about the saved documents and nothing else. (Here, not in handson/watch.py,
+what both sides of a save use: that module also runs as ``python -m handson.watch``, and its
+classes would then be other classes than the ones fixtures/watch.py imports.)"""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any
 
 from handson.environment import HandsonEnvironment
 from handson.policies import PolicyDocument, PolicySet, Render
+
+
+@dataclass(frozen=True)
+class Unusable:
+    """A save that could not be used: what was said of it (empty: the files are again as last
+    checked, and usable)."""
+
+    lines: tuple[str, ...]
+
+
+Saved = PolicySet | Unusable  # what watch mode's edits give for each save
 
 # Which of a policy set's files changed -> the checks that act under it (their feature's tag).
 CHECKED_AS = {"user": "user", "role": "role", "trust": "role"}

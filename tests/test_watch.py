@@ -193,3 +193,24 @@ def test_a_trust_policy_save_reaches_the_instance_and_stopping_exits_as_that_run
         code = session.stop()
     assert code == 1, session.output[-3000:]
     assert "clean-up (C1-C5): ok" in session.output
+
+
+def test_stopping_after_an_unusable_save_says_the_table_is_not_of_those_files(
+    tmp_path: Path,
+) -> None:
+    """A save that could not be used leaves the table at the files used before it. Stopping then
+    says so as its last lines, with the save's problem; checkpoints.json says it too; and the
+    exit code is a run's of the saved files: 4, bad input (it was 0, under 13 passed)."""
+    folder = tmp_path / "policies"
+    shutil.copytree(SEED_DIR, folder, ignore=shutil.ignore_patterns("*.md"))
+    with WatchSession(folder, tmp_path) as session:
+        session.until(WAITING, timeout=90)
+        session.save(folder / ROLE_POLICY_FILE, '{"Version": "2012-10-17",')
+        shown, _ = session.until(WAITING)
+        (error,) = [line for line in shown.splitlines() if line.startswith("ERROR:")]
+        code = session.stop()
+    assert code == 4, session.output[-3000:]
+    last = session.output.rsplit(PASSING, 1)[-1]
+    assert "The policy files last saved could not be used" in last and error in last, last
+    (written,) = (tmp_path / "reports" / "runs").glob("*/checkpoints.json")
+    assert json.loads(written.read_text("utf-8"))["unused_save"] == [error]

@@ -22,12 +22,13 @@ from handson.policies import (
     SEED_DIR,
     TRUST_POLICY_FILE,
     USER_POLICY_FILE,
+    PolicySet,
     load_policy_set,
 )
 from handson.run_folder import option_value
 from handson.settings import Settings
 from handson.watch import edits, policy_saves, refused_target
-from handson.watch_apply import apply_edits, changed_files, checked_as
+from handson.watch_apply import Unusable, apply_edits, changed_files, checked_as
 
 
 @pytest.fixture(autouse=True)
@@ -128,10 +129,12 @@ def test_a_save_that_cannot_be_used_is_one_line_and_the_next_one_counts(folder: 
             step()
             yield {ROLE_POLICY_FILE}
 
-    found = list(edits(folder, lambda: settings, said.append, saves=saves))
-    assert len(found) == 1 and found[0].role.text != good
+    unusable, restored, found = list(edits(folder, lambda: settings, said.append, saves=saves))
+    assert isinstance(found, PolicySet) and found.role.text != good
     errors = [line for line in said if line.startswith("ERROR:")]
     assert len(errors) == 1 and f"{ROLE_POLICY_FILE}: not valid JSON at line 1" in errors[0]
+    # What the session keeps, to say at its end that the table is not of the saved files.
+    assert unusable == Unusable((errors[0],)) and restored == Unusable(())
     assert "the policy files are again as last checked: the table above stands" in said
     assert f"{ROLE_POLICY_FILE} saved: checking again" in said
 
@@ -145,12 +148,14 @@ def test_a_name_other_than_the_environments_is_one_line(folder: Path) -> None:
     }
     edit(folder, ROLE_POLICY_FILE, lambda d: d["Statement"].append(other))
     said: list[str] = []
-    assert list(edits(folder, lambda: settings, said.append, saves=lambda _: iter([set()]))) == []
-    assert [line for line in said if line.startswith("ERROR:")] == [
+    found = list(edits(folder, lambda: settings, said.append, saves=lambda _: iter([set()])))
+    refusal = (
         "ERROR: the bucket ARNs in the policy files name 'taro', but the environment was built "
         "as '20261204-abc123': put '20261204-abc123' back, or keep <自分の名前> (to change the "
         "name, start watch again)"
-    ]
+    )
+    assert [line for line in said if line.startswith("ERROR:")] == [refusal]
+    assert found == [Unusable((refusal,))]
 
 
 def test_only_the_emulator_is_watched(monkeypatch: pytest.MonkeyPatch) -> None:
