@@ -169,6 +169,12 @@ def _covering(patterns: list[str], value: str, *, case_sensitive: bool) -> str |
     )
 
 
+def _under(pattern: str) -> str:
+    """The pattern of what lies under ``pattern``: 'arn:aws:s3:::b/open' -> 'arn:aws:s3:::b/open/*'
+    (a pattern that ends in * already takes in what follows it)."""
+    return pattern if pattern.endswith("*") else pattern.rstrip("/") + "/*"
+
+
 def _shared_prefix(one: str, other: str) -> int:
     """How many leading characters two strings share."""
     return next(
@@ -227,11 +233,15 @@ def hint(
             continue
         resources = _patterns(body, "Resource")
         if "Resource" in body and not _covering(resources, resource, case_sensitive=True):
+            # The commonest of these slips: a folder or a bucket written without the /* that
+            # would take in the objects under it.
+            stem = _covering([_under(p) for p in resources], resource, case_sensitive=True)
             text = t(
-                "hint.resource_missing",
+                "hint.resource_slash_star" if stem else "hint.resource_missing",
                 sid=statement.sid,
                 resource=resource,
                 patterns=", ".join(resources),
+                pattern=stem.removesuffix("/*") if stem else "",
             )
             near = max(_shared_prefix(p, resource) for p in resources)
         elif body.get("Condition"):

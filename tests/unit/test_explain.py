@@ -147,3 +147,40 @@ def test_a_condition_on_where_the_request_comes_from_is_hinted_as_such() -> None
     assert said.startswith("FromSchool's Condition "), said
     assert "depends on where the request comes from (aws:SourceIp)" in said
     assert "carries none" not in said and "does not hold for this request" not in said
+
+
+def _role_with(sid: str, resources: list[str]) -> list[dict[str, object]]:
+    statement = {"Sid": sid, "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": resources}
+    return [{"Version": "2012-10-17", "Statement": [statement]}]
+
+
+def test_a_folder_without_its_slash_star_is_told_to_end_with_it() -> None:
+    """The hands-on's commonest slip (README's example): '.../open' where '.../open/*' was meant,
+    or the bucket itself for its objects. The hint gives the Resource that would do."""
+    from handson.policy_match import hint
+
+    bucket = "arn:aws:s3:::handson-s3-2-abc"
+    wanted = f"{bucket}/open/a.txt"
+    for written, fixed in (
+        (f"{bucket}/open", f"{bucket}/open/*"),
+        (f"{bucket}/open/", f"{bucket}/open/*"),
+        (bucket, f"{bucket}/*"),
+    ):
+        said = hint(_role_with("ForS32OpenGet", [written]), "s3:GetObject", wanted, False)
+        assert said == (
+            f"ForS32OpenGet's Resource does not cover {wanted} (now {written}); to take in the "
+            f"objects under it, end it with /*: {fixed}"
+        ), said
+
+
+def test_a_resource_that_would_not_cover_even_with_slash_star_gets_no_such_advice() -> None:
+    from handson.policy_match import hint
+
+    written = "arn:aws:s3:::handson-s3-2-abc/close"
+    said = hint(
+        _role_with("ForS32OpenGet", [written]),
+        "s3:GetObject",
+        "arn:aws:s3:::handson-s3-2-abc/open/a.txt",
+        False,
+    )
+    assert said.startswith("ForS32OpenGet's Resource does not cover") and "/*" not in said, said
