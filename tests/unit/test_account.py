@@ -11,7 +11,7 @@ import pytest
 from botocore.stub import Stubber
 
 from handson.errors import SuiteUsageError
-from handson.i18n import t
+from handson.i18n import set_language, t
 from handson.targets.account import Account, guard, identify, parse_allowed
 from handson.targets.emulator_process import free_port
 from tests.helpers.english_words import english_words
@@ -135,8 +135,18 @@ def test_no_credentials_at_all(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask 169.254.169.254
-    with pytest.raises(SuiteUsageError, match="no AWS credentials found"):
+    with pytest.raises(SuiteUsageError, match=r"no AWS credentials found.*aws configure"):
         identify(boto3.session.Session(region_name=REGION), REGION)
+    # In Japanese it names the README's section on it, which must be there under that title.
+    set_language("ja")
+    try:
+        with pytest.raises(SuiteUsageError) as caught:
+            identify(boto3.session.Session(region_name=REGION), REGION)
+    finally:
+        set_language("en")
+    section = str(caught.value).rsplit("「", 1)[1].split("」", 1)[0]
+    readme = (Path(__file__).resolve().parents[2] / "README.ja.md").read_text("utf-8")
+    assert f"\n### {section}\n" in readme, section
 
 
 ACCOUNT = Account("111122223333", "handson-sandbox", CALLER["Arn"])
