@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +21,7 @@ from tests.helpers.english_words import english_words
 from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.mutations import MUTATIONS
 from tests.helpers.readme_quotes import quote_problems
-from tests.helpers.suite_runner import SuiteRun, run_suite
+from tests.helpers.suite_runner import ROOT, SuiteRun, run_suite, suite_env
 
 pytestmark = pytest.mark.slow
 
@@ -171,9 +173,7 @@ def test_a_failed_positive_control_is_a_precondition_not_deny_failures(
 
 
 @pytest.mark.parametrize("label", ["seed", "open-without-slash-star"])
-def test_readme_ja_quotes_what_these_runs_printed(
-    runs: dict[str, LearnerRun], label: str
-) -> None:
+def test_readme_ja_quotes_what_these_runs_printed(runs: dict[str, LearnerRun], label: str) -> None:
     """README.ja.md's passing run and its failure example are these Japanese runs' own lines."""
     done = runs[label]
     assert quote_problems(label, done.run.stdout, [done.name], "README.ja.md") == ""
@@ -208,3 +208,26 @@ def test_different_names_in_the_files_stop_before_anything(
     assert len(errors) == 1 and "違う <自分の名前>" in errors[0], run.stderr
     assert "taro" in errors[0] and "jiro" in errors[0]
     assert snapshot(test_emulator.admin) == before
+
+
+def test_pytest_alone_is_the_checklist(tmp_path: Path) -> None:
+    """A learner who types ``pytest`` out of habit gets the checklist, in Japanese, as from
+    ``pytest features/``: it ran the suite's own tests as well, which a learner's install cannot
+    collect (playwright is the tests' only), and ended on 13 checkpoints not decided."""
+
+    def alone(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
+            cwd=ROOT,
+            env=suite_env({"HANDSON_LANG": None}),
+            capture_output=True,
+            encoding="utf-8",
+            timeout=300,
+        )
+
+    collected = alone("--collect-only", "-q").stdout.splitlines()
+    ids = [line for line in collected if "::" in line]
+    assert ids and all(line.startswith("features/") for line in ids), collected[-5:]
+    done = alone(f"--alluredir={tmp_path}")
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr
+    assert "チェックポイント: 合格 13 / 不合格 0 / 判定なし 0" in done.stdout
