@@ -11,7 +11,7 @@ import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from handson.i18n import t
+from handson.i18n import listed, t
 from handson.iam_engine import (
     ALLOW,
     DENY,
@@ -45,6 +45,7 @@ def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, 
     """
     allowed_by = None
     assume = Request(action="sts:AssumeRole", resource="*")
+    written: list[str] = []  # every service the trust policy names: a slip shows among them
     for statement in statements(NamedPolicy("trust policy", document)):
         principals = statement.body.get("Principal")
         if principals == "*":
@@ -54,6 +55,7 @@ def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, 
             names = [str(p) for p in (found if isinstance(found, list) else [found]) if p]
         else:
             names = []
+        written.extend(n for n in names if n not in written)
         if not any(wildcard_match(n, service, case_sensitive=False) for n in names):
             continue
         if not statement_applies(any_resource(unconditioned(statement)), assume):
@@ -65,6 +67,8 @@ def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, 
         allowed_by = allowed_by or statement.sid
     if allowed_by:
         return True, t("trust.allows", sid=allowed_by, service=service)
+    if written:
+        return False, t("trust.none_named", service=service, named=listed(written))
     return False, t("trust.none", service=service)
 
 

@@ -250,6 +250,27 @@ def test_trust_for_another_service_does_not_allow_ec2() -> None:
     assert EC2 in why
 
 
+def test_a_mistyped_service_is_shown_beside_the_one_needed() -> None:
+    """'ec2.amazonaws.co' is easily read as the right one: the reason names what is written."""
+    typo = trust(allow_service(["ec2.amazonaws.co", "lambda.amazonaws.com"]))
+    assert trust_allows_service(typo, EC2) == (
+        False,
+        f"no trust statement allows {EC2} to call sts:AssumeRole (the services it names: "
+        "ec2.amazonaws.co, lambda.amazonaws.com)",
+    )
+    no_service = trust(
+        {
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::123456789012:root"},
+            "Action": "sts:AssumeRole",
+        }
+    )
+    assert (
+        trust_allows_service(no_service, EC2)[1]
+        == f"no trust statement allows {EC2} to call sts:AssumeRole"
+    )
+
+
 def test_trust_with_service_list() -> None:
     document = trust(allow_service(["lambda.amazonaws.com", EC2]))
     assert trust_allows_service(document, EC2)[0] is True
