@@ -138,6 +138,9 @@ def test_no_space_beside_japanese_punctuation() -> None:
     beside = re.compile(r" [（「『、。）」』]|[（「『、。）」』] ")
     wrong = {k: v for k, v in i18n.catalogue("ja").items() if beside.search(v)}
     assert not wrong
+    # and a Japanese question ends in a full-width mark: 「s3:GetObject のことですか？」
+    ascii_question = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff）」][?!]")
+    assert not {k: v for k, v in i18n.catalogue("ja").items() if ascii_question.search(v)}
 
 
 def test_names_in_a_sentence_are_listed_as_the_language_lists_them() -> None:

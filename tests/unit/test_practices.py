@@ -230,7 +230,7 @@ def test_a_failures_hint_names_the_lint_of_its_statement() -> None:
     request = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/open/handson-sample.txt", False)
     said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *request)
     assert "ForS32OpenGet" in said
-    assert "s3:GetObjects というアクションはありません。s3:GetObject のことですか?" in said
+    assert "s3:GetObjects というアクションはありません。s3:GetObject のことですか？" in said
     # Another action's failure is not told about this statement's typo.
     other = hint_with_lint(hint, ROLE_POLICY_FILE, [role], "s3:PutObject", request[1], False)
     assert "s3:GetObjects" not in other
