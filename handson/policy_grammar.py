@@ -10,6 +10,7 @@ Each problem stays a :class:`Problem` (a message key and its fields) until it is
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from collections.abc import Iterator
@@ -22,7 +23,7 @@ from jsonschema import Draft201909Validator, ValidationError, validators
 from referencing import Registry
 from referencing.jsonschema import DRAFT201909
 
-from handson.i18n import t
+from handson.i18n import listed, t
 
 SCHEMA_DIR = Path(__file__).resolve().parent / "schemas" / "iam"
 SCHEMA_FILES = ("policy.json", "policy_identity.json", "policy_trust.json")
@@ -182,11 +183,9 @@ def _top_level(error: ValidationError, where: list[Any], keyword: str) -> list[P
         if keyword == "required":
             return [Problem("policy.no_statement")]
         if keyword == "additionalProperties":
-            known = ", ".join(error.schema.get("properties", {}))
-            return [
-                Problem("policy.unknown_element", fields=(("field", extra), ("known", known)))
-                for extra in _extras(error)
-            ]
+            known = list(error.schema.get("properties", {}))
+            found = [_unknown_element(extra, known) for extra in _extras(error)]
+            return [Problem(key, fields=fields) for key, fields in found]
     if where == ["Version"]:
         return [Problem("policy.version")]
     name = "/".join(str(part) for part in where)
@@ -205,7 +204,7 @@ def _statement_level(error: ValidationError, keyword: str, problem: Any) -> list
         key = {"Action": "policy.action", "Resource": "policy.resource"}
         return [problem(key.get(first, "policy.principal_needed"))]
     if keyword == "additionalProperties":
-        known = ", ".join(error.schema.get("properties", {}))
+        known = list(error.schema.get("properties", {}))
         found = []
         for extra in _extras(error):
             if extra in ("Principal", "NotPrincipal"):
@@ -213,7 +212,8 @@ def _statement_level(error: ValidationError, keyword: str, problem: Any) -> list
             elif extra in ("Resource", "NotResource"):
                 found.append(problem("policy.resource_in_trust", field=extra))
             else:
-                found.append(problem("policy.unknown_element", field=extra, known=known))
+                key, fields = _unknown_element(extra, known)
+                found.append(problem(key, **dict(fields)))
         return found
     return [problem("policy.grammar_other", field="Statement", detail=error.message)]
 
@@ -231,6 +231,17 @@ def _condition(
     if keyword == "enum" or rest[1] == "Null":
         return [problem("policy.null_value", field=name)]
     return [problem("policy.condition_value", field=name)]
+
+
+def _unknown_element(extra: str, known: list[str]) -> tuple[str, tuple[tuple[str, str], ...]]:
+    """An element IAM does not know, with the one it was likely meant to be ("Resources",
+    "resource": "Resource"), else the ones it may be."""
+    fields = (("field", extra), ("known", listed(known)))
+    lowered = {name.lower(): name for name in known}
+    near = difflib.get_close_matches(extra.lower(), list(lowered), n=1, cutoff=0.75)
+    if near:
+        return "policy.unknown_element_near", (*fields, ("near", lowered[near[0]]))
+    return "policy.unknown_element", fields
 
 
 def _extras(error: ValidationError) -> list[str]:

@@ -182,12 +182,22 @@ REFUSED = {
     "unknown element": (
         policy(changed(Actions=["s3:GetObject"])),
         False,
-        'IAM knows no element "Actions"',
+        'IAM knows no element "Actions"; did you mean "Action"?',
+    ),
+    "unknown element in lower case": (
+        policy(changed(condition={})),
+        False,
+        'IAM knows no element "condition"; did you mean "Condition"?',
+    ),
+    "unknown element like none": (
+        policy(changed(Comment="mine")),
+        False,
+        'IAM knows no element "Comment"; the elements here are Action, Condition, Effect',
     ),
     "unknown top-level element": (
         {**policy(STATEMENT), "Statements": []},
         False,
-        'top level: IAM knows no element "Statements"',
+        'top level: IAM knows no element "Statements"; did you mean "Statement"?',
     ),
     "Action not a string": (
         policy(changed(Action=["s3:GetObject", 5])),
