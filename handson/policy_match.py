@@ -79,18 +79,24 @@ def describe(statement: Statement) -> str:
     said = {
         "effect": statement.effect,
         "sid": statement.sid,
-        "action": body.get("Action", body.get("NotAction")),
-        "resource": body.get("Resource", body.get("NotResource")),
+        "action": _as_written(body.get("Action", body.get("NotAction"))),
+        "resource": _as_written(body.get("Resource", body.get("NotResource"))),
     }
     if body.get("Condition"):
-        return t("statement.described_condition", condition=body["Condition"], **said)
+        condition = _as_written(body["Condition"])
+        return t("statement.described_condition", condition=condition, **said)
     return t("statement.described", **said)
+
+
+def _as_written(value: Any) -> str:
+    """A policy's value as the learner wrote it in the file: JSON, not Python's ['s3:*']."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _shown(context: Mapping[str, Any]) -> str:
     if not context:
         return t("explain.no_keys")
-    return ", ".join(f"{k} = {v!r}" for k, v in context.items())
+    return listed(f"{k} = {_as_written(v)}" for k, v in context.items())
 
 
 def _decided(

@@ -61,8 +61,8 @@ def test_the_evidence_in_english_is_as_it_always_was(language: None) -> None:
         "rule      : rule 1: the command succeeded",
         "attempts  : 1",
         "policies  : allowed by:",
-        "  Allow statement ForS32OpenGet: Action ['s3:GetObject', 's3:PutObject'] on Resource "
-        "['arn:aws:s3:::handson-s3-2-tanaka/open/*']",
+        '  Allow statement ForS32OpenGet: Action ["s3:GetObject", "s3:PutObject"] on Resource '
+        '["arn:aws:s3:::handson-s3-2-tanaka/open/*"]',
     ]
 
 

@@ -28,7 +28,8 @@ def test_unexpected_allow_names_the_allowing_statement() -> None:
         }
     ]
     text = explain(widened, "ec2:StopInstances", "*", observed_allowed=True)
-    assert text == "allowed by:\n  Allow statement ForEC2: Action ['ec2:*'] on Resource ['*']"
+    # As written in the policy file: JSON, not Python's ['ec2:*'].
+    assert text == 'allowed by:\n  Allow statement ForEC2: Action ["ec2:*"] on Resource ["*"]'
 
 
 def test_unexpected_deny_says_nothing_allows_it() -> None:
@@ -45,11 +46,11 @@ def test_conditions_are_decided_in_the_requests_context() -> None:
     bucket2 = "arn:aws:s3:::handson-s3-2-abc"
     text = explain(ROLE, "s3:ListBucket", bucket2, True, {"s3:prefix": "open/"})
     assert text.startswith("allowed by:\n  Allow statement ForS32OpenList")
-    assert "Condition {'StringLike': {'s3:prefix': ['open/*']}}" in text
+    assert 'Condition {"StringLike": {"s3:prefix": ["open/*"]}}' in text
     text = explain(ROLE, "s3:ListBucket", bucket2, False, {"s3:prefix": "close/"})
     assert text.startswith(
         "only these statements would allow it, and their Condition does not hold for this "
-        "request (s3:prefix = 'close/')"
+        'request (s3:prefix = "close/")'
     )
     assert "ForS32OpenList" in text
     text = explain(ROLE, "s3:ListBucket", bucket2, False)
