@@ -98,9 +98,16 @@ def _as_list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+def statement_label(body: Mapping[str, Any], index: int) -> str:
+    """What a statement is called where a person reads it: its Sid, else its place in the policy
+    ('#3')."""
+    sid = body.get("Sid")
+    return str(sid) if sid else f"#{index}"
+
+
 def statements(policy: NamedPolicy) -> list[Statement]:
     return [
-        Statement(policy.name, str(body.get("Sid") or f"#{index}"), str(body.get("Effect")), body)
+        Statement(policy.name, statement_label(body, index), str(body.get("Effect")), body)
         for index, body in enumerate(_as_list(policy.document.get("Statement")), start=1)
         if isinstance(body, Mapping)
     ]

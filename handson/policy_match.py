@@ -201,8 +201,7 @@ def console_gap(documents: Iterable[PolicyDocument], action: str, resource: str)
     if not found:
         return None
     keys = sorted({key for s in found for key in condition_keys(s.body, MFA_KEYS)})
-    labels = ", ".join(s.label for s in found)
-    return t("gap.mfa", named=labels, action=action, keys=", ".join(keys))
+    return t("gap.mfa", named=listed(s.sid for s in found), action=action, keys=listed(keys))
 
 
 def hint(

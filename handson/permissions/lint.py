@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import handson.permissions.catalogue as catalogue
-from handson.iam_engine import wildcard_match
+from handson.iam_engine import statement_label, wildcard_match
 from handson.permissions.findings import CHECK_IDS, Kind, PermissionFinding, Principal, Where
 
 _POLICY_VARIABLE = re.compile(r"\$\{[^}]*\}")
@@ -68,7 +68,7 @@ def lint(file: str, document: Mapping[str, Any], principal: Principal) -> list[P
     statements = document.get("Statement")
     for index, body in enumerate(statements if isinstance(statements, list) else [statements], 1):
         if isinstance(body, Mapping):
-            where = Where(file, str(body.get("Sid") or f"#{index}"))
+            where = Where(file, statement_label(body, index))
             found.extend(_statement(where, body, principal))
     return found
 

@@ -44,6 +44,7 @@ from handson.iam_engine import (
     NamedPolicy,
     Request,
     decide,
+    statement_label,
     wildcard_match,
 )
 from handson.permissions.conditions import other_contexts
@@ -99,7 +100,7 @@ def _entries(policies: Sequence[NamedPolicy]) -> list[Entry]:
         bodies = body_list if isinstance(body_list, list) else [body_list]
         for index, body in enumerate(bodies, start=1):
             if isinstance(body, Mapping):
-                found.append(Entry(policy.name, str(body.get("Sid") or f"#{index}"), body))
+                found.append(Entry(policy.name, statement_label(body, index), body))
     return found
 
 

@@ -68,14 +68,16 @@ class Gaps:
 
     @staticmethod
     def undecidable(documents: list[PolicyDocument], action: str, resource: str) -> str | None:
+        # The statements are named by their Sid: a checker's documents are those of one file,
+        # which its scenario names (named()'s "policy 1" would be a word of the suite's own).
         policies = named(documents)
         with_variables = policy_variables(policies, action)
         if with_variables:
-            labels = listed(s.label for s in with_variables)
+            labels = listed(s.sid for s in with_variables)
             return t("gap.policy_variable", named=labels, action=action)
         by_network = network_conditions(policies, action)
         if by_network:
-            labels = listed(s.label for s in by_network)
+            labels = listed(s.sid for s in by_network)
             keys = sorted({key for s in by_network for key in network_keys(s.body)})
             return t("gap.source_network", named=labels, action=action, keys=listed(keys))
         return None
