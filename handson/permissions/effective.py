@@ -10,7 +10,7 @@ from typing import Any
 import handson.permissions.catalogue as catalogue
 from handson.iam_engine import Statement, wildcard_match
 from handson.permissions.findings import CHECK_IDS, Kind, PermissionFinding, Where
-from handson.permissions.handson_world import Subject
+from handson.permissions.handson_world import SEED_PREFIX, Subject
 from handson.permissions.measure import (
     HANDS_ON,
     ActionResult,
@@ -24,6 +24,12 @@ from handson.permissions.measure import (
 
 def _where(statement: Statement | None) -> Where | None:
     return Where(statement.policy, statement.sid) if statement else None
+
+
+def _said(statement: Statement | None) -> str:
+    """A statement as the learner reads it: its file and Sid, the hands-on's own named as its
+    file, not by the suite's "seed: " prefix."""
+    return str(_where(statement)).removeprefix(SEED_PREFIX) if statement else "-"
 
 
 def findings(subject: Subject) -> list[PermissionFinding]:
@@ -116,7 +122,7 @@ def _finding(subject: Subject, result: ActionResult, hit: Hit, kind: Kind) -> Pe
     fields = {
         "action": result.action.full,
         "resource": hit.resource,
-        "statement": str(_where(statement)) if statement else "-",
+        "statement": _said(statement),
         "context": _shown(hit.opened_by),
     }
     return PermissionFinding(
@@ -166,7 +172,7 @@ def _grouped_finding(
         fields={
             "action": action,
             "count": len(group),
-            "statement": str(_where(statement)) if statement else "-",
+            "statement": _said(statement),
         },
         access_level=level,
         risk=tuple(sorted(risks)),

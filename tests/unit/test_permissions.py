@@ -180,6 +180,10 @@ def test_a_user_without_describe_instances_is_under_granted() -> None:
         (Kind.UNDER_GRANT, "ec2:DescribeInstances", Principal.USER)
     ]
     assert str(found[0].statement) == "seed: handson-iam-user-policy.json / ForEC2"
+    # The learner reads the hands-on's file and Sid, not the suite's "seed: " prefix.
+    assert found[0].text().endswith(
+        "(the hands-on's handson-iam-user-policy.json / ForEC2 allows it)"
+    ), found[0].text()
 
 
 def test_not_action_over_grants_everything_it_does_not_name() -> None:
