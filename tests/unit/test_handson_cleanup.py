@@ -7,7 +7,7 @@ import pytest
 
 from fixtures.cleanup import summary, teardown_report
 from handson import cleanup, i18n
-from handson.cleanup_checks import instance_left
+from handson.cleanup_checks import instance_left, policies_left
 from handson.cleanup_plan import Item, Plan
 from handson.errors import SuiteUsageError
 from handson.lifecycle.order import Kind
@@ -170,4 +170,19 @@ def test_c1_names_a_stopped_instance_as_the_console_does(japanese: None) -> None
     assert left == [
         "EC2インスタンス i-0abc が停止済みのまま残っています。"
         "停止していても EBS ボリュームの料金がかかります。終了してください"
+    ]
+
+
+def test_c5_says_why_a_policy_left_matters(japanese: None) -> None:
+    """Each of C1-C5 says why what is left matters: C5 said only that the policy was there."""
+    arn = "arn:aws:iam::123456789012:policy/handson-iam-user-policy"
+    policy = {"PolicyName": "handson-iam-user-policy", "Arn": arn}
+    version = {"VersionId": "v1", "IsDefaultVersion": True}
+    with stubbed("iam") as (iam, stub):
+        stub.add_response("list_policies", {"Policies": [policy]}, {"Scope": "Local"})
+        stub.add_response("list_policy_versions", {"Versions": [version]}, {"PolicyArn": arn})
+        left = policies_left(iam)
+    assert left == [
+        "IAMポリシー handson-iam-user-policy が残っています（バージョン 1 個）。"
+        "使わないポリシーは、あとで誤ってアタッチされないように削除しましょう"
     ]
