@@ -101,6 +101,10 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
         CLEANUP
     )
     assert f"EC2 instance {instance} is left, running" in left.stdout, left.describe()
+    # The failures' heading comes right above its first block, as in a run of the checks.
+    lines = left.stdout.splitlines()
+    heading = next(i for i, line in enumerate(lines) if " failures " in line)
+    assert lines[heading + 1].startswith("C1 "), lines[heading - 2 : heading + 3]
     assert snapshot(test_emulator.admin) == before
     # The dry run lists the hands-on's eight resources in the deletion order, and changes nothing.
     listed = cleanup_command(test_emulator)
