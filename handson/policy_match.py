@@ -249,7 +249,7 @@ def hint(
                 "hint.resource_slash_star" if stem else "hint.resource_missing",
                 sid=statement.sid,
                 resource=resource,
-                patterns=", ".join(resources),
+                patterns=listed(resources),
                 pattern=stem.removesuffix("/*") if stem else "",
             )
             near = max(_shared_prefix(p, resource) for p in resources)
@@ -265,7 +265,7 @@ def hint(
                 sid=statement.sid,
                 condition=json.dumps(body["Condition"], ensure_ascii=False),
                 context=_shown(request.context),
-                keys=", ".join(network),
+                keys=listed(network),
             )
             near = len(resource) + 1  # its resource covers the request's
         else:
