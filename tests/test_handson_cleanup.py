@@ -5,6 +5,7 @@ clean-up killed half-way (SIGKILL) finishes when run again; an ambiguous account
 
 from __future__ import annotations
 
+import shlex
 import signal
 import subprocess
 import sys
@@ -105,6 +106,24 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
     lines = left.stdout.splitlines()
     heading = next(i for i, line in enumerate(lines) if " failures " in line)
     assert lines[heading + 1].startswith("C1 "), lines[heading - 2 : heading + 3]
+    assert snapshot(test_emulator.admin) == before
+    # Its last line is the command that removes what is left, for this account: as printed, it
+    # lists the same things (handson is `python -m handson.cli` where no console script is).
+    said = left.stdout.splitlines()
+    at = next(i for i, line in enumerate(said) if "this command lists it" in line)
+    words = shlex.split(said[at + 1])
+    assert words[:2] == ["handson", "cleanup"] and f"--name={NAME}" not in words, words
+    assert words[words.index("--allowed-account") + 1] == ACCOUNT and NAME in words
+    printed = subprocess.run(
+        [sys.executable, "-m", "handson.cli", *words[1:]],
+        cwd=ROOT,
+        env=environment(test_emulator),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert printed.returncode == 0 and "1. IAM policy handson-iam-role-policy" in printed.stdout
     assert snapshot(test_emulator.admin) == before
     # The dry run lists the hands-on's eight resources in the deletion order, and changes nothing.
     listed = cleanup_command(test_emulator)
