@@ -33,27 +33,27 @@ def environment(emulator: MotoEmulator) -> dict[str, str]:
     return admin_cli_env(credentials.access_key_id, credentials.secret_access_key)
 
 
-def cleanup_command(
-    emulator: MotoEmulator, *args: str, allowed: str = ACCOUNT
-) -> subprocess.CompletedProcess[str]:
-    """``python -m handson.cleanup`` as the learner runs it, without a terminal."""
-    command = [
-        sys.executable,
-        "-m",
-        "handson.cleanup",
-        f"--endpoint-url={emulator.endpoint_url}",
-        f"--region={emulator.region}",
-        f"--allowed-account={allowed}",
-        *args,
-    ]
+def handson_command(emulator: MotoEmulator, *words: str) -> subprocess.CompletedProcess[str]:
+    """``handson <words>`` as the learner runs it, without a terminal (``python -m handson.cli``
+    where no console script is)."""
     return subprocess.run(
-        command,
+        [sys.executable, "-m", "handson.cli", *words],
         cwd=ROOT,
         env=environment(emulator),
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
         timeout=300,
+    )
+
+
+def cleanup_command(
+    emulator: MotoEmulator, *args: str, allowed: str = ACCOUNT
+) -> subprocess.CompletedProcess[str]:
+    """``handson cleanup`` on the test's emulator."""
+    endpoint, region = f"--endpoint-url={emulator.endpoint_url}", f"--region={emulator.region}"
+    return handson_command(
+        emulator, "cleanup", endpoint, region, f"--allowed-account={allowed}", *args
     )
 
 
@@ -114,15 +114,7 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
     words = shlex.split(said[at + 1])
     assert words[:2] == ["handson", "cleanup"] and f"--name={NAME}" not in words, words
     assert words[words.index("--allowed-account") + 1] == ACCOUNT and NAME in words
-    printed = subprocess.run(
-        [sys.executable, "-m", "handson.cli", *words[1:]],
-        cwd=ROOT,
-        env=environment(test_emulator),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    printed = handson_command(test_emulator, *words[1:])
     assert printed.returncode == 0 and "1. IAM policy handson-iam-role-policy" in printed.stdout
     assert snapshot(test_emulator.admin) == before
     # The dry run lists the hands-on's eight resources in the deletion order, and changes nothing.
