@@ -50,14 +50,20 @@ def mask_account(account_id: str | None) -> str:
     return f"********{account_id[-4:]}" if account_id and len(account_id) >= 4 else "n/a"
 
 
+def _installed(package: str) -> str | None:
+    try:
+        return metadata.version(package)
+    except metadata.PackageNotFoundError:
+        return None
+
+
 def suite_version() -> str:
     """The suite's version: as installed, else as the checkout's pyproject.toml gives it (the
     checklist installs only what the suite needs, not the suite itself)."""
-    try:
-        return metadata.version(SUITE)
-    except metadata.PackageNotFoundError:
-        pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
-        return str(tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"])
+    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
+    return _installed(SUITE) or str(
+        tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"]
+    )
 
 
 def environment(target: str, region: str, run: str, account_id: str | None) -> dict[str, str]:
@@ -68,10 +74,7 @@ def environment(target: str, region: str, run: str, account_id: str | None) -> d
     from handson.targets.registry import kind_named
 
     def version(package: str) -> str:
-        try:
-            return metadata.version(package)
-        except metadata.PackageNotFoundError:
-            return t("env.not_installed")
+        return _installed(package) or t("env.not_installed")
 
     emulated = kind_named(target).account
     if account_id:
