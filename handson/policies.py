@@ -14,6 +14,7 @@ from handson.console import typed
 from handson.errors import SuiteUsageError
 from handson.file_words import Unreadable, read_given, unreadable
 from handson.i18n import listed, t
+from handson.json_slips import mended, refused_characters, slip_of
 from handson.names import PLACEHOLDER_IN_JSON, validate_name
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "policies"
@@ -90,6 +91,13 @@ class PolicySet:
 _BUCKET_NAME = re.compile(r"handson-s3-[12]-([^/\"*?\s,\]]+)")
 
 
+def _names_spans(text: str) -> list[range]:
+    """Where a file names the learner's name (the placeholder, or a name in its bucket ARNs):
+    a name in kanji is the name check's to refuse, in its own words."""
+    names = [range(*m.span(1)) for m in _BUCKET_NAME.finditer(text)]
+    return names + [range(*m.span()) for m in PLACEHOLDER_IN_JSON.finditer(text)]
+
+
 def names_in(policy: PolicyFile) -> set[str]:
     """The ``<自分の名前>`` values a policy file's bucket ARNs name (the placeholder left out)."""
     found = _BUCKET_NAME.findall(policy.text)
@@ -149,42 +157,6 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     return PolicySet(*loaded)
 
 
-# What Python's json module says of a document it cannot read (the start of its message, as
-# Python 3.11 to 3.14 word it), and the message that says it to a learner in the run's language
-# and names the usual cause. A message not listed here is shown in Python's own words.
-JSON_ERRORS: tuple[tuple[str, str], ...] = (
-    ("Expecting value", "json.expecting_value"),
-    ("Expecting property name enclosed in double quotes", "json.expecting_name"),
-    ("Expecting ':' delimiter", "json.expecting_colon"),
-    ("Expecting ',' delimiter", "json.expecting_comma"),
-    ("Unterminated string starting at", "json.unterminated_string"),
-    ("Invalid control character", "json.control_character"),
-    ("Invalid \\uXXXX escape", "json.bad_unicode_escape"),
-    ("Invalid \\escape", "json.bad_escape"),
-    ("Extra data", "json.extra_data"),
-    ("Illegal trailing comma before end of object", "json.trailing_comma_object"),
-    ("Illegal trailing comma before end of array", "json.trailing_comma_array"),
-)
-
-
-def json_error_words(message: str) -> str:
-    """What json.JSONDecodeError's ``msg`` says, in the run's language."""
-    key = next((key for start, key in JSON_ERRORS if message.startswith(start)), None)
-    return t(key) if key is not None else message
-
-
-# A comment where the reader stopped: JSON has none (an editor's JSONC and YAML habits).
-COMMENT_STARTS = ("//", "/*", "#")
-
-
-def json_error_of(error: json.JSONDecodeError) -> str:
-    """Why a document is not JSON, in the run's language: a comment is named as one (Python
-    says only what it expected there), anything else as json_error_words words it."""
-    if error.doc[error.pos :].startswith(COMMENT_STARTS):
-        return t("json.comment")
-    return json_error_words(error.msg)
-
-
 def _missing(path: Path) -> str:
     """A policy file that is not in its folder; the folder's other JSON files are named, with
     the file name the suite reads (a learner's own names, ``user.json``, are the usual cause)."""
@@ -217,16 +189,15 @@ def _load(path: Path, *, trust: bool) -> PolicyFile:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SuiteUsageError(
-            t(
-                "policy.not_json",
-                path=path,
-                line=exc.lineno,
-                column=exc.colno,
-                error=json_error_of(exc),
-            )
-        ) from None
+        raise SuiteUsageError(slip_of(exc).text(path)) from None
+    refused = refused_characters(text, _names_spans(text))
+    if refused:
+        # The grammar is checked as it will be once these are mended, so that a value is not
+        # named twice ("Allow　" is not also refused as an Effect other than Allow and Deny).
+        document = json.loads(mended(text))
     found = policy_grammar.problems(document, trust=trust)
-    if found:
-        raise SuiteUsageError("\n".join(policy_grammar.lines(path, found)))
+    said = [refused[0].text(path, more=len(refused) - 1)] if refused else []
+    said += policy_grammar.lines(path, found)
+    if said:
+        raise SuiteUsageError("\n".join(said))
     return PolicyFile(path=path, text=text)

@@ -13,6 +13,7 @@ import pytest
 from handson import i18n
 from handson.catalogue import CATALOGUE
 from handson.errors import SuiteUsageError
+from handson.json_slips import LOOK_ALIKES
 from handson.results import CATEGORIES
 from handson.settings import resolve
 
@@ -46,6 +47,7 @@ CODE = ("handson", "fixtures", "steps", "features", "conftest.py", "scripts/chec
 BUILT = (
     "category.",  # a Category's value (report.py, class tables)
     "phase.",  # a phase's name (phases.py)
+    "lookalike.",  # a look-alike character's kind (json_slips.py)
     "outcome.",  # an Outcome's value (report.py, probes.py)
     "evidence.outcome.",  # an Outcome's value in a probe's evidence (evidence.py, probes.py)
     "evidence.flag.",  # a yes, no or unknown in the evidence (steps/user_steps.py)
@@ -102,6 +104,8 @@ def test_every_key_built_at_run_time_has_its_words() -> None:
 
     texts = i18n.catalogue("ja")
     assert all(f"kind.{k.name.lower()}" in texts for k in Kind)
+    kinds = {kind for kind, _ in LOOK_ALIKES.values()}
+    assert all(f"lookalike.{kind}.{part}" in texts for kind in kinds for part in ("what", "fix"))
     # The built-in targets (a test may have registered one of its own, tests/plugins/).
     built_in = [n for n in names() if n in BUILT_IN_NAMES]
     assert set(built_in) == set(BUILT_IN_NAMES)

@@ -1,6 +1,7 @@
 """A policy file that is not JSON is named in the run's language with what JSON expected where
-it stopped reading, and the usual cause (handson.policies.json_error_words): a Japanese learner
-reads no English words of Python's json module."""
+it stopped reading (handson.json_slips): a Japanese learner reads no English words of Python's
+json module, and a learner's usual slips (a comma after the last item, a comment, a character
+that looks like JSON's own) are named as what they are, where they are."""
 
 from __future__ import annotations
 
@@ -11,15 +12,8 @@ import pytest
 
 from handson import i18n
 from handson.errors import SuiteUsageError
-from handson.policies import (
-    JSON_ERRORS,
-    ROLE_POLICY_FILE,
-    SEED_DIR,
-    USER_POLICY_FILE,
-    json_error_of,
-    json_error_words,
-    load_policy_set,
-)
+from handson.json_slips import JSON_ERRORS, json_error_words, slip_of
+from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE, load_policy_set
 from tests.helpers.english_words import english_words
 
 # A learner's slips, each as json.loads meets it: the messages Python 3.11 to 3.13 give for them.
@@ -38,10 +32,14 @@ SLIPS = {
 }
 
 
-def message_of(text: str) -> str:
+def error_of(text: str) -> json.JSONDecodeError:
     with pytest.raises(json.JSONDecodeError) as caught:
         json.loads(text)
-    return caught.value.msg
+    return caught.value
+
+
+def message_of(text: str) -> str:
+    return error_of(text).msg
 
 
 @pytest.mark.parametrize("slip", list(SLIPS))
@@ -58,9 +56,21 @@ def test_every_message_has_its_words_in_both_languages(japanese: None) -> None:
         assert all(key in texts and texts[key].strip() for _, key in JSON_ERRORS)
 
 
-def test_the_trailing_comma_is_named_as_the_usual_cause(japanese: None) -> None:
-    for slip in ("a comma after the last action", "a comma after the last element"):
-        assert "余分な ," in json_error_words(message_of(SLIPS[slip]))
+def said(text: str) -> str:
+    """What a learner reads of ``text`` in a file named p.json."""
+    return slip_of(error_of(text)).text("p.json")
+
+
+def test_a_comma_after_the_last_item_is_named_as_the_slip(japanese: None) -> None:
+    assert said(SLIPS["a comma after the last action"]).endswith(": ] の前に余分な , があります")
+    assert said(SLIPS["a comma after the last element"]).endswith(": } の前に余分な , があります")
+
+
+@pytest.mark.parametrize(
+    "slip", ["a name without quotes", "an empty file", "no comma between two elements"]
+)
+def test_a_comma_is_not_blamed_where_there_is_none(slip: str, japanese: None) -> None:
+    assert "余分な" not in said(SLIPS[slip])
 
 
 def test_a_message_python_adds_later_is_shown_in_its_own_words() -> None:
@@ -74,8 +84,9 @@ def test_the_file_line_and_column_come_with_the_words(tmp_path: Path, japanese: 
     with pytest.raises(SuiteUsageError) as caught:
         load_policy_set(tmp_path)
     said = str(caught.value)
-    assert said.startswith(f"{path}: 4 行目 1 文字目が JSON として正しくありません: ")
-    assert "よくある原因は、最後の要素の後ろの余分な , です" in said
+    assert said == (
+        f"{path}: 4 行目 1 文字目が JSON として正しくありません: }} の前に余分な , があります"
+    )
 
 
 @pytest.mark.parametrize(
@@ -91,6 +102,8 @@ def test_the_file_line_and_column_come_with_the_words(tmp_path: Path, japanese: 
 def test_a_comment_is_named_as_one(text: str, japanese: None) -> None:
     with pytest.raises(json.JSONDecodeError) as caught:
         json.loads(text)
-    assert json_error_of(caught.value) == (
-        "JSON にはコメントを書けません。ここから始まるコメント（// や /* */、#）を消してください"
+    said = slip_of(caught.value).text("p.json")
+    assert said.endswith(
+        ": JSON にはコメントを書けません。"
+        + "ここから始まるコメント（// や /* */、#）を消してください"
     )
