@@ -158,10 +158,17 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
 
 
 def _missing(path: Path) -> str:
-    """A policy file that is not in its folder; the folder's other JSON files are named, with
-    the file name the suite reads (a learner's own names, ``user.json``, are the usual cause)."""
+    """A policy file that is not in its folder. A file of the folder whose name starts as the
+    policy's does is named first (Windows' Notepad saves ``….json.txt``, and Explorer hides the
+    ``.txt``); else the folder's other JSON files, with the file name the suite reads (a
+    learner's own names, ``user.json``, are the usual cause)."""
     expected = {USER_POLICY_FILE, ROLE_POLICY_FILE, TRUST_POLICY_FILE}
-    others = sorted(p.name for p in path.parent.glob("*.json") if p.name not in expected)
+    stem = path.name.removesuffix(".json").casefold()
+    in_folder = [p for p in path.parent.iterdir() if p.is_file() and p.name not in expected]
+    alike = sorted(p.name for p in in_folder if p.name.casefold().startswith(stem))
+    if alike:
+        return t("policy.missing_alike", path=path, others=listed(alike), name=path.name)
+    others = sorted(p.name for p in in_folder if p.suffix.casefold() == ".json")
     if not others:
         return t("policy.missing", path=path)
     return t("policy.missing_named", path=path, others=listed(others), name=path.name)

@@ -59,14 +59,44 @@ class Problem:
         return t(self.key, path=path, where=where, **dict(self.fields))
 
 
+# What the AWS CLI prints for a policy, around the policy itself: the command's top-level key, the
+# key of the policy inside it (None: at the top level), and the command. A learner who saves the
+# output as it is has a file IAM would refuse element by element.
+CLI_OUTPUTS: tuple[tuple[str, str | None, str, str], ...] = (
+    ("PolicyVersion", "Document", "aws iam get-policy-version", "Document"),
+    ("Role", "AssumeRolePolicyDocument", "aws iam get-role", "AssumeRolePolicyDocument"),
+    ("PolicyDocument", None, "aws iam get-role-policy", "PolicyDocument"),
+    ("Policy", None, "aws iam get-policy", ""),
+)
+
+
 def problems(document: Any, *, trust: bool) -> list[Problem]:
     """Every grammar problem of one document, in the order of the document, none repeated."""
+    if isinstance(document, list) and document and all(isinstance(s, dict) for s in document):
+        return [Problem("policy.statements_only")]
     if not isinstance(document, dict):
         return [Problem("policy.not_object")]
+    wrapped = _cli_output(document)
+    if wrapped is not None:
+        return [wrapped]
     found = [p for error in _schema_errors(document, trust) for p in _from_error(error, document)]
     found += list(_own_rules(document))
     unique = list(dict.fromkeys(found))
     return sorted(unique, key=lambda p: -1 if p.statement is None else p.statement)
+
+
+def _cli_output(document: dict[str, Any]) -> Problem | None:
+    """The AWS CLI's output saved as it is, in place of the policy it holds."""
+    for outer, inner, command, element in CLI_OUTPUTS:
+        held = document.get(outer)
+        if "Statement" in document or not isinstance(held, dict):
+            continue
+        if inner is None or inner in held:
+            found = "policy.cli_output" if element else "policy.cli_output_no_document"
+            query = f"{outer}.{inner}" if inner else outer
+            fields = (("command", command), ("element", element), ("query", query))
+            return Problem(found, fields=fields)
+    return None
 
 
 def lines(path: Path | str, found: list[Problem]) -> list[str]:

@@ -244,6 +244,24 @@ def test_a_policy_file_under_another_name_is_named_with_the_name_to_give_it(
     )
 
 
+@pytest.mark.parametrize(
+    "saved_as",
+    [f"{USER_POLICY_FILE}.txt", "handson-iam-user-policy.txt", "Handson-IAM-User-Policy (1).json"],
+)
+def test_a_policy_file_of_a_name_alike_is_named_before_other_json_files(
+    tmp_path: Path, saved_as: str
+) -> None:
+    """Notepad's "….json.txt", whose .txt Explorer hides, is named, with how to see it."""
+    write(tmp_path / saved_as, IDENTITY)
+    write(tmp_path / "notes.json", IDENTITY)
+    write(tmp_path / ROLE_POLICY_FILE, IDENTITY)
+    assert usage_error(tmp_path) == (
+        f"{tmp_path / USER_POLICY_FILE}: policy file is missing; this folder holds {saved_as},"
+        f" of a name alike: name it {USER_POLICY_FILE} (Windows' Explorer hides extensions"
+        " such as .txt: turn on View, File name extensions, to see them)"
+    )
+
+
 def test_nonexistent_directory_is_an_error(tmp_path: Path) -> None:
     assert "not a directory" in usage_error(tmp_path / "nowhere")
 

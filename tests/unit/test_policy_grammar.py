@@ -372,3 +372,51 @@ def test_the_seed_policies_pass() -> None:
 @pytest.mark.parametrize("mutation", [*EQUIVALENTS, *MUTATIONS, *UNDECIDED], ids=lambda m: m.name)
 def test_the_mutation_sets_are_valid_iam(mutation: Mutation, tmp_path: Path) -> None:
     load_policy_set(mutation.write(tmp_path / mutation.name))
+
+
+# -- the AWS CLI's output saved in place of the policy ----------------------------------------
+
+CLI_SAVED = {
+    "aws iam get-policy-version": (
+        {"PolicyVersion": {"Document": policy(STATEMENT), "VersionId": "v1"}},
+        '"Document" in it (the { ... } with "Version" and "Statement"; aws iam '
+        "get-policy-version with --query PolicyVersion.Document prints only that)",
+    ),
+    "aws iam get-role": (
+        {"Role": {"RoleName": "r", "AssumeRolePolicyDocument": policy(TRUST_STATEMENT)}},
+        '"AssumeRolePolicyDocument" in it (the { ... } with "Version" and "Statement"; '
+        "aws iam get-role with --query Role.AssumeRolePolicyDocument prints only that)",
+    ),
+    "aws iam get-role-policy": (
+        {"RoleName": "r", "PolicyName": "p", "PolicyDocument": policy(STATEMENT)},
+        '"PolicyDocument" in it (the { ... } with "Version" and "Statement"; aws iam '
+        "get-role-policy with --query PolicyDocument prints only that)",
+    ),
+}
+
+
+@pytest.mark.parametrize("command", list(CLI_SAVED))
+def test_the_aws_clis_output_saved_as_it_is_is_named_in_one_line(command: str) -> None:
+    document, saying = CLI_SAVED[command]
+    assert lines(document) == [
+        f"{FILE}: the output of the AWS CLI's {command}, saved as it is: "
+        f"save only the value of {saying}"
+    ]
+
+
+def test_a_policys_description_without_its_document_says_where_the_document_is() -> None:
+    said = lines({"Policy": {"PolicyName": "p", "Arn": "arn:aws:iam::1:policy/p"}})
+    assert len(said) == 1 and "aws iam get-policy," in said[0]
+    assert 'save the value of "Document" from aws iam get-policy-version' in said[0]
+
+
+def test_a_list_of_statements_alone_is_named_as_one(japanese: None) -> None:
+    assert lines([STATEMENT]) == [
+        f"{FILE}: ステートメントのリスト（[ ... ]）だけが保存されています。"
+        '{ "Version": "2012-10-17", "Statement": [ ... ] } のように、全体を { } で囲んでください'
+    ]
+
+
+def test_a_policy_that_names_those_elements_beside_its_statements_is_read_as_a_policy() -> None:
+    said = lines({**policy(STATEMENT), "Policy": {"Document": {}}})
+    assert len(said) == 1 and "Policy" in said[0] and "AWS CLI" not in said[0]
