@@ -53,9 +53,9 @@ def learner_env(
             env.pop(key, None)
         env["AWS_PROFILE"] = learner.account
         return env
-    credentials = assume(
-        RoleArn=learner.role_arn, RoleSessionName=f"handson-grade-{learner.label}"[:64]
-    )["Credentials"]
+    credentials = assume(RoleArn=learner.role_arn, RoleSessionName=learner.session_name)[
+        "Credentials"
+    ]
     register_secret(credentials["SecretAccessKey"])  # never in a table, a file or the terminal
     register_secret(credentials["SessionToken"])
     env.pop("AWS_PROFILE", None)

@@ -100,8 +100,11 @@ def refused_by_pytest(
 
 
 def refusal(message: object) -> str:
-    """The one line a command prints when it refuses its input or account."""
-    return t("cli.error", message=message)
+    """The line a command prints when it refuses its input or account: one per problem where
+    the refusal names several (each bad row of a class's CSV), each marked as pytest marks its
+    own."""
+    lines = str(message).splitlines() or [""]
+    return "\n".join(t("cli.error", message=line) for line in lines)
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):

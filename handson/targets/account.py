@@ -7,6 +7,8 @@ account is on the allowlist and its alias does not contain "prod".
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -163,11 +165,24 @@ def guard(account: Account, allowed: frozenset[str]) -> None:
         raise AccountRefused(t("aws.prod", account=account.describe()))
 
 
+def written_account_id(value: str) -> str:
+    """An account ID as a person may write it, as AWS writes it: the console's menu shows
+    ``1111-2222-3333``, and digits typed with a Japanese input method on are full-width
+    (``１１１１…``, NFKC's ``1111…``). Anything else is returned as it is, for the caller to
+    refuse."""
+    plain = unicodedata.normalize("NFKC", value).strip()
+    return plain.replace("-", "") if _GROUPED_ID.fullmatch(plain) else plain
+
+
+_GROUPED_ID = re.compile(r"[0-9]{4}-[0-9]{4}-[0-9]{4}")
+ACCOUNT_ID = re.compile(r"[0-9]{12}")
+
+
 def parse_allowed(values: list[str] | None, environ_value: str | None) -> frozenset[str]:
     """Account IDs from repeated --allowed-account options and/or a comma-separated variable."""
     raw = [*(values or []), *((environ_value or "").split(","))]
-    ids = {v.strip() for v in raw if v.strip()}
-    bad = sorted(v for v in ids if not (len(v) == 12 and v.isdigit()))
+    ids = {written_account_id(v) for v in raw if v.strip()}
+    bad = sorted(v for v in ids if not ACCOUNT_ID.fullmatch(v))
     if bad:
         raise SuiteUsageError(t("aws.bad_account_id", value=repr(bad[0])))
     return frozenset(ids)

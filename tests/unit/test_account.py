@@ -185,6 +185,26 @@ def test_allowlist_from_options_and_environment() -> None:
         parse_allowed(["1234"], None)
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "1111-2222-3333",
+        "１１１１２２２２３３３３",
+        "１１１１－２２２２－３３３３",
+        " 111122223333 ",
+    ],
+    ids=["as the console's menu shows it", "full-width digits", "full-width, grouped", "spaced"],
+)
+def test_an_account_id_as_a_person_writes_it_is_the_account_id(written: str) -> None:
+    assert parse_allowed([written], None) == {"111122223333"}
+
+
+@pytest.mark.parametrize("written", ["1111-2222-333", "11112222-3333", "1111 2222 3333", "1e11"])
+def test_an_account_id_of_any_other_form_is_refused(written: str) -> None:
+    with pytest.raises(SuiteUsageError, match="12 digits"):
+        parse_allowed([written], None)
+
+
 STS_ANSWER = (
     '<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
     "<GetCallerIdentityResult><Arn>{Arn}</Arn><UserId>{UserId}</UserId>"

@@ -14,7 +14,7 @@ from typing import NoReturn
 
 import pytest
 
-from handson.cli_parser import ARGPARSE_ERRORS, argparse_error, refused_by_pytest
+from handson.cli_parser import ARGPARSE_ERRORS, argparse_error, refusal, refused_by_pytest
 from handson.i18n import set_language
 
 COMMANDS = ("cleanup", "discover", "sweep", "grade", "calls", "watch")
@@ -245,3 +245,8 @@ def test_a_missing_aws_profile_is_one_line_not_a_traceback(
     assert len(out.err.strip().splitlines()) == 1, out.err
     assert out.err.startswith(who + "The config profile (handson-no-such-profile)"), out.err
     assert "AWS_PROFILE を確かめてください" in out.err
+
+
+def test_a_refusal_that_names_several_problems_marks_each_line(japanese: None) -> None:
+    assert refusal("a.csv:2: one\na.csv:4: two") == "エラー: a.csv:2: one\nエラー: a.csv:4: two"
+    assert refusal("one") == "エラー: one"

@@ -4,8 +4,10 @@ their checkpoints.json, never from a run that decided nothing."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import botocore.session
 import pytest
 
 from handson.errors import SuiteUsageError
@@ -41,7 +43,7 @@ def test_profiles_and_roles_are_read_with_their_labels(tmp_path: Path) -> None:
         ("account,label\nx,y\n", "account_id"),
         ("account,account_id,colour\nx,111122223333,red\n", "colour"),
         (HEADER, "no learner"),
-        (HEADER + "x,1111\n", "12 digits"),
+        (HEADER + "x,1111-2222-333\n", "12 digits"),
         (HEADER + "has space,111122223333\n", "neither a profile name nor a role ARN"),
         (HEADER + "arn:aws:iam::444455556666:role/r,111122223333\n", "another account"),
         (HEADER + "a,111122223333,same\nb,111122223333,same\n", "same label on two rows"),
@@ -54,6 +56,83 @@ def test_a_bad_row_is_one_line_before_anyone_is_graded(
     with pytest.raises(SuiteUsageError) as refused:
         read_class(roster(tmp_path, text))
     assert words in str(refused.value) and "\n" not in str(refused.value)
+
+
+# What Excel does to a class's CSV, and what the instructor reads of it.
+EXCEL = {
+    "a 12-digit ID saved in exponent form": (
+        "a,1.23457E+11,x\n",
+        "account_id 1.23457E+11: Excel saved the 12-digit number in exponent form",
+    ),
+    "an ID whose leading zero Excel dropped": (
+        "a,12345678901,x\n",
+        "account_id 12345678901 has 11 digits; an AWS account ID has 12 and may start with 0",
+    ),
+    "a value beyond the columns": ("a,111122223333,x,,more\n", "(extra: more)"),
+}
+
+
+@pytest.mark.parametrize("case", list(EXCEL))
+def test_what_excel_does_to_a_roster_is_named(tmp_path: Path, case: str) -> None:
+    row, words = EXCEL[case]
+    with pytest.raises(SuiteUsageError) as refused:
+        read_class(roster(tmp_path, HEADER + row))
+    assert str(refused.value).startswith(f"{tmp_path / 'class.csv'}:2: ")
+    assert words in str(refused.value)
+
+
+def test_an_account_id_copied_from_the_consoles_menu_is_taken(tmp_path: Path) -> None:
+    assert read_class(roster(tmp_path, HEADER + "a,1111-2222-3333,x\n"))[0].account_id == (
+        "111122223333"
+    )
+
+
+def test_excels_empty_rows_and_trailing_commas_are_passed_over(tmp_path: Path) -> None:
+    text = HEADER + "a,012345678901,x,,\n,,,\n,,,,,\nb,111122223333,y\n,,,\n"
+    assert [x.label for x in read_class(roster(tmp_path, text))] == ["x", "y"]
+
+
+def test_every_bad_row_is_a_line_of_its_own(tmp_path: Path) -> None:
+    text = HEADER + "a,1111,x\nb,111122223333,y\nc,2222,z\n"
+    with pytest.raises(SuiteUsageError) as refused:
+        read_class(roster(tmp_path, text))
+    said = str(refused.value).splitlines()
+    assert [line.split(": ")[0] for line in said] == [
+        f"{tmp_path / 'class.csv'}:{n}" for n in (2, 4)
+    ]
+
+
+@pytest.mark.parametrize("label", ["山田 太郎", "hanako.s", "田中-2"])
+def test_a_label_in_japanese_or_with_a_space_between_words_is_taken(
+    tmp_path: Path, label: str
+) -> None:
+    assert read_class(roster(tmp_path, HEADER + f"a,111122223333,{label}\n"))[0].label == label
+
+
+@pytest.mark.parametrize("label", ["taro.", "a  b", "a/b", "x" * 65])
+def test_a_label_that_cannot_name_a_folder_everywhere_is_refused(
+    tmp_path: Path, label: str
+) -> None:
+    with pytest.raises(SuiteUsageError) as refused:
+        read_class(roster(tmp_path, HEADER + f"a,111122223333,{label}\n"))
+    assert "label" in str(refused.value) and "not ending with '.'" in str(refused.value)
+
+
+@pytest.mark.parametrize(("label", "session"), [("g", "handson-grade-g"), ("山田 太郎", None)])
+def test_the_role_session_is_named_as_sts_takes_it(label: str, session: str | None) -> None:
+    pattern = (
+        botocore.session.get_session()
+        .get_service_model("sts")
+        .operation_model("AssumeRole")
+        .input_shape.members["RoleSessionName"]
+        .metadata
+    )
+    arn = "arn:aws:iam::444455556666:role/grader"
+    named = Learner(arn, "444455556666", label).session_name
+    # STS's pattern is Java's, whose \w is ASCII's.
+    assert re.fullmatch(pattern["pattern"], named, re.ASCII)
+    assert pattern["min"] <= len(named) <= pattern["max"]
+    assert named == (session or "handson-grade-444455556666")
 
 
 def test_a_profile_row_never_carries_the_graders_keys() -> None:
