@@ -204,6 +204,18 @@ def console_gap(documents: Iterable[PolicyDocument], action: str, resource: str)
     return t("gap.mfa", named=listed(s.sid for s in found), action=action, keys=listed(keys))
 
 
+class ResourceHint(str):
+    """A hint about a statement's Resource: its words, and the statement (``sid``), so that a
+    note saying the same of that Resource is not added to it (practices/hints.py)."""
+
+    sid: str
+
+    def __new__(cls, words: str, sid: str) -> ResourceHint:
+        said = super().__new__(cls, words)
+        said.sid = sid
+        return said
+
+
 def hint(
     documents: Iterable[PolicyDocument],
     action: str,
@@ -224,6 +236,11 @@ def hint(
         by_resource = _covering(_patterns(chosen.body, "Resource"), resource, case_sensitive=True)
         if by_action is not None and by_resource is not None and "*" in by_resource:
             return t("hint.allows", sid=chosen.sid, action=action, pattern=by_resource)
+        if by_action is not None and request.context and not chosen.body.get("Condition"):
+            # The request carries keys a Condition could narrow on (a listing's s3:prefix):
+            # what allows too much is the statement's lack of one, not its Action.
+            context = _shown(request.context)
+            return t("hint.allow_unconditioned", sid=chosen.sid, action=action, context=context)
         if by_action is not None:
             return t("hint.allow_action", sid=chosen.sid, action=action)
         # NotAction: everything but what it lists, so the resource is what it widens.
@@ -245,12 +262,15 @@ def hint(
             # The commonest of these slips: a folder or a bucket written without the /* that
             # would take in the objects under it.
             stem = _covering([_under(p) for p in resources], resource, case_sensitive=True)
-            text = t(
-                "hint.resource_slash_star" if stem else "hint.resource_missing",
-                sid=statement.sid,
-                resource=resource,
-                patterns=listed(resources),
-                pattern=stem.removesuffix("/*") if stem else "",
+            text: str = ResourceHint(
+                t(
+                    "hint.resource_slash_star" if stem else "hint.resource_missing",
+                    sid=statement.sid,
+                    resource=resource,
+                    patterns=listed(resources),
+                    pattern=stem.removesuffix("/*") if stem else "",
+                ),
+                statement.sid,
             )
             near = max(_shared_prefix(p, resource) for p in resources)
         elif body.get("Condition"):

@@ -62,6 +62,23 @@ def allowed_on_some(action: catalogue.Action, resources: list[str]) -> bool:
     return any(fits(r, kind) for r in resources for kind in action.resource_types)
 
 
+def _types_shown(typed: list[catalogue.ResourceType], resources: list[str]) -> str:
+    """The resource types an action takes, as a learner reads them: of the types whose ARN has
+    a Region and an account where the written ARNs have them (an S3 bucket's ARN has neither,
+    an access point's both), so that an ARN of the bucket is set against the object's, not
+    the access point's too; the partition as written."""
+
+    def shape(arn: str) -> tuple[bool, bool]:
+        parts = arn.split(":", 5)
+        return (len(parts) > 4 and parts[3] != "", len(parts) > 4 and parts[4] != "")
+
+    written = {shape(r) for r in resources}
+    alike = [k for k in typed if shape(k.arn_format) in written] or typed
+    partition = next((r.split(":")[1] for r in resources if r.count(":") >= 5), "${Partition}")
+    shown = (f"{k.name} ({k.arn_format.replace('${Partition}', partition)})" for k in alike)
+    return ", ".join(dict.fromkeys(shown))
+
+
 def lint(file: str, document: Mapping[str, Any], principal: Principal) -> list[PermissionFinding]:
     """Every lint finding of one policy document, in the order of its statements."""
     found: list[PermissionFinding] = []
@@ -129,7 +146,7 @@ def _statement(
         if granted and resources and not any(allowed_on_some(a, resources) for a in actions):
             typed = [k for a in actions for k in a.resource_types]
             if typed:
-                types = ", ".join(dict.fromkeys(f"{k.name} ({k.arn_format})" for k in typed))
+                types = _types_shown(typed, resources)
                 add(
                     Kind.RESOURCE_MISMATCH,
                     pattern,

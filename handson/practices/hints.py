@@ -13,6 +13,7 @@ from handson.i18n import t
 from handson.permissions import lint
 from handson.permissions.findings import Kind, PermissionFinding, Principal
 from handson.policies import USER_POLICY_FILE
+from handson.policy_match import ResourceHint
 
 Hint = Callable[..., str]
 
@@ -36,13 +37,24 @@ def _about(finding: PermissionFinding, action: str) -> bool:
     return False
 
 
-def lint_notes(file: str, documents: Sequence[Mapping[str, Any]], action: str) -> list[str]:
-    """The lint findings, in the run's language, of the statements that concern ``action``."""
+def lint_notes(
+    file: str, documents: Sequence[Mapping[str, Any]], action: str, said_of: str | None = None
+) -> list[str]:
+    """The lint findings, in the run's language, of the statements that concern ``action``;
+    but not that the Resource of statement ``said_of`` is no resource of the action, where the
+    hint has said so of it already."""
     notes: list[str] = []
     for document in documents:
         linted = _linted(file, json.dumps(document, sort_keys=True))
-        notes += [f.text() for f in linted if _about(f, action)]
+        notes += [f.text() for f in linted if _about(f, action) and not _said(f, said_of)]
     return notes
+
+
+def _said(finding: PermissionFinding, said_of: str | None) -> bool:
+    where = finding.statement
+    return (
+        finding.kind is Kind.RESOURCE_MISMATCH and where is not None and where.statement == said_of
+    )
 
 
 def hint_with_lint(
@@ -56,6 +68,7 @@ def hint_with_lint(
 ) -> str:
     """``hint``'s words, then the lint's of the statement that concerns the action (if any)."""
     said = hint(documents, action, resource, observed_allowed, context)
-    for note in lint_notes(file, documents, action):
+    said_of = said.sid if isinstance(said, ResourceHint) else None
+    for note in lint_notes(file, documents, action, said_of):
         said = t("practices.hint_lint", hint=said, lint=note) if said else note
     return said

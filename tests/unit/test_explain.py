@@ -185,3 +185,21 @@ def test_a_resource_that_would_not_cover_even_with_slash_star_gets_no_such_advic
         False,
     )
     assert said.startswith("ForS32OpenGet's Resource does not cover") and "/*" not in said, said
+
+
+def test_a_listing_allowed_for_want_of_a_condition_is_told_so() -> None:
+    """ForS32OpenList without its Condition lets the role list all of bucket 2: the hint names
+    the missing Condition and the request's keys, not the Action (which is right)."""
+    from handson.policy_match import hint
+
+    bucket2 = "arn:aws:s3:::handson-s3-2-abc"
+    statement = {"Sid": "ForS32OpenList", "Effect": "Allow", "Action": ["s3:ListBucket"]}
+    unconditioned = [{"Version": "2012-10-17", "Statement": [{**statement, "Resource": bucket2}]}]
+    said = hint(unconditioned, "s3:ListBucket", bucket2, True, {"s3:prefix": "close/"})
+    assert said == (
+        "ForS32OpenList has no Condition, so s3:ListBucket is allowed for any request (this one "
+        'has s3:prefix = "close/"); to narrow it, add a Condition on these keys'
+    )
+    # A request with no keys to narrow on: the Action is what allows it.
+    said = hint(unconditioned, "s3:ListBucket", bucket2, True)
+    assert said == "ForS32OpenList's Action includes s3:ListBucket"

@@ -18,7 +18,7 @@ from handson import i18n
 from handson.catalogue import CATALOGUE
 from handson.class_table import all_passed, table_lines, write_html
 from handson.grade import Learner, read_graded
-from handson.permissions import analyse_documents
+from handson.permissions import analyse_documents, lint
 from handson.permissions.examples import measured_documents
 from handson.permissions.findings import Kind, Principal
 from handson.policies import ROLE_POLICY_FILE
@@ -234,6 +234,26 @@ def test_a_failures_hint_names_the_lint_of_its_statement() -> None:
     # Another action's failure is not told about this statement's typo.
     other = hint_with_lint(hint, ROLE_POLICY_FILE, [role], "s3:PutObject", request[1], False)
     assert "s3:GetObjects" not in other
+
+
+def test_a_hint_on_a_statements_resource_is_not_said_twice() -> None:
+    """ForS31 on the bucket's ARN alone: the hint's /* says it; the lint's "no resource type of
+    s3:PutObject" of the same Resource would say it again, with ARN templates."""
+    role = measured_documents()[ROLE_POLICY_FILE]
+    for statement in role["Statement"]:
+        if statement.get("Sid") == "ForS31":
+            statement["Resource"] = ["arn:aws:s3:::handson-s3-1-x"]
+    request = ("s3:PutObject", "arn:aws:s3:::handson-s3-1-x/test.txt", False)
+    said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *request)
+    assert said == (
+        "ForS31's Resource does not cover arn:aws:s3:::handson-s3-1-x/test.txt (now "
+        "arn:aws:s3:::handson-s3-1-x); to take in the objects under it, end it with /*: "
+        "arn:aws:s3:::handson-s3-1-x/*"
+    )
+    # The lessons' lint still says it, of the object type alone, as the ARN is written.
+    found = lint.lint(ROLE_POLICY_FILE, role, Principal.ROLE)
+    mismatch = next(f for f in found if f.kind is Kind.RESOURCE_MISMATCH)
+    assert mismatch.fields["types"] == "object (arn:aws:s3:::${BucketName}/${ObjectName})"
 
 
 def test_the_class_table_has_a_column_per_lesson_that_never_fails_a_learner(
