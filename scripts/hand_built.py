@@ -41,6 +41,7 @@ class HandBuilt:
         role_policy: str | None = None,
         login_profile: bool = True,
         ssm_core: bool = True,
+        profile: bool = True,
     ) -> None:
         iam = self.iam
         user_policy = iam.create_policy(
@@ -69,21 +70,23 @@ class HandBuilt:
             lambda: iam.remove_role_from_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
         )
         if instances:
-            self.instances(instances)
+            self.instances(instances, profile=profile)
         for name in (NAME, *([extra_pair] if extra_pair else [])):
             for number in (1, 2):
                 self.bucket(f"handson-s3-{number}-{name}")
         for key in ("open/memo.txt", "close/secret.txt"):
             self.s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"by hand")
 
-    def instances(self, count: int) -> None:
+    def instances(self, count: int, *, profile: bool = True) -> None:
+        """``count`` instances tagged as the hands-on's; ``profile``: with the role attached
+        (the hands-on's step 10, which a learner may skip)."""
         image = self.ssm.get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
         made = self.ec2.run_instances(
             ImageId=image,
             InstanceType="t2.micro",
             MinCount=count,
             MaxCount=count,
-            IamInstanceProfile={"Name": ROLE},
+            **({"IamInstanceProfile": {"Name": ROLE}} if profile else {}),
             TagSpecifications=[
                 {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": INSTANCE_TAG}]}
             ],

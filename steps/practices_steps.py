@@ -28,20 +28,28 @@ from handson.secrets import redact
 Record = Callable[[PracticeResult], None]
 # The account P3-P6 read, or why they do not apply (a sentence in the run's language).
 Account = AccountView | str
+# Why the user or the role was not found in a hand-built environment, or None.
+NotFound = Callable[[str], str | None]
 
 
-def _measured(check: str, found: list[PermissionFinding]) -> PracticeResult:
+def _measured(check: str, found: list[PermissionFinding], missing: str | None) -> PracticeResult:
+    if missing is not None:
+        return PracticeResult.not_checked(check, missing)
     return PracticeResult.of(check, [f for f in found if f.id == check])
 
 
 @then("IAMユーザーのポリシーはハンズオンに必要な権限だけを許可している")
-def user_least_privilege(permission_findings: list[PermissionFinding], practice: Record) -> None:
-    practice(_measured("P1", permission_findings))
+def user_least_privilege(
+    permission_findings: list[PermissionFinding], practice: Record, not_found: NotFound
+) -> None:
+    practice(_measured("P1", permission_findings, not_found("user")))
 
 
 @then("IAMロールのポリシーはハンズオンに必要な権限だけを許可している")
-def role_least_privilege(permission_findings: list[PermissionFinding], practice: Record) -> None:
-    practice(_measured("P2", permission_findings))
+def role_least_privilege(
+    permission_findings: list[PermissionFinding], practice: Record, not_found: NotFound
+) -> None:
+    practice(_measured("P2", permission_findings, not_found("role")))
 
 
 def _on_account(

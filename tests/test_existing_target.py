@@ -129,6 +129,7 @@ def test_a_change_to_the_account_during_the_run_fails_it_and_is_named(
     ("variant", "expected"),
     [
         ("no instance", "no EC2 instance tagged Name=handson-instance"),
+        ("no role on the instance", "has no IAM role (no instance profile): as in the hands-on"),
         ("two bucket pairs", "more than one bucket pair (names: jiro-byhand, taro-byhand)"),
         ("not allowed", "--target existing: refusing account 123456789012"),
     ],
@@ -136,8 +137,8 @@ def test_a_change_to_the_account_during_the_run_fails_it_and_is_named(
 def test_what_cannot_be_graded_is_one_line(
     variant: str, expected: str, by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
-    if variant == "no instance":
-        by_hand.build(instances=0)
+    if variant in ("no instance", "no role on the instance"):
+        by_hand.build(instances=0 if variant == "no instance" else 1, profile=False)
     else:
         by_hand.build(extra_pair="jiro-byhand" if variant == "two bucket pairs" else None)
     before = snapshot(test_emulator.admin)
@@ -146,13 +147,18 @@ def test_what_cannot_be_graded_is_one_line(
     assert snapshot(test_emulator.admin) == before
     said = [line for line in run.stderr.splitlines() if expected in line]
     assert len(said) == 1, run.describe()
-    if variant == "no instance":
+    if variant in ("no instance", "no role on the instance"):
         # The user's checks are still graded; the role's cannot be, and say why.
         assert run.exit_code == 6, run.describe()
         assert run.outcomes("passed") == {"U1", "U2", "U3", "U4", "U5"}
         role = [e for e in run.checkpoints if e["checkpoints"][0].startswith("R")]
         assert role and all(e["outcome"] == "skipped" for e in role)
         assert all(expected in e["reason"] for e in role)
+        # P2 has no role to measure: not checked, with why; never every permission "lost".
+        document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
+        (p2,) = [r for r in document["practice_outcomes"] if r["id"] == "P2"]
+        assert p2["outcome"] == "not checked" and expected in p2["reason"], p2
+        assert not [f for f in document["practices"] if f["id"] == "P2"]
     else:
         assert run.exit_code == 4, run.describe()
         assert run.checkpoints == []
@@ -200,3 +206,26 @@ def test_a_policy_naming_the_learners_account_and_instance_is_graded_as_theirs(
     document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
     lessons = [f for f in document["practices"] if f["id"] in ("P1", "P2")]
     assert lessons == [], lessons  # P3-P6 read the account itself, which this test left bare
+
+
+def test_a_stopped_instance_is_said_to_be_started_to_connect(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """The hands-on's step 10 stops the instance to attach the role and starts it again; one
+    left stopped cannot be connected to, which the replay (of the design) does not show."""
+    by_hand.build()
+    running = [
+        {"Name": "tag:Name", "Values": ["handson-instance"]},
+        {"Name": "instance-state-name", "Values": ["running"]},
+    ]
+    reservations = by_hand.ec2.describe_instances(Filters=running)["Reservations"]
+    (instance,) = [i["InstanceId"] for r in reservations for i in r["Instances"]]
+    by_hand.ec2.stop_instances(InstanceIds=[instance])
+    run = grade(test_emulator, tmp_path)
+    assert run.exit_code == 0, run.describe()
+    said = [line for line in run.stderr.splitlines() if "is stopped: to connect" in line]
+    assert said == [
+        f"instance {instance} is stopped: to connect with Session Manager, start it (Instance "
+        "state, Start instance; the hands-on's step 10). The checkpoints are decided by "
+        "replaying the role and policies found"
+    ], run.describe()

@@ -137,6 +137,10 @@ def preflight(
         raise SuiteUsageError(found.missing["buckets"])
     for line in found.findings:
         say(line)
+    if found.instance_state in ("stopping", "stopped"):
+        # The replay grades the design, which a stopped instance keeps; the learner could not
+        # connect now all the same (the hands-on's step 10 starts it again).
+        say(t("existing.instance_stopped", instance=found.instance_id))
     if found.role is not None and not found.ssm_core:
         say(t("existing.no_ssm_core", role=found.role))
     assert found.name is not None
