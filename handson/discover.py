@@ -35,15 +35,19 @@ MANIFEST = "discovered.json"
 
 def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
     """One identity policy with every statement of ``policies``: IAM evaluates the union of a
-    principal's policies, so the decision is the same. Sids stay unique, as IAM requires."""
+    principal's policies, so the decision is the same. Sids stay unique, as IAM requires.
+
+    A statement without a Sid (AWS managed policies have none) is given its policy's name, as
+    far as a Sid can hold it (letters and digits): a failure then names AmazonS3FullAccess, where
+    it would name the statement's place in the merged document (#4), which no console shows."""
     statements: list[dict[str, Any]] = []
     seen: set[str] = set()
     for policy in policies:
         found = policy.document.get("Statement", [])
         for statement in found if isinstance(found, list) else [found]:
             statement = dict(statement)
-            sid = statement.get("Sid")
-            if sid is not None:
+            sid = statement.get("Sid") or _sid_of(policy.name)
+            if sid:
                 unique, n = str(sid), 2
                 while unique in seen:
                     unique, n = f"{sid}{n}", n + 1
@@ -51,6 +55,11 @@ def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
                 statement["Sid"] = unique
             statements.append(statement)
     return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _sid_of(name: str) -> str | None:
+    """A policy's name as a Sid holds it (IAM: letters and digits only), or None."""
+    return "".join(c for c in name if c.isascii() and c.isalnum()) or None
 
 
 # What the replay attaches where the account has no user or no role (with the hands-on's own

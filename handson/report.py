@@ -310,19 +310,44 @@ def failure_block(checkpoints: Sequence[str], title: str, finding: Finding) -> s
 
 def failure_blocks(failures: Sequence[ScenarioResult]) -> list[str]:
     """A block per cause: failures with the same finding (a failed positive control, a trust
-    policy mistake) are shown once, with the other checkpoints they fail."""
-    groups: dict[tuple[str, str, str], list[ScenarioResult]] = {}
+    policy mistake) are shown once, with the other checkpoints they fail; wrong allows that the
+    same statements allowed (s3:* on *, say) once, with what else they let through."""
+    groups: dict[tuple[str, ...], list[ScenarioResult]] = {}
     for failure in failures:
-        finding = failure.finding
-        assert finding is not None  # a failure as shown always has its finding
-        call = finding.result.probe.call if finding.result is not None else ""
-        groups.setdefault((finding.headline, finding.hint, call), []).append(failure)
+        groups.setdefault(_cause(failure), []).append(failure)
     lines: list[str] = []
-    for members in groups.values():
+    for cause, members in groups.items():
         first = members[0]
         assert first.finding is not None
         lines += failure_block(first.checkpoints, first.title, first.finding).splitlines()
+        if cause[0] == ALLOWED_BY and members[1:]:
+            lines.append("  " + t("failures.same_statement", count=len(members) - 1))
+            lines += [f"    {_tried(m)}" for m in members[1:]]
+            continue
         others = sorted({c for m in members[1:] for c in m.checkpoints} - set(first.checkpoints))
         if others:
             lines.append("  " + t("failures.same", ids=listed(others)))
     return lines
+
+
+ALLOWED_BY = "allowed by"  # a cause: the statements that allowed what should be denied
+
+
+def _cause(failure: ScenarioResult) -> tuple[str, ...]:
+    """What a failure's block is about: the statements that allowed what should be denied, or
+    else its headline, hint and call."""
+    finding = failure.finding
+    assert finding is not None  # a failure as shown always has its finding
+    result = finding.result
+    if result is None:
+        return (finding.headline, finding.hint, "")
+    if result.deciding and result.answer.verdict.outcome.value == "allowed":
+        return (ALLOWED_BY, *(s.label for s in result.deciding))
+    return (finding.headline, finding.hint, result.probe.call)
+
+
+def _tried(failure: ScenarioResult) -> str:
+    """A failure's checkpoints and what was tried, on one line."""
+    finding = failure.finding
+    call = finding.result.probe.call if finding and finding.result else ""
+    return redact(f"{' '.join(failure.checkpoints)} {call}".strip())

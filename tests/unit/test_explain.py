@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from handson.findings import Finding
+from handson.iam_engine import Statement
 from handson.names import RunNames
 from handson.policies import load_policy_set
 from handson.policy_match import deciding, describe, explain
 from handson.probes import Answer, Checker, Probe, ProbeFailed, ProbeResult, verify
-from handson.report import failure_block
-from handson.results import Category
+from handson.report import failure_block, failure_blocks
+from handson.results import Category, ScenarioResult
+from handson.results import Outcome as ResultOutcome
 from handson.verdict import Outcome, Verdict
 
 NAMES = RunNames("abc")
@@ -203,3 +205,44 @@ def test_a_listing_allowed_for_want_of_a_condition_is_told_so() -> None:
     # A request with no keys to narrow on: the Action is what allows it.
     said = hint(unconditioned, "s3:ListBucket", bucket2, True)
     assert said == "ForS32OpenList's Action includes s3:ListBucket"
+
+
+def _wrong_allow(
+    checkpoint: str, call: str, action: str, statements: tuple[Statement, ...]
+) -> ScenarioResult:
+    answer = Answer(Verdict(Outcome.ALLOWED, "rule.command_succeeded"), {})
+    probe = Probe(call, action, "arn:aws:s3:::b/x", lambda: answer)
+    result = ProbeResult("role", probe, Outcome.DENIED, answer, 1, "", "", statements)
+    finding = Finding(Category.ALLOWED_BUT_DENIED, "x", result, f"hint of {action}")
+    return ScenarioResult(f"n::{call}", (checkpoint,), "t", ResultOutcome.FAILED, "", finding)
+
+
+def test_wrong_allows_of_the_same_statements_are_one_block() -> None:
+    """s3:* on * lets through a dozen probes of five checkpoints: one block, what else it let
+    through listed under it, one line each; another statement's wrong allow is a block of its
+    own."""
+    (wide,) = deciding(
+        [
+            {
+                "Version": "2012-10-17",
+                "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}],
+            }
+        ],
+        "s3:DeleteBucket",
+        "arn:aws:s3:::b",
+        True,
+    )
+    other = Statement("policy 2", "Other", "Allow", {"Action": "s3:GetObject"})
+    failures = [
+        _wrong_allow("R3", "aws s3 rb s3://b", "s3:DeleteBucket", (wide,)),
+        _wrong_allow("R5", "aws s3 rm s3://b/open/x", "s3:DeleteObject", (wide,)),
+        _wrong_allow("R6", "aws s3 cp s3://b/close/x x", "s3:GetObject", (other,)),
+        _wrong_allow("R6", "aws s3 rm s3://b/close/x", "s3:DeleteObject", (wide,)),
+    ]
+    lines = failure_blocks(failures)
+    assert [line for line in lines if not line.startswith(" ")] == ["R3 t", "R6 t"]
+    assert lines[lines.index("  hint: hint of s3:DeleteBucket") + 1 :][:3] == [
+        "  allowed by the same statements (2 more):",
+        "    R5 aws s3 rm s3://b/open/x",
+        "    R6 aws s3 rm s3://b/close/x",
+    ]
