@@ -109,8 +109,7 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
     page = environment.get_template("class.html.j2").render(
         lang=language(),
         title=t("class.title"),
-        summary=t("class.summary", **_counts(graded)),
-        when=when,
+        summary=t("class.summary_when", summary=t("class.summary", **_counts(graded)), when=when),
         learner=t("class.learner"),
         reason=t("class.reason"),
         checkpoints=[{"id": i, "title": CATALOGUE[i].short_title()} for i in COLUMNS],

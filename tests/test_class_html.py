@@ -1,0 +1,70 @@
+"""The class table's page as an instructor opens it (handson/templates/class.html.j2), in
+Chromium: a Japanese status or name is never broken across lines however narrow the window
+(Japanese wraps between any two characters), only the reason column wraps, and a learner's
+label with Japanese and a space links to their folder."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, sync_playwright
+
+from handson.class_runs import Graded
+from handson.class_table import _COLOURS, COLUMNS, write_html
+from handson.grade import Learner
+from tests.helpers import html_report
+
+# The cells' text nodes, each as the number of lines the browser laid it out on.
+LINES_OF_CELLS = """selector => [...document.querySelectorAll(selector)].map(cell => {
+  const range = document.createRange();
+  range.selectNodeContents(cell);
+  const tops = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+  return [cell.textContent, tops.size];
+})"""
+
+
+@pytest.fixture
+def page() -> Iterator[Page]:
+    html_report.require_tools()
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=html_report.chromium(), args=html_report.CHROMIUM_ARGS
+        )
+        try:
+            yield browser.new_page(viewport={"width": 800, "height": 400})
+        finally:
+            browser.close()
+
+
+def test_a_narrow_window_breaks_no_status_and_no_name(
+    tmp_path: Path, page: Page, japanese: None
+) -> None:
+    statuses = itertools.cycle(_COLOURS)
+    graded = [
+        Graded(
+            Learner("p", "111122223333", label),
+            1,
+            statuses={column: next(statuses) for column in COLUMNS},
+            reason=reason,
+        )
+        for label, reason in (
+            ("山田 太郎", ""),
+            ("hanako", "学習者のアカウントのロールを引き受けられませんでした。" * 3),
+        )
+    ]
+    folder = tmp_path / "graded"
+    (folder / "山田 太郎").mkdir(parents=True)
+    (folder / "山田 太郎" / "checkpoints.json").write_text("{}", "utf-8")
+    write_html(graded, folder / "class.html", "2026-12-05 16:37 UTC")
+    page.goto((folder / "class.html").as_uri())
+    kept = page.evaluate(LINES_OF_CELLS, "tbody td:not(.reason), tbody th, thead th")
+    broken = [text for text, lines in kept if lines > 1]
+    assert kept and broken == [], broken
+    (reason,) = [lines for text, lines in page.evaluate(LINES_OF_CELLS, "td.reason") if text]
+    assert reason > 1  # the reason is what wraps
+    assert page.locator("p").inner_text().endswith("（2026-12-05 16:37 UTC）")
+    page.click("text=山田 太郎")
+    assert page.url == (folder / "山田 太郎" / "checkpoints.json").as_uri()
