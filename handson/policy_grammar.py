@@ -59,14 +59,15 @@ class Problem:
         return t(self.key, path=path, where=where, **dict(self.fields))
 
 
-# What the AWS CLI prints for a policy, around the policy itself: the command's top-level key, the
-# key of the policy inside it (None: at the top level), and the command. A learner who saves the
-# output as it is has a file IAM would refuse element by element.
-CLI_OUTPUTS: tuple[tuple[str, str | None, str, str], ...] = (
-    ("PolicyVersion", "Document", "aws iam get-policy-version", "Document"),
-    ("Role", "AssumeRolePolicyDocument", "aws iam get-role", "AssumeRolePolicyDocument"),
-    ("PolicyDocument", None, "aws iam get-role-policy", "PolicyDocument"),
-    ("Policy", None, "aws iam get-policy", ""),
+# What the AWS CLI prints for a policy, around the policy itself: the command, its top-level key,
+# and the key of the policy inside it ("": the top-level key's value is the policy; None: the
+# output holds no policy). A learner who saves the output as it is has a file IAM would refuse
+# element by element.
+CLI_OUTPUTS: tuple[tuple[str, str, str | None], ...] = (
+    ("aws iam get-policy-version", "PolicyVersion", "Document"),
+    ("aws iam get-role", "Role", "AssumeRolePolicyDocument"),
+    ("aws iam get-role-policy", "PolicyDocument", ""),
+    ("aws iam get-policy", "Policy", None),
 )
 
 
@@ -87,15 +88,17 @@ def problems(document: Any, *, trust: bool) -> list[Problem]:
 
 def _cli_output(document: dict[str, Any]) -> Problem | None:
     """The AWS CLI's output saved as it is, in place of the policy it holds."""
-    for outer, inner, command, element in CLI_OUTPUTS:
+    if "Statement" in document:
+        return None
+    for command, outer, inner in CLI_OUTPUTS:
         held = document.get(outer)
-        if "Statement" in document or not isinstance(held, dict):
+        if not isinstance(held, dict) or (inner and inner not in held):
             continue
-        if inner is None or inner in held:
-            found = "policy.cli_output" if element else "policy.cli_output_no_document"
-            query = f"{outer}.{inner}" if inner else outer
-            fields = (("command", command), ("element", element), ("query", query))
-            return Problem(found, fields=fields)
+        if inner is None:
+            return Problem("policy.cli_output_no_document", fields=(("command", command),))
+        query = f"{outer}.{inner}" if inner else outer
+        fields = (("command", command), ("element", inner or outer), ("query", query))
+        return Problem("policy.cli_output", fields=fields)
     return None
 
 
