@@ -137,7 +137,7 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     if base.is_file():  # one policy file given: its folder is what --policies takes
         raise SuiteUsageError(t("policy.a_file", path=base, folder=typed(str(base.parent))))
     if not base.is_dir():
-        raise SuiteUsageError(t("policy.not_dir", path=base))
+        raise SuiteUsageError(_no_folder(base))
     trust_path = base / TRUST_POLICY_FILE
     if not trust_path.exists():
         trust_path = SEED_DIR / TRUST_POLICY_FILE
@@ -155,6 +155,18 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     if refused:
         raise SuiteUsageError("\n".join(refused))
     return PolicySet(*loaded)
+
+
+def _no_folder(path: Path) -> str:
+    """--policies names no folder. Windows' C runtime reads a quoted folder ending in a
+    backslash ("C:\\my policies\\") as ending in a quote, and takes the options after it into
+    the same argument (C:\\my policies" --name taro): said so where the name up to that quote
+    is a folder."""
+    written = str(path)
+    folder = written.partition('"')[0]
+    if '"' in written and folder and Path(folder).is_dir():
+        return t("policy.not_dir_quote", path=written, folder=folder)
+    return t("policy.not_dir", path=path)
 
 
 def _missing(path: Path) -> str:

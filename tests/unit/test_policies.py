@@ -262,6 +262,20 @@ def test_a_policy_file_of_a_name_alike_is_named_before_other_json_files(
     )
 
 
+@pytest.mark.parametrize("after", ['"', '" --name taro'])
+def test_a_folder_whose_closing_quote_windows_took_into_its_name_is_named(
+    tmp_path: Path, after: str
+) -> None:
+    """cmd and Windows PowerShell 5 hand --policies "C:\\my policies\\" --name taro on as
+    one argument, C:\\my policies" --name taro (a backslash before a quote escapes it)."""
+    folder = tmp_path / "my policies"
+    folder.mkdir()
+    said = usage_error(Path(f"{folder}{after}"))
+    assert said.startswith(f"--policies {folder}{after}: the folder's name holds a \":"), said
+    assert said.endswith(f'drop the last \\ ("{folder}") or the quotes')
+    assert "not a directory" in usage_error(Path(f'{tmp_path / "nowhere"}"'))
+
+
 def test_nonexistent_directory_is_an_error(tmp_path: Path) -> None:
     assert "not a directory" in usage_error(tmp_path / "nowhere")
 
