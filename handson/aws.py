@@ -60,6 +60,10 @@ class Principal:
     who: Who = "provisioning"
     _clients: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
+    def in_region(self, region: str) -> Principal:
+        """The same principal, its clients in another region."""
+        return Principal(self.label, self.credentials, region, self.endpoint_url, self.who)
+
     def client(self, service: str) -> Any:
         """One client per service and principal: creating clients costs more than calling them."""
         if service not in self._clients:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from handson.i18n import listed, t
 from handson.names import SSM_CORE_POLICY_ARN
@@ -106,18 +107,26 @@ def _user(iam: Any, found: Discovery) -> None:
             raise
 
 
-def _instance(ec2: Any, iam: Any, found: Discovery) -> None:
-    reservations = ec2.describe_instances(
-        Filters=[
-            {"Name": "tag:Name", "Values": [INSTANCE_TAG]},
-            {"Name": "instance-state-name", "Values": _LIVE},
-        ]
-    )["Reservations"]
-    instances = [i for r in reservations for i in r["Instances"]]
-    if len(instances) != 1:
+def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any] | None) -> None:
+    instances = _tagged(ec2)
+    if not instances:
+        elsewhere = regions_holding_instance(ec2, ec2_in) if ec2_in else []
+        here = ec2.meta.region_name
+        if elsewhere:
+            said = t(
+                "discovery.instance_elsewhere",
+                tag=INSTANCE_TAG,
+                region=here,
+                regions=listed(elsewhere),
+                first=elsewhere[0],
+            )
+        else:
+            said = t("discovery.no_instance", tag=INSTANCE_TAG, region=here)
+        found.note("instance", said)
+        return
+    if len(instances) > 1:
         ids = listed(sorted(i["InstanceId"] for i in instances))
-        key = "discovery.no_instance" if not instances else "discovery.two_instances"
-        found.note("instance", t(key, tag=INSTANCE_TAG, ids=ids))
+        found.note("instance", t("discovery.two_instances", tag=INSTANCE_TAG, ids=ids))
         return
     instance = instances[0]
     found.instance_id = instance["InstanceId"]
@@ -163,10 +172,46 @@ def _buckets(s3: Any, name: str | None, found: Discovery) -> None:
         found.objects[prefix] = [(o["Key"], o["ETag"]) for o in contents]
 
 
-def discover(iam: Any, ec2: Any, s3: Any, name: str | None = None) -> Discovery:
-    """Everything of the hands-on this account holds, found with read-only calls."""
+def discover(
+    iam: Any,
+    ec2: Any,
+    s3: Any,
+    name: str | None = None,
+    ec2_in: Callable[[str], Any] | None = None,
+) -> Discovery:
+    """Everything of the hands-on this account holds, found with read-only calls. ``ec2_in``
+    gives an EC2 client in another region: where the run's region holds no instance of the
+    hands-on, the account's other regions are looked in, to say where it is."""
     found = Discovery()
     _user(iam, found)
-    _instance(ec2, iam, found)
+    _instance(ec2, iam, found, ec2_in)
     _buckets(s3, name, found)
     return found
+
+
+def regions_holding_instance(ec2: Any, ec2_in: Callable[[str], Any]) -> list[str]:
+    """The account's other regions that hold an instance tagged as the hands-on's: a learner's
+    console opens in the region it was last in, often not the hands-on's. A region that cannot
+    be read (a policy that allows only some, one not enabled) is passed over."""
+    try:
+        regions = [r["RegionName"] for r in ec2.describe_regions()["Regions"]]
+    except (ClientError, BotoCoreError):
+        return []
+    holding = []
+    for region in sorted(set(regions) - {ec2.meta.region_name}):
+        try:
+            if _tagged(ec2_in(region)):
+                holding.append(region)
+        except (ClientError, BotoCoreError):
+            continue
+    return holding
+
+
+def _tagged(ec2: Any) -> list[dict[str, Any]]:
+    reservations = ec2.describe_instances(
+        Filters=[
+            {"Name": "tag:Name", "Values": [INSTANCE_TAG]},
+            {"Name": "instance-state-name", "Values": _LIVE},
+        ]
+    )["Reservations"]
+    return [i for r in reservations for i in r["Instances"]]

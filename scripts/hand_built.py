@@ -28,6 +28,7 @@ class HandBuilt:
     """The hands-on built as a person builds it in the console; removed afterwards."""
 
     def __init__(self, admin: Principal) -> None:
+        self.admin = admin
         self.iam, self.ec2, self.s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
         self.ssm = admin.client("ssm")
         self.region = admin.region
@@ -42,6 +43,7 @@ class HandBuilt:
         login_profile: bool = True,
         ssm_core: bool = True,
         profile: bool = True,
+        instance_region: str | None = None,
     ) -> None:
         iam = self.iam
         user_policy = iam.create_policy(
@@ -70,18 +72,21 @@ class HandBuilt:
             lambda: iam.remove_role_from_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
         )
         if instances:
-            self.instances(instances, profile=profile)
+            self.instances(instances, profile=profile, region=instance_region)
         for name in (NAME, *([extra_pair] if extra_pair else [])):
             for number in (1, 2):
                 self.bucket(f"handson-s3-{number}-{name}")
         for key in ("open/memo.txt", "close/secret.txt"):
             self.s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"by hand")
 
-    def instances(self, count: int, *, profile: bool = True) -> None:
+    def instances(self, count: int, *, profile: bool = True, region: str | None = None) -> None:
         """``count`` instances tagged as the hands-on's; ``profile``: with the role attached
-        (the hands-on's step 10, which a learner may skip)."""
-        image = self.ssm.get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
-        made = self.ec2.run_instances(
+        (the hands-on's step 10, which a learner may skip); ``region``: another region than the
+        admin's (a console left in the region it was last in)."""
+        where = self.admin.in_region(region) if region else self.admin
+        ec2 = where.client("ec2")
+        image = where.client("ssm").get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
+        made = ec2.run_instances(
             ImageId=image,
             InstanceType="t2.micro",
             MinCount=count,
@@ -92,7 +97,7 @@ class HandBuilt:
             ],
         )
         ids = [i["InstanceId"] for i in made["Instances"]]
-        self.undo.append(lambda: self.ec2.terminate_instances(InstanceIds=ids))
+        self.undo.append(lambda: ec2.terminate_instances(InstanceIds=ids))
 
     def build_with_mistakes(self) -> set[str]:
         """Four mistakes a learner makes, each in one checkpoint; the checkpoints they break.

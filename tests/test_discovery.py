@@ -84,7 +84,7 @@ def test_an_empty_account_is_one_line_per_missing_piece(test_emulator: MotoEmula
     found = discover(*read_only_clients(test_emulator, []), name="nobody-here")
     assert found.findings == [
         f"no IAM user {USER} in this account",
-        f"no EC2 instance tagged Name={INSTANCE_TAG}",
+        f"no EC2 instance tagged Name={INSTANCE_TAG} in {test_emulator.region}",
         "no bucket pair handson-s3-1-nobody-here and handson-s3-2-nobody-here",
     ]
 

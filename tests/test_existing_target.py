@@ -229,3 +229,20 @@ def test_a_stopped_instance_is_said_to_be_started_to_connect(
         "state, Start instance; the hands-on's step 10). The checkpoints are decided by "
         "replaying the role and policies found"
     ], run.describe()
+
+
+def test_an_instance_built_in_another_region_is_named_with_the_option_that_grades_it(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """A learner's console opens in the region it was last in: the instance built there is not
+    in the run's region. The line says where it is; with that --region, all is graded."""
+    by_hand.build(instance_region="us-west-2")
+    run = grade(test_emulator, tmp_path / "first")
+    said = [line for line in run.stderr.splitlines() if "tagged Name=handson-instance" in line]
+    assert said == [
+        "no EC2 instance tagged Name=handson-instance in ap-northeast-1, but in us-west-2: if "
+        "you built it there, run with --region us-west-2 (the console's region is chosen at its "
+        "top right)"
+    ], run.describe()
+    again = grade(test_emulator, tmp_path / "again", "--region=us-west-2")
+    assert again.exit_code == 0 and again.outcomes("passed") == CHECKPOINTS, again.describe()
