@@ -20,9 +20,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from typing import Any
 
-from handson.aws import principal_from_session
+from handson.aws import Principal, principal_from_session
 from handson.catalogue import CATALOGUE
 from handson.cleanup_checks import left_over
 from handson.cleanup_plan import Plan, delete, find
@@ -35,10 +34,12 @@ from handson.targets.account import parse_allowed, reach_account
 REFUSED_EXIT = 3
 
 
-def checks(iam: Any, ec2: Any, s3: Any, name: str | None, say: Callable[[str], None]) -> bool:
-    """C1-C5, one line each and one per thing left; whether all passed."""
+def checks(admin: Principal, name: str | None, say: Callable[[str], None]) -> bool:
+    """C1-C5, one line each and one per thing left (C1 in every region); whether all passed."""
+    iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
+    ec2_in = lambda region: admin.in_region(region).client("ec2")  # noqa: E731
     passed = True
-    for checkpoint, left in left_over(iam, ec2, s3, name).items():
+    for checkpoint, left in left_over(iam, ec2, s3, name, ec2_in).items():
         title = CATALOGUE[checkpoint].short_title()
         verdict = t("cleanup.check_passed") if not left else t("cleanup.check_failed")
         say(f"  {checkpoint} {verdict}: {title}")
@@ -64,9 +65,11 @@ def show(plan: Plan, say: Callable[[str], None]) -> None:
         return
     if not plan.items:
         say(t("cleanup.nothing"))
-        return
-    say(t("cleanup.listing", count=len(plan.items)))
-    for line in plan.lines():
+    else:
+        say(t("cleanup.listing", count=len(plan.items)))
+        for line in plan.lines():
+            say(line)
+    for line in plan.elsewhere:
         say(line)
 
 
@@ -110,7 +113,8 @@ def main(
         return 2
     admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
-    plan = find(iam, ec2, s3, account.account_id, account.principal_arn, args.name)
+    ec2_in = lambda region: admin.in_region(region).client("ec2")  # noqa: E731
+    plan = find(iam, ec2, s3, account.account_id, account.principal_arn, args.name, ec2_in)
     show(plan, say)
     if plan.refusals:
         say(t("cleanup.nothing_deleted"))
@@ -133,7 +137,7 @@ def main(
     for failure in failures:
         print(t("cleanup.failed", what=failure), file=sys.stderr)
     say(t("cleanup.checks"))
-    passed = checks(iam, ec2, s3, plan.name or args.name, say)
+    passed = checks(admin, plan.name or args.name, say)
     if passed and not failures:
         say(t("cleanup.done"))
         return 0

@@ -4,6 +4,7 @@ each with why it matters. ``handson cleanup`` runs them after it deleted; ``pyte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from handson.cleanup_plan import (
@@ -13,18 +14,31 @@ from handson.cleanup_plan import (
     hands_on_policies,
     instance_state,
 )
-from handson.discovery import USER
+from handson.discovery import USER, in_other_regions
 from handson.i18n import t
 from handson.snapshot import unless_gone
 
 CHECKPOINTS = ("C1", "C2", "C3", "C4", "C5")
 
 
-def instance_left(ec2: Any) -> list[str]:
-    """C1: every instance tagged handson-instance that is not terminated (stopped still bills)."""
-    return [
+def instance_left(ec2: Any, ec2_in: Callable[[str], Any] | None = None) -> list[str]:
+    """C1: every instance tagged handson-instance that is not terminated (stopped still bills),
+    in the run's region and, with ``ec2_in`` (an EC2 client in a region), in the account's other
+    regions, where an instance built with the console left in another one bills all the same."""
+    left = [
         t("cleanup.left.instance", id=i["InstanceId"], state=instance_state(i["State"]["Name"]))
         for i in hands_on_instances(ec2)
+    ]
+    elsewhere = in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {}
+    return left + [
+        t(
+            "cleanup.left.instance_in",
+            id=i["InstanceId"],
+            state=instance_state(i["State"]["Name"]),
+            region=region,
+        )
+        for region, instances in elsewhere.items()
+        for i in instances
     ]
 
 
@@ -67,10 +81,12 @@ def policies_left(iam: Any) -> list[str]:
     return left
 
 
-def left_over(iam: Any, ec2: Any, s3: Any, name: str | None) -> dict[str, list[str]]:
+def left_over(
+    iam: Any, ec2: Any, s3: Any, name: str | None, ec2_in: Callable[[str], Any] | None = None
+) -> dict[str, list[str]]:
     """Each of C1-C5 with what is left of it: an empty list is a check that passed."""
     return {
-        "C1": instance_left(ec2),
+        "C1": instance_left(ec2, ec2_in),
         "C2": buckets_left(s3, name),
         "C3": role_left(iam),
         "C4": user_left(iam),

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from handson.discovery import INSTANCE_TAG, USER
+from handson.discovery import INSTANCE_TAG, USER, in_other_regions
 from handson.i18n import listed, t, word
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.order import STAGE_OF, Kind
@@ -69,6 +69,9 @@ class Plan:
     name: str | None = None
     items: list[Item] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
+    # The hands-on's instances in the account's other regions: not this run's to delete, said
+    # with the --region that lists them.
+    elsewhere: list[str] = field(default_factory=list)
 
     def ordered(self) -> list[Item]:
         return sorted(self.items, key=lambda i: (STAGE_OF[i.kind], i.name))
@@ -85,6 +88,10 @@ def instance_state(state: str) -> str:
     """An EC2 instance's state as the console shows it in the run's language (AWS's own name
     for a state the catalogue does not know)."""
     return word("ec2.state", state)
+
+
+def _state(instance: dict[str, Any]) -> str:
+    return instance_state(instance["State"]["Name"])
 
 
 def _entities(kind: str, names: list[str]) -> list[str]:
@@ -226,10 +233,25 @@ def _find_user(iam: Any, plan: Plan) -> None:
     plan.items.append(Item(Kind.USER, USER, facts))
 
 
-def find(iam: Any, ec2: Any, s3: Any, account: str, caller_arn: str, name: str | None) -> Plan:
+def find(
+    iam: Any,
+    ec2: Any,
+    s3: Any,
+    account: str,
+    caller_arn: str,
+    name: str | None,
+    ec2_in: Callable[[str], Any] | None = None,
+) -> Plan:
     """Everything of the hands-on this account still holds, read-only; refusals where the
-    clean-up cannot tell what is the learner's hands-on alone."""
+    clean-up cannot tell what is the learner's hands-on alone. ``ec2_in`` (an EC2 client in a
+    region): the hands-on's instances in the account's other regions are named too."""
     plan = Plan(account)
+    elsewhere = in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {}
+    plan.elsewhere = [
+        t("cleanup.elsewhere", id=i["InstanceId"], state=_state(i), region=region)
+        for region, instances in elsewhere.items()
+        for i in instances
+    ]
     resource = caller_arn.split(":", 5)[-1]  # user/<path>/<name> for an IAM user
     if resource.startswith("user/") and resource.rsplit("/", 1)[-1] == USER:
         plan.refusals.append(t("cleanup.refuse.as_the_user", user=USER))

@@ -110,7 +110,7 @@ def _user(iam: Any, found: Discovery) -> None:
 def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any] | None) -> None:
     instances = _tagged(ec2)
     if not instances:
-        elsewhere = regions_holding_instance(ec2, ec2_in) if ec2_in else []
+        elsewhere = list(in_other_regions(ec2, ec2_in, _tagged)) if ec2_in else []
         here = ec2.meta.region_name
         if elsewhere:
             said = t(
@@ -181,7 +181,8 @@ def discover(
 ) -> Discovery:
     """Everything of the hands-on this account holds, found with read-only calls. ``ec2_in``
     gives an EC2 client in another region: where the run's region holds no instance of the
-    hands-on, the account's other regions are looked in, to say where it is."""
+    hands-on, the account's other regions are looked in (``in_other_regions``), to say where
+    it is."""
     found = Discovery()
     _user(iam, found)
     _instance(ec2, iam, found, ec2_in)
@@ -189,22 +190,26 @@ def discover(
     return found
 
 
-def regions_holding_instance(ec2: Any, ec2_in: Callable[[str], Any]) -> list[str]:
-    """The account's other regions that hold an instance tagged as the hands-on's: a learner's
-    console opens in the region it was last in, often not the hands-on's. A region that cannot
-    be read (a policy that allows only some, one not enabled) is passed over."""
+def in_other_regions(
+    ec2: Any, ec2_in: Callable[[str], Any], find: Callable[[Any], list[dict[str, Any]]]
+) -> dict[str, list[dict[str, Any]]]:
+    """What ``find`` finds with an EC2 client in each of the account's regions but ``ec2``'s,
+    by region: a learner's console opens in the region it was last in, often not the hands-on's.
+    A region that cannot be read (a policy that allows only some, one not enabled) is passed
+    over. One region after another: read only where the run's region is not enough."""
     try:
         regions = [r["RegionName"] for r in ec2.describe_regions()["Regions"]]
     except (ClientError, BotoCoreError):
-        return []
-    holding = []
+        return {}
+    found: dict[str, list[dict[str, Any]]] = {}
     for region in sorted(set(regions) - {ec2.meta.region_name}):
         try:
-            if _tagged(ec2_in(region)):
-                holding.append(region)
+            held = find(ec2_in(region))
         except (ClientError, BotoCoreError):
             continue
-    return holding
+        if held:
+            found[region] = held
+    return found
 
 
 def _tagged(ec2: Any) -> list[dict[str, Any]]:

@@ -38,7 +38,8 @@ def nothing_left(left: list[str]) -> None:
 
 @then("タグ Name=handson-instance のインスタンスは終了している")
 def instance_terminated(cleaned: CleanedAccount) -> None:
-    nothing_left(instance_left(cleaned.reader.client("ec2")))
+    reader = cleaned.reader
+    nothing_left(instance_left(reader.client("ec2"), lambda r: reader.in_region(r).client("ec2")))
 
 
 @then("バケット handson-s3-1 と handson-s3-2 は残っていない")

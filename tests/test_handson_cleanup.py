@@ -167,6 +167,31 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
     assert snapshot(test_emulator.admin) == after
 
 
+def test_an_instance_left_in_another_region_fails_c1(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """Built with the console left in another region, the instance bills there all the same:
+    C1 reads every region of the account, and names the one it is in."""
+    by_hand.build(instance_region="us-west-2")
+    before = snapshot(test_emulator.admin)
+    left = checked(test_emulator, tmp_path, f"--name={NAME}")
+    assert "C1" in left.failed, left.describe()
+    (c1,) = [e for e in left.checkpoints if e["checkpoints"] == ["C1"]]
+    assert "in us-west-2 (another region than the run's)" in c1["headline"], c1
+    assert snapshot(test_emulator.admin) == before
+    # handson cleanup lists the rest here, names that instance and the --region that deletes it.
+    listed = cleanup_command(test_emulator)
+    assert listed.returncode == 0, listed.stdout + listed.stderr
+    (said,) = [line for line in listed.stdout.splitlines() if "another region" in line]
+    assert said.endswith(
+        "in us-west-2 (running); this run does not delete it (run with --region us-west-2 for that)"
+    ), said
+    assert "EC2 instance" not in "\n".join(
+        line for line in listed.stdout.splitlines() if line.startswith("  ")
+    )
+    assert snapshot(test_emulator.admin) == before
+
+
 def test_two_instances_are_one_line_and_nothing_is_deleted(
     by_hand: HandBuilt, test_emulator: MotoEmulator
 ) -> None:
