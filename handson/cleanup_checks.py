@@ -14,7 +14,8 @@ from handson.cleanup_plan import (
     hands_on_policies,
     instance_state,
 )
-from handson.discovery import USER, in_other_regions
+from handson.discovery import USER
+from handson.discovery_near import in_other_regions
 from handson.i18n import t
 from handson.snapshot import unless_gone
 

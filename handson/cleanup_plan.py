@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from handson.discovery import INSTANCE_TAG, USER, in_other_regions
+from handson.discovery import INSTANCE_TAG, USER
+from handson.discovery_near import in_other_regions
 from handson.i18n import listed, t, word
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.order import STAGE_OF, Kind

@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote
 
-from botocore.exceptions import BotoCoreError, ClientError
+from botocore.exceptions import ClientError
 
+from handson.discovery_near import in_other_regions, instances_alike, users_alike
 from handson.i18n import listed, t
 from handson.names import SSM_CORE_POLICY_ARN
 
@@ -83,7 +84,9 @@ def _user(iam: Any, found: Discovery) -> None:
     except ClientError as exc:
         if _code(exc) != "NoSuchEntity":
             raise
-        found.note("user", t("discovery.no_user", user=USER))
+        near = users_alike(iam, USER)
+        key = "discovery.user_alike" if near else "discovery.no_user"
+        found.note("user", t(key, user=USER, names=listed(near), first=(near or [""])[0]))
         return
     found.user = USER
     for attached in iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]:
@@ -109,9 +112,16 @@ def _user(iam: Any, found: Discovery) -> None:
 
 def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any] | None) -> None:
     instances = _tagged(ec2)
+    here = ec2.meta.region_name
+    near = instances_alike(ec2, INSTANCE_TAG, _LIVE) if not instances else {}
+    if near:
+        tags = listed(t("discovery.tag_ids", tag=tag, ids=listed(ids)) for tag, ids in near.items())
+        found.note(
+            "instance", t("discovery.instance_alike", tag=INSTANCE_TAG, region=here, tags=tags)
+        )
+        return
     if not instances:
         elsewhere = list(in_other_regions(ec2, ec2_in, _tagged)) if ec2_in else []
-        here = ec2.meta.region_name
         if elsewhere:
             said = t(
                 "discovery.instance_elsewhere",
@@ -187,28 +197,6 @@ def discover(
     _user(iam, found)
     _instance(ec2, iam, found, ec2_in)
     _buckets(s3, name, found)
-    return found
-
-
-def in_other_regions(
-    ec2: Any, ec2_in: Callable[[str], Any], find: Callable[[Any], list[dict[str, Any]]]
-) -> dict[str, list[dict[str, Any]]]:
-    """What ``find`` finds with an EC2 client in each of the account's regions but ``ec2``'s,
-    by region: a learner's console opens in the region it was last in, often not the hands-on's.
-    A region that cannot be read (a policy that allows only some, one not enabled) is passed
-    over. One region after another: read only where the run's region is not enough."""
-    try:
-        regions = [r["RegionName"] for r in ec2.describe_regions()["Regions"]]
-    except (ClientError, BotoCoreError):
-        return {}
-    found: dict[str, list[dict[str, Any]]] = {}
-    for region in sorted(set(regions) - {ec2.meta.region_name}):
-        try:
-            held = find(ec2_in(region))
-        except (ClientError, BotoCoreError):
-            continue
-        if held:
-            found[region] = held
     return found
 
 

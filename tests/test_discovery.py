@@ -66,6 +66,38 @@ def test_finds_what_was_built_by_hand_and_changes_nothing(
     assert [k for k, _ in found.objects["close/"]] == ["close/secret.txt"]
 
 
+def test_a_user_and_an_instance_named_almost_as_the_hands_on_are_named_not_graded(
+    by_hand: HandBuilt, test_emulator: MotoEmulator
+) -> None:
+    """handson_iam_user and Name=Handson-Instance: each one line naming what was found and how
+    to name it as the hands-on does; neither is graded in the hands-on's place."""
+    by_hand.build()
+    running = [{"Name": "instance-state-name", "Values": ["running"]}]
+    tagged = [{"Name": "tag:Name", "Values": [INSTANCE_TAG]}, *running]
+    reservations = by_hand.ec2.describe_instances(Filters=tagged)["Reservations"]
+    (instance,) = [i["InstanceId"] for r in reservations for i in r["Instances"]]
+    by_hand.iam.update_user(UserName=USER, NewUserName="handson_iam_user")
+    by_hand.ec2.create_tags(
+        Resources=[instance], Tags=[{"Key": "Name", "Value": "Handson-Instance"}]
+    )
+    try:
+        calls: list[str] = []
+        found = discover(*read_only_clients(test_emulator, calls))
+    finally:
+        by_hand.iam.update_user(UserName="handson_iam_user", NewUserName=USER)
+        by_hand.ec2.create_tags(Resources=[instance], Tags=[{"Key": "Name", "Value": INSTANCE_TAG}])
+    assert calls and all(c.startswith(("Get", "List", "Describe", "Head")) for c in calls), calls
+    assert found.user is None and found.instance_id is None
+    assert found.findings[:2] == [
+        f"no IAM user {USER} in this account, but a user of a name alike: handson_iam_user; the "
+        f"console cannot rename a user: make {USER} again, or rename it with the AWS CLI: aws "
+        f"iam update-user --user-name handson_iam_user --new-user-name {USER}",
+        f"no EC2 instance tagged Name={INSTANCE_TAG} in {test_emulator.region}, but instances "
+        f"tagged alike: Name=Handson-Instance ({instance}); set their Name tag to "
+        f"{INSTANCE_TAG} in the EC2 console's Tags",
+    ]
+
+
 def test_two_instances_and_two_bucket_pairs_are_named_not_guessed(
     by_hand: HandBuilt, test_emulator: MotoEmulator
 ) -> None:
