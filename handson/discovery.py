@@ -171,15 +171,31 @@ def _buckets(s3: Any, name: str | None, found: Discovery) -> None:
     pairs = sorted(n for n, numbers in numbered.items() if numbers == {"1", "2"})
     if name is not None:
         pairs = [n for n in pairs if n == name]
-    if len(pairs) != 1:
-        key = "discovery.no_buckets" if not pairs else "discovery.two_bucket_pairs"
-        found.note("buckets", t(key, names=listed(pairs), name=name or "<自分の名前>"))
+    if len(pairs) > 1:
+        found.note("buckets", t("discovery.two_bucket_pairs", names=listed(pairs)))
+        return
+    if not pairs:
+        found.note("buckets", _no_pair(numbered, name))
         return
     found.name = pairs[0]
     found.buckets = (f"handson-s3-1-{found.name}", f"handson-s3-2-{found.name}")
     for prefix in ("open/", "close/"):
         contents = s3.list_objects_v2(Bucket=found.buckets[1], Prefix=prefix).get("Contents", [])
         found.objects[prefix] = [(o["Key"], o["ETag"]) for o in contents]
+
+
+def _no_pair(numbered: dict[str, set[str]], name: str | None) -> str:
+    """No bucket pair: the halves there are named (handson-s3-1-taro with handson-s3-2-tar0),
+    the usual cause being a name typed twice, once wrong."""
+    halves = sorted(
+        f"handson-s3-{number}-{suffix}"
+        for suffix, numbers in numbered.items()
+        if name is None or suffix == name
+        for number in numbers
+    )
+    if not halves:
+        return t("discovery.no_buckets", name=name or "<自分の名前>")
+    return t("discovery.half_pairs", buckets=listed(halves))
 
 
 def discover(

@@ -98,6 +98,28 @@ def test_a_user_and_an_instance_named_almost_as_the_hands_on_are_named_not_grade
     ]
 
 
+def test_a_bucket_pair_of_two_names_names_the_buckets_there_are(
+    by_hand: HandBuilt, test_emulator: MotoEmulator
+) -> None:
+    """handson-s3-1-taro-byhand with handson-s3-2-tar0-byhand: a name typed twice, once wrong."""
+    by_hand.build(instances=0)
+    by_hand.bucket("handson-s3-2-tar0-byhand")
+    found = discover(*read_only_clients(test_emulator, []))
+    assert found.buckets == (f"handson-s3-1-{NAME}", f"handson-s3-2-{NAME}")  # a pair is there
+    by_hand.s3.delete_objects(
+        Bucket=f"handson-s3-2-{NAME}",
+        Delete={"Objects": [{"Key": "open/memo.txt"}, {"Key": "close/secret.txt"}]},
+    )
+    by_hand.s3.delete_bucket(Bucket=f"handson-s3-2-{NAME}")
+    found = discover(*read_only_clients(test_emulator, []))
+    assert found.buckets is None
+    assert found.findings[-1] == (
+        "no bucket pair (handson-s3-1-<name> and handson-s3-2-<name>, of one name); the account "
+        f"holds handson-s3-1-{NAME}, handson-s3-2-tar0-byhand: choose one of the names and make "
+        "the bucket it lacks (a bucket cannot be renamed)"
+    )
+
+
 def test_two_instances_and_two_bucket_pairs_are_named_not_guessed(
     by_hand: HandBuilt, test_emulator: MotoEmulator
 ) -> None:
