@@ -176,10 +176,34 @@ def _closest_region(value: str, known: frozenset[str]) -> str | None:
     return best
 
 
+# Where a learner names a region by its city, as the console shows it ("Asia Pacific (Tokyo)",
+# 「アジアパシフィック (東京)」): botocore's descriptions give the English names; these, the
+# Japanese ones of the regions in Japan.
+CITIES_IN_JAPANESE = {"東京": "tokyo", "大阪": "osaka"}
+
+
+@functools.cache
+def _regions_by_city() -> dict[str, str]:
+    """Each region's city (or area), as botocore's endpoint data describes it, to its code."""
+    data = botocore.loaders.create_loader().load_data("endpoints")
+    known = known_regions()
+    cities: dict[str, str] = {}
+    for partition in data["partitions"]:
+        for code, region in partition.get("regions", {}).items():
+            described = re.search(r"\(([^)]+)\)", str(region.get("description", "")))
+            if code in known and described:
+                cities.setdefault(described[1].strip().casefold(), code)
+    return cities
+
+
 def _region(value: str) -> str:
     known = known_regions()
     if value in known:
         return value
+    typed = value.strip()
+    city = _regions_by_city().get(CITIES_IN_JAPANESE.get(typed, typed).casefold())
+    if city:
+        raise SuiteUsageError(t("opt.region_city", value=repr(value), region=city))
     closest = _closest_region(value, known)
     if closest:
         raise SuiteUsageError(t("opt.region_closest", value=repr(value), closest=repr(closest)))
@@ -289,13 +313,16 @@ def target_kind(name: str) -> TargetKind:
 def language_of(cli: dict[str, Any], environ: dict[str, str] | None = None) -> str:
     """The run's language, first of all settings: every other message is written in it."""
     env = os.environ if environ is None else environ
-    lang = cli.get("lang") or env.get(OPTIONS["lang"]) or DEFAULT_LANGUAGE
+    given = cli.get("lang") or env.get(OPTIONS["lang"]) or DEFAULT_LANGUAGE
+    lang = str(given).strip().lower()  # EN, Ja: the same
     if lang not in LANGUAGES:
-        # Before a language is chosen: in both.
+        # Before a language is chosen: in both, each named (jp is the country's code, not the
+        # language's).
         raise SuiteUsageError(
-            f"--lang {lang!r}: ja か en を選んでください / choose one of {', '.join(LANGUAGES)}"
+            f"--lang {given!r}: ja（日本語）か en（英語）を選んでください"
+            " / choose one of ja (Japanese), en (English)"
         )
-    return str(lang)
+    return lang
 
 
 def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:
@@ -312,7 +339,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         return value
 
     lang = language_of(cli, env)
-    target = pick("target") or DEFAULT_TARGET
+    target = (pick("target") or DEFAULT_TARGET).strip().lower()  # AWS, Existing: the same
     kind = target_kind(target)
     live = _existing_options(kind, pick)
     region = _region(pick("region") or DEFAULT_REGION)

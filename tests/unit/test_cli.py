@@ -98,5 +98,6 @@ def test_lang_before_the_word_is_the_command_s_language(
 def test_lang_before_the_word_is_checked_first(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--lang", "fr", "sweep"]) == 2
     assert capsys.readouterr().err.strip() == (
-        "--lang 'fr': ja か en を選んでください / choose one of ja, en"
+        "--lang 'fr': ja（日本語）か en（英語）を選んでください"
+        " / choose one of ja (Japanese), en (English)"
     )

@@ -213,7 +213,8 @@ def test_an_unknown_language_is_one_line_in_both_before_anything_else(
     assert code in (2, 4)
     out = capsys.readouterr()
     assert out.out == "" and out.err.strip().splitlines() == [
-        "--lang 'fr': ja か en を選んでください / choose one of ja, en"
+        "--lang 'fr': ja（日本語）か en（英語）を選んでください"
+        " / choose one of ja (Japanese), en (English)"
     ]
 
 

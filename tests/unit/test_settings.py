@@ -24,6 +24,7 @@ from handson.settings import (
     OPTIONS,
     default_of,
     known_regions,
+    language_of,
     resolve,
 )
 from tests.helpers.english_words import english_words
@@ -224,7 +225,7 @@ def test_every_partition_botocore_knows_contributes_its_regions() -> None:
     assert known_regions() == both
 
 
-@pytest.mark.parametrize("region", ["ap-northeast-9", "tokyo", "us-east-10", "ap-northeast-1a"])
+@pytest.mark.parametrize("region", ["ap-northeast-9", "us-east-10", "ap-northeast-1a"])
 def test_regions_aws_does_not_have_are_refused(region: str) -> None:
     assert region not in known_regions()
     message = usage_error({"region": region})
@@ -249,6 +250,31 @@ def test_unknown_region_message_gives_examples_and_no_guess() -> None:
 )
 def test_a_mistyped_region_gets_a_suggestion(typed: str, meant: str) -> None:
     assert usage_error({"region": typed}).endswith(f"did you mean {meant!r}?")
+
+
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("tokyo", "ap-northeast-1"),
+        ("Tokyo", "ap-northeast-1"),
+        ("東京", "ap-northeast-1"),
+        ("大阪", "ap-northeast-3"),
+        ("Ireland", "eu-west-1"),
+        ("Frankfurt", "eu-central-1"),
+    ],
+)
+def test_a_region_named_by_its_city_is_told_its_code(typed: str, meant: str) -> None:
+    """The console names a region by its city: 「アジアパシフィック (東京)」, "Europe (Ireland)"."""
+    assert usage_error({"region": typed}) == (
+        f"--region {typed!r}: a region is given by its code: for {typed!r}, --region {meant}"
+    )
+
+
+def test_lang_and_target_are_read_whatever_their_case() -> None:
+    assert (
+        language_of({"lang": "EN"}, {}) == "en" and language_of({}, {"HANDSON_LANG": "Ja"}) == "ja"
+    )
+    assert resolve({"target": "Emulator"}, {}).target == "emulator"
 
 
 def test_unknown_region_from_the_environment_is_refused() -> None:
