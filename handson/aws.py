@@ -64,6 +64,10 @@ class Principal:
         """The same principal, its clients in another region."""
         return Principal(self.label, self.credentials, region, self.endpoint_url, self.who)
 
+    def ec2_in(self, region: str) -> Any:
+        """Its EC2 client in ``region`` (where the hands-on's instance may be instead)."""
+        return self.in_region(region).client("ec2")
+
     def client(self, service: str) -> Any:
         """One client per service and principal: creating clients costs more than calling them."""
         if service not in self._clients:

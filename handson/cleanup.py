@@ -37,9 +37,8 @@ REFUSED_EXIT = 3
 def checks(admin: Principal, name: str | None, say: Callable[[str], None]) -> bool:
     """C1-C5, one line each and one per thing left (C1 in every region); whether all passed."""
     iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
-    ec2_in = lambda region: admin.in_region(region).client("ec2")  # noqa: E731
     passed = True
-    for checkpoint, left in left_over(iam, ec2, s3, name, ec2_in).items():
+    for checkpoint, left in left_over(iam, ec2, s3, name, admin.ec2_in).items():
         title = CATALOGUE[checkpoint].short_title()
         verdict = t("cleanup.check_passed") if not left else t("cleanup.check_failed")
         say(f"  {checkpoint} {verdict}: {title}")
@@ -113,8 +112,7 @@ def main(
         return 2
     admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
-    ec2_in = lambda region: admin.in_region(region).client("ec2")  # noqa: E731
-    plan = find(iam, ec2, s3, account.account_id, account.principal_arn, args.name, ec2_in)
+    plan = find(iam, ec2, s3, account.account_id, account.principal_arn, args.name, admin.ec2_in)
     show(plan, say)
     if plan.refusals:
         say(t("cleanup.nothing_deleted"))

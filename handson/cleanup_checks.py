@@ -12,7 +12,7 @@ from handson.cleanup_plan import (
     bucket_names,
     hands_on_instances,
     hands_on_policies,
-    instance_state,
+    state_of,
 )
 from handson.discovery import USER
 from handson.discovery_near import in_other_regions
@@ -27,17 +27,12 @@ def instance_left(ec2: Any, ec2_in: Callable[[str], Any] | None = None) -> list[
     in the run's region and, with ``ec2_in`` (an EC2 client in a region), in the account's other
     regions, where an instance built with the console left in another one bills all the same."""
     left = [
-        t("cleanup.left.instance", id=i["InstanceId"], state=instance_state(i["State"]["Name"]))
+        t("cleanup.left.instance", id=i["InstanceId"], state=state_of(i))
         for i in hands_on_instances(ec2)
     ]
     elsewhere = in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {}
     return left + [
-        t(
-            "cleanup.left.instance_in",
-            id=i["InstanceId"],
-            state=instance_state(i["State"]["Name"]),
-            region=region,
-        )
+        t("cleanup.left.instance_in", id=i["InstanceId"], state=state_of(i), region=region)
         for region, instances in elsewhere.items()
         for i in instances
     ]

@@ -91,7 +91,8 @@ def instance_state(state: str) -> str:
     return word("ec2.state", state)
 
 
-def _state(instance: dict[str, Any]) -> str:
+def state_of(instance: dict[str, Any]) -> str:
+    """An instance's state (DescribeInstances' answer) as instance_state words it."""
     return instance_state(instance["State"]["Name"])
 
 
@@ -119,7 +120,7 @@ def _find_instance(ec2: Any, plan: Plan) -> None:
         instance = found[0]
         arn = instance.get("IamInstanceProfile", {}).get("Arn")
         profile = arn.rsplit("/", 1)[-1] if arn else t("cleanup.none")
-        facts = {"state": instance_state(instance["State"]["Name"]), "profile": profile}
+        facts = {"state": state_of(instance), "profile": profile}
         plan.items.append(Item(Kind.INSTANCE, instance["InstanceId"], facts))
 
 
@@ -249,7 +250,7 @@ def find(
     plan = Plan(account)
     elsewhere = in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {}
     plan.elsewhere = [
-        t("cleanup.elsewhere", id=i["InstanceId"], state=_state(i), region=region)
+        t("cleanup.elsewhere", id=i["InstanceId"], state=state_of(i), region=region)
         for region, instances in elsewhere.items()
         for i in instances
     ]

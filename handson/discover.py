@@ -130,10 +130,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
         print(refusal(exc), file=sys.stderr)
         return 2
     reader = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
-    ec2_in = lambda region: reader.in_region(region).client("ec2")  # noqa: E731
-    found = discover(
-        reader.client("iam"), reader.client("ec2"), reader.client("s3"), args.name, ec2_in
-    )
+    iam, ec2, s3 = (reader.client(s) for s in ("iam", "ec2", "s3"))
+    found = discover(iam, ec2, s3, args.name, reader.ec2_in)
     write_replay(found, args.out)
     findings = found.findings
     if found.role is not None and not found.ssm_core:

@@ -39,7 +39,7 @@ def nothing_left(left: list[str]) -> None:
 @then("タグ Name=handson-instance のインスタンスは終了している")
 def instance_terminated(cleaned: CleanedAccount) -> None:
     reader = cleaned.reader
-    nothing_left(instance_left(reader.client("ec2"), lambda r: reader.in_region(r).client("ec2")))
+    nothing_left(instance_left(reader.client("ec2"), reader.ec2_in))
 
 
 @then("バケット handson-s3-1 と handson-s3-2 は残っていない")
