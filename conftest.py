@@ -22,7 +22,13 @@ from handson.cli_parser import asked_language, refused_by_pytest
 from handson.console import readable_output
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t, word
-from handson.run_folder import RUN_FOLDER, RunFolder, reports_dir, wants_features
+from handson.run_folder import (
+    RUN_FOLDER,
+    RunFolder,
+    checklist_from_a_subfolder,
+    reports_dir,
+    wants_features,
+)
 from handson.secrets import redact_all_logging, register_host_secrets
 from handson.settings import DEFAULT_REGION, FLAGS, OPTIONS, SETTINGS, language_of, resolve
 from handson.targets.existing import EXISTING
@@ -108,6 +114,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     register_host_secrets()
     redact_all_logging()
+    checklist_from_a_subfolder(config)
     cli = {
         option: config.getoption(f"handson_{option}" if option != "keep" else "keep")
         for option in OPTIONS

@@ -32,6 +32,23 @@ def latest_run(reports: Path) -> str | None:
     return named.read_text("utf-8").strip() if named.is_file() else None
 
 
+# The checkout's folders that hold tests of their own: `pytest` typed in one runs those.
+TEST_FOLDERS = ("features", "tests")
+
+
+def checklist_from_a_subfolder(config: pytest.Config) -> None:
+    """``pytest`` typed with no path in a folder of the checkout that holds no tests (policies/,
+    where a learner edits the JSON; docs/, reports/) runs the checklist, as in the checkout's
+    own folder: pytest reads ``testpaths`` there only, and elsewhere collected nothing."""
+    if config.args_source is not pytest.Config.ArgsSource.INVOCATION_DIR:
+        return
+    here = Path(config.invocation_params.dir).resolve()
+    root = Path(config.rootpath).resolve()
+    if root not in here.parents or here.relative_to(root).parts[0] in TEST_FOLDERS:
+        return
+    config.args = [str(root / "features")]
+
+
 def wants_features(config: pytest.Config) -> bool:
     """Whether this run may collect the features (then the emulator is worth starting early)."""
     return names_features(config.args, Path(config.rootpath), Path(config.invocation_params.dir))

@@ -215,10 +215,10 @@ def test_pytest_alone_is_the_checklist(tmp_path: Path) -> None:
     ``pytest features/``: it ran the suite's own tests as well, which a learner's install cannot
     collect (playwright is the tests' only), and ended on 13 checkpoints not decided."""
 
-    def alone(*args: str) -> subprocess.CompletedProcess[str]:
+    def alone(*args: str, where: Path = ROOT) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
             [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", *args],
-            cwd=ROOT,
+            cwd=where,
             env=suite_env({"HANDSON_LANG": None}),
             capture_output=True,
             encoding="utf-8",
@@ -228,6 +228,14 @@ def test_pytest_alone_is_the_checklist(tmp_path: Path) -> None:
     collected = alone("--collect-only", "-q").stdout.splitlines()
     ids = [line for line in collected if "::" in line]
     assert ids and all(line.startswith("features/") for line in ids), collected[-5:]
+    # Typed in policies/, where a learner edits the JSON (or docs/): the checklist all the same,
+    # where pytest collected nothing there; in tests/, the suite's own tests, as asked.
+    for folder in ("policies", "docs"):
+        there = alone("--collect-only", "-q", where=ROOT / folder).stdout.splitlines()
+        assert [line for line in there if "::" in line] == ids, (folder, there[-5:])
+    own = alone("--collect-only", "-q", where=ROOT / "tests").stdout.splitlines()
+    mine = [line for line in own if "::" in line]
+    assert mine and not any(line.startswith("features/") for line in mine), own[-5:]
     done = alone(f"--alluredir={tmp_path}")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr
     assert "チェックポイント: 合格 13 / 不合格 0 / 判定なし 0" in done.stdout
