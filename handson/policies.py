@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from collections.abc import Callable
@@ -212,8 +213,10 @@ def _load(path: Path, *, trust: bool) -> PolicyFile:
     refused = refused_characters(text, _names_spans(text))
     if refused:
         # The grammar is checked as it will be once these are mended, so that a value is not
-        # named twice ("Allow　" is not also refused as an Effect other than Allow and Deny).
-        document = json.loads(mended(text))
+        # named twice ("Allow　" is not also refused as an Effect other than Allow and Deny);
+        # as it is where mending breaks it (a curly quote inside a string, made straight).
+        with contextlib.suppress(json.JSONDecodeError):
+            document = json.loads(mended(text))
     found = policy_grammar.problems(document, trust=trust)
     said = [refused[0].text(path, more=len(refused) - 1)] if refused else []
     said += policy_grammar.lines(path, found)

@@ -166,3 +166,13 @@ def test_a_no_break_space_inside_a_value_is_taken_as_iam_takes_it(tmp_path: Path
     # IAM takes U+00A0 in a document; the grammar then has its say on the Sid.
     said = refusal(learners_files(tmp_path, text))
     assert len(said) == 1 and "U+00A0" not in said[0] and "Sid" in said[0]
+
+
+def test_a_curly_quote_inside_a_string_is_refused_once_and_nothing_breaks(
+    tmp_path: Path, japanese: None
+) -> None:
+    """Made straight, “policy” would end the string it is in: the grammar reads the file as it
+    is, and the learner reads the quote's line, nothing else."""
+    text = seed_user_policy().replace('"ForS3"', '"For\u201cS3\u201d"')
+    said = refusal(learners_files(tmp_path, text))
+    assert said[0].endswith(f"全角の引用符 \u201c があります。{QUOTE_FIX}（ほかに 1 か所）"), said
