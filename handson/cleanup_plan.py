@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from handson.discovery import INSTANCE_TAG, USER
+from handson.discovery import INSTANCE_TAG, USER, tagged_instances
 from handson.discovery_near import in_other_regions
 from handson.i18n import listed, t, word
 from handson.lifecycle.cleanup import Cleanup
@@ -102,13 +102,8 @@ def _entities(kind: str, names: list[str]) -> list[str]:
 
 
 def hands_on_instances(ec2: Any) -> list[dict[str, Any]]:
-    reservations = ec2.describe_instances(
-        Filters=[
-            {"Name": "tag:Name", "Values": [INSTANCE_TAG]},
-            {"Name": "instance-state-name", "Values": NOT_TERMINATED},
-        ]
-    )["Reservations"]
-    return [i for r in reservations for i in r["Instances"]]
+    """The hands-on's instances not terminated yet (shutting down ones too: still to wait for)."""
+    return tagged_instances(ec2, NOT_TERMINATED)
 
 
 def _find_instance(ec2: Any, plan: Plan) -> None:

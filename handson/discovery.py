@@ -111,7 +111,7 @@ def _user(iam: Any, found: Discovery) -> None:
 
 
 def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any] | None) -> None:
-    instances = _tagged(ec2)
+    instances = tagged_instances(ec2)
     here = ec2.meta.region_name
     near = instances_alike(ec2, INSTANCE_TAG, _LIVE) if not instances else {}
     if near:
@@ -121,7 +121,7 @@ def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any]
         )
         return
     if not instances:
-        elsewhere = list(in_other_regions(ec2, ec2_in, _tagged)) if ec2_in else []
+        elsewhere = list(in_other_regions(ec2, ec2_in, tagged_instances)) if ec2_in else []
         if elsewhere:
             said = t(
                 "discovery.instance_elsewhere",
@@ -216,11 +216,12 @@ def discover(
     return found
 
 
-def _tagged(ec2: Any) -> list[dict[str, Any]]:
+def tagged_instances(ec2: Any, states: list[str] = _LIVE) -> list[dict[str, Any]]:
+    """The region's instances tagged as the hands-on's (Name=handson-instance), in ``states``."""
     reservations = ec2.describe_instances(
         Filters=[
             {"Name": "tag:Name", "Values": [INSTANCE_TAG]},
-            {"Name": "instance-state-name", "Values": _LIVE},
+            {"Name": "instance-state-name", "Values": states},
         ]
     )["Reservations"]
     return [i for r in reservations for i in r["Instances"]]
