@@ -22,6 +22,7 @@ SEED_DIR = Path(__file__).resolve().parent.parent / "policies"
 USER_POLICY_FILE = "handson-iam-user-policy.json"
 ROLE_POLICY_FILE = "handson-iam-role-policy.json"
 TRUST_POLICY_FILE = "handson-iam-role-trust-policy.json"
+POLICY_FILES = (USER_POLICY_FILE, ROLE_POLICY_FILE, TRUST_POLICY_FILE)
 
 PolicyDocument = dict[str, Any]
 Render = Callable[[str], str]
@@ -127,6 +128,20 @@ def name_from_policies(policies: PolicySet, given: str | None) -> str | None:
     return name
 
 
+def meant_as(name: str) -> tuple[str, ...]:
+    """The policy files that a file of the folder the suite does not read may have been meant
+    as: the one its name starts as (a copy, ``handson-iam-user-policy (1).json``; Notepad's
+    ``….json.txt``), every one for another JSON file (``user.json``), none for a file that is
+    no policy's (a note, a hidden file, an editor's backup or temporary file)."""
+    folded = name.casefold()
+    if name in POLICY_FILES or folded.startswith((".", "~")):
+        return ()
+    alike = tuple(f for f in POLICY_FILES if folded.startswith(f.removesuffix(".json")))
+    if alike and folded.endswith((".json", ".txt")):
+        return alike
+    return POLICY_FILES if folded.endswith(".json") else ()
+
+
 def load_policy_set(directory: Path | None = None) -> PolicySet:
     """Load and check a policy set; raise a :class:`SuiteUsageError` naming each bad file.
 
@@ -175,7 +190,7 @@ def _missing(path: Path) -> str:
     policy's does is named first (Windows' Notepad saves ``….json.txt``, and Explorer hides the
     ``.txt``); else the folder's other JSON files, with the file name the suite reads (a
     learner's own names, ``user.json``, are the usual cause)."""
-    expected = {USER_POLICY_FILE, ROLE_POLICY_FILE, TRUST_POLICY_FILE}
+    expected = set(POLICY_FILES)
     stem = path.name.removesuffix(".json").casefold()
     in_folder = [p for p in path.parent.iterdir() if p.is_file() and p.name not in expected]
     alike = sorted(p.name for p in in_folder if p.name.casefold().startswith(stem))

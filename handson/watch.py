@@ -32,7 +32,14 @@ from pathlib import Path
 from handson.cli_parser import Parser, speak_first
 from handson.errors import SuiteUsageError
 from handson.i18n import listed, t
-from handson.policies import SEED_DIR, PolicySet, load_policy_set, name_from_policies
+from handson.policies import (
+    POLICY_FILES,
+    SEED_DIR,
+    PolicySet,
+    load_policy_set,
+    meant_as,
+    name_from_policies,
+)
 from handson.run_folder import option_value
 from handson.settings import DEFAULT_TARGET, Settings
 from handson.targets import registry
@@ -54,14 +61,16 @@ SETTLING = 0.5
 
 
 def policy_saves(folder: Path, stop: threading.Event | None = None) -> Iterator[set[str]]:
-    """The names of the JSON files saved in ``folder``, a batch per save (watchfiles groups an
+    """The names of the policy files saved in ``folder``, and of the files that may have been
+    meant as one (:func:`handson.policies.meant_as`), a batch per save (watchfiles groups an
     editor's write-and-rename into one); first an empty batch, once it is watching. Ends on
     Ctrl-C (or SIGTERM, Ctrl-Break: the run turns them into KeyboardInterrupt) or when ``stop``
     is set."""
     import watchfiles
 
     def is_policy(change: watchfiles.Change, path: str) -> bool:
-        return path.endswith(".json")
+        name = Path(path).name
+        return name in POLICY_FILES or bool(meant_as(name))
 
     watching = False
     try:
@@ -126,7 +135,7 @@ def edits(
     checked (with no lines); then the next save is awaited."""
     waiting = t("watch.waiting", folder=folder)
     refused = False  # the last save was refused: the next one that is usable is said
-    for count, _ in enumerate(saves(folder)):
+    for count, saved in enumerate(saves(folder)):
         if count == 0:
             say(waiting)
         current = settings()
@@ -142,10 +151,15 @@ def edits(
             continue
         changed = changed_files(current.policies, policies)
         if not changed:
-            # Saved as it was, or another JSON file of the folder: nothing to check again.
+            # Saved as it was, or another file of the folder: nothing to check again. A file
+            # the learner may have meant as a policy is said not to be read.
+            unread = not_read(folder, saved)
+            for line in unread:
+                say(line)
             if refused:
                 say(t("watch.as_checked"))
                 yield Unusable(())
+            if refused or unread:
                 say(waiting)
             refused = False
             continue
@@ -154,6 +168,23 @@ def edits(
         say(t("watch.saved", files=listed(names)))
         yield policies
         say(waiting)
+
+
+def not_read(folder: Path, saved: set[str]) -> list[str]:
+    """A line for each saved file of ``folder`` that the checks do not read but that may have been
+    meant as a policy file: the learner's edit would otherwise go unanswered."""
+    lines = []
+    for name in sorted(saved):
+        meant = meant_as(name)
+        if not meant or not (folder / name).is_file():
+            continue  # not a policy's, or an editor's file gone again
+        if len(meant) > 1:
+            lines.append(t("watch.not_read", file=name, names=listed(meant)))
+        elif name.casefold().endswith(".txt"):
+            lines.append(t("watch.not_read_txt", file=name, name=meant[0]))
+        else:
+            lines.append(t("watch.not_read_alike", file=name, name=meant[0]))
+    return lines
 
 
 def pytest_arguments(folder: Path, rest: list[str]) -> list[str]:

@@ -158,6 +158,44 @@ def test_a_name_other_than_the_environments_is_one_line(folder: Path) -> None:
     assert found == [Unusable((refusal,))]
 
 
+def test_a_saved_file_the_checks_do_not_read_is_named_with_the_file_they_read(
+    folder: Path,
+) -> None:
+    """A copy of a policy file, Notepad's ``.json.txt`` or the learner's own ``user.json``,
+    edited and saved: the learner expects an answer, and the checks read none of them."""
+    settings = settings_for(folder)
+    user = (folder / USER_POLICY_FILE).read_text("utf-8")
+    saved = {
+        "handson-iam-user-policy (1).json": user,
+        "handson-iam-role-policy.json.txt": user,
+        "user.json": user,
+        "notes.txt": "a note",
+        "handson-iam-user-policy.json~": user,  # vim's backup
+        ".handson-iam-user-policy.json.swp": "",  # vim's swap file
+    }
+    for name, text in saved.items():
+        (folder / name).write_text(text, "utf-8")
+    said: list[str] = []
+
+    def saves(_: Path) -> Iterator[set[str]]:
+        yield set()  # watching
+        yield set(saved) | {"gone.json"}  # an editor's file, removed again before it is read
+
+    assert list(edits(folder, lambda: settings, said.append, saves=saves)) == []
+    assert said[1:-1] == [
+        "handson-iam-role-policy.json.txt is not read: the checks read "
+        "handson-iam-role-policy.json. Your editor added .txt to the name (Windows' Explorer "
+        "hides it: turn on View, File name extensions, to see it); save it as "
+        "handson-iam-role-policy.json, with the file type set to All files",
+        "handson-iam-user-policy (1).json is not read: the checks read "
+        "handson-iam-user-policy.json (to use what you edited, save it as "
+        "handson-iam-user-policy.json)",
+        "user.json is not read: the checks read handson-iam-user-policy.json, "
+        "handson-iam-role-policy.json, handson-iam-role-trust-policy.json only (to use what "
+        "you edited, save it under one of these names)",
+    ]
+
+
 def test_only_the_emulator_is_watched(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("HANDSON_TARGET", raising=False)
     assert refused_target(["--name", "x"]) is None
@@ -175,6 +213,8 @@ def test_saves_come_from_the_systems_file_events_until_stopped(folder: Path) -> 
     (folder / "notes.txt").write_text("not a policy", "utf-8")
     (folder / USER_POLICY_FILE).write_text("{}", "utf-8")
     assert next(saves) == {USER_POLICY_FILE}
+    (folder / "handson-iam-user-policy.json.txt").write_text("{}", "utf-8")  # Notepad's
+    assert next(saves) == {"handson-iam-user-policy.json.txt"}
     stop.set()
     assert list(saves) == []
 
