@@ -91,9 +91,11 @@ def json_error_words(message: str) -> str:
 
 
 def slip_of(error: json.JSONDecodeError) -> Slip:
-    """Why ``error.doc`` is not JSON: a look-alike character at its own place (see
+    """Why ``error.doc`` is not JSON: nothing in it, a look-alike character at its own place (see
     ``_look_alike``), a comment, a comma after the last item, or what json expected there."""
     text, position = error.doc, error.pos
+    if not text.strip():  # saved before the policy was pasted in
+        return Slip(1, 1, "policy.empty")
     found = _look_alike(text, position)
     if found is not None:
         return _look_alike_slip(text, found)

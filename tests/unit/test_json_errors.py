@@ -107,3 +107,16 @@ def test_a_comment_is_named_as_one(text: str, japanese: None) -> None:
         ": JSON にはコメントを書けません。"
         + "ここから始まるコメント（// や /* */、#）を消してください"
     )
+
+
+@pytest.mark.parametrize(
+    "text", ["", "   \n", "\r\n\r\n"], ids=["nothing", "spaces", "blank lines"]
+)
+def test_a_file_saved_before_the_policy_was_pasted_in_is_said_to_be_empty(
+    text: str, japanese: None
+) -> None:
+    with pytest.raises(json.JSONDecodeError) as caught:
+        json.loads(text)
+    assert slip_of(caught.value).text("p.json") == (
+        "p.json: ファイルが空です。ポリシーの JSON を貼り付けて、もう一度保存してください"
+    )
