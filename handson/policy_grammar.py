@@ -4,7 +4,8 @@ The elements, their types and the condition operators come from cfn-lint's IAM s
 unchanged in handson/schemas/iam/ (README there); ``jsonschema`` runs them as Draft 2019-09 with
 cfn-lint's two own keywords. A few rules of our own fill what the schemas let through although IAM
 refuses it with MalformedPolicyDocument: an empty Resource list, an action without its service
-prefix, an ARN of fewer than six parts, ``NullIfExists``, an empty Statement list, no Version.
+prefix, an ARN of fewer than six parts, ``NullIfExists``, an empty Statement list, no Version,
+Version 2008-10-17 in a managed policy.
 Each problem stays a :class:`Problem` (a message key and its fields) until it is shown.
 """
 
@@ -81,7 +82,7 @@ def problems(document: Any, *, trust: bool) -> list[Problem]:
     if wrapped is not None:
         return [wrapped]
     found = [p for error in _schema_errors(document, trust) for p in _from_error(error, document)]
-    found += list(_own_rules(document))
+    found += list(_own_rules(document, trust))
     unique = list(dict.fromkeys(found))
     return sorted(unique, key=lambda p: -1 if p.statement is None else p.statement)
 
@@ -291,9 +292,13 @@ def _extras(error: ValidationError) -> list[str]:
 # -- what the schemas let through ---------------------------------------------------------------
 
 
-def _own_rules(document: dict[str, Any]) -> Iterator[Problem]:
+def _own_rules(document: dict[str, Any], trust: bool) -> Iterator[Problem]:
     if "Version" not in document:  # IAM would take 2008-10-17 and leave ${...} variables as text
         yield Problem("policy.version")
+    elif document["Version"] == "2008-10-17" and not trust:
+        # The grammar's older version: a trust policy may have it, a managed policy may not
+        # (CreatePolicy: "Policy document must be version 2012-10-17 or greater").
+        yield Problem("policy.version_2008")
     if document.get("Statement") == []:
         yield Problem("policy.no_statement")
     statements = _statements(document)

@@ -134,6 +134,12 @@ REFUSED = {
         False,
         'an identity policy cannot have a "Principal"',
     ),
+    "Version 2008-10-17 in a managed policy": (
+        policy(STATEMENT, version="2008-10-17"),
+        False,
+        '"Version" "2008-10-17" is the grammar\'s older version, which IAM does not take in a '
+        "managed policy (the user's and the role's): write \"2012-10-17\"",
+    ),
     "NotPrincipal in an identity policy": (
         policy(changed(NotPrincipal={"AWS": "123456789012"})),
         False,
