@@ -315,7 +315,12 @@ def _statement_rules(statement: dict[str, Any], index: int, sid: str | None) -> 
 
     for element in ("Action", "NotAction"):
         for value in _strings(statement.get(element)):
-            if value != "*" and not _ACTION.fullmatch(value):
+            if value == "*" or _ACTION.fullmatch(value):
+                continue
+            joined = "".join(value.split())  # "ec2:StartInstances ", "s3: GetObject"
+            if joined == "*" or _ACTION.fullmatch(joined):
+                yield problem("policy.action_space", field=element, value=value, fixed=joined)
+            else:
                 yield problem("policy.action_form", field=element, value=value)
     for element in ("Resource", "NotResource"):
         if statement.get(element) == []:

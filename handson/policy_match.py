@@ -185,6 +185,11 @@ def _under(pattern: str) -> str:
     return pattern if pattern.endswith("*") else pattern.rstrip("/") + "/*"
 
 
+def _unspaced(pattern: str) -> str:
+    """``pattern`` without its spaces, tabs and line breaks."""
+    return "".join(pattern.split())
+
+
 def _shared_prefix(one: str, other: str) -> int:
     """How many leading characters two strings share."""
     return next(
@@ -259,20 +264,40 @@ def hint(
             continue
         resources = _patterns(body, "Resource")
         if "Resource" in body and not _covering(resources, resource, case_sensitive=True):
-            # The commonest of these slips: a folder or a bucket written without the /* that
-            # would take in the objects under it.
+            # A space in an ARN, which no ARN holds ("arn:aws:s3:::b/* "): the slip to name.
+            spaced = next(
+                (
+                    p
+                    for p in resources
+                    if _covering([_unspaced(p)], resource, case_sensitive=True)
+                    and p != _unspaced(p)
+                ),
+                None,
+            )
+            # Else the commonest of these slips: a folder or a bucket written without the /*
+            # that would take in the objects under it.
             stem = _covering([_under(p) for p in resources], resource, case_sensitive=True)
-            text: str = ResourceHint(
-                t(
+            if spaced is not None:
+                words = t(
+                    "hint.resource_space",
+                    sid=statement.sid,
+                    resource=resource,
+                    pattern=spaced,
+                    fixed=_unspaced(spaced),
+                )
+            else:
+                words = t(
                     "hint.resource_slash_star" if stem else "hint.resource_missing",
                     sid=statement.sid,
                     resource=resource,
                     patterns=listed(resources),
                     pattern=stem.removesuffix("/*") if stem else "",
-                ),
-                statement.sid,
+                )
+            text: str = ResourceHint(words, statement.sid)
+            # Spaced, it would cover the request: as near as a statement gets.
+            near = (
+                len(resource) + 1 if spaced else max(_shared_prefix(p, resource) for p in resources)
             )
-            near = max(_shared_prefix(p, resource) for p in resources)
         elif body.get("Condition"):
             # Where the request comes from is AWS's to see, not in the request's own keys.
             network = network_keys(body)

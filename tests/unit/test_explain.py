@@ -189,6 +189,29 @@ def test_a_resource_that_would_not_cover_even_with_slash_star_gets_no_such_advic
     assert said.startswith("ForS32OpenGet's Resource does not cover") and "/*" not in said, said
 
 
+def test_a_space_in_the_resource_is_named_not_the_slash_star() -> None:
+    """'.../* ' copied with a space, or 'arn:aws:s3::: bucket': the hint names the space (the
+    /* hint would tell the learner to add what is already there)."""
+    from handson.policy_match import hint
+
+    bucket = "arn:aws:s3:::handson-s3-1-abc"
+    wanted = f"{bucket}/test.txt"
+    for written in (f"{bucket}/* ", "arn:aws:s3::: handson-s3-1-abc/*", f"{bucket}/\t*"):
+        said = hint(_role_with("ForS31", [bucket, written]), "s3:GetObject", wanted, False)
+        assert said == (
+            f'ForS31\'s Resource "{written}" has a space in it, which no ARN has, so it does not '
+            f'match {wanted}: remove it ("{bucket}/*")'
+        ), said
+    # The bucket's listing, where another statement names a bucket too: the spaced one is named.
+    spaced = "arn:aws:s3::: handson-s3-1-abc"
+    listing = [
+        {"Sid": "ForS31", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": spaced},
+        {"Sid": "ForS32", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"{bucket}2"},
+    ]
+    said = hint([{"Version": "2012-10-17", "Statement": listing}], "s3:ListBucket", bucket, False)
+    assert said.startswith(f'ForS31\'s Resource "{spaced}" has a space in it'), said
+
+
 def test_a_listing_allowed_for_want_of_a_condition_is_told_so() -> None:
     """ForS32OpenList without its Condition lets the role list all of bucket 2: the hint names
     the missing Condition and the request's keys, not the Action (which is right)."""

@@ -140,6 +140,11 @@ REFUSED = {
         '"Version" "2008-10-17" is the grammar\'s older version, which IAM does not take in a '
         "managed policy (the user's and the role's): write \"2012-10-17\"",
     ),
+    "an action with a space": (
+        policy(changed(Action=["s3:GetObject "])),
+        False,
+        '"Action" has "s3:GetObject ", with a space in it: remove it ("s3:GetObject")',
+    ),
     "NotPrincipal in an identity policy": (
         policy(changed(NotPrincipal={"AWS": "123456789012"})),
         False,
@@ -234,6 +239,14 @@ def test_refused_documents_are_named(case: str) -> None:
     found = lines(document, trust=trust)
     assert len(found) == 1, found
     assert found[0].startswith(f"{FILE}: ") and expected in found[0], found[0]
+
+
+def test_a_space_inside_an_action_is_named_as_well() -> None:
+    found = lines(policy(changed(Action="s3: PutObject")))
+    assert found == [
+        f'{FILE}: statement 1: "Action" has "s3: PutObject", with a space in it: remove it '
+        '("s3:PutObject")'
+    ]
 
 
 def test_every_problem_of_a_file_is_a_line_of_its_own() -> None:
