@@ -1,13 +1,17 @@
 """Least privilege, measured (P1 for the user, P2 for the role): the differences the measure
 (handson.permissions.measure) found, as findings: one per action, or one for many actions where one
-statement's wildcard (``iam:List*``) or a whole service (``lambda:*``) decided them all."""
+statement's wildcard (``iam:List*``) or a whole service (``lambda:*``) decided them all, or one
+for the whole services of many that one statement grants (``"Action": "*"``)."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 import handson.permissions.catalogue as catalogue
+from handson.i18n import listed
 from handson.iam_engine import Statement, wildcard_match
 from handson.permissions.findings import CHECK_IDS, Kind, PermissionFinding, Where
 from handson.permissions.handson_world import SEED_PREFIX, Subject
@@ -40,18 +44,56 @@ def findings(subject: Subject) -> list[PermissionFinding]:
     return [*grouped(subject, over, Kind.OVER_GRANT), *grouped(subject, under, Kind.UNDER_GRANT)]
 
 
+# A statement that grants whole services beyond the hands-on in more than this many services
+# ("Action": "*", AdministratorAccess) is one finding, not a line per service (456 lines).
+SPREAD = 5
+# The services a learner knows from the hands-on, named first in such a finding.
+KNOWN_SERVICES = ("iam", "ec2", "s3", "ssm", "sts")
+
+
 def grouped(subject: Subject, results: list[ActionResult], kind: Kind) -> list[PermissionFinding]:
     by_service: dict[str, list[ActionResult]] = {}
     for result in results:
         by_service.setdefault(result.action.service, []).append(result)
-    found = []
+    whole: dict[str, tuple[list[ActionResult], list[Hit], str]] = {}  # service: ..., statement
     for service, group in by_service.items():
         hits = [_hit(r, kind) for r in group]
-        if len(group) > 1 and _whole_service(service, group, hits, kind):
-            found.append(_grouped_finding(subject, f"{service}:*", group, hits, kind))
+        if _whole_service(service, group, hits, kind):
+            statement = _deciding(hits[0], kind)
+            whole[service] = (group, hits, statement.label if statement else "")
+    by_statement = Counter(label for _, _, label in whole.values())
+    spread = {label for label, n in by_statement.items() if n > SPREAD and kind is Kind.OVER_GRANT}
+    # The findings in the order of the services; a spread statement's, where its first is.
+    found: list[PermissionFinding | str] = []
+    merged: dict[str, tuple[list[ActionResult], list[Hit]]] = {}
+    for service, group in by_service.items():
+        if service in whole and whole[service][2] in spread:
+            label = whole[service][2]
+            if label not in merged:
+                merged[label] = ([], [])
+                found.append(label)
+            merged[label][0].extend(group)
+            merged[label][1].extend(whole[service][1])
+        elif service in whole and len(group) > 1:
+            found.append(_grouped_finding(subject, f"{service}:*", group, whole[service][1], kind))
         else:
-            found.extend(_by_pattern(subject, group, hits, kind))
-    return found
+            found.extend(_by_pattern(subject, group, [_hit(r, kind) for r in group], kind))
+    return [f if isinstance(f, PermissionFinding) else _spread(subject, *merged[f]) for f in found]
+
+
+def _spread(subject: Subject, group: list[ActionResult], hits: list[Hit]) -> PermissionFinding:
+    """One over-grant for the whole services that one statement grants in many services."""
+    services = list(dict.fromkeys(r.action.service for r in group))
+    named = [s for s in KNOWN_SERVICES if s in services]
+    named += [s for s in sorted(services) if s not in named]
+    found = _grouped_finding(subject, "*", group, hits, Kind.OVER_GRANT)
+    fields = {
+        **found.fields,
+        "services": len(services),
+        "named": listed(named[:3]),
+        "count": f"{len(group):,}",
+    }
+    return replace(found, message="permissions.over_grant_services", fields=fields)
 
 
 def _by_pattern(
