@@ -73,6 +73,12 @@ NOT_FOUND = {
 }
 
 
+def replayed_role_policies(found: Discovery) -> list[FoundPolicy]:
+    """The role's policies a replay gives it: all but AmazonSSMManagedInstanceCore, which the
+    replay's environment attaches as the hands-on does (its absence is a finding of its own)."""
+    return [p for p in found.role_policies if p.arn != SSM_CORE_POLICY_ARN]
+
+
 def write_replay(found: Discovery, out: Path) -> None:
     """The policy files for ``pytest features/ --policies out``, and where each came from.
 
@@ -80,7 +86,7 @@ def write_replay(found: Discovery, out: Path) -> None:
     """
     if found.buckets is None:
         return
-    role_policies = [p for p in found.role_policies if p.arn != SSM_CORE_POLICY_ARN]
+    role_policies = replayed_role_policies(found)
     out.mkdir(parents=True, exist_ok=True)
     for file, document in (
         (USER_POLICY_FILE, merged(found.user_policies) if found.user else NOT_FOUND),

@@ -125,6 +125,25 @@ def test_a_change_to_the_account_during_the_run_fails_it_and_is_named(
     assert document["account_changed"] and "close/new.txt" in document["account_changed"][0]
 
 
+def test_a_lesson_names_the_policy_its_statement_is_in(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """AdministratorAccess attached beside the hands-on's policy "to make it work": P1 names
+    AdministratorAccess, in one finding, not the replay's merged handson-iam-user-policy.json
+    in a line per service."""
+    by_hand.build()
+    admin = "arn:aws:iam::aws:policy/AdministratorAccess"
+    by_hand.iam.attach_user_policy(UserName="handson-iam-user", PolicyArn=admin)
+    by_hand.undo.append(
+        lambda: by_hand.iam.detach_user_policy(UserName="handson-iam-user", PolicyArn=admin)
+    )
+    run = grade(test_emulator, tmp_path)
+    assert run.outcomes("failed") == {"U4", "U5"}, run.describe()
+    document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
+    p1 = [f for f in document["practices"] if f["id"] == "P1"]
+    assert [(f["action"], f["statement"]) for f in p1] == [("*", "AdministratorAccess / #1")], p1
+
+
 @pytest.mark.parametrize(
     ("variant", "expected"),
     [

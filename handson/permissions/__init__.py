@@ -14,15 +14,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
+from handson.iam_engine import NamedPolicy
 from handson.permissions import effective, handson_world, lint
 from handson.permissions.findings import Kind, PermissionFinding, Principal
 from handson.permissions.handson_world import OFFLINE, Site
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, PolicySet
 
-__all__ = ["Kind", "PermissionFinding", "Principal", "Site", "analyse", "analyse_documents"]
+__all__ = [
+    "Kind",
+    "PermissionFinding",
+    "Principal",
+    "Site",
+    "analyse",
+    "analyse_documents",
+    "analyse_named",
+]
 
 
 def analyse(policies: PolicySet, suffix: str, site: Site = OFFLINE) -> list[PermissionFinding]:
@@ -40,9 +49,27 @@ def analyse_documents(
     """The lint of the user's and the role's documents (keyed by the hands-on's file names),
     then the measure of each principal against the hands-on's intent, in the account and region
     the hands-on is built in."""
+    return analyse_named(
+        [NamedPolicy(USER_POLICY_FILE, documents[USER_POLICY_FILE])],
+        [NamedPolicy(ROLE_POLICY_FILE, documents[ROLE_POLICY_FILE])],
+        suffix,
+        site,
+    )
+
+
+def analyse_named(
+    user: Sequence[NamedPolicy], role: Sequence[NamedPolicy], suffix: str, site: Site = OFFLINE
+) -> list[PermissionFinding]:
+    """As :func:`analyse_documents`, for the policies each principal has, each under its own
+    name (a hand-built environment's: AdministratorAccess, the learner's console policy), so
+    that a finding names the policy its statement is in."""
     found: list[PermissionFinding] = []
-    for principal, file in ((Principal.USER, USER_POLICY_FILE), (Principal.ROLE, ROLE_POLICY_FILE)):
-        found.extend(lint.lint(file, documents[file], principal))
-    for subject in handson_world.subjects(documents, suffix, site):
-        found.extend(effective.findings(subject))
+    held = ((Principal.USER, user), (Principal.ROLE, role))
+    for principal, policies in held:
+        for policy in policies:
+            found.extend(lint.lint(policy.name, policy.document, principal))
+    for principal, policies in held:
+        found.extend(
+            effective.findings(handson_world.subject(principal, policies, suffix, site=site))
+        )
     return found

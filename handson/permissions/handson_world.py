@@ -220,17 +220,3 @@ def subject(
         site,
         resource_keys(suffix, site),
     )
-
-
-def subjects(
-    documents: Mapping[str, Mapping[str, Any]], suffix: str, site: Site = OFFLINE
-) -> list[Subject]:
-    """The user (P1) and the role (P2) of a set of documents keyed by the hands-on's file
-    names (handson-iam-user-policy.json, handson-iam-role-policy.json)."""
-    return [
-        subject(principal, [NamedPolicy(file, documents[file])], suffix, site=site)
-        for principal, file in (
-            (Principal.USER, USER_POLICY_FILE),
-            (Principal.ROLE, ROLE_POLICY_FILE),
-        )
-    ]

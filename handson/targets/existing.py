@@ -22,11 +22,12 @@ from typing import Any
 import pytest
 
 from handson.aws import Credentials, Principal, principal_from_session
-from handson.discover import write_replay
+from handson.discover import replayed_role_policies, write_replay
 from handson.discovery import Discovery, FoundPolicy, discover
 from handson.environment import Built
 from handson.errors import SuiteUsageError
 from handson.i18n import t
+from handson.iam_engine import NamedPolicy
 from handson.names import RunNames
 from handson.policies import load_policy_set
 from handson.run_folder import reports_dir
@@ -71,6 +72,14 @@ class Existing:
                 lines.append(t("existing.trust", role=found.role))
             return lines
         return []
+
+    def policies(self, side: str) -> list[NamedPolicy]:
+        """The user's or the role's policies as found, each under its own name, for the
+        security lessons to name the policy a statement is in (the replay's file holds them
+        all, merged); the role's as the replay gives them."""
+        found = self.found
+        held = found.user_policies if side == "user" else replayed_role_policies(found)
+        return [NamedPolicy(p.name, p.document) for p in held]
 
     def missing(self, side: str | None) -> str | None:
         """Why a user or role check cannot be decided here: the piece it needs was not found."""
