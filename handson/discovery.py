@@ -212,8 +212,31 @@ def discover(
     found = Discovery()
     _user(iam, found)
     _instance(ec2, iam, found, ec2_in)
+    found.findings.extend(_attached_to_the_other(found))
     _buckets(s3, name, found)
     return found
+
+
+# The policies the hands-on has the learner make, by the principal each is attached to: its
+# name, the hands-on's step that attaches it, and what is said when the other one holds it.
+POLICY_NAMES = {
+    "user": ("handson-iam-user-policy", 3, "discovery.role_has_users_policy"),
+    "role": ("handson-iam-role-policy", 9, "discovery.user_has_roles_policy"),
+}
+
+
+def _attached_to_the_other(found: Discovery) -> list[str]:
+    """A line where the user holds the role's policy, or the role the user's: attached in each
+    other's place, every check of both fails, and no failure says why."""
+    lines = []
+    held = {"user": (found.user, found.user_policies), "role": (found.role, found.role_policies)}
+    for side, other in (("user", "role"), ("role", "user")):
+        who, policies = held[side]
+        theirs, _, said = POLICY_NAMES[other]
+        if who and any(p.name.casefold() == theirs for p in policies):
+            own, step, _ = POLICY_NAMES[side]
+            lines.append(t(said, who=who, policy=theirs, own=own, step=step))
+    return lines
 
 
 def tagged_instances(ec2: Any, states: list[str] = _LIVE) -> list[dict[str, Any]]:

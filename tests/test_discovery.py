@@ -66,6 +66,32 @@ def test_finds_what_was_built_by_hand_and_changes_nothing(
     assert [k for k, _ in found.objects["close/"]] == ["close/secret.txt"]
 
 
+def test_the_user_s_and_the_role_s_policies_attached_to_each_other_are_named(
+    by_hand: HandBuilt, test_emulator: MotoEmulator
+) -> None:
+    """Each attached in the other's place: every check of both fails, and no failure says why."""
+    by_hand.build()
+    iam = by_hand.iam
+    (user,) = [
+        p["PolicyArn"] for p in iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]
+    ]
+    role = user.replace("handson-iam-user-policy", "handson-iam-role-policy")
+    iam.detach_user_policy(UserName=USER, PolicyArn=user)
+    iam.detach_role_policy(RoleName=ROLE, PolicyArn=role)
+    iam.attach_user_policy(UserName=USER, PolicyArn=role)
+    iam.attach_role_policy(RoleName=ROLE, PolicyArn=user)
+    by_hand.undo.append(lambda: iam.detach_user_policy(UserName=USER, PolicyArn=role))
+    by_hand.undo.append(lambda: iam.detach_role_policy(RoleName=ROLE, PolicyArn=user))
+    found = discover(*read_only_clients(test_emulator, []))
+    assert found.findings == [
+        f"the IAM user {USER} has handson-iam-role-policy attached, the IAM role's policy: the "
+        "user's is handson-iam-user-policy (the hands-on's step 3)",
+        f"the IAM role {ROLE} has handson-iam-user-policy attached, the IAM user's policy: the "
+        "role's is handson-iam-role-policy (the hands-on's step 9)",
+    ]
+    assert found.missing == {}  # both are graded as they are: the checks then fail
+
+
 def test_a_user_and_an_instance_named_almost_as_the_hands_on_are_named_not_graded(
     by_hand: HandBuilt, test_emulator: MotoEmulator
 ) -> None:
