@@ -176,8 +176,8 @@ def not_read(folder: Path, saved: set[str]) -> list[str]:
     lines = []
     for name in sorted(saved):
         meant = meant_as(name)
-        if not meant or not (folder / name).is_file():
-            continue  # not a policy's, or an editor's file gone again
+        if not meant or not (folder / name).is_file() or _is_one_of(folder, name, meant):
+            continue  # not a policy's, an editor's file gone again, or the policy file itself
         if len(meant) > 1:
             lines.append(t("watch.not_read", file=name, names=listed(meant)))
         elif name.casefold().endswith(".txt"):
@@ -185,6 +185,12 @@ def not_read(folder: Path, saved: set[str]) -> list[str]:
         else:
             lines.append(t("watch.not_read_alike", file=name, name=meant[0]))
     return lines
+
+
+def _is_one_of(folder: Path, name: str, files: tuple[str, ...]) -> bool:
+    """Whether ``name`` is one of ``files`` under another spelling: on Windows and macOS, whose
+    file names are not case-sensitive, Handson-IAM-User-Policy.json is the policy file."""
+    return any((folder / f).is_file() and (folder / name).samefile(folder / f) for f in files)
 
 
 def pytest_arguments(folder: Path, rest: list[str]) -> list[str]:
