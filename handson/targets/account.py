@@ -75,7 +75,8 @@ def speaking_as(who: str | None) -> Iterator[None]:
     try:
         yield
     except ProfileNotFound as exc:
-        reason = t("aws.profile", error=exc)
+        profile = exc.kwargs.get("profile", "")
+        reason = t("aws.profile", profile=profile)
     except AccountRefused as exc:
         reason = str(exc)
     else:

@@ -244,8 +244,11 @@ def test_a_missing_aws_profile_is_one_line_not_a_traceback(
     out = capsys.readouterr()
     assert code == 2 and out.out == "", out
     assert len(out.err.strip().splitlines()) == 1, out.err
-    assert out.err.startswith(who + "The config profile (handson-no-such-profile)"), out.err
-    assert "AWS_PROFILE を確かめてください" in out.err
+    assert out.err == (
+        f"{who}AWS_PROFILE のプロファイル handson-no-such-profile がありません。名前を "
+        "aws configure list-profiles で確かめるか、aws configure --profile "
+        "handson-no-such-profile で作ってください\n"
+    ), out.err
 
 
 def test_a_refusal_that_names_several_problems_marks_each_line(japanese: None) -> None:
