@@ -47,7 +47,9 @@ NO_USER_KEY = Credentials("", "")
 def user_from_profile(profile: str, region: str, endpoint_url: str | None) -> Credentials:
     """``handson-iam-user``'s own key, from a named profile; refused unless it is that user's."""
     import boto3
-    from botocore.exceptions import BotoCoreError, ProfileNotFound
+    from botocore.exceptions import BotoCoreError, ConfigParseError, ProfileNotFound
+
+    from handson.targets.account import config_unreadable
 
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
@@ -58,6 +60,8 @@ def user_from_profile(profile: str, region: str, endpoint_url: str | None) -> Cr
         arn = sts.get_caller_identity()["Arn"]
     except ProfileNotFound:
         raise SuiteUsageError(t("live.profile_missing", profile=profile)) from None
+    except ConfigParseError as exc:
+        raise SuiteUsageError(f"--user-profile {profile}: {config_unreadable(exc)}") from None
     except (ClientError, BotoCoreError) as exc:
         raise SuiteUsageError(
             t("live.profile_refused", profile=profile, error=type(exc).__name__)

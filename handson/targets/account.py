@@ -18,9 +18,11 @@ from botocore.config import Config
 from botocore.exceptions import (
     BotoCoreError,
     ClientError,
+    ConfigParseError,
     ConnectTimeoutError,
     EndpointConnectionError,
     NoCredentialsError,
+    PartialCredentialsError,
     ProfileNotFound,
     ProxyConnectionError,
     SSLError,
@@ -77,11 +79,35 @@ def speaking_as(who: str | None) -> Iterator[None]:
     except ProfileNotFound as exc:
         profile = exc.kwargs.get("profile", "")
         reason = t("aws.profile", profile=profile)
+    except ConfigParseError as exc:
+        reason = config_unreadable(exc)
     except AccountRefused as exc:
         reason = str(exc)
     else:
         return
     raise SuiteUsageError(f"{who}: {reason}" if who else reason)
+
+
+# Where botocore found half a key (PartialCredentialsError's provider), as a learner names it.
+CREDENTIAL_PLACES = {
+    "shared-credentials-file": "aws.place.credentials_file",
+    "config-file": "aws.place.config_file",
+}
+
+
+def partial_credentials(error: PartialCredentialsError) -> str:
+    """Half a key: an access key ID without its secret, in the environment or a file."""
+    provider = str(error.kwargs.get("provider", ""))
+    missing = error.kwargs.get("cred_var", "?")
+    if provider == "env":  # ahead of every file: aws configure would not mend it
+        return t("aws.partial_credentials_env", missing=missing)
+    where = t(CREDENTIAL_PLACES[provider]) if provider in CREDENTIAL_PLACES else provider
+    return t("aws.partial_credentials", where=where, missing=missing)
+
+
+def config_unreadable(error: ConfigParseError) -> str:
+    """An AWS config or credentials file that is not of their form (a heading's ] left out)."""
+    return t("aws.config_unreadable", path=error.kwargs.get("path", "?"))
 
 
 def identify(session: Any, region: str, endpoint_url: str | None = None) -> Account:
@@ -95,6 +121,8 @@ def identify(session: Any, region: str, endpoint_url: str | None = None) -> Acco
         caller = sts.get_caller_identity()
     except NoCredentialsError:
         raise AccountRefused(t("aws.no_credentials")) from None
+    except PartialCredentialsError as exc:
+        raise AccountRefused(partial_credentials(exc)) from None
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == NOT_AWS_CODE:

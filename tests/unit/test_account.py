@@ -12,7 +12,7 @@ from botocore.stub import Stubber
 
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t
-from handson.targets.account import Account, guard, identify, parse_allowed
+from handson.targets.account import Account, guard, identify, parse_allowed, reach_account
 from handson.targets.emulator_process import free_port
 from tests.helpers.english_words import english_words
 from tests.helpers.fakes import http_server, untrusted_tls_server
@@ -147,6 +147,51 @@ def test_no_credentials_at_all(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -
     section = str(caught.value).rsplit("「", 1)[1].split("」", 1)[0]
     readme = (Path(__file__).resolve().parents[2] / "README.ja.md").read_text("utf-8")
     assert f"\n### {section}\n" in readme, section
+
+
+@pytest.fixture
+def bare(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No credentials anywhere but where the test puts them; the folder for the AWS files."""
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "credentials"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    return tmp_path
+
+
+def test_half_a_key_says_what_is_missing_where(bare: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An access key ID without its secret: in a file, aws configure mends it; in the
+    environment, which is read first, it does not."""
+    (bare / "credentials").write_text("[default]\naws_access_key_id = AKIAEXAMPLE\n", "utf-8")
+    with pytest.raises(SuiteUsageError) as caught:
+        reach_account("--target aws", REGION, None, frozenset({"111122223333"}))
+    assert str(caught.value) == (
+        "--target aws: AWS credentials only in part (aws_secret_access_key is missing in "
+        "~/.aws/credentials): set both the access key ID and the secret access key again with "
+        "aws configure"
+    )
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    with pytest.raises(SuiteUsageError) as caught:
+        reach_account("--target aws", REGION, None, frozenset({"111122223333"}))
+    assert str(caught.value) == (
+        "--target aws: AWS credentials only in part (the environment variable "
+        "AWS_SECRET_ACCESS_KEY is missing): the environment is read before the files in ~/.aws, "
+        "so set AWS_SECRET_ACCESS_KEY too, or remove the AWS_ACCESS_KEY_ID you set"
+    )
+
+
+def test_an_aws_config_file_that_is_not_of_its_form_is_one_line(bare: Path) -> None:
+    """A heading's ] left out in Notepad: botocore raised out of every command (a traceback)."""
+    (bare / "config").write_text("[default\nregion = ap-northeast-1\n", "utf-8")
+    with pytest.raises(SuiteUsageError) as caught:
+        reach_account("handson cleanup", REGION, None, frozenset({"111122223333"}))
+    assert str(caught.value) == (
+        f"handson cleanup: cannot read the AWS config file {bare / 'config'}: check the [ ] of "
+        "its [default] or [profile name] lines, and its 'key = value' lines (aws configure can "
+        "write it again)"
+    )
 
 
 ACCOUNT = Account("111122223333", "handson-sandbox", CALLER["Arn"])
