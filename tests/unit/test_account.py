@@ -161,25 +161,33 @@ def bare(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
     return tmp_path
 
 
-def test_half_a_key_says_what_is_missing_where(bare: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+HALF_A_KEY = {
+    "in a file": (
+        "aws_secret_access_key is missing in ~/.aws/credentials): set both the access key ID and "
+        "the secret access key again with aws configure"
+    ),
+    "in the environment": (
+        "the environment variable AWS_SECRET_ACCESS_KEY is missing): the environment is read "
+        "before the files in ~/.aws, so set AWS_SECRET_ACCESS_KEY too, or remove the "
+        "AWS_ACCESS_KEY_ID you set"
+    ),
+}
+
+
+@pytest.mark.parametrize("place", HALF_A_KEY)
+def test_half_a_key_says_what_is_missing_where(
+    place: str, bare: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """An access key ID without its secret: in a file, aws configure mends it; in the
     environment, which is read first, it does not."""
-    (bare / "credentials").write_text("[default]\naws_access_key_id = AKIAEXAMPLE\n", "utf-8")
+    if place == "in a file":
+        (bare / "credentials").write_text("[default]\naws_access_key_id = AKIAEXAMPLE\n", "utf-8")
+    else:
+        monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
     with pytest.raises(SuiteUsageError) as caught:
         reach_account("--target aws", REGION, None, frozenset({"111122223333"}))
-    assert str(caught.value) == (
-        "--target aws: AWS credentials only in part (aws_secret_access_key is missing in "
-        "~/.aws/credentials): set both the access key ID and the secret access key again with "
-        "aws configure"
-    )
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
-    with pytest.raises(SuiteUsageError) as caught:
-        reach_account("--target aws", REGION, None, frozenset({"111122223333"}))
-    assert str(caught.value) == (
-        "--target aws: AWS credentials only in part (the environment variable "
-        "AWS_SECRET_ACCESS_KEY is missing): the environment is read before the files in ~/.aws, "
-        "so set AWS_SECRET_ACCESS_KEY too, or remove the AWS_ACCESS_KEY_ID you set"
-    )
+    said = "--target aws: AWS credentials only in part ("
+    assert str(caught.value) == said + HALF_A_KEY[place]
 
 
 def test_an_aws_config_file_that_is_not_of_its_form_is_one_line(bare: Path) -> None:
