@@ -21,11 +21,14 @@ from botocore.exceptions import (
     ConfigParseError,
     ConnectTimeoutError,
     EndpointConnectionError,
+    LoginError,
+    MissingDependencyException,
     NoCredentialsError,
     PartialCredentialsError,
     ProfileNotFound,
     ProxyConnectionError,
     SSLError,
+    SSOError,
 )
 
 from handson.call_record import watch
@@ -95,6 +98,12 @@ CREDENTIAL_PLACES = {
 }
 
 
+def _signing_in(command: str, session: Any) -> str:
+    """The command that signs in again, for the profile the run uses."""
+    profile = getattr(session, "profile_name", None)
+    return f"{command} --profile {profile}" if profile and profile != "default" else command
+
+
 def partial_credentials(error: PartialCredentialsError) -> str:
     """Half a key: an access key ID without its secret, in the environment or a file."""
     provider = str(error.kwargs.get("provider", ""))
@@ -123,6 +132,18 @@ def identify(session: Any, region: str, endpoint_url: str | None = None) -> Acco
         raise AccountRefused(t("aws.no_credentials")) from None
     except PartialCredentialsError as exc:
         raise AccountRefused(partial_credentials(exc)) from None
+    except SSOError:  # no token cached yet, or one that has expired
+        said = t("aws.sso_login", command=_signing_in("aws sso login", session))
+        raise AccountRefused(said) from None
+    except MissingDependencyException as exc:
+        if "botocore[crt]" not in str(exc):
+            raise AccountRefused(unreachable(exc)) from None
+        # The AWS CLI's own sign-in (aws login): botocore reads it only with awscrt, which the
+        # suite does not install (a compiled package, for one way of signing in).
+        raise AccountRefused(t("aws.login_needs_crt")) from None
+    except LoginError:  # the AWS CLI's own sign-in (aws login), expired
+        said = t("aws.login_again", command=_signing_in("aws login", session))
+        raise AccountRefused(said) from None
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == NOT_AWS_CODE:

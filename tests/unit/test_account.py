@@ -190,6 +190,68 @@ def test_half_a_key_says_what_is_missing_where(
     assert str(caught.value) == said + HALF_A_KEY[place]
 
 
+SSO_PROFILE = """[profile school]
+sso_session = school
+sso_account_id = 111122223333
+sso_role_name = AdministratorAccess
+
+[sso-session school]
+sso_start_url = https://example.awsapps.com/start
+sso_region = ap-northeast-1
+"""
+
+
+SIGNED_IN_PROFILES = {
+    # A school's accounts through IAM Identity Center: no token cached yet, or one expired.
+    "IAM Identity Center": (
+        SSO_PROFILE,
+        "the IAM Identity Center (SSO) sign-in has expired, or was never made: sign in with "
+        "aws sso login --profile school, then run this again",
+    ),
+    # The AWS CLI's own sign-in with the console's credentials (aws login), which botocore reads
+    # only with awscrt (not installed by the suite).
+    "aws login": (
+        "[profile school]\nlogin_session = arn:aws:iam::111122223333:user/taro\n",
+        "this profile signs in with aws login, which Python reads only with botocore[crt]: run "
+        'pip install "botocore[crt]", then run this again, or use a profile set with aws '
+        "configure",
+    ),
+}
+
+
+@pytest.mark.parametrize("kind", SIGNED_IN_PROFILES)
+def test_a_profile_signed_in_to_no_more_says_how_to_sign_in(
+    kind: str, bare: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, said = SIGNED_IN_PROFILES[kind]
+    (bare / "config").write_text(config, "utf-8")
+    monkeypatch.setenv("HOME", str(bare))  # the sign-ins' caches (~/.aws/sso, ~/.aws/login)
+    monkeypatch.setenv("USERPROFILE", str(bare))
+    monkeypatch.setenv("AWS_PROFILE", "school")
+    with pytest.raises(SuiteUsageError) as caught:
+        reach_account("--target existing", REGION, None, frozenset({"111122223333"}))
+    assert str(caught.value) == f"--target existing: {said}"
+
+
+def test_an_aws_login_session_that_has_expired_says_how_to_sign_in_again() -> None:
+    """With awscrt installed, botocore raises LoginRefreshRequired for an expired aws login
+    session (botocore/credentials.py): what identify says of it, for a named profile."""
+    from botocore.exceptions import LoginRefreshRequired
+
+    class Expired:
+        profile_name = "school"
+
+        def client(self, *args: Any, **kwargs: Any) -> Any:
+            raise LoginRefreshRequired()
+
+    with pytest.raises(SuiteUsageError) as caught:
+        identify(Expired(), REGION)
+    assert str(caught.value) == (
+        "the aws login sign-in has expired: sign in again with aws login --profile school, "
+        "then run this again"
+    )
+
+
 def test_an_aws_config_file_that_is_not_of_its_form_is_one_line(bare: Path) -> None:
     """A heading's ] left out in Notepad: botocore raised out of every command (a traceback)."""
     (bare / "config").write_text("[default\nregion = ap-northeast-1\n", "utf-8")
