@@ -49,8 +49,6 @@ def user_from_profile(profile: str, region: str, endpoint_url: str | None) -> Cr
     import boto3
     from botocore.exceptions import BotoCoreError, ConfigParseError, ProfileNotFound
 
-    from handson.targets.account import config_unreadable
-
     try:
         session = boto3.session.Session(profile_name=profile, region_name=region)
         frozen = session.get_credentials()
@@ -61,7 +59,8 @@ def user_from_profile(profile: str, region: str, endpoint_url: str | None) -> Cr
     except ProfileNotFound:
         raise SuiteUsageError(t("live.profile_missing", profile=profile)) from None
     except ConfigParseError as exc:
-        raise SuiteUsageError(f"--user-profile {profile}: {config_unreadable(exc)}") from None
+        said = t("aws.config_unreadable", path=exc.kwargs.get("path", "?"))
+        raise SuiteUsageError(f"--user-profile {profile}: {said}") from None
     except (ClientError, BotoCoreError) as exc:
         raise SuiteUsageError(
             t("live.profile_refused", profile=profile, error=type(exc).__name__)

@@ -422,3 +422,15 @@ def test_the_network_lines_are_japanese_in_a_japanese_run(japanese: None) -> Non
     ]
     assert all(line.startswith("AWS につながりません: ") for line in lines)
     assert [english_words(line) for line in lines] == [[], [], []], lines
+
+
+def test_a_user_profile_in_a_broken_config_file_is_one_line(bare: Path) -> None:
+    """--user-profile reads the same file: the same line, with the option it came from."""
+    from handson.lifecycle.live import user_from_profile
+
+    (bare / "config").write_text("[profile learner\nregion = ap-northeast-1\n", "utf-8")
+    with pytest.raises(SuiteUsageError) as caught:
+        user_from_profile("learner", REGION, None)
+    assert str(caught.value).startswith(
+        f"--user-profile learner: cannot read the AWS config file {bare / 'config'}: "
+    ), caught.value
