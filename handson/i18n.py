@@ -64,6 +64,43 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+# What a Japanese line does not begin with (kinsoku): it stays on the line before.
+_NO_LINE_START = frozenset("、。，．）」』】〉》・：；？！ー")
+
+
+def wrap_columns(text: str, columns: int) -> list[str]:
+    """``text`` in lines of at most ``columns`` terminal columns: broken at spaces, and between
+    two East Asian wide characters (Japanese puts no spaces between words), never before a
+    closing mark (。、）」); a word wider than a line (an ARN) stays whole on a line of its own."""
+    pieces: list[tuple[str, str]] = []  # (the space before it, the piece)
+    space = ""
+    for char in text:
+        if char.isspace():
+            space = " " if pieces else ""
+            continue
+        wide = display_width(char) == 2
+        last = pieces[-1][1] if pieces else ""
+        joins = (
+            not space
+            and last
+            and (char in _NO_LINE_START or (not wide and display_width(last[-1]) == 1))
+        )
+        if joins:
+            pieces[-1] = (pieces[-1][0], last + char)
+        else:
+            pieces.append((space, char))
+        space = ""
+    lines: list[str] = []
+    line = ""
+    for before, piece in pieces:
+        if line and display_width(line + before + piece) > columns:
+            lines.append(line)
+            line = piece
+        else:
+            line += before + piece
+    return [*lines, line] if line else lines
+
+
 def pad(text: str, width: int) -> str:
     """``text`` with spaces after it to fill ``width`` terminal columns (none when it is wider)."""
     return text + " " * (width - display_width(text))

@@ -4,7 +4,6 @@ the run's environment, and the categories failures are sorted into."""
 from __future__ import annotations
 
 import json
-import textwrap
 import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from pathlib import Path
 from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC
 from handson.findings import Finding
-from handson.i18n import display_width, has, language, listed, pad, t, word
+from handson.i18n import display_width, has, language, listed, pad, t, word, wrap_columns
 from handson.policy_match import describe
 from handson.results import CATEGORIES, Category, Outcome, ScenarioResult
 from handson.secrets import redact
@@ -239,9 +238,7 @@ def matrix(results: Sequence[ScenarioResult], target: str, width: int = 100) -> 
         if reason:
             # Below its row, whole and wrapped at word boundaries; once for a run of equal ones.
             shown = t("matrix.same") if reason == previous else reason
-            lines += [
-                "    " + part for part in textwrap.wrap(shown, width - 4, break_long_words=False)
-            ]
+            lines += ["    " + part for part in wrap_columns(shown, width - 4)]
         previous = reason
     return [redact(line) for line in lines]
 

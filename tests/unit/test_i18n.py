@@ -155,3 +155,29 @@ def test_names_in_a_sentence_are_listed_as_the_language_lists_them() -> None:
     finally:
         i18n.set_language("en")
     assert i18n.listed(["U4", "U5"]) == "U4, U5"
+
+
+def test_a_reason_is_wrapped_at_terminal_columns_in_either_language() -> None:
+    """Japanese puts no spaces between words: a line of it may break between two wide
+    characters, never before 。、 and the like; each wide character takes two columns. An ARN
+    stays whole."""
+    from handson.i18n import display_width, wrap_columns
+
+    arn = "arn:aws:s3:::handson-s3-1-20261205-abcdef/test.txt"
+    japanese = (
+        f"ForS31 の Resource に空白が入っています。ARN に空白は入らないので、このままでは {arn} "
+        "に一致しません。空白を消してください"
+    )
+    lines = wrap_columns(japanese, 40)
+    assert all(display_width(line) <= 40 for line in lines if arn not in line), lines
+    assert arn in lines, lines  # wider than nothing but itself: whole, on a line of its own
+    assert "".join(lines).replace(" ", "") == japanese.replace(" ", "")
+    assert not any(line.startswith(("。", "、")) for line in lines), lines
+    english = "the hands-on's policy allows s3:GetObject on every object of the bucket"
+    assert wrap_columns(english, 20) == [
+        "the hands-on's",
+        "policy allows",
+        "s3:GetObject on",
+        "every object of the",
+        "bucket",
+    ]
