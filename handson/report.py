@@ -179,10 +179,14 @@ def tally(results: Sequence[ScenarioResult]) -> Tally:
 _CUT_OFF = (Outcome.NOT_RUN, Outcome.INTERRUPTED, Outcome.PRECONDITION_NOT_MET)
 
 
-def matrix(results: Sequence[ScenarioResult], target: str, width: int = 100) -> list[str]:
+def matrix(
+    results: Sequence[ScenarioResult], target: str, width: int = 100, terminal: int | None = None
+) -> list[str]:
     """One row per checkpoint, in the run's language: ID, what it checks, expected, observed,
     where it was decided. A long reason is wrapped at word boundaries under its column, never cut;
-    the report has it whole."""
+    the report has it whole. On a ``terminal`` of that many columns, narrower than the table (a
+    Japanese table with a failure takes 123, Windows Terminal gives 120), where every checkpoint
+    was decided is said once above the table instead of in a column, and reasons fit it."""
     rows = []
     for checkpoint_id, checkpoint in CATALOGUE.items():
         entries = [r for r in results if checkpoint_id in r.checkpoints]
@@ -228,12 +232,17 @@ def matrix(results: Sequence[ScenarioResult], target: str, width: int = 100) -> 
     header = (*header[:4], "", header[4])
     widths = [max(display_width(r[i]) for r in [header, *rows]) for i in range(4)]
     lines = []
+    places = {row[5] for row in rows}
+    full = sum(widths) + 2 * 4 + max(display_width(r[5]) for r in [header, *rows])
+    one_place = terminal is not None and full > terminal and len(places) == 1
+    if one_place:
+        lines.append(t("matrix.where_all", where=places.pop()))
+    if terminal is not None:
+        width = min(width, terminal)
     previous = ""
     for row in [header, *rows]:
-        where = row[5]
-        lines.append(
-            "  ".join(pad(c, w) for c, w in zip(row[:4], widths, strict=True)) + "  " + where
-        )
+        cells = "  ".join(pad(c, w) for c, w in zip(row[:4], widths, strict=True))
+        lines.append(cells.rstrip() if one_place else cells + "  " + row[5])
         reason = "" if row is header else row[4]
         if reason:
             # Below its row, whole and wrapped at word boundaries; once for a run of equal ones.

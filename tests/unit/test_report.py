@@ -292,3 +292,32 @@ def test_an_interrupted_run_s_rows_are_in_japanese(japanese: None) -> None:
     ]
     assert english_words("\n".join(lines)) == [], lines
     assert results[never].outcome.value == "not run"  # checkpoints.json's words stay
+
+
+def test_a_table_wider_than_the_terminal_says_where_once_above_it(japanese: None) -> None:
+    """A Japanese table with a failure takes 123 columns, and Windows Terminal gives 120: every
+    row broke in two. Decided in one place, that place is said once above the table, and the
+    rows and reasons fit; a file or a pipe (no terminal) gets the table as it was."""
+    from handson.i18n import display_width
+
+    results = as_results(
+        {
+            "checkpoints": ["R2"],
+            "outcome": "failed",
+            "category": "denied but should be allowed",
+            "hint": "ForS31 の Resource が " + "arn:aws:s3:::handson-s3-1-abc/test.txt " * 3,
+        },
+        {"checkpoints": ["U4"], "outcome": "passed"},  # the longest title
+        {"checkpoints": ["R8"], "outcome": "passed"},  # the longest expectation
+    )
+    whole = matrix(results, "emulator")
+    assert max(display_width(line) for line in whole) > 120  # the test's premise
+    assert whole[0].split()[-1] == "判定した場所"
+    fitted = matrix(results, "emulator", terminal=120)
+    assert fitted[0] == "判定した場所: エミュレータ（すべてのチェックポイント）"
+    assert fitted[1].split() == ["ID", "確認すること", "期待", "結果"]
+    assert all(display_width(line) <= 120 for line in fitted), fitted
+    rows = [line.split()[0] for line in fitted[2:] if not line.startswith(" ")]
+    assert rows == ["U4", "R2", "R8"]
+    # Wide enough for the column: the table as it was.
+    assert matrix(results, "emulator", terminal=200) == whole
