@@ -65,7 +65,10 @@ def display_width(text: str) -> int:
 
 
 # What a Japanese line does not begin with (kinsoku): it stays on the line before.
-_NO_LINE_START = frozenset("、。，．）」』】〉》・：；？！ー")
+_NO_LINE_START = frozenset(
+    "、。，．）」』】〉》・：；？！ー々"  # closing marks
+    "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"  # small kana
+)
 
 
 def wrap_columns(text: str, columns: int) -> list[str]:

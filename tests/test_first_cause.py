@@ -94,7 +94,10 @@ def test_a_build_failing_after_the_launch_is_the_cause_and_the_failed_teardown_f
         ids = {f"U{i}" for i in range(1, 6)} | {f"R{i}" for i in range(1, 9)}
         rows = [line for line in table if line[:2] in ids]
         assert len(rows) == 13 and all("判定なし: テストまたは環境のエラー" in r for r in rows)
-        assert f"1/1 {BUILD_ERROR}" in out
+        # Below the rows, wrapped at terminal columns (at a space, or between two Japanese
+        # characters): the cause whole once the lines are put together again.
+        below = "".join("".join(line.split()) for line in table if line.startswith("    "))
+        assert "".join(f"1/1 {BUILD_ERROR}".split()) in below, table
         assert "チェックポイント: 合格 0 / 不合格 0 / 判定なし 13" in out, run.describe()
         assert run.exit_code == UNDECIDED_EXIT, run.describe()
         assert "Traceback" not in out + run.stderr
