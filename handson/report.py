@@ -186,7 +186,8 @@ def matrix(
     where it was decided. A long reason is wrapped at word boundaries under its column, never cut;
     the report has it whole. On a ``terminal`` of that many columns, narrower than the table (a
     Japanese table with a failure takes 123, Windows Terminal gives 120), where every checkpoint
-    was decided is said once above the table instead of in a column, and reasons fit it."""
+    was decided is said once above the table instead of in a column, and reasons fit it; the
+    titles wrap within their column where that is not enough."""
     rows = []
     for checkpoint_id, checkpoint in CATALOGUE.items():
         entries = [r for r in results if checkpoint_id in r.checkpoints]
@@ -239,10 +240,18 @@ def matrix(
         lines.append(t("matrix.where_all", where=places.pop()))
     if terminal is not None:
         width = min(width, terminal)
+    others = widths[0] + widths[2] + widths[3] + 2 * 3
+    if one_place and others + widths[1] > width:
+        # Still too wide (80 columns: macOS Terminal's own): the titles wrap within their column.
+        widths[1] = max(width - others, 16)
     previous = ""
     for row in [header, *rows]:
-        cells = "  ".join(pad(c, w) for c, w in zip(row[:4], widths, strict=True))
+        title, *more = wrap_columns(row[1], widths[1]) if one_place else [row[1]]
+        cells = "  ".join(
+            pad(c, w) for c, w in zip((row[0], title, *row[2:4]), widths, strict=True)
+        )
         lines.append(cells.rstrip() if one_place else cells + "  " + row[5])
+        lines += [(pad("", widths[0]) + "  " + part).rstrip() for part in more]
         reason = "" if row is header else row[4]
         if reason:
             # Below its row, whole and wrapped at word boundaries; once for a run of equal ones.

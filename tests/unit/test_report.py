@@ -321,3 +321,10 @@ def test_a_table_wider_than_the_terminal_says_where_once_above_it(japanese: None
     assert rows == ["U4", "R2", "R8"]
     # Wide enough for the column: the table as it was.
     assert matrix(results, "emulator", terminal=200) == whole
+    # 80 columns (macOS Terminal's own): the titles wrap within their column too.
+    narrow = matrix(results, "emulator", terminal=80)
+    assert all(display_width(line) <= 80 for line in narrow), narrow
+    u4 = next(i for i, line in enumerate(narrow) if line.startswith("U4 "))
+    title = narrow[u4].split()[1] + "".join(line.strip() for line in narrow[u4 + 1 : u4 + 3])
+    assert title == "IAMユーザーはインスタンスの新規作成・停止・終了ができない", narrow
+    assert narrow[u4 + 3].startswith("R2 "), narrow
