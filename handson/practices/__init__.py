@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from handson.catalogue import CATALOGUE
-from handson.i18n import display_width, pad, t
+from handson.i18n import display_width, pad, t, wrap_columns
 from handson.permissions.findings import Kind, PermissionFinding
 
 # The lessons' IDs, in the catalogue's order: advisory, never a checkpoint that passes or fails
@@ -139,19 +139,36 @@ def _merged(
     return out_rows, out_results
 
 
-def table(results: Sequence[PracticeResult]) -> list[str]:
-    """One row per lesson, then each finding under it, then the tally."""
+# The narrowest the result's column gets on a narrow terminal before the titles wrap too.
+RESULT_COLUMNS = 24
+
+
+def table(results: Sequence[PracticeResult], terminal: int | None = None) -> list[str]:
+    """One row per lesson, then each finding under it, then the tally. On a ``terminal`` of that
+    many columns, a result and a finding wrap to fit it (a file or a pipe: lines as they are)."""
     rows = [(r.id, CATALOGUE[r.id].short_title(), _observed(r)) for r in results]
     counted = tally(results)
     rows, results = _merged(rows, list(results))
     header = (t("matrix.id"), t("matrix.checks"), t("matrix.observed"))
     widths = [max(display_width(row[i]) for row in [header, *rows]) for i in range(2)]
+    if terminal and terminal - (widths[0] + widths[1] + 4) < RESULT_COLUMNS:
+        widths[1] = max(terminal - widths[0] - 4 - RESULT_COLUMNS, 16)  # titles wrap too
+    at = widths[0] + widths[1] + 4  # where the result's column begins
+
+    def fitted(text: str, columns: int) -> list[str]:
+        return (wrap_columns(text, columns) or [""]) if terminal else [text]
 
     lines = []
     for row, result in zip([header, *rows], [None, *results], strict=True):
-        lines.append(f"{pad(row[0], widths[0])}  {pad(row[1], widths[1])}  {row[2]}".rstrip())
+        titles = fitted(row[1], widths[1])
+        said = fitted(row[2], (terminal or 0) - at)
+        for n in range(max(len(titles), len(said))):
+            title = titles[n] if n < len(titles) else ""
+            line = f"{pad(row[0] if n == 0 else '', widths[0])}  {pad(title, widths[1])}  "
+            lines.append((line + (said[n] if n < len(said) else "")).rstrip())
         for finding in result.findings if result is not None else ():
-            lines.append(f"    - {finding.text()}{_risk(finding)}")
+            said, *rest = fitted(f"{finding.text()}{_risk(finding)}", (terminal or 0) - 6)
+            lines += [f"    - {said}", *(f"      {part}" for part in rest)]
     lines.append(counted.line())
     return lines
 

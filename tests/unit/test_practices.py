@@ -4,6 +4,7 @@ and the lessons' own table and tally (advisory, never the checkpoints')."""
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -194,6 +195,21 @@ def test_the_table_and_tally_in_japanese() -> None:
     )
     assert lines[-1] == "ベストプラクティス: 指摘 1 / 問題なし 1 / 対象外 4"
     assert len(lines) == 8
+
+
+def test_the_table_fits_a_terminal_of_80_columns(japanese: None) -> None:
+    """macOS Terminal's own width: a result and a finding wrap to fit it, each whole once its
+    lines are put together again; a file or a pipe gets the lines as they are."""
+    from handson.i18n import display_width
+
+    whole = table(_results())
+    assert max(display_width(line) for line in whole) > 80  # the test's premise
+    narrow = table(_results(), terminal=80)
+    assert all(display_width(line) <= 80 for line in narrow), narrow
+    # Every character is still there, once (a title and its result wrap side by side).
+    assert Counter("".join(whole).replace(" ", "")) == Counter("".join(narrow).replace(" ", ""))
+    p3 = next(i for i, line in enumerate(narrow) if line.startswith("P3-P6 "))
+    assert narrow[p3 + 1].startswith(" " * 7) and narrow[p3 + 1].strip(), narrow
 
 
 def test_not_applicable_is_never_counted_as_clear() -> None:
