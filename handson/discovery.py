@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 
 from handson.discovery_near import in_other_regions, instances_alike, users_alike
 from handson.i18n import listed, t
-from handson.names import SSM_CORE_POLICY_ARN
+from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, SSM_CORE_POLICY_ARN
 
 USER = "handson-iam-user"
 INSTANCE_TAG = "handson-instance"
@@ -220,8 +220,8 @@ def discover(
 # The policies the hands-on has the learner make, by the principal each is attached to: its
 # name, the hands-on's step that attaches it, and what is said when the other one holds it.
 POLICY_NAMES = {
-    "user": ("handson-iam-user-policy", 3, "discovery.role_has_users_policy"),
-    "role": ("handson-iam-role-policy", 9, "discovery.user_has_roles_policy"),
+    "user": (CONSOLE_USER_POLICY, 3, "discovery.role_has_users_policy"),
+    "role": (CONSOLE_ROLE_POLICY, 9, "discovery.user_has_roles_policy"),
 }
 
 

@@ -33,6 +33,9 @@ SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
 EC2_SERVICE = "ec2.amazonaws.com"
 TEST_FILE = "test.txt"  # R2's file, which the role uploads to bucket 1, reads and deletes
+# The policies a learner makes in the console (the hands-on's steps 2 and 8), by these names.
+CONSOLE_USER_POLICY = "handson-iam-user-policy"
+CONSOLE_ROLE_POLICY = "handson-iam-role-policy"
 
 # The longest name built from the suffix is the IAM user/role name ``handson-iam-role-<name>``
 # (IAM allows 64 characters); bucket names allow 63 with a 13-character prefix.

@@ -237,12 +237,18 @@ def test_lint_is_shown_apart_and_is_never_a_lessons_finding() -> None:
     assert all(f.kind is not Kind.UNKNOWN_ACTION for f in PracticeResult.of("P2", found).findings)
 
 
-def test_a_failures_hint_names_the_lint_of_its_statement() -> None:
-    i18n.set_language("ja")
+def _role_with(sid: str, **changed: Any) -> dict[str, Any]:
+    """The measured case's role policy, the statement ``sid`` with ``changed`` elements."""
     role = measured_documents()[ROLE_POLICY_FILE]
     for statement in role["Statement"]:
-        if statement.get("Sid") == "ForS32OpenGet":
-            statement["Action"] = ["s3:GetObjects"]
+        if statement.get("Sid") == sid:
+            statement.update(changed)
+    return role
+
+
+def test_a_failures_hint_names_the_lint_of_its_statement() -> None:
+    i18n.set_language("ja")
+    role = _role_with("ForS32OpenGet", Action=["s3:GetObjects"])
     request = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/open/handson-sample.txt", False)
     said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *request)
     assert "ForS32OpenGet" in said
@@ -255,10 +261,7 @@ def test_a_failures_hint_names_the_lint_of_its_statement() -> None:
 def test_a_hint_on_a_statements_resource_is_not_said_twice() -> None:
     """ForS31 on the bucket's ARN alone: the hint's /* says it; the lint's "no resource type of
     s3:PutObject" of the same Resource would say it again, with ARN templates."""
-    role = measured_documents()[ROLE_POLICY_FILE]
-    for statement in role["Statement"]:
-        if statement.get("Sid") == "ForS31":
-            statement["Resource"] = ["arn:aws:s3:::handson-s3-1-x"]
+    role = _role_with("ForS31", Resource=["arn:aws:s3:::handson-s3-1-x"])
     request = ("s3:PutObject", "arn:aws:s3:::handson-s3-1-x/test.txt", False)
     said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *request)
     assert said == (
