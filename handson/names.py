@@ -124,8 +124,13 @@ def new_run_id(now: datetime | None = None) -> str:
     return (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S-") + random_part
 
 
+def is_run_id(value: str) -> bool:
+    """Whether ``value`` has the form of new_run_id's IDs."""
+    return bool(_RUN_ID_RE.fullmatch(value))
+
+
 def validate_run_id(run_id: str) -> str:
-    if not _RUN_ID_RE.fullmatch(run_id):
+    if not is_run_id(run_id):
         raise SuiteUsageError(t("sweep.run_id", value=repr(run_id)))
     return run_id
 

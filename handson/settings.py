@@ -20,6 +20,7 @@ from handson.environment import AS_THE_HANDS_ON, Built
 from handson.errors import SuiteUsageError
 from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, has, listed, t
 from handson.names import RunNames, default_name, validate_name
+from handson.old_runs import DEFAULT_KEPT
 from handson.policies import PolicySet, load_policy_set, name_from_policies
 from handson.targets import registry
 from handson.targets.account import parse_allowed
@@ -40,6 +41,7 @@ OPTIONS: dict[str, str] = {
     "policies": "HANDSON_POLICIES",
     "lang": "HANDSON_LANG",
     "keep": "HANDSON_KEEP",
+    "keep_reports": "HANDSON_KEEP_REPORTS",
     "allow_undecided": "HANDSON_ALLOW_UNDECIDED",
     "endpoint_url": "HANDSON_ENDPOINT_URL",
     "instance_type": "HANDSON_INSTANCE_TYPE",
@@ -79,6 +81,7 @@ class Settings:
     name_given: bool = False  # --name (or HANDSON_NAME) given, not made up or read from policies
     cleanup: bool = False  # --cleanup: only C1-C5, read-only, on the account (existing target)
     practices: str = "advisory"  # --practices: "strict" makes a P1-P6 finding fail the run
+    keep_reports: int = DEFAULT_KEPT  # --keep-reports: the newest finished runs' reports kept
 
     @property
     def kind(self) -> TargetKind:
@@ -265,6 +268,15 @@ def _seconds(value: str | None) -> float | None:
     return seconds
 
 
+def _runs_kept(value: str | None) -> int:
+    if value in (None, ""):
+        return DEFAULT_KEPT
+    text = str(value).strip()
+    if not text.isascii() or not text.isdigit():  # isdigit alone takes "²" and "１"
+        raise SuiteUsageError(t("opt.keep_reports", value=repr(value)))
+    return int(text)
+
+
 def _subnet(value: str | None) -> str | None:
     if value and not re.fullmatch(r"subnet-[0-9a-f]{8,17}", value):
         raise SuiteUsageError(t("opt.subnet", value=repr(value)))
@@ -372,6 +384,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         propagation_budget=_seconds(pick("propagation_budget")),
         name_given=bool(given),
         practices=practices,
+        keep_reports=_runs_kept(pick("keep_reports")),
         **live,
         allowed_accounts=parse_allowed(
             cli.get("allowed_account"), env.get("HANDSON_ALLOWED_ACCOUNTS")

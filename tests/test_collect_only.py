@@ -3,25 +3,14 @@ no checkpoints.json, no checkpoint table of "not run" rows, exit code 0."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-from handson.run_folder import REPORTS_VARIABLE
-from tests.helpers.suite_runner import ROOT, suite_env
+from tests.helpers.suite_runner import run_as_typed
 
 
 def test_collect_only_lists_the_scenarios_and_writes_nothing(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
-    done = subprocess.run(
-        [sys.executable, "-m", "pytest", "features/", "--collect-only", "-q"],
-        cwd=ROOT,
-        env=suite_env({REPORTS_VARIABLE: str(reports)}),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        stdin=subprocess.DEVNULL,
-    )
+    done = run_as_typed(reports, "features/", "--collect-only", "-q", timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "tests collected" in done.stdout
     assert "not run" not in done.stdout and "checkpoints:" not in done.stdout, done.stdout

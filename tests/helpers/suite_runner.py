@@ -118,6 +118,22 @@ def run_suite(
     return read_run(done.returncode, done.stdout, done.stderr, workdir, command)
 
 
+def run_as_typed(
+    reports: Path, *args: str, timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``pytest *args`` as a learner types it (no --alluredir, no --checkpoints-json: the run
+    folder's own), every report under ``reports``."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", *args],
+        cwd=ROOT,
+        env=suite_env({REPORTS_VARIABLE: str(reports)}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+    )
+
+
 def read_run(
     exit_code: int, stdout: str, stderr: str, workdir: Path, command: list[str]
 ) -> SuiteRun:

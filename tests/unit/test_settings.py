@@ -176,6 +176,18 @@ def test_host_profile_and_config_do_not_touch_the_suites_own_clients(
     assert client.meta.endpoint_url == "http://127.0.0.1:9"
 
 
+def test_reports_kept() -> None:
+    """How many finished runs' reports stay (handson.old_runs): 20 unless told, 0 keeps all;
+    anything but a whole number is one line before the run makes anything."""
+    assert resolve({}, {}).keep_reports == 20
+    assert resolve({"keep_reports": "5"}, {}).keep_reports == 5
+    assert resolve({"keep_reports": " 0 "}, {}).keep_reports == 0
+    assert resolve({}, {"HANDSON_KEEP_REPORTS": "50"}).keep_reports == 50
+    for bad in ("-1", "2.5", "all", "１０", "²"):
+        expected = "the number of runs to keep, a whole number from 0 (0 keeps all)"
+        assert usage_error({"keep_reports": bad}) == f"--keep-reports {bad!r}: {expected}"
+
+
 def test_propagation_budget() -> None:
     assert resolve({}, {}).propagation_budget is None
     assert resolve({"propagation_budget": "300"}, {}).propagation_budget == 300
