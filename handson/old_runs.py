@@ -33,8 +33,10 @@ SUITE_WRITES = frozenset(
         "allure-results",
         "checkpoints.json",
         "discovered",  # --target existing: the replay of what the run found
-        "allure-report",
+        "allure-report",  # npm run report: the report, and the results it made it from
+        "allure-report-results",
         "allure-report-single-file",
+        "allure-report-single-file-results",
     }
 )
 REMOVING = ".removing-"

@@ -14,6 +14,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from handson.catalogue import TALLIED, is_checkpoint
+from handson.old_runs import SUITE_WRITES
 from tests.conftest import PolicyRuns
 from tests.helpers import html_report
 from tests.helpers.feature_files import scenarios
@@ -122,6 +123,13 @@ def feature_titles() -> dict[str, dict[str, str]]:
         for tag in ids:
             titles.setdefault(tag, scenario.name)
     return features
+
+
+def test_what_the_report_writes_beside_a_runs_results_is_known(broken: BrokenReport) -> None:
+    """handson.old_runs removes an old run's folder only if it holds nothing but what the suite
+    writes there: the reports made as `npm run report` makes them are among it."""
+    written = {path.name for path in broken.served.parent.iterdir()}
+    assert written and written <= SUITE_WRITES, written - SUITE_WRITES
 
 
 def test_the_broken_run_fails_only_its_checkpoint(broken: BrokenReport) -> None:

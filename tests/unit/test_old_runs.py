@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from handson.old_runs import REMOVING, remove_old_runs
+from handson.old_runs import REMOVING, SUITE_WRITES, remove_old_runs
 from handson.run_folder import RunFolder
 
 CURRENT = "20261205-120000-now000"
@@ -94,7 +94,7 @@ def test_a_link_to_a_run_elsewhere_is_left(reports: Path, tmp_path: Path) -> Non
 
 def test_what_npm_run_report_adds_is_the_suites(reports: Path) -> None:
     """A run's folder with its HTML reports, and a --target existing run's replay."""
-    for name in ("allure-report", "allure-report-single-file", "discovered"):
+    for name in SUITE_WRITES - {"allure-results", "checkpoints.json"}:
         (reports / "runs" / old_ids(8)[0] / name / "sub").mkdir(parents=True)
     assert remove_old_runs(reports, 8, CURRENT) == 1
     assert old_ids(8)[0] not in left(reports)
