@@ -26,6 +26,9 @@ T = TypeVar("T")
 R = TypeVar("R")
 ROOT = Path(__file__).resolve().parents[1]
 REPORTS_BEFORE = pytest.StashKey[tuple[Path, dict[str, reports_guard.Entry]]]()
+# Lines a test gathered as it ran (a browser page's console, tests/test_report_html.py): shown
+# under its failure, as pytest shows what the test printed.
+GATHERED = pytest.StashKey[dict[str, list[str]]]()
 POOL_SIZE = 2  # whole runs side by side: one per core, one run at a time per emulator
 
 
@@ -178,6 +181,17 @@ SLOW_FIRST = (
     "test_teardown.py",
     "test_handson_cleanup.py",
 )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Iterator[None] | pytest.TestReport:
+    report: pytest.TestReport = yield
+    for title, lines in item.stash.get(GATHERED, {}).items():
+        if report.when == "call":
+            report.sections.append((f"Captured {title} call", "\n".join(lines) or "(nothing)"))
+    return report
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

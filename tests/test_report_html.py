@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from handson.catalogue import TALLIED, is_checkpoint
 from handson.old_runs import SUITE_WRITES
-from tests.conftest import PolicyRuns
+from tests.conftest import GATHERED, PolicyRuns
 from tests.helpers import html_report
 from tests.helpers.feature_files import scenarios
 from tests.helpers.mutations import MUTATIONS
@@ -87,10 +87,16 @@ def browser(tools: None) -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
+def page(browser: Browser, request: pytest.FixtureRequest) -> Iterator[Page]:
+    """A page whose console lines and script errors are shown with a failure of its test (a
+    report that once showed its header and nothing below it, on a busy machine, said nothing
+    of why)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     opened = context.new_page()
     opened.set_default_timeout(30_000)
+    said = request.node.stash.setdefault(GATHERED, {}).setdefault("browser", [])
+    opened.on("console", lambda message: said.append(f"console {message.type}: {message.text}"))
+    opened.on("pageerror", lambda error: said.append(f"page error: {error}"))
     try:
         yield opened
     finally:
@@ -270,3 +276,23 @@ def test_the_environment_panel_names_the_run(broken: BrokenReport) -> None:
     assert panel["target"] == ["emulator"] and panel["account"] == ["emulator (123456789012)"]
     (run,) = panel["run"]
     assert f"handson: run {run}, " in broken.run.stdout
+
+
+def test_the_report_asks_nothing_of_another_host(broken: BrokenReport, page: Page) -> None:
+    """Opened from disk or served, the report loads nothing from the internet: Allure 3 adds Google
+    Analytics to every report, and scripts/report.mjs takes it out (a learner's report, opened
+    at school or at work, tells no one that it was opened)."""
+    for index in (broken.single_file, broken.served / "index.html"):
+        text = index.read_text("utf-8")
+        assert "googletagmanager" not in text and "gtag(" not in text, index
+    asked: list[str] = []
+    page.on("request", lambda request: asked.append(request.url))
+    page.goto(broken.single_file.as_uri())
+    expect(page.get_by_text("Results", exact=False).first).to_be_visible(timeout=90_000)
+    with html_report.served(broken.served) as url:
+        page.goto(f"{url}/index.html")
+        expect(page.get_by_text("Results", exact=False).first).to_be_visible()
+        page.wait_for_load_state("networkidle")
+        local = (f"{url}/", "file:", "data:", "blob:")
+        elsewhere = [asked_url for asked_url in asked if not asked_url.startswith(local)]
+    assert asked and elsewhere == [], elsewhere
