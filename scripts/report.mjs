@@ -142,11 +142,14 @@ function leaveOutAnalytics(report) {
 
 // Allure's own command: its package's script run by this Node, on every system (Windows cannot
 // start node_modules/.bin/allure, a shell script, nor its .cmd without a shell).
+// `allure open` serves on this machine's loopback only (scripts/loopback-only.cjs says why).
 function allure(...words) {
   const manifest = JSON.parse(readFileSync(join(ROOT, "node_modules", "allure", "package.json")));
   const bin = typeof manifest.bin === "string" ? manifest.bin : manifest.bin.allure;
   const cli = join(ROOT, "node_modules", "allure", bin);
-  return spawnSync(process.execPath, [cli, ...words], { cwd: ROOT, stdio: "inherit" }).status ?? 1;
+  const preload = words[0] === "open" ? ["--require", join(ROOT, "scripts", "loopback-only.cjs")] : [];
+  const options = { cwd: ROOT, stdio: "inherit" };
+  return spawnSync(process.execPath, [...preload, cli, ...words], options).status ?? 1;
 }
 
 // What this script says, in the run's language (HANDSON_LANG, as the suite reads it: Japanese

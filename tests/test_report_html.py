@@ -6,6 +6,7 @@ the terminal's checkpoint matrix must give the same verdicts."""
 from __future__ import annotations
 
 import json
+import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from handson import loopback
 from handson.catalogue import TALLIED, is_checkpoint
 from handson.old_runs import SUITE_WRITES
 from tests.conftest import GATHERED, PolicyRuns
@@ -296,3 +298,28 @@ def test_the_report_asks_nothing_of_another_host(broken: BrokenReport, page: Pag
         local = (f"{url}/", "file:", "data:", "blob:")
         elsewhere = [asked_url for asked_url in asked if not asked_url.startswith(local)]
     assert asked and elsewhere == [], elsewhere
+
+
+def outward_address() -> str | None:
+    """This machine's address on its network, or None (a UDP socket's connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe:
+        try:
+            probe.connect(("192.0.2.1", 9))  # TEST-NET-1: the route out, never a packet
+        except OSError:
+            return None
+        address = str(probe.getsockname()[0])
+    return None if address.startswith("127.") else address
+
+
+def test_npm_run_report_open_serves_this_machine_only(broken: BrokenReport) -> None:
+    """Allure 3's server listens on every interface: a learner's report (account ID, ARNs,
+    policies) would be served to the school's network, and Windows would ask to let Node.js
+    through its firewall. scripts/loopback-only.cjs keeps it on the loopback."""
+    with html_report.opened(broken.served) as port:
+        with loopback.urlopen(f"http://127.0.0.1:{port}/index.html", timeout=10) as answer:
+            assert answer.read().lstrip().lower().startswith(b"<!doctype html>")
+        outward = outward_address()
+        if outward is None:
+            pytest.skip("this machine has no address but its loopback to try")
+        with pytest.raises(OSError):
+            socket.create_connection((outward, port), timeout=5).close()

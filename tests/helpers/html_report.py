@@ -10,12 +10,15 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import partial
 from http.server import SimpleHTTPRequestHandler
 from pathlib import Path
+from queue import Queue
+from threading import Thread
 
 import pytest
 
@@ -73,6 +76,39 @@ def script(name: str, results: Path, output: Path) -> list[str]:
     words = shlex.split(scripts[name])
     assert words[:2] == ["node", "scripts/report.mjs"], scripts[name]
     return ["node", str(ROOT / words[1]), str(results), str(output), *words[2:]]
+
+
+@contextmanager
+def opened(report: Path) -> Iterator[int]:
+    """``npm run report:open`` on ``report`` (its script, as the README runs it), with a browser
+    that opens nothing (xdg-open, which the package ``open`` runs on Linux, runs $BROWSER); the
+    port it serves on, until the block ends."""
+    command = script("report:open", ROOT / RESULTS, report)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "XDG_CURRENT_DESKTOP")}
+    env["BROWSER"] = shutil.which("true") or "true"
+    # Its own process group: report.mjs waits on allure's process, which serves, and a kill of
+    # report.mjs alone would leave that one serving (Ctrl-C in a terminal reaches both).
+    server = subprocess.Popen(
+        command,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
+    )
+    said: Queue[str] = Queue()
+    Thread(target=lambda: [said.put(line) for line in server.stdout or []], daemon=True).start()
+    try:
+        while True:
+            line = said.get(timeout=60)  # Empty: it never said where it serves
+            found = re.search(r"running on http://localhost:(\d+)", line)
+            if found:
+                break
+        yield int(found.group(1))
+    finally:
+        os.killpg(server.pid, signal.SIGKILL)  # POSIX's: this test runs on Linux (.ci/run)
+        server.wait()
 
 
 def generate(results: Path, output: Path, *, single_file: bool) -> Path:
