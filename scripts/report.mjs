@@ -78,17 +78,39 @@ export function merge(rows) {
   };
 }
 
+// `handson watch` checks a scenario again after each save, and its run's results folder holds
+// every round's result of it, under one historyId. Only the newest counts, as it does in the
+// terminal, in checkpoints.json and in the report's name: a row that failed in a round and
+// passed after the fix does not fail its checkpoint. A run without rounds has one of each.
+export function newestOnly(results) {
+  const newest = new Map();
+  const without = [];
+  for (const result of results) {
+    const seen = result.historyId ? newest.get(result.historyId) : undefined;
+    if (!result.historyId) without.push(result);
+    else if (!seen || (result.start ?? 0) >= (seen.start ?? 0)) {
+      newest.set(result.historyId, result);
+    }
+  }
+  return [...without, ...newest.values()];
+}
+
 export function byCheckpoint(results, out) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   const groups = new Map();
+  const read = [];
   for (const file of readdirSync(results)) {
     if (file.endsWith("-container.json")) continue; // fixtures of rows that are merged away
     if (!file.endsWith("-result.json")) {
       copyFileSync(join(results, file), join(out, file)); // attachments, categories, ...
       continue;
     }
-    const result = JSON.parse(readFileSync(join(results, file), "utf-8"));
+    read.push({ file, result: JSON.parse(readFileSync(join(results, file), "utf-8")) });
+  }
+  const kept = new Set(newestOnly(read.map((one) => one.result)));
+  for (const { file, result } of read) {
+    if (!kept.has(result)) continue;
     // The security lessons (P1-P6) are advisory, with a tally of their own in the terminal and
     // checkpoints.json: they stay out of the checkpoints' report and its ring.
     if ((result.labels ?? []).some((label) => label.name === "advisory")) continue;
@@ -135,6 +157,21 @@ export function withoutAnalytics(html) {
   return html.replace(ANALYTICS, "");
 }
 
+// A report folder this script made says so, and only such a folder (or the run folder's own) is
+// replaced: Allure 3 generating into a folder that holds a report already puts the new one in a
+// subfolder (awesome/) and leaves the old one where a browser opens it, so a second
+// `npm run report` of one run (a watch session's, after more rounds) showed the first one's.
+const MADE_HERE = ".handson-report";
+
+function replaceable(folder, theRunsOwn) {
+  if (!existsSync(folder) || theRunsOwn) return true;
+  return readdirSync(folder).length === 0 || existsSync(join(folder, MADE_HERE));
+}
+
+function markMade(folder) {
+  writeFileSync(join(folder, MADE_HERE), "made by scripts/report.mjs (npm run report)\n");
+}
+
 function leaveOutAnalytics(report) {
   const index = join(report, "index.html");
   if (existsSync(index)) writeFileSync(index, withoutAnalytics(readFileSync(index, "utf-8")));
@@ -168,6 +205,9 @@ const WORDS = {
     failed: (code) =>
       `ERROR: HTML レポートを作れませんでした（allure の終了コード ${code}。` +
       "理由は上の出力にあります）",
+    notMade: (path) =>
+      `ERROR: ${path} がすでにあり、npm run report が作ったフォルダではありません。` +
+      "別のフォルダを指定してください（中身を確かめてから削除してもかまいません）",
   },
   en: {
     noResults: (path) =>
@@ -179,6 +219,9 @@ const WORDS = {
     single: (path) => `HTML report written: ${path} (one file: it opens from disk)`,
     failed: (code) =>
       `ERROR: the HTML report was not made (allure exited ${code}; its output above says why)`,
+    notMade: (path) =>
+      `ERROR: ${path} already exists and was not made by npm run report: give another folder` +
+      " (or remove it once you have checked what it holds)",
   },
 };
 const USAGE_ERROR = 4;
@@ -216,7 +259,14 @@ function main(args) {
   }
   const report = resolve(output ?? join(run, `allure-report${single ? "-single-file" : ""}`));
   const merged = `${report}-results`;
+  const notMade = [report, merged].find((folder) => !replaceable(folder, output === undefined));
+  if (notMade) {
+    console.error(say.notMade(notMade));
+    return USAGE_ERROR;
+  }
   const count = byCheckpoint(results, merged);
+  markMade(merged);
+  rmSync(report, { recursive: true, force: true });
   console.log(say.read(count, results));
   const config = single ? ["--config", "allurerc.single-file.mjs"] : [];
   const code = allure("generate", merged, ...config, "--output", report);
@@ -225,6 +275,7 @@ function main(args) {
     return code;
   }
   leaveOutAnalytics(report);
+  markMade(report);
   console.log(single ? say.single(join(report, "index.html")) : say.served(report));
   return 0;
 }

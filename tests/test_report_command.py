@@ -62,3 +62,20 @@ def test_a_report_not_made_yet_is_not_opened(tmp_path: Path, lang: str) -> None:
     (line,) = done.stderr.splitlines()
     assert str(tmp_path / "runs" / "r" / "allure-report") in line
     assert "npm run report" in line
+
+
+def test_a_folder_it_did_not_make_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    """A report is made anew, so a folder given for it that holds something else (a learner's
+    own) is one line and exit 4, before anything is read, removed or made."""
+    results = tmp_path / "results"
+    results.mkdir()
+    theirs = tmp_path / "my site"
+    theirs.mkdir()
+    (theirs / "index.html").write_text("mine", "utf-8")
+    done = report(tmp_path / "reports", str(results), str(theirs))
+    assert done.returncode == 4 and done.stdout == "", done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(f"ERROR: {theirs} がすでにあり、npm run report が作ったフォルダでは")
+    assert english_words(line.replace(str(theirs), "")) == []
+    assert [p.name for p in theirs.iterdir()] == ["index.html"]
+    assert not Path(f"{theirs}-results").exists()

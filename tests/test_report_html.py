@@ -6,6 +6,7 @@ the terminal's checkpoint matrix must give the same verdicts."""
 from __future__ import annotations
 
 import json
+import shutil
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -323,3 +324,36 @@ def test_npm_run_report_open_serves_this_machine_only(broken: BrokenReport) -> N
             pytest.skip("this machine has no address but its loopback to try")
         with pytest.raises(OSError):
             socket.create_connection((outward, port), timeout=5).close()
+
+
+def test_a_second_report_of_one_run_replaces_the_first(
+    broken: BrokenReport, tmp_path: Path
+) -> None:
+    """A watch session is one run: `npm run report` after a round, then again after the fix.
+    The second report is the one the browser opens (Allure 3 put it in a subfolder beside the
+    first, which stayed in front), and the round that passed the failing row is what counts."""
+    results = tmp_path / "allure-results"
+    shutil.copytree(broken.run.allure_dir, results)
+    output = tmp_path / "allure-report"
+    html_report.generate(results, output, single_file=False)
+    assert statuses(output)["R5"] == "failed"
+    for path in list(results.glob("*-result.json")):  # the round after the fix: R5 passes
+        row = json.loads(path.read_text("utf-8"))
+        if row["status"] == "failed":
+            row.update(uuid=f"{row['uuid']}-again", status="passed", statusDetails={})
+            row.update(start=row["start"] + 60_000, stop=row["stop"] + 60_000)
+            (results / f"{row['uuid']}-result.json").write_text(json.dumps(row), "utf-8")
+    html_report.generate(results, output, single_file=False)
+    assert statuses(output) == dict.fromkeys(TALLIED, "passed")
+    assert not (output / "awesome").exists()
+    assert "googletagmanager" not in (output / "index.html").read_text("utf-8")
+
+
+def statuses(report: Path) -> dict[str, str]:
+    """Each checkpoint's status in the report the browser opens (report/index.html's data)."""
+    found = {}
+    for path in (report / "data" / "test-results").glob("*.json"):
+        result = json.loads(path.read_text("utf-8"))
+        labels = {label["name"]: label["value"] for label in result["labels"]}
+        found[labels["checkpoint"]] = result["status"]
+    return found
