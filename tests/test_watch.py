@@ -15,6 +15,8 @@ import pytest
 
 from handson.names import default_name
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
+from handson.report import REPORT_SUMMARY_FILE
+from handson.run_folder import latest_run
 from handson.targets.emulator_server import MotoEmulator
 from scripts.watch_session import WAITING, WatchSession
 from tests.conftest import PolicyRuns
@@ -58,6 +60,15 @@ def verdicts(shown: str, name: str) -> list[str]:
 class Watched:
     def __init__(self, session: WatchSession, folder: Path, name: str) -> None:
         self.session, self.folder, self.name = session, folder, name
+        self.reports = folder.parent / "reports"  # WatchSession's HANDSON_REPORTS
+
+    def report_title(self) -> str:
+        """The name ``npm run report`` gives the report it makes now: of the newest run's
+        results, as reports/latest-run.txt names it."""
+        run = latest_run(self.reports)
+        assert run is not None and f"run {run}, " in self.session.output
+        summary = self.reports / "runs" / run / "allure-results" / REPORT_SUMMARY_FILE
+        return str(json.loads(summary.read_text("utf-8"))["title"])
 
     def save(self, texts: dict[str, str]) -> str:
         """Save these files (one save each, as an editor does) and return the round's output."""
@@ -101,6 +112,7 @@ def test_a_saved_mistake_shows_what_a_run_shows_and_passes_once_restored(
     shown = watched.save(broken)
     assert f"{USER_POLICY_FILE} saved: checking again" in shown
     assert tally(shown) == "checkpoints: 12 passed, 1 failed, 0 not decided (failed: U4)"
+    assert watched.report_title() == tally(shown)  # npm run report, as the round's line says
     # The run's own failure block, above the table, names the statement that decided it.
     failures = shown.split(" failures ", 1)[1].split(" checkpoints ", 1)[0]
     assert "ForEC2" in failures
@@ -108,6 +120,7 @@ def test_a_saved_mistake_shows_what_a_run_shows_and_passes_once_restored(
     assert verdicts(shown, watched.name) == verdicts(run.stdout, run_name)
     restored = watched.restore(USER_POLICY_FILE)
     assert tally(restored) == PASSING
+    assert watched.report_title() == PASSING
     # The fixed checkpoint's block goes with its failure: no section of failures above a table
     # that has none, in the round nor in what stopping prints.
     assert not sections(restored, "failures", "why checks were not decided"), restored
