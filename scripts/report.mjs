@@ -205,6 +205,9 @@ const WORDS = {
     failed: (code) =>
       `ERROR: HTML レポートを作れませんでした（allure の終了コード ${code}。` +
       "理由は上の出力にあります）",
+    notRemoved: (path, code) =>
+      `ERROR: 前のレポート ${path} を削除できません（${code}）。開いているもの` +
+      "（エクスプローラーのウィンドウや npm run report:open など）を閉じてから、もう一度実行してください",
     notMade: (path) =>
       `ERROR: ${path} がすでにあり、npm run report が作ったフォルダではありません。` +
       "別のフォルダを指定してください（中身を確かめてから削除してもかまいません）",
@@ -219,6 +222,9 @@ const WORDS = {
     single: (path) => `HTML report written: ${path} (one file: it opens from disk)`,
     failed: (code) =>
       `ERROR: the HTML report was not made (allure exited ${code}; its output above says why)`,
+    notRemoved: (path, code) =>
+      `ERROR: the previous report ${path} cannot be removed (${code}): close what holds it` +
+      " (an Explorer window, npm run report:open) and run this again",
     notMade: (path) =>
       `ERROR: ${path} already exists and was not made by npm run report: give another folder` +
       " (or remove it once you have checked what it holds)",
@@ -264,9 +270,18 @@ function main(args) {
     console.error(say.notMade(notMade));
     return USAGE_ERROR;
   }
+  // The old report goes first. Windows refuses while a program holds one of its files (an
+  // Explorer window, a virus scan, npm run report:open serving it): one line, not a trace.
+  for (const folder of [report, merged]) {
+    try {
+      rmSync(folder, { recursive: true, force: true });
+    } catch (error) {
+      console.error(say.notRemoved(folder, error.code ?? error.message));
+      return USAGE_ERROR;
+    }
+  }
   const count = byCheckpoint(results, merged);
   markMade(merged);
-  rmSync(report, { recursive: true, force: true });
   console.log(say.read(count, results));
   const config = single ? ["--config", "allurerc.single-file.mjs"] : [];
   const code = allure("generate", merged, ...config, "--output", report);

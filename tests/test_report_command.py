@@ -79,3 +79,20 @@ def test_a_folder_it_did_not_make_is_refused_and_left_as_it_was(tmp_path: Path) 
     assert english_words(line.replace(str(theirs), "")) == []
     assert [p.name for p in theirs.iterdir()] == ["index.html"]
     assert not Path(f"{theirs}-results").exists()
+
+
+def test_an_old_report_that_cannot_be_removed_is_one_line(tmp_path: Path) -> None:
+    """Windows refuses to remove a folder while a program holds one of its files (an Explorer
+    window, a virus scan): the old report that cannot go is one line and exit 4, not a trace.
+    Here a file where the report's folder should be refuses it (ENOTDIR)."""
+    results = tmp_path / "results"
+    results.mkdir()
+    (tmp_path / "a file").write_text("", "utf-8")
+    output = tmp_path / "a file" / "report"
+    done = report(tmp_path / "reports", str(results), str(output), lang="en")
+    assert done.returncode == 4 and done.stdout == "", done.stderr
+    (line,) = done.stderr.splitlines()
+    assert line == (
+        f"ERROR: the previous report {output} cannot be removed (ENOTDIR): close what holds it"
+        " (an Explorer window, npm run report:open) and run this again"
+    )
