@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import unicodedata
 from collections.abc import Callable
 
 from handson.aws import Principal, principal_from_session
@@ -54,7 +55,17 @@ def confirmed(yes: bool, ask: Callable[[str], str], interactive: bool) -> bool |
         return True
     if not interactive:
         return None
-    return ask(t("cleanup.ask")).strip() == "yes"
+    return said_yes(ask(t("cleanup.ask")))
+
+
+# What confirms a deletion. Typed with a Japanese input method left on, "yes" comes out in full
+# width (ｙｅｓ: the same word, once normalised) or as kana (いぇｓ: not a yes); so the Japanese
+# prompt offers はい as well. "y" is not enough for what cannot be undone.
+YES = frozenset({"yes", "はい"})
+
+
+def said_yes(answer: str) -> bool:
+    return unicodedata.normalize("NFKC", answer).strip().casefold() in YES
 
 
 def show(plan: Plan, say: Callable[[str], None]) -> None:

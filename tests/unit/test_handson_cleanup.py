@@ -94,6 +94,17 @@ def test_yes_is_asked_on_a_terminal_only() -> None:
     assert cleanup.confirmed(False, lambda _: "y", interactive=True) is False
 
 
+@pytest.mark.parametrize("answer", ["yes", "YES", "Yes ", "ｙｅｓ", "ｙｅｓ\u3000", "はい"])
+def test_yes_typed_with_a_japanese_input_method_is_yes(answer: str) -> None:
+    """An input method left on types ｙｅｓ in full width: the same word; or はい, as offered."""
+    assert cleanup.confirmed(False, lambda _: answer, interactive=True) is True
+
+
+@pytest.mark.parametrize("answer", ["y", "いぇｓ", "no", "", "yes please", "いいえ"])
+def test_anything_else_deletes_nothing(answer: str) -> None:
+    assert cleanup.confirmed(False, lambda _: answer, interactive=True) is False
+
+
 @pytest.mark.parametrize(
     ("args", "line"),
     [
