@@ -12,6 +12,7 @@ import re
 import secrets
 import socket
 import string
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from enum import Enum
@@ -74,11 +75,13 @@ def _refusal(name: str, where: str) -> str | None:
 
 def _written_instead(name: str) -> str:
     """What the learner may have meant: romaji, where the name has characters that are not ASCII
-    (Japanese, full-width letters); else the name in lowercase with a hyphen for each run of other
-    characters ('Taro_Yamada' -> 'taro-yamada'), where that is a good name."""
-    if not name.isascii():
+    (Japanese); else the name in lowercase with a hyphen for each run of other characters
+    ('Taro_Yamada' -> 'taro-yamada'), where that is a good name. Letters, digits and spaces that
+    a Japanese input method typed in full width are the ASCII ones ('ｔａｒｏ' -> 'taro')."""
+    ascii_form = unicodedata.normalize("NFKC", name)
+    if not ascii_form.isascii():
         return t("name.hint_romaji")
-    instead = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+    instead = re.sub(r"[^a-z0-9]+", "-", ascii_form.lower()).strip("-")
     if instead == name or _refusal(instead, "") is not None:
         return ""
     return t("name.hint_lower", name=instead)

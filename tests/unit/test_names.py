@@ -160,7 +160,10 @@ def test_tag_list_includes_extra_tags() -> None:
     ("name", "hint"),
     [
         pytest.param("太郎", "ローマ字で書いてください", id="japanese"),
-        pytest.param("ｔａｒｏ", "ローマ字で書いてください", id="full-width"),
+        pytest.param("ｔａｒｏ", "'taro' なら使えます", id="full-width"),
+        pytest.param("taro\u3000", "'taro' なら使えます", id="full-width-space"),
+        pytest.param("Ｔａｒｏ＿Ｙａｍａｄａ", "'taro-yamada' なら使えます", id="full-width-words"),
+        pytest.param("山田taro", "ローマ字で書いてください", id="mixed"),
         pytest.param("Taro", "'taro' なら使えます", id="uppercase"),
         pytest.param("Taro_Yamada", "'taro-yamada' なら使えます", id="underscore"),
         pytest.param("taro.yamada", "'taro-yamada' なら使えます", id="dot"),
