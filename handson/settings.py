@@ -7,6 +7,7 @@ import difflib
 import functools
 import os
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -243,6 +244,36 @@ def _refuse_empty_options(cli: dict[str, Any]) -> None:
         raise SuiteUsageError(t("opt.empty_account"))
 
 
+# Options whose values are ASCII words, numbers or addresses (not folders, files or profiles,
+# which may be named in Japanese; --name has a hint of its own, handson.names).
+_ASCII_VALUES = (
+    "target",
+    "region",
+    "practices",
+    "keep_reports",
+    "instance_type",
+    "subnet_id",
+    "permissions_boundary",
+    "propagation_budget",
+    "endpoint_url",
+)
+
+
+def _refuse_full_width(pick: Any) -> None:
+    """A value typed with a Japanese input method on (ａｐ－ｎｏｒｔｈｅａｓｔ－１, １０) is one
+    line that shows it in ASCII, rather than "no such region" for a region that is right."""
+    for option in _ASCII_VALUES:
+        value = pick(option)
+        if not isinstance(value, str) or value.isascii():
+            continue
+        ascii_form = unicodedata.normalize("NFKC", value).strip()
+        if ascii_form.isascii():
+            flag = "--" + option.replace("_", "-")
+            raise SuiteUsageError(
+                t("opt.full_width", flag=flag, value=repr(value), ascii=repr(ascii_form))
+            )
+
+
 def _instance_type(value: str | None, kind: TargetKind) -> str:
     chosen = value or kind.instance_type
     if chosen != "auto" and not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", chosen):
@@ -351,6 +382,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         return value
 
     lang = language_of(cli, env)
+    _refuse_full_width(pick)
     target = (pick("target") or DEFAULT_TARGET).strip().lower()  # AWS, Existing: the same
     kind = target_kind(target)
     live = _existing_options(kind, pick)

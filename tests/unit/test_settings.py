@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -183,9 +184,37 @@ def test_reports_kept() -> None:
     assert resolve({"keep_reports": "5"}, {}).keep_reports == 5
     assert resolve({"keep_reports": " 0 "}, {}).keep_reports == 0
     assert resolve({}, {"HANDSON_KEEP_REPORTS": "50"}).keep_reports == 50
-    for bad in ("-1", "2.5", "all", "１０", "²"):
+    for bad in ("-1", "2.5", "all", "٣"):  # an Arabic-Indic digit: isdigit takes it
         expected = "the number of runs to keep, a whole number from 0 (0 keeps all)"
         assert usage_error({"keep_reports": bad}) == f"--keep-reports {bad!r}: {expected}"
+
+
+@pytest.mark.parametrize(
+    ("option", "typed", "meant"),
+    [
+        ("region", "ａｐ－ｎｏｒｔｈｅａｓｔ－１", "ap-northeast-1"),
+        ("target", "ｅｍｕｌａｔｏｒ", "emulator"),
+        ("keep_reports", "１０", "10"),
+        ("practices", "ｓｔｒｉｃｔ\u3000", "strict"),
+        ("instance_type", "ｔ３.micro", "t3.micro"),
+    ],
+)
+def test_a_value_typed_in_full_width_is_shown_in_ascii(option: str, typed: str, meant: str) -> None:
+    """A Japanese input method left on types ASCII words in full width: one line that shows the
+    value as it was meant, from the command line or the environment."""
+    flag = "--" + option.replace("_", "-")
+    expected = (
+        f"{flag} {typed!r}: holds full-width characters (a Japanese input method was on):"
+        f" type {meant!r}"
+    )
+    assert usage_error({option: typed}) == expected
+    assert usage_error({}, {OPTIONS[option]: typed}) == expected
+
+
+def test_a_folder_in_japanese_is_not_a_full_width_slip(tmp_path: Path) -> None:
+    folder = tmp_path / "ポリシー１"
+    shutil.copytree(SEED_DIR, folder)
+    assert resolve({"policies": str(folder)}, {}).policies_dir == folder
 
 
 def test_propagation_budget() -> None:
