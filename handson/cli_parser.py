@@ -21,7 +21,7 @@ from handson.console import readable_output
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t
 from handson.run_folder import option_value
-from handson.settings import DEFAULT_REGION, language_of
+from handson.settings import DEFAULT_REGION, checked_region, language_of
 
 # argparse's gettext message IDs -> our key, and the names its values take there, in order.
 ARGPARSE_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -139,6 +139,20 @@ class Parser(argparse.ArgumentParser):
         )
         if lang:
             self.add_argument("--lang", metavar="LANG", help=t("cli.lang"))
+
+    def parse_known_args(  # type: ignore[override]
+        self, args: Sequence[str] | None = None, namespace: argparse.Namespace | None = None
+    ) -> tuple[argparse.Namespace, list[str]]:
+        """argparse's, then ``--region`` checked as a run checks it: a mistyped region is one
+        line before any account is reached, not an endpoint that cannot be found."""
+        parsed, rest = super().parse_known_args(args, namespace)
+        region = getattr(parsed, "region", None)
+        if isinstance(region, str):
+            try:
+                parsed.region = checked_region(region)
+            except SuiteUsageError as error:
+                self.error(str(error))
+        return parsed, rest
 
     def error(self, message: str) -> NoReturn:
         """One line, as every refusal of bad input is: what is wrong, and where the usage is."""

@@ -264,14 +264,24 @@ def _refuse_full_width(pick: Any) -> None:
     line that shows it in ASCII, rather than "no such region" for a region that is right."""
     for option in _ASCII_VALUES:
         value = pick(option)
-        if not isinstance(value, str) or value.isascii():
-            continue
-        ascii_form = unicodedata.normalize("NFKC", value).strip()
-        if ascii_form.isascii():
-            flag = "--" + option.replace("_", "-")
-            raise SuiteUsageError(
-                t("opt.full_width", flag=flag, value=repr(value), ascii=repr(ascii_form))
-            )
+        if isinstance(value, str):
+            _not_full_width(option, value)
+
+
+def _not_full_width(option: str, value: str) -> None:
+    ascii_form = unicodedata.normalize("NFKC", value).strip()
+    if not value.isascii() and ascii_form.isascii():
+        flag = "--" + option.replace("_", "-")
+        raise SuiteUsageError(
+            t("opt.full_width", flag=flag, value=repr(value), ascii=repr(ascii_form))
+        )
+
+
+def checked_region(value: str) -> str:
+    """``--region`` as every command takes it: a region AWS has (botocore's list), or one line
+    that names the region meant (typed in full width, by its city, or mistyped)."""
+    _not_full_width("region", value)
+    return _region(value)
 
 
 def _instance_type(value: str | None, kind: TargetKind) -> str:

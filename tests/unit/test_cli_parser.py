@@ -192,6 +192,35 @@ def test_a_wrong_command_line_is_one_line_in_japanese(
     assert line.endswith(f"（使い方は handson {word} --help）"), line
 
 
+@pytest.mark.parametrize("word", ["cleanup", "sweep", "discover", "grade"])
+@pytest.mark.parametrize(
+    ("region", "said"),
+    [
+        ("ａｐ－ｎｏｒｔｈｅａｓｔ－１", "全角の文字が入っています。半角の 'ap-northeast-1' に"),
+        ("東京", "'東京' なら --region ap-northeast-1 です"),
+        ("ap-northeast-9", "そのようなリージョンは AWS にありません"),
+    ],
+)
+def test_a_region_is_checked_as_a_run_checks_it(
+    word: str,
+    region: str,
+    said: str,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Before any account is reached: a mistyped region was an endpoint that could not be found
+    ("is this computer online?"), and one typed in full width botocore's English error."""
+    monkeypatch.delenv("HANDSON_LANG", raising=False)
+    main = importlib.import_module(f"handson.{word}").main
+    required = {"discover": ["--out", "x"], "grade": ["--accounts", "x"]}.get(word, [])
+    with pytest.raises(SystemExit) as done:
+        main([*required, "--region", region], prog=f"handson {word}")
+    assert done.value.code == 2
+    out = capsys.readouterr()
+    (line,) = out.err.strip().splitlines()
+    assert line.startswith(f"handson {word}: エラー: --region {region!r}: ") and said in line
+
+
 @pytest.mark.parametrize("word", [w for w in COMMANDS if w != "watch"])
 def test_lang_on_the_command_line_wins_over_the_environment(
     word: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
