@@ -20,8 +20,9 @@ from typing import NoReturn
 from handson.console import readable_output
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t
+from handson.regions import DEFAULT_REGION, checked_region
 from handson.run_folder import option_value
-from handson.settings import DEFAULT_REGION, checked_region, language_of
+from handson.settings import language_of
 
 # argparse's gettext message IDs -> our key, and the names its values take there, in order.
 ARGPARSE_ERRORS: dict[str, tuple[str, tuple[str, ...]]] = {

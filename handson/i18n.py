@@ -64,9 +64,17 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
+def section_width(fullwidth: int, title: str) -> int:
+    """The width to give pytest's section line (``==== title ====``) so that it fits
+    ``fullwidth`` columns: pytest fills it by counting characters, and a Japanese title takes
+    two columns a character, so the line ran past the terminal and broke in two."""
+    return fullwidth - (display_width(title) - len(title))
+
+
 # What a Japanese line does not begin with (kinsoku): it stays on the line before.
 _NO_LINE_START = frozenset(
     "、。，．）」』】〉》・：；？！ー々"  # closing marks
+    ":;,.)]}!?"  # their ASCII forms, as a message writes them after Japanese ("ません: IAM")
     "ぁぃぅぇぉっゃゅょゎァィゥェォッャュョヮヵヶ"  # small kana
 )
 

@@ -4,11 +4,13 @@ and Japanese unless English is asked for."""
 from __future__ import annotations
 
 import ast
+import io
 import re
 import string
 from pathlib import Path
 
 import pytest
+from _pytest._io import TerminalWriter
 
 from handson import i18n
 from handson.catalogue import CATALOGUE
@@ -181,3 +183,27 @@ def test_a_reason_is_wrapped_at_terminal_columns_in_either_language() -> None:
         "every object of the",
         "bucket",
     ]
+
+
+def test_a_section_line_with_a_japanese_title_is_as_wide_as_the_terminal() -> None:
+    """pytest fills ``==== title ====`` by counting characters: a Japanese title (two columns a
+    character) made the line wider than the terminal, and it broke in two."""
+    lessons = "ベストプラクティス（チェックポイントの集計にも終了コードにも入りません）"
+    for title in (lessons, "failures"):
+        for columns in (80, 100, 120):
+            out = io.StringIO()
+            TerminalWriter(out).sep("=", title, fullwidth=i18n.section_width(columns, title))
+            (line,) = out.getvalue().splitlines()
+            assert columns - 2 <= i18n.display_width(line) <= columns, (columns, line)
+
+
+def test_an_ascii_mark_after_japanese_does_not_begin_a_line() -> None:
+    """「…ません: IAM コンソール…」: the colon stays with the word before it, as 。 and ） do."""
+    reason = (
+        "ロール handson-iam-role に AWS管理ポリシー AmazonSSMManagedInstanceCore がアタッチされて"
+        "いません: IAM コンソール（ロール > handson-iam-role > 許可を追加）でアタッチしてください。"
+        "そのあと、もう一度実行してください!"
+    )
+    for columns in range(20, 101):
+        for line in i18n.wrap_columns(reason, columns):
+            assert line[:1] not in ":;,.)]}!?", (columns, line)

@@ -19,12 +19,12 @@ from handson.policies import (
     USER_POLICY_FILE,
     policy_size,
 )
+from handson.regions import known_regions
 from handson.settings import (
     DEFAULT_REGION,
     FLAGS,
     OPTIONS,
     default_of,
-    known_regions,
     language_of,
     resolve,
 )

@@ -1,0 +1,30 @@
+"""The terminal a run writes to: how wide it is, and pytest's section lines fitted to it in
+columns (a Japanese character takes two)."""
+
+from __future__ import annotations
+
+import pytest
+
+from handson.i18n import section_width
+
+
+def write_section(
+    reporter: pytest.TerminalReporter, title: str, sep: str = "=", **markup: bool
+) -> None:
+    """``reporter.section``: pytest's section line (``==== title ====``), as wide as the
+    terminal in columns when the title is Japanese (handson.i18n.section_width)."""
+    reporter.section(title, sep=sep, fullwidth=fitted(reporter, title), **markup)
+
+
+def fitted(reporter: pytest.TerminalReporter, title: str) -> int:
+    """The width pytest's section line with ``title`` is given, in characters."""
+    return section_width(reporter.config.get_terminal_writer().fullwidth, title)
+
+
+def terminal_columns(config: pytest.Config) -> int | None:
+    """The terminal's width, which the tables are fitted to; None for a file or a pipe, which
+    get them as they are."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is None or not reporter.isatty():
+        return None
+    return int(config.get_terminal_writer().fullwidth)
