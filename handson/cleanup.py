@@ -18,6 +18,7 @@ Exit codes: 0 done (or listed), 1 something is left, 2 bad input or account refu
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import unicodedata
 from collections.abc import Callable
@@ -68,7 +69,8 @@ def said_yes(answer: str) -> bool:
     return unicodedata.normalize("NFKC", answer).strip().casefold() in YES
 
 
-def show(plan: Plan, say: Callable[[str], None]) -> None:
+def show(plan: Plan, say: Callable[[str], None], columns: int | None = None) -> None:
+    """The plan as a person reads it; its listing wrapped to ``columns`` (a terminal's)."""
     if plan.refusals:
         for line in plan.refusals:
             say(t("cleanup.refused", why=line))
@@ -77,7 +79,7 @@ def show(plan: Plan, say: Callable[[str], None]) -> None:
         say(t("cleanup.nothing"))
     else:
         say(t("cleanup.listing", count=len(plan.items)))
-        for line in plan.lines():
+        for line in plan.lines(columns):
             say(line)
     for line in plan.elsewhere:
         say(line)
@@ -124,7 +126,7 @@ def main(
     admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
     plan = find(iam, ec2, s3, account.account_id, account.principal_arn, args.name, admin.ec2_in)
-    show(plan, say)
+    show(plan, say, shutil.get_terminal_size().columns if sys.stdout.isatty() else None)
     if plan.refusals:
         say(t("cleanup.nothing_deleted"))
         return REFUSED_EXIT

@@ -16,7 +16,7 @@ from typing import Any
 
 from handson.discovery import INSTANCE_TAG, USER, tagged_instances
 from handson.discovery_near import in_other_regions
-from handson.i18n import listed, t, word
+from handson.i18n import hanging, listed, t, word
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.order import STAGE_OF, Kind
 from handson.lifecycle.removal import (
@@ -78,8 +78,13 @@ class Plan:
     def ordered(self) -> list[Item]:
         return sorted(self.items, key=lambda i: (STAGE_OF[i.kind], i.name))
 
-    def lines(self) -> list[str]:
-        return [f"  {n}. {item.line()}" for n, item in enumerate(self.ordered(), 1)]
+    def lines(self, columns: int | None = None) -> list[str]:
+        """The listing, one item each, wrapped to ``columns`` under its text."""
+        return [
+            line
+            for n, item in enumerate(self.ordered(), 1)
+            for line in hanging(f"  {n}. ", item.line(), columns)
+        ]
 
 
 def _join(values: list[str]) -> str:

@@ -112,6 +112,17 @@ def wrap_columns(text: str, columns: int) -> list[str]:
     return [*lines, line] if line else lines
 
 
+def hanging(first: str, text: str, columns: int | None) -> list[str]:
+    """``first`` (a list item's number, say) and ``text`` in lines of at most ``columns``
+    terminal columns, the lines after the first indented under the text; one line when
+    ``columns`` is None (a file or a pipe)."""
+    if columns is None:
+        return [first + text]
+    indent = display_width(first)
+    parts = wrap_columns(text, max(columns - indent, 20)) or [""]
+    return [first + parts[0], *(" " * indent + part for part in parts[1:])]
+
+
 def pad(text: str, width: int) -> str:
     """``text`` with spaces after it to fill ``width`` terminal columns (none when it is wider)."""
     return text + " " * (width - display_width(text))

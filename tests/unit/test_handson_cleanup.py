@@ -53,6 +53,20 @@ def test_the_listing_is_in_the_deletion_order_with_what_each_holds() -> None:
     ]
 
 
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_the_listing_is_wrapped_under_its_text_on_a_terminal(lang: str) -> None:
+    """On a terminal narrower than an item (macOS Terminal's 80 columns), the item goes on
+    under its text instead of breaking wherever the terminal does; the same words."""
+    i18n.set_language(lang)
+    whole = PLAN.lines()
+    wrapped = PLAN.lines(60)
+    assert all(i18n.display_width(line) <= 60 for line in wrapped), wrapped
+    assert len(wrapped) > len(whole)
+    items = [line for line in wrapped if not line.startswith("     ")]
+    assert [line.split(".")[0] for line in items] == [line.split(".")[0] for line in whole]
+    assert "".join("".join(wrapped).split()) == "".join("".join(whole).split())  # same words
+
+
 def test_the_listing_is_japanese_by_default() -> None:
     i18n.set_language("ja")
     lines = PLAN.lines()

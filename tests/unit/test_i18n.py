@@ -207,3 +207,11 @@ def test_an_ascii_mark_after_japanese_does_not_begin_a_line() -> None:
     for columns in range(20, 101):
         for line in i18n.wrap_columns(reason, columns):
             assert line[:1] not in ":;,.)]}!?", (columns, line)
+
+
+def test_a_list_item_goes_on_under_its_text() -> None:
+    lines = i18n.hanging("  5. ", "IAMロール handson-iam-role: アタッチされたポリシー なし", 30)
+    assert lines[0].startswith("  5. IAMロール") and len(lines) > 1
+    assert all(line.startswith("     ") for line in lines[1:])
+    assert all(i18n.display_width(line) <= 30 for line in lines)
+    assert i18n.hanging("  5. ", "text", None) == ["  5. text"]
