@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,8 @@ from handson.cli_parser import Parser, refusal, speak_first
 from handson.console import typed
 from handson.discovery import Discovery, FoundPolicy, discover
 from handson.errors import SuiteUsageError
-from handson.i18n import t
-from handson.names import SSM_CORE_POLICY_ARN
+from handson.i18n import listed, t
+from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, SSM_CORE_POLICY_ARN
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets.account import parse_allowed, reach_account
 
@@ -40,7 +41,20 @@ def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
     A statement without a Sid (AWS managed policies have none) is given its policy's name, as
     far as a Sid can hold it (letters and digits): a failure then names AmazonS3FullAccess, where
     it would name the statement's place in the merged document (#4), which no console shows."""
-    statements: list[dict[str, Any]] = []
+    return {"Version": "2012-10-17", "Statement": [s for _, s in _placed(policies)]}
+
+
+def replayed_sids(policies: list[FoundPolicy]) -> list[tuple[FoundPolicy, list[str]]]:
+    """Each policy with the Sids its statements have in the replay (what a failure names)."""
+    sids: dict[int, list[str]] = {}
+    for policy, statement in _placed(policies):
+        if statement.get("Sid"):
+            sids.setdefault(id(policy), []).append(str(statement["Sid"]))
+    return [(policy, sids.get(id(policy), [])) for policy in policies]
+
+
+def _placed(policies: list[FoundPolicy]) -> Iterator[tuple[FoundPolicy, dict[str, Any]]]:
+    """Every statement of ``policies`` with its policy, its Sid made unique (see merged)."""
     seen: set[str] = set()
     for policy in policies:
         found = policy.document.get("Statement", [])
@@ -53,8 +67,7 @@ def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
                     unique, n = f"{sid}{n}", n + 1
                 seen.add(unique)
                 statement["Sid"] = unique
-            statements.append(statement)
-    return {"Version": "2012-10-17", "Statement": statements}
+            yield policy, statement
 
 
 def _sid_of(name: str) -> str | None:
@@ -71,6 +84,50 @@ NOT_FOUND = {
         {"Sid": "NotFoundInTheAccount", "Effect": "Deny", "Action": "*", "Resource": "*"}
     ],
 }
+
+
+# The hands-on's own policies, named as the console builds them: what a principal holds besides
+# them is said before the checks (others_held).
+HANDS_ON_POLICIES = frozenset({CONSOLE_USER_POLICY, CONSOLE_ROLE_POLICY})
+# Where a policy is held, as the run's line names it (the group's name in it where it has one).
+PLACES = {
+    "managed": "existing.place_managed",
+    "inline": "existing.place_inline",
+    "group-managed": "existing.place_group_managed",
+    "group-inline": "existing.place_group_inline",
+}
+SIDS_SHOWN = 3
+
+
+def others_held(found: Discovery) -> list[str]:
+    """A line for the user and for the role that holds policies besides the hands-on's (a
+    group's, an AWS managed one, one of its own): the checks replay them too, and a failure
+    names their statements by the Sids the replay gives them, which no console shows
+    (``seeusers`` for a group's inline policy see-users): the line says which is which."""
+    lines = []
+    for who, policies in (
+        (found.user, found.user_policies),
+        (found.role, replayed_role_policies(found)),
+    ):
+        extra = [
+            _place(policy, sids)
+            for policy, sids in replayed_sids(policies)
+            if policy.name not in HANDS_ON_POLICIES
+        ]
+        if who and extra:
+            lines.append(t("existing.others", who=who, policies=listed(extra)))
+    return lines
+
+
+def _place(policy: FoundPolicy, sids: list[str]) -> str:
+    key = PLACES.get(policy.kind, "existing.place_managed")
+    where = t(key, name=policy.name, group=policy.group)
+    if not sids:
+        return where
+    shown = listed(sids[:SIDS_SHOWN])
+    if len(sids) > SIDS_SHOWN:
+        shown = t("existing.sids_more", sids=shown, count=len(sids) - SIDS_SHOWN)
+    return t("existing.place_sids", place=where, sids=shown)
 
 
 def replayed_role_policies(found: Discovery) -> list[FoundPolicy]:
@@ -117,7 +174,9 @@ def manifest(found: Discovery) -> dict[str, Any]:
 
 
 def _source(policy: FoundPolicy) -> dict[str, Any]:
-    return {"name": policy.name, "kind": policy.kind, "arn": policy.arn, "version": policy.version}
+    source = {"name": policy.name, "kind": policy.kind, "arn": policy.arn}
+    source["version"] = policy.version
+    return {**source, "group": policy.group} if policy.group else source
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m handson.discover") -> int:

@@ -7,6 +7,7 @@ one finding line in the run's language, and the piece is left out, never guessed
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Callable
@@ -35,6 +36,7 @@ class FoundPolicy:
     document: dict[str, Any]
     arn: str | None = None
     version: str | None = None  # a managed policy's default version ID
+    group: str | None = None  # the group that holds it (group-managed, group-inline)
 
 
 @dataclass
@@ -97,10 +99,13 @@ def _user(iam: Any, found: Discovery) -> None:
     for group in iam.list_groups_for_user(UserName=USER)["Groups"]:
         name = group["GroupName"]
         for attached in iam.list_attached_group_policies(GroupName=name)["AttachedPolicies"]:
-            found.user_policies.append(_managed(iam, attached["PolicyArn"], "group-managed"))
+            held = _managed(iam, attached["PolicyArn"], "group-managed")
+            found.user_policies.append(dataclasses.replace(held, group=name))
         for policy in iam.list_group_policies(GroupName=name)["PolicyNames"]:
             document = iam.get_group_policy(GroupName=name, PolicyName=policy)["PolicyDocument"]
-            found.user_policies.append(FoundPolicy(policy, "group-inline", _document(document)))
+            found.user_policies.append(
+                FoundPolicy(policy, "group-inline", _document(document), group=name)
+            )
     try:
         profile = iam.get_login_profile(UserName=USER)["LoginProfile"]
         found.login_profile = True

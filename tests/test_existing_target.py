@@ -89,6 +89,8 @@ def test_the_mistakes_fail_exactly_their_checkpoints(
     assert "no console password" in u1["headline"]
     (u5,) = [e for e in run.checkpoints if "U5" in e["checkpoints"] and e["outcome"] == "failed"]
     assert any("group-inline policy see-users" in line for line in u5["sources"]), u5
+    # The statement the failure names (seeusers, the replay's Sid) is placed before the checks.
+    assert "group handson-team's inline policy see-users (statements seeusers" in run.stdout
     # The learner's own names, as their console shows them, not the replay's.
     assert u5["probe"]["principal"] == f"arn:aws:iam::{ACCOUNT}:user/handson-iam-user"
     (r1,) = [e for e in run.checkpoints if e["checkpoints"] == ["R1"]]

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from handson.aws import Credentials, Principal, principal_from_session
-from handson.discover import replayed_role_policies, write_replay
+from handson.discover import others_held, replayed_role_policies, write_replay
 from handson.discovery import Discovery, FoundPolicy, discover
 from handson.environment import Built
 from handson.errors import SuiteUsageError
@@ -92,8 +92,9 @@ class Existing:
         return differences(self.before, take(self.reader, self.found, self.own_marker, own))
 
     def summary(self, live: bool = False) -> str:
+        """What was found, and what the user and the role hold besides the hands-on's policies."""
         found = self.found
-        return t(
+        said = t(
             "existing.found_live" if live else "existing.found",
             account=self.account.account_id,
             user=found.user or "-",
@@ -101,6 +102,7 @@ class Existing:
             role=found.role or "-",
             name=found.name,
         )
+        return "\n".join([said, *others_held(found)])
 
 
 def _source(policy: FoundPolicy) -> str:

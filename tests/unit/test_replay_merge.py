@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from handson.discover import merged
-from handson.discovery import FoundPolicy
+from handson import i18n
+from handson.discover import merged, others_held
+from handson.discovery import Discovery, FoundPolicy
+from handson.names import SSM_CORE_POLICY_ARN
 from handson.policy_grammar import problems
 
 
@@ -47,3 +49,43 @@ def test_a_sid_that_another_policy_uses_too_stays_unique() -> None:
 def test_a_policy_whose_name_has_no_letter_a_sid_can_hold_leaves_it_without() -> None:
     (only,) = merged([policy("管理ポリシー", statement())])["Statement"]
     assert "Sid" not in only
+
+
+def test_what_a_principal_holds_besides_the_hands_on_is_said_with_its_sids() -> None:
+    """A group's inline policy without a Sid is replayed as ``seeusers``, which no console shows:
+    the line before the checks says where that is in the account. The hands-on's own policies
+    and the role's AmazonSSMManagedInstanceCore are not listed; more than three Sids are
+    counted."""
+    i18n.set_language("en")
+    see_users = FoundPolicy(
+        "see-users",
+        "group-inline",
+        {"Statement": [statement(action="iam:ListUsers")]},
+        group="handson-team",
+    )
+    found = Discovery(
+        user="handson-iam-user",
+        user_policies=[policy("handson-iam-user-policy", statement("ForS3")), see_users],
+        role="handson-iam-role",
+        role_policies=[
+            policy("handson-iam-role-policy", statement("ForS31")),
+            FoundPolicy("AmazonSSMManagedInstanceCore", "managed", {}, SSM_CORE_POLICY_ARN),
+            FoundPolicy(
+                "extra", "inline", {"Statement": [statement(s) for s in ("A", "B", "C", "D")]}
+            ),
+        ],
+    )
+    assert others_held(found) == [
+        "handson: handson-iam-user holds these policies besides the hands-on's, and the checks"
+        " include them: group handson-team's inline policy see-users (statements seeusers in"
+        " the failures)",
+        "handson: handson-iam-role holds these policies besides the hands-on's, and the checks"
+        " include them: inline policy extra (statements A, B, C and 1 more in the failures)",
+    ]
+    as_built = Discovery(
+        user="handson-iam-user",
+        user_policies=found.user_policies[:1],
+        role="handson-iam-role",
+        role_policies=found.role_policies[:2],
+    )
+    assert others_held(as_built) == []
