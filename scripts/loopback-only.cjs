@@ -13,9 +13,8 @@ const listen = net.Server.prototype.listen;
 net.Server.prototype.listen = function listenOnLoopback(...args) {
   const [first, second] = args;
   if (first === null || first === undefined || typeof first === "number") {
-    // listen(), listen(port), listen(port, callback): no host given.
-    if (typeof second !== "string") args.splice(1, 0, LOOPBACK);
-    if (args[0] === null) args[0] = undefined;
+    // listen(), listen(port), listen(port, callback): no host given (no port: any free one).
+    if (typeof second !== "string") args.splice(0, 1, first ?? 0, LOOPBACK);
   } else if (typeof first === "object" && first.host === undefined && first.path === undefined) {
     args[0] = { ...first, host: LOOPBACK };
   }

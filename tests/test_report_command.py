@@ -96,3 +96,39 @@ def test_an_old_report_that_cannot_be_removed_is_one_line(tmp_path: Path) -> Non
         f"ERROR: the previous report {output} cannot be removed (ENOTDIR): close what holds it"
         " (an Explorer window, npm run report:open) and run this again"
     )
+
+
+LISTENS = """
+const http = require("node:http");
+const forms = [[], [0], [undefined, () => {}], [{ port: 0 }], [0, "::1"]];
+forms.forEach((form, index) => {
+  const server = http.createServer();
+  server.on("listening", () => {
+    console.log(`${index} ${server.address().address}`);
+    server.close();
+  });
+  server.on("error", () => console.log(`${index} error`));
+  server.listen(...form);
+});
+"""
+
+
+def test_a_server_that_names_no_host_listens_on_the_loopback_only(tmp_path: Path) -> None:
+    """scripts/loopback-only.cjs, which npm run report:open preloads into allure open: a server
+    that asks for a port alone, or for nothing, listens on 127.0.0.1; one that names its host
+    keeps it."""
+    if not shutil.which("node"):
+        pytest.skip("Node.js is not installed")
+    script = tmp_path / "listens.cjs"
+    script.write_text(LISTENS, "utf-8")
+    preload = ROOT / "scripts" / "loopback-only.cjs"
+    done = subprocess.run(
+        ["node", "--require", str(preload), str(script)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    said = dict(line.split(" ", 1) for line in done.stdout.splitlines())
+    assert [said[str(form)] for form in range(4)] == ["127.0.0.1"] * 4, said
+    assert said["4"] in ("::1", "error"), said  # as named (a machine without IPv6 refuses it)
