@@ -174,9 +174,15 @@ def manifest(found: Discovery) -> dict[str, Any]:
 
 
 def _source(policy: FoundPolicy) -> dict[str, Any]:
-    source = {"name": policy.name, "kind": policy.kind, "arn": policy.arn}
-    source["version"] = policy.version
-    return {**source, "group": policy.group} if policy.group else source
+    source = {
+        "name": policy.name,
+        "kind": policy.kind,
+        "arn": policy.arn,
+        "version": policy.version,
+    }
+    if policy.group:
+        source["group"] = policy.group
+    return source
 
 
 def main(argv: list[str] | None = None, prog: str = "python -m handson.discover") -> int:

@@ -165,7 +165,11 @@ const MADE_HERE = ".handson-report";
 
 function replaceable(folder, theRunsOwn) {
   if (!existsSync(folder) || theRunsOwn) return true;
-  return readdirSync(folder).length === 0 || existsSync(join(folder, MADE_HERE));
+  try {
+    return readdirSync(folder).length === 0 || existsSync(join(folder, MADE_HERE));
+  } catch {
+    return false; // a file, or a folder that cannot be read: not this script's to replace
+  }
 }
 
 function markMade(folder) {

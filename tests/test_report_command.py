@@ -79,6 +79,10 @@ def test_a_folder_it_did_not_make_is_refused_and_left_as_it_was(tmp_path: Path) 
     assert english_words(line.replace(str(theirs), "")) == []
     assert [p.name for p in theirs.iterdir()] == ["index.html"]
     assert not Path(f"{theirs}-results").exists()
+    # A file given for the folder: the same line, and the file as it was.
+    done = report(tmp_path / "reports", str(results), str(theirs / "index.html"))
+    assert done.returncode == 4 and "npm run report が作ったフォルダではありません" in done.stderr
+    assert (theirs / "index.html").read_text("utf-8") == "mine"
 
 
 def test_an_old_report_that_cannot_be_removed_is_one_line(tmp_path: Path) -> None:
