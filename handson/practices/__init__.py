@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from handson.catalogue import CATALOGUE
-from handson.i18n import display_width, pad, t, wrap_columns
+from handson.i18n import display_width, hanging, pad, t, wrap_columns
 from handson.permissions.findings import Kind, PermissionFinding
 
 # The lessons' IDs, in the catalogue's order: advisory, never a checkpoint that passes or fails
@@ -167,8 +167,7 @@ def table(results: Sequence[PracticeResult], terminal: int | None = None) -> lis
             line = f"{pad(row[0] if n == 0 else '', widths[0])}  {pad(title, widths[1])}  "
             lines.append((line + (said[n] if n < len(said) else "")).rstrip())
         for finding in result.findings if result is not None else ():
-            said, *rest = fitted(f"{finding.text()}{_risk(finding)}", (terminal or 0) - 6)
-            lines += [f"    - {said}", *(f"      {part}" for part in rest)]
+            lines += hanging("    - ", f"{finding.text()}{_risk(finding)}", terminal)
     lines.append(counted.line())
     return lines
 
