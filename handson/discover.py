@@ -44,15 +44,6 @@ def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [s for _, s in _placed(policies)]}
 
 
-def replayed_sids(policies: list[FoundPolicy]) -> list[tuple[FoundPolicy, list[str]]]:
-    """Each policy with the Sids its statements have in the replay (what a failure names)."""
-    sids: dict[int, list[str]] = {}
-    for policy, statement in _placed(policies):
-        if statement.get("Sid"):
-            sids.setdefault(id(policy), []).append(str(statement["Sid"]))
-    return [(policy, sids.get(id(policy), [])) for policy in policies]
-
-
 def _placed(policies: list[FoundPolicy]) -> Iterator[tuple[FoundPolicy, dict[str, Any]]]:
     """Every statement of ``policies`` with its policy, its Sid made unique (see merged)."""
     seen: set[str] = set()
@@ -96,38 +87,27 @@ PLACES = {
     "group-managed": "existing.place_group_managed",
     "group-inline": "existing.place_group_inline",
 }
-SIDS_SHOWN = 3
 
 
 def others_held(found: Discovery) -> list[str]:
     """A line for the user and for the role that holds policies besides the hands-on's (a
     group's, an AWS managed one, one of its own): the checks replay them too, and a failure
-    names their statements by the Sids the replay gives them, which no console shows
-    (``seeusers`` for a group's inline policy see-users): the line says which is which."""
+    names a statement of one by the policy's name (``see-users / #1``): the line says where
+    that policy is (in the group handson-team), which the failure does not."""
     lines = []
     for who, policies in (
         (found.user, found.user_policies),
         (found.role, replayed_role_policies(found)),
     ):
-        extra = [
-            _place(policy, sids)
-            for policy, sids in replayed_sids(policies)
-            if policy.name not in HANDS_ON_POLICIES
-        ]
+        extra = [_place(policy) for policy in policies if policy.name not in HANDS_ON_POLICIES]
         if who and extra:
             lines.append(t("existing.others", who=who, policies=listed(extra)))
     return lines
 
 
-def _place(policy: FoundPolicy, sids: list[str]) -> str:
+def _place(policy: FoundPolicy) -> str:
     key = PLACES.get(policy.kind, "existing.place_managed")
-    where = t(key, name=policy.name, group=policy.group)
-    if not sids:
-        return where
-    shown = listed(sids[:SIDS_SHOWN])
-    if len(sids) > SIDS_SHOWN:
-        shown = t("existing.sids_more", sids=shown, count=len(sids) - SIDS_SHOWN)
-    return t("existing.place_sids", place=where, sids=shown)
+    return t(key, name=policy.name, group=policy.group)
 
 
 def replayed_role_policies(found: Discovery) -> list[FoundPolicy]:

@@ -76,7 +76,9 @@ class Statement:
 
     @property
     def label(self) -> str:
-        return f"{self.policy} / {self.sid}"
+        """How a person finds the statement: in its policy, where it has a name (a hand-built
+        environment's, a lesson's file); by its Sid alone in the one file a check reads."""
+        return f"{self.policy} / {self.sid}" if self.policy else self.sid
 
 
 @dataclass(frozen=True)

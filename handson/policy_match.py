@@ -8,7 +8,7 @@ its role's credentials only then).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from handson.i18n import listed, t
@@ -32,9 +32,15 @@ from handson.iam_engine import (
 )
 from handson.policies import PolicyDocument
 
+# A check's identity policies: the documents of the run's own policy file, whose statements a
+# failure names by their Sid (the file is the scenario's); or, in an environment built by hand,
+# each policy found there under its own name, which a failure names with the statement
+# (``see-users / #1``): the names a person sees in the console.
+Policies = Sequence[PolicyDocument | NamedPolicy]
 
-def named(documents: Iterable[PolicyDocument]) -> list[NamedPolicy]:
-    return [NamedPolicy(f"policy {n}", d) for n, d in enumerate(documents, start=1)]
+
+def named(documents: Iterable[PolicyDocument | NamedPolicy]) -> list[NamedPolicy]:
+    return [d if isinstance(d, NamedPolicy) else NamedPolicy("", d) for d in documents]
 
 
 def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, str]:
@@ -78,7 +84,7 @@ def describe(statement: Statement) -> str:
     body = statement.body
     said = {
         "effect": statement.effect,
-        "sid": statement.sid,
+        "sid": statement.label,
         "action": _as_written(body.get("Action", body.get("NotAction"))),
         "resource": _as_written(body.get("Resource", body.get("NotResource"))),
     }
@@ -100,7 +106,7 @@ def _shown(context: Mapping[str, Any]) -> str:
 
 
 def _decided(
-    documents: Iterable[PolicyDocument],
+    documents: Policies,
     action: str,
     resource: str,
     context: Mapping[str, Any] | None,
@@ -112,7 +118,7 @@ def _decided(
 
 
 def deciding(
-    documents: Iterable[PolicyDocument],
+    documents: Policies,
     action: str,
     resource: str,
     observed_allowed: bool,
@@ -143,7 +149,7 @@ def _deciding(
 
 
 def explain(
-    documents: Iterable[PolicyDocument],
+    documents: Policies,
     action: str,
     resource: str,
     observed_allowed: bool,
@@ -198,7 +204,7 @@ def _shared_prefix(one: str, other: str) -> int:
     )
 
 
-def console_gap(documents: Iterable[PolicyDocument], action: str, resource: str) -> str | None:
+def console_gap(documents: Policies, action: str, resource: str) -> str | None:
     """Why the user's check of ``action`` cannot stand for the console: a statement concerning it
     is conditioned on MFA (:data:`MFA_KEYS`), which the console with an MFA device carries and the
     user's access key, which the checks sign with, does not. On every target: the same key."""
@@ -206,23 +212,23 @@ def console_gap(documents: Iterable[PolicyDocument], action: str, resource: str)
     if not found:
         return None
     keys = sorted({key for s in found for key in condition_keys(s.body, MFA_KEYS)})
-    return t("gap.mfa", named=listed(s.sid for s in found), action=action, keys=listed(keys))
+    return t("gap.mfa", named=listed(s.label for s in found), action=action, keys=listed(keys))
 
 
 class ResourceHint(str):
-    """A hint about a statement's Resource: its words, and the statement (``sid``), so that a
-    note saying the same of that Resource is not added to it (practices/hints.py)."""
+    """A hint about a statement's Resource: its words, and the statement (its ``label``), so
+    that a note saying the same of that Resource is not added to it (practices/hints.py)."""
 
-    sid: str
+    label: str
 
-    def __new__(cls, words: str, sid: str) -> ResourceHint:
+    def __new__(cls, words: str, label: str) -> ResourceHint:
         said = super().__new__(cls, words)
-        said.sid = sid
+        said.label = label
         return said
 
 
 def hint(
-    documents: Iterable[PolicyDocument],
+    documents: Policies,
     action: str,
     resource: str,
     observed_allowed: bool,
@@ -237,21 +243,21 @@ def hint(
             return ""
         by_action = _covering(_patterns(chosen.body, "Action"), action, case_sensitive=False)
         if by_action is not None and any(c in by_action for c in "*?"):
-            return t("hint.allow_wildcard", sid=chosen.sid, pattern=by_action, action=action)
+            return t("hint.allow_wildcard", sid=chosen.label, pattern=by_action, action=action)
         by_resource = _covering(_patterns(chosen.body, "Resource"), resource, case_sensitive=True)
         if by_action is not None and by_resource is not None and "*" in by_resource:
-            return t("hint.allows", sid=chosen.sid, action=action, pattern=by_resource)
+            return t("hint.allows", sid=chosen.label, action=action, pattern=by_resource)
         if by_action is not None and request.context and not chosen.body.get("Condition"):
             # The request carries keys a Condition could narrow on (a listing's s3:prefix):
             # what allows too much is the statement's lack of one, not its Action.
             context = _shown(request.context)
-            return t("hint.allow_unconditioned", sid=chosen.sid, action=action, context=context)
+            return t("hint.allow_unconditioned", sid=chosen.label, action=action, context=context)
         if by_action is not None:
-            return t("hint.allow_action", sid=chosen.sid, action=action)
+            return t("hint.allow_action", sid=chosen.label, action=action)
         # NotAction: everything but what it lists, so the resource is what it widens.
-        return t("hint.allow_resource", sid=chosen.sid, pattern=by_resource, resource=resource)
+        return t("hint.allow_resource", sid=chosen.label, pattern=by_resource, resource=resource)
     if decided.decision == DENY and chosen is not None:
-        return t("hint.denied_by", sid=chosen.sid)
+        return t("hint.denied_by", sid=chosen.label)
     allows = [s for p in policies for s in statements(p) if s.effect == ALLOW]
     # Right action, but a condition that does not hold or a resource that is not covered: the
     # commonest slips. Of several, the statement whose resource comes closest to the request's.
@@ -280,7 +286,7 @@ def hint(
             if spaced is not None:
                 words = t(
                     "hint.resource_space",
-                    sid=statement.sid,
+                    sid=statement.label,
                     resource=resource,
                     pattern=spaced,
                     fixed=_unspaced(spaced),
@@ -288,12 +294,12 @@ def hint(
             else:
                 words = t(
                     "hint.resource_slash_star" if stem else "hint.resource_missing",
-                    sid=statement.sid,
+                    sid=statement.label,
                     resource=resource,
                     patterns=listed(resources),
                     pattern=stem.removesuffix("/*") if stem else "",
                 )
-            text: str = ResourceHint(words, statement.sid)
+            text: str = ResourceHint(words, statement.label)
             # Spaced, it would cover the request: as near as a statement gets.
             near = (
                 len(resource) + 1 if spaced else max(_shared_prefix(p, resource) for p in resources)
@@ -307,7 +313,7 @@ def hint(
                 else "hint.condition"
                 if request.context
                 else "hint.condition_no_keys",
-                sid=statement.sid,
+                sid=statement.label,
                 condition=json.dumps(body["Condition"], ensure_ascii=False),
                 context=_shown(request.context),
                 keys=listed(network),
@@ -332,7 +338,7 @@ def hint(
         ):
             near = len(resource) + 1
             if closest is None or near > closest[0]:
-                closest = (near, t("hint.action_missing", sid=statement.sid, action=action))
+                closest = (near, t("hint.action_missing", sid=statement.label, action=action))
     if closest is not None:
         return closest[1]
     return t("hint.nothing_allows", action=action, resource=resource)

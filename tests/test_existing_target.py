@@ -89,8 +89,14 @@ def test_the_mistakes_fail_exactly_their_checkpoints(
     assert "no console password" in u1["headline"]
     (u5,) = [e for e in run.checkpoints if "U5" in e["checkpoints"] and e["outcome"] == "failed"]
     assert any("group-inline policy see-users" in line for line in u5["sources"]), u5
-    # The statement the failure names (seeusers, the replay's Sid) is placed before the checks.
-    assert "group handson-team's inline policy see-users (statements seeusers" in run.stdout
+    # The failure names the statement in the policy the console shows, not by the Sid the
+    # replay's merged file gives it (seeusers); the line before the checks says where it is.
+    assert u5["hint"].startswith("see-users / #1 allows iam:ListUsers on *"), u5
+    assert "Allow statement see-users / #1" in u5["reason"], u5
+    assert "seeusers" not in run.stdout
+    assert "group handson-team's inline policy see-users\n" in run.stdout
+    (r4,) = [e for e in run.checkpoints if e["checkpoints"] == ["R4"]]
+    assert r4["hint"].startswith("handson-iam-role-policy / ForS32OpenGet's Resource"), r4
     # The learner's own names, as their console shows them, not the replay's.
     assert u5["probe"]["principal"] == f"arn:aws:iam::{ACCOUNT}:user/handson-iam-user"
     (r1,) = [e for e in run.checkpoints if e["checkpoints"] == ["R1"]]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from handson.aws import Principal
     from handson.instance import Instance
-    from handson.policies import PolicyDocument
+    from handson.policy_match import Policies
     from handson.targets.ssm import SsmObservation
     from handson.waiting import Budgets
 
@@ -38,9 +38,7 @@ class Target(Protocol):
     # name the run would create can be taken, and the look-up before the build is skipped.
     empty_at_start: bool
 
-    def undecidable(
-        self, documents: list[PolicyDocument], action: str, resource: str
-    ) -> str | None: ...
+    def undecidable(self, documents: Policies, action: str, resource: str) -> str | None: ...
 
     def simulate(self, source_arn: str, action: str, resource: str) -> str:
         """IAM's policy simulator's answer for the call, shown beside the explanation; or ""."""

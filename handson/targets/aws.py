@@ -11,7 +11,7 @@ import pytest
 from handson.aws import Credentials, Principal
 from handson.instance import Instance
 from handson.phases import Phases
-from handson.policies import PolicyDocument
+from handson.policy_match import Policies
 from handson.settings import AWS_SESSION, Settings, budgets_for
 from handson.targets import simulation
 from handson.targets.account import aws_preflight
@@ -47,9 +47,7 @@ class AwsTarget:
         self._progress = progress
         self._phases = phases
 
-    def undecidable(
-        self, documents: list[PolicyDocument], action: str, resource: str
-    ) -> str | None:
+    def undecidable(self, documents: Policies, action: str, resource: str) -> str | None:
         return None
 
     def simulate(self, source_arn: str, action: str, resource: str) -> str:

@@ -13,7 +13,7 @@ from functools import partial
 
 from handson.errors import EmulatorGap
 from handson.instance import Instance
-from handson.policies import PolicyDocument
+from handson.policy_match import Policies
 from handson.settings import Settings, budgets_for
 from handson.targets import ssm_agent
 from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID, Emulator, MotoEmulator
@@ -43,9 +43,7 @@ class EmulatorTarget:
         self.empty_at_start = emulator.started_by_run
         self._agent_calls: dict[str, list[ssm_agent.AgentCall]] = {}
 
-    def undecidable(
-        self, documents: list[PolicyDocument], action: str, resource: str
-    ) -> str | None:
+    def undecidable(self, documents: Policies, action: str, resource: str) -> str | None:
         return self.emulator.gaps.undecidable(documents, action, resource)
 
     def simulate(self, source_arn: str, action: str, resource: str) -> str:

@@ -26,8 +26,7 @@ from handson.iam_engine import network_conditions, network_keys, policy_variable
 from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
 from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN
-from handson.policies import PolicyDocument
-from handson.policy_match import named
+from handson.policy_match import Policies, named
 from handson.targets.emulator_ec2 import instance_credentials
 from handson.targets.emulator_process import (
     Orders,
@@ -67,17 +66,17 @@ class Gaps:
     )
 
     @staticmethod
-    def undecidable(documents: list[PolicyDocument], action: str, resource: str) -> str | None:
-        # The statements are named by their Sid: a checker's documents are those of one file,
-        # which its scenario names (named()'s "policy 1" would be a word of the suite's own).
+    def undecidable(documents: Policies, action: str, resource: str) -> str | None:
+        # A statement of the run's one file by its Sid, which the scenario's file makes plain;
+        # one of a policy found in the account, with the policy's name (Statement.label).
         policies = named(documents)
         with_variables = policy_variables(policies, action)
         if with_variables:
-            labels = listed(s.sid for s in with_variables)
+            labels = listed(s.label for s in with_variables)
             return t("gap.policy_variable", named=labels, action=action)
         by_network = network_conditions(policies, action)
         if by_network:
-            labels = listed(s.sid for s in by_network)
+            labels = listed(s.label for s in by_network)
             keys = sorted({key for s in by_network for key in network_keys(s.body)})
             return t("gap.source_network", named=labels, action=action, keys=listed(keys))
         return None

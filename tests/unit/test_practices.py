@@ -19,6 +19,7 @@ from handson import i18n
 from handson.catalogue import CATALOGUE
 from handson.class_table import all_passed, table_lines, write_html
 from handson.grade import Learner, read_graded
+from handson.iam_engine import NamedPolicy
 from handson.permissions import analyse_documents, lint
 from handson.permissions.examples import measured_documents
 from handson.permissions.findings import Kind, Principal
@@ -273,6 +274,25 @@ def test_a_hint_on_a_statements_resource_is_not_said_twice() -> None:
     found = lint.lint(ROLE_POLICY_FILE, role, Principal.ROLE)
     mismatch = next(f for f in found if f.kind is Kind.RESOURCE_MISMATCH)
     assert mismatch.fields["types"] == "object (arn:aws:s3:::${BucketName}/${ObjectName})"
+
+
+def test_a_policy_found_by_hand_is_named_in_the_hint_and_its_lint() -> None:
+    """In an environment built by hand, each policy is given under its own name: the hint and
+    the lint name the statement in it (``handson-iam-role-policy / ForS32OpenGet``), and a
+    note on a Resource the hint has spoken of is still not said twice."""
+    i18n.set_language("en")
+    typo = _role_with("ForS32OpenGet", Action=["s3:GetObjects"])
+    request = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/open/handson-sample.txt", False)
+    found = [NamedPolicy("handson-iam-role-policy", typo)]
+    said = hint_with_lint(hint, ROLE_POLICY_FILE, found, *request)
+    assert said.startswith("handson-iam-role-policy / ForS31's Resource"), said
+    assert "handson-iam-role-policy / ForS32OpenGet: there is no action s3:GetObjects" in said
+    bucket_only = _role_with("ForS31", Resource=["arn:aws:s3:::handson-s3-1-x"])
+    found = [NamedPolicy("extra", {"Statement": []}), NamedPolicy("mine", bucket_only)]
+    request = ("s3:PutObject", "arn:aws:s3:::handson-s3-1-x/test.txt", False)
+    said = hint_with_lint(hint, ROLE_POLICY_FILE, found, *request)
+    assert said.startswith("mine / ForS31's Resource does not cover"), said
+    assert "/${ObjectName}" not in said  # the lint's note of the same Resource: not again
 
 
 def test_the_class_table_has_a_column_per_lesson_that_never_fails_a_learner(
