@@ -39,19 +39,49 @@ def _cell(status: str | None) -> str:
 
 
 def table_lines(graded: list[Graded]) -> list[str]:
-    """The class table for the terminal: one row per learner, one column per checkpoint."""
-    ids = list(COLUMNS)
-    header = [t("class.learner"), *ids]
-    rows = [[g.learner.label, *(_cell(g.statuses.get(i)) for i in ids)] for g in graded]
-    widths = [max(display_width(r[c]) for r in [header, *rows]) for c in range(len(header))]
+    """The class table for the terminal: one row per learner, saying what to look at (how many
+    checkpoints passed, which failed, which were not decided, which lessons have findings), so
+    that a class fits a terminal of 80 columns; the cell-per-checkpoint table is the CSV's and
+    the HTML page's. A learner whose run decided nothing has why on the line below."""
+    header = [
+        t("class.learner"),
+        t("class.terminal.passed"),
+        t("class.terminal.failed"),
+        t("class.terminal.undecided"),
+        t("class.terminal.findings"),
+    ]
+    rows = [header, *(_row(g) for g in graded)]
+    widths = [max(display_width(r[c]) for r in rows) for c in range(len(header))]
     lines = []
-    for row, g in zip([header, *rows], [None, *graded], strict=True):
+    for row, g in zip(rows, [None, *graded], strict=True):
         cells = [pad(c, w) for c, w in zip(row, widths, strict=True)]
         lines.append("  ".join(cells).rstrip())
         if g is not None and g.reason:
             lines.append("    " + g.reason)
     lines.append(t("class.summary", **_counts(graded)))
     return lines
+
+
+def _row(graded: Graded) -> list[str]:
+    statuses = graded.statuses
+    passed = sum(1 for i in TALLIED if statuses.get(i) == "passed")
+    failed = [i for i in TALLIED if statuses.get(i) == "failed"]
+    undecided = [i for i in TALLIED if statuses.get(i, "not decided") == "not decided"]
+    findings = [i for i in ADVISORY if statuses.get(i) == "findings"]
+    return [
+        graded.learner.label,
+        f"{passed} / {len(TALLIED)}",
+        _ids(failed),
+        _ids(undecided),
+        _ids(findings),
+    ]
+
+
+def _ids(ids: list[str]) -> str:
+    """Checkpoint IDs in a cell: ``U1 U5``; ``-`` for none; every one of the 13, in a word."""
+    if not ids:
+        return "-"
+    return t("class.terminal.all") if len(ids) == len(TALLIED) else " ".join(ids)
 
 
 def _counts(graded: list[Graded]) -> dict[str, int]:

@@ -10,8 +10,12 @@ from pathlib import Path
 import botocore.session
 import pytest
 
+from handson import i18n
+from handson.catalogue import TALLIED
+from handson.class_table import table_lines
 from handson.errors import SuiteUsageError
 from handson.grade import Graded, Learner, exit_code, learner_env, read_class, read_graded
+from handson.practices import ADVISORY
 
 HEADER = "account,account_id,label,name\n"
 
@@ -197,3 +201,44 @@ def test_a_run_that_decided_nothing_says_why_and_counts_as_not_decided(tmp_path:
     assert graded.statuses == {} and graded.reason.startswith("no bucket pair")
     assert exit_code([graded]) == 6
     assert exit_code([Graded(learner, 0, dict.fromkeys(["U1"], "passed"))]) == 6
+
+
+def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_at() -> None:
+    """One row per learner: how many checkpoints passed, which failed, which were not decided,
+    which lessons have findings. A class with every kind of row stays within 80 columns while
+    no learner fails more than five checkpoints (the cell-per-checkpoint table, about 150
+    columns in Japanese, is the CSV's and the HTML's)."""
+
+    def graded(label: str, failed: set[str], findings: set[str], **more: object) -> Graded:
+        statuses = {i: "failed" if i in failed else "passed" for i in TALLIED}
+        statuses |= {p: "findings" if p in findings else "clear" for p in ADVISORY}
+        return Graded(Learner(label, "111122223333", label), 1 if failed else 0, statuses, **more)
+
+    many = TALLIED[:5]
+    nothing = Graded(Learner("鈴木一郎", "111122223333", "鈴木一郎"), 4, {}, reason="理由の一文")
+    half = graded("田中", set(), set())
+    del half.statuses["R1"], half.statuses["R2"]  # not decided: missing from the results
+    i18n.set_language("ja")
+    try:
+        lines = table_lines(
+            [
+                graded("山田太郎", {"U1", "U5", "R1", "R4"}, {"P1", "P2", "P3", "P5"}),
+                graded("佐藤花子", set(), set()),
+                graded("taro.yamada", set(many), set(ADVISORY)),
+                nothing,
+                half,
+            ]
+        )
+    finally:
+        i18n.set_language("en")
+    assert [line.split() for line in lines[:3]] == [
+        ["受講者", "合格", "不合格", "判定なし", "ベストプラクティスの指摘"],
+        ["山田太郎", "9", "/", "13", "U1", "U5", "R1", "R4", "-", "P1", "P2", "P3", "P5"],
+        ["佐藤花子", "13", "/", "13", "-", "-", "-"],
+    ]
+    assert lines[3].split() == ["taro.yamada", "8", "/", "13", *many, "-", *ADVISORY]
+    assert lines[4].split() == ["鈴木一郎", "0", "/", "13", "-", "すべて", "-"]
+    assert lines[5] == "    理由の一文"
+    assert lines[6].split() == ["田中", "11", "/", "13", "-", "R1", "R2", "-"]
+    assert lines[7].startswith("受講者 5 人: 全チェックポイント合格 1 人")
+    assert max(i18n.display_width(line) for line in lines) <= 80, lines
