@@ -16,7 +16,7 @@ from handson.class_roster import Learner
 from handson.i18n import t
 from handson.report import tally, why_it_stopped
 from handson.results import ScenarioResult
-from handson.run_folder import REPORTS_VARIABLE
+from handson.run_folder import DISCOVERED_VARIABLE, REPORTS_VARIABLE
 from handson.secrets import redact, register_secret
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -99,6 +99,9 @@ def grade_one(
     """``record``: the learner's run writes each AWS call it makes to their folder's calls.jsonl."""
     folder = out / learner.label
     folder.mkdir(parents=True, exist_ok=True)
+    # What the run found, beside its results: nothing of a learner's run in the reports/ of the
+    # grader's checkout (no folder of its own there, and reports/latest left as it was).
+    env = {**env, DISCOVERED_VARIABLE: str(folder.resolve() / "discovered")}
     done = subprocess.run(
         suite_command(learner, folder, region, record),
         cwd=ROOT,

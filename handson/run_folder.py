@@ -18,6 +18,9 @@ import pytest
 from handson.whole_file import write_whole
 
 REPORTS_VARIABLE = "HANDSON_REPORTS"
+# Where a run of --target existing writes the documents it found, instead of its run's folder:
+# handson grade gives each learner's run their own folder's discovered/, beside their results.
+DISCOVERED_VARIABLE = "HANDSON_DISCOVERED"
 
 
 def reports_dir(checkout: Path, environ: Mapping[str, str] | None = None) -> Path:
@@ -109,8 +112,9 @@ class RunFolder:
         """Name this run as the newest in ``reports/latest-run.txt`` and make ``reports/latest`` a
         relative link to its folder, each replaced in one step, so that a reader never finds
         them missing while another run finishes. Where the system refuses links, the file
-        alone says it."""
-        if not self.path.is_dir():
+        alone says it. A run whose results went elsewhere (``--alluredir``) is not named: its
+        folder holds no results for ``npm run report`` to make a report of."""
+        if not self.allure_results.is_dir():
             return
         write_whole(self.latest_id, self.run_id + "\n")
         temporary = self.reports / f".latest-{self.run_id}"

@@ -120,6 +120,7 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
                 "AWS_DEFAULT_REGION": "ap-northeast-1",
                 "AWS_PROFILE": None,
                 "AWS_SESSION_TOKEN": None,
+                "HANDSON_REPORTS": str(tmp_path / "grader-reports"),
             }
         )
         out = tmp_path / "graded"
@@ -175,10 +176,14 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
     words = {"passed": "ok", "failed": "FAILED"}
     for row in page.rows[1:]:
         assert row[1:14] == [words[s] for s in expected[row[0]]], row
-    # Each learner's own results beside the table.
+    # Each learner's own results beside the table, with what their run found; nothing of
+    # theirs in the grader's reports folder (no run folder there, reports/latest untouched).
     for label in expected:
         assert (out / label / "checkpoints.json").exists()
         assert list((out / label / "allure-results").glob("*-result.json"))
+        found = json.loads((out / label / "discovered" / "discovered.json").read_text("utf-8"))
+        assert found["user"] == "handson-iam-user", found
+    assert not (tmp_path / "grader-reports").exists()
     # What each learner's run called in their account, allowed by ci/grading-role.yaml (the
     # role grade-class.yml assumes), and only reads (tests/unit/test_grading_role.py).
     for label in expected:

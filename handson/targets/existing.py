@@ -14,6 +14,7 @@ missing user or instance is one line, and the checks that need it are not decide
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -30,7 +31,7 @@ from handson.i18n import t
 from handson.iam_engine import NamedPolicy
 from handson.names import RunNames
 from handson.policies import load_policy_set
-from handson.run_folder import reports_dir
+from handson.run_folder import DISCOVERED_VARIABLE, reports_dir
 from handson.settings import Settings, budgets_for
 from handson.snapshot import Snapshot, differences, take
 from handson.targets import simulation
@@ -133,10 +134,13 @@ def preflight(
     settings: Any,
     reports: Path,
     say: Callable[[str], None],
+    replay_dir: Path | None = None,
 ) -> tuple[Any, Existing]:
     """Who, where, allowed; what the account holds; the settings of its replay.
 
     Returns the run's settings with the discovered name and policies, and the ``Existing``.
+    ``replay_dir``: where the replay's documents are written (default: the run's folder's
+    ``discovered/``).
     """
     session, account, reader = guarded(settings, say)
     iam, ec2, s3 = (reader.client(s) for s in ("iam", "ec2", "s3"))
@@ -162,7 +166,7 @@ def preflight(
         user_decided_by = _without_user_key(reader, found, say)
     own = names.own_mark if settings.live else None
     before = take(reader, found, own)
-    replay_dir = reports / "runs" / names.run_id / "discovered"
+    replay_dir = replay_dir or reports / "runs" / names.run_id / "discovered"
     write_replay(found, replay_dir)
     replayed = dataclasses.replace(
         settings,
@@ -255,7 +259,10 @@ def preflight_existing(
         name = settings.names.suffix if settings.name_given else None
         config.stash[CLEANED] = CleanedAccount(account, reader, name)
         return settings
-    replayed, config.stash[EXISTING] = preflight(settings, reports_dir(Path(config.rootpath)), say)
+    checkout = Path(config.rootpath)
+    chosen = os.environ.get(DISCOVERED_VARIABLE)
+    replay_dir = checkout / chosen if chosen else None  # an absolute one wins
+    replayed, config.stash[EXISTING] = preflight(settings, reports_dir(checkout), say, replay_dir)
     return replayed
 
 

@@ -30,7 +30,7 @@ def test_latest_points_at_the_newest_finished_run(tmp_path: Path) -> None:
         RunFolder(tmp_path, "20261130-010000-bbbbbb"),
     )
     for folder in (one, two):
-        folder.checkpoints.parent.mkdir(parents=True)
+        folder.allure_results.mkdir(parents=True)
         folder.checkpoints.write_text(folder.run_id)
     one.point_latest()
     assert (tmp_path / "latest" / "checkpoints.json").read_text() == one.run_id
@@ -45,6 +45,22 @@ def test_latest_is_left_alone_by_a_run_that_wrote_nothing(tmp_path: Path) -> Non
     assert not (tmp_path / "latest").exists()
 
 
+def test_latest_is_left_alone_by_a_run_whose_results_went_elsewhere(tmp_path: Path) -> None:
+    """--alluredir elsewhere: the run's folder holds at most what --target existing found
+    (discovered/), nothing for npm run report to make a report of; latest still names the
+    run before it."""
+    before, elsewhere = (
+        RunFolder(tmp_path, "20261130-010000-aaaaaa"),
+        RunFolder(tmp_path, "20261130-010000-bbbbbb"),
+    )
+    before.allure_results.mkdir(parents=True)
+    before.point_latest()
+    (elsewhere.path / "discovered").mkdir(parents=True)
+    elsewhere.point_latest()
+    assert latest_run(tmp_path) == before.run_id
+    assert (tmp_path / "latest").resolve() == before.path.resolve()
+
+
 def test_where_the_system_makes_no_link_a_file_names_the_newest_run(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -55,7 +71,7 @@ def test_where_the_system_makes_no_link_a_file_names_the_newest_run(
         RunFolder(tmp_path, "20261130-010000-bbbbbb"),
     )
     for folder in (one, two):
-        folder.path.mkdir(parents=True)
+        folder.allure_results.mkdir(parents=True)
     one.point_latest()
     assert (tmp_path / "latest").is_symlink()
 
@@ -107,6 +123,6 @@ def test_the_runs_and_npm_run_report_read_one_reports_folder(
 
 def test_the_newest_run_is_what_latest_run_txt_names(tmp_path: Path) -> None:
     assert latest_run(tmp_path) is None
-    RunFolder(tmp_path, "20261130-010000-aaaaaa").path.mkdir(parents=True)
+    RunFolder(tmp_path, "20261130-010000-aaaaaa").allure_results.mkdir(parents=True)
     RunFolder(tmp_path, "20261130-010000-aaaaaa").point_latest()
     assert latest_run(tmp_path) == "20261130-010000-aaaaaa"
