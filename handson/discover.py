@@ -77,9 +77,6 @@ NOT_FOUND = {
 }
 
 
-# The hands-on's own policies, named as the console builds them: what a principal holds besides
-# them is said before the checks (others_held).
-HANDS_ON_POLICIES = frozenset({CONSOLE_USER_POLICY, CONSOLE_ROLE_POLICY})
 # Where a policy is held, as the run's line names it (the group's name in it where it has one).
 PLACES = {
     "managed": "existing.place_managed",
@@ -90,18 +87,25 @@ PLACES = {
 
 
 def others_held(found: Discovery) -> list[str]:
-    """A line for the user and for the role that holds policies besides the hands-on's (a
-    group's, an AWS managed one, one of its own): the checks replay them too, and a failure
+    """A line for the user and for the role that holds policies besides the hands-on's own (as
+    the console builds it: handson-iam-user-policy for the user; a group's, an AWS managed one,
+    the role's policy attached to the user): the checks replay them too, and a failure
     names a statement of one by the policy's name (``see-users / #1``): the line says where
-    that policy is (in the group handson-team), which the failure does not."""
+    that policy is (in the group handson-team), which the failure does not. Where the
+    hands-on's own policy is not among them (named otherwise: handson-iam-user-polcy), the line
+    says that too: the checks grade the policies it holds, whatever their names."""
     lines = []
-    for who, policies in (
-        (found.user, found.user_policies),
-        (found.role, replayed_role_policies(found)),
+    for who, policies, own in (
+        (found.user, found.user_policies, CONSOLE_USER_POLICY),
+        (found.role, replayed_role_policies(found), CONSOLE_ROLE_POLICY),
     ):
-        extra = [_place(policy) for policy in policies if policy.name not in HANDS_ON_POLICIES]
-        if who and extra:
+        extra = [_place(policy) for policy in policies if policy.name != own]
+        if not who or not extra:
+            continue
+        if any(policy.name == own for policy in policies):
             lines.append(t("existing.others", who=who, policies=listed(extra)))
+        else:
+            lines.append(t("existing.others_only", who=who, own=own, policies=listed(extra)))
     return lines
 
 

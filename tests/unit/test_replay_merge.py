@@ -87,3 +87,30 @@ def test_what_a_principal_holds_besides_the_hands_on_is_said_with_where_it_is() 
         role_policies=found.role_policies[:2],
     )
     assert others_held(as_built) == []
+
+
+def test_a_hands_on_policy_named_otherwise_is_said_to_be_missing() -> None:
+    """A learner who named the user's policy handson-iam-user-polcy is told the hands-on's is
+    not there, and what is graded instead; the user's policy attached to the role as well is
+    one besides the role's own."""
+    i18n.set_language("ja")
+    try:
+        lines = others_held(
+            Discovery(
+                user="handson-iam-user",
+                user_policies=[policy("handson-iam-user-polcy", statement("ForS3"))],
+                role="handson-iam-role",
+                role_policies=[
+                    policy("handson-iam-role-policy", statement("ForS31")),
+                    policy("handson-iam-user-policy", statement("ForS3")),
+                ],
+            )
+        )
+    finally:
+        i18n.set_language("en")
+    assert lines == [
+        "handson: handson-iam-user には、ハンズオンのポリシー handson-iam-user-policy が付いていま"
+        "せん。付いていて、チェックに入るのは次のポリシーです: 管理ポリシー handson-iam-user-polcy",
+        "handson: handson-iam-role には、ハンズオンのポリシーのほかに次のポリシーも付いていて、"
+        "チェックに入ります: 管理ポリシー handson-iam-user-policy",
+    ]
