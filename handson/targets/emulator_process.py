@@ -204,8 +204,12 @@ def moto_reads_once() -> None:
       each request it answers: about a tenth of a request's time);
     - a loader of botocore's models for each model it reads, which lists botocore's data folder
       again (400 services, an ``isfile`` each) before reading the model;
-    - the table of a service's error codes, for each error it answers (a denial among them).
+    - the table of a service's error codes, for each error it answers (a denial among them);
+    - the services botocore knows, for the first error of each moto package: listed by a new
+      botocore session each time (its 600 handlers registered anew, 2 to 10 ms, in the middle
+      of a request), where the loader every session shares (share_botocore_models) has them.
     """
+    import botocore.session
     import moto.core.errors
     import moto.core.responses
     import moto.core.utils
@@ -218,6 +222,17 @@ def moto_reads_once() -> None:
     # new ErrorLookupFactory each time, whose cache is its own): one factory keeps them.
     shared = moto.core.errors.ErrorLookupFactory()
     moto.core.errors.ErrorLookupFactory = lambda: shared  # type: ignore[assignment,misc]
+
+    # moto's own: the botocore name of a moto package's service (moto drops the hyphens).
+    @functools.cache
+    def by_package() -> dict[str, str]:
+        # What Session().get_available_services() lists, from the loader a session would use.
+        listed = botocore.session.create_loader(None).list_available_services("service-2")
+        return {name.replace("-", ""): name for name in listed}
+
+    moto.core.utils.service_name_from_moto_package_name = functools.cache(  # type: ignore[assignment]
+        lambda package: by_package().get(package, package)
+    )
 
 
 def routes_from_built_backends() -> None:

@@ -112,6 +112,7 @@ def test_moto_works_out_methods_models_and_error_codes_once(
 ) -> None:
     import inspect
 
+    import botocore.session
     import moto.core.errors
     import moto.core.responses
     import moto.core.utils
@@ -125,6 +126,11 @@ def test_moto_works_out_methods_models_and_error_codes_once(
     )
     monkeypatch.setattr(moto.core.utils, "create_loader", moto.core.utils.create_loader)
     monkeypatch.setattr(moto.core.errors, "ErrorLookupFactory", moto.core.errors.ErrorLookupFactory)
+    named = moto.core.utils.service_name_from_moto_package_name
+    monkeypatch.setattr(moto.core.utils, "service_name_from_moto_package_name", named)
+    packages = ("iam", "s3", "ec2", "ssm", "sts", "core", "resourcegroupstaggingapi", "elbv2")
+    package_names = {p: named.__wrapped__(p) for p in packages}  # moto's own, uncached
+    assert package_names["resourcegroupstaggingapi"] == "resourcegroupstaggingapi"
     iam_model = moto.core.utils.get_service_model("iam")
     shape = moto.core.errors.ErrorLookupFactory().for_service(iam_model).from_code("NoSuchEntity")
     moto_reads_once()
@@ -144,6 +150,11 @@ def test_moto_works_out_methods_models_and_error_codes_once(
     assert factory.for_service(iam_model) is factory.for_service(iam_model)
     loader = moto.core.utils.create_loader()
     assert moto.core.utils.create_loader() is loader
+    # A moto package's botocore service name, as moto's own gives it, with no botocore session
+    # made for it (one for each package's first error, in the middle of a request).
+    monkeypatch.setattr(botocore.session.Session, "__init__", no_look)
+    for package, name in package_names.items():
+        assert moto.core.utils.service_name_from_moto_package_name(package) == name
     # The one loader reads a model as a loader of its own does, moto's extras included.
     own = moto.core.loaders.create_loader()
     for service in ("iam", "s3"):
