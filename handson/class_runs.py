@@ -20,6 +20,7 @@ from handson.run_folder import DISCOVERED_VARIABLE, REPORTS_VARIABLE
 from handson.secrets import redact, register_secret
 
 ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = "output.txt"  # what a learner's run printed, redacted, in their folder
 STATUSES = ("passed", "failed", "not decided")
 CALLS_FILE = "calls.jsonl"  # grade --record-calls: each learner's AWS calls, in their folder
 GRADED_EXITS = (0, 1, 6)  # the run decided what it could: passed, failed, or some not decided
@@ -111,7 +112,7 @@ def grade_one(
         stdin=subprocess.DEVNULL,
         timeout=1800,
     )
-    (folder / "output.txt").write_text(redact(done.stdout + done.stderr), "utf-8")
+    (folder / OUTPUT).write_text(redact(done.stdout + done.stderr), "utf-8")
     (folder / "exit_code").write_text(f"{done.returncode}\n", "utf-8")
     return read_graded(learner, folder, done.returncode, done.stderr)
 

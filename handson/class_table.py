@@ -10,12 +10,13 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from handson.catalogue import CATALOGUE, TALLIED
-from handson.class_runs import Graded
+from handson.class_runs import OUTPUT, Graded
 from handson.i18n import display_width, language, pad, t
 from handson.practices import ADVISORY
 from handson.secrets import redact
 
 TEMPLATES = Path(__file__).with_name("templates")
+LEARNER_PAGE = "output.html"  # a learner's output.txt as a page, linked from the class's
 _COLOURS = {
     "passed": "#d9f2d9",
     "failed": "#f8d0d0",
@@ -113,7 +114,9 @@ def write_csv(graded: list[Graded], path: Path) -> None:
 
 
 def write_html(graded: list[Graded], path: Path, when: str) -> None:
-    """One static page: the table, each cell coloured, each learner linking to their results."""
+    """One static page: the table, each cell coloured, each learner linking to a page of what
+    their run showed (written beside their output.txt, in their folder), else to their
+    checkpoints.json."""
     environment = Environment(
         loader=FileSystemLoader(TEMPLATES),
         autoescape=select_autoescape(["html", "j2"]),
@@ -124,6 +127,7 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
     rows = [
         {
             "label": g.learner.label,
+            "page": _learner_page(environment, g),
             "cells": [
                 {
                     "class": status.replace(" ", "-"),
@@ -146,3 +150,19 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
         rows=rows,
     )
     path.write_text(redact(page), "utf-8")
+
+
+def _learner_page(environment: Environment, graded: Graded) -> str:
+    """The learner's page (``output.html`` in their folder) made from their run's output, and
+    its name; ``checkpoints.json`` where there is no output (a run that never started)."""
+    output = graded.folder / OUTPUT if graded.folder is not None else None
+    if output is None or not output.is_file():
+        return "checkpoints.json"
+    page = environment.get_template("learner.html.j2").render(
+        lang=language(),
+        title=t("class.learner_title", label=graded.learner.label),
+        back=t("class.back"),
+        output=output.read_text("utf-8"),
+    )
+    (output.parent / LEARNER_PAGE).write_text(redact(page), "utf-8")
+    return LEARNER_PAGE

@@ -29,7 +29,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from handson.class_roster import Learner, read_class
-from handson.class_runs import ROOT, Graded, grade_one, learner_env, read_graded
+from handson.class_runs import OUTPUT, ROOT, Graded, grade_one, learner_env, read_graded
 from handson.class_table import all_passed, table_lines, write_csv, write_html
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
@@ -148,7 +148,7 @@ def _read_folder(learner: Learner, folder: Path) -> Graded:
     """A learner graded by another job (grade-class.yml): its folder, or why there is none."""
     if not (folder / "checkpoints.json").exists():
         return Graded(learner, 4, reason=t("class.no_folder", folder=folder))
-    output, code = folder / "output.txt", folder / "exit_code"
+    output, code = folder / OUTPUT, folder / "exit_code"
     exit_code = int(code.read_text("utf-8")) if code.exists() else -1
     return read_graded(
         learner, folder, exit_code, output.read_text("utf-8") if output.exists() else ""

@@ -58,6 +58,7 @@ def test_a_narrow_window_breaks_no_status_and_no_name(
     folder = tmp_path / "graded"
     (folder / "山田 太郎").mkdir(parents=True)
     (folder / "山田 太郎" / "checkpoints.json").write_text("{}", "utf-8")
+    graded[0].folder = folder / "山田 太郎"  # hanako's run never started: no folder, no output
     write_html(graded, folder / "class.html", "2026-12-05 16:37 UTC")
     page.goto((folder / "class.html").as_uri())
     kept = page.evaluate(LINES_OF_CELLS, "tbody td:not(.reason), tbody th, thead th")
@@ -68,3 +69,35 @@ def test_a_narrow_window_breaks_no_status_and_no_name(
     assert page.locator("p").inner_text().endswith("（2026-12-05 16:37 UTC）")
     page.click("text=山田 太郎")
     assert page.url == (folder / "山田 太郎" / "checkpoints.json").as_uri()
+
+
+def test_a_learner_links_to_a_page_of_what_their_run_showed(
+    tmp_path: Path, page: Page, japanese: None
+) -> None:
+    """The learner's name opens their run's output (its failure blocks, in Japanese) as a page
+    of its own, not raw JSON; the page leads back to the table and to checkpoints.json. A
+    learner whose run printed nothing links to checkpoints.json as before."""
+    folder = tmp_path / "graded"
+    said = "U5 IAM の一覧を見られない\n  ヒント: <script>x</script>"
+    graded = []
+    for label, output in (("山田 太郎", said), ("hanako", None)):
+        (folder / label).mkdir(parents=True)
+        (folder / label / "checkpoints.json").write_text("{}", "utf-8")
+        if output is not None:
+            (folder / label / "output.txt").write_text(output, "utf-8")
+        statuses = {column: "passed" for column in COLUMNS}
+        graded.append(
+            Graded(Learner("p", "111122223333", label), 1, statuses, folder=folder / label)
+        )
+    write_html(graded, folder / "class.html", "now")
+    page.goto((folder / "class.html").as_uri())
+    assert page.get_attribute("text=hanako", "href") == "hanako/checkpoints.json"
+    page.click("text=山田 太郎")
+    assert page.url == (folder / "山田 太郎" / "output.html").as_uri()
+    assert page.locator("pre").inner_text() == said  # the text as written, not as markup
+    assert page.title() == "山田 太郎 の採点結果（handson-iam-acceptance）"
+    page.click("text=checkpoints.json")
+    assert page.url == (folder / "山田 太郎" / "checkpoints.json").as_uri()
+    page.go_back()
+    page.click("text=クラスの表に戻る")
+    assert page.url == (folder / "class.html").as_uri()
