@@ -110,7 +110,7 @@ def test_a_hands_on_policy_named_otherwise_is_said_to_be_missing() -> None:
         i18n.set_language("en")
     assert lines == [
         "handson: handson-iam-user には、ハンズオンのポリシー handson-iam-user-policy が付いていま"
-        "せん。付いていて、チェックに入るのは次のポリシーです: 管理ポリシー handson-iam-user-polcy",
+        "せん。チェックには、付いている次のポリシーを使います: 管理ポリシー handson-iam-user-polcy",
         "handson: handson-iam-role には、ハンズオンのポリシーのほかに次のポリシーも付いていて、"
         "チェックに入ります: 管理ポリシー handson-iam-user-policy",
     ]
