@@ -76,9 +76,14 @@ class Statement:
 
     @property
     def label(self) -> str:
-        """How a person finds the statement: in its policy, where it has a name (a hand-built
-        environment's, a lesson's file); by its Sid alone in the one file a check reads."""
-        return f"{self.policy} / {self.sid}" if self.policy else self.sid
+        return statement_in(self.policy, self.sid)
+
+
+def statement_in(policy: str, sid: str) -> str:
+    """How a person finds a statement: in its policy, where the policy has a name (a hand-built
+    environment's, a lesson's file): ``see-users / #1``; by its Sid alone in the one file a
+    check reads, which its scenario names."""
+    return f"{policy} / {sid}" if policy else sid
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from handson.i18n import t
-from handson.iam_engine import Statement
+from handson.iam_engine import statement_in
 from handson.permissions import lint
 from handson.permissions.findings import Kind, PermissionFinding, Principal
 from handson.policies import USER_POLICY_FILE
@@ -59,7 +59,7 @@ def _said(finding: PermissionFinding, policy: str, said_of: str | None) -> bool:
     where = finding.statement
     if finding.kind is not Kind.RESOURCE_MISMATCH or where is None:
         return False
-    return Statement(policy, where.statement, "", {}).label == said_of
+    return statement_in(policy, where.statement) == said_of
 
 
 def hint_with_lint(
