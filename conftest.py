@@ -93,7 +93,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     command line's --lang, else HANDSON_LANG, read before pytest parses them."""
     with contextlib.suppress(SuiteUsageError):  # a language the suite does not speak: refused later
         set_language(asked_language(command_line(), os.environ))
-    group = parser.getgroup("handson", "handson-iam-acceptance")
+    group = parser.getgroup("handson", "handson-iam-acceptance", after="general")
     for option, variable in OPTIONS.items():
         flag = "--" + option.replace("_", "-")
         text = t(f"option.{option}", region=DEFAULT_REGION)
@@ -108,6 +108,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
             group.addoption(flag, dest=f"handson_{option}", action="append", help=help_text)
         else:
             group.addoption(flag, dest=f"handson_{option}", default=None, help=help_text)
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest's own help, which is long and in English
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    """``--help``: first, in the run's language, where the suite's own options are (the
+    section named handson-iam-acceptance, right after pytest's general options)."""
+    if config.option.help:
+        print(t("help.ours"), flush=True)
 
 
 @pytest.hookimpl(tryfirst=True)  # before allure's own, which reads --alluredir

@@ -176,6 +176,12 @@ def test_the_runs_options_are_described_in_its_language(
     assert run.exit_code == 0, run.describe()
     ours = run.stdout.split("handson-iam-acceptance:", 1)[1]
     assert said in ours and not_said not in ours, ours[:1500]
+    # Said first, in the same language: where the suite's options are in pytest's long help,
+    # and they are there, right after pytest's general options.
+    first = run.stdout.splitlines()[0]
+    assert first.startswith("handson-iam-acceptance") and not_said not in first, first
+    sections = [line for line in run.stdout.splitlines() if line.endswith(":") and line[0] != " "]
+    assert sections[sections.index("general:") + 1] == "handson-iam-acceptance:", sections
 
 
 def test_environment_variables_are_checked_too(tmp_path: Path) -> None:
