@@ -24,7 +24,8 @@ from __future__ import annotations
 import json
 import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -50,9 +51,11 @@ def grade_class(
     base: dict[str, str],
     ambient: bool = False,
     record: bool = False,
+    say: Callable[[str], None] = lambda line: None,
 ) -> list[Graded]:
     """Every learner in turn, at most ``parallel`` at once; in the CSV's order. ``ambient``: with
-    the credentials as they are, for one learner whose role the job already assumed."""
+    the credentials as they are, for one learner whose role the job already assumed. ``say``
+    hears a line as each learner's grading ends (a class takes minutes)."""
     import boto3
 
     def one(learner: Learner) -> Graded:
@@ -66,8 +69,22 @@ def grade_class(
             return Graded(learner, 4, reason=reason)
         return grade_one(learner, out, env, region, record)
 
+    say(t("class.grading", count=len(learners), parallel=min(parallel, len(learners))))
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
-        return list(pool.map(one, learners))
+        futures = {pool.submit(one, learner): learner for learner in learners}
+        try:
+            for done, future in enumerate(as_completed(futures), start=1):
+                label = futures[future].label
+                say(t("class.graded_one", done=done, count=len(futures), label=label))
+        except BaseException:
+            for future in futures:  # Ctrl-C: no learner not started yet is graded
+                future.cancel()
+            raise
+        return [future.result() for future in futures]
+
+
+# As pytest's own exit code for a run that was interrupted.
+INTERRUPTED = 2
 
 
 def exit_code(graded: list[Graded]) -> int:
@@ -133,9 +150,22 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
         out = args.out or reports_dir(ROOT) / f"class-{datetime.now(UTC):%Y%m%d-%H%M%S}"
         out.mkdir(parents=True, exist_ok=True)
         base = dict(os.environ)
-        graded = grade_class(
-            learners, out, args.parallel, args.region, base, bool(args.only), args.record_calls
-        )
+        try:
+            graded = grade_class(
+                learners,
+                out,
+                args.parallel,
+                args.region,
+                base,
+                bool(args.only),
+                args.record_calls,
+                say=lambda line: print(line, file=sys.stderr, flush=True),
+            )
+        except KeyboardInterrupt:
+            # Ctrl-C: the learners not started yet are not; those being graded had the same
+            # Ctrl-C, and their runs ended through their own teardown before this line.
+            print(t("class.interrupted", out=out, accounts=args.accounts), file=sys.stderr)
+            return INTERRUPTED
     for line in table_lines(graded):
         print(line)
     write_csv(graded, out / "class.csv")

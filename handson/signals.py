@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from types import FrameType
 from typing import Any
 
+from handson.i18n import t
+
 if sys.platform == "win32":
     ENDING: tuple[int, ...] = (signal.SIGINT, signal.SIGTERM, signal.SIGBREAK)
     # A child that stop_politely can reach: Ctrl-Break goes to a whole process group.
@@ -55,10 +57,7 @@ def deferred_interrupts(say: Callable[[str], None] | None = None) -> Iterator[li
 
     def hold(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
-        tell(
-            f"handson: {signal.Signals(signum).name} received during teardown: finishing the "
-            "teardown first, so that nothing is left behind (SIGKILL stops at once)"
-        )
+        tell(t("signals.held", signal=signal.Signals(signum).name))
 
     previous = {s: signal.signal(s, hold) for s in ENDING}
     try:

@@ -160,6 +160,15 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
             failed if label == "ichiro" else ["-"]
         ), row
     assert "3 learners: 2 passed every checkpoint, 1 failed some" in done.stdout
+    # While it grades: a line first, then one as each learner's grading ends (minutes, for a
+    # class), on standard error, so that the table alone is on standard output.
+    progress = [
+        line for line in done.stderr.splitlines() if line.startswith(("handson grade", "["))
+    ]
+    assert progress[0] == "handson grade: 3 to grade, 2 at once at most", done.stderr
+    ended = [line.split("] ", 1) for line in progress[1:]]
+    assert [count for count, _ in ended] == ["[1/3", "[2/3", "[3/3"], done.stderr
+    assert sorted(who for _, who in ended) == ["hanako: graded", "ichiro: graded", "jiro: graded"]
     # The CSV.
     with (out / "class.csv").open(encoding="utf-8") as handle:
         rows = list(csv.DictReader(handle))

@@ -242,3 +242,61 @@ def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_a
     assert lines[6].split() == ["田中", "11", "/", "13", "-", "R1", "R2", "-"]
     assert lines[7].startswith("受講者 5 人: 全チェックポイント合格 1 人")
     assert max(i18n.display_width(line) for line in lines) <= 80, lines
+
+
+def test_ctrl_c_while_grading_is_one_line_saying_where_the_results_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl-C reaches the grader and the learners' runs alike: the runs end through their own
+    teardown, no learner not started yet is graded, and the grader says in one line where the
+    results so far are and how to make their table, with pytest's exit code for an interrupt
+    (not Python's trace)."""
+    import handson.grade
+
+    path = roster(tmp_path, HEADER + "a,111122223333,山田\n")
+
+    def interrupted(*args: object, **kwargs: object) -> list[Graded]:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(handson.grade, "grade_class", interrupted)
+    out = tmp_path / "graded"
+    try:
+        code = handson.grade.main(["--lang", "ja", "--accounts", str(path), "--out", str(out)])
+    finally:
+        i18n.set_language("en")
+    said = capsys.readouterr()
+    assert code == 2 and said.out == "", said
+    assert said.err == (
+        f"handson grade: 中断しました。採点が終わった受講者の結果は {out} にあります（表にするには"
+        f" handson grade --accounts {path} --table-from {out}）\n"
+    )
+
+
+def test_ctrl_c_grades_no_learner_not_started_yet(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C arrives in the grader's main thread (here, as it hears that the first learner's
+    grading ended): the learners still waiting are never graded; the one already started ends."""
+    import time
+
+    import handson.grade
+
+    started: list[str] = []
+
+    def graded(learner: Learner, *args: object) -> Graded:
+        started.append(learner.label)
+        time.sleep(0.2)
+        return Graded(learner, 0)
+
+    def hear(line: str) -> None:
+        heard.append(line)
+        if line.startswith("[1/"):
+            raise KeyboardInterrupt
+
+    heard: list[str] = []
+    monkeypatch.setattr(handson.grade, "grade_one", graded)
+    learners = [Learner(f"p{i}", "111122223333", f"l{i}") for i in range(5)]
+    with pytest.raises(KeyboardInterrupt):
+        handson.grade.grade_class(learners, tmp_path, 1, None, {}, ambient=True, say=hear)
+    assert heard == ["handson grade: 5 to grade, 1 at once at most", "[1/5] l0: graded"]
+    assert started in (["l0"], ["l0", "l1"]), started  # l1 may have begun as l0 ended
