@@ -80,4 +80,6 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.calls") -
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from handson.cli import command
+
+    sys.exit(command("calls"))

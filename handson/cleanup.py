@@ -157,4 +157,6 @@ def main(
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from handson.cli import command
+
+    sys.exit(command("cleanup"))

@@ -19,6 +19,7 @@ import sys
 
 from handson.cli_parser import speak_first
 from handson.i18n import listed, t
+from handson.signals import INTERRUPTED_EXIT
 
 # The word -> the module whose main(argv, prog=...) runs it.
 COMMANDS = {
@@ -49,8 +50,19 @@ def main(argv: list[str] | None = None) -> int:
     if word not in COMMANDS:
         print(t("cli.unknown", word=word, words=listed(COMMANDS)), file=sys.stderr)
         return 2
+    return command(word, [*leading, *rest], prog=f"handson {word}")
+
+
+def command(word: str, argv: list[str] | None = None, prog: str | None = None) -> int:
+    """One command, as ``handson <word>`` and ``python -m handson.<word>`` run it: stopped by
+    Ctrl-C, it says so in one line in the run's language (what it was doing ended through its
+    own ``finally`` blocks first), not with Python's trace."""
     module = importlib.import_module(COMMANDS[word])
-    return int(module.main([*leading, *rest], prog=f"handson {word}"))
+    try:
+        return int(module.main(argv, **({"prog": prog} if prog else {})))
+    except KeyboardInterrupt:
+        print(t("cli.interrupted", word=word), file=sys.stderr)
+        return INTERRUPTED_EXIT
 
 
 def _leading_lang(args: list[str]) -> list[str]:

@@ -200,4 +200,6 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from handson.cli import command
+
+    sys.exit(command("discover"))

@@ -38,6 +38,7 @@ from handson.i18n import listed, t
 from handson.run_folder import reports_dir
 from handson.secrets import register_host_secrets
 from handson.settings import DEFAULT_REGION
+from handson.signals import INTERRUPTED_EXIT
 from handson.transient import retry_answers_not_aws
 
 __all__ = ["Graded", "Learner", "exit_code", "learner_env", "main", "read_class", "read_graded"]
@@ -81,10 +82,6 @@ def grade_class(
                 future.cancel()
             raise
         return [future.result() for future in futures]
-
-
-# As pytest's own exit code for a run that was interrupted.
-INTERRUPTED = 2
 
 
 def exit_code(graded: list[Graded]) -> int:
@@ -165,7 +162,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
             # Ctrl-C: the learners not started yet are not; those being graded had the same
             # Ctrl-C, and their runs ended through their own teardown before this line.
             print(t("class.interrupted", out=out, accounts=args.accounts), file=sys.stderr)
-            return INTERRUPTED
+            return INTERRUPTED_EXIT
     for line in table_lines(graded):
         print(line)
     write_csv(graded, out / "class.csv")
@@ -186,4 +183,6 @@ def _read_folder(learner: Learner, folder: Path) -> Graded:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from handson.cli import command
+
+    sys.exit(command("grade"))

@@ -28,6 +28,9 @@ else:
     POLITE_CHILD = {}
 # What the run turns into KeyboardInterrupt itself (pytest does it for SIGINT).
 ALSO_ENDING = ENDING[1:]
+# The exit code of a handson command stopped by Ctrl-C, as a shell gives one ended by SIGINT
+# (128 + 2): the commands' own codes (2 and 4 for bad input, 1, 3, 6, 7) keep their meanings.
+INTERRUPTED_EXIT = 130
 
 
 def stop_politely(process: subprocess.Popen[Any]) -> None:

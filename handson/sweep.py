@@ -86,4 +86,6 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from handson.cli import command
+
+    sys.exit(command("sweep"))

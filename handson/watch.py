@@ -242,4 +242,6 @@ def main(argv: list[str] | None = None, prog: str = "handson watch") -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    from handson.cli import command
+
+    sys.exit(command("watch"))

@@ -101,3 +101,26 @@ def test_lang_before_the_word_is_checked_first(capsys: pytest.CaptureFixture[str
         "--lang 'fr': ja（日本語）か en（英語）を選んでください"
         " / choose one of ja (Japanese), en (English)"
     )
+
+
+@pytest.mark.parametrize("word", sorted(cli.COMMANDS))
+def test_ctrl_c_is_one_line_in_the_run_language_and_exit_130(
+    word: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A command stopped by Ctrl-C (on AWS a listing or a deletion takes seconds) says so in one
+    line, as handson <word> and as python -m handson.<word> alike, not with Python's trace."""
+    module = importlib.import_module(cli.COMMANDS[word])
+
+    def stopped(argv: list[str] | None = None, prog: str = "") -> int:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(module, "main", stopped)
+    assert cli.main(["--lang", "ja", word]) == 130
+    said = capsys.readouterr()
+    assert said.out == "" and said.err == (
+        f"handson {word}: 中断しました（Ctrl-C）。ここまでに済んだことはそのままです。"
+        "続けるには、もう一度実行してください\n"
+    )
+    # python -m handson.<word> runs through the same door.
+    main_block = inspect.getsource(module).split('if __name__ == "__main__":', 1)[1]
+    assert f'sys.exit(command("{word}"))' in main_block

@@ -249,7 +249,7 @@ def test_ctrl_c_while_grading_is_one_line_saying_where_the_results_are(
 ) -> None:
     """Ctrl-C reaches the grader and the learners' runs alike: the runs end through their own
     teardown, no learner not started yet is graded, and the grader says in one line where the
-    results so far are and how to make their table, with pytest's exit code for an interrupt
+    results so far are and how to make their table, exit code 130 as a shell's for SIGINT
     (not Python's trace)."""
     import handson.grade
 
@@ -265,7 +265,7 @@ def test_ctrl_c_while_grading_is_one_line_saying_where_the_results_are(
     finally:
         i18n.set_language("en")
     said = capsys.readouterr()
-    assert code == 2 and said.out == "", said
+    assert code == 130 and said.out == "", said
     assert said.err == (
         f"handson grade: 中断しました。採点が終わった受講者の結果は {out} にあります（表にするには"
         f" handson grade --accounts {path} --table-from {out}）\n"
