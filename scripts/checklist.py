@@ -18,6 +18,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import urllib.request
@@ -33,6 +34,7 @@ sys.path.insert(
 
 from handson.console import readable_output  # noqa: E402
 from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language, t  # noqa: E402
+from handson.signals import INTERRUPTED_EXIT  # noqa: E402
 
 VENV = ROOT / ".venv"
 STAMP = "handson-installed.json"
@@ -165,11 +167,18 @@ def ensure(installs: Sequence[Install], venv_dir: Path = VENV, root: Path = ROOT
             venv.EnvBuilder(with_pip=True, clear=venv_dir.exists()).create(venv_dir)
         except (OSError, subprocess.CalledProcessError) as exc:
             raise SystemExit(t("bootstrap.no_venv", path=venv_dir, error=exc)) from None
+        except KeyboardInterrupt:
+            # Half made (a Python without its pip): the next call would find a Python and never
+            # make it whole. This call made it: it goes, and the next call makes it anew.
+            shutil.rmtree(venv_dir, ignore_errors=True)
+            raise
     if missing:
         files = " ".join(f for i in missing for f in i.files())
         print(t("bootstrap.install", files=files, path=venv_dir), flush=True)
     for install in missing:
-        code = subprocess.run(pip_command(python, install), cwd=root).returncode
+        code, interrupted = finished(pip_command(python, install), root)
+        if interrupted:
+            raise KeyboardInterrupt  # after pip stopped on its own; its stamp is not written
         if code != 0:
             raise SystemExit(install_failed(install))
         done[install.name] = digest(install, root)
@@ -184,14 +193,29 @@ def activated(venv_dir: Path = VENV) -> dict[str, str]:
     return {**os.environ, "VIRTUAL_ENV": str(venv_dir), "PATH": path}
 
 
-def wait_for(process: subprocess.Popen[bytes]) -> int:
-    """The process's exit code. Ctrl+C reaches the run too, which then removes what it made: wait
-    for it to finish rather than leave it behind (subprocess.run would kill it)."""
+def finished(
+    command: Sequence[str], root: Path = ROOT, env: dict[str, str] | None = None
+) -> tuple[int, bool]:
+    """``command`` run to its end: its exit code, and whether Ctrl+C came meanwhile."""
+    return waited(subprocess.Popen(command, cwd=root, env=env))
+
+
+def waited(process: subprocess.Popen[bytes]) -> tuple[int, bool]:
+    """The process's exit code, and whether Ctrl+C came while it ran. Ctrl+C reaches the child
+    too, which stops on its own: a run through its teardown, removing what it made; pip between
+    two steps. It is waited for, not killed half-way (as subprocess.run would kill it: a run's
+    resources left behind, a package half installed)."""
+    interrupted = False
     while True:
         try:
-            return process.wait()
+            return process.wait(), interrupted
         except KeyboardInterrupt:
-            continue
+            interrupted = True
+
+
+def wait_for(process: subprocess.Popen[bytes]) -> int:
+    """The process's exit code, however often Ctrl+C came (its own code says so)."""
+    return waited(process)[0]
 
 
 def checklist_command(python: Path, pytest_args: Sequence[str]) -> list[str]:
@@ -199,7 +223,8 @@ def checklist_command(python: Path, pytest_args: Sequence[str]) -> list[str]:
 
 
 def run(command: Sequence[str], root: Path = ROOT, env: dict[str, str] | None = None) -> int:
-    return wait_for(subprocess.Popen(command, cwd=root, env=env))
+    """The run's exit code: after a Ctrl+C, the run's own (it says it was interrupted)."""
+    return finished(command, root, env)[0]
 
 
 def choose_language(pytest_args: Sequence[str]) -> None:
@@ -218,7 +243,11 @@ def main(argv: Sequence[str]) -> int:
     if sys.version_info < MINIMUM:
         print(t("bootstrap.python_too_old", version=sys.version.split()[0]), file=sys.stderr)
         return 1
-    python = ensure(CHECKLIST)
+    try:
+        python = ensure(CHECKLIST)
+    except KeyboardInterrupt:
+        print(t("bootstrap.interrupted"), file=sys.stderr)
+        return INTERRUPTED_EXIT
     return run(checklist_command(python, argv), env=activated())
 
 

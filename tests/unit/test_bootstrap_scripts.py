@@ -31,11 +31,11 @@ def test_a_second_call_installs_nothing(tmp_path: Path, monkeypatch: pytest.Monk
     venv = installed_venv(tmp_path)
     calls: list[list[str]] = []
 
-    def pip(command: list[str], **_: object) -> subprocess.CompletedProcess[bytes]:
+    def pip(command: list[str], *_: object) -> tuple[int, bool]:
         calls.append(command)
-        return subprocess.CompletedProcess(command, 0)
+        return 0, False
 
-    monkeypatch.setattr(subprocess, "run", pip)
+    monkeypatch.setattr(checklist, "finished", pip)
     assert checklist.ensure(checklist.CHECKLIST, venv, tmp_path) == checklist.venv_python(venv)
     assert [c[3:] for c in calls] == [
         ["install", "--disable-pip-version-check", "-r", "requirements.txt"],
@@ -51,12 +51,72 @@ def test_a_second_call_installs_nothing(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_a_failed_install_is_not_stamped(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     venv = installed_venv(tmp_path)
-    monkeypatch.setattr(
-        subprocess, "run", lambda command, **_: subprocess.CompletedProcess(command, 1)
-    )
+    monkeypatch.setattr(checklist, "finished", lambda *_: (1, False))
     with pytest.raises(SystemExit, match=r"requirements\.txt"):
         checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
     assert checklist.installed(venv) == {}
+
+
+def test_ctrl_c_during_the_install_is_one_line_and_no_stamp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Ctrl+C reaches pip too, which stops on its own: waited for (not killed half-way), then no
+    stamp, so that the next call installs, and one line in the run's language, exit code 130."""
+    venv = installed_venv(tmp_path)
+    monkeypatch.setattr(checklist, "finished", lambda *_: (1, True))
+    with pytest.raises(KeyboardInterrupt):
+        checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
+    assert checklist.installed(venv) == {}
+
+    def interrupted(installs: object) -> Path:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(checklist, "ensure", interrupted)
+    assert checklist.main(["--lang", "ja"]) == 130
+    assert capsys.readouterr().err == (
+        "インストールを中断しました（Ctrl-C）。もう一度 python scripts/checklist.py を実行すると、"
+        "インストールから続けます\n"
+    )
+
+
+def test_a_venv_half_made_when_ctrl_c_came_goes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl+C while the virtual environment is made (its Python there, its pip not yet): the
+    next call would find a Python and never install pip. The folder this call made goes."""
+    import venv as venv_module
+
+    for name in ("requirements.txt", "requirements-engine.txt", "pyproject.toml"):
+        (tmp_path / name).write_text(f"# {name}\n", "utf-8")
+    folder = tmp_path / ".venv"
+
+    def half(self: object, env_dir: Path) -> None:
+        python = checklist.venv_python(Path(env_dir))
+        python.parent.mkdir(parents=True)
+        python.touch()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(venv_module.EnvBuilder, "create", half)
+    monkeypatch.setattr(checklist, "too_deep", lambda venv_dir: 0)
+    with pytest.raises(KeyboardInterrupt):
+        checklist.ensure(checklist.CHECKLIST, folder, tmp_path)
+    assert not folder.exists()
+
+
+def test_a_child_interrupted_is_waited_for_not_killed(tmp_path: Path) -> None:
+    """A Ctrl+C that reaches this process while its child runs: the child ends on its own (here,
+    it was not told), its code is kept, and the interrupt is reported, not raised."""
+    import signal
+    import threading
+
+    if sys.platform == "win32":
+        pytest.skip("a SIGINT to this process alone: what a console's Ctrl+C is on POSIX")
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    code, interrupted = checklist.finished(
+        [sys.executable, "-c", "import time; time.sleep(1); raise SystemExit(3)"], tmp_path
+    )
+    assert (code, interrupted) == (3, True)
 
 
 def test_the_venvs_python_on_each_system(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -215,9 +275,7 @@ def test_a_failed_install_behind_a_proxy_names_it_in_one_line(
 
     set_language(lang)  # the tests' own English comes back after each test (tests/conftest.py)
     venv = installed_venv(tmp_path)
-    monkeypatch.setattr(
-        subprocess, "run", lambda command, **_: subprocess.CompletedProcess(command, 1)
-    )
+    monkeypatch.setattr(checklist, "finished", lambda *_: (1, False))
     monkeypatch.setattr(
         urllib.request, "getproxies", lambda: {"https": "http://taro:Secret9@proxy.school:8080"}
     )
@@ -285,7 +343,7 @@ def test_a_folder_too_deep_stops_before_the_venv_in_one_line(
         (tmp_path / name).write_text(f"# {name}\n", "utf-8")
     venv = tmp_path / ".venv"
     monkeypatch.setattr(checklist, "too_deep", lambda venv_dir: 267)
-    monkeypatch.setattr(subprocess, "run", lambda *a, **k: pytest.fail("pip was run"))
+    monkeypatch.setattr(checklist, "finished", lambda *a, **k: pytest.fail("pip was run"))
     with pytest.raises(SystemExit) as stopped:
         checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
     said = str(stopped.value.code)
