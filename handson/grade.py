@@ -144,7 +144,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
         out = args.table_from
         graded = [_read_folder(x, out / x.label) for x in learners]
     else:
-        out = args.out or reports_dir(ROOT) / f"class-{datetime.now(UTC):%Y%m%d-%H%M%S}"
+        # Absolute: each learner's run writes there from the checkout (its working folder),
+        # and this process reads it from wherever the instructor typed the command.
+        out = (args.out or reports_dir(ROOT) / f"class-{datetime.now(UTC):%Y%m%d-%H%M%S}").resolve()
         out.mkdir(parents=True, exist_ok=True)
         base = dict(os.environ)
         try:

@@ -300,3 +300,26 @@ def test_ctrl_c_grades_no_learner_not_started_yet(
         handson.grade.grade_class(learners, tmp_path, 1, None, {}, ambient=True, say=hear)
     assert heard == ["handson grade: 5 to grade, 1 at once at most", "[1/5] l0: graded"]
     assert started in (["l0"], ["l0", "l1"]), started  # l1 may have begun as l0 ended
+
+
+def test_a_relative_out_folder_is_the_same_for_the_grader_and_the_learners_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """--out graded, typed in another folder than the checkout: the learners' runs (whose
+    working folder is the checkout) wrote their results under the checkout, the grader looked
+    for them where it was typed, and every learner came out as 'decided nothing'. The folder
+    the runs are given is the one the instructor named, made absolute."""
+    import handson.grade
+
+    path = roster(tmp_path, HEADER + "a,111122223333,山田\n")
+    given: list[Path] = []
+
+    def grading(learners: list[Learner], out: Path, *args: object, **kwargs: object) -> list:
+        given.append(out)
+        return [Graded(learner, 0) for learner in learners]
+
+    monkeypatch.setattr(handson.grade, "grade_class", grading)
+    monkeypatch.chdir(tmp_path)
+    handson.grade.main(["--accounts", str(path), "--out", "graded"])
+    assert given == [tmp_path / "graded"] and given[0].is_absolute()
+    assert (tmp_path / "graded" / "class.html").is_file()
