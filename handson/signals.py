@@ -68,5 +68,25 @@ def deferred_interrupts(say: Callable[[str], None] | None = None) -> Iterator[li
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    if received:
+    if received and not _ENDING.is_set():  # a run ending already goes on ending as it was
         raise KeyboardInterrupt(f"signal {signal.Signals(received[0]).name}")
+
+
+# Set once the run is ending on an interrupt (ending_on_interrupt).
+_ENDING = threading.Event()
+
+
+def ending_on_interrupt(say: Callable[[str], None]) -> dict[int, Any]:
+    """The run is ending on its first Ctrl-C (or SIGTERM): from here on another one is told
+    that it is, and changes nothing. It ends as the first asked, through its teardown (which
+    holds signals anyway, deferred_interrupts), with its own last lines and exit code; a second
+    Ctrl-C while pytest wrote the first one's summary ended it with Python's trace instead.
+    SIGKILL still stops it at once. Returns the handlers it replaced (main thread only)."""
+    _ENDING.set()
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def told(signum: int, frame: FrameType | None) -> None:
+        say(t("signals.held", signal=signal.Signals(signum).name))
+
+    return {s: signal.signal(s, told) for s in ENDING}

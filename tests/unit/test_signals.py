@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Iterator
 
 import pytest
 
-from handson.signals import deferred_interrupts
+from handson import i18n, signals
+from handson.signals import ENDING, deferred_interrupts, ending_on_interrupt
 
 
 @pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
@@ -41,3 +43,40 @@ def test_an_error_of_the_block_is_not_masked() -> None:
     ):
         os.kill(os.getpid(), signal.SIGINT)
         raise RuntimeError("teardown failed")
+
+
+@pytest.fixture
+def ending() -> Iterator[None]:
+    """A run ending on its first interrupt, for one test: this process's handlers and the flag
+    as they were afterwards."""
+    before = {s: signal.getsignal(s) for s in ENDING}
+    try:
+        yield
+    finally:
+        signals._ENDING.clear()
+        for s, handler in before.items():
+            signal.signal(s, handler)
+
+
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM])
+def test_once_ending_a_later_interrupt_is_told_and_changes_nothing(
+    sent: signal.Signals, ending: None
+) -> None:
+    """A second Ctrl-C while the run ends on its first (pytest writing the first one's summary,
+    or the teardown holding it): one line, in the run's language, and the run ends as the first
+    asked, with its own last lines and exit code, not Python's trace."""
+    i18n.set_language("ja")
+    said: list[str] = []
+    try:
+        replaced = ending_on_interrupt(said.append)
+        os.kill(os.getpid(), sent)  # outside any teardown: told, not raised
+        with deferred_interrupts(said.append):  # inside one: held, and not raised after it
+            os.kill(os.getpid(), sent)
+    finally:
+        i18n.set_language("en")
+    assert set(replaced) == set(ENDING)
+    assert said[0] == (
+        f"handson: {sent.name} を受け取りました。何も残さないように、後片付けを最後まで終えて"
+        "から止まります（SIGKILL ならすぐに止まります）"
+    )
+    assert said == said[:1] * 2
