@@ -72,8 +72,10 @@ def deferred_interrupts(say: Callable[[str], None] | None = None) -> Iterator[li
         raise KeyboardInterrupt(f"signal {signal.Signals(received[0]).name}")
 
 
-# Set once the run is ending on an interrupt (ending_on_interrupt).
+# Set once the run is ending on an interrupt (ending_on_interrupt); the run's plugin that sets
+# it (fixtures/environment.py), by the name it is registered under.
 _ENDING = threading.Event()
+ENDING_PLUGIN = "handson-ending-on-interrupt"
 
 
 def ending_on_interrupt(say: Callable[[str], None]) -> dict[int, Any]:
