@@ -80,3 +80,25 @@ def test_once_ending_a_later_interrupt_is_told_and_changes_nothing(
         "から止まります（SIGKILL ならすぐに止まります）"
     )
     assert said == said[:1] * 2
+
+
+def test_a_line_said_past_the_capture_starts_a_line_of_its_own(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Not after the scenarios' progress on the terminal (``....handson: SIGINT を…``): the
+    terminal reporter ends its line first, then the line goes to standard error."""
+    from contextlib import nullcontext
+    from types import SimpleNamespace
+
+    from fixtures.environment import uncaptured
+
+    done: list[str] = []
+    reporter = SimpleNamespace(
+        ensure_newline=lambda: done.append("newline"), flush=lambda: done.append("flush")
+    )
+    capture = SimpleNamespace(global_and_fixture_disabled=nullcontext)
+    plugins = {"capturemanager": capture, "terminalreporter": reporter}
+    config = SimpleNamespace(pluginmanager=SimpleNamespace(getplugin=plugins.get))
+    uncaptured(config)("handson: a line")  # type: ignore[arg-type]
+    assert done == ["newline", "flush"]
+    assert capsys.readouterr().err == "handson: a line\n"
