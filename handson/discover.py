@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -39,13 +38,10 @@ def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
     principal's policies, so the decision is the same. Sids stay unique, as IAM requires.
 
     A statement without a Sid (AWS managed policies have none) is given its policy's name, as
-    far as a Sid can hold it (letters and digits): a failure then names AmazonS3FullAccess, where
-    it would name the statement's place in the merged document (#4), which no console shows."""
-    return {"Version": "2012-10-17", "Statement": [s for _, s in _placed(policies)]}
-
-
-def _placed(policies: list[FoundPolicy]) -> Iterator[tuple[FoundPolicy, dict[str, Any]]]:
-    """Every statement of ``policies`` with its policy, its Sid made unique (see merged)."""
+    far as a Sid can hold it (letters and digits): a failure of a replay of these files
+    (``--policies``) then names AmazonS3FullAccess, where it would name the statement's place in
+    the merged document (#4). (``--target existing`` names the policies as found instead.)"""
+    statements: list[dict[str, Any]] = []
     seen: set[str] = set()
     for policy in policies:
         found = policy.document.get("Statement", [])
@@ -58,7 +54,8 @@ def _placed(policies: list[FoundPolicy]) -> Iterator[tuple[FoundPolicy, dict[str
                     unique, n = f"{sid}{n}", n + 1
                 seen.add(unique)
                 statement["Sid"] = unique
-            yield policy, statement
+            statements.append(statement)
+    return {"Version": "2012-10-17", "Statement": statements}
 
 
 def _sid_of(name: str) -> str | None:

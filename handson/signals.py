@@ -60,7 +60,7 @@ def deferred_interrupts(say: Callable[[str], None] | None = None) -> Iterator[li
 
     def hold(signum: int, frame: FrameType | None) -> None:
         received.append(signum)
-        tell(t("signals.held", signal=signal.Signals(signum).name))
+        _say_held(tell, signum)
 
     previous = {s: signal.signal(s, hold) for s in ENDING}
     try:
@@ -89,6 +89,11 @@ def ending_on_interrupt(say: Callable[[str], None]) -> dict[int, Any]:
         return {}
 
     def told(signum: int, frame: FrameType | None) -> None:
-        say(t("signals.held", signal=signal.Signals(signum).name))
+        _say_held(say, signum)
 
     return {s: signal.signal(s, told) for s in ENDING}
+
+
+def _say_held(say: Callable[[str], None], signum: int) -> None:
+    """The line for a Ctrl-C (or SIGTERM) that waits for the teardown, in the run's language."""
+    say(t("signals.held", signal=signal.Signals(signum).name))
