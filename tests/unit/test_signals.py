@@ -96,9 +96,19 @@ def test_a_line_said_past_the_capture_starts_a_line_of_its_own(
     reporter = SimpleNamespace(
         ensure_newline=lambda: done.append("newline"), flush=lambda: done.append("flush")
     )
+    writer = SimpleNamespace(width_of_current_line=0, line=lambda: done.append("line"))
     capture = SimpleNamespace(global_and_fixture_disabled=nullcontext)
     plugins = {"capturemanager": capture, "terminalreporter": reporter}
-    config = SimpleNamespace(pluginmanager=SimpleNamespace(getplugin=plugins.get))
+    config = SimpleNamespace(
+        pluginmanager=SimpleNamespace(getplugin=plugins.get), get_terminal_writer=lambda: writer
+    )
     uncaptured(config)("handson: a line")  # type: ignore[arg-type]
     assert done == ["newline", "flush"]
+    assert capsys.readouterr().err == "handson: a line\n"
+
+    # pytest -q: the dots so far are on the writer's line, and no file's name says so
+    done.clear()
+    writer.width_of_current_line = 12
+    uncaptured(config)("handson: a line")  # type: ignore[arg-type]
+    assert done == ["newline", "line", "flush"]
     assert capsys.readouterr().err == "handson: a line\n"
