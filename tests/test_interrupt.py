@@ -209,8 +209,8 @@ def test_an_interrupted_check_is_never_recorded_as_passed(
     lessons = {o["id"]: o["outcome"] for o in document.get("practice_outcomes", [])}
     for lesson, outcome in lessons.items():
         passed_in_json[lesson] = 1 if outcome == "clear" else 0
-    for checkpoint, statuses in allure_statuses(run).items():
-        assert statuses.count("passed") <= passed_in_json.get(checkpoint, 0), checkpoint
+    for checkpoint, found in allure_statuses(run).items():
+        assert found.count("passed") <= passed_in_json.get(checkpoint, 0), checkpoint
     # The lessons run before the checks, need no environment, and each has its outcome.
     assert set(lessons) == set(ADVISORY), run.describe()
     assert lessons["P1"] == lessons["P2"] == "clear", lessons
@@ -244,6 +244,45 @@ def test_ctrl_c_at_a_terminal_reaches_the_helpers_and_the_run_still_tears_down(
     assert "Could not connect" not in run.stdout + run.stderr, run.describe()
     # The teardown and its leak check ran, on a living emulator, and found nothing left.
     assert re.search(r"^teardown and leak check +\d", run.stdout, re.M), run.describe()
+    assert "teardown left resources behind" not in run.stdout, run.describe()
+    assert alive(helpers) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="process groups and killpg are POSIX's")
+def test_a_later_ctrl_c_while_the_run_ends_is_told_and_changes_nothing(tmp_path: Path) -> None:
+    """Ctrl-C pressed again and again while a run ends on its first: in its teardown (which
+    holds signals) and after it, while pytest is about to write the summary (where one ended
+    the run with Python's trace and status -2). Each is told in a line; the run still ends
+    through its teardown and leak check, with its own last lines and exit code 2."""
+    held = HeldRun(
+        tmp_path,
+        "checks,teardown,ending",
+        f"--name={default_name()}",
+        until_released=True,
+        own_group=True,
+    )
+    try:
+        run_id = held.held()
+        helpers = children(held.process.pid)
+        assert run_id and len(helpers) >= 2, held.process.args
+        os.killpg(held.process.pid, signal.SIGINT)  # the first: the run ends on it
+        for phase in ("teardown", "ending"):
+            assert held.holding_in(phase), f"the run never held in {phase}"
+            os.killpg(held.process.pid, signal.SIGINT)  # the whole group, as a terminal's
+            held.process.send_signal(signal.SIGTERM)  # the run alone: its helpers end on it
+            time.sleep(0.3)  # each handler runs as the hold's sleep is interrupted
+            held.go_on()
+        run = held.finish(timeout=60)
+    finally:
+        if held.process.poll() is None:  # a run that hung: gone, with its helpers
+            os.killpg(held.process.pid, signal.SIGKILL)
+    assert run.exit_code == 2 and run.run_id == run_id and run.interrupted, run.describe()
+    assert "Traceback" not in run.stdout + run.stderr, run.describe()
+    for name in ("SIGINT", "SIGTERM"):
+        told = f"handson: {name} received during teardown: finishing the teardown first"
+        assert run.stderr.count(told) == 2, run.describe()
+    assert "exit code 2: the run was interrupted" in run.stdout, run.describe()
+    assert "clean-up (C1-C5): ok" in run.stdout, run.describe()
     assert "teardown left resources behind" not in run.stdout, run.describe()
     assert alive(helpers) == []
 

@@ -200,6 +200,15 @@ class HeldRun:
         words = self.note.read_text().split() if self.note.exists() else []
         return words[-1] if words else ""
 
+    def holding_in(self, phase: str, budget: float = 60) -> bool:
+        """Wait until the run holds in ``phase`` (one of several it holds in, in turn)."""
+        deadline = time.monotonic() + budget
+        while self.process.poll() is None and time.monotonic() < deadline:
+            if self.note.exists() and self.note.read_text().startswith(f"holding in {phase} "):
+                return True
+            time.sleep(0.05)
+        return False
+
     def go_on(self) -> None:
         self.release.touch()
 

@@ -1,11 +1,12 @@
 """Test-only plugin: hold a run for a moment in a chosen phase, so that a test can signal it
-there. HANDSON_PAUSE_AT is one of:
+there. HANDSON_PAUSE_AT is one of these, or several separated by commas (each held in turn):
 
 - ``before provisioning``: every name was looked up and found free; nothing is created yet;
 - ``provisioning``: the role, its policy and the instance profile exist; the instance does not;
 - ``checks``: in the middle of the checks, in R3's scenario before its When step (a deny
   check of a delete);
-- ``teardown``: credentials and policies are removed; the instance and the rest are not.
+- ``teardown``: credentials and policies are removed; the instance and the rest are not;
+- ``ending``: the teardown and its leak check are done; pytest's summary is not written yet.
 
 The plugin says where it holds, and which run it is, in the file HANDSON_PAUSE_NOTE (pytest
 captures the run's own output): ``holding in <phase> of run <run ID>``.
@@ -31,9 +32,13 @@ HOLD_SECONDS = 3.0
 _RUN: list[str] = []
 
 
+def phases() -> set[str]:
+    return {phase.strip() for phase in os.environ.get("HANDSON_PAUSE_AT", "").split(",")} - {""}
+
+
 def hold(phase: str) -> None:
     """Say where the run holds; hold a few seconds, or, when HANDSON_PAUSE_RELEASE names a file,
-    until that file exists (at most two minutes)."""
+    until that file exists (at most two minutes), which it then removes for the next hold."""
     write_whole(Path(os.environ["HANDSON_PAUSE_NOTE"]), f"holding in {phase} of run {_RUN[0]}\n")
     release = os.environ.get("HANDSON_PAUSE_RELEASE")
     if not release:
@@ -42,41 +47,42 @@ def hold(phase: str) -> None:
     deadline = time.monotonic() + 120
     while not Path(release).exists() and time.monotonic() < deadline:
         time.sleep(0.05)
+    Path(release).unlink(missing_ok=True)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    phase = os.environ.get("HANDSON_PAUSE_AT")
-    if not phase:
+    where = phases()
+    if not where:
         return
     _RUN.append(config.stash[SETTINGS].names.run_id)
-    if phase == "before provisioning":
+    if "before provisioning" in where:
         build = Provisioner.build
 
         def held_build(self: Provisioner) -> Any:
-            hold(phase)
+            hold("before provisioning")
             return build(self)
 
         Provisioner.build = held_build  # type: ignore[method-assign]
-    elif phase == "provisioning":
+    if "provisioning" in where:
         original = Provisioner.create_instance_profile
 
         def held(self: Provisioner) -> str:
             made = original(self)
-            hold(phase)
+            hold("provisioning")
             return made
 
         Provisioner.create_instance_profile = held  # type: ignore[method-assign]
-    elif phase == "teardown":
+    if "teardown" in where:
         register = Cleanup.register
 
         def register_held(
             self: Cleanup, label: str, action: Callable[[], None], stage: Any
         ) -> None:
-            def held() -> None:
-                hold(phase)
+            def holding() -> None:
+                hold("teardown")
                 action()
 
-            register(self, label, held if stage is Stage.INSTANCE else action, stage)
+            register(self, label, holding if stage is Stage.INSTANCE else action, stage)
 
         Cleanup.register = register_held  # type: ignore[method-assign]
 
@@ -87,8 +93,14 @@ def pytest_bdd_before_step(
     """Inside R3's scenario (or HANDSON_PAUSE_CHECKPOINT's), before its When step: the scenario
     has begun, its probe not."""
     if (
-        os.environ.get("HANDSON_PAUSE_AT") == "checks"
+        "checks" in phases()
         and request.node.get_closest_marker(os.environ.get("HANDSON_PAUSE_CHECKPOINT", "R3"))
         and step.type == "when"
     ):
         hold("checks")
+
+
+@pytest.hookimpl(trylast=True)  # after the runner's, which tears the session's fixtures down
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    if "ending" in phases():
+        hold("ending")
