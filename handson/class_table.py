@@ -79,10 +79,27 @@ def _row(graded: Graded) -> list[str]:
 
 
 def _ids(ids: list[str]) -> str:
-    """Checkpoint IDs in a cell: ``U1 U5``; ``-`` for none; every one of the 13, in a word."""
+    """Checkpoint IDs in a cell: ``U1 U5``; three or more in a row of one family as a range,
+    ``R2〜R8`` (as the hands-on's own C1〜C5); ``-`` for none; every one of the 13, in a word."""
     if not ids:
         return "-"
-    return t("class.terminal.all") if len(ids) == len(TALLIED) else " ".join(ids)
+    if len(ids) == len(TALLIED):
+        return t("class.terminal.all")
+    runs: list[list[str]] = []
+    for i in ids:
+        if runs and _follows(runs[-1][-1], i):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return " ".join(
+        t("class.terminal.range", first=run[0], last=run[-1]) if len(run) >= 3 else " ".join(run)
+        for run in runs
+    )
+
+
+def _follows(before: str, after: str) -> bool:
+    """``U2`` then ``U3``: the next ID of the same family (U, R, P)."""
+    return before[0] == after[0] and int(after[1:]) == int(before[1:]) + 1
 
 
 def _counts(graded: list[Graded]) -> dict[str, int]:

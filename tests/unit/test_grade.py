@@ -205,9 +205,10 @@ def test_a_run_that_decided_nothing_says_why_and_counts_as_not_decided(tmp_path:
 
 def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_at() -> None:
     """One row per learner: how many checkpoints passed, which failed, which were not decided,
-    which lessons have findings. A class with every kind of row stays within 80 columns while
-    no learner fails more than five checkpoints (the cell-per-checkpoint table, about 150
-    columns in Japanese, is the CSV's and the HTML's)."""
+    which lessons have findings; three or more IDs in a row of one family as a range (R2〜R8,
+    as a role without SSM leaves them). A class with every kind of row stays within 80 columns
+    (the cell-per-checkpoint table, about 150 columns in Japanese, is the CSV's and the
+    HTML's); a row is wider only with failures scattered over many checkpoints apart."""
 
     def graded(label: str, failed: set[str], findings: set[str], **more: object) -> Graded:
         statuses = {i: "failed" if i in failed else "passed" for i in TALLIED}
@@ -218,6 +219,9 @@ def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_a
     nothing = Graded(Learner("鈴木一郎", "111122223333", "鈴木一郎"), 4, {}, reason="理由の一文")
     half = graded("田中", set(), set())
     del half.statuses["R1"], half.statuses["R2"]  # not decided: missing from the results
+    no_ssm = graded("伊藤", {"U2", "U3", "R1"}, {"P2"})  # the role's checks not decided
+    for i in TALLIED[6:]:
+        del no_ssm.statuses[i]
     i18n.set_language("ja")
     try:
         lines = table_lines(
@@ -227,20 +231,22 @@ def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_a
                 graded("taro.yamada", set(many), set(ADVISORY)),
                 nothing,
                 half,
+                no_ssm,
             ]
         )
     finally:
         i18n.set_language("en")
     assert [line.split() for line in lines[:3]] == [
         ["受講者", "合格", "不合格", "判定なし", "ベストプラクティスの指摘"],
-        ["山田太郎", "9", "/", "13", "U1", "U5", "R1", "R4", "-", "P1", "P2", "P3", "P5"],
+        ["山田太郎", "9", "/", "13", "U1", "U5", "R1", "R4", "-", "P1〜P3", "P5"],
         ["佐藤花子", "13", "/", "13", "-", "-", "-"],
     ]
-    assert lines[3].split() == ["taro.yamada", "8", "/", "13", *many, "-", *ADVISORY]
+    assert lines[3].split() == ["taro.yamada", "8", "/", "13", "U1〜U5", "-", "P1〜P6"]
     assert lines[4].split() == ["鈴木一郎", "0", "/", "13", "-", "すべて", "-"]
     assert lines[5] == "    理由の一文"
     assert lines[6].split() == ["田中", "11", "/", "13", "-", "R1", "R2", "-"]
-    assert lines[7].startswith("受講者 5 人: 全チェックポイント合格 1 人")
+    assert lines[7].split() == ["伊藤", "3", "/", "13", "U2", "U3", "R1", "R2〜R8", "P2"]
+    assert lines[8].startswith("受講者 6 人: 全チェックポイント合格 1 人")
     assert max(i18n.display_width(line) for line in lines) <= 80, lines
 
 
