@@ -205,8 +205,8 @@ def test_a_run_that_decided_nothing_says_why_and_counts_as_not_decided(tmp_path:
 
 def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_at() -> None:
     """One row per learner: how many checkpoints passed, which failed, which were not decided,
-    which lessons have findings; three or more IDs in a row of one family as a range (R2〜R8,
-    as a role without SSM leaves them). A class with every kind of row stays within 80 columns
+    which lessons have findings; three or more IDs in a row of one family as a range (R2〜R8:
+    the role's checks not decided, say). A class with every kind of row stays within 80 columns
     (the cell-per-checkpoint table, about 150 columns in Japanese, is the CSV's and the
     HTML's); a row is wider only with failures scattered over many checkpoints apart."""
 
@@ -219,7 +219,7 @@ def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_a
     nothing = Graded(Learner("鈴木一郎", "111122223333", "鈴木一郎"), 4, {}, reason="理由の一文")
     half = graded("田中", set(), set())
     del half.statuses["R1"], half.statuses["R2"]  # not decided: missing from the results
-    no_ssm = graded("伊藤", {"U2", "U3", "R1"}, {"P2"})  # the role's checks not decided
+    no_ssm = graded("伊藤", {"U2", "U3", "R1"}, {"P2"})  # R2-R8 not decided: a run cut short, say
     for i in TALLIED[6:]:
         del no_ssm.statuses[i]
     i18n.set_language("ja")
