@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 import shutil
+import signal
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,6 +26,7 @@ from tests.conftest import PolicyRuns
 from tests.helpers.estate import left_behind
 from tests.helpers.masks import AWS_IDS, PADDING, apply
 from tests.helpers.mutations import MUTATIONS, Mutation
+from tests.helpers.suite_runner import holding_in
 from tests.test_interrupt import alive, children
 
 TALLY = "checkpoints:"
@@ -229,3 +233,39 @@ def test_stopping_after_an_unusable_save_says_the_table_is_not_of_those_files(
     assert "The policy files last saved could not be used" in last and error in last, last
     (written,) = (tmp_path / "reports" / "runs").glob("*/checkpoints.json")
     assert json.loads(written.read_text("utf-8"))["unused_save"] == [error]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to one process is POSIX's")
+def test_a_later_ctrl_c_while_watching_ends_is_told_and_changes_nothing(tmp_path: Path) -> None:
+    """Ctrl-C is how a watch session ends; pressed again while it tears down (which holds
+    signals) and after that, before its last lines (where one turned its exit code 0 into 2),
+    each is told in a line, and the session still ends as a run of its files: exit 0."""
+    folder = tmp_path / "policies"
+    shutil.copytree(SEED_DIR, folder, ignore=shutil.ignore_patterns("*.md"))
+    note, release = tmp_path / "holding.txt", tmp_path / "go-on"
+    pause = {
+        "PYTEST_ADDOPTS": "-p tests.plugins.pause_at",
+        "HANDSON_PAUSE_AT": "teardown,ending",
+        "HANDSON_PAUSE_NOTE": str(note),
+        "HANDSON_PAUSE_RELEASE": str(release),
+    }
+    with WatchSession(folder, tmp_path, env=pause) as session:
+        session.until(WAITING, timeout=90)
+        helpers = children(session.process.pid)
+        session.process.send_signal(signal.SIGINT)  # the first: watching ends
+        for phase in ("teardown", "ending"):
+            assert holding_in(note, phase, session.process), f"it never held in {phase}"
+            session.process.send_signal(signal.SIGINT)
+            session.process.send_signal(signal.SIGTERM)
+            time.sleep(0.3)  # each handler runs as the hold's sleep is interrupted
+            release.touch()
+        session.process.wait(timeout=60)  # it ends on its own: stop() then sends nothing
+        code = session.stop()
+    output = session.output
+    assert code == 0, output[-3000:]
+    assert "Traceback" not in output, output[-3000:]
+    for name in ("SIGINT", "SIGTERM"):
+        told = f"handson: {name} received during teardown: finishing the teardown first"
+        assert output.count(told) == 2, output[-3000:]
+    assert "clean-up (C1-C5): ok" in output
+    assert alive(helpers) == []

@@ -152,6 +152,17 @@ def read_run(
     )
 
 
+def holding_in(note: Path, phase: str, process: subprocess.Popen[str], budget: float = 60) -> bool:
+    """Wait until a process run with tests/plugins/pause_at.py holds in ``phase`` (its note says
+    so); False if it ended, or ``budget`` s went by, first."""
+    deadline = time.monotonic() + budget
+    while process.poll() is None and time.monotonic() < deadline:
+        if note.exists() and note.read_text().startswith(f"holding in {phase} "):
+            return True
+        time.sleep(0.05)
+    return False
+
+
 class HeldRun:
     """``pytest features/`` in the background, held in one phase by tests/plugins/pause_at.py:
     for a test to signal it there, or to act on the emulator meanwhile (then ``go_on``)."""
@@ -202,12 +213,7 @@ class HeldRun:
 
     def holding_in(self, phase: str, budget: float = 60) -> bool:
         """Wait until the run holds in ``phase`` (one of several it holds in, in turn)."""
-        deadline = time.monotonic() + budget
-        while self.process.poll() is None and time.monotonic() < deadline:
-            if self.note.exists() and self.note.read_text().startswith(f"holding in {phase} "):
-                return True
-            time.sleep(0.05)
-        return False
+        return holding_in(self.note, phase, self.process, budget)
 
     def go_on(self) -> None:
         self.release.touch()

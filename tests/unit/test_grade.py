@@ -219,7 +219,7 @@ def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_a
     nothing = Graded(Learner("鈴木一郎", "111122223333", "鈴木一郎"), 4, {}, reason="理由の一文")
     half = graded("田中", set(), set())
     del half.statuses["R1"], half.statuses["R2"]  # not decided: missing from the results
-    cut_short = graded("伊藤", {"U2", "U3", "R1"}, {"P2"})  # R2-R8 not decided: a run cut short, say
+    cut_short = graded("伊藤", {"U2", "U3", "R1"}, {"P2"})  # R2-R8 not decided
     for i in TALLIED[6:]:
         del cut_short.statuses[i]
     i18n.set_language("ja")
