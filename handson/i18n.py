@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from functools import cache
 from pathlib import Path
 
@@ -46,6 +46,13 @@ def t(key: str, **values: object) -> str:
 def listed(items: Iterable[str]) -> str:
     """Names put one after another in a sentence of the run's language: 「U4、U5」, "U4, U5"."""
     return t("list.separator").join(items)
+
+
+def listed_first(items: Sequence[str], shown: int = 3) -> str:
+    """The first ``shown`` names and a word for the rest: 「a、b、c など」, "a, b, c, ..."."""
+    if len(items) <= shown:
+        return listed(items)
+    return t("list.and_more", named=listed(items[:shown]))
 
 
 def word(prefix: str, name: str) -> str:

@@ -11,7 +11,7 @@ from dataclasses import replace
 from typing import Any
 
 import handson.permissions.catalogue as catalogue
-from handson.i18n import listed
+from handson.i18n import listed, listed_first
 from handson.iam_engine import Statement, wildcard_match
 from handson.permissions.findings import CHECK_IDS, Kind, PermissionFinding, Where
 from handson.permissions.handson_world import SEED_PREFIX, Subject
@@ -214,6 +214,7 @@ def _grouped_finding(
         fields={
             "action": action,
             "count": len(group),
+            "named": listed_first(sorted(r.action.full for r in group)),
             "statement": _said(statement),
         },
         access_level=level,

@@ -197,6 +197,31 @@ def test_a_few_whole_services_stay_one_finding_each() -> None:
     assert sorted(over) == ["lambda:*", "sns:*", "sqs:*"]
 
 
+def test_a_wildcard_entry_names_the_actions_it_grants_beyond_the_hands_on() -> None:
+    """``s3:*Object`` for bucket 1: the learner reads which actions it adds, not only how many;
+    past three, the first three and a word that there are more."""
+    documents = _changed(
+        lambda docs: docs[ROLE_POLICY_FILE]["Statement"][0].update(
+            Action=["s3:*Object", "s3:ListBucket"]
+        )
+    )
+    (found,) = analyse_documents(documents, NAME)
+    assert (found.kind, found.action) == (Kind.OVER_GRANT, "s3:*Object")
+    assert found.text() == (
+        "s3:*Object: handson-iam-role-policy.json / ForS31 allows 2 actions of it"
+        " (s3:ReplicateObject, s3:RestoreObject) beyond what the hands-on intends"
+    )
+    seed = seed_documents()[ROLE_POLICY_FILE]
+    role = subject(
+        Principal.ROLE, [NamedPolicy(ROLE_POLICY_FILE, seed)], NAME, ssm_core_attached=False
+    )
+    (channels,) = [f for f in effective.findings(role) if f.action == "ssmmessages:*"]
+    assert len(channels.actions) > 3
+    assert f"{len(channels.actions)} of its actions that the hands-on allows (" in channels.text()
+    first = sorted(channels.actions)[:3]
+    assert f"({', '.join(first)}, ...) are denied" in channels.text(), channels.text()
+
+
 def test_a_user_without_describe_instances_is_under_granted() -> None:
     documents = _changed(
         lambda docs: docs[USER_POLICY_FILE]["Statement"][1]["Action"].remove(
