@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from handson.policies import SEED_DIR, USER_POLICY_FILE
+from handson.policies import SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, HandBuilt
 from tests.helpers.estate import snapshot
@@ -150,6 +150,29 @@ def test_a_lesson_names_the_policy_its_statement_is_in(
     document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
     p1 = [f for f in document["practices"] if f["id"] == "P1"]
     assert [(f["action"], f["statement"]) for f in p1] == [("*", "AdministratorAccess / #1")], p1
+
+
+def test_a_trust_policy_open_to_every_account_is_a_finding_of_p2(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """A trust policy that lets every AWS account assume the role, beside EC2: the checks pass
+    (EC2 still assumes it), and P2 names the role's trust policy and its statement."""
+    by_hand.build()
+    trust = json.loads((SEED_DIR / TRUST_POLICY_FILE).read_text("utf-8"))
+    trust["Statement"].append(
+        {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}
+    )
+    by_hand.iam.update_assume_role_policy(
+        RoleName="handson-iam-role", PolicyDocument=json.dumps(trust)
+    )
+    run = grade(test_emulator, tmp_path)
+    assert run.exit_code == 0, run.describe()
+    document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
+    p2 = [f for f in document["practices"] if f["id"] == "P2"]
+    assert [(f["kind"], f["statement"]) for f in p2] == [
+        ("trust", "the trust policy of handson-iam-role / #2")
+    ], p2
+    assert p2[0]["risk"] == ["resource-exposure"]
 
 
 @pytest.mark.parametrize(

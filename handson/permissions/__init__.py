@@ -7,6 +7,7 @@
 - ``measure``: every action decided by handson.iam_engine, under the policies and the intent;
 - ``effective``: the differences as findings (over-grants, under-grants), grouped;
 - ``lint``: what IAM accepts but never does what it says;
+- ``trust``: who besides EC2 the role's trust policy lets assume it (P2);
 - ``findings``: the findings as values.
 
 :func:`analyse` is the one entry point: a learner's policy set in, every finding out.
@@ -21,7 +22,8 @@ from handson.iam_engine import NamedPolicy
 from handson.permissions import effective, handson_world, lint
 from handson.permissions.findings import Kind, PermissionFinding, Principal
 from handson.permissions.handson_world import OFFLINE, Site
-from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, PolicySet
+from handson.permissions.trust import findings as trust_findings
+from handson.policies import ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE, PolicySet
 
 __all__ = [
     "Kind",
@@ -37,7 +39,11 @@ __all__ = [
 def analyse(policies: PolicySet, suffix: str, site: Site = OFFLINE) -> list[PermissionFinding]:
     """P1 and P2 of a learner's policy set (handson.policies.PolicySet), built at ``site``."""
     return analyse_documents(
-        {USER_POLICY_FILE: policies.user.document(), ROLE_POLICY_FILE: policies.role.document()},
+        {
+            USER_POLICY_FILE: policies.user.document(),
+            ROLE_POLICY_FILE: policies.role.document(),
+            TRUST_POLICY_FILE: policies.trust.document(),
+        },
         suffix,
         site,
     )
@@ -48,21 +54,27 @@ def analyse_documents(
 ) -> list[PermissionFinding]:
     """The lint of the user's and the role's documents (keyed by the hands-on's file names),
     then the measure of each principal against the hands-on's intent, in the account and region
-    the hands-on is built in."""
+    the hands-on is built in; and who the trust policy lets assume the role, when given."""
+    trusting = documents.get(TRUST_POLICY_FILE)
     return analyse_named(
         [NamedPolicy(USER_POLICY_FILE, documents[USER_POLICY_FILE])],
         [NamedPolicy(ROLE_POLICY_FILE, documents[ROLE_POLICY_FILE])],
         suffix,
         site,
+        trust=NamedPolicy(TRUST_POLICY_FILE, trusting) if trusting is not None else None,
     )
 
 
 def analyse_named(
-    user: Sequence[NamedPolicy], role: Sequence[NamedPolicy], suffix: str, site: Site = OFFLINE
+    user: Sequence[NamedPolicy],
+    role: Sequence[NamedPolicy],
+    suffix: str,
+    site: Site = OFFLINE,
+    trust: NamedPolicy | None = None,
 ) -> list[PermissionFinding]:
     """As :func:`analyse_documents`, for the policies each principal has, each under its own
     name (a hand-built environment's: AdministratorAccess, the learner's console policy), so
-    that a finding names the policy its statement is in."""
+    that a finding names the policy its statement is in; ``trust``: the role's trust policy."""
     found: list[PermissionFinding] = []
     held = ((Principal.USER, user), (Principal.ROLE, role))
     for principal, policies in held:
@@ -72,4 +84,6 @@ def analyse_named(
         found.extend(
             effective.findings(handson_world.subject(principal, policies, suffix, site=site))
         )
+    if trust is not None:
+        found.extend(trust_findings(trust))
     return found

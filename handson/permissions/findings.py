@@ -21,6 +21,7 @@ class Kind(StrEnum):
     RESOURCE_MISMATCH = "resource-mismatch"
     CONDITION_KEY = "condition-key"
     WILDCARD = "wildcard"
+    TRUST = "trust"  # P2: a principal besides EC2 that the trust policy lets assume the role
     ACCOUNT = "account"  # P3-P6: what the account holds (root keys, a user's keys, MFA)
 
 

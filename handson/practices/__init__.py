@@ -25,7 +25,7 @@ from handson.permissions.findings import Kind, PermissionFinding
 ADVISORY: tuple[str, ...] = tuple(cid for cid, c in CATALOGUE.items() if c.family == "P")
 # The kinds that are a lesson's findings; the lint (unknown action, resource mismatch, condition
 # key, wildcard) is shown on its own, never a lesson's finding.
-MEASURED = frozenset({Kind.OVER_GRANT, Kind.UNDER_GRANT, Kind.ACCOUNT})
+MEASURED = frozenset({Kind.OVER_GRANT, Kind.UNDER_GRANT, Kind.TRUST, Kind.ACCOUNT})
 LINT = frozenset({Kind.UNKNOWN_ACTION, Kind.RESOURCE_MISMATCH, Kind.CONDITION_KEY, Kind.WILDCARD})
 
 

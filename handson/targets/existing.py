@@ -82,6 +82,13 @@ class Existing:
         held = found.user_policies if side == "user" else replayed_role_policies(found)
         return [NamedPolicy(p.name, p.document) for p in held]
 
+    def trust(self) -> NamedPolicy | None:
+        """The role's trust policy as found, named for the role (None without a role)."""
+        found = self.found
+        if not found.role or found.trust is None:
+            return None
+        return NamedPolicy(t("permissions.trust_of", role=found.role), found.trust)
+
     def missing(self, side: str | None) -> str | None:
         """Why a user or role check cannot be decided here: the piece it needs was not found."""
         piece = {"user": "user", "role": "instance"}.get(side or "")
