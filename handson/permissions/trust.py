@@ -2,14 +2,17 @@
 
 The role's permissions are what whoever assumes it can do. A trust policy that lets another
 principal assume it hands those permissions on: every AWS account's principals
-(``"Principal": "*"`` or ``{"AWS": "*"}``), an account or a user, another service. Each such
-principal in an Allow statement for ``sts:AssumeRole`` (or its SAML and web-identity kin) is a
-finding of P2, unless a Deny statement without a Condition takes it back; an Allow with a
-Condition is one too, said as depending on it.
+(``"Principal": "*"`` or ``{"AWS": "*"}``; an Allow with ``NotPrincipal``, everyone it does not
+name), an account or a user, another service. Each such principal in an Allow statement for
+``sts:AssumeRole`` (or its SAML and web-identity kin) is a finding of P2, unless a Deny statement
+without a Condition takes it back; an Allow with a Condition is one too, said as depending on it.
+A Deny of ``{"AWS": "*"}`` is read as taking back the AWS principals only (AWS does not document
+that it reaches a service), so that no finding is hidden on a reading AWS may not share.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -28,7 +31,8 @@ from handson.permissions.findings import CHECK_IDS, Kind, PermissionFinding, Pri
 
 INTENDED = ("Service", "ec2.amazonaws.com")  # the hands-on's: EC2, to give an instance the role
 ASSUMING = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
-EVERYONE = ("AWS", "*")  # "Principal": "*" reads as this too
+ANYONE = ("*", "*")  # "Principal": "*": every principal, services too
+EVERYONE = ("AWS", "*")  # {"AWS": "*"}: every AWS account's principals
 
 
 def findings(trust: NamedPolicy) -> list[PermissionFinding]:
@@ -38,10 +42,15 @@ def findings(trust: NamedPolicy) -> list[PermissionFinding]:
     for statement in held:
         if statement.effect == DENY or not _assumes(statement):
             continue
+        if "NotPrincipal" in statement.body:  # everyone it does not name
+            unnamed = ("NotPrincipal", json.dumps(statement.body["NotPrincipal"]))
+            if not _taken_back(held, ANYONE):
+                found.append(_finding(statement, unnamed, everyone=True))
+            continue
         for principal in _principals(statement.body.get("Principal")):
             if _is(principal, INTENDED) or _taken_back(held, principal):
                 continue
-            found.append(_finding(statement, principal))
+            found.append(_finding(statement, principal, everyone=principal in (ANYONE, EVERYONE)))
     return found
 
 
@@ -51,9 +60,9 @@ def _assumes(statement: Statement) -> bool:
 
 
 def _principals(value: Any) -> Iterator[tuple[str, str]]:
-    """(kind, name) for each principal a Principal element names: ``("AWS", "*")`` for ``*``."""
+    """(kind, name) for each principal a Principal element names: ``("*", "*")`` for ``*``."""
     if value == "*":
-        yield EVERYONE
+        yield ANYONE
         return
     if isinstance(value, Mapping):
         for kind, names in value.items():
@@ -67,17 +76,23 @@ def _is(principal: tuple[str, str], other: tuple[str, str]) -> bool:
 
 def _taken_back(held: list[Statement], principal: tuple[str, str]) -> bool:
     """A Deny without a Condition, for assuming the role, whose Principal names this principal
-    or everyone, or whose NotPrincipal leaves it out."""
+    or everyone (``{"AWS": "*"}``: every AWS principal), or whose NotPrincipal leaves it out."""
     for statement in held:
         if statement.effect != DENY or statement.body.get("Condition") or not _assumes(statement):
             continue
         named = list(_principals(statement.body.get("Principal")))
-        if any(_is(p, EVERYONE) or _is(p, principal) for p in named):
+        if any(_covers(p, principal) for p in named):
             return True
         spared = list(_principals(statement.body.get("NotPrincipal")))
         if "NotPrincipal" in statement.body and not any(_is(p, principal) for p in spared):
             return True
     return False
+
+
+def _covers(denied: tuple[str, str], principal: tuple[str, str]) -> bool:
+    if denied == ANYONE or _is(denied, principal):
+        return True
+    return denied == EVERYONE and principal[0] == "AWS"
 
 
 _MESSAGES = {  # (everyone, with a Condition) -> the finding's words
@@ -88,8 +103,8 @@ _MESSAGES = {  # (everyone, with a Condition) -> the finding's words
 }
 
 
-def _finding(statement: Statement, principal: tuple[str, str]) -> PermissionFinding:
-    everyone = _is(principal, EVERYONE)  # IAM takes no other wildcard in a principal
+def _finding(statement: Statement, principal: tuple[str, str], everyone: bool) -> PermissionFinding:
+    """``everyone``: every AWS account's principals (IAM takes no other wildcard in one)."""
     condition = statement.body.get("Condition")
     where = Where(statement.policy, statement.sid)
     return PermissionFinding(
@@ -100,8 +115,18 @@ def _finding(statement: Statement, principal: tuple[str, str]) -> PermissionFind
         resource="",
         statement=where,
         message=_MESSAGES[everyone, bool(condition)],
-        fields={"statement": str(where), "principal": f'"{principal[0]}": "{principal[1]}"'},
+        fields={"statement": str(where), "principal": _written(principal)},
         risk=(EXPOSURE,) if everyone else (),
         conditional=bool(condition),
         condition=condition if isinstance(condition, Mapping) else None,
     )
+
+
+def _written(principal: tuple[str, str]) -> str:
+    """The principal as the policy writes it: ``"Principal": "*"``, ``"AWS": "111122223333"``."""
+    kind, name = principal
+    if principal == ANYONE:
+        return '"Principal": "*"'
+    if kind == "NotPrincipal":
+        return f'"NotPrincipal": {name}'
+    return f'"{kind}": "{name}"'

@@ -42,16 +42,30 @@ def test_the_hands_on_s_trust_policy_and_its_equivalents_give_none() -> None:
     assert findings(trust(EC2, allow("*", Action="sts:TagSession"))) == []
 
 
-@pytest.mark.parametrize("everyone", ["*", {"AWS": "*"}, {"AWS": ["*"]}])
-def test_every_aws_account_is_an_exposure(everyone: Any) -> None:
+@pytest.mark.parametrize(
+    ("everyone", "written"),
+    [
+        ("*", '"Principal": "*"'),
+        ({"AWS": "*"}, '"AWS": "*"'),
+        ({"AWS": ["*"]}, '"AWS": "*"'),
+    ],
+)
+def test_every_aws_account_is_an_exposure(everyone: Any, written: str) -> None:
     (found,) = findings(trust(EC2, allow(everyone)))
     assert (found.id, found.kind, found.risk) == ("P2", Kind.TRUST, (EXPOSURE,))
     assert str(found.statement) == f"{TRUST_POLICY_FILE} / #2"
     assert found.text() == (
-        f'{TRUST_POLICY_FILE} / #2: the trust policy\'s "AWS": "*" lets anyone in any AWS'
+        f"{TRUST_POLICY_FILE} / #2: the trust policy's {written} lets anyone in any AWS"
         " account assume this role and use its permissions; in the hands-on only EC2"
         " (ec2.amazonaws.com) assumes it"
     )
+
+
+def test_an_allow_with_not_principal_lets_in_everyone_it_does_not_name() -> None:
+    but_ec2 = {"Effect": "Allow", "NotPrincipal": EC2["Principal"], "Action": "sts:AssumeRole"}
+    (found,) = findings(trust(EC2, but_ec2))
+    assert found.risk == (EXPOSURE,)
+    assert found.fields["principal"] == '"NotPrincipal": {"Service": "ec2.amazonaws.com"}'
 
 
 def test_another_account_user_or_service_is_named() -> None:
@@ -90,6 +104,13 @@ def test_a_condition_is_said_and_a_deny_takes_a_principal_back() -> None:
         "Action": "sts:AssumeRole",
     }
     assert findings(trust(EC2, allow("*"), everyone_else)) == []
+    # {"AWS": "*"} denied takes back the AWS principals; a service, only a bare "*" (AWS does
+    # not document that {"AWS": "*"} reaches a service: no finding hidden on that reading).
+    lambda_too = allow({"Service": "lambda.amazonaws.com", "AWS": "111122223333"})
+    aws_denied = {**allow({"AWS": "*"}), "Effect": "Deny"}
+    left = findings(trust(EC2, lambda_too, aws_denied))
+    assert [f.fields["principal"] for f in left] == ['"Service": "lambda.amazonaws.com"']
+    assert findings(trust(EC2, lambda_too, {**allow("*"), "Effect": "Deny"})) == []
     its_account = {**allow({"AWS": "111122223333"}), "Effect": "Deny"}
     assert findings(trust(EC2, allow({"AWS": "111122223333"}), its_account)) == []
     # A Deny with a Condition takes back only some requests: the finding stays.
@@ -109,7 +130,7 @@ def test_it_is_a_finding_of_p2_in_a_run_s_policy_files_in_both_languages(
     try:
         i18n.set_language("ja")
         assert found[0].text() == (
-            f'{TRUST_POLICY_FILE} / #2: 信頼ポリシーの "AWS": "*" で、どの AWS アカウントの'
+            f'{TRUST_POLICY_FILE} / #2: 信頼ポリシーの "Principal": "*" で、どの AWS アカウントの'
             "だれでもこのロールを引き受けて、その権限を使えます。ハンズオンでロールを引き受けるのは"
             " EC2（ec2.amazonaws.com）だけです"
         )
