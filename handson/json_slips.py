@@ -101,11 +101,25 @@ def slip_of(error: json.JSONDecodeError) -> Slip:
         return _look_alike_slip(text, found)
     if text[position:].startswith(COMMENT_STARTS):
         return _not_json(error, Key("json.comment"))
-    closing = text[position : position + 1]
-    if closing in ("}", "]") and text[:position].rstrip().endswith(","):
+    comma = _trailing_comma(text, position)
+    if comma is not None:
+        closing = text[comma + 1 :].lstrip()[:1]
         key = "json.trailing_comma_object" if closing == "}" else "json.trailing_comma_array"
-        return _not_json(error, Key(key))
+        return Slip(*_place(text, comma), "policy.not_json", (("error", Key(key)),))
     return _not_json(error, json_error_words(error.msg))
+
+
+def _trailing_comma(text: str, position: int) -> int | None:
+    """Where the comma after the last item is, when that is what stopped the reader: Python 3.11
+    and 3.12 stop at the ``}`` or ``]`` after it, 3.13 at the comma itself (and say so). The
+    learner is shown the comma, on every Python."""
+    ahead = text[position:]
+    if ahead.startswith(",") and ahead[1:].lstrip()[:1] in ("}", "]"):
+        return position
+    before = text[:position].rstrip()
+    if ahead[:1] in ("}", "]") and before.endswith(","):
+        return len(before) - 1
+    return None
 
 
 def refused_characters(text: str, spared: Iterable[range] = ()) -> list[Slip]:

@@ -89,7 +89,7 @@ def test_a_look_alike_that_breaks_the_json_is_named_where_it_is(slip: str, japan
 def test_a_look_alike_inside_a_string_is_not_blamed_for_a_slip_elsewhere(japanese: None) -> None:
     text = '{"Sid": "\u3001\u3000\uff1a", "Effect": "Allow",}'
     assert slip_in(text).endswith(
-        "34 文字目が JSON として正しくありません: } の前に余分な , があります"
+        "33 文字目が JSON として正しくありません: } の前に余分な , があります"
     )
 
 
