@@ -1,8 +1,7 @@
 """Why a call was decided as it was, in words, from the policy documents: by the same engine that
 decides on the emulator (handson.iam_engine), so that what a report explains is what decided.
 
-Also whether a trust policy lets a service assume a role (the emulator's EC2 hands an instance
-its role's credentials only then).
+Whether a trust policy lets a service assume a role is handson.trust_policy's.
 """
 
 from __future__ import annotations
@@ -41,41 +40,6 @@ Policies = Sequence[PolicyDocument | NamedPolicy]
 
 def named(documents: Iterable[PolicyDocument | NamedPolicy]) -> list[NamedPolicy]:
     return [d if isinstance(d, NamedPolicy) else NamedPolicy("", d) for d in documents]
-
-
-def trust_allows_service(document: PolicyDocument, service: str) -> tuple[bool, str]:
-    """Whether a trust policy lets ``service`` call sts:AssumeRole, and why.
-
-    Raises ``ValueError`` when a statement that concerns the service has a Condition: the answer
-    then depends on a request context the suite does not model.
-    """
-    allowed_by = None
-    assume = Request(action="sts:AssumeRole", resource="*")
-    written: list[str] = []  # every service the trust policy names: a slip shows among them
-    for statement in statements(NamedPolicy("trust policy", document)):
-        principals = statement.body.get("Principal")
-        if principals == "*":
-            names: list[str] = ["*"]
-        elif isinstance(principals, Mapping):
-            found = principals.get("Service")
-            names = [str(p) for p in (found if isinstance(found, list) else [found]) if p]
-        else:
-            names = []
-        written.extend(n for n in names if n not in written)
-        if not any(wildcard_match(n, service, case_sensitive=False) for n in names):
-            continue
-        if not statement_applies(any_resource(unconditioned(statement)), assume):
-            continue
-        if statement.body.get("Condition"):
-            raise ValueError(statement.sid)  # the statement whose Condition decides
-        if statement.effect == DENY:
-            return False, t("trust.denies", sid=statement.sid, service=service)
-        allowed_by = allowed_by or statement.sid
-    if allowed_by:
-        return True, t("trust.allows", sid=allowed_by, service=service)
-    if written:
-        return False, t("trust.none_named", service=service, named=listed(written))
-    return False, t("trust.none", service=service)
 
 
 def describe(statement: Statement) -> str:

@@ -13,6 +13,7 @@ from fixtures.principals import fail_on
 from handson.attempts import Attempt, Watched
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
+from handson.errors import EmulatorGap
 from handson.evidence import attach_text
 from handson.findings import (
     NOT_BUILT,
@@ -20,6 +21,7 @@ from handson.findings import (
     CheckError,
     CheckFailed,
     Finding,
+    undecidable,
 )
 from handson.i18n import t
 from handson.instance import Instance
@@ -192,7 +194,10 @@ def instance_runs_as_role(
     instance: Instance, handson_env: HandsonEnvironment, trust_mistake: Finding | None
 ) -> None:
     fail_on(trust_mistake)
-    identity = instance.identity()
+    try:
+        identity = instance.identity()
+    except EmulatorGap as gap:  # the target cannot say whether EC2 may assume the role
+        raise undecidable(str(gap)) from None
     attach_text(t("evidence.instance_identity"), identity)
     pattern = (
         rf"^arn:aws:sts::\d{{12}}:assumed-role/{re.escape(handson_env.role_name)}/"

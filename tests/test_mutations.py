@@ -135,6 +135,23 @@ def test_a_check_held_to_an_mfa_sign_in_is_not_decided_with_the_users_key(
     assert run.leftovers == []
 
 
+def test_a_trust_policy_of_every_account_alone_is_not_decided_and_is_a_lesson(
+    runs: dict[str, SuiteRun],
+) -> None:
+    """{"AWS": "*"} as the trust policy's only principal: AWS's documents do not say whether it
+    reaches EC2, so R1-R8 are not decided (R1 too, which once ended as a test error), never
+    failed; the learner is told what to write, and P2 names the role open to every account."""
+    run = runs["trust-every-account"]
+    skipped = [e for e in run.checkpoints if e["outcome"] == "skipped"]
+    assert sorted({c for e in skipped for c in e["checkpoints"]}) == [f"R{i}" for i in range(1, 9)]
+    assert all("reaches a service such as EC2" in e["headline"] for e in skipped), skipped
+    assert run.failed == set() and run.exit_code == UNDECIDED_EXIT, run.describe()
+    assert all('write "Service": "ec2.amazonaws.com"' in e["headline"] for e in skipped)
+    document = json.loads((run.allure_dir.parent / "checkpoints.json").read_text("utf-8"))
+    assert [(f["id"], f["kind"]) for f in document["practices"]] == [("P2", "trust")]
+    assert run.leftovers == []
+
+
 def test_allow_undecided_accepts_such_a_run(runs: dict[str, SuiteRun]) -> None:
     run = runs["undecided-allowed"]
     assert run.exit_code == 0, run.describe()

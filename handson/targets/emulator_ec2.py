@@ -13,7 +13,7 @@ from handson.i18n import t
 from handson.instance import InstanceCredentials
 from handson.names import EC2_SERVICE
 from handson.policies import PolicyDocument
-from handson.policy_match import trust_allows_service
+from handson.trust_policy import TrustUndecided, trust_allows_service
 
 
 def instance_credentials(admin: Principal, instance_id: str) -> InstanceCredentials:
@@ -37,8 +37,8 @@ def instance_credentials(admin: Principal, instance_id: str) -> InstanceCredenti
     trust = _trust_document(role["AssumeRolePolicyDocument"])
     try:
         allowed, why = trust_allows_service(trust, EC2_SERVICE)
-    except ValueError as exc:
-        raise EmulatorGap(t("gap.trust_condition", sid=exc.args[0])) from None
+    except TrustUndecided as exc:
+        raise EmulatorGap(t(exc.key, sid=exc.sid)) from None
     if not allowed:
         return InstanceCredentials(None, role["Arn"], f"EC2 cannot assume the role: {why}")
     answer = admin.client("sts").assume_role(

@@ -58,6 +58,10 @@ def _trust_lambda(docs: Documents) -> None:
     docs[TRUST_POLICY_FILE]["Statement"][0]["Principal"] = {"Service": "lambda.amazonaws.com"}
 
 
+def _trust_every_account(docs: Documents) -> None:
+    docs[TRUST_POLICY_FILE]["Statement"][0]["Principal"] = {"AWS": "*"}
+
+
 @dataclass(frozen=True)
 class Mutation:
     name: str
@@ -381,6 +385,13 @@ UNDECIDED = [
         "the user's rights held to an MFA sign-in (aws:MultiFactorAuthPresent): the checks sign "
         "with its access key, which carries none, so they are not decided on any target",
         _mfa_required,
+        frozenset(),
+    ),
+    Mutation(
+        "trust-every-account",
+        'the role trusts {"AWS": "*"} alone: whether that reaches EC2 is not in AWS\'s documents, '
+        "so the role's checks are not decided on the emulator (and P2 names the exposure)",
+        _trust_every_account,
         frozenset(),
     ),
     Mutation(

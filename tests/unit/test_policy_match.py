@@ -11,8 +11,8 @@ import pytest
 from handson.iam_engine import NamedPolicy, Request, applying, wildcard_match
 from handson.names import RunNames
 from handson.policies import PolicyDocument, load_policy_set
-from handson.policy_match import trust_allows_service
 from handson.targets.emulator_server import Gaps
+from handson.trust_policy import trust_allows_service
 from tests.helpers.mutations import school_policy
 
 EC2 = "ec2.amazonaws.com"
