@@ -5,14 +5,16 @@ fails with the trust policy's mistake when it does not (fixtures/principals.py).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
+from typing import Any
 
 from handson.i18n import listed, t
 from handson.iam_engine import (
     DENY,
     NamedPolicy,
     Request,
+    Statement,
     any_resource,
     statement_applies,
     statements,
@@ -20,6 +22,9 @@ from handson.iam_engine import (
     wildcard_match,
 )
 from handson.policies import PolicyDocument
+
+ANYONE = ("*", "*")  # "Principal": "*": every principal, services too
+EVERYONE = ("AWS", "*")  # {"AWS": "*"}: every AWS account's principals
 
 
 class TrustUndecided(ValueError):
@@ -63,29 +68,17 @@ def _trust_decides(
     """The answer under one reading of ``{"AWS": "*"}``, and the last statement naming it."""
     allowed_by = None
     aws_star = ""
-    assume = Request(action="sts:AssumeRole", resource="*")
     written: list[str] = []  # every service the trust policy names: a slip shows among them
     for statement in statements(NamedPolicy("trust policy", document)):
-        principals = statement.body.get("Principal")
+        named = list(principals(statement.body.get("Principal")))
+        names = ["*"] if ANYONE in named else [name for kind, name in named if kind == "Service"]
+        written.extend(n for n in names if n not in written)
         by_star = False  # the service is named only by {"AWS": "*"}
-        if principals == "*":
-            names: list[str] = ["*"]
-        elif isinstance(principals, Mapping):
-            found = principals.get("Service")
-            names = [str(p) for p in (found if isinstance(found, list) else [found]) if p]
-            accounts = principals.get("AWS")
-            if "*" in (accounts if isinstance(accounts, list) else [accounts]):
-                aws_star = statement.sid
-                named = any(wildcard_match(n, service, case_sensitive=False) for n in names)
-                if reading is not AwsStar.NOT_SERVICES and not named:
-                    names, by_star = ["*"], True
-        else:
-            names = []
-        if not by_star:
-            written.extend(n for n in names if n not in written)
-        if not any(wildcard_match(n, service, case_sensitive=False) for n in names):
-            continue
-        if not statement_applies(any_resource(unconditioned(statement)), assume):
+        if EVERYONE in named:
+            aws_star = statement.sid
+            if reading is not AwsStar.NOT_SERVICES and not _names(names, service):
+                names, by_star = ["*"], True
+        if not _names(names, service) or not assumes(statement, ("sts:AssumeRole",)):
             continue
         if statement.body.get("Condition"):
             if not by_star:
@@ -100,3 +93,26 @@ def _trust_decides(
     if written:
         return (False, t("trust.none_named", service=service, named=listed(written))), aws_star
     return (False, t("trust.none", service=service)), aws_star
+
+
+def _names(names: list[str], service: str) -> bool:
+    return any(wildcard_match(n, service, case_sensitive=False) for n in names)
+
+
+def principals(value: Any) -> Iterator[tuple[str, str]]:
+    """(kind, name) for each principal a Principal (or NotPrincipal) element names: ANYONE for
+    a bare ``"*"``, ``("AWS", "*")`` (EVERYONE) for ``{"AWS": "*"}``, ``("Service", ...)``."""
+    if value == "*":
+        yield ANYONE
+        return
+    if isinstance(value, Mapping):
+        for kind, names in value.items():
+            for name in names if isinstance(names, list) else [names]:
+                if name:
+                    yield str(kind), str(name)
+
+
+def assumes(statement: Statement, actions: Iterable[str]) -> bool:
+    """Whether the statement, its Condition and Resource aside, concerns one of ``actions``."""
+    plain = any_resource(unconditioned(statement))
+    return any(statement_applies(plain, Request(action=a, resource="*")) for a in actions)

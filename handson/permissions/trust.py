@@ -13,26 +13,15 @@ that it reaches a service), so that no finding is hidden on a reading AWS may no
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Mapping
 
-from handson.iam_engine import (
-    DENY,
-    NamedPolicy,
-    Request,
-    Statement,
-    any_resource,
-    statement_applies,
-    statements,
-    unconditioned,
-)
+from handson.iam_engine import DENY, NamedPolicy, Statement, statements
 from handson.permissions.catalogue import EXPOSURE
 from handson.permissions.findings import CHECK_IDS, Kind, PermissionFinding, Principal, Where
+from handson.trust_policy import ANYONE, EVERYONE, assumes, principals
 
 INTENDED = ("Service", "ec2.amazonaws.com")  # the hands-on's: EC2, to give an instance the role
 ASSUMING = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
-ANYONE = ("*", "*")  # "Principal": "*": every principal, services too
-EVERYONE = ("AWS", "*")  # {"AWS": "*"}: every AWS account's principals
 
 
 def findings(trust: NamedPolicy) -> list[PermissionFinding]:
@@ -40,34 +29,18 @@ def findings(trust: NamedPolicy) -> list[PermissionFinding]:
     found: list[PermissionFinding] = []
     held = statements(trust)
     for statement in held:
-        if statement.effect == DENY or not _assumes(statement):
+        if statement.effect == DENY or not assumes(statement, ASSUMING):
             continue
         if "NotPrincipal" in statement.body:  # everyone it does not name
             unnamed = ("NotPrincipal", json.dumps(statement.body["NotPrincipal"]))
             if not _taken_back(held, ANYONE):
                 found.append(_finding(statement, unnamed, everyone=True))
             continue
-        for principal in _principals(statement.body.get("Principal")):
+        for principal in principals(statement.body.get("Principal")):
             if _is(principal, INTENDED) or _taken_back(held, principal):
                 continue
             found.append(_finding(statement, principal, everyone=principal in (ANYONE, EVERYONE)))
     return found
-
-
-def _assumes(statement: Statement) -> bool:
-    plain = any_resource(unconditioned(statement))
-    return any(statement_applies(plain, Request(action=a, resource="*")) for a in ASSUMING)
-
-
-def _principals(value: Any) -> Iterator[tuple[str, str]]:
-    """(kind, name) for each principal a Principal element names: ``("*", "*")`` for ``*``."""
-    if value == "*":
-        yield ANYONE
-        return
-    if isinstance(value, Mapping):
-        for kind, names in value.items():
-            for name in names if isinstance(names, list) else [names]:
-                yield str(kind), str(name)
 
 
 def _is(principal: tuple[str, str], other: tuple[str, str]) -> bool:
@@ -78,12 +51,13 @@ def _taken_back(held: list[Statement], principal: tuple[str, str]) -> bool:
     """A Deny without a Condition, for assuming the role, whose Principal names this principal
     or everyone (``{"AWS": "*"}``: every AWS principal), or whose NotPrincipal leaves it out."""
     for statement in held:
-        if statement.effect != DENY or statement.body.get("Condition") or not _assumes(statement):
+        unconditioned_deny = statement.effect == DENY and not statement.body.get("Condition")
+        if not unconditioned_deny or not assumes(statement, ASSUMING):
             continue
-        named = list(_principals(statement.body.get("Principal")))
+        named = list(principals(statement.body.get("Principal")))
         if any(_covers(p, principal) for p in named):
             return True
-        spared = list(_principals(statement.body.get("NotPrincipal")))
+        spared = list(principals(statement.body.get("NotPrincipal")))
         if "NotPrincipal" in statement.body and not any(_is(p, principal) for p in spared):
             return True
     return False
