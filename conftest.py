@@ -47,6 +47,7 @@ pytest_plugins = [
     "fixtures.environment",
     "fixtures.principals",
     "fixtures.checkpoints",
+    "fixtures.selection",
     "fixtures.existing",
     "fixtures.cleanup",
     "fixtures.practices",

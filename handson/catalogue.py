@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from handson.i18n import language
+from handson.i18n import language, t
 
 DEFAULT_FILE = Path(__file__).with_name("checkpoints.json")
 ENV_VAR = "HANDSON_CHECKPOINTS"
@@ -92,6 +92,26 @@ EPIC: str = _DATA["epic"]
 VERDICT_RULES: tuple[str, ...] = tuple(_DATA.get("verdict_rules", ()))
 # The checkpoints every grading run decides, in the catalogue's order (the class table's columns).
 TALLIED: tuple[str, ...] = tuple(c for c, cp in CATALOGUE.items() if FAMILIES[cp.family].tally)
+
+
+def id_ranges(ids: list[str] | tuple[str, ...]) -> str:
+    """Checkpoint IDs for a person: ``U1 U5``; three or more in a row of one family as a range,
+    ``R2〜R8`` (as the hands-on's own C1〜C5)."""
+    runs: list[list[str]] = []
+    for i in ids:
+        if runs and _follows(runs[-1][-1], i):
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    return " ".join(
+        t("ids.range", first=run[0], last=run[-1]) if len(run) >= 3 else " ".join(run)
+        for run in runs
+    )
+
+
+def _follows(before: str, after: str) -> bool:
+    """``U2`` then ``U3``: the next ID of the same family (U, R, P)."""
+    return before[0] == after[0] and int(after[1:]) == int(before[1:]) + 1
 
 
 def is_checkpoint(name: str) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from handson.catalogue import CATALOGUE, TALLIED
+from handson.catalogue import CATALOGUE, TALLIED, id_ranges
 from handson.class_runs import OUTPUT, Graded
 from handson.i18n import display_width, language, pad, t
 from handson.practices import ADVISORY
@@ -85,21 +85,7 @@ def _ids(ids: list[str]) -> str:
         return "-"
     if len(ids) == len(TALLIED):
         return t("class.terminal.all")
-    runs: list[list[str]] = []
-    for i in ids:
-        if runs and _follows(runs[-1][-1], i):
-            runs[-1].append(i)
-        else:
-            runs.append([i])
-    return " ".join(
-        t("class.terminal.range", first=run[0], last=run[-1]) if len(run) >= 3 else " ".join(run)
-        for run in runs
-    )
-
-
-def _follows(before: str, after: str) -> bool:
-    """``U2`` then ``U3``: the next ID of the same family (U, R, P)."""
-    return before[0] == after[0] and int(after[1:]) == int(before[1:]) + 1
+    return id_ranges(ids)
 
 
 def _counts(graded: list[Graded]) -> dict[str, int]:

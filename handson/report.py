@@ -11,7 +11,7 @@ from importlib import metadata
 from pathlib import Path
 
 from handson import SUITE
-from handson.catalogue import CATALOGUE, EPIC
+from handson.catalogue import CATALOGUE, EPIC, id_ranges
 from handson.findings import Finding
 from handson.i18n import display_width, has, language, listed, pad, t, word, wrap_columns
 from handson.policy_match import describe
@@ -137,6 +137,9 @@ class Tally:
     # Those of the undecided that an error of the test or its environment left so: no
     # --allow-undecided accepts them.
     errors: tuple[str, ...] = ()
+    # Those none of whose scenarios this run selected (-k, -m, a test ID): neither run nor
+    # counted, and said below the tally so that a run of a few is not taken for the whole.
+    not_selected: tuple[str, ...] = ()
 
     def line(self) -> str:
         # One whole sentence for each case: which of the two lists it names.
@@ -154,15 +157,25 @@ class Tally:
             undecided_ids=listed(self.undecided),
         )
 
+    def not_selected_line(self) -> str:
+        """What this run left out, or nothing."""
+        if not self.not_selected:
+            return ""
+        return t("tally.not_selected", ids=id_ranges(self.not_selected))
+
 
 def tally(results: Sequence[ScenarioResult]) -> Tally:
     """A checkpoint failed if the check's own verdict failed in any of its scenarios; else it is
     not decided if any scenario did not pass (an error of the test, skipped, not run,
-    interrupted, its precondition not met); else it passed. An error is never a failure."""
-    passed, failed, undecided, errors = [], [], [], []
+    interrupted, its precondition not met, some of its scenarios not selected); else it passed.
+    An error is never a failure. A checkpoint none of whose scenarios was selected is neither."""
+    passed, failed, undecided, errors, not_selected = [], [], [], [], []
     for checkpoint_id in CATALOGUE:
         outcomes = {r.outcome for r in results if checkpoint_id in r.checkpoints}
         if not outcomes:
+            continue
+        if outcomes == {Outcome.NOT_SELECTED}:
+            not_selected.append(checkpoint_id)
             continue
         if Outcome.FAILED in outcomes:
             failed.append(checkpoint_id)
@@ -172,7 +185,7 @@ def tally(results: Sequence[ScenarioResult]) -> Tally:
                 errors.append(checkpoint_id)
         else:
             passed.append(checkpoint_id)
-    return Tally(tuple(passed), tuple(failed), tuple(undecided), tuple(errors))
+    return Tally(tuple(passed), tuple(failed), tuple(undecided), tuple(errors), tuple(not_selected))
 
 
 # Outcomes that cut a checkpoint's checks off, after an error of the test.
@@ -191,11 +204,12 @@ def matrix(
     rows = []
     for checkpoint_id, checkpoint in CATALOGUE.items():
         entries = [r for r in results if checkpoint_id in r.checkpoints]
-        if not entries:
-            continue
         outcomes = {r.outcome for r in entries}
+        if outcomes <= {Outcome.NOT_SELECTED}:  # none of it, or none of it selected
+            continue
         failed = [r for r in entries if r.outcome is Outcome.FAILED]
         skipped = [r for r in entries if r.outcome is Outcome.SKIPPED]
+        left_out = [r for r in entries if r.outcome is Outcome.NOT_SELECTED]
         # Not decided, for a cause: an error of the test first, then what cut the checks off.
         cut_off = [r for r in entries if r.outcome is Outcome.ERROR] or [
             r for r in entries if r.outcome in _CUT_OFF
@@ -218,6 +232,8 @@ def matrix(
             reason = t(
                 "matrix.cut", count=len(cut_off), total=len(entries), outcome=_headline(cut_off[0])
             )
+        elif left_out:  # what was run passed or was skipped; the rest was not asked for
+            reason = t("matrix.not_selected", count=len(left_out), total=len(entries))
         elif skipped:
             reason = t(
                 "matrix.skipped", count=len(skipped), total=len(entries), reason=_reason(skipped[0])

@@ -32,6 +32,9 @@ class Outcome(StrEnum):
     SKIPPED = "skipped"
     INTERRUPTED = "interrupted"  # cut off by an interrupt or a fatal error while it ran
     NOT_RUN = "not run"  # never reached
+    # Left out of this run by -k, -m or a test ID: never run, and never a verdict. A checkpoint
+    # with some of its scenarios left out is not decided; one with all of them is not counted.
+    NOT_SELECTED = "not selected"
     # A deny check whose positive control failed: not a verdict on its own checkpoint.
     PRECONDITION_NOT_MET = "precondition not met"
 

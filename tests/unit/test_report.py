@@ -162,6 +162,41 @@ def test_tally_counts_each_checkpoint_once() -> None:
     )
 
 
+def test_a_checkpoint_run_in_part_is_not_decided_and_one_left_out_is_named_apart() -> None:
+    results = as_results(
+        {"checkpoints": ["U4"], "outcome": "passed"},  # one of its three selected
+        {"checkpoints": ["U4"], "outcome": "not selected"},
+        {"checkpoints": ["U4"], "outcome": "not selected"},
+        {"checkpoints": ["U5"], "outcome": "failed"},  # what ran failed: failed all the same
+        {"checkpoints": ["U5"], "outcome": "not selected"},
+        {"checkpoints": ["R1"], "outcome": "passed"},
+        *({"checkpoints": [c], "outcome": "not selected"} for c in ("R2", "R3", "R4", "R8")),
+    )
+    counted = tally(results)
+    # Never passed on a part of its scenarios (a check that did not run is not recorded as passed).
+    assert counted == Tally(("R1",), ("U5",), ("U4",), (), ("R2", "R3", "R4", "R8"))
+    assert counted.not_selected_line() == (
+        "checkpoints not run: R2-R4 R8 (only what was chosen ran; run without -k or -m to check "
+        "them all)"
+    )
+    assert tally(as_results({"checkpoints": ["R1"], "outcome": "passed"})).not_selected_line() == ""
+    lines = matrix(results, "emulator")
+    rows = {line.split()[0]: line for line in lines[1:] if not line.startswith(" ")}
+    assert set(rows) == {"U4", "U5", "R1"}  # none of R2-R4 and R8 ran: no row, no verdict
+    assert "partly decided" in rows["U4"] and "FAILED" in rows["U5"]
+    below_u4 = lines[lines.index(rows["U4"]) + 1].strip()
+    assert below_u4 == (
+        "2 of its 3 scenarios were not selected, so it is not decided "
+        "(a run of them all decides it)"
+    )
+    # Exit 6 for the part (unless --allow-undecided), as for anything not decided.
+    partly = tally(results[:3])
+    assert exit_status(partly, pytest.ExitCode.OK, allow_undecided=False) == UNDECIDED_EXIT
+    assert exit_status(partly, pytest.ExitCode.OK, allow_undecided=True) == pytest.ExitCode.OK
+    left_out = tally(results[5:])  # R1 ran whole; the rest not at all: a pass of what ran
+    assert exit_status(left_out, pytest.ExitCode.OK, allow_undecided=False) == pytest.ExitCode.OK
+
+
 def test_only_a_checks_own_verdict_fails_a_checkpoint() -> None:
     results = as_results(
         {"checkpoints": ["U2"], "outcome": "error"},  # a crash of the suite's own code

@@ -68,6 +68,7 @@ def test_outcomes_keep_the_words_of_checkpoints_json() -> None:
         "skipped",
         "interrupted",
         "not run",
+        "not selected",
         "precondition not met",
     ]
 

@@ -1,0 +1,43 @@
+"""A run of a few scenarios (``-k``, ``-m``, a test ID) is never taken for the whole checklist:
+a checkpoint run in part is not decided (exit 6), and the checkpoints left out are named below
+the tally, never counted (fixtures/selection.py)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from handson.catalogue import TALLIED
+from tests.helpers.suite_runner import run_as_typed, run_suite
+
+
+def test_a_run_of_one_checkpoint_says_which_it_left_out(tmp_path: Path) -> None:
+    run = run_suite(tmp_path, "-k", "U4")
+    assert run.exit_code == 0, run.describe()
+    assert "checkpoints: 1 passed, 0 failed, 0 not decided" in run.stdout
+    assert "checkpoints not run: U1-U3 U5 R1-R8 (only what was chosen ran;" in run.stdout
+    by_outcome: dict[str, list[str]] = {}
+    for entry in run.checkpoints:
+        by_outcome.setdefault(entry["outcome"], []).extend(entry["checkpoints"])
+    assert by_outcome["passed"] == ["U4"] * 3
+    # Every other scenario of the checklist is in checkpoints.json, as not selected.
+    assert set(by_outcome["not selected"]) == set(TALLIED) - {"U4"}
+    assert set(by_outcome) == {"passed", "not selected"}
+
+
+def test_one_scenario_of_three_leaves_its_checkpoint_not_decided(tmp_path: Path) -> None:
+    listed = run_as_typed(tmp_path / "reports", "features/", "--collect-only", "-q", "-k", "U4")
+    stop = next(line for line in listed.stdout.splitlines() if line.endswith("[停止]"))
+    done = run_as_typed(tmp_path / "reports", stop, "--lang=en")
+    assert done.returncode == 6, done.stdout + done.stderr
+    row = next(line for line in done.stdout.splitlines() if line.startswith("U4 "))
+    assert "partly decided" in row, done.stdout
+    assert "2 of its 3 scenarios were not selected, so it is not decided" in done.stdout
+    assert "checkpoints: 0 passed, 0 failed, 1 not decided" in done.stdout
+    assert "checkpoints not run: U1-U3 U5 R1-R8" in done.stdout
+    written = next((tmp_path / "reports").rglob("checkpoints.json"))
+    entries = json.loads(written.read_text("utf-8"))["checkpoints"]
+    u4 = sorted(
+        (e["nodeid"].rsplit("[", 1)[1], e["outcome"]) for e in entries if e["checkpoints"] == ["U4"]
+    )
+    assert u4 == [("停止]", "passed"), ("新規作成]", "not selected"), ("終了]", "not selected")]
