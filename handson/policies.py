@@ -195,7 +195,11 @@ def _missing(path: Path) -> str:
     in_folder = [p for p in path.parent.iterdir() if p.is_file() and p.name not in expected]
     alike = sorted(p.name for p in in_folder if p.name.casefold().startswith(stem))
     if alike:
-        return t("policy.missing_alike", path=path, others=listed(alike), name=path.name)
+        # Explorer's hidden extension only where there is one to hide (``….json.txt``, or
+        # Notepad's ``.txt`` on a name typed without ``.json``); a copy's `` (1).json`` shows.
+        hidden = any(a.casefold().endswith(".txt") for a in alike)
+        key = "policy.missing_alike" if hidden else "policy.missing_alike_name"
+        return t(key, path=path, others=listed(alike), name=path.name)
     others = sorted(p.name for p in in_folder if p.suffix.casefold() == ".json")
     if not others:
         return t("policy.missing", path=path)

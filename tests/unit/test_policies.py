@@ -245,21 +245,30 @@ def test_a_policy_file_under_another_name_is_named_with_the_name_to_give_it(
 
 
 @pytest.mark.parametrize(
-    "saved_as",
-    [f"{USER_POLICY_FILE}.txt", "handson-iam-user-policy.txt", "Handson-IAM-User-Policy (1).json"],
+    ("saved_as", "hidden"),
+    [
+        (f"{USER_POLICY_FILE}.txt", True),
+        ("handson-iam-user-policy.txt", True),  # typed without .json, saved by Notepad
+        ("Handson-IAM-User-Policy (1).json", False),  # a browser's second download
+    ],
 )
 def test_a_policy_file_of_a_name_alike_is_named_before_other_json_files(
-    tmp_path: Path, saved_as: str
+    tmp_path: Path, saved_as: str, hidden: bool
 ) -> None:
-    """Notepad's "….json.txt", whose .txt Explorer hides, is named, with how to see it."""
+    """Notepad's "….json.txt", whose .txt Explorer hides, is named, with how to see it; a name
+    whose every part shows is named without it."""
     write(tmp_path / saved_as, IDENTITY)
     write(tmp_path / "notes.json", IDENTITY)
     write(tmp_path / ROLE_POLICY_FILE, IDENTITY)
-    assert usage_error(tmp_path) == (
+    named = (
         f"{tmp_path / USER_POLICY_FILE}: policy file is missing; this folder holds {saved_as},"
-        f" of a name alike: name it {USER_POLICY_FILE} (Windows' Explorer hides extensions"
-        " such as .txt: turn on View, File name extensions, to see them)"
+        f" of a name alike: name it {USER_POLICY_FILE}"
     )
+    explorer = (
+        " (Windows' Explorer hides extensions such as .txt: turn on View, File name extensions,"
+        " to see them)"
+    )
+    assert usage_error(tmp_path) == named + (explorer if hidden else "")
 
 
 @pytest.mark.parametrize("after", ['"', '" --name taro'])
