@@ -182,4 +182,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     collector would otherwise walk each of them once more as the interpreter shuts down (about
     0.5 s after the last line), to free memory that the process gives back as it exits anyway.
     atexit handlers and the flushing of open files still run as before."""
+    folder = config.stash.get(RUN_FOLDER, None)
+    if folder is not None:
+        folder.remove_if_empty()  # a run refused once its folder was made leaves none
     gc.freeze()

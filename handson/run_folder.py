@@ -60,13 +60,19 @@ def wants_features(config: pytest.Config) -> bool:
 def names_features(words: Sequence[str], rootpath: Path, invocation_dir: Path) -> bool:
     """Whether one of ``words`` (test paths, ``path::node`` IDs) is the features folder, is in it
     or holds it."""
-    features = (rootpath / "features").resolve()
+    return names_folder(words, rootpath / "features", invocation_dir)
+
+
+def names_folder(words: Sequence[str], folder: Path, invocation_dir: Path) -> bool:
+    """Whether one of ``words`` (test paths, ``path::node`` IDs) is ``folder``, is in it or
+    holds it."""
+    wanted = folder.resolve()
     for word in words:
         path = Path(word.split("::")[0])
         if not path.is_absolute():
             path = invocation_dir / path
         path = path.resolve()
-        if path == features or features in path.parents or path in features.parents:
+        if path == wanted or wanted in path.parents or path in wanted.parents:
             return True
     return False
 
@@ -107,6 +113,16 @@ class RunFolder:
         """The newest finished run's ID, for a system that makes no link (Windows, unless its
         Developer Mode is on): ``npm run report`` reads it where ``reports/latest`` is missing."""
         return self.reports / LATEST_ID
+
+    def remove_if_empty(self) -> None:
+        """This run's own folder, removed where the run wrote nothing into it (a run refused
+        after the folder was made: a ``-k`` that selects nothing, a ``.feature`` path), so that
+        bad input leaves nothing. Folders only, from the deepest up: a file anywhere keeps all."""
+        if not self.path.is_dir() or any(p.is_file() for p in self.path.rglob("*")):
+            return
+        for folder in sorted(self.path.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+            folder.rmdir()
+        self.path.rmdir()
 
     def point_latest(self) -> None:
         """Name this run as the newest in ``reports/latest-run.txt`` and make ``reports/latest`` a

@@ -15,7 +15,7 @@ import pytest
 
 from handson import i18n
 from handson.aws import Principal
-from handson.run_folder import REPORTS_VARIABLE, RUN_FOLDER, reports_dir
+from handson.run_folder import REPORTS_VARIABLE, RUN_FOLDER, names_folder, reports_dir
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
 from tests.helpers import reports_guard
@@ -29,6 +29,7 @@ REPORTS_BEFORE = pytest.StashKey[tuple[Path, dict[str, reports_guard.Entry]]]()
 # Lines a test gathered as it ran (a browser page's console, tests/test_report_html.py): shown
 # under its failure, as pytest shows what the test printed.
 GATHERED = pytest.StashKey[dict[str, list[str]]]()
+OURS = pytest.StashKey[bool]()  # a session of these tests (collects_tests)
 POOL_SIZE = 2  # whole runs side by side: one per core, one run at a time per emulator
 
 
@@ -112,6 +113,9 @@ def policy_runs(
 @pytest.hookimpl(trylast=True)  # after the suite's own configure chose the run's language
 def pytest_configure(config: pytest.Config) -> None:
     """Before the test modules are imported: some build their verdicts at import."""
+    if not hasattr(config, "workerinput") and not collects_tests(config):
+        return
+    config.stash[OURS] = True
     i18n.set_language("en")
     if hasattr(config, "workerinput"):
         return  # a pytest-xdist worker: the controlling process set the folder, and guards
@@ -123,11 +127,20 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[REPORTS_BEFORE] = (learners, reports_guard.snapshot(learners))
 
 
+def collects_tests(config: pytest.Config) -> bool:
+    """Whether this session is one of these tests'. pytest also loads this file for a path that
+    does not exist typed in the checkout (``pytest U4``: it then reads the conftest files of the
+    folders named test* there), and that learner's run is left as the suite makes it: in its
+    language, with no folder of the tests'."""
+    words = [str(arg) for arg in config.args]
+    return names_folder(words, ROOT / "tests", Path(config.invocation_params.dir))
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
     """After every worker ended: the checkout's reports/ as the session found it."""
     yield
-    if hasattr(session.config, "workerinput"):
+    if hasattr(session.config, "workerinput") or OURS not in session.config.stash:
         return
     watched = session.config.stash.get(REPORTS_BEFORE, None)
     changed = None if watched is None else reports_guard.verdict(*watched)

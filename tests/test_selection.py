@@ -1,14 +1,18 @@
 """A run of a few scenarios (``-k``, ``-m``, a test ID) is never taken for the whole checklist:
 a checkpoint run in part is not decided (exit 6), and the checkpoints left out are named below
-the tally, never counted (fixtures/selection.py)."""
+the tally, never counted; what cannot be collected, and a selection of nothing, is one line
+with what to type instead (fixtures/selection.py)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from handson.catalogue import TALLIED
-from tests.helpers.suite_runner import run_as_typed, run_suite
+from handson.run_folder import REPORTS_VARIABLE
+from tests.helpers.suite_runner import ROOT, run_as_typed, run_suite, suite_env
 
 
 def test_a_run_of_one_checkpoint_says_which_it_left_out(tmp_path: Path) -> None:
@@ -41,3 +45,36 @@ def test_one_scenario_of_three_leaves_its_checkpoint_not_decided(tmp_path: Path)
         (e["nodeid"].rsplit("[", 1)[1], e["outcome"]) for e in entries if e["checkpoints"] == ["U4"]
     )
     assert u4 == [("停止]", "passed"), ("新規作成]", "not selected"), ("終了]", "not selected")]
+
+
+def test_what_cannot_be_collected_is_one_line_saying_what_to_type(tmp_path: Path) -> None:
+    reports = tmp_path / "reports"
+    feature = run_as_typed(reports, "features/iam_user.feature")
+    assert feature.returncode == 4, feature.stdout + feature.stderr
+    assert (
+        "ERROR: features/iam_user.feature: a .feature file does not run by itself; to run only "
+        "its scenarios: pytest features/ -m user"
+    ) in feature.stderr
+    nothing = run_as_typed(reports, "features/", "-k", "U9")
+    assert nothing.returncode == 4, nothing.stdout + nothing.stderr
+    assert "ERROR: no scenario matches -k 'U9', so nothing runs;" in nothing.stderr
+    # Refused once the run's folder was made: the folder goes with it.
+    assert not any((reports / "runs").iterdir()), sorted(reports.rglob("*"))
+
+
+def test_a_checkpoint_typed_as_a_path_is_told_in_the_run_s_language(tmp_path: Path) -> None:
+    """pytest reads the conftest files of the folders named test* for a path that is not there
+    (``pytest U4``): the suite's own tests' one (tests/conftest.py) leaves such a run alone."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "U4"],
+        cwd=ROOT,
+        env=suite_env({"HANDSON_LANG": None, REPORTS_VARIABLE: str(tmp_path / "reports")}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert done.returncode == 4, done.stdout + done.stderr
+    said = done.stdout + done.stderr
+    assert "ERROR: U4: そのファイルもフォルダもありません。チェックポイント U4 だけを" in said
+    assert "the tests' runs wrote under" not in said

@@ -126,3 +126,17 @@ def test_the_newest_run_is_what_latest_run_txt_names(tmp_path: Path) -> None:
     RunFolder(tmp_path, "20261130-010000-aaaaaa").allure_results.mkdir(parents=True)
     RunFolder(tmp_path, "20261130-010000-aaaaaa").point_latest()
     assert latest_run(tmp_path) == "20261130-010000-aaaaaa"
+
+
+def test_a_run_folder_left_empty_is_removed_and_one_with_a_file_is_kept(tmp_path: Path) -> None:
+    empty = RunFolder(tmp_path, "20261206-000000-aaaaaa")
+    empty.allure_results.mkdir(parents=True)
+    (empty.allure_results / "nested").mkdir()
+    written = RunFolder(tmp_path, "20261206-000000-bbbbbb")
+    (written.allure_results / "deep").mkdir(parents=True)
+    (written.allure_results / "deep" / "x-result.json").write_text("{}", "utf-8")
+    empty.remove_if_empty()
+    written.remove_if_empty()
+    RunFolder(tmp_path, "never-made").remove_if_empty()  # nothing to do
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["20261206-000000-bbbbbb"]
+    assert (written.allure_results / "deep" / "x-result.json").is_file()
