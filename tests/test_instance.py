@@ -4,7 +4,9 @@ host's AWS configuration, and a warm AWS CLI that answers exactly as the real on
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -236,6 +238,29 @@ def test_a_command_past_its_time_ends_the_worker_and_the_next_one_gets_a_new_one
     finally:
         shell.close()
         shared.close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM from outside is POSIX's")
+def test_the_warm_cli_leaves_ctrl_c_and_sigterm_to_the_run(
+    test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner]
+) -> None:
+    """A signal to the run's whole process group (a terminal's Ctrl-C, ``timeout``'s SIGTERM)
+    reaches the worker too: it stays, for the run's teardown, and ends when its owner closes it."""
+    env = built[0]
+    shared = WarmCli()
+    shell = make_instance(test_emulator, env.instance_id, shared_cli=shared)
+    try:
+        assert shell.run("aws sts get-caller-identity").exit_code == 0
+        pid = shared.pid
+        assert pid is not None
+        for sent in (signal.SIGINT, signal.SIGTERM):
+            os.kill(pid, sent)
+        again = shell.run("aws sts get-caller-identity")
+        assert again.exit_code == 0 and shared.pid == pid, again
+    finally:
+        shell.close()
+        shared.close()
+    assert not Path(f"/proc/{pid}").exists()
 
 
 def _normal(text: str) -> str:

@@ -217,19 +217,22 @@ def test_an_interrupted_check_is_never_recorded_as_passed(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="process groups and killpg are POSIX's")
-def test_ctrl_c_at_a_terminal_reaches_the_helpers_and_the_run_still_tears_down(
-    tmp_path: Path,
+@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_a_signal_to_the_whole_group_reaches_the_helpers_and_the_run_still_tears_down(
+    tmp_path: Path, sent: signal.Signals
 ) -> None:
-    """A terminal's Ctrl-C goes to its whole foreground group: the run and its own emulator and
-    warm CLI alike. The helpers leave it to the run, whose teardown still needs them: the run
-    ends at once through its teardown and leak check, and the helpers end with it."""
+    """A terminal's Ctrl-C goes to its whole foreground group, and ``timeout``, ``kill --
+    -PGID`` and job runners send SIGTERM to one: the run and its own emulator and warm CLI
+    alike. The helpers leave both to the run, whose teardown still needs them: the run ends at
+    once through its teardown and leak check, and the helpers end with it. (A group's SIGTERM
+    killed the emulator, and the teardown retried it for over eight minutes.)"""
     held = HeldRun(
         tmp_path, "checks", f"--name={default_name()}", until_released=False, own_group=True
     )
     run_id = held.held()
     helpers = children(held.process.pid)
     assert run_id and len(helpers) >= 2, held.process.args  # the emulator and the warm CLI
-    os.killpg(held.process.pid, signal.SIGINT)
+    os.killpg(held.process.pid, sent)
     try:
         run = held.finish(timeout=60)
     finally:
@@ -269,7 +272,7 @@ def test_a_later_ctrl_c_while_the_run_ends_is_told_and_changes_nothing(tmp_path:
         for phase in ("teardown", "ending"):
             assert held.holding_in(phase), f"the run never held in {phase}"
             os.killpg(held.process.pid, signal.SIGINT)  # the whole group, as a terminal's
-            held.process.send_signal(signal.SIGTERM)  # the run alone: its helpers end on it
+            os.killpg(held.process.pid, signal.SIGTERM)  # the whole group, as timeout's
             time.sleep(0.3)  # each handler runs as the hold's sleep is interrupted
             held.go_on()
         run = held.finish(timeout=60)

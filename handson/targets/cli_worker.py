@@ -16,11 +16,12 @@ import inspect
 import io
 import json
 import os
-import signal
 import sys
 import types
 from pathlib import Path
 from typing import Any
+
+from handson.targets.orphans import leave_interrupts_to_the_run
 
 READY = "ready"
 # The hands-on's commands (handson.role_actions), each run once before the worker says it is
@@ -280,9 +281,9 @@ def warm_up(loader: Any, folder: Path) -> list[dict[str, Any]]:
 
 def serve() -> None:
     """The worker: answers one JSON line on stdout for each JSON line on stdin, until stdin
-    closes (the run has ended, however it ended). Ctrl-C is the run's to handle (it still needs
-    this worker for its teardown): ignored here, as by the emulator (handson.targets.orphans)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    closes (the run has ended, however it ended). Ctrl-C and SIGTERM are the run's to handle (it
+    still needs this worker for its teardown): ignored here, as by the emulator."""
+    leave_interrupts_to_the_run()
     # The answers go out on a copy of stdout; anything else that writes to stdout goes nowhere.
     answers = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     devnull = os.open(os.devnull, os.O_WRONLY)

@@ -20,7 +20,6 @@ import json
 import logging
 import os
 import secrets
-import signal
 import socket
 import subprocess
 import sys
@@ -344,12 +343,10 @@ def serve(argv: list[str]) -> None:
     import moto.server
     from moto.server import main
 
-    # moto's main() sets its own handler, which exits on SIGINT as on SIGTERM: keep SIGTERM's.
-    exits = moto.server.signal_handler
-
+    # moto's main() sets its own handler for SIGINT and SIGTERM, which exits: both stay the
+    # run's (leave_interrupts_to_the_run), and the server ends with its pipe or is killed.
     def on_signal(signum: int, frame: Any) -> None:
-        if signum != signal.SIGINT:
-            exits(signum, frame)
+        pass
 
     moto.server.signal_handler = on_signal
 

@@ -16,6 +16,8 @@ import sys
 import threading
 from pathlib import Path
 
+from handson.signals import ENDING
+
 # Where the handson package lives, for helper processes started with ``python -m handson....``
 # from whatever folder the run was started in.
 PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])
@@ -27,11 +29,15 @@ def python_path(environ: dict[str, str]) -> str:
 
 
 def leave_interrupts_to_the_run() -> None:
-    """Ignore Ctrl-C. A terminal sends it to every process of its foreground group (Windows, to
-    every process of the console): the run and its helpers alike. The run ends through its
-    teardown, which still needs its helpers; a helper that died of the same Ctrl-C left that
-    teardown waiting on a dead emulator. A helper ends when the run closes its pipe instead."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    """Ignore the signals that end a run (handson.signals.ENDING: Ctrl-C, SIGTERM, and Windows'
+    Ctrl-Break). A terminal sends Ctrl-C to every process of its foreground group (Windows, to
+    every process of the console), and ``timeout``, ``kill -- -PGID`` and job runners send
+    SIGTERM to a whole group: the run and its helpers alike. The run ends through its teardown,
+    which still needs its helpers; a helper that died of the same signal left that teardown
+    retrying a dead emulator for minutes. A helper ends when the run closes its pipe instead
+    (or kills it)."""
+    for ending in ENDING:
+        signal.signal(ending, signal.SIG_IGN)
 
 
 def exit_with_parent() -> None:
