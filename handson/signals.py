@@ -8,6 +8,7 @@ process group of its own and sent Ctrl-Break, which Python receives as SIGBREAK.
 
 from __future__ import annotations
 
+import _thread
 import signal
 import subprocess
 import sys
@@ -41,8 +42,31 @@ def stop_politely(process: subprocess.Popen[Any]) -> None:
         process.terminate()
 
 
+# Why the run is being ended from one of its own threads (interrupt_for), said in place of the
+# signal's name.
+_REASONS: list[str] = []
+
+
+def interrupt_for(reason: str) -> None:
+    """End the run from another thread as SIGTERM ends it (through its teardown), saying
+    ``reason``. Nothing happens where no handler of the run's is set for SIGTERM. On POSIX a
+    real SIGTERM to the main thread, which wakes it from a blocking wait (the answer of a
+    command that never comes); Windows has none to send, and its handler is called instead."""
+    if not callable(signal.getsignal(signal.SIGTERM)):
+        return
+    _REASONS.append(reason)
+    if sys.platform == "win32":
+        _thread.interrupt_main(signal.SIGTERM)
+    else:
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGTERM)
+
+
+def _why(signum: int) -> str:
+    return _REASONS[0] if _REASONS else f"signal {signal.Signals(signum).name}"
+
+
 def interrupt(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(f"signal {signal.Signals(signum).name}")
+    raise KeyboardInterrupt(_why(signum))
 
 
 @contextmanager
@@ -69,7 +93,7 @@ def deferred_interrupts(say: Callable[[str], None] | None = None) -> Iterator[li
         for s, handler in previous.items():
             signal.signal(s, handler)
     if received and not _ENDING.is_set():  # a run ending already goes on ending as it was
-        raise KeyboardInterrupt(f"signal {signal.Signals(received[0]).name}")
+        raise KeyboardInterrupt(_why(received[0]))
 
 
 # Set once the run is ending on an interrupt (ending_on_interrupt); the run's plugin that sets
@@ -96,4 +120,7 @@ def ending_on_interrupt(say: Callable[[str], None]) -> dict[int, Any]:
 
 def _say_held(say: Callable[[str], None], signum: int) -> None:
     """The line for a Ctrl-C (or SIGTERM) that waits for the teardown, in the run's language."""
+    if _REASONS:
+        say(t("signals.held_reason", reason=_REASONS[0]))
+        return
     say(t("signals.held", signal=signal.Signals(signum).name))

@@ -322,3 +322,44 @@ def allure_statuses(run: SuiteRun) -> dict[str, list[str]]:
             if label["name"] == "checkpoint":
                 statuses.setdefault(label["value"], []).append(str(result["status"]))
     return statuses
+
+
+def _emulator_of(pid: int) -> int:
+    """The run's own emulator among its children (handson.targets.emulator_process)."""
+    (found,) = [
+        child
+        for child in children(pid)
+        if b"emulator_process" in Path(f"/proc/{child}/cmdline").read_bytes()
+    ]
+    return found
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="reads /proc")
+def test_an_emulator_that_ends_during_the_checks_ends_the_run_at_once_saying_so(
+    tmp_path: Path,
+) -> None:
+    """The run's own emulator killed on its own (a crash, an antivirus, a person's kill): the
+    run ends as on SIGTERM, within seconds, saying why, with no teardown to do (what it made
+    was inside the emulator) and no verdict made of the calls that could not be answered.
+    Before, every later call was retried as a fault: the run was still going after 300 s."""
+    held = HeldRun(tmp_path, "checks", f"--name={default_name()}", until_released=True)
+    try:
+        run_id = held.held()
+        assert run_id, held.process.args
+        helpers = children(held.process.pid)
+        os.kill(_emulator_of(held.process.pid), signal.SIGKILL)
+        started = time.monotonic()
+        run = held.finish(timeout=120)
+        took = time.monotonic() - started
+    finally:
+        if held.process.poll() is None:
+            held.process.kill()
+    gone = "the emulator stopped during the run (exit code -9)"
+    assert run.exit_code == 2 and run.interrupted and gone in run.interrupted, run.describe()
+    assert took < 30, f"{took:.1f} s\n{run.describe()}"
+    assert f"handson: no teardown: {gone}" in run.stderr, run.describe()
+    assert "Traceback" not in run.stdout + run.stderr, run.describe()
+    assert not run.failed, run.describe()  # an unanswered call is never a verdict
+    cleanup = json.loads((run.allure_dir.parent / "checkpoints.json").read_text("utf-8"))
+    assert {c["outcome"] for c in cleanup["cleanup"].values()} == {"not checked"}
+    assert alive(helpers) == []

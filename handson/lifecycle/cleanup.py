@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from botocore.exceptions import ClientError
 
@@ -46,6 +47,7 @@ class Cleanup:
     retry_budget: float = 60.0
     _undos: list[_Undo] = field(default_factory=list)
     failures: list[str] = field(default_factory=list)
+    stopped: str = ""  # why the teardown ended early: its target, and all in it, is gone
 
     def register(self, label: str, action: Callable[[], None], stage: Stage) -> None:
         self._undos.append(_Undo(label, action, stage, len(self._undos)))
@@ -57,8 +59,11 @@ class Cleanup:
     def pending(self) -> list[str]:
         return [undo.label for undo in self._in_order()]
 
-    def run(self) -> list[str]:
-        """Undo everything, stage by stage; return what could not be undone (also kept)."""
+    def run(self, gone: Callable[[], str | None] = lambda: None) -> list[str]:
+        """Undo everything, stage by stage; return what could not be undone (also kept).
+        ``gone`` says why the target can no longer answer (the run's own emulator ended, with
+        everything in it): asked before each attempt, it ends the teardown at once, with
+        nothing left to undo (``stopped``), instead of retrying each removal to its budget."""
         for undo in self._in_order():
             self._undos.remove(undo)
             if undo.stage is Stage.RECORD and self.failures:
@@ -67,8 +72,14 @@ class Cleanup:
                 self.failures.append(t("undo.kept", label=undo.label))
                 continue
             try:
-                riding_out(undo.action, budget=self.retry_budget, what=f"removing {undo.label}")
+                action = partial(_unless_gone, gone, undo.action)
+                riding_out(action, budget=self.retry_budget, what=f"removing {undo.label}")
                 log.info(t("undo.removed", label=undo.label))
+            except TargetGone as stopped:
+                self.stopped = str(stopped)
+                self._undos.clear()
+                self.failures.clear()
+                return []
             except Exception as exc:  # noqa: BLE001 - every undo must get its turn
                 cause = exc.__cause__ if isinstance(exc, WaitTimeout) else exc
                 if isinstance(cause, Transient) and cause.__cause__ is not None:
@@ -83,6 +94,17 @@ class Cleanup:
         left = self.pending
         self._undos.clear()
         return left
+
+
+class TargetGone(Exception):
+    """The target cannot answer any more, and holds nothing of the run: no removal is needed."""
+
+
+def _unless_gone(gone: Callable[[], str | None], action: Callable[[], None]) -> None:
+    why = gone()
+    if why:
+        raise TargetGone(why)
+    action()
 
 
 def riding_out(action: Callable[[], None], *, budget: float, what: str) -> None:

@@ -51,4 +51,9 @@ class Target(Protocol):
         (never a verdict: handson/ssm_verdict.py judges it)."""
         ...
 
+    def gone(self) -> str | None:
+        """Why the target can no longer answer, in the run's language (the run's own emulator
+        has ended); None while it can."""
+        ...
+
     def close(self) -> None: ...

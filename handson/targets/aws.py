@@ -71,6 +71,9 @@ class AwsTarget:
             return SsmObservation.never_online(never)
         return SsmObservation(instance.instance_id, online=True)
 
+    def gone(self) -> str | None:
+        return None  # AWS: an unreachable endpoint is a fault, retried within its budget
+
     def close(self) -> None:
         pass
 

@@ -12,9 +12,11 @@ import threading
 from functools import partial
 
 from handson.errors import EmulatorGap
+from handson.i18n import t
 from handson.instance import Instance
 from handson.policy_match import Policies
 from handson.settings import Settings, budgets_for
+from handson.signals import interrupt_for
 from handson.targets import ssm_agent
 from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID, Emulator, MotoEmulator
 from handson.targets.endpoint_lock import EndpointLock
@@ -88,6 +90,10 @@ class EmulatorTarget:
             return SsmObservation.never_online(never, agent_calls=calls)
         return SsmObservation(instance_id, online=True, agent_calls=calls)
 
+    def gone(self) -> str | None:
+        code = self.emulator.ended()
+        return None if code is None else t("emulator.gone", code=code)
+
     def close(self) -> None:
         self.emulator.close()
 
@@ -107,6 +113,7 @@ class EmulatorLaunch:
         self._error: BaseException | None = None
         self._lock: EndpointLock | None = None
         self.warm_cli: WarmCli | None = None  # started once the emulator answers
+        self._closing = threading.Event()  # the run closes its emulator: its end is expected
         self._thread = threading.Thread(target=self._launch, name="emulator-launch", daemon=True)
         self._thread.start()
 
@@ -137,6 +144,20 @@ class EmulatorLaunch:
             self.warm_cli = WarmCli()
         except BaseException as exc:  # noqa: BLE001 - handed to whoever needs the emulator
             self._error = exc
+            return
+        self._watch(self._emulator)
+
+    def _watch(self, emulator: MotoEmulator) -> None:
+        """The run's own server ending before the run closes it (killed on its own, a crash)
+        ends the run as SIGTERM would, saying so: every call to it would otherwise be retried
+        as a fault, for minutes. What the run made was in it and is gone with it."""
+
+        def watch() -> None:
+            code = emulator.wait_ended()
+            if code is not None and not self._closing.is_set():
+                interrupt_for(t("emulator.gone", code=code))
+
+        threading.Thread(target=watch, name="emulator-watch", daemon=True).start()
 
     def get(self) -> MotoEmulator:
         self._thread.join()
@@ -146,6 +167,7 @@ class EmulatorLaunch:
         return self._emulator
 
     def close(self) -> None:
+        self._closing.set()
         self._thread.join()
         if self.warm_cli is not None:
             self.warm_cli.close()

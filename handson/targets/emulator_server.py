@@ -95,6 +95,11 @@ class Emulator(Protocol):
 
     def instance_credentials(self, instance_id: str) -> InstanceCredentials: ...
 
+    def ended(self) -> int | None:
+        """The exit code of the run's own server if it has ended; None while it lives, and for a
+        server somebody else started."""
+        ...
+
     def close(self) -> None: ...
 
 
@@ -231,6 +236,15 @@ class MotoEmulator:
     @property
     def started_by_run(self) -> bool:
         return self._server is not None
+
+    def ended(self) -> int | None:
+        server = self._server
+        return None if server is None else server.process.poll()
+
+    def wait_ended(self) -> int | None:
+        """Block until the run's own server ends (its exit code); None at once for another's."""
+        server = self._server
+        return None if server is None else server.process.wait()
 
     def _alive(self) -> bool:
         """Whether the server answers; a server of the run's own must answer with its token."""

@@ -262,3 +262,23 @@ def test_a_read_of_something_gone_is_none_and_other_errors_are_raised() -> None:
     assert unless_gone(refused("NoSuchEntity")) is None
     with pytest.raises(ClientError, match="AccessDenied"):
         unless_gone(refused("AccessDenied"))
+
+
+def test_a_target_gone_ends_the_teardown_at_once_with_nothing_to_undo() -> None:
+    """The run's own emulator ended, and all the run made with it: the removal that meets that
+    stops retrying, and no other is tried (each would be retried to its budget for nothing)."""
+    calls: list[str] = []
+    ended: list[str] = []
+
+    def bucket() -> None:
+        calls.append("bucket")
+        ended.append("the emulator stopped during the run (exit code -9)")
+        raise EndpointConnectionError(endpoint_url="http://127.0.0.1:1")
+
+    cleanup = Cleanup(retry_budget=60)
+    cleanup.register("user", recorder(calls, "user"), Stage.USER)
+    cleanup.register("bucket", bucket, Stage.BUCKETS)
+    assert cleanup.run(gone=lambda: ended[0] if ended else None) == []
+    assert calls == ["bucket"]  # once: asked before the second attempt, gone
+    assert cleanup.stopped == "the emulator stopped during the run (exit code -9)"
+    assert cleanup.pending == [] and cleanup.failures == []
