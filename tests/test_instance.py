@@ -221,13 +221,24 @@ def test_a_shared_warm_cli_serves_instances_and_outlives_them(
     assert shared.pid is None and not Path(f"/proc/{pid}").exists()
 
 
+@contextmanager
+def shell_with_shared_cli(
+    emulator: MotoEmulator, env: HandsonEnvironment
+) -> Iterator[tuple[LocalShellInstance, WarmCli]]:
+    """The instance as a shell, with a warm CLI of the test's own; both closed after."""
+    shared = WarmCli()
+    shell = make_instance(emulator, env.instance_id, shared_cli=shared)
+    try:
+        yield shell, shared
+    finally:
+        shell.close()
+        shared.close()
+
+
 def test_a_command_past_its_time_ends_the_worker_and_the_next_one_gets_a_new_one(
     test_emulator: MotoEmulator, built: tuple[HandsonEnvironment, Provisioner]
 ) -> None:
-    env = built[0]
-    shared = WarmCli()
-    shell = make_instance(test_emulator, env.instance_id, shared_cli=shared)
-    try:
+    with shell_with_shared_cli(test_emulator, built[0]) as (shell, shared):
         assert shell.run("aws sts get-caller-identity").exit_code == 0
         first = shared.pid
         slow = shared.run(["sts", "get-caller-identity"], shell.environment(), Path.cwd(), 0.001)
@@ -235,9 +246,6 @@ def test_a_command_past_its_time_ends_the_worker_and_the_next_one_gets_a_new_one
         assert shared.pid is None
         again = shell.run("aws sts get-caller-identity")
         assert again.exit_code == 0 and shared.pid not in (None, first)
-    finally:
-        shell.close()
-        shared.close()
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGTERM from outside is POSIX's")
@@ -246,10 +254,7 @@ def test_the_warm_cli_leaves_ctrl_c_and_sigterm_to_the_run(
 ) -> None:
     """A signal to the run's whole process group (a terminal's Ctrl-C, ``timeout``'s SIGTERM)
     reaches the worker too: it stays, for the run's teardown, and ends when its owner closes it."""
-    env = built[0]
-    shared = WarmCli()
-    shell = make_instance(test_emulator, env.instance_id, shared_cli=shared)
-    try:
+    with shell_with_shared_cli(test_emulator, built[0]) as (shell, shared):
         assert shell.run("aws sts get-caller-identity").exit_code == 0
         pid = shared.pid
         assert pid is not None
@@ -257,9 +262,6 @@ def test_the_warm_cli_leaves_ctrl_c_and_sigterm_to_the_run(
             os.kill(pid, sent)
         again = shell.run("aws sts get-caller-identity")
         assert again.exit_code == 0 and shared.pid == pid, again
-    finally:
-        shell.close()
-        shared.close()
     assert not Path(f"/proc/{pid}").exists()
 
 
