@@ -324,7 +324,7 @@ def allure_statuses(run: SuiteRun) -> dict[str, list[str]]:
     return statuses
 
 
-def _emulator_of(pid: int) -> int:
+def emulator_of(pid: int) -> int:
     """The run's own emulator among its children (handson.targets.emulator_process)."""
     (found,) = [
         child
@@ -347,7 +347,7 @@ def test_an_emulator_that_ends_during_the_checks_ends_the_run_at_once_saying_so(
         run_id = held.held()
         assert run_id, held.process.args
         helpers = children(held.process.pid)
-        os.kill(_emulator_of(held.process.pid), signal.SIGKILL)
+        os.kill(emulator_of(held.process.pid), signal.SIGKILL)
         started = time.monotonic()
         run = held.finish(timeout=120)
         took = time.monotonic() - started

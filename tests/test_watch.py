@@ -7,6 +7,7 @@ everything, with the run's leak check, and exits as a run of the last files woul
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import sys
@@ -27,7 +28,7 @@ from tests.helpers.estate import left_behind
 from tests.helpers.masks import AWS_IDS, PADDING, apply
 from tests.helpers.mutations import MUTATIONS, Mutation
 from tests.helpers.suite_runner import holding_in
-from tests.test_interrupt import alive, children
+from tests.test_interrupt import alive, children, emulator_of
 
 TALLY = "checkpoints:"
 PASSING = "checkpoints: 13 passed, 0 failed, 0 not decided"
@@ -268,4 +269,30 @@ def test_a_later_ctrl_c_while_watching_ends_is_told_and_changes_nothing(tmp_path
         told = f"handson: {name} received during teardown: finishing the teardown first"
         assert output.count(told) == 2, output[-3000:]
     assert "clean-up (C1-C5): ok" in output
+    assert alive(helpers) == []
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="reads /proc")
+def test_a_watch_session_whose_emulator_ends_ends_at_once_saying_so(tmp_path: Path) -> None:
+    """The emulator killed while the session waits for a save: the session ends within seconds
+    as an interrupted run (exit 2), saying why, with no last round against the dead emulator
+    (it ran one, which waited on the emulator for 20 s and then ended not decided, exit 6)."""
+    folder = tmp_path / "policies"
+    shutil.copytree(SEED_DIR, folder, ignore=shutil.ignore_patterns("*.md"))
+    with WatchSession(folder, tmp_path) as session:
+        session.until(WAITING, timeout=90)
+        helpers = children(session.process.pid)
+        os.kill(emulator_of(session.process.pid), signal.SIGKILL)
+        started = time.monotonic()
+        session.process.wait(timeout=60)
+        took = time.monotonic() - started
+        code = session.stop()
+    output = session.output
+    gone = "the emulator stopped during the run (exit code -9)"
+    assert code == 2, output[-3000:]
+    assert took < 15, f"{took:.1f} s\n{output[-3000:]}"
+    assert f"handson: no teardown: {gone}" in output
+    assert "exit code 2: the run was interrupted" in output
+    # The verdicts of the round before stay as they were: no check ran against the dead one.
+    assert output.rsplit("checkpoints: ", 1)[1].startswith("13 passed, 0 failed, 0 not decided")
     assert alive(helpers) == []
