@@ -176,8 +176,8 @@ def test_a_checkpoint_run_in_part_is_not_decided_and_one_left_out_is_named_apart
     # Never passed on a part of its scenarios (a check that did not run is not recorded as passed).
     assert counted == Tally(("R1",), ("U5",), ("U4",), (), ("R2", "R3", "R4", "R8"))
     assert counted.not_selected_line() == (
-        "checkpoints not run: R2-R4 R8 (only what was chosen ran; run without -k or -m to check "
-        "them all)"
+        "checkpoints not run: R2-R4 R8 (only what was chosen ran; run without -k, -m, --lf and "
+        "the like to check them all)"
     )
     assert tally(as_results({"checkpoints": ["R1"], "outcome": "passed"})).not_selected_line() == ""
     lines = matrix(results, "emulator")
