@@ -12,9 +12,9 @@ botocore honours them.
 
 from __future__ import annotations
 
+import http.client
 import ipaddress
 import urllib.request
-from typing import IO, Any
 from urllib.parse import urlsplit
 
 from botocore.config import Config
@@ -48,10 +48,9 @@ def client_config(endpoint_url: str | None) -> Config | None:
     return Config(proxies={}) if is_loopback(endpoint_url) else None
 
 
-def urlopen(request: str | urllib.request.Request, timeout: float) -> IO[Any]:
+def urlopen(request: str | urllib.request.Request, timeout: float) -> http.client.HTTPResponse:
     """``urllib.request.urlopen``, direct for the loopback, through the proxy settings elsewhere."""
     url = request if isinstance(request, str) else request.full_url
     if is_loopback(url):
         return _DIRECT.open(request, timeout=timeout)
     return urllib.request.urlopen(request, timeout=timeout)
-
