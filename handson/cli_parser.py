@@ -48,12 +48,22 @@ def _pattern(message_id: str) -> re.Pattern[str]:
 _PATTERNS = [(_pattern(message_id), found) for message_id, found in ARGPARSE_ERRORS.items()]
 
 
-def argparse_error(message: str) -> str:
-    """argparse's error ``message`` in the run's language (as it is when no ID matches)."""
+def argparse_error(message: str, argv: Sequence[str] = ()) -> str:
+    """argparse's error ``message`` in the run's language (as it is when no ID matches). An
+    option's value that starts with "-" (``--name -taro``) is read as an option: where ``argv``
+    shows one, the line says so and how to write it."""
     argument = _ARGUMENT.match(message)
     if argument is not None:
-        inner = argparse_error(argument["message"])
-        return t("cli.argparse.argument", argument=argument["argument"], message=inner)
+        option = argument["argument"]
+        dashed = (
+            _dashed_value(option, argv) if argument["message"] == "expected one argument" else None
+        )
+        inner = (
+            t("cli.argparse.one_value_dash", option=option, value=dashed)
+            if dashed
+            else argparse_error(argument["message"])
+        )
+        return t("cli.argparse.argument", argument=option, message=inner)
     for pattern, (key, names) in _PATTERNS:
         found = pattern.match(message)
         if found is not None:
@@ -63,6 +73,15 @@ def argparse_error(message: str) -> str:
                 del values["type"]
             return t(f"cli.argparse.{key}", **values)
     return message
+
+
+def _dashed_value(option: str, argv: Sequence[str]) -> str | None:
+    """The word after ``option`` in ``argv`` when it starts with "-"; else None."""
+    words = list(argv)
+    for index, word in enumerate(words[:-1]):
+        if word == option and words[index + 1].startswith("-"):
+            return words[index + 1]
+    return None
 
 
 def asked_language(words: Sequence[str], environ: Mapping[str, str]) -> str:
@@ -97,7 +116,7 @@ def refused_by_pytest(
     if language == "en":
         return None
     set_language(language)
-    return t("cli.argparse.error", prog=prog, message=argparse_error(message))
+    return t("cli.argparse.error", prog=prog, message=argparse_error(message, argv))
 
 
 def refusal(message: object) -> str:
@@ -146,6 +165,7 @@ class Parser(argparse.ArgumentParser):
     ) -> tuple[argparse.Namespace, list[str]]:
         """argparse's, then ``--region`` checked as a run checks it: a mistyped region is one
         line before any account is reached, not an endpoint that cannot be found."""
+        self._words = list(sys.argv[1:] if args is None else args)  # for error()
         parsed, rest = super().parse_known_args(args, namespace)
         region = getattr(parsed, "region", None)
         if isinstance(region, str):
@@ -157,7 +177,8 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         """One line, as every refusal of bad input is: what is wrong, and where the usage is."""
-        said = t("cli.argparse.error", prog=self.prog, message=argparse_error(message))
+        words = getattr(self, "_words", [])
+        said = t("cli.argparse.error", prog=self.prog, message=argparse_error(message, words))
         self.exit(2, said + "\n")
 
     def add_account_options(self, allowed: str = "cli.allowed_account") -> None:

@@ -14,7 +14,13 @@ from typing import NoReturn
 
 import pytest
 
-from handson.cli_parser import ARGPARSE_ERRORS, argparse_error, refusal, refused_by_pytest
+from handson.cli_parser import (
+    ARGPARSE_ERRORS,
+    Parser,
+    argparse_error,
+    refusal,
+    refused_by_pytest,
+)
 from handson.i18n import set_language
 
 COMMANDS = ("cleanup", "discover", "sweep", "grade", "calls", "watch")
@@ -283,3 +289,28 @@ def test_a_missing_aws_profile_is_one_line_not_a_traceback(
 def test_a_refusal_that_names_several_problems_marks_each_line(japanese: None) -> None:
     assert refusal("a.csv:2: one\na.csv:4: two") == "エラー: a.csv:2: one\nエラー: a.csv:4: two"
     assert refusal("one") == "エラー: one"
+
+
+def test_a_value_that_starts_with_a_dash_is_said_to_be_read_as_an_option() -> None:
+    """``--name -taro``: argparse takes -taro for an option and says --name has no value; the
+    line says why, and how to give such a value."""
+    argv = ["features/", "--name", "-taro"]
+    line = refused_by_pytest(PYTEST, "argument --name: expected one argument", argv, {})
+    assert line == (
+        "python -m pytest: エラー: --name: 値をひとつ指定してください（-taro は - で始まるので、"
+        "オプションとして読まれました。値なら --name=-taro のように = でつなぎます）"
+        "（使い方は python -m pytest --help）"
+    )
+    plain_line = refused_by_pytest(PYTEST, "argument --name: expected one argument", ["--name"], {})
+    assert plain_line is not None and "値をひとつ指定してください（使い方は" in plain_line
+
+
+def test_a_handson_command_says_so_too(capsys: pytest.CaptureFixture[str]) -> None:
+    parser = Parser("handson grade", "grade")
+    parser.add_argument("--accounts")
+    with pytest.raises(SystemExit):
+        parser.parse_args(["--accounts", "-x"])
+    assert capsys.readouterr().err.strip() == (
+        "handson grade: error: argument --accounts: expected one argument (-x starts with -, so it "
+        "was read as an option; as a value, write --accounts=-x) (usage: handson grade --help)"
+    )
