@@ -250,3 +250,23 @@ def test_a_killed_live_run_is_swept_by_its_record(
     assert done.stdout.count("  deleted S3 object") == 3, done.stdout  # open/, close/, the root
     assert "  deleted access key" in done.stdout, done.stdout
     assert snapshot(test_emulator.admin) == before
+
+
+def test_a_live_run_of_one_replayed_checkpoint_runs_it(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """``-k R3`` with --live: R3 (deleting a bucket) is never probed on the account, so its one
+    scenario goes to the replay and the live run selects none itself. That is not a selection
+    of nothing (fixtures/selection.py): R3 is decided, by the replay, and the rest is named as
+    not run."""
+    by_hand.build()
+    with FakeSsm(test_emulator) as ssm:
+        run = live(
+            test_emulator, ssm, tmp_path, by_hand, "--user-profile=hands-on-user", "-k", "R3"
+        )
+    assert run.exit_code == 0, run.describe()
+    decided_rows = [e for e in run.checkpoints if e["outcome"] != "not selected"]
+    assert [(e["checkpoints"], e["outcome"], e.get("decided_by")) for e in decided_rows] == [
+        (["R3"], "passed", "replay")
+    ], run.describe()
+    assert "checkpoints not run: U1-U5 R1 R2 R4-R8" in run.stdout, run.describe()
