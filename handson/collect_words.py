@@ -9,7 +9,6 @@ message worded otherwise stays as pytest wrote it.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -85,21 +84,25 @@ def refusal(message: str, markers: Mapping[str, str], here: Path, features: Path
     return t("collect.not_a_test", path=path, **words)
 
 
+def _relative(path: str | Path, here: Path) -> str:
+    """``path`` as typed in ``here``; as it is on another drive (Windows)."""
+    try:
+        return os.path.relpath(path, here)
+    except ValueError:
+        return str(path)
+
+
 def _as_typed(arg: str, here: Path) -> str:
     path, sep, node = arg.partition("::")
-    if Path(path).is_absolute():
-        with contextlib.suppress(ValueError):  # on another drive (Windows): as pytest gave it
-            path = os.path.relpath(path, here)
-    return path + sep + node
+    return (_relative(path, here) if Path(path).is_absolute() else path) + sep + node
 
 
 def _features_from(here: Path, features: Path) -> str:
     """The features folder as a command typed in ``here`` names it: ``features/`` in the
     checkout, ``.`` in the folder itself."""
-    try:
-        relative = os.path.relpath(features, here)
-    except ValueError:  # another drive, on Windows
-        return str(features)
+    relative = _relative(features, here)
+    if Path(relative).is_absolute():
+        return relative
     return "." if relative == "." else Path(relative).as_posix() + "/"
 
 

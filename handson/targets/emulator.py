@@ -27,6 +27,11 @@ from handson.targets.warm_cli import WarmCli
 from handson.waiting import EMULATOR_BUDGETS, Budgets
 
 
+def gone_words(code: int | None) -> str | None:
+    """Why the run's own emulator can no longer answer, from its exit code (None: it lives)."""
+    return None if code is None else t("emulator.gone", code=code)
+
+
 class EmulatorTarget:
     """The emulator as the run's target: its admin, its gaps, the instance as a local shell."""
 
@@ -91,8 +96,7 @@ class EmulatorTarget:
         return SsmObservation(instance_id, online=True, agent_calls=calls)
 
     def gone(self) -> str | None:
-        code = self.emulator.ended()
-        return None if code is None else t("emulator.gone", code=code)
+        return gone_words(self.emulator.ended())
 
     def close(self) -> None:
         self.emulator.close()
@@ -154,8 +158,9 @@ class EmulatorLaunch:
 
         def watch() -> None:
             code = emulator.wait_ended()
-            if code is not None and not self._closing.is_set():
-                interrupt_for(t("emulator.gone", code=code))
+            said = gone_words(code)
+            if said and not self._closing.is_set():
+                interrupt_for(said)
 
         threading.Thread(target=watch, name="emulator-watch", daemon=True).start()
 
