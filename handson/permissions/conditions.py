@@ -14,7 +14,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 OTHER_STRING = "other-value"
-OTHER_ADDRESS = "203.0.113.77"  # TEST-NET-3 (RFC 5737): nobody's network
+# Addresses of nobody's network (RFC 5737's TEST-NETs, RFC 3849's): the first outside every range
+# of a condition is its "outside" value. AWS's own examples restrict to those ranges, and a
+# learner copies them.
+OTHER_ADDRESSES = ("203.0.113.77", "198.51.100.77", "192.0.2.77", "2001:db8::77")
 DATES = ("2000-01-01T00:00:00Z", "2100-01-01T00:00:00Z")
 # Keys that describe the principal itself, which a request cannot choose.
 OWN_KEY_PREFIXES = ("aws:principal", "aws:username", "aws:userid", "aws:sourceidentity")
@@ -29,13 +32,14 @@ def _candidates(operator: str, values: list[str]) -> list[str]:
     op = operator.lower().split(":")[-1].removesuffix("ifexists")
     found: list[str] = []
     if "ipaddress" in op:
+        networks = []
         for value in values:
             try:
-                network = ipaddress.ip_network(value, strict=False)
+                networks.append(ipaddress.ip_network(value, strict=False))
             except ValueError:
                 continue
-            found.append(str(network.network_address))
-        found.append(OTHER_ADDRESS)
+        found.extend(str(network.network_address) for network in networks)
+        found.extend(_outside(networks)[:1])
     elif op == "bool" or op == "null":
         found.extend(["true", "false"])
     elif op.startswith("numeric"):
@@ -52,6 +56,15 @@ def _candidates(operator: str, values: list[str]) -> list[str]:
         found.extend(v.replace("*", "x").replace("?", "x") for v in values)
         found.append(OTHER_STRING)
     return list(dict.fromkeys(found))
+
+
+def _outside(networks: list[ipaddress.IPv4Network | ipaddress.IPv6Network]) -> list[str]:
+    """Those of OTHER_ADDRESSES that none of ``networks`` holds."""
+    return [
+        address
+        for address in OTHER_ADDRESSES
+        if not any(ipaddress.ip_address(address) in network for network in networks)
+    ]
 
 
 def _own(key: str, own_keys: Mapping[str, Any]) -> bool:
