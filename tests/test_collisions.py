@@ -5,13 +5,16 @@ creates anything, and everything they had is exactly as it was, files and versio
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from handson.aws import Principal
+from handson.lifecycle.ownership import BUCKET, Existing
 from handson.lifecycle.removal import (
     delete_bucket,
     delete_instance_profile,
@@ -22,7 +25,10 @@ from handson.lifecycle.removal import (
 from handson.names import RunNames, default_name
 from handson.targets.emulator import EmulatorTarget
 from handson.targets.emulator_server import MotoEmulator
+from tests.helpers import aws_errors
+from tests.helpers.aws_like import AwsLikeProxy
 from tests.helpers.estate import snapshot
+from tests.helpers.fault_proxy import Answer, Request
 from tests.helpers.readme_quotes import quote_problems
 from tests.helpers.suite_runner import HeldRun, run_suite
 
@@ -237,8 +243,10 @@ def test_a_name_taken_after_the_look_up_stops_the_run_and_is_left_alone(
     out, err = run.stdout, run.stderr
     try:
         assert run.exit_code == 4, run.describe()
-        assert f"IAM user {names.user} already exists and this suite did not create it" in out
-        assert "Traceback" not in out + err
+        # One line on stderr, as bad input's, not pytest's "! _pytest.outcomes.Exit: ... !".
+        said = f"ERROR: IAM user {names.user} already exists and this suite did not create it"
+        assert [line for line in err.splitlines() if line.startswith(said)], err
+        assert "Exit:" not in out + err and "Traceback" not in out + err
         after = snapshot(test_emulator.admin)
         theirs = after["users"].pop(names.user)  # type: ignore[attr-defined]
         assert theirs == ({"owner": "somebody"}, [], [])  # not adopted, tagged or given a key
@@ -264,3 +272,76 @@ def test_readme_ja_quotes_what_a_learners_bucket_prints(
         remove()
     assert run.exit_code == 4, run.describe()
     assert quote_problems("collision", run.stderr, [names.suffix], "README.ja.md") == ""
+
+
+def forbidden(request: Request) -> Answer:
+    """S3 about a bucket of another account: HEAD gets 403 and no body (botocore's code "403")."""
+    return aws_errors.s3_error(403, "Forbidden", "AccessDenied", "Access Denied", head=True)
+
+
+def already_exists(request: Request) -> Answer:
+    """S3's CreateBucket for a name that another account holds."""
+    message = "The requested bucket name is not available. The bucket namespace is shared by all users of the system. Please select a different name and try again."  # noqa: E501
+    return aws_errors.s3_error(409, "Conflict", "BucketAlreadyExists", message, head=False)
+
+
+def of_bucket(bucket: str) -> Callable[[Request], bool]:
+    return lambda request: urlsplit(request.path).path.strip("/").split("/")[0] == bucket
+
+
+def test_a_bucket_name_of_another_account_stops_the_run_before_anything_is_made(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """Bucket names are one for all of AWS: handson-s3-2-<name> may be somebody else's (another
+    learner with the same <自分の名前>). S3 answers the look-up's HeadBucket 403: one line names
+    the bucket as another account's, exit code 4, nothing made (the layer of
+    tests/helpers/aws_like.py answers as S3 does; moto has one account)."""
+    names = RunNames(default_name())
+    before = snapshot(test_emulator.admin)
+    with AwsLikeProxy(test_emulator.endpoint_url) as layer:
+        layer.answer_once("s3", "HeadBucket", forbidden, of_bucket(names.bucket2))
+        run = run_suite(tmp_path, f"--endpoint-url={layer.endpoint_url}", f"--name={names.suffix}")
+        answered = dict(layer.answered_once)
+    assert answered == {("s3", "HeadBucket", "AccessDenied"): 1}, answered
+    assert run.exit_code == 4, run.describe()
+    lines = [line for line in run.stderr.splitlines() if line.strip()]
+    foreign = Existing(BUCKET, names.bucket2, {}, foreign_account=True).line()
+    assert lines == [f"ERROR: {foreign}"], run.stderr
+    assert "another AWS account" in foreign and "--name" in foreign
+    assert run.checkpoints == []
+    assert snapshot(test_emulator.admin) == before
+
+
+def test_a_bucket_name_another_account_takes_after_the_look_up_stops_the_run(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """The look-up found the name free; by the create, another account holds it (S3:
+    BucketAlreadyExists, then HeadBucket 403). The run stops with exit code 4 and that one line,
+    and removes what it had made."""
+    names = RunNames(default_name())
+    before = snapshot(test_emulator.admin)
+    with AwsLikeProxy(test_emulator.endpoint_url) as layer:
+        refused = threading.Event()
+
+        def taken_meanwhile(request: Request) -> Answer:
+            refused.set()
+            return already_exists(request)
+
+        layer.answer_once("s3", "CreateBucket", taken_meanwhile, of_bucket(names.bucket1))
+        layer.answer_once(
+            "s3",
+            "HeadBucket",
+            forbidden,
+            lambda request: refused.is_set() and of_bucket(names.bucket1)(request),
+        )
+        run = run_suite(tmp_path, f"--endpoint-url={layer.endpoint_url}", f"--name={names.suffix}")
+        answered = dict(layer.answered_once)
+    assert run.exit_code == 4, run.describe()
+    assert answered == {
+        ("s3", "CreateBucket", "BucketAlreadyExists"): 1,
+        ("s3", "HeadBucket", "AccessDenied"): 1,
+    }, answered
+    foreign = Existing(BUCKET, names.bucket1, {}, foreign_account=True).line()
+    assert f"ERROR: {foreign}" in run.stderr.splitlines(), run.describe()
+    assert "Exit:" not in run.stdout + run.stderr and "Traceback" not in run.stdout + run.stderr
+    assert snapshot(test_emulator.admin) == before  # what the run had made is gone
