@@ -12,7 +12,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
+import handson.lifecycle.sweeper as sweeper_module
 from handson.call_record import read_calls
 from handson.environment import HandsonEnvironment
 from handson.errors import SuiteUsageError
@@ -253,3 +255,51 @@ def test_command_refuses_bad_choices_in_one_line(
     refused = sweep_command(test_emulator, "--allowed-account=123456789012", *args)
     assert refused.returncode == 2, refused.stdout + refused.stderr
     assert len(refused.stderr.strip().splitlines()) == 1 or "usage:" in refused.stderr
+
+
+def test_a_run_record_stays_while_something_of_its_run_could_not_be_deleted(
+    test_emulator: MotoEmulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed run's untagged bucket is known by its record alone. When that bucket cannot be
+    deleted (AWS refused), the record is kept, so that the next sweep still finds the bucket;
+    that sweep removes both."""
+    names = RunNames(default_name())
+    s3 = test_emulator.admin.client("s3")
+    ledger = Ledger(test_emulator.admin.client("ssm"), names)
+    ledger.claim()
+    ledger.created(names.bucket1)
+    s3.create_bucket(
+        Bucket=names.bucket1,
+        CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"},
+    )  # killed before it was tagged
+    real = sweeper_module.delete_bucket
+
+    def refused(client: object, bucket: str) -> None:
+        raise ClientError(
+            {"Error": {"Code": "AccessDenied", "Message": "Access Denied"}}, "DeleteBucket"
+        )
+
+    lines: list[str] = []
+    try:
+        monkeypatch.setattr(sweeper_module, "delete_bucket", refused)
+        failures = Sweeper(test_emulator.admin).sweep(
+            delete=True, run=names.run_id, say=lines.append
+        )
+        assert [f.split(":")[0] for f in failures] == [f"S3 bucket {names.bucket1}"], lines
+        assert f"  kept run record {names.ledger}: something else of its run is still there" in (
+            lines
+        )
+        assert sorted(left_behind(test_emulator.admin, names.suffix)) == sorted(
+            [f"S3 bucket {names.bucket1}", f"run record {names.ledger}"]
+        )
+        monkeypatch.setattr(sweeper_module, "delete_bucket", real)
+        lines.clear()
+        assert (
+            Sweeper(test_emulator.admin).sweep(delete=True, run=names.run_id, say=lines.append)
+            == []
+        ), lines
+        assert f"  deleted S3 bucket {names.bucket1}" in lines
+        assert left_behind(test_emulator.admin, names.suffix) == []
+    finally:
+        delete_bucket(s3, names.bucket1)
+        ledger.release()
