@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from handson import cleanup, cleanup_plan
+from handson.i18n import t
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, ROLE, HandBuilt
 from tests.helpers.english_words import english_words
@@ -90,7 +91,11 @@ def hands_on_instance(by_hand: HandBuilt) -> str:
 
 
 def test_the_hands_on_is_listed_deleted_exactly_and_checked(
-    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+    by_hand: HandBuilt,
+    test_emulator: MotoEmulator,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     by_hand.build_with_extras()
     instance = hands_on_instance(by_hand)
@@ -147,6 +152,24 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
     assert refused.stderr.strip().splitlines() == [
         "handson cleanup --delete: no terminal to ask for yes, so nothing is deleted; add --yes"
     ]
+    assert snapshot(test_emulator.admin) == before
+    # --delete on a terminal, answered with anything but yes: nothing deleted, said so, exit 0.
+    asked: list[str] = []
+    for variable, value in environment(test_emulator).items():
+        monkeypatch.setenv(variable, value)
+    code = cleanup.main(
+        [
+            "--delete",
+            f"--endpoint-url={test_emulator.endpoint_url}",
+            f"--region={test_emulator.region}",
+            f"--allowed-account={ACCOUNT}",
+            "--lang=en",
+        ],
+        ask=lambda question: asked.append(question) or "n",
+        interactive=True,
+    )
+    assert (code, len(asked)) == (0, 1)
+    assert t("cleanup.cancelled") in capsys.readouterr().out.splitlines()
     assert snapshot(test_emulator.admin) == before
     # --delete --yes: exactly the hands-on, and everything else as it was.
     done = cleanup_command(test_emulator, "--delete", "--yes")
