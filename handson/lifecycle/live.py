@@ -62,8 +62,10 @@ def user_from_profile(profile: str, region: str, endpoint_url: str | None) -> Cr
         said = t("aws.config_unreadable", path=exc.kwargs.get("path", "?"))
         raise SuiteUsageError(f"--user-profile {profile}: {said}") from None
     except (ClientError, BotoCoreError) as exc:
+        # AWS's code (InvalidClientTokenId: a key deleted or mistyped) says more than a class.
+        code = exc.response.get("Error", {}).get("Code") if isinstance(exc, ClientError) else None
         raise SuiteUsageError(
-            t("live.profile_refused", profile=profile, error=type(exc).__name__)
+            t("live.profile_refused", profile=profile, error=code or type(exc).__name__)
         ) from None
     if not str(arn).endswith(":user/handson-iam-user"):
         raise SuiteUsageError(t("live.profile_not_user", profile=profile, arn=arn))

@@ -14,6 +14,7 @@ from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t
 from handson.targets.account import Account, guard, identify, parse_allowed, reach_account
 from handson.targets.emulator_process import free_port
+from handson.targets.emulator_server import MotoEmulator
 from tests.helpers.english_words import english_words
 from tests.helpers.fakes import http_server, untrusted_tls_server
 
@@ -434,3 +435,60 @@ def test_a_user_profile_in_a_broken_config_file_is_one_line(bare: Path) -> None:
     assert str(caught.value).startswith(
         f"--user-profile learner: cannot read the AWS config file {bare / 'config'}: "
     ), caught.value
+
+
+@pytest.mark.parametrize(
+    ("config", "expected"),
+    [
+        ("", "live.profile_missing"),  # a profile name mistyped, or never configured
+        ("[profile learner]\nregion = ap-northeast-1\n", "live.profile_empty"),  # no key in it
+    ],
+    ids=["no such profile", "a profile without a key"],
+)
+def test_a_user_profile_that_gives_no_key_is_one_line_before_any_call(
+    bare: Path, config: str, expected: str
+) -> None:
+    from handson.lifecycle.live import user_from_profile
+
+    (bare / "config").write_text(config, "utf-8")
+    with pytest.raises(SuiteUsageError) as caught:
+        user_from_profile("learner", REGION, "http://127.0.0.1:9")  # nothing listens there
+    assert str(caught.value) == t(expected, profile="learner")
+
+
+def test_a_user_profile_whose_key_sts_refuses_names_aws_s_code(
+    bare: Path, test_emulator: MotoEmulator
+) -> None:
+    """A key deleted or mistyped: STS's own code (InvalidClientTokenId), not a Python class,
+    and what to do about it."""
+    from handson.lifecycle.live import user_from_profile
+
+    (bare / "credentials").write_text(
+        "[learner]\naws_access_key_id = AKIAIOSFODNN7EXAMPLE\n"
+        "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n",
+        "utf-8",
+    )
+    with pytest.raises(SuiteUsageError) as caught:
+        user_from_profile("learner", REGION, test_emulator.endpoint_url)
+    said = str(caught.value)
+    assert said == t("live.profile_refused", profile="learner", error="InvalidClientTokenId")
+    assert "wJalr" not in said and "AKIAIOSFODNN7EXAMPLE" not in said
+
+
+def test_a_user_profile_of_another_identity_is_refused(
+    bare: Path, test_emulator: MotoEmulator
+) -> None:
+    from handson.lifecycle.live import user_from_profile
+
+    keys = test_emulator.admin.credentials
+    (bare / "credentials").write_text(
+        f"[learner]\naws_access_key_id = {keys.access_key_id}\n"
+        f"aws_secret_access_key = {keys.secret_access_key}\n",
+        "utf-8",
+    )
+    with pytest.raises(SuiteUsageError) as caught:
+        user_from_profile("learner", REGION, test_emulator.endpoint_url)
+    assert str(caught.value).startswith("--user-profile learner: ") and "handson-iam-user" in str(
+        caught.value
+    )
+    assert keys.secret_access_key not in str(caught.value)
