@@ -25,6 +25,7 @@ from handson.cli_parser import Parser, refusal, speak_first
 from handson.console import typed
 from handson.discovery import Discovery, FoundPolicy, discover
 from handson.errors import SuiteUsageError
+from handson.file_words import unwritable_folder
 from handson.i18n import listed, t
 from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, SSM_CORE_POLICY_ARN
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
@@ -176,6 +177,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
     parser.add_account_options("discover.help_allowed")
     args = parser.parse_args(args_in)
     try:
+        why = unwritable_folder(args.out.resolve())
+        if why is not None:
+            raise SuiteUsageError(f"--out {args.out}: {why}")
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
         session, account = reach_account(None, args.region, args.endpoint_url, allowed)
     except SuiteUsageError as exc:

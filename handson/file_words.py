@@ -5,6 +5,7 @@ Shift_JIS (cp932) by default: such a file is named as one, to be saved again as 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from handson.i18n import t
@@ -64,3 +65,19 @@ def _encoding_key(data: bytes) -> str:
             return "file.not_utf8"
         return "file.shift_jis"
     return "file.not_utf8"
+
+
+def unwritable_folder(path: Path) -> str | None:
+    """Why ``path`` cannot be the folder results are written in, before anything is made there
+    (a file of that name, a file where a folder of its path should be, a folder that cannot be
+    written to); None when it can be. Nothing is created to find out."""
+    if path.exists():
+        if not path.is_dir():
+            return t("folder.is_file")
+        return None if os.access(path, os.W_OK) else t("folder.not_writable", folder=path)
+    above = path.parent
+    while not above.exists() and above != above.parent:
+        above = above.parent
+    if not above.is_dir():
+        return t("folder.under_file", file=above)
+    return None if os.access(above, os.W_OK) else t("folder.not_writable", folder=above)

@@ -34,6 +34,7 @@ from handson.class_runs import OUTPUT, ROOT, Graded, grade_one, learner_env, rea
 from handson.class_table import all_passed, table_lines, write_csv, write_html
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
+from handson.file_words import unwritable_folder
 from handson.i18n import listed, t
 from handson.run_folder import reports_dir
 from handson.secrets import register_host_secrets
@@ -124,6 +125,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
             profiles = [x.label for x in learners if x.role_arn is None]
             if profiles:
                 raise SuiteUsageError(t("class.matrix_roles", labels=listed(profiles)))
+        elif not args.table_from:
+            given = args.out or reports_dir(ROOT)
+            why = unwritable_folder(given.resolve())
+            if why is not None:
+                raise SuiteUsageError(f"{'--out ' if args.out else ''}{given}: {why}")
     except SuiteUsageError as exc:
         print(refusal(exc), file=sys.stderr)
         return 4

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from handson.errors import SuiteUsageError
+from handson.file_words import unwritable_folder
 from handson.whole_file import write_whole
 
 REPORTS_VARIABLE = "HANDSON_REPORTS"
@@ -27,6 +29,22 @@ def reports_dir(checkout: Path, environ: Mapping[str, str] | None = None) -> Pat
     """The folder every run of this checkout writes its reports under."""
     chosen = (os.environ if environ is None else environ).get(REPORTS_VARIABLE)
     return checkout / chosen if chosen else checkout / "reports"  # an absolute one wins
+
+
+def check_results_folder(config: pytest.Config) -> None:
+    """One line, before anything is made, when the run's results cannot be written where they
+    go (``--alluredir``, ``HANDSON_REPORTS`` or the checkout's reports/): a file there, or a
+    folder that cannot be written to. allure would stop the run with an INTERNALERROR."""
+    given = config.option.allure_report_dir
+    if given:
+        where, label = Path(given).resolve(), f"--alluredir {given}"
+    else:
+        where = reports_dir(Path(config.rootpath))
+        chosen = os.environ.get(REPORTS_VARIABLE)
+        label = f"{REPORTS_VARIABLE}={chosen}" if chosen else str(where)
+    why = unwritable_folder(where)
+    if why is not None:
+        raise SuiteUsageError(f"{label}: {why}")
 
 
 def latest_run(reports: Path) -> str | None:

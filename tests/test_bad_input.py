@@ -15,7 +15,7 @@ from handson.targets.emulator_server import MotoEmulator, free_port
 from tests.helpers.estate import snapshot
 from tests.helpers.fakes import http_server
 from tests.helpers.readme_quotes import quote_problems
-from tests.helpers.suite_runner import SuiteRun, run_suite
+from tests.helpers.suite_runner import SuiteRun, run_as_typed, run_suite
 from tests.test_aws_guard import as_admin
 
 pytestmark = pytest.mark.slow
@@ -274,3 +274,22 @@ def test_the_readmes_broken_example_prints_what_it_quotes(tmp_path: Path) -> Non
     run = run_suite(tmp_path / "run", f"--policies={folder}")
     assert run.exit_code == 4, run.describe()
     assert quote_problems("bad-input", run.stderr, readme="README.md") == ""
+
+
+@pytest.mark.parametrize("where", ["a file", "a folder under a file"])
+def test_results_that_cannot_be_written_where_they_go_are_one_line(
+    tmp_path: Path, where: str
+) -> None:
+    """HANDSON_REPORTS or --alluredir naming a file (or a folder under one): one line before
+    anything is made, where allure stopped the run with an INTERNALERROR; the file unchanged."""
+    taken = tmp_path / "results.txt"
+    taken.write_text("mine", "utf-8")
+    folder = taken if where == "a file" else taken / "runs"
+    typed = run_as_typed(folder, "features/")
+    said = [line for line in typed.stderr.splitlines() if line.strip()]
+    assert (typed.returncode, len(said)) == (4, 1), typed.stdout + typed.stderr
+    assert said[0].startswith(f"ERROR: HANDSON_REPORTS={folder}: "), said
+    assert "is a file" in said[0] and "INTERNALERROR" not in typed.stdout + typed.stderr
+    option = run_suite(tmp_path / "run", f"--alluredir={folder}")
+    one_line(option, f"--alluredir {folder}: ")
+    assert taken.read_text("utf-8") == "mine"

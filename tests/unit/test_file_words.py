@@ -4,6 +4,7 @@ what to do: a Shift_JIS or UTF-16 file (a Japanese Windows's editors, Excel's CS
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from handson import i18n
 from handson.class_roster import read_class
 from handson.errors import SuiteUsageError
-from handson.file_words import text_of, unreadable
+from handson.file_words import text_of, unreadable, unwritable_folder
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE, load_policy_set
 from tests.helpers.english_words import english_words
 
@@ -98,3 +99,43 @@ def test_a_class_list_that_is_not_there(tmp_path: Path, japanese: None) -> None:
 def test_every_file_message_has_words_in_both_languages() -> None:
     keys = [k for k in i18n.catalogue("en") if k.startswith("file.")]
     assert keys and all(i18n.catalogue("ja")[k].strip() for k in keys)
+
+
+def test_a_folder_for_results_that_cannot_be_made_is_said_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked before anything is made, and by looking only: nothing is created to find out."""
+    taken = tmp_path / "results.txt"
+    taken.write_text("mine", "utf-8")
+    assert unwritable_folder(taken) == i18n.t("folder.is_file")
+    assert unwritable_folder(taken / "a" / "b") == i18n.t("folder.under_file", file=taken)
+    assert unwritable_folder(tmp_path) is None
+    assert unwritable_folder(tmp_path / "new" / "deeper") is None
+    assert not (tmp_path / "new").exists()
+    # A folder this user cannot write to (root writes everywhere: the system's answer is given).
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
+    said = i18n.t("folder.not_writable", folder=tmp_path)
+    assert unwritable_folder(tmp_path) == said
+    assert unwritable_folder(tmp_path / "new") == said
+
+
+def test_grade_and_discover_refuse_a_file_for_out_before_any_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A file given as --out was a traceback (FileExistsError) after the class was read; now
+    one line, and for discover before the account is reached (no credentials here)."""
+    from handson import discover, grade
+
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    roster = tmp_path / "class.csv"
+    roster.write_text("account,account_id\nhanako,123456789012\n", "utf-8")
+    out = tmp_path / "results.html"
+    out.write_text("mine", "utf-8")
+    assert grade.main(["--accounts", str(roster), "--out", str(out), "--lang=en"]) == 4
+    assert capsys.readouterr().err.strip().endswith(f"--out {out}: {i18n.t('folder.is_file')}")
+    assert discover.main(["--out", str(out), "--lang=en"]) == 2
+    assert capsys.readouterr().err.strip().endswith(f"--out {out}: {i18n.t('folder.is_file')}")
+    assert out.read_text("utf-8") == "mine"
