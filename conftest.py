@@ -25,7 +25,7 @@ from handson.i18n import set_language, t, word
 from handson.run_folder import (
     RUN_FOLDER,
     RunFolder,
-    check_results_folder,
+    check_outputs,
     checklist_from_a_subfolder,
     reports_dir,
     wants_features,
@@ -132,9 +132,9 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         set_language(language_of(cli))  # before anything is checked: errors come in it too
         settings = resolve(cli)
-        if wants_features(config) and not config.option.collectonly:
-            check_results_folder(config)
         record = recording_file(cli)
+        if wants_features(config) and not config.option.collectonly:
+            check_outputs(config, record)
         if record is not None:
             start_recording(record)  # before the run makes its first client
         say = functools.partial(print, file=sys.stderr, flush=True)

@@ -1,7 +1,8 @@
-"""Why a file a person gave could not be read, in the run's language, with what to do: the
-system's own words for it are English on every system (``[Errno 2] No such file or directory``),
-and a decoding error names bytes and positions. A Japanese Windows's older editors save in
-Shift_JIS (cp932) by default: such a file is named as one, to be saved again as UTF-8."""
+"""Why a file a person gave could not be read, or why the run could not write where a person
+told it to, in the run's language, with what to do: the system's own words for it are English
+on every system (``[Errno 2] No such file or directory``), and a decoding error names bytes and
+positions. A Japanese Windows's older editors save in Shift_JIS (cp932) by default: such a file
+is named as one, to be saved again as UTF-8."""
 
 from __future__ import annotations
 
@@ -71,13 +72,27 @@ def unwritable_folder(path: Path) -> str | None:
     """Why ``path`` cannot be the folder results are written in, before anything is made there
     (a file of that name, a file where a folder of its path should be, a folder that cannot be
     written to); None when it can be. Nothing is created to find out."""
-    if path.exists():
-        if not path.is_dir():
-            return t("folder.is_file")
-        return None if os.access(path, os.W_OK) else t("folder.not_writable", folder=path)
-    above = path.parent
+    if path.exists() and not path.is_dir():
+        return t("folder.is_file")
+    return _cannot_make_in(path)
+
+
+def _cannot_make_in(path: Path) -> str | None:
+    """Why nothing can be made at ``path`` (a folder, or a place for a new one): the nearest of
+    it and its folders that exists is a file, or cannot be written to."""
+    above = path
     while not above.exists() and above != above.parent:
         above = above.parent
     if not above.is_dir():
         return t("folder.under_file", file=above)
     return None if os.access(above, os.W_OK) else t("folder.not_writable", folder=above)
+
+
+def unwritable_file(path: Path) -> str | None:
+    """Why ``path`` cannot be a file the run writes (a folder of that name, or no folder for it
+    that can be made or written to); None when it can be."""
+    if path.is_dir():
+        return t("file.a_folder")
+    if path.exists() and not os.access(path, os.W_OK):
+        return t("folder.not_writable", folder=path)
+    return _cannot_make_in(path.parent)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from handson.errors import SuiteUsageError
-from handson.file_words import unwritable_folder
+from handson.file_words import unwritable_file, unwritable_folder
 from handson.whole_file import write_whole
 
 REPORTS_VARIABLE = "HANDSON_REPORTS"
@@ -31,10 +31,11 @@ def reports_dir(checkout: Path, environ: Mapping[str, str] | None = None) -> Pat
     return checkout / chosen if chosen else checkout / "reports"  # an absolute one wins
 
 
-def check_results_folder(config: pytest.Config) -> None:
-    """One line, before anything is made, when the run's results cannot be written where they
-    go (``--alluredir``, ``HANDSON_REPORTS`` or the checkout's reports/): a file there, or a
-    folder that cannot be written to. allure would stop the run with an INTERNALERROR."""
+def check_outputs(config: pytest.Config, record: Path | None) -> None:
+    """One line, before anything is made, when what the run writes cannot be written where it
+    goes: its results (``--alluredir``, ``HANDSON_REPORTS`` or the checkout's reports/), its
+    ``--checkpoints-json`` and its ``--record-calls``. allure stopped the run with an
+    INTERNALERROR; checkpoints.json was lost at the end of a run that had done everything."""
     given = config.option.allure_report_dir
     if given:
         where, label = Path(given).resolve(), f"--alluredir {given}"
@@ -42,9 +43,16 @@ def check_results_folder(config: pytest.Config) -> None:
         where = reports_dir(Path(config.rootpath))
         chosen = os.environ.get(REPORTS_VARIABLE)
         label = f"{REPORTS_VARIABLE}={chosen}" if chosen else str(where)
-    why = unwritable_folder(where)
-    if why is not None:
-        raise SuiteUsageError(f"{label}: {why}")
+    problems = [(label, unwritable_folder(where))]
+    written = config.getoption("checkpoints_json", None)
+    if written:
+        path = Path(config.invocation_params.dir, written)  # an absolute one wins
+        problems.append((f"--checkpoints-json {written}", unwritable_file(path)))
+    if record is not None:
+        problems.append((f"--record-calls {record}", unwritable_file(record.resolve())))
+    said = [f"{label}: {why}" for label, why in problems if why is not None]
+    if said:
+        raise SuiteUsageError("\n".join(said))
 
 
 def latest_run(reports: Path) -> str | None:

@@ -292,4 +292,11 @@ def test_results_that_cannot_be_written_where_they_go_are_one_line(
     assert "is a file" in said[0] and "INTERNALERROR" not in typed.stdout + typed.stderr
     option = run_suite(tmp_path / "run", f"--alluredir={folder}")
     one_line(option, f"--alluredir {folder}: ")
+    # The files a run writes: checkpoints.json was lost at the end of a whole run; a folder
+    # given for one is named as a folder.
+    for option_name in ("--checkpoints-json", "--record-calls"):
+        for path, why in ((taken / "x.json", "is a file"), (tmp_path, "a folder, not a file")):
+            run = run_suite(tmp_path / "run", f"{option_name}={path}")
+            one_line(run, f"{option_name} {path}: ")
+            assert why in run.stderr, run.stderr
     assert taken.read_text("utf-8") == "mine"

@@ -13,7 +13,7 @@ import pytest
 from handson import i18n
 from handson.class_roster import read_class
 from handson.errors import SuiteUsageError
-from handson.file_words import text_of, unreadable, unwritable_folder
+from handson.file_words import text_of, unreadable, unwritable_file, unwritable_folder
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE, load_policy_set
 from tests.helpers.english_words import english_words
 
@@ -112,6 +112,11 @@ def test_a_folder_for_results_that_cannot_be_made_is_said_why(
     assert unwritable_folder(tmp_path) is None
     assert unwritable_folder(tmp_path / "new" / "deeper") is None
     assert not (tmp_path / "new").exists()
+    # A file the run writes: a folder of its name, a file on its path.
+    assert unwritable_file(tmp_path) == i18n.t("file.a_folder")
+    assert unwritable_file(taken / "x.json") == i18n.t("folder.under_file", file=taken)
+    assert unwritable_file(tmp_path / "new" / "x.json") is None
+    assert unwritable_file(taken) is None  # written anew
     # A folder this user cannot write to (root writes everywhere: the system's answer is given).
     monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
     said = i18n.t("folder.not_writable", folder=tmp_path)
