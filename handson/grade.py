@@ -125,6 +125,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
             profiles = [x.label for x in learners if x.role_arn is None]
             if profiles:
                 raise SuiteUsageError(t("class.matrix_roles", labels=listed(profiles)))
+        elif args.table_from and not args.table_from.is_dir():
+            raise SuiteUsageError(t("class.table_from", path=args.table_from))
         elif not args.table_from:
             given = args.out or reports_dir(ROOT)
             why = unwritable_folder(given.resolve())

@@ -25,6 +25,7 @@ from handson.aws import principal_from_session
 from handson.call_record import start_recording
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
+from handson.file_words import unwritable_file
 from handson.i18n import t
 from handson.lifecycle.live import LiveRecord, sweep_record
 from handson.lifecycle.sweeper import Sweeper, parse_duration
@@ -51,11 +52,15 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
     chosen.add_argument("--record", type=Path, metavar="FILE", help=t("sweep.help_record"))
     chosen.add_argument("--older-than", metavar="DURATION", help=t("sweep.help_older_than"))
     args = parser.parse_args(args_in)
-    if args.record_calls is not None:
-        start_recording(args.record_calls, append=True)  # before the guard's first client
     try:
+        if args.record_calls is not None:
+            why = unwritable_file(args.record_calls.resolve())
+            if why is not None:
+                raise SuiteUsageError(f"--record-calls {args.record_calls}: {why}")
+            start_recording(args.record_calls, append=True)  # before the guard's first client
         run = validate_run_id(args.run) if args.run is not None else None
         older_than = parse_duration(args.older_than) if args.older_than is not None else None
+        record = LiveRecord.read(args.record) if args.record is not None else None
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
         dry_run = "" if args.delete else t("sweep.dry_run")
         session, account = reach_account(
@@ -67,7 +72,6 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
                 t("sweep.start", account=account.describe(), region=args.region) + dry_run
             ),
         )
-        record = LiveRecord.read(args.record) if args.record is not None else None
         if record is not None and record.account != account.account_id:
             raise SuiteUsageError(
                 t("live.record_account", path=args.record, recorded=record.account)

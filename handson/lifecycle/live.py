@@ -30,6 +30,7 @@ from handson.aws import Credentials, Principal
 from handson.discovery import Discovery
 from handson.environment import HandsonEnvironment, LoginProfile
 from handson.errors import SuiteUsageError
+from handson.file_words import Unreadable, read_given
 from handson.i18n import t
 from handson.lifecycle import labels
 from handson.lifecycle.cleanup import Cleanup
@@ -90,9 +91,13 @@ class LiveRecord:
     @classmethod
     def read(cls, path: Path) -> LiveRecord:
         try:
-            document = json.loads(path.read_text("utf-8"))
+            text = read_given(path)  # a file not there, or a folder: said in the run's words
+        except Unreadable as why:
+            raise SuiteUsageError(t("live.record_cannot_read", path=path, error=why)) from None
+        try:
+            document = json.loads(text)
             return cls(path, str(document["account"]), list(document["items"]))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        except (ValueError, KeyError, TypeError) as exc:
             raise SuiteUsageError(t("live.record_unreadable", path=path, error=exc)) from None
 
 

@@ -124,19 +124,26 @@ def test_a_folder_for_results_that_cannot_be_made_is_said_why(
     assert unwritable_folder(tmp_path / "new") == said
 
 
+@pytest.fixture
+def roster(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A class of one, and no AWS credentials anywhere: a command that reached for the account
+    would say so instead of what the test expects."""
+    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    written = tmp_path / "class.csv"
+    written.write_text("account,account_id\nhanako,123456789012\n", "utf-8")
+    return written
+
+
 def test_grade_and_discover_refuse_a_file_for_out_before_any_call(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], roster: Path
 ) -> None:
     """A file given as --out was a traceback (FileExistsError) after the class was read; now
     one line, and for discover before the account is reached (no credentials here)."""
     from handson import discover, grade
 
-    for variable in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_PROFILE"):
-        monkeypatch.delenv(variable, raising=False)
-    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
-    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
-    roster = tmp_path / "class.csv"
-    roster.write_text("account,account_id\nhanako,123456789012\n", "utf-8")
     out = tmp_path / "results.html"
     out.write_text("mine", "utf-8")
     assert grade.main(["--accounts", str(roster), "--out", str(out), "--lang=en"]) == 4
@@ -144,3 +151,32 @@ def test_grade_and_discover_refuse_a_file_for_out_before_any_call(
     assert discover.main(["--out", str(out), "--lang=en"]) == 2
     assert capsys.readouterr().err.strip().endswith(f"--out {out}: {i18n.t('folder.is_file')}")
     assert out.read_text("utf-8") == "mine"
+
+
+def test_the_commands_file_options_are_one_line_before_any_call(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], roster: Path
+) -> None:
+    """grade --table-from, sweep --record-calls and sweep --record were tracebacks, or a line in
+    the system's English after the account was reached; no credentials here, so a line about
+    them would mean the option was looked at too late."""
+    from handson import grade, sweep
+
+    taken = tmp_path / "results.txt"
+    taken.write_text("mine", "utf-8")
+
+    def said(code: int, expected: int) -> str:
+        err = capsys.readouterr().err.strip()
+        assert code == expected and "\n" not in err and "Traceback" not in err, err
+        return err
+
+    for missing in (tmp_path / "nosuch", taken):
+        argv = ["--accounts", str(roster), "--table-from", str(missing), "--lang=en"]
+        assert said(grade.main(argv), 4).endswith(i18n.t("class.table_from", path=missing))
+    argv = ["--record-calls", str(taken / "calls.jsonl"), "--lang=en"]
+    assert said(sweep.main(argv), 2).endswith(
+        f"--record-calls {taken / 'calls.jsonl'}: {i18n.t('folder.under_file', file=taken)}"
+    )
+    assert said(sweep.main(["--record", str(tmp_path), "--lang=en"]), 2).endswith(
+        i18n.t("live.record_cannot_read", path=tmp_path, error=i18n.t("file.a_folder"))
+    )
+    assert taken.read_text("utf-8") == "mine"
