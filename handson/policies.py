@@ -192,7 +192,10 @@ def _missing(path: Path) -> str:
     learner's own names, ``user.json``, are the usual cause)."""
     expected = set(POLICY_FILES)
     stem = path.name.removesuffix(".json").casefold()
-    in_folder = [p for p in path.parent.iterdir() if p.is_file() and p.name not in expected]
+    try:
+        in_folder = [p for p in path.parent.iterdir() if p.is_file() and p.name not in expected]
+    except OSError:  # the folder went away while it was read (watch mode: renamed, removed)
+        return _no_folder(path.parent)
     alike = sorted(p.name for p in in_folder if p.name.casefold().startswith(stem))
     if alike:
         # Explorer's hidden extension only where there is one to hide (``….json.txt``, or

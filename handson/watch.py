@@ -26,7 +26,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from pathlib import Path
 
 from handson.cli_parser import Parser, speak_first
@@ -65,7 +65,26 @@ def policy_saves(folder: Path, stop: threading.Event | None = None) -> Iterator[
     meant as one (:func:`handson.policies.meant_as`), a batch per save (watchfiles groups an
     editor's write-and-rename into one); first an empty batch, once it is watching. Ends on
     Ctrl-C (or SIGTERM, Ctrl-Break: the run turns them into KeyboardInterrupt) or when ``stop``
-    is set."""
+    is set.
+
+    A folder that goes away (renamed, removed, a branch checked out without it) is a batch of
+    its own (the reading then says that it is not there); once a folder of that name is back it
+    is watched anew, and compared with the files in use as at the start. The system's watch
+    stays on the folder that went away, which no save reaches again."""
+    try:
+        stopped = False
+        while not stopped:
+            stopped = yield from _while_there(folder, stop)
+            if not stopped:
+                yield set()  # read: the folder is not there
+                stopped = not _back(folder, stop)
+    except KeyboardInterrupt:
+        return
+
+
+def _while_there(folder: Path, stop: threading.Event | None) -> Generator[set[str], None, bool]:
+    """policy_saves' batches for as long as ``folder`` is there; whether the watch was stopped
+    (else the folder went away)."""
     import watchfiles
 
     def is_policy(change: watchfiles.Change, path: str) -> bool:
@@ -82,11 +101,33 @@ def policy_saves(folder: Path, stop: threading.Event | None = None) -> Iterator[
             rust_timeout=READY_MS,
             yield_on_timeout=True,
         ):
+            if not folder.is_dir():
+                return False
             if changes or not watching:
                 watching = True
                 yield {Path(path).name for _, path in changes}
-    except KeyboardInterrupt:
-        return
+    except FileNotFoundError:  # gone again before the system's watch was set on it
+        return False
+    return True
+
+
+def _back(folder: Path, stop: threading.Event | None) -> bool:
+    """Wait, with watchfiles on the nearest folder above that is there, until ``folder`` is a
+    folder again (True) or the watch is stopped (False)."""
+    import watchfiles
+
+    while not folder.is_dir():
+        above = folder.parent
+        while not above.is_dir() and above != above.parent:
+            above = above.parent
+        for _ in watchfiles.watch(
+            above, stop_event=stop, recursive=False, rust_timeout=READY_MS, yield_on_timeout=True
+        ):
+            if folder.is_dir() or not above.is_dir():
+                break
+        else:
+            return False  # stopped
+    return True
 
 
 def read_settled(

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from handson import policies
 from handson.errors import SuiteUsageError
+from handson.i18n import t
 from handson.names import PLACEHOLDER
 from handson.policies import (
     MANAGED_POLICY_MAX_CHARS,
@@ -483,3 +485,11 @@ def test_two_names_in_the_files_are_refused(tmp_path: Path) -> None:
 def test_a_name_against_the_s3_rules_is_refused(tmp_path: Path, bad: str) -> None:
     message = one_line(seed_with(tmp_path, bad), None)
     assert f"the name {bad!r} in its bucket ARNs" in message
+
+
+def test_a_folder_gone_while_its_files_are_read_is_said_to_be_gone(tmp_path: Path) -> None:
+    """Watch mode reads a save while the learner renames the folder away: the folder was there
+    when the files were looked for, and gone when the others were listed (FileNotFoundError
+    ended the watch session with an INTERNALERROR)."""
+    gone = tmp_path / "policies"
+    assert policies._missing(gone / USER_POLICY_FILE) == t("policy.not_dir", path=gone)

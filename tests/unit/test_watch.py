@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from handson.i18n import set_language
+from handson.i18n import set_language, t
 from handson.names import RunNames
 from handson.policies import (
     ROLE_POLICY_FILE,
@@ -310,3 +310,46 @@ def test_an_editor_s_save_is_one_edit_whatever_the_editor_does_on_disk(
     assert sorted(p.name for p in folder.iterdir()) == sorted(
         [ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE]
     )
+
+
+def test_a_folder_that_goes_away_is_said_and_watched_again_once_it_is_back(
+    folder: Path, tmp_path: Path
+) -> None:
+    """Moved away, then back as a new folder (a branch checked out without it, then with it):
+    the system's watch stayed on the folder that went away, and every later save went
+    unanswered; its going was not said either. Now its going is one line, and the folder back
+    is watched anew."""
+    said: list[str] = []
+    stop, watching = threading.Event(), threading.Event()
+    current = settings_for(folder)
+    aside = tmp_path / "aside"
+
+    def saves_of(path: Path) -> Iterator[set[str]]:
+        watched = policy_saves(path, stop)
+        yield next(watched)
+        watching.set()  # edits() compared the folder with the files in use, and waits
+        yield from watched
+
+    def learner() -> None:
+        if watching.wait(30):
+            folder.rename(aside)
+
+    saves = edits(folder, lambda: current, said.append, saves_of)
+    threading.Thread(target=learner, daemon=True).start()
+    deadline = threading.Timer(20, stop.set)  # a save never seen ends the watch: next() fails
+    deadline.start()
+    try:
+        gone = next(saves)
+        assert isinstance(gone, Unusable) and len(gone.lines) == 1, gone
+        assert gone.lines[0].startswith(f"ERROR: --policies {folder}: "), gone.lines
+        shutil.copytree(aside, folder)  # back as a new folder (a branch checked out again)
+        back = next(saves)  # as it was: the table above stands
+        assert isinstance(back, Unusable) and back.lines == (), (back, said)
+        assert t("watch.as_checked") in said, said
+        edit(folder, USER_POLICY_FILE, lambda doc: doc["Statement"][0].update(Sid="Again"))
+        saved = next(saves)
+        assert not isinstance(saved, Unusable), said
+        assert changed_files(current.policies, saved) == {"user"}
+    finally:
+        deadline.cancel()
+        stop.set()
