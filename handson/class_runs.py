@@ -22,6 +22,8 @@ from handson.secrets import redact, register_secret
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = "output.txt"  # what a learner's run printed, redacted, in their folder
 STATUSES = ("passed", "failed", "not decided")
+# In an --out folder that handson grade wrote: it may grade into it again (grade.check_destination).
+GRADED_MARK = ".handson-grade"
 CALLS_FILE = "calls.jsonl"  # grade --record-calls: each learner's AWS calls, in their folder
 GRADED_EXITS = (0, 1, 6)  # the run decided what it could: passed, failed, or some not decided
 

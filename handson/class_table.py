@@ -105,10 +105,40 @@ def all_passed(graded: Graded) -> bool:
     return all(graded.statuses.get(i) == "passed" for i in TALLIED)
 
 
+TABLE_FILES = ("class.csv", "class.html")
+CSV_HEADER = ("learner", "account_id")  # how the table's CSV begins (write_csv)
+# How grade's class.html is told from another file: its generator (and, in pages written before
+# it said so, the reason column's style, the template's own).
+HTML_MARKS = ('<meta name="generator" content="handson grade">', "td.reason{")
+
+
+def not_a_table(folder: Path) -> Path | None:
+    """The first of ``folder``'s class.csv and class.html that handson grade did not write (the
+    class list itself, kept as class.csv beside the results; a folder of that name): writing
+    the table would replace it."""
+    for name in TABLE_FILES:
+        path = folder / name
+        if not path.exists():
+            continue
+        try:
+            text = path.read_text("utf-8", errors="replace")
+        except OSError:
+            return path
+        first = text.partition("\n")[0]
+        ours = (
+            first.startswith(",".join(CSV_HEADER) + ",")
+            if name.endswith(".csv")
+            else any(mark in text for mark in HTML_MARKS)
+        )
+        if not ours:
+            return path
+    return None
+
+
 def write_csv(graded: list[Graded], path: Path) -> None:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["learner", "account_id", *COLUMNS, "exit_code", "reason"])
+        writer.writerow([*CSV_HEADER, *COLUMNS, "exit_code", "reason"])
         for g in graded:
             statuses = [g.statuses.get(i, "not decided") for i in COLUMNS]
             writer.writerow(

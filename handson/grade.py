@@ -30,8 +30,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from handson.class_roster import Learner, read_class
-from handson.class_runs import OUTPUT, ROOT, Graded, grade_one, learner_env, read_graded
-from handson.class_table import all_passed, table_lines, write_csv, write_html
+from handson.class_runs import (
+    GRADED_MARK,
+    OUTPUT,
+    ROOT,
+    Graded,
+    grade_one,
+    learner_env,
+    read_graded,
+)
+from handson.class_table import all_passed, not_a_table, table_lines, write_csv, write_html
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
 from handson.file_words import unwritable_folder
@@ -125,13 +133,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
             profiles = [x.label for x in learners if x.role_arn is None]
             if profiles:
                 raise SuiteUsageError(t("class.matrix_roles", labels=listed(profiles)))
-        elif args.table_from and not args.table_from.is_dir():
-            raise SuiteUsageError(t("class.table_from", path=args.table_from))
-        elif not args.table_from:
-            given = args.out or reports_dir(ROOT)
-            why = unwritable_folder(given.resolve())
-            if why is not None:
-                raise SuiteUsageError(f"{'--out ' if args.out else ''}{given}: {why}")
+        else:
+            check_destination(args.table_from, args.out)
     except SuiteUsageError as exc:
         print(refusal(exc), file=sys.stderr)
         return 4
@@ -156,6 +159,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
         # and this process reads it from wherever the instructor typed the command.
         out = (args.out or reports_dir(ROOT) / f"class-{datetime.now(UTC):%Y%m%d-%H%M%S}").resolve()
         out.mkdir(parents=True, exist_ok=True)
+        (out / GRADED_MARK).write_text(t("class.mark") + "\n", "utf-8")  # it may be used again
         base = dict(os.environ)
         try:
             graded = grade_class(
@@ -179,6 +183,32 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
     write_html(graded, out / "class.html", when)
     print(t("class.written", csv=out / "class.csv", html=out / "class.html"))
     return exit_code(graded)
+
+
+def check_destination(table_from: Path | None, out: Path | None) -> None:
+    """Where the results go, refused in one line before anyone is graded: a --table-from that
+    is no folder; an --out (or the reports folder) that cannot be written; an --out that holds
+    files of somebody else's (grading writes each learner's folder and the table there: an
+    instructor's class list kept as class.csv would be written over); a class.csv or
+    class.html that is not grade's."""
+    if table_from is not None:
+        if not table_from.is_dir():
+            raise SuiteUsageError(t("class.table_from", path=table_from))
+    else:
+        given = out or reports_dir(ROOT)
+        why = unwritable_folder(given.resolve())
+        if why is not None:
+            raise SuiteUsageError(f"{'--out ' if out else ''}{given}: {why}")
+        if out is not None and _holds_others(out):
+            raise SuiteUsageError(t("class.out_not_ours", path=out))
+    other = not_a_table(table_from or out) if (table_from or out) else None
+    if other is not None:
+        raise SuiteUsageError(t("class.not_a_table", path=other))
+
+
+def _holds_others(out: Path) -> bool:
+    """Whether ``out`` is a folder with something in it that no grading made (no mark)."""
+    return out.is_dir() and not (out / GRADED_MARK).exists() and any(out.iterdir())
 
 
 def _read_folder(learner: Learner, folder: Path) -> Graded:

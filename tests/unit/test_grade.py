@@ -329,3 +329,58 @@ def test_a_relative_out_folder_is_the_same_for_the_grader_and_the_learners_runs(
     handson.grade.main(["--accounts", str(path), "--out", "graded"])
     assert given == [tmp_path / "graded"] and given[0].is_absolute()
     assert (tmp_path / "graded" / "class.html").is_file()
+
+
+ROSTER = "account,account_id,label\nhanako,123456789012,hanako\n"
+
+
+def test_the_class_list_is_never_written_over_by_the_table(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The class list kept as class.csv where the table goes (--table-from ., --out .): the
+    table replaced it. Now one line, exit 4, the list as it was."""
+    from handson import grade
+
+    roster = tmp_path / "class.csv"
+    roster.write_text(ROSTER, "utf-8")
+    for option in ("--table-from", "--out"):
+        argv = ["--accounts", str(roster), option, str(tmp_path), "--lang=en"]
+        assert grade.main(argv) == 4
+        err = capsys.readouterr().err.strip()
+        assert "\n" not in err and "Traceback" not in err, err
+        assert roster.read_text("utf-8") == ROSTER
+    assert err.endswith(i18n.t("class.out_not_ours", path=tmp_path)), err
+
+
+def test_only_grades_own_folders_and_tables_are_written_again(tmp_path: Path) -> None:
+    """A table handson grade wrote (this template's, or an older one's) and a folder an earlier
+    grading wrote (its mark) are written again; another CSV or page, or somebody's folder, is
+    refused; a new or empty folder is taken."""
+    from handson.class_runs import GRADED_MARK
+    from handson.class_table import write_csv, write_html
+    from handson.grade import check_destination
+
+    graded = [Graded(Learner("hanako", "123456789012", "hanako"), 0)]
+    ours = tmp_path / "ours"
+    ours.mkdir()
+    write_csv(graded, ours / "class.csv")
+    write_html(graded, ours / "class.html", "2026-12-06 00:00 UTC")
+    check_destination(ours, None)  # its own table: written again
+    (ours / "class.html").write_text("<style>td.reason{white-space:normal}</style>", "utf-8")
+    check_destination(ours, None)  # a page of the template before it named its generator
+    (ours / "class.html").write_text("<html>my notes</html>", "utf-8")
+    with pytest.raises(SuiteUsageError) as refused:
+        check_destination(ours, None)
+    assert str(refused.value) == i18n.t("class.not_a_table", path=ours / "class.html")
+    again = tmp_path / "again"
+    again.mkdir()
+    (again / GRADED_MARK).write_text("", "utf-8")
+    (again / "hanako").mkdir()
+    check_destination(None, again)  # an earlier grading's: graded into again
+    (tmp_path / "empty").mkdir()
+    check_destination(None, tmp_path / "empty")
+    check_destination(None, tmp_path / "new")
+    (tmp_path / "theirs").mkdir()
+    (tmp_path / "theirs" / "notes.txt").write_text("mine", "utf-8")
+    with pytest.raises(SuiteUsageError):
+        check_destination(None, tmp_path / "theirs")
