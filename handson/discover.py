@@ -28,7 +28,13 @@ from handson.errors import SuiteUsageError
 from handson.file_words import unwritable_folder
 from handson.i18n import listed, t
 from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, SSM_CORE_POLICY_ARN
-from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
+from handson.policies import (
+    POLICY_FILES,
+    ROLE_POLICY_FILE,
+    SEED_DIR,
+    TRUST_POLICY_FILE,
+    USER_POLICY_FILE,
+)
 from handson.targets.account import parse_allowed, reach_account
 
 MANIFEST = "discovered.json"
@@ -118,6 +124,14 @@ def replayed_role_policies(found: Discovery) -> list[FoundPolicy]:
     return [p for p in found.role_policies if p.arn != SSM_CORE_POLICY_ARN]
 
 
+def written_over(out: Path) -> bool:
+    """Whether writing the replay into ``out`` would replace policy files that discover did not
+    write: a learner's own folder of policies, or the checkout's policies/ (the hands-on's). A
+    folder discover wrote has its discovered.json."""
+    mine = (out / MANIFEST).is_file()
+    return not mine and any((out / name).exists() for name in POLICY_FILES)
+
+
 def write_replay(found: Discovery, out: Path) -> None:
     """The policy files for ``pytest features/ --policies out``, and where each came from.
 
@@ -180,6 +194,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
         why = unwritable_folder(args.out.resolve())
         if why is not None:
             raise SuiteUsageError(f"--out {args.out}: {why}")
+        if written_over(args.out):
+            raise SuiteUsageError(t("discover.not_ours", out=args.out))
         allowed = parse_allowed(args.allowed_account, os.environ.get("HANDSON_ALLOWED_ACCOUNTS"))
         session, account = reach_account(None, args.region, args.endpoint_url, allowed)
     except SuiteUsageError as exc:

@@ -180,3 +180,25 @@ def test_the_commands_file_options_are_one_line_before_any_call(
         i18n.t("live.record_cannot_read", path=tmp_path, error=i18n.t("file.a_folder"))
     )
     assert taken.read_text("utf-8") == "mine"
+
+
+def test_discover_never_writes_over_policy_files_it_did_not_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], roster: Path
+) -> None:
+    """'handson discover --out policies' (the hands-on's own files, in the checkout) or --out the
+    learner's own folder of policies replaced them with what it found. Now one line, before the
+    account is reached; a folder discover wrote (its discovered.json) is written again."""
+    from handson import discover
+
+    seed_before = {p.name: p.read_bytes() for p in SEED_DIR.glob("*.json")}
+    assert discover.main(["--out", str(SEED_DIR), "--lang=en"]) == 2
+    said = capsys.readouterr().err.strip()
+    assert said.endswith(i18n.t("discover.not_ours", out=SEED_DIR)), said
+    assert {p.name: p.read_bytes() for p in SEED_DIR.glob("*.json")} == seed_before
+    own = tmp_path / "mine"
+    own.mkdir()
+    (own / USER_POLICY_FILE).write_text("{}", "utf-8")
+    assert discover.written_over(own)
+    (own / discover.MANIFEST).write_text("{}", "utf-8")  # an earlier discovery's folder
+    assert not discover.written_over(own)
+    assert not discover.written_over(tmp_path / "new")
