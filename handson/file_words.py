@@ -77,12 +77,17 @@ def unwritable_folder(path: Path) -> str | None:
     return _cannot_make_in(path)
 
 
+def nearest_existing(path: Path) -> Path:
+    """``path`` if it is there, else the nearest of its folders that is (a file, maybe)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
 def _cannot_make_in(path: Path) -> str | None:
     """Why nothing can be made at ``path`` (a folder, or a place for a new one): the nearest of
     it and its folders that exists is a file, or cannot be written to."""
-    above = path
-    while not above.exists() and above != above.parent:
-        above = above.parent
+    above = nearest_existing(path)
     if not above.is_dir():
         return t("folder.under_file", file=above)
     return None if os.access(above, os.W_OK) else t("folder.not_writable", folder=above)

@@ -201,7 +201,8 @@ def check_destination(table_from: Path | None, out: Path | None) -> None:
             raise SuiteUsageError(f"{'--out ' if out else ''}{given}: {why}")
         if out is not None and _holds_others(out):
             raise SuiteUsageError(t("class.out_not_ours", path=out))
-    other = not_a_table(table_from or out) if (table_from or out) else None
+    table_folder = table_from or out
+    other = None if table_folder is None else not_a_table(table_folder)
     if other is not None:
         raise SuiteUsageError(t("class.not_a_table", path=other))
 

@@ -44,15 +44,22 @@ def check_outputs(config: pytest.Config, record: Path | None) -> None:
         chosen = os.environ.get(REPORTS_VARIABLE)
         label = f"{REPORTS_VARIABLE}={chosen}" if chosen else str(where)
     problems = [(label, unwritable_folder(where))]
-    written = config.getoption("checkpoints_json", None)
-    if written:
-        path = Path(config.invocation_params.dir, written)  # an absolute one wins
-        problems.append((f"--checkpoints-json {written}", unwritable_file(path)))
+    written = checkpoints_json_given(config)
+    if written is not None:
+        label = f"--checkpoints-json {config.getoption('checkpoints_json')}"
+        problems.append((label, unwritable_file(written)))
     if record is not None:
         problems.append((f"--record-calls {record}", unwritable_file(record.resolve())))
     said = [f"{label}: {why}" for label, why in problems if why is not None]
     if said:
         raise SuiteUsageError("\n".join(said))
+
+
+def checkpoints_json_given(config: pytest.Config) -> Path | None:
+    """Where ``--checkpoints-json`` asks the run's checkpoints.json to go (relative to where
+    pytest was started; an absolute one as it is); None without it (the run folder's own)."""
+    chosen = config.getoption("checkpoints_json", None)
+    return Path(config.invocation_params.dir, chosen) if chosen else None
 
 
 def latest_run(reports: Path) -> str | None:

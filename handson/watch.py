@@ -31,6 +31,7 @@ from pathlib import Path
 
 from handson.cli_parser import Parser, speak_first
 from handson.errors import SuiteUsageError
+from handson.file_words import nearest_existing
 from handson.i18n import listed, t
 from handson.policies import (
     POLICY_FILES,
@@ -117,9 +118,8 @@ def _back(folder: Path, stop: threading.Event | None) -> bool:
     import watchfiles
 
     while not folder.is_dir():
-        above = folder.parent
-        while not above.is_dir() and above != above.parent:
-            above = above.parent
+        above = nearest_existing(folder)
+        above = above if above.is_dir() else above.parent  # a file where the folder was
         for _ in watchfiles.watch(
             above, stop_event=stop, recursive=False, rust_timeout=READY_MS, yield_on_timeout=True
         ):
