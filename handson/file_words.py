@@ -6,7 +6,7 @@ is named as one, to be saved again as UTF-8."""
 
 from __future__ import annotations
 
-import os
+import tempfile
 from pathlib import Path
 
 from handson.i18n import t
@@ -71,7 +71,7 @@ def _encoding_key(data: bytes) -> str:
 def unwritable_folder(path: Path) -> str | None:
     """Why ``path`` cannot be the folder results are written in, before anything is made there
     (a file of that name, a file where a folder of its path should be, a folder that cannot be
-    written to); None when it can be. Nothing is created to find out."""
+    written to); None when it can be. Nothing is left to find out (``_can_make_files_in``)."""
     if path.exists() and not path.is_dir():
         return t("folder.is_file")
     return _cannot_make_in(path)
@@ -90,7 +90,32 @@ def _cannot_make_in(path: Path) -> str | None:
     above = nearest_existing(path)
     if not above.is_dir():
         return t("folder.under_file", file=above)
-    return None if os.access(above, os.W_OK) else t("folder.not_writable", folder=above)
+    return None if _can_make_files_in(above) else t("folder.not_writable", folder=above)
+
+
+def _can_make_files_in(folder: Path) -> bool:
+    """Whether this process can make a file in ``folder``, found by making one: a temporary file
+    that the system removes at once (no name on Linux, unlinked as it is made on macOS, deleted
+    as it closes on Windows). ``os.access`` cannot say it on Windows, where it answers from the
+    read-only attribute only, never from a folder's permissions or from Controlled folder access:
+    such a folder passed, and allure stopped the run with an INTERNALERROR at its first result,
+    after the build."""
+    try:
+        with tempfile.TemporaryFile(dir=folder):
+            return True
+    except OSError:
+        return False
+
+
+def _can_write(file: Path) -> bool:
+    """Whether this process can write ``file``, which exists, found by opening it to append and
+    writing nothing: nothing of it changes. On Windows this also meets a program that holds the
+    file open without sharing it (Excel holds a CSV so), which ``os.access`` does not see."""
+    try:
+        with file.open("ab"):
+            return True
+    except OSError:
+        return False
 
 
 def unwritable_file(path: Path) -> str | None:
@@ -98,6 +123,6 @@ def unwritable_file(path: Path) -> str | None:
     that can be made or written to); None when it can be."""
     if path.is_dir():
         return t("file.a_folder")
-    if path.exists() and not os.access(path, os.W_OK):
+    if path.exists() and not _can_write(path):
         return t("folder.not_writable", folder=path)
     return _cannot_make_in(path.parent)

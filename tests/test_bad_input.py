@@ -15,6 +15,7 @@ from handson.targets.emulator_server import MotoEmulator, free_port
 from tests.helpers.estate import snapshot
 from tests.helpers.fakes import http_server
 from tests.helpers.readme_quotes import quote_problems
+from tests.helpers.refusing import refusing_writes
 from tests.helpers.suite_runner import SuiteRun, run_as_typed, run_suite
 from tests.test_aws_guard import as_admin
 
@@ -300,3 +301,19 @@ def test_results_that_cannot_be_written_where_they_go_are_one_line(
             one_line(run, f"{option_name} {path}: ")
             assert why in run.stderr, run.stderr
     assert taken.read_text("utf-8") == "mine"
+
+
+def test_results_in_a_folder_that_refuses_writes_are_one_line(tmp_path: Path) -> None:
+    """A folder the system refuses, with os.access saying yes as it does on Windows (its
+    permissions, Controlled folder access): one line before anything is made, where allure
+    stopped the run with an INTERNALERROR at the first result, after the build; nothing left."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    windows = "-p", "tests.helpers.windows_like"
+    with refusing_writes(locked):
+        option = run_suite(tmp_path / "run", *windows, f"--alluredir={locked}")
+        under = run_suite(tmp_path / "run", *windows, f"--checkpoints-json={locked / 'c.json'}")
+    one_line(option, f"--alluredir {locked}: ")
+    assert "INTERNALERROR" not in option.stdout + option.stderr
+    one_line(under, f"--checkpoints-json {locked / 'c.json'}: ")
+    assert not any(locked.iterdir())

@@ -16,6 +16,7 @@ from handson.errors import SuiteUsageError
 from handson.file_words import text_of, unreadable, unwritable_file, unwritable_folder
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE, load_policy_set
 from tests.helpers.english_words import english_words
+from tests.helpers.refusing import refusing_writes
 
 SEED_ROLE = (SEED_DIR / ROLE_POLICY_FILE).read_text("utf-8")  # holds <自分の名前>
 
@@ -117,11 +118,26 @@ def test_a_folder_for_results_that_cannot_be_made_is_said_why(
     assert unwritable_file(taken / "x.json") == i18n.t("folder.under_file", file=taken)
     assert unwritable_file(tmp_path / "new" / "x.json") is None
     assert unwritable_file(taken) is None  # written anew
-    # A folder this user cannot write to (root writes everywhere: the system's answer is given).
-    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path)
-    said = i18n.t("folder.not_writable", folder=tmp_path)
-    assert unwritable_folder(tmp_path) == said
-    assert unwritable_folder(tmp_path / "new") == said
+
+
+def test_a_folder_or_file_that_refuses_writes_is_found_as_windows_needs(tmp_path: Path) -> None:
+    """os.access answering yes, as it does on Windows for a folder its permissions or Controlled
+    folder access refuse: the refusal is still found, by trying, and nothing is left of trying."""
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    table = tmp_path / "class.csv"
+    table.write_text("mine", "utf-8")
+    said = i18n.t("folder.not_writable", folder=locked)
+    with refusing_writes(locked):
+        assert os.access(locked, os.W_OK)  # what Windows says of such a folder
+        assert unwritable_folder(locked) == said
+        assert unwritable_folder(locked / "new" / "deeper") == said
+        assert unwritable_file(locked / "checkpoints.json") == said
+    with refusing_writes(table):
+        assert unwritable_file(table) == i18n.t("folder.not_writable", folder=table)
+    assert unwritable_folder(locked) is None and unwritable_file(table) is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["class.csv", "locked"]
+    assert not any(locked.iterdir()) and table.read_text("utf-8") == "mine"
 
 
 @pytest.fixture
