@@ -49,13 +49,21 @@ def describe(statement: Statement) -> str:
     said = {
         "effect": statement.effect,
         "sid": statement.label,
-        "action": _as_written(body.get("Action", body.get("NotAction"))),
-        "resource": _as_written(body.get("Resource", body.get("NotResource"))),
+        "action": _element(body, "Action"),
+        "resource": _element(body, "Resource"),
     }
     if body.get("Condition"):
         condition = _as_written(body["Condition"])
         return t("statement.described_condition", condition=condition, **said)
     return t("statement.described", **said)
+
+
+def _element(body: Mapping[str, Any], name: str) -> str:
+    """``Action ["s3:*"]``, or ``NotAction [...]`` said as everything but what it lists: a
+    statement's NotAction read as Action names the very actions it leaves alone."""
+    if name in body or f"Not{name}" not in body:
+        return t("statement.element", element=name, value=_as_written(body.get(name)))
+    return t("statement.element_not", element=f"Not{name}", value=_as_written(body[f"Not{name}"]))
 
 
 def _as_written(value: Any) -> str:

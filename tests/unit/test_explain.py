@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handson import i18n
 from handson.findings import Finding
 from handson.iam_engine import Statement
 from handson.names import RunNames
@@ -32,6 +33,41 @@ def test_unexpected_allow_names_the_allowing_statement() -> None:
     text = explain(widened, "ec2:StopInstances", "*", observed_allowed=True)
     # As written in the policy file: JSON, not Python's ['ec2:*'].
     assert text == 'allowed by:\n  Allow statement ForEC2: Action ["ec2:*"] on Resource ["*"]'
+
+
+def test_a_not_action_or_not_resource_statement_is_named_as_written() -> None:
+    """A Deny with NotAction was shown as 'Action [...]': the very actions it leaves alone, read
+    as the ones it denies."""
+    fenced = [
+        {
+            "Version": "2012-10-17",
+            "Statement": [
+                {"Sid": "ForS3", "Effect": "Allow", "Action": "s3:*", "Resource": "*"},
+                {
+                    "Sid": "OnlyEC2Reads",
+                    "Effect": "Deny",
+                    "NotAction": ["ec2:Describe*"],
+                    "Resource": "*",
+                },
+                {"Effect": "Deny", "Action": "s3:*", "NotResource": ["arn:aws:s3:::mine/*"]},
+            ],
+        }
+    ]
+    text = explain(fenced, "ec2:RunInstances", "*", observed_allowed=False)
+    assert (
+        'Deny statement OnlyEC2Reads: NotAction ["ec2:Describe*"] (everything but these) on '
+        in (text)
+    ), text
+    assert 'Resource "*"' in text and ": Action" not in text
+    mine_only = [{**fenced[0], "Statement": fenced[0]["Statement"][::2]}]
+    text = explain(mine_only, "s3:GetObject", "arn:aws:s3:::theirs/x", observed_allowed=False)
+    assert 'Action "s3:*" on NotResource ["arn:aws:s3:::mine/*"] (everything but these)' in text
+    i18n.set_language("ja")
+    try:
+        text = explain(fenced, "ec2:RunInstances", "*", observed_allowed=False)
+    finally:
+        i18n.set_language("en")
+    assert 'NotAction ["ec2:Describe*"]（ここに書かれたもの以外のすべて）' in text, text
 
 
 def test_unexpected_deny_says_nothing_allows_it() -> None:
