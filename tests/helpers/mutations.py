@@ -135,6 +135,40 @@ def _held_to_the_region(docs: Documents) -> None:
 
 BUCKETS = ["arn:aws:s3:::handson-s3-1-<自分の名前>", "arn:aws:s3:::handson-s3-2-<自分の名前>"]
 
+
+def _other_shapes(docs: Documents) -> None:
+    """The seed's grants in the other shapes a learner writes them: no Sids, one value as a
+    string, the bucket's and its objects' rights in statements of their own, and bucket 2's
+    limits said again as explicit Denies."""
+    trust = docs[TRUST_POLICY_FILE]["Statement"][0]
+    trust.update(Principal={"Service": ["ec2.amazonaws.com"]}, Action=["sts:AssumeRole"])
+    role = docs[ROLE_POLICY_FILE]["Statement"]
+    bucket1 = role.pop(0)
+    bucket, objects = bucket1["Resource"]
+    role[:0] = [
+        {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": bucket},
+        {
+            "Effect": "Allow",
+            "Action": [a for a in bucket1["Action"] if a != "s3:ListBucket"],
+            "Resource": objects,
+        },
+    ]
+    role += [
+        {"Effect": "Deny", "Action": "s3:*", "Resource": f"{BUCKETS[1]}/close/*"},
+        {
+            "Effect": "Deny",
+            "Action": "s3:ListBucket",
+            "Resource": BUCKETS[1],
+            "Condition": {"StringNotLike": {"s3:prefix": "open/*"}},
+        },
+    ]
+    for statement in docs[USER_POLICY_FILE]["Statement"] + role:
+        statement.pop("Sid", None)
+        for key in ("Action", "Resource"):
+            if isinstance(statement[key], list) and len(statement[key]) == 1:
+                statement[key] = statement[key][0]
+
+
 # Correct designs written differently from the seed: every checkpoint must pass.
 EQUIVALENTS = [
     Mutation(
@@ -187,6 +221,13 @@ EQUIVALENTS = [
         "the user's EC2 rights held to the hands-on's region, and starting to the account's "
         "instances there (the account and region the run builds in)",
         _held_to_the_region,
+        frozenset(),
+    ),
+    Mutation(
+        "other-shapes",
+        "the same grants without Sids, with strings for single values, bucket 1's listing and "
+        "its objects in two statements, and bucket 2's limits as explicit Denies",
+        _other_shapes,
         frozenset(),
     ),
 ]
