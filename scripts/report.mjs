@@ -134,13 +134,23 @@ function reportsDir() {
   return resolve(ROOT, process.env.HANDSON_REPORTS || "reports");
 }
 
+// A run's ID as handson/names.py makes it (is_run_id): the name of a folder under reports/runs/,
+// never a path. `--run ../../my-project` reached a learner's own project and replaced the
+// allure-report folder there, which this script had not made.
+const RUN_ID = /^\d{8}-\d{6}-[a-z0-9]{6}$/;
+
+export function isRunId(id) {
+  return RUN_ID.test(id);
+}
+
 // The run's folder: the one named, or the newest finished run, named by latest-run.txt, which
 // every run writes, or else the latest link (Windows makes no link without its Developer Mode).
 export function runFolder(id) {
   const reports = reportsDir();
   if (id) return join(reports, "runs", id);
   const named = join(reports, "latest-run.txt");
-  if (existsSync(named)) return join(reports, "runs", readFileSync(named, "utf-8").trim());
+  const newest = existsSync(named) ? readFileSync(named, "utf-8").trim() : "";
+  if (isRunId(newest)) return join(reports, "runs", newest);
   return join(reports, "latest");
 }
 
@@ -200,6 +210,9 @@ const WORDS = {
     noResults: (path) =>
       `ERROR: 実行の結果がありません: ${path}。先に pytest features/ を実行してください` +
       "（--run の実行 ID が正しいかも確かめてください）",
+    notRunId: (id, runs) =>
+      `ERROR: --run ${id}: 実行 ID ではありません。${runs} の中のフォルダ名` +
+      "（20261206-083713-hnlrtj のような形）を指定してください",
     noReport: (path) =>
       `ERROR: HTML レポートがまだありません: ${path}。先に npm run report を実行してください`,
     read: (count, path) => `チェックポイント ${count} 件の結果を読みました: ${path}`,
@@ -220,6 +233,9 @@ const WORDS = {
     noResults: (path) =>
       `ERROR: no results of a run at ${path}: run pytest features/ first` +
       " (and check the run ID given to --run)",
+    notRunId: (id, runs) =>
+      `ERROR: --run ${id}: not a run ID: give the name of a folder in ${runs}` +
+      " (of the form 20261206-083713-hnlrtj)",
     noReport: (path) => `ERROR: no HTML report at ${path} yet: run npm run report first`,
     read: (count, path) => `read the results of ${count} checkpoints: ${path}`,
     served: (path) => `HTML report written: ${path} (npm run report:open shows it)`,
@@ -253,6 +269,10 @@ function main(args) {
   const say = words();
   const single = values["single-file"] ?? false;
   const [given, output] = positionals;
+  if (values.run !== undefined && !isRunId(values.run)) {
+    console.error(say.notRunId(values.run, join(reportsDir(), "runs")));
+    return USAGE_ERROR;
+  }
   const run = runFolder(values.run);
   if (values.open) {
     const shown = resolve(output ?? join(run, "allure-report"));

@@ -53,14 +53,40 @@ def test_a_run_id_that_is_not_one_is_named(tmp_path: Path) -> None:
     )
 
 
+def test_a_path_given_for_a_run_id_is_refused_and_what_is_there_left(tmp_path: Path) -> None:
+    """--run names a folder under reports/runs/, never a path: '--run ../../my-project' reached
+    a learner's own project and replaced its allure-report, which the script had not made. Nor
+    is a latest-run.txt that names a path followed."""
+    reports = tmp_path / "reports"
+    theirs = tmp_path / "my-project"
+    (theirs / "allure-results").mkdir(parents=True)
+    (theirs / "allure-report").mkdir()
+    (theirs / "allure-report" / "index.html").write_text("mine", "utf-8")
+    for given, lang in (("../../my-project", "ja"), (str(theirs), "en"), ("", "en")):
+        done = report(reports, f"--run={given}", lang=lang)
+        assert done.returncode == 4 and done.stdout == "", done.stderr
+        (line,) = done.stderr.splitlines()
+        assert line.startswith(f"ERROR: --run {given}: "), line
+        assert str(reports / "runs") in line and "20261206-083713-hnlrtj" in line
+    ja = report(reports, "--run=../../my-project").stderr.strip()
+    assert english_words(ja.replace(str(reports / "runs"), "")) == [], ja
+    reports.mkdir()
+    (reports / "latest-run.txt").write_text("../../my-project\n", "utf-8")
+    done = report(reports, lang="en")
+    assert done.returncode == 4 and str(reports / "latest" / "allure-results") in done.stderr
+    assert (theirs / "allure-report" / "index.html").read_text("utf-8") == "mine"
+    assert sorted(p.name for p in theirs.iterdir()) == ["allure-report", "allure-results"]
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_a_report_not_made_yet_is_not_opened(tmp_path: Path, lang: str) -> None:
-    (tmp_path / "runs" / "r" / "allure-results").mkdir(parents=True)
-    (tmp_path / "latest-run.txt").write_text("r\n", "utf-8")
+    run = "20261205-000000-aaaaaa"
+    (tmp_path / "runs" / run / "allure-results").mkdir(parents=True)
+    (tmp_path / "latest-run.txt").write_text(f"{run}\n", "utf-8")
     done = report(tmp_path, "--open", lang=lang)
     assert done.returncode == 4 and done.stdout == ""
     (line,) = done.stderr.splitlines()
-    assert str(tmp_path / "runs" / "r" / "allure-report") in line
+    assert str(tmp_path / "runs" / run / "allure-report") in line
     assert "npm run report" in line
 
 
