@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,7 +83,17 @@ def read_class(path: Path) -> list[Learner]:
     twice = sorted({label for label in labels if labels.count(label) > 1})
     if twice:
         raise SuiteUsageError(t("class.twice", path=path, labels=listed(twice)))
+    folders = [_folder_key(label) for label in labels]
+    alike = [label for label, key in zip(labels, folders, strict=True) if folders.count(key) > 1]
+    if alike:
+        raise SuiteUsageError(t("class.same_folder", path=path, labels=listed(alike)))
     return learners
+
+
+def _folder_key(label: str) -> str:
+    """A label (in NFC, as read) as Windows and macOS compare folder names: in either case.
+    Each learner's results go in a folder named by the label (handson/grade.py)."""
+    return label.casefold()
 
 
 def _values(where: str, row: dict[str | None, str | list[str] | None]) -> dict[str, str]:
@@ -116,7 +127,8 @@ def _learner(path: Path, line: int, row: dict[str, str]) -> Learner:
     arn = ROLE_ARN.match(account)
     if arn and arn[1] != account_id:
         raise SuiteUsageError(t("class.role_account", where=where, arn=account, id=account_id))
-    label = row.get("label") or account.rsplit("/", 1)[-1]
+    # One form of each character: が, not か and ゛ as macOS's editors may write it.
+    label = unicodedata.normalize("NFC", row.get("label") or account.rsplit("/", 1)[-1])
     if not LABEL.match(label):
         raise SuiteUsageError(t("class.label", where=where, value=repr(label)))
     name = row.get("name") or None

@@ -51,6 +51,10 @@ def test_profiles_and_roles_are_read_with_their_labels(tmp_path: Path) -> None:
         (HEADER + "has space,111122223333\n", "neither a profile name nor a role ARN"),
         (HEADER + "arn:aws:iam::444455556666:role/r,111122223333\n", "another account"),
         (HEADER + "a,111122223333,same\nb,111122223333,same\n", "same label on two rows"),
+        # One folder on Windows and macOS: their results would be mixed in it.
+        (HEADER + "a,111122223333,Taro\nb,111122223333,taro\n", "labels Taro, taro differ only"),
+        # が, and か with ゛ as macOS's editors may write it: one label.
+        (HEADER + "a,111122223333,\u304c\nb,111122223333,\u304b\u3099\n", "same label on two"),
         (HEADER + "a,111122223333,x,Bad_Name\n", "class.csv:2 name 'Bad_Name'"),
     ],
 )
