@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from handson.file_words import Unreadable, read_given
 from handson.transient import NOT_AWS_CODE, NOT_NOW_CODES
 
 # Parameters that name a resource by the suite's own names.
@@ -68,11 +69,12 @@ _ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
 class CallRecordError(ValueError):
-    """A record that cannot be read: ``reason`` is ``missing`` or ``malformed`` (at ``line``)."""
+    """A record that cannot be used: ``reason`` is ``unreadable`` (``why``, in the run's
+    language), ``empty``, or ``malformed`` (at ``line``)."""
 
-    def __init__(self, path: Path, reason: str, line: int = 0) -> None:
-        super().__init__(f"{path}: {reason} {line}")
-        self.path, self.reason, self.line = path, reason, line
+    def __init__(self, path: Path, reason: str, line: int = 0, why: str = "") -> None:
+        super().__init__(f"{path}: {reason} {line} {why}".rstrip())
+        self.path, self.reason, self.line, self.why = path, reason, line, why
 
 
 @dataclass(frozen=True, order=True)
@@ -120,11 +122,9 @@ class Comparison:
 def read_record(path: Path) -> list[dict[str, Any]]:
     """A record's calls, each checked to have the fields a comparison reads."""
     try:
-        text = path.read_text("utf-8")
-    except (FileNotFoundError, IsADirectoryError, PermissionError) as error:
-        raise CallRecordError(path, "missing") from error
-    except UnicodeDecodeError as error:
-        raise CallRecordError(path, "malformed", 1) from error
+        text = read_given(path)  # a folder, no permission, UTF-16 from PowerShell: said so
+    except Unreadable as why:
+        raise CallRecordError(path, "unreadable", why=str(why)) from None
     calls = []
     for number, line in enumerate(text.splitlines(), 1):
         if not line.strip():
@@ -138,6 +138,8 @@ def read_record(path: Path) -> list[dict[str, Any]]:
         if not isinstance(call.get("params", {}), dict):
             raise CallRecordError(path, "malformed", number)
         calls.append(call)
+    if not calls:
+        raise CallRecordError(path, "empty")  # compared, it would name every call as missing
     return calls
 
 

@@ -71,8 +71,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.calls") -
     try:
         first, second = read_record(args.first), read_record(args.second)
     except CallRecordError as error:
-        key = "calls.missing" if error.reason == "missing" else "calls.malformed"
-        print(t(key, path=error.path, line=error.line), file=sys.stderr)
+        key = {"unreadable": "calls.unreadable", "empty": "calls.empty"}.get(
+            error.reason, "calls.malformed"
+        )
+        said = t(key, path=error.path, line=error.line, why=error.why)
+        print(t("cli.error", message=said), file=sys.stderr)
         return 2
     comparison = compare(first, second)
     print("\n".join(render(comparison, args.first, args.second)))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -162,8 +162,8 @@ def test_a_changed_answer_is_shown_in_japanese_and_a_denial_retried_until_allowe
 
 @pytest.mark.parametrize(
     ("content", "line"),
-    [("not json\n", 1), ('{"who": "user"}\n', 1), ("\n[1, 2]\n", 2), (None, 0)],
-    ids=["not-json", "fields-missing", "not-an-object", "no-file"],
+    [("not json\n", 1), ('{"who": "user"}\n', 1), ("\n[1, 2]\n", 2), (None, 0), ("", 0)],
+    ids=["not-json", "fields-missing", "not-an-object", "no-file", "empty"],
 )
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_bad_input_is_one_line_in_the_run_language_and_exit_2(
@@ -182,13 +182,45 @@ def test_bad_input_is_one_line_in_the_run_language_and_exit_2(
     code, out, err = compared(capsys, good, bad)
     assert (code, out) == (2, "")
     assert err.count("\n") == 1 and "Traceback" not in err
+    kind = "no-file" if content is None else "empty" if not content else "malformed"
     expected = {
-        ("ja", True): f"{bad}: ファイルがありません",
-        ("en", True): f"{bad}: no such file",
-        ("ja", False): f"{bad} の {line} 行目: 呼び出しの記録ではありません",
-        ("en", False): f"{bad}, line {line}: not a call record",
-    }[(lang, content is None)]
+        ("ja", "no-file"): f"エラー: {bad}: 読めません（ファイルがありません）。--record-calls が",
+        ("en", "no-file"): f"error: {bad}: cannot be read (there is no such file); give the",
+        ("ja", "empty"): f"エラー: {bad}: 呼び出しの記録が1つもありません。",
+        ("en", "empty"): f"error: {bad}: holds no calls; give the file --record-calls wrote",
+        ("ja", "malformed"): f"エラー: {bad} の {line} 行目: 呼び出しの記録ではありません",
+        ("en", "malformed"): f"error: {bad}, line {line}: not a call record",
+    }[(lang, kind)]
     assert err.startswith(expected), err
+
+
+@pytest.mark.parametrize(
+    ("make", "why"),
+    [
+        (lambda path: path.mkdir(), "ファイルではなくフォルダです"),
+        (
+            lambda path: write(path, run_record("taro", "210987654321")).write_bytes(
+                path.read_text("utf-8").encode("utf-16")
+            ),
+            "UTF-16 で保存されています（PowerShell の > や Out-File",
+        ),
+    ],
+    ids=["a-folder", "utf-16"],
+)
+def test_a_record_that_cannot_be_read_says_why(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    make: Callable[[Path], object],
+    why: str,
+) -> None:
+    """A folder given for a record was 'no such file'; a record copied with PowerShell's '>'
+    (UTF-16) was 'line 1: not a call record'."""
+    good = write(tmp_path / "good.jsonl", run_record("taro", "210987654321"))
+    bad = tmp_path / "calls.jsonl"
+    make(bad)
+    code, out, err = compared(capsys, good, bad)
+    assert (code, out) == (2, "") and err.count("\n") == 1, err
+    assert err.startswith(f"エラー: {bad}: 読めません（{why}"), err
 
 
 def test_the_reference_is_a_record_the_command_reads_and_its_helper_fails_when_stale(
