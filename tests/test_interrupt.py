@@ -169,6 +169,9 @@ def test_an_interrupted_run_says_its_own_exit_code_and_its_leak_check(
     assert f"exit code {run.exit_code}: the run was interrupted" in run.stdout, run.describe()
     assert "exit code 6" not in run.stdout
     assert "clean-up (C1-C5): ok" in run.stdout, run.describe()
+    # Nor pytest's banner of it after that, which named a line of threading.py.
+    assert "! KeyboardInterrupt !" not in run.stdout, run.describe()
+    assert ": KeyboardInterrupt" not in run.stdout and "--full-trace" not in run.stdout
 
 
 @pytest.mark.parametrize("label", [i for i in IDS if not i.startswith("SIGKILL")])
