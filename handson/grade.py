@@ -24,6 +24,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
@@ -126,7 +127,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
         if not 1 <= args.parallel <= 16:
             raise SuiteUsageError(t("class.parallel", value=args.parallel))
         if args.only:
-            learners = [x for x in learners if x.label == args.only]
+            only = unicodedata.normalize("NFC", args.only)  # as the labels are read
+            learners = [x for x in learners if x.label == only]
             if not learners:
                 raise SuiteUsageError(t("class.no_label", path=args.accounts, label=args.only))
         if args.matrix:
