@@ -230,6 +230,41 @@ REFUSED = {
         True,
         '"Principal" has "Services", a principal type IAM does not know',
     ),
+    "Principal as a list": (
+        policy(changed(TRUST_STATEMENT, Principal=["ec2.amazonaws.com"])),
+        True,
+        '"Principal" must be "*" or an object like {"Service": "ec2.amazonaws.com"}',
+    ),
+    "an AWS principal IAM does not take": (
+        policy(changed(TRUST_STATEMENT, Principal={"AWS": "taro"})),
+        True,
+        '"Principal/AWS" has "taro", which IAM does not take as a principal; use "*"',
+    ),
+    "a service that is not a string": (
+        policy(changed(TRUST_STATEMENT, Principal={"Service": [1]})),
+        True,
+        '"Principal/Service" must be a string or a list of strings',
+    ),
+    "Condition not an object": (
+        policy(changed(Condition=["s3:prefix"])),
+        False,
+        '"Condition" must be a JSON object',
+    ),
+    "a condition block that is a list": (
+        policy(changed(Condition={"StringLike": ["s3:prefix"]})),
+        False,
+        '"Condition" operator "StringLike" must hold an object of the form {"condition key"',
+    ),
+    "Null with a value other than true or false": (
+        policy(changed(Condition={"Null": {"aws:TokenIssueTime": "yes"}})),
+        False,
+        '"Condition/Null/aws:TokenIssueTime" must be true or false',
+    ),
+    "a condition value that is an object": (
+        policy(changed(Condition={"StringLike": {"s3:prefix": {"open": 1}}})),
+        False,
+        '"Condition/StringLike/s3:prefix" must be a string, a number, true or false',
+    ),
 }
 
 
