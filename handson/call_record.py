@@ -175,6 +175,16 @@ def watch(client: Any, who: Who, principal: str) -> Any:
     return client
 
 
+def a_call_record(data: bytes) -> bool:
+    """Whether ``data`` begins as a record the recorder writes: its first line a call."""
+    first = next((line for line in data.splitlines() if line.strip()), b"")
+    try:
+        call = json.loads(first)
+    except ValueError:
+        return False
+    return isinstance(call, dict) and {"who", "service", "operation"} <= call.keys()
+
+
 def read_calls(path: Path) -> list[dict[str, Any]]:
     """A record's calls, in order."""
     return [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]

@@ -7,6 +7,7 @@ is named as one, to be saved again as UTF-8."""
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from handson.i18n import t
@@ -126,3 +127,23 @@ def unwritable_file(path: Path) -> str | None:
     if path.exists() and not _can_write(path):
         return t("folder.not_writable", folder=path)
     return _cannot_make_in(path.parent)
+
+
+# At most this much of a file is read to tell whether the suite wrote it (a run's checkpoints.json
+# is some 50 kB; a call record's first line is enough).
+OURS_READ = 16 * 1024 * 1024
+
+
+def not_ours(path: Path, ours: Callable[[bytes], bool]) -> str | None:
+    """Why ``path`` is not to be written over or added to: it holds something the suite did not
+    write (``ours`` reads its first bytes), a learner's policy file given for a run's
+    checkpoints.json, say; None for a new or empty file, or one the suite wrote."""
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        with path.open("rb") as file:
+            head = file.read(OURS_READ)
+    except OSError:
+        return None  # said by unwritable_file
+    return None if ours(head) else t("file.not_ours")
+

@@ -8,6 +8,7 @@ scripts/report.mjs for ``npm run report``. The suite's own tests point it at a t
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -15,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
+from handson.call_record import a_call_record
 from handson.errors import SuiteUsageError
-from handson.file_words import unwritable_file, unwritable_folder
+from handson.file_words import not_ours, unwritable_file, unwritable_folder
 from handson.whole_file import write_whole
 
 REPORTS_VARIABLE = "HANDSON_REPORTS"
@@ -47,12 +49,22 @@ def check_outputs(config: pytest.Config, record: Path | None) -> None:
     written = checkpoints_json_given(config)
     if written is not None:
         label = f"--checkpoints-json {config.getoption('checkpoints_json')}"
-        problems.append((label, unwritable_file(written)))
+        problems.append((label, unwritable_file(written) or not_ours(written, a_runs_checkpoints)))
     if record is not None:
-        problems.append((f"--record-calls {record}", unwritable_file(record.resolve())))
+        why = unwritable_file(record.resolve()) or not_ours(record.resolve(), a_call_record)
+        problems.append((f"--record-calls {record}", why))
     said = [f"{label}: {why}" for label, why in problems if why is not None]
     if said:
         raise SuiteUsageError("\n".join(said))
+
+
+def a_runs_checkpoints(data: bytes) -> bool:
+    """Whether ``data`` is a checkpoints.json as a run writes it: an object with its checkpoints."""
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return False
+    return isinstance(document, dict) and "checkpoints" in document
 
 
 def checkpoints_json_given(config: pytest.Config) -> Path | None:

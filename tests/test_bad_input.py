@@ -301,6 +301,13 @@ def test_results_that_cannot_be_written_where_they_go_are_one_line(
             one_line(run, f"{option_name} {path}: ")
             assert why in run.stderr, run.stderr
     assert taken.read_text("utf-8") == "mine"
+    # A learner's own file given for either: never written over (it was, at the run's end).
+    mine = tmp_path / USER_POLICY_FILE
+    shutil.copy(SEED_DIR / USER_POLICY_FILE, mine)
+    for option_name in ("--checkpoints-json", "--record-calls"):
+        run = run_suite(tmp_path / "run", f"{option_name}={mine}")
+        one_line(run, f"{option_name} {mine}: it is not a file handson wrote")
+    assert mine.read_bytes() == (SEED_DIR / USER_POLICY_FILE).read_bytes()
 
 
 def test_results_in_a_folder_that_refuses_writes_are_one_line(tmp_path: Path) -> None:

@@ -4,17 +4,21 @@ what to do: a Shift_JIS or UTF-16 file (a Japanese Windows's editors, Excel's CS
 
 from __future__ import annotations
 
+import json
 import os
 import re
+import shutil
 from pathlib import Path
 
 import pytest
 
 from handson import i18n
+from handson.call_record import a_call_record
 from handson.class_roster import read_class
 from handson.errors import SuiteUsageError
-from handson.file_words import text_of, unreadable, unwritable_file, unwritable_folder
+from handson.file_words import not_ours, text_of, unreadable, unwritable_file, unwritable_folder
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE, load_policy_set
+from handson.run_folder import a_runs_checkpoints
 from tests.helpers.english_words import english_words
 from tests.helpers.refusing import refusing_writes
 
@@ -195,6 +199,9 @@ def test_the_commands_file_options_are_one_line_before_any_call(
     assert said(sweep.main(["--record", str(tmp_path), "--lang=en"]), 2).endswith(
         i18n.t("live.record_cannot_read", path=tmp_path, error=i18n.t("file.a_folder"))
     )
+    # The sweep adds its calls to a record: never to a file no record is in.
+    argv = ["--record-calls", str(taken), "--lang=en"]
+    assert said(sweep.main(argv), 2).endswith(f"--record-calls {taken}: {i18n.t('file.not_ours')}")
     assert taken.read_text("utf-8") == "mine"
 
 
@@ -218,3 +225,26 @@ def test_discover_never_writes_over_policy_files_it_did_not_write(
     (own / discover.MANIFEST).write_text("{}", "utf-8")  # an earlier discovery's folder
     assert not discover.written_over(own)
     assert not discover.written_over(tmp_path / "new")
+
+
+def test_a_file_the_run_writes_is_never_one_it_did_not_write(tmp_path: Path) -> None:
+    """--checkpoints-json or --record-calls given a learner's own file (a policy file, by a slip
+    of the tab key): it was written over at the run's end. A new file, an empty one, and one a
+    run wrote before are written; anything else is one line, and the file is as it was."""
+    mine = tmp_path / "handson-iam-user-policy.json"
+    shutil.copy(SEED_DIR / USER_POLICY_FILE, mine)
+    said = i18n.t("file.not_ours")
+    assert not_ours(mine, a_runs_checkpoints) == said
+    assert not_ours(mine, a_call_record) == said
+    earlier = tmp_path / "checkpoints.json"
+    earlier.write_text(json.dumps({"run": "r", "checkpoints": []}), "utf-8")
+    record = tmp_path / "calls.jsonl"
+    record.write_text(json.dumps({"who": "user", "service": "s3", "operation": "X"}) + "\n")
+    assert not_ours(earlier, a_runs_checkpoints) is None
+    assert not_ours(record, a_call_record) is None
+    assert not_ours(record, a_runs_checkpoints) == said  # a record is not a checkpoints.json
+    assert not_ours(earlier, a_call_record) == said
+    (tmp_path / "empty.json").touch()
+    for fresh in (tmp_path / "empty.json", tmp_path / "new.json", tmp_path):
+        assert not_ours(fresh, a_runs_checkpoints) is None  # a folder: unwritable_file says it
+    assert mine.read_bytes() == (SEED_DIR / USER_POLICY_FILE).read_bytes()
