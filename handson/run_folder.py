@@ -19,6 +19,7 @@ import pytest
 from handson.call_record import a_call_record
 from handson.errors import SuiteUsageError
 from handson.file_words import not_ours, unwritable_file, unwritable_folder
+from handson.i18n import t
 from handson.whole_file import write_whole
 
 REPORTS_VARIABLE = "HANDSON_REPORTS"
@@ -169,24 +170,55 @@ class RunFolder:
             folder.rmdir()
         self.path.rmdir()
 
-    def point_latest(self) -> None:
+    def point_latest(self) -> str | None:
         """Name this run as the newest in ``reports/latest-run.txt`` and make ``reports/latest`` a
         relative link to its folder, each replaced in one step, so that a reader never finds
         them missing while another run finishes. Where the system refuses links, the file
         alone says it. A run whose results went elsewhere (``--alluredir``) is not named: its
-        folder holds no results for ``npm run report`` to make a report of."""
+        folder holds no results for ``npm run report`` to make a report of. Never raises: what
+        could not be named is a line to show (returned), the run's verdicts as they are."""
         if not self.allure_results.is_dir():
-            return
-        write_whole(self.latest_id, self.run_id + "\n")
-        temporary = self.reports / f".latest-{self.run_id}"
-        temporary.unlink(missing_ok=True)
+            return None
         try:
+            write_whole(self.latest_id, self.run_id + "\n")
+        except OSError as error:
+            why = error.strerror or str(error)
+            return t("reports.not_named", named=self.latest_id, run=self.run_id, why=why)
+        temporary = self.reports / f".latest-{self.run_id}"
+        try:
+            temporary.unlink(missing_ok=True)
             os.symlink(Path("runs") / self.run_id, temporary, target_is_directory=True)
         except (OSError, NotImplementedError):
-            if self.latest.is_symlink():
-                self.latest.unlink()  # it would name an older run than latest-run.txt
-            return
-        os.replace(temporary, self.latest)
+            _unlink_link(self.latest)  # it would name an older run than latest-run.txt
+            return None
+        # A folder or a file of that name is not a run's: it is left as it is. Windows replaces
+        # no folder, a link to one included (MoveFileEx): there the old link goes first.
+        theirs = self.latest.exists() and not self.latest.is_symlink()
+        if not theirs and (
+            _moved(temporary, self.latest)
+            or (_unlink_link(self.latest) and _moved(temporary, self.latest))
+        ):
+            return None
+        _unlink_link(temporary)
+        return t("reports.latest_kept", latest=self.latest, named=self.latest_id)
+
+
+def _unlink_link(path: Path) -> bool:
+    """Remove ``path`` if it is a link (a run's ``latest``); True when none is left there."""
+    try:
+        if path.is_symlink():
+            path.unlink()  # on Windows a link to a folder too
+    except OSError:
+        return False
+    return not path.exists() and not path.is_symlink()
+
+
+def _moved(source: Path, destination: Path) -> bool:
+    try:
+        os.replace(source, destination)
+    except OSError:
+        return False
+    return True
 
 
 LATEST_ID = "latest-run.txt"

@@ -22,6 +22,8 @@ def test_a_run_keeps_the_newest_reports_and_removes_the_oldest(tmp_path: Path) -
         (runs / run_id / "allure-results").mkdir(parents=True)
         (runs / run_id / "checkpoints.json").write_text(json.dumps({"run": run_id}), "utf-8")
     (runs / old[0] / "my-notes.txt").write_text("the learner's own", "utf-8")
+    # A folder named latest that no run made (it ended the run in a traceback): left, and said.
+    (reports / "latest").mkdir()
     done = run_as_typed(reports, "features/", "-p", "no:cacheprovider", "--keep-reports", "3")
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     this_run = latest_run(reports)
@@ -30,3 +32,9 @@ def test_a_run_keeps_the_newest_reports_and_removes_the_oldest(tmp_path: Path) -
     assert sorted(p.name for p in runs.iterdir()) == [old[0], old[4], old[5], this_run]
     line = "removed the reports of 3 older runs (the newest 3 are kept; --keep-reports changes"
     assert line in done.stdout, done.stdout[-3000:]
+    kept = "latest is a folder or a file that no run made, so it stays as it is; this run's ID is"
+    assert (
+        kept in done.stdout
+        and (reports / "latest").is_dir()
+        and not any(p.name.startswith(".latest") for p in reports.iterdir())
+    )

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from handson import i18n
 from handson.run_folder import REPORTS_VARIABLE, RunFolder, latest_run, reports_dir
 from tests.helpers.suite_runner import ROOT
 
@@ -83,6 +84,61 @@ def test_where_the_system_makes_no_link_a_file_names_the_newest_run(
     assert (tmp_path / "latest-run.txt").read_text("utf-8").strip() == two.run_id
     assert not (tmp_path / "latest").exists()  # never a link to an older run than the file
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest-run.txt", "runs"]
+
+
+def _two_runs(reports: Path) -> tuple[RunFolder, RunFolder]:
+    one, two = (
+        RunFolder(reports, "20261130-010000-aaaaaa"),
+        RunFolder(reports, "20261130-010000-bbbbbb"),
+    )
+    for folder in (one, two):
+        folder.allure_results.mkdir(parents=True)
+    return one, two
+
+
+def test_windows_which_replaces_no_link_to_a_folder_still_gets_the_newest_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With Developer Mode on, Windows makes links but replaces no folder, a link to one
+    included (MoveFileEx): every run after the first ended in a traceback, after its checks."""
+    one, two = _two_runs(tmp_path)
+    assert one.point_latest() is None
+    real_replace = os.replace
+
+    def as_windows(source: str | Path, destination: str | Path) -> None:
+        if Path(destination).is_dir():
+            raise PermissionError(5, "Access is denied")
+        real_replace(source, destination)
+
+    monkeypatch.setattr(os, "replace", as_windows)
+    assert two.point_latest() is None
+    assert (tmp_path / "latest").resolve() == two.path.resolve()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "latest-run.txt", "runs"]
+
+
+def test_a_latest_that_no_run_made_is_left_and_the_run_ends_well(tmp_path: Path) -> None:
+    """A folder (or a file) named latest that is not a run's link: the run ended in a traceback
+    after its checks (IsADirectoryError), leaving a stray link. Now it stays as it is, and the
+    run says where its ID is."""
+    (tmp_path / "latest").mkdir()
+    (tmp_path / "latest" / "notes.txt").write_text("mine", "utf-8")
+    one, _ = _two_runs(tmp_path)
+    said = one.point_latest()
+    assert said == i18n.t("reports.latest_kept", latest=one.latest, named=one.latest_id)
+    assert latest_run(tmp_path) == one.run_id
+    assert [p.name for p in (tmp_path / "latest").iterdir()] == ["notes.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "latest-run.txt", "runs"]
+    shutil.rmtree(tmp_path / "latest")
+    (tmp_path / "latest").write_text("mine", "utf-8")
+    assert one.point_latest() == said and (tmp_path / "latest").read_text("utf-8") == "mine"
+
+
+def test_a_newest_run_that_cannot_be_named_is_said_not_raised(tmp_path: Path) -> None:
+    one, _ = _two_runs(tmp_path)
+    (tmp_path / "latest-run.txt").mkdir()  # cannot be replaced by a file
+    said = one.point_latest()
+    assert said is not None and said.startswith(str(tmp_path / "latest-run.txt"))
+    assert f"npm run report -- --run {one.run_id}" in said
 
 
 RUN_FOLDER_OF = """
