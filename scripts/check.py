@@ -40,7 +40,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scripts.checklist import (
+from scripts.checklist_steps import (
     CHECKLIST,
     ROOT,
     TESTS,

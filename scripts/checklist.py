@@ -1,254 +1,68 @@
+# -*- coding: utf-8 -*-
 """Run the checklist from a fresh clone, with nothing but Python 3.11+ (README, first lines):
 
     python scripts/checklist.py [pytest options]     (Windows: py scripts/checklist.py ...)
 
-Makes ``.venv`` if it is missing, installs what the checklist needs into it if that is not done
-yet, and runs ``pytest features/`` with the options given, from the virtual environment's Python;
-the exit code is pytest's. The install is the README's, in two steps: the IAM engine
-(requirements-engine.txt) goes in without its dependencies, which pin an older botocore.
-
-"Done yet" is a stamp in ``.venv`` holding a digest of the requirement files: a second call starts
-the run at once, and a changed requirement file installs again. Only the standard library runs
-here (nothing is installed yet); scripts/check.py uses the same means for the tests' install.
+This file is read by any Python, 2.7 on, so that an older one says in one line, in the run's
+language, that it is too old: the work itself (scripts/checklist_steps.py) stopped Python 3.8 and
+3.7 with an ImportError, and 3.6 and 2.7 with a SyntaxError, before it could say so. Ubuntu 20.04
+and 18.04 still answer python3 with 3.8 and 3.6. Hence no annotations, f-strings or pathlib here,
+and the words from the message catalogue read with the json module alone.
 """
 
-from __future__ import annotations
-
-import argparse
-import hashlib
+import io
 import json
 import os
-import shutil
-import subprocess
 import sys
-import urllib.request
-import venv
-from collections.abc import Sequence
-from dataclasses import dataclass
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(
-    0, str(ROOT)
-)  # handson.i18n and .console: the standard library only, before any install
-
-from handson.console import readable_output  # noqa: E402
-from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, set_language, t  # noqa: E402
-from handson.signals import INTERRUPTED_EXIT  # noqa: E402
-
-VENV = ROOT / ".venv"
-STAMP = "handson-installed.json"
 MINIMUM = (3, 11)
+MESSAGES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "handson", "messages")
 
 
-@dataclass(frozen=True)
-class Install:
-    """One ``pip install`` of requirement files, with the options it needs."""
-
-    name: str
-    pip_args: tuple[str, ...]
-
-    def files(self) -> list[str]:
-        return [arg for arg in self.pip_args if arg.endswith(".txt")]
-
-
-# The README's install: the engine without its dependencies, after everything else.
-CHECKLIST = (
-    Install("checklist", ("-r", "requirements.txt")),
-    Install("engine", ("--no-deps", "-r", "requirements-engine.txt")),
-)
-# What the suite's own tests need on top (docs/testing.md).
-TESTS = (Install("tests", ("-r", "requirements-dev.txt")),)
+def language(argv, environ):  # type: (list[str], dict[str, str]) -> str
+    """``--lang X`` or ``--lang=X``, else HANDSON_LANG, else Japanese (as a run chooses)."""
+    chosen = environ.get("HANDSON_LANG", "")
+    for index, word in enumerate(argv):
+        if word.startswith("--lang="):
+            chosen = word.split("=", 1)[1]
+        elif word == "--lang" and index + 1 < len(argv):
+            chosen = argv[index + 1]
+    return "en" if chosen == "en" else "ja"
 
 
-def venv_python(venv_dir: Path) -> Path:
-    if sys.platform == "win32":
-        return venv_dir / "Scripts" / "python.exe"
-    return venv_dir / "bin" / "python"
-
-
-def digest(install: Install, root: Path = ROOT) -> str:
-    """What decides that an install is done: its options and every requirement file it may read
-    (one includes another with ``-r``; ``-e .`` reads pyproject.toml)."""
-    hashed = hashlib.sha256(" ".join(install.pip_args).encode())
-    for path in [*sorted(root.glob("requirements*.txt")), root / "pyproject.toml"]:
-        hashed.update(path.name.encode() + b"\0" + path.read_bytes())
-    return hashed.hexdigest()
-
-
-def installed(venv_dir: Path) -> dict[str, str]:
-    stamp = venv_dir / STAMP
-    try:
-        return dict(json.loads(stamp.read_text("utf-8")))
-    except (OSError, ValueError):
-        return {}
-
-
-def pip_command(python: Path, install: Install) -> list[str]:
-    return [str(python), "-m", "pip", "install", "--disable-pip-version-check", *install.pip_args]
-
-
-def proxy_in_use() -> str | None:
-    """The proxy pip reaches the package index through, as this system sets it (the
-    ``https_proxy`` family of variables, or Windows' and macOS' own settings, which pip's
-    requests reads as ``urllib`` does), with no user name or password: None when there is none."""
-    proxies = urllib.request.getproxies()
-    proxy = proxies.get("https") or proxies.get("http")
-    if not proxy:
+def too_old(version_info, argv, environ):  # type: (tuple[int, ...], list[str], dict[str, str]) -> str | None
+    """The line for a Python older than MINIMUM, in the run's language; None for a newer one."""
+    if tuple(version_info[:2]) >= MINIMUM:
         return None
-    scheme, found, rest = proxy.partition("://")
-    rest = rest if found else proxy
-    if "@" in rest:  # user:password@host:port (a password may hold '/' or '@' unencoded too)
-        rest = "***@" + rest.rpartition("@")[2]
-    return (f"{scheme}://" if found else "") + rest
+    path = os.path.join(MESSAGES, language(argv, environ) + ".json")
+    with io.open(path, encoding="utf-8") as catalogue:
+        words = json.load(catalogue)["bootstrap.python_too_old"]
+    return words.format(version=".".join(str(part) for part in version_info[:3]))
 
 
-def install_failed(install: Install) -> str:
-    """The one line a failed install ends with; a proxy in the way is named, as learners behind
-    a school's or a company's proxy meet it most."""
-    files = " ".join(install.files())
-    proxy = proxy_in_use()
-    if proxy is None:
-        return t("bootstrap.install_failed", files=files)
-    return t("bootstrap.install_failed_proxy", files=files, proxy=proxy)
-
-
-# The longest path, in characters, that the install makes below site-packages: moto's parser
-# of Step Functions, with the bytecode pip writes. tests/unit/test_bootstrap_scripts.py measures
-# the installed .venv, so that a pin that makes longer ones fails there first.
-LONGEST_INSTALLED = 153
-# A path Windows opens while its long paths are turned off (MAX_PATH, its final NUL aside).
-WINDOWS_MAX_PATH = 259
-
-
-def windows_long_paths() -> bool:
-    """Whether Windows' long paths are turned on (LongPathsEnabled, which Python's own
-    executables are made to use)."""
-    if sys.platform != "win32":
-        return False
-    import winreg  # Windows only: scripts/platform_check.py type-checks it for Windows
-
-    where = r"SYSTEM\CurrentControlSet\Control\FileSystem"
+def say(line):  # type: (str) -> None
+    """``line`` on stderr, in the stream's encoding where it holds the line, else in UTF-8 (a
+    redirect on a Windows that is not Japanese: cp1252), as handson/console.py does for a run."""
+    line += "\n"
     try:
-        with winreg.OpenKey(winreg.HKEY_LOCAL_MACHINE, where) as key:
-            return bool(winreg.QueryValueEx(key, "LongPathsEnabled")[0] == 1)
-    except OSError:
-        return False
+        line.encode(getattr(sys.stderr, "encoding", None) or "ascii")
+    except (UnicodeError, LookupError):
+        sys.stderr.flush()
+        getattr(sys.stderr, "buffer", sys.stderr).write(line.encode("utf-8"))
+    else:
+        sys.stderr.write(line)
+    sys.stderr.flush()
 
 
-def too_deep(venv_dir: Path, platform: str = sys.platform, long_paths: bool | None = None) -> int:
-    """The length of the longest path the install would make, when Windows could not open it
-    (a folder deep in OneDrive's Documents, with long paths turned off); 0 when it fits. pip
-    stops halfway there with an OSError and a hint in English."""
-    if platform != "win32":
-        return 0
-    longest = len(str(venv_dir / "Lib" / "site-packages")) + 1 + LONGEST_INSTALLED
-    if longest <= WINDOWS_MAX_PATH:
-        return 0
-    turned_on = windows_long_paths() if long_paths is None else long_paths
-    return 0 if turned_on else longest
-
-
-def ensure(installs: Sequence[Install], venv_dir: Path = VENV, root: Path = ROOT) -> Path:
-    """The virtual environment's Python, with ``installs`` done (each one only once). A folder
-    too deep for the install stops it in one line before anything is made."""
-    python = venv_python(venv_dir)
-    done = installed(venv_dir)
-    missing = [i for i in installs if done.get(i.name) != digest(i, root)]
-    if missing or not python.exists():
-        longest = too_deep(venv_dir)
-        if longest:
-            raise SystemExit(
-                t("bootstrap.too_deep", path=root, length=longest, limit=WINDOWS_MAX_PATH)
-            )
-    if not python.exists():
-        print(t("bootstrap.venv", path=venv_dir), flush=True)
-        try:
-            venv.EnvBuilder(with_pip=True, clear=venv_dir.exists()).create(venv_dir)
-        except (OSError, subprocess.CalledProcessError) as exc:
-            raise SystemExit(t("bootstrap.no_venv", path=venv_dir, error=exc)) from None
-        except KeyboardInterrupt:
-            # Half made (a Python without its pip): the next call would find a Python and never
-            # make it whole. This call made it: it goes, and the next call makes it anew.
-            shutil.rmtree(venv_dir, ignore_errors=True)
-            raise
-    if missing:
-        files = " ".join(f for i in missing for f in i.files())
-        print(t("bootstrap.install", files=files, path=venv_dir), flush=True)
-    for install in missing:
-        code, interrupted = finished(pip_command(python, install), root)
-        if interrupted:
-            raise KeyboardInterrupt  # after pip stopped on its own; its stamp is not written
-        if code != 0:
-            raise SystemExit(install_failed(install))
-        done[install.name] = digest(install, root)
-        (venv_dir / STAMP).write_text(json.dumps(done, indent=2), "utf-8")
-    return python
-
-
-def activated(venv_dir: Path = VENV) -> dict[str, str]:
-    """This environment as the README's activation makes it: the virtual environment's commands
-    first on PATH (what the run starts finds them there, as after ``activate``)."""
-    path = os.pathsep.join([str(venv_python(venv_dir).parent), os.environ.get("PATH", "")])
-    return {**os.environ, "VIRTUAL_ENV": str(venv_dir), "PATH": path}
-
-
-def finished(
-    command: Sequence[str], root: Path = ROOT, env: dict[str, str] | None = None
-) -> tuple[int, bool]:
-    """``command`` run to its end: its exit code, and whether Ctrl+C came meanwhile."""
-    return waited(subprocess.Popen(command, cwd=root, env=env))
-
-
-def waited(process: subprocess.Popen[bytes]) -> tuple[int, bool]:
-    """The process's exit code, and whether Ctrl+C came while it ran. Ctrl+C reaches the child
-    too, which stops on its own: a run through its teardown, removing what it made; pip between
-    two steps. It is waited for, not killed half-way (as subprocess.run would kill it: a run's
-    resources left behind, a package half installed)."""
-    interrupted = False
-    while True:
-        try:
-            return process.wait(), interrupted
-        except KeyboardInterrupt:
-            interrupted = True
-
-
-def wait_for(process: subprocess.Popen[bytes]) -> int:
-    """The process's exit code, however often Ctrl+C came (its own code says so)."""
-    return waited(process)[0]
-
-
-def checklist_command(python: Path, pytest_args: Sequence[str]) -> list[str]:
-    return [str(python), "-m", "pytest", "features/", *pytest_args]
-
-
-def run(command: Sequence[str], root: Path = ROOT, env: dict[str, str] | None = None) -> int:
-    """The run's exit code: after a Ctrl+C, the run's own (it says it was interrupted)."""
-    return finished(command, root, env)[0]
-
-
-def choose_language(pytest_args: Sequence[str]) -> None:
-    """The run's language for these lines too: ``--lang``, else HANDSON_LANG (the run itself
-    refuses a wrong one, in both languages)."""
-    parser = argparse.ArgumentParser(add_help=False)
-    parser.add_argument("--lang")
-    known, _ = parser.parse_known_args(list(pytest_args))
-    language = known.lang or os.environ.get("HANDSON_LANG") or DEFAULT_LANGUAGE
-    set_language(language if language in LANGUAGES else DEFAULT_LANGUAGE)
-
-
-def main(argv: Sequence[str]) -> int:
-    readable_output()
-    choose_language(argv)
-    if sys.version_info < MINIMUM:
-        print(t("bootstrap.python_too_old", version=sys.version.split()[0]), file=sys.stderr)
+def main(argv):  # type: (list[str]) -> int
+    said = too_old(tuple(sys.version_info), argv, dict(os.environ))
+    if said is not None:
+        say(said)
         return 1
-    try:
-        python = ensure(CHECKLIST)
-    except KeyboardInterrupt:
-        print(t("bootstrap.interrupted"), file=sys.stderr)
-        return INTERRUPTED_EXIT
-    return run(checklist_command(python, argv), env=activated())
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from checklist_steps import main as steps
+
+    return steps(argv)
 
 
 if __name__ == "__main__":

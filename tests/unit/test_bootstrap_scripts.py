@@ -3,6 +3,7 @@ scripts/check.py (everything CI checks; .ci/run is it). Their plan, not a whole 
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -12,7 +13,9 @@ from pathlib import Path, PureWindowsPath
 
 import pytest
 
-from scripts import check, checklist
+from scripts import check
+from scripts import checklist as checklist_shim
+from scripts import checklist_steps as checklist
 from tests.helpers.suite_runner import ROOT
 
 
@@ -349,3 +352,63 @@ def test_a_folder_too_deep_stops_before_the_venv_in_one_line(
     said = str(stopped.value.code)
     assert "267" in said and "259" in said and "C:\\handson" in said and "\n" not in said
     assert not venv.exists()
+
+
+OLD_PYTHONS = ("python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "python3.10")
+
+
+def _runnable(python: str) -> str | None:
+    """``python`` on PATH, or as pyenv keeps it (its shims run only the versions chosen)."""
+    pyenv = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv"), "versions")
+    candidates = [shutil.which(python), *map(str, sorted(pyenv.glob(f"*/bin/{python}")))]
+    for candidate in filter(None, candidates):
+        if subprocess.run([candidate, "-V"], capture_output=True).returncode == 0:
+            return candidate
+    return None
+
+
+@pytest.mark.parametrize("python", OLD_PYTHONS)
+def test_an_older_python_is_told_in_one_line_that_it_is_too_old(python: str) -> None:
+    """The README's first command run by a Python older than 3.11 (Ubuntu 20.04 and 18.04
+    still answer python3 with 3.8 and 3.6): 3.8 and 3.7 stopped with an ImportError, 3.6 and
+    2.7 with a SyntaxError. Run here with each such Python this machine has."""
+    found = _runnable(python)
+    if found is None:
+        pytest.skip(f"{python} is not on this machine")
+    for lang, words in (
+        ("ja", "Python 3.11 以上が必要です（これは Python "),
+        ("en", "Python 3.11 or"),
+    ):
+        done = subprocess.run(
+            [found, str(ROOT / "scripts" / "checklist.py"), f"--lang={lang}"],
+            capture_output=True,
+            env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+            timeout=60,
+        )
+        said = done.stderr.decode("utf-8")
+        assert (done.returncode, done.stdout) == (1, b""), said
+        assert said.startswith(words) and said.count("\n") == 1, said
+
+
+def test_the_first_command_reads_in_every_python_that_may_run_it() -> None:
+    """Whatever runs it must get as far as its version check: Python 3's grammar from 3.4 on
+    (the oldest ast checks), no f-string, no annotation, nothing from __future__."""
+    source = (ROOT / "scripts" / "checklist.py").read_text("utf-8")
+    tree = ast.parse(source, feature_version=(3, 4))
+    kinds = {type(node).__name__ for node in ast.walk(tree)}
+    assert not kinds & {"JoinedStr", "AnnAssign", "NamedExpr"}, kinds
+    assert all(node.returns is None for node in ast.walk(tree) if isinstance(node, ast.FunctionDef))
+    imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0}
+    assert imported <= {"io", "json", "os", "sys", "checklist_steps"}, imported
+    assert checklist_shim.too_old((3, 11, 0), [], {}) is None
+    assert checklist_shim.too_old((3, 8, 18), ["--lang", "en"], {}) == (
+        "Python 3.11 or newer is needed; this is Python 3.8.18"
+    )
+    assert checklist_shim.too_old((3, 8, 18), [], {"HANDSON_LANG": "en"}).startswith(
+        "Python 3.11 or"
+    )
+    assert (
+        checklist_shim.too_old((2, 7, 18), [], {})
+        == "Python 3.11 以上が必要です（これは Python 2.7.18）"
+    )

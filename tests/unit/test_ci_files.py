@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts import check, checklist
+from scripts import check
+from scripts import checklist_steps as checklist
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "nightly.yml"
