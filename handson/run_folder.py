@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from handson.call_record import a_call_record
+from handson.console import typed
 from handson.errors import SuiteUsageError
 from handson.file_words import not_ours, unwritable_file, unwritable_folder
 from handson.i18n import t
@@ -159,6 +160,17 @@ class RunFolder:
         """The newest finished run's ID, for a system that makes no link (Windows, unless its
         Developer Mode is on): ``npm run report`` reads it where ``reports/latest`` is missing."""
         return self.reports / LATEST_ID
+
+    def html_line(self, alluredir: str | None) -> str:
+        """How to make this run's HTML report: ``npm run report``, from this folder's results;
+        or, for results that went to ``--alluredir``, with that folder and a report folder
+        beside it (alone, npm run report makes the newest run's of reports/, not this one's)."""
+        if not alluredir:
+            return t("where.html", path=self.allure_results)
+        results = Path(alluredir).resolve()
+        name = "allure-report" if results.name == "allure-results" else f"{results.name}-report"
+        report = typed(str(results.with_name(name)))
+        return t("where.html_given", results=typed(str(results)), report=report)
 
     def remove_if_empty(self) -> None:
         """This run's own folder, removed where the run wrote nothing into it (a run refused

@@ -141,6 +141,23 @@ def test_a_newest_run_that_cannot_be_named_is_said_not_raised(tmp_path: Path) ->
     assert f"npm run report -- --run {one.run_id}" in said
 
 
+def test_the_html_report_line_names_where_the_runs_results_are(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run whose results went to --alluredir was told 'npm run report (built from
+    runs/<run>/allure-results)': a folder that holds nothing of it, and npm run report alone
+    makes the newest run's report of reports/, not this one's."""
+    run = RunFolder(tmp_path / "reports", "20261130-010000-aaaaaa")
+    assert run.html_line(None) == i18n.t("where.html", path=run.allure_results)
+    monkeypatch.chdir(tmp_path)
+    line = run.html_line("allure-results")
+    given, beside = tmp_path / "allure-results", tmp_path / "allure-report"
+    assert line == i18n.t("where.html_given", results=given, report=beside), line
+    spaced = tmp_path / "my results"
+    line = run.html_line(str(spaced))
+    assert f'npm run report -- "{spaced}" "{spaced}-report"' in line, line
+
+
 RUN_FOLDER_OF = """
 import { runFolder } from %s;
 console.log(runFolder(process.argv[2]));
