@@ -4,6 +4,7 @@
 //
 // Without folders it reads the run `--run` names, or else the newest run, under reports/ (or the
 // folder HANDSON_REPORTS names, relative to the checkout, as handson/run_folder.py reads it).
+// Results given without an output folder are reported beside them (`beside`).
 //
 // The suite writes one Allure result per scenario row (27 for the hands-on's 13 checkpoints).
 // A report of those would count rows, and its ring would show a share of rows that can look
@@ -23,7 +24,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -173,6 +174,16 @@ export function withoutAnalytics(html) {
 // `npm run report` of one run (a watch session's, after more rounds) showed the first one's.
 const MADE_HERE = ".handson-report";
 
+// Where the report of results given without a report folder goes: beside them (allure-report
+// beside allure-results), as a run given --alluredir says. It went into the newest run's folder,
+// over that run's own report.
+export function beside(results, single) {
+  const suffix = single ? "-single-file" : "";
+  const name = basename(results);
+  const report = name === "allure-results" ? "allure-report" : `${name}-report`;
+  return join(dirname(results), `${report}${suffix}`);
+}
+
 function replaceable(folder, theRunsOwn) {
   if (!existsSync(folder) || theRunsOwn) return true;
   try {
@@ -287,9 +298,11 @@ function main(args) {
     console.error(say.noResults(results));
     return USAGE_ERROR;
   }
-  const report = resolve(output ?? join(run, `allure-report${single ? "-single-file" : ""}`));
+  const ownReport = join(run, `allure-report${single ? "-single-file" : ""}`);
+  const report = resolve(output ?? (given ? beside(results, single) : ownReport));
   const merged = `${report}-results`;
-  const notMade = [report, merged].find((folder) => !replaceable(folder, output === undefined));
+  const runsOwn = output === undefined && given === undefined;
+  const notMade = [report, merged].find((folder) => !replaceable(folder, runsOwn));
   if (notMade) {
     console.error(say.notMade(notMade));
     return USAGE_ERROR;

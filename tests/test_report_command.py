@@ -78,6 +78,31 @@ def test_a_path_given_for_a_run_id_is_refused_and_what_is_there_left(tmp_path: P
     assert sorted(p.name for p in theirs.iterdir()) == ["allure-report", "allure-results"]
 
 
+def test_results_given_alone_are_reported_beside_them_not_over_the_newest_run(
+    tmp_path: Path,
+) -> None:
+    """'npm run report -- <results>', as a run given --alluredir says: the report went into the
+    newest run's folder, over that run's own report. It goes beside the results now (and a
+    folder there that the script did not make is refused, before anything is read or made)."""
+    reports, run = tmp_path / "reports", "20261205-000000-aaaaaa"
+    own = reports / "runs" / run / "allure-report"
+    own.mkdir(parents=True)
+    (own / "index.html").write_text("the newest run's report", "utf-8")
+    (reports / "latest-run.txt").write_text(f"{run}\n", "utf-8")
+    given = tmp_path / "elsewhere" / "allure-results"
+    given.mkdir(parents=True)
+    (tmp_path / "elsewhere" / "allure-report").mkdir()
+    (tmp_path / "elsewhere" / "allure-report" / "mine.txt").write_text("mine", "utf-8")
+    done = report(reports, str(given), lang="en")
+    assert done.returncode == 4 and done.stdout == "", done.stderr
+    assert done.stderr.startswith(f"ERROR: {tmp_path / 'elsewhere' / 'allure-report'} already")
+    assert (own / "index.html").read_text("utf-8") == "the newest run's report"
+    assert sorted(p.name for p in (tmp_path / "elsewhere").iterdir()) == [
+        "allure-report",
+        "allure-results",
+    ]
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_a_report_not_made_yet_is_not_opened(tmp_path: Path, lang: str) -> None:
     run = "20261205-000000-aaaaaa"
