@@ -174,6 +174,11 @@ export function withoutAnalytics(html) {
 // `npm run report` of one run (a watch session's, after more rounds) showed the first one's.
 const MADE_HERE = ".handson-report";
 
+// A folder as a person types it after a command: in double quotes where it holds a space.
+function typed(folder) {
+  return /[\s&|<>()'";]/.test(folder) ? `"${folder}"` : folder;
+}
+
 // Where the report of results given without a report folder goes: beside them (allure-report
 // beside allure-results), as a run given --alluredir says. It went into the newest run's folder,
 // over that run's own report.
@@ -227,7 +232,8 @@ const WORDS = {
     noReport: (path) =>
       `ERROR: HTML レポートがまだありません: ${path}。先に npm run report を実行してください`,
     read: (count, path) => `チェックポイント ${count} 件の結果を読みました: ${path}`,
-    served: (path) => `HTML レポートを作りました: ${path}（見るときは npm run report:open）`,
+    served: (path, shown) =>
+      `HTML レポートを作りました: ${path}（見るときは npm run report:open${shown}）`,
     single: (path) =>
       `HTML レポートを作りました: ${path}（1 ファイルです。ダブルクリックで開けます）`,
     failed: (code) =>
@@ -249,7 +255,8 @@ const WORDS = {
       " (of the form 20261206-083713-hnlrtj)",
     noReport: (path) => `ERROR: no HTML report at ${path} yet: run npm run report first`,
     read: (count, path) => `read the results of ${count} checkpoints: ${path}`,
-    served: (path) => `HTML report written: ${path} (npm run report:open shows it)`,
+    served: (path, shown) =>
+      `HTML report written: ${path} (npm run report:open${shown} shows it)`,
     single: (path) => `HTML report written: ${path} (one file: it opens from disk)`,
     failed: (code) =>
       `ERROR: the HTML report was not made (allure exited ${code}; its output above says why)`,
@@ -286,7 +293,8 @@ function main(args) {
   }
   const run = runFolder(values.run);
   if (values.open) {
-    const shown = resolve(output ?? join(run, "allure-report"));
+    const own = join(run, "allure-report");
+    const shown = resolve(output ?? (given ? beside(resolve(given), false) : own));
     if (!existsSync(join(shown, "index.html"))) {
       console.error(say.noReport(shown));
       return USAGE_ERROR;
@@ -328,7 +336,9 @@ function main(args) {
   }
   leaveOutAnalytics(report);
   markMade(report);
-  console.log(single ? say.single(join(report, "index.html")) : say.served(report));
+  // The same folders again open it: npm run report:open alone opens the newest run's.
+  const again = runsOwn ? "" : ` -- ${[given, output].filter(Boolean).map(typed).join(" ")}`;
+  console.log(single ? say.single(join(report, "index.html")) : say.served(report, again));
   return 0;
 }
 

@@ -101,6 +101,10 @@ def test_results_given_alone_are_reported_beside_them_not_over_the_newest_run(
         "allure-report",
         "allure-results",
     ]
+    # npm run report:open -- <results> opens that report, not the newest run's.
+    done = report(reports, "--open", str(given), lang="en")
+    beside = tmp_path / "elsewhere" / "allure-report"
+    assert done.returncode == 4 and done.stderr.startswith(f"ERROR: no HTML report at {beside}")
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

@@ -121,6 +121,8 @@ def generate(results: Path, output: Path, *, single_file: bool) -> Path:
     # Its last line says where the report is: the file itself when it opens from disk.
     said = done.stdout.strip().splitlines()[-1]
     assert str(index if single_file else output) in said, done.stdout
+    if not single_file:  # and how to open it again: these folders, not the newest run's report
+        assert f"npm run report:open -- {results} {output}" in said, said
     return index
 
 
