@@ -336,8 +336,10 @@ function main(args) {
   }
   leaveOutAnalytics(report);
   markMade(report);
-  // The same folders again open it: npm run report:open alone opens the newest run's.
-  const again = runsOwn ? "" : ` -- ${[given, output].filter(Boolean).map(typed).join(" ")}`;
+  // The same folders, or run, again open it: npm run report:open alone opens the newest run's.
+  const named = values.run === undefined ? [] : ["--run", values.run];
+  const openWith = runsOwn ? named : [given, output].filter(Boolean).map(typed);
+  const again = openWith.length ? ` -- ${openWith.join(" ")}` : "";
   console.log(single ? say.single(join(report, "index.html")) : say.served(report, again));
   return 0;
 }

@@ -107,6 +107,18 @@ def test_results_given_alone_are_reported_beside_them_not_over_the_newest_run(
     assert done.returncode == 4 and done.stderr.startswith(f"ERROR: no HTML report at {beside}")
 
 
+def test_the_report_of_a_run_named_says_how_to_open_that_one(tmp_path: Path) -> None:
+    """After 'npm run report -- --run <ID>', 'npm run report:open' alone would open the newest
+    run's report: the line names the run (an empty run's report is made in seconds)."""
+    run = "20261205-000000-aaaaaa"
+    (tmp_path / "runs" / run / "allure-results").mkdir(parents=True)
+    done = report(tmp_path, "--run", run, lang="en")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().endswith(f"(npm run report:open -- --run {run} shows it)"), (
+        done.stdout
+    )
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_a_report_not_made_yet_is_not_opened(tmp_path: Path, lang: str) -> None:
     run = "20261205-000000-aaaaaa"
