@@ -153,8 +153,11 @@ class Sweeper:
         choice = Choice(now or datetime.now(UTC), run, older_than)
         failures: list[str] = []
         failed_runs: set[str] = set()
-        for item in self.find():
+        found = self.find()
+        picked = 0
+        for item in found:
             chosen, state = choice.picks(item)
+            picked += chosen
             say(item.line(state))
             if not (delete and chosen):
                 continue
@@ -168,6 +171,10 @@ class Sweeper:
                 failed_runs.add(item.run)
                 failures.append(f"{item.label()}: {type(exc).__name__}: {exc}")
                 say(t("sweep.not_deleted", label=item.label(), error=exc))
+        if not found:
+            say(t("sweep.none"))
+        elif not delete:  # what --delete would do, and how to choose the rest
+            say(t("sweep.would_delete", count=picked) if picked else t("sweep.none_chosen"))
         return failures
 
     # -- finding -----------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import pytest
 
 from handson.i18n import set_language, t
 from handson.lifecycle.order import Kind
-from handson.lifecycle.sweeper import Choice, Found
+from handson.lifecycle.sweeper import Choice, Found, Sweeper
 from handson.names import timestamp
 from handson.targets.account import REFUSED_CREDENTIAL_CODES, Account
 
@@ -99,3 +99,32 @@ def test_every_refusal_of_the_credentials_is_said_in_both_languages(code: str) -
     assert not re.search(r"\b(expired|not valid)\b", japanese), japanese
     set_language("en")
     assert t(f"aws.state.{state}") in {"expired", "not valid", "not valid (wrong secret key)"}
+
+
+class _Listed(Sweeper):
+    """A sweeper whose account holds ``items`` (no AWS: find is the only call it makes)."""
+
+    def __init__(self, items: list[Found]) -> None:
+        self.items, self.retry_budget = items, 0
+
+    def find(self) -> list[Found]:
+        return self.items
+
+
+def test_a_listing_ends_saying_what_delete_would_do_or_that_nothing_was_found() -> None:
+    """The listing ended with its last item, or, in an account with nothing, after its first
+    line: whether anything was found, and what --delete would then remove, went unsaid."""
+    said: list[str] = []
+    hour = timedelta(hours=1)
+    expired, fresh = found(expires=timestamp(NOW - hour)), found(expires=timestamp(NOW + hour))
+    _Listed([]).sweep(NOW, say=said.append)
+    assert said == [t("sweep.none")]
+    said.clear()
+    _Listed([expired, fresh]).sweep(NOW, say=said.append)
+    assert said[-1] == t("sweep.would_delete", count=1) and "--delete" in said[-1]
+    said.clear()
+    _Listed([fresh]).sweep(NOW, say=said.append)
+    assert said[-1] == t("sweep.none_chosen") and "--run" in said[-1]
+    said.clear()
+    _Listed([expired]).sweep(NOW, say=said.append, delete=True)
+    assert said[-1] == t("sweep.deleted", label=expired.label())
