@@ -165,9 +165,9 @@ class RunFolder:
         """How to make this run's HTML report: ``npm run report``, from this folder's results;
         or, for results that went to ``--alluredir``, with that folder and a report folder
         beside it (alone, npm run report makes the newest run's of reports/, not this one's)."""
-        if not alluredir:
+        results = Path(alluredir).resolve() if alluredir else self.allure_results
+        if results == self.allure_results.resolve():  # the run's own (conftest gives it)
             return t("where.html", path=self.allure_results)
-        results = Path(alluredir).resolve()
         name = "allure-report" if results.name == "allure-results" else f"{results.name}-report"
         report = typed(str(results.with_name(name)))
         return t("where.html_given", results=typed(str(results)), report=report)

@@ -32,6 +32,8 @@ def test_a_run_keeps_the_newest_reports_and_removes_the_oldest(tmp_path: Path) -
     assert sorted(p.name for p in runs.iterdir()) == [old[0], old[4], old[5], this_run]
     line = "removed the reports of 3 older runs (the newest 3 are kept; --keep-reports changes"
     assert line in done.stdout, done.stdout[-3000:]
+    html = f"HTML report: npm run report (built from {runs / this_run / 'allure-results'})"
+    assert html in done.stdout, done.stdout[-3000:]
     kept = "latest is a folder or a file that no run made, so it stays as it is; this run's ID is"
     assert (
         kept in done.stdout

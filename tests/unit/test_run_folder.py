@@ -149,6 +149,8 @@ def test_the_html_report_line_names_where_the_runs_results_are(
     makes the newest run's report of reports/, not this one's."""
     run = RunFolder(tmp_path / "reports", "20261130-010000-aaaaaa")
     assert run.html_line(None) == i18n.t("where.html", path=run.allure_results)
+    # A run without --alluredir: the root conftest gives it the run folder's own.
+    assert run.html_line(str(run.allure_results)) == run.html_line(None)
     monkeypatch.chdir(tmp_path)
     line = run.html_line("allure-results")
     given, beside = tmp_path / "allure-results", tmp_path / "allure-report"
