@@ -174,6 +174,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             folder=config.option.allure_report_dir or folder.path,
         )
     )
+    for note in settings.policies.notes():
+        reporter.write_line(note)
     existing = config.stash.get(EXISTING, None)
     if existing is not None:
         reporter.write_line(existing.summary(settings.live))

@@ -60,6 +60,17 @@ class PolicySet:
     user: PolicyFile
     role: PolicyFile
     trust: PolicyFile
+    # Files beside them named as a policy file with more after: a browser's second download
+    # (`` (1).json``), Explorer's copy (`` - コピー.json``). The run checks the exact names only.
+    copies: tuple[str, ...] = ()
+
+    def notes(self) -> list[str]:
+        """What the run says first about the files it reads: the copies beside them, which it
+        does not read (a learner who edited the copy would see the original checked)."""
+        if not self.copies:
+            return []
+        folder = self.user.path.parent
+        return [t("policy.copies_beside", folder=folder, copies=listed(self.copies))]
 
     def files(self) -> list[PolicyFile]:
         return [self.user, self.role, self.trust]
@@ -170,7 +181,25 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
             refused.extend(str(exc).splitlines())
     if refused:
         raise SuiteUsageError("\n".join(refused))
-    return PolicySet(*loaded)
+    return PolicySet(*loaded, copies=() if directory is None else _copies(base))
+
+
+def _copies(folder: Path) -> tuple[str, ...]:
+    """The folder's files named as one of the policy files with more after it, that an editor
+    would open as JSON or text (not ``….json~`` or ``.swp`` backups)."""
+    stems = [name.removesuffix(".json").casefold() for name in POLICY_FILES]
+    try:
+        names = [p.name for p in folder.iterdir() if p.is_file() and p.name not in POLICY_FILES]
+    except OSError:
+        return ()
+    return tuple(
+        sorted(
+            name
+            for name in names
+            if name.casefold().endswith((".json", ".txt"))
+            and any(name.casefold().startswith(stem) for stem in stems)
+        )
+    )
 
 
 def _no_folder(path: Path) -> str:

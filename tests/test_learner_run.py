@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 import uuid
@@ -64,6 +65,8 @@ def one(emulator: MotoEmulator, job: tuple[str, Path, tuple[str, ...]]) -> Learn
     policies = copied(workdir / "policies", name)
     if mistake == "open-without-slash-star":
         open_without_slash_star(policies)
+    if mistake == "seed":  # the browser's second download, beside the file the run reads
+        shutil.copy(policies / USER_POLICY_FILE, policies / "handson-iam-user-policy (1).json")
     for mutation in MUTATIONS:
         if mutation.name == mistake:  # the broken design, in the learner's own copy
             mutation.write(policies)
@@ -115,6 +118,9 @@ def test_the_name_comes_from_the_learners_files(runs: dict[str, LearnerRun]) -> 
     done: LearnerRun = runs["seed"]
     assert done.run.exit_code == 0, done.run.describe()
     assert f"名前 {done.name}、" in done.run.stdout.splitlines()[0]
+    # The copy beside the file it reads is said, once, and read by no check.
+    copy = "handson-iam-user-policy (1).json もあります。テストが読むのはハンズオンの名前どおりの"
+    assert copy in done.run.stdout.splitlines()[1], done.run.stdout[:600]
     assert {e["outcome"] for e in done.run.checkpoints} == {"passed"}
     assert "チェックポイント: 合格 13 / 不合格 0 / 判定なし 0" in done.run.stdout
     assert done.left == []

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from handson import policies
+from handson import i18n, policies
 from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.names import PLACEHOLDER
@@ -493,3 +494,25 @@ def test_a_folder_gone_while_its_files_are_read_is_said_to_be_gone(tmp_path: Pat
     ended the watch session with an INTERNALERROR)."""
     gone = tmp_path / "policies"
     assert policies._missing(gone / USER_POLICY_FILE) == t("policy.not_dir", path=gone)
+
+
+def test_copies_beside_the_policy_files_are_said_and_never_read(tmp_path: Path) -> None:
+    """A browser's second download (`` (1).json``) or Explorer's copy (`` - コピー.json``)
+    beside the files: the run reads the exact names only, so a learner who edited the copy saw
+    the original checked, without a word. Editors' backups (``~``) are not copies to name."""
+    folder = tmp_path / "mine"
+    shutil.copytree(SEED_DIR, folder)
+    assert load_policy_set(folder).notes() == [] and load_policy_set().copies == ()
+    for name in ("handson-iam-user-policy (1).json", "handson-iam-role-policy - コピー.json"):
+        (folder / name).write_text("{}", "utf-8")
+    (folder / "handson-iam-user-policy.json~").write_text("{}", "utf-8")
+    (folder / "notes.json").write_text("{}", "utf-8")
+    loaded = load_policy_set(folder)
+    assert loaded.copies == (
+        "handson-iam-role-policy - コピー.json",
+        "handson-iam-user-policy (1).json",
+    )
+    assert loaded.notes() == [
+        i18n.t("policy.copies_beside", folder=folder, copies=i18n.listed(loaded.copies))
+    ]
+    assert loaded.user.path == folder / USER_POLICY_FILE  # the original, not the copy
