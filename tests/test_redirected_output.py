@@ -57,8 +57,8 @@ def test_the_checklist_says_its_first_line_before_any_install() -> None:
     """The README's first command, on a Python it refuses (as if older than 3.11): its line is
     written before anything is installed, with the standard library alone."""
     refuse = (
-        "import sys; sys.path.insert(0, 'scripts'); import checklist; "
-        "checklist.MINIMUM = (99, 0); sys.exit(checklist.main([]))"
+        "import sys; sys.path.insert(0, 'scripts'); import checklist, python_version; "
+        "python_version.MINIMUM = (99, 0); sys.exit(checklist.main([]))"
     )
     done = run([sys.executable, "-c", refuse], "cp1252")
     assert done.returncode == 1

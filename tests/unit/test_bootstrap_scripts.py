@@ -13,9 +13,9 @@ from pathlib import Path, PureWindowsPath
 
 import pytest
 
-from scripts import check
-from scripts import checklist as checklist_shim
+from scripts import check_steps as check
 from scripts import checklist_steps as checklist
+from scripts import python_version
 from tests.helpers.suite_runner import ROOT
 
 
@@ -369,18 +369,19 @@ def _runnable(python: str) -> str | None:
 
 @pytest.mark.parametrize("python", OLD_PYTHONS)
 def test_an_older_python_is_told_in_one_line_that_it_is_too_old(python: str) -> None:
-    """The README's first command run by a Python older than 3.11 (Ubuntu 20.04 and 18.04
+    """The README's two commands run by a Python older than 3.11 (Ubuntu 20.04 and 18.04
     still answer python3 with 3.8 and 3.6): 3.8 and 3.7 stopped with an ImportError, 3.6 and
     2.7 with a SyntaxError. Run here with each such Python this machine has."""
     found = _runnable(python)
     if found is None:
         pytest.skip(f"{python} is not on this machine")
-    for lang, words in (
-        ("ja", "Python 3.11 以上が必要です（これは Python "),
-        ("en", "Python 3.11 or"),
+    for command, lang, words in (
+        ("checklist.py", "ja", "Python 3.11 以上が必要です（これは Python "),
+        ("checklist.py", "en", "Python 3.11 or"),
+        ("check.py", "ja", "Python 3.11 以上が必要です（これは Python "),
     ):
         done = subprocess.run(
-            [found, str(ROOT / "scripts" / "checklist.py"), f"--lang={lang}"],
+            [found, str(ROOT / "scripts" / command), f"--lang={lang}"],
             capture_output=True,
             env={**os.environ, "PYTHONIOENCODING": "utf-8"},
             timeout=60,
@@ -390,25 +391,35 @@ def test_an_older_python_is_told_in_one_line_that_it_is_too_old(python: str) -> 
         assert said.startswith(words) and said.count("\n") == 1, said
 
 
-def test_the_first_command_reads_in_every_python_that_may_run_it() -> None:
-    """Whatever runs it must get as far as its version check: Python 3's grammar from 3.4 on
-    (the oldest ast checks), no f-string, no annotation, nothing from __future__."""
-    source = (ROOT / "scripts" / "checklist.py").read_text("utf-8")
+# What every Python reads of the README's two commands before its version is checked.
+FIRST_READ = {
+    "checklist.py": {"os", "sys", "python_version", "checklist_steps"},
+    "check.py": {"os", "sys", "python_version", "check_steps"},
+    "python_version.py": {"io", "json", "os", "sys"},
+}
+
+
+@pytest.mark.parametrize("name", FIRST_READ)
+def test_the_commands_read_in_every_python_that_may_run_them(name: str) -> None:
+    """Whatever runs them must get as far as the version check: Python 3's grammar from 3.4 on
+    (the oldest ast checks), no f-string, no annotation, nothing from __future__, and nothing
+    imported but these (a module of the suite's needs Python 3.9 or newer)."""
+    source = (ROOT / "scripts" / name).read_text("utf-8")
     tree = ast.parse(source, feature_version=(3, 4))
     kinds = {type(node).__name__ for node in ast.walk(tree)}
     assert not kinds & {"JoinedStr", "AnnAssign", "NamedExpr"}, kinds
     assert all(node.returns is None for node in ast.walk(tree) if isinstance(node, ast.FunctionDef))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
     imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0}
-    assert imported <= {"io", "json", "os", "sys", "checklist_steps"}, imported
-    assert checklist_shim.too_old((3, 11, 0), [], {}) is None
-    assert checklist_shim.too_old((3, 8, 18), ["--lang", "en"], {}) == (
+    assert imported <= FIRST_READ[name], imported
+
+
+def test_too_old_is_said_in_the_runs_language() -> None:
+    assert python_version.too_old((3, 11, 0), [], {}) is None
+    assert python_version.too_old((3, 8, 18), ["--lang", "en"], {}) == (
         "Python 3.11 or newer is needed; this is Python 3.8.18"
     )
-    assert checklist_shim.too_old((3, 8, 18), [], {"HANDSON_LANG": "en"}).startswith(
-        "Python 3.11 or"
-    )
-    assert (
-        checklist_shim.too_old((2, 7, 18), [], {})
-        == "Python 3.11 以上が必要です（これは Python 2.7.18）"
-    )
+    english = python_version.too_old((3, 8, 18), [], {"HANDSON_LANG": "en"})
+    assert english is not None and english.startswith("Python 3.11 or")
+    japanese = python_version.too_old((2, 7, 18), ["--lang=ja"], {"HANDSON_LANG": "en"})
+    assert japanese == "Python 3.11 以上が必要です（これは Python 2.7.18）"

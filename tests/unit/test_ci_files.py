@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from scripts import check
+from scripts import check_steps as check
 from scripts import checklist_steps as checklist
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -46,7 +46,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Where the suite's code is: every message a person reads is asked for from here.
 CODE = (
     "handson", "fixtures", "steps", "features", "conftest.py",
-    "scripts/checklist.py", "scripts/checklist_steps.py",
+    "scripts/checklist.py", "scripts/checklist_steps.py", "scripts/python_version.py",
 )  # fmt: skip
 # Keys built at run time from a value (f"kind.{...}"): each prefix names what fills it in.
 BUILT = (
