@@ -13,13 +13,9 @@ import sys
 
 def main(argv):  # type: (list[str]) -> int
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    import python_version  # this folder's, whatever Python runs it
+    from python_version import hand_over  # this folder's, whatever Python runs it
 
-    if python_version.refused(argv):
-        return 1
-    from check_steps import main as steps
-
-    return steps(argv)
+    return hand_over(argv, "check_steps")
 
 
 if __name__ == "__main__":

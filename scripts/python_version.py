@@ -7,6 +7,7 @@ and 3.7 with an ImportError, and 3.6 and 2.7 with a SyntaxError, before it could
 here, and the words from the message catalogue read with the json module alone.
 """
 
+import importlib
 import io
 import json
 import os
@@ -51,9 +52,11 @@ def say(line):  # type: (str) -> None
     sys.stderr.flush()
 
 
-def refused(argv):  # type: (list[str]) -> bool
-    """Whether this Python is too old for the command, having said so."""
+def hand_over(argv, steps):  # type: (list[str], str) -> int
+    """The command's work (``steps``: a module of this folder, with ``main``) on a Python new
+    enough; exit code 1 on an older one, having said so."""
     said = too_old(tuple(sys.version_info), argv, dict(os.environ))
     if said is not None:
         say(said)
-    return said is not None
+        return 1
+    return int(importlib.import_module(steps).main(argv))

@@ -393,9 +393,9 @@ def test_an_older_python_is_told_in_one_line_that_it_is_too_old(python: str) -> 
 
 # What every Python reads of the README's two commands before its version is checked.
 FIRST_READ = {
-    "checklist.py": {"os", "sys", "python_version", "checklist_steps"},
-    "check.py": {"os", "sys", "python_version", "check_steps"},
-    "python_version.py": {"io", "json", "os", "sys"},
+    "checklist.py": {"os", "sys", "python_version"},
+    "check.py": {"os", "sys", "python_version"},
+    "python_version.py": {"importlib", "io", "json", "os", "sys"},
 }
 
 
