@@ -119,14 +119,15 @@ def _can_write(file: Path) -> bool:
         return False
 
 
-def unwritable_file(path: Path) -> str | None:
+def unwritable_file(path: Path, ours: Callable[[bytes], bool] | None = None) -> str | None:
     """Why ``path`` cannot be a file the run writes (a folder of that name, or no folder for it
-    that can be made or written to); None when it can be."""
+    that can be made or written to; with ``ours``, a file the suite did not write, ``not_ours``);
+    None when it can be."""
     if path.is_dir():
         return t("file.a_folder")
     if path.exists() and not _can_write(path):
         return t("folder.not_writable", folder=path)
-    return _cannot_make_in(path.parent)
+    return _cannot_make_in(path.parent) or (None if ours is None else not_ours(path, ours))
 
 
 # At most this much of a file is read to tell whether the suite wrote it (a run's checkpoints.json
@@ -146,4 +147,3 @@ def not_ours(path: Path, ours: Callable[[bytes], bool]) -> str | None:
     except OSError:
         return None  # said by unwritable_file
     return None if ours(head) else t("file.not_ours")
-

@@ -19,7 +19,7 @@ import pytest
 from handson.call_record import a_call_record
 from handson.console import typed
 from handson.errors import SuiteUsageError
-from handson.file_words import not_ours, unwritable_file, unwritable_folder
+from handson.file_words import unwritable_file, unwritable_folder
 from handson.i18n import t
 from handson.whole_file import write_whole
 
@@ -51,9 +51,9 @@ def check_outputs(config: pytest.Config, record: Path | None) -> None:
     written = checkpoints_json_given(config)
     if written is not None:
         label = f"--checkpoints-json {config.getoption('checkpoints_json')}"
-        problems.append((label, unwritable_file(written) or not_ours(written, a_runs_checkpoints)))
+        problems.append((label, unwritable_file(written, a_runs_checkpoints)))
     if record is not None:
-        why = unwritable_file(record.resolve()) or not_ours(record.resolve(), a_call_record)
+        why = unwritable_file(record.resolve(), a_call_record)
         problems.append((f"--record-calls {record}", why))
     said = [f"{label}: {why}" for label, why in problems if why is not None]
     if said:

@@ -25,7 +25,7 @@ from handson.aws import principal_from_session
 from handson.call_record import a_call_record, start_recording
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
-from handson.file_words import not_ours, unwritable_file
+from handson.file_words import unwritable_file
 from handson.i18n import t
 from handson.lifecycle.live import LiveRecord, sweep_record
 from handson.lifecycle.sweeper import Sweeper, parse_duration
@@ -54,8 +54,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.sweep") -
     args = parser.parse_args(args_in)
     try:
         if args.record_calls is not None:
-            record = args.record_calls.resolve()
-            why = unwritable_file(record) or not_ours(record, a_call_record)
+            why = unwritable_file(args.record_calls.resolve(), a_call_record)
             if why is not None:
                 raise SuiteUsageError(f"--record-calls {args.record_calls}: {why}")
             start_recording(args.record_calls, append=True)  # before the guard's first client

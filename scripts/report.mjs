@@ -174,9 +174,11 @@ export function withoutAnalytics(html) {
 // `npm run report` of one run (a watch session's, after more rounds) showed the first one's.
 const MADE_HERE = ".handson-report";
 
-// A folder as a person types it after a command: in double quotes where it holds a space.
+// A folder as a person types it after a command, as handson/console.py's typed() gives it: in
+// double quotes where a shell (PowerShell, cmd, bash) would split or read it.
 function typed(folder) {
-  return /[\s&|<>()'";]/.test(folder) ? `"${folder}"` : folder;
+  if (/["$`]/.test(folder)) return `'${folder.replaceAll("'", `'"'"'`)}'`;
+  return /[\s&|<>()[\]{};,'*?!#^]/.test(folder) ? `"${folder}"` : folder;
 }
 
 // Where the report of results given without a report folder goes: beside them (allure-report
