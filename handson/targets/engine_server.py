@@ -19,11 +19,18 @@ import sys
 def main(argv: list[str]) -> None:
     # The run needs AmazonSSMManagedInstanceCore; moto reads this when it builds IAM.
     os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
+    from handson.targets.emulator_process import bind_alone
+    from handson.targets.moto_reads import from_what_is_built, read_once, share_botocore_models
+
+    bind_alone()  # on Windows too, a port another server holds is refused
+    share_botocore_models()
     from moto.server import main as moto_main
 
     from handson.targets.moto_engine import install
 
     install()
+    read_once()  # as the run's own emulator: what moto works out again, worked out once
+    from_what_is_built()  # no backend yet: moto's own routes, until the first run builds one
     moto_main(argv)
 
 

@@ -92,7 +92,7 @@ def test_moto_s_modules_are_listed_once_and_the_same(monkeypatch: pytest.MonkeyP
 
     import moto.backends
 
-    from handson.targets.emulator_process import list_moto_modules_once
+    from handson.targets.moto_reads import list_moto_modules_once
 
     listed = list(moto.backends.list_of_moto_modules())
     monkeypatch.setattr(moto.backends, "list_of_moto_modules", moto.backends.list_of_moto_modules)
@@ -118,7 +118,7 @@ def test_moto_works_out_methods_models_and_error_codes_once(
     import moto.core.utils
     from moto.s3.responses import S3Response
 
-    from handson.targets.emulator_process import moto_reads_once
+    from handson.targets.moto_reads import moto_reads_once
 
     names = moto.core.utils.method_names_from_class(S3Response)
     monkeypatch.setattr(
@@ -161,6 +161,47 @@ def test_moto_works_out_methods_models_and_error_codes_once(
         assert loader.load_service_model(service, "service-2") == own.load_service_model(
             service, "service-2"
         )
+
+
+def test_a_caller_is_found_without_building_an_iam_for_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """moto's own lookup builds the IAM of each of the seven partitions for a key it does not
+    know (each with AWS's managed policies in a server started to be attached to)."""
+    import moto.iam.models
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.core.base_backend import BackendDict
+    from moto.utilities.utils import PARTITION_NAMES
+
+    from handson.targets.moto_reads import callers_in_built_iam
+
+    def iam_with_a_user(account: str) -> tuple[BackendDict, str]:
+        backends = BackendDict(
+            moto.iam.models.IAMBackend,
+            "iam",
+            use_boto3_regions=False,
+            additional_regions=PARTITION_NAMES,
+        )
+        monkeypatch.setattr(moto.iam.models, "iam_backends", backends)
+        user = backends[account]["aws"].create_user("taro", "/", None)
+        return backends, backends[account]["aws"].create_access_key(user.name).access_key_id
+
+    def built(backends: BackendDict) -> dict[str, list[str]]:
+        return {account: sorted(dict.keys(each)) for account, each in backends.items()}
+
+    monkeypatch.setattr(moto.iam.models, "aws_managed_policies_data", "{}")
+    lookup = moto.iam.models.get_account_id_from
+    monkeypatch.setattr(moto.iam.models, "get_account_id_from", lookup)
+    other = "210987654321"
+    # moto's own: the right account, and an IAM built in every partition to find it.
+    backends, key = iam_with_a_user(other)
+    assert lookup("AKIAUNKNOWN") == DEFAULT_ACCOUNT_ID
+    assert built(backends) == {other: sorted(PARTITION_NAMES)}
+    backends, key = iam_with_a_user(other)
+    callers_in_built_iam()
+    assert moto.iam.models.get_account_id_from("AKIAUNKNOWN") == DEFAULT_ACCOUNT_ID
+    assert moto.iam.models.get_account_id_from(key) == other
+    assert built(backends) == {other: ["aws"]}
 
 
 def test_a_port_held_by_a_listening_server_is_taken() -> None:
@@ -277,7 +318,7 @@ def test_routes_come_from_a_backend_already_built_and_are_moto_s_own(
     from moto.backends import get_backend
     from moto.core import DEFAULT_ACCOUNT_ID
 
-    from handson.targets.emulator_process import routes_from_built_backends
+    from handson.targets.moto_reads import routes_from_built_backends
 
     original = moto.moto_server.werkzeug_app.create_backend_app
     monkeypatch.setattr(moto.moto_server.werkzeug_app, "create_backend_app", original)
@@ -314,7 +355,7 @@ def test_moto_s_models_for_its_answers_are_made_from_what_botocore_has_read(
     import moto.core.loaders
     import moto.core.utils
 
-    from handson.targets.emulator_process import answers_from_models_read, share_botocore_models
+    from handson.targets.moto_reads import answers_from_models_read, share_botocore_models
 
     monkeypatch.setattr(botocore.session, "create_loader", botocore.session.create_loader)
     monkeypatch.setattr(moto.core.utils, "_load_service_model", moto.core.utils._load_service_model)
@@ -349,7 +390,7 @@ def test_merged_is_botocore_s_deep_merge_without_changing_the_base() -> None:
 
     from botocore.utils import deep_merge
 
-    from handson.targets.emulator_process import merged
+    from handson.targets.moto_reads import merged
 
     base = {"a": {"b": 1, "c": {"d": [1]}}, "e": 2, "f": {"g": 3}}
     extra = {"a": {"c": {"d": [2], "h": 4}, "i": 5}, "e": {"j": 6}, "k": 7}
