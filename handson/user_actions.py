@@ -21,6 +21,11 @@ class BucketOwner(Protocol):
         """Make a bucket the user's call created the run's: removed at the end whatever happens."""
         ...
 
+    def users_bucket_removed(self, bucket: str) -> None:
+        """The user's own call removed it: nothing of it is left to remove, or to name as left
+        (--keep)."""
+        ...
+
 
 def s3_round_trip(
     user: Principal, bucket: str, key: str, provisioner: BucketOwner
@@ -29,7 +34,8 @@ def s3_round_trip(
 
     Each probe comes with what to do once it has run: a bucket the user's call created is the
     run's from that moment (teardown registered, the run's tags put on it), so a failed deletion
-    still leaves nothing behind.
+    still leaves nothing behind; one the user's call deleted is no longer the teardown's (the
+    leak check still looks for it).
     """
     s3 = user.client("s3")
     create: dict[str, object] = {"Bucket": bucket}
@@ -70,7 +76,11 @@ def s3_round_trip(
                 action="s3:DeleteBucket",
                 resource=bucket_arn(bucket),
             ),
-            None,
+            lambda result: (
+                provisioner.users_bucket_removed(bucket)
+                if result.outcome is Outcome.ALLOWED
+                else None
+            ),
         ),
     ]
 

@@ -217,7 +217,9 @@ def test_what_a_killed_run_left_names_that_run_and_the_sweep(
     assert run.exit_code == 4, run.describe()
     (line,) = [line for line in run.stderr.splitlines() if line.strip()]
     assert f"an earlier run ({names.run_id}) left it" in line
-    assert f"handson sweep --run {names.run_id} --delete" in line
+    # The command acts where the run did: the emulator it was attached to, not AWS.
+    sweep = f"handson sweep --run {names.run_id} --delete --allowed-account 123456789012"
+    assert f"`{sweep} --endpoint-url {test_emulator.endpoint_url}`" in line, line
 
 
 def test_a_name_taken_after_the_look_up_stops_the_run_and_is_left_alone(

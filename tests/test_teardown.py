@@ -20,7 +20,7 @@ from handson.report import UNDECIDED_EXIT
 from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
 from tests.helpers.estate import left_behind
-from tests.helpers.suite_runner import SuiteRun, run_suite
+from tests.helpers.suite_runner import SuiteRun, admin_cli_env, as_typed, run_suite
 
 STEPS = [
     "create_policy",
@@ -173,15 +173,16 @@ def kept_run(
     tmp_path: Path,
     names: RunNames,
     env: dict[str, str | None] | None = None,
+    only: str = "U1",
 ) -> SuiteRun:
-    """U1 alone with --keep: everything the build made is left in place."""
+    """U1 alone (or ``only``) with --keep: everything the build made is left in place."""
     return run_suite(
         tmp_path,
         f"--endpoint-url={emulator.endpoint_url}",
         f"--name={names.suffix}",
         "--keep",
         "-k",
-        "U1",
+        only,
         env=env,
     )
 
@@ -189,7 +190,7 @@ def kept_run(
 @pytest.mark.slow
 def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_path: Path) -> None:
     names = RunNames(default_name())
-    run = kept_run(test_emulator, tmp_path, names)
+    run = kept_run(test_emulator, tmp_path, names, only="U1 or U2")
     left = left_behind(test_emulator.admin, names.suffix)
     assert run.exit_code == 0, run.describe()
     assert "--keep: resources left in place" in run.stdout
@@ -198,10 +199,18 @@ def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_pat
     for label in (f"IAM user {names.user}", f"S3 bucket {names.bucket2}"):
         assert label in left
         assert label in run.stdout
-    # The run keeps its claim on the name, and says how to remove what it left.
+    # U2's bucket, made and deleted by the user's own calls, is not there, and not named.
+    assert names.scratch_bucket not in " ".join(left)
+    assert names.scratch_bucket not in run.stdout.split("--keep: resources left in place")[1]
+    # The run keeps its claim on the name, and says how to remove what it left: the command,
+    # typed as it is, removes it from the emulator the run was attached to (not from AWS).
     assert f"run record /handson-iam-acceptance/runs/{names.suffix}" in left
-    assert run.run_id and f"handson sweep --run {run.run_id} --delete" in run.stdout
-    assert Sweeper(test_emulator.admin).sweep(delete=True, run=run.run_id, say=print) == []
+    (said,) = [line for line in run.stdout.splitlines() if line.startswith("Remove them when")]
+    admin = test_emulator.admin.credentials
+    swept = as_typed(
+        said.split(": ", 1)[1], admin_cli_env(admin.access_key_id, admin.secret_access_key)
+    )
+    assert swept.returncode == 0, swept.stdout + swept.stderr
     assert left_behind(test_emulator.admin, names.suffix) == []
 
 

@@ -52,6 +52,10 @@ class Cleanup:
     def register(self, label: str, action: Callable[[], None], stage: Stage) -> None:
         self._undos.append(_Undo(label, action, stage, len(self._undos)))
 
+    def withdraw(self, label: str) -> None:
+        """What ``label`` names was removed by the run's own checks: no undo is left for it."""
+        self._undos = [undo for undo in self._undos if undo.label != label]
+
     def _in_order(self) -> list[_Undo]:
         return sorted(self._undos, key=lambda u: (u.stage, -u.order))
 

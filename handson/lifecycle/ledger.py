@@ -11,6 +11,7 @@ is removed last, once nothing of the run is left.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -19,6 +20,7 @@ from botocore.exceptions import ClientError
 
 from handson.lifecycle.ownership import LEDGER, Collision, Existing, error_code, tag_dict
 from handson.names import TAG_RUN, RunNames, parse_timestamp
+from handson.next_command import Place
 
 
 @dataclass(frozen=True)
@@ -84,8 +86,9 @@ class Ledger:
             intended=(n.bucket1, n.bucket2, n.scratch_bucket),
         )
 
-    def claim(self) -> None:
-        """Create the record, or stop with one line if another run holds the name."""
+    def claim(self, place: Callable[[], Place | None] = lambda: None) -> None:
+        """Create the record, or stop with one line if another run holds the name (its command
+        to remove what that run left acting in ``place``, asked for only then)."""
         try:
             self.ssm.put_parameter(
                 Name=self.record.parameter,
@@ -104,7 +107,7 @@ class Ledger:
             existing = Existing(LEDGER, self.record.parameter, tag_dict(tags.get("TagList")))
             if existing.tags.get(TAG_RUN) == self.names.run_id:
                 return  # this run's own call, sent again by botocore after its answer was lost
-            raise Collision(existing.line()) from None
+            raise Collision(existing.line(place())) from None
 
     def created(self, bucket: str) -> None:
         """Note, before the bucket carries the run's tags, that this run's call made it."""

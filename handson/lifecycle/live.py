@@ -41,6 +41,8 @@ from handson.snapshot import unless_gone
 from handson.transient import retry_answers_not_aws
 from handson.whole_file import write_whole
 
+# The run's record of what it writes, in the run's folder (handson sweep --record reads it).
+LIVE_RECORD = "live-record.json"
 # The user's key when --live has none: the user's checks are then replayed, never run live.
 NO_USER_KEY = Credentials("", "")
 
@@ -257,3 +259,6 @@ class LiveBuilder:
                 lambda: delete_bucket(self.s3, bucket),
                 Stage.BUCKETS,
             )
+
+    def users_bucket_removed(self, bucket: str) -> None:
+        self.cleanup.withdraw(labels.named(Kind.BUCKET, bucket))

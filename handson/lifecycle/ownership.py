@@ -20,6 +20,7 @@ from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.lifecycle.order import Kind
 from handson.names import TAG_NAME, TAG_RUN, TAG_SUITE, RunNames
+from handson.next_command import Place, sweep_run
 
 # Answers to a create call that mean the name is taken. Which of them is this run's own earlier
 # attempt (a retry after a lost answer) is decided by the run's tag, never by the name.
@@ -99,18 +100,21 @@ class Existing:
         """The suite run that made it, if its tags say so."""
         return self.tags.get(TAG_RUN) if self.tags.get(TAG_SUITE) else None
 
-    def line(self) -> str:
+    def line(self, place: Place | None = None) -> str:
+        """One line in the run's language; a command that removes what an earlier run left
+        acts in ``place`` (handson.next_command), or says only its shared part."""
         step = t("collision.next")
         # The kind in the run's language (Kind's values are English); another kind as it is.
         known = self.kind in Kind.__members__.values()
         kind = Kind(self.kind).in_words() if known else self.kind
         if self.foreign_account:
             return t("collision.foreign", kind=kind, name=self.name, next=step)
-        if self.left_by and self.kind == LEDGER:
-            held = self.tags.get(TAG_NAME, self.name)
-            return t("collision.held", name=held, run=self.left_by, record=self.name, next=step)
         if self.left_by:
-            return t("collision.left", kind=kind, name=self.name, run=self.left_by, next=step)
+            said = {"run": self.left_by, "next": step, "command": sweep_run(self.left_by, place)}
+            if self.kind == LEDGER:
+                held = self.tags.get(TAG_NAME, self.name)
+                return t("collision.held", name=held, record=self.name, **said)
+            return t("collision.left", kind=kind, name=self.name, **said)
         return t("collision.taken", kind=kind, name=self.name, next=step)
 
 
@@ -127,6 +131,8 @@ class Ownership:
         self.names = names
         self.account_id = account_id
         self.partition = partition
+        # Where a command that removes an earlier run's leftovers must act (next_command).
+        self.place = Place(account_id, admin.region, admin.endpoint_url)
         self.iam, self.s3, self.ec2, self.ssm = (
             admin.client(s) for s in ("iam", "s3", "ec2", "ssm")
         )
@@ -292,4 +298,5 @@ def of_account(admin: Any, names: RunNames) -> Ownership:
 
 def collisions(admin: Any, names: RunNames) -> list[str]:
     """One line for each name the run would create that exists already."""
-    return [existing.line() for existing in of_account(admin, names).taken()]
+    account = of_account(admin, names)
+    return [existing.line(account.place) for existing in account.taken()]

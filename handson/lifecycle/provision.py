@@ -63,7 +63,7 @@ class Provisioner(IamProvisioning, S3Provisioning, Ec2Provisioning):
     def claim_name(self) -> None:
         """The run's record in the account: another run with this name stops here, before it
         creates anything; it is removed last, and only when nothing of the run is left."""
-        self.ledger.claim()
+        self.ledger.claim(lambda: self.ownership.place)
         self.cleanup.register(
             labels.named(Kind.RECORD, self.ledger.record.parameter),
             self.ledger.release,

@@ -101,7 +101,7 @@ class Provisioning:
                 raise
             if error_code(exc) in ALREADY_EXISTS:
                 tags = found[1] if found is not None else {}
-                raise Collision(Existing(kind, name, tags).line()) from None
+                raise Collision(Existing(kind, name, tags).line(self.ownership.place)) from None
             raise
         self._own(kind, name, made, remove, stage)
         return made

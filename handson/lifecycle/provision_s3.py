@@ -12,6 +12,7 @@ from handson.lifecycle.ownership import (
     BUCKET,
     Collision,
     Existing,
+    Named,
     error_code,
     retried,
 )
@@ -70,7 +71,12 @@ class S3Provisioning(Provisioning):
         except Exception as exc:  # noqa: BLE001 - the create's own answer is the one to report
             log.warning(t("provision.not_looked_up", label=labels.named(BUCKET, bucket), error=exc))
             found = None
-        return Collision(Existing(BUCKET, bucket, found[1] if found else {}).line())
+        return self._taken(bucket, found)
+
+    def _taken(self, bucket: str, found: Named | None) -> Collision:
+        """The bucket name is another's: by its tags, an earlier run's or not the suite's."""
+        existing = Existing(BUCKET, bucket, found[1] if found else {})
+        return Collision(existing.line(self.ownership.place))
 
     def _fresh_bucket_after_failure(self, bucket: str) -> bool:
         try:
@@ -88,7 +94,7 @@ class S3Provisioning(Provisioning):
         """
         if just_created and not self.ownership.fresh_bucket(bucket):
             found = self.ownership.bucket(bucket)
-            raise Collision(Existing(BUCKET, bucket, found[1] if found else {}).line())
+            raise self._taken(bucket, found)
         self.cleanup.register(
             labels.named(BUCKET, bucket), lambda: self.delete_bucket(bucket), Stage.BUCKETS
         )
@@ -101,6 +107,9 @@ class S3Provisioning(Provisioning):
         is one that was there before the call, which S3 in us-east-1 answers with 200 too."""
         if created:
             self.own_bucket(bucket, just_created=True)
+
+    def users_bucket_removed(self, bucket: str) -> None:
+        self.cleanup.withdraw(labels.named(BUCKET, bucket))
 
     def tag_bucket(self, bucket: str) -> None:
         ignore_gone(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -239,6 +240,22 @@ def admin_cli_env(admin_key: str, admin_secret: str) -> dict[str, str]:
         }
     )
     return env
+
+
+def as_typed(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A ``handson ...`` command the suite printed, run as a learner who types it as it is
+    (``python -m handson.cli`` where no console script is), with nothing added."""
+    words = shlex.split(line)
+    assert words[0] == "handson", line
+    return subprocess.run(
+        [sys.executable, "-m", "handson.cli", *words[1:]],
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def run_sweep(

@@ -1,0 +1,54 @@
+"""The suite's own commands as a learner types them next, for the place a run acted in.
+
+A line that says "remove it with ``handson sweep ...``" is only of use when the command, typed as
+it is, reaches what the run left: the same account (``--allowed-account``: ``handson sweep`` and
+``handson cleanup`` act in no account without it), the same region (an instance is found in
+the region the command is given only) and the same emulator (``--endpoint-url``; without it the
+command goes to AWS). Each argument is quoted as the learner's shell needs (console.typed).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from handson.console import typed
+from handson.regions import DEFAULT_REGION
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where a run acted: an account, a region, and the emulator it was in (None: AWS)."""
+
+    account_id: str
+    region: str
+    endpoint_url: str | None
+
+
+def command(words: list[str], place: Place) -> str:
+    """``words``, then the options that make the command act in ``place``, as typed."""
+    words = [*words, "--allowed-account", place.account_id]
+    if place.region != DEFAULT_REGION:
+        words += ["--region", place.region]
+    if place.endpoint_url:
+        words += ["--endpoint-url", place.endpoint_url]
+    return " ".join(typed(word) for word in words)
+
+
+def sweep_run(run_id: str, place: Place | None) -> str:
+    """``handson sweep`` removing what run ``run_id`` left in ``place``; None: the place is not
+    known, and the command is the part every place shares."""
+    words = ["handson", "sweep", "--run", run_id, "--delete"]
+    if place is None:
+        return " ".join(typed(word) for word in words)
+    return command(words, place)
+
+
+def sweep_record(record: Path, place: Place) -> str:
+    """``handson sweep`` removing what a ``--live`` run recorded in its ``live-record.json``."""
+    return command(["handson", "sweep", "--record", str(record), "--delete"], place)
+
+
+def cleanup(place: Place, name: str | None) -> str:
+    """``handson cleanup`` for the hands-on's resources in ``place`` (of ``--name``)."""
+    return command(["handson", "cleanup", *(["--name", name] if name else [])], place)
