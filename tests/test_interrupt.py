@@ -20,7 +20,9 @@ import pytest
 from handson.catalogue import TALLIED
 from handson.names import default_name
 from handson.practices import ADVISORY
+from handson.targets.emulator_process import free_port
 from handson.targets.emulator_server import MotoEmulator
+from handson.targets.server_identity import ask
 from tests.conftest import EmulatorPool
 from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.suite_runner import ROOT, HeldRun, SuiteRun, suite_env
@@ -366,3 +368,55 @@ def test_an_emulator_that_ends_during_the_checks_ends_the_run_at_once_saying_so(
     cleanup = json.loads((run.allure_dir.parent / "checkpoints.json").read_text("utf-8"))
     assert {c["outcome"] for c in cleanup["cleanup"].values()} == {"not checked"}
     assert alive(helpers) == []
+
+
+def test_an_attached_emulator_that_ends_during_the_checks_ends_the_run_at_once_saying_so(
+    tmp_path: Path,
+) -> None:
+    """A server somebody else started (``--endpoint-url``) and killed during the run: as with
+    the run's own (above), the run ends within seconds, saying why, with no teardown and no
+    traceback. Before, the build and then each removal of the teardown were retried against the
+    address where nothing listened: the run ended after 6 min 58 s, with a traceback from
+    removing its admin and exit code 1."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "handson.targets.engine_server", "-H", "127.0.0.1", "-p", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    held = None
+    try:
+        deadline = time.monotonic() + 60
+        while ask(url).token is None:
+            assert time.monotonic() < deadline and server.poll() is None, "no server"
+            time.sleep(0.2)
+        held = HeldRun(
+            tmp_path,
+            "checks",
+            f"--endpoint-url={url}",
+            f"--name={default_name()}",
+            until_released=True,
+        )
+        assert held.held(), held.process.args
+        server.kill()
+        server.wait()
+        started = time.monotonic()
+        run = held.finish(timeout=120)
+        took = time.monotonic() - started
+    finally:
+        server.kill()
+        server.wait()
+        if held is not None and held.process.poll() is None:
+            held.process.kill()
+    gone = f"the emulator at --endpoint-url {url} stopped answering during the run"
+    assert run.exit_code == 2 and run.interrupted and gone in run.interrupted, run.describe()
+    assert took < 30, f"{took:.1f} s\n{run.describe()}"
+    assert f"handson: no teardown: {gone}" in run.stderr, run.describe()
+    assert "Traceback" not in run.stdout + run.stderr, run.describe()
+    assert not run.failed, run.describe()  # an unanswered call is never a verdict
+    cleanup = json.loads((run.allure_dir.parent / "checkpoints.json").read_text("utf-8"))
+    assert {c["outcome"] for c in cleanup["cleanup"].values()} == {"not checked"}

@@ -125,9 +125,7 @@ def run_line(
     return CommandResult(result.exit_code, "".join(stdout), "".join(stderr))
 
 
-def _run(
-    argv: tuple[str, ...], cwd: Path, aws: AwsCli, exported: dict[str, str]
-) -> CommandResult:
+def _run(argv: tuple[str, ...], cwd: Path, aws: AwsCli, exported: dict[str, str]) -> CommandResult:
     program, arguments = argv[0], argv[1:]
     if program == "aws":
         return aws(arguments, dict(exported))

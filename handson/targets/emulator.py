@@ -22,9 +22,13 @@ from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID, Emulator, MotoEm
 from handson.targets.endpoint_lock import EndpointLock
 from handson.targets.local_shell import LocalShellInstance
 from handson.targets.registry import Opening, TargetKind, register
+from handson.targets.server_identity import away
 from handson.targets.ssm import NotOnline, SsmObservation, wait_online
 from handson.targets.warm_cli import WarmCli
 from handson.waiting import EMULATOR_BUDGETS, Budgets
+
+# How often a server somebody else started is looked at (server_identity.away), in seconds.
+ATTACHED_LOOK = 1.0
 
 
 def gone_words(code: int | None) -> str | None:
@@ -98,7 +102,7 @@ class EmulatorTarget:
         return SsmObservation(instance_id, online=True, agent_calls=calls)
 
     def gone(self) -> str | None:
-        return gone_words(self.emulator.ended())
+        return gone_words(self.emulator.ended()) or self.emulator.gone_reason
 
     def close(self) -> None:
         self.emulator.close()
@@ -156,7 +160,10 @@ class EmulatorLaunch:
     def _watch(self, emulator: MotoEmulator) -> None:
         """The run's own server ending before the run closes it (killed on its own, a crash)
         ends the run as SIGTERM would, saying so: every call to it would otherwise be retried
-        as a fault, for minutes. What the run made was in it and is gone with it."""
+        as a fault, for minutes. What the run made was in it and is gone with it. So does a
+        server somebody else started, once it is seen twice in a row not to be there
+        (server_identity.away: stopped, or another server in its place); the run's teardown
+        then removes nothing there (EmulatorTarget.gone), nor does it remove its admin."""
 
         def watch() -> None:
             code = emulator.wait_ended()
@@ -164,7 +171,17 @@ class EmulatorLaunch:
             if said and not self._closing.is_set():
                 interrupt_for(said)
 
-        threading.Thread(target=watch, name="emulator-watch", daemon=True).start()
+        def look() -> None:
+            misses = 0
+            while not self._closing.wait(ATTACHED_LOOK):
+                misses = misses + 1 if away(emulator.endpoint_url, emulator.identity) else 0
+                if misses == 2 and not self._closing.is_set():
+                    emulator.gone_reason = t("emulator.attached_gone", url=emulator.endpoint_url)
+                    interrupt_for(emulator.gone_reason)
+                    return
+
+        watching = watch if emulator.started_by_run else look
+        threading.Thread(target=watching, name="emulator-watch", daemon=True).start()
 
     def get(self) -> MotoEmulator:
         self._thread.join()

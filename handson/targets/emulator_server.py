@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import re
+import sys
 import urllib.error
 import urllib.request
 from collections.abc import Iterable
@@ -25,8 +26,9 @@ from handson.i18n import listed, t
 from handson.iam_engine import network_conditions, network_keys, policy_variables
 from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
-from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN
+from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN, TAG_RUN
 from handson.policy_match import Policies, named
+from handson.targets import server_identity
 from handson.targets.emulator_ec2 import instance_credentials
 from handson.targets.emulator_process import (
     Orders,
@@ -35,7 +37,6 @@ from handson.targets.emulator_process import (
     port_taken,
     spare,
 )
-from handson.targets.moto_engine import ENGINE_PATH, SERVER_PATH
 from handson.transient import NOT_AN_AWS_ANSWER
 from handson.waiting import WaitTimeout, until
 
@@ -87,6 +88,7 @@ class Emulator(Protocol):
     region: str
     admin: Principal
     gaps: Gaps
+    gone_reason: str | None  # a server somebody else started, seen not to be there any more
 
     @property
     def started_by_run(self) -> bool:
@@ -145,6 +147,10 @@ class MotoEmulator:
         self._server: ServerProcess | None = None
         self._found_auth = "0"  # moto's switch as the run found it, restored when it leaves
         self.admin: Principal
+        # An attached server: its name for itself when the run attached (server_identity), and
+        # why it is no longer there, once the run has seen that it is not.
+        self.identity: str | None = None
+        self.gone_reason: str | None = None
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -219,10 +225,11 @@ class MotoEmulator:
         emulator = cls(endpoint_url, region, admin_name, admin_tags)
         if not emulator._alive():
             raise SuiteUsageError(t("endpoint.nothing", url=endpoint_url))
-        if not emulator._decides_with_engine():
-            if not emulator._answers_as_moto():
+        if not server_identity.decides_with_engine(emulator.endpoint_url):
+            if not server_identity.answers_as_moto(emulator.endpoint_url):
                 raise SuiteUsageError(t("endpoint.not_moto", url=endpoint_url))
             raise SuiteUsageError(t("endpoint.plain_moto", url=endpoint_url))
+        emulator.identity = server_identity.ask(emulator.endpoint_url).token
         emulator._bootstrap_admin()
         return emulator
 
@@ -230,8 +237,19 @@ class MotoEmulator:
         if self._server is not None:
             self._server.close()
             self._server = None
-        elif hasattr(self, "admin"):
-            self._remove_admin()
+        elif hasattr(self, "admin") and not self.gone_reason:
+            try:
+                self._remove_admin()
+            except Exception as exc:  # noqa: BLE001 - the run has ended: one line, no traceback
+                run = next((tag["Value"] for tag in self._admin_tags if tag["Key"] == TAG_RUN), "")
+                said = t(
+                    "endpoint.admin_left",
+                    user=self._admin_name,
+                    error=exc,
+                    run=run,
+                    url=self.endpoint_url,
+                )
+                print(said, file=sys.stderr)
 
     @property
     def started_by_run(self) -> bool:
@@ -250,43 +268,18 @@ class MotoEmulator:
         """Whether the server answers; a server of the run's own must answer with its token."""
         server = self._server
         if server is None:
-            return self._answers(f"{self.endpoint_url}/moto-api/")
+            return server_identity.answers(f"{self.endpoint_url}/moto-api/")
         if server.process.poll() is not None:
             # Most often a port another server bound first.
             if port_taken(server.port):
                 raise _PortTaken
             raise RuntimeError(f"the emulator exited with code {server.process.returncode}")
-        try:
-            with loopback.urlopen(f"{self.endpoint_url}{SERVER_PATH}", timeout=2) as answer:
-                token = json.load(answer).get("server")
-        except (urllib.error.URLError, OSError, ValueError, AttributeError):
+        token = server_identity.ask(self.endpoint_url).token
+        if token is None:
             return False  # not up yet (or not a server of ours: then ours exits, above)
         if token != server.token:
             raise _PortTaken
         return True
-
-    def _answers(self, url: str) -> bool:
-        try:
-            with loopback.urlopen(url, timeout=2):
-                return True
-        except (urllib.error.URLError, OSError):
-            return False
-
-    def _answers_as_moto(self) -> bool:
-        """moto's settings (GET reads them): JSON from a moto server; not data.json, every
-        backend's state (4.5 MB with IAM's managed policies: 1.6 s, over 5 s on a busy machine)."""
-        try:
-            with loopback.urlopen(f"{self.endpoint_url}/moto-api/config", timeout=5) as a:
-                return isinstance(json.load(a), dict)
-        except (urllib.error.URLError, OSError, ValueError):
-            return False
-
-    def _decides_with_engine(self) -> bool:
-        try:
-            with loopback.urlopen(f"{self.endpoint_url}{ENGINE_PATH}", timeout=5) as answer:
-                return "engine" in json.load(answer)
-        except (urllib.error.URLError, OSError, ValueError):
-            return False
 
     # -- moto's authentication switch --------------------------------------------------------
 

@@ -13,6 +13,7 @@ emulator cannot decide"), and a run refuses it.
 from __future__ import annotations
 
 import os
+import secrets
 import sys
 
 
@@ -28,7 +29,8 @@ def main(argv: list[str]) -> None:
 
     from handson.targets.moto_engine import install
 
-    install()
+    # Its name for itself: a run attached to it sees when another server takes its place.
+    install(secrets.token_hex(8))
     read_once()  # as the run's own emulator: what moto works out again, worked out once
     from_what_is_built()  # no backend yet: moto's own routes, until the first run builds one
     moto_main(argv)

@@ -1,0 +1,80 @@
+"""Whether the server a run attached to (``--endpoint-url``) is still the one there
+(handson.targets.server_identity): only a refused connection or another server's name tells
+that it is gone; a slow or garbled answer never does."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from handson.targets.emulator_process import free_port
+from handson.targets.server_identity import ask, away
+
+
+def serving(answer: bytes, delay: float = 0) -> Iterator[str]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            time.sleep(delay)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(answer)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.fixture
+def named_abc() -> Iterator[str]:
+    yield from serving(json.dumps({"server": "abc"}).encode())
+
+
+def test_the_same_server_is_there(named_abc: str) -> None:
+    assert ask(named_abc).token == "abc"
+    assert not away(named_abc, "abc")
+
+
+def test_another_server_in_its_place_is_not_the_one_attached_to(named_abc: str) -> None:
+    assert away(named_abc, "def")
+
+
+def test_nothing_listening_is_gone() -> None:
+    url = f"http://127.0.0.1:{free_port()}"
+    assert ask(url).refused
+    assert away(url, "abc") and away(url, None)
+
+
+def test_a_name_not_known_tells_only_a_refusal(named_abc: str) -> None:
+    assert not away(named_abc, None)
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [b"not json", b"[]", json.dumps({"server": 5}).encode()],
+    ids=["text", "a list", "a number"],
+)
+def test_a_garbled_answer_is_not_taken_for_gone(answer: bytes) -> None:
+    for url in serving(answer):
+        assert ask(url).token is None and not ask(url).refused
+        assert not away(url, "abc")
+
+
+def test_a_slow_answer_is_not_taken_for_gone(monkeypatch: pytest.MonkeyPatch) -> None:
+    import handson.targets.server_identity as identity
+
+    real = identity.ask
+    monkeypatch.setattr(identity, "ask", lambda url: real(url, timeout=0.2))
+    for url in serving(b"{}", delay=1):
+        assert not identity.away(url, "abc")
