@@ -16,6 +16,7 @@ from handson.errors import SuiteUsageError
 from handson.file_words import Unreadable, read_given
 from handson.i18n import listed, t
 from handson.names import validate_name
+from handson.regions import checked_endpoint
 from handson.targets.account import ACCOUNT_ID, written_account_id
 
 COLUMNS = ("account", "account_id", "label", "name", "endpoint_url")
@@ -135,6 +136,6 @@ def _learner(path: Path, line: int, row: dict[str, str]) -> Learner:
     if name:
         validate_name(name, where=f"{where} name {name!r}")
     endpoint = row.get("endpoint_url") or None
-    if endpoint and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint):
-        raise SuiteUsageError(t("opt.endpoint", value=repr(endpoint)))
+    if endpoint:
+        checked_endpoint(endpoint)
     return Learner(account, account_id, label, name, endpoint)

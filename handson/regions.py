@@ -1,6 +1,7 @@
 """The AWS regions a run and every ``handson`` command may name (``--region``): those botocore
 knows, and a line that names the region meant when the one given is not one of them (typed in
-full width, by its city, or mistyped)."""
+full width, by its city, or mistyped). And ``--endpoint-url``, the other option of where a
+command acts: an http(s) URL, or a line that says how to write it."""
 
 from __future__ import annotations
 
@@ -115,3 +116,17 @@ def checked_region(value: str) -> str:
     that names the region meant (typed in full width, by its city, or mistyped)."""
     not_full_width("region", value)
     return _region(value)
+
+
+_ENDPOINT = re.compile(r"https?://[^\s/]+(/\S*)?")
+
+
+def checked_endpoint(value: str) -> str:
+    """``--endpoint-url`` as every command takes it (and class.csv's ``endpoint_url``): an
+    http(s) URL; else one line, which gives the URL meant where only its ``http://`` is missing
+    (``localhost:5000``, as a server's own start-up line may print it)."""
+    if _ENDPOINT.fullmatch(value):
+        return value
+    if "://" not in value and _ENDPOINT.fullmatch(f"http://{value}"):
+        raise SuiteUsageError(t("opt.endpoint_scheme", value=repr(value), url=f"http://{value}"))
+    raise SuiteUsageError(t("opt.endpoint", value=repr(value)))

@@ -17,7 +17,7 @@ from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, has, listed, t
 from handson.names import RunNames, default_name, validate_name
 from handson.old_runs import DEFAULT_KEPT
 from handson.policies import PolicySet, load_policy_set, name_from_policies
-from handson.regions import DEFAULT_REGION, checked_region, not_full_width
+from handson.regions import DEFAULT_REGION, checked_endpoint, checked_region, not_full_width
 from handson.targets import registry
 from handson.targets.account import parse_allowed
 from handson.waiting import Budgets
@@ -304,8 +304,8 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
     if practices not in PRACTICES:
         raise SuiteUsageError(t("opt.practices", value=repr(practices)))
     endpoint_url = pick("endpoint_url")
-    if endpoint_url and not re.fullmatch(r"https?://[^\s/]+(/\S*)?", endpoint_url):
-        raise SuiteUsageError(t("opt.endpoint", value=repr(endpoint_url)))
+    if endpoint_url:
+        checked_endpoint(endpoint_url)
     return Settings(
         target=target,
         names=names,

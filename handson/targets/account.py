@@ -34,6 +34,7 @@ from botocore.exceptions import (
 from handson.call_record import watch
 from handson.errors import SuiteUsageError
 from handson.i18n import listed, t
+from handson.regions import checked_endpoint
 from handson.transient import NOT_AN_AWS_ANSWER, NOT_AWS_CODE, retry_answers_not_aws
 
 # The guard must answer within seconds when there is nothing to talk to.
@@ -255,6 +256,8 @@ def reach_account(
     import boto3
 
     with speaking_as(who):
+        if endpoint_url:
+            checked_endpoint(endpoint_url)
         session = boto3.session.Session(region_name=region)
         account = identify(session, region, endpoint_url)
         announce(account)

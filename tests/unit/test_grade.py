@@ -56,6 +56,10 @@ def test_profiles_and_roles_are_read_with_their_labels(tmp_path: Path) -> None:
         # が, and か with ゛ as macOS's editors may write it: one label.
         (HEADER + "a,111122223333,\u304c\nb,111122223333,\u304b\u3099\n", "same label on two"),
         (HEADER + "a,111122223333,x,Bad_Name\n", "class.csv:2 name 'Bad_Name'"),
+        (
+            "account,account_id,endpoint_url\na,111122223333,localhost:5000\n",
+            "(http://localhost:5000)",
+        ),
     ],
 )
 def test_a_bad_row_is_one_line_before_anyone_is_graded(

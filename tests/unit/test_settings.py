@@ -160,6 +160,20 @@ def test_endpoint_with_a_space_is_rejected() -> None:
     usage_error({"endpoint_url": "http://localhost:5000 x"})
 
 
+@pytest.mark.parametrize("given", ["localhost:5000", "127.0.0.1:5000/", "emulator:4566"])
+def test_an_endpoint_without_its_scheme_is_told_the_url_meant(given: str) -> None:
+    """As a server's own start-up line may print it: the line gives the URL to write."""
+    message = usage_error({"endpoint_url": given})
+    assert f"a URL starts with http:// (http://{given})" in message, message
+
+
+def test_every_command_checks_the_endpoint_before_it_reaches_an_account() -> None:
+    from handson.targets.account import reach_account
+
+    with pytest.raises(SuiteUsageError, match=r"\(http://localhost:5000\)"):
+        reach_account("handson sweep", "ap-northeast-1", "localhost:5000", frozenset())
+
+
 def test_host_profile_and_config_do_not_touch_the_suites_own_clients(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
