@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import re
 from collections.abc import Callable
@@ -211,7 +212,22 @@ def _no_folder(path: Path) -> str:
     folder = written.partition('"')[0]
     if '"' in written and folder and Path(folder).is_dir():
         return t("policy.not_dir_quote", path=written, folder=folder)
+    meant = _folder_meant(path)
+    if meant is not None:
+        return t("policy.not_dir_meant", path=path, meant=typed(str(meant)))
     return t("policy.not_dir", path=path)
+
+
+def _folder_meant(path: Path) -> Path | None:
+    """The folder beside a mistyped one whose name is closest to it (``polices``: ``policies``),
+    as difflib finds it; None where none is close, or the folder above is not there."""
+    above = path.parent
+    try:
+        names = [child.name for child in above.iterdir() if child.is_dir()]
+    except OSError:
+        return None
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.7)
+    return above / close[0] if close else None
 
 
 def _missing(path: Path) -> str:

@@ -292,6 +292,17 @@ def test_nonexistent_directory_is_an_error(tmp_path: Path) -> None:
     assert "not a directory" in usage_error(tmp_path / "nowhere")
 
 
+@pytest.mark.parametrize("typed_name", ["polices", "Policies", "policy"])
+def test_a_mistyped_folder_names_the_folder_beside_it_meant(
+    tmp_path: Path, typed_name: str
+) -> None:
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "reports").mkdir()
+    said = usage_error(tmp_path / typed_name)
+    assert said.endswith(f"not a directory (did you mean {tmp_path / 'policies'}?)"), said
+    assert "did you mean" not in usage_error(tmp_path / "xyz")
+
+
 # -- sizes: IAM's limits, counted without whitespace, with the run's name in place ------------
 
 NAME = "abcdefghij"  # 10 characters where the placeholder has 7: the rendered policy grows by 3
