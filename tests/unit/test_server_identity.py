@@ -75,6 +75,6 @@ def test_a_slow_answer_is_not_taken_for_gone(monkeypatch: pytest.MonkeyPatch) ->
     import handson.targets.server_identity as identity
 
     real = identity.ask
-    monkeypatch.setattr(identity, "ask", lambda url: real(url, timeout=0.2))
+    monkeypatch.setattr(identity, "ask", lambda url, timeout: real(url, timeout=0.2))
     for url in serving(b"{}", delay=1):
         assert not identity.away(url, "abc")
