@@ -24,6 +24,7 @@ from handson.i18n import t
 from handson.whole_file import write_whole
 
 REPORTS_VARIABLE = "HANDSON_REPORTS"
+CHECKOUT = Path(__file__).resolve().parents[1]
 # Where a run of --target existing writes the documents it found, instead of its run's folder:
 # handson grade gives each learner's run their own folder's discovered/, beside their results.
 DISCOVERED_VARIABLE = "HANDSON_DISCOVERED"
@@ -33,6 +34,17 @@ def reports_dir(checkout: Path, environ: Mapping[str, str] | None = None) -> Pat
     """The folder every run of this checkout writes its reports under."""
     chosen = (os.environ if environ is None else environ).get(REPORTS_VARIABLE)
     return checkout / chosen if chosen else checkout / "reports"  # an absolute one wins
+
+
+def npm_run(here: Path | None = None) -> str:
+    """``npm run`` as the learner types it where they are (``here``: the current folder). npm
+    finds the project in the folder it is started in or one above it; from anywhere else (pytest
+    started from the folder above the checkout) it fails with ENOENT, so it is told the
+    checkout there (``npm --prefix <checkout> run``, the same in every shell)."""
+    here = Path.cwd() if here is None else here
+    if here.resolve().is_relative_to(CHECKOUT):
+        return "npm run"
+    return f"npm --prefix {typed(str(CHECKOUT))} run"
 
 
 def check_outputs(config: pytest.Config, record: Path | None) -> None:
@@ -167,10 +179,10 @@ class RunFolder:
         beside it (alone, npm run report makes the newest run's of reports/, not this one's)."""
         results = Path(alluredir).resolve() if alluredir else self.allure_results
         if results == self.allure_results.resolve():  # the run's own (conftest gives it)
-            return t("where.html", path=self.allure_results)
+            return t("where.html", path=self.allure_results, npm=npm_run())
         name = "allure-report" if results.name == "allure-results" else f"{results.name}-report"
         report = typed(str(results.with_name(name)))
-        return t("where.html_given", results=typed(str(results)), report=report)
+        return t("where.html_given", results=typed(str(results)), report=report, npm=npm_run())
 
     def remove_if_empty(self) -> None:
         """This run's own folder, removed where the run wrote nothing into it (a run refused
@@ -195,7 +207,9 @@ class RunFolder:
             write_whole(self.latest_id, self.run_id + "\n")
         except OSError as error:
             why = error.strerror or str(error)
-            return t("reports.not_named", named=self.latest_id, run=self.run_id, why=why)
+            return t(
+                "reports.not_named", named=self.latest_id, run=self.run_id, why=why, npm=npm_run()
+            )
         temporary = self.reports / f".latest-{self.run_id}"
         try:
             temporary.unlink(missing_ok=True)
@@ -212,7 +226,7 @@ class RunFolder:
         ):
             return None
         _unlink_link(temporary)
-        return t("reports.latest_kept", latest=self.latest, named=self.latest_id)
+        return t("reports.latest_kept", latest=self.latest, named=self.latest_id, npm=npm_run())
 
 
 def _unlink_link(path: Path) -> bool:

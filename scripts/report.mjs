@@ -24,7 +24,7 @@ import {
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 
@@ -181,6 +181,16 @@ function typed(folder) {
   return /[\s&|<>()[\]{};,'*?!#^]/.test(folder) ? `"${folder}"` : folder;
 }
 
+// `npm run` as the person types it in the folder they typed this command in (npm's INIT_CWD):
+// npm finds the project only in that folder or one above it, so from anywhere else it is told
+// the checkout (--prefix), as a run's own line says it (handson/run_folder.npm_run).
+export function npmRun(here = process.env.INIT_CWD) {
+  if (!here) return "npm run";
+  const path = relative(ROOT, resolve(here));
+  const inside = path === "" || (!path.startsWith("..") && !isAbsolute(path));
+  return inside ? "npm run" : `npm --prefix ${typed(ROOT)} run`;
+}
+
 // Where the report of results given without a report folder goes: beside them (allure-report
 // beside allure-results), as a run given --alluredir says. It went into the newest run's folder,
 // over that run's own report.
@@ -232,10 +242,10 @@ const WORDS = {
       `ERROR: --run ${id}: 実行 ID ではありません。${runs} の中のフォルダ名` +
       "（20261206-083713-hnlrtj のような形）を指定してください",
     noReport: (path) =>
-      `ERROR: HTML レポートがまだありません: ${path}。先に npm run report を実行してください`,
+      `ERROR: HTML レポートがまだありません: ${path}。先に ${npmRun()} report を実行してください`,
     read: (count, path) => `チェックポイント ${count} 件の結果を読みました: ${path}`,
     served: (path, shown) =>
-      `HTML レポートを作りました: ${path}（見るときは npm run report:open${shown}）`,
+      `HTML レポートを作りました: ${path}（見るときは ${npmRun()} report:open${shown}）`,
     single: (path) =>
       `HTML レポートを作りました: ${path}（1 ファイルです。ダブルクリックで開けます）`,
     failed: (code) =>
@@ -255,10 +265,10 @@ const WORDS = {
     notRunId: (id, runs) =>
       `ERROR: --run ${id}: not a run ID: give the name of a folder in ${runs}` +
       " (of the form 20261206-083713-hnlrtj)",
-    noReport: (path) => `ERROR: no HTML report at ${path} yet: run npm run report first`,
+    noReport: (path) => `ERROR: no HTML report at ${path} yet: run ${npmRun()} report first`,
     read: (count, path) => `read the results of ${count} checkpoints: ${path}`,
     served: (path, shown) =>
-      `HTML report written: ${path} (npm run report:open${shown} shows it)`,
+      `HTML report written: ${path} (${npmRun()} report:open${shown} shows it)`,
     single: (path) => `HTML report written: ${path} (one file: it opens from disk)`,
     failed: (code) =>
       `ERROR: the HTML report was not made (allure exited ${code}; its output above says why)`,

@@ -18,11 +18,16 @@ from tests.helpers.suite_runner import ROOT
 SCRIPT = ROOT / "scripts" / "report.mjs"
 
 
-def report(reports: Path, *args: str, lang: str | None = None) -> subprocess.CompletedProcess[str]:
+def report(
+    reports: Path, *args: str, lang: str | None = None, typed_in: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``typed_in``: the folder ``npm run report`` was typed in, as npm tells the script
+    (INIT_CWD); the checkout when not given."""
     if not shutil.which("node"):
         pytest.skip("Node.js is not installed")
     env = {k: v for k, v in os.environ.items() if not k.startswith("HANDSON_")}
     env["HANDSON_REPORTS"] = str(reports)
+    env["INIT_CWD"] = str(typed_in or ROOT)
     if lang:
         env["HANDSON_LANG"] = lang
     return subprocess.run(
@@ -203,3 +208,18 @@ def test_a_server_that_names_no_host_listens_on_the_loopback_only(tmp_path: Path
     said = dict(line.split(" ", 1) for line in done.stdout.splitlines())
     assert [said[str(form)] for form in range(4)] == ["127.0.0.1"] * 4, said
     assert said["4"] in ("::1", "error"), said  # as named (a machine without IPv6 refuses it)
+
+
+def test_typed_outside_the_checkout_it_says_npm_with_the_checkout(tmp_path: Path) -> None:
+    """npm finds the project only in the folder it is typed in or one above it: from the folder
+    above the checkout, 'npm run report' fails with npm's ENOENT. Where it was typed elsewhere
+    (``npm --prefix <checkout> run report``), the lines say the command that works there."""
+    run = tmp_path / "reports" / "runs" / "20261206-083713-hnlrtj"
+    (run / "allure-results").mkdir(parents=True)
+    opened = ("--open", "--run", run.name)
+    below = report(tmp_path / "reports", *opened, lang="en", typed_in=ROOT / "features")
+    assert "run npm run report first" in below.stderr, below.stderr
+    above = report(tmp_path / "reports", *opened, lang="en", typed_in=ROOT.parent)
+    assert above.returncode == 4
+    prefix = f'"{ROOT}"' if " " in str(ROOT) else str(ROOT)
+    assert f"run npm --prefix {prefix} run report first" in above.stderr, above.stderr

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from handson import i18n
-from handson.run_folder import REPORTS_VARIABLE, RunFolder, latest_run, reports_dir
+from handson.run_folder import REPORTS_VARIABLE, RunFolder, latest_run, npm_run, reports_dir
 from tests.helpers.suite_runner import ROOT
 
 
@@ -124,7 +124,9 @@ def test_a_latest_that_no_run_made_is_left_and_the_run_ends_well(tmp_path: Path)
     (tmp_path / "latest" / "notes.txt").write_text("mine", "utf-8")
     one, _ = _two_runs(tmp_path)
     said = one.point_latest()
-    assert said == i18n.t("reports.latest_kept", latest=one.latest, named=one.latest_id)
+    assert said == i18n.t(
+        "reports.latest_kept", latest=one.latest, named=one.latest_id, npm=npm_run()
+    )
     assert latest_run(tmp_path) == one.run_id
     assert [p.name for p in (tmp_path / "latest").iterdir()] == ["notes.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["latest", "latest-run.txt", "runs"]
@@ -147,17 +149,34 @@ def test_the_html_report_line_names_where_the_runs_results_are(
     """A run whose results went to --alluredir was told 'npm run report (built from
     runs/<run>/allure-results)': a folder that holds nothing of it, and npm run report alone
     makes the newest run's report of reports/, not this one's."""
+    monkeypatch.chdir(ROOT)
     run = RunFolder(tmp_path / "reports", "20261130-010000-aaaaaa")
-    assert run.html_line(None) == i18n.t("where.html", path=run.allure_results)
+    line = run.html_line(None)
+    assert line == i18n.t("where.html", path=run.allure_results, npm="npm run"), line
     # A run without --alluredir: the root conftest gives it the run folder's own.
     assert run.html_line(str(run.allure_results)) == run.html_line(None)
-    monkeypatch.chdir(tmp_path)
-    line = run.html_line("allure-results")
+    line = run.html_line(str(tmp_path / "allure-results"))
     given, beside = tmp_path / "allure-results", tmp_path / "allure-report"
-    assert line == i18n.t("where.html_given", results=given, report=beside), line
+    assert line == i18n.t("where.html_given", results=given, report=beside, npm="npm run"), line
     spaced = tmp_path / "my results"
     line = run.html_line(str(spaced))
     assert f'npm run report -- "{spaced}" "{spaced}-report"' in line, line
+
+
+def test_typed_outside_the_checkout_npm_is_told_the_checkout(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """pytest started from the folder above the checkout (pytest my-checkout/features/): npm
+    finds no project there, and 'npm run report' fails with npm's ENOENT."""
+    assert npm_run(ROOT) == npm_run(ROOT / "features") == "npm run"
+    checkout = f'"{ROOT}"' if " " in str(ROOT) else str(ROOT)
+    assert npm_run(ROOT.parent) == npm_run(tmp_path) == f"npm --prefix {checkout} run"
+    monkeypatch.chdir(tmp_path)
+    run = RunFolder(tmp_path / "reports", "20261130-010000-aaaaaa")
+    assert f"npm --prefix {checkout} run report" in run.html_line(None)
+    # Relative to where the learner is: results given as typed there are made whole.
+    line = run.html_line("allure-results")
+    assert f"npm --prefix {checkout} run report -- {tmp_path / 'allure-results'} " in line, line
 
 
 RUN_FOLDER_OF = """
