@@ -22,12 +22,12 @@ from typing import Any
 
 from handson.aws import principal_from_session
 from handson.cli_parser import Parser, refusal, speak_first
-from handson.console import typed
 from handson.discovery import Discovery, FoundPolicy, discover
 from handson.errors import SuiteUsageError
 from handson.file_words import unwritable_folder
 from handson.i18n import listed, t
 from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, SSM_CORE_POLICY_ARN
+from handson.next_command import checklist
 from handson.policies import (
     POLICY_FILES,
     ROLE_POLICY_FILE,
@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
         print(line, file=sys.stderr)
     if found.buckets is None or found.user is None or found.role is None:
         return 1
-    print(t("replay.written", out=args.out, typed=typed(str(args.out)), name=found.name))
+    print(t("replay.written", out=args.out, command=checklist(args.out), name=found.name))
     return 0
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from handson.console import typed
 from handson.regions import DEFAULT_REGION
+from handson.run_folder import CHECKOUT
 
 
 @dataclass(frozen=True)
@@ -52,3 +53,15 @@ def sweep_record(record: Path, place: Place) -> str:
 def cleanup(place: Place, name: str | None) -> str:
     """``handson cleanup`` for the hands-on's resources in ``place`` (of ``--name``)."""
     return command(["handson", "cleanup", *(["--name", name] if name else [])], place)
+
+
+def checklist(policies: Path, here: Path | None = None) -> str:
+    """``pytest features/ --policies <policies>``, which works as typed in ``here`` (the current
+    folder): in the checkout as the README writes it; from anywhere else with the checkout's
+    features/ and the policies' whole path (a path relative to ``here`` would name another
+    folder once the learner is in the checkout)."""
+    here = (Path.cwd() if here is None else here).resolve()
+    if here == CHECKOUT:
+        return f"pytest features/ --policies {typed(str(policies))}"
+    whole = (here / policies).resolve()
+    return f"pytest {typed(str(CHECKOUT / 'features'))} --policies {typed(str(whole))}"

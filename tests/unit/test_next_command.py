@@ -16,9 +16,9 @@ from fixtures.environment import removal
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.order import Stage
 from handson.names import RunNames
-from handson.next_command import Place, cleanup, sweep_record, sweep_run
+from handson.next_command import Place, checklist, cleanup, sweep_record, sweep_run
 from handson.policies import load_policy_set
-from handson.run_folder import RUN_FOLDER
+from handson.run_folder import CHECKOUT, RUN_FOLDER
 from handson.settings import AWS_SESSION, Settings
 from handson.targets.account import Account
 from handson.targets.existing import EXISTING
@@ -120,3 +120,16 @@ def test_a_withdrawn_undo_is_neither_run_nor_named() -> None:
     assert undo.pending == ["S3 bucket handson-s3-1-x"]
     assert undo.run() == [] and removed == ["1"]
     undo.withdraw("S3 bucket handson-s3-u-x")  # nothing of that name: nothing happens
+
+
+def test_the_replay_command_works_where_discover_was_typed(tmp_path: Path) -> None:
+    """handson discover --out my-env typed elsewhere than the checkout said 'pytest features/
+    --policies my-env': there, no features/; in the checkout, another my-env."""
+    assert checklist(Path("my-env"), CHECKOUT) == "pytest features/ --policies my-env"
+    elsewhere = checklist(Path("my env"), tmp_path)
+    features = CHECKOUT / "features"
+    assert shlex.split(elsewhere) == [
+        "pytest", str(features), "--policies", str(tmp_path / "my env")
+    ]  # fmt: skip
+    below = checklist(Path("../my-env"), features)
+    assert shlex.split(below)[1:] == [str(features), "--policies", str(CHECKOUT / "my-env")]
