@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import shlex
 import sys
+from collections.abc import Sequence
 
 # What a stream's encoding must hold for the suite's words: kana, kanji and the catalogue's
 # full-width punctuation (handson/messages/ja.json).
@@ -60,3 +61,8 @@ def typed(argument: str) -> str:
     if argument and not any(c in _SHELL_READS or c.isspace() for c in argument):
         return argument
     return f'"{argument}"'
+
+
+def typed_command(words: Sequence[str]) -> str:
+    """A command as a person types it: each word as :func:`typed` gives it."""
+    return " ".join(typed(word) for word in words)

@@ -42,6 +42,7 @@ from handson.class_runs import (
 )
 from handson.class_table import all_passed, not_a_table, table_lines, write_csv, write_html
 from handson.cli_parser import Parser, refusal, speak_first
+from handson.console import typed_command
 from handson.errors import SuiteUsageError
 from handson.file_words import unwritable_folder
 from handson.i18n import listed, t
@@ -177,7 +178,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
         except KeyboardInterrupt:
             # Ctrl-C: the learners not started yet are not; those being graded had the same
             # Ctrl-C, and their runs ended through their own teardown before this line.
-            print(t("class.interrupted", out=out, accounts=args.accounts), file=sys.stderr)
+            again = ["handson", "grade", "--accounts", str(args.accounts), "--table-from", str(out)]
+            said = t("class.interrupted", out=out, command=typed_command(again))
+            print(said, file=sys.stderr)
             return INTERRUPTED_EXIT
     for line in table_lines(graded):
         print(line)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from handson.console import typed
+from handson.console import typed, typed_command
 from handson.regions import DEFAULT_REGION
 from handson.run_folder import CHECKOUT
 
@@ -33,7 +33,7 @@ def command(words: list[str], place: Place) -> str:
         words += ["--region", place.region]
     if place.endpoint_url:
         words += ["--endpoint-url", place.endpoint_url]
-    return " ".join(typed(word) for word in words)
+    return typed_command(words)
 
 
 def sweep_run(run_id: str, place: Place | None) -> str:
@@ -41,7 +41,7 @@ def sweep_run(run_id: str, place: Place | None) -> str:
     known, and the command is the part every place shares."""
     words = ["handson", "sweep", "--run", run_id, "--delete"]
     if place is None:
-        return " ".join(typed(word) for word in words)
+        return typed_command(words)
     return command(words, place)
 
 

@@ -267,13 +267,15 @@ def test_ctrl_c_while_grading_is_one_line_saying_where_the_results_are(
     (not Python's trace)."""
     import handson.grade
 
-    path = roster(tmp_path, HEADER + "a,111122223333,山田\n")
+    spaced = tmp_path / "クラス 1"  # the command said is typed as it is: quoted where needed
+    spaced.mkdir()
+    path = roster(spaced, HEADER + "a,111122223333,山田\n")
 
     def interrupted(*args: object, **kwargs: object) -> list[Graded]:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(handson.grade, "grade_class", interrupted)
-    out = tmp_path / "graded"
+    out = spaced / "graded"
     try:
         code = handson.grade.main(["--lang", "ja", "--accounts", str(path), "--out", str(out)])
     finally:
@@ -282,7 +284,7 @@ def test_ctrl_c_while_grading_is_one_line_saying_where_the_results_are(
     assert code == 130 and said.out == "", said
     assert said.err == (
         f"handson grade: 中断しました。採点が終わった受講者の結果は {out} にあります（表にするには"
-        f" handson grade --accounts {path} --table-from {out}）\n"
+        f' handson grade --accounts "{path}" --table-from "{out}"）\n'
     )
 
 
