@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
 
 import pytest
 
@@ -78,3 +79,43 @@ def test_a_slow_answer_is_not_taken_for_gone(monkeypatch: pytest.MonkeyPatch) ->
     monkeypatch.setattr(identity, "ask", lambda url, timeout: real(url, timeout=0.2))
     for url in serving(b"{}", delay=1):
         assert not identity.away(url, "abc")
+
+
+def _attached(tags: list[dict[str, str]]) -> Any:
+    from handson.aws import Credentials, Principal
+    from handson.targets.emulator_server import MotoEmulator
+
+    emulator = MotoEmulator("http://127.0.0.1:9", "ap-northeast-1", "handson-admin-x", tags)
+    emulator.admin = Principal("admin", Credentials("AKIDX", "s"), "ap-northeast-1", None)
+    return emulator
+
+
+def test_an_admin_not_removed_is_one_line_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The run has ended when its admin is removed from a server somebody else started: a
+    failure there was a traceback from pytest_unconfigure, and exit code 1."""
+    from handson.errors import SuiteUsageError
+    from handson.names import TAG_RUN
+
+    emulator = _attached([{"Key": TAG_RUN, "Value": "20261206-093000-abcdef"}])
+
+    def refused() -> None:
+        raise SuiteUsageError("the server does not answer like moto")
+
+    monkeypatch.setattr(emulator, "_remove_admin", refused)
+    emulator.close()
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith("handson: could not remove the admin handson-admin-x "), line
+    assert "handson sweep --run 20261206-093000-abcdef --endpoint-url http://127.0.0.1:9" in line
+
+
+def test_the_admin_of_a_server_seen_gone_is_not_removed(monkeypatch: pytest.MonkeyPatch) -> None:
+    emulator = _attached([])
+    emulator.gone_reason = "the emulator at --endpoint-url ... stopped answering"
+
+    def removal() -> None:
+        raise AssertionError("no removal is sent to a server that is gone")
+
+    monkeypatch.setattr(emulator, "_remove_admin", removal)
+    emulator.close()
