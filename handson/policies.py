@@ -17,7 +17,7 @@ from handson.errors import SuiteUsageError
 from handson.file_words import Unreadable, read_given, unreadable
 from handson.i18n import listed, t
 from handson.json_slips import mended, refused_characters, slip_of
-from handson.names import PLACEHOLDER_IN_JSON, validate_name
+from handson.names import PLACEHOLDER, PLACEHOLDER_IN_JSON, validate_name
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "policies"
 USER_POLICY_FILE = "handson-iam-user-policy.json"
@@ -47,6 +47,23 @@ class PolicyFile:
     def document(self, render: Render | None = None) -> PolicyDocument:
         text = render(self.text) if render else self.text
         return json.loads(text)
+
+
+def as_written(file: PolicyFile, suffix: str) -> Callable[[str], str]:
+    """Words about the file's documents, rendered with ``suffix``, shown as the file writes
+    them: each name that its placeholder became (``handson-s3-2-20261206-ab12cd``) shows the
+    placeholder again (``handson-s3-2-<自分の名前>``), so that a hint's Resource can be copied
+    into the file as it is. Only names written with something before the placeholder in the
+    file are shown so; a file without it, the words as they are."""
+    before = re.compile(r"([\w.-]+)(?:" + PLACEHOLDER_IN_JSON.pattern + ")", re.IGNORECASE)
+    stems = sorted({match.group(1) for match in before.finditer(file.text)}, key=len, reverse=True)
+
+    def shown(text: str) -> str:
+        for stem in stems:
+            text = text.replace(stem + suffix, stem + PLACEHOLDER)
+        return text
+
+    return shown
 
 
 def policy_size(document: PolicyDocument) -> int:

@@ -62,8 +62,10 @@ def learner_name() -> str:
 def one(emulator: MotoEmulator, job: tuple[str, Path, tuple[str, ...]]) -> LearnerRun:
     mistake, workdir, args = job
     name = learner_name()
-    policies = copied(workdir / "policies", name)
-    if mistake == "open-without-slash-star":
+    # A learner who left <自分の名前> in the files and gave their name with --name instead.
+    kept = mistake.endswith(PLACEHOLDER_KEPT)
+    policies = copied(workdir / "policies", PLACEHOLDER if kept else name)
+    if mistake.startswith("open-without-slash-star"):
         open_without_slash_star(policies)
     if mistake == "seed":  # the browser's second download, beside the file the run reads
         shutil.copy(policies / USER_POLICY_FILE, policies / "handson-iam-user-policy (1).json")
@@ -77,9 +79,13 @@ def one(emulator: MotoEmulator, job: tuple[str, Path, tuple[str, ...]]) -> Learn
         f"--policies={policies}",
         f"--endpoint-url={emulator.endpoint_url}",
         *args,
+        *((f"--name={name}",) if kept else ()),
         env={"HANDSON_LANG": None},
     )
     return LearnerRun(run, name, left_behind(emulator.admin, name))
+
+
+PLACEHOLDER_KEPT = ", placeholder kept"
 
 
 # label -> (the learner's mistake, or "seed" for none; extra options)
@@ -89,7 +95,7 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "user-ec2-star": ("user-ec2-star", ()),
     "trust-wrong-service": ("trust-wrong-service", ()),
     "user-without-s3": ("user-without-s3", ()),
-    "english": ("open-without-slash-star", ("--lang=en",)),
+    "english": ("open-without-slash-star" + PLACEHOLDER_KEPT, ("--lang=en",)),
 }
 
 
@@ -192,6 +198,11 @@ def test_english_on_request(runs: dict[str, LearnerRun]) -> None:
     assert run.failed == {"R4"}
     shown = block(run)
     assert "hint: ForS32OpenGet's Resource does not cover" in shown
+    # The files kept <自分の名前>: the hint is written as they are, to be copied into them;
+    # what was tried, with the name the run used.
+    name = runs["english"].name
+    assert f"end it with /*: arn:aws:s3:::handson-s3-2-{PLACEHOLDER}/open/*" in shown, shown
+    assert f"s3://handson-s3-2-{name}/open/handson-sample.txt" in shown, shown
     assert "checkpoints: 12 passed, 1 failed, 0 not decided" in run.stdout
     assert "不合格" not in run.stdout
 

@@ -527,3 +527,26 @@ def test_copies_beside_the_policy_files_are_said_and_never_read(tmp_path: Path) 
         i18n.t("policy.copies_beside", folder=folder, copies=i18n.listed(loaded.copies))
     ]
     assert loaded.user.path == folder / USER_POLICY_FILE  # the original, not the copy
+
+
+def test_a_hint_names_what_the_placeholder_became_as_the_file_writes_it(tmp_path: Path) -> None:
+    """A file that kept <自分の名前> is told its fix with it, so that it can be copied in; a file
+    with the learner's own name, or JSON's escape of the placeholder, as it is written."""
+    from handson.names import PLACEHOLDER
+    from handson.policies import PolicyFile, as_written
+
+    kept = PolicyFile(
+        tmp_path / "r.json", '{"Resource": "arn:aws:s3:::handson-s3-2-<自分の名前>/open"}'
+    )
+    shown = as_written(kept, "20261206-ab12cd")
+    said = "arn:aws:s3:::handson-s3-2-20261206-ab12cd/open/* (handson-iam-role-20261206-ab12cd)"
+    assert shown(said) == (
+        f"arn:aws:s3:::handson-s3-2-{PLACEHOLDER}/open/* (handson-iam-role-20261206-ab12cd)"
+    )  # only the names the file wrote with the placeholder
+    escaped = PolicyFile(  # as json.dumps writes it with ensure_ascii
+        tmp_path / "r.json", json.dumps({"Resource": f"arn:aws:s3:::handson-s3-2-{PLACEHOLDER}"})
+    )
+    assert PLACEHOLDER not in escaped.text
+    assert as_written(escaped, "x")("handson-s3-2-x") == f"handson-s3-2-{PLACEHOLDER}"
+    own = PolicyFile(tmp_path / "r.json", '{"Resource": "arn:aws:s3:::handson-s3-2-taro/open"}')
+    assert as_written(own, "taro")("handson-s3-2-taro/open/*") == "handson-s3-2-taro/open/*"
