@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from handson.names import default_name
+from handson.names import PLACEHOLDER, default_name
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
 from handson.report import REPORT_SUMMARY_FILE
 from handson.run_folder import latest_run
@@ -162,6 +162,9 @@ def test_a_failure_not_checked_again_keeps_its_block_once_and_a_fixed_one_loses_
     both = watched.save(role)
     assert "(failed: U4, R5)" in tally(both)
     assert failure_ids(both) == [*u4, "R5"], both
+    # The saved file kept <自分の名前>: so does its hint, after a save as in the first round.
+    (hint,) = [line for line in both.splitlines() if line.startswith("  hint: ") and "s3:" in line]
+    assert f"handson-s3-2-{PLACEHOLDER}/open/*" in hint and watched.name not in hint, hint
     user_only = watched.restore(ROLE_POLICY_FILE)
     assert "(failed: U4)" in tally(user_only)
     assert failure_ids(user_only) == u4, user_only
