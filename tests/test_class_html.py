@@ -101,3 +101,50 @@ def test_a_learner_links_to_a_page_of_what_their_run_showed(
     page.go_back()
     page.click("text=クラスの表に戻る")
     assert page.url == (folder / "class.html").as_uri()
+
+
+# Where the browser put each line's last word (its left edge, in pixels).
+LAST_WORDS_AT = """() => {
+  const pre = document.querySelector("pre");
+  const text = pre.firstChild;
+  const lefts = [];
+  let start = 0;
+  for (const line of text.data.split("\\n")) {
+    const at = start + line.lastIndexOf(" ") + 1;
+    const range = document.createRange();
+    range.setStart(text, at);
+    range.setEnd(text, at + 1);
+    lefts.push(range.getBoundingClientRect().left);
+    start += line.length + 1;
+  }
+  return lefts;
+}"""
+
+
+def test_a_learner_s_table_keeps_its_columns_with_japanese_in_it(
+    tmp_path: Path, page: Page, japanese: None
+) -> None:
+    """The run pads its table's columns for a terminal, where a Japanese character takes two
+    columns: the learner's page shows it in a font whose Japanese is two Latin characters
+    wide, so the columns stay in line."""
+    from handson.i18n import pad
+
+    rows = [
+        ("U1", "IAMユーザーでコンソールにサインインできる", "期待どおり"),
+        ("U5", "IAMユーザーは IAM の一覧を見られない", "不合格: 拒否されるはずが許可された"),
+        ("R8", "ロールはバケット2の一覧を open/ 配下だけ見られる", "期待どおり"),
+    ]
+    table = "\n".join(
+        f"{pad(i, 4)}{pad(what, 56)}{pad(result, 36)}再現" for i, what, result in rows
+    )
+    folder = tmp_path / "graded"
+    (folder / "山田").mkdir(parents=True)
+    (folder / "山田" / "checkpoints.json").write_text("{}", "utf-8")
+    (folder / "山田" / "output.txt").write_text(table, "utf-8")
+    statuses = {column: "passed" for column in COLUMNS}
+    learner = Graded(Learner("p", "111122223333", "山田"), 1, statuses, folder=folder / "山田")
+    write_html([learner], folder / "class.html", "now")
+    page.set_viewport_size({"width": 1400, "height": 400})
+    page.goto((folder / "山田" / "output.html").as_uri())
+    lefts = page.evaluate(LAST_WORDS_AT)
+    assert len(lefts) == 3 and max(lefts) - min(lefts) < 1, lefts
