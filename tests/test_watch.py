@@ -28,7 +28,8 @@ from tests.helpers.estate import left_behind
 from tests.helpers.masks import AWS_IDS, PADDING, apply
 from tests.helpers.mutations import MUTATIONS, Mutation
 from tests.helpers.suite_runner import holding_in
-from tests.test_interrupt import alive, children, emulator_of
+from tests.test_emulator_gone import emulator_of
+from tests.test_interrupt import alive, children
 
 TALLY = "checkpoints:"
 PASSING = "checkpoints: 13 passed, 0 failed, 0 not decided"
