@@ -108,7 +108,7 @@ def _can_make_files_in(folder: Path) -> bool:
         return False
 
 
-def _can_write(file: Path) -> bool:
+def can_write(file: Path) -> bool:
     """Whether this process can write ``file``, which exists, found by opening it to append and
     writing nothing: nothing of it changes. On Windows this also meets a program that holds the
     file open without sharing it (Excel holds a CSV so), which ``os.access`` does not see."""
@@ -125,7 +125,7 @@ def unwritable_file(path: Path, ours: Callable[[bytes], bool] | None = None) -> 
     None when it can be."""
     if path.is_dir():
         return t("file.a_folder")
-    if path.exists() and not _can_write(path):
+    if path.exists() and not can_write(path):
         return t("folder.not_writable", folder=path)
     return _cannot_make_in(path.parent) or (None if ours is None else not_ours(path, ours))
 

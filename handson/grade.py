@@ -28,6 +28,7 @@ import unicodedata
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 
 from handson.class_roster import Learner, read_class
@@ -44,7 +45,7 @@ from handson.class_table import all_passed, not_a_table, table_lines, write_csv,
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.console import typed_command
 from handson.errors import SuiteUsageError
-from handson.file_words import unwritable_folder
+from handson.file_words import can_write, unwritable_folder
 from handson.i18n import listed, t
 from handson.run_folder import reports_dir
 from handson.secrets import register_host_secrets
@@ -178,16 +179,35 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
         except KeyboardInterrupt:
             # Ctrl-C: the learners not started yet are not; those being graded had the same
             # Ctrl-C, and their runs ended through their own teardown before this line.
-            again = ["handson", "grade", "--accounts", str(args.accounts), "--table-from", str(out)]
-            said = t("class.interrupted", out=out, command=typed_command(again))
+            said = t("class.interrupted", out=out, command=table_again(args.accounts, out))
             print(said, file=sys.stderr)
             return INTERRUPTED_EXIT
     for line in table_lines(graded):
         print(line)
-    write_csv(graded, out / "class.csv")
-    write_html(graded, out / "class.html", when)
+    unwritten = []
+    for table, write in zip(TABLES, (write_csv, partial(write_html, when=when)), strict=True):
+        try:
+            write(graded, out / table)
+        except OSError as refused:  # opened since the check above (Excel), or the disk full
+            unwritten.append(t("class.table_not_written", path=out / table, error=refused))
+    if unwritten:
+        for line in unwritten:
+            print(line, file=sys.stderr)
+        print(t("class.table_again", command=table_again(args.accounts, out)), file=sys.stderr)
+        return exit_code(graded) or 1
     print(t("class.written", csv=out / "class.csv", html=out / "class.html"))
     return exit_code(graded)
+
+
+def table_again(accounts: Path, out: Path) -> str:
+    """The command that makes the class's table again from the results in ``out``."""
+    return typed_command(
+        ["handson", "grade", "--accounts", str(accounts), "--table-from", str(out)]
+    )
+
+
+# The class's tables, written into the results' folder after everyone is graded.
+TABLES = ("class.csv", "class.html")
 
 
 def check_destination(table_from: Path | None, out: Path | None) -> None:
@@ -210,6 +230,10 @@ def check_destination(table_from: Path | None, out: Path | None) -> None:
     other = None if table_folder is None else not_a_table(table_folder)
     if other is not None:
         raise SuiteUsageError(t("class.not_a_table", path=other))
+    for table in TABLES if table_folder is not None else ():
+        path = table_folder / table
+        if path.is_file() and not can_write(path):  # Excel holds the CSV it has open so
+            raise SuiteUsageError(t("class.table_held", path=path))
 
 
 def _holds_others(out: Path) -> bool:

@@ -12,7 +12,7 @@ import pytest
 
 from handson import i18n
 from handson.catalogue import TALLIED
-from handson.class_table import table_lines
+from handson.class_table import COLUMNS, table_lines
 from handson.errors import SuiteUsageError
 from handson.grade import Graded, Learner, exit_code, learner_env, read_class, read_graded
 from handson.practices import ADVISORY
@@ -414,3 +414,63 @@ def test_only_grades_own_folders_and_tables_are_written_again(tmp_path: Path) ->
     (tmp_path / "theirs" / "notes.txt").write_text("mine", "utf-8")
     with pytest.raises(SuiteUsageError):
         check_destination(None, tmp_path / "theirs")
+
+
+def graded_before(tmp_path: Path) -> tuple[Path, Path]:
+    """A class.csv and the --out folder of an earlier grading (its table in it)."""
+    from handson.class_runs import GRADED_MARK
+    from handson.class_table import write_csv
+
+    path = roster(tmp_path, HEADER + "a,111122223333,山田\n")
+    out = tmp_path / "graded"
+    out.mkdir()
+    (out / GRADED_MARK).write_text("", "utf-8")
+    write_csv([], out / "class.csv")
+    return path, out
+
+
+def test_a_table_held_open_is_one_line_before_anyone_is_graded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Excel holds the class.csv it has open (on Windows, no other program may write it): the
+    instructor who grades again with it open learns it before the class is graded, not after."""
+    import handson.grade
+    from tests.helpers.refusing import refusing_writes
+
+    path, out = graded_before(tmp_path)
+
+    def not_graded(*args: object, **kwargs: object) -> list[Graded]:
+        raise AssertionError("graded although the table cannot be written")
+
+    monkeypatch.setattr(handson.grade, "grade_class", not_graded)
+    with refusing_writes(out / "class.csv"):
+        code = handson.grade.main(["--lang=en", "--accounts", str(path), "--out", str(out)])
+    (line,) = capsys.readouterr().err.splitlines()
+    assert code == 4 and "class.csv cannot be written: if Excel" in line, line
+
+
+def test_a_table_that_cannot_be_written_after_grading_keeps_the_results(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Opened while the class was graded: the other table is written, one line says which was
+    not and how to make it again from the results, which are kept; the exit code is not 0."""
+    import handson.class_table
+    import handson.grade
+
+    path, out = graded_before(tmp_path)
+    statuses = {column: "passed" for column in COLUMNS}
+    done = [Graded(Learner("a", "111122223333", "山田"), 0, statuses, folder=out / "山田")]
+    monkeypatch.setattr(handson.grade, "grade_class", lambda *args, **kwargs: done)
+
+    def held(graded: object, table: Path) -> None:
+        raise PermissionError(13, "The process cannot access the file", str(table))
+
+    monkeypatch.setattr(handson.grade, "write_csv", held)
+    code = handson.grade.main(["--lang=en", "--accounts", str(path), "--out", str(out)])
+    said = capsys.readouterr().err.splitlines()
+    assert code == 1 and (out / "class.html").is_file()
+    assert said[0].startswith(f"{out / 'class.csv'} was not written ("), said
+    assert said[1].endswith(
+        f"handson grade --accounts {path} --table-from {out} makes the table again"
+    )
+    assert handson.class_table.write_csv is not held
