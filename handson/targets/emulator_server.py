@@ -27,6 +27,7 @@ from handson.iam_engine import network_conditions, network_keys, policy_variable
 from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
 from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN, TAG_RUN
+from handson.next_command import Place, sweep_run
 from handson.policy_match import Policies, named
 from handson.targets import server_identity
 from handson.targets.emulator_ec2 import instance_credentials
@@ -242,12 +243,13 @@ class MotoEmulator:
                 self._remove_admin()
             except Exception as exc:  # noqa: BLE001 - the run has ended: one line, no traceback
                 run = next((tag["Value"] for tag in self._admin_tags if tag["Key"] == TAG_RUN), "")
+                # The account the run's own lines name for an emulator (fixtures.environment).
+                place = Place(DEFAULT_ACCOUNT_ID, self.region, self.endpoint_url)
                 said = t(
                     "endpoint.admin_left",
                     user=self._admin_name,
                     error=exc,
-                    run=run,
-                    url=self.endpoint_url,
+                    command=sweep_run(run, place),
                 )
                 print(said, file=sys.stderr)
 

@@ -107,7 +107,8 @@ def test_an_admin_not_removed_is_one_line_not_a_traceback(
     emulator.close()
     (line,) = capsys.readouterr().err.splitlines()
     assert line.startswith("handson: could not remove the admin handson-admin-x "), line
-    assert "handson sweep --run 20261206-093000-abcdef --endpoint-url http://127.0.0.1:9" in line
+    sweep = "handson sweep --run 20261206-093000-abcdef --delete --allowed-account 123456789012"
+    assert f"{sweep} --endpoint-url http://127.0.0.1:9 removes it" in line, line
 
 
 def test_the_admin_of_a_server_seen_gone_is_not_removed(monkeypatch: pytest.MonkeyPatch) -> None:
