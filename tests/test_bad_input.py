@@ -293,8 +293,14 @@ def test_results_that_cannot_be_written_where_they_go_are_one_line(
     assert "is a file" in said[0] and "INTERNALERROR" not in typed.stdout + typed.stderr
     option = run_suite(tmp_path / "run", f"--alluredir={folder}")
     one_line(option, f"--alluredir {folder}: ")
-    # The files a run writes: checkpoints.json was lost at the end of a whole run; a folder
-    # given for one is named as a folder.
+    assert taken.read_text("utf-8") == "mine"
+
+
+def test_files_a_run_writes_that_cannot_be_written_are_one_line(tmp_path: Path) -> None:
+    """The files a run writes: checkpoints.json was lost at the end of a whole run; a folder
+    given for one is named as a folder. (Once, not for each folder of the test above.)"""
+    taken = tmp_path / "results.txt"
+    taken.write_text("mine", "utf-8")
     for option_name in ("--checkpoints-json", "--record-calls"):
         for path, why in ((taken / "x.json", "is a file"), (tmp_path, "a folder, not a file")):
             run = run_suite(tmp_path / "run", f"{option_name}={path}")
