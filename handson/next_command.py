@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from handson.console import typed, typed_command
+from handson.console import typed_command
 from handson.regions import DEFAULT_REGION
 from handson.run_folder import CHECKOUT
 
@@ -62,6 +62,6 @@ def checklist(policies: Path, here: Path | None = None) -> str:
     folder once the learner is in the checkout)."""
     here = (Path.cwd() if here is None else here).resolve()
     if here == CHECKOUT:
-        return f"pytest features/ --policies {typed(str(policies))}"
+        return typed_command(["pytest", "features/", "--policies", str(policies)])
     whole = (here / policies).resolve()
-    return f"pytest {typed(str(CHECKOUT / 'features'))} --policies {typed(str(whole))}"
+    return typed_command(["pytest", str(CHECKOUT / "features"), "--policies", str(whole)])

@@ -21,7 +21,7 @@ from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, ROLE, HandBuilt
 from tests.helpers.english_words import english_words
 from tests.helpers.estate import snapshot
-from tests.helpers.suite_runner import ROOT, SuiteRun, admin_cli_env, run_suite
+from tests.helpers.suite_runner import ROOT, SuiteRun, admin_cli_env, run_handson, run_suite
 
 pytestmark = pytest.mark.slow
 ACCOUNT = "123456789012"
@@ -35,17 +35,8 @@ def environment(emulator: MotoEmulator) -> dict[str, str]:
 
 
 def handson_command(emulator: MotoEmulator, *words: str) -> subprocess.CompletedProcess[str]:
-    """``handson <words>`` as the learner runs it, without a terminal (``python -m handson.cli``
-    where no console script is)."""
-    return subprocess.run(
-        [sys.executable, "-m", "handson.cli", *words],
-        cwd=ROOT,
-        env=environment(emulator),
-        stdin=subprocess.DEVNULL,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    """``handson <words>`` on the test's emulator, as the learner runs it."""
+    return run_handson(words, environment(emulator), timeout=300)
 
 
 def cleanup_command(

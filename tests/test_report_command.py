@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from handson.console import typed
 from tests.helpers.english_words import english_words
 from tests.helpers.suite_runner import ROOT
 
@@ -221,5 +222,5 @@ def test_typed_outside_the_checkout_it_says_npm_with_the_checkout(tmp_path: Path
     assert "run npm run report first" in below.stderr, below.stderr
     above = report(tmp_path / "reports", *opened, lang="en", typed_in=ROOT.parent)
     assert above.returncode == 4
-    prefix = f'"{ROOT}"' if " " in str(ROOT) else str(ROOT)
+    prefix = typed(str(ROOT))  # as the line quotes it
     assert f"run npm --prefix {prefix} run report first" in above.stderr, above.stderr

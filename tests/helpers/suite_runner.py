@@ -9,6 +9,7 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -242,20 +243,28 @@ def admin_cli_env(admin_key: str, admin_secret: str) -> dict[str, str]:
     return env
 
 
-def as_typed(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """A ``handson ...`` command the suite printed, run as a learner who types it as it is
-    (``python -m handson.cli`` where no console script is), with nothing added."""
-    words = shlex.split(line)
-    assert words[0] == "handson", line
+def run_handson(
+    words: Sequence[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``handson <words>`` as the learner runs it, without a terminal (``python -m handson.cli``
+    where no console script is)."""
     return subprocess.run(
-        [sys.executable, "-m", "handson.cli", *words[1:]],
+        [sys.executable, "-m", "handson.cli", *words],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=timeout,
     )
+
+
+def as_typed(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A ``handson ...`` command the suite printed, run as a learner who types it as it is,
+    with nothing added."""
+    words = shlex.split(line)
+    assert words[0] == "handson", line
+    return run_handson(words[1:], env)
 
 
 def run_sweep(

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from handson import i18n
+from handson.console import typed
 from handson.run_folder import REPORTS_VARIABLE, RunFolder, latest_run, npm_run, reports_dir
 from tests.helpers.suite_runner import ROOT
 
@@ -169,7 +170,7 @@ def test_typed_outside_the_checkout_npm_is_told_the_checkout(
     """pytest started from the folder above the checkout (pytest my-checkout/features/): npm
     finds no project there, and 'npm run report' fails with npm's ENOENT."""
     assert npm_run(ROOT) == npm_run(ROOT / "features") == "npm run"
-    checkout = f'"{ROOT}"' if " " in str(ROOT) else str(ROOT)
+    checkout = typed(str(ROOT))  # as the line quotes it
     assert npm_run(ROOT.parent) == npm_run(tmp_path) == f"npm --prefix {checkout} run"
     monkeypatch.chdir(tmp_path)
     run = RunFolder(tmp_path / "reports", "20261130-010000-aaaaaa")
