@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from handson.names import default_name
-from handson.permissions.catalogue import ESCALATION, EXPOSURE
+from handson.permissions.catalogue import ESCALATION, ESCALATION_STEP, EXPOSURE
 from handson.permissions.examples import ADDED, measured_documents
 from handson.permissions.findings import Principal
 from handson.policies import SEED_DIR, TRUST_POLICY_FILE
@@ -25,10 +25,10 @@ pytestmark = pytest.mark.slow
 RISKS = {
     "iam:CreateAccessKey": {ESCALATION},
     "iam:AttachUserPolicy": {ESCALATION, EXPOSURE},
-    "ec2:ModifyInstanceAttribute": {ESCALATION},
+    "ec2:ModifyInstanceAttribute": {ESCALATION_STEP},
     "s3:PutBucketPolicy": {EXPOSURE},
     "s3:PutBucketAcl": {EXPOSURE},
-    "iam:PassRole": {ESCALATION},
+    "iam:PassRole": {ESCALATION_STEP},
     "ec2:CreateTags": set(),
 }
 

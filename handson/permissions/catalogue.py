@@ -6,7 +6,8 @@ file is read the first time one of its actions is asked about, and kept (``funct
 an analysis reads only the services its policies name.
 
 Privilege-escalation and resource-exposure classes come from cloudsplaining (escalation.json
-beside this file, its ``PRIVILEGE_ESCALATION_METHODS`` copied unchanged) and from the access
+beside this file, its ``PRIVILEGE_ESCALATION_METHODS`` copied unchanged, which
+handson.permissions.escalation holds against what a principal is allowed) and from the access
 level: cloudsplaining counts every "Permissions management" action as resource exposure.
 """
 
@@ -23,6 +24,7 @@ from handson.iam_engine import wildcard_match
 
 PERMISSIONS_MANAGEMENT = "Permissions management"
 ESCALATION = "privilege-escalation"
+ESCALATION_STEP = "privilege-escalation-step"  # an action of escalation methods none open yet
 EXPOSURE = "resource-exposure"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -81,13 +83,10 @@ class Action:
         return any(_key_regex(k).fullmatch(key) for k in self.condition_keys) or request_wide(key)
 
     @property
-    def risks(self) -> tuple[str, ...]:
-        found = []
-        if self.full.lower() in escalation_actions():
-            found.append(ESCALATION)
-        if PERMISSIONS_MANAGEMENT in self.access_levels:
-            found.append(EXPOSURE)
-        return tuple(found)
+    def exposes(self) -> bool:
+        """Resource exposure as cloudsplaining counts it: the access level "Permissions
+        management". (Escalation depends on what else is allowed: permissions.escalation.)"""
+        return PERMISSIONS_MANAGEMENT in self.access_levels
 
 
 # What a variable part of an ARN format may hold. The account, region and partition hold no

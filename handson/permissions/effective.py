@@ -13,6 +13,7 @@ from typing import Any
 import handson.permissions.catalogue as catalogue
 from handson.i18n import listed, listed_first
 from handson.iam_engine import Statement, wildcard_match
+from handson.permissions.escalation import Escalation, escalations, of_group
 from handson.permissions.findings import CHECK_IDS, Kind, PermissionFinding, Where
 from handson.permissions.handson_world import SEED_PREFIX, Subject
 from handson.permissions.measure import (
@@ -20,6 +21,7 @@ from handson.permissions.measure import (
     ActionResult,
     Entry,
     Hit,
+    allows,
     as_list,
     measure_actions,
     reaches,
@@ -41,7 +43,27 @@ def findings(subject: Subject) -> list[PermissionFinding]:
     results = measure_actions(subject)
     over = [r for r in results if r.over is not None]
     under = [r for r in results if r.under is not None]
-    return [*grouped(subject, over, Kind.OVER_GRANT), *grouped(subject, under, Kind.UNDER_GRANT)]
+
+    def allowed(name: str) -> bool:
+        action = catalogue.action(name)
+        return action is not None and allows(subject, action)
+
+    risky = escalations((r.action.full for r in over), allowed)
+    over_grants = [_with_risk(f, risky) for f in grouped(subject, over, Kind.OVER_GRANT)]
+    return [*over_grants, *grouped(subject, under, Kind.UNDER_GRANT)]
+
+
+def _with_risk(finding: PermissionFinding, risky: dict[str, Escalation]) -> PermissionFinding:
+    """The over-grant with its risks: escalation (or a step towards it) and exposure."""
+    actions = finding.actions or (finding.action,)
+    risks = []
+    escalation = of_group(risky, actions)
+    if escalation is not None:
+        risks.append(escalation.risk)
+    if any((a := catalogue.action(name)) is not None and a.exposes for name in actions):
+        risks.append(catalogue.EXPOSURE)
+    lacking = escalation.lacking if escalation else ()
+    return replace(finding, risk=tuple(risks), lacking=lacking)
 
 
 # A statement that grants whole services beyond the hands-on in more than this many services
@@ -177,7 +199,6 @@ def _finding(subject: Subject, result: ActionResult, hit: Hit, kind: Kind) -> Pe
         message=message,
         fields=fields,
         access_level=result.action.access_level,
-        risk=result.action.risks if over else (),
         conditional=conditional,
         condition=condition,
         context=dict(hit.opened_by) if conditional else None,
@@ -192,7 +213,6 @@ def _grouped_finding(
     over = kind is Kind.OVER_GRANT
     first = next((h for h in hits if h.resource in subject.resources), hits[0])
     statement = first.decision.statement if over else first.intent.statement
-    risks = {risk for r in group for risk in r.action.risks} if over else set()
     levels = [r.action.access_level for r in group]
     level = next(
         (
@@ -218,7 +238,6 @@ def _grouped_finding(
             "statement": _said(statement),
         },
         access_level=level,
-        risk=tuple(sorted(risks)),
         actions=tuple(r.action.full for r in group),
     )
 

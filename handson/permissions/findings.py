@@ -57,7 +57,8 @@ class PermissionFinding:
     message: str  # a key of handson/messages/*.json
     fields: Mapping[str, Any] = field(default_factory=dict)
     access_level: str = ""
-    risk: tuple[str, ...] = ()  # privilege-escalation, resource-exposure
+    risk: tuple[str, ...] = ()  # privilege-escalation(-step), resource-exposure
+    lacking: tuple[str, ...] = ()  # for privilege-escalation-step: the actions it waits for
     # True when the grant holds only under a request context the hands-on's requests do not
     # carry; ``condition`` is the Condition that opens it, ``context`` the keys that meet it.
     conditional: bool = False
@@ -80,6 +81,8 @@ class PermissionFinding:
             "conditional": self.conditional,
             "message": self.text(),
         }
+        if self.lacking:
+            found["escalation_lacks"] = list(self.lacking)
         if self.access_level:
             found["access_level"] = self.access_level
         if self.condition:

@@ -237,15 +237,7 @@ def _measure(
             settled = under is not None or not needed or reading != HANDS_ON
             if over is not None and over.reading == HANDS_ON and settled:
                 break
-            request = Request(
-                action=name,
-                resource=resource,
-                principal_arn=subject.arn,
-                principal_type=subject.principal_type,
-                account=subject.site.account,
-                region=subject.site.region,
-                context={**context, **subject.resource_keys.get(resource, {}), **subject.own_keys},
-            )
+            request = _request(subject, name, resource, context)
             learner = decide(request, mine_policies) if may_mine else _NONE
             wanted = decide(request, intent_policies) if may_intent else _NONE
             if learner.allowed and not wanted.allowed and (over is None or reading < over.reading):
@@ -259,3 +251,31 @@ def _measure(
     if over is None and under is None:
         return None
     return ActionResult(action, over, under)
+
+
+def _request(subject: Subject, action: str, resource: str, context: Mapping[str, Any]) -> Request:
+    """The subject's request for the action on the resource, in the given context."""
+    return Request(
+        action=action,
+        resource=resource,
+        principal_arn=subject.arn,
+        principal_type=subject.principal_type,
+        account=subject.site.account,
+        region=subject.site.region,
+        context={**context, **subject.resource_keys.get(resource, {}), **subject.own_keys},
+    )
+
+
+def allows(subject: Subject, action: catalogue.Action) -> bool:
+    """Whether the subject's own policies allow the action at all: on any of the resources and
+    in any of the readings the measure decides it in."""
+    reaching = [e for e in _entries(subject.policies) if reaches(e, action.full)]
+    if not any(e.allows for e in reaching):
+        return False
+    policies = _as_policies(reaching)
+    contexts = _contexts(action.full, reaching, subject.own_keys, subject.site.region)
+    return any(
+        decide(_request(subject, action.full, resource, context), policies).allowed
+        for resource in resources_for(action, subject.resources, subject.site)
+        for _, context, _ in contexts
+    )

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from handson.catalogue import CATALOGUE
-from handson.i18n import display_width, hanging, pad, t, wrap_columns
+from handson.i18n import display_width, hanging, listed, pad, t, wrap_columns
 from handson.permissions.findings import Kind, PermissionFinding
 
 # The lessons' IDs, in the catalogue's order: advisory, never a checkpoint that passes or fails
@@ -111,7 +111,7 @@ def _risk(finding: PermissionFinding) -> str:
     return t(
         "practices.risk",
         risks=t("practices.list_separator").join(
-            t(f"practices.risk.{risk}") for risk in finding.risk
+            t(f"practices.risk.{risk}", lacking=listed(finding.lacking)) for risk in finding.risk
         ),
     )
 

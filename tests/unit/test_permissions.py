@@ -68,8 +68,17 @@ def test_the_measured_case_names_each_added_action_with_its_risk() -> None:
             "P1" if principal is Principal.USER else "P2"
         }
     risks = {f.action: set(f.risk) for f in over}
-    for escalation in ("iam:PassRole", "iam:CreateAccessKey", "iam:AttachUserPolicy"):
+    for escalation in ("iam:CreateAccessKey", "iam:AttachUserPolicy"):
         assert catalogue.ESCALATION in risks[escalation]
+    # Steps towards it: the role may not run an instance to pass itself to, and the user may
+    # start the instance but not stop it to change its user data (tests/unit/test_escalation.py).
+    lacking = {f.action: f.lacking for f in over if f.lacking}
+    assert lacking == {
+        "iam:PassRole": ("ec2:RunInstances",),
+        "ec2:ModifyInstanceAttribute": ("ec2:StopInstances",),
+    }
+    for step in lacking:
+        assert risks[step] == {catalogue.ESCALATION_STEP}
     for exposure in ("s3:PutBucketPolicy", "s3:PutBucketAcl"):
         assert catalogue.EXPOSURE in risks[exposure]
     assert risks["ec2:CreateTags"] == set()
