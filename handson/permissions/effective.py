@@ -14,7 +14,7 @@ import handson.permissions.catalogue as catalogue
 from handson.i18n import listed, listed_first
 from handson.iam_engine import Statement, wildcard_match
 from handson.permissions.escalation import Escalation, escalations, of_group
-from handson.permissions.findings import CHECK_IDS, Kind, PermissionFinding, Where
+from handson.permissions.findings import CHECK_IDS, SEVERITY, Kind, PermissionFinding, Where
 from handson.permissions.handson_world import SEED_PREFIX, Subject
 from handson.permissions.measure import (
     HANDS_ON,
@@ -63,7 +63,22 @@ def _with_risk(finding: PermissionFinding, risky: dict[str, Escalation]) -> Perm
     if any((a := catalogue.action(name)) is not None and a.exposes for name in actions):
         risks.append(catalogue.EXPOSURE)
     lacking = escalation.lacking if escalation else ()
-    return replace(finding, risk=tuple(risks), lacking=lacking)
+    fields = finding.fields
+    if finding.message == "permissions.over_grant_service":
+        # The few actions named: the most dangerous of them, not the first in the alphabet.
+        named = sorted(actions, key=lambda name: _severity(name, risky))
+        fields = {**fields, "named": listed_first(named)}
+    return replace(finding, risk=tuple(risks), lacking=lacking, fields=fields)
+
+
+def _severity(name: str, risky: dict[str, Escalation]) -> tuple[int, int, str]:
+    """Where an over-granted action comes among others: of an open escalation method first,
+    then by access level (Permissions management first), then by name."""
+    escalation = risky.get(name.lower())
+    action = catalogue.action(name)
+    level = action.access_level if action else ""
+    rank = SEVERITY.index(level) if level in SEVERITY else len(SEVERITY)
+    return (0 if escalation and escalation.risk == catalogue.ESCALATION else 1, rank, name)
 
 
 # A statement that grants whole services beyond the hands-on in more than this many services
@@ -214,14 +229,7 @@ def _grouped_finding(
     first = next((h for h in hits if h.resource in subject.resources), hits[0])
     statement = first.decision.statement if over else first.intent.statement
     levels = [r.action.access_level for r in group]
-    level = next(
-        (
-            lv
-            for lv in ("Permissions management", "Write", "Tagging", "Read", "List")
-            if lv in levels
-        ),
-        "",
-    )
+    level = next((lv for lv in SEVERITY if lv in levels), "")
     message = "permissions.over_grant_service" if over else "permissions.under_grant_service"
     return PermissionFinding(
         id=CHECK_IDS[subject.principal],

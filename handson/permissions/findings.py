@@ -92,10 +92,14 @@ class PermissionFinding:
         return found
 
 
+# The catalogue's access levels, the most severe first.
+SEVERITY = ("Permissions management", "Write", "Tagging", "Read", "List")
+
+
 def by_access_level(found: Iterable[PermissionFinding]) -> dict[str, list[PermissionFinding]]:
     """Over-grants grouped by the access level of their action (Write, Permissions management, ...),
     in the catalogue's order of severity."""
-    order = ["Permissions management", "Write", "Tagging", "Read", "List", ""]
+    order = [*SEVERITY, ""]
     groups: dict[str, list[PermissionFinding]] = {}
     for finding in found:
         if finding.kind is Kind.OVER_GRANT:

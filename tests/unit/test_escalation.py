@@ -110,3 +110,21 @@ def test_a_grant_only_under_a_condition_still_opens_it() -> None:
     assert over["iam:PassRole"].risk == (OPEN,), over["iam:PassRole"]
     assert over["ec2:RunInstances"].risk == (OPEN,)
     assert over["ec2:RunInstances"].principal is Principal.ROLE
+
+
+def test_a_wide_grant_names_its_most_dangerous_actions_first(english: None) -> None:
+    # ec2:* for the user: three of its 800-odd actions are named, those of an open method first
+    # (not ec2:AcceptAddressTransfer and the alphabet's other first).
+    ec2 = _over(USER_POLICY_FILE, _allow("ec2:*"))["ec2:*"]
+    assert ec2.fields["named"] == (
+        "ec2:CreateLaunchTemplateVersion, ec2:ModifyInstanceAttribute, "
+        "ec2:ModifyLaunchTemplate, ..."
+    )
+    # s3:* on bucket 2 for the role: no method opens; permissions management comes first.
+    bucket2 = ["arn:aws:s3:::handson-s3-2-<自分の名前>", "arn:aws:s3:::handson-s3-2-<自分の名前>/*"]
+    s3 = _over(ROLE_POLICY_FILE, {"Effect": "Allow", "Action": "s3:*", "Resource": bucket2})["s3:*"]
+    named = s3.fields["named"].removesuffix(", ...").split(", ")
+    assert len(named) == 3
+    for name in named:
+        action = catalogue.action(name)
+        assert action is not None and action.access_level == "Permissions management", name
