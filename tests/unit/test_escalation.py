@@ -8,6 +8,8 @@ from __future__ import annotations
 import copy
 from typing import Any
 
+import pytest
+
 from handson.permissions import analyse_documents, catalogue
 from handson.permissions.escalation import Escalation, escalations, of_group
 from handson.permissions.findings import Kind, PermissionFinding, Principal
@@ -128,3 +130,35 @@ def test_a_wide_grant_names_its_most_dangerous_actions_first(english: None) -> N
     for name in named:
         action = catalogue.action(name)
         assert action is not None and action.access_level == "Permissions management", name
+
+
+AGAINST_CLOUDSPLAINING = {
+    "stop": (USER_POLICY_FILE, ["ec2:StopInstances"]),
+    "stop and modify": (USER_POLICY_FILE, ["ec2:StopInstances", "ec2:ModifyInstanceAttribute"]),
+    "pass and run": (USER_POLICY_FILE, ["iam:PassRole", "ec2:RunInstances"]),
+    "pass and lambda": (ROLE_POLICY_FILE, ["iam:PassRole", "lambda:CreateFunction"]),
+    "keys and lambda": (
+        ROLE_POLICY_FILE,
+        ["iam:CreateAccessKey", "iam:PassRole", "lambda:CreateFunction", "lambda:InvokeFunction"],
+    ),
+    "ec2 whole": (USER_POLICY_FILE, ["ec2:*"]),
+    "iam lists and gets": (USER_POLICY_FILE, ["iam:List*", "iam:Get*"]),
+}
+
+
+@pytest.mark.parametrize("case", AGAINST_CLOUDSPLAINING)
+def test_what_is_open_is_what_cloudsplaining_finds(case: str) -> None:
+    """Grants on "*" without conditions, where the two read alike: an over-grant is privilege
+    escalation exactly when cloudsplaining's allows_privilege_escalation, on the learner's whole
+    file, finds an open method that takes one of its actions."""
+    policy_document = pytest.importorskip("cloudsplaining.scan.policy_document")
+    file, actions = AGAINST_CLOUDSPLAINING[case]
+    over = _over(file, _allow(*actions))
+    whole = copy.deepcopy(seed_documents()[file])
+    whole["Statement"].append(_allow(*actions))
+    found = policy_document.PolicyDocument(whole).allows_privilege_escalation
+    opened = {action for method in found for action in method["actions"]}
+    assert over, case
+    for finding in over.values():
+        taken = {a.lower() for a in (finding.actions or (finding.action,))}
+        assert (OPEN in finding.risk) == bool(taken & opened), (case, finding.as_dict(), found)
