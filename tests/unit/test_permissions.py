@@ -1,11 +1,11 @@
-"""Issue 18, parts 1 and 2: least privilege measured (P1 user, P2 role) and the policy lint."""
+"""Issue 18, part 1: least privilege measured (P1 user, P2 role): the measured case, the
+findings of each kind and how they read (the catalogue: test_permission_catalogue.py; the run's
+account, region and network: test_permission_sites.py)."""
 
 from __future__ import annotations
 
-import copy
 import json
 import re
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -13,7 +13,6 @@ import pytest
 from handson import i18n
 from handson.iam_engine import NamedPolicy
 from handson.permissions import (
-    PermissionFinding,
     analyse,
     analyse_documents,
     catalogue,
@@ -22,35 +21,19 @@ from handson.permissions import (
 )
 from handson.permissions.examples import ADDED, measured_documents
 from handson.permissions.findings import Kind, Principal, by_access_level
-from handson.permissions.handson_world import seed_documents, ssm_core_document, subject
+from handson.permissions.handson_world import seed_documents, subject
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, load_policy_set
 from handson.settings import DEFAULT_REGION
 from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
-from tests.helpers.mutations import EQUIVALENTS, MUTATIONS, UNDECIDED, from_school
-
-NAME = "tanaka"
-BUCKET2 = "arn:aws:s3:::handson-s3-2-<自分の名前>"
-Documents = dict[str, dict[str, Any]]
-
-
-def _changed(change: Callable[[Documents], None]) -> Documents:
-    documents = copy.deepcopy(seed_documents())
-    change(documents)
-    return documents
-
-
-def _with(file: str, *statements: dict[str, Any]) -> Documents:
-    return _changed(lambda docs: docs[file]["Statement"].extend(statements))
-
-
-def _kinds(found: list[PermissionFinding], kind: Kind) -> list[PermissionFinding]:
-    return [f for f in found if f.kind is kind]
-
-
-def _one(found: list[PermissionFinding], kind: Kind, action: str) -> PermissionFinding:
-    matching = [f for f in found if f.kind is kind and f.action == action]
-    assert len(matching) == 1, [f.as_dict() for f in found]
-    return matching[0]
+from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
+from tests.helpers.permission_cases import (
+    BUCKET2,
+    NAME,
+    changed,
+    kinds,
+    one,
+    with_statements,
+)
 
 
 def test_the_seed_gives_no_finding() -> None:
@@ -59,7 +42,7 @@ def test_the_seed_gives_no_finding() -> None:
 
 def test_the_measured_case_names_each_added_action_with_its_risk() -> None:
     found = analyse_documents(measured_documents(), NAME)
-    over = _kinds(found, Kind.OVER_GRANT)
+    over = kinds(found, Kind.OVER_GRANT)
     assert len(over) == len(found) == 7, [f.as_dict() for f in found]
     for principal, actions in ADDED.items():
         named = {f.action for f in over if f.principal is principal}
@@ -82,7 +65,7 @@ def test_the_measured_case_names_each_added_action_with_its_risk() -> None:
     for exposure in ("s3:PutBucketPolicy", "s3:PutBucketAcl"):
         assert catalogue.EXPOSURE in risks[exposure]
     assert risks["ec2:CreateTags"] == set()
-    tags = _one(found, Kind.OVER_GRANT, "ec2:CreateTags")
+    tags = one(found, Kind.OVER_GRANT, "ec2:CreateTags")
     assert tags.resource.endswith(":instance/i-0123456789abcdef0")  # the hands-on's own first
     assert str(tags.statement) == "handson-iam-role-policy.json / PassAndTag"
     assert not any(f.conditional for f in found)
@@ -99,10 +82,10 @@ def test_over_grants_are_grouped_by_access_level() -> None:
 
 
 def test_a_typo_names_the_nearest_action() -> None:
-    documents = _changed(
+    documents = changed(
         lambda docs: docs[ROLE_POLICY_FILE]["Statement"][2]["Action"].append("s3:GetObjects")
     )
-    finding = _one(analyse_documents(documents, NAME), Kind.UNKNOWN_ACTION, "s3:GetObjects")
+    finding = one(analyse_documents(documents, NAME), Kind.UNKNOWN_ACTION, "s3:GetObjects")
     assert finding.fields["nearest"] == "s3:GetObject"
     assert str(finding.statement) == "handson-iam-role-policy.json / ForS32OpenGet"
     assert "s3:GetObject" in finding.text()
@@ -110,11 +93,11 @@ def test_a_typo_names_the_nearest_action() -> None:
 
 def test_list_bucket_on_an_object_arn_grants_nothing() -> None:
     mutation = next(m for m in MUTATIONS if m.name == "role-lists-on-object-arn")
-    found = analyse_documents(_changed(mutation.change), NAME)
-    mismatch = _one(found, Kind.RESOURCE_MISMATCH, "s3:ListBucket")
+    found = analyse_documents(changed(mutation.change), NAME)
+    mismatch = one(found, Kind.RESOURCE_MISMATCH, "s3:ListBucket")
     assert mismatch.statement is not None and mismatch.statement.statement == "ForS32OpenList"
     # And the measure sees what the role lost: listing open/ in bucket 2.
-    assert _one(found, Kind.UNDER_GRANT, "s3:ListBucket").resource.endswith("handson-s3-2-tanaka")
+    assert one(found, Kind.UNDER_GRANT, "s3:ListBucket").resource.endswith("handson-s3-2-tanaka")
 
 
 def test_get_object_on_a_bucket_arn_grants_nothing() -> None:
@@ -124,15 +107,15 @@ def test_get_object_on_a_bucket_arn_grants_nothing() -> None:
         "Action": "s3:GetObject",
         "Resource": BUCKET2,
     }
-    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
-    assert _one(found, Kind.RESOURCE_MISMATCH, "s3:GetObject").statement is not None
-    assert "object" in _one(found, Kind.RESOURCE_MISMATCH, "s3:GetObject").fields["types"]
+    found = analyse_documents(with_statements(ROLE_POLICY_FILE, statement), NAME)
+    assert one(found, Kind.RESOURCE_MISMATCH, "s3:GetObject").statement is not None
+    assert "object" in one(found, Kind.RESOURCE_MISMATCH, "s3:GetObject").fields["types"]
 
 
 def test_an_action_without_resource_types_on_an_arn_grants_nothing() -> None:
     statement = {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": BUCKET2}
-    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
-    finding = _one(found, Kind.RESOURCE_MISMATCH, "s3:ListAllMyBuckets")
+    found = analyse_documents(with_statements(ROLE_POLICY_FILE, statement), NAME)
+    finding = one(found, Kind.RESOURCE_MISMATCH, "s3:ListAllMyBuckets")
     assert finding.message == "permissions.resource_mismatch_star"
     assert finding.statement is not None and finding.statement.statement == "#4"
 
@@ -145,16 +128,16 @@ def test_s3_prefix_on_get_object_is_a_key_the_action_never_carries() -> None:
         "Resource": f"{BUCKET2}/*",
         "Condition": {"StringLike": {"s3:prefix": "open/*", "aws:SourceIp": "10.0.0.0/8"}},
     }
-    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
-    keys = _kinds(found, Kind.CONDITION_KEY)
+    found = analyse_documents(with_statements(ROLE_POLICY_FILE, statement), NAME)
+    keys = kinds(found, Kind.CONDITION_KEY)
     # aws: keys are supported by every action
     assert [f.fields["condition_key"] for f in keys] == ["s3:prefix"]
 
 
 def test_a_wildcard_matching_nothing() -> None:
     statement = {"Effect": "Allow", "Action": ["s3:Fly*", "s3:Get*"], "Resource": "*"}
-    found = analyse_documents(_with(USER_POLICY_FILE, statement), NAME)
-    assert [f.action for f in _kinds(found, Kind.WILDCARD)] == ["s3:Fly*"]
+    found = analyse_documents(with_statements(USER_POLICY_FILE, statement), NAME)
+    assert [f.action for f in kinds(found, Kind.WILDCARD)] == ["s3:Fly*"]
 
 
 def test_administrator_access_on_the_role() -> None:
@@ -165,9 +148,9 @@ def test_administrator_access_on_the_role() -> None:
     }
     role = subject(Principal.ROLE, [NamedPolicy("AdministratorAccess", admin)], NAME)
     found = effective.findings(role)
-    assert not _kinds(found, Kind.UNDER_GRANT)
-    everything = _one(found, Kind.OVER_GRANT, "*")
-    assert len(_kinds(found, Kind.OVER_GRANT)) == 1
+    assert not kinds(found, Kind.UNDER_GRANT)
+    everything = one(found, Kind.OVER_GRANT, "*")
+    assert len(kinds(found, Kind.OVER_GRANT)) == 1
     granted = set(everything.actions)
     for service in ("iam", "lambda", "ec2", "kms"):
         assert set(catalogue.actions(service).values()) and all(
@@ -186,7 +169,7 @@ def test_a_statement_granting_everything_reads_as_one_line_in_japanese(japanese:
         "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
     }
     role = subject(Principal.ROLE, [NamedPolicy("AdministratorAccess", admin)], NAME)
-    said = _one(effective.findings(role), Kind.OVER_GRANT, "*").text()
+    said = one(effective.findings(role), Kind.OVER_GRANT, "*").text()
     assert re.fullmatch(
         r"\*: AdministratorAccess / #1 が \d+ 個のサービス（iam、ec2、s3 など）の [\d,]+ 個の"
         r"アクションを許可しています。ハンズオンの意図よりずっと広い権限です",
@@ -201,15 +184,15 @@ def test_a_few_whole_services_stay_one_finding_each() -> None:
         "Action": ["lambda:*", "sns:*", "sqs:*"],
         "Resource": "*",
     }
-    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
-    over = [f.action for f in _kinds(found, Kind.OVER_GRANT)]
+    found = analyse_documents(with_statements(ROLE_POLICY_FILE, statement), NAME)
+    over = [f.action for f in kinds(found, Kind.OVER_GRANT)]
     assert sorted(over) == ["lambda:*", "sns:*", "sqs:*"]
 
 
 def test_a_wildcard_entry_names_the_actions_it_grants_beyond_the_hands_on() -> None:
     """``s3:*Object`` for bucket 1: the learner reads which actions it adds, not only how many;
     past three, the first three and a word that there are more."""
-    documents = _changed(
+    documents = changed(
         lambda docs: docs[ROLE_POLICY_FILE]["Statement"][0].update(
             Action=["s3:*Object", "s3:ListBucket"]
         )
@@ -232,7 +215,7 @@ def test_a_wildcard_entry_names_the_actions_it_grants_beyond_the_hands_on() -> N
 
 
 def test_a_user_without_describe_instances_is_under_granted() -> None:
-    documents = _changed(
+    documents = changed(
         lambda docs: docs[USER_POLICY_FILE]["Statement"][1]["Action"].remove(
             "ec2:DescribeInstances"
         )
@@ -250,8 +233,8 @@ def test_a_user_without_describe_instances_is_under_granted() -> None:
 
 def test_not_action_over_grants_everything_it_does_not_name() -> None:
     statement = {"Sid": "AllButIam", "Effect": "Allow", "NotAction": ["iam:*"], "Resource": "*"}
-    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
-    everything = _one(found, Kind.OVER_GRANT, "*")
+    found = analyse_documents(with_statements(ROLE_POLICY_FILE, statement), NAME)
+    everything = one(found, Kind.OVER_GRANT, "*")
     assert not any(a.startswith("iam:") for a in everything.actions)
     for service in ("lambda", "ec2", "sts"):
         assert any(a.startswith(f"{service}:") for a in everything.actions), service
@@ -266,8 +249,8 @@ def test_an_over_grant_behind_a_condition_the_hands_on_never_meets_is_conditiona
         "Resource": f"{BUCKET2}/*",
         "Condition": {"IpAddress": {"aws:SourceIp": "198.51.100.0/24"}},
     }
-    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
-    finding = _one(found, Kind.OVER_GRANT, "s3:DeleteObject")
+    found = analyse_documents(with_statements(ROLE_POLICY_FILE, statement), NAME)
+    finding = one(found, Kind.OVER_GRANT, "s3:DeleteObject")
     assert finding.conditional
     assert finding.condition == statement["Condition"]
     assert finding.context == {"aws:SourceIp": "198.51.100.0"}
@@ -282,7 +265,7 @@ def test_a_condition_on_the_principal_keeps_its_own_value() -> None:
         "Resource": "*",
         "Condition": {"StringEquals": {"aws:username": "someone-else"}},
     }
-    assert analyse_documents(_with(USER_POLICY_FILE, statement), NAME) == []
+    assert analyse_documents(with_statements(USER_POLICY_FILE, statement), NAME) == []
 
 
 @pytest.mark.parametrize("mutation", EQUIVALENTS, ids=lambda m: m.name)
@@ -290,7 +273,7 @@ def test_correct_designs_written_differently_give_no_finding(mutation: Any) -> N
     """Measured where a run on the emulator builds (the run's own place, as fixtures/practices.py
     gives it): one of them is held to that account and region."""
     site = handson_world.Site(DEFAULT_ACCOUNT_ID, DEFAULT_REGION)
-    assert analyse_documents(_changed(mutation.change), NAME, site) == []
+    assert analyse_documents(changed(mutation.change), NAME, site) == []
 
 
 WIDER = {
@@ -317,18 +300,18 @@ NARROWER = {
 @pytest.mark.parametrize("name", [*WIDER, *NARROWER])
 def test_each_broken_design_is_measured(name: str) -> None:
     mutation = next(m for m in MUTATIONS if m.name == name)
-    found = analyse_documents(_changed(mutation.change), NAME)
+    found = analyse_documents(changed(mutation.change), NAME)
     kind = Kind.OVER_GRANT if name in WIDER else Kind.UNDER_GRANT
     action, principal = (WIDER | NARROWER)[name]
     named = [f for f in found if f.kind is kind and f.principal is principal]
     reached = {a for f in named for a in (f.actions or (f.action,))}
     assert action in reached or action in {f.action for f in named}, [f.as_dict() for f in found]
     other = Kind.UNDER_GRANT if kind is Kind.OVER_GRANT else Kind.OVER_GRANT
-    assert not _kinds(found, other)
+    assert not kinds(found, other)
 
 
 def test_every_finding_reads_in_both_languages() -> None:
-    documents = _with(
+    documents = with_statements(
         ROLE_POLICY_FILE,
         {"Effect": "Allow", "Action": ["s3:GetObjects", "s3:Fly*"], "Resource": "*"},
         {"Effect": "Allow", "Action": "s3:ListBucket", "Resource": f"{BUCKET2}/*"},
@@ -354,209 +337,3 @@ def test_every_finding_reads_in_both_languages() -> None:
                 json.dumps(finding.as_dict(), ensure_ascii=False)
     finally:
         i18n.set_language(i18n.DEFAULT_LANGUAGE)
-
-
-def test_a_role_without_ssm_core_is_under_granted() -> None:
-    seed = seed_documents()[ROLE_POLICY_FILE]
-    role = subject(
-        Principal.ROLE, [NamedPolicy(ROLE_POLICY_FILE, seed)], NAME, ssm_core_attached=False
-    )
-    under = {f.action for f in effective.findings(role) if f.kind is Kind.UNDER_GRANT}
-    assert {"ec2messages:*", "ssmmessages:*", "ssm:UpdateInstanceInformation"} <= under
-
-
-def test_the_role_intent_includes_ssm_core_from_moto() -> None:
-    actions = {a for s in ssm_core_document()["Statement"] for a in s["Action"]}
-    assert {"ssm:UpdateInstanceInformation", "ec2messages:GetMessages"} <= actions
-
-
-def test_moto_s_managed_policies_are_read_as_its_import_reads_them() -> None:
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-
-    assert handson_world.managed_policies_text() == aws_managed_policies_data
-
-
-def test_the_role_intent_is_read_without_importing_moto() -> None:
-    import subprocess
-    import sys
-
-    program = (
-        "import sys; from handson.permissions.handson_world import ssm_core_document as d; "
-        "print(len(d()['Statement']), 'moto' in sys.modules)"
-    )
-    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True)
-    assert done.stdout.split() == ["3", "False"], done.stderr
-
-
-def test_a_managed_policies_file_with_an_escape_is_left_to_moto_s_import(
-    tmp_path: Any, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    import importlib.util
-
-    from moto.iam.aws_managed_policies import aws_managed_policies_data
-
-    (tmp_path / "iam").mkdir()
-    escaped = 'aws_managed_policies_data = """\n{"A\\u0041": {}}"""\n'
-    (tmp_path / "iam" / "aws_managed_policies.py").write_text(escaped, "utf-8")
-    spec = importlib.util.spec_from_file_location("moto", tmp_path / "__init__.py")
-    assert spec is not None
-    spec.submodule_search_locations = [str(tmp_path)]
-    monkeypatch.setattr(importlib.util, "find_spec", lambda name: spec)
-    assert handson_world.managed_policies_text() == aws_managed_policies_data
-
-
-def test_the_catalogue_reads_only_the_services_asked() -> None:
-    catalogue.actions.cache_clear()
-    analyse_documents(seed_documents(), NAME)
-    read = catalogue.actions.cache_info().currsize
-    assert read < 20  # s3, ec2, ssm, ssmmessages, ec2messages, ... not all 450 services
-
-
-def test_the_escalation_methods_are_cloudsplainings() -> None:
-    constants = pytest.importorskip("cloudsplaining.shared.constants")
-    assert catalogue.escalation_methods() == {
-        k: tuple(v) for k, v in constants.PRIVILEGE_ESCALATION_METHODS.items()
-    }
-
-
-def test_resource_types_fit_as_aws_names_them() -> None:
-    bucket, obj = catalogue.action("s3:ListBucket"), catalogue.action("s3:GetObject")
-    assert bucket is not None and obj is not None
-    bucket_type = next(k for k in bucket.resource_types if k.name == "bucket")
-    object_type = next(k for k in obj.resource_types if k.name == "object")
-    assert bucket_type.overlaps("arn:aws:s3:::handson-s3-2-x")
-    assert not bucket_type.overlaps("arn:aws:s3:::handson-s3-2-x/*")  # a bucket name has no "/"
-    assert object_type.overlaps("arn:aws:s3:::handson-s3-2-*/open/*")
-    assert not object_type.overlaps("arn:aws:s3:::handson-s3-2-x")
-    # Other names may hold a slash: a log group's does.
-    group = catalogue.action("logs:CreateLogStream")
-    assert group is not None
-    assert any(
-        k.overlaps("arn:aws:logs:*:*:log-group:/aws/lambda/x*") for k in group.resource_types
-    )
-
-
-def test_a_key_a_service_carries_into_every_request_is_supported_by_any_action() -> None:
-    describe = catalogue.action("ec2:DescribeInstanceAttribute")
-    assert describe is not None
-    assert describe.supports_key("ec2:SourceInstanceARN")  # defined by EC2, tied to no action
-    assert not describe.supports_key("ec2:NoSuchKey")
-
-
-TOKYO = handson_world.Site("111122223333", "ap-northeast-1")
-
-
-def _user_ec2(**changes: Any) -> Documents:
-    def change(docs: Documents) -> None:
-        statement = next(s for s in docs[USER_POLICY_FILE]["Statement"] if s["Sid"] == "ForEC2")
-        statement.update(changes)
-
-    return _changed(change)
-
-
-@pytest.mark.parametrize(
-    "hardening",
-    [
-        {
-            "Resource": ["*"],
-            "Condition": {"StringEquals": {"aws:RequestedRegion": "ap-northeast-1"}},
-        },
-        {"Resource": ["arn:aws:ec2:ap-northeast-1:111122223333:instance/*"]},
-    ],
-    ids=["requested-region", "instance-arn"],
-)
-def test_a_policy_held_to_the_runs_account_and_region_is_measured_there(
-    hardening: dict[str, Any],
-) -> None:
-    """A learner who keeps the user's EC2 rights to the account and region the hands-on is built
-    in lacks nothing the hands-on does there; measured in another region, it would."""
-    documents = _user_ec2(Action=["ec2:StartInstances"], **hardening)
-    at_home = analyse_documents(documents, NAME, TOKYO)
-    assert not [f for f in _kinds(at_home, Kind.UNDER_GRANT) if f.action == "ec2:StartInstances"]
-    elsewhere = analyse_documents(documents, NAME, handson_world.Site(TOKYO.account, "us-east-1"))
-    short = _one(elsewhere, Kind.UNDER_GRANT, "ec2:StartInstances")
-    assert short.resource == "arn:aws:ec2:us-east-1:111122223333:instance/i-0123456789abcdef0"
-
-
-def test_a_grant_held_to_the_runs_region_is_found_there() -> None:
-    """A representative ARN of a type the hands-on has none of is in the run's account and
-    region: a grant that holds only there is found (in another region it would be missed)."""
-    statement = {
-        "Sid": "Logs",
-        "Effect": "Allow",
-        "Action": "logs:DeleteLogGroup",
-        "Resource": "arn:aws:logs:ap-northeast-1:111122223333:log-group:*",
-    }
-    found = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME, TOKYO)
-    over = _one(found, Kind.OVER_GRANT, "logs:DeleteLogGroup")
-    assert over.resource.startswith("arn:aws:logs:ap-northeast-1:111122223333:log-group:")
-    offline = analyse_documents(_with(ROLE_POLICY_FILE, statement), NAME)
-    assert not [f for f in _kinds(offline, Kind.OVER_GRANT) if f.action == "logs:DeleteLogGroup"]
-
-
-def test_what_the_hands_on_does_outside_its_two_buckets_is_still_needed() -> None:
-    """Narrowed to the two buckets, the user can no longer make and remove its own bucket (U2):
-    an under-grant on that bucket, not on a representative ARN."""
-
-    def change(docs: Documents) -> None:
-        statement = next(s for s in docs[USER_POLICY_FILE]["Statement"] if s["Sid"] == "ForS3")
-        statement["Resource"] = [
-            f"arn:aws:s3:::handson-s3-{n}-*{o}" for n in "12" for o in ("", "/*")
-        ]
-
-    short = _kinds(analyse_documents(_changed(change), NAME), Kind.UNDER_GRANT)
-    assert [(f.action, f.resource) for f in short] == [
-        ("s3:*", f"arn:aws:s3:::handson-s3-u-{NAME}/handson-sample.txt")
-    ]
-    assert {"s3:CreateBucket", "s3:PutObject", "s3:DeleteBucket"} <= set(short[0].actions)
-    # An access point is not the hands-on's: what acts on one is not needed (what takes no
-    # resource at all, "*", still is: the measure cannot tell which of those the hands-on calls).
-    assert not {"s3:CreateAccessPoint", "s3:DeleteAccessPoint"} & set(short[0].actions)
-
-
-def test_a_policy_naming_the_learners_own_instance_is_measured_on_it() -> None:
-    """A learner grading what they built (--target existing) may hold ec2:StartInstances to
-    their instance's ARN: measured on that instance, nothing the hands-on does is missing."""
-    arn = "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0fedcba9876543210"
-    documents = _user_ec2(Action=["ec2:StartInstances"], Resource=[arn])
-    theirs = handson_world.Site(TOKYO.account, TOKYO.region, "i-0fedcba9876543210")
-    starting = [f for f in analyse_documents(documents, NAME, theirs) if "Start" in f.action]
-    assert starting == []
-    short = _one(analyse_documents(documents, NAME, TOKYO), Kind.UNDER_GRANT, "ec2:StartInstances")
-    assert short.resource.endswith(f"instance/{handson_world.INSTANCE_ID}")
-
-
-def test_a_policy_held_to_the_learners_network_lacks_nothing() -> None:
-    """Held to the school's network, allowed there or denied elsewhere, the user lacks nothing:
-    the hands-on's requests come from wherever the learner is. A grant missing for every address
-    is still short."""
-
-    user = next(m for m in UNDECIDED if m.name == "from-school")
-    assert analyse_documents(_changed(user.change), NAME, TOKYO) == []
-    outside = {
-        "Effect": "Deny",
-        "Action": "*",
-        "Resource": "*",
-        "Condition": {"NotIpAddress": {"aws:SourceIp": ["203.0.113.0/24"]}},
-    }
-    assert analyse_documents(_with(USER_POLICY_FILE, outside), NAME, TOKYO) == []
-    documents = _user_ec2(
-        Action=["ec2:DescribeInstances"],
-        Condition=from_school(),
-    )
-    _one(analyse_documents(documents, NAME, TOKYO), Kind.UNDER_GRANT, "ec2:StartInstances")
-
-
-def test_a_user_held_to_mfa_lacks_nothing_and_a_role_held_to_it_does() -> None:
-    """The console may carry MFA, so the user held to it lacks nothing; a role's requests from
-    the instance never carry it, so the role held to it lacks what the hands-on does."""
-    user = next(m for m in UNDECIDED if m.name == "mfa-required")
-    assert analyse_documents(_changed(user.change), NAME, TOKYO) == []
-
-    def role_with_mfa(docs: Documents) -> None:
-        for statement in docs[ROLE_POLICY_FILE]["Statement"]:
-            if statement["Sid"] == "ForS31":
-                statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-
-    short = _kinds(analyse_documents(_changed(role_with_mfa), NAME, TOKYO), Kind.UNDER_GRANT)
-    assert {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"} <= {f.action for f in short}
