@@ -225,6 +225,25 @@ def test_served_report_shows_the_failing_checks_evidence(
         screenshot(page, screenshots, "served-failing-evidence")
 
 
+def test_served_report_shows_the_security_lessons(
+    broken: BrokenReport, page: Page, screenshots: Path
+) -> None:
+    """The lessons stay out of the results and their ring (the checkpoints'); an instructor finds
+    them under Global Attachments, as the terminal shows them (handson/report_globals.py)."""
+    lessons = broken.run.stdout.split("=== best practices", 1)[1].splitlines()[1:]
+    tally = next(line for line in lessons if line.startswith("best practices: "))
+    finding = next(line.strip() for line in lessons if line.startswith("    - "))
+    assert "s3:PutObject" in finding, lessons  # the broken set lets the role write open/
+    with html_report.served(broken.served) as url:
+        page.goto(f"{url}/index.html")
+        expect(page.get_by_text("Results", exact=False).first).to_be_visible()
+        page.get_by_text("Global Attachments", exact=False).first.click()
+        page.get_by_text("best practices (outside the checkpoints", exact=False).first.click()
+        shown(page, tally)
+        shown(page, finding.split(": ", 1)[0])
+        screenshot(page, screenshots, "served-lessons")
+
+
 def test_terminal_matrix_gives_the_same_verdicts(broken: BrokenReport) -> None:
     rows = _matrix_rows(broken.run.stdout)
     for cid, statuses in broken.checkpoint_statuses().items():

@@ -20,6 +20,7 @@ import pytest
 from handson.names import PLACEHOLDER, default_name
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
 from handson.report import REPORT_SUMMARY_FILE
+from handson.report_globals import LESSONS_ATTACHMENT
 from handson.run_folder import latest_run
 from handson.targets.emulator_server import MotoEmulator
 from scripts.watch_session import WAITING, WatchSession
@@ -76,6 +77,12 @@ class Watched:
         summary = self.reports / "runs" / run / "allure-results" / REPORT_SUMMARY_FILE
         return str(json.loads(summary.read_text("utf-8"))["title"])
 
+    def lessons(self) -> str:
+        """The security lessons the report of the newest run shows (its global attachment)."""
+        run = latest_run(self.reports)
+        assert run is not None
+        return (self.reports / "runs" / run / "allure-results" / LESSONS_ATTACHMENT).read_text()
+
     def save(self, texts: dict[str, str]) -> str:
         """Save these files (one save each, as an editor does) and return the round's output."""
         for file, text in texts.items():
@@ -119,6 +126,7 @@ def test_a_saved_mistake_shows_what_a_run_shows_and_passes_once_restored(
     assert f"{USER_POLICY_FILE} saved: checking again" in shown
     assert tally(shown) == "checkpoints: 12 passed, 1 failed, 0 not decided (failed: U4)"
     assert watched.report_title() == tally(shown)  # npm run report, as the round's line says
+    assert "ec2:*" in watched.lessons()  # and its lessons: P1's finding of the round
     # The run's own failure block, above the table, names the statement that decided it.
     failures = shown.split(" failures ", 1)[1].split(" checkpoints ", 1)[0]
     assert "ForEC2" in failures
@@ -127,6 +135,7 @@ def test_a_saved_mistake_shows_what_a_run_shows_and_passes_once_restored(
     restored = watched.restore(USER_POLICY_FILE)
     assert tally(restored) == PASSING
     assert watched.report_title() == PASSING
+    assert "ec2:*" not in watched.lessons()
     # The fixed checkpoint's block goes with its failure: no section of failures above a table
     # that has none, in the round nor in what stopping prints.
     assert not sections(restored, "failures", "why checks were not decided"), restored
