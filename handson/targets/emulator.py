@@ -7,6 +7,7 @@ emulator under another account ID, tests/plugins/other_target.py).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 from functools import partial
@@ -143,7 +144,7 @@ class EmulatorLaunch:
                     names.admin_user,
                     admin_tags=names.tag_list(),
                     account_id=settings.built.account_id or self._account_id,
-                    instance_ids=tuple(filter(None, [settings.built.instance_id])),
+                    instance_ids=tuple(filter(None, [first_instance_id(settings)])),
                     managed_policies=named_policies(settings),
                 )
             # The emulated instance's AWS CLI imports itself while the run builds and checks the
@@ -204,6 +205,19 @@ class EmulatorLaunch:
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
+
+
+def first_instance_id(settings: Settings) -> str | None:
+    """The ID the run's own emulator gives the first instance it launches: the learner's in a
+    replay (``Settings.built``), else one made from the run's ID (moto's form: ``i-`` and 17 hex
+    digits), so that what the run says before its instance exists (the lessons, measured while
+    pytest collects) names the instance it builds. None: a server somebody else started, which
+    takes no orders (the lessons then name a sample instance)."""
+    if settings.built.instance_id:
+        return settings.built.instance_id
+    if settings.emulator_url:
+        return None
+    return "i-" + hashlib.sha256(settings.names.run_id.encode()).hexdigest()[:17]
 
 
 def named_policies(settings: Settings) -> list[str]:
