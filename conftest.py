@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import gc
 import importlib.util
-import os
-import shlex
 import sys
 from pathlib import Path
-from typing import Any, NoReturn
 
-import _pytest.config.argparsing
 import pytest
 
-# First: it starts the emulator's process now, while the rest imports (see there).
+# First: it starts the emulator's process now, while the rest imports (see there). pytest.ini's
+# -p imports it before this file; here for a run given another configuration.
 import handson.targets.emulator_early  # noqa: F401
 from handson.call_record import recording_file, start_recording
-from handson.cli_parser import asked_language, refused_by_pytest
 from handson.console import readable_output
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t, word
@@ -31,7 +26,7 @@ from handson.run_folder import (
     wants_features,
 )
 from handson.secrets import redact_all_logging, register_host_secrets
-from handson.settings import DEFAULT_REGION, FLAGS, OPTIONS, SETTINGS, language_of, resolve
+from handson.settings import OPTIONS, SETTINGS, language_of, resolve
 from handson.targets.existing import EXISTING
 
 # The suite's plugins, named here rather than found among whatever is installed (pytest.ini:
@@ -41,6 +36,7 @@ from handson.targets.existing import EXISTING
 # suite's own tests installed it (requirements-dev.txt): `pytest tests/ -n 3`.
 _XDIST = ["xdist.plugin", "xdist.looponfail"] if importlib.util.find_spec("xdist") else []
 pytest_plugins = [
+    "fixtures.options",  # pytest.ini gives it first (-p): here for another configuration
     "pytest_bdd.plugin",
     "allure_pytest_bdd.plugin",
     *_XDIST,
@@ -60,56 +56,7 @@ pytest_plugins = [
 ]
 
 
-def command_line() -> list[str]:
-    """pytest's command line as a person gave it, before pytest has parsed it: PYTEST_ADDOPTS
-    first, as pytest reads it."""
-    return [*shlex.split(os.environ.get("PYTEST_ADDOPTS", "")), *sys.argv[1:]]
-
-
-def refuse_in_run_language() -> None:
-    """pytest's refusal of a command line it cannot parse (an unknown option, a missing value)
-    in the run's language, one line as all bad input is (handson.cli_parser.refused_by_pytest).
-    pytest has no hook for it: its parser's ``error`` (pinned pytest; tests/test_bad_input.py
-    runs it) is replaced when this file is imported, before pytest parses the whole command
-    line. Without that parser (another pytest), pytest's own English stays."""
-    parser_class = getattr(_pytest.config.argparsing, "PytestArgumentParser", None)
-    if parser_class is None:
-        return
-    own = parser_class.error
-
-    def error(self: Any, message: str) -> NoReturn:
-        line = refused_by_pytest(self.prog, message, command_line(), os.environ)
-        if line is None:
-            own(self, message)
-        raise pytest.UsageError(line)
-
-    parser_class.error = error
-
-
-refuse_in_run_language()
 readable_output()  # Japanese on a redirect in any system's encoding (handson/console.py)
-
-
-def pytest_addoption(parser: pytest.Parser) -> None:
-    """The run's options, described in the run's language (``pytest features/ --help``): the
-    command line's --lang, else HANDSON_LANG, read before pytest parses them."""
-    with contextlib.suppress(SuiteUsageError):  # a language the suite does not speak: refused later
-        set_language(asked_language(command_line(), os.environ))
-    group = parser.getgroup("handson", "handson-iam-acceptance", after="general")
-    for option, variable in OPTIONS.items():
-        flag = "--" + option.replace("_", "-")
-        text = t(f"option.{option}", region=DEFAULT_REGION)
-        help_text = text + t("option.env", variable=variable)
-        if option == "keep":
-            group.addoption(flag, action="store_true", default=False, help=help_text)
-        elif option in FLAGS:
-            group.addoption(
-                flag, dest=f"handson_{option}", action="store_true", default=False, help=help_text
-            )
-        elif option == "allowed_account":
-            group.addoption(flag, dest=f"handson_{option}", action="append", help=help_text)
-        else:
-            group.addoption(flag, dest=f"handson_{option}", default=None, help=help_text)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest's own help, which is long and in English

@@ -14,8 +14,18 @@ from pathlib import Path
 
 import pytest
 
+from handson.names import default_name
+from handson.policies import SEED_DIR
 from handson.run_folder import REPORTS_VARIABLE
-from tests.helpers.suite_runner import ROOT, SuiteRun, read_run, suite_command, suite_env
+from handson.targets.emulator_server import MotoEmulator
+from tests.helpers.suite_runner import (
+    ROOT,
+    SuiteRun,
+    read_run,
+    run_as_typed,
+    suite_command,
+    suite_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -146,3 +156,30 @@ def test_an_instance_cli_that_cannot_run_is_not_decided_never_failed(
     assert run.outcomes("passed") == ALL - ROLE
     assert "不合格 0" in run.stdout and POLICY_ADVICE not in run.stdout, run.describe()
     assert "判定なし 8" in run.stdout, run.describe()
+
+
+def test_a_conftest_above_the_policies_folder_is_not_the_runs(
+    tmp_path: Path, test_emulator: MotoEmulator
+) -> None:
+    """``--policies DIR`` as the README writes it, DIR in another project (another clone of the
+    suite, say): pytest took the value for a path to test and imported the conftest.py above it
+    into the run, before it knew the option (fixtures/options.py). In another clone, that ended
+    the run in a traceback; any other conftest ran its own hooks in a run that gives verdicts."""
+    mine = tmp_path / "another project" / "mine"
+    mine.mkdir(parents=True)
+    for policy in SEED_DIR.glob("*.json"):
+        shutil.copy(policy, mine)
+    imported = tmp_path / "imported"
+    (mine.parent / "conftest.py").write_text(
+        f"from pathlib import Path\nPath({str(imported)!r}).write_text('imported')\n", "utf-8"
+    )
+    done = run_as_typed(
+        tmp_path / "reports",
+        "features/",
+        "--policies",
+        str(mine),
+        f"--endpoint-url={test_emulator.endpoint_url}",
+        f"--name={default_name()}",
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert not imported.exists()
