@@ -16,17 +16,15 @@ from handson.permissions.findings import Kind, PermissionFinding, Principal
 from handson.permissions.handson_world import seed_documents
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE
 from handson.practices import PracticeResult, table
+from tests.helpers.permission_cases import NAME, kinds, with_statements
 
-NAME = "tanaka"
 STEP, OPEN = catalogue.ESCALATION_STEP, catalogue.ESCALATION
 
 
 def _over(file: str, *statements: dict[str, Any]) -> dict[str, PermissionFinding]:
     """The over-grants of the seed with ``statements`` added to ``file``, by action."""
-    documents = copy.deepcopy(seed_documents())
-    documents[file]["Statement"].extend(statements)
-    found = analyse_documents(documents, NAME)
-    return {f.action: f for f in found if f.kind is Kind.OVER_GRANT}
+    found = analyse_documents(with_statements(file, *statements), NAME)
+    return {f.action: f for f in kinds(found, Kind.OVER_GRANT)}
 
 
 def _allow(*actions: str, sid: str = "Added", **more: Any) -> dict[str, Any]:
