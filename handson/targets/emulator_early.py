@@ -1,11 +1,11 @@
 """Importing this module starts the emulator's process, when the command line asks for the
-features on an emulator of the run's own: the root conftest imports it before anything else, so
-that moto imports itself while the suite imports itself and reads its settings (about half a
-second of a run's start on two cores).
+features on an emulator of the run's own: pytest.ini gives it first with ``-p`` (from the
+checkout, which its ``pythonpath = .`` puts first on ``sys.path``), and the root conftest imports
+it too for another configuration, so that moto imports itself while the suite imports itself and
+reads its settings (about half a second of a run's start on two cores).
 
 Only a guess from the command line's words and the environment, read before pytest has parsed
-them (pytest calls no hook of a conftest's that early, and a ``-p`` plugin would import the
-``handson`` package before the root conftest puts its checkout first on ``sys.path``). The run's
+them (pytest calls no hook that early). The run's
 settings decide: a run that takes no emulator after all (another target in a settings file, a
 usage error) ends the process it did not take (``emulator_process.close_spare``), which has
 answered nothing.
