@@ -4,6 +4,7 @@ names the broken checkpoint and in no other; the unaltered seed policies pass.""
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -187,3 +188,20 @@ def test_the_seeds_security_lessons_have_no_finding(runs: dict[str, SuiteRun]) -
     }
     assert "best practices: 0 with findings, 2 clear, 4 not applicable" in run.stdout
     assert run.exit_code == 0, run.describe()
+
+
+def test_a_lesson_on_an_attached_server_names_the_instance_the_run_built(
+    runs: dict[str, SuiteRun],
+) -> None:
+    """The broken designs run on a server the tests started, whose next instance ID the run
+    cannot know when P1 is measured (first, before the build), as on AWS: the finding names
+    the instance U4's probe acted on, not the sample instance it was measured on."""
+    run = runs["user-may-stop"]
+    (u4,) = [e for e in run.checkpoints if e["checkpoints"] == ["U4"] and e["outcome"] == "failed"]
+    (instance,) = re.findall(r"i-[0-9a-f]{17}", u4["probe"]["call"])
+    document = json.loads((run.allure_dir.parent / "checkpoints.json").read_text("utf-8"))
+    stops = [f for f in document["practices"] if f["action"] == "ec2:StopInstances"]
+    assert [f["resource"].rsplit("/", 1)[1] for f in stops] == [instance], stops
+    assert instance in stops[0]["message"]
+    assert "i-0123456789abcdef0" not in run.stdout
+

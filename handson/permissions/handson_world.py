@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib.util
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -19,7 +19,7 @@ from typing import Any
 from handson.iam_engine import NamedPolicy
 from handson.names import SSM_CORE_POLICY_ARN, RunNames
 from handson.permissions.catalogue import ACCOUNT, REGION, actions
-from handson.permissions.findings import Principal
+from handson.permissions.findings import PermissionFinding, Principal
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
 
 INSTANCE_ID = "i-0123456789abcdef0"
@@ -48,6 +48,26 @@ class Site:
 
 
 OFFLINE = Site()  # the suite's offline account and region, for what no run places
+
+
+def on_instance(
+    found: Sequence[PermissionFinding], instance_id: str | None
+) -> list[PermissionFinding]:
+    """The findings naming the instance the run built, where they were measured before it
+    existed, on the sample instance (INSTANCE_ID: on AWS, and on an emulator somebody else
+    started, whose next instance ID nobody can know). The measure holds for the built one too:
+    an instance's ARN differs from the sample's only in its ID, which the hands-on's policies do
+    not name, and a learner's policy cannot name an instance that did not exist yet."""
+    if not instance_id or instance_id == INSTANCE_ID:
+        return list(found)
+
+    def moved(value: Any) -> Any:
+        return value.replace(INSTANCE_ID, instance_id) if isinstance(value, str) else value
+
+    return [
+        replace(f, resource=moved(f.resource), fields={k: moved(v) for k, v in f.fields.items()})
+        for f in found
+    ]
 
 
 @dataclass(frozen=True)

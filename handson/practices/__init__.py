@@ -13,12 +13,13 @@ counted as passed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from handson.catalogue import CATALOGUE
 from handson.i18n import display_width, hanging, listed, pad, t, wrap_columns
 from handson.permissions.findings import Kind, PermissionFinding
+from handson.permissions.handson_world import on_instance
 
 # The lessons' IDs, in the catalogue's order: advisory, never a checkpoint that passes or fails
 # (the class table's "all passed" leaves them out).
@@ -55,6 +56,11 @@ class PracticeResult:
     @classmethod
     def not_checked(cls, check: str, reason: str) -> PracticeResult:
         return cls(check, PracticeOutcome.NOT_CHECKED, reason=reason)
+
+    def on_instance(self, instance_id: str | None) -> PracticeResult:
+        """The same, its findings naming the instance ``instance_id`` instead of the sample one
+        they were measured on (handson.permissions.handson_world.on_instance)."""
+        return replace(self, findings=tuple(on_instance(self.findings, instance_id)))
 
     def as_dict(self) -> dict[str, object]:
         row: dict[str, object] = {"id": self.id, "outcome": self.outcome.value}

@@ -140,3 +140,26 @@ def test_a_user_held_to_mfa_lacks_nothing_and_a_role_held_to_it_does() -> None:
 
     short = kinds(analyse_documents(changed(role_with_mfa), NAME, TOKYO), Kind.UNDER_GRANT)
     assert {"s3:PutObject", "s3:GetObject", "s3:DeleteObject"} <= {f.action for f in short}
+
+
+def test_a_finding_on_the_sample_instance_names_the_instance_the_run_built() -> None:
+    """On AWS and on a server somebody else started, P1 is measured before the instance exists,
+    on the sample one: at the run's end its finding names the instance the run launched, in its
+    resource, its text and its JSON; the lesson's outcome stays what it was."""
+    from handson.practices import PracticeOutcome, PracticeResult
+
+    documents = _user_ec2(Action=["ec2:StartInstances", "ec2:StopInstances"])
+    found = analyse_documents(documents, NAME, TOKYO)
+    stop = one(found, Kind.OVER_GRANT, "ec2:StopInstances")
+    sample = "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-0123456789abcdef0"
+    assert stop.resource == sample and sample in stop.text()
+    built = "i-8fa0dd50dadaab022"
+    (moved,) = [f for f in handson_world.on_instance(found, built) if f.action == stop.action]
+    assert moved.resource == sample.replace("i-0123456789abcdef0", built)
+    assert moved.resource in moved.text() and "i-0123456789abcdef0" not in moved.text()
+    assert moved.as_dict()["resource"] == moved.resource
+    assert handson_world.on_instance(found, None) == found  # nothing built: as measured
+    result = PracticeResult.of("P1", found)
+    placed = result.on_instance(built)
+    assert placed.outcome is result.outcome is PracticeOutcome.FINDINGS
+    assert [f.resource for f in placed.findings if f.action == stop.action] == [moved.resource]
