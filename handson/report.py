@@ -65,17 +65,19 @@ def suite_version() -> str:
     )
 
 
-def environment(target: str, region: str, run: str, account_id: str | None) -> dict[str, str]:
+def environment(
+    target: str, region: str, run: str, account_id: str | None, emulated: str | None = None
+) -> dict[str, str]:
     """The report's environment panel, named in the run's language: the target, the region, the
-    account (masked to its last four digits), the run's ID and the versions it ran with (package
-    names as they are)."""
+    account (masked to its last four digits; ``emulated``, the account an emulator answered as,
+    in full), the run's ID and the versions it ran with (package names as they are)."""
     # Here, not at the top: the registry loads every target module on first use.
     from handson.targets.registry import kind_named
 
     def version(package: str) -> str:
         return _installed(package) or t("env.not_installed")
 
-    emulated = kind_named(target).account
+    emulated = emulated or kind_named(target).account
     if account_id:
         account = mask_account(account_id)
     elif emulated:

@@ -79,6 +79,20 @@ def test_emulator(emulator_pool: EmulatorPool) -> MotoEmulator:
     return emulator_pool.emulators[0]
 
 
+OTHER_ACCOUNT = "111122223333"  # not moto's default, which the tests' emulators answer as
+
+
+@pytest.fixture(scope="session")
+def other_account() -> Iterator[MotoEmulator]:
+    """A server somebody started for another account (moto's MOTO_ACCOUNT_ID): what the run
+    says and measures names that account, not the 123456789012 of the run's own emulators."""
+    emulator = MotoEmulator.start("ap-northeast-1", "tests-other-account", account_id=OTHER_ACCOUNT)
+    try:
+        yield emulator
+    finally:
+        emulator.close()
+
+
 @pytest.fixture(scope="session")
 def test_admin(test_emulator: MotoEmulator) -> Principal:
     return test_emulator.admin

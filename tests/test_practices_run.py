@@ -7,6 +7,7 @@ make the exit code 1. The seed's own lessons are read from the shared seed run
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -15,9 +16,10 @@ from handson.names import default_name
 from handson.permissions.catalogue import ESCALATION, ESCALATION_STEP, EXPOSURE
 from handson.permissions.examples import ADDED, measured_documents
 from handson.permissions.findings import Principal
-from handson.policies import SEED_DIR, TRUST_POLICY_FILE
+from handson.policies import SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.report import UNDECIDED_EXIT
 from handson.targets.emulator_server import MotoEmulator
+from tests.conftest import OTHER_ACCOUNT
 from tests.helpers.suite_runner import run_suite
 
 pytestmark = pytest.mark.slow
@@ -116,3 +118,37 @@ def test_one_lesson_alone_prints_its_table(tmp_path: Path) -> None:
     assert "checkpoints:" not in run.stdout, run.describe()
     assert "P1  the user holds least privilege  clear" in run.stdout, run.stdout
     assert "best practices: 0 with findings, 1 clear, 0 not applicable" in run.stdout
+
+
+def test_on_a_server_of_another_account_the_lessons_measure_there(
+    tmp_path: Path, other_account: MotoEmulator
+) -> None:
+    """The user's EC2 rights held to the account's own instances, on a server that answers as
+    another account than moto's default: U3 passes, and P1 is measured in that account, so the
+    grant lacks nothing (measured in 123456789012 it called ec2:StartInstances lost). The
+    report's environment names that account too."""
+    policies = tmp_path / "policies"
+    shutil.copytree(SEED_DIR, policies)
+    user = json.loads((policies / USER_POLICY_FILE).read_text("utf-8"))
+    for statement in user["Statement"]:
+        if statement["Sid"] == "ForEC2":
+            statement["Resource"] = f"arn:aws:ec2:ap-northeast-1:{OTHER_ACCOUNT}:instance/*"
+            statement["Action"] = ["ec2:StartInstances"]
+    user["Statement"].append(
+        {"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}
+    )
+    (policies / USER_POLICY_FILE).write_text(json.dumps(user, ensure_ascii=False), "utf-8")
+    run = run_suite(
+        tmp_path,
+        f"--policies={policies}",
+        f"--name={default_name()}",
+        f"--endpoint-url={other_account.endpoint_url}",
+        "-k",
+        "U3 or P1",
+    )
+    assert run.exit_code == 0 and run.outcomes("passed") == {"U3"}, run.describe()
+    document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
+    (p1,) = [o for o in document["practice_outcomes"] if o["id"] == "P1"]
+    assert p1["outcome"] == "clear", (p1, document["practices"])
+    environment = (run.allure_dir / "environment.properties").read_text("utf-8")
+    assert f"account=emulator ({OTHER_ACCOUNT})" in environment, environment

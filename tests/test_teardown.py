@@ -19,6 +19,7 @@ from handson.policies import load_policy_set
 from handson.report import UNDECIDED_EXIT
 from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
+from tests.conftest import OTHER_ACCOUNT as OTHER
 from tests.helpers.estate import left_behind
 from tests.helpers.suite_runner import SuiteRun, admin_cli_env, as_typed, run_suite
 
@@ -188,7 +189,10 @@ def kept_run(
 
 
 @pytest.mark.slow
-def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_path: Path) -> None:
+def test_keep_leaves_everything_and_says_so(other_account: MotoEmulator, tmp_path: Path) -> None:
+    """On a server of another account than moto's default: the command that removes what the
+    run left names that account (it named 123456789012, which the sweeper then refused)."""
+    test_emulator = other_account
     names = RunNames(default_name())
     run = kept_run(test_emulator, tmp_path, names, only="U1 or U2")
     left = left_behind(test_emulator.admin, names.suffix)
@@ -206,6 +210,7 @@ def test_keep_leaves_everything_and_says_so(test_emulator: MotoEmulator, tmp_pat
     # typed as it is, removes it from the emulator the run was attached to (not from AWS).
     assert f"run record /handson-iam-acceptance/runs/{names.suffix}" in left
     (said,) = [line for line in run.stdout.splitlines() if line.startswith("Remove them when")]
+    assert f"--allowed-account {OTHER}" in said or f"--allowed-account={OTHER}" in said, said
     admin = test_emulator.admin.credentials
     swept = as_typed(
         said.split(": ", 1)[1], admin_cli_env(admin.access_key_id, admin.secret_access_key)

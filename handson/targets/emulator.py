@@ -53,6 +53,8 @@ class EmulatorTarget:
         self.endpoint_url: str | None = emulator.endpoint_url
         self.admin = emulator.admin
         self.empty_at_start = emulator.started_by_run
+        # What the run's lines name (the command that removes what a run left): the server's own.
+        self.account_id: str = getattr(emulator, "account_id", DEFAULT_ACCOUNT_ID)
         self._agent_calls: dict[str, list[ssm_agent.AgentCall]] = {}
 
     def undecidable(self, documents: Policies, action: str, resource: str) -> str | None:

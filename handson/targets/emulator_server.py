@@ -152,6 +152,9 @@ class MotoEmulator:
         # why it is no longer there, once the run has seen that it is not.
         self.identity: str | None = None
         self.gone_reason: str | None = None
+        # The account it answers as, from its admin's ARN: a server somebody else started may
+        # have been told another (moto's MOTO_ACCOUNT_ID) than the run's own are.
+        self.account_id = DEFAULT_ACCOUNT_ID
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -243,8 +246,7 @@ class MotoEmulator:
                 self._remove_admin()
             except Exception as exc:  # noqa: BLE001 - the run has ended: one line, no traceback
                 run = next((tag["Value"] for tag in self._admin_tags if tag["Key"] == TAG_RUN), "")
-                # The account the run's own lines name for an emulator (fixtures.environment).
-                place = Place(DEFAULT_ACCOUNT_ID, self.region, self.endpoint_url)
+                place = Place(self.account_id, self.region, self.endpoint_url)
                 said = t(
                     "endpoint.admin_left",
                     user=self._admin_name,
@@ -329,14 +331,16 @@ class MotoEmulator:
             if self._server is not None:
                 self._warm_backends(bootstrap)
             try:
-                iam.create_user(UserName=self._admin_name, Tags=self._admin_tags)
+                user = iam.create_user(UserName=self._admin_name, Tags=self._admin_tags)["User"]
             except ClientError as exc:
                 # botocore's retry of a call whose answer was lost: ours only by the run's tag.
                 if exc.response["Error"]["Code"] != "EntityAlreadyExists" or not self._admin_ours(
                     iam
                 ):
                     raise
+                user = iam.get_user(UserName=self._admin_name)["User"]
             created = True
+            self.account_id = str(user["Arn"]).split(":")[4]
             iam.attach_user_policy(UserName=self._admin_name, PolicyArn=ADMIN_POLICY_ARN)
             key = iam.create_access_key(UserName=self._admin_name)["AccessKey"]
         except BaseException:
