@@ -54,7 +54,7 @@ class EmulatorTarget:
         self.admin = emulator.admin
         self.empty_at_start = emulator.started_by_run
         # What the run's lines name (the command that removes what a run left): the server's own.
-        self.account_id: str = getattr(emulator, "account_id", DEFAULT_ACCOUNT_ID)
+        self.account_id = emulator.account_id
         self._agent_calls: dict[str, list[ssm_agent.AgentCall]] = {}
 
     def undecidable(self, documents: Policies, action: str, resource: str) -> str | None:

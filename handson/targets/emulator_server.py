@@ -90,6 +90,7 @@ class Emulator(Protocol):
     admin: Principal
     gaps: Gaps
     gone_reason: str | None  # a server somebody else started, seen not to be there any more
+    account_id: str  # the account it answers as (a server somebody else started: its own)
 
     @property
     def started_by_run(self) -> bool:
@@ -152,9 +153,7 @@ class MotoEmulator:
         # why it is no longer there, once the run has seen that it is not.
         self.identity: str | None = None
         self.gone_reason: str | None = None
-        # The account it answers as, from its admin's ARN: a server somebody else started may
-        # have been told another (moto's MOTO_ACCOUNT_ID) than the run's own are.
-        self.account_id = DEFAULT_ACCOUNT_ID
+        self.account_id = DEFAULT_ACCOUNT_ID  # as its admin's ARN says (Emulator.account_id)
 
     # -- life cycle -------------------------------------------------------------------------
 
@@ -334,11 +333,10 @@ class MotoEmulator:
                 user = iam.create_user(UserName=self._admin_name, Tags=self._admin_tags)["User"]
             except ClientError as exc:
                 # botocore's retry of a call whose answer was lost: ours only by the run's tag.
-                if exc.response["Error"]["Code"] != "EntityAlreadyExists" or not self._admin_ours(
-                    iam
-                ):
+                ours = self._admin_ours(iam)
+                if exc.response["Error"]["Code"] != "EntityAlreadyExists" or ours is None:
                     raise
-                user = iam.get_user(UserName=self._admin_name)["User"]
+                user = ours
             created = True
             self.account_id = str(user["Arn"]).split(":")[4]
             iam.attach_user_policy(UserName=self._admin_name, PolicyArn=ADMIN_POLICY_ARN)
@@ -371,9 +369,11 @@ class MotoEmulator:
         principal.client("s3").list_buckets()
         principal.client("sts").get_caller_identity()
 
-    def _admin_ours(self, iam: Any) -> bool:
-        tags = iam.get_user(UserName=self._admin_name)["User"].get("Tags", [])
-        return bool(self._admin_tags) and all(tag in tags for tag in self._admin_tags)
+    def _admin_ours(self, iam: Any) -> dict[str, Any] | None:
+        """The admin user already there, if it carries the run's tags (made by this run)."""
+        user: dict[str, Any] = iam.get_user(UserName=self._admin_name)["User"]
+        ours = self._admin_tags and all(tag in user.get("Tags", []) for tag in self._admin_tags)
+        return user if ours else None
 
     def _undo_bootstrap(self, iam: Any) -> None:
         """A bootstrap cut short leaves no admin behind (the switch is still off here)."""
