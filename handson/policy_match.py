@@ -163,6 +163,20 @@ def _under(pattern: str) -> str:
     return pattern if pattern.endswith("*") else pattern.rstrip("/") + "/*"
 
 
+def meant_for(patterns: list[str], resource: str) -> bool:
+    """Whether a statement whose Resource is ``patterns`` may have been meant for ``resource``:
+    one of them, with what lies under it, covers it (ForS31 on bucket 1's ARN alone, for an
+    object of bucket 1), or names another service's resources (what it was meant for is not
+    to be told). A resource that is no ARN (an action's "*") may be any statement's."""
+    service = resource.split(":")[2:3] if resource.startswith("arn:") else []
+    if not service:
+        return True
+    return any(
+        p.split(":")[2:3] != service or _covering([_under(p)], resource, case_sensitive=True)
+        for p in patterns
+    )
+
+
 def _unspaced(pattern: str) -> str:
     """``pattern`` without its spaces, tabs and line breaks."""
     return "".join(pattern.split())

@@ -10,11 +10,11 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from handson.i18n import t
-from handson.iam_engine import statement_in
+from handson.iam_engine import statement_in, statements
 from handson.permissions import lint
 from handson.permissions.findings import Kind, PermissionFinding, Principal
 from handson.policies import USER_POLICY_FILE
-from handson.policy_match import Policies, ResourceHint, named
+from handson.policy_match import Policies, ResourceHint, meant_for, named
 
 Hint = Callable[..., str]
 
@@ -24,13 +24,31 @@ def _linted(name: str, document: str, principal: Principal) -> tuple[PermissionF
     return tuple(lint.lint(name, json.loads(document), principal))
 
 
-def _about(finding: PermissionFinding, action: str) -> bool:
-    """Whether a lint finding is about the statement that would decide ``action``."""
+def _about(
+    finding: PermissionFinding,
+    body: Mapping[str, Any],
+    action: str,
+    resource: str,
+    observed_allowed: bool,
+) -> bool:
+    """Whether a lint finding of statement ``body`` may be why ``action`` on ``resource`` was
+    allowed (``observed_allowed``) or denied. A misspelled action or a Resource that is no
+    resource of the action makes an Allow statement allow less, which explains a denial, and a
+    Deny statement deny less, which explains an allowance; a Resource only for a request the
+    statement may have been meant for (R6 allowed on bucket 2 is not told that ForS31, on
+    bucket 1's ARN alone, allows no s3:GetObject)."""
     wanted = action.lower()
+    allows = str(body.get("Effect")) == "Allow"
     if finding.kind is Kind.UNKNOWN_ACTION:
-        return str(finding.fields.get("nearest", "")).lower() == wanted
+        named = str(finding.fields.get("nearest", "")).lower() == wanted
+        return named and allows != observed_allowed
     if finding.kind is Kind.RESOURCE_MISMATCH:
-        return finding.action.lower() == wanted
+        patterns = lint.as_list(body.get("Resource"))
+        return (
+            finding.action.lower() == wanted
+            and allows != observed_allowed
+            and meant_for(patterns, resource)
+        )
     if finding.kind is Kind.CONDITION_KEY:
         actions = str(finding.fields.get("actions", "")).lower().split(", ")
         return wanted in actions
@@ -38,20 +56,29 @@ def _about(finding: PermissionFinding, action: str) -> bool:
 
 
 def lint_notes(
-    file: str, documents: Policies, action: str, said_of: str | None = None
+    file: str,
+    documents: Policies,
+    action: str,
+    resource: str,
+    observed_allowed: bool,
+    said_of: str | None = None,
 ) -> list[str]:
-    """The lint findings, in the run's language, of the statements that concern ``action``;
-    but not that the Resource of statement ``said_of`` (its label) is no resource of the
-    action, where the hint has said so of it already. A policy with a name of its own (in an
-    environment built by hand) is linted under it; the run's own documents, under ``file``."""
+    """The lint findings, in the run's language, of the statements that may be why ``action``
+    on ``resource`` was allowed or denied (:func:`_about`); but not that the Resource of
+    statement ``said_of`` (its label) is no resource of the action, where the hint has said so
+    of it already. A policy with a name of its own (in an environment built by hand) is linted
+    under it; the run's own documents, under ``file``."""
     principal = Principal.USER if file == USER_POLICY_FILE else Principal.ROLE
     notes: list[str] = []
     for policy in named(documents):
         document = json.dumps(policy.document, sort_keys=True)
-        linted = _linted(policy.name or file, document, principal)
-        notes += [
-            f.text() for f in linted if _about(f, action) and not _said(f, policy.name, said_of)
-        ]
+        bodies = {s.sid: s.body for s in statements(policy)}
+        for f in _linted(policy.name or file, document, principal):
+            body = bodies.get(f.statement.statement, {}) if f.statement else {}
+            if _about(f, body, action, resource, observed_allowed) and not _said(
+                f, policy.name, said_of
+            ):
+                notes.append(f.text())
     return notes
 
 
@@ -74,6 +101,6 @@ def hint_with_lint(
     """``hint``'s words, then the lint's of the statement that concerns the action (if any)."""
     said = hint(documents, action, resource, observed_allowed, context)
     said_of = said.label if isinstance(said, ResourceHint) else None
-    for note in lint_notes(file, documents, action, said_of):
+    for note in lint_notes(file, documents, action, resource, observed_allowed, said_of):
         said = t("practices.hint_lint", hint=said, lint=note) if said else note
     return said

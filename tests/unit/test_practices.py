@@ -42,7 +42,7 @@ from handson.practices.account import (
     unused_keys,
     user_mfa,
 )
-from handson.practices.hints import hint_with_lint
+from handson.practices.hints import hint_with_lint, lint_notes
 from handson.settings import resolve
 from handson.targets.registry import kind_named
 
@@ -274,6 +274,43 @@ def test_a_hint_on_a_statements_resource_is_not_said_twice() -> None:
     found = lint.lint(ROLE_POLICY_FILE, role, Principal.ROLE)
     mismatch = next(f for f in found if f.kind is Kind.RESOURCE_MISMATCH)
     assert mismatch.fields["types"] == "object (arn:aws:s3:::${BucketName}/${ObjectName})"
+
+
+def test_a_failures_hint_is_told_only_the_lint_that_may_explain_it() -> None:
+    """A lint note is added to a failure it may be why of: ForS31 on bucket 1's ARN alone
+    allows no s3:GetObject, which explains neither R6 (bucket 2's close/ allowed by a
+    ForS32OpenGet widened to the bucket) nor R4 (bucket 2's open/ denied); it does explain R2's
+    download. A misspelled action in a Deny statement denies less: that explains an allowance."""
+    i18n.set_language("en")
+    role = _role_with("ForS31", Resource=["arn:aws:s3:::handson-s3-1-x"])
+    for statement in role["Statement"]:
+        if statement.get("Sid") == "ForS32OpenGet":
+            statement["Resource"] = ["arn:aws:s3:::handson-s3-2-x/*"]
+    r6 = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/close/handson-sample.txt", True)
+    said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *r6)
+    assert said.startswith("ForS32OpenGet allows s3:GetObject on arn:aws:s3:::handson-s3-2-x/*")
+    assert "ForS31" not in said, said
+    r4 = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/open/handson-sample.txt", False)
+    widened = _role_with("ForS32OpenGet", Resource=["arn:aws:s3:::handson-s3-2-x/close/*"])
+    widened["Statement"][0]["Resource"] = ["arn:aws:s3:::handson-s3-1-x"]
+    assert "ForS31:" not in hint_with_lint(hint, ROLE_POLICY_FILE, [widened], *r4)
+    # R2's download from bucket 1, with the upload's hint on another statement: told.
+    r2 = ("s3:GetObject", "arn:aws:s3:::handson-s3-1-x/test.txt", False)
+    assert "/${ObjectName}" not in hint_with_lint(hint, ROLE_POLICY_FILE, [role], *r2)
+    assert any("ForS31: s3:GetObject" in note for note in lint_notes(ROLE_POLICY_FILE, [role], *r2))
+    assert lint_notes(ROLE_POLICY_FILE, [role], *r6) == []
+    deny = {
+        "Effect": "Deny",
+        "Action": ["s3:DeleteBuckett"],
+        "Resource": ["arn:aws:s3:::handson-s3-1-x"],
+    }
+    guarded = _role_with("ForS31")
+    guarded["Statement"].append({"Sid": "KeepBucket", **deny})
+    r3 = ("s3:DeleteBucket", "arn:aws:s3:::handson-s3-1-x", True)
+    assert "KeepBucket: there is no action s3:DeleteBuckett" in hint_with_lint(
+        hint, ROLE_POLICY_FILE, [guarded], *r3
+    )
+    assert lint_notes(ROLE_POLICY_FILE, [guarded], r3[0], r3[1], False) == []
 
 
 def test_a_policy_found_by_hand_is_named_in_the_hint_and_its_lint() -> None:
