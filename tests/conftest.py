@@ -19,7 +19,7 @@ from handson.run_folder import REPORTS_VARIABLE, RUN_FOLDER, names_folder, repor
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
 from tests.helpers import reports_guard
-from tests.helpers.mutations import Mutation
+from tests.helpers.design_edits import Mutation
 from tests.helpers.policy_runs import PolicyRun, label, policy_run
 
 T = TypeVar("T")
@@ -99,9 +99,10 @@ def test_admin(test_emulator: MotoEmulator) -> Principal:
 
 
 class PolicyRuns:
-    """Whole runs of the features with one policy set each (the seed's, or a broken one of
-    tests/helpers/mutations.py), made once per test session and shared by the tests that need
-    them: the mutation matrix makes them all, side by side; the HTML report test opens one."""
+    """Whole runs of the features with one policy set each (the seed's, or one of
+    tests/helpers/mutations.py's or undecided_designs.py's), made once per test session and
+    shared by the tests that need them: the mutation matrix makes them all, side by side; the
+    HTML report test opens one."""
 
     def __init__(self, pool: EmulatorPool, base: Path) -> None:
         self._pool = pool

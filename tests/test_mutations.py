@@ -10,7 +10,8 @@ import pytest
 
 from handson.report import UNDECIDED_EXIT
 from tests.conftest import PolicyRuns
-from tests.helpers.mutations import EQUIVALENTS, MUTATIONS, Mutation
+from tests.helpers.design_edits import Mutation
+from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
 from tests.helpers.policy_runs import SEED, PolicyRun, every_policy_set
 from tests.helpers.readme_quotes import quote_problems
 from tests.helpers.suite_runner import SuiteRun
@@ -204,4 +205,3 @@ def test_a_lesson_on_an_attached_server_names_the_instance_the_run_built(
     assert [f["resource"].rsplit("/", 1)[1] for f in stops] == [instance], stops
     assert instance in stops[0]["message"]
     assert "i-0123456789abcdef0" not in run.stdout
-

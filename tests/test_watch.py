@@ -25,9 +25,10 @@ from handson.run_folder import latest_run
 from handson.targets.emulator_server import MotoEmulator
 from scripts.watch_session import WAITING, WatchSession
 from tests.conftest import PolicyRuns
+from tests.helpers.design_edits import Mutation
 from tests.helpers.estate import left_behind
 from tests.helpers.masks import AWS_IDS, PADDING, apply
-from tests.helpers.mutations import MUTATIONS, Mutation
+from tests.helpers.mutations import MUTATIONS
 from tests.helpers.suite_runner import holding_in
 from tests.test_emulator_gone import emulator_of
 from tests.test_interrupt import alive, children

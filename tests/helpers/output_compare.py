@@ -17,9 +17,11 @@ import sys
 import tempfile
 from pathlib import Path
 
+from tests.helpers.design_edits import Mutation
 from tests.helpers.masks import AWS_IDS, DURATION, PADDING, RUN_ID, apply
-from tests.helpers.mutations import MUTATIONS, UNDECIDED, Mutation
+from tests.helpers.mutations import MUTATIONS
 from tests.helpers.suite_runner import suite_command, suite_env
+from tests.helpers.undecided_designs import UNDECIDED
 
 SETS = ("seed", "user-may-stop", "role-reads-whole-bucket2", "user-without-s3", "undecided")
 NAME = "cmp"

@@ -12,10 +12,12 @@ from pathlib import Path
 from handson.names import default_name
 from handson.policies import SEED_DIR
 from handson.targets.emulator_server import MotoEmulator
+from tests.helpers.design_edits import Mutation
 from tests.helpers.estate import left_behind
 from tests.helpers.fault_proxy import FaultProxy
-from tests.helpers.mutations import EQUIVALENTS, MUTATIONS, UNDECIDED, Mutation
+from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
 from tests.helpers.suite_runner import SuiteRun, run_suite
+from tests.helpers.undecided_designs import UNDECIDED
 
 SEED = "seed"
 

@@ -69,8 +69,18 @@ def test_splits_and_unquotes_as_sh_does() -> None:
 
 @pytest.mark.parametrize(
     "line",
-    ["aws s3 ls; aws iam list-users", "aws s3 ls | cat", "aws s3 ls || true", "cat < x",
-     "echo a >> f", "echo a > ", "&& aws s3 ls", "aws s3 ls &&", "echo 'open", "echo a > f > g"],
+    [
+        "aws s3 ls; aws iam list-users",
+        "aws s3 ls | cat",
+        "aws s3 ls || true",
+        "cat < x",
+        "echo a >> f",
+        "echo a > ",
+        "&& aws s3 ls",
+        "aws s3 ls &&",
+        "echo 'open",
+        "echo a > f > g",
+    ],
 )
 def test_anything_else_is_refused_before_it_runs(line: str, tmp_path: Path) -> None:
     cli = FakeCli()

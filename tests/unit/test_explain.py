@@ -179,7 +179,7 @@ def test_a_condition_on_where_the_request_comes_from_is_hinted_as_such() -> None
     """On AWS a request from outside the school's network is denied: the hint says the
     condition is decided by where the request comes from, not that the request lacks the key."""
     from handson.policy_match import hint
-    from tests.helpers.mutations import school_policy
+    from tests.helpers.undecided_designs import school_policy
 
     school = school_policy("FromSchool", "s3:*")
     said = hint([school], "s3:CreateBucket", "arn:aws:s3:::b", False)

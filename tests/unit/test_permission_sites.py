@@ -13,7 +13,6 @@ from handson.permissions import (
 )
 from handson.permissions.findings import Kind
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE
-from tests.helpers.mutations import UNDECIDED, from_school
 from tests.helpers.permission_cases import (
     NAME,
     Documents,
@@ -22,6 +21,7 @@ from tests.helpers.permission_cases import (
     one,
     with_statements,
 )
+from tests.helpers.undecided_designs import UNDECIDED, from_school
 
 TOKYO = handson_world.Site("111122223333", "ap-northeast-1")
 

@@ -15,7 +15,9 @@ from handson.policies import (
     USER_POLICY_FILE,
     load_policy_set,
 )
-from tests.helpers.mutations import EQUIVALENTS, MUTATIONS, UNDECIDED, Mutation
+from tests.helpers.design_edits import Mutation
+from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
+from tests.helpers.undecided_designs import UNDECIDED
 from tests.unit.test_policy_grammar import (
     FILE,
     STATEMENT,

@@ -13,7 +13,7 @@ from handson.names import RunNames
 from handson.policies import PolicyDocument, load_policy_set
 from handson.targets.emulator_server import Gaps
 from handson.trust_policy import trust_allows_service
-from tests.helpers.mutations import school_policy
+from tests.helpers.undecided_designs import school_policy
 
 EC2 = "ec2.amazonaws.com"
 BUCKET2 = "arn:aws:s3:::handson-s3-2-abc"
