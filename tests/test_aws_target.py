@@ -60,6 +60,7 @@ YOUNG = Young(
 SSM_LIKE = SsmLike(registers_after=1.5, walk_every=100, unknown_first=True)
 SSM_BEHAVIOURS = ("agent late", NOT_YET, *WALK, "stderr separate")
 SEED, BROKEN = "seed", "role-writes-open"
+LESSONS = ("P1", "P2")  # measured on every target; P3-P6 read the account
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Through:
     runs: dict[str, LayerRun]
     layer: AwsLikeProxy
     ssm: FakeSsm
+    suffix: str  # the --name both runs were given
 
     @property
     def met(self) -> Counter[str]:
@@ -131,7 +133,7 @@ def through(test_emulator: MotoEmulator, tmp_path_factory: pytest.TempPathFactor
                 runs[label] = LayerRun(run, left, seconds, record)
     finally:
         iam.delete_policy(PolicyArn=boundary)
-    return Through(runs, layer, ssm)
+    return Through(runs, layer, ssm, names.suffix)
 
 
 def test_the_seeds_policies_pass_every_checkpoint_through_the_layer(through: Through) -> None:
@@ -145,6 +147,14 @@ def test_the_seeds_policies_pass_every_checkpoint_through_the_layer(through: Thr
         "account 123456789012 (no alias) as arn:aws:iam::123456789012:user/tests-admin"
         in run.stderr
     )
+    assert _lessons(done) == {"P1": "clear", "P2": "clear"}, run.describe()
+
+
+def _lessons(done: LayerRun) -> dict[str, str]:
+    """P1's and P2's outcomes in the run's checkpoints.json: the lessons measured on the aws
+    target, before the build, as they are shown at its end."""
+    document = json.loads((done.record.parent / "checkpoints.json").read_text("utf-8"))
+    return {o["id"]: o["outcome"] for o in document["practice_outcomes"] if o["id"] in LESSONS}
 
 
 def test_the_broken_set_fails_exactly_its_checkpoint_and_nothing_is_left(through: Through) -> None:
@@ -161,6 +171,13 @@ def test_the_broken_set_fails_exactly_its_checkpoint_and_nothing_is_left(through
         assert failed["category"] == "allowed but should be denied", failed
         assert "SimulatePrincipalPolicy (AWS's own evaluation) of s3:" in failed["reason"], failed
         assert ": allowed" in failed["reason"], failed
+    # The same mistake is P2's finding, in the run's own account and names.
+    assert _lessons(done) == {"P1": "clear", "P2": "findings"}, run.describe()
+    document = json.loads((done.record.parent / "checkpoints.json").read_text("utf-8"))
+    found = [(f["action"], f["resource"]) for f in document["practices"] if f["id"] == "P2"]
+    open_object = f"arn:aws:s3:::handson-s3-2-{through.suffix}/open/handson-sample.txt"
+    assert found == [("s3:PutObject", open_object)], found
+    assert f"- s3:PutObject ({open_object}): allowed by" in run.stdout, run.describe()
 
 
 def test_every_behaviour_of_the_layer_was_met(through: Through) -> None:
