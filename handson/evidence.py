@@ -37,10 +37,7 @@ def render(result: ProbeResult) -> str:
         (t("evidence.answer"), ""),
     ]
     width = max(display_width(label) for label, _ in rows)
-    lines = [
-        pad(label, width) + " :" + (f" {value}" if value else "")
-        for label, value in rows
-    ]
+    lines = [pad(label, width) + " :" + (f" {value}" if value else "") for label, value in rows]
     lines.append(json.dumps(result.answer.details, indent=2, ensure_ascii=False, default=str))
     return redact("\n".join(lines))
 

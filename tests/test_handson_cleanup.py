@@ -104,7 +104,7 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
     assert lines[heading + 1].startswith("C1 "), lines[heading - 2 : heading + 3]
     assert snapshot(test_emulator.admin) == before
     # Its last line is the command that removes what is left, for this account: as printed, it
-    # lists the same things (handson is `python -m handson.cli` where no console script is).
+    # lists the same things (handson is `python -m handson` where no console script is).
     said = left.stdout.splitlines()
     at = next(i for i, line in enumerate(said) if "this command lists it" in line)
     words = shlex.split(said[at + 1])

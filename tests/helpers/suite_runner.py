@@ -246,10 +246,10 @@ def admin_cli_env(admin_key: str, admin_secret: str) -> dict[str, str]:
 def run_handson(
     words: Sequence[str], env: dict[str, str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """``handson <words>`` as the learner runs it, without a terminal (``python -m handson.cli``
+    """``handson <words>`` as the learner runs it, without a terminal (``python -m handson``
     where no console script is)."""
     return subprocess.run(
-        [sys.executable, "-m", "handson.cli", *words],
+        [sys.executable, "-m", "handson", *words],
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
