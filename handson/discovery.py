@@ -47,6 +47,7 @@ class Discovery:
     reset_required: bool = False  # the console password must be changed at the first sign-in
     instance_id: str | None = None
     instance_state: str | None = None  # EC2's word: running, stopped, ...
+    instance_type: str | None = None  # its ec2:InstanceType, which the replay builds
     role: str | None = None
     role_policies: list[FoundPolicy] = field(default_factory=list)
     trust: dict[str, Any] | None = None
@@ -146,6 +147,7 @@ def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any]
     instance = instances[0]
     found.instance_id = instance["InstanceId"]
     found.instance_state = instance.get("State", {}).get("Name")
+    found.instance_type = instance.get("InstanceType")
     profile_arn = instance.get("IamInstanceProfile", {}).get("Arn")
     if not profile_arn:
         found.note("instance", t("discovery.no_profile", instance=found.instance_id))

@@ -216,7 +216,7 @@ def decide(
 def policy_variables(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:
     """Statements concerning the action that use a policy variable (``${...}``), which the engine
     does not substitute: where it could decide differently from IAM."""
-    return _concerning(policies, action, lambda body: "${" in json.dumps(body))
+    return concerning(policies, action, lambda body: "${" in json.dumps(body))
 
 
 # The condition keys whose value is where a request comes from on the network: AWS sets them
@@ -253,25 +253,30 @@ def condition_keys(body: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
 def network_conditions(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:
     """Statements concerning the action whose Condition names where the request comes from
     (:data:`NETWORK_KEYS`): decided by the caller's address, which an emulator cannot give."""
-    return _concerning(policies, action, lambda body: bool(network_keys(body)))
+    return concerning(policies, action, lambda body: bool(network_keys(body)))
 
 
 def mfa_conditions(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:
     """Statements concerning the action whose Condition names how the caller signed in
     (:data:`MFA_KEYS`)."""
-    return _concerning(policies, action, lambda body: bool(condition_keys(body, MFA_KEYS)))
+    return concerning(policies, action, lambda body: bool(condition_keys(body, MFA_KEYS)))
 
 
-def _concerning(
-    policies: Iterable[NamedPolicy], action: str, chosen: Callable[[Mapping[str, Any]], bool]
+def concerning(
+    policies: Iterable[NamedPolicy],
+    action: str,
+    chosen: Callable[[Mapping[str, Any]], bool],
+    resource: str | None = None,
 ) -> list[Statement]:
-    """The chosen statements that concern the action, whatever their resource and condition."""
-    probe = Request(action=action, resource="*")
+    """The chosen statements that concern the action, whatever their condition; whatever their
+    resource too, unless ``resource`` is given: then those whose Resource covers it."""
+    probe = Request(action=action, resource=resource or "*")
     found = []
     for policy in policies:
         for statement in statements(policy):
+            widened = unconditioned(statement)
             if chosen(statement.body) and statement_applies(
-                any_resource(unconditioned(statement)), probe
+                widened if resource else any_resource(widened), probe
             ):
                 found.append(statement)
     return found

@@ -14,7 +14,7 @@ import pytest
 from handson.environment import AS_THE_HANDS_ON, Built
 from handson.errors import SuiteUsageError
 from handson.i18n import DEFAULT_LANGUAGE, LANGUAGES, has, listed, t
-from handson.names import RunNames, default_name, validate_name
+from handson.names import AUTO_TYPE, INSTANCE_TYPE, RunNames, default_name, validate_name
 from handson.old_runs import DEFAULT_KEPT
 from handson.policies import PolicySet, load_policy_set, name_from_policies
 from handson.regions import DEFAULT_REGION, checked_endpoint, checked_region, not_full_width
@@ -63,7 +63,7 @@ class Settings:
     keep: bool
     endpoint_url: str | None
     allowed_accounts: frozenset[str] = frozenset()
-    instance_type: str = "t2.micro"
+    instance_type: str = INSTANCE_TYPE
     subnet_id: str | None = None
     permissions_boundary: str | None = None
     propagation_budget: float | None = None
@@ -182,7 +182,7 @@ def _refuse_full_width(pick: Any) -> None:
 
 def _instance_type(value: str | None, kind: TargetKind) -> str:
     chosen = value or kind.instance_type
-    if chosen != "auto" and not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", chosen):
+    if chosen != AUTO_TYPE and not re.fullmatch(r"[a-z][a-z0-9-]*\.[a-z0-9]+", chosen):
         raise SuiteUsageError(t("opt.instance_type", value=repr(chosen)))
     return chosen
 

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
+from handson.names import INSTANCE_TYPE
 from handson.probes import Probe, ProbeResult, api_probe
 from handson.verdict import Outcome
 
@@ -116,7 +117,7 @@ def ec2_operation(user: Principal, env: HandsonEnvironment, operation: Ec2Operat
     if operation is Ec2Operation.RUN:
         params: dict[str, object] = {
             "ImageId": env.ami_id,
-            "InstanceType": "t2.micro",
+            "InstanceType": INSTANCE_TYPE,
             "MinCount": 1,
             "MaxCount": 1,
             "DryRun": True,

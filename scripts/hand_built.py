@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from handson.aws import Principal
 from handson.discovery import INSTANCE_TAG, USER
 from handson.lifecycle.removal import delete_user
-from handson.names import AMI_PARAMETER, PLACEHOLDER, SSM_CORE_POLICY_ARN
+from handson.names import AMI_PARAMETER, INSTANCE_TYPE, PLACEHOLDER, SSM_CORE_POLICY_ARN
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 
 NAME = "taro-byhand"
@@ -44,6 +44,7 @@ class HandBuilt:
         ssm_core: bool = True,
         profile: bool = True,
         instance_region: str | None = None,
+        instance_type: str = INSTANCE_TYPE,
     ) -> None:
         iam = self.iam
         user_policy = iam.create_policy(
@@ -72,23 +73,31 @@ class HandBuilt:
             lambda: iam.remove_role_from_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
         )
         if instances:
-            self.instances(instances, profile=profile, region=instance_region)
+            self.instances(instances, profile=profile, region=instance_region, kind=instance_type)
         for name in (NAME, *([extra_pair] if extra_pair else [])):
             for number in (1, 2):
                 self.bucket(f"handson-s3-{number}-{name}")
         for key in ("open/memo.txt", "close/secret.txt"):
             self.s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"by hand")
 
-    def instances(self, count: int, *, profile: bool = True, region: str | None = None) -> None:
+    def instances(
+        self,
+        count: int,
+        *,
+        profile: bool = True,
+        region: str | None = None,
+        kind: str = INSTANCE_TYPE,
+    ) -> None:
         """``count`` instances tagged as the hands-on's; ``profile``: with the role attached
         (the hands-on's step 10, which a learner may skip); ``region``: another region than the
-        admin's (a console left in the region it was last in)."""
+        admin's (a console left in the region it was last in); ``kind``: their type (a region
+        without the hands-on's t2.micro has a learner choose another)."""
         where = self.admin.in_region(region) if region else self.admin
         ec2 = where.client("ec2")
         image = where.client("ssm").get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
         made = ec2.run_instances(
             ImageId=image,
-            InstanceType="t2.micro",
+            InstanceType=kind,
             MinCount=count,
             MaxCount=count,
             **({"IamInstanceProfile": {"Name": ROLE}} if profile else {}),
@@ -143,7 +152,7 @@ class HandBuilt:
         image = self.ssm.get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
         made = self.ec2.run_instances(
             ImageId=image,
-            InstanceType="t2.micro",
+            InstanceType=INSTANCE_TYPE,
             MinCount=1,
             MaxCount=1,
             TagSpecifications=[

@@ -217,15 +217,17 @@ def test_what_cannot_be_graded_is_one_line(
 def test_a_policy_naming_the_learners_account_and_instance_is_graded_as_theirs(
     tmp_path: Path,
 ) -> None:
-    """The learner's account is not the emulator's default, and their instance's ID is their
-    own: a user policy that holds starting to that instance (its ARN, with their account ID) is
-    replayed in that account on an instance of that ID, and passes, and P1 and P2 find nothing.
-    Replayed as the emulator's own account, U3 failed; on an instance of another ID, it would."""
+    """The learner's account is not the emulator's default, their instance's ID is their own,
+    and so is its type (a t3.micro, where the region has no t2.micro): a user policy that holds
+    starting to that instance (its ARN, with their account ID) and to its type is replayed in
+    that account on an instance of that ID and type, and passes, and P1 and P2 find nothing.
+    Replayed as the emulator's own account, U3 failed; on an instance of another ID or of the
+    hands-on's t2.micro, it would."""
     theirs = "111122223333"
     account = MotoEmulator.start("ap-northeast-1", "tests-learner-admin", account_id=theirs)
     built = HandBuilt(account.admin)
     try:
-        built.build()
+        built.build(instance_type="t3.micro")
         iam, ec2 = account.admin.client("iam"), account.admin.client("ec2")
         (instance,) = [
             i["InstanceId"]
@@ -240,6 +242,7 @@ def test_a_policy_naming_the_learners_account_and_instance_is_graded_as_theirs(
                 "Effect": "Allow",
                 "Action": "ec2:StartInstances",
                 "Resource": f"arn:aws:ec2:ap-northeast-1:{theirs}:instance/{instance}",
+                "Condition": {"StringEquals": {"ec2:InstanceType": "t3.micro"}},
             },
         ]
         iam.create_policy_version(

@@ -23,14 +23,12 @@ from handson.lifecycle.ownership import (
     error_code,
     of_account,
 )
-from handson.names import RunNames
+from handson.names import INSTANCE_TYPE, RunNames
 from handson.phases import Phases
 from handson.policies import PolicySet
 from handson.waiting import Budgets
 
 log = logging.getLogger("handson.lifecycle.provision")
-
-INSTANCE_TYPE = "t2.micro"
 
 
 class Provisioning:

@@ -16,12 +16,12 @@ from handson.lifecycle.order import Kind, Stage
 from handson.lifecycle.ownership import GROUP
 from handson.lifecycle.provision_base import Provisioning, log
 from handson.lifecycle.removal import delete_security_group, terminate_instance
-from handson.names import AMI_PARAMETER, TAG_RUN
+from handson.names import AMI_PARAMETER, AUTO_TYPE, INSTANCE_TYPE, TAG_RUN
 from handson.snapshot import LIVE_INSTANCE_STATES, instance_state
 from handson.waiting import retrying_on, until
 
 # t2.micro is the hands-on's choice; accounts made after 2025-07-15 get t3.micro free instead.
-PREFERRED_TYPES = ("t2.micro", "t3.micro")
+PREFERRED_TYPES = (INSTANCE_TYPE, "t3.micro")
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ def find_network(ec2: Any, subnet_id: str | None) -> Network:
 
 def choose_instance_type(ec2: Any, requested: str) -> str:
     """``auto``: t2.micro where it is offered and free-tier eligible, else t3.micro."""
-    if requested != "auto":
+    if requested != AUTO_TYPE:
         return requested
     eligible: set[str] = set()
     pages = ec2.get_paginator("describe_instance_types").paginate(

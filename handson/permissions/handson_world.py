@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from handson.iam_engine import NamedPolicy
-from handson.names import SSM_CORE_POLICY_ARN, RunNames
+from handson.names import INSTANCE_TYPE, SSM_CORE_POLICY_ARN, RunNames
 from handson.permissions.catalogue import ACCOUNT, REGION, actions
 from handson.permissions.findings import PermissionFinding, Principal
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
@@ -41,6 +41,7 @@ class Site:
     account: str = ACCOUNT
     region: str = REGION
     instance_id: str = INSTANCE_ID
+    instance_type: str = INSTANCE_TYPE  # the hands-on's; a replay's, the learner's
 
     @property
     def instance_arn(self) -> str:
@@ -113,10 +114,11 @@ def resources(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
 def resource_keys(suffix: str, site: Site = OFFLINE) -> dict[str, dict[str, str]]:
     """The condition keys a request on the hands-on's resources carries of them: the instance's
     Name tag, which the hands-on gives it, as both keys AWS sets (``aws:ResourceTag/Name`` and
-    ``ec2:ResourceTag/Name``). The buckets have no tags in the hands-on."""
+    ``ec2:ResourceTag/Name``), and its type (``ec2:InstanceType``: the hands-on's t2.micro, or the
+    site's). The buckets have no tags in the hands-on."""
     names = RunNames(suffix)
     tag = {f"{p}:ResourceTag/Name": names.instance_name for p in ("aws", "ec2")}
-    return {site.instance_arn: tag}
+    return {site.instance_arn: {**tag, "ec2:InstanceType": site.instance_type}}
 
 
 def hands_on_contexts(action: str, region: str = REGION) -> list[dict[str, Any]]:

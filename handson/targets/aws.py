@@ -10,6 +10,7 @@ import pytest
 
 from handson.aws import Credentials, Principal
 from handson.instance import Instance
+from handson.names import AUTO_TYPE
 from handson.phases import Phases
 from handson.policy_match import Policies
 from handson.settings import AWS_SESSION, Settings, budgets_for
@@ -103,7 +104,7 @@ AWS = register(
         decided_on="aws",
         emulated=False,
         budgets=AWS_BUDGETS,
-        instance_type="auto",
+        instance_type=AUTO_TYPE,
         account=None,
         open=open_aws,
         preflight=preflight,

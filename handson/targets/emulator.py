@@ -15,6 +15,7 @@ from functools import partial
 from handson.errors import EmulatorGap
 from handson.i18n import t
 from handson.instance import Instance
+from handson.names import INSTANCE_TYPE
 from handson.policy_match import Policies
 from handson.settings import Settings, budgets_for
 from handson.signals import interrupt_for
@@ -246,7 +247,7 @@ def emulator_kind(
         decided_on=decided_on or name,
         emulated=True,
         budgets=EMULATOR_BUDGETS,
-        instance_type="t2.micro",
+        instance_type=INSTANCE_TYPE,
         account=account_id,
         open=open_emulator,
         launch=partial(EmulatorLaunch, account_id=account_id),

@@ -22,15 +22,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from handson import loopback
 from handson.aws import Credentials, Principal
 from handson.errors import SuiteUsageError
-from handson.i18n import listed, t
-from handson.iam_engine import network_conditions, network_keys, policy_variables
+from handson.i18n import t
 from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
 from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN, TAG_RUN
 from handson.next_command import Place, sweep_run
-from handson.policy_match import Policies, named
 from handson.targets import server_identity
 from handson.targets.emulator_ec2 import instance_credentials
+from handson.targets.emulator_gaps import Gaps
 from handson.targets.emulator_process import (
     Orders,
     ServerProcess,
@@ -45,43 +44,6 @@ log = logging.getLogger("handson.targets.emulator")
 
 # The account moto answers for unless told otherwise (MOTO_ACCOUNT_ID in its process).
 DEFAULT_ACCOUNT_ID = "123456789012"
-
-
-class Gaps:
-    """What the emulator still cannot decide as AWS would, as data (README, "What the emulator
-    decides, and what it cannot"). Everything else the engine decides (handson.iam_engine)."""
-
-    # (what, why): the README's table lists the same, in this order (tests/unit/test_policy_match).
-    NOT_MODELLED: tuple[tuple[str, str], ...] = (
-        ("policy variables", "the engine does not substitute them"),
-        ("resource-based policies, ACLs, SCPs, session policies", "the engine has none"),
-        ("a permissions boundary on an IAM user", "moto 5.2 keeps none for users"),
-        ("a trust policy with a `Condition`", "EC2's request context is not modelled"),
-        ("`aws:SecureTransport`", "always true: the emulator stands for AWS's HTTPS endpoints"),
-        (
-            "`aws:SourceIp` and the other keys of where a request comes from",
-            "every request reaches the emulator from this machine, not from where yours reach AWS",
-        ),
-        ("`RunInstances`' full resource set", "approximated, without tags"),
-        ("IAM's eventual consistency", "a policy applies the moment it is attached"),
-        ("U1: a real browser sign-in", "not done on any target yet"),
-    )
-
-    @staticmethod
-    def undecidable(documents: Policies, action: str, resource: str) -> str | None:
-        # A statement of the run's one file by its Sid, which the scenario's file makes plain;
-        # one of a policy found in the account, with the policy's name (Statement.label).
-        policies = named(documents)
-        with_variables = policy_variables(policies, action)
-        if with_variables:
-            labels = listed(s.label for s in with_variables)
-            return t("gap.policy_variable", named=labels, action=action)
-        by_network = network_conditions(policies, action)
-        if by_network:
-            labels = listed(s.label for s in by_network)
-            keys = sorted({key for s in by_network for key in network_keys(s.body)})
-            return t("gap.source_network", named=labels, action=action, keys=listed(keys))
-        return None
 
 
 class Emulator(Protocol):

@@ -29,7 +29,7 @@ from handson.environment import Built
 from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.iam_engine import NamedPolicy
-from handson.names import RunNames
+from handson.names import INSTANCE_TYPE, RunNames
 from handson.policies import load_policy_set
 from handson.run_folder import DISCOVERED_VARIABLE, reports_dir
 from handson.settings import Settings, budgets_for
@@ -181,6 +181,9 @@ def preflight(
         policies=load_policy_set(replay_dir),
         policies_dir=replay_dir,
         built=built_as_found(found, account.account_id),
+        # The replay's instance is of the learner's type: a Condition on ec2:InstanceType,
+        # which the emulator gives, is decided on theirs.
+        instance_type=found.instance_type or settings.instance_type,
     )
     existing = Existing(
         account,
@@ -292,7 +295,7 @@ _REPLAY = TargetKind(
     decided_on="replay",
     emulated=True,
     budgets=EMULATOR_BUDGETS,
-    instance_type="t2.micro",
+    instance_type=INSTANCE_TYPE,
     account=DEFAULT_ACCOUNT_ID,
     open=open_emulator,
     preflight=preflight_existing,

@@ -13,7 +13,8 @@ the signature check. What is new:
   ``s3:max-keys`` from the listing's query (an empty ``prefix=`` is the empty string, an absent
   one is absent), the caller's address, region, ARN, user name and ID, the time, and for EC2
   instance calls each instance's ARN with its tags (``aws:ResourceTag/...`` and
-  ``ec2:ResourceTag/...``) and ``ec2:Region``;
+  ``ec2:ResourceTag/...``), its ``ec2:InstanceType`` and ``ec2:Region`` (the keys it gives, and
+  those AWS gives that it does not: :mod:`handson.targets.emulator_keys`);
 - AWS's error shapes: EC2 ``UnauthorizedOperation`` with an encoded authorization message, S3
   ``AccessDenied`` (403) on a missing key unless the caller may ``s3:ListBucket``, and
   ``AccessDeniedException`` for JSON services;
@@ -28,12 +29,14 @@ client of the suite reaches over HTTPS there; only the loopback hop to it is pla
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from handson.iam_engine import Decision
+from handson.targets.emulator_keys import INSTANCE_ACTIONS
 from handson.targets.moto_agent import agent_call, describe_instance_information
 from handson.targets.moto_caller import Caller, global_context
 from handson.targets.moto_fixes import forget_deleted_tags
@@ -46,14 +49,6 @@ SERVER_PATH = "/handson-server"  # the server's own name, which its starter gave
 # moto's names for S3 requests that IAM names otherwise.
 _S3_ACTION_NAMES = {"HeadBucket": "ListBucket", "ListObjectsV2": "ListBucket"}
 _ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
-_EC2_INSTANCE_ACTIONS = frozenset(
-    {
-        "ec2:startinstances",
-        "ec2:stopinstances",
-        "ec2:terminateinstances",
-        "ec2:rebootinstances",
-    }
-)
 
 
 # -- the request's own context ------------------------------------------------------------------
@@ -87,13 +82,13 @@ def ec2_resources(
     data = dict(response.querystring)
     base = f"arn:aws:ec2:{region}:{account}"
     regional = {"ec2:Region": region}
-    if action.lower() in _EC2_INSTANCE_ACTIONS:
+    if action.lower() in INSTANCE_ACTIONS:
         found = []
         for instance_id in _query_values(data, "InstanceId"):
             found.append(
                 (
                     f"{base}:instance/{instance_id}",
-                    {**regional, **_instance_tags(response, instance_id)},
+                    {**regional, **_instance_keys(response, instance_id)},
                 )
             )
         return found or [("*", regional)]
@@ -111,16 +106,23 @@ def ec2_resources(
     return [("*", regional)]
 
 
-def _instance_tags(response: Any, instance_id: str) -> dict[str, str]:
-    """The instance's tags as both keys AWS sets for an EC2 resource: the global
-    ``aws:ResourceTag/...`` and EC2's own ``ec2:ResourceTag/...`` (the Service Authorization
-    Reference lists both for the instance)."""
-    tags = response.ec2_backend.tags.get(instance_id, {})
-    return {
+def _instance_keys(response: Any, instance_id: str) -> dict[str, str]:
+    """The instance's keys (emulator_keys.INSTANCE): its tags as both keys AWS sets for an EC2
+    resource, the global ``aws:ResourceTag/...`` and EC2's own ``ec2:ResourceTag/...`` (the
+    Service Authorization Reference lists both for the instance), and ``ec2:InstanceType``. An
+    ID EC2 does not know has none: moto answers it as EC2 does."""
+    from moto.ec2.exceptions import InvalidInstanceIdError
+
+    backend = response.ec2_backend
+    tags = backend.tags.get(instance_id, {})
+    keys = {
         f"{prefix}:ResourceTag/{key}": value
         for key, value in tags.items()
         for prefix in ("aws", "ec2")
     }
+    with contextlib.suppress(InvalidInstanceIdError):
+        keys["ec2:InstanceType"] = backend.get_instance(instance_id).instance_type
+    return keys
 
 
 # -- denials in AWS's shapes ---------------------------------------------------------------------

@@ -5,6 +5,7 @@ copy of the seed documents in place (tests/helpers/design_edits.py)."""
 from __future__ import annotations
 
 from handson.catalogue import of_family
+from handson.names import INSTANCE_TYPE
 from handson.policies import ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.settings import DEFAULT_REGION
 from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
@@ -71,9 +72,14 @@ def _held_to_the_region(docs: Documents) -> None:
             "Effect": "Allow",
             "Action": "ec2:StartInstances",
             "Resource": f"arn:aws:ec2:{DEFAULT_REGION}:{DEFAULT_ACCOUNT_ID}:instance/*",
-            # EC2's own key for the region too.
+            # EC2's own key for the region too; and the hands-on's instance type alone (the
+            # free tier's), a key of the instance the emulator gives as AWS does.
             "Condition": {
-                "StringEquals": {**in_tokyo["StringEquals"], "ec2:Region": DEFAULT_REGION}
+                "StringEquals": {
+                    **in_tokyo["StringEquals"],
+                    "ec2:Region": DEFAULT_REGION,
+                    "ec2:InstanceType": INSTANCE_TYPE,
+                }
             },
         },
     ]
@@ -166,7 +172,7 @@ EQUIVALENTS = [
     Mutation(
         "held-to-the-region",
         "the user's EC2 rights held to the hands-on's region, and starting to the account's "
-        "instances there (the account and region the run builds in)",
+        "t2.micro instances there (the account, region and instance type the run builds)",
         _held_to_the_region,
         frozenset(),
     ),

@@ -11,7 +11,7 @@ import pytest
 from handson.iam_engine import NamedPolicy, Request, applying, wildcard_match
 from handson.names import RunNames
 from handson.policies import PolicyDocument, load_policy_set
-from handson.targets.emulator_server import Gaps
+from handson.targets.emulator_gaps import Gaps
 from handson.trust_policy import trust_allows_service
 from tests.helpers.undecided_designs import school_policy
 

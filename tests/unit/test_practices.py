@@ -360,13 +360,18 @@ def test_the_lessons_measure_where_the_target_says_the_run_builds() -> None:
 
     from fixtures.practices import run_site
     from handson.environment import AS_THE_HANDS_ON, Built
+    from handson.names import AUTO_TYPE, INSTANCE_TYPE
     from handson.permissions import Site
     from handson.settings import AWS_SESSION
     from handson.targets.account import Account
     from handson.targets.emulator import first_instance_id
     from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
 
-    def settings(built: Built = AS_THE_HANDS_ON, emulator_url: str | None = None) -> Any:
+    def settings(
+        built: Built = AS_THE_HANDS_ON,
+        emulator_url: str | None = None,
+        instance_type: str = INSTANCE_TYPE,
+    ) -> Any:
         names = SimpleNamespace(run_id="20261206-114500-abc123")
         return cast(
             Any,
@@ -376,6 +381,7 @@ def test_the_lessons_measure_where_the_target_says_the_run_builds() -> None:
                 emulated=True,
                 emulator_url=emulator_url,
                 names=names,
+                instance_type=instance_type,
             ),
         )
 
@@ -398,6 +404,12 @@ def test_the_lessons_measure_where_the_target_says_the_run_builds() -> None:
     assert run_site(config(), built) == Site("111122223333", "eu-west-3", "i-0abc")
     without = settings(Built(account_id="111122223333"))
     assert run_site(config(), without) == Site("111122223333", "eu-west-3")
+    # The instance's type: a replay's is the learner's; on AWS, where the account may choose
+    # it (auto), the hands-on's.
+    theirs = settings(Built(account_id="111122223333"), instance_type="t3.micro")
+    assert run_site(config(), theirs).instance_type == "t3.micro"
+    auto = settings(instance_type=AUTO_TYPE)
+    assert run_site(config((None, mine)), auto).instance_type == INSTANCE_TYPE == "t2.micro"
 
 
 def test_the_first_instance_of_the_runs_own_emulator_is_known_before_it_is_launched() -> None:
