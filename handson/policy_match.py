@@ -177,6 +177,19 @@ def meant_for(patterns: list[str], resource: str) -> bool:
     )
 
 
+def resource_keys(body: Mapping[str, Any], action: str) -> list[str]:
+    """The keys a statement's Condition names, as it spells them, that AWS takes from a resource
+    ``action`` acts on (the catalogue's keys of its resource types)."""
+    from handson.permissions import catalogue
+
+    known = catalogue.action(action)
+    blocks = body.get("Condition")
+    if known is None or not isinstance(blocks, Mapping):
+        return []
+    named = {str(key) for block in blocks.values() if isinstance(block, Mapping) for key in block}
+    return sorted(key for key in named if known.of_resource(key))
+
+
 def _unspaced(pattern: str) -> str:
     """``pattern`` without its spaces, tabs and line breaks."""
     return "".join(pattern.split())
@@ -293,16 +306,21 @@ def hint(
         elif body.get("Condition"):
             # Where the request comes from is AWS's to see, not in the request's own keys.
             network = network_keys(body)
+            # Keys AWS takes from the resource acted on are none of the request's own: that it
+            # carries none of them would not be so.
+            of_resource = resource_keys(body, action)
             text = t(
                 "hint.condition_network"
                 if network
                 else "hint.condition"
                 if request.context
+                else "hint.condition_resource"
+                if of_resource
                 else "hint.condition_no_keys",
                 sid=statement.label,
                 condition=json.dumps(body["Condition"], ensure_ascii=False),
                 context=_shown(request.context),
-                keys=listed(network),
+                keys=listed(network or of_resource),
             )
             near = len(resource) + 1  # its resource covers the request's
         else:

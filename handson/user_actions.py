@@ -86,13 +86,19 @@ def s3_round_trip(
     ]
 
 
+def instance_arn(user: Principal, env: HandsonEnvironment) -> str:
+    """The ARN IAM decides a call on the instance for: in the user's account and region."""
+    account = env.user_arn.split(":")[4]
+    return f"arn:aws:ec2:{user.region}:{account}:instance/{env.instance_id}"
+
+
 def start_instance(user: Principal, env: HandsonEnvironment) -> Probe:
     return api_probe(
         user.client("ec2"),
         "start_instances",
         {"InstanceIds": [env.instance_id], "DryRun": True},
         action="ec2:StartInstances",
-        resource="*",
+        resource=instance_arn(user, env),
     )
 
 
@@ -122,9 +128,11 @@ def ec2_operation(user: Principal, env: HandsonEnvironment, operation: Ec2Operat
             "MaxCount": 1,
             "DryRun": True,
         }
+        resource = "*"  # a new instance, of several resources (docs/architecture.md)
     else:
         params = {"InstanceIds": [env.instance_id], "DryRun": True}
-    return api_probe(user.client("ec2"), method, params, action=action, resource="*")
+        resource = instance_arn(user, env)
+    return api_probe(user.client("ec2"), method, params, action=action, resource=resource)
 
 
 def iam_listing(user: Principal, listing: IamListing) -> Probe:

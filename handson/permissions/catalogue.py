@@ -82,6 +82,13 @@ class Action:
             return True
         return any(_key_regex(k).fullmatch(key) for k in self.condition_keys) or request_wide(key)
 
+    def of_resource(self, key: str) -> bool:
+        """Whether a condition key is one of a resource the action acts on (``ec2:InstanceType``
+        of StartInstances' instance): AWS takes its value from the resource, not the request."""
+        return any(
+            _key_regex(k).fullmatch(key) for r in self.resource_types for k in r.condition_keys
+        )
+
     @property
     def exposes(self) -> bool:
         """Resource exposure as cloudsplaining counts it: the access level "Permissions

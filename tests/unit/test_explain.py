@@ -188,6 +188,51 @@ def test_a_condition_on_where_the_request_comes_from_is_hinted_as_such() -> None
     assert "carries none" not in said and "does not hold for this request" not in said
 
 
+def test_a_condition_on_the_instances_own_keys_is_hinted_on_its_arn() -> None:
+    """U3 denied by a statement held to a type of instance: the check names the instance's ARN
+    (user_actions.instance_arn), so the hint names that statement's Condition, not another
+    statement that lacks the action; and it does not say the request carries none of its keys,
+    which AWS takes from the instance itself."""
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    import boto3
+
+    from handson.policy_match import hint
+    from handson.user_actions import instance_arn, start_instance
+
+    typed = {"StringEquals": {"ec2:InstanceType": "t3.micro"}}
+    policy = {
+        "Statement": [
+            {"Sid": "See", "Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"},
+            {
+                "Sid": "Start",
+                "Effect": "Allow",
+                "Action": "ec2:StartInstances",
+                "Resource": "arn:aws:ec2:*:*:instance/*",
+                "Condition": typed,
+            },
+        ]
+    }
+
+    def client(service: str) -> Any:  # made offline: nothing is sent
+        return boto3.client(
+            service, region_name="ap-northeast-1", aws_access_key_id="a", aws_secret_access_key="b"
+        )
+
+    user = cast(Any, SimpleNamespace(region="ap-northeast-1", client=client))
+    env = cast(Any, SimpleNamespace(user_arn="arn:aws:iam::111122223333:user/u", instance_id="i-1"))
+    arn = instance_arn(user, env)
+    assert arn == "arn:aws:ec2:ap-northeast-1:111122223333:instance/i-1"
+    assert start_instance(user, env).resource == arn
+    said = hint([policy], "ec2:StartInstances", arn, False)
+    assert said == (
+        'Start\'s Condition {"StringEquals": {"ec2:InstanceType": "t3.micro"}} does not hold for '
+        "this request (ec2:InstanceType, which AWS takes from the resource acted on: compare "
+        "with the resource's own values)"
+    ), said
+
+
 def _role_with(sid: str, resources: list[str]) -> list[dict[str, object]]:
     statement = {"Sid": sid, "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": resources}
     return [{"Version": "2012-10-17", "Statement": [statement]}]
