@@ -234,20 +234,20 @@ def network_keys(body: Mapping[str, Any]) -> list[str]:
     return condition_keys(body, NETWORK_KEYS)
 
 
-def condition_keys(body: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
-    """Which of ``keys`` a statement's Condition names, as it spells them."""
-    wanted = {key.lower() for key in keys}
+def condition_names(body: Mapping[str, Any]) -> list[str]:
+    """Every key a statement's Condition names, as it spells them."""
     blocks = body.get("Condition")
     if not isinstance(blocks, Mapping):
         return []
-    found = {
-        str(key)
-        for block in blocks.values()
-        if isinstance(block, Mapping)
-        for key in block
-        if str(key).lower() in wanted
-    }
-    return sorted(found)
+    return sorted(
+        {str(key) for block in blocks.values() if isinstance(block, Mapping) for key in block}
+    )
+
+
+def condition_keys(body: Mapping[str, Any], keys: Iterable[str]) -> list[str]:
+    """Which of ``keys`` a statement's Condition names, as it spells them."""
+    wanted = {key.lower() for key in keys}
+    return [key for key in condition_names(body) if key.lower() in wanted]
 
 
 def network_conditions(policies: Iterable[NamedPolicy], action: str) -> list[Statement]:

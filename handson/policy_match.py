@@ -21,6 +21,7 @@ from handson.iam_engine import (
     Statement,
     any_resource,
     condition_keys,
+    condition_names,
     decide,
     mfa_conditions,
     network_keys,
@@ -29,6 +30,7 @@ from handson.iam_engine import (
     unconditioned,
     wildcard_match,
 )
+from handson.permissions import catalogue
 from handson.policies import PolicyDocument
 
 # A check's identity policies: the documents of the run's own policy file, whose statements a
@@ -180,14 +182,8 @@ def meant_for(patterns: list[str], resource: str) -> bool:
 def resource_keys(body: Mapping[str, Any], action: str) -> list[str]:
     """The keys a statement's Condition names, as it spells them, that AWS takes from a resource
     ``action`` acts on (the catalogue's keys of its resource types)."""
-    from handson.permissions import catalogue
-
     known = catalogue.action(action)
-    blocks = body.get("Condition")
-    if known is None or not isinstance(blocks, Mapping):
-        return []
-    named = {str(key) for block in blocks.values() if isinstance(block, Mapping) for key in block}
-    return sorted(key for key in named if known.of_resource(key))
+    return [key for key in condition_names(body) if known is not None and known.of_resource(key)]
 
 
 def _unspaced(pattern: str) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from handson.iam_engine import MFA_KEYS, NETWORK_KEYS
+from handson.iam_engine import MFA_KEYS, NETWORK_KEYS, condition_names
 from handson.permissions import catalogue
 
 # A key ending in "/" stands for the family under it (aws:ResourceTag/Name, ...).
@@ -74,21 +74,12 @@ def _among(key: str, keys: Iterable[str]) -> bool:
     return any(lower.startswith(k.lower()) if k.endswith("/") else lower == k.lower() for k in keys)
 
 
-def _named(body: Mapping[str, Any]) -> list[str]:
-    blocks = body.get("Condition")
-    if not isinstance(blocks, Mapping):
-        return []
-    return sorted(
-        {str(key) for block in blocks.values() if isinstance(block, Mapping) for key in block}
-    )
-
-
 def ungiven(body: Mapping[str, Any], action: str) -> list[str]:
     """The keys a statement's Condition names, as it spells them, that AWS gives (or may give) a
     request of ``action`` and the emulator does not."""
     known = catalogue.action(action)
     found = []
-    for key in _named(body):
+    for key in condition_names(body):
         if _among(key, given(action)) or _among(key, SAID_ELSEWHERE):
             continue
         if key.lower().startswith("aws:"):
