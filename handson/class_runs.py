@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from handson.class_roster import Learner
+from handson.console import CHILD_OUTPUT, child_environment
 from handson.i18n import t
 from handson.report import tally, why_it_stopped
 from handson.results import ScenarioResult
@@ -108,9 +109,10 @@ def grade_one(
     done = subprocess.run(
         suite_command(learner, folder, region, record),
         cwd=ROOT,
-        env=env,
+        env=child_environment(env),
         capture_output=True,
-        text=True,
+        encoding=CHILD_OUTPUT,
+        errors="replace",
         stdin=subprocess.DEVNULL,
         timeout=1800,
     )

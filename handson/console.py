@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import shlex
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 # What a stream's encoding must hold for the suite's words: kana, kanji and the catalogue's
 # full-width punctuation (handson/messages/ja.json).
@@ -43,6 +43,20 @@ def readable_output() -> None:
     streams = (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__)
     for stream in {id(s): s for s in streams if s is not None}.values():
         readable(stream)
+
+
+# The encoding of the output of a child Python that the suite reads back (a learner's run that
+# ``handson grade`` grades, the replay of a live run). Left to the system, the child writes a pipe
+# or a file in the system's encoding where that holds Japanese (cp932 on a Japanese Windows) and in
+# UTF-8 where it does not (cp1252 on a Windows in English, see ``readable``), and the parent reads
+# the pipe in the system's encoding: a Windows in English read UTF-8 as cp1252 (``handson grade``
+# ended in UnicodeDecodeError), a Japanese Windows wrote the replay's file in cp932, read as UTF-8.
+CHILD_OUTPUT = "utf-8"
+
+
+def child_environment(env: Mapping[str, str]) -> dict[str, str]:
+    """``env`` for a child Python whose standard streams write CHILD_OUTPUT on any system."""
+    return {**env, "PYTHONIOENCODING": CHILD_OUTPUT}
 
 
 # What makes a shell (PowerShell, cmd, bash, zsh) split or read an argument: it goes in quotes.

@@ -20,6 +20,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from handson.console import CHILD_OUTPUT
 from handson.names import default_name
 from handson.run_folder import REPORTS_VARIABLE
 from handson.targets.emulator_server import MotoEmulator, free_port
@@ -76,7 +77,7 @@ def start(cwd: Path, *args: str, stdout: Path) -> subprocess.Popen[str]:
         env=suite_env({REPORTS_VARIABLE: None}),  # the copied checkout's own reports/
         stdout=stdout.open("w"),
         stderr=subprocess.PIPE,
-        text=True,
+        encoding=CHILD_OUTPUT,
     )
 
 
@@ -131,7 +132,12 @@ def test_a_second_run_on_one_emulator_stops_at_once_and_the_first_passes(
             second_dir, f"--endpoint-url={emulator.endpoint_url}", f"--name={second_name}"
         )
         second = subprocess.run(
-            second_command, cwd=ROOT, env=suite_env(), capture_output=True, text=True, timeout=120
+            second_command,
+            cwd=ROOT,
+            env=suite_env(),
+            capture_output=True,
+            encoding=CHILD_OUTPUT,
+            timeout=120,
         )
         second_took = time.monotonic() - started
         assert first.process.poll() is None, "the first run should still be running"
@@ -196,7 +202,7 @@ def refused_run(url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
         cwd=ROOT,
         env=suite_env(),
         capture_output=True,
-        text=True,
+        encoding=CHILD_OUTPUT,
         timeout=120,
     )
     assert done.returncode == 4, done.stdout[-2000:] + done.stderr
@@ -228,7 +234,12 @@ def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> Non
         name = default_name()
         command = suite_command(tmp_path, f"--endpoint-url={url}", f"--name={name}")
         done = subprocess.run(
-            command, cwd=ROOT, env=suite_env(), capture_output=True, text=True, timeout=300
+            command,
+            cwd=ROOT,
+            env=suite_env(),
+            capture_output=True,
+            encoding=CHILD_OUTPUT,
+            timeout=300,
         )
         run = read_run(done.returncode, done.stdout, done.stderr, tmp_path, command)
         assert run.exit_code == 0, run.describe()  # the run switched the checks on for itself

@@ -16,6 +16,7 @@ import pytest
 
 from handson import i18n
 from handson.aws import isolated_session
+from handson.console import CHILD_OUTPUT
 from handson.discovery import INSTANCE_TAG, USER, discover
 from handson.policies import ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets.emulator_server import MotoEmulator
@@ -202,7 +203,9 @@ def discover_command(emulator: MotoEmulator, out: Path) -> subprocess.CompletedP
         "--allowed-account=123456789012",
         f"--out={out}",
     ]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, encoding=CHILD_OUTPUT, timeout=120
+    )
 
 
 def replay(by_hand: HandBuilt, emulator: MotoEmulator, tmp_path: Path) -> SuiteRun:

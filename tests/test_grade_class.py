@@ -18,6 +18,7 @@ import pytest
 from handson.call_record import read_calls
 from handson.catalogue import TALLIED
 from handson.class_table import COLUMNS
+from handson.console import CHILD_OUTPUT
 from handson.names import ADMIN_POLICY_ARN
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
@@ -47,7 +48,9 @@ def classroom() -> Iterator[list[MotoEmulator]]:
 
 def grade_command(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "handson.grade", *args]
-    return subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        command, cwd=ROOT, env=env, capture_output=True, encoding=CHILD_OUTPUT, timeout=600
+    )
 
 
 class Cells(HTMLParser):

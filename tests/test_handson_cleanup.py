@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from handson import cleanup, cleanup_plan
+from handson.console import CHILD_OUTPUT
 from handson.i18n import t
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, ROLE, HandBuilt
@@ -240,7 +241,7 @@ def killed_before_removal(
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
-        text=True,
+        encoding=CHILD_OUTPUT,
     )
     try:
         deadline = time.monotonic() + 120

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from handson.catalogue import TALLIED
+from handson.console import CHILD_OUTPUT
 from handson.names import default_name
 from handson.practices import ADVISORY
 from handson.targets.emulator_server import MotoEmulator
@@ -94,7 +95,7 @@ def sweep_run(emulator: MotoEmulator, run_id: str) -> subprocess.CompletedProces
         cwd=ROOT,
         env=env,
         capture_output=True,
-        text=True,
+        encoding=CHILD_OUTPUT,
         timeout=120,
     )
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from handson.console import CHILD_OUTPUT
 from handson.names import default_name
 from handson.policies import SEED_DIR
 from handson.run_folder import REPORTS_VARIABLE
@@ -107,7 +108,7 @@ def run_from(
         cwd=checkout,
         env=suite_env({"HANDSON_LANG": None, REPORTS_VARIABLE: None, **(env or {})}),
         capture_output=True,
-        text=True,
+        encoding=CHILD_OUTPUT,
         timeout=300,
         stdin=subprocess.DEVNULL,
     )

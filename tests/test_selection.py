@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from handson.catalogue import TALLIED
+from handson.console import CHILD_OUTPUT
 from handson.run_folder import REPORTS_VARIABLE
 from tests.helpers.suite_runner import ROOT, run_as_typed, run_suite, suite_env
 
@@ -70,7 +71,7 @@ def test_a_checkpoint_typed_as_a_path_is_told_in_the_run_s_language(tmp_path: Pa
         cwd=ROOT,
         env=suite_env({"HANDSON_LANG": None, REPORTS_VARIABLE: str(tmp_path / "reports")}),
         capture_output=True,
-        text=True,
+        encoding=CHILD_OUTPUT,
         timeout=120,
         stdin=subprocess.DEVNULL,
     )

@@ -16,6 +16,7 @@ from botocore.exceptions import ClientError
 
 import handson.lifecycle.sweeper as sweeper_module
 from handson.call_record import read_calls
+from handson.console import CHILD_OUTPUT
 from handson.environment import HandsonEnvironment
 from handson.errors import SuiteUsageError
 from handson.lifecycle.cleanup import Cleanup
@@ -109,7 +110,7 @@ def sweep_command(emulator: MotoEmulator, *args: str) -> subprocess.CompletedPro
         cwd=ROOT,
         env=env,
         capture_output=True,
-        text=True,
+        encoding=CHILD_OUTPUT,
         timeout=120,
     )
 

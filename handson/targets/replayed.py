@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from handson.console import CHILD_OUTPUT, child_environment
 from handson.findings import UNDECIDABLE, Finding
 from handson.i18n import t
 from handson.report import why_it_stopped
@@ -51,13 +52,13 @@ class ReplayRun:
             for k, v in os.environ.items()
             if k not in ("HANDSON_LIVE", "HANDSON_USER_PROFILE", "HANDSON_TEMPORARY_USER_KEY")
         }
-        self._command, self._env, self._root = command, env, root
+        self._command, self._env, self._root = command, child_environment(env), root
         self._thread = threading.Thread(target=self._run, name="replay", daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         self.folder.mkdir(parents=True, exist_ok=True)
-        with self.output.open("w", encoding="utf-8") as out:
+        with self.output.open("wb") as out:  # the child writes it, in CHILD_OUTPUT
             self._process = subprocess.Popen(
                 self._command,
                 cwd=self._root,
@@ -96,5 +97,5 @@ class ReplayRun:
         return entries
 
     def _last_line(self) -> str:
-        said = self.output.read_text("utf-8") if self.output.exists() else ""
+        said = self.output.read_text(CHILD_OUTPUT, "replace") if self.output.exists() else ""
         return why_it_stopped(said) or f"exit code {self.exit_code}"

@@ -17,6 +17,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from handson.console import CHILD_OUTPUT
 from tests.helpers.design_edits import Mutation
 from tests.helpers.masks import AWS_IDS, DURATION, PADDING, RUN_ID, apply
 from tests.helpers.mutations import MUTATIONS
@@ -56,7 +57,7 @@ def record(checkout: Path, label: str, lang: str, work: Path) -> str:
     command = suite_command(workdir, *args)
     env = suite_env({"HANDSON_LANG": lang})
     done = subprocess.run(
-        command, cwd=checkout, env=env, capture_output=True, text=True, timeout=300
+        command, cwd=checkout, env=env, capture_output=True, encoding=CHILD_OUTPUT, timeout=300
     )
     outcomes = ""
     document = workdir / "checkpoints.json"

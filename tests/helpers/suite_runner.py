@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from handson.console import CHILD_OUTPUT, child_environment
 from handson.run_folder import REPORTS_VARIABLE
 from handson.waiting import Budgets
 
@@ -94,6 +95,10 @@ def suite_env(env: dict[str, str | None] | None = None) -> dict[str, str]:
     # The suite's own tests read the English texts; tests/test_learner_run.py reads the default,
     # Japanese (env={"HANDSON_LANG": None}).
     full_env["HANDSON_LANG"] = "en"
+    # What the tests read of a run is written and read in UTF-8, as handson grade reads a
+    # learner's (a Windows runner's own encoding is cp1252); tests/test_redirected_output.py
+    # sets the encodings a learner's system gives.
+    full_env = child_environment(full_env)
     for key, value in (env or {}).items():
         if value is None:
             full_env.pop(key, None)
@@ -113,7 +118,7 @@ def run_suite(
         cwd=ROOT,
         env=full_env,
         capture_output=True,
-        text=True,
+        encoding=CHILD_OUTPUT,
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
@@ -130,7 +135,7 @@ def run_as_typed(
         cwd=ROOT,
         env=suite_env({REPORTS_VARIABLE: str(reports)}),
         capture_output=True,
-        text=True,
+        encoding=CHILD_OUTPUT,
         timeout=timeout,
         stdin=subprocess.DEVNULL,
     )
@@ -199,7 +204,7 @@ class HeldRun:
             env=suite_env(held),
             stdout=self._stdout,
             stderr=subprocess.PIPE,
-            text=True,
+            encoding=CHILD_OUTPUT,
             start_new_session=own_group,
         )
 
@@ -240,7 +245,7 @@ def admin_cli_env(admin_key: str, admin_secret: str) -> dict[str, str]:
             "HANDSON_LANG": "en",
         }
     )
-    return env
+    return child_environment(env)
 
 
 def run_handson(
@@ -254,7 +259,7 @@ def run_handson(
         env=env,
         stdin=subprocess.DEVNULL,
         capture_output=True,
-        text=True,
+        encoding=CHILD_OUTPUT,
         timeout=timeout,
     )
 
@@ -277,7 +282,7 @@ def run_sweep(
         cwd=ROOT,
         env=suite_env({k: v for k, v in env.items() if not k.startswith("HANDSON_")}),
         capture_output=True,
-        text=True,
+        encoding=CHILD_OUTPUT,
         timeout=120,
     )
 
