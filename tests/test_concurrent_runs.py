@@ -26,7 +26,14 @@ from handson.run_folder import REPORTS_VARIABLE
 from handson.targets.emulator_server import MotoEmulator, free_port
 from tests.conftest import EmulatorPool
 from tests.helpers.estate import left_behind, snapshot
-from tests.helpers.suite_runner import ROOT, HeldRun, read_run, suite_command, suite_env
+from tests.helpers.suite_runner import (
+    ROOT,
+    HeldRun,
+    read_run,
+    run_command,
+    suite_command,
+    suite_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -131,14 +138,7 @@ def test_a_second_run_on_one_emulator_stops_at_once_and_the_first_passes(
         second_command = suite_command(
             second_dir, f"--endpoint-url={emulator.endpoint_url}", f"--name={second_name}"
         )
-        second = subprocess.run(
-            second_command,
-            cwd=ROOT,
-            env=suite_env(),
-            capture_output=True,
-            encoding=CHILD_OUTPUT,
-            timeout=120,
-        )
+        second = run_command(second_command, suite_env())
         second_took = time.monotonic() - started
         assert first.process.poll() is None, "the first run should still be running"
     finally:
@@ -197,14 +197,7 @@ def plain_moto(managed_policies: bool = True, engine: bool = True) -> Iterator[s
 
 def refused_run(url: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     """A run attached to ``url`` that must stop before anything (exit code 4)."""
-    done = subprocess.run(
-        suite_command(tmp_path, f"--endpoint-url={url}"),
-        cwd=ROOT,
-        env=suite_env(),
-        capture_output=True,
-        encoding=CHILD_OUTPUT,
-        timeout=120,
-    )
+    done = run_command(suite_command(tmp_path, f"--endpoint-url={url}"), suite_env())
     assert done.returncode == 4, done.stdout[-2000:] + done.stderr
     return done
 
@@ -233,14 +226,7 @@ def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> Non
         assert not checks_on(url)
         name = default_name()
         command = suite_command(tmp_path, f"--endpoint-url={url}", f"--name={name}")
-        done = subprocess.run(
-            command,
-            cwd=ROOT,
-            env=suite_env(),
-            capture_output=True,
-            encoding=CHILD_OUTPUT,
-            timeout=300,
-        )
+        done = run_command(command, suite_env(), timeout=300)
         run = read_run(done.returncode, done.stdout, done.stderr, tmp_path, command)
         assert run.exit_code == 0, run.describe()  # the run switched the checks on for itself
         assert not checks_on(url)  # and off again, as it found the server

@@ -248,13 +248,12 @@ def admin_cli_env(admin_key: str, admin_secret: str) -> dict[str, str]:
     return child_environment(env)
 
 
-def run_handson(
-    words: Sequence[str], env: dict[str, str], timeout: float = 120
+def run_command(
+    command: Sequence[str], env: dict[str, str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """``handson <words>`` as the learner runs it, without a terminal (``python -m handson``
-    where no console script is)."""
+    """``command`` from the checkout, without a terminal, its output as text."""
     return subprocess.run(
-        [sys.executable, "-m", "handson", *words],
+        command,
         cwd=ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
@@ -262,6 +261,14 @@ def run_handson(
         encoding=CHILD_OUTPUT,
         timeout=timeout,
     )
+
+
+def run_handson(
+    words: Sequence[str], env: dict[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """``handson <words>`` as the learner runs it, without a terminal (``python -m handson``
+    where no console script is)."""
+    return run_command([sys.executable, "-m", "handson", *words], env, timeout)
 
 
 def as_typed(line: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -277,13 +284,9 @@ def run_sweep(
 ) -> subprocess.CompletedProcess[str]:
     """``python -m handson.sweep ... --delete`` in ``account``, as the nightly job runs it after
     a run: with the run's environment less the suite's own settings (HANDSON_*)."""
-    return subprocess.run(
+    return run_command(
         [sys.executable, "-m", "handson.sweep", *args, "--delete", f"--allowed-account={account}"],
-        cwd=ROOT,
-        env=suite_env({k: v for k, v in env.items() if not k.startswith("HANDSON_")}),
-        capture_output=True,
-        encoding=CHILD_OUTPUT,
-        timeout=120,
+        suite_env({k: v for k, v in env.items() if not k.startswith("HANDSON_")}),
     )
 
 
