@@ -121,7 +121,7 @@ def not_a_table(folder: Path) -> Path | None:
         if not path.exists():
             continue
         try:
-            text = path.read_text("utf-8", errors="replace")
+            text = path.read_text(CSV_ENCODING, errors="replace")  # a mark or none, both read
         except OSError:
             return path
         first = text.partition("\n")[0]
@@ -135,8 +135,14 @@ def not_a_table(folder: Path) -> Path | None:
     return None
 
 
+# The table's CSV begins with UTF-8's byte order mark: Excel opens a CSV by double-click in the
+# system's encoding unless it begins so (Shift_JIS on a Japanese Windows: a learner's label in
+# Japanese, and the reasons in the run's language, came out garbled).
+CSV_ENCODING = "utf-8-sig"
+
+
 def write_csv(graded: list[Graded], path: Path) -> None:
-    with path.open("w", newline="", encoding="utf-8") as handle:
+    with path.open("w", newline="", encoding=CSV_ENCODING) as handle:
         writer = csv.writer(handle)
         writer.writerow([*CSV_HEADER, *COLUMNS, "exit_code", "reason"])
         for g in graded:

@@ -173,7 +173,7 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
     assert [count for count, _ in ended] == ["[1/3", "[2/3", "[3/3"], done.stderr
     assert sorted(who for _, who in ended) == ["hanako: graded", "ichiro: graded", "jiro: graded"]
     # The CSV.
-    with (out / "class.csv").open(encoding="utf-8") as handle:
+    with (out / "class.csv").open(encoding="utf-8-sig") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["learner"] for r in rows] == ["hanako", "ichiro", "jiro"]
     for row in rows:
@@ -204,7 +204,7 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
     rebuilt = grade_command(env, f"--accounts={roster}", f"--table-from={out}")
     assert rebuilt.returncode == 1, rebuilt.stdout + rebuilt.stderr
     assert rebuilt.stdout.splitlines()[:5] == lines[:5]
-    with (out / "class.csv").open(encoding="utf-8") as handle:
+    with (out / "class.csv").open(encoding="utf-8-sig") as handle:
         assert list(csv.DictReader(handle)) == rows
     # No secret in anything written.
     secrets = [e.admin.credentials.secret_access_key for e in classroom]

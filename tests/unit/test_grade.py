@@ -3,6 +3,8 @@ their checkpoints.json, never from a run that decided nothing."""
 
 from __future__ import annotations
 
+import codecs
+import csv
 import json
 import re
 from pathlib import Path
@@ -12,7 +14,7 @@ import pytest
 
 from handson import i18n
 from handson.catalogue import TALLIED
-from handson.class_table import table_lines
+from handson.class_table import not_a_table, table_lines, write_csv
 from handson.errors import SuiteUsageError
 from handson.grade import Graded, Learner, exit_code, learner_env, read_class, read_graded
 from handson.practices import ADVISORY
@@ -256,3 +258,25 @@ def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_a
     assert lines[7].split() == ["伊藤", "3", "/", "13", "U2", "U3", "R1", "R2〜R8", "P2"]
     assert lines[8].startswith("受講者 6 人: 全チェックポイント合格 1 人")
     assert max(i18n.display_width(line) for line in lines) <= 80, lines
+
+
+def test_the_tables_csv_opens_in_excel_as_written_and_is_written_over_next_time(
+    tmp_path: Path,
+) -> None:
+    """class.csv begins with UTF-8's byte order mark, which Excel needs to read a CSV it opens by
+    double-click as UTF-8 (else Shift_JIS on a Japanese Windows: a label and a reason in
+    Japanese came out garbled); grading into the folder again still knows the table for its own
+    (else it would refuse to write over it), and a table written before it had the mark too."""
+    graded = [
+        Graded(Learner("p", "111122223333", "山田 太郎"), 6, reason="判定なし: 引き受けられません")
+    ]
+    table = tmp_path / "class.csv"
+    write_csv(graded, table)
+    written = table.read_bytes()
+    assert written.startswith(codecs.BOM_UTF8), written[:8]
+    with table.open(encoding="utf-8-sig", newline="") as handle:
+        (row,) = csv.DictReader(handle)
+    assert row["learner"] == "山田 太郎" and row["reason"] == "判定なし: 引き受けられません"
+    assert not_a_table(tmp_path) is None
+    table.write_bytes(written.removeprefix(codecs.BOM_UTF8))
+    assert not_a_table(tmp_path) is None
