@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from handson import i18n
 from handson.names import PLACEHOLDER, default_name
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
 from handson.report import REPORT_SUMMARY_FILE
@@ -214,6 +215,10 @@ def test_stopping_removes_everything_and_exits_as_a_run(
     output = watched.session.output
     assert code == 0, output[-3000:]
     assert "clean-up (C1-C5): ok" in output
+    # The last scenario runs once more, to tear down: its progress is said to be that.
+    ending = output.rsplit(i18n.t("watch.ending"), 1)
+    assert len(ending) == 2 and "checking again" not in ending[1], output[-3000:]
+    assert ending[1].lstrip(" =\n").startswith("features/test_checkpoints.py ."), ending[1][:300]
     assert PASSING in output.rsplit("checking again", 1)[-1]
     assert not sections(output.rsplit("checking again", 1)[-1], "failures"), output[-3000:]
     assert left_behind(test_emulator.admin, watched.name) == []
