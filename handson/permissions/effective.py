@@ -86,6 +86,8 @@ def _severity(name: str, risky: dict[str, Escalation]) -> tuple[int, int, str]:
 SPREAD = 5
 # The services a learner knows from the hands-on, named first in such a finding.
 KNOWN_SERVICES = ("iam", "ec2", "s3", "ssm", "sts")
+# The key of the over-grants on another learner's resources, grouped by statement (_by_pattern).
+NEIGHBOURS = "<neighbours>"
 
 
 def grouped(subject: Subject, results: list[ActionResult], kind: Kind) -> list[PermissionFinding]:
@@ -144,18 +146,31 @@ def _by_pattern(
         pattern = None
         if statement is not None and hit.reading == HANDS_ON:
             pattern = _wildcard_reaching(statement, result.action.full)
+            if kind is Kind.OVER_GRANT and hit.resource in subject.neighbours:
+                pattern = NEIGHBOURS  # what reaches another learner's, one finding a statement
         key = (statement.label, pattern) if statement and pattern else ("", str(index))
         buckets.setdefault(key, []).append(index)
     found = []
     for (label, pattern), indexes in buckets.items():
         if label and len(indexes) > 1:
-            chosen = [group[i] for i in indexes]
-            found.append(
-                _grouped_finding(subject, pattern, chosen, [hits[i] for i in indexes], kind)
-            )
+            chosen, chosen_hits = [group[i] for i in indexes], [hits[i] for i in indexes]
+            if pattern == NEIGHBOURS:
+                found.append(_neighbours_finding(subject, chosen, chosen_hits))
+                continue
+            found.append(_grouped_finding(subject, pattern, chosen, chosen_hits, kind))
         else:
             found.extend(_finding(subject, group[i], hits[i], kind) for i in indexes)
     return found
+
+
+def _neighbours_finding(
+    subject: Subject, group: list[ActionResult], hits: list[Hit]
+) -> PermissionFinding:
+    """One over-grant for the actions a statement allows on another learner's resources."""
+    names = [r.action.full for r in group]
+    found = _grouped_finding(subject, listed(names), group, hits, Kind.OVER_GRANT)
+    fields = {**found.fields, "named": listed(names), "resource": found.resource}
+    return replace(found, message="permissions.over_grant_neighbours", fields=fields)
 
 
 def _wildcard_reaching(statement: Statement, action: str) -> str | None:
@@ -196,8 +211,11 @@ def _finding(subject: Subject, result: ActionResult, hit: Hit, kind: Kind) -> Pe
     conditional = over and hit.reading != HANDS_ON
     condition = statement.body.get("Condition") if (conditional and statement) else None
     message = "permissions.under_grant"
-    if over:
-        message = "permissions.over_grant_conditional" if conditional else "permissions.over_grant"
+    if conditional:
+        message = "permissions.over_grant_conditional"
+    elif over:
+        neighbour = hit.resource in subject.neighbours
+        message = "permissions.over_grant_neighbour" if neighbour else "permissions.over_grant"
     fields = {
         "action": result.action.full,
         "resource": hit.resource,

@@ -85,6 +85,8 @@ class Subject:
     site: Site = OFFLINE
     # What a request on one of them carries of it: the instance's Name tag, as AWS sets it.
     resource_keys: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # Another learner's copy of them in the same account (neighbours): never needed, only over.
+    neighbours: tuple[str, ...] = ()
 
 
 def resources(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
@@ -109,6 +111,21 @@ def resources(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
         f"arn:aws:iam::{account}:role/{names.role}",
         f"arn:aws:iam::{account}:instance-profile/{names.instance_profile}",
     )
+
+
+# The name of another learner who does the hands-on in the same account (a class may share one):
+# their buckets, user and role end in it as the learner's end in theirs.
+NEIGHBOUR_NAMES = ("another-learner", "another-learner-2")
+
+
+def neighbours(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
+    """Another learner's copy of the hands-on's resources, in the same account: a grant written
+    with a wildcard where the hands-on names the learner's own resource (``handson-s3-2-*``,
+    ``*/open/*``, ``role/handson-*``) reaches theirs too, which the hands-on never intends. The
+    instance is left out: the hands-on names none, and another learner's differs only in its ID."""
+    other = next(name for name in NEIGHBOUR_NAMES if name != suffix)
+    own = resources(suffix, site)
+    return tuple(arn for arn in resources(other, site) if arn not in own)
 
 
 def resource_keys(suffix: str, site: Site = OFFLINE) -> dict[str, dict[str, str]]:
@@ -223,6 +240,7 @@ def subject(
             resources(suffix, site),
             site,
             resource_keys(suffix, site),
+            neighbours(suffix, site),
         )
     intent = [
         NamedPolicy(SEED_PREFIX + ROLE_POLICY_FILE, _rendered(seed[ROLE_POLICY_FILE], suffix)),
@@ -241,4 +259,5 @@ def subject(
         resources(suffix, site),
         site,
         resource_keys(suffix, site),
+        neighbours(suffix, site),
     )

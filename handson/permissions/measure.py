@@ -144,15 +144,19 @@ def _type_resources(
 
 
 def resources_for(
-    action: catalogue.Action, own: tuple[str, ...], site: Site = OFFLINE
+    action: catalogue.Action,
+    own: tuple[str, ...],
+    site: Site = OFFLINE,
+    neighbours: tuple[str, ...] = (),
 ) -> list[str]:
-    """The hands-on's resources of the action's types, a representative ARN of each other type
-    (in the run's account and region), or ``*`` for an action without resource types."""
+    """The hands-on's resources of the action's types and another learner's copy of them, a
+    representative ARN of each other type (in the run's account and region), or ``*`` for an
+    action without resource types."""
     if not action.resource_types:
         return ["*"]
     found: dict[str, None] = {}
     for kind in action.resource_types:
-        found.update(dict.fromkeys(_type_resources(kind, own, site)))
+        found.update(dict.fromkeys(_type_resources(kind, own + neighbours, site)))
     # The hands-on's own first: a finding names the first resource it holds on.
     return sorted(found, key=lambda arn: arn not in own)
 
@@ -230,7 +234,7 @@ def _measure(
     over: Hit | None = None
     under: Hit | None = None
     alternatives = _alternatives(contexts, subject)
-    for resource in resources_for(action, subject.resources, subject.site):
+    for resource in resources_for(action, subject.resources, subject.site, subject.neighbours):
         # An under-grant is looked for only where the hands-on acts (see the module's words).
         needed = resource == "*" or resource in subject.resources
         for reading, context, opened_by in contexts:
@@ -276,6 +280,6 @@ def allows(subject: Subject, action: catalogue.Action) -> bool:
     contexts = _contexts(action.full, reaching, subject.own_keys, subject.site.region)
     return any(
         decide(_request(subject, action.full, resource, context), policies).allowed
-        for resource in resources_for(action, subject.resources, subject.site)
+        for resource in resources_for(action, subject.resources, subject.site, subject.neighbours)
         for _, context, _ in contexts
     )

@@ -21,10 +21,11 @@ from handson.permissions import (
 )
 from handson.permissions.examples import ADDED, measured_documents
 from handson.permissions.findings import Kind, Principal, by_access_level
-from handson.permissions.handson_world import seed_documents, subject
+from handson.permissions.handson_world import NEIGHBOUR_NAMES, seed_documents, subject
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, load_policy_set
 from handson.settings import DEFAULT_REGION
 from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
+from tests.helpers.design_edits import statement_of
 from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
 from tests.helpers.permission_cases import (
     BUCKET2,
@@ -274,6 +275,40 @@ def test_correct_designs_written_differently_give_no_finding(mutation: Any) -> N
     gives it): one of them is held to that account and region."""
     site = handson_world.Site(DEFAULT_ACCOUNT_ID, DEFAULT_REGION)
     assert analyse_documents(changed(mutation.change), NAME, site) == []
+
+
+@pytest.mark.parametrize(
+    "resource", ["arn:aws:s3:::handson-s3-2-*/open/*", "arn:aws:s3:::*/open/*"]
+)
+def test_a_wildcard_for_the_learners_name_reaches_another_learners_bucket(resource: str) -> None:
+    """Bucket 2's read rule with the learner's name written as a wildcard, or any bucket's open/:
+    every checkpoint passes (the learner's own buckets behave), but the role may read under open/
+    in another learner's bucket 2 in the same account too (a class may share one), which the
+    hands-on never intends. The measure tried only the learner's own resources: P2 was clear."""
+    documents = changed(
+        lambda docs: statement_of(docs[ROLE_POLICY_FILE], "ForS32OpenGet").update(
+            Resource=[resource]
+        )
+    )
+    (found,) = analyse_documents(documents, NAME)
+    assert (found.kind, found.action) == (Kind.OVER_GRANT, "s3:GetObject"), found.as_dict()
+    # Named by another learner's copy: bucket 2's, or for any bucket's open/ bucket 1's too.
+    other = rf"arn:aws:s3:::handson-s3-[12]-{NEIGHBOUR_NAMES[0]}/open/handson-sample\.txt"
+    assert re.fullmatch(other, found.resource), found.resource
+    assert "on what another learner builds in the same account too" in found.text()
+    # Bucket 1's statement so: one finding for what it allows on the other learner's bucket 1.
+    documents = changed(
+        lambda docs: statement_of(docs[ROLE_POLICY_FILE], "ForS31").update(
+            Resource=["arn:aws:s3:::handson-s3-1-*", "arn:aws:s3:::handson-s3-1-*/*"]
+        )
+    )
+    (found,) = analyse_documents(documents, NAME)
+    assert found.actions == ("s3:DeleteObject", "s3:GetObject", "s3:ListBucket", "s3:PutObject")
+    assert found.text().startswith("s3:DeleteObject, s3:GetObject, s3:ListBucket, s3:PutObject (")
+    # A learner whose own name is the other learner's is measured against yet another name.
+    assert analyse_documents(documents, NEIGHBOUR_NAMES[0])[0].resource.startswith(
+        f"arn:aws:s3:::handson-s3-1-{NEIGHBOUR_NAMES[1]}"
+    )
 
 
 WIDER = {
