@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from handson.console import CHILD_OUTPUT, child_environment
 from handson.targets.moto_reads import from_what_is_built, read_once, share_botocore_models
 from handson.targets.orphans import exit_with_parent, leave_interrupts_to_the_run, python_path
 
@@ -70,6 +71,15 @@ class Orders:
 SERVER_TOKEN = "HANDSON_EMULATOR_TOKEN"
 
 
+def server_command(port: int) -> list[str]:
+    return [sys.executable, "-m", __name__, "-H", "127.0.0.1", "-p", str(port)]
+
+
+# How much of its log a server that ended as it started is quoted by: the last line of a
+# traceback is the error (ModuleNotFoundError: No module named 'moto', say).
+LAST_WORDS = 300
+
+
 class ServerProcess:
     """The parent's side: the process, its port, its token and its log."""
 
@@ -82,8 +92,8 @@ class ServerProcess:
         fd, log_path = tempfile.mkstemp(prefix="handson-moto-", suffix=".log")
         self.log = Path(log_path)
         self.process = subprocess.Popen(
-            [sys.executable, "-m", __name__, "-H", "127.0.0.1", "-p", str(self.port)],
-            env=env,
+            server_command(self.port),
+            env=child_environment(env),
             stdout=fd,
             stderr=subprocess.STDOUT,
             # The orders, then nothing: the server ends when this pipe closes, however the run ends.
@@ -98,12 +108,23 @@ class ServerProcess:
             self.process.stdin.write(json.dumps(asdict(orders)).encode() + b"\n")
             self.process.stdin.flush()
 
+    def last_words(self) -> str:
+        """The last line the server wrote (for one that ended: why), or an empty string."""
+        try:
+            said = self.log.read_text(CHILD_OUTPUT, errors="replace")
+        except OSError:
+            return ""
+        lines = [line.strip() for line in said.splitlines() if line.strip()]
+        return lines[-1][:LAST_WORDS] if lines else ""
+
     def close(self) -> None:
         # Nothing of the emulator's state is meant to outlive the run: no graceful stop needed.
         self.process.kill()
         self.process.wait()
         if self.process.stdin is not None:
-            self.process.stdin.close()
+            # Orders it never read are still in the pipe's buffer: a dead server refuses them.
+            with contextlib.suppress(OSError):
+                self.process.stdin.close()
         self.log.unlink(missing_ok=True)
 
 

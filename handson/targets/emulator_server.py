@@ -27,6 +27,7 @@ from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
 from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN, TAG_RUN
 from handson.next_command import Place, sweep_run
+from handson.secrets import redact
 from handson.targets import server_identity
 from handson.targets.emulator_ec2 import instance_credentials
 from handson.targets.emulator_gaps import Gaps
@@ -174,9 +175,11 @@ class MotoEmulator:
                 max_interval=0.025,
             )
         except WaitTimeout:
-            raise SuiteUsageError(
-                t("emulator.unreachable", url=self.endpoint_url, seconds=f"{budget:g}")
-            ) from None
+            # A server that has not opened its port yet is still starting (a busy computer, or
+            # security software reading each of Python's files on a first run): nothing blocks it.
+            listening = port_taken(self._server.port)
+            key = "emulator.unreachable" if listening else "emulator.still_starting"
+            raise SuiteUsageError(t(key, url=self.endpoint_url, seconds=f"{budget:g}")) from None
 
     @classmethod
     def attach(
@@ -238,7 +241,11 @@ class MotoEmulator:
             # Most often a port another server bound first.
             if port_taken(server.port):
                 raise _PortTaken
-            raise RuntimeError(f"the emulator exited with code {server.process.returncode}")
+            # Anything else ends the run in one line, with the server's own words for why.
+            said = redact(server.last_words()) or t("emulator.said_nothing")
+            raise SuiteUsageError(
+                t("emulator.ended_at_start", code=server.process.returncode, why=said)
+            )
         token = server_identity.ask(self.endpoint_url).token
         if token is None:
             return False  # not up yet (or not a server of ours: then ours exits, above)

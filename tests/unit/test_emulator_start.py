@@ -4,6 +4,7 @@ builds IAM with, and a process that never gets its orders."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -161,3 +162,73 @@ def test_the_emulator_is_launched_at_session_start_unless_the_run_only_lists(
 
 
 # The services whose routes are compared; moto's own API has no accounts or regions.
+
+
+def test_a_server_that_ends_as_it_starts_is_one_line_with_its_own_words(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The emulator's process ends before it answers (here as with a broken install: a module
+    it imports is missing). The run ended in an INTERNALERROR traceback of BrokenPipeError: the
+    orders it never read could not be flushed to it as the run closed it, which also left its log
+    behind, and the log, which said why, was never read. Now one line in the run's language with
+    the server's last words and what to do, and nothing left."""
+    import handson.targets.emulator_process as process
+    from handson.errors import SuiteUsageError
+    from handson.targets.emulator_server import MotoEmulator
+
+    broken = "import handson_definitely_missing_module"
+    monkeypatch.setattr(process, "server_command", lambda port: [sys.executable, "-c", broken])
+    monkeypatch.setattr(process, "_spare", None)
+    logs: list[Path] = []
+    close = ServerProcess.close
+
+    def closing(server: ServerProcess) -> None:
+        logs.append(server.log)
+        close(server)
+
+    monkeypatch.setattr(ServerProcess, "close", closing)
+    with pytest.raises(SuiteUsageError) as refused:
+        MotoEmulator.start("ap-northeast-1", "handson-admin-broken")
+    said = str(refused.value)
+    assert "\n" not in said and "(exit code 1)" in said, said
+    assert "ModuleNotFoundError: No module named 'handson_definitely_missing_module'" in said
+    assert "pip install -r requirements.txt" in said, said
+    assert logs and not any(log.exists() for log in logs), logs
+
+
+@pytest.mark.parametrize(
+    ("server", "said"),
+    [
+        # Still importing itself when the budget ends: nothing blocks it.
+        ("import time; time.sleep(60)", "emulator.still_starting"),
+        # Its port open, and no answer: something between the run and the server.
+        (
+            "import socket, sys, time; s = socket.socket();"
+            " s.bind(('127.0.0.1', int(sys.argv[1]))); s.listen(); time.sleep(60)",
+            "emulator.unreachable",
+        ),
+    ],
+)
+def test_a_server_not_answering_in_time_is_told_apart_from_a_blocked_one(
+    monkeypatch: pytest.MonkeyPatch, server: str, said: str
+) -> None:
+    """A server that had not opened its port when the budget ended was said to be blocked by a
+    proxy, firewall or security software: on a learner's first run on a slow laptop it is still
+    starting, and nothing needs changing."""
+    import handson.targets.emulator_process as process
+    from handson import i18n
+    from handson.errors import SuiteUsageError
+    from handson.targets.emulator_server import MotoEmulator
+
+    command, ports = [sys.executable, "-c", server], []
+
+    def server_command(port: int) -> list[str]:
+        ports.append(port)
+        return [*command, str(port)]
+
+    monkeypatch.setattr(process, "server_command", server_command)
+    monkeypatch.setattr(process, "_spare", None)
+    with pytest.raises(SuiteUsageError) as refused:
+        MotoEmulator.start("ap-northeast-1", "handson-admin-slow", budget=1.5)
+    url = f"http://127.0.0.1:{ports[-1]}"
+    assert str(refused.value) == i18n.t(said, url=url, seconds="1.5")
