@@ -17,8 +17,9 @@ from __future__ import annotations
 import importlib
 import sys
 
-from handson.cli_parser import speak_first
+from handson.console import readable_output
 from handson.i18n import listed, t
+from handson.installed import what_is_missing
 from handson.signals import INTERRUPTED_EXIT
 
 # The word -> the module whose main(argv, prog=...) runs it.
@@ -37,7 +38,18 @@ def usage() -> str:
     return f"{t('cli.usage')}\n{words}\n{t('cli.more')}"
 
 
+# A command refused before it starts (what it needs is not installed), as a run's usage error.
+REFUSED_EXIT = 4
+
+
 def main(argv: list[str] | None = None) -> int:
+    missing = what_is_missing(argv)  # before anything imports it (handson/installed.py)
+    if missing is not None:
+        readable_output()
+        print(f"ERROR: {missing}", file=sys.stderr)
+        return REFUSED_EXIT
+    from handson.cli_parser import speak_first  # its imports are among what is looked for
+
     args = speak_first(argv)  # --lang (before the word too) or HANDSON_LANG
     if args is None:
         return 2
