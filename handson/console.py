@@ -18,6 +18,7 @@ import io
 import shlex
 import sys
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 # What a stream's encoding must hold for the suite's words: kana, kanji and the catalogue's
 # full-width punctuation (handson/messages/ja.json).
@@ -57,6 +58,21 @@ CHILD_OUTPUT = "utf-8"
 def child_environment(env: Mapping[str, str]) -> dict[str, str]:
     """``env`` for a child Python whose standard streams write CHILD_OUTPUT on any system."""
     return {**env, "PYTHONIOENCODING": CHILD_OUTPUT}
+
+
+# How much of a child's last line is quoted: a traceback's last line is its error.
+LAST_WORDS = 300
+
+
+def last_words(path: Path) -> str:
+    """The last line a child Python wrote into ``path`` (for one that ended: why), or an empty
+    string."""
+    try:
+        said = path.read_text(CHILD_OUTPUT, errors="replace")
+    except OSError:
+        return ""
+    lines = [line.strip() for line in said.splitlines() if line.strip()]
+    return lines[-1][:LAST_WORDS] if lines else ""
 
 
 # What makes a shell (PowerShell, cmd, bash, zsh) split or read an argument: it goes in quotes.

@@ -207,7 +207,7 @@ def instance_runs_as_role(
         rf"^arn:aws:sts::\d{{12}}:assumed-role/{re.escape(handson_env.role_name)}/"
         rf"{re.escape(handson_env.instance_id)}$"
     )
-    assert re.match(pattern, identity), f"the instance runs as {identity!r}, not as the role"
+    assert re.match(pattern, identity), t("role.runs_as", identity=identity)
 
 
 @then("インスタンスがSSMにオンラインで登録されている")

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from handson.console import CHILD_OUTPUT, child_environment
+from handson.console import child_environment, last_words
 from handson.targets.moto_reads import from_what_is_built, read_once, share_botocore_models
 from handson.targets.orphans import exit_with_parent, leave_interrupts_to_the_run, python_path
 
@@ -75,11 +75,6 @@ def server_command(port: int) -> list[str]:
     return [sys.executable, "-m", __name__, "-H", "127.0.0.1", "-p", str(port)]
 
 
-# How much of its log a server that ended as it started is quoted by: the last line of a
-# traceback is the error (ModuleNotFoundError: No module named 'moto', say).
-LAST_WORDS = 300
-
-
 class ServerProcess:
     """The parent's side: the process, its port, its token and its log."""
 
@@ -110,12 +105,7 @@ class ServerProcess:
 
     def last_words(self) -> str:
         """The last line the server wrote (for one that ended: why), or an empty string."""
-        try:
-            said = self.log.read_text(CHILD_OUTPUT, errors="replace")
-        except OSError:
-            return ""
-        lines = [line.strip() for line in said.splitlines() if line.strip()]
-        return lines[-1][:LAST_WORDS] if lines else ""
+        return last_words(self.log)
 
     def close(self) -> None:
         # Nothing of the emulator's state is meant to outlive the run: no graceful stop needed.

@@ -28,10 +28,12 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from handson.call_record import recording_to
+from handson.console import last_words
 from handson.instance import CommandResult
 from handson.targets.cli_worker import READY, RECORD_VARIABLE
 from handson.targets.orphans import PACKAGE_ROOT
@@ -146,18 +148,26 @@ def _recorded() -> dict[str, str]:
     return {RECORD_VARIABLE: str(path)} if path is not None else {}
 
 
+def worker_command() -> list[str]:
+    return [sys.executable, "-m", "handson.targets.cli_worker"]
+
+
 class _Worker:
     """One worker process (``handson.targets.cli_worker``) and the thread reading its answers."""
 
     def __init__(self, home: Path) -> None:
-        self._process: subprocess.Popen[bytes] = subprocess.Popen(
-            [sys.executable, "-m", "handson.targets.cli_worker"],
-            env=process_environment(home, _recorded()),
-            cwd=home,
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-        )
+        # What the worker says on its standard error: nothing while it serves (each command's
+        # output is in its answer), and why, when it ends.
+        self._errors = home / f"worker-{time.monotonic_ns()}.err"
+        with self._errors.open("wb") as errors:
+            self._process: subprocess.Popen[bytes] = subprocess.Popen(
+                worker_command(),
+                env=process_environment(home, _recorded()),
+                cwd=home,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+            )
         self._answers: queue.Queue[bytes] = queue.Queue()
         self._ready = False
         threading.Thread(target=self._read, name="warm-cli-answers", daemon=True).start()
@@ -185,7 +195,8 @@ class _Worker:
     ) -> CommandResult:
         if not self._ready:
             if self._answer(timeout).strip() != READY.encode():
-                raise _WorkerGone(CommandResult(255, "", "aws: the warm AWS CLI did not start"))
+                said = self._last_words("aws: the warm AWS CLI did not start")
+                raise _WorkerGone(CommandResult(255, "", said))
             self._ready = True
         request = {"argv": list(argv), "env": dict(env), "cwd": str(cwd)}
         assert self._process.stdin is not None
@@ -196,9 +207,18 @@ class _Worker:
             raise _WorkerGone(CommandResult(255, "", "aws: the warm AWS CLI went away")) from None
         line = self._answer(timeout)
         if not line:
-            raise _WorkerGone(CommandResult(255, "", "aws: the warm AWS CLI went away"))
+            said = self._last_words("aws: the warm AWS CLI went away")
+            raise _WorkerGone(CommandResult(255, "", said))
         answer = json.loads(line)
         return CommandResult(int(answer["code"]), str(answer["stdout"]), str(answer["stderr"]))
+
+    def _last_words(self, what: str) -> str:
+        """``what`` happened, with the last line the worker wrote on its way out (a traceback's
+        error), if any."""
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            self._process.wait(timeout=5)  # gone, or going: its last words written
+        said = last_words(self._errors)
+        return f"{what}: {said}" if said else what
 
     def close(self) -> None:
         with contextlib.suppress(OSError):

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 CHECK = """
@@ -186,6 +188,8 @@ def test_what_is_shared_between_commands_is_what_each_would_work_out() -> None:
 WARM_UP = """
 import socket, sys, tempfile
 from pathlib import Path
+
+import pytest
 tried = []
 def connect(self, *address):
     tried.append(address)
@@ -226,3 +230,25 @@ def test_a_warm_up_that_cannot_write_its_file_still_leaves_a_worker_that_answers
     ready, answer = done.stdout.splitlines()
     assert ready == "ready", done.stderr[-3000:]
     assert json.loads(answer)["code"] == 0 and "aws-cli/" in json.loads(answer)["stdout"]
+
+
+def test_a_worker_that_ends_as_it_starts_says_why(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The instance's AWS CLI (the warm worker) ending before it is ready: every role check said
+    'aws: the warm AWS CLI did not start' and no more, its standard error thrown away. Now with
+    the worker's last line (a traceback's error), which is what a first run on another system
+    needs to be mended."""
+    from handson.targets import warm_cli
+
+    broken = "import sys; sys.exit('ModuleNotFoundError: No module named awscli_stand_in')"
+    monkeypatch.setattr(warm_cli, "worker_command", lambda: [sys.executable, "-c", broken])
+    cli = warm_cli.WarmCli()
+    try:
+        result = cli.run(["sts", "get-caller-identity"], {}, tmp_path, timeout=30)
+    finally:
+        cli.close()
+    assert result.exit_code == 255
+    assert result.stderr == (
+        "aws: the warm AWS CLI did not start: ModuleNotFoundError: No module named awscli_stand_in"
+    ), result.stderr
