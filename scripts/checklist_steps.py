@@ -21,7 +21,7 @@ import subprocess
 import sys
 import urllib.request
 import venv
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -146,6 +146,28 @@ def too_deep(venv_dir: Path, platform: str = sys.platform, long_paths: bool | No
     return 0 if turned_on else longest
 
 
+# Where a system keeps the folders it syncs to the cloud: OneDrive on Windows (which also holds
+# the Desktop and Documents once "Known Folder Move" is on), iCloud Drive on macOS.
+ONEDRIVE_VARIABLES = ("OneDrive", "OneDriveConsumer", "OneDriveCommercial")
+ICLOUD_DRIVE = Path("Library", "Mobile Documents")
+
+
+def synced_folder(
+    root: Path, environ: Mapping[str, str] | None = None, home: Path | None = None
+) -> Path | None:
+    """The cloud-synced folder that holds ``root``, if any: the install's thousands of files
+    (.venv) and every run's results (reports/) would be synced as they are written, which slows
+    both, and a file the sync holds open cannot be removed (Windows)."""
+    env = os.environ if environ is None else environ
+    folders = [Path(env[name]) for name in ONEDRIVE_VARIABLES if env.get(name)]
+    folders.append((Path.home() if home is None else home) / ICLOUD_DRIVE)
+    where = Path(os.path.normcase(os.path.abspath(root)))
+    for folder in folders:
+        if where.is_relative_to(Path(os.path.normcase(os.path.abspath(folder)))):
+            return folder
+    return None
+
+
 def ensure(installs: Sequence[Install], venv_dir: Path = VENV, root: Path = ROOT) -> Path:
     """The virtual environment's Python, with ``installs`` done (each one only once). A folder
     too deep for the install stops it in one line before anything is made."""
@@ -159,6 +181,10 @@ def ensure(installs: Sequence[Install], venv_dir: Path = VENV, root: Path = ROOT
                 t("bootstrap.too_deep", path=root, length=longest, limit=WINDOWS_MAX_PATH)
             )
     if not python.exists():
+        synced = synced_folder(root)
+        if synced is not None:  # said once, before the first install; the install goes on
+            example = r"C:\handson" if sys.platform == "win32" else "~/handson"
+            print(t("bootstrap.synced", path=root, synced=synced, example=example), flush=True)
         print(t("bootstrap.venv", path=venv_dir), flush=True)
         try:
             venv.EnvBuilder(with_pip=True, clear=venv_dir.exists()).create(venv_dir)

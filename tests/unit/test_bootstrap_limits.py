@@ -76,6 +76,44 @@ def test_a_folder_too_deep_stops_before_the_venv_in_one_line(
     assert not venv.exists()
 
 
+# -- a folder synced to the cloud: said once, before the first install --------------------------
+
+
+def test_a_folder_inside_onedrive_or_icloud_drive_is_found(tmp_path: Path) -> None:
+    onedrive = tmp_path / "OneDrive - 〇〇大学"
+    root = onedrive / "デスクトップ" / "handson-iam-acceptance"
+    env = {"OneDriveCommercial": str(onedrive), "OneDrive": ""}
+    assert checklist.synced_folder(root, env, tmp_path / "home") == onedrive
+    assert checklist.synced_folder(tmp_path / "handson", env, tmp_path / "home") is None
+    home = tmp_path / "home"
+    icloud = home / "Library" / "Mobile Documents"
+    assert checklist.synced_folder(icloud / "com~apple~CloudDocs" / "h", {}, home) == icloud
+
+
+def test_the_first_install_in_a_synced_folder_says_so_and_goes_on(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for name in ("requirements.txt", "requirements-engine.txt", "pyproject.toml"):
+        (tmp_path / name).write_text(f"# {name}\n", "utf-8")
+    venv = tmp_path / ".venv"
+    monkeypatch.setattr(checklist, "synced_folder", lambda root: tmp_path)
+    monkeypatch.setattr(checklist, "too_deep", lambda venv_dir: 0)
+
+    def made(self: object, where: Path) -> None:  # a stand-in for the venv's own Python
+        python = checklist.venv_python(Path(where))
+        python.parent.mkdir(parents=True)
+        python.touch()
+
+    monkeypatch.setattr(checklist.venv.EnvBuilder, "create", made)
+    monkeypatch.setattr(checklist, "finished", lambda *_: (0, False))
+    checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
+    said = capsys.readouterr().out.splitlines()
+    notes = [line for line in said if str(tmp_path) in line and "(.venv)" in line]
+    assert len(notes) == 1 and said.index(notes[0]) == 0, said  # first, before the install
+    checklist.ensure(checklist.CHECKLIST, venv, tmp_path)
+    assert not capsys.readouterr().out  # once: nothing more to install, nothing said
+
+
 OLD_PYTHONS = ("python2.7", "python3.6", "python3.7", "python3.8", "python3.9", "python3.10")
 
 
