@@ -81,7 +81,11 @@ def test_the_suites_own_requests_to_the_loopback_go_direct(
 def test_an_emulator_that_never_answers_is_one_line_naming_the_likely_causes(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    """Its port open and no answer (one not open yet is still starting: test_emulator_start)."""
+    import handson.targets.emulator_server as emulator_server
+
     monkeypatch.setattr(MotoEmulator, "_alive", lambda self: False)
+    monkeypatch.setattr(emulator_server, "port_taken", lambda port: True)
     with pytest.raises(SuiteUsageError) as refused:
         MotoEmulator.start("ap-northeast-1", "handson-admin-test", budget=0.5)
     line = str(refused.value)
