@@ -35,6 +35,7 @@ from pathlib import Path
 from handson.call_record import recording_to
 from handson.console import last_words
 from handson.instance import CommandResult
+from handson.secrets import redact
 from handson.targets.cli_worker import READY, RECORD_VARIABLE
 from handson.targets.orphans import PACKAGE_ROOT
 
@@ -217,7 +218,7 @@ class _Worker:
         error), if any."""
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=5)  # gone, or going: its last words written
-        said = last_words(self._errors)
+        said = redact(last_words(self._errors))
         return f"{what}: {said}" if said else what
 
     def close(self) -> None:
