@@ -239,9 +239,14 @@ def test_a_worker_that_ends_as_it_starts_says_why(
     'aws: the warm AWS CLI did not start' and no more, its standard error thrown away. Now with
     the worker's last line (a traceback's error), which is what a first run on another system
     needs to be mended."""
+    from handson.secrets import MASK
     from handson.targets import warm_cli
 
-    broken = "import sys; sys.exit('ModuleNotFoundError: No module named awscli_stand_in')"
+    # Its last words quote a secret it held: never shown (handson.secrets).
+    broken = (
+        "import sys; sys.exit('ModuleNotFoundError: No module named awscli_stand_in"
+        " aws_secret_access_key=wJalrXUtnFEMIexample')"
+    )
     monkeypatch.setattr(warm_cli, "worker_command", lambda: [sys.executable, "-c", broken])
     cli = warm_cli.WarmCli()
     try:
@@ -250,5 +255,6 @@ def test_a_worker_that_ends_as_it_starts_says_why(
         cli.close()
     assert result.exit_code == 255
     assert result.stderr == (
-        "aws: the warm AWS CLI did not start: ModuleNotFoundError: No module named awscli_stand_in"
+        "aws: the warm AWS CLI did not start: "
+        f"ModuleNotFoundError: No module named awscli_stand_in aws_secret_access_key={MASK}"
     ), result.stderr
