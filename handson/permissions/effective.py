@@ -168,7 +168,7 @@ def _neighbours_finding(
 ) -> PermissionFinding:
     """One over-grant for the actions a statement allows on another learner's resources."""
     names = [r.action.full for r in group]
-    found = _grouped_finding(subject, listed(names), group, hits, Kind.OVER_GRANT)
+    found = _grouped_finding(subject, ", ".join(names), group, hits, Kind.OVER_GRANT)
     fields = {**found.fields, "named": listed(names), "resource": found.resource}
     return replace(found, message="permissions.over_grant_neighbours", fields=fields)
 
