@@ -20,6 +20,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from handson.secrets import redact  # the standard library's alone, as this module
+
 # What a stream's encoding must hold for the suite's words: kana, kanji and the catalogue's
 # full-width punctuation (handson/messages/ja.json).
 PROBE = "日本語のチェック（合格）、。「」〜［］【】"
@@ -65,14 +67,14 @@ LAST_WORDS = 300
 
 
 def last_words(path: Path) -> str:
-    """The last line a child Python wrote into ``path`` (for one that ended: why), or an empty
-    string."""
+    """The last line a child Python wrote into ``path`` (for one that ended: why), redacted (it
+    may quote anything the child held), or an empty string."""
     try:
         said = path.read_text(CHILD_OUTPUT, errors="replace")
     except OSError:
         return ""
     lines = [line.strip() for line in said.splitlines() if line.strip()]
-    return lines[-1][:LAST_WORDS] if lines else ""
+    return redact(lines[-1][:LAST_WORDS]) if lines else ""
 
 
 # What makes a shell (PowerShell, cmd, bash, zsh) split or read an argument: it goes in quotes.

@@ -29,7 +29,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from handson.console import child_environment, last_words
+from handson.console import child_environment
 from handson.targets.moto_reads import from_what_is_built, read_once, share_botocore_models
 from handson.targets.orphans import exit_with_parent, leave_interrupts_to_the_run, python_path
 
@@ -102,10 +102,6 @@ class ServerProcess:
         with contextlib.suppress(BrokenPipeError):
             self.process.stdin.write(json.dumps(asdict(orders)).encode() + b"\n")
             self.process.stdin.flush()
-
-    def last_words(self) -> str:
-        """The last line the server wrote (for one that ended: why), or an empty string."""
-        return last_words(self.log)
 
     def close(self) -> None:
         # Nothing of the emulator's state is meant to outlive the run: no graceful stop needed.

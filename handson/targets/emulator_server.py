@@ -21,13 +21,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from handson import loopback
 from handson.aws import Credentials, Principal
+from handson.console import last_words
 from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
 from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN, TAG_RUN
 from handson.next_command import Place, sweep_run
-from handson.secrets import redact
 from handson.targets import server_identity
 from handson.targets.emulator_ec2 import instance_credentials
 from handson.targets.emulator_gaps import Gaps
@@ -242,7 +242,7 @@ class MotoEmulator:
             if port_taken(server.port):
                 raise _PortTaken
             # Anything else ends the run in one line, with the server's own words for why.
-            said = redact(server.last_words()) or t("emulator.said_nothing")
+            said = last_words(server.log) or t("emulator.said_nothing")
             raise SuiteUsageError(
                 t("emulator.ended_at_start", code=server.process.returncode, why=said)
             )

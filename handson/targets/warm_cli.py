@@ -33,9 +33,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from handson.call_record import recording_to
-from handson.console import last_words
+from handson.console import CHILD_OUTPUT, last_words
 from handson.instance import CommandResult
-from handson.secrets import redact
 from handson.targets.cli_worker import READY, RECORD_VARIABLE
 from handson.targets.orphans import PACKAGE_ROOT
 
@@ -55,7 +54,7 @@ def process_environment(home: Path, extra: Mapping[str, str] | None = None) -> d
             "USERPROFILE": str(home),
             "LANG": "C.UTF-8",
             "PYTHONUTF8": "1",
-            "PYTHONIOENCODING": "utf-8",
+            "PYTHONIOENCODING": CHILD_OUTPUT,
             "AWS_CONFIG_FILE": str(home / "config"),
             "AWS_SHARED_CREDENTIALS_FILE": str(home / "credentials"),
             "AWS_EC2_METADATA_DISABLED": "true",
@@ -218,7 +217,7 @@ class _Worker:
         error), if any."""
         with contextlib.suppress(subprocess.TimeoutExpired):
             self._process.wait(timeout=5)  # gone, or going: its last words written
-        said = redact(last_words(self._errors))
+        said = last_words(self._errors)
         return f"{what}: {said}" if said else what
 
     def close(self) -> None:
