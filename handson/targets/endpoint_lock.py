@@ -7,10 +7,17 @@ server and keeps it until it has left; a second run stops at once with one line 
 that holds it. The lock is ``filelock``'s: an advisory lock that the system releases even when a
 run is killed, with the same behaviour on Windows (``msvcrt``), macOS and Linux (``fcntl``), where
 a lock of our own would be two. Who holds it is written beside it, for the second run's line.
+
+Both files go when the run lets go: filelock removes its file on Windows and leaves it on macOS
+and Linux, where every run attached to a server (a port of its own each time) left one more in the
+temporary folder. There it is removed while still held, so that a run that opened it meanwhile
+finds it unlinked once it locks it and does not take it (filelock looks), and a run that comes
+after makes a new one.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -47,4 +54,6 @@ class EndpointLock:
     def release(self) -> None:
         if self._lock.is_locked:
             self.holder.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # Windows: open, so not now (filelock, after)
+                self.path.unlink(missing_ok=True)
             self._lock.release()

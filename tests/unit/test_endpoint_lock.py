@@ -62,3 +62,38 @@ def test_a_killed_holder_frees_the_lock(tmp_path: Path) -> None:
     after = EndpointLock(URL, "20261130-010000-bbbbbb", tmp_path)
     after.acquire()
     after.release()
+
+
+def test_a_lock_let_go_leaves_nothing_in_its_folder(tmp_path: Path) -> None:
+    """A run attached to a server leaves no file behind (its port is new each time: on macOS and
+    Linux, one file more for every run), and the next run on it takes it as before."""
+    for run_id in ("20261130-010000-aaaaaa", "20261130-010000-bbbbbb"):
+        lock = EndpointLock(URL, run_id, tmp_path)
+        lock.acquire()
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            (lock.path.name, lock.holder.name)
+        )
+        lock.release()
+        assert list(tmp_path.iterdir()) == []
+
+
+def test_the_file_is_removed_before_the_lock_is_let_go(tmp_path: Path) -> None:
+    """Removed after, a run that locked the file in between would hold a file no longer there,
+    and a run after it would make and hold a new one: both on one server. Removed before, the
+    first finds it unlinked and does not take it (filelock looks at the file it locked)."""
+    lock = EndpointLock(URL, "20261130-010000-aaaaaa", tmp_path)
+    lock.acquire()
+    held = lock._lock
+    seen: list[bool] = []
+
+    class Watched:
+        is_locked = True
+
+        def release(self) -> None:
+            seen.append(lock.path.exists())
+            held.release()
+
+    lock._lock = Watched()  # type: ignore[assignment]
+    lock.release()
+    assert seen == [False]
+    assert not held.is_locked
