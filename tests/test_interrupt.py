@@ -21,6 +21,7 @@ from handson.catalogue import TALLIED
 from handson.console import CHILD_OUTPUT
 from handson.names import default_name
 from handson.practices import ADVISORY
+from handson.run_temp import PREFIX, sweep_gone
 from handson.targets.emulator_server import MotoEmulator
 from tests.conftest import EmulatorPool
 from tests.helpers.estate import left_behind, snapshot
@@ -42,6 +43,11 @@ class Interrupted:
     left: list[str]  # at the end (SIGKILL: after the sweep)
     unchanged: bool  # the emulator as before the run, at the end
     children_alive: list[int]  # the run's helper processes still alive after it ended
+    # The run's own temporary folder (handson/run_temp.py), in a temporary folder of its own:
+    # what was in it once the run and its helpers had ended, and at the end (SIGKILL: after
+    # the next run's sweep of the folders of processes gone).
+    temp_at_once: list[str]
+    temp_left: list[str]
     sweep: subprocess.CompletedProcess[str] | None = None
 
 
@@ -105,12 +111,15 @@ def interrupt(
 ) -> Interrupted:
     name = default_name()
     before = snapshot(emulator.admin)
+    temp = workdir / "temp"
+    temp.mkdir(parents=True)
     held = HeldRun(
         workdir,
         phase,
         f"--endpoint-url={emulator.endpoint_url}",
         f"--name={name}",
         until_released=False,
+        env={"TMPDIR": str(temp), "TEMP": str(temp), "TMP": str(temp)},
     )
     run_id = held.held()
     helpers = children(held.process.pid)
@@ -119,6 +128,9 @@ def interrupt(
     assert run_id, f"the run never reached {phase}:\n{run.describe()}"
     left_at_once = left_behind(emulator.admin, name)
     swept = sweep_run(emulator, run_id) if sent is signal.SIGKILL else None
+    helpers_alive = alive(helpers)
+    temp_at_once = run_folders(temp)
+    sweep_gone(temp, youngest=0)  # as the next run does, a minute later
     return Interrupted(
         run,
         name,
@@ -126,8 +138,18 @@ def interrupt(
         left_at_once,
         left_behind(emulator.admin, name),
         snapshot(emulator.admin) == before,
-        alive(helpers),
+        helpers_alive,
+        temp_at_once,
+        run_folders(temp),
         swept,
+    )
+
+
+def run_folders(temp: Path) -> list[str]:
+    """The run's own temporary folders, each with what is in it."""
+    return sorted(
+        f"{folder.name}: {sorted(p.name for p in folder.iterdir())}"
+        for folder in temp.glob(f"{PREFIX}*")
     )
 
 
@@ -157,6 +179,10 @@ def test_nothing_is_left_and_the_emulator_is_as_before(
     assert done.left == [], f"{done.left}\n{done.run.describe()}"
     assert done.unchanged, done.run.describe()
     assert done.children_alive == [], "the emulator's helpers outlived the run"
+    # Its temporary folder: gone with the run; after SIGKILL, at the next run's sweep.
+    killed = label.startswith("SIGKILL")
+    assert len(done.temp_at_once) == (1 if killed else 0), done.temp_at_once
+    assert done.temp_left == [], done.temp_left
 
 
 @pytest.mark.parametrize("label", [i for i in IDS if i.endswith("-checks") and "KILL" not in i])

@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from handson.console import child_environment
+from handson.run_temp import run_temp
 from handson.targets.moto_reads import from_what_is_built, read_once, share_botocore_models
 from handson.targets.orphans import exit_with_parent, leave_interrupts_to_the_run, python_path
 
@@ -84,7 +85,7 @@ class ServerProcess:
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env["PYTHONPATH"] = python_path(env)
         env[SERVER_TOKEN] = self.token
-        fd, log_path = tempfile.mkstemp(prefix="handson-moto-", suffix=".log")
+        fd, log_path = tempfile.mkstemp(prefix="moto-", suffix=".log", dir=run_temp())
         self.log = Path(log_path)
         self.process = subprocess.Popen(
             server_command(self.port),

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from handson.instance import CLI_RETRIES, CommandResult, InstanceCredentials
 from handson.loopback import DIRECT_ENVIRONMENT
+from handson.run_temp import run_temp
 from handson.targets import command_line, warm_cli
 
 COMMAND_TIMEOUT = 120
@@ -42,7 +43,7 @@ class LocalShellInstance:
         self._endpoint_url = endpoint_url
         self._region = region
         self._timeout = timeout
-        self._home = Path(tempfile.mkdtemp(prefix=f"handson-{instance_id}-"))
+        self._home = Path(tempfile.mkdtemp(prefix=f"{instance_id}-", dir=run_temp()))
         self._identity: str | None = None
         self._warm = warm
         # A warm CLI handed in belongs to the caller; one started here belongs to this instance.

@@ -35,6 +35,7 @@ from pathlib import Path
 from handson.call_record import recording_to
 from handson.console import CHILD_OUTPUT, last_words
 from handson.instance import CommandResult
+from handson.run_temp import run_temp
 from handson.targets.cli_worker import READY, RECORD_VARIABLE
 from handson.targets.orphans import PACKAGE_ROOT
 
@@ -105,7 +106,7 @@ class WarmCli:
     instance of a run, one command at a time; its owner closes it."""
 
     def __init__(self) -> None:
-        self._home = Path(tempfile.mkdtemp(prefix="handson-warm-cli-"))
+        self._home = Path(tempfile.mkdtemp(prefix="warm-cli-", dir=run_temp()))
         self._lock = threading.Lock()
         self._worker: _Worker | None = _Worker(self._home)
 
