@@ -199,7 +199,8 @@ import awscli.clidriver
 from handson.targets import cli_worker
 cli_worker.share_between_commands()
 loader = awscli.clidriver.create_clidriver().session.get_component("data_loader")
-answers = cli_worker.warm_up(loader, Path(tempfile.mkdtemp()))
+with tempfile.TemporaryDirectory() as folder:  # its file, and nothing left of it
+    answers = cli_worker.warm_up(loader, Path(folder))
 assert len(answers) == len(cli_worker.WARM_UP) == 6
 for argv, answer in zip(cli_worker.WARM_UP, answers):
     assert answer["code"] != 0 and cli_worker.NOT_SENT in answer["stderr"], (argv, answer)
