@@ -27,20 +27,33 @@ CHECKOUT = Path(__file__).resolve().parents[2]
 _NO_OWN_EMULATOR = frozenset(
     {"--endpoint-url", "--cleanup", "--collect-only", "--co", "--help", "-h", "--version"}
 )
+# ``--target existing`` replays the learner's account on an emulator of the run's own (its
+# --endpoint-url is the account's), except on the account itself (--live: its replay is a run
+# of its own, which starts its own).
+_NO_REPLAY = frozenset(
+    {"--cleanup", "--live", "--collect-only", "--co", "--help", "-h", "--version"}
+)
 
 
 def wants_own_emulator(
     args: Sequence[str], environ: Mapping[str, str], rootpath: Path, invocation_dir: Path
 ) -> bool:
     """Whether the command line asks for the features on an emulator that the run starts."""
-    if any(arg.split("=", 1)[0] in _NO_OWN_EMULATOR for arg in args):
-        return False
-    if environ.get("HANDSON_ENDPOINT_URL") or environ.get("HANDSON_CLEANUP"):
-        return False
     target = option_value(args, "--target") or environ.get("HANDSON_TARGET") or "emulator"
-    if target != "emulator":
+    if target == "emulator":
+        if any(arg.split("=", 1)[0] in _NO_OWN_EMULATOR for arg in args):
+            return False
+        if environ.get("HANDSON_ENDPOINT_URL") or environ.get("HANDSON_CLEANUP"):
+            return False
+    elif target == "existing":
+        if any(arg.split("=", 1)[0] in _NO_REPLAY for arg in args):
+            return False
+        if environ.get("HANDSON_LIVE") or environ.get("HANDSON_CLEANUP"):
+            return False
+    else:
         return False
-    paths = [arg for arg in args if not arg.startswith("-")]
+    given = [i + 1 for i, arg in enumerate(args) if arg == "--target"]  # its value: no path
+    paths = [a for i, a in enumerate(args) if not a.startswith("-") and i not in given]
     if not paths:
         return True  # the configured test paths, the features among them
     return names_features(paths, rootpath, invocation_dir)
