@@ -59,7 +59,7 @@ def _remove_own() -> None:
 
 def sweep_gone(base: Path | None = None, youngest: float = YOUNGEST_SWEPT) -> list[Path]:
     """Remove the folders of this kind in ``base`` (the system's temporary folder) whose
-    process has gone; the folders removed."""
+    process has gone; those removed whole."""
     base = base or Path(tempfile.gettempdir())
     removed = []
     now = time.time()
@@ -75,15 +75,15 @@ def sweep_gone(base: Path | None = None, youngest: float = YOUNGEST_SWEPT) -> li
             lock.acquire()
         except (Timeout, OSError):
             continue  # held: its process lives
-        _empty(folder, lock)
-        removed.append(folder)
+        if _empty(folder, lock):
+            removed.append(folder)
     return removed
 
 
-def _empty(folder: Path, lock: FileLock) -> None:
-    """Remove what is in a folder whose lock this process holds, then the lock and the folder.
-    The lock goes last, and only with everything else: a file that cannot be removed yet (one
-    still open on Windows) leaves the folder to the next sweep."""
+def _empty(folder: Path, lock: FileLock) -> bool:
+    """Remove what is in a folder whose lock this process holds, then the lock and the folder;
+    whether it is gone. The lock goes last, and only with everything else: a file that cannot be
+    removed yet (one still open on Windows) leaves the folder to the next sweep."""
     for entry in folder.iterdir():
         if entry.name == OWNER:
             continue
@@ -101,3 +101,4 @@ def _empty(folder: Path, lock: FileLock) -> None:
         with contextlib.suppress(OSError):
             (folder / OWNER).unlink(missing_ok=True)
             os.rmdir(folder)
+    return not folder.exists()

@@ -115,3 +115,29 @@ def test_the_emulators_log_and_the_homes_of_the_cli_and_the_instance_are_in_the_
 
 def unreachable() -> InstanceCredentials:
     raise AssertionError("not asked")
+
+
+def test_a_file_that_cannot_be_removed_yet_leaves_the_folder_to_the_next_sweep(
+    process_folder: tuple[subprocess.Popen[str], Path],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """On Windows a file still open (a helper of the killed run still ending) cannot be removed:
+    the folder keeps it and its lock, unheld, and the next sweep finishes the work."""
+    process, folder = process_folder
+    process.kill()
+    process.wait()
+    log = folder / "server.log"
+    unlink = Path.unlink
+
+    def still_open(path: Path, missing_ok: bool = False) -> None:
+        if path == log:
+            raise PermissionError(13, "The process cannot access the file", str(path))
+        unlink(path, missing_ok=missing_ok)
+
+    monkeypatch.setattr(Path, "unlink", still_open)
+    assert sweep_gone(tmp_path, youngest=0) == []  # not removed whole
+    assert sorted(p.name for p in folder.iterdir()) == [OWNER, "server.log"]
+    monkeypatch.undo()  # the helper has ended: the file can go
+    assert sweep_gone(tmp_path, youngest=0) == [folder]
+    assert not folder.exists()
