@@ -24,6 +24,8 @@ from pathlib import Path
 
 from filelock import FileLock, Timeout
 
+from handson.lock_files import let_go
+
 PREFIX = "handson-run-"
 OWNER = "owner.lock"  # the lock its process holds while it lives
 # A folder is made and its lock taken in a few milliseconds: one younger than this may be a
@@ -92,13 +94,10 @@ def _empty(folder: Path, lock: FileLock) -> bool:
         else:
             with contextlib.suppress(OSError):
                 entry.unlink()
-    rest = [entry for entry in folder.iterdir() if entry.name != OWNER]
-    if not rest:
-        with contextlib.suppress(OSError):  # Windows: open, so not now (filelock, after)
-            (folder / OWNER).unlink()
-    lock.release()
-    if not rest:
-        with contextlib.suppress(OSError):
-            (folder / OWNER).unlink(missing_ok=True)
-            os.rmdir(folder)
+    if any(entry.name != OWNER for entry in folder.iterdir()):
+        lock.release()  # the lock stays, unheld, for the next sweep
+        return False
+    let_go(lock)
+    with contextlib.suppress(OSError):
+        os.rmdir(folder)
     return not folder.exists()

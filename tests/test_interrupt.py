@@ -25,7 +25,7 @@ from handson.run_temp import PREFIX, sweep_gone
 from handson.targets.emulator_server import MotoEmulator
 from tests.conftest import EmulatorPool
 from tests.helpers.estate import left_behind, snapshot
-from tests.helpers.suite_runner import ROOT, HeldRun, SuiteRun, suite_env
+from tests.helpers.suite_runner import ROOT, HeldRun, SuiteRun, suite_env, temporary_folder
 
 pytestmark = pytest.mark.slow
 
@@ -119,7 +119,7 @@ def interrupt(
         f"--endpoint-url={emulator.endpoint_url}",
         f"--name={name}",
         until_released=False,
-        env={"TMPDIR": str(temp), "TEMP": str(temp), "TMP": str(temp)},
+        env=temporary_folder(temp),
     )
     run_id = held.held()
     helpers = children(held.process.pid)

@@ -23,16 +23,16 @@ from handson.targets.emulator_process import start_spare
 
 CHECKOUT = Path(__file__).resolve().parents[2]
 
-# What ends a run before any check, or hands the emulator to somebody else's server.
-_NO_OWN_EMULATOR = frozenset(
-    {"--endpoint-url", "--cleanup", "--collect-only", "--co", "--help", "-h", "--version"}
-)
-# ``--target existing`` replays the learner's account on an emulator of the run's own (its
-# --endpoint-url is the account's), except on the account itself (--live: its replay is a run
-# of its own, which starts its own).
-_NO_REPLAY = frozenset(
-    {"--cleanup", "--live", "--collect-only", "--co", "--help", "-h", "--version"}
-)
+# What ends a run before any check.
+_NO_CHECKS = frozenset({"--cleanup", "--collect-only", "--co", "--help", "-h", "--version"})
+# What has a target's checks made elsewhere, as an option and a variable: the emulator's on
+# somebody else's server; ``--target existing``'s on the learner's account itself (its replay is
+# a run of its own, which starts its own). Its --endpoint-url is the learner's account: the
+# replay is on an emulator of the run's own.
+_ELSEWHERE = {
+    "emulator": ("--endpoint-url", "HANDSON_ENDPOINT_URL"),
+    "existing": ("--live", "HANDSON_LIVE"),
+}
 
 
 def wants_own_emulator(
@@ -40,17 +40,12 @@ def wants_own_emulator(
 ) -> bool:
     """Whether the command line asks for the features on an emulator that the run starts."""
     target = option_value(args, "--target") or environ.get("HANDSON_TARGET") or "emulator"
-    if target == "emulator":
-        if any(arg.split("=", 1)[0] in _NO_OWN_EMULATOR for arg in args):
-            return False
-        if environ.get("HANDSON_ENDPOINT_URL") or environ.get("HANDSON_CLEANUP"):
-            return False
-    elif target == "existing":
-        if any(arg.split("=", 1)[0] in _NO_REPLAY for arg in args):
-            return False
-        if environ.get("HANDSON_LIVE") or environ.get("HANDSON_CLEANUP"):
-            return False
-    else:
+    if target not in _ELSEWHERE:
+        return False
+    option, variable = _ELSEWHERE[target]
+    if any(arg.split("=", 1)[0] in _NO_CHECKS | {option} for arg in args):
+        return False
+    if environ.get(variable) or environ.get("HANDSON_CLEANUP"):
         return False
     given = [i + 1 for i, arg in enumerate(args) if arg == "--target"]  # its value: no path
     paths = [a for i, a in enumerate(args) if not a.startswith("-") and i not in given]

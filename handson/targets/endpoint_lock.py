@@ -8,16 +8,12 @@ that holds it. The lock is ``filelock``'s: an advisory lock that the system rele
 run is killed, with the same behaviour on Windows (``msvcrt``), macOS and Linux (``fcntl``), where
 a lock of our own would be two. Who holds it is written beside it, for the second run's line.
 
-Both files go when the run lets go: filelock removes its file on Windows and leaves it on macOS
-and Linux, where every run attached to a server (a port of its own each time) left one more in the
-temporary folder. There it is removed while still held, so that a run that opened it meanwhile
-finds it unlinked once it locks it and does not take it (filelock looks), and a run that comes
-after makes a new one.
+Both files go when the run lets go (handson/lock_files.py): every run attached to a server (a
+port of its own each time) left one more lock file in the temporary folder on macOS and Linux.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import os
 import tempfile
@@ -27,6 +23,7 @@ from filelock import FileLock, Timeout
 
 from handson.errors import SuiteUsageError
 from handson.i18n import t
+from handson.lock_files import let_go
 
 
 class EndpointLock:
@@ -54,6 +51,4 @@ class EndpointLock:
     def release(self) -> None:
         if self._lock.is_locked:
             self.holder.unlink(missing_ok=True)
-            with contextlib.suppress(OSError):  # Windows: open, so not now (filelock, after)
-                self.path.unlink(missing_ok=True)
-            self._lock.release()
+            let_go(self._lock)

@@ -107,6 +107,11 @@ def suite_env(env: dict[str, str | None] | None = None) -> dict[str, str]:
     return full_env
 
 
+def temporary_folder(base: Path) -> dict[str, str | None]:
+    """The variables that make ``base`` a process's temporary folder, on any system."""
+    return {"TMPDIR": str(base), "TEMP": str(base), "TMP": str(base)}
+
+
 def run_suite(
     workdir: Path, *args: str, env: dict[str, str | None] | None = None, timeout: float = 300
 ) -> SuiteRun:

@@ -88,6 +88,7 @@ def test_the_file_is_removed_before_the_lock_is_let_go(tmp_path: Path) -> None:
 
     class Watched:
         is_locked = True
+        lock_file = held.lock_file
 
         def release(self) -> None:
             seen.append(lock.path.exists())

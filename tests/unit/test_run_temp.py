@@ -16,7 +16,7 @@ from handson.run_temp import OWNER, PREFIX, run_temp, sweep_gone
 from handson.targets.emulator_process import ServerProcess
 from handson.targets.local_shell import LocalShellInstance
 from handson.targets.warm_cli import WarmCli
-from tests.helpers.suite_runner import ROOT, suite_env
+from tests.helpers.suite_runner import ROOT, suite_env, temporary_folder
 
 # A process of the suite that makes its folder, puts something in it, says where, and waits.
 MAKES_ITS_FOLDER = (
@@ -27,17 +27,12 @@ MAKES_ITS_FOLDER = (
 )
 
 
-def in_folder(base: Path) -> dict[str, str]:
-    """An environment whose temporary folder is ``base``, on any system."""
-    return suite_env({"TMPDIR": str(base), "TEMP": str(base), "TMP": str(base)})
-
-
 @pytest.fixture
 def process_folder(tmp_path: Path) -> Iterator[tuple[subprocess.Popen[str], Path]]:
     process = subprocess.Popen(
         [sys.executable, "-c", MAKES_ITS_FOLDER],
         cwd=ROOT,
-        env=in_folder(tmp_path),
+        env=suite_env(temporary_folder(tmp_path)),
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
