@@ -5,6 +5,8 @@ fails with the trust policy's mistake when it does not (fixtures/principals.py).
 
 from __future__ import annotations
 
+import json
+import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
 from enum import Enum
 from typing import Any
@@ -90,9 +92,25 @@ def _trust_decides(
         allowed_by = allowed_by or statement.sid
     if allowed_by:
         return (True, t("trust.allows", sid=allowed_by, service=service)), aws_star
+    slips = [name for name in written if slip_of(name, service)]
+    if slips:
+        return (False, t("trust.slip", written=_shown(slips[0]), service=service)), aws_star
     if written:
-        return (False, t("trust.none_named", service=service, named=listed(written))), aws_star
+        named = listed(_shown(name) for name in written)
+        return (False, t("trust.none_named", service=service, named=named)), aws_star
     return (False, t("trust.none", service=service)), aws_star
+
+
+def slip_of(name: str, service: str) -> bool:
+    """Whether ``name`` is ``service`` but for spaces or full-width characters: a slip that the
+    eye does not see ("ec2.amazonaws.com ", "ｅｃ２.amazonaws.com")."""
+    plain = "".join(unicodedata.normalize("NFKC", name).split())
+    return name != plain and plain.casefold() == service.casefold()
+
+
+def _shown(name: str) -> str:
+    """A name as the policy's JSON has it: in quotes, so that a space at either end shows."""
+    return json.dumps(name, ensure_ascii=False)
 
 
 def _names(names: list[str], service: str) -> bool:

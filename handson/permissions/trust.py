@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from handson.iam_engine import DENY, NamedPolicy, Statement, statements
 from handson.permissions.catalogue import EXPOSURE
 from handson.permissions.findings import CHECK_IDS, Kind, PermissionFinding, Principal, Where
-from handson.trust_policy import ANYONE, EVERYONE, assumes, principals
+from handson.trust_policy import ANYONE, EVERYONE, assumes, principals, slip_of
 
 INTENDED = ("Service", "ec2.amazonaws.com")  # the hands-on's: EC2, to give an instance the role
 ASSUMING = ("sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity")
@@ -37,7 +37,7 @@ def findings(trust: NamedPolicy) -> list[PermissionFinding]:
                 found.append(_finding(statement, unnamed, everyone=True))
             continue
         for principal in principals(statement.body.get("Principal")):
-            if _is(principal, INTENDED) or _taken_back(held, principal):
+            if _is(principal, INTENDED) or _taken_back(held, principal) or _slipped(principal):
                 continue
             found.append(_finding(statement, principal, everyone=principal in (ANYONE, EVERYONE)))
     return found
@@ -45,6 +45,13 @@ def findings(trust: NamedPolicy) -> list[PermissionFinding]:
 
 def _is(principal: tuple[str, str], other: tuple[str, str]) -> bool:
     return principal[0] == other[0] and principal[1].lower() == other[1].lower()
+
+
+def _slipped(principal: tuple[str, str]) -> bool:
+    """EC2's name with a space or a full-width character in it: no principal at all, and the
+    verdicts already say how to write it (R1's reason); not another principal that may assume
+    the role."""
+    return principal[0] == INTENDED[0] and slip_of(principal[1], INTENDED[1])
 
 
 def _taken_back(held: list[Statement], principal: tuple[str, str]) -> bool:

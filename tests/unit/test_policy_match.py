@@ -3,6 +3,7 @@ and trust policies (handson.policy_match)."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -259,7 +260,7 @@ def test_a_mistyped_service_is_shown_beside_the_one_needed() -> None:
     assert trust_allows_service(typo, EC2) == (
         False,
         f"no trust statement allows {EC2} to call sts:AssumeRole (the services it names: "
-        "ec2.amazonaws.co, lambda.amazonaws.com)",
+        '"ec2.amazonaws.co", "lambda.amazonaws.com")',
     )
     no_service = trust(
         {
@@ -271,6 +272,30 @@ def test_a_mistyped_service_is_shown_beside_the_one_needed() -> None:
     assert (
         trust_allows_service(no_service, EC2)[1]
         == f"no trust statement allows {EC2} to call sts:AssumeRole"
+    )
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "ec2.amazonaws.com ",
+        " ec2.amazonaws.com",
+        "ec2. amazonaws.com",
+        "ｅｃ２.amazonaws.com",
+        "ec2.amazonaws.com\u3000",
+    ],
+)
+def test_a_service_that_differs_by_what_the_eye_misses_is_said_so(written: str) -> None:
+    """A space at the end of "ec2.amazonaws.com " does not show when the name is printed: the
+    reason says which slip it is and how the name is written, in the JSON's quotes."""
+    allowed, why = trust_allows_service(
+        trust(allow_service(["lambda.amazonaws.com", written])), EC2
+    )
+    assert allowed is False
+    quoted = json.dumps(written, ensure_ascii=False)
+    assert why == (
+        f'"Service": {quoted} has a space or a full-width character in it and is not {EC2}. '
+        f'Write it as "{EC2}"'
     )
 
 

@@ -42,6 +42,15 @@ def test_the_hands_on_s_trust_policy_and_its_equivalents_give_none() -> None:
     assert findings(trust(EC2, allow("*", Action="sts:TagSession"))) == []
 
 
+def test_ec2_written_with_a_space_or_a_full_width_letter_is_no_other_principal() -> None:
+    """A slip in EC2's name lets no one in: R1's reason says how to write it. A name that is
+    merely near EC2's, a service of its own for all the suite knows, stays a finding."""
+    slips = allow({"Service": ["ec2.amazonaws.com ", "ｅｃ２.amazonaws.com"]})
+    assert findings(trust(slips)) == []
+    (found,) = findings(trust(allow({"Service": "ec2.amazonaws.co"})))
+    assert found.fields["principal"] == '"Service": "ec2.amazonaws.co"'
+
+
 @pytest.mark.parametrize(
     ("everyone", "written"),
     [
