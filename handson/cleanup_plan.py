@@ -25,7 +25,6 @@ from handson.lifecycle.removal import (
     delete_policy,
     delete_role,
     delete_user,
-    ignore_gone,
     terminate_instance,
 )
 from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY
@@ -60,7 +59,10 @@ class Item:
 
     def line(self) -> str:
         what = t(f"cleanup.kind.{WORD[self.kind]}", name=self.name)
-        return f"{what}: {t(f'cleanup.holds.{WORD[self.kind]}', **self.facts)}"
+        holds = t(f"cleanup.holds.{WORD[self.kind]}", **self.facts)
+        if self.facts.get("others"):  # what a user rarely holds, said only when it does
+            holds += t("cleanup.holds.others", others=self.facts["others"])
+        return f"{what}: {holds}"
 
 
 @dataclass
@@ -226,12 +228,26 @@ def _find_user(iam: Any, plan: Plan) -> None:
     attached = iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]
     inline = iam.list_user_policies(UserName=USER)["PolicyNames"]
     groups = iam.list_groups_for_user(UserName=USER)["Groups"]
+    devices = iam.list_mfa_devices(UserName=USER)["MFADevices"]
+    others = [
+        *(c["CertificateId"] for c in iam.list_signing_certificates(UserName=USER)["Certificates"]),
+        *(k["SSHPublicKeyId"] for k in iam.list_ssh_public_keys(UserName=USER)["SSHPublicKeys"]),
+        *(
+            c["ServiceSpecificCredentialId"]
+            for c in iam.list_service_specific_credentials(UserName=USER)[
+                "ServiceSpecificCredentials"
+            ]
+        ),
+    ]
     facts = {
         "keys": _join([k["AccessKeyId"] for k in keys]),
         "login": t("cleanup.yes") if login else t("cleanup.no"),
         "attached": _join([p["PolicyName"] for p in attached]),
         "inline": _join(list(inline)),
         "groups": _join([g["GroupName"] for g in groups]),
+        # A virtual device's serial is its ARN: its name (mfa/taro-phone) is enough to know it.
+        "mfa": _join([d["SerialNumber"].rsplit(":", 1)[-1] for d in devices]),
+        "others": listed(others),
     }
     plan.items.append(Item(Kind.USER, USER, facts))
 
@@ -282,15 +298,8 @@ def _remover(item: Item, iam: Any, ec2: Any, s3: Any) -> Callable[[], None]:
     if item.kind is Kind.BUCKET:
         return lambda: delete_bucket(s3, item.name)
 
-    def user() -> None:
-        # Out of its groups first (DeleteUser refuses otherwise); the groups themselves stay.
-        listed = unless_gone(lambda: iam.list_groups_for_user(UserName=item.name)["Groups"])
-        for group in listed or []:
-            name = group["GroupName"]
-            ignore_gone(iam.remove_user_from_group, GroupName=name, UserName=item.name)
-        delete_user(iam, item.name)
-
-    return user
+    # Its groups, MFA devices and other credentials go when DeleteUser refuses (removal.py).
+    return lambda: delete_user(iam, item.name)
 
 
 def delete(

@@ -17,11 +17,26 @@ from handson.names import AMI_PARAMETER, INSTANCE_TYPE, PLACEHOLDER, SSM_CORE_PO
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 
 NAME = "taro-byhand"
+SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 taro@laptop"  # a key's body, as uploaded
 ROLE = "handson-iam-role"
 
 
 def seed(file: str) -> str:
     return (SEED_DIR / file).read_text("utf-8").replace(PLACEHOLDER, NAME)
+
+
+def assign_mfa_device(iam: Any, user: str) -> str:
+    """A virtual MFA device assigned to ``user``, as the console's "Assign MFA device" makes it
+    (named after the user); its serial number."""
+    made = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
+    serial = str(made["SerialNumber"])
+    iam.enable_mfa_device(
+        UserName=user,
+        SerialNumber=serial,
+        AuthenticationCode1="123456",
+        AuthenticationCode2="654321",
+    )
+    return serial
 
 
 class HandBuilt:
@@ -33,6 +48,7 @@ class HandBuilt:
         self.ssm = admin.client("ssm")
         self.region = admin.region
         self.undo: list[Callable[[], Any]] = []
+        self.ssh_key: str | None = None  # the learner's user's, in build_with_extras
 
     def build(
         self,
@@ -164,6 +180,25 @@ class HandBuilt:
         self.bucket("handson-s3-1-jiro-byhand")  # half a pair: not a candidate
         for key in ("open/notes.md", "close/keys.txt", "readme.txt"):
             s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"mine")
+        # The learner set up MFA for the user's console sign-in (lesson P6), gave the user an
+        # SSH key and put it in a group of their own; someone else has an MFA device too.
+        for user in (USER, "someone-else"):
+            self.mfa_device(user)
+        key = iam.upload_ssh_public_key(UserName=USER, SSHPublicKeyBody=SSH_KEY)["SSHPublicKey"]
+        self.ssh_key = ssh_key = str(key["SSHPublicKeyId"])  # for CodeCommit, say
+        self.undo.append(lambda: iam.delete_ssh_public_key(UserName=USER, SSHPublicKeyId=ssh_key))
+        iam.create_group(GroupName="class-2026")
+        self.undo.append(lambda: iam.delete_group(GroupName="class-2026"))
+        iam.add_user_to_group(GroupName="class-2026", UserName=USER)
+        self.undo.append(lambda: iam.remove_user_from_group(GroupName="class-2026", UserName=USER))
+
+    def mfa_device(self, user: str) -> str:
+        """A virtual MFA device assigned to ``user`` (assign_mfa_device), removed afterwards."""
+        iam = self.iam
+        serial = assign_mfa_device(iam, user)
+        self.undo.append(lambda: iam.delete_virtual_mfa_device(SerialNumber=serial))
+        self.undo.append(lambda: iam.deactivate_mfa_device(UserName=user, SerialNumber=serial))
+        return serial
 
     def bucket(self, name: str) -> None:
         s3 = self.s3

@@ -129,6 +129,13 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
         "8. IAM user handson-iam-user",
     ]
     assert "5 object(s) (5 version(s)" in numbered[6] and "state running" in numbered[2]
+    # The user's MFA device (lesson P6) and group are named: deleting the user takes them too.
+    assert "MFA devices mfa/handson-iam-user," in numbered[7], numbered[7]
+    assert "groups class-2026 (the groups stay)" in numbered[7], numbered[7]
+    assert numbered[7].endswith(
+        f", other credentials {by_hand.ssh_key} (signing certificates, "
+        "SSH public keys, service-specific credentials)"
+    ), numbered[7]
     assert "someone-else" not in listed.stdout and "jiro-byhand" not in listed.stdout
     # In Japanese, every word of the listing is: what a policy is attached to, a state, "none".
     japanese = cleanup_command(test_emulator, "--lang=ja").stdout.splitlines()
@@ -170,6 +177,14 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
     after = snapshot(test_emulator.admin)
     assert after == without_the_hands_on(before, instance)
     assert after != before
+    # The learner's MFA device went with the user (AWS refuses DeleteUser before), someone
+    # else's is still theirs; the group is still there.
+    iam = test_emulator.admin.client("iam")
+    devices = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+    assert [(d["SerialNumber"].rsplit(":", 1)[-1], d["User"]["UserName"]) for d in devices] == [
+        ("mfa/someone-else", "someone-else")
+    ]
+    assert iam.get_group(GroupName="class-2026")["Users"] == []
     # C1-C5 now pass, read-only, with and without --name (the other half pair is jiro's).
     passed = checked(test_emulator, tmp_path / "after", f"--name={NAME}")
     assert passed.exit_code == 0, passed.describe()

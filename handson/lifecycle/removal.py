@@ -237,4 +237,44 @@ def delete_user(iam: Any, name: str) -> None:
         ignore_gone(iam.detach_user_policy, UserName=name, PolicyArn=policy["PolicyArn"])
     for policy_name in inline:
         ignore_gone(iam.delete_user_policy, UserName=name, PolicyName=policy_name)
-    ignore_gone(iam.delete_user, UserName=name)
+    try:
+        ignore_gone(iam.delete_user, UserName=name)
+    except ClientError as exc:
+        if _code(exc) != "DeleteConflict":
+            raise
+        release_user(iam, name)
+        ignore_gone(iam.delete_user, UserName=name)
+
+
+def release_user(iam: Any, name: str) -> None:
+    """What else DeleteUser wants gone first, which the suite's own user never holds but a user
+    may have been given since (a learner's MFA device, lesson P6): its MFA devices deactivated
+    (a virtual one deleted too: it is of use to no one else), its signing certificates, SSH
+    public keys and service-specific credentials deleted, and the user taken out of its groups
+    (the groups stay). Read only when DeleteUser refused: a run's teardown makes no call more."""
+    for device in _listed(iam, "list_mfa_devices", "MFADevices", name):
+        serial = device["SerialNumber"]
+        ignore_gone(iam.deactivate_mfa_device, UserName=name, SerialNumber=serial)
+        if ":mfa/" in serial:  # a virtual device's ARN (a security key's is :u2f/)
+            ignore_gone(iam.delete_virtual_mfa_device, SerialNumber=serial)
+    for cert in _listed(iam, "list_signing_certificates", "Certificates", name):
+        ignore_gone(
+            iam.delete_signing_certificate, UserName=name, CertificateId=cert["CertificateId"]
+        )
+    for key in _listed(iam, "list_ssh_public_keys", "SSHPublicKeys", name):
+        ignore_gone(iam.delete_ssh_public_key, UserName=name, SSHPublicKeyId=key["SSHPublicKeyId"])
+    git = unless_gone(lambda: iam.list_service_specific_credentials(UserName=name))
+    for credential in (git or {}).get("ServiceSpecificCredentials", []):
+        ignore_gone(
+            iam.delete_service_specific_credential,
+            UserName=name,
+            ServiceSpecificCredentialId=credential["ServiceSpecificCredentialId"],
+        )
+    for group in _listed(iam, "list_groups_for_user", "Groups", name):
+        ignore_gone(iam.remove_user_from_group, GroupName=group["GroupName"], UserName=name)
+
+
+def _listed(iam: Any, operation: str, key: str, name: str) -> list[dict[str, Any]]:
+    """Every page of a user's list (none when the user is gone)."""
+    pages = unless_gone(lambda: list(iam.get_paginator(operation).paginate(UserName=name)))
+    return [item for page in pages or [] for item in page[key]]

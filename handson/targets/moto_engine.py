@@ -36,10 +36,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from handson.iam_engine import Decision
+from handson.targets import moto_fixes
 from handson.targets.emulator_keys import INSTANCE_ACTIONS
 from handson.targets.moto_agent import agent_call, describe_instance_information
 from handson.targets.moto_caller import Caller, global_context
-from handson.targets.moto_fixes import forget_deleted_tags
 from handson.targets.moto_simulator import simulate_principal_policy
 
 # Answered by a server that decides with the engine; a plain moto server answers it with 404.
@@ -312,4 +312,4 @@ def install(server_token: str = "") -> None:
         return _agent_middleware(lambda e, s: original_call(self, e, s))(environ, start_response)
 
     DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
-    forget_deleted_tags()  # moto keeps a deleted bucket's tags (handson.targets.moto_fixes)
+    moto_fixes.install()  # where moto deletes otherwise than AWS (tags, DeleteUser)

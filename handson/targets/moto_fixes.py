@@ -1,7 +1,7 @@
-"""The emulator forgets a deleted resource's tags, as AWS does.
+"""Where moto 5.2.5 deletes otherwise than AWS, made to delete as AWS does.
 
-moto 5.2.5 keeps some tags outside the resource they belong to, in a store that its delete call
-leaves alone:
+**A deleted resource's tags go with it.** moto 5.2.5 keeps some tags outside the resource they
+belong to, in a store that its delete call leaves alone:
 
 - S3: a bucket's tags live in the backend's ``TaggingService`` (``S3Backend.tagger``), keyed by
   the bucket's ARN, ``arn:aws:s3:::<name>``. ``DeleteBucket`` removes the bucket but not that
@@ -18,7 +18,18 @@ As of 5.2.5 the other kinds a run creates by name drop their tags with them: IAM
 (tags kept on the resource), SSM parameters (``delete_parameter`` pops them), S3 objects
 (``PutObject`` replaces a key's tags). tests/test_same_name.py checks every kind.
 
-:func:`forget_deleted_tags` runs in the moto server process, from
+**DeleteUser refuses a user that still holds something** (AWS's DeleteUser reference: the
+password, access keys, signing certificates, SSH public keys, service-specific credentials (Git
+for CodeCommit), MFA devices, policies and group memberships go first, else ``DeleteConflict``,
+HTTP 409). moto refuses only for policies, and deletes a user with an MFA device, a password or
+a group: a clean-up that forgot them would pass here and fail on AWS, where the learner who set
+up MFA for the hands-on's user (lesson P6) then keeps the user. The messages are AWS's (as AWS
+users have quoted them). So is DeleteVirtualMFADevice's refusal of a device still assigned to a
+user ("You must deactivate a user's virtual MFA device before you can delete it"; the message
+is ours). Service-specific credentials cannot be made in moto: ListServiceSpecificCredentials
+answers none, which is true of every emulated user, instead of moto's "not implemented".
+
+:func:`install` runs in the moto server process, from
 :func:`handson.targets.moto_engine.install`.
 """
 
@@ -29,13 +40,19 @@ from typing import Any
 _installed = False
 
 
-def forget_deleted_tags() -> None:
-    """Wrap moto's bucket and security group deletes so that the tags go too. Once per
-    process; a delete that fails (a bucket that is not empty, an unknown group) keeps them."""
+def install() -> None:
+    """Every fix of this module, once per process."""
     global _installed
     if _installed:
         return
     _installed = True
+    forget_deleted_tags()
+    refuse_deleting_what_is_held()
+
+
+def forget_deleted_tags() -> None:
+    """Wrap moto's bucket and security group deletes so that the tags go too. A delete that
+    fails (a bucket that is not empty, an unknown group) keeps them."""
     from moto.ec2.models.security_groups import SecurityGroupBackend
     from moto.s3.models import S3Backend
 
@@ -54,3 +71,51 @@ def forget_deleted_tags() -> None:
 
     S3Backend.delete_bucket = delete_bucket_and_tags  # type: ignore[method-assign]
     SecurityGroupBackend._delete_security_group = delete_group_and_tags  # type: ignore[method-assign]
+
+
+# What DeleteUser refuses to delete a user with, in the order the checks are made, and AWS's words.
+HELD = (
+    (lambda user, groups: user.password, "must delete login profile first."),
+    (lambda user, groups: user.access_keys, "must delete access keys first."),
+    (lambda user, groups: user.signing_certificates, "must delete certificates first."),
+    (lambda user, groups: user.ssh_public_keys, "must remove referenced objects first."),
+    (lambda user, groups: user.mfa_devices, "must delete MFA device first."),
+    (lambda user, groups: groups, "must remove users from group first."),
+)
+
+
+def refuse_deleting_what_is_held() -> None:
+    """DeleteUser, DeleteVirtualMFADevice and ListServiceSpecificCredentials as AWS answers them
+    (the module's docstring)."""
+    from moto.core.responses import ActionResult
+    from moto.iam.exceptions import DeleteConflictException
+    from moto.iam.models import IAMBackend
+    from moto.iam.responses import IamResponse
+
+    delete_user = IAMBackend.delete_user
+    delete_device = IAMBackend.delete_virtual_mfa_device
+
+    def delete_user_as_aws(self: Any, user_name: str) -> None:
+        user = self.get_user(user_name)
+        groups = self.get_groups_for_user(user_name)
+        for holds, words in HELD:
+            if holds(user, groups):
+                raise DeleteConflictException(f"Cannot delete entity, {words}")
+        delete_user(self, user_name)
+
+    def delete_device_as_aws(self: Any, serial_number: str) -> None:
+        device = self.virtual_mfa_devices.get(serial_number)
+        if device is not None and device.user is not None:
+            raise DeleteConflictException(
+                f"MFA device {serial_number} is assigned to user {device.user.name}: deactivate "
+                "it first."
+            )
+        delete_device(self, serial_number)
+
+    def list_service_specific_credentials(self: Any) -> Any:
+        self.backend.get_user(self._get_param("UserName"))  # NoSuchEntity, as AWS answers
+        return ActionResult({"ServiceSpecificCredentials": []})
+
+    IAMBackend.delete_user = delete_user_as_aws  # type: ignore[method-assign]
+    IAMBackend.delete_virtual_mfa_device = delete_device_as_aws  # type: ignore[method-assign]
+    IamResponse.list_service_specific_credentials = list_service_specific_credentials  # type: ignore[attr-defined]

@@ -21,7 +21,7 @@ PLAN = Plan(
     [
         Item(Kind.USER, "handson-iam-user", {
             "keys": "AKIA1", "login": "yes", "attached": "handson-iam-user-policy",
-            "inline": "none", "groups": "none",
+            "inline": "none", "groups": "none", "mfa": "mfa/taro-phone", "others": "APKA1",
         }),
         Item(Kind.BUCKET, "handson-s3-2-taro", {"objects": 2, "versions": 3, "markers": 1}),
         Item(Kind.BUCKET, "handson-s3-1-taro", {"objects": 0, "versions": 0, "markers": 0}),
@@ -48,8 +48,10 @@ def test_the_listing_is_in_the_deletion_order_with_what_each_holds() -> None:
         "all deleted)",
         "  6. S3 bucket handson-s3-2-taro: 2 object(s) (3 version(s), 1 delete marker(s); "
         "all deleted)",
-        "  7. IAM user handson-iam-user: access keys AKIA1, console password yes, attached "
-        "policies handson-iam-user-policy, inline policies none, groups none (the groups stay)",
+        "  7. IAM user handson-iam-user: access keys AKIA1, console password yes, MFA devices "
+        "mfa/taro-phone, attached policies handson-iam-user-policy, inline policies none, groups "
+        "none (the groups stay), other credentials APKA1 (signing certificates, SSH public keys, "
+        "service-specific credentials)",
     ]
 
 

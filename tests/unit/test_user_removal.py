@@ -1,0 +1,129 @@
+"""Deleting an IAM user as AWS allows it (handson/lifecycle/removal.py) on an emulator that
+refuses as AWS does (handson/targets/moto_fixes.py): a learner's user given an MFA device (lesson
+P6), an SSH key, a signing certificate or a group goes all the same; someone else's is left."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+from moto import mock_aws
+
+from handson.lifecycle.removal import delete_user
+from handson.targets import moto_fixes
+from scripts.hand_built import SSH_KEY, assign_mfa_device
+
+USER = "handson-iam-user"
+
+
+@pytest.fixture
+def iam() -> Iterator[Any]:
+    moto_fixes.install()
+    with mock_aws():
+        client = boto3.client("iam", region_name="us-east-1")
+        client.create_user(UserName=USER)
+        yield client
+
+
+def certificate() -> str:
+    """A self-signed certificate's PEM, as a signing certificate is uploaded."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "taro")])
+    now = datetime.datetime.now(datetime.UTC)
+    built = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    return built.public_bytes(serialization.Encoding.PEM).decode()
+
+
+def group(iam: Any) -> None:
+    iam.create_group(GroupName="students")
+    iam.add_user_to_group(GroupName="students", UserName=USER)
+
+
+HELD: dict[str, tuple[Callable[[Any], object], str]] = {
+    "console password": (
+        lambda iam: iam.create_login_profile(UserName=USER, Password="Handson-1!"),
+        "must delete login profile first.",
+    ),
+    "access key": (
+        lambda iam: iam.create_access_key(UserName=USER),
+        "must delete access keys first.",
+    ),
+    "signing certificate": (
+        lambda iam: iam.upload_signing_certificate(UserName=USER, CertificateBody=certificate()),
+        "must delete certificates first.",
+    ),
+    "SSH public key": (
+        lambda iam: iam.upload_ssh_public_key(UserName=USER, SSHPublicKeyBody=SSH_KEY),
+        "must remove referenced objects first.",
+    ),
+    "MFA device": (lambda iam: assign_mfa_device(iam, USER), "must delete MFA device first."),
+    "group": (group, "must remove users from group first."),
+}
+
+
+@pytest.mark.parametrize("held", list(HELD))
+def test_what_a_user_holds_is_removed_before_it(iam: Any, held: str) -> None:
+    give, words = HELD[held]
+    give(iam)
+    with pytest.raises(ClientError) as refused:  # as AWS answers DeleteUser
+        iam.delete_user(UserName=USER)
+    error = refused.value.response
+    assert (error["Error"]["Code"], error["ResponseMetadata"]["HTTPStatusCode"]) == (
+        "DeleteConflict",
+        409,
+    )
+    assert error["Error"]["Message"] == f"Cannot delete entity, {words}"
+    delete_user(iam, USER)
+    assert iam.list_users()["Users"] == []
+
+
+def test_a_learner_s_mfa_device_goes_and_someone_else_s_stays(iam: Any) -> None:
+    mine = assign_mfa_device(iam, USER)
+    iam.create_user(UserName="someone-else")
+    theirs = assign_mfa_device(iam, "someone-else")
+    with pytest.raises(ClientError, match="DeleteConflict"):  # assigned: deactivate it first
+        iam.delete_virtual_mfa_device(SerialNumber=mine)
+    group(iam)
+    delete_user(iam, USER)
+    devices = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+    assert [(d["SerialNumber"], d["User"]["UserName"]) for d in devices] == [
+        (theirs, "someone-else")
+    ]
+    assert iam.get_group(GroupName="students")["Users"] == []  # the group stays, without the user
+
+
+def test_a_user_holding_nothing_more_costs_no_call_more(iam: Any) -> None:
+    """A run's teardown deletes the run's own user, which holds keys and a password only: the
+    lists of MFA devices, certificates and groups are read only when DeleteUser refuses."""
+    iam.create_access_key(UserName=USER)
+    iam.create_login_profile(UserName=USER, Password="Handson-1!")
+    called: list[str] = []
+    iam.meta.events.register("before-call.iam", lambda model, **_: called.append(model.name))
+    delete_user(iam, USER)
+    assert called == [
+        "ListAccessKeys",
+        "ListAttachedUserPolicies",
+        "ListUserPolicies",
+        "DeleteAccessKey",
+        "DeleteLoginProfile",
+        "DeleteUser",
+    ]
+    assert iam.list_users()["Users"] == []
