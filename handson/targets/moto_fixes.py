@@ -29,6 +29,11 @@ user ("You must deactivate a user's virtual MFA device before you can delete it"
 is ours). Service-specific credentials cannot be made in moto: ListServiceSpecificCredentials
 answers none, which is true of every emulated user, instead of moto's "not implemented".
 
+**DeletePolicy refuses a policy still attached, or with versions besides its default** (AWS's
+DeletePolicy reference: "you must first detach the policy from all users, groups, and roles
+... In addition, you must delete all the policy's versions"). moto deleted it, attachments and
+versions and all.
+
 :func:`install` runs in the moto server process, from
 :func:`handson.targets.moto_engine.install`.
 """
@@ -85,8 +90,8 @@ HELD = (
 
 
 def refuse_deleting_what_is_held() -> None:
-    """DeleteUser, DeleteVirtualMFADevice and ListServiceSpecificCredentials as AWS answers them
-    (the module's docstring)."""
+    """DeleteUser, DeleteVirtualMFADevice, DeletePolicy and ListServiceSpecificCredentials as
+    AWS answers them (the module's docstring)."""
     from moto.core.responses import ActionResult
     from moto.iam.exceptions import DeleteConflictException
     from moto.iam.models import IAMBackend
@@ -94,6 +99,7 @@ def refuse_deleting_what_is_held() -> None:
 
     delete_user = IAMBackend.delete_user
     delete_device = IAMBackend.delete_virtual_mfa_device
+    delete_policy = IAMBackend.delete_policy
 
     def delete_user_as_aws(self: Any, user_name: str) -> None:
         user = self.get_user(user_name)
@@ -112,10 +118,22 @@ def refuse_deleting_what_is_held() -> None:
             )
         delete_device(self, serial_number)
 
+    def delete_policy_as_aws(self: Any, policy_arn: str) -> None:
+        policy = self.get_policy(policy_arn)
+        if policy.attachment_count:
+            raise DeleteConflictException("Cannot delete a policy attached to entities.")
+        if len(policy.versions) > 1:
+            raise DeleteConflictException(
+                "This policy has more than one version. Before you delete a policy, you must "
+                "delete the policy's versions. The default version is deleted with the policy."
+            )
+        delete_policy(self, policy_arn)
+
     def list_service_specific_credentials(self: Any) -> Any:
         self.backend.get_user(self._get_param("UserName"))  # NoSuchEntity, as AWS answers
         return ActionResult({"ServiceSpecificCredentials": []})
 
     IAMBackend.delete_user = delete_user_as_aws  # type: ignore[method-assign]
     IAMBackend.delete_virtual_mfa_device = delete_device_as_aws  # type: ignore[method-assign]
+    IAMBackend.delete_policy = delete_policy_as_aws  # type: ignore[method-assign]
     IamResponse.list_service_specific_credentials = list_service_specific_credentials  # type: ignore[attr-defined]

@@ -13,7 +13,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from handson.lifecycle.removal import delete_user
+from handson.lifecycle.removal import delete_policy, delete_user
+from handson.policies import SEED_DIR, USER_POLICY_FILE
 from handson.targets import moto_fixes
 from scripts.hand_built import SSH_KEY, assign_mfa_device
 
@@ -127,3 +128,36 @@ def test_a_user_holding_nothing_more_costs_no_call_more(iam: Any) -> None:
         "DeleteUser",
     ]
     assert iam.list_users()["Users"] == []
+
+
+def test_a_policy_attached_or_with_versions_is_refused_then_removed_in_order(iam: Any) -> None:
+    """DeletePolicy as AWS answers it: refused while the policy is attached to anyone, or has
+    a version besides its default; removal.delete_policy detaches it and deletes those first."""
+    document = (SEED_DIR / USER_POLICY_FILE).read_text("utf-8")
+    arn = iam.create_policy(PolicyName="handson-iam-user-policy", PolicyDocument=document)[
+        "Policy"
+    ]["Arn"]
+    iam.create_policy_version(PolicyArn=arn, PolicyDocument=document, SetAsDefault=True)
+    iam.attach_user_policy(UserName=USER, PolicyArn=arn)
+    iam.create_group(GroupName="class-2026")
+    iam.attach_group_policy(GroupName="class-2026", PolicyArn=arn)
+    assert refusal(iam, arn) == "Cannot delete a policy attached to entities."
+    iam.detach_user_policy(UserName=USER, PolicyArn=arn)
+    iam.detach_group_policy(GroupName="class-2026", PolicyArn=arn)
+    assert refusal(iam, arn) == (
+        "This policy has more than one version. Before you delete a policy, you must delete the "
+        "policy's versions. The default version is deleted with the policy."
+    )
+    iam.attach_user_policy(UserName=USER, PolicyArn=arn)  # attached again, two versions still
+    delete_policy(iam, arn)
+    assert iam.list_policies(Scope="Local")["Policies"] == []
+    assert iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"] == []
+
+
+def refusal(iam: Any, arn: str) -> str:
+    """DeletePolicy's DeleteConflict message (it must be refused)."""
+    with pytest.raises(ClientError) as refused:
+        iam.delete_policy(PolicyArn=arn)
+    error = refused.value.response["Error"]
+    assert error["Code"] == "DeleteConflict", error
+    return str(error["Message"])
