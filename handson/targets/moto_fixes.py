@@ -34,6 +34,10 @@ DeletePolicy reference: "you must first detach the policy from all users, groups
 ... In addition, you must delete all the policy's versions"). moto deleted it, attachments and
 versions and all.
 
+**DeleteSecurityGroup refuses a group an instance still uses** (``DependencyViolation``: AWS
+holds it until the instance is terminated). moto deleted it under a running instance, so a
+teardown that took the group before the instance would pass here.
+
 :func:`install` runs in the moto server process, from
 :func:`handson.targets.moto_engine.install`.
 """
@@ -90,9 +94,11 @@ HELD = (
 
 
 def refuse_deleting_what_is_held() -> None:
-    """DeleteUser, DeleteVirtualMFADevice, DeletePolicy and ListServiceSpecificCredentials as
-    AWS answers them (the module's docstring)."""
+    """DeleteUser, DeleteVirtualMFADevice, DeletePolicy, DeleteSecurityGroup and
+    ListServiceSpecificCredentials as AWS answers them (the module's docstring)."""
     from moto.core.responses import ActionResult
+    from moto.ec2.exceptions import DependencyViolationError
+    from moto.ec2.models.security_groups import SecurityGroupBackend
     from moto.iam.exceptions import DeleteConflictException
     from moto.iam.models import IAMBackend
     from moto.iam.responses import IamResponse
@@ -100,6 +106,7 @@ def refuse_deleting_what_is_held() -> None:
     delete_user = IAMBackend.delete_user
     delete_device = IAMBackend.delete_virtual_mfa_device
     delete_policy = IAMBackend.delete_policy
+    delete_group = SecurityGroupBackend._delete_security_group
 
     def delete_user_as_aws(self: Any, user_name: str) -> None:
         user = self.get_user(user_name)
@@ -129,6 +136,13 @@ def refuse_deleting_what_is_held() -> None:
             )
         delete_policy(self, policy_arn)
 
+    def delete_group_as_aws(self: Any, vpc_id: str | None, group_id: str) -> None:
+        for instance in self.all_instances():
+            used = any(group.id == group_id for group in instance.security_groups)
+            if used and instance.state != "terminated":
+                raise DependencyViolationError(f"resource {group_id} has a dependent object")
+        delete_group(self, vpc_id, group_id)
+
     def list_service_specific_credentials(self: Any) -> Any:
         self.backend.get_user(self._get_param("UserName"))  # NoSuchEntity, as AWS answers
         return ActionResult({"ServiceSpecificCredentials": []})
@@ -136,4 +150,5 @@ def refuse_deleting_what_is_held() -> None:
     IAMBackend.delete_user = delete_user_as_aws  # type: ignore[method-assign]
     IAMBackend.delete_virtual_mfa_device = delete_device_as_aws  # type: ignore[method-assign]
     IAMBackend.delete_policy = delete_policy_as_aws  # type: ignore[method-assign]
+    SecurityGroupBackend._delete_security_group = delete_group_as_aws  # type: ignore[method-assign]
     IamResponse.list_service_specific_credentials = list_service_specific_credentials  # type: ignore[attr-defined]

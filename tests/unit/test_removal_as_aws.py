@@ -1,6 +1,7 @@
-"""Deleting an IAM user as AWS allows it (handson/lifecycle/removal.py) on an emulator that
-refuses as AWS does (handson/targets/moto_fixes.py): a learner's user given an MFA device (lesson
-P6), an SSH key, a signing certificate or a group goes all the same; someone else's is left."""
+"""Removing as AWS allows it (handson/lifecycle/removal.py) on an emulator that refuses as AWS
+does (handson/targets/moto_fixes.py): a learner's user given an MFA device (lesson P6), an SSH
+key, a signing certificate or a group goes all the same, someone else's device is left; a policy
+goes after its attachments and versions, a security group after its instance."""
 
 from __future__ import annotations
 
@@ -13,7 +14,12 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from handson.lifecycle.removal import delete_policy, delete_user
+from handson.lifecycle.removal import (
+    delete_policy,
+    delete_security_group,
+    delete_user,
+    terminate_instance,
+)
 from handson.policies import SEED_DIR, USER_POLICY_FILE
 from handson.targets import moto_fixes
 from scripts.hand_built import SSH_KEY, assign_mfa_device
@@ -161,3 +167,26 @@ def refusal(iam: Any, arn: str) -> str:
     error = refused.value.response["Error"]
     assert error["Code"] == "DeleteConflict", error
     return str(error["Message"])
+
+
+def test_a_security_group_goes_after_its_instance_only() -> None:
+    """DeleteSecurityGroup as AWS answers it while an instance uses the group: DependencyViolation,
+    which the teardown's order (the instance first, handson/lifecycle/order.py) never meets."""
+    moto_fixes.install()
+    with mock_aws():
+        ec2 = boto3.client("ec2", region_name="us-east-1")
+        group = ec2.create_security_group(GroupName="handson-sg-taro", Description="hands-on")
+        image = ec2.describe_images(Owners=["amazon"])["Images"][0]["ImageId"]
+        (instance,) = ec2.run_instances(
+            ImageId=image, MinCount=1, MaxCount=1, SecurityGroupIds=[group["GroupId"]]
+        )["Instances"]
+        with pytest.raises(ClientError) as refused:
+            ec2.delete_security_group(GroupId=group["GroupId"])
+        assert refused.value.response["Error"]["Code"] == "DependencyViolation"
+        assert refused.value.response["Error"]["Message"] == (
+            f"resource {group['GroupId']} has a dependent object"
+        )
+        terminate_instance(ec2, instance["InstanceId"], budget=5)
+        delete_security_group(ec2, group["GroupId"], budget=5)
+        with pytest.raises(ClientError, match=r"InvalidGroup\.NotFound"):
+            ec2.describe_security_groups(GroupIds=[group["GroupId"]])
