@@ -4,7 +4,8 @@
     python scripts/checklist.py [pytest options]     (Windows: py scripts/checklist.py ...)
 
 Read by any Python, 2.7 on: an older one is told so in one line (scripts/python_version.py);
-the work is scripts/checklist_steps.py's.
+the work is scripts/checklist_steps.py's. A window opened for it alone (a double-click in
+Explorer) waits for Enter before it closes (scripts/own_window.py).
 """
 
 import os
@@ -19,4 +20,10 @@ def main(argv):  # type: (list[str]) -> int
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        code = main(sys.argv[1:])
+    finally:
+        from own_window import hold
+
+        hold(sys.argv[1:])
+    sys.exit(code)

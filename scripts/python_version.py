@@ -32,10 +32,15 @@ def too_old(version_info, argv, environ):  # type: (tuple[int, ...], list[str], 
     """The line for a Python older than MINIMUM, in the run's language; None for a newer one."""
     if tuple(version_info[:2]) >= MINIMUM:
         return None
+    said = words("bootstrap.python_too_old", argv, environ)
+    return said.format(version=".".join(str(part) for part in version_info[:3]))
+
+
+def words(key, argv, environ):  # type: (str, list[str], dict[str, str]) -> str
+    """The message catalogue's words for ``key``, in the run's language."""
     path = os.path.join(MESSAGES, language(argv, environ) + ".json")
     with io.open(path, encoding="utf-8") as catalogue:
-        words = json.load(catalogue)["bootstrap.python_too_old"]
-    return words.format(version=".".join(str(part) for part in version_info[:3]))
+        return json.load(catalogue)[key]  # not str(): a 2.7 unicode of Japanese would fail it
 
 
 def say(line):  # type: (str) -> None

@@ -153,9 +153,10 @@ def test_an_older_python_is_told_in_one_line_that_it_is_too_old(python: str) -> 
 
 # What every Python reads of the README's two commands before its version is checked.
 FIRST_READ = {
-    "checklist.py": {"os", "sys", "python_version"},
+    "checklist.py": {"os", "sys", "python_version", "own_window"},
     "check.py": {"os", "sys", "python_version"},
     "python_version.py": {"importlib", "io", "json", "os", "sys"},
+    "own_window.py": {"os", "sys", "python_version", "ctypes"},
 }
 
 

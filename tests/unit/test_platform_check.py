@@ -128,7 +128,7 @@ def test_covers_the_learners_path() -> None:
     assert config["files"] == [
         "handson", "fixtures", "steps", "conftest.py",
         "scripts/checklist.py", "scripts/checklist_steps.py", "scripts/check.py",
-        "scripts/check_steps.py", "scripts/python_version.py",
+        "scripts/check_steps.py", "scripts/python_version.py", "scripts/own_window.py",
     ]  # fmt: skip
     assert config["check_untyped_defs"] is True
     assert "attr-defined" not in config["disable_error_code"]
