@@ -206,30 +206,57 @@ class ActionResult:
     under: Hit | None
 
 
+class _Reached:
+    """The policies, and the text compared, of each set of statements that reaches an action,
+    made once a measure: most actions are reached by the same few statements (a ``*`` by one),
+    and policies made once are read by the engine once (NamedPolicy.parsed)."""
+
+    def __init__(self) -> None:
+        self._made: dict[tuple[int, ...], tuple[list[NamedPolicy], str]] = {}
+
+    def __call__(self, entries: list[Entry]) -> tuple[list[NamedPolicy], str]:
+        # By identity: the entries are the measure's own, alive while it lasts.
+        key = tuple(map(id, entries))
+        made = self._made.get(key)
+        if made is None:
+            made = self._made[key] = (_as_policies(entries), _canonical(entries))
+        return made
+
+
 def measure_actions(subject: Subject) -> list[ActionResult]:
     """Every action of the subject's services decided under its policies and the intent, where
     the two differ."""
     mine, intent = _entries(subject.policies), _entries(subject.intent)
+    reached = _Reached()
     results = []
     for service in _services([*mine, *intent]):
         for action in catalogue.actions(service).values():
-            result = _measure(subject, action, mine, intent)
+            result = _measure(subject, action, mine, intent, reached)
             if result is not None:
                 results.append(result)
     return results
 
 
 def _measure(
-    subject: Subject, action: catalogue.Action, mine: list[Entry], intent: list[Entry]
+    subject: Subject,
+    action: catalogue.Action,
+    mine: list[Entry],
+    intent: list[Entry],
+    reached: _Reached,
 ) -> ActionResult | None:
     name = action.full
     reach_mine = [e for e in mine if reaches(e, name)]
     reach_intent = [e for e in intent if reaches(e, name)]
     may_mine = any(e.allows for e in reach_mine)
     may_intent = any(e.allows for e in reach_intent)
-    if not (may_mine or may_intent) or _canonical(reach_mine) == _canonical(reach_intent):
+    if not (may_mine or may_intent):
         return None
-    mine_policies, intent_policies = _as_policies(reach_mine), _as_policies(reach_intent)
+    (mine_policies, mine_text), (intent_policies, intent_text) = (
+        reached(reach_mine),
+        reached(reach_intent),
+    )
+    if mine_text == intent_text:
+        return None
     contexts = _contexts(name, [*reach_mine, *reach_intent], subject.own_keys, subject.site.region)
     over: Hit | None = None
     under: Hit | None = None
