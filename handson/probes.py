@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
@@ -244,13 +245,17 @@ class Checker:
         self._clock = clock
         self.control: ProbeResult | None = None
 
-    def establish_control(self, probe: Probe) -> ProbeResult:
-        """Rule 3: an expected allow by the same principal, retried while IAM propagates.
+    def establish_control(self, probe: Probe, *others: Probe) -> ProbeResult:
+        """Rule 3: an expected allow by the same principal, retried while IAM propagates; where
+        it does not pass, or the target cannot decide it, each of ``others`` in turn (the first
+        to pass is the control). Once a control was denied for the whole propagation budget,
+        the next is tried without waiting again: the principal's credentials had their time.
 
-        If it does not pass, no deny check of this principal can be decided: each says that its
-        precondition is not met, naming this control, never "denied but should be allowed".
+        If none passes, no deny check of this principal can be decided: each says that its
+        precondition is not met, naming the first control tried, never "denied but should be
+        allowed".
         """
-        result = self.expect(probe, Outcome.ALLOWED)
+        probe, result = self._first_allowed((probe, *others))
         try:
             verify(result)
         except ProbeFailed as failed:
@@ -277,7 +282,28 @@ class Checker:
         self.control = result
         return result
 
-    def expect(self, probe: Probe, expected: Outcome) -> ProbeResult:
+    def _first_allowed(self, candidates: tuple[Probe, ...]) -> tuple[Probe, ProbeResult]:
+        """The first candidate allowed, with its result; else the first one tried, with its."""
+        tried: list[tuple[Probe, ProbeResult]] = []
+        unsure: BaseException | None = None  # the first the target cannot decide
+        for candidate in candidates:
+            waited = any(r.outcome is Outcome.DENIED for _, r in tried)
+            try:
+                result = self.expect(candidate, Outcome.ALLOWED, patient=not waited)
+            except pytest.skip.Exception as gap:
+                unsure = unsure or gap
+                continue
+            tried.append((candidate, result))
+            if result.outcome is Outcome.ALLOWED:
+                return candidate, result
+        if not tried:
+            assert unsure is not None
+            raise unsure
+        return tried[0]
+
+    def expect(self, probe: Probe, expected: Outcome, *, patient: bool = True) -> ProbeResult:
+        """The probe's verdict. An expected allow that is denied is sent again while IAM may
+        still be propagating (unless not ``patient``: propagation already waited out)."""
         probe = self._via(probe)
         gap = self._gap(probe.action, probe.resource)
         if gap:
@@ -299,7 +325,7 @@ class Checker:
             verdict = answer.verdict
             if verdict.transient:
                 return False
-            waiting_for_iam = self._clock() - started < self._budget
+            waiting_for_iam = patient and self._clock() - started < self._budget
             return not (
                 expected is Outcome.ALLOWED
                 and verdict.outcome is Outcome.DENIED

@@ -78,7 +78,10 @@ def instance_has_profile(admin: Principal, handson_env: HandsonEnvironment) -> N
     assert profile.roles == (handson_env.role_name,)
 
 
-@given("インスタンスから handson-s3-1 の一覧が取得できることを確かめてある")
+@given(
+    "インスタンスから handson-s3-2 の open/ のファイルか "
+    "handson-s3-1 の一覧が取得できることを確かめてある"
+)
 def role_passed_control(role_control: Checker) -> None:
     attach_control(role_control)
 

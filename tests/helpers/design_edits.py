@@ -23,6 +23,9 @@ class Mutation:
     fails: frozenset[str]  # the checkpoints whose scenarios must fail, and no others
     # For a mistake outside the policy files: the run's environment (tests/plugins/fail_injector).
     env: tuple[tuple[str, str], ...] = ()
+    # A correct design's lesson findings, (kind, action) each: a grant of the hands-on's policy
+    # that no checkpoint needs, done without, is P2's under-grant and no checkpoint's failure.
+    lessons: frozenset[tuple[str, str]] = frozenset()
 
     def write(self, directory: Path) -> Path:
         docs = {

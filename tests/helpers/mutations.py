@@ -88,6 +88,21 @@ def _held_to_the_region(docs: Documents) -> None:
 BUCKETS = ["arn:aws:s3:::handson-s3-1-<自分の名前>", "arn:aws:s3:::handson-s3-2-<自分の名前>"]
 
 
+def _hardened_role(docs: Documents) -> None:
+    add_statement(
+        ROLE_POLICY_FILE,
+        {
+            "Sid": "OnlyTheHandsOnBuckets",
+            "Effect": "Deny",
+            "Action": "s3:*",
+            "NotResource": [*BUCKETS, *(f"{b}/*" for b in BUCKETS)],
+        },
+    )(docs)
+    bucket1 = docs[ROLE_POLICY_FILE]["Statement"][0]  # ForS31
+    bucket1["Action"].remove("s3:ListBucket")
+    bucket1["Resource"] = [r for r in bucket1["Resource"] if r.endswith("/*")]
+
+
 def _other_shapes(docs: Documents) -> None:
     """The seed's grants in the other shapes a learner writes them: no Sids, one value as a
     string, the bucket's and its objects' rights in statements of their own, and bucket 2's
@@ -131,18 +146,13 @@ EQUIVALENTS = [
         frozenset(),
     ),
     Mutation(
-        "not-resource-hardening",
-        "the role also denies s3:* outside the two buckets (Deny with NotResource)",
-        add_statement(
-            ROLE_POLICY_FILE,
-            {
-                "Sid": "OnlyTheHandsOnBuckets",
-                "Effect": "Deny",
-                "Action": "s3:*",
-                "NotResource": [*BUCKETS, *(f"{b}/*" for b in BUCKETS)],
-            },
-        ),
+        "hardened-role",
+        "the role also denies s3:* outside the two buckets (Deny with NotResource), and does "
+        "without listing bucket 1, which no checkpoint does (the role's positive control is then "
+        "R4's read)",
+        _hardened_role,
         frozenset(),
+        lessons=frozenset({("under-grant", "s3:ListBucket")}),
     ),
     Mutation(
         "secure-transport-hardening",

@@ -166,6 +166,60 @@ def test_failed_control_leaves_no_control() -> None:
         made.expect(scripted(DENY)[0], Outcome.DENIED)
 
 
+def test_a_control_that_is_denied_hands_over_to_the_next_without_waiting_again() -> None:
+    """The role's control is R4's read, else the list of bucket 1: a design without one of them
+    still has its denials decided. The first waited out propagation, so a denial of the next
+    one is not waited out again (on AWS, two minutes more)."""
+    made, recorded = checker(budget=1)
+    first, first_calls = scripted(*[DENY] * 100)
+    second, second_calls = scripted(ALLOW)
+    control = made.establish_control(first, second)
+    assert control.outcome is Outcome.ALLOWED and made.control is control
+    assert control.probe is second and len(second_calls) == 1 and len(first_calls) > 1
+    assert [r.probe for r in recorded] == [first, second]  # both kept as evidence
+    # Denied too: not sent again, and the first control is the one to fix.
+    made, _ = checker(budget=1)
+    first, _ = scripted(*[DENY] * 100)
+    second, second_calls = scripted(DENY, ALLOW)
+    with pytest.raises(PreconditionNotMet) as failed:
+        made.establish_control(first, second)
+    assert len(second_calls) == 1 and made.control is None
+    assert "denied (authorization error)" in failed.value.finding.headline
+
+
+def test_a_control_without_an_answer_hands_over_to_a_patient_next_one() -> None:
+    """A first control with no answer (exit code 127) spent no time on propagation: the next
+    one still waits it out."""
+    made, _ = checker()
+    first, _ = scripted(classify_cli(127, ""))
+    second, second_calls = scripted(DENY, DENY, ALLOW)
+    assert made.establish_control(first, second).probe is second
+    assert len(second_calls) == 3
+
+
+def test_a_control_the_target_cannot_decide_hands_over_to_the_next() -> None:
+    """A policy variable on s3:GetObject leaves R4's read, the role's first control, to the
+    emulator's gaps: the list of bucket 1 is the control, and the denials are decided."""
+    recorded: list[ProbeResult] = []
+    clock = Clock()
+    made = Checker(
+        lambda: "arn:aws:sts::123456789012:assumed-role/r/i-1",
+        propagation_budget=10,
+        record=recorded.append,
+        gap=lambda action, resource: "a policy variable" if action == "s3:GetObject" else None,
+        pause=clock.pause,
+        clock=clock,
+    )
+    read, read_calls = scripted(ALLOW)  # s3:GetObject
+    listing = Probe("ls", "s3:ListBucket", "arn:aws:s3:::b", lambda: Answer(ALLOW, {}))
+    assert made.establish_control(read, listing).probe is listing and read_calls == []
+    # None the target can decide: the first one's gap, as a check that cannot be decided.
+    made.control = None
+    with pytest.raises(pytest.skip.Exception, match="a policy variable"):
+        made.establish_control(read, scripted(ALLOW)[0])
+    assert made.control is None
+
+
 def test_a_control_without_an_answer_gives_its_cause_and_no_policy_advice() -> None:
     """Exit code 127 (the CLI could not run) is no denial: the control got no answer; fixing a
     policy would change nothing (verdict rule 7)."""
