@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
+from handson.i18n import catalogue
 from handson.report import UNDECIDED_EXIT
 from tests.conftest import PolicyRuns
 from tests.helpers.design_edits import Mutation
@@ -41,6 +44,38 @@ def test_the_seed_run_went_through_a_proxy_that_faulted_nothing(
     seed = made[SEED]
     assert seed.requests > 100 and seed.faults == 0, seed.summary
     assert seed.run.exit_code == 0 and seed.left == [], seed.run.describe()
+
+
+def control_of(run: SuiteRun, checkpoint: str) -> str:
+    """The positive control a checkpoint's denials stood on, as its scenario's evidence shows it
+    (steps/common.py attaches it to every scenario that relies on it)."""
+    names = {catalogue(lang)["evidence.control"] for lang in ("en", "ja")}
+
+    def attachments(node: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        yield from node.get("attachments", [])
+        for step in node.get("steps", []):
+            yield from attachments(step)
+
+    for path in run.allure_dir.glob("*-result.json"):
+        result = json.loads(path.read_text("utf-8"))
+        if {"name": "tag", "value": checkpoint} not in result.get("labels", []):
+            continue
+        for attachment in attachments(result):
+            if attachment["name"] in names:
+                return (run.allure_dir / attachment["source"]).read_text("utf-8")
+    raise AssertionError(f"no positive control in {checkpoint}'s evidence")
+
+
+def test_each_principal_s_control_is_an_allow_a_checkpoint_needs(
+    runs: dict[str, SuiteRun],
+) -> None:
+    """The user's is U3's start (a dry run), the role's R4's read: every design that passes the
+    checkpoints allows them. The hardened role, which does without the list of bucket 1 (the
+    control's second choice), has its denials decided as well."""
+    seed = runs[SEED]
+    assert "start_instances" in control_of(seed, "U4"), control_of(seed, "U4")
+    assert "/open/" in control_of(seed, "R3") and "aws s3 cp" in control_of(seed, "R3")
+    assert "/open/" in control_of(runs["hardened-role"], "R5")
 
 
 def test_there_are_at_least_eight_broken_designs() -> None:
