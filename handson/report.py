@@ -350,7 +350,10 @@ def failure_blocks(failures: Sequence[ScenarioResult]) -> list[str]:
         groups.setdefault(_cause(failure), []).append(failure)
     lines: list[str] = []
     for cause, members in groups.items():
-        first = members[0]
+        # A check's own verdict before a control that failed the same way (U3's start, denied,
+        # is the user's control too): the block shows what failed, "same cause" the rest.
+        first = min(members, key=lambda m: m.outcome is Outcome.PRECONDITION_NOT_MET)
+        members = [first, *(m for m in members if m is not first)]
         assert first.finding is not None
         lines += failure_block(first.checkpoints, first.title, first.finding).splitlines()
         if cause[0] == ALLOWED_BY and members[1:]:
@@ -376,6 +379,9 @@ def _cause(failure: ScenarioResult) -> tuple[str, ...]:
         return (finding.headline, finding.hint, "")
     if result.deciding and result.answer.verdict.outcome.value == "allowed":
         return (ALLOWED_BY, *(s.label for s in result.deciding))
+    if result.expected.value == "allowed" and result.answer.verdict.outcome.value == "denied":
+        # A denied allow: a check's own failure, or a positive control's, by the same call.
+        return ("denied", finding.hint, result.probe.call)
     return (finding.headline, finding.hint, result.probe.call)
 
 

@@ -94,7 +94,7 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "open-without-slash-star": ("open-without-slash-star", ()),
     "user-ec2-star": ("user-ec2-star", ()),
     "trust-wrong-service": ("trust-wrong-service", ()),
-    "user-without-s3": ("user-without-s3", ()),
+    "user-without-s3-or-start": ("user-without-s3-or-start", ()),
     "english": ("open-without-slash-star" + PLACEHOLDER_KEPT, ("--lang=en",)),
 }
 
@@ -144,7 +144,12 @@ def test_the_name_comes_from_the_learners_files(runs: dict[str, LearnerRun]) -> 
         ),
         ("user-ec2-star", {"U4"}, ["ヒント: ForEC2 の Action ec2:* が", "まで許可しています"]),
         ("trust-wrong-service", {f"R{i}" for i in range(1, 9)}, ["信頼ポリシーの誤り", "同じ原因"]),
-        ("user-without-s3", {"U2"}, ["前提が満たされていない", "s3.list_buckets()"]),
+        (
+            "user-without-s3-or-start",
+            {"U2", "U3"},
+            # U4's and U5's control is U3's call: one block, theirs said as the same cause.
+            ["ec2.start_instances(", "同じ原因: U4、U5"],
+        ),
     ],
 )
 def test_a_mistake_fails_its_checkpoints_with_one_japanese_block(
@@ -170,7 +175,7 @@ def test_a_mistake_fails_its_checkpoints_with_one_japanese_block(
 def test_a_failed_positive_control_is_a_precondition_not_deny_failures(
     runs: dict[str, LearnerRun],
 ) -> None:
-    run = runs["user-without-s3"].run
+    run = runs["user-without-s3-or-start"].run
     undecided = {
         c
         for e in run.checkpoints

@@ -76,6 +76,11 @@ def test_each_principal_s_control_is_an_allow_a_checkpoint_needs(
     assert "start_instances" in control_of(seed, "U4"), control_of(seed, "U4")
     assert "/open/" in control_of(seed, "R3") and "aws s3 cp" in control_of(seed, "R3")
     assert "/open/" in control_of(runs["hardened-role"], "R5")
+    # Without U3's start, the list of buckets stands in, and U4 and U5 are decided all the same.
+    cannot_start = runs["user-cannot-start"]
+    assert "s3.list_buckets()" in control_of(cannot_start, "U4")
+    passed = cannot_start.outcomes("passed")
+    assert {"U4", "U5"} <= passed and cannot_start.failed == {"U3"}, cannot_start.describe()
 
 
 def test_there_are_at_least_eight_broken_designs() -> None:

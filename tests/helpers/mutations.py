@@ -88,6 +88,11 @@ def _held_to_the_region(docs: Documents) -> None:
 BUCKETS = ["arn:aws:s3:::handson-s3-1-<自分の名前>", "arn:aws:s3:::handson-s3-2-<自分の名前>"]
 
 
+def _user_without_s3_or_start(docs: Documents) -> None:
+    docs[USER_POLICY_FILE]["Statement"].remove(statement_of(docs[USER_POLICY_FILE], "ForS3"))
+    remove_action(USER_POLICY_FILE, "ForEC2", "ec2:StartInstances")(docs)
+
+
 def _hardened_role(docs: Documents) -> None:
     add_statement(
         ROLE_POLICY_FILE,
@@ -215,12 +220,11 @@ MUTATIONS = [
         frozenset({"U3"}),
     ),
     Mutation(
-        "user-without-s3",
-        "the user lost its S3 statement: its positive control (listing buckets) fails too",
-        lambda docs: docs[USER_POLICY_FILE]["Statement"].remove(
-            statement_of(docs[USER_POLICY_FILE], "ForS3")
-        ),
-        frozenset({"U2"}),  # U4 and U5: precondition not met, not decided
+        "user-without-s3-or-start",
+        "the user lost its S3 statement and ec2:StartInstances: both of its positive controls "
+        "(U3's start, the list of buckets) fail too",
+        _user_without_s3_or_start,
+        frozenset({"U2", "U3"}),  # U4 and U5: precondition not met, not decided
     ),
     Mutation(
         "user-reads-iam",

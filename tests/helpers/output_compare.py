@@ -24,7 +24,13 @@ from tests.helpers.mutations import MUTATIONS
 from tests.helpers.suite_runner import suite_command, suite_env
 from tests.helpers.undecided_designs import UNDECIDED
 
-SETS = ("seed", "user-may-stop", "role-reads-whole-bucket2", "user-without-s3", "undecided")
+SETS = (
+    "seed",
+    "user-may-stop",
+    "role-reads-whole-bucket2",
+    "user-without-s3-or-start",
+    "undecided",
+)
 NAME = "cmp"
 
 _MASKS = [

@@ -12,7 +12,7 @@ from handson.probes import Answer, Checker, Probe, ProbeFailed, ProbeResult, ver
 from handson.report import failure_block, failure_blocks
 from handson.results import Category, ScenarioResult
 from handson.results import Outcome as ResultOutcome
-from handson.verdict import Outcome, Verdict
+from handson.verdict import Outcome, Verdict, classify_api_error
 
 NAMES = RunNames("abc")
 ROLE = [load_policy_set().role.document(NAMES.render)]
@@ -350,3 +350,31 @@ def test_wrong_allows_of_the_same_statements_are_one_block() -> None:
         "    R5 aws s3 rm s3://b/open/x",
         "    R6 aws s3 rm s3://b/close/x",
     ]
+
+
+def _denied_allow(
+    checkpoint: str, outcome: ResultOutcome, category: Category | str, headline: str
+) -> ScenarioResult:
+    verdict = classify_api_error("UnauthorizedOperation")
+    answer = Answer(verdict, {})
+    call = "ec2.start_instances(InstanceIds=['i-1'], DryRun=True)"
+    probe = Probe(call, "ec2:StartInstances", "arn:aws:ec2:r:1:instance/i-1", lambda: answer)
+    result = ProbeResult("user", probe, Outcome.ALLOWED, answer, 3, "", "no StartInstances", ())
+    finding = Finding(category, headline, result, "ForEC2's Action lacks ec2:StartInstances")
+    return ScenarioResult(f"n::{checkpoint}", (checkpoint,), "t", outcome, "", finding)
+
+
+def test_a_control_denied_as_a_checks_own_call_is_that_checks_block() -> None:
+    """U3's start, denied, is the user's positive control too: U4 and U5 are not decided for
+    the cause U3 failed for. One block, U3's (the check's own verdict), and the others said as
+    the same cause, whichever comes first."""
+    precondition = "precondition not met: the positive control ... did not pass"
+    failures = [
+        _denied_allow("U4", ResultOutcome.PRECONDITION_NOT_MET, "precondition", precondition),
+        _denied_allow("U3", ResultOutcome.FAILED, Category.DENIED_BUT_ALLOWED, "x"),
+        _denied_allow("U5", ResultOutcome.PRECONDITION_NOT_MET, "precondition", precondition),
+    ]
+    lines = failure_blocks(failures)
+    assert [line for line in lines if not line.startswith(" ")] == ["U3 t"]
+    assert lines[-1] == "  same cause: U4, U5"
+    assert not any(line.startswith("  precondition not met") for line in lines), lines
