@@ -5,8 +5,9 @@ goes after its attachments and versions, a security group after its instance."""
 
 from __future__ import annotations
 
-import datetime
+import tempfile
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -23,6 +24,7 @@ from handson.lifecycle.removal import (
 from handson.policies import SEED_DIR, USER_POLICY_FILE
 from handson.targets import moto_fixes
 from scripts.hand_built import SSH_KEY, assign_mfa_device
+from tests.helpers.fakes import self_signed
 
 USER = "handson-iam-user"
 
@@ -38,25 +40,9 @@ def iam() -> Iterator[Any]:
 
 def certificate() -> str:
     """A self-signed certificate's PEM, as a signing certificate is uploaded."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
-
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "taro")])
-    now = datetime.datetime.now(datetime.UTC)
-    built = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now)
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .sign(key, hashes.SHA256())
-    )
-    return built.public_bytes(serialization.Encoding.PEM).decode()
+    with tempfile.TemporaryDirectory() as folder:
+        made, _ = self_signed(Path(folder))
+        return made.read_text("utf-8")
 
 
 def group(iam: Any) -> None:
