@@ -25,6 +25,7 @@ from handson.lifecycle.removal import (
     delete_policy,
     delete_role,
     delete_user,
+    held_by,
     terminate_instance,
 )
 from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY
@@ -227,27 +228,16 @@ def _find_user(iam: Any, plan: Plan) -> None:
     login = unless_gone(lambda: iam.get_login_profile(UserName=USER)) is not None
     attached = iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]
     inline = iam.list_user_policies(UserName=USER)["PolicyNames"]
-    groups = iam.list_groups_for_user(UserName=USER)["Groups"]
-    devices = iam.list_mfa_devices(UserName=USER)["MFADevices"]
-    others = [
-        *(c["CertificateId"] for c in iam.list_signing_certificates(UserName=USER)["Certificates"]),
-        *(k["SSHPublicKeyId"] for k in iam.list_ssh_public_keys(UserName=USER)["SSHPublicKeys"]),
-        *(
-            c["ServiceSpecificCredentialId"]
-            for c in iam.list_service_specific_credentials(UserName=USER)[
-                "ServiceSpecificCredentials"
-            ]
-        ),
-    ]
+    held = held_by(iam, USER)
     facts = {
         "keys": _join([k["AccessKeyId"] for k in keys]),
         "login": t("cleanup.yes") if login else t("cleanup.no"),
         "attached": _join([p["PolicyName"] for p in attached]),
         "inline": _join(list(inline)),
-        "groups": _join([g["GroupName"] for g in groups]),
+        "groups": _join(list(held.groups)),
         # A virtual device's serial is its ARN: its name (mfa/taro-phone) is enough to know it.
-        "mfa": _join([d["SerialNumber"].rsplit(":", 1)[-1] for d in devices]),
-        "others": listed(others),
+        "mfa": _join([serial.rsplit(":", 1)[-1] for serial in held.mfa_devices]),
+        "others": listed(held.credentials),
     }
     plan.items.append(Item(Kind.USER, USER, facts))
 

@@ -13,6 +13,7 @@ macOS, whose terminals stay open.
 Read by any Python, 2.7 on (scripts/python_version.py): an old Python's one line is held too.
 """
 
+import ntpath
 import os
 import sys
 
@@ -47,7 +48,7 @@ def window_is_ours(kernel32=None, image_of=None, me=None, parent=None):
     if count != 2 or others != [parent]:
         return False
     image = (image_of or executable_of)(parent)  # type: ignore[operator]
-    return os.path.basename(str(image).replace("\\", "/")).lower() in LAUNCHERS
+    return ntpath.basename(str(image)).lower() in LAUNCHERS  # a Windows path, on any system
 
 
 def executable_of(pid):  # type: (int) -> str

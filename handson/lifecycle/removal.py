@@ -9,6 +9,7 @@ is sent again until a read confirms it (``confirm_removal``).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
@@ -246,35 +247,64 @@ def delete_user(iam: Any, name: str) -> None:
         ignore_gone(iam.delete_user, UserName=name)
 
 
+@dataclass(frozen=True)
+class Held:
+    """What a user holds that DeleteUser refuses to delete it with, beyond its keys, password
+    and policies: a learner's MFA device (lesson P6) and more. By ID each (an MFA device's serial
+    number, a group's name)."""
+
+    mfa_devices: tuple[str, ...]
+    certificates: tuple[str, ...]
+    ssh_keys: tuple[str, ...]
+    service_credentials: tuple[str, ...]
+    groups: tuple[str, ...]
+
+    @property
+    def credentials(self) -> tuple[str, ...]:
+        """Its credentials besides its keys, password and MFA devices."""
+        return self.certificates + self.ssh_keys + self.service_credentials
+
+
+def held_by(iam: Any, name: str) -> Held:
+    """What user ``name`` holds, read (all pages; nothing when the user is gone)."""
+    service = unless_gone(lambda: iam.list_service_specific_credentials(UserName=name)) or {}
+    return Held(
+        _listed(iam, "list_mfa_devices", "MFADevices", "SerialNumber", name),
+        _listed(iam, "list_signing_certificates", "Certificates", "CertificateId", name),
+        _listed(iam, "list_ssh_public_keys", "SSHPublicKeys", "SSHPublicKeyId", name),
+        tuple(
+            c["ServiceSpecificCredentialId"] for c in service.get("ServiceSpecificCredentials", [])
+        ),
+        _listed(iam, "list_groups_for_user", "Groups", "GroupName", name),
+    )
+
+
 def release_user(iam: Any, name: str) -> None:
-    """What else DeleteUser wants gone first, which the suite's own user never holds but a user
-    may have been given since (a learner's MFA device, lesson P6): its MFA devices deactivated
-    (a virtual one deleted too: it is of use to no one else), its signing certificates, SSH
-    public keys and service-specific credentials deleted, and the user taken out of its groups
-    (the groups stay). Read only when DeleteUser refused: a run's teardown makes no call more."""
-    for device in _listed(iam, "list_mfa_devices", "MFADevices", name):
-        serial = device["SerialNumber"]
+    """Let go of what the user holds (held_by), which the suite's own user never holds but a
+    user may have been given since: its MFA devices deactivated (a virtual one deleted too: it
+    is of use to no one else), its other credentials deleted, and the user taken out of its
+    groups (the groups stay). Read only when DeleteUser refused: a run's teardown makes no call
+    more."""
+    held = held_by(iam, name)
+    for serial in held.mfa_devices:
         ignore_gone(iam.deactivate_mfa_device, UserName=name, SerialNumber=serial)
         if ":mfa/" in serial:  # a virtual device's ARN (a security key's is :u2f/)
             ignore_gone(iam.delete_virtual_mfa_device, SerialNumber=serial)
-    for cert in _listed(iam, "list_signing_certificates", "Certificates", name):
-        ignore_gone(
-            iam.delete_signing_certificate, UserName=name, CertificateId=cert["CertificateId"]
-        )
-    for key in _listed(iam, "list_ssh_public_keys", "SSHPublicKeys", name):
-        ignore_gone(iam.delete_ssh_public_key, UserName=name, SSHPublicKeyId=key["SSHPublicKeyId"])
-    git = unless_gone(lambda: iam.list_service_specific_credentials(UserName=name))
-    for credential in (git or {}).get("ServiceSpecificCredentials", []):
+    for certificate in held.certificates:
+        ignore_gone(iam.delete_signing_certificate, UserName=name, CertificateId=certificate)
+    for key in held.ssh_keys:
+        ignore_gone(iam.delete_ssh_public_key, UserName=name, SSHPublicKeyId=key)
+    for credential in held.service_credentials:
         ignore_gone(
             iam.delete_service_specific_credential,
             UserName=name,
-            ServiceSpecificCredentialId=credential["ServiceSpecificCredentialId"],
+            ServiceSpecificCredentialId=credential,
         )
-    for group in _listed(iam, "list_groups_for_user", "Groups", name):
-        ignore_gone(iam.remove_user_from_group, GroupName=group["GroupName"], UserName=name)
+    for group in held.groups:
+        ignore_gone(iam.remove_user_from_group, GroupName=group, UserName=name)
 
 
-def _listed(iam: Any, operation: str, key: str, name: str) -> list[dict[str, Any]]:
-    """Every page of a user's list (none when the user is gone)."""
+def _listed(iam: Any, operation: str, key: str, field: str, name: str) -> tuple[str, ...]:
+    """``field`` of every item of every page of a user's list (none when the user is gone)."""
     pages = unless_gone(lambda: list(iam.get_paginator(operation).paginate(UserName=name)))
-    return [item for page in pages or [] for item in page[key]]
+    return tuple(item[field] for page in pages or [] for item in page[key])

@@ -156,7 +156,7 @@ FIRST_READ = {
     "checklist.py": {"os", "sys", "python_version", "own_window"},
     "check.py": {"os", "sys", "python_version"},
     "python_version.py": {"importlib", "io", "json", "os", "sys"},
-    "own_window.py": {"os", "sys", "python_version", "ctypes"},
+    "own_window.py": {"ntpath", "os", "sys", "python_version", "ctypes"},
 }
 
 
