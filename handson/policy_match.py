@@ -148,7 +148,8 @@ def explain(
     return t("explain.implicit", action=action, resource=resource)
 
 
-def _patterns(body: Mapping[str, Any], element: str) -> list[str]:
+def element_patterns(body: Mapping[str, Any], element: str) -> list[str]:
+    """A statement's Action or Resource (or another element) as a list of its patterns."""
     found = body.get(element)
     return [str(p) for p in (found if isinstance(found, list) else [found]) if p is not None]
 
@@ -236,10 +237,12 @@ def hint(
     if observed_allowed:
         if decided.decision != ALLOW or chosen is None:
             return ""
-        by_action = _covering(_patterns(chosen.body, "Action"), action, case_sensitive=False)
+        by_action = _covering(element_patterns(chosen.body, "Action"), action, case_sensitive=False)
         if by_action is not None and any(c in by_action for c in "*?"):
             return t("hint.allow_wildcard", sid=chosen.label, pattern=by_action, action=action)
-        by_resource = _covering(_patterns(chosen.body, "Resource"), resource, case_sensitive=True)
+        by_resource = _covering(
+            element_patterns(chosen.body, "Resource"), resource, case_sensitive=True
+        )
         if by_action is not None and by_resource is not None and "*" in by_resource:
             return t("hint.allows", sid=chosen.label, action=action, pattern=by_resource)
         if by_action is not None and request.context and not chosen.body.get("Condition"):
@@ -260,10 +263,10 @@ def hint(
     for statement in allows:
         body = statement.body
         if "Action" not in body or not _covering(
-            _patterns(body, "Action"), action, case_sensitive=False
+            element_patterns(body, "Action"), action, case_sensitive=False
         ):
             continue
-        resources = _patterns(body, "Resource")
+        resources = element_patterns(body, "Resource")
         if "Resource" in body and not _covering(resources, resource, case_sensitive=True):
             # A space in an ARN, which no ARN holds ("arn:aws:s3:::b/* "): the slip to name.
             spaced = next(
@@ -325,10 +328,10 @@ def hint(
             closest = (near, text)
     for statement in allows:  # right resource, missing action
         body = statement.body
-        resources = _patterns(body, "Resource")
+        resources = element_patterns(body, "Resource")
         same_service = any(
             a.split(":", 1)[0].lower() == action.split(":", 1)[0].lower()
-            for a in _patterns(body, "Action")
+            for a in element_patterns(body, "Action")
         )
         if (
             same_service

@@ -142,7 +142,17 @@ def test_the_name_comes_from_the_learners_files(runs: dict[str, LearnerRun]) -> 
             {"R4"},
             ["ヒント: ForS32OpenGet の Resource が", "を含んでいません", "暗黙の拒否"],
         ),
-        ("user-ec2-star", {"U4"}, ["ヒント: ForEC2 の Action ec2:* が", "まで許可しています"]),
+        (
+            "user-ec2-star",
+            {"U4"},
+            [
+                "ヒント: ForEC2 の Action ec2:* が",
+                "まで許可しています",
+                # What to write instead: the hands-on's own grants of EC2.
+                "。ハンズオンのポリシーは ec2:",
+                "ec2:DescribeInstances、ec2:StartInstances だけです）",
+            ],
+        ),
         ("trust-wrong-service", {f"R{i}" for i in range(1, 9)}, ["信頼ポリシーの誤り", "同じ原因"]),
         (
             "user-without-s3-or-start",
@@ -208,6 +218,8 @@ def test_english_on_request(runs: dict[str, LearnerRun]) -> None:
     name = runs["english"].name
     assert f"end it with /*: arn:aws:s3:::handson-s3-2-{PLACEHOLDER}/open/*" in shown, shown
     assert f"s3://handson-s3-2-{name}/open/handson-sample.txt" in shown, shown
+    # That fix is the hands-on's own Resource: its sentence is not said again after it.
+    assert "hands-on's policy" not in shown, shown
     assert "checkpoints: 12 passed, 1 failed, 0 not decided" in run.stdout
     assert "不合格" not in run.stdout
 

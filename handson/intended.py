@@ -1,0 +1,145 @@
+"""What the hands-on's own policy says of a call a check failed on, in the run's language: the
+sentence a failure's hint ends with, so that "narrow its Resource" says to what, and a missing
+grant shows how the hands-on writes it.
+
+    R6, s3:GetObject allowed on close/:  In the hands-on's policy, ForS32OpenGet allows
+                                         s3:GetObject on arn:aws:s3:::handson-s3-2-taro/open/*
+    U4, ec2:RunInstances allowed:        The hands-on's policy does not allow ec2:RunInstances (of
+                                         ec2, it allows only ec2:DescribeInstances, ...)
+
+Decided by the same engine as the checks (handson.iam_engine), against the seed's policy file of
+the check's principal, with the run's name in it. Nothing is said where the hands-on's policy
+would have decided the call as it was decided (a check whose expectation is not the seed's), or
+where the hint already names every Resource the sentence would."""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Mapping
+from typing import Any, NamedTuple
+
+from handson.i18n import listed, t
+from handson.iam_engine import (
+    ALLOW,
+    NamedPolicy,
+    Request,
+    Statement,
+    decide,
+    statements,
+    wildcard_match,
+)
+from handson.names import RunNames
+from handson.policies import SEED_DIR
+from handson.policy_match import element_patterns
+
+# Of a service the hands-on's policy allows only a few actions of, the sentence lists them; of
+# more (the role's six grants of S3, say), it names the call alone.
+LISTED_AT_MOST = 3
+
+
+@functools.lru_cache(maxsize=8)
+def seed_policy(file: str, suffix: str) -> NamedPolicy:
+    """The hands-on's policy ``file`` (handson-iam-user-policy.json, ...), with ``suffix`` for
+    its placeholder."""
+    text = RunNames(suffix).render((SEED_DIR / file).read_text("utf-8"))
+    return NamedPolicy("", json.loads(text))
+
+
+class Intended(NamedTuple):
+    """What the hands-on's policy says, and the Resource patterns it names (none where it says
+    that the call is not allowed), so that a hint that names them already is not told again."""
+
+    words: str
+    patterns: tuple[str, ...] = ()
+
+
+def said(
+    file: str,
+    suffix: str,
+    action: str,
+    resource: str,
+    observed_allowed: bool,
+    context: Mapping[str, Any] | None = None,
+) -> Intended:
+    """What the hands-on's policy ``file`` says of ``action`` on ``resource``: for a call that
+    was allowed and should not have been, the statements that allow the action on the same
+    resource (a bucket's objects: the same bucket) and how far, else that it does not allow it;
+    for a call that was denied, the statement that allows it. Empty where the hands-on's policy
+    decides the call as observed, or where the file is none of the hands-on's."""
+    if not (SEED_DIR / file).is_file():
+        return Intended("")
+    policy = seed_policy(file, suffix)
+    request = Request(action=action, resource=resource, context=dict(context or {}))
+    decided = decide(request, [policy])
+    if (decided.decision == ALLOW) == observed_allowed:
+        return Intended("")
+    if not observed_allowed:
+        assert decided.statement is not None  # an ALLOW names the statement that allowed
+        return _granting([decided.statement], action)
+    allows = [s for s in statements(policy) if s.effect == ALLOW and _acts(s, action)]
+    near = [s for s in allows if any(_near(p, resource) for p in _patterns(s, "Resource"))]
+    if near:
+        return _granting(near, action)
+    if allows:
+        return Intended(t("intended.not_here", action=action, resource=resource))
+    service = action.split(":")[0].lower()
+    of_service = [
+        a
+        for s in statements(policy)
+        if s.effect == ALLOW
+        for a in _patterns(s, "Action")
+        if a.split(":")[0].lower() == service
+    ]
+    if of_service and len(of_service) <= LISTED_AT_MOST:
+        return Intended(
+            t("intended.never_service", action=action, service=service, actions=listed(of_service))
+        )
+    return Intended(t("intended.never", action=action))
+
+
+def with_intended(hint: str, intended: Intended) -> str:
+    """``hint``, then what the hands-on's policy says (``intended``), unless the hint names
+    every Resource that says already (ForS32OpenGet's ``.../open/*``, which the hint for a
+    Resource without ``/*`` gives as the fix)."""
+    if not intended.words:
+        return hint
+    if not hint:
+        return intended.words
+    if intended.patterns and all(p in hint for p in intended.patterns):
+        return hint
+    return t("hint.intended", hint=hint, intended=intended.words)
+
+
+def _granting(granting: list[Statement], action: str) -> Intended:
+    """The statements' grants of ``action``: their Resource and Condition, one sentence each."""
+    sentences, patterns = [], []
+    for statement in granting:
+        resources = _patterns(statement, "Resource")
+        patterns += resources
+        said = {"sid": statement.label, "action": action, "patterns": listed(resources)}
+        condition = statement.body.get("Condition")
+        if condition:
+            shown = json.dumps(condition, ensure_ascii=False)
+            sentences.append(t("intended.allows_when", condition=shown, **said))
+        else:
+            sentences.append(t("intended.allows", **said))
+    return Intended(t("hint.intended_join").join(sentences), tuple(patterns))
+
+
+def _acts(statement: Statement, action: str) -> bool:
+    return any(
+        wildcard_match(p, action, case_sensitive=False) for p in _patterns(statement, "Action")
+    )
+
+
+def _near(pattern: str, resource: str) -> bool:
+    """Whether a Resource pattern is about the same thing as ``resource``: any resource ("*"), or
+    the same bucket (the ARN up to its first ``/``: an object's bucket, an instance's kind)."""
+    return pattern == "*" or wildcard_match(
+        pattern.split("/", 1)[0], resource.split("/", 1)[0], case_sensitive=True
+    )
+
+
+def _patterns(statement: Statement, element: str) -> list[str]:
+    return element_patterns(statement.body, element)

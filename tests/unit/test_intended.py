@@ -1,0 +1,122 @@
+"""A failure's hint ends with what the hands-on's own policy says of the call: "narrow its
+Resource" says to what, and a missing grant shows how the hands-on writes it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from handson import i18n
+from handson.intended import Intended, said, with_intended
+from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE
+
+B1 = "arn:aws:s3:::handson-s3-1-taro"
+B2 = "arn:aws:s3:::handson-s3-2-taro"
+INSTANCE = "arn:aws:ec2:ap-northeast-1:123456789012:instance/i-0123456789abcdef0"
+
+
+def role(action: str, resource: str, allowed: bool, **context: str) -> str:
+    return said(ROLE_POLICY_FILE, "taro", action, resource, allowed, context).words
+
+
+def user(action: str, resource: str, allowed: bool) -> str:
+    return said(USER_POLICY_FILE, "taro", action, resource, allowed).words
+
+
+@pytest.fixture
+def japanese() -> Iterator[None]:
+    i18n.set_language("ja")
+    yield
+    i18n.set_language("en")
+
+
+def test_a_wrong_allow_is_told_how_far_the_hands_on_grants_the_action_on_that_bucket() -> None:
+    # R6: ForS32OpenGet on the whole of bucket 2; the hands-on's, open/ only. ForS31's
+    # s3:GetObject on bucket 1 is about another bucket, and not named.
+    assert role("s3:GetObject", f"{B2}/close/handson-sample.txt", True) == (
+        f"In the hands-on's policy, ForS32OpenGet allows s3:GetObject on {B2}/open/*"
+    )
+
+
+def test_a_wrong_allow_of_a_listing_names_the_condition_it_lacked() -> None:
+    assert role("s3:ListBucket", B2, True, **{"s3:prefix": "close/"}) == (
+        f"In the hands-on's policy, ForS32OpenList allows s3:ListBucket on {B2} only when its "
+        'Condition {"StringLike": {"s3:prefix": ["open/*"]}} holds'
+    )
+
+
+def test_a_wrong_allow_the_hands_on_grants_only_elsewhere_says_not_on_this_resource() -> None:
+    # R5: s3:PutObject is the hands-on's on bucket 1 alone.
+    key = f"{B2}/open/handson-sample.txt"
+    assert role("s3:PutObject", key, True) == (
+        f"The hands-on's policy does not allow s3:PutObject on {key}"
+    )
+
+
+def test_a_wrong_allow_the_hands_on_never_grants_lists_what_it_grants_of_that_service() -> None:
+    # U4 with ec2:*: the two actions to write instead.
+    assert user("ec2:RunInstances", INSTANCE, True) == (
+        "The hands-on's policy does not allow ec2:RunInstances "
+        "(of ec2, it allows only ec2:DescribeInstances, ec2:StartInstances)"
+    )
+    # U5: nothing of IAM; R3: of S3's six grants, none is named (too many to be of use).
+    assert user("iam:ListUsers", "*", True) == "The hands-on's policy does not allow iam:ListUsers"
+    assert role("s3:DeleteBucket", B1, True) == (
+        "The hands-on's policy does not allow s3:DeleteBucket"
+    )
+
+
+def test_a_wrong_deny_names_the_hands_on_statement_that_allows_the_call() -> None:
+    assert role("s3:GetObject", f"{B1}/test.txt", False) == (
+        f"In the hands-on's policy, ForS31 allows s3:GetObject on {B1}, {B1}/*"
+    )
+    assert user("s3:CreateBucket", "arn:aws:s3:::handson-scratch", False) == (
+        "In the hands-on's policy, ForS3 allows s3:CreateBucket on *"
+    )
+    assert said(ROLE_POLICY_FILE, "taro", "s3:GetObject", f"{B1}/test.txt", False).patterns == (
+        B1,
+        f"{B1}/*",
+    )
+
+
+def test_nothing_is_said_where_the_hands_on_decides_the_call_as_it_was_decided() -> None:
+    assert role("s3:GetObject", f"{B2}/open/handson-sample.txt", True) == ""
+    assert role("s3:DeleteBucket", B1, False) == ""
+    assert said("not-the-hands-ons.json", "taro", "s3:GetObject", B1, True).words == ""
+
+
+def test_the_name_is_the_runs() -> None:
+    jiros = "arn:aws:s3:::handson-s3-1-jiro/x"
+    assert said(ROLE_POLICY_FILE, "jiro", "s3:GetObject", jiros, False).patterns == (
+        "arn:aws:s3:::handson-s3-1-jiro",
+        "arn:aws:s3:::handson-s3-1-jiro/*",
+    )
+    # Taro's bucket is not jiro's: the hands-on's policy of jiro allows nothing there.
+    assert said(ROLE_POLICY_FILE, "jiro", "s3:GetObject", f"{B1}/x", False).words == ""
+
+
+def test_the_hint_is_followed_by_what_the_hands_on_says_unless_it_names_it_already() -> None:
+    intended = Intended("In the hands-on's policy, X allows a on b/open/*", ("b/open/*",))
+    assert with_intended("X allows a on b/*", intended) == (
+        "X allows a on b/*. In the hands-on's policy, X allows a on b/open/*"
+    )
+    # The hint for a Resource without /* gives the hands-on's pattern as its fix already.
+    assert with_intended("end it with /*: b/open/*", intended) == "end it with /*: b/open/*"
+    assert with_intended("", intended) == intended.words
+    assert with_intended("a hint", Intended("")) == "a hint"
+    # A sentence that names no pattern (not allowed at all) is always added.
+    never = Intended("The hands-on's policy does not allow a")
+    assert with_intended("X's Action * also allows a", never).endswith(never.words)
+
+
+@pytest.mark.usefixtures("japanese")
+def test_in_japanese() -> None:
+    assert role("s3:GetObject", f"{B2}/close/handson-sample.txt", True) == (
+        f"ハンズオンのポリシーでは、ForS32OpenGet が s3:GetObject を {B2}/open/* に許可しています"
+    )
+    assert user("ec2:StopInstances", INSTANCE, True) == (
+        "ハンズオンのポリシーは ec2:StopInstances を許可していません"
+        "（ec2 のアクションで許可しているのは ec2:DescribeInstances、ec2:StartInstances だけです）"
+    )
+    assert with_intended("ヒント", Intended("ハンズオンでは", ("x",))) == "ヒント。ハンズオンでは"
