@@ -2,10 +2,12 @@
 sentence a failure's hint ends with, so that "narrow its Resource" says to what, and a missing
 grant shows how the hands-on writes it.
 
-    R6, s3:GetObject allowed on close/:  In the hands-on's policy, ForS32OpenGet allows
+    R6, s3:GetObject allowed on close/   The hands-on's policy has Allow statement ForS32OpenGet:
+    by the learner's ForS32OpenGet:      Action ["s3:GetObject"] on Resource [".../open/*"]
+    the same, by a statement "Mine":     In the hands-on's policy, ForS32OpenGet allows
                                          s3:GetObject on arn:aws:s3:::handson-s3-2-taro/open/*
-    U4, ec2:RunInstances allowed:        The hands-on's policy does not allow ec2:RunInstances (of
-                                         ec2, it allows only ec2:DescribeInstances, ...)
+    U4, ec2:RunInstances allowed by      The hands-on's policy does not allow ec2:RunInstances (of
+    a statement "Mine":                  ec2, it allows only ec2:DescribeInstances, ...)
 
 Decided by the same engine as the checks (handson.iam_engine), against the seed's policy file of
 the check's principal, with the run's name in it. Nothing is said where the hands-on's policy
@@ -31,7 +33,7 @@ from handson.iam_engine import (
 )
 from handson.names import RunNames
 from handson.policies import SEED_DIR
-from handson.policy_match import element_patterns
+from handson.policy_match import Policies, deciding, describe, element_patterns
 
 # Of a service the hands-on's policy allows only a few actions of, the sentence lists them; of
 # more (the role's six grants of S3, say), it names the call alone.
@@ -47,8 +49,10 @@ def seed_policy(file: str, suffix: str) -> NamedPolicy:
 
 
 class Intended(NamedTuple):
-    """What the hands-on's policy says, and the Resource patterns it names (none where it says
-    that the call is not allowed), so that a hint that names them already is not told again."""
+    """What the hands-on's policy says, and for a call that was denied the Resource patterns of
+    the statement that allows it, so that a hint that gives them as its fix already is not told
+    again. Of a call allowed too far, it is said whatever the hint says: the hint names what
+    allowed it (``.../open/*`` with an Action too many, even), not how the hands-on writes it."""
 
     words: str
     patterns: tuple[str, ...] = ()
@@ -57,16 +61,20 @@ class Intended(NamedTuple):
 def said(
     file: str,
     suffix: str,
+    documents: Policies,
     action: str,
     resource: str,
     observed_allowed: bool,
     context: Mapping[str, Any] | None = None,
 ) -> Intended:
-    """What the hands-on's policy ``file`` says of ``action`` on ``resource``: for a call that
-    was allowed and should not have been, the statements that allow the action on the same
-    resource (a bucket's objects: the same bucket) and how far, else that it does not allow it;
-    for a call that was denied, the statement that allows it. Empty where the hands-on's policy
-    decides the call as observed, or where the file is none of the hands-on's."""
+    """What the hands-on's policy ``file`` says of ``action`` on ``resource``, which the check's
+    policies (``documents``) decided otherwise. For a call that was allowed and should not have
+    been: the hands-on's statement of the same Sid as the one that allowed it (ForS32OpenGet as
+    the hands-on writes it: the fix of every call that statement let through), else the
+    statements that allow the action on the same resource (a bucket's objects: the same bucket)
+    and how far, else that it does not allow it. For a call that was denied: the statement that
+    allows it. Empty where the hands-on's policy decides the call as observed, or where the file
+    is none of the hands-on's."""
     if not (SEED_DIR / file).is_file():
         return Intended("")
     policy = seed_policy(file, suffix)
@@ -76,7 +84,15 @@ def said(
         return Intended("")
     if not observed_allowed:
         assert decided.statement is not None  # an ALLOW names the statement that allowed
-        return _granting([decided.statement], action)
+        # The Resource that allows it is the fix a hint of a Resource without /* gives.
+        granted = _granting([decided.statement], action)
+        return granted._replace(patterns=tuple(_patterns(decided.statement, "Resource")))
+    seeds = {s.sid: s for s in statements(policy)}
+    allowing = deciding(documents, action, resource, True, context)
+    same = [seeds[s.sid] for s in allowing if s.sid in seeds]
+    if same:
+        sentences = [t("intended.statement", statement=describe(s)) for s in same]
+        return Intended(t("hint.intended_join").join(sentences))
     allows = [s for s in statements(policy) if s.effect == ALLOW and _acts(s, action)]
     near = [s for s in allows if any(_near(p, resource) for p in _patterns(s, "Resource"))]
     if near:
@@ -100,8 +116,8 @@ def said(
 
 def with_intended(hint: str, intended: Intended) -> str:
     """``hint``, then what the hands-on's policy says (``intended``), unless the hint names
-    every Resource that says already (ForS32OpenGet's ``.../open/*``, which the hint for a
-    Resource without ``/*`` gives as the fix)."""
+    every Resource of the statement that would have allowed the call (ForS32OpenGet's
+    ``.../open/*``, which the hint for a Resource without ``/*`` gives as the fix)."""
     if not intended.words:
         return hint
     if not hint:
@@ -113,10 +129,9 @@ def with_intended(hint: str, intended: Intended) -> str:
 
 def _granting(granting: list[Statement], action: str) -> Intended:
     """The statements' grants of ``action``: their Resource and Condition, one sentence each."""
-    sentences, patterns = [], []
+    sentences = []
     for statement in granting:
         resources = _patterns(statement, "Resource")
-        patterns += resources
         said = {"sid": statement.label, "action": action, "patterns": listed(resources)}
         condition = statement.body.get("Condition")
         if condition:
@@ -124,7 +139,7 @@ def _granting(granting: list[Statement], action: str) -> Intended:
             sentences.append(t("intended.allows_when", condition=shown, **said))
         else:
             sentences.append(t("intended.allows", **said))
-    return Intended(t("hint.intended_join").join(sentences), tuple(patterns))
+    return Intended(t("hint.intended_join").join(sentences))
 
 
 def _acts(statement: Statement, action: str) -> bool:

@@ -148,9 +148,9 @@ def test_the_name_comes_from_the_learners_files(runs: dict[str, LearnerRun]) -> 
             [
                 "ヒント: ForEC2 の Action ec2:* が",
                 "まで許可しています",
-                # What to write instead: the hands-on's own grants of EC2.
-                "。ハンズオンのポリシーは ec2:",
-                "ec2:DescribeInstances、ec2:StartInstances だけです）",
+                # What to write instead: the hands-on's own statement of that Sid.
+                "。ハンズオンのポリシーでは Allow のステートメント ForEC2: Resource "
+                '["*"] に対する Action ["ec2:DescribeInstances", "ec2:StartInstances"] です',
             ],
         ),
         ("trust-wrong-service", {f"R{i}" for i in range(1, 9)}, ["信頼ポリシーの誤り", "同じ原因"]),

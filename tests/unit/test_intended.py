@@ -4,6 +4,7 @@ Resource" says to what, and a missing grant shows how the hands-on writes it."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -16,12 +17,20 @@ B2 = "arn:aws:s3:::handson-s3-2-taro"
 INSTANCE = "arn:aws:ec2:ap-northeast-1:123456789012:instance/i-0123456789abcdef0"
 
 
+def mine(*statements: dict[str, Any]) -> list[dict[str, Any]]:
+    return [{"Version": "2012-10-17", "Statement": list(statements)}]
+
+
+# A learner's statement of a Sid the hands-on does not use: what the hands-on says of the call.
+OTHER_SID = mine({"Sid": "Mine", "Effect": "Allow", "Action": "*", "Resource": "*"})
+
+
 def role(action: str, resource: str, allowed: bool, **context: str) -> str:
-    return said(ROLE_POLICY_FILE, "taro", action, resource, allowed, context).words
+    return said(ROLE_POLICY_FILE, "taro", OTHER_SID, action, resource, allowed, context).words
 
 
 def user(action: str, resource: str, allowed: bool) -> str:
-    return said(USER_POLICY_FILE, "taro", action, resource, allowed).words
+    return said(USER_POLICY_FILE, "taro", OTHER_SID, action, resource, allowed).words
 
 
 @pytest.fixture
@@ -29,6 +38,51 @@ def japanese() -> Iterator[None]:
     i18n.set_language("ja")
     yield
     i18n.set_language("en")
+
+
+def test_a_wrong_allow_is_told_how_the_hands_on_writes_the_statement_that_allowed_it() -> None:
+    """The statement the learner widened, as the hands-on writes it: the fix of every call it
+    let through, which a failure's block shows once for all of them."""
+    widened = mine(
+        {
+            "Sid": "ForS32OpenGet",
+            "Effect": "Allow",
+            "Action": "s3:*",
+            "Resource": [B2, f"{B2}/*"],
+        }
+    )
+    grant = (
+        "The hands-on's policy has Allow statement ForS32OpenGet: "
+        f'Action ["s3:GetObject"] on Resource ["{B2}/open/*"]'
+    )
+    for action, resource in [
+        ("s3:PutObject", f"{B2}/open/handson-sample.txt"),
+        ("s3:GetObject", f"{B2}/close/handson-sample.txt"),
+        ("s3:DeleteBucket", B2),
+    ]:
+        found = said(ROLE_POLICY_FILE, "taro", widened, action, resource, True)
+        assert found == (grant, ())
+    # The listing's Condition is part of it.
+    listing = mine(
+        {"Sid": "ForS32OpenList", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": B2}
+    )
+    assert said(ROLE_POLICY_FILE, "taro", listing, "s3:ListBucket", B2, True).words == (
+        f'The hands-on\'s policy has Allow statement ForS32OpenList: Action ["s3:ListBucket"] on '
+        f'Resource ["{B2}"], Condition {{"StringLike": {{"s3:prefix": ["open/*"]}}}}'
+    )
+
+
+def test_the_statement_is_told_whatever_the_hint_names() -> None:
+    """ForEC2 with ec2:* on "*": the hint names the "*" of its Action, and the hands-on's
+    statement still follows (its two actions are the fix)."""
+    wide = mine({"Sid": "ForEC2", "Effect": "Allow", "Action": "ec2:*", "Resource": "*"})
+    found = said(USER_POLICY_FILE, "taro", wide, "ec2:RunInstances", INSTANCE, True)
+    assert found.words == (
+        "The hands-on's policy has Allow statement ForEC2: "
+        'Action ["ec2:DescribeInstances", "ec2:StartInstances"] on Resource ["*"]'
+    )
+    hint = "ForEC2's Action ec2:* also allows ec2:RunInstances"
+    assert with_intended(hint, found) == f"{hint}. {found.words}"
 
 
 def test_a_wrong_allow_is_told_how_far_the_hands_on_grants_the_action_on_that_bucket() -> None:
@@ -74,7 +128,7 @@ def test_a_wrong_deny_names_the_hands_on_statement_that_allows_the_call() -> Non
     assert user("s3:CreateBucket", "arn:aws:s3:::handson-scratch", False) == (
         "In the hands-on's policy, ForS3 allows s3:CreateBucket on *"
     )
-    assert said(ROLE_POLICY_FILE, "taro", "s3:GetObject", f"{B1}/test.txt", False).patterns == (
+    assert said(ROLE_POLICY_FILE, "taro", (), "s3:GetObject", f"{B1}/test.txt", False).patterns == (
         B1,
         f"{B1}/*",
     )
@@ -83,17 +137,17 @@ def test_a_wrong_deny_names_the_hands_on_statement_that_allows_the_call() -> Non
 def test_nothing_is_said_where_the_hands_on_decides_the_call_as_it_was_decided() -> None:
     assert role("s3:GetObject", f"{B2}/open/handson-sample.txt", True) == ""
     assert role("s3:DeleteBucket", B1, False) == ""
-    assert said("not-the-hands-ons.json", "taro", "s3:GetObject", B1, True).words == ""
+    assert said("not-the-hands-ons.json", "taro", OTHER_SID, "s3:GetObject", B1, True).words == ""
 
 
 def test_the_name_is_the_runs() -> None:
     jiros = "arn:aws:s3:::handson-s3-1-jiro/x"
-    assert said(ROLE_POLICY_FILE, "jiro", "s3:GetObject", jiros, False).patterns == (
+    assert said(ROLE_POLICY_FILE, "jiro", (), "s3:GetObject", jiros, False).patterns == (
         "arn:aws:s3:::handson-s3-1-jiro",
         "arn:aws:s3:::handson-s3-1-jiro/*",
     )
     # Taro's bucket is not jiro's: the hands-on's policy of jiro allows nothing there.
-    assert said(ROLE_POLICY_FILE, "jiro", "s3:GetObject", f"{B1}/x", False).words == ""
+    assert said(ROLE_POLICY_FILE, "jiro", (), "s3:GetObject", f"{B1}/x", False).words == ""
 
 
 def test_the_hint_is_followed_by_what_the_hands_on_says_unless_it_names_it_already() -> None:
@@ -105,9 +159,10 @@ def test_the_hint_is_followed_by_what_the_hands_on_says_unless_it_names_it_alrea
     assert with_intended("end it with /*: b/open/*", intended) == "end it with /*: b/open/*"
     assert with_intended("", intended) == intended.words
     assert with_intended("a hint", Intended("")) == "a hint"
-    # A sentence that names no pattern (not allowed at all) is always added.
+    # Of a call allowed too far, it is always added, whatever the hint names.
     never = Intended("The hands-on's policy does not allow a")
     assert with_intended("X's Action * also allows a", never).endswith(never.words)
+    assert said(USER_POLICY_FILE, "taro", OTHER_SID, "iam:ListUsers", "*", True).patterns == ()
 
 
 @pytest.mark.usefixtures("japanese")
