@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
@@ -122,9 +123,18 @@ def with_intended(hint: str, intended: Intended) -> str:
         return hint
     if not hint:
         return intended.words
-    if intended.patterns and all(p in hint for p in intended.patterns):
+    if intended.patterns and all(_names(hint, p) for p in intended.patterns):
         return hint
     return t("hint.intended", hint=hint, intended=intended.words)
+
+
+def _names(hint: str, pattern: str) -> bool:
+    """Whether ``hint`` names ``pattern`` whole: not inside a longer ARN (bucket 1's ARN in its
+    object's), and not as the ``*`` of any pattern (``ec2:*``, ``handson-*``)."""
+    if pattern == "*":
+        return False
+    edge = r"[\w/*?:.-]"
+    return re.search(f"(?<!{edge}){re.escape(pattern)}(?!{edge})", hint) is not None
 
 
 def _granting(granting: list[Statement], action: str) -> Intended:

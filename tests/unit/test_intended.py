@@ -158,6 +158,12 @@ def test_the_hint_is_followed_by_what_the_hands_on_says_unless_it_names_it_alrea
     # The hint for a Resource without /* gives the hands-on's pattern as its fix already.
     assert with_intended("end it with /*: b/open/*", intended) == "end it with /*: b/open/*"
     assert with_intended("", intended) == intended.words
+    # Named whole: not inside a longer one, nor as the "*" of another pattern.
+    inside = "X's Resource does not cover b/open/*x"
+    assert with_intended(inside, intended) == f"{inside}. {intended.words}"
+    anywhere = Intended("In the hands-on's policy, ForS3 allows s3:CreateBucket on *", ("*",))
+    narrowed = "ForS3's Resource does not cover arn:aws:s3:::scratch (now arn:aws:s3:::handson-*)"
+    assert with_intended(narrowed, anywhere) == f"{narrowed}. {anywhere.words}"
     assert with_intended("a hint", Intended("")) == "a hint"
     # Of a call allowed too far, it is always added, whatever the hint names.
     never = Intended("The hands-on's policy does not allow a")
