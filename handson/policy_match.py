@@ -192,6 +192,19 @@ def _unspaced(pattern: str) -> str:
     return "".join(pattern.split())
 
 
+# How near a statement's Resource comes to a request's: it covers it, nearer than any that does not.
+COVERS = (1 << 30, 0)
+
+
+def _nearness(pattern: str, resource: str) -> tuple[int, int]:
+    """How near ``pattern`` comes to ``resource``: the characters they share from the start,
+    then those their paths (what follows the bucket) share. Of ForS31 on bucket 1 and a
+    ForS32OpenGet written with bucket 1's ARN, for bucket 2's open/ file, both share up to
+    the bucket's number; ForS32OpenGet's open/ makes it the nearer."""
+    path = pattern.partition("/")[2], resource.partition("/")[2]
+    return _shared_prefix(pattern, resource), _shared_prefix(*path)
+
+
 def _shared_prefix(one: str, other: str) -> int:
     """How many leading characters two strings share."""
     return next(
@@ -259,7 +272,7 @@ def hint(
     allows = [s for p in policies for s in statements(p) if s.effect == ALLOW]
     # Right action, but a condition that does not hold or a resource that is not covered: the
     # commonest slips. Of several, the statement whose resource comes closest to the request's.
-    closest: tuple[int, str] | None = None
+    closest: tuple[tuple[int, int], str] | None = None
     for statement in allows:
         body = statement.body
         if "Action" not in body or not _covering(
@@ -299,9 +312,7 @@ def hint(
                 )
             text: str = ResourceHint(words, statement.label)
             # Spaced, it would cover the request: as near as a statement gets.
-            near = (
-                len(resource) + 1 if spaced else max(_shared_prefix(p, resource) for p in resources)
-            )
+            near = COVERS if spaced else max(_nearness(p, resource) for p in resources)
         elif body.get("Condition"):
             # Where the request comes from is AWS's to see, not in the request's own keys.
             network = network_keys(body)
@@ -321,7 +332,7 @@ def hint(
                 context=_shown(request.context),
                 keys=listed(network or of_resource),
             )
-            near = len(resource) + 1  # its resource covers the request's
+            near = COVERS  # its resource covers the request's
         else:
             continue
         if closest is None or near > closest[0]:
@@ -339,7 +350,7 @@ def hint(
             and _covering(resources, resource, case_sensitive=True)
             and not statement_applies(any_resource(unconditioned(statement)), request)
         ):
-            near = len(resource) + 1
+            near = COVERS
             if closest is None or near > closest[0]:
                 closest = (near, t("hint.action_missing", sid=statement.label, action=action))
     if closest is not None:

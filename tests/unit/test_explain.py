@@ -270,6 +270,32 @@ def test_a_resource_that_would_not_cover_even_with_slash_star_gets_no_such_advic
     assert said.startswith("ForS32OpenGet's Resource does not cover") and "/*" not in said, said
 
 
+def test_of_statements_as_near_by_their_bucket_the_one_for_the_same_folder_is_named() -> None:
+    """ForS32OpenGet written with bucket 1's ARN (the two buckets differ in one digit, a
+    copy-and-paste slip): ForS31 on bucket 1 came as near by the start of its ARN and, first in
+    the file, was the one named. The statement for open/ is."""
+    from handson.policy_match import hint
+
+    one, two = "arn:aws:s3:::handson-s3-1-abc", "arn:aws:s3:::handson-s3-2-abc"
+    statements = [
+        {
+            "Sid": "ForS31",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": [one, f"{one}/*"],
+        },
+        {
+            "Sid": "ForS32OpenGet",
+            "Effect": "Allow",
+            "Action": "s3:GetObject",
+            "Resource": f"{one}/open/*",
+        },
+    ]
+    wanted = f"{two}/open/a.txt"
+    said = hint([{"Version": "2012-10-17", "Statement": statements}], "s3:GetObject", wanted, False)
+    assert said == (f"ForS32OpenGet's Resource does not cover {wanted} (now {one}/open/*)"), said
+
+
 def test_a_space_in_the_resource_is_named_not_the_slash_star() -> None:
     """'.../* ' copied with a space, or 'arn:aws:s3::: bucket': the hint names the space (the
     /* hint would tell the learner to add what is already there)."""
