@@ -11,7 +11,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from handson.catalogue import CATALOGUE, TALLIED, id_ranges
 from handson.class_runs import OUTPUT, Graded
-from handson.i18n import display_width, language, pad, t
+from handson.i18n import display_width, language, listed_first, pad, t
 from handson.practices import ADVISORY
 from handson.secrets import redact
 
@@ -60,7 +60,28 @@ def table_lines(graded: list[Graded]) -> list[str]:
         if g is not None and g.reason:
             lines.append("    " + g.reason)
     lines.append(t("class.summary", **_counts(graded)))
+    most = [t("class.failed_count", id=i, count=n) for i, n in failed_most(graded)]
+    if most:
+        lines.append(t("class.failed_most", counts=listed_first(most)))
     return lines
+
+
+def failed_most(graded: list[Graded]) -> list[tuple[str, int]]:
+    """The checkpoints that learners failed, with how many, the most failed first (of as many,
+    in the catalogue's order): what to go over again with the class."""
+    counts = [(i, sum(1 for g in graded if g.statuses.get(i) == "failed")) for i in TALLIED]
+    return sorted(((i, n) for i, n in counts if n), key=lambda found: -found[1])
+
+
+def _footer(graded: list[Graded]) -> list[dict[str, str]]:
+    """Under each column, how many learners failed the checkpoint (or have findings of the
+    lesson), coloured as such where any did."""
+    cells = []
+    for i in COLUMNS:
+        status = "failed" if i in TALLIED else "findings"
+        count = sum(1 for g in graded if g.statuses.get(i) == status)
+        cells.append({"text": str(count), "colour": _COLOURS[status] if count else "#ffffff"})
+    return cells
 
 
 def _row(graded: Graded) -> list[str]:
@@ -187,6 +208,8 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
         reason=t("class.reason"),
         checkpoints=[{"id": i, "title": CATALOGUE[i].short_title()} for i in COLUMNS],
         rows=rows,
+        footer=t("class.footer"),
+        totals=_footer(graded),
     )
     path.write_text(redact(page), "utf-8")
 

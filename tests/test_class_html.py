@@ -103,6 +103,34 @@ def test_a_learner_links_to_a_page_of_what_their_run_showed(
     assert page.url == (folder / "class.html").as_uri()
 
 
+# Each column's heading, and what the footer's cell under it says (by where the browser put them).
+UNDER_HEADINGS = """() => {
+  const cells = row => [...row.children].map(c => [c.textContent, c.getBoundingClientRect().left]);
+  const footer = new Map(cells(document.querySelector("tfoot tr")).map(([t, x]) => [x, t]));
+  return cells(document.querySelector("thead tr")).map(([t, x]) => [t, footer.get(x)]);
+}"""
+
+
+def test_under_each_column_is_how_many_learners_failed_it(
+    tmp_path: Path, page: Page, japanese: None
+) -> None:
+    """What to go over again with the class: under each checkpoint, how many failed it; under
+    each lesson, how many have findings of it."""
+    cases = [({"R6", "U4"}, set()), ({"R6"}, {"P2"}), (set(), set())]
+    graded = []
+    for n, (failed, findings) in enumerate(cases):
+        statuses = {c: "failed" if c in failed else "passed" for c in COLUMNS if c[0] != "P"}
+        statuses |= {c: "findings" if c in findings else "clear" for c in COLUMNS if c[0] == "P"}
+        graded.append(Graded(Learner("p", "111122223333", f"l{n}"), 1, statuses))
+    write_html(graded, tmp_path / "class.html", "now")
+    page.goto((tmp_path / "class.html").as_uri())
+    under = dict(page.evaluate(UNDER_HEADINGS))
+    assert under.pop("受講者") == "不合格・指摘ありの人数"
+    assert under.pop("判定できなかった理由") == ""
+    assert {c: n for c, n in under.items() if n != "0"} == {"U4": "1", "R6": "2", "P2": "1"}
+    assert set(under) == set(COLUMNS)
+
+
 # Where the browser put each line's last word (its left edge, in pixels).
 LAST_WORDS_AT = """() => {
   const pre = document.querySelector("pre");

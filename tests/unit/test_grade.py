@@ -257,6 +257,8 @@ def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_a
     assert lines[6].split() == ["田中", "11", "/", "13", "-", "R1", "R2", "-"]
     assert lines[7].split() == ["伊藤", "3", "/", "13", "U2", "U3", "R1", "R2〜R8", "P2"]
     assert lines[8].startswith("受講者 6 人: 全チェックポイント合格 1 人")
+    # What to go over again: the most failed first, three of them.
+    assert lines[9] == "不合格の多いチェックポイント: U1（2 人）、U2（2 人）、U3（2 人） など"
     assert max(i18n.display_width(line) for line in lines) <= 80, lines
 
 
