@@ -19,6 +19,7 @@ from handson.call_record import read_calls
 from handson.catalogue import TALLIED
 from handson.class_table import COLUMNS
 from handson.console import CHILD_OUTPUT
+from handson.i18n import listed_first
 from handson.names import ADMIN_POLICY_ARN
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
@@ -163,6 +164,9 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
             failed if label == "ichiro" else ["-"]
         ), row
     assert "3 learners: 2 passed every checkpoint, 1 failed some" in done.stdout
+    # What to go over again: the checkpoints one learner failed, each once.
+    most = listed_first([f"{i} (1)" for i in failed])
+    assert f"checkpoints failed by the most learners: {most}" in lines, done.stdout
     # While it grades: a line first, then one as each learner's grading ends (minutes, for a
     # class), on standard error, so that the table alone is on standard output.
     progress = [
@@ -186,8 +190,12 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
     assert page.rows[0][1:20] == list(COLUMNS)
     assert list(COLUMNS[13:]) == ["P1", "P2", "P3", "P4", "P5", "P6"]
     words = {"passed": "ok", "failed": "FAILED"}
-    for row in page.rows[1:]:
+    *learners, footer = page.rows[1:]
+    for row in learners:
         assert row[1:14] == [words[s] for s in expected[row[0]]], row
+    # Under each checkpoint, how many failed it: ichiro alone, where he did.
+    assert footer[0] == "failed / with findings"
+    assert footer[1:14] == ["1" if i in broken else "0" for i in ids], footer
     # Each learner's own results beside the table, with what their run found; nothing of
     # theirs in the grader's reports folder (no run folder there, reports/latest untouched).
     for label in expected:
