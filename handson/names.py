@@ -44,7 +44,9 @@ CONSOLE_ROLE_POLICY = "handson-iam-role-policy"
 # (IAM allows 64 characters); bucket names allow 63 with a 13-character prefix.
 MAX_NAME_LENGTH = 40
 MIN_NAME_LENGTH = 3
-_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
+# S3's characters, periods included: a learner's buckets may be handson-s3-1-taro.yamada (S3
+# allows it, and botocore and the AWS CLI address a bucket with a period by its path).
+_NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
 # "--ol-s3", "--x-s3" and "--table-s3" are reserved too; the "--" rule already refuses them.
 _FORBIDDEN_SUFFIXES = ("-s3alias",)
 
@@ -69,6 +71,8 @@ def _refusal(name: str, where: str) -> str | None:
         )
     if "--" in name:
         return t("name.double_hyphen", where=where)
+    if ".." in name:
+        return t("name.double_period", where=where)
     reserved = next((s for s in _FORBIDDEN_SUFFIXES if name.endswith(s)), None)
     if reserved:
         return t("name.reserved", where=where, suffix=repr(reserved))
@@ -83,7 +87,7 @@ def _written_instead(name: str) -> str:
     ascii_form = unicodedata.normalize("NFKC", name)
     if not ascii_form.isascii():
         return t("name.hint_romaji")
-    instead = re.sub(r"[^a-z0-9]+", "-", ascii_form.lower()).strip("-")
+    instead = re.sub(r"[^a-z0-9.]+", "-", ascii_form.lower()).strip("-.")
     if instead == name or _refusal(instead, "") is not None:
         return ""
     return t("name.hint_lower", name=instead)

@@ -21,8 +21,8 @@ SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 taro@laptop"  # a key's body
 ROLE = "handson-iam-role"
 
 
-def seed(file: str) -> str:
-    return (SEED_DIR / file).read_text("utf-8").replace(PLACEHOLDER, NAME)
+def seed(file: str, name: str = NAME) -> str:
+    return (SEED_DIR / file).read_text("utf-8").replace(PLACEHOLDER, name)
 
 
 def assign_mfa_device(iam: Any, user: str) -> str:
@@ -42,8 +42,9 @@ def assign_mfa_device(iam: Any, user: str) -> str:
 class HandBuilt:
     """The hands-on built as a person builds it in the console; removed afterwards."""
 
-    def __init__(self, admin: Principal) -> None:
+    def __init__(self, admin: Principal, name: str = NAME) -> None:
         self.admin = admin
+        self.name = name  # the learner's <自分の名前>, in their buckets and policies
         self.iam, self.ec2, self.s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
         self.ssm = admin.client("ssm")
         self.region = admin.region
@@ -64,7 +65,7 @@ class HandBuilt:
     ) -> None:
         iam = self.iam
         user_policy = iam.create_policy(
-            PolicyName="handson-iam-user-policy", PolicyDocument=seed(USER_POLICY_FILE)
+            PolicyName="handson-iam-user-policy", PolicyDocument=seed(USER_POLICY_FILE, self.name)
         )["Policy"]["Arn"]
         self.undo.append(lambda: iam.delete_policy(PolicyArn=user_policy))
         iam.create_user(UserName=USER)
@@ -74,10 +75,11 @@ class HandBuilt:
             iam.create_login_profile(UserName=USER, Password="Handson-by-hand-1!")
         role_arn = iam.create_policy(
             PolicyName="handson-iam-role-policy",
-            PolicyDocument=role_policy or seed(ROLE_POLICY_FILE),
+            PolicyDocument=role_policy or seed(ROLE_POLICY_FILE, self.name),
         )["Policy"]["Arn"]
         self.undo.append(lambda: iam.delete_policy(PolicyArn=role_arn))
-        iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=seed(TRUST_POLICY_FILE))
+        trust = seed(TRUST_POLICY_FILE, self.name)
+        iam.create_role(RoleName=ROLE, AssumeRolePolicyDocument=trust)
         self.undo.append(lambda: iam.delete_role(RoleName=ROLE))
         for arn in (role_arn, *([SSM_CORE_POLICY_ARN] if ssm_core else [])):
             iam.attach_role_policy(RoleName=ROLE, PolicyArn=arn)
@@ -90,11 +92,11 @@ class HandBuilt:
         )
         if instances:
             self.instances(instances, profile=profile, region=instance_region, kind=instance_type)
-        for name in (NAME, *([extra_pair] if extra_pair else [])):
+        for name in (self.name, *([extra_pair] if extra_pair else [])):
             for number in (1, 2):
                 self.bucket(f"handson-s3-{number}-{name}")
         for key in ("open/memo.txt", "close/secret.txt"):
-            self.s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"by hand")
+            self.s3.put_object(Bucket=f"handson-s3-2-{self.name}", Key=key, Body=b"by hand")
 
     def instances(
         self,
@@ -129,7 +131,7 @@ class HandBuilt:
 
         No console password (U1); a group of the user's own allowing iam:ListUsers (U5); the
         role without AmazonSSMManagedInstanceCore (R1); ``open/`` without ``/*`` (R4)."""
-        document = json.loads(seed(ROLE_POLICY_FILE))
+        document = json.loads(seed(ROLE_POLICY_FILE, self.name))
         for statement in document["Statement"]:
             if statement["Sid"] == "ForS32OpenGet":
                 statement["Resource"] = [r.removesuffix("/*") for r in statement["Resource"]]
@@ -179,7 +181,7 @@ class HandBuilt:
         self.undo.append(lambda: self.ec2.terminate_instances(InstanceIds=[other]))
         self.bucket("handson-s3-1-jiro-byhand")  # half a pair: not a candidate
         for key in ("open/notes.md", "close/keys.txt", "readme.txt"):
-            s3.put_object(Bucket=f"handson-s3-2-{NAME}", Key=key, Body=b"mine")
+            s3.put_object(Bucket=f"handson-s3-2-{self.name}", Key=key, Body=b"mine")
         # The learner set up MFA for the user's console sign-in (lesson P6), gave the user an
         # SSH key and put it in a group of their own; someone else has an MFA device too.
         for user in (USER, "someone-else"):

@@ -189,8 +189,8 @@ def test_environment_variables_are_checked_too(tmp_path: Path) -> None:
     run = run_suite(tmp_path, env={"HANDSON_NAME": "UPPER"})
     assert run.exit_code == 4
     assert run.stderr.strip() == (
-        "ERROR: --name 'UPPER': use only lowercase letters (a-z), digits and hyphens, starting "
-        "and ending with a letter or digit (S3 bucket naming rules); 'upper' would do"
+        "ERROR: --name 'UPPER': use only lowercase letters (a-z), digits, hyphens and periods, "
+        "starting and ending with a letter or digit (S3 bucket naming rules); 'upper' would do"
     )
 
 

@@ -74,6 +74,26 @@ def test_a_hand_built_environment_is_graded_and_left_as_it_was(
     assert "account is as it was before the run" in run.stdout
 
 
+def test_a_name_with_a_period_as_s3_allows_is_graded(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """Buckets named handson-s3-1-taro.yamada, which S3 allows (a period, no two in a row):
+    the suite refused the name as no --name it takes, and the learner could not be graded."""
+    built = HandBuilt(test_emulator.admin, name="taro.yamada")
+    try:
+        built.build()
+        before = snapshot(test_emulator.admin)
+        run = grade(test_emulator, tmp_path)
+        assert snapshot(test_emulator.admin) == before
+    finally:
+        built.remove()
+    assert run.exit_code == 0, run.describe()
+    assert set(decided(run)) == CHECKPOINTS
+    assert all(o == {"passed"} for o in decided(run).values()), decided(run)
+    document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
+    assert document["name"] == "taro.yamada"
+
+
 def test_the_mistakes_fail_exactly_their_checkpoints(
     by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:

@@ -16,7 +16,7 @@ import pytest
 from tests.helpers.suite_runner import ROOT, suite_command, suite_env
 
 JAPANESE = {"HANDSON_LANG": None}  # the default language
-BAD_NAME = "ERROR: --name 'Taro': 英小文字（a〜z）、数字、ハイフン（-）だけを使い"
+BAD_NAME = "ERROR: --name 'Taro': 英小文字（a〜z）、数字、ハイフン（-）、ピリオド（.）だけを使い"
 
 
 def run(command: list[str], encoding: str) -> subprocess.CompletedProcess[bytes]:

@@ -21,7 +21,10 @@ from handson.names import (
 LONGEST = "a" * MAX_NAME_LENGTH
 
 
-@pytest.mark.parametrize("name", ["20261129-k3x9qa", "yourname", "abc", LONGEST, "a-b-c"])
+# A period too, as S3 allows it: a learner's buckets may be handson-s3-1-taro.yamada.
+@pytest.mark.parametrize(
+    "name", ["20261129-k3x9qa", "yourname", "abc", LONGEST, "a-b-c", "taro.yamada", "a.b-c"]
+)
 def test_valid_names_are_returned(name: str) -> None:
     assert validate_name(name) == name
 
@@ -38,7 +41,9 @@ def test_longest_name_is_forty_characters() -> None:
         pytest.param("a" * 41, id="too-long"),
         pytest.param("YourName", id="uppercase"),
         pytest.param("your_name", id="underscore"),
-        pytest.param("your.name", id="dot"),
+        pytest.param("your..name", id="two-periods"),
+        pytest.param("your.", id="trailing-period"),
+        pytest.param(".abc", id="leading-period"),
         pytest.param("-abc", id="leading-hyphen"),
         pytest.param("abc-", id="trailing-hyphen"),
         pytest.param("a--b", id="double-hyphen"),
@@ -58,6 +63,11 @@ def test_invalid_names_raise_one_line_usage_error(name: str) -> None:
 def test_trailing_newline_is_rejected() -> None:
     with pytest.raises(SuiteUsageError):
         validate_name("yourname\n")
+
+
+def test_two_periods_in_a_row_are_named() -> None:
+    with pytest.raises(SuiteUsageError, match=r"no two periods in a row"):
+        validate_name("taro..yamada")
 
 
 def test_reserved_suffix_message_names_the_suffix() -> None:
@@ -166,7 +176,7 @@ def test_tag_list_includes_extra_tags() -> None:
         pytest.param("山田taro", "ローマ字で書いてください", id="mixed"),
         pytest.param("Taro", "'taro' なら使えます", id="uppercase"),
         pytest.param("Taro_Yamada", "'taro-yamada' なら使えます", id="underscore"),
-        pytest.param("taro.yamada", "'taro-yamada' なら使えます", id="dot"),
+        pytest.param("Taro.Yamada", "'taro.yamada' なら使えます", id="period"),
     ],
 )
 def test_a_name_with_wrong_characters_is_told_what_would_do(name: str, hint: str) -> None:
