@@ -16,7 +16,7 @@ from handson.class_roster import Learner
 from handson.console import CHILD_OUTPUT, child_environment
 from handson.i18n import t
 from handson.report import tally, why_it_stopped
-from handson.results import ScenarioResult
+from handson.results import Outcome, ScenarioResult
 from handson.run_folder import DISCOVERED_VARIABLE, REPORTS_VARIABLE
 from handson.secrets import redact, register_secret
 
@@ -38,6 +38,8 @@ class Graded:
     statuses: dict[str, str] = field(default_factory=dict)  # checkpoint -> one of STATUSES
     reason: str = ""
     folder: Path | None = None
+    # checkpoint -> the hint of its first failed check, where it has one: what to fix, at a glance
+    hints: dict[str, str] = field(default_factory=dict)
 
 
 def learner_env(
@@ -127,11 +129,17 @@ def read_graded(learner: Learner, folder: Path, exit_code: int, stderr: str = ""
     path = folder / "checkpoints.json"
     document = json.loads(path.read_text("utf-8")) if path.exists() else {}
     entries = document.get("checkpoints", [])
-    counted = tally([ScenarioResult.from_dict(entry) for entry in entries])
+    results = [ScenarioResult.from_dict(entry) for entry in entries]
+    counted = tally(results)
     for status, ids in zip(
         STATUSES, (counted.passed, counted.failed, counted.undecided), strict=True
     ):
         graded.statuses.update(dict.fromkeys(ids, status))
+    for checkpoint in counted.failed:
+        failed = (r for r in results if checkpoint in r.checkpoints and r.outcome is Outcome.FAILED)
+        hint = next((r.hint for r in failed if r.hint), "")
+        if hint:
+            graded.hints[checkpoint] = hint
     # The security lessons (P1-P6), advisory: their own words, never passed or failed.
     graded.statuses.update({o["id"]: o["outcome"] for o in document.get("practice_outcomes", [])})
     if not entries:

@@ -193,8 +193,10 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
                     "class": status.replace(" ", "-"),
                     "colour": _COLOURS[status],
                     "text": _cell(status),
+                    # A failed cell's hint, shown where the pointer rests on it.
+                    "title": g.hints.get(i, ""),
                 }
-                for status in (g.statuses.get(i, "not decided") for i in COLUMNS)
+                for i, status in ((i, g.statuses.get(i, "not decided")) for i in COLUMNS)
             ],
             "reason": g.reason,
         }

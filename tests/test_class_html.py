@@ -131,6 +131,23 @@ def test_under_each_column_is_how_many_learners_failed_it(
     assert set(under) == set(COLUMNS)
 
 
+def test_a_failed_cell_shows_its_hint_where_the_pointer_rests(
+    tmp_path: Path, page: Page, japanese: None
+) -> None:
+    """The instructor sees why without opening the learner's page: the failed cell's title is
+    its hint, quotes and markup as written (a hint quotes the policy's JSON)."""
+    hint = 'ハンズオンのポリシーでは Allow のステートメント ForEC2: Resource ["*"] <b>x</b>'
+    statuses = {c: "passed" for c in COLUMNS}
+    statuses["U4"] = "failed"
+    graded = Graded(Learner("p", "111122223333", "山田"), 1, statuses, hints={"U4": hint})
+    write_html([graded], tmp_path / "class.html", "now")
+    page.goto((tmp_path / "class.html").as_uri())
+    cells = page.locator("tbody td")
+    titles = [cells.nth(n).get_attribute("title") for n in range(len(COLUMNS))]
+    assert titles[COLUMNS.index("U4")] == hint
+    assert [t for n, t in enumerate(titles) if n != COLUMNS.index("U4")] == [None] * 18
+
+
 # Where the browser put each line's last word (its left edge, in pixels).
 LAST_WORDS_AT = """() => {
   const pre = document.querySelector("pre");

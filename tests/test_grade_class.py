@@ -193,6 +193,11 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
     *learners, footer = page.rows[1:]
     for row in learners:
         assert row[1:14] == [words[s] for s in expected[row[0]]], row
+    # A failed cell shows its hint where the pointer rests: ichiro's U5 (his group's
+    # iam:ListUsers) and R4 (open/ without /*); U1 (no password) and R1 (no SSM core) have none.
+    html = (out / "class.html").read_text("utf-8")
+    assert html.count(' title="') == len(COLUMNS) + 2  # the headings' titles, then those two
+    assert ' title="handson-iam-role-policy / ForS32OpenGet&#39;s Resource does not' in html
     # Under each checkpoint, how many failed it: ichiro alone, where he did.
     assert footer[0] == "failed / with findings"
     assert footer[1:14] == ["1" if i in broken else "0" for i in ids], footer

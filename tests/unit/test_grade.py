@@ -189,6 +189,22 @@ def test_statuses_come_from_the_runs_checkpoints(tmp_path: Path) -> None:
     graded = read_graded(learner, tmp_path, 1)
     assert graded.statuses == {"U1": "passed", "U5": "failed", "R1": "not decided"}
     assert exit_code([graded]) == 1
+    assert graded.hints == {}  # a failure without a hint has none to show
+
+
+def test_a_failed_checkpoint_keeps_the_hint_of_its_first_failed_check(tmp_path: Path) -> None:
+    """What class.html shows on a failed cell. Only a failed check's: an error's cause is no
+    advice on the policies (verdict rule 7), and a passed check has none."""
+    entries = [
+        {"checkpoints": ["U4"], "outcome": "passed", "hint": "not this"},
+        {"checkpoints": ["U4"], "outcome": "failed"},
+        {"checkpoints": ["U4"], "outcome": "failed", "hint": "ForEC2's Action ec2:* ..."},
+        {"checkpoints": ["U4"], "outcome": "failed", "hint": "a later one"},
+        {"checkpoints": ["R2"], "outcome": "error", "hint": "never an error's"},
+    ]
+    (tmp_path / "checkpoints.json").write_text(json.dumps({"checkpoints": entries}))
+    graded = read_graded(Learner("p", "111122223333", "p"), tmp_path, 1)
+    assert graded.hints == {"U4": "ForEC2's Action ec2:* ..."}
 
 
 def test_an_error_of_a_learners_run_is_not_decided_never_failed(tmp_path: Path) -> None:
