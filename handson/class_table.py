@@ -66,10 +66,14 @@ def table_lines(graded: list[Graded]) -> list[str]:
     return lines
 
 
+def _how_many(graded: list[Graded], column: str, status: str) -> int:
+    return sum(1 for g in graded if g.statuses.get(column) == status)
+
+
 def failed_most(graded: list[Graded]) -> list[tuple[str, int]]:
     """The checkpoints that learners failed, with how many, the most failed first (of as many,
     in the catalogue's order): what to go over again with the class."""
-    counts = [(i, sum(1 for g in graded if g.statuses.get(i) == "failed")) for i in TALLIED]
+    counts = [(i, _how_many(graded, i, "failed")) for i in TALLIED]
     return sorted(((i, n) for i, n in counts if n), key=lambda found: -found[1])
 
 
@@ -79,7 +83,7 @@ def _footer(graded: list[Graded]) -> list[dict[str, str]]:
     cells = []
     for i in COLUMNS:
         status = "failed" if i in TALLIED else "findings"
-        count = sum(1 for g in graded if g.statuses.get(i) == status)
+        count = _how_many(graded, i, status)
         cells.append({"text": str(count), "colour": _COLOURS[status] if count else "#ffffff"})
     return cells
 
@@ -188,16 +192,7 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
         {
             "label": g.learner.label,
             "page": _learner_page(environment, g),
-            "cells": [
-                {
-                    "class": status.replace(" ", "-"),
-                    "colour": _COLOURS[status],
-                    "text": _cell(status),
-                    # A failed cell's hint, shown where the pointer rests on it.
-                    "title": g.hints.get(i, ""),
-                }
-                for i, status in ((i, g.statuses.get(i, "not decided")) for i in COLUMNS)
-            ],
+            "cells": [_html_cell(g, i) for i in COLUMNS],
             "reason": g.reason,
         }
         for g in graded
@@ -214,6 +209,18 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
         totals=_footer(graded),
     )
     path.write_text(redact(page), "utf-8")
+
+
+def _html_cell(graded: Graded, column: str) -> dict[str, str]:
+    """A learner's cell of the page: its status, coloured, and a failed one's hint, shown where
+    the pointer rests on it."""
+    status = graded.statuses.get(column, "not decided")
+    return {
+        "class": status.replace(" ", "-"),
+        "colour": _COLOURS[status],
+        "text": _cell(status),
+        "title": graded.hints.get(column, ""),
+    }
 
 
 def _learner_page(environment: Environment, graded: Graded) -> str:

@@ -17,7 +17,6 @@ where the hint already names every Resource the sentence would."""
 from __future__ import annotations
 
 import functools
-import json
 import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
@@ -33,8 +32,15 @@ from handson.iam_engine import (
     wildcard_match,
 )
 from handson.names import RunNames
-from handson.policies import SEED_DIR
-from handson.policy_match import Policies, deciding, describe, element_patterns
+from handson.policies import load_policy_set
+from handson.policy_match import (
+    Policies,
+    covering,
+    deciding,
+    describe,
+    element_patterns,
+    in_json,
+)
 
 # Of a service the hands-on's policy allows only a few actions of, the sentence lists them; of
 # more (the role's six grants of S3, say), it names the call alone.
@@ -42,11 +48,13 @@ LISTED_AT_MOST = 3
 
 
 @functools.lru_cache(maxsize=8)
-def seed_policy(file: str, suffix: str) -> NamedPolicy:
+def seed_policy(file: str, suffix: str) -> NamedPolicy | None:
     """The hands-on's policy ``file`` (handson-iam-user-policy.json, ...), with ``suffix`` for
-    its placeholder."""
-    text = RunNames(suffix).render((SEED_DIR / file).read_text("utf-8"))
-    return NamedPolicy("", json.loads(text))
+    its placeholder; None for a file that is none of the hands-on's."""
+    seed = {policy.path.name: policy for policy in load_policy_set().files()}
+    if file not in seed:
+        return None
+    return NamedPolicy("", dict(seed[file].document(RunNames(suffix).render)))
 
 
 class Intended(NamedTuple):
@@ -76,9 +84,9 @@ def said(
     and how far, else that it does not allow it. For a call that was denied: the statement that
     allows it. Empty where the hands-on's policy decides the call as observed, or where the file
     is none of the hands-on's."""
-    if not (SEED_DIR / file).is_file():
-        return Intended("")
     policy = seed_policy(file, suffix)
+    if policy is None:
+        return Intended("")
     request = Request(action=action, resource=resource, context=dict(context or {}))
     decided = decide(request, [policy])
     if (decided.decision == ALLOW) == observed_allowed:
@@ -145,17 +153,14 @@ def _granting(granting: list[Statement], action: str) -> Intended:
         said = {"sid": statement.label, "action": action, "patterns": listed(resources)}
         condition = statement.body.get("Condition")
         if condition:
-            shown = json.dumps(condition, ensure_ascii=False)
-            sentences.append(t("intended.allows_when", condition=shown, **said))
+            sentences.append(t("intended.allows_when", condition=in_json(condition), **said))
         else:
             sentences.append(t("intended.allows", **said))
     return Intended(t("hint.intended_join").join(sentences))
 
 
 def _acts(statement: Statement, action: str) -> bool:
-    return any(
-        wildcard_match(p, action, case_sensitive=False) for p in _patterns(statement, "Action")
-    )
+    return covering(_patterns(statement, "Action"), action, case_sensitive=False) is not None
 
 
 def _near(pattern: str, resource: str) -> bool:

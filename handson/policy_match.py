@@ -55,7 +55,7 @@ def describe(statement: Statement) -> str:
         "resource": _element(body, "Resource"),
     }
     if body.get("Condition"):
-        condition = _as_written(body["Condition"])
+        condition = in_json(body["Condition"])
         return t("statement.described_condition", condition=condition, **said)
     return t("statement.described", **said)
 
@@ -64,11 +64,11 @@ def _element(body: Mapping[str, Any], name: str) -> str:
     """``Action ["s3:*"]``, or ``NotAction [...]`` said as everything but what it lists: a
     statement's NotAction read as Action names the very actions it leaves alone."""
     if name in body or f"Not{name}" not in body:
-        return t("statement.element", element=name, value=_as_written(body.get(name)))
-    return t("statement.element_not", element=f"Not{name}", value=_as_written(body[f"Not{name}"]))
+        return t("statement.element", element=name, value=in_json(body.get(name)))
+    return t("statement.element_not", element=f"Not{name}", value=in_json(body[f"Not{name}"]))
 
 
-def _as_written(value: Any) -> str:
+def in_json(value: Any) -> str:
     """A policy's value as the learner wrote it in the file: JSON, not Python's ['s3:*']."""
     return json.dumps(value, ensure_ascii=False)
 
@@ -76,7 +76,7 @@ def _as_written(value: Any) -> str:
 def _shown(context: Mapping[str, Any]) -> str:
     if not context:
         return t("explain.no_keys")
-    return listed(f"{k} = {_as_written(v)}" for k, v in context.items())
+    return listed(f"{k} = {in_json(v)}" for k, v in context.items())
 
 
 def _decided(
@@ -154,7 +154,9 @@ def element_patterns(body: Mapping[str, Any], element: str) -> list[str]:
     return [str(p) for p in (found if isinstance(found, list) else [found]) if p is not None]
 
 
-def _covering(patterns: list[str], value: str, *, case_sensitive: bool) -> str | None:
+def covering(patterns: list[str], value: str, *, case_sensitive: bool) -> str | None:
+    """The first of ``patterns`` that matches ``value`` as IAM matches (actions regardless of
+    case, resources with it), or None."""
     return next(
         (p for p in patterns if wildcard_match(p, value, case_sensitive=case_sensitive)), None
     )
@@ -175,7 +177,7 @@ def meant_for(patterns: list[str], resource: str) -> bool:
     if not service:
         return True
     return any(
-        p.split(":")[2:3] != service or _covering([_under(p)], resource, case_sensitive=True)
+        p.split(":")[2:3] != service or covering([_under(p)], resource, case_sensitive=True)
         for p in patterns
     )
 
@@ -250,10 +252,10 @@ def hint(
     if observed_allowed:
         if decided.decision != ALLOW or chosen is None:
             return ""
-        by_action = _covering(element_patterns(chosen.body, "Action"), action, case_sensitive=False)
+        by_action = covering(element_patterns(chosen.body, "Action"), action, case_sensitive=False)
         if by_action is not None and any(c in by_action for c in "*?"):
             return t("hint.allow_wildcard", sid=chosen.label, pattern=by_action, action=action)
-        by_resource = _covering(
+        by_resource = covering(
             element_patterns(chosen.body, "Resource"), resource, case_sensitive=True
         )
         if by_action is not None and by_resource is not None and "*" in by_resource:
@@ -275,25 +277,24 @@ def hint(
     closest: tuple[tuple[int, int], str] | None = None
     for statement in allows:
         body = statement.body
-        if "Action" not in body or not _covering(
+        if "Action" not in body or not covering(
             element_patterns(body, "Action"), action, case_sensitive=False
         ):
             continue
         resources = element_patterns(body, "Resource")
-        if "Resource" in body and not _covering(resources, resource, case_sensitive=True):
+        if "Resource" in body and not covering(resources, resource, case_sensitive=True):
             # A space in an ARN, which no ARN holds ("arn:aws:s3:::b/* "): the slip to name.
             spaced = next(
                 (
                     p
                     for p in resources
-                    if _covering([_unspaced(p)], resource, case_sensitive=True)
-                    and p != _unspaced(p)
+                    if covering([_unspaced(p)], resource, case_sensitive=True) and p != _unspaced(p)
                 ),
                 None,
             )
             # Else the commonest of these slips: a folder or a bucket written without the /*
             # that would take in the objects under it.
-            stem = _covering([_under(p) for p in resources], resource, case_sensitive=True)
+            stem = covering([_under(p) for p in resources], resource, case_sensitive=True)
             if spaced is not None:
                 words = t(
                     "hint.resource_space",
@@ -328,7 +329,7 @@ def hint(
                 if of_resource
                 else "hint.condition_no_keys",
                 sid=statement.label,
-                condition=json.dumps(body["Condition"], ensure_ascii=False),
+                condition=in_json(body["Condition"]),
                 context=_shown(request.context),
                 keys=listed(network or of_resource),
             )
@@ -347,7 +348,7 @@ def hint(
         if (
             same_service
             and "Resource" in body
-            and _covering(resources, resource, case_sensitive=True)
+            and covering(resources, resource, case_sensitive=True)
             and not statement_applies(any_resource(unconditioned(statement)), request)
         ):
             near = COVERS
