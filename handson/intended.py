@@ -8,6 +8,9 @@ grant shows how the hands-on writes it.
                                          s3:GetObject on arn:aws:s3:::handson-s3-2-taro/open/*
     U4, ec2:RunInstances allowed by      The hands-on's policy does not allow ec2:RunInstances (of
     a statement "Mine":                  ec2, it allows only ec2:DescribeInstances, ...)
+    R3, s3:DeleteBucket allowed by       AmazonS3FullAccess is no policy of the hands-on's; without
+    AmazonS3FullAccess, attached to the  it, the call is denied as in the hands-on
+    role besides the hands-on's policy:
 
 Decided by the same engine as the checks (handson.iam_engine), against the seed's policy file of
 the check's principal, with the run's name in it. Nothing is said where the hands-on's policy
@@ -24,6 +27,7 @@ from typing import Any, NamedTuple
 from handson.i18n import listed, t
 from handson.iam_engine import (
     ALLOW,
+    DENY,
     NamedPolicy,
     Request,
     Statement,
@@ -31,8 +35,8 @@ from handson.iam_engine import (
     statements,
     wildcard_match,
 )
-from handson.names import RunNames
-from handson.policies import load_policy_set
+from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, RunNames
+from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, load_policy_set
 from handson.policy_match import (
     Policies,
     covering,
@@ -40,11 +44,15 @@ from handson.policy_match import (
     describe,
     element_patterns,
     in_json,
+    named,
 )
 
 # Of a service the hands-on's policy allows only a few actions of, the sentence lists them; of
 # more (the role's six grants of S3, say), it names the call alone.
 LISTED_AT_MOST = 3
+
+# The name the hands-on gives the policy of each of its files, as the console shows it.
+CONSOLE_NAMES = {USER_POLICY_FILE: CONSOLE_USER_POLICY, ROLE_POLICY_FILE: CONSOLE_ROLE_POLICY}
 
 
 @functools.lru_cache(maxsize=8)
@@ -91,6 +99,11 @@ def said(
     decided = decide(request, [policy])
     if (decided.decision == ALLOW) == observed_allowed:
         return Intended("")
+    extra = _extra(file, documents, request, observed_allowed)
+    if extra:
+        key = "intended.extra_allows" if observed_allowed else "intended.extra_denies"
+        who = t("intended.to_user" if file == USER_POLICY_FILE else "intended.to_role")
+        return Intended(t(key, policies=listed(extra), who=who))
     if not observed_allowed:
         assert decided.statement is not None  # an ALLOW names the statement that allowed
         # The Resource that allows it is the fix a hint of a Resource without /* gives.
@@ -121,6 +134,26 @@ def said(
             t("intended.never_service", action=action, service=service, actions=listed(of_service))
         )
     return Intended(t("intended.never", action=action))
+
+
+def _extra(file: str, documents: Policies, request: Request, observed_allowed: bool) -> list[str]:
+    """In an environment built by hand, the policies held besides the hands-on's own (an AWS
+    managed AmazonS3FullAccess, a group's) that alone decided the call otherwise than the
+    hands-on does: without them, the rest decides it as the hands-on's policy. Their fix is to
+    take them off, not to narrow a statement the learner may not even be able to edit. None
+    where the hands-on's own policy is not among those held under its name (the learner's,
+    named otherwise, cannot be told from the others) or where the rest decides it wrongly too."""
+    own = CONSOLE_NAMES.get(file)
+    held = [d for d in documents if isinstance(d, NamedPolicy)]
+    if not any(d.name == own for d in held):
+        return []
+    others = [d for d in held if d.name != own]
+    rest = [d for d in documents if not (isinstance(d, NamedPolicy) and d.name != own)]
+    if not others or (decide(request, named(rest)).decision == ALLOW) == observed_allowed:
+        return []
+    # The ones that decide it: that allow it, or (a wrong deny) that deny it explicitly.
+    deciding_kind = ALLOW if observed_allowed else DENY
+    return [d.name for d in others if decide(request, [d]).decision == deciding_kind]
 
 
 def with_intended(hint: str, intended: Intended) -> str:

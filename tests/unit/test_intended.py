@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 
 from handson import i18n
-from handson.intended import Intended, said, with_intended
+from handson.iam_engine import NamedPolicy
+from handson.intended import Intended, said, seed_policy, with_intended
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE
 
 B1 = "arn:aws:s3:::handson-s3-1-taro"
@@ -140,6 +141,63 @@ def test_nothing_is_said_where_the_hands_on_decides_the_call_as_it_was_decided()
     assert said("not-the-hands-ons.json", "taro", OTHER_SID, "s3:GetObject", B1, True).words == ""
 
 
+def held(file: str, *others: tuple[str, dict[str, Any]], own: str = "") -> list[NamedPolicy]:
+    """The policies found in a hand-built environment: the hands-on's ``file`` as the console
+    names it (``own``: named otherwise), with ``others`` held besides it."""
+    seed = seed_policy(file, "taro")
+    assert seed is not None
+    name = own or file.removesuffix(".json")
+    return [NamedPolicy(name, seed.document), *(NamedPolicy(n, d) for n, d in others)]
+
+
+S3_FULL = ("AmazonS3FullAccess", mine({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})[0])
+ADMIN = ("AdministratorAccess", mine({"Effect": "Allow", "Action": "*", "Resource": "*"})[0])
+NO_S3 = ("no-s3", mine({"Effect": "Deny", "Action": "s3:*", "Resource": "*"})[0])
+
+
+def test_a_policy_held_besides_the_hands_ons_is_named_as_what_to_take_off() -> None:
+    """An AWS managed policy attached besides the hands-on's: its statement cannot be narrowed
+    (nor is it the hands-on's to tell apart); without it, the hands-on's decides as it should."""
+    extra = "AmazonS3FullAccess is no policy the hands-on attaches to the IAM role"
+    allowed = f"{extra}; without it, the call is denied as in the hands-on"
+    documents = held(ROLE_POLICY_FILE, S3_FULL)
+    for action, resource in [
+        ("s3:DeleteBucket", B1),
+        ("s3:GetObject", f"{B2}/close/handson-sample.txt"),
+        ("s3:ListBucket", B2),
+    ]:
+        decided = said(ROLE_POLICY_FILE, "taro", documents, action, resource, True)
+        assert decided == Intended(allowed), action
+    users = held(USER_POLICY_FILE, ADMIN)
+    assert said(USER_POLICY_FILE, "taro", users, "iam:ListUsers", "*", True).words == (
+        "AdministratorAccess is no policy the hands-on attaches to the IAM user;"
+        " without it, the call is denied as in the hands-on"
+    )
+    # A wrong deny by a Deny of its own: without it, allowed.
+    key = f"{B2}/open/handson-sample.txt"
+    denying = held(ROLE_POLICY_FILE, NO_S3)
+    denied = said(ROLE_POLICY_FILE, "taro", denying, "s3:GetObject", key, False)
+    assert denied == Intended(
+        "no-s3 is no policy the hands-on attaches to the IAM role;"
+        " without it, the call is allowed as in the hands-on"
+    )
+    # Only those that decide it are named: not another held besides that allows nothing here.
+    both = held(ROLE_POLICY_FILE, S3_FULL, ("see-users", OTHER_SID[0] | {"Statement": []}))
+    assert said(ROLE_POLICY_FILE, "taro", both, "s3:DeleteBucket", B1, True).words == allowed
+
+
+def test_a_policy_held_besides_is_not_named_where_taking_it_off_would_not_do() -> None:
+    """Where the hands-on's own policy is not found under its name (it cannot be told from
+    the others), or where the rest decides the call wrongly too: what the hands-on writes."""
+    never = "The hands-on's policy does not allow s3:DeleteBucket"
+    renamed = held(ROLE_POLICY_FILE, S3_FULL, own="my-role-policy")
+    assert said(ROLE_POLICY_FILE, "taro", renamed, "s3:DeleteBucket", B1, True).words == never
+    wide = [NamedPolicy("handson-iam-role-policy", S3_FULL[1]), NamedPolicy(*S3_FULL)]
+    assert said(ROLE_POLICY_FILE, "taro", wide, "s3:DeleteBucket", B1, True).words == never
+    # The run's own files (the emulator's), unnamed: never.
+    assert said(ROLE_POLICY_FILE, "taro", [S3_FULL[1]], "s3:DeleteBucket", B1, True).words == never
+
+
 def test_the_name_is_the_runs() -> None:
     jiros = "arn:aws:s3:::handson-s3-1-jiro/x"
     assert said(ROLE_POLICY_FILE, "jiro", (), "s3:GetObject", jiros, False).patterns == (
@@ -181,3 +239,8 @@ def test_in_japanese() -> None:
         "（ec2 のアクションで許可しているのは ec2:DescribeInstances、ec2:StartInstances だけです）"
     )
     assert with_intended("ヒント", Intended("ハンズオンでは", ("x",))) == "ヒント。ハンズオンでは"
+    documents = held(ROLE_POLICY_FILE, S3_FULL)
+    assert said(ROLE_POLICY_FILE, "taro", documents, "s3:DeleteBucket", B1, True).words == (
+        "AmazonS3FullAccess はハンズオンでIAMロールに付けるポリシーではありません。"
+        "外せば、ハンズオンのとおり拒否されます"
+    )
