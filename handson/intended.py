@@ -32,6 +32,7 @@ from handson.iam_engine import (
     Request,
     Statement,
     decide,
+    statement_applies,
     statements,
     wildcard_match,
 )
@@ -39,6 +40,7 @@ from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, RunNames
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, load_policy_set
 from handson.policy_match import (
     Policies,
+    ResourceHint,
     covering,
     deciding,
     describe,
@@ -73,6 +75,12 @@ class Intended(NamedTuple):
 
     words: str
     patterns: tuple[str, ...] = ()
+    # Of a call denied where the learner's file lacks the hands-on's statement that allows it
+    # (ForS32OpenGet left out): the learner's statements of the hands-on's other Sids that the
+    # hands-on keeps from the call (ForS31, bucket 1's). A hint to widen one of them is no fix:
+    # ``instead`` is said in its place, that the statement is missing and how it is written.
+    astray: tuple[str, ...] = ()
+    instead: str = ""
 
 
 def said(
@@ -108,7 +116,10 @@ def said(
         assert decided.statement is not None  # an ALLOW names the statement that allowed
         # The Resource that allows it is the fix a hint of a Resource without /* gives.
         granted = _granting([decided.statement], action)
-        return granted._replace(patterns=tuple(_patterns(decided.statement, "Resource")))
+        patterns = tuple(_patterns(decided.statement, "Resource"))
+        astray = _astray(policy, documents, decided.statement, request)
+        instead = t("intended.missing", sid=decided.statement.sid, granted=granted.words)
+        return granted._replace(patterns=patterns, astray=astray, instead=instead)
     seeds = {s.sid: s for s in statements(policy)}
     allowing = deciding(documents, action, resource, True, context)
     same = [seeds[s.sid] for s in allowing if s.sid in seeds]
@@ -136,6 +147,26 @@ def said(
     return Intended(t("intended.never", action=action))
 
 
+def _astray(
+    policy: NamedPolicy, documents: Policies, wanted: Statement, request: Request
+) -> tuple[str, ...]:
+    """Where the learner's policies have none of the Sid of the hands-on's statement that allows
+    the call (``wanted``), their statements of the hands-on's other Sids that the hands-on's
+    own do not let make the call: a hint naming one of them (ForS31's Resource does not cover
+    bucket 2's open/ ...) would have it widened past the hands-on's, and a statement is what
+    is missing. None where a statement of that Sid is there (its Resource is the slip), or
+    where the learner's Sids are their own (ForS32Open: the hint's nearest is theirs)."""
+    seeds = {s.sid: s for s in statements(policy)}
+    if wanted.sid.startswith("#"):
+        return ()
+    learners = [s for p in named(documents) for s in statements(p)]
+    if any(s.sid == wanted.sid for s in learners):
+        return ()
+    return tuple(
+        s.label for s in learners if s.sid in seeds and not statement_applies(seeds[s.sid], request)
+    )
+
+
 def _extra(file: str, documents: Policies, request: Request, observed_allowed: bool) -> list[str]:
     """In an environment built by hand, the policies held besides the hands-on's own (an AWS
     managed AmazonS3FullAccess, a group's) that alone decided the call otherwise than the
@@ -159,9 +190,13 @@ def _extra(file: str, documents: Policies, request: Request, observed_allowed: b
 def with_intended(hint: str, intended: Intended) -> str:
     """``hint``, then what the hands-on's policy says (``intended``), unless the hint names
     every Resource of the statement that would have allowed the call (ForS32OpenGet's
-    ``.../open/*``, which the hint for a Resource without ``/*`` gives as the fix)."""
+    ``.../open/*``, which the hint for a Resource without ``/*`` gives as the fix). A hint to
+    widen a statement the hands-on keeps from the call, where the one that allows it is
+    missing, is not said: that it is missing is."""
     if not intended.words:
         return hint
+    if isinstance(hint, ResourceHint) and hint.label in intended.astray:
+        return intended.instead
     if not hint:
         return intended.words
     if intended.patterns and all(_names(hint, p) for p in intended.patterns):

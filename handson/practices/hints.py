@@ -98,9 +98,11 @@ def hint_with_lint(
     observed_allowed: bool,
     context: Mapping[str, Any] | None = None,
 ) -> str:
-    """``hint``'s words, then the lint's of the statement that concerns the action (if any)."""
+    """``hint``'s words, then the lint's of the statement that concerns the action (if any); a
+    hint about a statement's Resource stays one (a ResourceHint, with its ``label``)."""
     said = hint(documents, action, resource, observed_allowed, context)
     said_of = said.label if isinstance(said, ResourceHint) else None
     for note in lint_notes(file, documents, action, resource, observed_allowed, said_of):
         said = t("practices.hint_lint", hint=said, lint=note) if said else note
-    return said
+    # Still about that statement's Resource, with what the lint says of it.
+    return ResourceHint(said, said_of) if said_of is not None else said

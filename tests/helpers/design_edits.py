@@ -64,6 +64,13 @@ def remove_action(file: str, sid: str, action: str) -> Callable[[Documents], Non
     return change
 
 
+def remove_statement(file: str, sid: str) -> Callable[[Documents], None]:
+    def change(docs: Documents) -> None:
+        docs[file]["Statement"].remove(statement_of(docs[file], sid))
+
+    return change
+
+
 def add_statement(file: str, statement: dict[str, Any]) -> Callable[[Documents], None]:
     def change(docs: Documents) -> None:
         docs[file]["Statement"].append(statement)

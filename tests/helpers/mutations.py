@@ -15,6 +15,7 @@ from tests.helpers.design_edits import (
     add_actions,
     add_statement,
     remove_action,
+    remove_statement,
     set_element,
     statement_of,
 )
@@ -265,6 +266,12 @@ MUTATIONS = [
             ["arn:aws:s3:::handson-s3-2-<自分の名前>/*"],
         ),
         frozenset({"R6"}),
+    ),
+    Mutation(
+        "role-without-open-get",
+        "the role's statement for bucket 2's open/ was not pasted (ForS32OpenGet left out)",
+        remove_statement(ROLE_POLICY_FILE, "ForS32OpenGet"),
+        frozenset({"R4"}),
     ),
     Mutation(
         "role-cannot-get-bucket1",

@@ -3,6 +3,7 @@ Resource" says to what, and a missing grant shows how the hands-on writes it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from handson import i18n
 from handson.iam_engine import NamedPolicy
 from handson.intended import Intended, said, seed_policy, with_intended
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE
+from handson.policy_match import ResourceHint
 
 B1 = "arn:aws:s3:::handson-s3-1-taro"
 B2 = "arn:aws:s3:::handson-s3-2-taro"
@@ -62,7 +64,7 @@ def test_a_wrong_allow_is_told_how_the_hands_on_writes_the_statement_that_allowe
         ("s3:DeleteBucket", B2),
     ]:
         found = said(ROLE_POLICY_FILE, "taro", widened, action, resource, True)
-        assert found == (grant, ())
+        assert found == Intended(grant)
     # The listing's Condition is part of it.
     listing = mine(
         {"Sid": "ForS32OpenList", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": B2}
@@ -198,6 +200,61 @@ def test_a_policy_held_besides_is_not_named_where_taking_it_off_would_not_do() -
     assert said(ROLE_POLICY_FILE, "taro", [S3_FULL[1]], "s3:DeleteBucket", B1, True).words == never
 
 
+def without(file: str, sid: str, rename: str = "") -> list[dict[str, Any]]:
+    """The hands-on's ``file`` with the statement ``sid`` left out (or, ``rename``: named so)."""
+    seed = seed_policy(file, "taro")
+    assert seed is not None
+    document = json.loads(json.dumps(seed.document))
+    for statement in list(document["Statement"]):
+        if statement["Sid"] == sid:
+            if rename:
+                statement["Sid"] = rename
+            else:
+                document["Statement"].remove(statement)
+    return [document]
+
+
+def test_a_statement_left_out_is_said_missing_not_another_to_widen() -> None:
+    """ForS32OpenGet not pasted: the nearest statement is ForS31, whose Resource the hint would
+    have widened to bucket 2 (and the role write there). The hands-on keeps ForS31 from the
+    call: that hint is replaced by what is missing."""
+    key = f"{B2}/open/handson-sample.txt"
+    granted = f"In the hands-on's policy, ForS32OpenGet allows s3:GetObject on {B2}/open/*"
+    decided = said(
+        ROLE_POLICY_FILE,
+        "taro",
+        without(ROLE_POLICY_FILE, "ForS32OpenGet"),
+        "s3:GetObject",
+        key,
+        False,
+    )
+    assert decided.words == granted
+    assert decided.astray == ("ForS31", "ForS32OpenList")
+    widen = ResourceHint(f"ForS31's Resource does not cover {key} (now {B1}, {B1}/*)", "ForS31")
+    assert with_intended(widen, decided) == f"There is no statement ForS32OpenGet. {granted}"
+    # Any other hint (no statement allows it at all) is followed by the grant, as every hint.
+    assert with_intended("No statement allows it", decided) == f"No statement allows it. {granted}"
+    # Found by hand, under the policy's name: the same statement, named as the console does.
+    found = [NamedPolicy("handson-iam-role-policy", without(ROLE_POLICY_FILE, "ForS32OpenGet")[0])]
+    by_hand = said(ROLE_POLICY_FILE, "taro", found, "s3:GetObject", key, False)
+    assert by_hand.astray[0] == "handson-iam-role-policy / ForS31"
+
+
+def test_a_statement_of_the_learners_own_sid_is_the_hints_to_name() -> None:
+    """Named otherwise (ForS32Open): the learner has it; the hint about its Resource stays."""
+    key = f"{B2}/open/handson-sample.txt"
+    renamed = without(ROLE_POLICY_FILE, "ForS32OpenGet", rename="ForS32Open")
+    renamed[0]["Statement"][2]["Resource"] = [f"{B2}/open"]
+    decided = said(ROLE_POLICY_FILE, "taro", renamed, "s3:GetObject", key, False)
+    slip = ResourceHint(f"ForS32Open's Resource does not cover {key}", "ForS32Open")
+    assert with_intended(slip, decided) == f"{slip}. {decided.words}"
+    assert "There is no statement" not in with_intended(slip, decided)
+    # Where it is there with a slip of its own, nothing is astray: its Resource is the slip.
+    slipped = without(ROLE_POLICY_FILE, "ForS32OpenGet", rename="ForS32OpenGet")
+    slipped[0]["Statement"][2]["Resource"] = [f"{B2}/open"]
+    assert said(ROLE_POLICY_FILE, "taro", slipped, "s3:GetObject", key, False).astray == ()
+
+
 def test_the_name_is_the_runs() -> None:
     jiros = "arn:aws:s3:::handson-s3-1-jiro/x"
     assert said(ROLE_POLICY_FILE, "jiro", (), "s3:GetObject", jiros, False).patterns == (
@@ -243,4 +300,12 @@ def test_in_japanese() -> None:
     assert said(ROLE_POLICY_FILE, "taro", documents, "s3:DeleteBucket", B1, True).words == (
         "AmazonS3FullAccess はハンズオンでIAMロールに付けるポリシーではありません。"
         "外せば、ハンズオンのとおり拒否されます"
+    )
+    missing = without(ROLE_POLICY_FILE, "ForS32OpenGet")
+    key = f"{B2}/open/handson-sample.txt"
+    widen = ResourceHint("ForS31 の Resource が …", "ForS31")
+    decided = said(ROLE_POLICY_FILE, "taro", missing, "s3:GetObject", key, False)
+    assert with_intended(widen, decided) == (
+        "ForS32OpenGet のステートメントがありません。"
+        f"ハンズオンのポリシーでは、ForS32OpenGet が s3:GetObject を {B2}/open/* に許可しています"
     )

@@ -24,7 +24,7 @@ from handson.permissions import analyse_documents, lint
 from handson.permissions.examples import measured_documents
 from handson.permissions.findings import Kind, Principal
 from handson.policies import ROLE_POLICY_FILE
-from handson.policy_match import hint
+from handson.policy_match import ResourceHint, hint
 from handson.practices import (
     PracticeOutcome,
     PracticeResult,
@@ -257,6 +257,21 @@ def test_a_failures_hint_names_the_lint_of_its_statement() -> None:
     # Another action's failure is not told about this statement's typo.
     other = hint_with_lint(hint, ROLE_POLICY_FILE, [role], "s3:PutObject", request[1], False)
     assert "s3:GetObjects" not in other
+
+
+def test_a_hint_on_a_statements_resource_stays_one_with_the_lints_note() -> None:
+    """With the lint's note of its statement, a hint about ForS32OpenGet's Resource still
+    names that statement, which handson.intended reads (a hint to widen a statement the hands-on
+    keeps from the call is replaced there)."""
+    i18n.set_language("en")
+    condition = {"StringLike": {"s3:prefix": "open/*"}}  # no key of s3:GetObject
+    role = _role_with(
+        "ForS32OpenGet", Resource=["arn:aws:s3:::handson-s3-2-x/open"], Condition=condition
+    )
+    request = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/open/handson-sample.txt", False)
+    said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *request)
+    assert isinstance(said, ResourceHint) and said.label == "ForS32OpenGet", repr(said)
+    assert said.startswith("ForS32OpenGet's Resource does not cover") and "s3:prefix" in said
 
 
 def test_a_hint_on_a_statements_resource_is_not_said_twice() -> None:
