@@ -40,6 +40,7 @@ class Graded:
     folder: Path | None = None
     # checkpoint -> the hint of its first failed check, where it has one: what to fix, at a glance
     hints: dict[str, str] = field(default_factory=dict)
+    name: str = ""  # the run's <自分の名前> (the learner's buckets'), as its results give it
 
 
 def learner_env(
@@ -128,6 +129,7 @@ def read_graded(learner: Learner, folder: Path, exit_code: int, stderr: str = ""
     graded = Graded(learner, exit_code, folder=folder)
     path = folder / "checkpoints.json"
     document = json.loads(path.read_text("utf-8")) if path.exists() else {}
+    graded.name = str(document.get("name") or "")
     entries = document.get("checkpoints", [])
     results = [ScenarioResult.from_dict(entry) for entry in entries]
     counted = tally(results)

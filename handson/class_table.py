@@ -5,13 +5,16 @@
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
+from typing import NamedTuple
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from handson.catalogue import CATALOGUE, TALLIED, id_ranges
 from handson.class_runs import OUTPUT, Graded
-from handson.i18n import display_width, language, listed_first, pad, t
+from handson.i18n import display_width, language, listed, listed_first, pad, t
+from handson.names import PLACEHOLDER
 from handson.practices import ADVISORY
 from handson.secrets import redact
 
@@ -75,6 +78,43 @@ def failed_most(graded: list[Graded]) -> list[tuple[str, int]]:
     in the catalogue's order): what to go over again with the class."""
     counts = [(i, _how_many(graded, i, "failed")) for i in TALLIED]
     return sorted(((i, n) for i, n in counts if n), key=lambda found: -found[1])
+
+
+class Cause(NamedTuple):
+    """Learners who failed a checkpoint with the same hint, their own names made the same."""
+
+    hint: str  # empty: their failure has no hint (each learner's page says what was seen)
+    learners: tuple[str, ...]
+
+
+# What differs between learners' hints of one cause: their name (in their buckets), their
+# account's ID and their instance's (in an ARN).
+_ACCOUNT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+_INSTANCE = re.compile(r"\bi-[0-9a-f]{8,17}\b")
+
+
+def causes(graded: list[Graded]) -> list[tuple[str, int, list[Cause]]]:
+    """Of each checkpoint learners failed (the most failed first): the learners grouped by the
+    hint of their failure, with each one's name, account and instance said alike, so that the
+    same mistake is one group; the commonest first. What to go over again, and with whom."""
+    found = []
+    for checkpoint, count in failed_most(graded):
+        groups: dict[str, list[str]] = {}
+        for g in graded:
+            if g.statuses.get(checkpoint) == "failed":
+                hint = _alike(g.hints.get(checkpoint, ""), g.name)
+                groups.setdefault(hint, []).append(g.learner.label)
+        ordered = sorted(groups.items(), key=lambda group: (-len(group[1]), not group[0]))
+        found.append((checkpoint, count, [Cause(h, tuple(who)) for h, who in ordered]))
+    return found
+
+
+def _alike(hint: str, name: str) -> str:
+    if name:
+        edge = r"[a-z0-9.]"
+        hint = re.sub(f"(?<!{edge}){re.escape(name)}(?!{edge})", PLACEHOLDER, hint)
+    hint = _ACCOUNT.sub(t("class.any_account"), hint)
+    return _INSTANCE.sub(t("class.any_instance"), hint)
 
 
 def _footer(graded: list[Graded]) -> list[dict[str, str]]:
@@ -207,6 +247,26 @@ def write_html(graded: list[Graded], path: Path, when: str) -> None:
         rows=rows,
         footer=t("class.footer"),
         totals=_footer(graded),
+        causes_title=t("class.causes"),
+        causes=[
+            {
+                "heading": t(
+                    "class.cause_heading",
+                    id=checkpoint,
+                    title=CATALOGUE[checkpoint].short_title(),
+                    count=count,
+                ),
+                "causes": [
+                    {
+                        "count": t("class.cause_count", count=len(c.learners)),
+                        "hint": c.hint or t("class.no_hint"),
+                        "learners": listed(c.learners),
+                    }
+                    for c in found
+                ],
+            }
+            for checkpoint, count, found in causes(graded)
+        ],
     )
     path.write_text(redact(page), "utf-8")
 

@@ -148,6 +148,41 @@ def test_a_failed_cell_shows_its_hint_where_the_pointer_rests(
     assert [t for n, t in enumerate(titles) if n != COLUMNS.index("U4")] == [None] * 18
 
 
+def test_below_the_table_the_class_s_failures_are_grouped_by_their_cause(
+    tmp_path: Path, page: Page, japanese: None
+) -> None:
+    """What to go over again, and with whom: each checkpoint failed, the most failed first,
+    with its learners grouped by the hint of their failure, their own names said alike."""
+    hint = "ForS32OpenGet が s3:GetObject を arn:aws:s3:::handson-s3-2-{}/* に許可しています"
+    graded = []
+    for label, name, failed in [
+        ("山田", "taro", "R6"),
+        ("佐藤", "hanako", "R6"),
+        ("鈴木", "x", "U1"),
+    ]:
+        statuses = {c: "failed" if c == failed else "passed" for c in COLUMNS}
+        hints = {"R6": hint.format(name)} if failed == "R6" else {}
+        learner = Learner("p", "111122223333", label)
+        graded.append(Graded(learner, 1, statuses, hints=hints, name=name))
+    write_html(graded, tmp_path / "class.html", "now")
+    page.goto((tmp_path / "class.html").as_uri())
+    assert page.locator("h2").inner_text() == "不合格の原因（同じヒントの受講者ごと。多い順）"
+    assert page.locator("h3").all_inner_texts() == [
+        "R6 ロールはバケット2の open/ 以外を操作できない（2 人）",
+        "U1 IAMユーザーでコンソールにサインインできる（1 人）",
+    ]
+    causes = page.locator("li").all_inner_texts()
+    assert causes == [
+        f"2 人: {hint.format('<自分の名前>')}\n山田、佐藤",
+        "1 人: ヒントなし（受講者のページで結果を見てください）\n鈴木",
+    ]
+    # A class that failed nothing has no such section.
+    passed = Graded(Learner("p", "111122223333", "渡辺"), 0, dict.fromkeys(COLUMNS, "passed"))
+    write_html([passed], tmp_path / "class.html", "now")
+    page.goto((tmp_path / "class.html").as_uri())
+    assert page.locator("h2").count() == 0
+
+
 # Where the browser put each line's last word (its left edge, in pixels).
 LAST_WORDS_AT = """() => {
   const pre = document.querySelector("pre");

@@ -198,6 +198,11 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
     html = (out / "class.html").read_text("utf-8")
     assert html.count(' title="') == len(COLUMNS) + 2  # the headings' titles, then those two
     assert ' title="handson-iam-role-policy / ForS32OpenGet&#39;s Resource does not' in html
+    # Below the table, each failed checkpoint's learners by cause, their names said alike.
+    causes = html[html.index("<h2>Why learners failed") :]
+    assert "<h3>R4 " in causes and "<b>1 learner(s)</b>" in causes, causes
+    assert "handson-s3-2-&lt;自分の名前&gt;/open/handson-sample.txt" in causes, causes
+    assert "taro-byhand" not in causes, causes
     # Under each checkpoint, how many failed it: ichiro alone, where he did.
     assert footer[0] == "failed / with findings"
     assert footer[1:14] == ["1" if i in broken else "0" for i in ids], footer

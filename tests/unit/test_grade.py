@@ -14,9 +14,10 @@ import pytest
 
 from handson import i18n
 from handson.catalogue import TALLIED
-from handson.class_table import not_a_table, table_lines, write_csv
+from handson.class_table import Cause, causes, not_a_table, table_lines, write_csv
 from handson.errors import SuiteUsageError
 from handson.grade import Graded, Learner, exit_code, learner_env, read_class, read_graded
+from handson.names import PLACEHOLDER
 from handson.practices import ADVISORY
 
 HEADER = "account,account_id,label,name\n"
@@ -202,9 +203,11 @@ def test_a_failed_checkpoint_keeps_the_hint_of_its_first_failed_check(tmp_path: 
         {"checkpoints": ["U4"], "outcome": "failed", "hint": "a later one"},
         {"checkpoints": ["R2"], "outcome": "error", "hint": "never an error's"},
     ]
-    (tmp_path / "checkpoints.json").write_text(json.dumps({"checkpoints": entries}))
+    document = {"name": "taro.yamada", "checkpoints": entries}
+    (tmp_path / "checkpoints.json").write_text(json.dumps(document))
     graded = read_graded(Learner("p", "111122223333", "p"), tmp_path, 1)
     assert graded.hints == {"U4": "ForEC2's Action ec2:* ..."}
+    assert graded.name == "taro.yamada"  # in the hint's bucket names, said alike in causes()
 
 
 def test_an_error_of_a_learners_run_is_not_decided_never_failed(tmp_path: Path) -> None:
@@ -276,6 +279,52 @@ def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_a
     # What to go over again: the most failed first, three of them.
     assert lines[9] == "不合格の多いチェックポイント: U1（2 人）、U2（2 人）、U3（2 人） など"
     assert max(i18n.display_width(line) for line in lines) <= 80, lines
+
+
+def test_the_class_s_failures_are_grouped_by_their_cause_whatever_each_learner_s_names() -> None:
+    """What to go over again, and with whom: learners who made the same mistake have the same
+    hint but for their own names (their buckets', their account's, their instance's); they are
+    one group. The commonest cause first; failures without a hint last of as many."""
+
+    def failed(label: str, name: str, **hints: str) -> Graded:
+        statuses = {i: "failed" if i in hints else "passed" for i in TALLIED}
+        learner = Learner(label, "111122223333", label)
+        return Graded(learner, 1, statuses, hints={i: h for i, h in hints.items() if h}, name=name)
+
+    def r6(name: str) -> str:
+        return f"ForS32OpenGet allows s3:GetObject on arn:aws:s3:::handson-s3-2-{name}/*"
+
+    def u3(account: str, instance: str) -> str:
+        arn = f"arn:aws:ec2:ap-northeast-1:{account}:instance/{instance}"
+        return f"no statement allows ec2:StartInstances on {arn}"
+
+    graded = [
+        failed("山田", "taro", R6=r6("taro"), U3=u3("111122223333", "i-0123456789abcdef0")),
+        failed("佐藤", "hanako.s", R6=r6("hanako.s"), U3=u3("444455556666", "i-0fedcba987654321f")),
+        failed("鈴木", "ichiro", R6="ForS32OpenGet's Resource does not cover ..."),
+        failed("田中", "jiro", R6=r6("jiro")),
+        failed("伊藤", "saburo", R6=""),  # a failure without a hint
+        failed("高橋", "shiro", U1=""),
+        Graded(Learner("渡辺", "111122223333", "渡辺"), 0, dict.fromkeys(TALLIED, "passed")),
+    ]
+    found = causes(graded)
+    assert [(checkpoint, count) for checkpoint, count, _ in found] == [
+        ("R6", 5),
+        ("U3", 2),
+        ("U1", 1),
+    ]
+    assert found[0][2] == [
+        Cause(r6(PLACEHOLDER), ("山田", "佐藤", "田中")),
+        Cause("ForS32OpenGet's Resource does not cover ...", ("鈴木",)),
+        Cause("", ("伊藤",)),
+    ]
+    alike = "no statement allows ec2:StartInstances on arn:aws:ec2:ap-northeast-1:"
+    assert found[1][2] == [Cause(f"{alike}<account ID>:instance/<instance ID>", ("山田", "佐藤"))]
+    assert found[2][2] == [Cause("", ("高橋",))]
+    # A name inside another word is not the learner's: handson-s3-2-taro is, taroko is not.
+    assert causes([failed("x", "taro", R6="taroko's handson-s3-2-taro")])[0][2] == [
+        Cause(f"taroko's handson-s3-2-{PLACEHOLDER}", ("x",))
+    ]
 
 
 def test_the_tables_csv_opens_in_excel_as_written_and_is_written_over_next_time(
