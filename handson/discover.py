@@ -205,7 +205,9 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
     iam, ec2, s3 = (reader.client(s) for s in ("iam", "ec2", "s3"))
     found = discover(iam, ec2, s3, args.name, reader.ec2_in)
     write_replay(found, args.out)
-    findings = found.findings
+    # What the replay's files hold besides the hands-on's policies, and where it is held (the
+    # files merge them: a group's AdministratorAccess is a statement of the user's file there).
+    findings = [*found.findings, *others_held(found)]
     if found.role is not None and not found.ssm_core:
         findings = [*findings, t("replay.no_ssm_core", role=found.role)]
     for line in findings:

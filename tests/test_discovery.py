@@ -221,6 +221,21 @@ def replay(by_hand: HandBuilt, emulator: MotoEmulator, tmp_path: Path) -> SuiteR
     return run_suite(tmp_path / "replay", *suggested[2:])
 
 
+def test_what_the_replay_holds_besides_the_hands_on_s_policies_is_said_with_where_it_is(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """The replay's files merge every policy found: a group's policy is a statement of the
+    user's file there, named by its Sid alone. What is held besides the hands-on's, and where
+    (the group), is said as a grading run says it."""
+    by_hand.build_with_mistakes()
+    done = discover_command(test_emulator, tmp_path / FOUND)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert (
+        "handson: handson-iam-user holds these policies besides the hands-on's, and the checks"
+        " include them: group handson-team's inline policy see-users\n"
+    ) in done.stderr, done.stderr
+
+
 @pytest.mark.slow
 def test_a_hand_built_environment_replays_with_every_checkpoint_decided(
     by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
