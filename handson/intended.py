@@ -8,9 +8,9 @@ grant shows how the hands-on writes it.
                                          s3:GetObject on arn:aws:s3:::handson-s3-2-taro/open/*
     U4, ec2:RunInstances allowed by      The hands-on's policy does not allow ec2:RunInstances (of
     a statement "Mine":                  ec2, it allows only ec2:DescribeInstances, ...)
-    R3, s3:DeleteBucket allowed by       AmazonS3FullAccess is no policy of the hands-on's; without
-    AmazonS3FullAccess, attached to the  it, the call is denied as in the hands-on
-    role besides the hands-on's policy:
+    R3, s3:DeleteBucket allowed by       AmazonS3FullAccess / #1 allows s3:DeleteBucket.
+    AmazonS3FullAccess, attached to the  AmazonS3FullAccess is no policy the hands-on attaches
+    role besides the hands-on's policy:  to the IAM role; without it, ... denied (the whole hint)
 
 Decided by the same engine as the checks (handson.iam_engine), against the seed's policy file of
 the check's principal, with the run's name in it. Nothing is said where the hands-on's policy
@@ -81,6 +81,7 @@ class Intended(NamedTuple):
     # ``instead`` is said in its place, that the statement is missing and how it is written.
     astray: tuple[str, ...] = ()
     instead: str = ""
+    whole: bool = False  # the words are the whole hint (a policy held besides, to take off)
 
 
 def said(
@@ -109,9 +110,16 @@ def said(
         return Intended("")
     extra = _extra(file, documents, request, observed_allowed)
     if extra:
+        # The whole hint: a statement to narrow is no fix of a policy to take off (nor can an
+        # AWS managed one be edited).
+        said = {
+            "statements": listed(s.label for s in extra),
+            "action": action,
+            "policies": listed(dict.fromkeys(s.policy for s in extra)),
+            "who": t("intended.to_user" if file == USER_POLICY_FILE else "intended.to_role"),
+        }
         key = "intended.extra_allows" if observed_allowed else "intended.extra_denies"
-        who = t("intended.to_user" if file == USER_POLICY_FILE else "intended.to_role")
-        return Intended(t(key, policies=listed(extra), who=who))
+        return Intended(t(key, **said), whole=True)
     if not observed_allowed:
         assert decided.statement is not None  # an ALLOW names the statement that allowed
         # The Resource that allows it is the fix a hint of a Resource without /* gives.
@@ -167,7 +175,9 @@ def _astray(
     )
 
 
-def _extra(file: str, documents: Policies, request: Request, observed_allowed: bool) -> list[str]:
+def _extra(
+    file: str, documents: Policies, request: Request, observed_allowed: bool
+) -> list[Statement]:
     """In an environment built by hand, the policies held besides the hands-on's own (an AWS
     managed AmazonS3FullAccess, a group's) that alone decided the call otherwise than the
     hands-on does: without them, the rest decides it as the hands-on's policy. Their fix is to
@@ -182,9 +192,10 @@ def _extra(file: str, documents: Policies, request: Request, observed_allowed: b
     rest = [d for d in documents if not (isinstance(d, NamedPolicy) and d.name != own)]
     if not others or (decide(request, named(rest)).decision == ALLOW) == observed_allowed:
         return []
-    # The ones that decide it: that allow it, or (a wrong deny) that deny it explicitly.
+    # The statements of those that decide it: that allow it, or (a wrong deny) deny it.
     deciding_kind = ALLOW if observed_allowed else DENY
-    return [d.name for d in others if decide(request, [d]).decision == deciding_kind]
+    decisions = [decide(request, [d]) for d in others]
+    return [d.statement for d in decisions if d.decision == deciding_kind and d.statement]
 
 
 def with_intended(hint: str, intended: Intended) -> str:
@@ -195,6 +206,8 @@ def with_intended(hint: str, intended: Intended) -> str:
     missing, is not said: that it is missing is."""
     if not intended.words:
         return hint
+    if intended.whole:
+        return intended.words
     if isinstance(hint, ResourceHint) and hint.label in intended.astray:
         return intended.instead
     if not hint:

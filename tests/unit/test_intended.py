@@ -158,10 +158,11 @@ NO_S3 = ("no-s3", mine({"Effect": "Deny", "Action": "s3:*", "Resource": "*"})[0]
 
 
 def test_a_policy_held_besides_the_hands_ons_is_named_as_what_to_take_off() -> None:
-    """An AWS managed policy attached besides the hands-on's: its statement cannot be narrowed
-    (nor is it the hands-on's to tell apart); without it, the hands-on's decides as it should."""
+    """An AWS managed policy attached besides the hands-on's: its statement cannot be narrowed;
+    without it, the hands-on's decides as it should. That is the whole hint: what allowed the
+    call, and the policy to take off (not its Action or Resource to narrow)."""
     extra = "AmazonS3FullAccess is no policy the hands-on attaches to the IAM role"
-    allowed = f"{extra}; without it, the call is denied as in the hands-on"
+    denied_then = "without it, the call is denied as in the hands-on"
     documents = held(ROLE_POLICY_FILE, S3_FULL)
     for action, resource in [
         ("s3:DeleteBucket", B1),
@@ -169,23 +170,34 @@ def test_a_policy_held_besides_the_hands_ons_is_named_as_what_to_take_off() -> N
         ("s3:ListBucket", B2),
     ]:
         decided = said(ROLE_POLICY_FILE, "taro", documents, action, resource, True)
-        assert decided == Intended(allowed), action
+        words = f"AmazonS3FullAccess / #1 allows {action}. {extra}; {denied_then}"
+        assert decided == Intended(words, whole=True), action
+        narrow = "AmazonS3FullAccess / #1's Action s3:* also allows it; narrow it"
+        assert with_intended(narrow, decided) == words
     users = held(USER_POLICY_FILE, ADMIN)
     assert said(USER_POLICY_FILE, "taro", users, "iam:ListUsers", "*", True).words == (
-        "AdministratorAccess is no policy the hands-on attaches to the IAM user;"
-        " without it, the call is denied as in the hands-on"
+        "AdministratorAccess / #1 allows iam:ListUsers. AdministratorAccess is no policy the"
+        f" hands-on attaches to the IAM user; {denied_then}"
     )
     # A wrong deny by a Deny of its own: without it, allowed.
     key = f"{B2}/open/handson-sample.txt"
     denying = held(ROLE_POLICY_FILE, NO_S3)
     denied = said(ROLE_POLICY_FILE, "taro", denying, "s3:GetObject", key, False)
-    assert denied == Intended(
-        "no-s3 is no policy the hands-on attaches to the IAM role;"
-        " without it, the call is allowed as in the hands-on"
+    assert denied.words == (
+        "no-s3 / #1 denies s3:GetObject. no-s3 is no policy the hands-on attaches to the IAM"
+        " role; without it, the call is allowed as in the hands-on"
     )
     # Only those that decide it are named: not another held besides that allows nothing here.
     both = held(ROLE_POLICY_FILE, S3_FULL, ("see-users", OTHER_SID[0] | {"Statement": []}))
-    assert said(ROLE_POLICY_FILE, "taro", both, "s3:DeleteBucket", B1, True).words == allowed
+    assert said(ROLE_POLICY_FILE, "taro", both, "s3:DeleteBucket", B1, True).words == (
+        f"AmazonS3FullAccess / #1 allows s3:DeleteBucket. {extra}; {denied_then}"
+    )
+    # Two that allow it: both statements, both policies.
+    two = held(ROLE_POLICY_FILE, S3_FULL, ADMIN)
+    assert said(ROLE_POLICY_FILE, "taro", two, "s3:DeleteBucket", B1, True).words.startswith(
+        "AmazonS3FullAccess / #1, AdministratorAccess / #1 allows s3:DeleteBucket."
+        " AmazonS3FullAccess, AdministratorAccess is no policy"
+    )
 
 
 def test_a_policy_held_besides_is_not_named_where_taking_it_off_would_not_do() -> None:
@@ -298,6 +310,7 @@ def test_in_japanese() -> None:
     assert with_intended("ヒント", Intended("ハンズオンでは", ("x",))) == "ヒント。ハンズオンでは"
     documents = held(ROLE_POLICY_FILE, S3_FULL)
     assert said(ROLE_POLICY_FILE, "taro", documents, "s3:DeleteBucket", B1, True).words == (
+        "AmazonS3FullAccess / #1 が s3:DeleteBucket を許可しています。"
         "AmazonS3FullAccess はハンズオンでIAMロールに付けるポリシーではありません。"
         "外せば、ハンズオンのとおり拒否されます"
     )
