@@ -8,9 +8,9 @@ grant shows how the hands-on writes it.
                                          s3:GetObject on arn:aws:s3:::handson-s3-2-taro/open/*
     U4, ec2:RunInstances allowed by      The hands-on's policy does not allow ec2:RunInstances (of
     a statement "Mine":                  ec2, it allows only ec2:DescribeInstances, ...)
-    R3, s3:DeleteBucket allowed by       AmazonS3FullAccess / #1 allows s3:DeleteBucket.
-    AmazonS3FullAccess, attached to the  AmazonS3FullAccess is no policy the hands-on attaches
-    role besides the hands-on's policy:  to the IAM role; without it, ... denied (the whole hint)
+    R3, s3:DeleteBucket allowed by       AmazonS3FullAccess / #1 allows s3:DeleteBucket. The
+    AmazonS3FullAccess, attached to the  hands-on does not attach AmazonS3FullAccess to the IAM
+    role besides the hands-on's policy:  role: taken off, ... denied (the whole hint)
 
 Decided by the same engine as the checks (handson.iam_engine), against the seed's policy file of
 the check's principal, with the run's name in it. Nothing is said where the hands-on's policy

@@ -161,8 +161,8 @@ def test_a_policy_held_besides_the_hands_ons_is_named_as_what_to_take_off() -> N
     """An AWS managed policy attached besides the hands-on's: its statement cannot be narrowed;
     without it, the hands-on's decides as it should. That is the whole hint: what allowed the
     call, and the policy to take off (not its Action or Resource to narrow)."""
-    extra = "AmazonS3FullAccess is no policy the hands-on attaches to the IAM role"
-    denied_then = "without it, the call is denied as in the hands-on"
+    extra = "The hands-on does not attach AmazonS3FullAccess to the IAM role"
+    denied_then = "taken off, the call is denied as in the hands-on"
     documents = held(ROLE_POLICY_FILE, S3_FULL)
     for action, resource in [
         ("s3:DeleteBucket", B1),
@@ -170,33 +170,33 @@ def test_a_policy_held_besides_the_hands_ons_is_named_as_what_to_take_off() -> N
         ("s3:ListBucket", B2),
     ]:
         decided = said(ROLE_POLICY_FILE, "taro", documents, action, resource, True)
-        words = f"AmazonS3FullAccess / #1 allows {action}. {extra}; {denied_then}"
+        words = f"AmazonS3FullAccess / #1 allows {action}. {extra}: {denied_then}"
         assert decided == Intended(words, whole=True), action
         narrow = "AmazonS3FullAccess / #1's Action s3:* also allows it; narrow it"
         assert with_intended(narrow, decided) == words
     users = held(USER_POLICY_FILE, ADMIN)
     assert said(USER_POLICY_FILE, "taro", users, "iam:ListUsers", "*", True).words == (
-        "AdministratorAccess / #1 allows iam:ListUsers. AdministratorAccess is no policy the"
-        f" hands-on attaches to the IAM user; {denied_then}"
+        "AdministratorAccess / #1 allows iam:ListUsers. The hands-on does not attach"
+        f" AdministratorAccess to the IAM user: {denied_then}"
     )
     # A wrong deny by a Deny of its own: without it, allowed.
     key = f"{B2}/open/handson-sample.txt"
     denying = held(ROLE_POLICY_FILE, NO_S3)
     denied = said(ROLE_POLICY_FILE, "taro", denying, "s3:GetObject", key, False)
     assert denied.words == (
-        "no-s3 / #1 denies s3:GetObject. no-s3 is no policy the hands-on attaches to the IAM"
-        " role; without it, the call is allowed as in the hands-on"
+        "no-s3 / #1 denies s3:GetObject. The hands-on does not attach no-s3 to the IAM role:"
+        " taken off, the call is allowed as in the hands-on"
     )
     # Only those that decide it are named: not another held besides that allows nothing here.
     both = held(ROLE_POLICY_FILE, S3_FULL, ("see-users", OTHER_SID[0] | {"Statement": []}))
     assert said(ROLE_POLICY_FILE, "taro", both, "s3:DeleteBucket", B1, True).words == (
-        f"AmazonS3FullAccess / #1 allows s3:DeleteBucket. {extra}; {denied_then}"
+        f"AmazonS3FullAccess / #1 allows s3:DeleteBucket. {extra}: {denied_then}"
     )
     # Two that allow it: both statements, both policies.
     two = held(ROLE_POLICY_FILE, S3_FULL, ADMIN)
     assert said(ROLE_POLICY_FILE, "taro", two, "s3:DeleteBucket", B1, True).words.startswith(
         "AmazonS3FullAccess / #1, AdministratorAccess / #1 allows s3:DeleteBucket."
-        " AmazonS3FullAccess, AdministratorAccess is no policy"
+        " The hands-on does not attach AmazonS3FullAccess, AdministratorAccess to the IAM role"
     )
 
 
