@@ -165,6 +165,7 @@ def table(results: Sequence[PracticeResult], terminal: int | None = None) -> lis
         return (wrap_columns(text, columns) or [""]) if terminal else [text]
 
     lines = []
+    shown: dict[str, str] = {}  # a finding's line -> the lesson it was shown under first
     for row, result in zip([header, *rows], [None, *results], strict=True):
         titles = fitted(row[1], widths[1])
         said = fitted(row[2], (terminal or 0) - at)
@@ -172,8 +173,16 @@ def table(results: Sequence[PracticeResult], terminal: int | None = None) -> lis
             title = titles[n] if n < len(titles) else ""
             line = f"{pad(row[0] if n == 0 else '', widths[0])}  {pad(title, widths[1])}  "
             lines.append((line + (said[n] if n < len(said) else "")).rstrip())
+        again: dict[str, int] = {}  # P5's over-grants are P1's and P2's: said once, counted
         for finding in result.findings if result is not None else ():
-            lines += hanging("    - ", f"{finding.text()}{_risk(finding)}", terminal)
+            text = f"{finding.text()}{_risk(finding)}"
+            if text in shown:
+                again[shown[text]] = again.get(shown[text], 0) + 1
+                continue
+            shown[text] = row[0]
+            lines += hanging("    - ", text, terminal)
+        for lesson, count in again.items():
+            lines += hanging("    - ", t("practices.same_as", lesson=lesson, count=count), terminal)
     lines.append(counted.line())
     return lines
 

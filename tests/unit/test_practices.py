@@ -198,6 +198,34 @@ def test_the_table_and_tally_in_japanese() -> None:
     assert len(lines) == 8
 
 
+def test_p5s_over_grants_are_said_once_under_p1_and_p2_and_counted_under_p5() -> None:
+    """P5 holds P1's and P2's over-grants as permissions no longer needed: the table says each
+    once, under the lesson that found it first, and under P5 how many are the same; the results
+    (the report's, checkpoints.json's) keep them all."""
+    found = analyse_documents(measured_documents(), "test")
+    p1 = [f for f in found if f.id == "P1"]
+    results = [
+        PracticeResult.of("P1", p1),
+        PracticeResult.of("P2", []),
+        PracticeResult.of("P5", no_longer_needed(found)),
+    ]
+    lines = table(results)
+    said = [line for line in lines if line.startswith("    - ")]
+    # The role's, not shown under P2 here, are said whole under P5.
+    assert len(said) == len(p1) + (7 - len(p1)) + 1, lines
+    assert said[-1] == f"    - {len(p1)} finding(s) the same as P1's (above)"
+    assert len(results[2].findings) == len(no_longer_needed(found)) == 7
+    # P2's own over-grants, the role's, are counted as P2's.
+    p2 = [f for f in found if f.id == "P2"]
+    both = [PracticeResult.of("P1", p1), PracticeResult.of("P2", p2), results[2]]
+    again = [line for line in table(both) if "the same as" in line]
+    assert again == [
+        f"    - {len(p1)} finding(s) the same as P1's (above)",
+        f"    - {len(p2)} finding(s) the same as P2's (above)",
+    ], table(both)
+    assert len(p1) + len(p2) == 7
+
+
 def test_the_table_fits_a_terminal_of_80_columns(japanese: None) -> None:
     """macOS Terminal's own width: a result and a finding wrap to fit it, each whole once its
     lines are put together again; a file or a pipe gets the lines as they are."""
