@@ -54,9 +54,16 @@ def as_written(file: PolicyFile, suffix: str) -> Callable[[str], str]:
     them: each name that its placeholder became (``handson-s3-2-20261206-ab12cd``) shows the
     placeholder again (``handson-s3-2-<自分の名前>``), so that a hint's Resource can be copied
     into the file as it is. Only names written with something before the placeholder in the
-    file are shown so; a file without it, the words as they are."""
+    file are shown so; a file without it, the words as they are. A file that keeps the
+    placeholder keeps it for the hands-on's names it left out too (ForS31 not pasted: bucket
+    1's ARN, in the hands-on's statement the hint ends with), as the hands-on's file writes
+    them."""
     before = re.compile(r"([\w.-]+)(?:" + PLACEHOLDER_IN_JSON.pattern + ")", re.IGNORECASE)
-    stems = sorted({match.group(1) for match in before.finditer(file.text)}, key=len, reverse=True)
+    found = {match.group(1) for match in before.finditer(file.text)}
+    seed = SEED_DIR / file.path.name
+    if found and seed.is_file():
+        found |= {match.group(1) for match in before.finditer(seed.read_text("utf-8"))}
+    stems = sorted(found, key=len, reverse=True)
 
     def shown(text: str) -> str:
         for stem in stems:

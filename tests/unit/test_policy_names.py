@@ -139,3 +139,15 @@ def test_a_hint_names_what_the_placeholder_became_as_the_file_writes_it(tmp_path
     assert as_written(escaped, "x")("handson-s3-2-x") == f"handson-s3-2-{PLACEHOLDER}"
     own = PolicyFile(tmp_path / "r.json", '{"Resource": "arn:aws:s3:::handson-s3-2-taro/open"}')
     assert as_written(own, "taro")("handson-s3-2-taro/open/*") == "handson-s3-2-taro/open/*"
+    # Bucket 1's ARN left out with ForS31 (the file names bucket 2's alone): the hands-on's
+    # names keep the placeholder too, as the hands-on's own file writes them.
+    role = PolicyFile(
+        tmp_path / "handson-iam-role-policy.json",
+        '{"Resource": "arn:aws:s3:::handson-s3-2-<自分の名前>/open/*"}',
+    )
+    assert as_written(role, "x1")("handson-s3-1-x1/* and handson-iam-role-x1") == (
+        f"handson-s3-1-{PLACEHOLDER}/* and handson-iam-role-x1"
+    )
+    # A file of the learner's own name: never (the name is theirs, not the placeholder).
+    own_role = PolicyFile(tmp_path / "handson-iam-role-policy.json", own.text)
+    assert as_written(own_role, "taro")("handson-s3-1-taro/*") == "handson-s3-1-taro/*"
