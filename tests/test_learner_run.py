@@ -95,7 +95,6 @@ CASES: dict[str, tuple[str, tuple[str, ...]]] = {
     "user-ec2-star": ("user-ec2-star", ()),
     "trust-wrong-service": ("trust-wrong-service", ()),
     "user-without-s3-or-start": ("user-without-s3-or-start", ()),
-    "role-without-open-get": ("role-without-open-get", ()),
     "english": ("open-without-slash-star" + PLACEHOLDER_KEPT, ("--lang=en",)),
 }
 
@@ -152,17 +151,6 @@ def test_the_name_comes_from_the_learners_files(runs: dict[str, LearnerRun]) -> 
                 # What to write instead: the hands-on's own statement of that Sid.
                 "。ハンズオンのポリシーでは Allow のステートメント ForEC2: Resource "
                 '["*"] に対する Action ["ec2:DescribeInstances", "ec2:StartInstances"] です',
-            ],
-        ),
-        (
-            "role-without-open-get",
-            {"R4"},
-            # What is missing, not ForS31's Resource to widen to bucket 2 (the nearest
-            # statement's, which would let the role write there too).
-            [
-                "ヒント: ForS32OpenGet のステートメントがありません。ハンズオンのポリシーでは、"
-                "ForS32OpenGet が s3:GetObject を",
-                "暗黙の拒否",
             ],
         ),
         ("trust-wrong-service", {f"R{i}" for i in range(1, 9)}, ["信頼ポリシーの誤り", "同じ原因"]),

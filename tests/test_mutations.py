@@ -113,6 +113,21 @@ def test_broken_design_fails_in_its_checkpoint(
     assert run.leftovers == [], "a failing run must still leave nothing behind"
 
 
+def test_a_statement_left_out_is_hinted_as_missing_not_another_to_widen(
+    runs: dict[str, SuiteRun],
+) -> None:
+    """ForS32OpenGet not pasted: the nearest statement is ForS31, bucket 1's, whose Resource a
+    hint would have widened to bucket 2 (letting the role write there too). The hint says
+    what is missing, and how the hands-on writes it (handson/intended.py)."""
+    run = runs["role-without-open-get"]
+    (r4,) = [e for e in run.checkpoints if e["outcome"] == "failed"]
+    assert r4["hint"].startswith(
+        "There is no statement ForS32OpenGet. In the hands-on's policy, ForS32OpenGet allows"
+        " s3:GetObject on arn:aws:s3:::handson-s3-2-"
+    ), r4
+    assert "ForS31" not in r4["hint"], r4
+
+
 @pytest.mark.parametrize("equivalent", EQUIVALENTS, ids=[m.name for m in EQUIVALENTS])
 def test_a_correct_design_written_differently_passes(
     equivalent: Mutation, runs: dict[str, SuiteRun]
