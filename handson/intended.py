@@ -9,8 +9,8 @@ grant shows how the hands-on writes it.
     U4, ec2:RunInstances allowed by      The hands-on's policy does not allow ec2:RunInstances (of
     a statement "Mine":                  ec2, it allows only ec2:DescribeInstances, ...)
     R3, s3:DeleteBucket allowed by       AmazonS3FullAccess / #1 allows s3:DeleteBucket. The
-    AmazonS3FullAccess, attached to the  hands-on does not attach AmazonS3FullAccess to the IAM
-    role besides the hands-on's policy:  role: taken off, ... denied (the whole hint)
+    AmazonS3FullAccess, attached to the  hands-on does not use AmazonS3FullAccess: taken off,
+    role besides the hands-on's policy:  the call is denied as in the hands-on (the whole hint)
 
 Decided by the same engine as the checks (handson.iam_engine), against the seed's policy file of
 the check's principal, with the run's name in it. Nothing is said where the hands-on's policy
@@ -116,7 +116,6 @@ def said(
             "statements": listed(s.label for s in extra),
             "action": action,
             "policies": listed(dict.fromkeys(s.policy for s in extra)),
-            "who": t("intended.to_user" if file == USER_POLICY_FILE else "intended.to_role"),
         }
         key = "intended.extra_allows" if observed_allowed else "intended.extra_denies"
         return Intended(t(key, **said), whole=True)

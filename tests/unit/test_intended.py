@@ -161,7 +161,7 @@ def test_a_policy_held_besides_the_hands_ons_is_named_as_what_to_take_off() -> N
     """An AWS managed policy attached besides the hands-on's: its statement cannot be narrowed;
     without it, the hands-on's decides as it should. That is the whole hint: what allowed the
     call, and the policy to take off (not its Action or Resource to narrow)."""
-    extra = "The hands-on does not attach AmazonS3FullAccess to the IAM role"
+    extra = "The hands-on does not use AmazonS3FullAccess"
     denied_then = "taken off, the call is denied as in the hands-on"
     documents = held(ROLE_POLICY_FILE, S3_FULL)
     for action, resource in [
@@ -176,15 +176,15 @@ def test_a_policy_held_besides_the_hands_ons_is_named_as_what_to_take_off() -> N
         assert with_intended(narrow, decided) == words
     users = held(USER_POLICY_FILE, ADMIN)
     assert said(USER_POLICY_FILE, "taro", users, "iam:ListUsers", "*", True).words == (
-        "AdministratorAccess / #1 allows iam:ListUsers. The hands-on does not attach"
-        f" AdministratorAccess to the IAM user: {denied_then}"
+        "AdministratorAccess / #1 allows iam:ListUsers. The hands-on does not use"
+        f" AdministratorAccess: {denied_then}"
     )
     # A wrong deny by a Deny of its own: without it, allowed.
     key = f"{B2}/open/handson-sample.txt"
     denying = held(ROLE_POLICY_FILE, NO_S3)
     denied = said(ROLE_POLICY_FILE, "taro", denying, "s3:GetObject", key, False)
     assert denied.words == (
-        "no-s3 / #1 denies s3:GetObject. The hands-on does not attach no-s3 to the IAM role:"
+        "no-s3 / #1 denies s3:GetObject. The hands-on does not use no-s3:"
         " taken off, the call is allowed as in the hands-on"
     )
     # Only those that decide it are named: not another held besides that allows nothing here.
@@ -196,7 +196,7 @@ def test_a_policy_held_besides_the_hands_ons_is_named_as_what_to_take_off() -> N
     two = held(ROLE_POLICY_FILE, S3_FULL, ADMIN)
     assert said(ROLE_POLICY_FILE, "taro", two, "s3:DeleteBucket", B1, True).words.startswith(
         "AmazonS3FullAccess / #1, AdministratorAccess / #1 allows s3:DeleteBucket."
-        " The hands-on does not attach AmazonS3FullAccess, AdministratorAccess to the IAM role"
+        " The hands-on does not use AmazonS3FullAccess, AdministratorAccess:"
     )
 
 
@@ -311,7 +311,7 @@ def test_in_japanese() -> None:
     documents = held(ROLE_POLICY_FILE, S3_FULL)
     assert said(ROLE_POLICY_FILE, "taro", documents, "s3:DeleteBucket", B1, True).words == (
         "AmazonS3FullAccess / #1 が s3:DeleteBucket を許可しています。"
-        "AmazonS3FullAccess はハンズオンでIAMロールに付けるポリシーではありません。"
+        "AmazonS3FullAccess はハンズオンでは使わないポリシーです。"
         "外せば、ハンズオンのとおり拒否されます"
     )
     missing = without(ROLE_POLICY_FILE, "ForS32OpenGet")
