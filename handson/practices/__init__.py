@@ -122,6 +122,34 @@ def _risk(finding: PermissionFinding) -> str:
     )
 
 
+# Of one statement's plain over-grants (no risk of their own), this many or more are one line.
+GROUPED_AT = 4
+
+
+def _said(findings: Sequence[PermissionFinding]) -> list[tuple[str, int]]:
+    """Each finding's line, with how many findings it says: a statement's plain over-grants,
+    GROUPED_AT or more (an AWS managed policy's actions, one by one), in one line naming the
+    first few, so that the table stays readable; one with a risk is always a line of its own.
+    The results keep every finding."""
+    plain: dict[str, list[PermissionFinding]] = {}
+    for finding in findings:
+        if finding.message == "permissions.over_grant" and not finding.risk:
+            plain.setdefault(str(finding.fields.get("statement", "")), []).append(finding)
+    grouped = {label for label, found in plain.items() if len(found) >= GROUPED_AT}
+    said: list[tuple[str, int]] = []
+    for finding in findings:
+        label = str(finding.fields.get("statement", ""))
+        if finding.message == "permissions.over_grant" and not finding.risk and label in grouped:
+            found = plain[label]
+            if finding is found[0]:
+                named = listed(f.action for f in found[:3])
+                words = t("practices.over_grants", statement=label, count=len(found), named=named)
+                said.append((words, len(found)))
+            continue
+        said.append((f"{finding.text()}{_risk(finding)}", 1))
+    return said
+
+
 def _merged(
     rows: list[tuple[str, str, str]], results: list[PracticeResult]
 ) -> tuple[list[tuple[str, str, str]], list[PracticeResult]]:
@@ -174,10 +202,9 @@ def table(results: Sequence[PracticeResult], terminal: int | None = None) -> lis
             line = f"{pad(row[0] if n == 0 else '', widths[0])}  {pad(title, widths[1])}  "
             lines.append((line + (said[n] if n < len(said) else "")).rstrip())
         again: dict[str, int] = {}  # P5's over-grants are P1's and P2's: said once, counted
-        for finding in result.findings if result is not None else ():
-            text = f"{finding.text()}{_risk(finding)}"
+        for text, count in _said(result.findings if result is not None else ()):
             if text in shown:
-                again[shown[text]] = again.get(shown[text], 0) + 1
+                again[shown[text]] = again.get(shown[text], 0) + count
                 continue
             shown[text] = row[0]
             lines += hanging("    - ", text, terminal)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from handson.grade import Learner, read_graded
 from handson.iam_engine import NamedPolicy
 from handson.permissions import analyse_documents, lint
 from handson.permissions.examples import measured_documents
-from handson.permissions.findings import Kind, Principal
+from handson.permissions.findings import Kind, PermissionFinding, Principal, Where
 from handson.policies import ROLE_POLICY_FILE
 from handson.policy_match import ResourceHint, hint
 from handson.practices import (
@@ -224,6 +225,42 @@ def test_p5s_over_grants_are_said_once_under_p1_and_p2_and_counted_under_p5() ->
         f"    - {len(p2)} finding(s) the same as P2's (above)",
     ], table(both)
     assert len(p1) + len(p2) == 7
+
+
+def _over(action: str, statement: str, *risk: str) -> PermissionFinding:
+    policy, sid = statement.split(" / ")
+    return PermissionFinding(
+        "P2",
+        Principal.ROLE,
+        Kind.OVER_GRANT,
+        action,
+        "*",
+        Where(policy, sid),
+        "permissions.over_grant",
+        {"action": action, "resource": "*", "statement": statement},
+        risk=risk,
+    )
+
+
+def test_a_statements_many_over_grants_are_one_line_and_a_risky_one_its_own() -> None:
+    """An AWS managed policy held besides the hands-on's (AmazonEC2RoleforSSM: 17 actions, one
+    finding each) was 17 lines: a statement's plain over-grants, four or more, are one line
+    naming the first three; one with a risk stays a line of its own; the results keep all."""
+    logs = [_over(f"logs:{a}", "AmazonEC2RoleforSSM / #7") for a in ("A", "B", "C", "D", "E")]
+    risky = _over("iam:PassRole", "AmazonEC2RoleforSSM / #7", "privilege-escalation")
+    few = [_over(f"ds:{a}", "AmazonEC2RoleforSSM / #6") for a in ("A", "B")]
+    p2 = PracticeResult.of("P2", [*logs, risky, *few])
+    p5 = PracticeResult.of("P5", [replace(f, id="P5") for f in p2.findings])
+    said = [line for line in table([p2, p5]) if line.startswith("    - ")]
+    assert said == [
+        "    - 5 actions allowed by AmazonEC2RoleforSSM / #7 (logs:A, logs:B, logs:C, ...),"
+        " beyond what the hands-on intends",
+        f"    - {risky.text()} [risk: privilege escalation]",
+        f"    - {few[0].text()}",
+        f"    - {few[1].text()}",
+        "    - 8 finding(s) the same as P2's (above)",
+    ], said
+    assert len(p2.findings) == 8  # the results keep every finding
 
 
 def test_the_table_fits_a_terminal_of_80_columns(japanese: None) -> None:
