@@ -133,13 +133,13 @@ def _said(findings: Sequence[PermissionFinding]) -> list[tuple[str, int]]:
     The results keep every finding."""
     plain: dict[str, list[PermissionFinding]] = {}
     for finding in findings:
-        if finding.message == "permissions.over_grant" and not finding.risk:
-            plain.setdefault(str(finding.fields.get("statement", "")), []).append(finding)
+        if _plain(finding):
+            plain.setdefault(_statement(finding), []).append(finding)
     grouped = {label for label, found in plain.items() if len(found) >= GROUPED_AT}
     said: list[tuple[str, int]] = []
     for finding in findings:
-        label = str(finding.fields.get("statement", ""))
-        if finding.message == "permissions.over_grant" and not finding.risk and label in grouped:
+        label = _statement(finding)
+        if _plain(finding) and label in grouped:
             found = plain[label]
             if finding is found[0]:
                 named = listed(f.action for f in found[:3])
@@ -148,6 +148,15 @@ def _said(findings: Sequence[PermissionFinding]) -> list[tuple[str, int]]:
             continue
         said.append((f"{finding.text()}{_risk(finding)}", 1))
     return said
+
+
+def _plain(finding: PermissionFinding) -> bool:
+    """An over-grant of one action, with no risk of its own."""
+    return finding.message == "permissions.over_grant" and not finding.risk
+
+
+def _statement(finding: PermissionFinding) -> str:
+    return str(finding.fields.get("statement", ""))
 
 
 def _merged(
