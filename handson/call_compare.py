@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from handson.file_words import Unreadable, read_given
+from handson.names import ACCOUNT_IN_TEXT
 from handson.transient import NOT_AWS_CODE, NOT_NOW_CODES
 
 # Parameters that name a resource by the suite's own names.
@@ -65,7 +66,6 @@ _RETRIED_BEFORE_OK = (
     | {NOT_AWS_CODE}
 )
 _RUN_RECORD = re.compile(r"^/handson-iam-acceptance/runs/(?P<name>.+)$")
-_ACCOUNT = re.compile(r"(?<!\d)\d{12}(?!\d)")
 
 
 class CallRecordError(ValueError):
@@ -156,7 +156,7 @@ def _masked(value: object, name: str | None) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True)
     if name:
         text = text.replace(name, "<name>")
-    return _ACCOUNT.sub("<account>", text)
+    return ACCOUNT_IN_TEXT.sub("<account>", text)
 
 
 def normalised(call: dict[str, Any], name: str | None) -> dict[str, Any]:

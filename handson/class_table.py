@@ -14,7 +14,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from handson.catalogue import CATALOGUE, TALLIED, id_ranges
 from handson.class_runs import OUTPUT, Graded
 from handson.i18n import display_width, language, listed, listed_first, pad, t
-from handson.names import PLACEHOLDER
+from handson.names import ACCOUNT_IN_TEXT, PLACEHOLDER
 from handson.practices import ADVISORY
 from handson.secrets import redact
 
@@ -87,9 +87,8 @@ class Cause(NamedTuple):
     learners: tuple[str, ...]
 
 
-# What differs between learners' hints of one cause: their name (in their buckets), their
-# account's ID and their instance's (in an ARN).
-_ACCOUNT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+# What differs between learners' hints of one cause besides their name (in their buckets) and
+# their account's ID (names.ACCOUNT_IN_TEXT): their instance's ID (in an ARN).
 _INSTANCE = re.compile(r"\bi-[0-9a-f]{8,17}\b")
 
 
@@ -113,7 +112,7 @@ def _alike(hint: str, name: str) -> str:
     if name:
         edge = r"[a-z0-9.]"
         hint = re.sub(f"(?<!{edge}){re.escape(name)}(?!{edge})", PLACEHOLDER, hint)
-    hint = _ACCOUNT.sub(t("class.any_account"), hint)
+    hint = ACCOUNT_IN_TEXT.sub(t("class.any_account"), hint)
     return _INSTANCE.sub(t("class.any_instance"), hint)
 
 

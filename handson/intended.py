@@ -119,15 +119,15 @@ def said(
         }
         key = "intended.extra_allows" if observed_allowed else "intended.extra_denies"
         return Intended(t(key, **said), whole=True)
+    seeds = {s.sid: s for s in statements(policy)}
     if not observed_allowed:
         assert decided.statement is not None  # an ALLOW names the statement that allowed
         # The Resource that allows it is the fix a hint of a Resource without /* gives.
         granted = _granting([decided.statement], action)
         patterns = tuple(_patterns(decided.statement, "Resource"))
-        astray = _astray(policy, documents, decided.statement, request)
+        astray = _astray(seeds, documents, decided.statement, request)
         instead = t("intended.missing", sid=decided.statement.sid, granted=granted.words)
         return granted._replace(patterns=patterns, astray=astray, instead=instead)
-    seeds = {s.sid: s for s in statements(policy)}
     allowing = deciding(documents, action, resource, True, context)
     same = [seeds[s.sid] for s in allowing if s.sid in seeds]
     if same:
@@ -155,15 +155,15 @@ def said(
 
 
 def _astray(
-    policy: NamedPolicy, documents: Policies, wanted: Statement, request: Request
+    seeds: Mapping[str, Statement], documents: Policies, wanted: Statement, request: Request
 ) -> tuple[str, ...]:
     """Where the learner's policies have none of the Sid of the hands-on's statement that allows
     the call (``wanted``), their statements of the hands-on's other Sids that the hands-on's
     own do not let make the call: a hint naming one of them (ForS31's Resource does not cover
     bucket 2's open/ ...) would have it widened past the hands-on's, and a statement is what
     is missing. None where a statement of that Sid is there (its Resource is the slip), or
-    where the learner's Sids are their own (ForS32Open: the hint's nearest is theirs)."""
-    seeds = {s.sid: s for s in statements(policy)}
+    where the learner's Sids are their own (ForS32Open: the hint's nearest is theirs).
+    ``seeds``: the hands-on's statements by Sid."""
     if wanted.sid.startswith("#"):
         return ()
     learners = [s for p in named(documents) for s in statements(p)]

@@ -47,6 +47,8 @@ MIN_NAME_LENGTH = 3
 # S3's characters, periods included: a learner's buckets may be handson-s3-1-taro.yamada (S3
 # allows it, and botocore and the AWS CLI address a bucket with a period by its path).
 _NAME_RE = re.compile(r"^[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?$")
+# An AWS account ID inside a text (an ARN's), where two runs or two learners' texts differ.
+ACCOUNT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
 # "--ol-s3", "--x-s3" and "--table-s3" are reserved too; the "--" rule already refuses them.
 _FORBIDDEN_SUFFIXES = ("-s3alias",)
 
