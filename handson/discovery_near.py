@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -16,6 +17,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 # ratio: handson-iam-user1 0.97, hands-on-iam-user 0.97, handson-user 0.86, my-user 0.52).
 ALIKE = 0.85
 Instances = list[dict[str, Any]]
+# Regions read at once (in_other_regions): each a thread waiting on its answer, each client its own
+# session: an account's sixteen other regions (those AWS enables by default) in two rounds.
+REGION_READERS = 8
 
 
 def alike(name: str, wanted: str) -> bool:
@@ -57,21 +61,31 @@ def instances_alike(ec2: Any, wanted: str, states: list[str]) -> dict[str, list[
 
 
 def in_other_regions(
-    ec2: Any, ec2_in: Callable[[str], Any], find: Callable[[Any], Instances]
+    ec2: Any,
+    ec2_in: Callable[[str], Any],
+    find: Callable[[Any], Instances],
+    readers: int = REGION_READERS,
 ) -> dict[str, Instances]:
     """What ``find`` finds with an EC2 client in each of the account's regions but ``ec2``'s,
-    by region. A region that cannot be read (a policy that allows only some, one not enabled)
-    is passed over. One region after another: read only where the run's region is not enough."""
+    by region, in the regions' alphabetical order. A region that cannot be read (a policy that
+    allows only some, one not enabled) is passed over. Read only where the run's region is not
+    enough, and up to ``readers`` regions at once: on AWS each region is a new connection to a
+    place that may be far from the learner (São Paulo from Tokyo), and a clean-up reads them all
+    twice (before and after it deletes)."""
     try:
         regions = [r["RegionName"] for r in ec2.describe_regions()["Regions"]]
     except (ClientError, BotoCoreError):
         return {}
-    found: dict[str, Instances] = {}
-    for region in sorted(set(regions) - {ec2.meta.region_name}):
+
+    def read(region: str) -> Instances:
         try:
-            held = find(ec2_in(region))
+            return find(ec2_in(region))
         except (ClientError, BotoCoreError):
-            continue
-        if held:
-            found[region] = held
-    return found
+            return []
+
+    others = sorted(set(regions) - {ec2.meta.region_name})
+    if not others:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(readers, len(others)))) as pool:
+        held = list(pool.map(read, others))
+    return {region: found for region, found in zip(others, held, strict=True) if found}
