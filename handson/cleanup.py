@@ -23,31 +23,40 @@ import sys
 import unicodedata
 from collections.abc import Callable
 
+from handson import next_command
 from handson.aws import Principal, principal_from_session
 from handson.catalogue import CATALOGUE
-from handson.cleanup_checks import left_over
-from handson.cleanup_plan import Plan, delete, find
+from handson.cleanup_checks import instances_in, left_over
+from handson.cleanup_plan import Plan, delete, find, hands_on_instances
 from handson.cli_parser import Parser, refusal, speak_first
+from handson.discovery_near import in_other_regions
 from handson.errors import SuiteUsageError
-from handson.i18n import t
+from handson.i18n import listed, t
 from handson.names import validate_name
+from handson.next_command import Place
 from handson.targets.account import parse_allowed, reach_account
 
 REFUSED_EXIT = 3
 
 
-def checks(admin: Principal, name: str | None, say: Callable[[str], None]) -> bool:
-    """C1-C5, one line each and one per thing left (C1 in every region); whether all passed."""
+def checks(
+    admin: Principal, name: str | None, say: Callable[[str], None]
+) -> tuple[bool, list[str]]:
+    """C1-C5, one line each and one per thing left (C1 in every region); whether all passed in
+    the run's region, and the other regions that hold an instance of the hands-on."""
     iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
-    passed = True
-    for checkpoint, left in left_over(iam, ec2, s3, name, admin.ec2_in).items():
+    elsewhere = in_other_regions(ec2, admin.ec2_in, hands_on_instances)
+    here = True
+    for checkpoint, left in left_over(iam, ec2, s3, name).items():
+        here = here and not left
+        if checkpoint == "C1":
+            left = left + instances_in(elsewhere)
         title = CATALOGUE[checkpoint].short_title()
         verdict = t("cleanup.check_passed") if not left else t("cleanup.check_failed")
         say(f"  {checkpoint} {verdict}: {title}")
         for line in left:
             say(f"      {line}")
-        passed = passed and not left
-    return passed
+    return here, list(elsewhere)
 
 
 def confirmed(yes: bool, ask: Callable[[str], str], interactive: bool) -> bool | None:
@@ -69,20 +78,33 @@ def said_yes(answer: str) -> bool:
     return unicodedata.normalize("NFKC", answer).strip().casefold() in YES
 
 
-def show(plan: Plan, say: Callable[[str], None], columns: int | None = None) -> None:
-    """The plan as a person reads it; its listing wrapped to ``columns`` (a terminal's)."""
+def show(
+    plan: Plan,
+    say: Callable[[str], None],
+    columns: int | None = None,
+    there: Callable[[str], str] | None = None,
+) -> None:
+    """The plan as a person reads it; its listing wrapped to ``columns`` (a terminal's). An
+    instance in another region is named with ``there(region)``: the command that cleans up in
+    that region."""
     if plan.refusals:
         for line in plan.refusals:
             say(t("cleanup.refused", why=line))
         return
     if not plan.items:
-        say(t("cleanup.nothing"))
+        say(t("cleanup.nothing_here" if plan.elsewhere else "cleanup.nothing"))
     else:
         say(t("cleanup.listing", count=len(plan.items)))
         for line in plan.lines(columns):
             say(line)
-    for line in plan.elsewhere:
-        say(line)
+    regions: dict[str, list[str]] = {}
+    for instance in plan.elsewhere:
+        regions.setdefault(instance.region, []).append(
+            t("cleanup.elsewhere_instance", id=instance.instance_id, state=instance.state)
+        )
+    for region, instances in regions.items():
+        command = there(region) if there else ""
+        say(t("cleanup.elsewhere", region=region, instances=listed(instances), command=command))
 
 
 def parser(prog: str) -> Parser:
@@ -126,7 +148,14 @@ def main(
     admin = principal_from_session(session, account.principal_arn, args.region, args.endpoint_url)
     iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
     plan = find(iam, ec2, s3, account.account_id, account.principal_arn, args.name, admin.ec2_in)
-    show(plan, say, shutil.get_terminal_size().columns if sys.stdout.isatty() else None)
+
+    def there(region: str) -> str:
+        """This command, for the hands-on's instance in ``region``."""
+        place = Place(account.account_id, region, args.endpoint_url)
+        return next_command.cleanup(place, plan.name or args.name, delete=args.delete)
+
+    columns = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
+    show(plan, say, columns, there)
     if plan.refusals:
         say(t("cleanup.nothing_deleted"))
         return REFUSED_EXIT
@@ -148,11 +177,14 @@ def main(
     for failure in failures:
         print(t("cleanup.failed", what=failure), file=sys.stderr)
     say(t("cleanup.checks"))
-    passed = checks(admin, plan.name or args.name, say)
-    if passed and not failures:
+    here, elsewhere = checks(admin, plan.name or args.name, say)
+    if here and not failures and not elsewhere:
         say(t("cleanup.done"))
         return 0
-    say(t("cleanup.run_again"))
+    if not here or failures:
+        say(t("cleanup.run_again"))
+    for region in elsewhere:  # not this command's to delete: typed again, it would not
+        say(t("cleanup.left_elsewhere", region=region, command=there(region)))
     return 1
 
 

@@ -30,8 +30,12 @@ def instance_left(ec2: Any, ec2_in: Callable[[str], Any] | None = None) -> list[
         t("cleanup.left.instance", id=i["InstanceId"], state=state_of(i))
         for i in hands_on_instances(ec2)
     ]
-    elsewhere = in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {}
-    return left + [
+    return left + instances_in(in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {})
+
+
+def instances_in(elsewhere: dict[str, list[dict[str, Any]]]) -> list[str]:
+    """C1's line for each instance left in another region, by region (in_other_regions')."""
+    return [
         t("cleanup.left.instance_in", id=i["InstanceId"], state=state_of(i), region=region)
         for region, instances in elsewhere.items()
         for i in instances

@@ -66,6 +66,15 @@ class Item:
         return f"{what}: {holds}"
 
 
+@dataclass(frozen=True)
+class Elsewhere:
+    """An instance of the hands-on in another region than the run's: named, never deleted."""
+
+    region: str
+    instance_id: str
+    state: str  # as the console says it, in the run's language
+
+
 @dataclass
 class Plan:
     """What the clean-up found: the items in deletion order, or why it deletes nothing."""
@@ -75,8 +84,8 @@ class Plan:
     items: list[Item] = field(default_factory=list)
     refusals: list[str] = field(default_factory=list)
     # The hands-on's instances in the account's other regions: not this run's to delete, said
-    # with the --region that lists them.
-    elsewhere: list[str] = field(default_factory=list)
+    # with the command that cleans up in their region (handson.cleanup).
+    elsewhere: list[Elsewhere] = field(default_factory=list)
 
     def ordered(self) -> list[Item]:
         return sorted(self.items, key=lambda i: (STAGE_OF[i.kind], i.name))
@@ -257,7 +266,7 @@ def find(
     plan = Plan(account)
     elsewhere = in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {}
     plan.elsewhere = [
-        t("cleanup.elsewhere", id=i["InstanceId"], state=state_of(i), region=region)
+        Elsewhere(region, i["InstanceId"], state_of(i))
         for region, instances in elsewhere.items()
         for i in instances
     ]

@@ -9,12 +9,14 @@ command goes to AWS). Each argument is quoted as the learner's shell needs (cons
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from handson.console import typed_command
 from handson.regions import DEFAULT_REGION
 from handson.run_folder import CHECKOUT
+from handson.settings import OPTIONS
 
 
 @dataclass(frozen=True)
@@ -27,9 +29,12 @@ class Place:
 
 
 def command(words: list[str], place: Place) -> str:
-    """``words``, then the options that make the command act in ``place``, as typed."""
+    """``words``, then the options that make the command act in ``place``, as typed. The region
+    is left out where it is the default and no HANDSON_REGION of the learner's says another
+    (which the command, typed as it is, would act in instead)."""
     words = [*words, "--allowed-account", place.account_id]
-    if place.region != DEFAULT_REGION:
+    environment = os.environ.get(OPTIONS["region"], "").strip()
+    if place.region != DEFAULT_REGION or environment not in ("", place.region):
         words += ["--region", place.region]
     if place.endpoint_url:
         words += ["--endpoint-url", place.endpoint_url]
@@ -50,9 +55,11 @@ def sweep_record(record: Path, place: Place) -> str:
     return command(["handson", "sweep", "--record", str(record), "--delete"], place)
 
 
-def cleanup(place: Place, name: str | None) -> str:
-    """``handson cleanup`` for the hands-on's resources in ``place`` (of ``--name``)."""
-    return command(["handson", "cleanup", *(["--name", name] if name else [])], place)
+def cleanup(place: Place, name: str | None, delete: bool = False) -> str:
+    """``handson cleanup`` for the hands-on's resources in ``place`` (of ``--name``); with
+    ``delete``, the one that deletes them (after it asks)."""
+    words = ["handson", "cleanup", *(["--name", name] if name else [])]
+    return command([*words, *(["--delete"] if delete else [])], place)
 
 
 def checklist(policies: Path, here: Path | None = None) -> str:

@@ -209,17 +209,32 @@ def test_an_instance_left_in_another_region_fails_c1(
     (c1,) = [e for e in left.checkpoints if e["checkpoints"] == ["C1"]]
     assert "in us-west-2 (another region than the run's)" in c1["headline"], c1
     assert snapshot(test_emulator.admin) == before
-    # handson cleanup lists the rest here, names that instance and the --region that deletes it.
+    # handson cleanup lists the rest here, and names that instance with the command for its
+    # region: typed again as it was, this one would not reach it.
     listed = cleanup_command(test_emulator)
     assert listed.returncode == 0, listed.stdout + listed.stderr
     (said,) = [line for line in listed.stdout.splitlines() if "another region" in line]
-    assert said.endswith(
-        "in us-west-2 (running); this run does not delete it (run with --region us-west-2 for that)"
-    ), said
+    there = f"--name {NAME} --allowed-account {ACCOUNT} --region us-west-2 --endpoint-url "
+    assert " (running) in us-west-2; this command does not delete it. To clean up in that" in said
+    assert said.endswith(f"region: handson cleanup {there}{test_emulator.endpoint_url}"), said
     assert "EC2 instance" not in "\n".join(
         line for line in listed.stdout.splitlines() if line.startswith("  ")
     )
     assert snapshot(test_emulator.admin) == before
+    # Deleted here, the rest goes; the last line is the command that deletes the instance there
+    # (it said "run the same command again", which finds the instance in another region again).
+    done = cleanup_command(test_emulator, "--delete", "--yes")
+    assert done.returncode == 1, done.stdout + done.stderr
+    last = done.stdout.splitlines()[-1]
+    assert last.startswith("the instance in us-west-2 is still there: clean up in that region with")
+    assert "same command" not in done.stdout and done.stdout.count("  C1 left") == 1
+    typed = shlex.split(last.split(" with ", 1)[1])
+    assert typed[:3] == ["handson", "cleanup", "--name"] and "--delete" in typed, typed
+    finished = handson_command(test_emulator, *typed[1:], "--yes")
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "the hands-on's clean-up is done" in finished.stdout
+    west = test_emulator.admin.ec2_in("us-west-2")
+    assert cleanup_plan.hands_on_instances(west) == []
 
 
 def test_two_instances_are_one_line_and_nothing_is_deleted(

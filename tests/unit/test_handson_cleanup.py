@@ -8,7 +8,7 @@ import pytest
 from fixtures.cleanup import summary, teardown_report
 from handson import cleanup, i18n
 from handson.cleanup_checks import instance_left, policies_left
-from handson.cleanup_plan import Item, Plan
+from handson.cleanup_plan import Elsewhere, Item, Plan
 from handson.errors import SuiteUsageError
 from handson.lifecycle.order import Kind
 from handson.lifecycle.ownership import Leftover
@@ -101,6 +101,31 @@ def test_nothing_found_is_said() -> None:
     said: list[str] = []
     cleanup.show(Plan("123456789012"), said.append)
     assert said == ["none of the hands-on's resources found: the clean-up is done"]
+
+
+def test_an_instance_in_another_region_is_not_a_clean_up_done_and_is_named_with_its_command() -> (
+    None
+):
+    """Nothing here but instances elsewhere: not "the clean-up is done"; each region once, its
+    instances together, with the command for that region."""
+    plan = Plan(
+        "123456789012",
+        elsewhere=[
+            Elsewhere("us-west-2", "i-1", "running"),
+            Elsewhere("us-west-2", "i-2", "stopped"),
+            Elsewhere("eu-west-1", "i-3", "running"),
+        ],
+    )
+    said: list[str] = []
+    cleanup.show(plan, said.append, there=lambda region: f"<command for {region}>")
+    assert said == [
+        "none of the hands-on's resources found in this region",
+        "another region holds an instance of the hands-on too: i-1 (running), i-2 (stopped) in"
+        " us-west-2; this command does not delete it. To clean up in that region: <command for"
+        " us-west-2>",
+        "another region holds an instance of the hands-on too: i-3 (running) in eu-west-1; this"
+        " command does not delete it. To clean up in that region: <command for eu-west-1>",
+    ]
 
 
 def test_yes_is_asked_on_a_terminal_only() -> None:

@@ -58,6 +58,22 @@ def test_cleanup_names_the_learner_s_name_and_region() -> None:
     )
 
 
+def test_a_region_the_learner_s_environment_would_change_is_named(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Typed as it is, a command without --region acts in HANDSON_REGION's region: the default
+    region is named where that variable says another, and left out where it says the same."""
+    tokyo = Place("111122223333", "ap-northeast-1", None)
+    monkeypatch.setenv("HANDSON_REGION", "us-west-2")
+    assert cleanup(tokyo, None).endswith("--allowed-account 111122223333 --region ap-northeast-1")
+    monkeypatch.setenv("HANDSON_REGION", "ap-northeast-1")
+    assert cleanup(tokyo, None) == "handson cleanup --allowed-account 111122223333"
+    monkeypatch.delenv("HANDSON_REGION")
+    assert cleanup(tokyo, "taro", delete=True) == (
+        "handson cleanup --name taro --delete --allowed-account 111122223333"
+    )
+
+
 def settings(**changes: Any) -> Settings:
     made = Settings(
         target="emulator",
