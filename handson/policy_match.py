@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from handson.i18n import listed, t
@@ -44,9 +45,20 @@ def named(documents: Iterable[PolicyDocument | NamedPolicy]) -> list[NamedPolicy
     return [d if isinstance(d, NamedPolicy) else NamedPolicy("", d) for d in documents]
 
 
+@dataclass(frozen=True)
+class HeldBack(Statement):
+    """An identity policy's Allow that a permissions boundary holds back from a call, which is
+    denied (handson.boundary): what decided is the boundary."""
+
+    boundary: str = ""  # the boundary's policy name
+
+
 def describe(statement: Statement) -> str:
     """A statement in one line, in the run's language: its effect, Sid, Action, Resource and
-    Condition."""
+    Condition; one a boundary holds back, with the boundary that denied the call."""
+    if isinstance(statement, HeldBack):
+        allowing = Statement(statement.policy, statement.sid, statement.effect, statement.body)
+        return t("statement.held_back", boundary=statement.boundary, statement=describe(allowing))
     body = statement.body
     said = {
         "effect": statement.effect,

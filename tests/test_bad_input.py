@@ -82,6 +82,7 @@ FOLDERS = {
     "operator": _one_role_statement(Condition={"StringLikes": {"s3:prefix": ["open/*"]}}),
 }
 
+NO_SUCH_BOUNDARY = "arn:aws:iam::123456789012:policy/handson-no-such-boundary"
 CASES = {
     "bad name": (["--name=Bad_Name"], "--name 'Bad_Name'"),
     "name too long": (["--name=" + "a" * 41], "--name"),
@@ -98,6 +99,10 @@ CASES = {
     "empty Resource": (["--policies={emptyresource}"], 'statement 1: "Resource" is an empty list'),
     "action without its service": (["--policies={noprefix}"], '"s3GetObject", which must be'),
     "unknown condition operator": (["--policies={operator}"], '"StringLikes", which is not a'),
+    "a permissions boundary the account does not have": (
+        [f"--permissions-boundary={NO_SUCH_BOUNDARY}"],
+        f"--permissions-boundary {NO_SUCH_BOUNDARY}: the account has no such managed policy",
+    ),
 }
 
 # Every problem of every policy file is a line of its own: the user policy is not JSON, the role

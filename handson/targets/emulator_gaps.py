@@ -17,7 +17,6 @@ class Gaps:
     NOT_MODELLED: tuple[tuple[str, str], ...] = (
         ("policy variables", "the engine does not substitute them"),
         ("resource-based policies, ACLs, SCPs, session policies", "the engine has none"),
-        ("a permissions boundary on an IAM user", "moto 5.2 keeps none for users"),
         ("a trust policy with a `Condition`", "EC2's request context is not modelled"),
         ("`aws:SecureTransport`", "always true: the emulator stands for AWS's HTTPS endpoints"),
         (

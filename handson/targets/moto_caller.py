@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from handson.iam_engine import Decision, NamedPolicy, Request, decide
+from handson.targets.moto_user_boundary import boundary_of
 
 
 class Caller:
@@ -54,6 +55,9 @@ class Caller:
         self.policies = _owned_policies(user.policies, user.managed_policies)
         for group in backend.get_groups_for_user(user.name):
             self.policies += _owned_policies(group.policies, group.managed_policies)
+        boundary = boundary_of(user)  # kept by moto_user_boundary, which moto does not
+        if boundary:
+            self.boundary = _managed(backend, boundary)
 
     def _as_role(self, backend: Any, account: str, role: Any, arn: str) -> None:
         self.account, self.type, self.boundary = account, "AssumedRole", None

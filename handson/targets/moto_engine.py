@@ -8,7 +8,7 @@ switch for unchecked requests (``/moto-api/reset-auth``), finding the caller by 
 the signature check. What is new:
 
 - the decision is :func:`handson.iam_engine.decide` on the caller's identity policies (inline,
-  attached managed, group) and, for a role, its permissions boundary;
+  attached managed, group) and its permissions boundary (a user's: moto_user_boundary);
 - the context comes from the request as it arrived: ``s3:prefix``, ``s3:delimiter`` and
   ``s3:max-keys`` from the listing's query (an empty ``prefix=`` is the empty string, an absent
   one is absent), the caller's address, region, ARN, user name and ID, the time, and for EC2
@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from handson.iam_engine import Decision
-from handson.targets import moto_fixes
+from handson.targets import moto_fixes, moto_user_boundary
 from handson.targets.emulator_keys import INSTANCE_ACTIONS
 from handson.targets.moto_agent import agent_call, describe_instance_information
 from handson.targets.moto_caller import Caller, global_context
@@ -313,3 +313,4 @@ def install(server_token: str = "") -> None:
 
     DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
     moto_fixes.install()  # where moto deletes otherwise than AWS (tags, DeleteUser)
+    moto_user_boundary.install()  # a user's permissions boundary, which moto does not keep

@@ -178,6 +178,75 @@ def test_a_roles_permissions_boundary_limits_its_sessions(
             iam.delete_policy(PolicyArn=boundary)
 
 
+def test_a_users_permissions_boundary_limits_it_and_is_kept_as_aws_keeps_it(
+    test_emulator: MotoEmulator,
+    make_user: Callable[..., Principal],
+    buckets: tuple[str, str],
+    unique: str,
+) -> None:
+    """moto keeps no boundary for a user (handson/targets/moto_user_boundary.py): the user's
+    requests were decided without it, and PutUserPermissionsBoundary was answered with a page."""
+    iam = test_emulator.admin.client("iam")
+    boundary = iam.create_policy(
+        PolicyName=f"engine-user-boundary-{unique}",
+        PolicyDocument=policy({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}),
+    )["Policy"]["Arn"]
+    user = make_user(policy({"Effect": "Allow", "Action": "s3:*", "Resource": "*"}))
+    s3 = user.client("s3")
+    get = lambda: s3.get_object(Bucket=buckets[0], Key="open/a.txt")  # noqa: E731
+    try:
+        assert s3.get_object(Bucket=buckets[0], Key="open/a.txt")["ContentLength"] == 1
+        iam.put_user_permissions_boundary(UserName=user.label, PermissionsBoundary=boundary)
+        assert iam.get_user(UserName=user.label)["User"]["PermissionsBoundary"] == {
+            "PermissionsBoundaryType": "PermissionsBoundaryPolicy",
+            "PermissionsBoundaryArn": boundary,
+        }
+        listed = [u for u in iam.list_users()["Users"] if u["UserName"] == user.label]
+        assert listed and "PermissionsBoundary" not in listed[0]  # AWS's listing leaves it out
+        assert s3.list_objects_v2(Bucket=buckets[0])["KeyCount"] == 2
+        assert error_of(get)[0] == "AccessDenied"  # the identity policy allows, the boundary not
+        iam.delete_user_permissions_boundary(UserName=user.label)
+        assert "PermissionsBoundary" not in iam.get_user(UserName=user.label)["User"]
+        assert s3.get_object(Bucket=buckets[0], Key="open/a.txt")["ContentLength"] == 1
+        # A user or a policy that does not exist is IAM's NoSuchEntity, and nothing changes.
+        missing = boundary.replace(f"engine-user-boundary-{unique}", f"no-such-{unique}")
+        put = iam.put_user_permissions_boundary
+        for user_name, arn in ((user.label, missing), (f"nobody-{unique}", boundary)):
+            with pytest.raises(ClientError) as refused:
+                put(UserName=user_name, PermissionsBoundary=arn)
+            assert refused.value.response["Error"]["Code"] == "NoSuchEntity"
+        assert "PermissionsBoundary" not in iam.get_user(UserName=user.label)["User"]
+    finally:
+        with contextlib.suppress(ClientError):
+            iam.delete_user_permissions_boundary(UserName=user.label)
+        with contextlib.suppress(ClientError):
+            iam.delete_policy(PolicyArn=boundary)
+
+
+def test_a_user_created_with_a_boundary_keeps_it(test_emulator: MotoEmulator, unique: str) -> None:
+    iam = test_emulator.admin.client("iam")
+    boundary = iam.create_policy(
+        PolicyName=f"engine-created-boundary-{unique}",
+        PolicyDocument=policy({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "*"}),
+    )["Policy"]["Arn"]
+    name = f"engine-created-{unique}"
+    try:
+        made = iam.create_user(UserName=name, PermissionsBoundary=boundary)["User"]
+        assert made["PermissionsBoundary"]["PermissionsBoundaryArn"] == boundary
+        assert (
+            iam.get_user(UserName=name)["User"]["PermissionsBoundary"]
+            == (made["PermissionsBoundary"])
+        )
+        with pytest.raises(ClientError) as refused:  # refused whole: no user is made
+            iam.create_user(UserName=f"{name}-2", PermissionsBoundary=f"{boundary}-none")
+        assert refused.value.response["Error"]["Code"] == "NoSuchEntity"
+        assert f"{name}-2" not in {u["UserName"] for u in iam.list_users()["Users"]}
+    finally:
+        with contextlib.suppress(ClientError):
+            iam.delete_user(UserName=name)
+        iam.delete_policy(PolicyArn=boundary)
+
+
 # -- AWS's error shapes ---------------------------------------------------------------------------
 
 

@@ -1,0 +1,71 @@
+"""A permissions boundary on a principal under test (``--permissions-boundary``): read from the
+account before anything is made, and named where it is what denied a call.
+
+A boundary is the most the identity policies can allow: a call they allow and it does not is
+denied. The policy file is then not what to fix, and a hint drawn from the file alone named the
+statement that allows the call as what decided, or asked for a statement that is there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from handson.errors import SuiteUsageError
+from handson.i18n import t
+from handson.iam_engine import ALLOW, NamedPolicy, Request, Statement, decide
+from handson.policy_match import HeldBack, Policies, describe, named
+
+
+def read(iam: Any, arn: str) -> NamedPolicy:
+    """The boundary's policy, as its default version says; one line when the account has none of
+    that ARN (AWS would refuse the user and the role made with it, after the run made others)."""
+    try:
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        version = policy["DefaultVersionId"]
+        found = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
+            raise
+        raise SuiteUsageError(t("opt.boundary_missing", arn=arn)) from None
+    return NamedPolicy(str(policy["PolicyName"]), dict(found["Document"]))
+
+
+def held_back(
+    documents: Policies,
+    boundary: NamedPolicy | None,
+    action: str,
+    resource: str,
+    observed_allowed: bool,
+    context: Mapping[str, Any] | None = None,
+) -> HeldBack | None:
+    """The statement that allows a denied call, where the identity policies allow it and the
+    ``boundary`` does not; None where the boundary is not what denied it."""
+    if boundary is None or observed_allowed:
+        return None
+    policies = named(documents)
+    request = Request(action=action, resource=resource, context=dict(context or {}))
+    alone = decide(request, policies)
+    if alone.decision != ALLOW or alone.statement is None:
+        return None
+    if decide(request, policies, boundary).allowed:
+        return None
+    allowing = alone.statement
+    return HeldBack(allowing.policy, allowing.sid, allowing.effect, allowing.body, boundary.name)
+
+
+def hint(held: HeldBack, action: str) -> str:
+    """The whole hint: the boundary to look at, not the statement that allows the call."""
+    return t("hint.boundary_holds", sid=held.label, action=action, boundary=held.boundary)
+
+
+def explanation(held: HeldBack, action: str) -> str:
+    allowing = Statement(held.policy, held.sid, held.effect, held.body)
+    return t(
+        "explain.boundary_holds",
+        boundary=held.boundary,
+        action=action,
+        statement=describe(allowing),
+    )

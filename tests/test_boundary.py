@@ -1,0 +1,61 @@
+"""--permissions-boundary on the emulator: the user's requests are decided with the boundary, as
+the role's are (moto keeps none for a user: handson/targets/moto_user_boundary.py), and a check
+the boundary denies names the boundary, not the policy file; a boundary the account does not
+have is one line before anything is made (tests/test_bad_input.py)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+
+import pytest
+
+from handson.targets.emulator_server import MotoEmulator
+from tests.helpers.estate import left_behind
+from tests.helpers.suite_runner import run_suite
+
+pytestmark = pytest.mark.slow
+
+
+def test_a_check_the_boundary_denies_fails_and_says_the_boundary_decided(
+    test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """A boundary that allows everything but ec2:StartInstances: U3 fails, and only U3, where
+    the run passed all 13 with the user's boundary left out; the hint and the block's deciding
+    line name the boundary, not ForEC2 as what to fix."""
+    iam = test_emulator.admin.client("iam")
+    name = f"all-but-start-{uuid.uuid4().hex[:8]}"
+    document = {"Effect": "Allow", "NotAction": "ec2:StartInstances", "Resource": "*"}
+    arn = iam.create_policy(
+        PolicyName=name,
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [document]}),
+    )["Policy"]["Arn"]
+    suffix = f"bound-{uuid.uuid4().hex[:6]}"
+    try:
+        run = run_suite(
+            tmp_path,
+            f"--endpoint-url={test_emulator.endpoint_url}",
+            f"--permissions-boundary={arn}",
+            f"--name={suffix}",
+        )
+        left = left_behind(test_emulator.admin, suffix)
+    finally:
+        iam.delete_policy(PolicyArn=arn)
+    assert run.exit_code == 1, run.describe()
+    assert run.failed == {"U3"}, run.describe()
+    (u3,) = [e for e in run.checkpoints if e["outcome"] == "failed"]
+    assert u3["hint"] == (
+        f"ForEC2 allows ec2:StartInstances, but the permissions boundary {name} does not: a"
+        " boundary is the most a policy can allow. The boundary is what to look at, not the"
+        " policy (ec2:StartInstances added to it, or the boundary taken off)"
+    ), u3
+    deciding = [
+        line for line in run.stdout.splitlines() if line.startswith("  deciding statement: ")
+    ]
+    assert deciding == [
+        f"  deciding statement: the permissions boundary {name} does not allow it (without it,"
+        ' Allow statement ForEC2: Action ["ec2:DescribeInstances", "ec2:StartInstances"] on'
+        ' Resource ["*"] would)'
+    ], run.stdout
+    assert left == []
