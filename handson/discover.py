@@ -210,6 +210,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
     findings = [*found.findings, *others_held(found)]
     if found.role is not None and not found.ssm_core:
         findings = [*findings, t("replay.no_ssm_core", role=found.role)]
+    for side, who in (("user", found.user), ("role", found.role)):
+        if side in found.boundaries:  # the files hold policies only
+            name = found.boundaries[side].rsplit("/", 1)[-1]
+            findings = [*findings, t("replay.boundary", who=who, boundary=name)]
     for line in findings:
         print(line, file=sys.stderr)
     if found.buckets is None or found.user is None or found.role is None:

@@ -1,7 +1,8 @@
 """--permissions-boundary on the emulator: the user's requests are decided with the boundary, as
 the role's are (moto keeps none for a user: handson/targets/moto_user_boundary.py), and a check
 the boundary denies names the boundary, not the policy file; a boundary the account does not
-have is one line before anything is made (tests/test_bad_input.py)."""
+have is one line before anything is made (tests/test_bad_input.py). A learner's boundary, in
+``--target existing``, leaves its principal's checks not decided by the replay."""
 
 from __future__ import annotations
 
@@ -12,8 +13,11 @@ from pathlib import Path
 import pytest
 
 from handson.targets.emulator_server import MotoEmulator
-from tests.helpers.estate import left_behind
+from scripts.hand_built import HandBuilt
+from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.suite_runner import run_suite
+from tests.test_discovery import discover_command
+from tests.test_existing_target import grade
 
 pytestmark = pytest.mark.slow
 
@@ -59,3 +63,39 @@ def test_a_check_the_boundary_denies_fails_and_says_the_boundary_decided(
         ' Resource ["*"] would)'
     ], run.stdout
     assert left == []
+
+
+def test_a_learners_boundary_is_not_replayed_so_its_principal_is_not_decided(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """--target existing: the replay builds the policies it found, not a boundary, which may deny
+    what they allow. The user's five checks are therefore not decided, with one line saying why
+    and what decides them (--live); the role's are decided; the account is only read. discover
+    says its files decide without the boundary."""
+    iam = test_emulator.admin.client("iam")
+    document = {"Effect": "Allow", "NotAction": "ec2:StartInstances", "Resource": "*"}
+    arn = iam.create_policy(
+        PolicyName="sandbox-boundary",
+        PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [document]}),
+    )["Policy"]["Arn"]
+    by_hand.undo.append(lambda: iam.delete_policy(PolicyArn=arn))  # after the user goes
+    by_hand.build()
+    iam.put_user_permissions_boundary(UserName="handson-iam-user", PermissionsBoundary=arn)
+    before = snapshot(test_emulator.admin)
+    run = grade(test_emulator, tmp_path)
+    said = (
+        "handson-iam-user has the permissions boundary sandbox-boundary (the hands-on sets none)."
+        " The replay does not build it, so handson-iam-user's checks are not decided here; --live"
+        " decides them on AWS"
+    )
+    assert run.stderr.count(said) == 1, run.describe()
+    assert run.exit_code == 6, run.describe()
+    assert run.outcomes("passed") == {f"R{i}" for i in range(1, 9)}, run.describe()
+    users = [e for e in run.checkpoints if e["checkpoints"][0].startswith("U")]
+    assert users and all(e["outcome"] == "skipped" and said in e["reason"] for e in users)
+    found = discover_command(test_emulator, tmp_path / "found")
+    assert (
+        "handson-iam-user has the permissions boundary sandbox-boundary: the files hold policies"
+        " only, so a run of them decides without it"
+    ) in found.stderr, found.stderr
+    assert snapshot(test_emulator.admin) == before

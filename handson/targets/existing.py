@@ -137,6 +137,17 @@ def built_as_found(found: Discovery, account_id: str | None = None) -> Built:
     )
 
 
+def unreplayed_boundaries(found: Discovery) -> None:
+    """A permissions boundary on the user or the role, which the hands-on sets none of and the
+    replay does not build: that principal's checks are not decided by the replay, rather than
+    decided without the boundary (which may deny what the policies allow); ``--live`` decides
+    them on AWS, where the boundary applies."""
+    for side, piece, who in (("user", "user", found.user), ("role", "instance", found.role)):
+        arn = found.boundaries.get(side)
+        if arn and who:
+            found.note(piece, t("existing.boundary", who=who, boundary=arn.rsplit("/", 1)[-1]))
+
+
 def preflight(
     settings: Any,
     reports: Path,
@@ -157,6 +168,8 @@ def preflight(
         # Every check needs the buckets: nothing to grade until the learner says which, or
         # builds them.
         raise SuiteUsageError(found.missing["buckets"])
+    if not settings.live:
+        unreplayed_boundaries(found)
     for line in found.findings:
         say(line)
     if found.instance_state in ("stopping", "stopped"):
