@@ -212,7 +212,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
         findings = [*findings, t("replay.no_ssm_core", role=found.role)]
     for side, who in (("user", found.user), ("role", found.role)):
         if side in found.boundaries:  # the files hold policies only
-            name = found.boundaries[side].rsplit("/", 1)[-1]
+            name = found.boundaries[side].name
             findings = [*findings, t("replay.boundary", who=who, boundary=name)]
     for line in findings:
         print(line, file=sys.stderr)

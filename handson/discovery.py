@@ -32,7 +32,7 @@ class FoundPolicy:
     """A policy document as it was found: where it came from and which version."""
 
     name: str
-    kind: str  # managed, inline, group-managed, group-inline
+    kind: str  # managed, inline, group-managed, group-inline, boundary
     document: dict[str, Any]
     arn: str | None = None
     version: str | None = None  # a managed policy's default version ID
@@ -57,8 +57,8 @@ class Discovery:
     objects: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # prefix: (key, ETag)
     findings: list[str] = field(default_factory=list)
     missing: dict[str, str] = field(default_factory=dict)  # user / instance / buckets: why
-    # A permissions boundary's ARN by whose it is ("user", "role"): the hands-on sets none.
-    boundaries: dict[str, str] = field(default_factory=dict)
+    # A permissions boundary by whose it is ("user", "role"): the hands-on sets none.
+    boundaries: dict[str, FoundPolicy] = field(default_factory=dict)
 
     def note(self, piece: str, line: str) -> None:
         """A piece that is missing or ambiguous: one line, said once, and kept by its piece."""
@@ -83,11 +83,11 @@ def _managed(iam: Any, arn: str, kind: str) -> FoundPolicy:
     return FoundPolicy(policy["PolicyName"], kind, _document(document["Document"]), arn, version)
 
 
-def _boundary(entity: dict[str, Any], side: str, found: Discovery) -> None:
-    """The permissions boundary GetUser or GetRole shows, if any."""
+def _boundary(iam: Any, entity: dict[str, Any], side: str, found: Discovery) -> None:
+    """The permissions boundary GetUser or GetRole shows, if any, as its default version says."""
     arn = entity.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
     if arn:
-        found.boundaries[side] = str(arn)
+        found.boundaries[side] = _managed(iam, str(arn), "boundary")
 
 
 def _user(iam: Any, found: Discovery) -> None:
@@ -101,7 +101,7 @@ def _user(iam: Any, found: Discovery) -> None:
         found.note("user", t(key, user=USER, names=listed(near), first=(near or [""])[0]))
         return
     found.user = USER
-    _boundary(user, "user", found)
+    _boundary(iam, user, "user", found)
     for attached in iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]:
         found.user_policies.append(_managed(iam, attached["PolicyArn"], "managed"))
     for name in iam.list_user_policies(UserName=USER)["PolicyNames"]:
@@ -171,7 +171,7 @@ def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any]
     found.role = role
     held = iam.get_role(RoleName=role)["Role"]
     found.trust = _document(held["AssumeRolePolicyDocument"])
-    _boundary(held, "role", found)
+    _boundary(iam, held, "role", found)
     for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
         if attached["PolicyArn"] == SSM_CORE_POLICY_ARN:
             found.ssm_core = True

@@ -203,6 +203,10 @@ class RunNames:
     def role_policy(self) -> str:
         return f"handson-iam-role-policy-{self.suffix}"
 
+    def boundary(self, side: str) -> str:
+        """A replay's copy of the learner's permissions boundary of the user or the role."""
+        return f"handson-iam-{side}-boundary-{self.suffix}"
+
     @property
     def instance_profile(self) -> str:
         # The console names the instance profile after the role.

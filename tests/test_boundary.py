@@ -2,7 +2,7 @@
 the role's are (moto keeps none for a user: handson/targets/moto_user_boundary.py), and a check
 the boundary denies names the boundary, not the policy file; a boundary the account does not
 have is one line before anything is made (tests/test_bad_input.py). A learner's boundary, in
-``--target existing``, leaves its principal's checks not decided by the replay."""
+``--target existing``, is replayed with its principal."""
 
 from __future__ import annotations
 
@@ -65,13 +65,13 @@ def test_a_check_the_boundary_denies_fails_and_says_the_boundary_decided(
     assert left == []
 
 
-def test_a_learners_boundary_is_not_replayed_so_its_principal_is_not_decided(
+def test_a_learners_boundary_is_replayed_with_its_principal(
     by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
-    """--target existing: the replay builds the policies it found, not a boundary, which may deny
-    what they allow. The user's five checks are therefore not decided, with one line saying why
-    and what decides them (--live); the role's are decided; the account is only read. discover
-    says its files decide without the boundary."""
+    """--target existing: the learner's user has a boundary that leaves out ec2:StartInstances.
+    The replay gives its user the same boundary (it graded 13/13 without it): U3 fails, and only
+    U3, its hint naming the learner's boundary, one line saying the replay has it; the account
+    is only read. discover says its files decide without it."""
     iam = test_emulator.admin.client("iam")
     document = {"Effect": "Allow", "NotAction": "ec2:StartInstances", "Resource": "*"}
     arn = iam.create_policy(
@@ -84,15 +84,17 @@ def test_a_learners_boundary_is_not_replayed_so_its_principal_is_not_decided(
     before = snapshot(test_emulator.admin)
     run = grade(test_emulator, tmp_path)
     said = (
-        "handson-iam-user has the permissions boundary sandbox-boundary (the hands-on sets none)."
-        " The replay does not build it, so handson-iam-user's checks are not decided here; --live"
-        " decides them on AWS"
+        "handson-iam-user has the permissions boundary sandbox-boundary (the hands-on sets none):"
+        " the replay decides with the same boundary"
     )
     assert run.stderr.count(said) == 1, run.describe()
-    assert run.exit_code == 6, run.describe()
-    assert run.outcomes("passed") == {f"R{i}" for i in range(1, 9)}, run.describe()
-    users = [e for e in run.checkpoints if e["checkpoints"][0].startswith("U")]
-    assert users and all(e["outcome"] == "skipped" and said in e["reason"] for e in users)
+    assert run.exit_code == 1, run.describe()
+    assert run.failed == {"U3"}, run.describe()
+    (u3,) = [e for e in run.checkpoints if e["outcome"] == "failed"]
+    assert u3["hint"].startswith(
+        "handson-iam-user-policy / ForEC2 allows ec2:StartInstances, but the permissions boundary"
+        " sandbox-boundary does not"
+    ), u3
     found = discover_command(test_emulator, tmp_path / "found")
     assert (
         "handson-iam-user has the permissions boundary sandbox-boundary: the files hold policies"

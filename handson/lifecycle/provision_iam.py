@@ -40,17 +40,28 @@ class IamProvisioning(Provisioning):
     def delete_policy(self, arn: str) -> None:
         delete_policy(self.iam, arn)
 
+    def boundary_of(self, side: str) -> dict[str, str]:
+        """The PermissionsBoundary the run's user or role (``side``) is made with: the run's
+        --permissions-boundary, or in a replay the learner's own, made here as the run's policy
+        from its document (the embedded emulator's: deleted with the run's policies, before the
+        user and the role, which moto allows)."""
+        text = dict(self.built.boundaries).get(side)
+        if text is None:
+            return self.boundary
+        return {"PermissionsBoundary": self.create_policy(self.names.boundary(side), text)}
+
     def create_user(self, policy_arn: str) -> tuple[str, LoginProfile | None, Credentials]:
         name = self.names.user
+        boundary = self.boundary_of("user")
         # The user is this run's, so whatever hangs on it is too: a key made by a call whose
         # answer was lost goes with it.
         arn = self.create_owned(
             USER,
             name,
             lambda: str(
-                self.iam.create_user(UserName=name, Tags=self.names.tag_list(), **self.boundary)[
-                    "User"
-                ]["Arn"]
+                self.iam.create_user(UserName=name, Tags=self.names.tag_list(), **boundary)["User"][
+                    "Arn"
+                ]
             ),
             self.ownership.user,
             lambda _arn: delete_user(self.iam, name),
@@ -93,6 +104,7 @@ class IamProvisioning(Provisioning):
     def create_role(self, policy_arn: str) -> str:
         name = self.names.role
         trust = json.dumps(json.loads(self.names.render(self.policies.trust.text)))
+        boundary = self.boundary_of("role")
         arn = self.create_owned(
             ROLE,
             name,
@@ -102,7 +114,7 @@ class IamProvisioning(Provisioning):
                     AssumeRolePolicyDocument=trust,
                     Tags=self.names.tag_list(),
                     Description="handson-iam-acceptance: the hands-on's role for EC2",
-                    **self.boundary,
+                    **boundary,
                 )["Role"]["Arn"]
             ),
             self.ownership.role,

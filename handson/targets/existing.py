@@ -14,6 +14,7 @@ missing user or instance is one line, and the checks that need it are not decide
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -134,18 +135,10 @@ def built_as_found(found: Discovery, account_id: str | None = None) -> Built:
         password_known=False,
         account_id=account_id,
         instance_id=found.instance_id,
+        boundaries=tuple(
+            (side, json.dumps(policy.document)) for side, policy in found.boundaries.items()
+        ),
     )
-
-
-def unreplayed_boundaries(found: Discovery) -> None:
-    """A permissions boundary on the user or the role, which the hands-on sets none of and the
-    replay does not build: that principal's checks are not decided by the replay, rather than
-    decided without the boundary (which may deny what the policies allow); ``--live`` decides
-    them on AWS, where the boundary applies."""
-    for side, piece, who in (("user", "user", found.user), ("role", "instance", found.role)):
-        arn = found.boundaries.get(side)
-        if arn and who:
-            found.note(piece, t("existing.boundary", who=who, boundary=arn.rsplit("/", 1)[-1]))
 
 
 def preflight(
@@ -168,8 +161,6 @@ def preflight(
         # Every check needs the buckets: nothing to grade until the learner says which, or
         # builds them.
         raise SuiteUsageError(found.missing["buckets"])
-    if not settings.live:
-        unreplayed_boundaries(found)
     for line in found.findings:
         say(line)
     if found.instance_state in ("stopping", "stopped"):
@@ -178,6 +169,9 @@ def preflight(
         say(t("existing.instance_stopped", instance=found.instance_id))
     if found.role is not None and not found.ssm_core:
         say(t("existing.no_ssm_core", role=found.role))
+    for side, who in (("user", found.user), ("role", found.role)):
+        if side in found.boundaries:  # the replay gives its own user or role the same
+            say(t("existing.boundary", who=who, boundary=found.boundaries[side].name))
     assert found.name is not None
     names = RunNames(found.name, given_user=found.user, given_role=found.role)
     user_credentials = _live_user(settings, found, reader) if settings.live else None
