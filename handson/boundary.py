@@ -19,17 +19,18 @@ from handson.iam_engine import ALLOW, NamedPolicy, Request, Statement, decide
 from handson.policy_match import HeldBack, Policies, describe, named
 
 
-def read(iam: Any, arn: str) -> NamedPolicy:
+def read(iam: Any, arn: str) -> NamedPolicy | None:
     """The boundary's policy, as its default version says; one line when the account has none of
-    that ARN (AWS would refuse the user and the role made with it, after the run made others)."""
+    that ARN (AWS would refuse the user and the role made with it, after the run made others).
+    None where it may not be read (AccessDenied): the run goes on, its hints without it."""
     try:
         policy = iam.get_policy(PolicyArn=arn)["Policy"]
         version = policy["DefaultVersionId"]
         found = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
     except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") != "NoSuchEntity":
-            raise
-        raise SuiteUsageError(t("opt.boundary_missing", arn=arn)) from None
+        if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
+            raise SuiteUsageError(t("opt.boundary_missing", arn=arn)) from None
+        return None
     return NamedPolicy(str(policy["PolicyName"]), dict(found["Document"]))
 
 

@@ -84,6 +84,7 @@ def test_the_boundary_is_read_as_its_default_version_says() -> None:
             {"PolicyArn": ARN, "VersionId": "v3"},
         )
         read = boundary.read(iam, ARN)
+    assert read is not None
     assert read.name == "sandbox-boundary" and read.document == document
 
 
@@ -98,8 +99,8 @@ def test_a_boundary_the_account_does_not_have_is_one_line() -> None:
     )
 
 
-def test_another_refusal_is_not_taken_for_a_missing_boundary() -> None:
+def test_a_boundary_that_may_not_be_read_is_no_refusal() -> None:
+    """AccessDenied is not a missing boundary: the run goes on, its hints without the boundary."""
     with stubbed("iam") as (iam, stub):
         stub.add_client_error("get_policy", "AccessDenied", "not allowed", 403)
-        with pytest.raises(Exception, match="AccessDenied"):
-            boundary.read(iam, ARN)
+        assert boundary.read(iam, ARN) is None
