@@ -24,6 +24,7 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
+from handson.discovery import USER
 from handson.i18n import listed, t
 from handson.iam_engine import (
     ALLOW,
@@ -39,6 +40,7 @@ from handson.iam_engine import (
 from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, RunNames
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, load_policy_set
 from handson.policy_match import (
+    HeldPolicy,
     Policies,
     ResourceHint,
     covering,
@@ -112,12 +114,21 @@ def said(
     if extra:
         # The whole hint: a statement to narrow is no fix of a policy to take off (nor can an
         # AWS managed one be edited).
+        policies = list(dict.fromkeys(s.policy for s in extra))
         said = {
             "statements": listed(s.label for s in extra),
             "action": action,
-            "policies": listed(dict.fromkeys(s.policy for s in extra)),
+            "policies": listed(policies),
         }
         key = "intended.extra_allows" if observed_allowed else "intended.extra_denies"
+        # Held by one group of the user's: taken off the group, or the user out of it.
+        groups = {d.name: d.group for d in documents if isinstance(d, HeldPolicy)}
+        (group, *others) = {groups.get(p) for p in policies}
+        if group is not None and not others:
+            key = (
+                "intended.extra_allows_group" if observed_allowed else "intended.extra_denies_group"
+            )
+            said = {**said, "group": group, "user": USER}
         return Intended(t(key, **said), whole=True)
     seeds = {s.sid: s for s in statements(policy)}
     if not observed_allowed:

@@ -41,6 +41,14 @@ from handson.policies import PolicyDocument
 Policies = Sequence[PolicyDocument | NamedPolicy]
 
 
+@dataclass(frozen=True)
+class HeldPolicy(NamedPolicy):
+    """A policy found in a hand-built environment, with the group that holds it for the user
+    (None: the user or the role holds it itself): what to take off is told where it is."""
+
+    group: str | None = None
+
+
 def named(documents: Iterable[PolicyDocument | NamedPolicy]) -> list[NamedPolicy]:
     return [d if isinstance(d, NamedPolicy) else NamedPolicy("", d) for d in documents]
 

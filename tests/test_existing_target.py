@@ -103,8 +103,9 @@ def test_the_mistakes_fail_exactly_their_checkpoints(
     # replay's merged file gives it (seeusers); the line before the checks says where it is.
     # What to do of it: take off the policy the hands-on does not attach (not narrow it).
     assert u5["hint"] == (
-        "see-users / #1 allows iam:ListUsers. The hands-on does not use see-users:"
-        " taken off, the call is denied as in the hands-on"
+        "see-users / #1 allows iam:ListUsers. The hands-on does not use see-users, which the"
+        " group handson-team holds: with handson-iam-user out of handson-team, or see-users"
+        " taken off it, the call is denied as in the hands-on"
     ), u5
     assert "Allow statement see-users / #1" in u5["reason"], u5
     assert "seeusers" not in run.stdout

@@ -13,7 +13,7 @@ from handson import i18n
 from handson.iam_engine import NamedPolicy
 from handson.intended import Intended, said, seed_policy, with_intended
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE
-from handson.policy_match import ResourceHint
+from handson.policy_match import HeldPolicy, ResourceHint
 
 B1 = "arn:aws:s3:::handson-s3-1-taro"
 B2 = "arn:aws:s3:::handson-s3-2-taro"
@@ -197,6 +197,33 @@ def test_a_policy_held_besides_the_hands_ons_is_named_as_what_to_take_off() -> N
     assert said(ROLE_POLICY_FILE, "taro", two, "s3:DeleteBucket", B1, True).words.startswith(
         "AmazonS3FullAccess / #1, AdministratorAccess / #1 allows s3:DeleteBucket."
         " The hands-on does not use AmazonS3FullAccess, AdministratorAccess:"
+    )
+
+
+def test_a_policy_a_group_holds_is_told_with_the_group_to_leave_or_take_it_off() -> None:
+    """The user in a group that holds AdministratorAccess: the hint says which group, and the two
+    ways to be rid of it (the user out of the group, or the policy off the group). Held by the
+    user itself, or by two groups: as before, the policy to take off."""
+    seed = held(USER_POLICY_FILE)[0]
+    admins = HeldPolicy(ADMIN[0], ADMIN[1], "Admins")
+    by_group = said(USER_POLICY_FILE, "taro", [seed, admins], "iam:ListUsers", "*", True)
+    assert by_group == Intended(
+        "AdministratorAccess / #1 allows iam:ListUsers. The hands-on does not use"
+        " AdministratorAccess, which the group Admins holds: with handson-iam-user out of"
+        " Admins, or AdministratorAccess taken off it, the call is denied as in the hands-on",
+        whole=True,
+    )
+    itself = HeldPolicy(ADMIN[0], ADMIN[1])
+    direct = said(USER_POLICY_FILE, "taro", [seed, itself], "iam:ListUsers", "*", True)
+    assert direct.words.endswith(
+        "does not use AdministratorAccess: taken off, the call is denied as in the hands-on"
+    )
+    other = HeldPolicy(
+        "see-users", mine({"Effect": "Allow", "Action": "iam:*", "Resource": "*"})[0], "Team"
+    )
+    two = said(USER_POLICY_FILE, "taro", [seed, admins, other], "iam:ListUsers", "*", True)
+    assert "which the group" not in two.words and two.words.startswith(
+        "AdministratorAccess / #1, see-users / #1 allows iam:ListUsers."
     )
 
 
