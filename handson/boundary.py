@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from handson.errors import SuiteUsageError
 from handson.i18n import t
-from handson.iam_engine import ALLOW, NamedPolicy, Request, Statement, decide
+from handson.iam_engine import ALLOW, NamedPolicy, Request, decide
 from handson.policy_match import HeldBack, Policies, describe, named
 
 
@@ -63,10 +63,5 @@ def hint(held: HeldBack, action: str) -> str:
 
 
 def explanation(held: HeldBack, action: str) -> str:
-    allowing = Statement(held.policy, held.sid, held.effect, held.body)
-    return t(
-        "explain.boundary_holds",
-        boundary=held.boundary,
-        action=action,
-        statement=describe(allowing),
-    )
+    allowing = describe(held.allowing)
+    return t("explain.boundary_holds", boundary=held.boundary, action=action, statement=allowing)

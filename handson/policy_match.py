@@ -60,13 +60,18 @@ class HeldBack(Statement):
 
     boundary: str = ""  # the boundary's policy name
 
+    @property
+    def allowing(self) -> Statement:
+        """The statement itself, as its policy holds it."""
+        return Statement(self.policy, self.sid, self.effect, self.body)
+
 
 def describe(statement: Statement) -> str:
     """A statement in one line, in the run's language: its effect, Sid, Action, Resource and
     Condition; one a boundary holds back, with the boundary that denied the call."""
     if isinstance(statement, HeldBack):
-        allowing = Statement(statement.policy, statement.sid, statement.effect, statement.body)
-        return t("statement.held_back", boundary=statement.boundary, statement=describe(allowing))
+        allowing = describe(statement.allowing)
+        return t("statement.held_back", boundary=statement.boundary, statement=allowing)
     body = statement.body
     said = {
         "effect": statement.effect,
