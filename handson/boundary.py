@@ -15,7 +15,15 @@ from botocore.exceptions import ClientError
 
 from handson.errors import SuiteUsageError
 from handson.i18n import t
-from handson.iam_engine import ALLOW, NamedPolicy, Request, decide
+from handson.iam_engine import (
+    ALLOW,
+    NamedPolicy,
+    Request,
+    any_resource,
+    decide,
+    statement_applies,
+    unconditioned,
+)
 from handson.policy_match import HeldBack, Policies, describe, named
 
 
@@ -55,6 +63,18 @@ def held_back(
         return None
     allowing = alone.statement
     return HeldBack(allowing.policy, allowing.sid, allowing.effect, allowing.body, boundary.name)
+
+
+def keeps_from(boundary: NamedPolicy | None, actions: list[str]) -> bool:
+    """Whether ``boundary`` allows none of ``actions``, on any resource and whatever its
+    conditions: then it, whatever the policies allow, is what denied them (the SSM agent's calls,
+    which R1 sees denied but not on what)."""
+    if boundary is None or not actions:
+        return False
+    allows = [any_resource(unconditioned(s)) for s in boundary.statements if s.effect == ALLOW]
+    return not any(
+        statement_applies(s, Request(action=a, resource="*")) for s in allows for a in actions
+    )
 
 
 def hint(held: HeldBack, action: str) -> str:

@@ -7,6 +7,7 @@ Online with nothing denied, is an error of the test (not decided), never a faile
 
 from __future__ import annotations
 
+from handson.boundary import keeps_from
 from handson.findings import (
     DENIED_BUT_ALLOWED,
     TEST_ERROR,
@@ -16,12 +17,14 @@ from handson.findings import (
     undecidable,
 )
 from handson.i18n import t
+from handson.iam_engine import NamedPolicy
 from handson.targets.ssm import NotOnline, SsmObservation
 from handson.verdict import DENIAL_CODES
 
 
-def judge_online(seen: SsmObservation) -> None:
-    """Pass when the instance was Online; else raise R1's verdict, or why it is not decided."""
+def judge_online(seen: SsmObservation, boundary: NamedPolicy | None = None) -> None:
+    """Pass when the instance was Online; else raise R1's verdict, or why it is not decided.
+    ``boundary``: the role's permissions boundary, named where it is what denied the agent."""
     if seen.gap:
         raise undecidable(seen.gap)
     instance_id = seen.instance_id
@@ -34,10 +37,14 @@ def judge_online(seen: SsmObservation) -> None:
     denied = [c for c in seen.agent_calls if c.code in DENIAL_CODES]
     if denied:
         named = ", ".join(f"{c.action} ({c.code})" for c in denied)
+        said: tuple[tuple[str, object], ...] = (("calls", named),)
+        key = "agent_denied"
+        if boundary is not None and keeps_from(boundary, [c.action for c in denied]):
+            key, said = "agent_denied_boundary", (*said, ("boundary", boundary.name))
         raise CheckFailed(
             f"the role denied the SSM agent of {instance_id} its calls {named}; "
             "AmazonSSMManagedInstanceCore grants them",
-            Finding(DENIED_BUT_ALLOWED, "agent_denied", params=(("calls", named),)),
+            Finding(DENIED_BUT_ALLOWED, key, params=said),
         )
     unanswered = [c for c in seen.agent_calls if not c.allowed]  # no answer, a fault, another
     if unanswered:

@@ -24,6 +24,7 @@ from handson.findings import (
     undecidable,
 )
 from handson.i18n import t
+from handson.iam_engine import NamedPolicy
 from handson.instance import Instance
 from handson.names import SSM_CORE_POLICY_ARN, HandsonBucket
 from handson.probes import Checker
@@ -214,11 +215,13 @@ def instance_runs_as_role(
 
 
 @then("インスタンスがSSMにオンラインで登録されている")
-def instance_online_in_ssm(target: Target, instance: Instance) -> None:
+def instance_online_in_ssm(
+    target: Target, instance: Instance, boundaries: dict[str, NamedPolicy]
+) -> None:
     """Every target waits for the SSM agent within the SSM budget and says what it saw; an
     instance that never came Online, with none of its agent's calls denied, is no verdict: not
     decided (verdict rule 1, handson/ssm_verdict.py)."""
-    judge_online(target.ssm_online(instance))
+    judge_online(target.ssm_online(instance), boundaries.get("role"))
 
 
 @then("取得した内容はアップロードした内容と同じである")

@@ -1,5 +1,6 @@
 """R1 on every target: an instance that never came Online in SSM is no verdict (not decided, with
-the status seen), never a denial; a call the role denied is still R1's failure (issue 24). The
+the status seen), never a denial; a call the role denied is still R1's failure (issue 24), and a
+role's permissions boundary that allows none of the agent's calls is named as what denied them. The
 target says what it saw (``SsmObservation``); the step judges it (handson/ssm_verdict.py)."""
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ from typing import Any
 import pytest
 
 from handson.findings import DENIED_BUT_ALLOWED, TEST_ERROR, UNDECIDABLE, CheckError, CheckFailed
+from handson.iam_engine import NamedPolicy
+from handson.ssm_verdict import judge_online
 from handson.targets.ssm import NotOnline, SsmObservation, wait_online
 from handson.targets.ssm_agent import AgentCall
 from handson.waiting import EMULATOR_BUDGETS
@@ -30,7 +33,7 @@ class Target:
 
 
 def judged(seen: SsmObservation) -> None:
-    instance_online_in_ssm(Target(seen), None)  # type: ignore[arg-type]
+    instance_online_in_ssm(Target(seen), None, {})  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("status", "shown"), [(None, "not registered"), ("ConnectionLost", "")])
@@ -113,3 +116,54 @@ def test_the_wait_gives_up_at_its_budget_with_the_last_status() -> None:
         wait_online(never_there, INSTANCE, budgets, clock=clock, pause=clock.pause)
     assert never.value.status is None and never.value.budget == 5
     assert clock.now == pytest.approx(5.0)
+
+
+DENIED = SsmObservation(
+    INSTANCE,
+    agent_calls=(
+        AgentCall("ssm:UpdateInstanceInformation", 400, "AccessDeniedException"),
+        AgentCall("ec2messages:GetMessages", 400, "AccessDeniedException"),
+    ),
+)
+
+
+def boundary(*statements: dict[str, object]) -> NamedPolicy:
+    return NamedPolicy("sandbox-boundary", {"Statement": list(statements)})
+
+
+def headline(bound: NamedPolicy | None) -> str:
+    with pytest.raises(CheckFailed) as failed:
+        judge_online(DENIED, bound)
+    return failed.value.finding.headline
+
+
+def test_a_boundary_that_allows_none_of_the_agents_calls_is_named() -> None:
+    s3_only = boundary({"Effect": "Allow", "Action": "s3:*", "Resource": "*"})
+    said = headline(s3_only)
+    assert "The permissions boundary sandbox-boundary does not allow them" in said, said
+    assert said.startswith("the SSM agent's calls were denied: ssm:UpdateInstanceInformation")
+
+
+@pytest.mark.parametrize(
+    "bound",
+    [
+        None,
+        # It allows one of them (on some instance only, under a condition: still its to allow).
+        boundary(
+            {
+                "Effect": "Allow",
+                "Action": "ssm:UpdateInstanceInformation",
+                "Resource": "arn:aws:ec2:*:*:instance/i-0abc",
+                "Condition": {"Bool": {"aws:SecureTransport": "true"}},
+            }
+        ),
+    ],
+    ids=["no boundary", "a boundary that allows one of them"],
+)
+def test_otherwise_the_agents_denial_is_the_policies(bound: NamedPolicy | None) -> None:
+    said = headline(bound)
+    assert said == (
+        "the SSM agent's calls were denied: ssm:UpdateInstanceInformation"
+        " (AccessDeniedException), ec2messages:GetMessages (AccessDeniedException)"
+        " (AmazonSSMManagedInstanceCore grants them)"
+    ), said
