@@ -188,7 +188,9 @@ def _instance_type(value: str | None, kind: TargetKind) -> str:
 
 
 def _policy_arn(value: str | None) -> str | None:
-    if value and not re.fullmatch(r"arn:aws[a-z-]*:iam::\d{12}:policy/[\w+=,.@/-]+", value):
+    # A customer managed policy, or an AWS managed one (arn:aws:iam::aws:policy/...), which AWS
+    # takes as a boundary too.
+    if value and not re.fullmatch(r"arn:aws[a-z-]*:iam::(\d{12}|aws):policy/[\w+=,.@/-]+", value):
         raise SuiteUsageError(t("opt.boundary", value=repr(value)))
     return value or None
 

@@ -363,3 +363,23 @@ def test_live_with_a_profile_is_taken() -> None:
     settings = resolve({"target": "existing", "live": True, "user_profile": "me"}, {})
     assert settings.live and settings.user_profile == "me" and not settings.emulated
     assert settings.decided_on == "live" and settings.emulator_url is None
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:iam::111122223333:policy/handson-iam-acceptance-boundary",
+        "arn:aws:iam::aws:policy/AmazonS3FullAccess",  # AWS takes an AWS managed one too
+        "arn:aws:iam::111122223333:policy/team/sandbox-boundary",
+    ],
+)
+def test_a_permissions_boundary_is_a_managed_policy_arn(arn: str) -> None:
+    assert resolve({"permissions_boundary": arn}, {}).permissions_boundary == arn
+
+
+@pytest.mark.parametrize(
+    "arn",
+    ["AmazonS3FullAccess", "arn:aws:iam::1234:policy/x", "arn:aws:iam::aws:role/x"],
+)
+def test_anything_else_is_one_line(arn: str) -> None:
+    assert usage_error({"permissions_boundary": arn}).startswith(f"--permissions-boundary '{arn}'")
