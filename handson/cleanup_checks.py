@@ -26,11 +26,18 @@ def instance_left(ec2: Any, ec2_in: Callable[[str], Any] | None = None) -> list[
     """C1: every instance tagged handson-instance that is not terminated (stopped still bills),
     in the run's region and, with ``ec2_in`` (an EC2 client in a region), in the account's other
     regions, where an instance built with the console left in another one bills all the same."""
+    return instances_left(ec2, ec2_in)[0]
+
+
+def instances_left(ec2: Any, ec2_in: Callable[[str], Any] | None) -> tuple[list[str], list[str]]:
+    """C1's lines (instance_left), and the other regions that hold an instance of the hands-on:
+    a command typed in the run's region does not reach them."""
     left = [
         t("cleanup.left.instance", id=i["InstanceId"], state=state_of(i))
         for i in hands_on_instances(ec2)
     ]
-    return left + instances_in(in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {})
+    elsewhere = in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {}
+    return left + instances_in(elsewhere), list(elsewhere)
 
 
 def instances_in(elsewhere: dict[str, list[dict[str, Any]]]) -> list[str]:

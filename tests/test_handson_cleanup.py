@@ -208,6 +208,12 @@ def test_an_instance_left_in_another_region_fails_c1(
     assert "C1" in left.failed, left.describe()
     (c1,) = [e for e in left.checkpoints if e["checkpoints"] == ["C1"]]
     assert "in us-west-2 (another region than the run's)" in c1["headline"], c1
+    # The run's last lines: the command for its region, then the one that reaches us-west-2.
+    said = left.stdout.splitlines()
+    at = next(i for i, line in enumerate(said) if "this command lists it" in line)
+    here, there = (shlex.split(said[at + n]) for n in (1, 2))
+    assert here[:2] == there[:2] == ["handson", "cleanup"], said[at:]
+    assert "--region" not in here and there[there.index("--region") + 1] == "us-west-2"
     assert snapshot(test_emulator.admin) == before
     # handson cleanup lists the rest here, and names that instance with the command for its
     # region: typed again as it was, this one would not reach it.

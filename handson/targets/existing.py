@@ -228,6 +228,8 @@ class CleanedAccount:
     account: Account
     reader: Principal
     name: str | None  # --name, else any handson-s3-1/2-<name>
+    # The other regions C1 found an instance of the hands-on in: the next command names each.
+    elsewhere: set[str] = field(default_factory=set)
 
 
 def _live_user(settings: Any, found: Discovery, reader: Principal) -> Credentials | None:
