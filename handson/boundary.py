@@ -13,6 +13,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from handson.discovery import managed_policy
 from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.iam_engine import (
@@ -32,14 +33,12 @@ def read(iam: Any, arn: str) -> NamedPolicy | None:
     that ARN (AWS would refuse the user and the role made with it, after the run made others).
     None where it may not be read (AccessDenied): the run goes on, its hints without it."""
     try:
-        policy = iam.get_policy(PolicyArn=arn)["Policy"]
-        version = policy["DefaultVersionId"]
-        found = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
+        found = managed_policy(iam, arn, "boundary")
     except ClientError as exc:
         if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
             raise SuiteUsageError(t("opt.boundary_missing", arn=arn)) from None
         return None
-    return NamedPolicy(str(policy["PolicyName"]), dict(found["Document"]))
+    return NamedPolicy(found.name, found.document)
 
 
 def held_back(

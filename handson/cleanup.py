@@ -26,10 +26,9 @@ from collections.abc import Callable
 from handson import next_command
 from handson.aws import Principal, principal_from_session
 from handson.catalogue import CATALOGUE
-from handson.cleanup_checks import instances_in, left_over
-from handson.cleanup_plan import Plan, delete, find, hands_on_instances
+from handson.cleanup_checks import instances_in, instances_left, left_over
+from handson.cleanup_plan import Plan, delete, find
 from handson.cli_parser import Parser, refusal, speak_first
-from handson.discovery_near import in_other_regions
 from handson.errors import SuiteUsageError
 from handson.i18n import listed, t
 from handson.names import validate_name
@@ -45,12 +44,11 @@ def checks(
     """C1-C5, one line each and one per thing left (C1 in every region); whether all passed in
     the run's region, and the other regions that hold an instance of the hands-on."""
     iam, ec2, s3 = (admin.client(s) for s in ("iam", "ec2", "s3"))
-    elsewhere = in_other_regions(ec2, admin.ec2_in, hands_on_instances)
-    here = True
-    for checkpoint, left in left_over(iam, ec2, s3, name).items():
-        here = here and not left
-        if checkpoint == "C1":
-            left = left + instances_in(elsewhere)
+    instances, elsewhere = instances_left(ec2, admin.ec2_in)
+    found = left_over(iam, s3, name, instances)
+    here = not any(found.values())
+    found["C1"] = instances + instances_in(elsewhere)
+    for checkpoint, left in found.items():
         title = CATALOGUE[checkpoint].short_title()
         verdict = t("cleanup.check_passed") if not left else t("cleanup.check_failed")
         say(f"  {checkpoint} {verdict}: {title}")

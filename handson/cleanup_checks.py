@@ -26,18 +26,20 @@ def instance_left(ec2: Any, ec2_in: Callable[[str], Any] | None = None) -> list[
     """C1: every instance tagged handson-instance that is not terminated (stopped still bills),
     in the run's region and, with ``ec2_in`` (an EC2 client in a region), in the account's other
     regions, where an instance built with the console left in another one bills all the same."""
-    return instances_left(ec2, ec2_in)[0]
+    here, elsewhere = instances_left(ec2, ec2_in)
+    return here + instances_in(elsewhere)
 
 
-def instances_left(ec2: Any, ec2_in: Callable[[str], Any] | None) -> tuple[list[str], list[str]]:
-    """C1's lines (instance_left), and the other regions that hold an instance of the hands-on:
-    a command typed in the run's region does not reach them."""
-    left = [
+def instances_left(
+    ec2: Any, ec2_in: Callable[[str], Any] | None
+) -> tuple[list[str], dict[str, list[dict[str, Any]]]]:
+    """C1's lines of the run's region, and the hands-on's instances in the other regions (with
+    ``ec2_in``), by region: a command typed in the run's region does not reach those."""
+    here = [
         t("cleanup.left.instance", id=i["InstanceId"], state=state_of(i))
         for i in hands_on_instances(ec2)
     ]
-    elsewhere = in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {}
-    return left + instances_in(elsewhere), list(elsewhere)
+    return here, in_other_regions(ec2, ec2_in, hands_on_instances) if ec2_in else {}
 
 
 def instances_in(elsewhere: dict[str, list[dict[str, Any]]]) -> list[str]:
@@ -88,12 +90,11 @@ def policies_left(iam: Any) -> list[str]:
     return left
 
 
-def left_over(
-    iam: Any, ec2: Any, s3: Any, name: str | None, ec2_in: Callable[[str], Any] | None = None
-) -> dict[str, list[str]]:
-    """Each of C1-C5 with what is left of it: an empty list is a check that passed."""
+def left_over(iam: Any, s3: Any, name: str | None, instances: list[str]) -> dict[str, list[str]]:
+    """Each of C1-C5 with what is left of it (C1's, ``instances``, as instance_left says them):
+    an empty list is a check that passed."""
     return {
-        "C1": instance_left(ec2, ec2_in),
+        "C1": instances,
         "C2": buckets_left(s3, name),
         "C3": role_left(iam),
         "C4": user_left(iam),

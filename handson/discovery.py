@@ -76,7 +76,8 @@ def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code"))
 
 
-def _managed(iam: Any, arn: str, kind: str) -> FoundPolicy:
+def managed_policy(iam: Any, arn: str, kind: str) -> FoundPolicy:
+    """A managed policy as its default version says (GetPolicy, GetPolicyVersion)."""
     policy = iam.get_policy(PolicyArn=arn)["Policy"]
     version = policy["DefaultVersionId"]
     document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
@@ -87,7 +88,7 @@ def _boundary(iam: Any, entity: dict[str, Any], side: str, found: Discovery) -> 
     """The permissions boundary GetUser or GetRole shows, if any, as its default version says."""
     arn = entity.get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
     if arn:
-        found.boundaries[side] = _managed(iam, str(arn), "boundary")
+        found.boundaries[side] = managed_policy(iam, str(arn), "boundary")
 
 
 def _user(iam: Any, found: Discovery) -> None:
@@ -103,14 +104,14 @@ def _user(iam: Any, found: Discovery) -> None:
     found.user = USER
     _boundary(iam, user, "user", found)
     for attached in iam.list_attached_user_policies(UserName=USER)["AttachedPolicies"]:
-        found.user_policies.append(_managed(iam, attached["PolicyArn"], "managed"))
+        found.user_policies.append(managed_policy(iam, attached["PolicyArn"], "managed"))
     for name in iam.list_user_policies(UserName=USER)["PolicyNames"]:
         document = iam.get_user_policy(UserName=USER, PolicyName=name)["PolicyDocument"]
         found.user_policies.append(FoundPolicy(name, "inline", _document(document)))
     for group in iam.list_groups_for_user(UserName=USER)["Groups"]:
         name = group["GroupName"]
         for attached in iam.list_attached_group_policies(GroupName=name)["AttachedPolicies"]:
-            held = _managed(iam, attached["PolicyArn"], "group-managed")
+            held = managed_policy(iam, attached["PolicyArn"], "group-managed")
             found.user_policies.append(dataclasses.replace(held, group=name))
         for policy in iam.list_group_policies(GroupName=name)["PolicyNames"]:
             document = iam.get_group_policy(GroupName=name, PolicyName=policy)["PolicyDocument"]
@@ -175,7 +176,7 @@ def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any]
     for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
         if attached["PolicyArn"] == SSM_CORE_POLICY_ARN:
             found.ssm_core = True
-        found.role_policies.append(_managed(iam, attached["PolicyArn"], "managed"))
+        found.role_policies.append(managed_policy(iam, attached["PolicyArn"], "managed"))
     for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
         document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
         found.role_policies.append(FoundPolicy(name, "inline", _document(document)))

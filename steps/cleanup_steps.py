@@ -11,6 +11,7 @@ from pytest_bdd import given, then
 
 from handson.cleanup_checks import (
     buckets_left,
+    instances_in,
     instances_left,
     policies_left,
     role_left,
@@ -39,9 +40,9 @@ def nothing_left(left: list[str]) -> None:
 @then("タグ Name=handson-instance のインスタンスは終了している")
 def instance_terminated(cleaned: CleanedAccount) -> None:
     reader = cleaned.reader
-    left, regions = instances_left(reader.client("ec2"), reader.ec2_in)
-    cleaned.elsewhere.update(regions)  # the run's last line names their command too
-    nothing_left(left)
+    here, elsewhere = instances_left(reader.client("ec2"), reader.ec2_in)
+    cleaned.elsewhere.update(elsewhere)  # the run's last lines name their command too
+    nothing_left(here + instances_in(elsewhere))
 
 
 @then("バケット handson-s3-1 と handson-s3-2 は残っていない")
