@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -132,6 +133,7 @@ def pytest_configure(config: pytest.Config) -> None:
         return
     config.stash[OURS] = True
     i18n.set_language("en")
+    ctrl_c_as_from_a_terminal()
     if hasattr(config, "workerinput"):
         return  # a pytest-xdist worker: the controlling process set the folder, and guards
     # Every run a test makes writes under a folder of the session's own (the workers and every
@@ -140,6 +142,17 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ[REPORTS_VARIABLE] = tempfile.mkdtemp(prefix="handson-tests-reports-")
     if RUN_FOLDER not in config.stash:  # a session with the features writes reports/ itself
         config.stash[REPORTS_BEFORE] = (learners, reports_guard.snapshot(learners))
+
+
+def ctrl_c_as_from_a_terminal() -> None:
+    """The tests send SIGINT to runs and commands as a terminal's Ctrl-C does, and to this
+    process (tests/unit/test_bootstrap_scripts.py). A session started as a background job by a
+    shell without job control (``pytest tests/ &`` in a script, as a CI runner may) has SIGINT
+    ignored, and every child inherits that: a run would then end on a SIGINT only where it set a
+    handler of its own (handson.signals.deferred_interrupts), and a test would fail, or pass, on
+    how it was started. Python's own handler instead: children start with the default."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def collects_tests(config: pytest.Config) -> bool:
