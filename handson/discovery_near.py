@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+
+from handson.at_once import read_at_once
 
 # How close a name must come to the hands-on's to be named as the learner's slip (difflib's
 # ratio: handson-iam-user1 0.97, hands-on-iam-user 0.97, handson-user 0.86, my-user 0.52).
@@ -86,6 +87,5 @@ def in_other_regions(
     others = sorted(set(regions) - {ec2.meta.region_name})
     if not others:
         return {}
-    with ThreadPoolExecutor(max_workers=max(1, min(readers, len(others)))) as pool:
-        held = list(pool.map(read, others))
+    held = read_at_once(read, others, readers)  # a Ctrl-C does not wait for them
     return {region: found for region, found in zip(others, held, strict=True) if found}

@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import TypeVar
 
 from tenacity import (
     RetryError,
     Retrying,
+    retry_if_exception,
     retry_if_exception_type,
     retry_if_result,
     stop_after_delay,
+    stop_never,
     wait_exponential,
+    wait_none,
 )
 
 T = TypeVar("T")
@@ -130,3 +134,16 @@ def poll(
         retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
     )
     return retrying(counted), calls
+
+
+def result_of(future: Future[T], step: float = 0.2) -> T:
+    """``future``'s result, as long as it takes (its work has timeouts of its own), looked for
+    every ``step`` seconds at most: a Ctrl-C reaches the wait between two looks, on Windows too,
+    where a wait without a timeout is not interrupted. Its work's own TimeoutError is raised."""
+    retrying = Retrying(
+        retry=retry_if_exception(lambda exc: isinstance(exc, TimeoutError) and not future.done()),
+        wait=wait_none(),
+        stop=stop_never,
+        reraise=True,
+    )
+    return retrying(future.result, timeout=step)

@@ -9,6 +9,7 @@ import shlex
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -20,8 +21,10 @@ from handson.console import CHILD_OUTPUT
 from handson.i18n import t
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, ROLE, HandBuilt
+from tests.helpers.aws_requests import signing_region, signing_service
 from tests.helpers.english_words import english_words
 from tests.helpers.estate import snapshot
+from tests.helpers.fault_proxy import Answer, FaultProxy, Request
 from tests.helpers.suite_runner import ROOT, SuiteRun, admin_cli_env, run_handson, run_suite
 
 pytestmark = pytest.mark.slow
@@ -257,28 +260,25 @@ def test_two_instances_are_one_line_and_nothing_is_deleted(
     assert snapshot(test_emulator.admin) == before
 
 
+def started(emulator: MotoEmulator, module: str, *words: str) -> subprocess.Popen[str]:
+    """``python -m <module> <words>`` on the test's emulator, going on while the test acts."""
+    return subprocess.Popen(
+        [sys.executable, "-m", module, *words],
+        cwd=ROOT,
+        env=environment(emulator),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        encoding=CHILD_OUTPUT,
+    )
+
+
 def killed_before_removal(
     emulator: MotoEmulator, options: list[str], stop_at: int, note: Path
 ) -> str:
     """``handson cleanup --delete --yes`` killed (SIGKILL) just before its ``stop_at``-th
     removal (tests/helpers/held_cleanup.py); what it was about to remove."""
-    held = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "tests.helpers.held_cleanup",
-            str(note),
-            str(stop_at),
-            "--",
-            *options,
-        ],
-        cwd=ROOT,
-        env=environment(emulator),
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        encoding=CHILD_OUTPUT,
-    )
+    held = started(emulator, "tests.helpers.held_cleanup", str(note), str(stop_at), "--", *options)
     try:
         deadline = time.monotonic() + 120
         while not note.exists() and held.poll() is None and time.monotonic() < deadline:
@@ -327,4 +327,69 @@ def test_an_account_not_allowed_is_one_line(test_emulator: MotoEmulator) -> None
     assert command.returncode == 2, command.stdout + command.stderr
     (line,) = command.stderr.strip().splitlines()
     assert line.startswith("error: handson cleanup: refusing account 123456789012"), line
+    assert snapshot(test_emulator.admin) == before
+
+
+class FarRegions(FaultProxy):
+    """Forwards every request, but holds EC2's requests signed for another region than ``home``
+    until the layer closes (at most two minutes): regions that answer late, far from the
+    learner or behind a slow proxy. ``held`` counts those held so far."""
+
+    def __init__(self, upstream: str, home: str) -> None:
+        super().__init__(upstream, rate=0.0)
+        self.home = home
+        self.held = 0
+        self._open = threading.Event()
+
+    def answer(self, request: Request) -> Answer:
+        region = signing_region(request)
+        if signing_service(request) == "ec2" and region not in (None, self.home):
+            with self._lock:
+                self.held += 1
+            self._open.wait(timeout=120)
+        return super().answer(request)
+
+    def close(self) -> None:
+        self._open.set()
+        super().close()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a SIGINT to one process is POSIX's")
+def test_a_ctrl_c_while_other_regions_are_read_ends_at_once_and_deletes_nothing(
+    by_hand: HandBuilt, test_emulator: MotoEmulator
+) -> None:
+    """``handson cleanup --delete`` reads the account's other regions before it deletes. A
+    learner who gives up on regions that answer slowly (each may take its read timeout, a
+    minute, retried) and types Ctrl-C is answered at once, in one line, with nothing deleted:
+    the command waited for every read in flight (concurrent.futures)."""
+    by_hand.build()
+    before = snapshot(test_emulator.admin)
+    with FarRegions(test_emulator.endpoint_url, test_emulator.region) as far:
+        process = started(
+            test_emulator,
+            "handson",
+            "cleanup",
+            f"--endpoint-url={far.endpoint_url}",
+            f"--region={test_emulator.region}",
+            f"--allowed-account={ACCOUNT}",
+            "--delete",
+            "--yes",
+        )
+        try:
+            deadline = time.monotonic() + 120
+            while not far.held and process.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert far.held, process.communicate(timeout=60)
+            process.send_signal(signal.SIGINT)
+            sent = time.monotonic()
+            out, err = process.communicate(timeout=100)
+            took = time.monotonic() - sent
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+    assert process.returncode == 130, out + err
+    assert err.strip().splitlines() == [t("cli.interrupted", word="cleanup")], err
+    assert took < 20, f"{took:.1f} s after Ctrl-C"  # the regions held would answer in 120 s
+    assert "deleted: " not in out, out
     assert snapshot(test_emulator.admin) == before

@@ -20,15 +20,26 @@ _LABEL = re.compile(r"(\{[^}]+\})")
 # -- what a request is ---------------------------------------------------------------------------
 
 
-def signing_service(request: Request) -> str | None:
-    """The service of a SigV4 (or SigV4a) credential scope, ``None`` for an unsigned request."""
+def _scope(request: Request) -> list[str] | None:
+    """A SigV4 (or SigV4a) credential scope's parts, ``None`` for an unsigned request."""
     match = _CREDENTIAL.search(request.header("Authorization") or "")
     presigned = request.query.get("X-Amz-Credential", [""])[0]
-    scope = match.group(1) if match else presigned
-    parts = scope.split("/")
+    parts = (match.group(1) if match else presigned).split("/")
     if len(parts) >= 4 and parts[-1] == "aws4_request" and parts[-2]:
-        return parts[-2].lower()
+        return parts
     return None
+
+
+def signing_service(request: Request) -> str | None:
+    """The service of a signed request's credential scope, ``None`` for an unsigned request."""
+    parts = _scope(request)
+    return parts[-2].lower() if parts else None
+
+
+def signing_region(request: Request) -> str | None:
+    """The region of a signed request's credential scope, ``None`` for an unsigned request."""
+    parts = _scope(request)
+    return parts[-3] if parts else None
 
 
 def operation_name(service: str, request: Request) -> str | None:
