@@ -92,6 +92,12 @@ def pytest_configure(config: pytest.Config) -> None:
     except SuiteUsageError as exc:
         # One "ERROR: " line per problem: a policy file may have several.
         raise pytest.UsageError(*str(exc).splitlines()) from None
+    except KeyboardInterrupt:
+        # A Ctrl-C while the target is looked at (a learner's account and its regions, read
+        # before anything): pytest ends it before the run's session, and so without its summary
+        # and without a word. One line, in the run's language; the exit code stays 2.
+        print(t("run.interrupted_before"), file=sys.stderr, flush=True)
+        raise
     config.stash[SETTINGS] = settings
     if wants_features(config) and not config.option.collectonly:
         # Each run writes under a folder of its own, so that two runs in one checkout never mix

@@ -5,20 +5,29 @@ byte-identical before and after."""
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from handson.console import CHILD_OUTPUT
+from handson.i18n import t
 from handson.policies import SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, HandBuilt
 from tests.helpers.estate import snapshot
+from tests.helpers.far_regions import FarRegions
 from tests.helpers.suite_runner import (
+    ROOT,
     HeldRun,
     SuiteRun,
     admin_cli_env,
     run_suite,
+    suite_command,
+    suite_env,
 )
 
 pytestmark = pytest.mark.slow
@@ -289,3 +298,41 @@ def test_an_instance_built_in_another_region_is_named_with_the_option_that_grade
     ], run.describe()
     again = grade(test_emulator, tmp_path / "again", "--region=us-west-2")
     assert again.exit_code == 0 and again.outcomes("passed") == CHECKPOINTS, again.describe()
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a SIGINT to one process is POSIX's")
+def test_a_ctrl_c_while_the_account_is_read_is_one_line(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """No instance in the run's region: the account's other regions are read before the run's
+    session, and regions far away answer late. A learner's Ctrl-C there ended the run at once
+    (exit code 2) without a word: pytest ends it before the session, so before its summary."""
+    by_hand.build(instances=0, profile=False)
+    before = snapshot(test_emulator.admin)
+    options, env = learner(test_emulator)
+    with FarRegions(test_emulator.endpoint_url, test_emulator.region) as far:
+        options = [
+            o if "--endpoint-url" not in o else f"--endpoint-url={far.endpoint_url}"
+            for o in options
+        ]
+        process = subprocess.Popen(
+            suite_command(tmp_path, *options),
+            cwd=ROOT,
+            env=suite_env(env),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            encoding=CHILD_OUTPUT,
+        )
+        try:
+            assert far.holding(process), process.communicate(timeout=60)
+            process.send_signal(signal.SIGINT)
+            out, err = process.communicate(timeout=100)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+    assert process.returncode == 2, out + err
+    assert err.strip().splitlines()[-1] == t("run.interrupted_before"), err
+    assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
+    assert snapshot(test_emulator.admin) == before

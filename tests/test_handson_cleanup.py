@@ -9,7 +9,6 @@ import shlex
 import signal
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -21,10 +20,9 @@ from handson.console import CHILD_OUTPUT
 from handson.i18n import t
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, ROLE, HandBuilt
-from tests.helpers.aws_requests import signing_region, signing_service
 from tests.helpers.english_words import english_words
 from tests.helpers.estate import snapshot
-from tests.helpers.fault_proxy import Answer, FaultProxy, Request
+from tests.helpers.far_regions import FarRegions
 from tests.helpers.suite_runner import ROOT, SuiteRun, admin_cli_env, run_handson, run_suite
 
 pytestmark = pytest.mark.slow
@@ -330,30 +328,6 @@ def test_an_account_not_allowed_is_one_line(test_emulator: MotoEmulator) -> None
     assert snapshot(test_emulator.admin) == before
 
 
-class FarRegions(FaultProxy):
-    """Forwards every request, but holds EC2's requests signed for another region than ``home``
-    until the layer closes (at most two minutes): regions that answer late, far from the
-    learner or behind a slow proxy. ``held`` counts those held so far."""
-
-    def __init__(self, upstream: str, home: str) -> None:
-        super().__init__(upstream, rate=0.0)
-        self.home = home
-        self.held = 0
-        self._open = threading.Event()
-
-    def answer(self, request: Request) -> Answer:
-        region = signing_region(request)
-        if signing_service(request) == "ec2" and region not in (None, self.home):
-            with self._lock:
-                self.held += 1
-            self._open.wait(timeout=120)
-        return super().answer(request)
-
-    def close(self) -> None:
-        self._open.set()
-        super().close()
-
-
 @pytest.mark.skipif(sys.platform == "win32", reason="a SIGINT to one process is POSIX's")
 def test_a_ctrl_c_while_other_regions_are_read_ends_at_once_and_deletes_nothing(
     by_hand: HandBuilt, test_emulator: MotoEmulator
@@ -376,10 +350,7 @@ def test_a_ctrl_c_while_other_regions_are_read_ends_at_once_and_deletes_nothing(
             "--yes",
         )
         try:
-            deadline = time.monotonic() + 120
-            while not far.held and process.poll() is None and time.monotonic() < deadline:
-                time.sleep(0.05)
-            assert far.held, process.communicate(timeout=60)
+            assert far.holding(process), process.communicate(timeout=60)
             process.send_signal(signal.SIGINT)
             sent = time.monotonic()
             out, err = process.communicate(timeout=100)
