@@ -5,15 +5,12 @@ byte-identical before and after."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from handson.console import CHILD_OUTPUT
 from handson.i18n import t
 from handson.policies import SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets.emulator_server import MotoEmulator
@@ -21,7 +18,6 @@ from scripts.hand_built import NAME, HandBuilt
 from tests.helpers.estate import snapshot
 from tests.helpers.far_regions import FarRegions
 from tests.helpers.suite_runner import (
-    ROOT,
     HeldRun,
     SuiteRun,
     admin_cli_env,
@@ -315,24 +311,8 @@ def test_a_ctrl_c_while_the_account_is_read_is_one_line(
             o if "--endpoint-url" not in o else f"--endpoint-url={far.endpoint_url}"
             for o in options
         ]
-        process = subprocess.Popen(
-            suite_command(tmp_path, *options),
-            cwd=ROOT,
-            env=suite_env(env),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            encoding=CHILD_OUTPUT,
-        )
-        try:
-            assert far.holding(process), process.communicate(timeout=60)
-            process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=100)
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=30)
-    assert process.returncode == 2, out + err
-    assert err.strip().splitlines()[-1] == t("run.interrupted_before"), err
-    assert "Traceback" not in out + err and "KeyboardInterrupt" not in out + err
+        done = far.ctrl_c(suite_command(tmp_path, *options), suite_env(env))
+    assert done.code == 2, done.out + done.err
+    assert done.err.strip().splitlines()[-1] == t("run.interrupted_before"), done.err
+    assert "Traceback" not in done.out + done.err and "KeyboardInterrupt" not in done.err
     assert snapshot(test_emulator.admin) == before

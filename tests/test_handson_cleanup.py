@@ -339,28 +339,22 @@ def test_a_ctrl_c_while_other_regions_are_read_ends_at_once_and_deletes_nothing(
     by_hand.build()
     before = snapshot(test_emulator.admin)
     with FarRegions(test_emulator.endpoint_url, test_emulator.region) as far:
-        process = started(
-            test_emulator,
-            "handson",
-            "cleanup",
-            f"--endpoint-url={far.endpoint_url}",
-            f"--region={test_emulator.region}",
-            f"--allowed-account={ACCOUNT}",
-            "--delete",
-            "--yes",
+        done = far.ctrl_c(
+            [
+                sys.executable,
+                "-m",
+                "handson",
+                "cleanup",
+                f"--endpoint-url={far.endpoint_url}",
+                f"--region={test_emulator.region}",
+                f"--allowed-account={ACCOUNT}",
+                "--delete",
+                "--yes",
+            ],
+            environment(test_emulator),
         )
-        try:
-            assert far.holding(process), process.communicate(timeout=60)
-            process.send_signal(signal.SIGINT)
-            sent = time.monotonic()
-            out, err = process.communicate(timeout=100)
-            took = time.monotonic() - sent
-        finally:
-            if process.poll() is None:
-                process.kill()
-                process.wait(timeout=30)
-    assert process.returncode == 130, out + err
-    assert err.strip().splitlines() == [t("cli.interrupted", word="cleanup")], err
-    assert took < 20, f"{took:.1f} s after Ctrl-C"  # the regions held would answer in 120 s
-    assert "deleted: " not in out, out
+    assert done.code == 130, done.out + done.err
+    assert done.err.strip().splitlines() == [t("cli.interrupted", word="cleanup")], done.err
+    assert done.took < 20, f"{done.took:.1f} s after Ctrl-C"  # the regions held answer in 120 s
+    assert "deleted: " not in done.out, done.out
     assert snapshot(test_emulator.admin) == before

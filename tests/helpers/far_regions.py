@@ -5,13 +5,24 @@ regions are read (handson/at_once.py)."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 import threading
 import time
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, NamedTuple
 
+from handson.console import CHILD_OUTPUT
 from tests.helpers.aws_requests import signing_region, signing_service
 from tests.helpers.fault_proxy import Answer, FaultProxy, Request
+from tests.helpers.suite_runner import ROOT
+
+
+class Interrupted(NamedTuple):
+    code: int
+    out: str
+    err: str
+    took: float  # seconds from the Ctrl-C to the end
 
 
 class FarRegions(FaultProxy):
@@ -33,7 +44,30 @@ class FarRegions(FaultProxy):
             self._open.wait(timeout=120)
         return super().answer(request)
 
-    def holding(self, process: subprocess.Popen[Any], budget: float = 120) -> bool:
+    def ctrl_c(self, command: Sequence[str], env: dict[str, str]) -> Interrupted:
+        """``command`` from the checkout, sent SIGINT (a terminal's Ctrl-C) once it reads
+        another region, and waited for."""
+        process = subprocess.Popen(
+            command,
+            cwd=ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            encoding=CHILD_OUTPUT,
+        )
+        try:
+            assert self._holding(process), process.communicate(timeout=60)
+            process.send_signal(signal.SIGINT)
+            sent = time.monotonic()
+            out, err = process.communicate(timeout=100)
+            return Interrupted(process.returncode, out, err, time.monotonic() - sent)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.wait(timeout=30)
+
+    def _holding(self, process: subprocess.Popen[Any], budget: float = 120) -> bool:
         """Wait until ``process`` reads another region (held), or ends; whether it does."""
         deadline = time.monotonic() + budget
         while not self.held and process.poll() is None and time.monotonic() < deadline:
