@@ -13,6 +13,7 @@ import pytest
 # First: it starts the emulator's process now, while the rest imports (see there). pytest.ini's
 # -p imports it before this file; here for a run given another configuration.
 import handson.targets.emulator_early  # noqa: F401
+from handson import early_ctrl_c
 from handson.call_record import recording_file, start_recording
 from handson.console import readable_output
 from handson.errors import SuiteUsageError
@@ -69,6 +70,7 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before allure's own, which reads --alluredir
 def pytest_configure(config: pytest.Config) -> None:
+    early_ctrl_c.handled_by_the_run()
     register_host_secrets()
     redact_all_logging()
     checklist_from_a_subfolder(config)

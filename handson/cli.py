@@ -43,6 +43,16 @@ REFUSED_EXIT = 4
 
 
 def main(argv: list[str] | None = None) -> int:
+    """``handson <word> ...``. A Ctrl-C at any point, while the command's modules are still
+    being imported too (seconds on a first run, where security software reads each of Python's
+    files), is its one line, not Python's trace."""
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:
+        return interrupted(_word_of(sys.argv[1:] if argv is None else argv))
+
+
+def _main(argv: list[str] | None) -> int:
     missing = what_is_missing(argv)  # before anything imports it (handson/installed.py)
     if missing is not None:
         readable_output()
@@ -69,12 +79,23 @@ def command(word: str, argv: list[str] | None = None, prog: str | None = None) -
     """One command, as ``handson <word>`` and ``python -m handson.<word>`` run it: stopped by
     Ctrl-C, it says so in one line in the run's language (what it was doing ended through its
     own ``finally`` blocks first), not with Python's trace."""
-    module = importlib.import_module(COMMANDS[word])
     try:
+        module = importlib.import_module(COMMANDS[word])  # seconds, on a first run
         return int(module.main(argv, **({"prog": prog} if prog else {})))
     except KeyboardInterrupt:
-        print(t("cli.interrupted", word=word), file=sys.stderr)
-        return INTERRUPTED_EXIT
+        return interrupted(word)
+
+
+def interrupted(word: str) -> int:
+    """The one line of a command stopped by Ctrl-C ("handson" alone before its word is known)."""
+    print(t("cli.interrupted", command=f"handson {word}".strip()), file=sys.stderr)
+    return INTERRUPTED_EXIT
+
+
+def _word_of(args: list[str]) -> str:
+    """The command's word among its arguments, as far as it can be told unparsed."""
+    words = [a for a in args[len(_leading_lang(args)) :] if not a.startswith("-")]
+    return words[0] if words and words[0] in COMMANDS else ""
 
 
 def _leading_lang(args: list[str]) -> list[str]:

@@ -354,7 +354,9 @@ def test_a_ctrl_c_while_other_regions_are_read_ends_at_once_and_deletes_nothing(
             environment(test_emulator),
         )
     assert done.code == 130, done.out + done.err
-    assert done.err.strip().splitlines() == [t("cli.interrupted", word="cleanup")], done.err
+    assert done.err.strip().splitlines() == [t("cli.interrupted", command="handson cleanup")], (
+        done.err
+    )
     assert done.took < 20, f"{done.took:.1f} s after Ctrl-C"  # the regions held answer in 120 s
     assert "deleted: " not in done.out, done.out
     assert snapshot(test_emulator.admin) == before

@@ -124,3 +124,43 @@ def test_ctrl_c_is_one_line_in_the_run_language_and_exit_130(
     # python -m handson.<word> runs through the same door.
     main_block = inspect.getsource(module).split('if __name__ == "__main__":', 1)[1]
     assert f'sys.exit(command("{word}"))' in main_block
+
+
+@pytest.mark.parametrize(
+    ("where", "argv", "said"),
+    [
+        ("the command's module", ["--lang", "ja", "watch"], "handson watch"),
+        ("the parser", ["--lang=ja", "sweep"], "handson sweep"),
+        ("the parser, before a word", ["--lang=ja"], "handson"),
+    ],
+)
+def test_ctrl_c_while_the_command_is_imported_is_its_one_line(
+    where: str,
+    argv: list[str],
+    said: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A first run imports for seconds where security software reads each of Python's files; a
+    Ctrl-C then gave Python's trace of the import (handson watch: 40 lines of attrs and pytest),
+    exit code -2 (seen)."""
+
+    def stopped(*args: object, **kwargs: object) -> object:
+        raise KeyboardInterrupt
+
+    if where == "the command's module":
+        monkeypatch.setattr(cli.importlib, "import_module", stopped)
+    else:
+        import handson.cli_parser
+
+        monkeypatch.setattr(handson.cli_parser, "speak_first", stopped)
+    try:
+        code = cli.main(argv)
+    except KeyboardInterrupt:
+        pytest.fail("the Ctrl-C left the command: Python's trace, exit code -2")
+    assert code == 130
+    out, err = capsys.readouterr()
+    assert out == "" and err.splitlines() == [
+        f"{said}: 中断しました（Ctrl-C）。ここまでに済んだことはそのままです。"
+        "続けるには、もう一度実行してください"
+    ], err
