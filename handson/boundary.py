@@ -9,6 +9,7 @@ statement that allows the call as what decided, or asked for a statement that is
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -25,6 +26,7 @@ from handson.iam_engine import (
     statement_applies,
     unconditioned,
 )
+from handson.permissions.findings import Kind, PermissionFinding
 from handson.policy_match import HeldBack, Policies, describe, named
 
 
@@ -74,6 +76,17 @@ def keeps_from(boundary: NamedPolicy | None, actions: list[str]) -> bool:
     return not any(
         statement_applies(s, Request(action=a, resource="*")) for s in allows for a in actions
     )
+
+
+def kept_from(finding: PermissionFinding, boundary: NamedPolicy | None) -> PermissionFinding:
+    """A lesson's over-grant (P1, P2), marked where the principal's ``boundary`` allows none of
+    its actions: the policy grants them all the same, and what it says stays true of the policy;
+    the principal is denied them only while the boundary stays."""
+    if finding.kind is not Kind.OVER_GRANT or boundary is None:
+        return finding
+    if not keeps_from(boundary, list(finding.actions) or [finding.action]):
+        return finding
+    return replace(finding, boundary=boundary.name)
 
 
 def hint(held: HeldBack, action: str) -> str:

@@ -12,7 +12,9 @@ from collections.abc import Callable
 from botocore.exceptions import BotoCoreError, ClientError
 from pytest_bdd import then
 
+from handson.boundary import kept_from
 from handson.i18n import t
+from handson.iam_engine import NamedPolicy
 from handson.permissions import PermissionFinding
 from handson.practices import PracticeResult
 from handson.practices.account import (
@@ -32,24 +34,36 @@ Account = AccountView | str
 NotFound = Callable[[str], str | None]
 
 
-def _measured(check: str, found: list[PermissionFinding], missing: str | None) -> PracticeResult:
+def _measured(
+    check: str,
+    found: list[PermissionFinding],
+    missing: str | None,
+    boundary: NamedPolicy | None,
+) -> PracticeResult:
     if missing is not None:
         return PracticeResult.not_checked(check, missing)
-    return PracticeResult.of(check, [f for f in found if f.id == check])
+    mine = [f for f in found if f.id == check]
+    return PracticeResult.of(check, [kept_from(f, boundary) for f in mine])
 
 
 @then("IAMユーザーのポリシーはハンズオンに必要な権限だけを許可している")
 def user_least_privilege(
-    permission_findings: list[PermissionFinding], practice: Record, not_found: NotFound
+    permission_findings: list[PermissionFinding],
+    practice: Record,
+    not_found: NotFound,
+    boundaries: dict[str, NamedPolicy],
 ) -> None:
-    practice(_measured("P1", permission_findings, not_found("user")))
+    practice(_measured("P1", permission_findings, not_found("user"), boundaries.get("user")))
 
 
 @then("IAMロールのポリシーはハンズオンに必要な権限だけを許可している")
 def role_least_privilege(
-    permission_findings: list[PermissionFinding], practice: Record, not_found: NotFound
+    permission_findings: list[PermissionFinding],
+    practice: Record,
+    not_found: NotFound,
+    boundaries: dict[str, NamedPolicy],
 ) -> None:
-    practice(_measured("P2", permission_findings, not_found("role")))
+    practice(_measured("P2", permission_findings, not_found("role"), boundaries.get("role")))
 
 
 def _on_account(

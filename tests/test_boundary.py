@@ -15,6 +15,7 @@ import pytest
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
 from tests.helpers.estate import left_behind, snapshot
+from tests.helpers.mutations import MUTATIONS
 from tests.helpers.suite_runner import run_suite
 from tests.test_discovery import discover_command
 from tests.test_existing_target import grade
@@ -25,23 +26,31 @@ pytestmark = pytest.mark.slow
 def test_a_check_the_boundary_denies_fails_and_says_the_boundary_decided(
     test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
-    """A boundary that allows everything but ec2:StartInstances: U3 fails, and only U3, where
-    the run passed all 13 with the user's boundary left out; the hint and the block's deciding
-    line name the boundary, not ForEC2 as what to fix."""
+    """A boundary that allows everything but ec2:StartInstances and IAM: U3 fails, and only U3,
+    where the run passed all 13 with the user's boundary left out; the hint and the block's
+    deciding line name the boundary, not ForEC2 as what to fix. The user's file also grants
+    iam:List* (user-reads-iam): U5 passes, the boundary denying it as AWS does, and the lesson
+    P1 still names the grant, saying the boundary denies it for now."""
     iam = test_emulator.admin.client("iam")
     name = f"all-but-start-{uuid.uuid4().hex[:8]}"
-    document = {"Effect": "Allow", "NotAction": "ec2:StartInstances", "Resource": "*"}
+    document = {
+        "Effect": "Allow",
+        "NotAction": ["ec2:StartInstances", "iam:*"],
+        "Resource": "*",
+    }
     arn = iam.create_policy(
         PolicyName=name,
         PolicyDocument=json.dumps({"Version": "2012-10-17", "Statement": [document]}),
     )["Policy"]["Arn"]
     suffix = f"bound-{uuid.uuid4().hex[:6]}"
+    (reads_iam,) = [m for m in MUTATIONS if m.name == "user-reads-iam"]
     try:
         run = run_suite(
             tmp_path,
             f"--endpoint-url={test_emulator.endpoint_url}",
             f"--permissions-boundary={arn}",
             f"--name={suffix}",
+            f"--policies={reads_iam.write(tmp_path / 'policies')}",
         )
         left = left_behind(test_emulator.admin, suffix)
     finally:
@@ -59,9 +68,12 @@ def test_a_check_the_boundary_denies_fails_and_says_the_boundary_decided(
     ]
     assert deciding == [
         f"  deciding statement: the permissions boundary {name} does not allow it (without it,"
-        ' Allow statement ForEC2: Action ["ec2:DescribeInstances", "ec2:StartInstances"] on'
-        ' Resource ["*"] would)'
+        ' Allow statement ForEC2: Action ["ec2:DescribeInstances", "ec2:StartInstances",'
+        ' "iam:List*"] on Resource ["*"] would)'
     ], run.stdout
+    lesson = " ".join(run.stdout.split("best practices", 1)[1].split())
+    assert "iam:List*: " in lesson, run.stdout
+    assert f"(the permissions boundary {name} denies it for now; the policy would allow" in lesson
     assert left == []
 
 

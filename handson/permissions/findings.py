@@ -65,6 +65,9 @@ class PermissionFinding:
     condition: Mapping[str, Any] | None = None
     context: Mapping[str, Any] | None = None
     actions: tuple[str, ...] = ()  # for a service wildcard: the actions it stands for
+    # The principal's permissions boundary, where it allows none of the actions: the policy
+    # grants them all the same (the lesson stands), and the boundary denies them for now.
+    boundary: str = ""
 
     def text(self) -> str:
         return t(self.message, **self.fields)
@@ -89,6 +92,8 @@ class PermissionFinding:
             found["condition"] = dict(self.condition)
         if self.context:
             found["context"] = dict(self.context)
+        if self.boundary:
+            found["boundary_denies"] = self.boundary
         return found
 
 

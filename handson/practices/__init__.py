@@ -144,10 +144,19 @@ def _said(findings: Sequence[PermissionFinding]) -> list[tuple[str, int]]:
             if finding is found[0]:
                 named = listed(f.action for f in found[:3])
                 words = t("practices.over_grants", statement=label, count=len(found), named=named)
-                said.append((words, len(found)))
+                said.append((f"{words}{_kept_from(found)}", len(found)))
             continue
-        said.append((f"{finding.text()}{_risk(finding)}", 1))
+        said.append((f"{finding.text()}{_risk(finding)}{_kept_from([finding])}", 1))
     return said
+
+
+def _kept_from(findings: Sequence[PermissionFinding]) -> str:
+    """Where the principal's permissions boundary allows none of what the findings grant: said
+    after them (the policy still grants it, and would with the boundary gone)."""
+    boundaries = {f.boundary for f in findings}
+    if len(boundaries) != 1 or not findings[0].boundary:
+        return ""
+    return t("practices.boundary_keeps", boundary=findings[0].boundary)
 
 
 def _plain(finding: PermissionFinding) -> bool:

@@ -16,7 +16,7 @@ import pytest
 from botocore.stub import Stubber
 from moto import mock_aws
 
-from handson import i18n
+from handson import boundary, i18n
 from handson.catalogue import CATALOGUE
 from handson.class_table import all_passed, table_lines, write_html
 from handson.grade import Learner, read_graded
@@ -513,3 +513,43 @@ def test_the_first_instance_of_the_runs_own_emulator_is_known_before_it_is_launc
     replay = settings("20261206-114500-abc123", Built(account_id="1" * 12, instance_id="i-0abc"))
     assert first_instance_id(replay) == "i-0abc"
     assert first_instance_id(settings("x", url="http://127.0.0.1:5000")) is None
+
+
+def test_an_over_grant_the_boundary_denies_says_so_and_stays_a_finding() -> None:
+    """With --permissions-boundary (or a learner's own), P1 and P2 measure the policy: what it
+    grants beyond the hands-on is still a finding, and where the boundary allows none of it,
+    the line says the boundary denies it for now (the lesson said nothing of the boundary)."""
+    no_iam = NamedPolicy(
+        "class-boundary",
+        {"Statement": [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}]},
+    )
+    listing = [_over(f"iam:List{a}", "handson-iam-role-policy.json / ForS31") for a in "ABCDE"]
+    logs = _over("logs:PutLogEvents", "handson-iam-role-policy.json / ForS32")
+    wild = replace(
+        _over("iam:*", "handson-iam-role-policy.json / Wide"), actions=("iam:ListUsers",)
+    )
+    some = replace(
+        _over("s3:*", "handson-iam-role-policy.json / Wide"),
+        actions=("s3:GetObject", "iam:ListUsers"),
+    )
+    under = replace(listing[0], kind=Kind.UNDER_GRANT)
+    marked = [boundary.kept_from(f, no_iam) for f in [*listing, logs, wild, some, under]]
+    assert [f.boundary for f in marked] == [*["class-boundary"] * 5, "", "class-boundary", "", ""]
+    assert [boundary.kept_from(f, None) for f in listing] == listing
+    assert marked[0].as_dict()["boundary_denies"] == "class-boundary"
+    said = [line for line in table([PracticeResult.of("P2", marked[:7])]) if "    - " in line]
+    keeps = (
+        " (the permissions boundary class-boundary denies it for now; the policy would allow it"
+        " without the boundary, so take it out of the policy too)"
+    )
+    assert said == [
+        "    - 5 actions allowed by handson-iam-role-policy.json / ForS31 (iam:ListA, iam:ListB,"
+        f" iam:ListC, ...), beyond what the hands-on intends{keeps}",
+        f"    - {logs.text()}",
+        f"    - {wild.text()}{keeps}",
+    ], said
+    # A statement's line that says some the boundary denies and some it does not: no word of it.
+    same = replace(logs, fields={**logs.fields, "statement": listing[0].fields["statement"]})
+    mixed = [*marked[:5], same]
+    (line,) = [ln for ln in table([PracticeResult.of("P2", mixed)]) if "    - " in ln]
+    assert line.startswith("    - 6 actions allowed by") and "boundary" not in line, line
