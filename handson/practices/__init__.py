@@ -124,13 +124,24 @@ def _risk(finding: PermissionFinding) -> str:
 
 # Of one statement's plain over-grants (no risk of their own), this many or more are one line.
 GROUPED_AT = 4
+# Over-grants that say only what a statement grants beyond the hands-on: one action, a service's
+# actions, a wildcard entry's (``a4b:Get*``), whole services. Those with words of their own (a
+# grant under a Condition, one reaching another learner's resources) keep their line.
+PLAIN = frozenset(
+    {
+        "permissions.over_grant",
+        "permissions.over_grant_service",
+        "permissions.over_grant_services",
+    }
+)
 
 
 def _said(findings: Sequence[PermissionFinding]) -> list[tuple[str, int]]:
     """Each finding's line, with how many findings it says: a statement's plain over-grants,
-    GROUPED_AT or more (an AWS managed policy's actions, one by one), in one line naming the
-    first few, so that the table stays readable; one with a risk is always a line of its own.
-    The results keep every finding."""
+    GROUPED_AT or more, in one line naming the first few actions and counting them all, so that
+    the table stays readable (an AWS managed policy's actions, one by one; ReadOnlyAccess's
+    wildcard entries, one a service, were 344 lines); one with a risk is always a line of its
+    own. The results keep every finding."""
     plain: dict[str, list[PermissionFinding]] = {}
     for finding in findings:
         if _plain(finding):
@@ -142,12 +153,26 @@ def _said(findings: Sequence[PermissionFinding]) -> list[tuple[str, int]]:
         if _plain(finding) and label in grouped:
             found = plain[label]
             if finding is found[0]:
-                named = listed(f.action for f in found[:3])
-                words = t("practices.over_grants", statement=label, count=len(found), named=named)
+                actions = [a for f in found for a in (f.actions or (f.action,))]
+                words = t(
+                    "practices.over_grants",
+                    statement=label,
+                    count=f"{len(actions):,}",
+                    named=listed(actions[:3]),
+                )
                 said.append((f"{words}{_kept_from(found)}", len(found)))
             continue
         said.append((f"{finding.text()}{_risk(finding)}{_kept_from([finding])}", 1))
     return said
+
+
+def _plain(finding: PermissionFinding) -> bool:
+    """An over-grant that says only what it grants, with no risk of its own."""
+    return finding.message in PLAIN and not finding.risk
+
+
+def _statement(finding: PermissionFinding) -> str:
+    return str(finding.fields.get("statement", ""))
 
 
 def _kept_from(findings: Sequence[PermissionFinding]) -> str:
@@ -157,15 +182,6 @@ def _kept_from(findings: Sequence[PermissionFinding]) -> str:
     if len(boundaries) != 1 or not findings[0].boundary:
         return ""
     return t("practices.boundary_keeps", boundary=findings[0].boundary)
-
-
-def _plain(finding: PermissionFinding) -> bool:
-    """An over-grant of one action, with no risk of its own."""
-    return finding.message == "permissions.over_grant" and not finding.risk
-
-
-def _statement(finding: PermissionFinding) -> str:
-    return str(finding.fields.get("statement", ""))
 
 
 def _merged(

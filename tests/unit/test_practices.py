@@ -553,3 +553,49 @@ def test_an_over_grant_the_boundary_denies_says_so_and_stays_a_finding() -> None
     mixed = [*marked[:5], same]
     (line,) = [ln for ln in table([PracticeResult.of("P2", mixed)]) if "    - " in ln]
     assert line.startswith("    - 6 actions allowed by") and "boundary" not in line, line
+
+
+def test_a_statements_many_wildcard_entries_are_one_line_counting_every_action() -> None:
+    """ReadOnlyAccess held besides the hands-on's: its statement's wildcard entries, one finding
+    each (a4b:Get*, a4b:List*, ...), were 344 lines under P1 (seen, --target existing). A
+    statement's plain over-grants of any kind, four or more, are one line counting every action
+    they grant; one with a risk, or with words of its own (a Condition), keeps its line."""
+    entries = [
+        replace(
+            _over(f"svc{n}:Get*", "ReadOnlyAccess / ReadOnlyActionsGroup1"),
+            message="permissions.over_grant_service",
+            actions=(f"svc{n}:GetA", f"svc{n}:GetB", f"svc{n}:GetC"),
+            fields={
+                "action": f"svc{n}:Get*",
+                "count": 3,
+                "named": f"svc{n}:GetA, svc{n}:GetB, svc{n}:GetC",
+                "statement": "ReadOnlyAccess / ReadOnlyActionsGroup1",
+            },
+        )
+        for n in range(5)
+    ]
+    one = _over("svc9:Describe", "ReadOnlyAccess / ReadOnlyActionsGroup1")
+    risky = _over("backup:List*", "ReadOnlyAccess / ReadOnlyActionsGroup1", "resource-exposure")
+    conditional = replace(
+        one,
+        message="permissions.over_grant_conditional",
+        conditional=True,
+        fields={**one.fields, "context": "s3express:SessionMode = 'ReadOnly'"},
+    )
+    said = [
+        line
+        for line in table([PracticeResult.of("P1", [*entries, one, risky])])
+        if line.startswith("    - ")
+    ]
+    assert said == [
+        "    - 16 actions allowed by ReadOnlyAccess / ReadOnlyActionsGroup1 (svc0:GetA, svc0:GetB,"
+        " svc0:GetC, ...), beyond what the hands-on intends",
+        f"    - {risky.text()} [risk: resource exposure]",
+    ], said
+    assert _plain_lines([*entries[:3], conditional]) == 4  # three entries and the Condition's
+
+
+def _plain_lines(findings: list[PermissionFinding]) -> int:
+    return sum(
+        1 for line in table([PracticeResult.of("P1", findings)]) if line.startswith("    - ")
+    )
