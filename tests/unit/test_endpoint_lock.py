@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -37,14 +39,15 @@ def test_other_endpoints_are_not_locked(tmp_path: Path) -> None:
     other.release()
 
 
-def test_a_killed_holder_frees_the_lock(tmp_path: Path) -> None:
-    holder = subprocess.Popen(
+def holding(folder: Path, url: str) -> subprocess.Popen[str]:
+    """A run's lock on ``url``, held by a process of its own (a lock is the process's)."""
+    process = subprocess.Popen(
         [
             sys.executable,
             "-c",
-            "import sys, time; from pathlib import Path; "
+            "import time; from pathlib import Path; "
             "from handson.targets.endpoint_lock import EndpointLock; "
-            f"lock = EndpointLock({URL!r}, '20261130-010000-aaaaaa', Path({str(tmp_path)!r})); "
+            f"lock = EndpointLock({url!r}, '20261130-010000-cccccc', Path({str(folder)!r})); "
             "lock.acquire(); "
             "print('held', flush=True); time.sleep(60)",
         ],
@@ -52,8 +55,13 @@ def test_a_killed_holder_frees_the_lock(tmp_path: Path) -> None:
         text=True,
         cwd=Path(__file__).resolve().parents[2],
     )
+    assert process.stdout is not None and process.stdout.readline().strip() == "held"
+    return process
+
+
+def test_a_killed_holder_frees_the_lock(tmp_path: Path) -> None:
+    holder = holding(tmp_path, URL)
     try:
-        assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         with pytest.raises(SuiteUsageError):
             EndpointLock(URL, "20261130-010000-bbbbbb", tmp_path).acquire()
     finally:
@@ -98,3 +106,40 @@ def test_the_file_is_removed_before_the_lock_is_let_go(tmp_path: Path) -> None:
     lock.release()
     assert seen == [False]
     assert not held.is_locked
+
+
+def test_a_killed_runs_lock_files_go_with_the_next_run_on_any_server(tmp_path: Path) -> None:
+    """A run killed while attached (SIGKILL) cannot let go: its two files stayed in the temporary
+    folder until a run on the same server, which, with a port of its own each time, never came.
+    The next run attached to any server removes them; a living run's, one just made, and what
+    is not such a file stay."""
+    killed = holding(tmp_path, "http://127.0.0.1:6001")
+    killed.kill()
+    killed.wait()
+    living = holding(tmp_path, "http://127.0.0.1:6002")
+    try:
+        old = time.time() - 3600
+        for path in tmp_path.iterdir():
+            os.utime(path, (old, old))
+        young = EndpointLock("http://127.0.0.1:6003", "20261130-010000-dddddd", tmp_path)
+        young.path.touch()  # made a moment ago: a run that has not locked it yet
+        other = tmp_path / "handson-emulator-notes.txt"
+        other.write_text("not a lock")
+        os.utime(other, (old, old))
+        before = {p.name for p in tmp_path.iterdir()}
+        dead = EndpointLock("http://127.0.0.1:6001", "x", tmp_path)
+        alive = EndpointLock("http://127.0.0.1:6002", "x", tmp_path)
+        assert {dead.path.name, dead.holder.name, alive.path.name, alive.holder.name} <= before
+        run = EndpointLock(URL, "20261130-010000-eeeeee", tmp_path)
+        run.acquire()
+        left = {p.name for p in tmp_path.iterdir()}
+        assert left == before - {dead.path.name, dead.holder.name} | {
+            run.path.name,
+            run.holder.name,
+        }, left
+        run.release()
+        with pytest.raises(SuiteUsageError):  # the living run still holds its server
+            alive.acquire()
+    finally:
+        living.kill()
+        living.wait()
