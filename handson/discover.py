@@ -29,6 +29,7 @@ from handson.i18n import listed, t
 from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, SSM_CORE_POLICY_ARN
 from handson.next_command import checklist
 from handson.policies import (
+    DISCOVERED_MANIFEST,
     POLICY_FILES,
     ROLE_POLICY_FILE,
     SEED_DIR,
@@ -37,7 +38,7 @@ from handson.policies import (
 )
 from handson.targets.account import parse_allowed, reach_account
 
-MANIFEST = "discovered.json"
+MANIFEST = DISCOVERED_MANIFEST
 
 
 def merged(policies: list[FoundPolicy]) -> dict[str, Any]:

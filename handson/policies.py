@@ -37,6 +37,8 @@ TRUST_POLICY_RAISED_MAX_CHARS = 4_096
 # No policy IAM accepts comes near this even pretty-printed, so a bigger file is refused before
 # it is read: parsing a mistaken 10 MB file only to refuse it would cost the person seconds.
 MAX_POLICY_FILE_BYTES = 1_000_000
+# What handson discover writes beside the policy files it writes: where each statement came from.
+DISCOVERED_MANIFEST = "discovered.json"
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,9 @@ class PolicySet:
     # Files beside them named as a policy file with more after: a browser's second download
     # (`` (1).json``), Explorer's copy (`` - コピー.json``). The run checks the exact names only.
     copies: tuple[str, ...] = ()
+    # Written by handson discover (its manifest beside them): each principal's file is the union
+    # of the policies found on it, which may be more than one customer managed policy may hold.
+    discovered: bool = False
 
     def notes(self) -> list[str]:
         """What the run says first about the files it reads: the copies beside them, which it
@@ -100,18 +105,27 @@ class PolicySet:
     def files(self) -> list[PolicyFile]:
         return [self.user, self.role, self.trust]
 
-    def check_sizes(self, render: Render) -> None:
+    def check_sizes(self, render: Render, unions_as_found: bool = False) -> None:
         """Refuse, in one line, a document over IAM's size limit once ``render`` has put the run's
         name in place of the placeholder (the name's length counts).
+
+        ``unions_as_found``: the target makes a discovered union as it is, as a replay does (the
+        emulator: moto holds a policy of any size), so a file handson discover wrote is not held
+        to one customer managed policy's limit. It held a learner's user with ReadOnlyAccess
+        (95,082 characters) and the hands-on's policy, and the command discover printed for it
+        was refused. AWS would refuse such a policy: there the limit stays.
 
         The loader cannot do this: it runs before the name is known.
         """
         raised = f"{TRUST_POLICY_RAISED_MAX_CHARS:,}"
+        unions = unions_as_found and self.discovered
         for policy, limit, key in (
-            (self.user, MANAGED_POLICY_MAX_CHARS, "policy.too_long_managed"),
-            (self.role, MANAGED_POLICY_MAX_CHARS, "policy.too_long_managed"),
+            (self.user, None if unions else MANAGED_POLICY_MAX_CHARS, "policy.too_long_managed"),
+            (self.role, None if unions else MANAGED_POLICY_MAX_CHARS, "policy.too_long_managed"),
             (self.trust, TRUST_POLICY_MAX_CHARS, "policy.too_long_trust"),
         ):
+            if limit is None:
+                continue
             size = policy_size(policy.document(render))
             if size > limit:
                 raise SuiteUsageError(
@@ -206,7 +220,8 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
             refused.extend(str(exc).splitlines())
     if refused:
         raise SuiteUsageError("\n".join(refused))
-    return PolicySet(*loaded, copies=() if directory is None else _copies(base))
+    copies = () if directory is None else _copies(base)
+    return PolicySet(*loaded, copies=copies, discovered=(base / DISCOVERED_MANIFEST).is_file())
 
 
 def _copies(folder: Path) -> tuple[str, ...]:

@@ -301,7 +301,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
     if given:
         validate_name(given)
     names = RunNames(name_from_policies(policies, given) or given or default_name())
-    policies.check_sizes(names.render)
+    policies.check_sizes(names.render, unions_as_found=target == DEFAULT_TARGET)
     practices = pick("practices") or "advisory"
     if practices not in PRACTICES:
         raise SuiteUsageError(t("opt.practices", value=repr(practices)))

@@ -12,13 +12,20 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import botocore.session
 import pytest
 
 from handson import i18n
 from handson.aws import isolated_session
 from handson.console import CHILD_OUTPUT
 from handson.discovery import INSTANCE_TAG, USER, discover
-from handson.policies import ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE
+from handson.policies import (
+    MANAGED_POLICY_MAX_CHARS,
+    ROLE_POLICY_FILE,
+    TRUST_POLICY_FILE,
+    USER_POLICY_FILE,
+    policy_size,
+)
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import NAME, ROLE, HandBuilt, seed
 from tests.helpers.estate import snapshot
@@ -236,13 +243,41 @@ def test_what_the_replay_holds_besides_the_hands_on_s_policies_is_said_with_wher
     ) in done.stderr, done.stderr
 
 
+def reads_all_of_ec2(by_hand: HandBuilt) -> None:
+    """Two policies of the learner's own beside the hands-on's on the user, each within IAM's
+    limit, that let it read all of EC2 (the Describe actions, half each): harmless to the
+    checkpoints, and more than one customer managed policy may hold once merged."""
+    model = botocore.session.get_session().get_service_model("ec2")
+    actions = [f"ec2:{o}" for o in model.operation_names if o.startswith("Describe")]
+    for n, half in enumerate((actions[::2], actions[1::2])):
+        document = {
+            "Version": "2012-10-17",
+            "Statement": [{"Effect": "Allow", "Action": half, "Resource": "*"}],
+        }
+        arn = by_hand.iam.create_policy(
+            PolicyName=f"read-ec2-{n}", PolicyDocument=json.dumps(document)
+        )["Policy"]["Arn"]
+        by_hand.undo.append(lambda arn=arn: by_hand.iam.delete_policy(PolicyArn=arn))
+        by_hand.iam.attach_user_policy(UserName=USER, PolicyArn=arn)
+        by_hand.undo.append(
+            lambda arn=arn: by_hand.iam.detach_user_policy(UserName=USER, PolicyArn=arn)
+        )
+
+
 @pytest.mark.slow
 def test_a_hand_built_environment_replays_with_every_checkpoint_decided(
     by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
+    """The command discover prints runs as printed. The user holds two policies of its own
+    besides the hands-on's: the user's file, their union, is more than one customer managed
+    policy may hold, and the run refused it (IAM's limit) until a file discover wrote was taken
+    as the union it is, as the replay takes it."""
     by_hand.build()
+    reads_all_of_ec2(by_hand)
     run = replay(by_hand, test_emulator, tmp_path)
     assert run.exit_code == 0, run.describe()
+    user_file = (tmp_path / FOUND / USER_POLICY_FILE).read_text("utf-8")
+    assert policy_size(json.loads(user_file)) > MANAGED_POLICY_MAX_CHARS
     assert f"name {NAME}," in run.stdout.splitlines()[0]
     assert {e["outcome"] for e in run.checkpoints} == {"passed"}
     assert len({c for e in run.checkpoints for c in e["checkpoints"]}) == 13

@@ -9,7 +9,9 @@ from typing import Any
 
 import pytest
 
+from handson.errors import SuiteUsageError
 from handson.policies import (
+    DISCOVERED_MANIFEST,
     ROLE_POLICY_FILE,
     SEED_DIR,
     TRUST_POLICY_FILE,
@@ -257,3 +259,36 @@ def test_a_mistyped_folder_names_the_folder_beside_it_meant(
 
 
 # -- sizes: IAM's limits, counted without whitespace, with the run's name in place ------------
+
+
+@pytest.mark.parametrize(
+    ("manifest", "unions_as_found", "refused"),
+    [(True, True, False), (True, False, True), (False, True, True), (False, False, True)],
+    ids=["discovered, emulator", "discovered, aws", "a learner's own, emulator", "own, aws"],
+)
+def test_a_discovered_union_is_not_held_to_one_policys_limit_where_it_is_made_as_found(
+    tmp_path: Path, manifest: bool, unions_as_found: bool, refused: bool
+) -> None:
+    """handson discover merges every policy a principal holds into its file; on the emulator the
+    run makes it as it is (the replay does too), so IAM's limit on one customer managed policy
+    is not its limit there. A learner's own file over it, or any on AWS, is refused as before."""
+    big = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": [f"ec2:Describe{n:04}" for n in range(400)],
+                "Resource": "*",
+            }
+        ],
+    }
+    folder = policy_dir(tmp_path, user=big)
+    if manifest:
+        (folder / DISCOVERED_MANIFEST).write_text("{}", "utf-8")
+    policies = load_policy_set(folder)
+    assert policies.discovered is manifest
+    if refused:
+        with pytest.raises(SuiteUsageError, match="6,144"):
+            policies.check_sizes(str, unions_as_found=unions_as_found)
+    else:
+        policies.check_sizes(str, unions_as_found=unions_as_found)
