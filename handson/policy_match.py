@@ -6,7 +6,6 @@ Whether a trust policy lets a service assume a role is handson.trust_policy's.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -33,6 +32,7 @@ from handson.iam_engine import (
 )
 from handson.permissions import catalogue
 from handson.policies import PolicyDocument
+from handson.statement_entries import entries, in_json
 
 # A check's identity policies: the documents of the run's own policy file, whose statements a
 # failure names by their Sid (the file is the scenario's); or, in an environment built by hand,
@@ -66,18 +66,19 @@ class HeldBack(Statement):
         return Statement(self.policy, self.sid, self.effect, self.body)
 
 
-def describe(statement: Statement) -> str:
+def describe(statement: Statement, action: str | None = None, resource: str | None = None) -> str:
     """A statement in one line, in the run's language: its effect, Sid, Action, Resource and
-    Condition; one a boundary holds back, with the boundary that denied the call."""
+    Condition; one a boundary holds back, with the boundary that denied the call. A long list
+    is said by the entries that match the call's ``action`` and ``resource`` first."""
     if isinstance(statement, HeldBack):
-        allowing = describe(statement.allowing)
+        allowing = describe(statement.allowing, action, resource)
         return t("statement.held_back", boundary=statement.boundary, statement=allowing)
     body = statement.body
     said = {
         "effect": statement.effect,
         "sid": statement.label,
-        "action": _element(body, "Action"),
-        "resource": _element(body, "Resource"),
+        "action": _element(body, "Action", action),
+        "resource": _element(body, "Resource", resource),
     }
     if body.get("Condition"):
         condition = in_json(body["Condition"])
@@ -85,17 +86,14 @@ def describe(statement: Statement) -> str:
     return t("statement.described", **said)
 
 
-def _element(body: Mapping[str, Any], name: str) -> str:
+def _element(body: Mapping[str, Any], name: str, about: str | None) -> str:
     """``Action ["s3:*"]``, or ``NotAction [...]`` said as everything but what it lists: a
     statement's NotAction read as Action names the very actions it leaves alone."""
-    if name in body or f"Not{name}" not in body:
-        return t("statement.element", element=name, value=in_json(body.get(name)))
-    return t("statement.element_not", element=f"Not{name}", value=in_json(body[f"Not{name}"]))
-
-
-def in_json(value: Any) -> str:
-    """A policy's value as the learner wrote it in the file: JSON, not Python's ['s3:*']."""
-    return json.dumps(value, ensure_ascii=False)
+    key = name if name in body or f"Not{name}" not in body else f"Not{name}"
+    value = entries(body.get(key), about, case_sensitive=name == "Resource")
+    return t(
+        "statement.element" if key == name else "statement.element_not", element=key, value=value
+    )
 
 
 def _shown(context: Mapping[str, Any]) -> str:
@@ -158,9 +156,9 @@ def explain(
     policies, request, decided = _decided(documents, action, resource, context)
     found = _deciding(policies, request, decided, observed_allowed)
     if decided.decision == DENY and decided.statement is not None:
-        return t("explain.denied_by", statement=describe(decided.statement))
+        return t("explain.denied_by", statement=describe(decided.statement, action, resource))
     if decided.decision == ALLOW and decided.statement is not None:
-        return t("explain.allowed_by", statement=describe(decided.statement))
+        return t("explain.allowed_by", statement=describe(decided.statement, action, resource))
     if observed_allowed:
         return t("explain.allowed_elsewhere", action=action, resource=resource)
     # Implicit deny: name the statements whose condition alone kept them from allowing.

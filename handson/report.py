@@ -333,7 +333,11 @@ def failure_block(checkpoints: Sequence[str], title: str, finding: Finding) -> s
                 rule=verdict.text,
             ),
         ]
-        lines += ["  " + t("block.decided_by", statement=describe(s)) for s in result.deciding]
+        probe = result.probe
+        lines += [
+            "  " + t("block.decided_by", statement=describe(s, probe.action, probe.resource))
+            for s in result.deciding
+        ]
         if not result.deciding and verdict.outcome.value == "denied" and result.explanation:
             lines.append("  " + t("block.implicit"))
     if finding.hint and not error:
