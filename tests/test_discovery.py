@@ -9,6 +9,7 @@ import re
 import shlex
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -278,6 +279,9 @@ def test_a_hand_built_environment_replays_with_every_checkpoint_decided(
     assert run.exit_code == 0, run.describe()
     user_file = (tmp_path / FOUND / USER_POLICY_FILE).read_text("utf-8")
     assert policy_size(json.loads(user_file)) > MANAGED_POLICY_MAX_CHARS
+    # The report shows each step's arguments by their repr: a deciding statement's every action
+    # and every lesson finding were written into each step (1.9 MB a lesson with ReadOnlyAccess).
+    assert longest_step_argument(run) < 5_000  # 105,961 before
     assert f"name {NAME}," in run.stdout.splitlines()[0]
     assert {e["outcome"] for e in run.checkpoints} == {"passed"}
     assert len({c for e in run.checkpoints for c in e["checkpoints"]}) == 13
@@ -286,6 +290,19 @@ def test_a_hand_built_environment_replays_with_every_checkpoint_decided(
     assert sources["handson-iam-role-policy"] == (
         "arn:aws:iam::123456789012:policy/handson-iam-role-policy",
         "v1",
+    )
+
+
+def longest_step_argument(run: SuiteRun) -> int:
+    def values(steps: list[dict[str, Any]]) -> Iterator[int]:
+        for step in steps:
+            yield from (len(p["value"]) for p in step.get("parameters", []))
+            yield from values(step.get("steps", []))
+
+    return max(
+        value
+        for path in run.allure_dir.glob("*-result.json")
+        for value in values(json.loads(path.read_text("utf-8")).get("steps", []))
     )
 
 

@@ -599,3 +599,23 @@ def _plain_lines(findings: list[PermissionFinding]) -> int:
     return sum(
         1 for line in table([PracticeResult.of("P1", findings)]) if line.startswith("    - ")
     )
+
+
+def test_many_findings_are_one_attachment_of_them_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    """ReadOnlyAccess beside the hands-on's: P1's and P5's 2,927 findings were one allure
+    attachment each, 5,856 files and 32 MB in the run's allure-results (seen)."""
+    import fixtures.practices as plugin
+
+    attached: list[tuple[str, str]] = []
+    monkeypatch.setattr(
+        plugin.allure, "attach", lambda body, name, attachment_type: attached.append((name, body))
+    )
+    few = [_over(f"logs:{a}", "AmazonEC2RoleforSSM / #7") for a in "ABC"]
+    plugin.attach_findings(PracticeResult.of("P2", few))
+    assert [name for name, _ in attached] == [f"P2 finding: logs:{a}" for a in "ABC"]
+    attached.clear()
+    many = [_over(f"a4b:Get{n}", "ReadOnlyAccess / Group1") for n in range(2927)]
+    plugin.attach_findings(PracticeResult.of("P2", many))
+    ((name, body),) = attached
+    assert name == "P2: all 2,927 findings"
+    assert [f["action"] for f in json.loads(body)] == [f.action for f in many]
