@@ -38,8 +38,6 @@ from handson.policies import (
 )
 from handson.targets.account import parse_allowed, reach_account
 
-MANIFEST = DISCOVERED_MANIFEST
-
 
 def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
     """One identity policy with every statement of ``policies``: IAM evaluates the union of a
@@ -129,7 +127,7 @@ def written_over(out: Path) -> bool:
     """Whether writing the replay into ``out`` would replace policy files that discover did not
     write: a learner's own folder of policies, or the checkout's policies/ (the hands-on's). A
     folder discover wrote has its discovered.json."""
-    mine = (out / MANIFEST).is_file()
+    mine = (out / DISCOVERED_MANIFEST).is_file()
     return not mine and any((out / name).exists() for name in POLICY_FILES)
 
 
@@ -151,7 +149,9 @@ def write_replay(found: Discovery, out: Path) -> None:
         ),
     ):
         (out / file).write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
-    (out / MANIFEST).write_text(json.dumps(manifest(found), ensure_ascii=False, indent=2), "utf-8")
+    (out / DISCOVERED_MANIFEST).write_text(
+        json.dumps(manifest(found), ensure_ascii=False, indent=2), "utf-8"
+    )
 
 
 def manifest(found: Discovery) -> dict[str, Any]:

@@ -47,9 +47,9 @@ from handson.policy_match import (
     deciding,
     describe,
     element_patterns,
-    in_json,
     named,
 )
+from handson.statement_entries import in_json
 
 # Of a service the hands-on's policy allows only a few actions of, the sentence lists them; of
 # more (the role's six grants of S3, say), it names the call alone.

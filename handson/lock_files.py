@@ -7,7 +7,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from filelock import BaseFileLock
+from filelock import BaseFileLock, FileLock, Timeout
 
 
 def let_go(lock: BaseFileLock) -> None:
@@ -21,3 +21,20 @@ def let_go(lock: BaseFileLock) -> None:
     lock.release()
     with contextlib.suppress(OSError):
         path.unlink(missing_ok=True)
+
+
+def taken_if_gone(path: Path, now: float, youngest: float) -> FileLock | None:
+    """``path``'s lock, taken, where the process that made it is gone: ``path`` is no link, is
+    ``youngest`` seconds old or more (one just made may not be locked yet), and its lock is not
+    held (the system lets go of a lock however its process ended). None otherwise."""
+    try:
+        if path.is_symlink() or now - path.stat().st_mtime < youngest:
+            return None
+    except OSError:
+        return None  # gone meanwhile, or not made as such
+    lock = FileLock(path, timeout=0, thread_local=False)
+    try:
+        lock.acquire()
+    except (Timeout, OSError):
+        return None  # held: its process lives
+    return lock

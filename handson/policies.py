@@ -90,9 +90,12 @@ class PolicySet:
     # Files beside them named as a policy file with more after: a browser's second download
     # (`` (1).json``), Explorer's copy (`` - コピー.json``). The run checks the exact names only.
     copies: tuple[str, ...] = ()
-    # Written by handson discover (its manifest beside them): each principal's file is the union
-    # of the policies found on it, which may be more than one customer managed policy may hold.
-    discovered: bool = False
+
+    @property
+    def discovered(self) -> bool:
+        """Written by handson discover (its manifest beside them): each principal's file is the
+        union of the policies found on it, more than one customer managed policy may hold."""
+        return (self.user.path.parent / DISCOVERED_MANIFEST).is_file()
 
     def notes(self) -> list[str]:
         """What the run says first about the files it reads: the copies beside them, which it
@@ -118,14 +121,11 @@ class PolicySet:
         The loader cannot do this: it runs before the name is known.
         """
         raised = f"{TRUST_POLICY_RAISED_MAX_CHARS:,}"
-        unions = unions_as_found and self.discovered
-        for policy, limit, key in (
-            (self.user, None if unions else MANAGED_POLICY_MAX_CHARS, "policy.too_long_managed"),
-            (self.role, None if unions else MANAGED_POLICY_MAX_CHARS, "policy.too_long_managed"),
-            (self.trust, TRUST_POLICY_MAX_CHARS, "policy.too_long_trust"),
-        ):
-            if limit is None:
-                continue
+        checked = [(self.trust, TRUST_POLICY_MAX_CHARS, "policy.too_long_trust")]
+        if not (unions_as_found and self.discovered):
+            managed = (MANAGED_POLICY_MAX_CHARS, "policy.too_long_managed")
+            checked = [(self.user, *managed), (self.role, *managed), *checked]
+        for policy, limit, key in checked:
             size = policy_size(policy.document(render))
             if size > limit:
                 raise SuiteUsageError(
@@ -220,8 +220,7 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
             refused.extend(str(exc).splitlines())
     if refused:
         raise SuiteUsageError("\n".join(refused))
-    copies = () if directory is None else _copies(base)
-    return PolicySet(*loaded, copies=copies, discovered=(base / DISCOVERED_MANIFEST).is_file())
+    return PolicySet(*loaded, copies=() if directory is None else _copies(base))
 
 
 def _copies(folder: Path) -> tuple[str, ...]:

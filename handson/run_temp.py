@@ -22,9 +22,9 @@ import threading
 import time
 from pathlib import Path
 
-from filelock import FileLock, Timeout
+from filelock import FileLock
 
-from handson.lock_files import let_go
+from handson.lock_files import let_go, taken_if_gone
 
 PREFIX = "handson-run-"
 OWNER = "owner.lock"  # the lock its process holds while it lives
@@ -66,17 +66,10 @@ def sweep_gone(base: Path | None = None, youngest: float = YOUNGEST_SWEPT) -> li
     removed = []
     now = time.time()
     for folder in base.glob(f"{PREFIX}*"):
-        owner = folder / OWNER
-        try:
-            if folder.is_symlink() or now - owner.stat().st_mtime < youngest:
-                continue
-        except OSError:
-            continue  # no lock in it: not a folder of this kind as it makes them
-        lock = FileLock(owner, timeout=0, thread_local=False)
-        try:
-            lock.acquire()
-        except (Timeout, OSError):
-            continue  # held: its process lives
+        # No lock in it: not a folder of this kind as it makes them. A held one: its process lives.
+        lock = None if folder.is_symlink() else taken_if_gone(folder / OWNER, now, youngest)
+        if lock is None:
+            continue
         if _empty(folder, lock):
             removed.append(folder)
     return removed

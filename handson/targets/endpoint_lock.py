@@ -28,7 +28,7 @@ from filelock import FileLock, Timeout
 
 from handson.errors import SuiteUsageError
 from handson.i18n import t
-from handson.lock_files import let_go
+from handson.lock_files import let_go, taken_if_gone
 
 PREFIX = "handson-emulator-"
 # A lock file is made and locked in the same moment: one younger than this may be a run's that
@@ -73,16 +73,9 @@ def sweep_gone(folder: Path, keep: Path, youngest: float = YOUNGEST_SWEPT) -> li
     removed = []
     now = time.time()
     for path in folder.glob(f"{PREFIX}*.lock"):
-        try:
-            if path == keep or path.is_symlink() or now - path.stat().st_mtime < youngest:
-                continue
-        except OSError:
-            continue  # gone meanwhile
-        lock = FileLock(path, timeout=0, thread_local=False)
-        try:
-            lock.acquire()
-        except (Timeout, OSError):
-            continue  # held: its run lives
+        lock = None if path == keep else taken_if_gone(path, now, youngest)
+        if lock is None:
+            continue
         with contextlib.suppress(OSError):
             path.with_name(path.name + ".holder").unlink(missing_ok=True)
         let_go(lock)

@@ -17,7 +17,13 @@ from handson.call_record import a_call_record
 from handson.class_roster import read_class
 from handson.errors import SuiteUsageError
 from handson.file_words import not_ours, text_of, unreadable, unwritable_file, unwritable_folder
-from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE, load_policy_set
+from handson.policies import (
+    DISCOVERED_MANIFEST,
+    ROLE_POLICY_FILE,
+    SEED_DIR,
+    USER_POLICY_FILE,
+    load_policy_set,
+)
 from handson.run_folder import a_runs_checkpoints
 from tests.helpers.english_words import english_words
 from tests.helpers.refusing import refusing_writes
@@ -222,7 +228,7 @@ def test_discover_never_writes_over_policy_files_it_did_not_write(
     own.mkdir()
     (own / USER_POLICY_FILE).write_text("{}", "utf-8")
     assert discover.written_over(own)
-    (own / discover.MANIFEST).write_text("{}", "utf-8")  # an earlier discovery's folder
+    (own / DISCOVERED_MANIFEST).write_text("{}", "utf-8")  # an earlier discovery's folder
     assert not discover.written_over(own)
     assert not discover.written_over(tmp_path / "new")
 
