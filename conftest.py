@@ -129,11 +129,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             folder=config.option.allure_report_dir or folder.path,
         )
     )
+    existing = config.stash.get(EXISTING, None)
+    if existing is not None:  # its folder is the replay's, whose boundaries it has named
+        reporter.write_line(existing.summary(settings.live))
+        return
     for note in settings.policies.notes():
         reporter.write_line(note)
-    existing = config.stash.get(EXISTING, None)
-    if existing is not None:
-        reporter.write_line(existing.summary(settings.live))
 
 
 @pytest.hookimpl(trylast=True)

@@ -29,8 +29,9 @@ from handson.i18n import listed, t
 from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, SSM_CORE_POLICY_ARN
 from handson.next_command import checklist
 from handson.policies import (
+    BOUNDARY_FILES,
     DISCOVERED_MANIFEST,
-    POLICY_FILES,
+    READ_FILES,
     ROLE_POLICY_FILE,
     SEED_DIR,
     TRUST_POLICY_FILE,
@@ -128,7 +129,7 @@ def written_over(out: Path) -> bool:
     write: a learner's own folder of policies, or the checkout's policies/ (the hands-on's). A
     folder discover wrote has its discovered.json."""
     mine = (out / DISCOVERED_MANIFEST).is_file()
-    return not mine and any((out / name).exists() for name in POLICY_FILES)
+    return not mine and any((out / name).exists() for name in READ_FILES)
 
 
 def write_replay(found: Discovery, out: Path) -> None:
@@ -147,8 +148,13 @@ def write_replay(found: Discovery, out: Path) -> None:
             TRUST_POLICY_FILE,
             found.trust or json.loads((SEED_DIR / TRUST_POLICY_FILE).read_text("utf-8")),
         ),
+        # The learner's permissions boundaries, which the replay gives its user and role.
+        *((BOUNDARY_FILES[side], policy.document) for side, policy in found.boundaries.items()),
     ):
         (out / file).write_text(json.dumps(document, ensure_ascii=False, indent=2), "utf-8")
+    for side, file in BOUNDARY_FILES.items():
+        if side not in found.boundaries:  # a boundary taken off since discover last wrote here
+            (out / file).unlink(missing_ok=True)
     (out / DISCOVERED_MANIFEST).write_text(
         json.dumps(manifest(found), ensure_ascii=False, indent=2), "utf-8"
     )
@@ -167,6 +173,7 @@ def manifest(found: Discovery) -> dict[str, Any]:
         "role_policies": [_source(p) for p in found.role_policies],
         "objects": found.objects,
         "findings": found.findings,
+        **{f"{side}_boundary": _source(p) for side, p in found.boundaries.items()},
     }
 
 
@@ -212,9 +219,10 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
     if found.role is not None and not found.ssm_core:
         findings = [*findings, t("replay.no_ssm_core", role=found.role)]
     for side, who in (("user", found.user), ("role", found.role)):
-        if side in found.boundaries:  # the files hold policies only
+        if side in found.boundaries:  # written beside the policies, which the replay gives it
             name = found.boundaries[side].name
-            findings = [*findings, t("replay.boundary", who=who, boundary=name)]
+            file = BOUNDARY_FILES[side]
+            findings = [*findings, t("replay.boundary", who=who, boundary=name, file=file)]
     for line in findings:
         print(line, file=sys.stderr)
     if found.buckets is None or found.user is None or found.role is None:

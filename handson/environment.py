@@ -27,9 +27,6 @@ class Built:
     # A replay's are the learner's, so that an ARN of their policies naming either means it there.
     account_id: str | None = None
     instance_id: str | None = None
-    # A replay's permissions boundaries, as the learner's user ("user") and role ("role") have
-    # them: the document's JSON, made the run's own policy and put on the run's user or role.
-    boundaries: tuple[tuple[str, str], ...] = ()
 
 
 AS_THE_HANDS_ON = Built()

@@ -24,6 +24,15 @@ USER_POLICY_FILE = "handson-iam-user-policy.json"
 ROLE_POLICY_FILE = "handson-iam-role-policy.json"
 TRUST_POLICY_FILE = "handson-iam-role-trust-policy.json"
 POLICY_FILES = (USER_POLICY_FILE, ROLE_POLICY_FILE, TRUST_POLICY_FILE)
+# A permissions boundary for the user's or the role's side, where the folder has one (the hands-on
+# sets none; handson discover writes the one a learner's account holds): the run makes it a
+# policy of its own and gives it to its user or role, on the emulator only.
+BOUNDARY_FILES = {
+    "user": "handson-iam-user-boundary.json",
+    "role": "handson-iam-role-boundary.json",
+}
+READ_FILES = (*POLICY_FILES, *BOUNDARY_FILES.values())  # every file of a folder the run reads
+_BOUNDARY_USED = {"user": "policy.boundary_used_user", "role": "policy.boundary_used_role"}
 
 PolicyDocument = dict[str, Any]
 Render = Callable[[str], str]
@@ -90,6 +99,23 @@ class PolicySet:
     # Files beside them named as a policy file with more after: a browser's second download
     # (`` (1).json``), Explorer's copy (`` - コピー.json``). The run checks the exact names only.
     copies: tuple[str, ...] = ()
+    # The permissions boundaries the folder holds, by side ("user", "role"): BOUNDARY_FILES.
+    boundaries: tuple[tuple[str, PolicyFile], ...] = ()
+
+    def boundary(self, side: str) -> PolicyFile | None:
+        return dict(self.boundaries).get(side)
+
+    def boundary_name(self, side: str) -> str:
+        """What a run calls the boundary of ``side``: the policy's name in the account it was
+        found in, as discovered.json has it; else its file's name."""
+        file = self.boundary(side)
+        assert file is not None
+        manifest = file.path.parent / DISCOVERED_MANIFEST
+        with contextlib.suppress(OSError, ValueError, AttributeError):
+            found = json.loads(manifest.read_text("utf-8")).get(f"{side}_boundary") or {}
+            if found.get("name"):
+                return str(found["name"])
+        return file.path.name
 
     @property
     def discovered(self) -> bool:
@@ -98,15 +124,18 @@ class PolicySet:
         return (self.user.path.parent / DISCOVERED_MANIFEST).is_file()
 
     def notes(self) -> list[str]:
-        """What the run says first about the files it reads: the copies beside them, which it
-        does not read (a learner who edited the copy would see the original checked)."""
-        if not self.copies:
-            return []
-        folder = self.user.path.parent
-        return [t("policy.copies_beside", folder=folder, copies=listed(self.copies))]
+        """What the run says first about the files it reads: the boundaries it gives the user or
+        the role (the hands-on sets none: a file left in the folder would change the verdicts
+        unsaid), the copies beside them, which it does not read (a learner who edited the copy
+        would see the original checked)."""
+        said = [t(_BOUNDARY_USED[side], file=file.path) for side, file in self.boundaries]
+        if self.copies:
+            folder = self.user.path.parent
+            said.append(t("policy.copies_beside", folder=folder, copies=listed(self.copies)))
+        return said
 
     def files(self) -> list[PolicyFile]:
-        return [self.user, self.role, self.trust]
+        return [self.user, self.role, self.trust, *(file for _, file in self.boundaries)]
 
     def check_sizes(self, render: Render, unions_as_found: bool = False) -> None:
         """Refuse, in one line, a document over IAM's size limit once ``render`` has put the run's
@@ -124,7 +153,8 @@ class PolicySet:
         checked = [(self.trust, TRUST_POLICY_MAX_CHARS, "policy.too_long_trust")]
         if not (unions_as_found and self.discovered):
             managed = (MANAGED_POLICY_MAX_CHARS, "policy.too_long_managed")
-            checked = [(self.user, *managed), (self.role, *managed), *checked]
+            held = [self.user, self.role, *(file for _, file in self.boundaries)]
+            checked = [*((file, *managed) for file in held), *checked]
         for policy, limit, key in checked:
             size = policy_size(policy.document(render))
             if size > limit:
@@ -184,9 +214,9 @@ def meant_as(name: str) -> tuple[str, ...]:
     ``….json.txt``), every one for another JSON file (``user.json``), none for a file that is
     no policy's (a note, a hidden file, an editor's backup or temporary file)."""
     folded = name.casefold()
-    if name in POLICY_FILES or folded.startswith((".", "~")):
+    if name in READ_FILES or folded.startswith((".", "~")):
         return ()
-    alike = tuple(f for f in POLICY_FILES if folded.startswith(f.removesuffix(".json")))
+    alike = tuple(f for f in READ_FILES if folded.startswith(f.removesuffix(".json")))
     if alike and folded.endswith((".json", ".txt")):
         return alike
     return POLICY_FILES if folded.endswith(".json") else ()
@@ -196,8 +226,9 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     """Load and check a policy set; raise a :class:`SuiteUsageError` naming each bad file.
 
     ``directory`` holds a learner's own files under the hands-on's names; the trust policy is
-    optional there and falls back to the seed's. Every problem of every file is one line of the
-    error, in the order of the files, so that one run names all there is to fix.
+    optional there and falls back to the seed's, and a permissions boundary of the user or the
+    role is read where its file is there (BOUNDARY_FILES). Every problem of every file is one
+    line of the error, in the order of the files, so that one run names all there is to fix.
     """
     base = SEED_DIR if directory is None else Path(directory)
     if base.is_file():  # one policy file given: its folder is what --policies takes
@@ -207,12 +238,16 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     trust_path = base / TRUST_POLICY_FILE
     if not trust_path.exists():
         trust_path = SEED_DIR / TRUST_POLICY_FILE
+    bounded = (
+        [] if directory is None else [s for s, f in BOUNDARY_FILES.items() if (base / f).exists()]
+    )
     loaded: list[PolicyFile] = []
     refused: list[str] = []
     for path, trust in (
         (base / USER_POLICY_FILE, False),
         (base / ROLE_POLICY_FILE, False),
         (trust_path, True),
+        *((base / BOUNDARY_FILES[side], False) for side in bounded),
     ):
         try:
             loaded.append(_load(path, trust=trust))
@@ -220,15 +255,22 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
             refused.extend(str(exc).splitlines())
     if refused:
         raise SuiteUsageError("\n".join(refused))
-    return PolicySet(*loaded, copies=() if directory is None else _copies(base))
+    user, role, trust, *boundaries = loaded
+    return PolicySet(
+        user,
+        role,
+        trust,
+        copies=() if directory is None else _copies(base),
+        boundaries=tuple(zip(bounded, boundaries, strict=True)),
+    )
 
 
 def _copies(folder: Path) -> tuple[str, ...]:
     """The folder's files named as one of the policy files with more after it, that an editor
     would open as JSON or text (not ``….json~`` or ``.swp`` backups)."""
-    stems = [name.removesuffix(".json").casefold() for name in POLICY_FILES]
+    stems = [name.removesuffix(".json").casefold() for name in READ_FILES]
     try:
-        names = [p.name for p in folder.iterdir() if p.is_file() and p.name not in POLICY_FILES]
+        names = [p.name for p in folder.iterdir() if p.is_file() and p.name not in READ_FILES]
     except OSError:
         return ()
     return tuple(
@@ -273,7 +315,7 @@ def _missing(path: Path) -> str:
     policy's does is named first (Windows' Notepad saves ``….json.txt``, and Explorer hides the
     ``.txt``); else the folder's other JSON files, with the file name the suite reads (a
     learner's own names, ``user.json``, are the usual cause)."""
-    expected = set(POLICY_FILES)
+    expected = set(READ_FILES)
     stem = path.name.removesuffix(".json").casefold()
     try:
         in_folder = [p for p in path.parent.iterdir() if p.is_file() and p.name not in expected]

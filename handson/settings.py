@@ -252,6 +252,20 @@ def _existing_options(kind: TargetKind, pick: Any) -> dict[str, Any]:
     }
 
 
+def _refuse_boundary_files(policies: PolicySet, kind: TargetKind, flag: bool) -> None:
+    """A boundary file of the folder (BOUNDARY_FILES) is made a policy of the run's own and given
+    to its user or role, which only the embedded emulator lets a run delete as it does (AWS
+    refuses to delete a policy that is a boundary in use); and it is one boundary too many
+    beside --permissions-boundary."""
+    if not policies.boundaries:
+        return
+    files = listed([file.path.name for _, file in policies.boundaries])
+    if not kind.emulated:
+        raise SuiteUsageError(t("policy.boundary_not_here", files=files, target=kind.name))
+    if flag:
+        raise SuiteUsageError(t("policy.boundary_twice", files=files))
+
+
 def target_kind(name: str) -> TargetKind:
     """The registered target of that name; any other name is one line naming the choices."""
     try:
@@ -297,6 +311,7 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
     region = checked_region(pick("region") or DEFAULT_REGION)
     policies_dir = pick("policies")
     policies = load_policy_set(Path(policies_dir) if policies_dir else None)
+    _refuse_boundary_files(policies, kind, bool(pick("permissions_boundary")))
     given = pick("name")
     if given:
         validate_name(given)

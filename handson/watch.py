@@ -34,7 +34,8 @@ from handson.errors import SuiteUsageError
 from handson.file_words import nearest_existing
 from handson.i18n import listed, t
 from handson.policies import (
-    POLICY_FILES,
+    BOUNDARY_FILES,
+    READ_FILES,
     SEED_DIR,
     PolicySet,
     load_policy_set,
@@ -45,7 +46,7 @@ from handson.run_folder import option_value
 from handson.settings import DEFAULT_TARGET, Settings
 from handson.targets import registry
 from handson.waiting import poll
-from handson.watch_apply import Saved, Unusable, changed_files
+from handson.watch_apply import Saved, Unusable, changed_files, files_of
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 Say = Callable[[str], None]
@@ -90,7 +91,7 @@ def _while_there(folder: Path, stop: threading.Event | None) -> Generator[set[st
 
     def is_policy(change: watchfiles.Change, path: str) -> bool:
         name = Path(path).name
-        return name in POLICY_FILES or bool(meant_as(name))
+        return name in READ_FILES or bool(meant_as(name))
 
     watching = False
     try:
@@ -162,6 +163,12 @@ def read_saved(folder: Path, settings: Settings) -> PolicySet:
     if found is not None and found != settings.names.suffix:
         raise SuiteUsageError(t("watch.other_name", name=found, built=settings.names.suffix))
     policies.check_sizes(settings.names.render, unions_as_found=True)  # on the emulator
+    bounded = {side for side, _ in policies.boundaries}
+    before = {side for side, _ in settings.policies.boundaries}
+    if bounded != before:
+        # The user and the role were made with or without a boundary: that is not changed here.
+        files = listed([BOUNDARY_FILES[side] for side in sorted(bounded ^ before)])
+        raise SuiteUsageError(t("watch.boundary_changed", files=files))
     return policies
 
 
@@ -205,7 +212,7 @@ def edits(
             refused = False
             continue
         refused = False
-        names = sorted(getattr(policies, side).path.name for side in changed)
+        names = sorted(files_of(policies)[side].path.name for side in changed)
         say(t("watch.saved", files=listed(names)))
         yield policies
         say(waiting)

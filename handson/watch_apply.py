@@ -1,5 +1,6 @@
 """Watch mode's edits, put into the environment a run built: a saved identity policy becomes the
-policy's new default version, a saved trust policy the role's trust policy. Nothing is rebuilt,
+policy's new default version (a saved boundary file, the boundary's), a saved trust policy the
+role's trust policy. Nothing is rebuilt,
 so the next checks are about the saved documents and nothing else. (Here, not in handson/watch.py,
 what both sides of a save use: that module also runs as ``python -m handson.watch``, and its
 classes would then be other classes than the ones fixtures/watch.py imports.)"""
@@ -11,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from handson.environment import HandsonEnvironment
-from handson.policies import PolicyDocument, PolicySet, Render
+from handson.policies import PolicyDocument, PolicyFile, PolicySet, Render
 
 
 @dataclass(frozen=True)
@@ -25,14 +26,30 @@ class Unusable:
 Saved = PolicySet | Unusable  # what watch mode's edits give for each save
 
 # Which of a policy set's files changed -> the checks that act under it (their feature's tag).
-CHECKED_AS = {"user": "user", "role": "role", "trust": "role"}
+CHECKED_AS = {
+    "user": "user",
+    "role": "role",
+    "trust": "role",
+    "user boundary": "user",
+    "role boundary": "role",
+}
+
+
+def files_of(policies: PolicySet) -> dict[str, PolicyFile]:
+    """The set's files by what each is (CHECKED_AS's keys): a boundary's where the folder has it."""
+    files = {"user": policies.user, "role": policies.role, "trust": policies.trust}
+    return files | {f"{side} boundary": file for side, file in policies.boundaries}
 
 
 def changed_files(before: PolicySet, after: PolicySet) -> frozenset[str]:
-    """``user``, ``role`` and ``trust``: the files whose text is not what it was."""
-    pairs = {"user": (before.user, after.user), "role": (before.role, after.role)}
-    pairs["trust"] = (before.trust, after.trust)
-    return frozenset(side for side, (old, new) in pairs.items() if old.text != new.text)
+    """``user``, ``role``, ``trust``, ``user boundary`` and ``role boundary``: the files whose
+    text is not what it was (a file there on one side only: handson/watch.py refuses that)."""
+    old, new = files_of(before), files_of(after)
+    return frozenset(
+        k
+        for k in old.keys() | new.keys()
+        if k not in old or k not in new or old[k].text != new[k].text
+    )
 
 
 def checked_as(changed: frozenset[str]) -> frozenset[str]:
@@ -56,6 +73,19 @@ def apply_edits(
         iam.update_assume_role_policy(
             RoleName=env.role_name, PolicyDocument=json.dumps(policies.trust.document(render))
         )
+    for side in ("user", "role"):
+        file = policies.boundary(side)
+        if f"{side} boundary" in changed and file is not None:
+            new_default_version(iam, boundary_arn(iam, env, side), file.document(render))
+
+
+def boundary_arn(iam: Any, env: HandsonEnvironment, side: str) -> str:
+    """The ARN of the boundary the run's user or role was made with, as IAM tells."""
+    if side == "user":
+        found = iam.get_user(UserName=env.names.user)["User"]
+    else:
+        found = iam.get_role(RoleName=env.role_name)["Role"]
+    return str(found["PermissionsBoundary"]["PermissionsBoundaryArn"])
 
 
 def new_default_version(iam: Any, arn: str, document: PolicyDocument) -> None:

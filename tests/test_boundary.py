@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from handson.policies import BOUNDARY_FILES
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
 from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.mutations import MUTATIONS
 from tests.helpers.suite_runner import run_suite
-from tests.test_discovery import discover_command
+from tests.test_discovery import FOUND, replay
 from tests.test_existing_target import grade
 
 pytestmark = pytest.mark.slow
@@ -83,7 +84,8 @@ def test_a_learners_boundary_is_replayed_with_its_principal(
     """--target existing: the learner's user has a boundary that leaves out ec2:StartInstances.
     The replay gives its user the same boundary (it graded 13/13 without it): U3 fails, and only
     U3, its hint naming the learner's boundary, one line saying the replay has it; the account
-    is only read. discover says its files decide without it."""
+    is only read. discover writes the boundary beside the policies, and a run of its folder
+    decides as the grading did (before, its files held the policies only: 13/13)."""
     iam = test_emulator.admin.client("iam")
     document = {"Effect": "Allow", "NotAction": "ec2:StartInstances", "Resource": "*"}
     arn = iam.create_policy(
@@ -103,13 +105,20 @@ def test_a_learners_boundary_is_replayed_with_its_principal(
     assert run.exit_code == 1, run.describe()
     assert run.failed == {"U3"}, run.describe()
     (u3,) = [e for e in run.checkpoints if e["outcome"] == "failed"]
-    assert u3["hint"].startswith(
+    graded_hint = (
         "handson-iam-user-policy / ForEC2 allows ec2:StartInstances, but the permissions boundary"
         " sandbox-boundary does not"
-    ), u3
-    found = discover_command(test_emulator, tmp_path / "found")
-    assert (
-        "handson-iam-user has the permissions boundary sandbox-boundary: the files hold policies"
-        " only, so a run of them decides without it"
-    ) in found.stderr, found.stderr
+    )
+    assert u3["hint"].startswith(graded_hint), u3
+    replayed = replay(by_hand, test_emulator, tmp_path)
     assert snapshot(test_emulator.admin) == before
+    assert replayed.exit_code == 1, replayed.describe()
+    assert replayed.failed == {"U3"}, replayed.describe()
+    (u3,) = [e for e in replayed.checkpoints if e["outcome"] == "failed"]
+    # The files merge the user's policies, whose statements keep their Sids.
+    assert u3["hint"].startswith(graded_hint.removeprefix("handson-iam-user-policy / ")), u3
+    boundary_file = tmp_path / FOUND / BOUNDARY_FILES["user"]
+    assert f"note: {boundary_file} is given to the user as its permissions boundary" in (
+        replayed.stdout
+    ), replayed.stdout
+    assert "clean-up (C1-C5): ok" in replayed.stdout, replayed.stdout  # its boundary's too

@@ -19,7 +19,7 @@ import pytest
 
 from handson import i18n
 from handson.names import PLACEHOLDER, default_name
-from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
+from handson.policies import BOUNDARY_FILES, ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
 from handson.report import REPORT_SUMMARY_FILE
 from handson.report_globals import LESSONS_ATTACHMENT
 from handson.run_folder import latest_run
@@ -264,6 +264,43 @@ def test_stopping_after_an_unusable_save_says_the_table_is_not_of_those_files(
     assert "The policy files last saved could not be used" in last and error in last, last
     (written,) = (tmp_path / "reports" / "runs").glob("*/checkpoints.json")
     assert json.loads(written.read_text("utf-8"))["unused_save"] == [error]
+
+
+def test_a_saved_boundary_file_decides_the_next_round_and_one_taken_away_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A folder with the user's permissions boundary: saving it without ec2:StartInstances
+    fails U3 in the next round, naming the boundary file as what to fix; removing the file is
+    one line (the user was made with it), and the table stays; stopping removes the boundary's
+    policy with the rest (the run's leak check) and exits 4, as a run of a folder it refuses."""
+    folder = tmp_path / "policies"
+    shutil.copytree(SEED_DIR, folder, ignore=shutil.ignore_patterns("*.md"))
+    boundary = folder / BOUNDARY_FILES["user"]
+    allows = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}],
+    }
+    boundary.write_text(json.dumps(allows), "utf-8")
+    all_but_start = {
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "NotAction": "ec2:StartInstances", "Resource": "*"}],
+    }
+    with WatchSession(folder, tmp_path) as session:
+        first, _ = session.until(WAITING, timeout=90)
+        assert PASSING in first, session.output
+        session.save(boundary, json.dumps(all_but_start))
+        shown, _ = session.until(WAITING)
+        assert f"{boundary.name} saved: checking again" in shown
+        assert tally(shown) == "checkpoints: 12 passed, 1 failed, 0 not decided (failed: U3)"
+        assert f"the permissions boundary {boundary.name} does not" in shown, shown
+        boundary.unlink()
+        gone, _ = session.until(WAITING)
+        errors = [line for line in gone.splitlines() if line.startswith("ERROR:")]
+        assert errors == ["ERROR: " + i18n.t("watch.boundary_changed", files=boundary.name)], gone
+        assert TALLY not in gone  # nothing was checked again
+        code = session.stop()
+    assert code == 4, session.output[-3000:]
+    assert "clean-up (C1-C5): ok" in session.output
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to one process is POSIX's")

@@ -42,12 +42,14 @@ class IamProvisioning(Provisioning):
 
     def boundary_of(self, side: str) -> dict[str, str]:
         """The PermissionsBoundary the run's user or role (``side``) is made with: the run's
-        --permissions-boundary, or in a replay the learner's own, made here as the run's policy
-        from its document (the embedded emulator's: deleted with the run's policies, before the
-        user and the role, which moto allows)."""
-        text = dict(self.built.boundaries).get(side)
-        if text is None:
+        --permissions-boundary, or the boundary file of its policy folder (a replay's: the
+        learner's own), made here as the run's policy (on the embedded emulator only: deleted
+        with the run's policies, before the user and the role, which moto allows and AWS does
+        not; handson/settings.py refuses the files on other targets)."""
+        file = self.policies.boundary(side)
+        if file is None:
             return self.boundary
+        text = json.dumps(file.document(self.names.render))
         return {"PermissionsBoundary": self.create_policy(self.names.boundary(side), text)}
 
     def create_user(self, policy_arn: str) -> tuple[str, LoginProfile | None, Credentials]:

@@ -14,7 +14,6 @@ missing user or instance is one line, and the checks that need it are not decide
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -136,9 +135,6 @@ def built_as_found(found: Discovery, account_id: str | None = None) -> Built:
         password_known=False,
         account_id=account_id,
         instance_id=found.instance_id,
-        boundaries=tuple(
-            (side, json.dumps(policy.document)) for side, policy in found.boundaries.items()
-        ),
     )
 
 
