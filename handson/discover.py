@@ -51,8 +51,7 @@ def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
     statements: list[dict[str, Any]] = []
     seen: set[str] = set()
     for policy in policies:
-        found = policy.document.get("Statement", [])
-        for statement in found if isinstance(found, list) else [found]:
+        for statement in _statements(policy):
             statement = dict(statement)
             sid = statement.get("Sid") or _sid_of(policy.name)
             if sid:
@@ -169,12 +168,33 @@ def manifest(found: Discovery) -> dict[str, Any]:
         "instance": found.instance_id,
         "role": found.role,
         "ssm_core": found.ssm_core,
-        "user_policies": [_source(p) for p in found.user_policies],
-        "role_policies": [_source(p) for p in found.role_policies],
+        "user_policies": _sources(found.user_policies),
+        "role_policies": _sources(replayed_role_policies(found), found.role_policies),
         "objects": found.objects,
         "findings": found.findings,
         **{f"{side}_boundary": _source(p) for side, p in found.boundaries.items()},
     }
+
+
+def _sources(merged_ones: list[FoundPolicy], listed: list[FoundPolicy] | None = None) -> list[Any]:
+    """Where each policy came from, and the Sids its statements have in the file that
+    ``merged`` made of ``merged_ones``; ``listed``: the policies to name, those and others
+    (the role's SSM core policy, which the replay attaches instead)."""
+    statements = merged(merged_ones)["Statement"]
+    sids: dict[int, list[str]] = {}
+    for policy in merged_ones:
+        count = len(_statements(policy))
+        sids[id(policy)] = [str(s.get("Sid", "")) for s in statements[:count]]
+        statements = statements[count:]
+    return [
+        {**_source(p), **({"sids": sids[id(p)]} if id(p) in sids else {})}
+        for p in (merged_ones if listed is None else listed)
+    ]
+
+
+def _statements(policy: FoundPolicy) -> list[Any]:
+    found = policy.document.get("Statement", [])
+    return found if isinstance(found, list) else [found]
 
 
 def _source(policy: FoundPolicy) -> dict[str, Any]:

@@ -59,6 +59,8 @@ class NamedPolicy:
 
     name: str
     document: Mapping[str, Any]
+    # AWS's own (arn:aws:iam::aws:policy/...): a learner attaches it, never writes it.
+    aws_managed: bool = field(default=False, kw_only=True)
 
     @cached_property
     def parsed(self) -> list[_engine.ParsedStatement]:

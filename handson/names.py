@@ -34,6 +34,18 @@ AUTO_TYPE = "auto"  # --instance-type: the first of the preferred types the acco
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
 SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
 ADMIN_POLICY_ARN = "arn:aws:iam::aws:policy/AdministratorAccess"
+
+
+# An AWS managed policy's ARN, in any partition; its name (the last part of its path) group 1.
+AWS_MANAGED_ARN = re.compile(r"arn:aws[\w-]*:iam::aws:policy/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)")
+
+
+def aws_managed(arn: str | None) -> bool:
+    """Whether a policy's ARN is of an AWS managed policy: AWS writes and keeps it, and a
+    learner can attach it but not change it."""
+    return bool(arn and AWS_MANAGED_ARN.fullmatch(arn))
+
+
 EC2_SERVICE = "ec2.amazonaws.com"
 TEST_FILE = "test.txt"  # R2's file, which the role uploads to bucket 1, reads and deletes
 # The policies a learner makes in the console (the hands-on's steps 2 and 8), by these names.

@@ -15,7 +15,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
 from handson.iam_engine import NamedPolicy
@@ -37,7 +37,8 @@ __all__ = [
 
 
 def analyse(policies: PolicySet, suffix: str, site: Site = OFFLINE) -> list[PermissionFinding]:
-    """P1 and P2 of a learner's policy set (handson.policies.PolicySet), built at ``site``."""
+    """P1 and P2 of a learner's policy set (handson.policies.PolicySet), built at ``site``; the
+    lint without the statements a file handson discover wrote took from AWS managed policies."""
     return analyse_documents(
         {
             USER_POLICY_FILE: policies.user.document(),
@@ -46,11 +47,15 @@ def analyse(policies: PolicySet, suffix: str, site: Site = OFFLINE) -> list[Perm
         },
         suffix,
         site,
+        not_linted=policies.aws_managed_sids(),
     )
 
 
 def analyse_documents(
-    documents: Mapping[str, Mapping[str, Any]], suffix: str, site: Site = OFFLINE
+    documents: Mapping[str, Mapping[str, Any]],
+    suffix: str,
+    site: Site = OFFLINE,
+    not_linted: Collection[str] = (),
 ) -> list[PermissionFinding]:
     """The lint of the user's and the role's documents (keyed by the hands-on's file names),
     then the measure of each principal against the hands-on's intent, in the account and region
@@ -62,6 +67,7 @@ def analyse_documents(
         suffix,
         site,
         trust=NamedPolicy(TRUST_POLICY_FILE, trusting) if trusting is not None else None,
+        not_linted=not_linted,
     )
 
 
@@ -71,15 +77,23 @@ def analyse_named(
     suffix: str,
     site: Site = OFFLINE,
     trust: NamedPolicy | None = None,
+    not_linted: Collection[str] = (),
 ) -> list[PermissionFinding]:
     """As :func:`analyse_documents`, for the policies each principal has, each under its own
     name (a hand-built environment's: AdministratorAccess, the learner's console policy), so
-    that a finding names the policy its statement is in; ``trust``: the role's trust policy."""
+    that a finding names the policy its statement is in; ``trust``: the role's trust policy.
+
+    The lint is of what the learner wrote: not of an AWS managed policy, nor of the statements
+    (by Sid, ``not_linted``) a merged file took from one. AWS keeps those, and ReadOnlyAccess
+    still names services AWS has retired (codestar:*, iotevents:*): 49 lines of the lint, each
+    saying there is no such action, with a "did you mean" for AWS's policy."""
     found: list[PermissionFinding] = []
     held = ((Principal.USER, user), (Principal.ROLE, role))
     for principal, policies in held:
         for policy in policies:
-            found.extend(lint.lint(policy.name, policy.document, principal))
+            if not policy.aws_managed:
+                document = _without(policy.document, not_linted)
+                found.extend(lint.lint(policy.name, document, principal))
     for principal, policies in held:
         found.extend(
             effective.findings(handson_world.subject(principal, policies, suffix, site=site))
@@ -87,3 +101,17 @@ def analyse_named(
     if trust is not None:
         found.extend(trust_findings(trust))
     return found
+
+
+def _without(document: Mapping[str, Any], sids: Collection[str]) -> Mapping[str, Any]:
+    """The document without the statements of these Sids (their places kept: the lint names a
+    statement without a Sid by its number)."""
+    if not sids:
+        return document
+    statements = document.get("Statement")
+    if not isinstance(statements, list):
+        return document
+    kept = [
+        s if not (isinstance(s, Mapping) and s.get("Sid") in sids) else None for s in statements
+    ]
+    return {**document, "Statement": kept}

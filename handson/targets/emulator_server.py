@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 import sys
 import urllib.error
 import urllib.request
@@ -26,7 +25,13 @@ from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.instance import InstanceCredentials
 from handson.lifecycle.removal import delete_user
-from handson.names import ADMIN_POLICY_ARN, AMI_PARAMETER, SSM_CORE_POLICY_ARN, TAG_RUN
+from handson.names import (
+    ADMIN_POLICY_ARN,
+    AMI_PARAMETER,
+    AWS_MANAGED_ARN,
+    SSM_CORE_POLICY_ARN,
+    TAG_RUN,
+)
 from handson.next_command import Place, sweep_run
 from handson.targets import server_identity
 from handson.targets.emulator_ec2 import instance_credentials
@@ -76,12 +81,11 @@ __all__ = ["free_port"]  # scripts/with_emulator.py takes it from here
 _WARMED = ("iam", "ssm", "ec2", "s3", "sts")
 # The AWS managed policies every run uses: the admin's and the role's.
 RUN_MANAGED_POLICIES = (ADMIN_POLICY_ARN, SSM_CORE_POLICY_ARN)
-_AWS_MANAGED = re.compile(r"arn:aws[\w-]*:iam::aws:policy/(?:[\w+=,.@/-]*/)?([\w+=,.@-]+)")
 
 
 def aws_managed_names(text: Iterable[str]) -> set[str]:
     """The names of the AWS managed policies that the ARNs in ``text`` name."""
-    return {match.group(1) for item in text for match in _AWS_MANAGED.finditer(item)}
+    return {match.group(1) for item in text for match in AWS_MANAGED_ARN.finditer(item)}
 
 
 # Servers started one after another when the port chosen for each was taken by another.

@@ -29,7 +29,7 @@ from handson.environment import Built
 from handson.errors import SuiteUsageError
 from handson.i18n import t
 from handson.iam_engine import NamedPolicy
-from handson.names import INSTANCE_TYPE, RunNames
+from handson.names import INSTANCE_TYPE, RunNames, aws_managed
 from handson.policies import load_policy_set
 from handson.policy_match import HeldPolicy
 from handson.run_folder import DISCOVERED_VARIABLE, reports_dir
@@ -81,7 +81,9 @@ class Existing:
         all, merged); the role's as the replay gives them."""
         found = self.found
         held = found.user_policies if side == "user" else replayed_role_policies(found)
-        return [HeldPolicy(p.name, p.document, p.group) for p in held]
+        return [
+            HeldPolicy(p.name, p.document, p.group, aws_managed=aws_managed(p.arn)) for p in held
+        ]
 
     def trust(self) -> NamedPolicy | None:
         """The role's trust policy as found, named for the role (None without a role)."""

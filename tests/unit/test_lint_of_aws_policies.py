@@ -1,0 +1,117 @@
+"""The policy lint says what a learner wrote and can change: never an AWS managed policy's
+entries. AWS keeps those policies, and ReadOnlyAccess still names services AWS has retired
+(codestar:*, iotevents:*): a learner holding it beside the hands-on's was told 49 times, in half
+of the run's output, that such an action does not exist, with a "did you mean" for AWS's own
+policy. The over-grants of such a policy stay P1's findings: holding it is the learner's doing."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from handson.discover import write_replay
+from handson.discovery import Discovery, FoundPolicy
+from handson.iam_engine import NamedPolicy
+from handson.names import aws_managed
+from handson.permissions import Kind, analyse, analyse_named
+from handson.permissions.handson_world import seed_documents
+from handson.policies import (
+    DISCOVERED_MANIFEST,
+    ROLE_POLICY_FILE,
+    USER_POLICY_FILE,
+    load_policy_set,
+)
+from handson.policy_match import HeldPolicy
+from handson.practices import LINT
+
+NAME = "taro"
+# As ReadOnlyAccess writes them: services AWS has retired, and one it has.
+RETIRED = ["codestar:Describe*", "iotevents:ListAlarmModels", "iam:Get*"]
+
+
+def held(name: str, arn: str, actions: list[str], sid: str) -> FoundPolicy:
+    statement = {"Sid": sid, "Effect": "Allow", "Action": actions, "Resource": "*"}
+    return FoundPolicy(name, "managed", {"Version": "2012-10-17", "Statement": [statement]}, arn)
+
+
+AWS_POLICY = held("ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess", RETIRED, "Group1")
+# A learner's own policy with a slip of theirs: its lint line stays.
+OWN_POLICY = held(
+    "my-reads", "arn:aws:iam::123456789012:policy/my-reads", ["s3:GetObjects"], "MyReads"
+)
+
+
+def linted(found: list[Any]) -> list[str]:
+    return sorted(f.action for f in found if f.kind in LINT)
+
+
+@pytest.mark.parametrize(
+    ("arn", "theirs"),
+    [
+        ("arn:aws:iam::aws:policy/ReadOnlyAccess", True),
+        ("arn:aws:iam::aws:policy/service-role/AmazonEC2RoleforSSM", True),
+        ("arn:aws-cn:iam::aws:policy/ReadOnlyAccess", True),
+        ("arn:aws:iam::123456789012:policy/aws", False),
+        ("arn:aws:iam::123456789012:policy/handson-iam-user-policy", False),
+        (None, False),  # an inline policy
+    ],
+)
+def test_an_aws_managed_policy_is_told_by_its_arn(arn: str | None, theirs: bool) -> None:
+    assert aws_managed(arn) is theirs
+
+
+def test_a_hand_built_environment_s_aws_managed_policy_is_not_linted() -> None:
+    seed = seed_documents()
+    user = [
+        HeldPolicy("handson-iam-user-policy", seed[USER_POLICY_FILE]),
+        NamedPolicy(AWS_POLICY.name, AWS_POLICY.document, aws_managed=True),
+        HeldPolicy(OWN_POLICY.name, OWN_POLICY.document),
+    ]
+    role = [HeldPolicy("handson-iam-role-policy", seed[ROLE_POLICY_FILE])]
+    found = analyse_named(user, role, NAME)
+    assert linted(found) == ["s3:GetObjects"]
+    # Linted as the learner's, the same policy gives its lines: the test sees the difference.
+    user[1] = HeldPolicy(AWS_POLICY.name, AWS_POLICY.document)
+    assert "iotevents:ListAlarmModels" in linted(analyse_named(user, role, NAME))
+    # What it grants is still measured (P1): the learner attached it.
+    assert any(
+        f.kind is Kind.OVER_GRANT and f.statement and f.statement.file == "ReadOnlyAccess"
+        for f in found
+    )
+
+
+def test_a_discovered_file_is_not_linted_where_it_took_an_aws_managed_policy(
+    tmp_path: Path,
+) -> None:
+    seed = seed_documents()
+    found = Discovery(
+        user="handson-iam-user",
+        role="handson-iam-role",
+        name=NAME,
+        buckets=(f"handson-s3-1-{NAME}", f"handson-s3-2-{NAME}"),
+        user_policies=[
+            FoundPolicy("handson-iam-user-policy", "managed", seed[USER_POLICY_FILE]),
+            AWS_POLICY,
+            OWN_POLICY,
+        ],
+        role_policies=[FoundPolicy("handson-iam-role-policy", "managed", seed[ROLE_POLICY_FILE])],
+    )
+    out = tmp_path / "found"
+    write_replay(found, out)
+    manifest = json.loads((out / DISCOVERED_MANIFEST).read_text("utf-8"))
+    sids = {p["name"]: p["sids"] for p in manifest["user_policies"]}
+    assert sids == {
+        "handson-iam-user-policy": ["ForS3", "ForEC2"],
+        "ReadOnlyAccess": ["Group1"],
+        "my-reads": ["MyReads"],
+    }
+    policies = load_policy_set(out)
+    assert policies.aws_managed_sids() == {"Group1"}
+    found_here = analyse(policies, NAME)
+    assert linted(found_here) == ["s3:GetObjects"]
+    assert any(f.kind is Kind.OVER_GRANT and "Group1" in str(f.statement) for f in found_here)
+    (out / DISCOVERED_MANIFEST).unlink()  # the same file as a learner's own: linted whole
+    assert "iotevents:ListAlarmModels" in linted(analyse(load_policy_set(out), NAME))
