@@ -130,6 +130,18 @@ def said(
             )
             said = {**said, "group": group, "user": USER}
         return Intended(t(key, **said), whole=True)
+    managed = _aws_managed_allowing(file, documents, request) if observed_allowed else []
+    if managed:
+        return Intended(
+            t(
+                "intended.aws_managed_allows",
+                statements=listed(s.label for s in managed),
+                action=action,
+                policies=listed(dict.fromkeys(s.policy for s in managed)),
+                own=CONSOLE_NAMES[file],
+            ),
+            whole=True,
+        )
     seeds = {s.sid: s for s in statements(policy)}
     if not observed_allowed:
         assert decided.statement is not None  # an ALLOW names the statement that allowed
@@ -183,6 +195,21 @@ def _astray(
     return tuple(
         s.label for s in learners if s.sid in seeds and not statement_applies(seeds[s.sid], request)
     )
+
+
+def _aws_managed_allowing(file: str, documents: Policies, request: Request) -> list[Statement]:
+    """Where the hands-on's own policy is not held (an environment built by hand with an AWS
+    managed AmazonS3FullAccess in its place), the statements that allowed the call, when every
+    one is of an AWS managed policy: AWS keeps it and a learner cannot narrow it, so a hint to
+    narrow ``s3:*`` is no fix; taking it off for the hands-on's policy is. None otherwise (with
+    the hands-on's policy held, ``_extra`` says what to take off)."""
+    held = [d for d in documents if isinstance(d, NamedPolicy)]
+    if any(d.name == CONSOLE_NAMES.get(file) for d in held):
+        return []
+    theirs = {d.name for d in held if d.aws_managed}
+    allowing = [d.statement for d in (decide(request, [p]) for p in held) if d.decision == ALLOW]
+    found = [s for s in allowing if s is not None]
+    return found if found and all(s.policy in theirs for s in found) else []
 
 
 def _extra(

@@ -239,6 +239,33 @@ def test_a_policy_held_besides_is_not_named_where_taking_it_off_would_not_do() -
     assert said(ROLE_POLICY_FILE, "taro", [S3_FULL[1]], "s3:DeleteBucket", B1, True).words == never
 
 
+def test_an_aws_managed_policy_in_place_of_the_hands_ons_is_to_take_off_not_to_narrow() -> None:
+    """The role holds AmazonS3FullAccess instead of the hands-on's policy: R3's hint was to
+    narrow its ``s3:*`` (from the hands-on's statements), which AWS keeps and no learner can
+    edit. Now: take it off for the hands-on's policy. A policy of the learner's own in its place
+    is still theirs to narrow; a wrong deny, or the hands-on's held too, as before."""
+    managed = NamedPolicy(*S3_FULL, aws_managed=True)
+    hint = said(ROLE_POLICY_FILE, "taro", [managed], "s3:DeleteBucket", B1, True)
+    assert hint == Intended(
+        "AmazonS3FullAccess / #1 allows s3:DeleteBucket. AmazonS3FullAccess is an AWS managed"
+        " policy, which cannot be edited: take it off, and make and attach the hands-on's policy"
+        " handson-iam-role-policy instead; the call is then denied as in the hands-on",
+        whole=True,
+    )
+    learners = said(ROLE_POLICY_FILE, "taro", [NamedPolicy(*S3_FULL)], "s3:DeleteBucket", B1, True)
+    assert learners.words == "The hands-on's policy does not allow s3:DeleteBucket"
+    besides = [*held(ROLE_POLICY_FILE), managed]
+    taken_off = said(ROLE_POLICY_FILE, "taro", besides, "s3:DeleteBucket", B1, True).words
+    assert taken_off.endswith(
+        "does not use AmazonS3FullAccess: taken off, the call is denied as in the hands-on"
+    )
+    # Another policy of the learner's allows it too: narrowing that one is part of the fix.
+    both = [managed, NamedPolicy(*ADMIN)]
+    assert (
+        "AWS managed" not in said(ROLE_POLICY_FILE, "taro", both, "s3:DeleteBucket", B1, True).words
+    )
+
+
 def without(file: str, sid: str, rename: str = "") -> list[dict[str, Any]]:
     """The hands-on's ``file`` with the statement ``sid`` left out (or, ``rename``: named so)."""
     seed = seed_policy(file, "taro")
