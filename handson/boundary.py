@@ -26,6 +26,7 @@ from handson.iam_engine import (
     statement_applies,
     unconditioned,
 )
+from handson.names import aws_managed
 from handson.permissions.findings import Kind, PermissionFinding
 from handson.policy_match import HeldBack, Policies, describe, named
 
@@ -40,7 +41,7 @@ def read(iam: Any, arn: str) -> NamedPolicy | None:
         if exc.response.get("Error", {}).get("Code") == "NoSuchEntity":
             raise SuiteUsageError(t("opt.boundary_missing", arn=arn)) from None
         return None
-    return NamedPolicy(found.name, found.document)
+    return NamedPolicy(found.name, found.document, aws_managed=aws_managed(arn))
 
 
 def held_back(
@@ -63,7 +64,14 @@ def held_back(
     if decide(request, policies, boundary).allowed:
         return None
     allowing = alone.statement
-    return HeldBack(allowing.policy, allowing.sid, allowing.effect, allowing.body, boundary.name)
+    return HeldBack(
+        allowing.policy,
+        allowing.sid,
+        allowing.effect,
+        allowing.body,
+        boundary.name,
+        boundary_aws_managed=boundary.aws_managed,
+    )
 
 
 def keeps_from(boundary: NamedPolicy | None, actions: list[str]) -> bool:
@@ -90,8 +98,10 @@ def kept_from(finding: PermissionFinding, boundary: NamedPolicy | None) -> Permi
 
 
 def hint(held: HeldBack, action: str) -> str:
-    """The whole hint: the boundary to look at, not the statement that allows the call."""
-    return t("hint.boundary_holds", sid=held.label, action=action, boundary=held.boundary)
+    """The whole hint: the boundary to look at, not the statement that allows the call (an AWS
+    managed one cannot have the action added: another boundary, or none)."""
+    key = "hint.boundary_holds_aws" if held.boundary_aws_managed else "hint.boundary_holds"
+    return t(key, sid=held.label, action=action, boundary=held.boundary)
 
 
 def explanation(held: HeldBack, action: str) -> str:

@@ -17,7 +17,7 @@ from handson.errors import SuiteUsageError
 from handson.file_words import Unreadable, read_given, unreadable
 from handson.i18n import listed, t
 from handson.json_slips import mended, refused_characters, slip_of
-from handson.names import PLACEHOLDER, PLACEHOLDER_IN_JSON, aws_managed, validate_name
+from handson.names import PLACEHOLDER, PLACEHOLDER_IN_JSON, validate_name
 
 SEED_DIR = Path(__file__).resolve().parent.parent / "policies"
 USER_POLICY_FILE = "handson-iam-user-policy.json"
@@ -104,37 +104,6 @@ class PolicySet:
 
     def boundary(self, side: str) -> PolicyFile | None:
         return dict(self.boundaries).get(side)
-
-    def boundary_name(self, side: str) -> str:
-        """What a run calls the boundary of ``side``: the policy's name in the account it was
-        found in, as discovered.json has it; else its file's name."""
-        file = self.boundary(side)
-        assert file is not None
-        found = self._manifest().get(f"{side}_boundary")
-        return (
-            str(found["name"]) if isinstance(found, dict) and found.get("name") else file.path.name
-        )
-
-    def aws_managed_sids(self) -> frozenset[str]:
-        """The Sids of the statements a file handson discover wrote took from AWS managed
-        policies (discovered.json's ``sids`` of each), which are AWS's, not the learner's."""
-        sources = [
-            *self._manifest().get("user_policies", []),
-            *self._manifest().get("role_policies", []),
-        ]
-        return frozenset(
-            str(sid)
-            for source in sources
-            if isinstance(source, dict) and aws_managed(source.get("arn"))
-            for sid in source.get("sids", [])
-        )
-
-    def _manifest(self) -> dict[str, Any]:
-        """discovered.json beside the files, where handson discover wrote them; else empty."""
-        with contextlib.suppress(OSError, ValueError):
-            found = json.loads((self.user.path.parent / DISCOVERED_MANIFEST).read_text("utf-8"))
-            return found if isinstance(found, dict) else {}
-        return {}
 
     @property
     def discovered(self) -> bool:

@@ -59,6 +59,7 @@ class HeldBack(Statement):
     denied (handson.boundary): what decided is the boundary."""
 
     boundary: str = ""  # the boundary's policy name
+    boundary_aws_managed: bool = False  # AWS's own: nothing can be added to it
 
     @property
     def allowing(self) -> Statement:

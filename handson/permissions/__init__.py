@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any
 
+from handson.discovered_files import aws_managed_sids
 from handson.iam_engine import NamedPolicy
 from handson.permissions import effective, handson_world, lint
 from handson.permissions.findings import Kind, PermissionFinding, Principal
@@ -47,7 +48,7 @@ def analyse(policies: PolicySet, suffix: str, site: Site = OFFLINE) -> list[Perm
         },
         suffix,
         site,
-        not_linted=policies.aws_managed_sids(),
+        not_linted=aws_managed_sids(policies),
     )
 
 

@@ -47,6 +47,23 @@ def test_a_call_the_policy_allows_and_the_boundary_does_not_is_the_boundarys() -
     )
 
 
+def test_an_aws_managed_boundary_is_to_replace_or_take_off_never_to_add_to() -> None:
+    """ReadOnlyAccess as the user's boundary: nothing can be added to AWS's own policy, which
+    the hint said to do ("ec2:StartInstances added to it")."""
+    theirs = NamedPolicy("ReadOnlyAccess", ALL_BUT_START.document, aws_managed=True)
+    held = boundary.held_back(POLICY, theirs, START, "*", False)
+    assert held is not None and held.boundary_aws_managed
+    assert boundary.hint(held, START).endswith(
+        "(ReadOnlyAccess is an AWS managed policy, which cannot be edited: another boundary that"
+        " allows ec2:StartInstances, or the boundary taken off)"
+    )
+    own = boundary.held_back(POLICY, ALL_BUT_START, START, "*", False)
+    assert own is not None
+    assert boundary.hint(own, START).endswith(
+        "(ec2:StartInstances added to it, or the boundary taken off)"
+    )
+
+
 @pytest.mark.parametrize(
     ("policies", "bound", "observed_allowed"),
     [
@@ -86,6 +103,7 @@ def test_the_boundary_is_read_as_its_default_version_says() -> None:
         read = boundary.read(iam, ARN)
     assert read is not None
     assert read.name == "sandbox-boundary" and read.document == document
+    assert not read.aws_managed  # the account's own: its ARN says so
 
 
 def test_a_boundary_the_account_does_not_have_is_one_line() -> None:

@@ -15,6 +15,7 @@ import pytest
 
 from handson import i18n
 from handson.discover import write_replay
+from handson.discovered_files import boundary_policy
 from handson.discovery import Discovery, FoundPolicy
 from handson.errors import SuiteUsageError
 from handson.names import RunNames
@@ -92,9 +93,13 @@ def test_a_boundary_is_named_as_the_account_names_it_where_discover_wrote_it(
     folder: Path,
 ) -> None:
     write(folder / USER_BOUNDARY, ALL_BUT_START)
-    assert load_policy_set(folder).boundary_name("user") == USER_BOUNDARY
+    assert boundary_policy(load_policy_set(folder), "user", str).name == USER_BOUNDARY
+    assert not boundary_policy(load_policy_set(folder), "user", str).aws_managed
     write(folder / DISCOVERED_MANIFEST, {"user_boundary": {"name": "sandbox-boundary"}})
-    assert load_policy_set(folder).boundary_name("user") == "sandbox-boundary"
+    assert boundary_policy(load_policy_set(folder), "user", str).name == "sandbox-boundary"
+    arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"  # nothing can be added to AWS's own
+    write(folder / DISCOVERED_MANIFEST, {"user_boundary": {"name": "ReadOnlyAccess", "arn": arn}})
+    assert boundary_policy(load_policy_set(folder), "user", str).aws_managed
 
 
 def test_a_learners_boundary_over_the_managed_limit_is_refused(folder: Path) -> None:
@@ -223,7 +228,7 @@ def test_discover_writes_the_learners_boundaries_and_takes_away_one_gone_since(
     }
     loaded = load_policy_set(out)
     assert [side for side, _ in loaded.boundaries] == ["role"]
-    assert loaded.boundary_name("role") == "sandbox-boundary"
+    assert boundary_policy(loaded, "role", str).name == "sandbox-boundary"
     found.boundaries.clear()  # taken off in the account, discover run again into the folder
     write_replay(found, out)
     assert not (out / ROLE_BOUNDARY).exists()

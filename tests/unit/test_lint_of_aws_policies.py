@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 
 from handson.discover import write_replay
+from handson.discovered_files import aws_managed_sids
 from handson.discovery import Discovery, FoundPolicy
 from handson.iam_engine import NamedPolicy
 from handson.names import aws_managed
@@ -109,7 +110,7 @@ def test_a_discovered_file_is_not_linted_where_it_took_an_aws_managed_policy(
         "my-reads": ["MyReads"],
     }
     policies = load_policy_set(out)
-    assert policies.aws_managed_sids() == {"Group1"}
+    assert aws_managed_sids(policies) == {"Group1"}
     found_here = analyse(policies, NAME)
     assert linted(found_here) == ["s3:GetObjects"]
     assert any(f.kind is Kind.OVER_GRANT and "Group1" in str(f.statement) for f in found_here)
