@@ -3,19 +3,14 @@ the run's environment, and the categories failures are sorted into."""
 
 from __future__ import annotations
 
-import json
-import tomllib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from importlib import metadata
-from pathlib import Path
 
-from handson import SUITE
 from handson.catalogue import CATALOGUE, EPIC, id_ranges
 from handson.findings import Finding
-from handson.i18n import display_width, has, language, listed, pad, t, word, wrap_columns
+from handson.i18n import display_width, has, listed, pad, t, word, wrap_columns
 from handson.policy_match import describe
-from handson.results import CATEGORIES, Category, Outcome, ScenarioResult
+from handson.results import Category, Outcome, ScenarioResult
 from handson.secrets import redact
 
 # Allure sorts a result into the first category whose statuses and trace pattern match: the
@@ -43,85 +38,6 @@ def why_it_stopped(output: str) -> str:
     lines = [line.strip() for line in output.splitlines() if line.strip()]
     errors = [line.removeprefix("ERROR:").strip() for line in lines if line.startswith("ERROR:")]
     return redact((errors or lines[-1:] or [""])[-1])[:300]
-
-
-def mask_account(account_id: str | None) -> str:
-    return f"********{account_id[-4:]}" if account_id and len(account_id) >= 4 else "n/a"
-
-
-def _installed(package: str) -> str | None:
-    try:
-        return metadata.version(package)
-    except metadata.PackageNotFoundError:
-        return None
-
-
-def suite_version() -> str:
-    """The suite's version: as installed, else as the checkout's pyproject.toml gives it (the
-    checklist installs only what the suite needs, not the suite itself)."""
-    pyproject = Path(__file__).resolve().parents[1] / "pyproject.toml"
-    return _installed(SUITE) or str(
-        tomllib.loads(pyproject.read_text("utf-8"))["project"]["version"]
-    )
-
-
-def environment(
-    target: str, region: str, run: str, account_id: str | None, emulated: str | None = None
-) -> dict[str, str]:
-    """The report's environment panel, named in the run's language: the target, the region, the
-    account (masked to its last four digits; ``emulated``, the account an emulator answered as,
-    in full), the run's ID and the versions it ran with (package names as they are)."""
-    # Here, not at the top: the registry loads every target module on first use.
-    from handson.targets.registry import kind_named
-
-    def version(package: str) -> str:
-        return _installed(package) or t("env.not_installed")
-
-    emulated = emulated or kind_named(target).account
-    if account_id:
-        account = mask_account(account_id)
-    elif emulated:
-        account = t("env.account_emulated", account=emulated)
-    else:
-        account = t("env.account_unread")
-    return {
-        t("env.target"): word("target", target),
-        t("env.region"): region,
-        t("env.account"): account,
-        t("env.run"): run,
-        t("env.suite"): f"{SUITE} {suite_version()}",
-        "boto3": version("boto3"),
-        "moto": version("moto"),
-        "awscli": version("awscli"),
-    }
-
-
-# What the HTML report shows first (allurerc.mjs reads it from the results folder): the run's
-# checkpoint counts, in the run's language, rather than a share of scenario rows.
-REPORT_SUMMARY_FILE = "handson-checkpoints.json"
-
-
-def write_report_files(alluredir: Path, env: dict[str, str], counted: Tally | None = None) -> None:
-    alluredir.mkdir(parents=True, exist_ok=True)
-    lines = [f"{key}={value}" for key, value in env.items()]
-    (alluredir / "environment.properties").write_text(redact("\n".join(lines)) + "\n", "utf-8")
-    # The categories under their names in the run's language; what sorts a failure into one
-    # (its statuses and message pattern) stays as it is.
-    named = [{**c, "name": t(f"category.{c['name']}")} for c in CATEGORIES]
-    (alluredir / "categories.json").write_text(
-        json.dumps(named, ensure_ascii=False, indent=2), "utf-8"
-    )
-    if counted is not None:
-        summary = {
-            "language": language(),
-            "title": counted.line(),
-            "passed": list(counted.passed),
-            "failed": list(counted.failed),
-            "undecided": list(counted.undecided),
-        }
-        (alluredir / REPORT_SUMMARY_FILE).write_text(
-            json.dumps(summary, ensure_ascii=False, indent=2), "utf-8"
-        )
 
 
 # The run's exit code when every decided checkpoint passed but some were not decided: never 0, so

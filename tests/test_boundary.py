@@ -76,6 +76,9 @@ def test_a_check_the_boundary_denies_fails_and_says_the_boundary_decided(
     assert "iam:List*: " in lesson, run.stdout
     assert f"(the permissions boundary {name} denies it for now; the policy would allow" in lesson
     assert left == []
+    environment = (run.allure_dir / "environment.properties").read_text("utf-8")
+    masked = arn.replace("123456789012", "********9012")  # as the report masks an account
+    assert f"permissions boundary=user and role: {masked}\n" in environment, environment
 
 
 def test_a_learners_boundary_is_replayed_with_its_principal(

@@ -20,7 +20,7 @@ import pytest
 from handson import i18n
 from handson.names import PLACEHOLDER, default_name
 from handson.policies import BOUNDARY_FILES, ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
-from handson.report import REPORT_SUMMARY_FILE
+from handson.report_files import REPORT_SUMMARY_FILE
 from handson.report_globals import LESSONS_ATTACHMENT
 from handson.run_folder import latest_run
 from handson.targets.emulator_server import MotoEmulator

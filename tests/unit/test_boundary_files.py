@@ -15,7 +15,7 @@ import pytest
 
 from handson import i18n
 from handson.discover import write_replay
-from handson.discovered_files import boundary_policy
+from handson.discovered_files import boundaries_in_words, boundary_policy
 from handson.discovery import Discovery, FoundPolicy
 from handson.errors import SuiteUsageError
 from handson.names import RunNames
@@ -100,6 +100,18 @@ def test_a_boundary_is_named_as_the_account_names_it_where_discover_wrote_it(
     arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"  # nothing can be added to AWS's own
     write(folder / DISCOVERED_MANIFEST, {"user_boundary": {"name": "ReadOnlyAccess", "arn": arn}})
     assert boundary_policy(load_policy_set(folder), "user", str).aws_managed
+
+
+def test_the_report_panel_names_the_boundaries_the_run_gives(folder: Path) -> None:
+    assert boundaries_in_words(load_policy_set(folder), None) == ""
+    arn = "arn:aws:iam::aws:policy/PowerUserAccess"
+    assert boundaries_in_words(load_policy_set(folder), arn) == f"user and role: {arn}"
+    write(folder / ROLE_BOUNDARY, ALL_BUT_START)
+    write(folder / USER_BOUNDARY, ALL_BUT_START)
+    write(folder / DISCOVERED_MANIFEST, {"role_boundary": {"name": "sandbox-boundary"}})
+    assert boundaries_in_words(load_policy_set(folder), None) == (
+        f"user: {USER_BOUNDARY}, role: sandbox-boundary"
+    )
 
 
 def test_a_learners_boundary_over_the_managed_limit_is_refused(folder: Path) -> None:

@@ -14,14 +14,12 @@ from handson.findings import CheckError, CheckFailed, Finding
 from handson.report import (
     UNDECIDED_EXIT,
     Tally,
-    environment,
     failure_block,
     labels,
-    mask_account,
     matrix,
     tally,
-    write_report_files,
 )
+from handson.report_files import environment, mask_account, write_report_files
 from handson.results import CATEGORIES, Category, ScenarioResult, marked
 from tests.helpers.english_words import english_words
 
@@ -44,6 +42,16 @@ def test_account_is_masked_to_its_last_four_digits() -> None:
     assert env["account"] == "********3333" and "111122223333" not in json.dumps(env)
     assert {"target", "region", "run", "suite", "boto3", "moto", "awscli"} <= set(env)
     assert environment("aws", "ap-northeast-1", "r", None)["account"] == "aws (account not read)"
+
+
+def test_a_run_with_a_permissions_boundary_says_so_in_the_panel_its_account_masked() -> None:
+    """A run decided with a boundary is not the hands-on's: instructors see it in the panel."""
+    assert "permissions boundary" not in environment("aws", "ap-northeast-1", "r", None)
+    arn = "arn:aws:iam::111122223333:policy/sandbox-boundary"
+    env = environment("aws", "ap-northeast-1", "r", "111122223333", boundary=f"user: {arn}")
+    said = env["permissions boundary"]
+    assert said == "user: arn:aws:iam::********3333:policy/sandbox-boundary"
+    assert "111122223333" not in json.dumps(env)
 
 
 @pytest.mark.usefixtures("japanese")
