@@ -29,6 +29,7 @@ from handson.policy_match import ResourceHint, hint
 from handson.practices import (
     PracticeOutcome,
     PracticeResult,
+    as_recorded,
     failing,
     lint_lines,
     table,
@@ -225,6 +226,41 @@ def test_p5s_over_grants_are_said_once_under_p1_and_p2_and_counted_under_p5() ->
         f"    - {len(p2)} finding(s) the same as P2's (above)",
     ], table(both)
     assert len(p1) + len(p2) == 7
+
+
+def test_checkpoints_json_records_p5s_copies_of_p1s_and_p2s_over_grants_once() -> None:
+    """checkpoints.json held each of P1's findings twice, the second time as P5's (2,927 of
+    them, 1.3 MB, with ReadOnlyAccess held besides): P5 records how many are P1's and P2's, as
+    the terminal says it, and whole what no other lesson holds (its own: an unused key)."""
+    found = analyse_documents(measured_documents(), "test")
+    p1 = [f for f in found if f.id == "P1"]
+    p2 = [f for f in found if f.id == "P2"]
+    unused = PermissionFinding(
+        "P5",
+        Principal.ACCOUNT,
+        Kind.ACCOUNT,
+        "",
+        "",
+        Where("handson-iam-user", "AKIAEXAMPLE"),
+        "practices.key_unused",
+        {"user": "handson-iam-user", "access_key": "AKIAEXAMPLE", "days": 120},
+    )
+    p5 = [*no_longer_needed(found), unused]
+    results = [
+        PracticeResult.of("P1", p1),
+        PracticeResult.of("P2", p2),
+        PracticeResult.of("P5", p5),
+    ]
+    recorded = as_recorded(results)
+    assert [r for r in recorded if r["id"] == "P5"] == [
+        unused.as_dict(),
+        {"id": "P5", "same_as": "P1", "count": len(p1)},
+        {"id": "P5", "same_as": "P2", "count": len(p2)},
+    ]
+    assert [r for r in recorded if r["id"] != "P5"] == [f.as_dict() for f in p1 + p2]
+    # A P5 over-grant no other lesson holds (its lesson not run) is recorded whole.
+    alone = as_recorded([PracticeResult.of("P1", p1), PracticeResult.of("P5", p5)])
+    assert sum(1 for r in alone if r["id"] == "P5" and "same_as" not in r) == len(p2) + 1
 
 
 def _over(action: str, statement: str, *risk: str) -> PermissionFinding:
