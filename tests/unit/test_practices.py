@@ -655,3 +655,10 @@ def test_many_findings_are_one_attachment_of_them_all(monkeypatch: pytest.Monkey
     ((name, body),) = attached
     assert name == "P2: all 2,927 findings"
     assert [f["action"] for f in json.loads(body)] == [f.action for f in many]
+    # P5's copies of them: one line saying how many, not 2,927 findings again.
+    attached.clear()
+    p5 = PracticeResult.of("P5", no_longer_needed(many))
+    plugin.attach_findings(p5, [PracticeResult.of("P2", many)])
+    ((name, body),) = attached
+    assert name == "2927 finding(s) the same as P2's (above)"
+    assert json.loads(body) == {"id": "P5", "same_as": "P2", "count": 2927}
