@@ -202,13 +202,23 @@ def _mark_not_aws(
     why = not_aws_reason(
         response_dict,
         operation_model.metadata["protocol"],
-        streaming=bool(operation_model.has_streaming_output),
+        streaming=bool(operation_model.has_streaming_output) or _payload_as_is(operation_model),
         head=operation_model.http.get("method") == "HEAD",
     )
     if why is None:
         return
     response_dict["status_code"], response_dict["body"] = 502, b""
     customized_response_dict["Error"] = {"Code": NOT_AWS_CODE, "Message": f"not AWS's: {why}"}
+
+
+def _payload_as_is(operation_model: Any) -> bool:
+    """Whether a success's body is one member as it is, not the protocol's document: S3's
+    GetBucketPolicy answers with the policy's JSON itself (its output's payload is a string).
+    Read as XML, a learner's bucket policy was an answer not AWS's, retried seven times, and
+    --target existing ended in an internal error."""
+    output = operation_model.output_shape
+    payload = output.serialization.get("payload") if output is not None else None
+    return bool(payload) and output.members[payload].type_name != "structure"
 
 
 def _as_bad_gateway(response: Any = None, **_: Any) -> None:

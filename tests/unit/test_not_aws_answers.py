@@ -197,3 +197,50 @@ def test_the_agent_sends_again_only_what_got_no_answer_of_aws(
     call: AgentCall, transient: bool
 ) -> None:
     assert call.transient is transient
+
+
+POLICY = (
+    b'{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*",'
+    b'"Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}]}'
+)
+
+
+class BucketPolicy(BaseHTTPRequestHandler):
+    """S3's GetBucketPolicy as AWS answers it: the policy's JSON itself, not an XML document;
+    or, with ``broken``, the same cut short as an error (403 without a whole body)."""
+
+    protocol_version = "HTTP/1.1"
+    broken: ClassVar[bool] = False
+    seen: ClassVar[int] = 0
+
+    def do_GET(self) -> None:
+        type(self).seen += 1
+        status, body = (403, b"<Error><Co") if self.broken else (200, POLICY)
+        self.send_response(status)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+
+@pytest.mark.parametrize("broken", [False, True])
+def test_a_bucket_policy_is_read_as_aws_gives_it_its_json_itself(
+    broken: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A learner's bucket policy, read by --target existing: the body was read as XML, the
+    answer taken for one not AWS's, sent seven times, and the run ended in an internal error.
+    An error that is not whole is still not AWS's."""
+    monkeypatch.setattr(standard.ExponentialBackoff, "delay_amount", lambda self, context: 0.0)
+    BucketPolicy.broken, BucketPolicy.seen = broken, 0
+    with http_server(BucketPolicy) as url:
+        s3 = client("s3", url)
+        if not broken:
+            assert s3.get_bucket_policy(Bucket="b")["Policy"] == POLICY.decode()
+            assert BucketPolicy.seen == 1
+            return
+        with pytest.raises(ClientError) as caught:
+            s3.get_bucket_policy(Bucket="b")
+    assert caught.value.response["Error"]["Code"] == NOT_AWS_CODE
+    assert BucketPolicy.seen == 3
