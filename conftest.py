@@ -16,6 +16,7 @@ import handson.targets.emulator_early  # noqa: F401
 from handson import early_ctrl_c
 from handson.call_record import recording_file, start_recording
 from handson.console import readable_output
+from handson.discovered_files import notes as discovered_notes
 from handson.errors import SuiteUsageError
 from handson.i18n import set_language, t, word
 from handson.run_folder import (
@@ -133,7 +134,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if existing is not None:  # its folder is the replay's, whose boundaries it has named
         reporter.write_line(existing.summary(settings.live))
         return
-    for note in settings.policies.notes():
+    for note in [*settings.policies.notes(), *discovered_notes(settings.policies)]:
         reporter.write_line(note)
 
 

@@ -173,6 +173,7 @@ def manifest(found: Discovery) -> dict[str, Any]:
         "objects": found.objects,
         "findings": found.findings,
         **{f"{side}_boundary": _source(p) for side, p in found.boundaries.items()},
+        "bucket_policies": found.bucket_policies,
     }
 
 

@@ -1,6 +1,7 @@
 """What discovered.json, written by handson discover beside the policy files, says of them: the
 name and ARN of a permissions boundary as the account holds it, and which of a merged file's
-statements came from AWS managed policies. A folder without it (a learner's own) says nothing.
+statements came from AWS managed policies, and the bucket pair's bucket policies. A folder
+without it (a learner's own) says nothing.
 And the run's boundaries in words, as the report's environment panel names them."""
 
 from __future__ import annotations
@@ -40,6 +41,18 @@ def aws_managed_sids(policies: PolicySet) -> frozenset[str]:
         if isinstance(source, dict) and aws_managed(source.get("arn"))
         for sid in source.get("sids", [])
     )
+
+
+def bucket_policies(policies: PolicySet) -> dict[str, dict[str, Any] | None]:
+    """The bucket policies discover found on the bucket pair (None: one it could not read)."""
+    found = _manifest(policies).get("bucket_policies")
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def notes(policies: PolicySet) -> list[str]:
+    """What a run of discover's folder says first: the bucket policies it found, which the run
+    does not make (the checks they may decide are not decided)."""
+    return [t("discovery.bucket_policy", bucket=bucket) for bucket in bucket_policies(policies)]
 
 
 def _manifest(policies: PolicySet) -> dict[str, Any]:

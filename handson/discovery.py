@@ -59,6 +59,9 @@ class Discovery:
     missing: dict[str, str] = field(default_factory=dict)  # user / instance / buckets: why
     # A permissions boundary by whose it is ("user", "role"): the hands-on sets none.
     boundaries: dict[str, FoundPolicy] = field(default_factory=dict)
+    # The bucket pair's bucket policies (the hands-on sets none), by bucket: None where it could
+    # not be read.
+    bucket_policies: dict[str, dict[str, Any] | None] = field(default_factory=dict)
 
     def note(self, piece: str, line: str) -> None:
         """A piece that is missing or ambiguous: one line, said once, and kept by its piece."""
@@ -202,6 +205,23 @@ def _buckets(s3: Any, name: str | None, found: Discovery) -> None:
     for prefix in ("open/", "close/"):
         contents = s3.list_objects_v2(Bucket=found.buckets[1], Prefix=prefix).get("Contents", [])
         found.objects[prefix] = [(o["Key"], o["ETag"]) for o in contents]
+    for bucket in found.buckets:
+        _bucket_policy(s3, bucket, found)
+
+
+def _bucket_policy(s3: Any, bucket: str, found: Discovery) -> None:
+    """A bucket policy on one of the pair, which the replay does not make: said in one line,
+    and the checks it may decide are not decided (handson/bucket_policies.py)."""
+    try:
+        text = s3.get_bucket_policy(Bucket=bucket)["Policy"]
+    except ClientError as exc:
+        if _code(exc) == "NoSuchBucketPolicy":
+            return
+        found.bucket_policies[bucket] = None
+        found.findings.append(t("discovery.bucket_policy_unread", bucket=bucket, code=_code(exc)))
+        return
+    found.bucket_policies[bucket] = _document(text)
+    found.findings.append(t("discovery.bucket_policy", bucket=bucket))
 
 
 def _no_pair(numbered: dict[str, set[str]], name: str | None) -> str:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
 
 from handson.i18n import t
@@ -25,6 +26,7 @@ from tests.helpers.suite_runner import (
     suite_command,
     suite_env,
 )
+from tests.test_discovery import FOUND, replay
 
 pytestmark = pytest.mark.slow
 ACCOUNT = "123456789012"
@@ -316,3 +318,56 @@ def test_a_ctrl_c_while_the_account_is_read_is_one_line(
     assert done.err.strip().splitlines()[-1] == t("run.interrupted_before"), done.err
     assert "Traceback" not in done.out + done.err and "KeyboardInterrupt" not in done.err
     assert snapshot(test_emulator.admin) == before
+
+
+def test_a_bucket_policy_that_may_decide_a_check_leaves_it_undecided(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """Bucket 2 has a policy granting the role s3:* (the hands-on sets none). On AWS the role may
+    then upload to open/, read close/, delete the bucket: the replay, which has no bucket
+    policies, graded 13/13 (and before that, reading the policy ended the run in an internal
+    error). Now the checks it may decide are not decided, each saying why; the others are
+    graded; the run exits 6. A run of discover's folder says and decides the same."""
+    by_hand.build()
+    bucket = f"handson-s3-2-{NAME}"
+    document = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "RoleAll",
+                "Effect": "Allow",
+                "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:role/handson-iam-role"},
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{bucket}", f"arn:aws:s3:::{bucket}/*"],
+            }
+        ],
+    }
+    # moto answers PutBucketPolicy with 200 "True", not AWS's 204: the suite's clients refuse
+    # it as an answer not AWS's, so the learner's console is played by a plain client.
+    credentials = test_emulator.admin.credentials
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=test_emulator.endpoint_url,
+        region_name=test_emulator.region,
+        aws_access_key_id=credentials.access_key_id,
+        aws_secret_access_key=credentials.secret_access_key,
+    )
+    s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(document))
+    by_hand.undo.append(lambda: s3.delete_bucket_policy(Bucket=bucket))
+    before = snapshot(test_emulator.admin)
+    run = grade(test_emulator, tmp_path)
+    said = t("discovery.bucket_policy", bucket=bucket)
+    assert run.stderr.count(said) == 1, run.describe()
+    assert run.exit_code == 6, run.describe()
+    outcomes = decided(run)
+    undecided = {c for c, seen in outcomes.items() if "skipped" in seen}
+    assert undecided == {"R4", "R5", "R6", "R7", "R8"}, outcomes
+    assert all(seen == {"passed"} for c, seen in outcomes.items() if c not in undecided)
+    reasons = {e["reason"] for e in run.checkpoints if e["outcome"] == "skipped"}
+    assert all(f"the bucket policy of {bucket} (RoleAll) may decide" in r for r in reasons)
+    assert snapshot(test_emulator.admin) == before
+    replayed = replay(by_hand, test_emulator, tmp_path)
+    assert said in replayed.stdout, replayed.stdout
+    assert replayed.exit_code == 6, replayed.describe()
+    assert {c for c, seen in decided(replayed).items() if "skipped" in seen} == undecided
+    assert (tmp_path / FOUND / "discovered.json").is_file()
