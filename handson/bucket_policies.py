@@ -30,6 +30,16 @@ from handson.iam_engine import (
 KNOWN = {"aws:SecureTransport": "true"}
 
 
+def replay_lines(policies: Mapping[str, Mapping[str, Any] | None]) -> list[str]:
+    """What a replay says first of the bucket policies found: one line a bucket."""
+    return [
+        t("discovery.bucket_policy", bucket=bucket)
+        if policy is not None
+        else t("discovery.bucket_policy_unread", bucket=bucket)
+        for bucket, policy in policies.items()
+    ]
+
+
 def bucket_of(resource: str) -> str | None:
     """The bucket an S3 ARN names (``arn:aws:s3:::handson-s3-2-taro/open/a.txt``), else None."""
     if not resource.startswith("arn:") or resource.split(":")[2:3] != ["s3"]:

@@ -10,6 +10,7 @@ import contextlib
 import json
 from typing import Any
 
+from handson.bucket_policies import replay_lines
 from handson.i18n import listed, t
 from handson.iam_engine import NamedPolicy
 from handson.names import aws_managed
@@ -52,7 +53,7 @@ def bucket_policies(policies: PolicySet) -> dict[str, dict[str, Any] | None]:
 def notes(policies: PolicySet) -> list[str]:
     """What a run of discover's folder says first: the bucket policies it found, which the run
     does not make (the checks they may decide are not decided)."""
-    return [t("discovery.bucket_policy", bucket=bucket) for bucket in bucket_policies(policies)]
+    return replay_lines(bucket_policies(policies))
 
 
 def _manifest(policies: PolicySet) -> dict[str, Any]:

@@ -210,18 +210,15 @@ def _buckets(s3: Any, name: str | None, found: Discovery) -> None:
 
 
 def _bucket_policy(s3: Any, bucket: str, found: Discovery) -> None:
-    """A bucket policy on one of the pair, which the replay does not make: said in one line,
-    and the checks it may decide are not decided (handson/bucket_policies.py)."""
+    """A bucket policy on one of the pair (None where it could not be read), which the replay
+    does not make: the checks it may decide are not decided (handson/bucket_policies.py)."""
     try:
         text = s3.get_bucket_policy(Bucket=bucket)["Policy"]
     except ClientError as exc:
-        if _code(exc) == "NoSuchBucketPolicy":
-            return
-        found.bucket_policies[bucket] = None
-        found.findings.append(t("discovery.bucket_policy_unread", bucket=bucket, code=_code(exc)))
+        if _code(exc) != "NoSuchBucketPolicy":
+            found.bucket_policies[bucket] = None
         return
     found.bucket_policies[bucket] = _document(text)
-    found.findings.append(t("discovery.bucket_policy", bucket=bucket))
 
 
 def _no_pair(numbered: dict[str, set[str]], name: str | None) -> str:

@@ -23,6 +23,7 @@ from typing import Any
 import pytest
 
 from handson.aws import Credentials, Principal, principal_from_session
+from handson.bucket_policies import replay_lines
 from handson.discover import others_held, replayed_role_policies, write_replay
 from handson.discovery import Discovery, FoundPolicy, discover
 from handson.environment import Built
@@ -162,6 +163,9 @@ def preflight(
         raise SuiteUsageError(found.missing["buckets"])
     for line in found.findings:
         say(line)
+    if not settings.live:  # --live: AWS decides, bucket policies and all
+        for line in replay_lines(found.bucket_policies):
+            say(line)
     if found.instance_state in ("stopping", "stopped"):
         # The replay grades the design, which a stopped instance keeps; the learner could not
         # connect now all the same (the hands-on's step 10 starts it again).
