@@ -1,9 +1,10 @@
 """A bucket policy on one of the hands-on's buckets, found in a learner's account (the hands-on
 sets none). The replay decides with the principal's own policies only (the engine has no
-resource-based policies): where a statement of the bucket's policy may decide a check's call, the
-replay's answer is not AWS's, so the check is not decided (verdict rules 1 and 7), and says why.
+resource-based policies), so its answer may not be AWS's: where a statement of the bucket's
+policy may allow what the replay denied, or deny what it allowed, the check is not decided
+(verdict rules 1 and 7), and says why. A statement of the answer's own effect leaves it as it is.
 
-A statement may decide a call when its Principal may be the caller (anyone, or anything of the
+A statement may apply to a call when its Principal may be the caller (anyone, or anything of the
 learner's account: a role or user ARN, the account's root, its ID; a NotPrincipal, whatever it
 names) and its Action and Resource cover the call. Its Condition is read only where it names
 nothing but ``aws:SecureTransport`` (every call of the hands-on is HTTPS, so the usual "deny
@@ -52,25 +53,32 @@ def undecided_by(
     account: str,
     action: str,
     resource: str,
+    allowed: bool,
 ) -> str | None:
-    """Why the replay cannot decide ``action`` on ``resource`` (the reason a check is not
-    decided), where the bucket it is in has a policy that may decide it; None otherwise.
-    ``policies``: bucket name -> its policy (None: it could not be read)."""
+    """Why the replay's answer to ``action`` on ``resource`` (``allowed`` or not) may not be
+    AWS's (the reason its check is not decided): the bucket's policy has a statement that may
+    apply of the other effect, an Allow where the replay denied, a Deny where it allowed (one of
+    the same effect leaves the answer as it is). None otherwise. ``policies``: bucket name ->
+    its policy (None: it could not be read, and may say either)."""
     bucket = bucket_of(resource)
     if bucket is None or bucket not in policies:
         return None
     policy = policies[bucket]
     if policy is None:
         return t("gap.bucket_policy_unread", bucket=bucket)
-    deciding = may_decide(policy, account, action, resource)
+    other = "Deny" if allowed else "Allow"
+    deciding = may_decide(policy, account, action, resource, other)
     if not deciding:
         return None
-    return t("gap.bucket_policy", bucket=bucket, statements=listed(deciding), action=action)
+    key = "gap.bucket_policy_denies" if allowed else "gap.bucket_policy_allows"
+    return t(key, bucket=bucket, statements=listed(deciding), action=action)
 
 
-def may_decide(policy: Mapping[str, Any], account: str, action: str, resource: str) -> list[str]:
-    """The statements of a bucket policy that may decide a call of the learner's account, by
-    their Sid (else their place, ``#2``)."""
+def may_decide(
+    policy: Mapping[str, Any], account: str, action: str, resource: str, effect: str | None = None
+) -> list[str]:
+    """The statements of a bucket policy (of that ``effect``, where given) that may apply to a
+    call of the learner's account, by their Sid (else their place, ``#2``)."""
     found = statements(NamedPolicy("", {"Statement": _without_principal(policy)}))
     raw = policy.get("Statement")
     bodies = raw if isinstance(raw, list) else [raw]
@@ -78,6 +86,8 @@ def may_decide(policy: Mapping[str, Any], account: str, action: str, resource: s
     deciding = []
     for statement, body in zip(found, bodies, strict=True):
         if not (isinstance(body, Mapping) and _may_be(body, account)):
+            continue
+        if effect is not None and statement.effect != effect:
             continue
         known = {key.lower() for key in condition_names(body)} <= {k.lower() for k in KNOWN}
         read = statement if known else unconditioned(statement)

@@ -225,6 +225,7 @@ class Checker:
         pause: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         via: Callable[[Probe], Probe] = lambda probe: probe,
+        overturn: Callable[[str, str, bool], str | None] = lambda action, resource, allowed: None,
     ) -> None:
         # How each probe is decided: sent as it is, or (--live without the user's key) asked of
         # IAM's policy simulator instead (handson.targets.simulation.simulated).
@@ -237,6 +238,9 @@ class Checker:
         )
         self._record = record
         self._gap = gap  # what the target cannot decide
+        # Why an answer of the target may not be AWS's, given what it was (a replay without the
+        # learner's bucket policy, which may allow what it denied or deny what it allowed).
+        self._overturn = overturn
         self._limit = limit  # what the probe's own credentials cannot stand for (on any target)
         self._explain = explain
         self._hint = hint
@@ -352,6 +356,10 @@ class Checker:
             self._principal(), probe, expected, answer, attempts, explanation, hint, deciding
         )
         self._record(result)
+        if observed in (Outcome.ALLOWED, Outcome.DENIED):
+            overturned = self._overturn(probe.action, probe.resource, observed is Outcome.ALLOWED)
+            if overturned:
+                raise undecidable(overturned)
         return result
 
 

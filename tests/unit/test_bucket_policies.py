@@ -70,17 +70,35 @@ def test_a_deny_without_tls_decides_none_of_the_hands_on_s_calls() -> None:
     assert may_decide(only_from, ACCOUNT, "s3:PutObject", CLOSE) == ["#1"]
 
 
-def test_the_reason_a_check_is_not_decided() -> None:
-    found = {BUCKET: policy(Principal={"AWS": ROLE}, Sid="RoleAll"), "handson-s3-1-taro": None}
-    said = undecided_by(found, ACCOUNT, "s3:PutObject", CLOSE)
+def test_an_answer_is_undecided_where_a_statement_of_the_other_effect_may_apply() -> None:
+    """An Allow may turn the replay's denial into AWS's allow, a Deny its allow into a denial;
+    one of the answer's own effect changes nothing (the replay's verdict stands)."""
+    grants = policy(Principal={"AWS": ROLE}, Sid="RoleAll")
+    found = {BUCKET: grants, "handson-s3-1-taro": None}
+    said = undecided_by(found, ACCOUNT, "s3:PutObject", CLOSE, allowed=False)
     assert said == (
-        f"the bucket policy of {BUCKET} (RoleAll) may decide s3:PutObject, and the replay does"
-        " not read bucket policies (AWS does): not decided"
+        f"the bucket policy of {BUCKET} (RoleAll) may allow s3:PutObject, which the replay"
+        " denied: the replay does not read bucket policies (AWS does), so this is not decided"
     )
-    unread = undecided_by(found, ACCOUNT, "s3:DeleteBucket", "arn:aws:s3:::handson-s3-1-taro")
-    assert unread == (
-        "the bucket policy of handson-s3-1-taro could not be read, and it may decide the call:"
-        " not decided"
-    )
-    assert undecided_by(found, ACCOUNT, "s3:ListAllMyBuckets", "*") is None
-    assert undecided_by({}, ACCOUNT, "s3:PutObject", CLOSE) is None
+    assert undecided_by(found, ACCOUNT, "s3:GetObject", CLOSE, allowed=True) is None
+    protects = {
+        BUCKET: policy(
+            Principal="*",
+            Effect="Deny",
+            Action="s3:DeleteBucket",
+            Resource=f"arn:aws:s3:::{BUCKET}",
+            Sid="Keep",
+        )
+    }
+    bucket = f"arn:aws:s3:::{BUCKET}"
+    assert undecided_by(protects, ACCOUNT, "s3:DeleteBucket", bucket, allowed=False) is None
+    assert "(Keep)" in str(undecided_by(protects, ACCOUNT, "s3:DeleteBucket", bucket, allowed=True))
+    bucket_1 = "arn:aws:s3:::handson-s3-1-taro"
+    for allowed in (True, False):
+        unread = undecided_by(found, ACCOUNT, "s3:DeleteBucket", bucket_1, allowed=allowed)
+        assert unread == (
+            "the bucket policy of handson-s3-1-taro could not be read, and it may decide the"
+            " call: not decided"
+        )
+    assert undecided_by(found, ACCOUNT, "s3:ListAllMyBuckets", "*", allowed=False) is None
+    assert undecided_by({}, ACCOUNT, "s3:PutObject", CLOSE, allowed=False) is None

@@ -276,6 +276,37 @@ def test_emulator_gap_skips_without_running_the_probe() -> None:
     assert skipped.value.finding.category == UNDECIDABLE  # type: ignore[attr-defined]
 
 
+def test_an_answer_a_replay_cannot_vouch_for_is_recorded_and_not_decided() -> None:
+    """A bucket policy of a hand-built environment may allow what the replay denied: the probe
+    is made and recorded (the evidence), and the check is not decided; an answer it leaves as
+    it is stands."""
+    seen: list[tuple[str, str, bool]] = []
+
+    def overturn(action: str, resource: str, allowed: bool) -> str | None:
+        seen.append((action, resource, allowed))
+        return None if allowed else "a bucket policy may allow it"
+
+    recorded: list[ProbeResult] = []
+    made = Checker(
+        lambda: "arn:aws:iam::123456789012:role/r",
+        propagation_budget=0,
+        record=recorded.append,
+        gap=lambda action, resource: None,
+        overturn=overturn,
+    )
+    allowed, _ = scripted(ALLOW)
+    made.establish_control(allowed)
+    denied, calls = scripted(DENY)
+    with pytest.raises(pytest.skip.Exception, match="a bucket policy") as skipped:
+        made.expect(denied, Outcome.DENIED)
+    assert skipped.value.finding.category == UNDECIDABLE  # type: ignore[attr-defined]
+    assert calls == [1] and len(recorded) == 2 and recorded[1].outcome is Outcome.DENIED
+    assert seen == [
+        ("s3:GetObject", "arn:aws:s3:::b/k", True),
+        ("s3:GetObject", "arn:aws:s3:::b/k", False),
+    ]
+
+
 def test_what_the_probes_key_cannot_stand_for_skips_on_any_target() -> None:
     """The user's key for the console's MFA: skipped without sending, as its own category (an
     emulator gap is not one: AWS answers the key as it would any key)."""
