@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from fixtures.checkpoints import exit_status, outcome_of, settle
 from handson.findings import CheckError, CheckFailed, Finding
 from handson.report import (
     UNDECIDED_EXIT,
@@ -21,6 +20,7 @@ from handson.report import (
 )
 from handson.report_files import environment, mask_account, write_report_files
 from handson.results import CATEGORIES, Category, ScenarioResult, marked
+from handson.run_outcomes import exit_status, outcome_of, settle
 from tests.helpers.english_words import english_words
 
 
