@@ -31,12 +31,14 @@ from handson.iam_engine import (
 KNOWN = {"aws:SecureTransport": "true"}
 
 
-def replay_lines(policies: Mapping[str, Mapping[str, Any] | None]) -> list[str]:
-    """What a replay says first of the bucket policies found: one line a bucket."""
+def replay_lines(
+    policies: Mapping[str, Mapping[str, Any] | None], grading: bool = False
+) -> list[str]:
+    """What a replay says first of the bucket policies found: one line a bucket. ``grading``:
+    a grading run's (--target existing), which --live would have AWS decide instead."""
+    found = "existing.bucket_policy" if grading else "discovery.bucket_policy"
     return [
-        t("discovery.bucket_policy", bucket=bucket)
-        if policy is not None
-        else t("discovery.bucket_policy_unread", bucket=bucket)
+        t(found if policy is not None else "discovery.bucket_policy_unread", bucket=bucket)
         for bucket, policy in policies.items()
     ]
 

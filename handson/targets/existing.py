@@ -164,7 +164,7 @@ def preflight(
     for line in found.findings:
         say(line)
     if not settings.live:  # --live: AWS decides, bucket policies and all
-        for line in replay_lines(found.bucket_policies):
+        for line in replay_lines(found.bucket_policies, grading=True):
             say(line)
     if found.instance_state in ("stopping", "stopped"):
         # The replay grades the design, which a stopped instance keeps; the learner could not
