@@ -16,6 +16,7 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from handson.discovered_files import aws_managed_sids
@@ -96,8 +97,12 @@ def analyse_named(
                 document = _without(policy.document, not_linted)
                 found.extend(lint.lint(policy.name, document, principal))
     for principal, policies in held:
+        theirs = {p.name for p in policies if p.aws_managed}
         found.extend(
-            effective.findings(handson_world.subject(principal, policies, suffix, site=site))
+            replace(f, aws_managed=True) if f.statement and f.statement.file in theirs else f
+            for f in effective.findings(
+                handson_world.subject(principal, policies, suffix, site=site)
+            )
         )
     if trust is not None:
         found.extend(trust_findings(trust))

@@ -68,6 +68,8 @@ class PermissionFinding:
     # The principal's permissions boundary, where it allows none of the actions: the policy
     # grants them all the same (the lesson stands), and the boundary denies them for now.
     boundary: str = ""
+    # The statement is an AWS managed policy's (ReadOnlyAccess): taken off, not narrowed.
+    aws_managed: bool = False
 
     def text(self) -> str:
         return t(self.message, **self.fields)
@@ -86,6 +88,8 @@ class PermissionFinding:
         }
         if self.lacking:
             found["escalation_lacks"] = list(self.lacking)
+        if self.aws_managed:
+            found["aws_managed"] = True
         if self.access_level:
             found["access_level"] = self.access_level
         if self.condition:

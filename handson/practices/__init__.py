@@ -229,6 +229,7 @@ def table(results: Sequence[PracticeResult], terminal: int | None = None) -> lis
 
     lines = []
     shown: dict[str, str] = {}  # a finding's line -> the lesson it was shown under first
+    advised: set[str] = set()  # the AWS managed policies whose way out was said
     for row, result in zip([header, *rows], [None, *results], strict=True):
         titles = fitted(row[1], widths[1])
         said = fitted(row[2], (terminal or 0) - at)
@@ -243,10 +244,19 @@ def table(results: Sequence[PracticeResult], terminal: int | None = None) -> lis
                 continue
             shown[text] = row[0]
             lines += hanging("    - ", text, terminal)
+        for policy in _aws_managed(result.findings if result is not None else ()):
+            if policy not in advised:  # their fix: taken off, not narrowed (nobody can edit it)
+                advised.add(policy)
+                lines += hanging("    - ", t("practices.aws_managed_off", policy=policy), terminal)
         for lesson, count in again.items():
             lines += hanging("    - ", t("practices.same_as", lesson=lesson, count=count), terminal)
     lines.append(counted.line())
     return lines
+
+
+def _aws_managed(findings: Iterable[PermissionFinding]) -> list[str]:
+    """The AWS managed policies whose grants are among the findings, in order."""
+    return list(dict.fromkeys(f.statement.file for f in findings if f.aws_managed and f.statement))
 
 
 def as_recorded(results: Sequence[PracticeResult]) -> list[dict[str, object]]:

@@ -1,8 +1,10 @@
-"""The policy lint says what a learner wrote and can change: never an AWS managed policy's
-entries. AWS keeps those policies, and ReadOnlyAccess still names services AWS has retired
-(codestar:*, iotevents:*): a learner holding it beside the hands-on's was told 49 times, in half
-of the run's output, that such an action does not exist, with a "did you mean" for AWS's own
-policy. The over-grants of such a policy stay P1's findings: holding it is the learner's doing."""
+"""An AWS managed policy a learner holds is AWS's to write and the learner's to take off. The
+policy lint says what a learner wrote and can change, never an AWS managed policy's entries: AWS
+keeps those, and ReadOnlyAccess still names services AWS has retired (codestar:*, iotevents:*).
+A learner holding it beside the hands-on's was told 49 times, in half of the run's output, that
+such an action does not exist, with a "did you mean" for AWS's own policy. The over-grants of
+such a policy stay P1's findings, holding it being the learner's doing, with one line saying
+that it is to be taken off."""
 
 from __future__ import annotations
 
@@ -26,7 +28,8 @@ from handson.policies import (
     load_policy_set,
 )
 from handson.policy_match import HeldPolicy
-from handson.practices import LINT
+from handson.practices import LINT, PracticeResult, as_recorded, table
+from handson.practices.account import no_longer_needed
 
 NAME = "taro"
 # As ReadOnlyAccess writes them: services AWS has retired, and one it has.
@@ -116,3 +119,32 @@ def test_a_discovered_file_is_not_linted_where_it_took_an_aws_managed_policy(
     assert any(f.kind is Kind.OVER_GRANT and "Group1" in str(f.statement) for f in found_here)
     (out / DISCOVERED_MANIFEST).unlink()  # the same file as a learner's own: linted whole
     assert "iotevents:ListAlarmModels" in linted(analyse(load_policy_set(out), NAME))
+
+
+def test_a_lesson_says_once_that_an_aws_managed_policy_is_to_take_off() -> None:
+    """P1's lines named ReadOnlyAccess's grants as wider than the hands-on's, which reads as
+    "narrow it": nobody but AWS can. One line says the way out, under the lesson that shows the
+    findings first (not again under P5, which holds the same)."""
+    seed = seed_documents()
+    user = [
+        HeldPolicy("handson-iam-user-policy", seed[USER_POLICY_FILE]),
+        NamedPolicy(AWS_POLICY.name, AWS_POLICY.document, aws_managed=True),
+        HeldPolicy(OWN_POLICY.name, OWN_POLICY.document),
+    ]
+    role = [HeldPolicy("handson-iam-role-policy", seed[ROLE_POLICY_FILE])]
+    found = analyse_named(user, role, NAME)
+    over = [f for f in found if f.kind is Kind.OVER_GRANT]
+    assert over and all(f.aws_managed == (f.statement.file == "ReadOnlyAccess") for f in over)  # type: ignore[union-attr]
+    p1 = [f for f in over if f.id == "P1"]
+    results = [PracticeResult.of("P1", p1), PracticeResult.of("P5", no_longer_needed(over))]
+    way_out = (
+        "    - ReadOnlyAccess is an AWS managed policy, which cannot be edited, and the hands-on"
+        " does not use it: taken off, the findings above of its statements go"
+    )
+    assert table(results).count(way_out) == 1
+    assert [f["aws_managed"] for f in as_recorded(results) if "aws_managed" in f] == [True]
+    # A learner's own policy granting the same: theirs to narrow, no such line.
+    own = [user[0], HeldPolicy(AWS_POLICY.name, AWS_POLICY.document)]
+    mine = [f for f in analyse_named(own, role, NAME) if f.kind is Kind.OVER_GRANT]
+    assert not any(f.aws_managed for f in mine)
+    assert way_out not in table([PracticeResult.of("P1", mine)])
