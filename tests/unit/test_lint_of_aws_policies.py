@@ -67,14 +67,20 @@ def test_an_aws_managed_policy_is_told_by_its_arn(arn: str | None, theirs: bool)
     assert aws_managed(arn) is theirs
 
 
-def test_a_hand_built_environment_s_aws_managed_policy_is_not_linted() -> None:
+def held_beside() -> tuple[list[NamedPolicy], list[NamedPolicy]]:
+    """A hand-built environment's user with the hands-on's policy, ReadOnlyAccess-like AWS's
+    own, and one of the learner's; its role with the hands-on's."""
     seed = seed_documents()
     user = [
         HeldPolicy("handson-iam-user-policy", seed[USER_POLICY_FILE]),
         NamedPolicy(AWS_POLICY.name, AWS_POLICY.document, aws_managed=True),
         HeldPolicy(OWN_POLICY.name, OWN_POLICY.document),
     ]
-    role = [HeldPolicy("handson-iam-role-policy", seed[ROLE_POLICY_FILE])]
+    return user, [HeldPolicy("handson-iam-role-policy", seed[ROLE_POLICY_FILE])]
+
+
+def test_a_hand_built_environment_s_aws_managed_policy_is_not_linted() -> None:
+    user, role = held_beside()
     found = analyse_named(user, role, NAME)
     assert linted(found) == ["s3:GetObjects"]
     # Linted as the learner's, the same policy gives its lines: the test sees the difference.
@@ -125,13 +131,7 @@ def test_a_lesson_says_once_that_an_aws_managed_policy_is_to_take_off() -> None:
     """P1's lines named ReadOnlyAccess's grants as wider than the hands-on's, which reads as
     "narrow it": nobody but AWS can. One line says the way out, under the lesson that shows the
     findings first (not again under P5, which holds the same)."""
-    seed = seed_documents()
-    user = [
-        HeldPolicy("handson-iam-user-policy", seed[USER_POLICY_FILE]),
-        NamedPolicy(AWS_POLICY.name, AWS_POLICY.document, aws_managed=True),
-        HeldPolicy(OWN_POLICY.name, OWN_POLICY.document),
-    ]
-    role = [HeldPolicy("handson-iam-role-policy", seed[ROLE_POLICY_FILE])]
+    user, role = held_beside()
     found = analyse_named(user, role, NAME)
     over = [f for f in found if f.kind is Kind.OVER_GRANT]
     assert over and all(f.aws_managed == (f.statement.file == "ReadOnlyAccess") for f in over)  # type: ignore[union-attr]
