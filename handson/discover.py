@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -49,9 +50,16 @@ def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
     far as a Sid can hold it (letters and digits): a failure of a replay of these files
     (``--policies``) then names AmazonS3FullAccess, where it would name the statement's place in
     the merged document (#4). (``--target existing`` names the policies as found instead.)"""
-    statements: list[dict[str, Any]] = []
+    statements = [s for each in _merged_by_policy(policies) for s in each]
+    return {"Version": "2012-10-17", "Statement": statements}
+
+
+def _merged_by_policy(policies: list[FoundPolicy]) -> list[list[dict[str, Any]]]:
+    """Each policy's statements as ``merged`` writes them (their Sids made unique), in order."""
     seen: set[str] = set()
+    found: list[list[dict[str, Any]]] = []
     for policy in policies:
+        found.append([])
         for statement in _statements(policy):
             statement = dict(statement)
             sid = statement.get("Sid") or _sid_of(policy.name)
@@ -61,8 +69,8 @@ def merged(policies: list[FoundPolicy]) -> dict[str, Any]:
                     unique, n = f"{sid}{n}", n + 1
                 seen.add(unique)
                 statement["Sid"] = unique
-            statements.append(statement)
-    return {"Version": "2012-10-17", "Statement": statements}
+            found[-1].append(statement)
+    return found
 
 
 def _sid_of(name: str) -> str | None:
@@ -170,7 +178,10 @@ def manifest(found: Discovery) -> dict[str, Any]:
         "role": found.role,
         "ssm_core": found.ssm_core,
         "user_policies": _sources(found.user_policies),
-        "role_policies": _sources(replayed_role_policies(found), found.role_policies),
+        "role_policies": _sources(
+            replayed_role_policies(found),
+            [p for p in found.role_policies if p.arn == SSM_CORE_POLICY_ARN],
+        ),
         "objects": found.objects,
         "findings": found.findings,
         **{f"{side}_boundary": _source(p) for side, p in found.boundaries.items()},
@@ -178,19 +189,15 @@ def manifest(found: Discovery) -> dict[str, Any]:
     }
 
 
-def _sources(merged_ones: list[FoundPolicy], listed: list[FoundPolicy] | None = None) -> list[Any]:
-    """Where each policy came from, and the Sids its statements have in the file that
-    ``merged`` made of ``merged_ones``; ``listed``: the policies to name, those and others
-    (the role's SSM core policy, which the replay attaches instead)."""
-    statements = merged(merged_ones)["Statement"]
-    sids: dict[int, list[str]] = {}
-    for policy in merged_ones:
-        count = len(_statements(policy))
-        sids[id(policy)] = [str(s.get("Sid", "")) for s in statements[:count]]
-        statements = statements[count:]
+def _sources(merged_ones: list[FoundPolicy], also: Sequence[FoundPolicy] = ()) -> list[Any]:
+    """Where each policy came from, with the Sids its statements have in the file ``merged``
+    makes of ``merged_ones``; then ``also``, held but not merged (the role's SSM core policy,
+    which the replay attaches as the hands-on does)."""
+    written = _merged_by_policy(merged_ones)
+    sids = [[str(s.get("Sid", "")) for s in each] for each in written]
     return [
-        {**_source(p), **({"sids": sids[id(p)]} if id(p) in sids else {})}
-        for p in (merged_ones if listed is None else listed)
+        *({**_source(p), "sids": each} for p, each in zip(merged_ones, sids, strict=True)),
+        *(_source(p) for p in also),
     ]
 
 

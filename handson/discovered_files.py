@@ -1,8 +1,7 @@
 """What discovered.json, written by handson discover beside the policy files, says of them: the
 name and ARN of a permissions boundary as the account holds it, and which of a merged file's
 statements came from AWS managed policies, and the bucket pair's bucket policies. A folder
-without it (a learner's own) says nothing.
-And the run's boundaries in words, as the report's environment panel names them."""
+without it (a learner's own) says nothing."""
 
 from __future__ import annotations
 
@@ -11,7 +10,6 @@ import json
 from typing import Any
 
 from handson.bucket_policies import replay_lines
-from handson.i18n import listed, t
 from handson.iam_engine import NamedPolicy
 from handson.names import aws_managed
 from handson.policies import DISCOVERED_MANIFEST, PolicySet, Render
@@ -62,19 +60,3 @@ def _manifest(policies: PolicySet) -> dict[str, Any]:
         found = json.loads(path.read_text("utf-8"))
         return found if isinstance(found, dict) else {}
     return {}
-
-
-def boundaries_in_words(policies: PolicySet, arn: str | None) -> str:
-    """The permissions boundaries the run gives its user and role, for the report's environment
-    panel ("" where none, as the hands-on): a run decided with one is not the hands-on's."""
-    if arn:
-        return t("env.boundary_both", boundary=arn)
-    return listed(
-        [
-            t(_OF[side], boundary=boundary_policy(policies, side, str).name)
-            for side, _ in policies.boundaries
-        ]
-    )
-
-
-_OF = {"user": "env.boundary_of_user", "role": "env.boundary_of_role"}

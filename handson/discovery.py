@@ -218,9 +218,7 @@ def _bucket_policy(s3: Any, bucket: str, found: Discovery) -> None:
         if _code(exc) != "NoSuchBucketPolicy":
             found.bucket_policies[bucket] = None
         return
-    found.bucket_policies[bucket] = dict(
-        json.loads(text)
-    )  # S3's JSON as it is (IAM's is URL-encoded)
+    found.bucket_policies[bucket] = dict(json.loads(text))  # S3's plain JSON (IAM's is encoded)
 
 
 def _no_pair(numbered: dict[str, set[str]], name: str | None) -> str:

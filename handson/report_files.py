@@ -12,8 +12,10 @@ from importlib import metadata
 from pathlib import Path
 
 from handson import SUITE
-from handson.i18n import language, t, word
+from handson.discovered_files import boundary_policy
+from handson.i18n import language, listed, t, word
 from handson.names import ACCOUNT_IN_TEXT
+from handson.policies import PolicySet
 from handson.report import Tally
 from handson.results import CATEGORIES
 from handson.secrets import redact
@@ -108,3 +110,19 @@ def write_report_files(alluredir: Path, env: dict[str, str], counted: Tally | No
         (alluredir / REPORT_SUMMARY_FILE).write_text(
             json.dumps(summary, ensure_ascii=False, indent=2), "utf-8"
         )
+
+
+def boundaries_in_words(policies: PolicySet, arn: str | None) -> str:
+    """The permissions boundaries the run gives its user and role, for the report's environment
+    panel ("" where none, as the hands-on): a run decided with one is not the hands-on's."""
+    if arn:
+        return t("env.boundary_both", boundary=arn)
+    return listed(
+        [
+            t(_OF[side], boundary=boundary_policy(policies, side, str).name)
+            for side, _ in policies.boundaries
+        ]
+    )
+
+
+_OF = {"user": "env.boundary_of_user", "role": "env.boundary_of_role"}

@@ -15,7 +15,7 @@ import pytest
 
 from handson import i18n
 from handson.discover import write_replay
-from handson.discovered_files import boundaries_in_words, boundary_policy
+from handson.discovered_files import boundary_policy
 from handson.discovery import Discovery, FoundPolicy
 from handson.errors import SuiteUsageError
 from handson.names import RunNames
@@ -27,6 +27,7 @@ from handson.policies import (
     load_policy_set,
     meant_as,
 )
+from handson.report_files import boundaries_in_words
 from handson.settings import Settings, resolve
 from handson.watch import edits
 from handson.watch_apply import Unusable, apply_edits, changed_files, checked_as
