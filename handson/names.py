@@ -28,6 +28,16 @@ PLACEHOLDER_IN_JSON = re.compile(
     "".join(f"(?:{re.escape(c)}|\\\\u{ord(c):04x})" for c in PLACEHOLDER), re.IGNORECASE
 )
 
+
+def placeholder_filled(pattern: str, arn: str) -> str | None:
+    """``pattern`` with the <自分の名前> left in it (a policy as an account holds it, which AWS
+    compares as written) made the name of the bucket that ``arn`` is in, where the part before
+    the placeholder leads to it: what the learner meant to write."""
+    head, placeholder, _ = pattern.partition(PLACEHOLDER)
+    name = arn[len(head) :].split("/")[0] if placeholder and arn.startswith(head) else ""
+    return pattern.replace(PLACEHOLDER, name) if name else None
+
+
 # What the hands-on uses by AWS's own names.
 INSTANCE_TYPE = "t2.micro"  # the hands-on's (its step 5: the free tier's)
 AUTO_TYPE = "auto"  # --instance-type: the first of the preferred types the account offers

@@ -54,9 +54,12 @@ DISCOVERED_MANIFEST = "discovered.json"
 class PolicyFile:
     path: Path
     text: str  # as written, with the <自分の名前> placeholder
+    # A policy as an account holds it (handson discover's folder): a <自分の名前> left in it is
+    # the account's text, which AWS compares as written, so the run never puts a name there.
+    literal: bool = False
 
     def document(self, render: Render | None = None) -> PolicyDocument:
-        text = render(self.text) if render else self.text
+        text = render(self.text) if render and not self.literal else self.text
         return json.loads(text)
 
 
@@ -70,6 +73,8 @@ def as_written(file: PolicyFile, suffix: str) -> Callable[[str], str]:
     1's ARN, in the hands-on's statement the hint ends with), as the hands-on's file writes
     them."""
     before = re.compile(r"([\w.-]+)(?:" + PLACEHOLDER_IN_JSON.pattern + ")", re.IGNORECASE)
+    if file.literal:  # its placeholder was never the run's name
+        return lambda text: text
     found = {match.group(1) for match in before.finditer(file.text)}
     seed = SEED_DIR / file.path.name
     if found and seed.is_file():
@@ -229,6 +234,7 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     bounded = (
         [] if directory is None else [s for s, f in BOUNDARY_FILES.items() if (base / f).exists()]
     )
+    literal = directory is not None and (base / DISCOVERED_MANIFEST).is_file()
     loaded: list[PolicyFile] = []
     refused: list[str] = []
     for path, trust in (
@@ -238,7 +244,7 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
         *((base / BOUNDARY_FILES[side], False) for side in bounded),
     ):
         try:
-            loaded.append(_load(path, trust=trust))
+            loaded.append(_load(path, trust=trust, literal=literal))
         except SuiteUsageError as exc:
             refused.extend(str(exc).splitlines())
     if refused:
@@ -322,7 +328,7 @@ def _missing(path: Path) -> str:
     return t("policy.missing_named", path=path, others=listed(others), name=path.name)
 
 
-def _load(path: Path, *, trust: bool) -> PolicyFile:
+def _load(path: Path, *, trust: bool, literal: bool = False) -> PolicyFile:
     if not path.is_file():
         raise SuiteUsageError(_missing(path))
     try:
@@ -357,4 +363,4 @@ def _load(path: Path, *, trust: bool) -> PolicyFile:
     said += policy_grammar.lines(path, found)
     if said:
         raise SuiteUsageError("\n".join(said))
-    return PolicyFile(path=path, text=text)
+    return PolicyFile(path=path, text=text, literal=literal)

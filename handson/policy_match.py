@@ -6,7 +6,7 @@ Whether a trust policy lets a service assume a role is handson.trust_policy's.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +30,7 @@ from handson.iam_engine import (
     unconditioned,
     wildcard_match,
 )
+from handson.names import placeholder_filled
 from handson.permissions import catalogue
 from handson.policies import PolicyDocument
 from handson.statement_entries import entries, in_json
@@ -218,6 +219,25 @@ def _unspaced(pattern: str) -> str:
     return "".join(pattern.split())
 
 
+# The slips of one ARN that, mended, would cover the request, with the words that name them: a
+# space in it, which no ARN holds ("arn:aws:s3:::b/* "); the hands-on's <自分の名前> left as it
+# is (in a policy as the account holds it), which AWS compares as written.
+_MENDS: tuple[tuple[str, Callable[[str, str], str | None]], ...] = (
+    ("hint.resource_space", lambda pattern, _: _unspaced(pattern)),
+    ("hint.resource_placeholder", placeholder_filled),
+)
+
+
+def _slip(resources: Sequence[str], resource: str) -> tuple[str, str, str] | None:
+    """The first slip of ``_MENDS`` in ``resources``: its words' key, the ARN, the ARN mended."""
+    for key, mend in _MENDS:
+        for pattern in resources:
+            fixed = mend(pattern, resource)
+            if fixed and fixed != pattern and covering([fixed], resource, case_sensitive=True):
+                return key, pattern, fixed
+    return None
+
+
 # How near a statement's Resource comes to a request's: it covers it, nearer than any that does not.
 COVERS = (1 << 30, 0)
 
@@ -307,26 +327,13 @@ def hint(
             continue
         resources = element_patterns(body, "Resource")
         if "Resource" in body and not covering(resources, resource, case_sensitive=True):
-            # A space in an ARN, which no ARN holds ("arn:aws:s3:::b/* "): the slip to name.
-            spaced = next(
-                (
-                    p
-                    for p in resources
-                    if covering([_unspaced(p)], resource, case_sensitive=True) and p != _unspaced(p)
-                ),
-                None,
-            )
+            slip = _slip(resources, resource)
             # Else the commonest of these slips: a folder or a bucket written without the /*
             # that would take in the objects under it.
             stem = covering([_under(p) for p in resources], resource, case_sensitive=True)
-            if spaced is not None:
-                words = t(
-                    "hint.resource_space",
-                    sid=statement.label,
-                    resource=resource,
-                    pattern=spaced,
-                    fixed=_unspaced(spaced),
-                )
+            if slip is not None:
+                key, pattern, fixed = slip
+                words = t(key, sid=statement.label, resource=resource, pattern=pattern, fixed=fixed)
             else:
                 words = t(
                     "hint.resource_slash_star" if stem else "hint.resource_missing",
@@ -336,8 +343,8 @@ def hint(
                     pattern=stem.removesuffix("/*") if stem else "",
                 )
             text: str = ResourceHint(words, statement.label)
-            # Spaced, it would cover the request: as near as a statement gets.
-            near = COVERS if spaced else max(_nearness(p, resource) for p in resources)
+            # Mended, it would cover the request: as near as a statement gets.
+            near = COVERS if slip else max(_nearness(p, resource) for p in resources)
         elif body.get("Condition"):
             # Where the request comes from is AWS's to see, not in the request's own keys.
             network = network_keys(body)

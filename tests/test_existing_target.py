@@ -13,9 +13,10 @@ import boto3
 import pytest
 
 from handson.i18n import t
-from handson.policies import SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
+from handson.names import PLACEHOLDER
+from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets.emulator_server import MotoEmulator
-from scripts.hand_built import NAME, HandBuilt
+from scripts.hand_built import NAME, HandBuilt, seed
 from tests.helpers.estate import snapshot
 from tests.helpers.far_regions import FarRegions
 from tests.helpers.suite_runner import (
@@ -375,3 +376,26 @@ def test_a_bucket_policy_that_may_decide_a_check_leaves_it_undecided(
     assert replayed.exit_code == 6, replayed.describe()
     assert {c for c, seen in decided(replayed).items() if "skipped" in seen} == undecided
     assert (tmp_path / FOUND / "discovered.json").is_file()
+
+
+def test_a_placeholder_left_in_a_policy_is_compared_as_aws_compares_it(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """The learner pasted the hands-on's role policy and left one <自分の名前> as it is. AWS
+    compares the Resource as written, which names no bucket of theirs: the role may not read
+    open/. The replay put the run's name in its place and graded 13/13. Now R4 fails, and its
+    hint says to write the name there, with the ARN as it should be."""
+    document = json.loads(seed(ROLE_POLICY_FILE))
+    (get,) = [s for s in document["Statement"] if s["Sid"] == "ForS32OpenGet"]
+    get["Resource"] = [f"arn:aws:s3:::handson-s3-2-{PLACEHOLDER}/open/*"]
+    by_hand.build(role_policy=json.dumps(document, ensure_ascii=False))
+    run = grade(test_emulator, tmp_path)
+    assert run.exit_code == 1, run.describe()
+    assert "R4" in run.failed and not run.failed - {"R4", "R5", "R6", "R7", "R8"}, run.describe()
+    (r4,) = [e for e in run.checkpoints if e["checkpoints"] == ["R4"]]
+    written = f"arn:aws:s3:::handson-s3-2-{PLACEHOLDER}/open/*"
+    assert r4["hint"].startswith(
+        f'handson-iam-role-policy / ForS32OpenGet\'s Resource "{written}" still holds the '
+        "hands-on's <自分の名前>, which AWS compares as written"
+    ), r4
+    assert r4["hint"].endswith(f'("arn:aws:s3:::handson-s3-2-{NAME}/open/*")'), r4

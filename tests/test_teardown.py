@@ -294,8 +294,8 @@ def test_permissions_boundary_on_the_user_and_the_role(test_admin: Principal) ->
 
     build.iam.meta.events.register("provide-client-params.iam.CreateUser", capture)
     try:
-        build.create_user(build.create_policy(names.user_policy, build.policies.user.text))
-        build.create_role(build.create_policy(names.role_policy, build.policies.role.text))
+        build.create_user(build.create_policy(names.user_policy, build.policies.user))
+        build.create_role(build.create_policy(names.role_policy, build.policies.role))
         # moto keeps a role's boundary but ignores a user's: check what the suite sent.
         assert [p.get("PermissionsBoundary") for p in sent] == [boundary]
         role = iam.get_role(RoleName=names.role)["Role"]

@@ -25,7 +25,7 @@ class Provisioner(IamProvisioning, S3Provisioning, Ec2Provisioning):
         soon as its role exists, and the rest is built while it boots."""
         with self.phases.timing("IAM and S3 set-up"):
             self.claim_name()
-            role_policy_arn = self.create_policy(self.names.role_policy, self.policies.role.text)
+            role_policy_arn = self.create_policy(self.names.role_policy, self.policies.role)
             role_arn = self.create_role(role_policy_arn)
             profile_arn = self.create_instance_profile()
         with self.phases.timing("instance launch"):
@@ -34,7 +34,7 @@ class Provisioner(IamProvisioning, S3Provisioning, Ec2Provisioning):
             ami_id = self.latest_ami()
             instance_id = self.launch_instance(ami_id, network, group_id)
         with self.phases.timing("IAM and S3 set-up"):
-            user_policy_arn = self.create_policy(self.names.user_policy, self.policies.user.text)
+            user_policy_arn = self.create_policy(self.names.user_policy, self.policies.user)
             user_arn, login, credentials = self.create_user(user_policy_arn)
             objects = self.create_buckets()
         with self.phases.timing("instance running"):

@@ -19,11 +19,13 @@ from handson.lifecycle.removal import (
 )
 from handson.names import SSM_CORE_POLICY_ARN
 from handson.passwords import make_password
+from handson.policies import PolicyFile
 
 
 class IamProvisioning(Provisioning):
-    def create_policy(self, name: str, text: str) -> str:
-        document = json.dumps(json.loads(self.names.render(text)))
+    def create_policy(self, name: str, file: PolicyFile) -> str:
+        """The run's policy ``name`` of ``file``'s document, with the run's name in it."""
+        document = json.dumps(file.document(self.names.render))
         return self.create_owned(
             POLICY,
             name,
@@ -49,8 +51,7 @@ class IamProvisioning(Provisioning):
         file = self.policies.boundary(side)
         if file is None:
             return self.boundary
-        text = json.dumps(file.document(self.names.render))
-        return {"PermissionsBoundary": self.create_policy(self.names.boundary(side), text)}
+        return {"PermissionsBoundary": self.create_policy(self.names.boundary(side), file)}
 
     def create_user(self, policy_arn: str) -> tuple[str, LoginProfile | None, Credentials]:
         name = self.names.user
@@ -105,7 +106,7 @@ class IamProvisioning(Provisioning):
 
     def create_role(self, policy_arn: str) -> str:
         name = self.names.role
-        trust = json.dumps(json.loads(self.names.render(self.policies.trust.text)))
+        trust = json.dumps(self.policies.trust.document(self.names.render))
         boundary = self.boundary_of("role")
         arn = self.create_owned(
             ROLE,

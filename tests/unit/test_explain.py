@@ -404,3 +404,27 @@ def test_a_control_denied_as_a_checks_own_call_is_that_checks_block() -> None:
     assert [line for line in lines if not line.startswith(" ")] == ["U3 t"]
     assert lines[-1] == "  same cause: U4, U5"
     assert not any(line.startswith("  precondition not met") for line in lines), lines
+
+
+def test_a_placeholder_left_in_an_arn_is_told_to_be_the_name() -> None:
+    """A policy found in an account with the hands-on's <自分の名前> left in it: AWS compares it
+    as written. The hint names the ARN and gives it with the name of the bucket asked for."""
+    from handson.names import PLACEHOLDER, placeholder_filled
+    from handson.policy_match import hint
+
+    written = f"arn:aws:s3:::handson-s3-2-{PLACEHOLDER}/open/*"
+    wanted = "arn:aws:s3:::handson-s3-2-taro/open/memo.txt"
+    said = hint(_role_with("ForS32OpenGet", [written]), "s3:GetObject", wanted, False)
+    assert said == (
+        f"ForS32OpenGet's Resource \"{written}\" still holds the hands-on's <自分の名前>, which "
+        f"AWS compares as written, so it does not match {wanted}: write your name in its place "
+        '("arn:aws:s3:::handson-s3-2-taro/open/*")'
+    ), said
+    # Filled, it must cover what was asked: bucket 1's placeholder says nothing of bucket 2.
+    other = f"arn:aws:s3:::handson-s3-1-{PLACEHOLDER}/*"
+    said = hint(_role_with("ForS31", [other]), "s3:GetObject", wanted, False)
+    assert PLACEHOLDER + ", which" not in said and "does not cover" in said, said
+    assert placeholder_filled(other, "arn:aws:s3:::handson-s3-1-taro") == (
+        "arn:aws:s3:::handson-s3-1-taro/*"
+    )
+    assert placeholder_filled("arn:aws:s3:::handson-s3-1-taro/*", wanted) is None

@@ -151,3 +151,30 @@ def test_a_hint_names_what_the_placeholder_became_as_the_file_writes_it(tmp_path
     # A file of the learner's own name: never (the name is theirs, not the placeholder).
     own_role = PolicyFile(tmp_path / "handson-iam-role-policy.json", own.text)
     assert as_written(own_role, "taro")("handson-s3-1-taro/*") == "handson-s3-1-taro/*"
+
+
+def test_discovers_folder_keeps_a_placeholder_as_the_account_holds_it(tmp_path: Path) -> None:
+    """handson discover's folder holds the policies as the account does: a <自分の名前> left in
+    one is the account's text, which AWS compares as written. The run puts no name there (it
+    did, and graded a policy that AWS would deny as the hands-on's), and its hints show the
+    names as they are. A learner's own folder keeps the placeholder for the run's name."""
+    from handson.policies import DISCOVERED_MANIFEST, as_written
+
+    written = f"arn:aws:s3:::handson-s3-2-{PLACEHOLDER}/open/*"
+    for folder in ("mine", "discovered"):
+        base = tmp_path / folder
+        base.mkdir()
+        for file in (USER_POLICY_FILE, ROLE_POLICY_FILE):
+            (base / file).write_text((SEED_DIR / file).read_text("utf-8"), "utf-8")
+    (tmp_path / "discovered" / DISCOVERED_MANIFEST).write_text("{}", "utf-8")
+
+    def render(text: str) -> str:
+        return text.replace(PLACEHOLDER, "taro")
+
+    mine, found = (load_policy_set(tmp_path / f) for f in ("mine", "discovered"))
+    assert not any(f.literal for f in mine.files())
+    assert all(f.literal for f in found.files())
+    assert written not in json.dumps(mine.role.document(render), ensure_ascii=False)
+    assert written in json.dumps(found.role.document(render), ensure_ascii=False)
+    assert as_written(found.role, "taro")("handson-s3-2-taro/open/*") == "handson-s3-2-taro/open/*"
+    assert as_written(mine.role, "taro")("handson-s3-2-taro/open/*") == written.split(":::")[1]
