@@ -20,6 +20,8 @@ from botocore.exceptions import ClientError
 from handson.discovery_near import in_other_regions, instances_alike, users_alike
 from handson.i18n import listed, t
 from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, SSM_CORE_POLICY_ARN
+from handson.targets.ssm import ping_status
+from handson.verdict import DENIAL_CODES
 
 USER = "handson-iam-user"
 INSTANCE_TAG = "handson-instance"
@@ -62,6 +64,11 @@ class Discovery:
     # The bucket pair's bucket policies (the hands-on sets none), by bucket: None where it could
     # not be read.
     bucket_policies: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # The instance as SSM lists it (Session Manager connects only to one Online): its PingStatus,
+    # None while it never registered; the error code where that could not be read.
+    ssm_status: str | None = None
+    ssm_unread: str | None = None
+    public_ip: bool = True  # it has a public IPv4 address (the hands-on's default subnet gives one)
 
     def note(self, piece: str, line: str) -> None:
         """A piece that is missing or ambiguous: one line, said once, and kept by its piece."""
@@ -162,6 +169,7 @@ def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any]
     found.instance_id = instance["InstanceId"]
     found.instance_state = instance.get("State", {}).get("Name")
     found.instance_type = instance.get("InstanceType")
+    found.public_ip = bool(instance.get("PublicIpAddress"))
     profile_arn = instance.get("IamInstanceProfile", {}).get("Arn")
     if not profile_arn:
         found.note("instance", t("discovery.no_profile", instance=found.instance_id))
@@ -235,20 +243,36 @@ def _no_pair(numbered: dict[str, set[str]], name: str | None) -> str:
     return t("discovery.half_pairs", buckets=listed(halves))
 
 
+def _ssm_registration(ssm: Any, found: Discovery) -> None:
+    """How SSM lists the instance with a role (DescribeInstanceInformation): what Session
+    Manager connects to, which no replay can tell."""
+    if found.instance_id is None or found.role is None:
+        return
+    try:
+        found.ssm_status = ping_status(ssm, found.instance_id)
+    except ClientError as exc:
+        if _code(exc) not in DENIAL_CODES:
+            raise
+        found.ssm_unread = _code(exc)
+
+
 def discover(
     iam: Any,
     ec2: Any,
     s3: Any,
     name: str | None = None,
     ec2_in: Callable[[str], Any] | None = None,
+    ssm: Any = None,
 ) -> Discovery:
     """Everything of the hands-on this account holds, found with read-only calls. ``ec2_in``
     gives an EC2 client in another region: where the run's region holds no instance of the
     hands-on, the account's other regions are looked in (``in_other_regions``), to say where
-    it is."""
+    it is. ``ssm``: SSM's client, to read whether the instance is Online there."""
     found = Discovery()
     _user(iam, found)
     _instance(ec2, iam, found, ec2_in)
+    if ssm is not None:
+        _ssm_registration(ssm, found)
     found.findings.extend(_attached_to_the_other(found))
     _buckets(s3, name, found)
     return found

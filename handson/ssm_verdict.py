@@ -7,6 +7,8 @@ Online with nothing denied, is an error of the test (not decided), never a faile
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from handson.boundary import keeps_from
 from handson.findings import (
     DENIED_BUT_ALLOWED,
@@ -20,6 +22,9 @@ from handson.i18n import t
 from handson.iam_engine import NamedPolicy
 from handson.targets.ssm import NotOnline, SsmObservation
 from handson.verdict import DENIAL_CODES
+
+if TYPE_CHECKING:
+    from handson.discovery import Discovery
 
 
 def judge_online(seen: SsmObservation, boundary: NamedPolicy | None = None) -> None:
@@ -58,3 +63,22 @@ def judge_online(seen: SsmObservation, boundary: NamedPolicy | None = None) -> N
         status = seen.status or t("ssm_not_registered")
         said = t("ssm_not_online", instance=instance_id, seconds=f"{seen.budget:g}", status=status)
         raise CheckError(str(never), Finding(TEST_ERROR, said))
+
+
+def in_the_account(found: Discovery) -> str | None:
+    """Why R1 is not decided in a hand-built account, where the replay of its role passed: its
+    instance is not Online in SSM there, so Session Manager cannot connect to it now (or that
+    could not be read). None where it is Online, or where there is no instance with a role to
+    speak of (the run's first lines say what is missing)."""
+    instance = found.instance_id
+    if instance is None or found.role is None:
+        return None
+    if found.instance_state in ("stopping", "stopped"):
+        return t("existing.r1_stopped", instance=instance)
+    if found.ssm_unread is not None:
+        return t("existing.ssm_unread", code=found.ssm_unread)
+    if found.ssm_status == "Online":
+        return None
+    status = found.ssm_status or t("ssm_not_registered")
+    key = "existing.ssm_offline" if found.public_ip else "existing.ssm_offline_no_ip"
+    return t(key, instance=instance, status=status)

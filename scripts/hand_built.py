@@ -15,6 +15,8 @@ from handson.discovery import INSTANCE_TAG, USER
 from handson.lifecycle.removal import delete_user
 from handson.names import AMI_PARAMETER, INSTANCE_TYPE, PLACEHOLDER, SSM_CORE_POLICY_ARN
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
+from handson.targets import ssm_agent
+from handson.targets.emulator_ec2 import instance_credentials
 
 NAME = "taro-byhand"
 SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 taro@laptop"  # a key's body, as uploaded
@@ -62,6 +64,7 @@ class HandBuilt:
         profile: bool = True,
         instance_region: str | None = None,
         instance_type: str = INSTANCE_TYPE,
+        agent: bool = True,
     ) -> None:
         iam = self.iam
         user_policy = iam.create_policy(
@@ -91,7 +94,9 @@ class HandBuilt:
             lambda: iam.remove_role_from_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)
         )
         if instances:
-            self.instances(instances, profile=profile, region=instance_region, kind=instance_type)
+            self.instances(
+                instances, profile=profile, region=instance_region, kind=instance_type, agent=agent
+            )
         for name in (self.name, *([extra_pair] if extra_pair else [])):
             for number in (1, 2):
                 self.bucket(f"handson-s3-{number}-{name}")
@@ -105,11 +110,14 @@ class HandBuilt:
         profile: bool = True,
         region: str | None = None,
         kind: str = INSTANCE_TYPE,
+        agent: bool = True,
     ) -> None:
         """``count`` instances tagged as the hands-on's; ``profile``: with the role attached
         (the hands-on's step 10, which a learner may skip); ``region``: another region than the
         admin's (a console left in the region it was last in); ``kind``: their type (a region
-        without the hands-on's t2.micro has a learner choose another)."""
+        without the hands-on's t2.micro has a learner choose another); ``agent``: their SSM
+        agent registers as it does at boot with the role's credentials (SSM then lists each
+        Online where the role allows its calls; without it, as one that never reaches SSM)."""
         where = self.admin.in_region(region) if region else self.admin
         ec2 = where.client("ec2")
         image = where.client("ssm").get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
@@ -125,6 +133,10 @@ class HandBuilt:
         )
         ids = [i["InstanceId"] for i in made["Instances"]]
         self.undo.append(lambda: ec2.terminate_instances(InstanceIds=ids))
+        for instance_id in ids if profile and agent else []:
+            issued = instance_credentials(where, instance_id)
+            if issued.credentials is not None and where.endpoint_url:
+                ssm_agent.start(where.endpoint_url, where.region, issued.credentials, instance_id)
 
     def build_with_mistakes(self) -> set[str]:
         """Four mistakes a learner makes, each in one checkpoint; the checkpoints they break.

@@ -156,7 +156,8 @@ def test_three_slips_each_said_where_it_belongs_in_one_grading(
     account assume the role, beside EC2: the role's checks pass (EC2 still assumes it), and
     P2 names the role's trust policy and its statement. The instance left stopped (the
     hands-on's step 10 stops it to attach the role and starts it again): it cannot be
-    connected to, which the replay (of the design) does not show, so it is said."""
+    connected to, which the replay (of the design) does not show, so it is said, and R1 is
+    not decided (it passed, the replay's instance being Online); the other checks are."""
     by_hand.build()
     admin = "arn:aws:iam::aws:policy/AdministratorAccess"
     by_hand.iam.attach_user_policy(UserName="handson-iam-user", PolicyArn=admin)
@@ -179,7 +180,10 @@ def test_three_slips_each_said_where_it_belongs_in_one_grading(
     by_hand.ec2.stop_instances(InstanceIds=[instance])
     run = grade(test_emulator, tmp_path)
     assert run.outcomes("failed") == {"U4", "U5"}, run.describe()
-    assert run.outcomes("passed") == CHECKPOINTS - {"U4", "U5"}, run.describe()
+    assert run.outcomes("passed") == CHECKPOINTS - {"U4", "U5", "R1"}, run.describe()
+    (r1,) = [e for e in run.checkpoints if e["checkpoints"] == ["R1"]]
+    assert r1["outcome"] == "skipped", r1
+    assert f"instance {instance} is stopped, so Session Manager cannot" in r1["reason"], r1
     document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
     p1 = [f for f in document["practices"] if f["id"] == "P1"]
     assert [(f["action"], f["statement"]) for f in p1] == [("*", "AdministratorAccess / #1")], p1
@@ -191,8 +195,8 @@ def test_three_slips_each_said_where_it_belongs_in_one_grading(
     said = [line for line in run.stderr.splitlines() if "is stopped: to connect" in line]
     assert said == [
         f"instance {instance} is stopped: to connect with Session Manager, start it (Instance "
-        "state, Start instance; the hands-on's step 10). The checkpoints are decided by "
-        "replaying the role and policies found"
+        "state, Start instance; the hands-on's step 10). R1 is not decided; the other "
+        "checkpoints are decided by replaying the role and policies found"
     ], run.describe()
 
 
@@ -399,3 +403,19 @@ def test_a_placeholder_left_in_a_policy_is_compared_as_aws_compares_it(
         "hands-on's <自分の名前>, which AWS compares as written"
     ), r4
     assert r4["hint"].endswith(f'("arn:aws:s3:::handson-s3-2-{NAME}/open/*")'), r4
+
+
+def test_an_instance_not_online_in_ssm_leaves_r1_undecided(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """The role, its policies and the instance profile are as the hands-on's, but the instance's
+    SSM agent never reached SSM (no way out of its subnet, an agent stopped): Session Manager
+    cannot connect to it, the checkpoint R1 names. The replay of the design passed R1. Now R1
+    is not decided, saying so and what to do (exit 6); the other checks are graded as before."""
+    by_hand.build(agent=False)
+    run = grade(test_emulator, tmp_path)
+    assert run.exit_code == 6, run.describe()
+    assert run.outcomes("passed") == CHECKPOINTS - {"R1"}, run.describe()
+    (r1,) = [e for e in run.checkpoints if e["checkpoints"] == ["R1"]]
+    assert r1["outcome"] == "skipped", r1
+    assert "is not Online in SSM (PingStatus: not registered), so Session Manager" in r1["reason"]

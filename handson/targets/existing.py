@@ -156,7 +156,7 @@ def preflight(
     session, account, reader = guarded(settings, say)
     iam, ec2, s3 = (reader.client(s) for s in ("iam", "ec2", "s3"))
     chosen = settings.names.suffix if settings.name_given else None
-    found = discover(iam, ec2, s3, chosen, reader.ec2_in)
+    found = discover(iam, ec2, s3, chosen, reader.ec2_in, reader.client("ssm"))
     if found.buckets is None:
         # Every check needs the buckets: nothing to grade until the learner says which, or
         # builds them.

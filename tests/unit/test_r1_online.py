@@ -32,8 +32,8 @@ class Target:
         return self.seen
 
 
-def judged(seen: SsmObservation) -> None:
-    instance_online_in_ssm(Target(seen), None, {})  # type: ignore[arg-type]
+def judged(seen: SsmObservation, in_the_account: str | None = None) -> None:
+    instance_online_in_ssm(Target(seen), None, {}, in_the_account)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("status", "shown"), [(None, "not registered"), ("ConnectionLost", "")])
@@ -83,6 +83,19 @@ def test_a_gap_is_not_decided() -> None:
 
 def test_online_passes() -> None:
     judged(SsmObservation(INSTANCE, online=True))
+
+
+def test_a_hand_built_instance_not_online_in_its_account_is_not_decided() -> None:
+    """--target existing: the replay's instance came Online (the design holds), the learner's own
+    is not Online in SSM: not decided, with why. The design's failure comes first."""
+    why = "instance i-1 is not Online in SSM (PingStatus: not registered)"
+    with pytest.raises(pytest.skip.Exception) as raised:
+        judged(SsmObservation(INSTANCE, online=True), why)
+    assert raised.value.finding.category == UNDECIDABLE  # type: ignore[attr-defined]
+    assert raised.value.msg == why
+    denied = (AgentCall("ssm:UpdateInstanceInformation", 400, "AccessDeniedException"),)
+    with pytest.raises(CheckFailed):
+        judged(SsmObservation(INSTANCE, agent_calls=denied), why)
 
 
 class Ssm:

@@ -1,0 +1,75 @@
+"""R1 in a hand-built account (handson.ssm_verdict.in_the_account): the replay decides the role
+and its policies; whether Session Manager can connect now is the account's instance's SSM
+registration, read-only (handson.discovery). Where it is not Online, or could not be read, R1 is
+not decided, with what to do; never passed on the replay's word alone."""
+
+from __future__ import annotations
+
+import pytest
+from botocore.stub import Stubber
+
+from handson import i18n
+from handson.aws import Credentials, Principal
+from handson.discovery import Discovery, _ssm_registration
+from handson.ssm_verdict import in_the_account
+
+INSTANCE = "i-0123456789abcdef0"
+
+
+def found(**facts: object) -> Discovery:
+    seen = Discovery(instance_id=INSTANCE, role="handson-iam-role", instance_state="running")
+    for name, value in facts.items():
+        setattr(seen, name, value)
+    return seen
+
+
+def test_online_decides_nothing_more() -> None:
+    assert in_the_account(found(ssm_status="Online")) is None
+    # No instance, or none with a role: the run's first lines and the missing piece say so.
+    assert in_the_account(found(instance_id=None)) is None
+    assert in_the_account(found(role=None, ssm_status=None)) is None
+
+
+@pytest.mark.parametrize(
+    ("facts", "said"),
+    [
+        ({"ssm_status": None}, "(PingStatus: not registered), so Session Manager cannot connect"),
+        ({"ssm_status": "ConnectionLost"}, "(PingStatus: ConnectionLost)"),
+        ({"ssm_status": None, "public_ip": False}, "It has no public IP address"),
+        ({"ssm_status": "Online", "instance_state": "stopped"}, "is stopped, so Session"),
+        ({"ssm_unread": "AccessDeniedException"}, "(AccessDeniedException), so R1 is not decided"),
+    ],
+    ids=["never registered", "connection lost", "no public IP", "stopped", "unreadable"],
+)
+def test_what_keeps_session_manager_out_is_said(facts: dict[str, object], said: str) -> None:
+    reason = in_the_account(found(**facts))  # the tests' language is English
+    assert reason is not None and said in reason, reason
+    i18n.set_language("ja")
+    try:
+        assert in_the_account(found(**facts)) not in (None, reason)  # in the run's language
+    finally:
+        i18n.set_language("en")
+
+
+def test_the_registration_is_read_as_ssm_answers_it() -> None:
+    """DescribeInstanceInformation's shape (botocore's Stubber): Online, absent, and a denial
+    (the grading role without the read: said, never a crash); any other error is raised."""
+    ssm = Principal("grader", Credentials("AKIDX", "x"), "ap-northeast-1", None).client("ssm")
+    wanted = {"Filters": [{"Key": "InstanceIds", "Values": [INSTANCE]}]}
+    operation = "describe_instance_information"
+    with Stubber(ssm) as stub:
+        listed = {"InstanceId": INSTANCE, "PingStatus": "Online"}
+        stub.add_response(operation, {"InstanceInformationList": [listed]}, wanted)
+        stub.add_response(operation, {"InstanceInformationList": []}, wanted)
+        stub.add_client_error(operation, "AccessDeniedException", http_status_code=400)
+        stub.add_client_error(operation, "InternalServerError", http_status_code=500)
+        seen = [found(), found(), found()]
+        for each in seen:
+            _ssm_registration(ssm, each)
+        assert [(s.ssm_status, s.ssm_unread) for s in seen] == [
+            ("Online", None),
+            (None, None),
+            (None, "AccessDeniedException"),
+        ]
+        with pytest.raises(Exception, match="InternalServerError"):
+            _ssm_registration(ssm, found())
