@@ -15,7 +15,7 @@ from handson.i18n import listed, listed_first
 from handson.iam_engine import Statement, wildcard_match
 from handson.permissions.escalation import Escalation, escalations, of_group
 from handson.permissions.findings import CHECK_IDS, SEVERITY, Kind, PermissionFinding, Where
-from handson.permissions.handson_world import SEED_PREFIX, Subject
+from handson.permissions.handson_world import SEED_PREFIX, Subject, folder_beside
 from handson.permissions.measure import (
     HANDS_ON,
     ActionResult,
@@ -213,6 +213,8 @@ def _finding(subject: Subject, result: ActionResult, hit: Hit, kind: Kind) -> Pe
     message = "permissions.under_grant"
     if conditional:
         message = "permissions.over_grant_conditional"
+    elif over and hit.resource in subject.beside:
+        message = "permissions.over_grant_beside"
     elif over:
         neighbour = hit.resource in subject.neighbours
         message = "permissions.over_grant_neighbour" if neighbour else "permissions.over_grant"
@@ -222,6 +224,8 @@ def _finding(subject: Subject, result: ActionResult, hit: Hit, kind: Kind) -> Pe
         "statement": _said(statement),
         "context": _shown(hit.opened_by),
     }
+    if message == "permissions.over_grant_beside":
+        fields["folder"] = folder_beside(hit.resource)
     return PermissionFinding(
         id=CHECK_IDS[subject.principal],
         principal=subject.principal,

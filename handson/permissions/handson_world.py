@@ -87,6 +87,14 @@ class Subject:
     resource_keys: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
     # Another learner's copy of them in the same account (neighbours): never needed, only over.
     neighbours: tuple[str, ...] = ()
+    # Files beside bucket 2's folders whose names begin as the folder's (beside_folders): the
+    # same, never needed, only over.
+    beside: tuple[str, ...] = ()
+
+    @property
+    def beyond(self) -> tuple[str, ...]:
+        """What the hands-on never acts on, where a wider grant shows: neighbours and beside."""
+        return self.neighbours + self.beside
 
 
 def resources(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
@@ -126,6 +134,25 @@ def neighbours(suffix: str, site: Site = OFFLINE) -> tuple[str, ...]:
     other = next(name for name in NEIGHBOUR_NAMES if name != suffix)
     own = resources(suffix, site)
     return tuple(arn for arn in resources(other, site) if arn not in own)
+
+
+# How a file beside a folder is named: the folder's name without its "/", then this.
+BESIDE = "-"
+
+
+def beside_folders(suffix: str) -> tuple[str, ...]:
+    """A file beside each of bucket 2's folders whose name begins as the folder's does
+    (``open-handson-sample.txt``): a Resource that leaves out the folder's ``/`` (``open*``)
+    reaches it, which ``open/*`` does not, and which the hands-on never intends."""
+    names = RunNames(suffix)
+    bucket = f"arn:aws:s3:::{names.bucket2}"
+    folders = [place.removesuffix("/") for place in LISTING_PREFIXES if place]
+    return tuple(f"{bucket}/{folder}{BESIDE}{names.sample_file}" for folder in folders)
+
+
+def folder_beside(arn: str) -> str:
+    """The folder (``open/``) that a file of :func:`beside_folders` is beside."""
+    return arn.rsplit("/", 1)[-1].split(BESIDE, 1)[0] + "/"
 
 
 def resource_keys(suffix: str, site: Site = OFFLINE) -> dict[str, dict[str, str]]:
@@ -241,6 +268,7 @@ def subject(
             site,
             resource_keys(suffix, site),
             neighbours(suffix, site),
+            beside_folders(suffix),
         )
     intent = [
         NamedPolicy(SEED_PREFIX + ROLE_POLICY_FILE, _rendered(seed[ROLE_POLICY_FILE], suffix)),
@@ -260,4 +288,5 @@ def subject(
         site,
         resource_keys(suffix, site),
         neighbours(suffix, site),
+        beside_folders(suffix),
     )

@@ -261,7 +261,7 @@ def _measure(
     over: Hit | None = None
     under: Hit | None = None
     alternatives = _alternatives(contexts, subject)
-    for resource in resources_for(action, subject.resources, subject.site, subject.neighbours):
+    for resource in resources_for(action, subject.resources, subject.site, subject.beyond):
         # An under-grant is looked for only where the hands-on acts (see the module's words).
         needed = resource == "*" or resource in subject.resources
         for reading, context, opened_by in contexts:
@@ -307,6 +307,6 @@ def allows(subject: Subject, action: catalogue.Action) -> bool:
     contexts = _contexts(action.full, reaching, subject.own_keys, subject.site.region)
     return any(
         decide(_request(subject, action.full, resource, context), policies).allowed
-        for resource in resources_for(action, subject.resources, subject.site, subject.neighbours)
+        for resource in resources_for(action, subject.resources, subject.site, subject.beyond)
         for _, context, _ in contexts
     )

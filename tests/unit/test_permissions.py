@@ -313,6 +313,26 @@ def test_a_wildcard_for_the_learners_name_reaches_another_learners_bucket(resour
     )
 
 
+def test_a_folder_without_its_slash_reaches_a_file_beside_it() -> None:
+    """Bucket 2's read rule written ``open*``: every checkpoint passes, but the role may read a
+    file beside open/ whose name begins as the folder's (``open-plan.txt``), which ``open/*``
+    does not reach. The measure tried only the hands-on's own files: P2 was clear. Now one
+    finding, saying where the "/" goes."""
+    documents = changed(
+        lambda docs: statement_of(docs[ROLE_POLICY_FILE], "ForS32OpenGet").update(
+            Resource=[f"arn:aws:s3:::handson-s3-2-{NAME}/open*"]
+        )
+    )
+    (found,) = analyse_documents(documents, NAME)
+    assert (found.kind, found.action) == (Kind.OVER_GRANT, "s3:GetObject"), found.as_dict()
+    assert found.resource == f"arn:aws:s3:::handson-s3-2-{NAME}/open-handson-sample.txt"
+    assert found.text().endswith(
+        "on a file outside open/ whose name only begins as the folder's: beyond what the hands-on"
+        " intends. Write the folder's / in Resource (open/*)"
+    ), found.text()
+    assert found.message == "permissions.over_grant_beside", found.message
+
+
 WIDER = {
     "user-may-stop": ("ec2:StopInstances", Principal.USER),
     "user-ec2-star": ("ec2:*", Principal.USER),
