@@ -28,12 +28,12 @@ from handson.lifecycle.removal import (
     held_by,
     terminate_instance,
 )
-from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY
+from handson.names import CONSOLE_ROLE, CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY
 from handson.snapshot import unless_gone
 from handson.waiting import AWS_BUDGETS
 
 # The hands-on's console names (step 2-8 of the hands-on; scripts/hand_built.py builds them).
-ROLE = "handson-iam-role"
+ROLE = CONSOLE_ROLE
 POLICIES = (CONSOLE_USER_POLICY, CONSOLE_ROLE_POLICY)
 BUCKET_RE = re.compile(r"^handson-s3-([12])-(.+)$")
 # An instance in one of these still exists: stopped still bills for its volume.

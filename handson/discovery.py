@@ -19,11 +19,16 @@ from botocore.exceptions import ClientError
 
 from handson.discovery_near import in_other_regions, instances_alike, users_alike
 from handson.i18n import listed, t
-from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, SSM_CORE_POLICY_ARN
+from handson.names import (
+    CONSOLE_ROLE_POLICY,
+    CONSOLE_USER,
+    CONSOLE_USER_POLICY,
+    SSM_CORE_POLICY_ARN,
+)
 from handson.targets.ssm import ping_status
 from handson.verdict import DENIAL_CODES
 
-USER = "handson-iam-user"
+USER = CONSOLE_USER
 INSTANCE_TAG = "handson-instance"
 _BUCKET = re.compile(r"^handson-s3-([12])-(.+)$")
 _LIVE = ["pending", "running", "stopping", "stopped"]

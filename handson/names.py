@@ -58,7 +58,10 @@ def aws_managed(arn: str | None) -> bool:
 
 EC2_SERVICE = "ec2.amazonaws.com"
 TEST_FILE = "test.txt"  # R2's file, which the role uploads to bucket 1, reads and deletes
-# The policies a learner makes in the console (the hands-on's steps 2 and 8), by these names.
+# The user and role a learner makes in the console (the hands-on's steps 3 and 9), and the
+# policies (its steps 2 and 8), by these names.
+CONSOLE_USER = "handson-iam-user"
+CONSOLE_ROLE = "handson-iam-role"
 CONSOLE_USER_POLICY = "handson-iam-user-policy"
 CONSOLE_ROLE_POLICY = "handson-iam-role-policy"
 

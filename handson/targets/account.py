@@ -34,6 +34,7 @@ from botocore.exceptions import (
 from handson.call_record import watch
 from handson.errors import SuiteUsageError
 from handson.i18n import listed, t
+from handson.names import CONSOLE_ROLE, CONSOLE_USER
 from handson.regions import checked_endpoint
 from handson.transient import NOT_AN_AWS_ANSWER, NOT_AWS_CODE, retry_answers_not_aws
 
@@ -161,7 +162,9 @@ def identify(session: Any, region: str, endpoint_url: str | None = None) -> Acco
         where = endpoint_url or "AWS STS"
         raise AccountRefused(t("aws.not_sts", where=where, error=type(exc).__name__)) from None
     return Account(
-        str(caller["Account"]), _alias(session, region, endpoint_url), str(caller["Arn"])
+        str(caller["Account"]),
+        _alias(session, region, endpoint_url, str(caller["Arn"])),
+        str(caller["Arn"]),
     )
 
 
@@ -180,7 +183,7 @@ def unreachable(error: BotoCoreError) -> str:
     return t("aws.sts_unreachable", error=f"{type(error).__name__}: {_one_line(str(error))}")
 
 
-def _alias(session: Any, region: str, endpoint_url: str | None) -> str | None:
+def _alias(session: Any, region: str, endpoint_url: str | None, caller: str) -> str | None:
     iam = _recorded(
         session.client("iam", region_name=region, endpoint_url=endpoint_url, config=GUARD_CONFIG)
     )
@@ -190,10 +193,24 @@ def _alias(session: Any, region: str, endpoint_url: str | None) -> str | None:
         code = exc.response.get("Error", {}).get("Code", "")
         if code == NOT_AWS_CODE:
             raise AccountRefused(t("aws.alias_unreadable", error=code)) from None
+        hands_on = hands_on_principal(caller)
+        if hands_on:  # its own user or role, which the hands-on lets read no IAM
+            raise AccountRefused(t("aws.hands_on_caller", who=hands_on, code=code)) from None
         raise AccountRefused(t("aws.alias_denied", code=code)) from None
     except (BotoCoreError, *NOT_AN_AWS_ANSWER) as exc:
         raise AccountRefused(t("aws.alias_unreadable", error=type(exc).__name__)) from None
     return str(aliases[0]) if aliases else None
+
+
+def hands_on_principal(arn: str) -> str | None:
+    """The hands-on's own user or role (as the console makes them) that ``arn`` is, if it is:
+    credentials a learner has at hand, which the hands-on lets read no IAM."""
+    resource = arn.split(":", 5)[-1]
+    if resource == f"user/{CONSOLE_USER}":
+        return CONSOLE_USER
+    if resource.startswith(f"assumed-role/{CONSOLE_ROLE}/"):
+        return CONSOLE_ROLE
+    return None
 
 
 def _recorded(client: Any) -> Any:

@@ -116,6 +116,36 @@ def test_unreadable_alias_is_refused() -> None:
             identify(session, REGION)
 
 
+@pytest.mark.parametrize(
+    ("arn", "who"),
+    [
+        ("arn:aws:iam::111122223333:user/handson-iam-user", "handson-iam-user"),
+        ("arn:aws:sts::111122223333:assumed-role/handson-iam-role/i-0abc", "handson-iam-role"),
+    ],
+)
+def test_the_hands_ons_own_user_or_role_is_told_to_run_as_an_administrator(
+    arn: str, who: str
+) -> None:
+    """A learner who runs it with the only credentials the hands-on gave them: its user's
+    (or, on the instance, its role's), which may read no IAM. The line says so, and what to use,
+    where it asked them to allow iam:ListAccountAliases. Anyone else's refusal is as before."""
+    from handson.targets.account import hands_on_principal
+
+    with StubbedSession() as session:
+        session.stubs["sts"].add_response("get_caller_identity", {**CALLER, "Arn": arn})
+        session.stubs["iam"].add_client_error(
+            "list_account_aliases", service_error_code="AccessDenied", http_status_code=403
+        )
+        with pytest.raises(SuiteUsageError) as refused:
+            identify(session, REGION)
+    assert str(refused.value).startswith(
+        f"running with {who}'s credentials (AccessDenied): as in the hands-on, {who} may read no"
+        " IAM. Run with an administrator's credentials"
+    ), refused.value
+    assert hands_on_principal(CALLER["Arn"]) is None
+    assert hands_on_principal("arn:aws:iam::111122223333:user/handson-iam-user-2") is None
+
+
 def test_no_credentials_at_all(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     for variable in (
         "AWS_ACCESS_KEY_ID",
