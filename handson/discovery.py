@@ -179,7 +179,17 @@ def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any]
     if not profile_arn:
         found.note("instance", t("discovery.no_profile", instance=found.instance_id))
         return
-    profile = iam.get_instance_profile(InstanceProfileName=profile_arn.rsplit("/", 1)[-1])
+    name = profile_arn.rsplit("/", 1)[-1]
+    try:
+        profile = iam.get_instance_profile(InstanceProfileName=name)
+    except ClientError as exc:
+        if _code(exc) != "NoSuchEntity":
+            raise
+        # Deleted while the instance still has it (the console deletes a role's profile with
+        # the role): EC2 keeps naming it, and the instance has no role credentials.
+        said = t("discovery.profile_gone", instance=found.instance_id, profile=name)
+        found.note("instance", said)
+        return
     roles = profile["InstanceProfile"]["Roles"]
     if not roles:
         found.note("instance", t("discovery.no_role", instance=found.instance_id))
