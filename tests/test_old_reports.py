@@ -30,7 +30,7 @@ def test_a_run_keeps_the_newest_reports_and_removes_the_oldest(tmp_path: Path) -
     assert this_run is not None and this_run not in old
     # Kept: the run, the two newest before it, and the folder holding the learner's file.
     assert sorted(p.name for p in runs.iterdir()) == [old[0], old[4], old[5], this_run]
-    line = "removed the reports of 3 older runs (the newest 3 are kept; --keep-reports changes"
+    line = "older runs' reports removed: 3 (the newest 3 are kept; --keep-reports changes"
     assert line in done.stdout, done.stdout[-3000:]
     html = f"HTML report: npm run report (built from {runs / this_run / 'allure-results'})"
     assert html in done.stdout, done.stdout[-3000:]
