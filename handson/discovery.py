@@ -13,7 +13,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import unquote
 
 from botocore.exceptions import ClientError
 
@@ -25,6 +24,7 @@ from handson.names import (
     CONSOLE_USER_POLICY,
     SSM_CORE_POLICY_ARN,
 )
+from handson.policy_versions import as_found, back_to_the_hands_on, document_of
 from handson.targets.ssm import ping_status
 from handson.verdict import DENIAL_CODES
 
@@ -81,12 +81,6 @@ class Discovery:
         self.missing.setdefault(piece, line)
 
 
-def _document(value: Any) -> dict[str, Any]:
-    if isinstance(value, str):
-        return dict(json.loads(unquote(value)))
-    return dict(value)
-
-
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code"))
 
@@ -96,7 +90,7 @@ def managed_policy(iam: Any, arn: str, kind: str) -> FoundPolicy:
     policy = iam.get_policy(PolicyArn=arn)["Policy"]
     version = policy["DefaultVersionId"]
     document = iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]
-    return FoundPolicy(policy["PolicyName"], kind, _document(document["Document"]), arn, version)
+    return FoundPolicy(policy["PolicyName"], kind, document_of(document["Document"]), arn, version)
 
 
 def _boundary(iam: Any, entity: dict[str, Any], side: str, found: Discovery) -> None:
@@ -122,7 +116,7 @@ def _user(iam: Any, found: Discovery) -> None:
         found.user_policies.append(managed_policy(iam, attached["PolicyArn"], "managed"))
     for name in iam.list_user_policies(UserName=USER)["PolicyNames"]:
         document = iam.get_user_policy(UserName=USER, PolicyName=name)["PolicyDocument"]
-        found.user_policies.append(FoundPolicy(name, "inline", _document(document)))
+        found.user_policies.append(FoundPolicy(name, "inline", document_of(document)))
     for group in iam.list_groups_for_user(UserName=USER)["Groups"]:
         name = group["GroupName"]
         for attached in iam.list_attached_group_policies(GroupName=name)["AttachedPolicies"]:
@@ -131,7 +125,7 @@ def _user(iam: Any, found: Discovery) -> None:
         for policy in iam.list_group_policies(GroupName=name)["PolicyNames"]:
             document = iam.get_group_policy(GroupName=name, PolicyName=policy)["PolicyDocument"]
             found.user_policies.append(
-                FoundPolicy(policy, "group-inline", _document(document), group=name)
+                FoundPolicy(policy, "group-inline", document_of(document), group=name)
             )
     try:
         profile = iam.get_login_profile(UserName=USER)["LoginProfile"]
@@ -197,7 +191,7 @@ def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any]
     role = roles[0]["RoleName"]
     found.role = role
     held = iam.get_role(RoleName=role)["Role"]
-    found.trust = _document(held["AssumeRolePolicyDocument"])
+    found.trust = document_of(held["AssumeRolePolicyDocument"])
     _boundary(iam, held, "role", found)
     for attached in iam.list_attached_role_policies(RoleName=role)["AttachedPolicies"]:
         if attached["PolicyArn"] == SSM_CORE_POLICY_ARN:
@@ -205,7 +199,7 @@ def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any]
         found.role_policies.append(managed_policy(iam, attached["PolicyArn"], "managed"))
     for name in iam.list_role_policies(RoleName=role)["PolicyNames"]:
         document = iam.get_role_policy(RoleName=role, PolicyName=name)["PolicyDocument"]
-        found.role_policies.append(FoundPolicy(name, "inline", _document(document)))
+        found.role_policies.append(FoundPolicy(name, "inline", document_of(document)))
 
 
 def _buckets(s3: Any, name: str | None, found: Discovery) -> None:
@@ -290,6 +284,8 @@ def discover(
         _ssm_registration(ssm, found)
     found.findings.extend(_attached_to_the_other(found))
     _buckets(s3, name, found)
+    if found.name is not None:  # the hands-on's policies hold the buckets' name
+        found.findings.extend(back_to_the_hands_on(iam, as_found(found), found.name))
     return found
 
 

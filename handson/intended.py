@@ -24,7 +24,6 @@ import re
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 
-from handson.discovery import USER
 from handson.i18n import listed, t
 from handson.iam_engine import (
     ALLOW,
@@ -37,7 +36,7 @@ from handson.iam_engine import (
     statements,
     wildcard_match,
 )
-from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER_POLICY, RunNames
+from handson.names import CONSOLE_ROLE_POLICY, CONSOLE_USER, CONSOLE_USER_POLICY, RunNames
 from handson.policies import ROLE_POLICY_FILE, USER_POLICY_FILE, load_policy_set
 from handson.policy_match import (
     HeldPolicy,
@@ -128,7 +127,7 @@ def said(
             key = (
                 "intended.extra_allows_group" if observed_allowed else "intended.extra_denies_group"
             )
-            said = {**said, "group": group, "user": USER}
+            said = {**said, "group": group, "user": CONSOLE_USER}
         return Intended(t(key, **said), whole=True)
     managed = _aws_managed_allowing(file, documents, request) if observed_allowed else []
     if managed:
