@@ -195,8 +195,9 @@ def test_three_slips_each_said_where_it_belongs_in_one_grading(
     said = [line for line in run.stderr.splitlines() if "is stopped: to connect" in line]
     assert said == [
         f"instance {instance} is stopped: to connect with Session Manager, start it (Instance "
-        "state, Start instance; the hands-on's step 10). R1 is not decided; the other "
-        "checkpoints are decided by replaying the role and policies found"
+        "state, Start instance; the hands-on's step 10). R1 shows a mistake of the role or its "
+        "policies if there is one, else is not decided; the other checkpoints are decided by "
+        "replaying the role and policies found"
     ], run.describe()
 
 
