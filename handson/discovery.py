@@ -308,6 +308,10 @@ def _attached_to_the_other(found: Discovery) -> list[str]:
         if who and any(p.name.casefold() == theirs for p in policies):
             own, step, _ = POLICY_NAMES[side]
             lines.append(t(said, who=who, policy=theirs, own=own, step=step))
+    # The role's AWS managed policy attached to the user instead (the hands-on's step 9).
+    on_user = any(p.arn == SSM_CORE_POLICY_ARN for p in found.user_policies)
+    if found.user and found.role and on_user and not found.ssm_core:
+        lines.append(t("discovery.user_has_ssm_core", who=found.user, role=found.role))
     return lines
 
 

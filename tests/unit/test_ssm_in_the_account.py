@@ -73,3 +73,25 @@ def test_the_registration_is_read_as_ssm_answers_it() -> None:
         ]
         with pytest.raises(Exception, match="InternalServerError"):
             _ssm_registration(ssm, found())
+
+
+def test_the_roles_ssm_core_on_the_user_is_said_where_it_belongs() -> None:
+    """AmazonSSMManagedInstanceCore attached to the user instead of the role (the hands-on's
+    step 9 attaches it to the role): R1 fails for want of it on the role, which says to attach
+    it there; the line says it is on the user, to be taken off. Nothing is said where the role
+    has it too (P1 names the user's over-grant)."""
+    from handson.discovery import FoundPolicy, _attached_to_the_other
+    from handson.names import SSM_CORE_POLICY_ARN
+
+    core = FoundPolicy("AmazonSSMManagedInstanceCore", "managed", {}, SSM_CORE_POLICY_ARN, "v2")
+    seen = found(user="handson-iam-user", user_policies=[core])
+    assert _attached_to_the_other(seen) == [
+        "AmazonSSMManagedInstanceCore is attached to the IAM user handson-iam-user: it is the"
+        " role handson-iam-role's (the hands-on's step 9). Take it off the user and attach it to"
+        " the role"
+    ]
+    assert (
+        _attached_to_the_other(found(user="handson-iam-user", user_policies=[core], ssm_core=True))
+        == []
+    )
+    assert _attached_to_the_other(found(user="handson-iam-user")) == []
