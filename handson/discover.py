@@ -89,6 +89,16 @@ NOT_FOUND = {
 }
 
 
+# What the replay attaches where the user or the role holds no policy of its own (IAM keeps no
+# policy without a statement): a statement that applies to no action ("every action but every
+# action"), so that every call is denied implicitly, as AWS denies it, and nothing is granted or
+# measured. The run's first lines say that nothing is attached.
+NOTHING_ATTACHED = {
+    "Version": "2012-10-17",
+    "Statement": [{"Sid": "NothingAttached", "Effect": "Deny", "NotAction": "*", "Resource": "*"}],
+}
+
+
 # Where a policy is held, as the run's line names it (the group's name in it where it has one).
 PLACES = {
     "managed": "existing.place_managed",
@@ -150,8 +160,8 @@ def write_replay(found: Discovery, out: Path) -> None:
     role_policies = replayed_role_policies(found)
     out.mkdir(parents=True, exist_ok=True)
     for file, document in (
-        (USER_POLICY_FILE, merged(found.user_policies) if found.user else NOT_FOUND),
-        (ROLE_POLICY_FILE, merged(role_policies) if found.role else NOT_FOUND),
+        (USER_POLICY_FILE, _held(found.user, found.user_policies)),
+        (ROLE_POLICY_FILE, _held(found.role, role_policies)),
         (
             TRUST_POLICY_FILE,
             found.trust or json.loads((SEED_DIR / TRUST_POLICY_FILE).read_text("utf-8")),
@@ -166,6 +176,14 @@ def write_replay(found: Discovery, out: Path) -> None:
     (out / DISCOVERED_MANIFEST).write_text(
         json.dumps(manifest(found), ensure_ascii=False, indent=2), "utf-8"
     )
+
+
+def _held(who: str | None, policies: list[FoundPolicy]) -> dict[str, Any]:
+    """The replay's file for a principal: its policies merged; NOT_FOUND without the principal,
+    NOTHING_ATTACHED with none."""
+    if who is None:
+        return NOT_FOUND
+    return merged(policies) if policies else NOTHING_ATTACHED
 
 
 def manifest(found: Discovery) -> dict[str, Any]:

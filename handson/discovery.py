@@ -308,6 +308,12 @@ def _attached_to_the_other(found: Discovery) -> list[str]:
         if who and any(p.name.casefold() == theirs for p in policies):
             own, step, _ = POLICY_NAMES[side]
             lines.append(t(said, who=who, policy=theirs, own=own, step=step))
+    # Nothing of its own attached: every call of the principal is denied, and no check says why.
+    if found.user and not found.user_policies:
+        lines.append(t("discovery.user_holds_nothing", who=found.user, policy=CONSOLE_USER_POLICY))
+    if found.role and not [p for p in found.role_policies if p.arn != SSM_CORE_POLICY_ARN]:
+        key = "discovery.role_holds_nothing" if found.ssm_core else "discovery.role_holds_none"
+        lines.append(t(key, who=found.role, policy=CONSOLE_ROLE_POLICY))
     # The role's AWS managed policy attached to the user instead (the hands-on's step 9).
     on_user = any(p.arn == SSM_CORE_POLICY_ARN for p in found.user_policies)
     if found.user and found.role and on_user and not found.ssm_core:

@@ -426,3 +426,33 @@ def test_two_slips_the_replay_passed_until_now_each_said_where_it_belongs(
     (r1,) = [e for e in run.checkpoints if e["checkpoints"] == ["R1"]]
     assert r1["outcome"] == "skipped", r1
     assert "is not Online in SSM (PingStatus: not registered), so Session Manager" in r1["reason"]
+
+
+def test_a_user_and_a_role_holding_no_policy_of_their_own_are_graded(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """The learner forgot to attach the hands-on's policies: the user holds none, the role only
+    AmazonSSMManagedInstanceCore. The replay wrote an empty policy for each, which its own
+    check of policy files refused: exit code 4, a line about a file in the run's folder, and
+    nothing graded. Now every call of theirs is denied as AWS denies it (R1 passes on the SSM
+    core alone), and the first lines say what to attach."""
+    by_hand.build()
+    iam = by_hand.iam
+    for side, policy in (("user", "handson-iam-user-policy"), ("role", "handson-iam-role-policy")):
+        arn = f"arn:aws:iam::{ACCOUNT}:policy/{policy}"
+        if side == "user":
+            iam.detach_user_policy(UserName="handson-iam-user", PolicyArn=arn)
+        else:
+            iam.detach_role_policy(RoleName="handson-iam-role", PolicyArn=arn)
+    run = grade(test_emulator, tmp_path)
+    assert run.exit_code == 1, run.describe()
+    undecided = {"U4", "U5", "R3", "R5", "R6", "R7", "R8"}  # for want of their positive control
+    assert decided(run) == {
+        **{c: {"precondition not met"} for c in undecided},
+        **{c: {"failed"} for c in ("U2", "U3", "R2", "R4")},
+        "U1": {"passed"},
+        "R1": {"passed"},
+    }, run.describe()
+    said = run.stderr + run.stdout
+    assert "the IAM user handson-iam-user has no policy attached: attach" in said, said
+    assert "the IAM role handson-iam-role has no policy attached but AmazonSSMManaged" in said
