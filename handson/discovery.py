@@ -282,7 +282,7 @@ def discover(
     _instance(ec2, iam, found, ec2_in)
     if ssm is not None:
         _ssm_registration(ssm, found)
-    found.findings.extend(_attached_to_the_other(found))
+    found.findings.extend(held_amiss(found))
     _buckets(s3, name, found)
     if found.name is not None:  # the hands-on's policies hold the buckets' name
         found.findings.extend(back_to_the_hands_on(iam, as_found(found), found.name))
@@ -297,9 +297,11 @@ POLICY_NAMES = {
 }
 
 
-def _attached_to_the_other(found: Discovery) -> list[str]:
-    """A line where the user holds the role's policy, or the role the user's: attached in each
-    other's place, every check of both fails, and no failure says why."""
+def held_amiss(found: Discovery) -> list[str]:
+    """A line for each of the hands-on's policies held amiss, where the checks that fail for it
+    do not say why: the user holding the role's policy, or the role the user's (attached in each
+    other's place, every check of both fails); the user or the role holding none of its own;
+    the role's AmazonSSMManagedInstanceCore on the user instead."""
     lines = []
     held = {"user": (found.user, found.user_policies), "role": (found.role, found.role_policies)}
     for side, other in (("user", "role"), ("role", "user")):

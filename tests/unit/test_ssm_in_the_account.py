@@ -80,21 +80,21 @@ def test_the_roles_ssm_core_on_the_user_is_said_where_it_belongs() -> None:
     step 9 attaches it to the role): R1 fails for want of it on the role, which says to attach
     it there; the line says it is on the user, to be taken off. Nothing is said where the role
     has it too (P1 names the user's over-grant)."""
-    from handson.discovery import FoundPolicy, _attached_to_the_other
+    from handson.discovery import FoundPolicy, held_amiss
     from handson.names import SSM_CORE_POLICY_ARN
 
     core = FoundPolicy("AmazonSSMManagedInstanceCore", "managed", {}, SSM_CORE_POLICY_ARN, "v2")
     own = FoundPolicy("handson-iam-role-policy", "managed", {}, "arn:aws:iam::1:policy/x", "v1")
     seen = found(user="handson-iam-user", user_policies=[core], role_policies=[own])
-    assert _attached_to_the_other(seen) == [
+    assert held_amiss(seen) == [
         "AmazonSSMManagedInstanceCore is attached to the IAM user handson-iam-user: it is the"
         " role handson-iam-role's (the hands-on's step 9). Take it off the user and attach it to"
         " the role"
     ]
     held = {"user": "handson-iam-user", "user_policies": [core], "role_policies": [own]}
-    assert _attached_to_the_other(found(**held, ssm_core=True)) == []
+    assert held_amiss(found(**held, ssm_core=True)) == []
     # Neither holds a policy: each line says what to attach.
-    assert _attached_to_the_other(found(user="handson-iam-user")) == [
+    assert held_amiss(found(user="handson-iam-user")) == [
         "the IAM user handson-iam-user has no policy attached: attach handson-iam-user-policy, as"
         " the hands-on's step 3 does",
         "the IAM role handson-iam-role has no policy attached: attach handson-iam-role-policy and"
