@@ -209,23 +209,23 @@ def by_hand(test_emulator: MotoEmulator) -> Iterator[HandBuilt]:
 
 # The slowest files first (longest-processing-time-first): with --dist loadfile a file goes whole
 # to one worker, and the run ends when its last file does. Measured order, slowest first.
-SLOW_FIRST = (  # pytest tests/ -n 3 --durations=0 of b51e36b, seconds per file
-    "test_mutations.py",  # 127
-    "test_bad_input.py",  # 101
-    "test_existing_live.py",  # 71
-    "test_handson_cleanup.py",  # 70
-    "test_interrupt.py",  # 66
-    "test_existing_target.py",  # 63
-    "test_aws_target.py",  # 63
-    "test_collisions.py",  # 48
-    "test_learner_run.py",  # 47
-    "test_watch.py",  # 35
-    "test_young_instance.py",  # 33
-    "test_concurrent_runs.py",  # 33
-    "test_practices_run.py",  # 29
-    "test_report_html.py",  # 28
-    "test_teardown.py",  # 28
+SLOW_FIRST = (  # pytest tests/ -n 3 --durations=0 of ed77886, seconds per file
+    "test_mutations.py",  # 116
+    "test_existing_target.py",  # 109
+    "test_bad_input.py",  # 93
+    "test_handson_cleanup.py",  # 74
+    "test_existing_live.py",  # 73
+    "test_interrupt.py",  # 63
+    "test_aws_target.py",  # 61
+    "test_watch.py",  # 49
+    "test_learner_run.py",  # 42
+    "test_collisions.py",  # 38
+    "test_young_instance.py",  # 35
+    "test_concurrent_runs.py",  # 32
+    "test_report_html.py",  # 32
+    "test_boundary.py",  # 30
     "test_grade_class.py",  # 27
+    "test_faults.py",  # 25
 )
 
 
