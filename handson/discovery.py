@@ -22,8 +22,10 @@ from handson.names import (
     CONSOLE_ROLE_POLICY,
     CONSOLE_USER,
     CONSOLE_USER_POLICY,
+    PLACEHOLDER,
     SSM_CORE_POLICY_ARN,
 )
+from handson.policies import BUCKET_NAME
 from handson.policy_versions import as_found, back_to_the_hands_on, document_of
 from handson.targets.ssm import ping_status
 from handson.verdict import DENIAL_CODES
@@ -285,8 +287,23 @@ def discover(
     found.findings.extend(held_amiss(found))
     _buckets(s3, name, found)
     if found.name is not None:  # the hands-on's policies hold the buckets' name
+        found.findings.extend(names_amiss(found, found.name))
         found.findings.extend(back_to_the_hands_on(iam, as_found(found), found.name))
     return found
+
+
+def names_amiss(found: Discovery, name: str) -> list[str]:
+    """A line for each policy of the user or the role whose bucket ARNs name another
+    ``<自分の名前>`` than the buckets' (``handson-s3-1-taro`` for ``handson-s3-1-taro-byhand``, a
+    name typed twice, once otherwise): its checks fail, and their hints name ARNs alone."""
+    lines = []
+    for policy in (*found.user_policies, *found.role_policies):
+        written = json.dumps(policy.document, ensure_ascii=False)
+        others = sorted({n for n in BUCKET_NAME.findall(written) if n != name} - {PLACEHOLDER})
+        if others:
+            said = t("discovery.policy_names_other", policy=policy.name, names=listed(others))
+            lines.append(said + t("discovery.buckets_name", name=name))
+    return lines
 
 
 # The policies the hands-on has the learner make, by the principal each is attached to: its
