@@ -24,7 +24,7 @@ from typing import Any
 from handson.aws import principal_from_session
 from handson.bucket_policies import replay_lines
 from handson.cli_parser import Parser, refusal, speak_first
-from handson.discovery import Discovery, FoundPolicy, discover
+from handson.discovery import Discovery, FoundPolicy, discover, replayed_role_policies
 from handson.errors import SuiteUsageError
 from handson.file_words import unwritable_folder
 from handson.i18n import listed, t
@@ -134,12 +134,6 @@ def others_held(found: Discovery) -> list[str]:
 def _place(policy: FoundPolicy) -> str:
     key = PLACES.get(policy.kind, "existing.place_managed")
     return t(key, name=policy.name, group=policy.group)
-
-
-def replayed_role_policies(found: Discovery) -> list[FoundPolicy]:
-    """The role's policies a replay gives it: all but AmazonSSMManagedInstanceCore, which the
-    replay's environment attaches as the hands-on does (its absence is a finding of its own)."""
-    return [p for p in found.role_policies if p.arn != SSM_CORE_POLICY_ARN]
 
 
 def written_over(out: Path) -> bool:

@@ -83,6 +83,12 @@ class Discovery:
         self.missing.setdefault(piece, line)
 
 
+def replayed_role_policies(found: Discovery) -> list[FoundPolicy]:
+    """The role's policies a replay gives it: all but AmazonSSMManagedInstanceCore, which the
+    replay's environment attaches as the hands-on does (its absence is a finding of its own)."""
+    return [p for p in found.role_policies if p.arn != SSM_CORE_POLICY_ARN]
+
+
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code"))
 
@@ -330,7 +336,7 @@ def held_amiss(found: Discovery) -> list[str]:
     # Nothing of its own attached: every call of the principal is denied, and no check says why.
     if found.user and not found.user_policies:
         lines.append(t("discovery.user_holds_nothing", who=found.user, policy=CONSOLE_USER_POLICY))
-    if found.role and not [p for p in found.role_policies if p.arn != SSM_CORE_POLICY_ARN]:
+    if found.role and not replayed_role_policies(found):
         key = "discovery.role_holds_nothing" if found.ssm_core else "discovery.role_holds_none"
         lines.append(t(key, who=found.role, policy=CONSOLE_ROLE_POLICY))
     # The role's AWS managed policy attached to the user instead (the hands-on's step 9).

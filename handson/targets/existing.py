@@ -24,8 +24,8 @@ import pytest
 
 from handson.aws import Credentials, Principal, principal_from_session
 from handson.bucket_policies import replay_lines
-from handson.discover import others_held, replayed_role_policies, write_replay
-from handson.discovery import Discovery, FoundPolicy, discover
+from handson.discover import others_held, write_replay
+from handson.discovery import Discovery, FoundPolicy, discover, replayed_role_policies
 from handson.environment import Built
 from handson.errors import SuiteUsageError
 from handson.i18n import t
