@@ -11,7 +11,6 @@ from typing import TypeVar
 from tenacity import (
     RetryError,
     Retrying,
-    retry_if_exception,
     retry_if_exception_type,
     retry_if_result,
     stop_after_delay,
@@ -136,14 +135,27 @@ def poll(
     return retrying(counted), calls
 
 
+class _StillRunning(Exception):
+    """A look at a future that found its work still running."""
+
+
 def result_of(future: Future[T], step: float = 0.2) -> T:
     """``future``'s result, as long as it takes (its work has timeouts of its own), looked for
     every ``step`` seconds at most: a Ctrl-C reaches the wait between two looks, on Windows too,
-    where a wait without a timeout is not interrupted. Its work's own TimeoutError is raised."""
+    where a wait without a timeout is not interrupted. Its work's own TimeoutError is raised.
+
+    A look that timed out while the work ended meanwhile (a loaded machine) takes the work's
+    outcome: a TimeoutError is the wait's only while the future is not done."""
+
+    def look() -> T:
+        try:
+            return future.result(timeout=step)
+        except TimeoutError:
+            if not future.done():
+                raise _StillRunning from None
+        return future.result()  # done: its value, or its work's own exception
+
     retrying = Retrying(
-        retry=retry_if_exception(lambda exc: isinstance(exc, TimeoutError) and not future.done()),
-        wait=wait_none(),
-        stop=stop_never,
-        reraise=True,
+        retry=retry_if_exception_type(_StillRunning), wait=wait_none(), stop=stop_never
     )
-    return retrying(future.result, timeout=step)
+    return retrying(look)

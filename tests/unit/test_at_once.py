@@ -7,11 +7,13 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import Future
 from pathlib import Path
 
 import pytest
 
 from handson.at_once import read_at_once
+from handson.waiting import result_of
 from tests.helpers.suite_runner import ROOT
 
 
@@ -88,3 +90,22 @@ def test_a_reads_own_timeout_is_raised_not_waited_for_again() -> None:
 
     with pytest.raises(TimeoutError, match="read 0 timed out"):
         read_at_once(read, range(3), 3)
+
+
+class EndsDuringTheLook(Future[int]):
+    """A read that ends just after a look at it timed out: what a loaded machine does now and
+    then (the step ran out, and the read's thread set its result before the look was judged)."""
+
+    def result(self, timeout: float | None = None) -> int:
+        if timeout is not None and not self.done():
+            self.set_result(42)  # meanwhile
+            raise TimeoutError  # the look's own, as concurrent.futures raises it
+        return super().result(timeout)
+
+
+def test_a_look_that_timed_out_as_the_read_ended_takes_the_reads_result() -> None:
+    """It raised the look's TimeoutError instead: discovery's reads of a hand-built environment
+    ended the run with an INTERNALERROR on a busy machine (CI, 2026-12-07)."""
+    future = EndsDuringTheLook()
+    future.set_running_or_notify_cancel()
+    assert result_of(future, step=0.01) == 42
