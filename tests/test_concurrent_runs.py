@@ -29,7 +29,6 @@ from tests.helpers.estate import left_behind, snapshot
 from tests.helpers.suite_runner import (
     ROOT,
     HeldRun,
-    read_run,
     run_command,
     suite_command,
     suite_env,
@@ -219,19 +218,6 @@ def test_a_moto_server_without_the_engine_is_refused(tmp_path: Path) -> None:
         assert len(errors) == 1 and "moto's own checks" in errors[0], done.stderr
         assert "Traceback" not in done.stdout + done.stderr
         assert not checks_on(url)
-
-
-def test_a_server_without_iam_checks_is_left_without_them(tmp_path: Path) -> None:
-    with plain_moto() as url:
-        assert not checks_on(url)
-        name = default_name()
-        command = suite_command(tmp_path, f"--endpoint-url={url}", f"--name={name}")
-        done = run_command(command, suite_env(), timeout=300)
-        run = read_run(done.returncode, done.stdout, done.stderr, tmp_path, command)
-        assert run.exit_code == 0, run.describe()  # the run switched the checks on for itself
-        assert not checks_on(url)  # and off again, as it found the server
-        users = [u["UserName"] for u in nobody("iam", url).list_users()["Users"]]
-        assert not any(u.startswith("handson-") for u in users), users
 
 
 def first_port_chosen(monkeypatch: pytest.MonkeyPatch, port: int) -> Iterator[int]:

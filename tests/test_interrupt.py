@@ -1,7 +1,12 @@
 """Interrupted at any point, a run leaves nothing behind and never records a check it did not
 finish as passed: Ctrl-C (SIGINT) and SIGTERM during provisioning, checks and teardown end the run
 through its teardown; SIGKILL leaves resources, which the sweeper then removes with nothing but
-the account (``sweep --run``). Every run signals an emulator that outlives it."""
+the account (``sweep --run``). Every run signals an emulator that outlives it.
+
+The two signals differ only in their handlers (Python's KeyboardInterrupt for SIGINT,
+handson.signals.interrupt, which raises it, for SIGTERM), and in teardown both are held by the
+same deferred_interrupts: each is sent in the checks, Ctrl-C in provisioning (a learner's) and
+SIGTERM in teardown, and Ctrl-C in teardown by test_a_later_ctrl_c_while_the_run_ends... below."""
 
 from __future__ import annotations
 
@@ -30,8 +35,13 @@ from tests.helpers.suite_runner import ROOT, HeldRun, SuiteRun, suite_env, tempo
 pytestmark = pytest.mark.slow
 
 PHASES = ("provisioning", "checks", "teardown")
-SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGKILL)
-CASES = [(sent, phase) for sent in SIGNALS for phase in PHASES]
+CASES = [
+    (signal.SIGINT, "provisioning"),
+    (signal.SIGINT, "checks"),
+    (signal.SIGTERM, "checks"),
+    (signal.SIGTERM, "teardown"),
+    *((signal.SIGKILL, phase) for phase in PHASES),
+]
 
 
 @dataclass
@@ -247,22 +257,21 @@ def test_an_interrupted_check_is_never_recorded_as_passed(
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="process groups and killpg are POSIX's")
-@pytest.mark.parametrize("sent", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
-def test_a_signal_to_the_whole_group_reaches_the_helpers_and_the_run_still_tears_down(
-    tmp_path: Path, sent: signal.Signals
+def test_a_sigterm_to_the_whole_group_reaches_the_helpers_and_the_run_still_tears_down(
+    tmp_path: Path,
 ) -> None:
-    """A terminal's Ctrl-C goes to its whole foreground group, and ``timeout``, ``kill --
-    -PGID`` and job runners send SIGTERM to one: the run and its own emulator and warm CLI
-    alike. The helpers leave both to the run, whose teardown still needs them: the run ends at
-    once through its teardown and leak check, and the helpers end with it. (A group's SIGTERM
-    killed the emulator, and the teardown retried it for over eight minutes.)"""
+    """``timeout``, ``kill -- -PGID`` and job runners send SIGTERM to a whole group: the run
+    and its own emulator and warm CLI alike. The helpers leave it to the run, whose teardown
+    still needs them: the run ends at once through its teardown and leak check, and the helpers
+    end with it. (A group's SIGTERM killed the emulator, and the teardown retried it for over
+    eight minutes.) A terminal's Ctrl-C to its whole group: the test after this one."""
     held = HeldRun(
         tmp_path, "checks", f"--name={default_name()}", until_released=False, own_group=True
     )
     run_id = held.held()
     helpers = children(held.process.pid)
     assert run_id and len(helpers) >= 2, held.process.args  # the emulator and the warm CLI
-    os.killpg(held.process.pid, sent)
+    os.killpg(held.process.pid, signal.SIGTERM)
     try:
         run = held.finish(timeout=60)
     finally:
@@ -286,7 +295,8 @@ def test_a_later_ctrl_c_while_the_run_ends_is_told_and_changes_nothing(tmp_path:
     """Ctrl-C pressed again and again while a run ends on its first: in its teardown (which
     holds signals) and after it, while pytest is about to write the summary (where one ended
     the run with Python's trace and status -2). Each is told in a line; the run still ends
-    through its teardown and leak check, with its own last lines and exit code 2."""
+    through its teardown and leak check, with its own last lines and exit code 2. Every Ctrl-C
+    goes to the whole group, as a terminal sends it: the helpers leave it to the run."""
     held = HeldRun(
         tmp_path,
         "checks,teardown,ending",
@@ -311,6 +321,12 @@ def test_a_later_ctrl_c_while_the_run_ends_is_told_and_changes_nothing(tmp_path:
             os.killpg(held.process.pid, signal.SIGKILL)
     assert run.exit_code == 2 and run.run_id == run_id and run.interrupted, run.describe()
     assert "Traceback" not in run.stdout + run.stderr, run.describe()
+    # The first Ctrl-C, to the whole group as a terminal sends it, reached the helpers too: R3
+    # was cut off, every other checkpoint decided or not reached, none lost its emulator.
+    r3 = [e["outcome"] for e in run.checkpoints if e["checkpoints"] == ["R3"]]
+    assert r3 == ["interrupted"], run.describe()
+    assert [e["nodeid"] for e in run.checkpoints if e["outcome"] == "error"] == []
+    assert "Could not connect" not in run.stdout + run.stderr, run.describe()
     for name in ("SIGINT", "SIGTERM"):
         told = f"handson: {name} received during teardown: finishing the teardown first"
         assert run.stderr.count(told) == 2, run.describe()

@@ -265,7 +265,8 @@ def test_a_bucket_in_us_east_1_too(test_emulator: MotoEmulator) -> None:
 def test_three_runs_with_one_name_on_one_running_emulator_all_pass(tmp_path: Path) -> None:
     """The learner's fast path: one emulator started as the README says
     (``python -m handson.targets.engine_server``), then ``--name taro --endpoint-url ...``
-    three times in a row. Every run passes; nothing of any is left."""
+    three times in a row. Every run passes; nothing of any is left. The server's IAM checks
+    were off (moto's default): each run switches them on for itself and off again."""
     name = default_name()
     with plain_moto() as url:
         # IAM checks are off between runs (each run switches them on for itself and off again):
