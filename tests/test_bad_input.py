@@ -7,16 +7,20 @@ import shutil
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
+from handson.errors import SuiteUsageError
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, USER_POLICY_FILE
+from handson.run_folder import check_outputs
+from handson.settings import resolve
 from handson.targets.emulator_server import MotoEmulator, free_port
 from tests.helpers.estate import snapshot
 from tests.helpers.fakes import http_server
 from tests.helpers.readme_quotes import quote_problems
 from tests.helpers.refusing import refusing_writes
-from tests.helpers.suite_runner import SuiteRun, run_as_typed, run_suite
+from tests.helpers.suite_runner import ROOT, SuiteRun, run_as_typed, run_suite
 from tests.test_aws_guard import as_admin
 
 pytestmark = pytest.mark.slow
@@ -108,23 +112,36 @@ CASES = {
 # Every problem of every policy file is a line of its own: the user policy is not JSON, the role
 # policy ({}) has neither "Version" nor "Statement".
 LINES = {"malformed policy": 3}
+# The cases given to a whole run. Every case but the boundary's is refused by handson.settings's
+# resolve, and the root conftest.py makes each line of its SuiteUsageError an "ERROR: " line of
+# pytest's usage error, before anything is created: the same few lines for all, which these
+# prove whole (several lines; a name; a region, which is checked against AWS's list). The others
+# are resolve's, in as many lines, in test_the_others_are_refused_by_the_same_resolve below. The
+# boundary is looked up in the account, after resolve (the target's preflight).
+WHOLE = (
+    "malformed policy",
+    "bad name",
+    "a region AWS does not have",
+    "a permissions boundary the account does not have",
+)
 
 
-@pytest.mark.parametrize("case", CASES, ids=list(CASES))
-def test_one_line_error_and_nothing_created(
-    case: str, tmp_path: Path, test_emulator: MotoEmulator
-) -> None:
-    args, expected = CASES[case]
-    args = [
+def given(case: str, tmp_path: Path) -> list[str]:
+    """The case's options, with the folders it names made in ``tmp_path``."""
+    return [
         a.format(
             **{k: make(tmp_path) for k, make in FOLDERS.items() if "{" + k + "}" in a}, tmp=tmp_path
         )
-        for a in args
+        for a in CASES[case][0]
     ]
-    iam = test_emulator.admin.client("iam")
-    s3 = test_emulator.admin.client("s3")
-    users_before = {u["UserName"] for u in iam.list_users()["Users"]}
-    buckets_before = s3.list_buckets()["Buckets"]
+
+
+@pytest.mark.parametrize("case", WHOLE)
+def test_one_line_error_and_nothing_created(
+    case: str, tmp_path: Path, test_emulator: MotoEmulator
+) -> None:
+    args, expected = given(case, tmp_path), CASES[case][1]
+    before = snapshot(test_emulator.admin)
     run = run_suite(tmp_path, f"--endpoint-url={test_emulator.endpoint_url}", *args)
     assert run.exit_code == 4, run.describe()  # pytest's usage error
     errors = [line for line in run.stderr.splitlines() if line.strip()]
@@ -133,8 +150,22 @@ def test_one_line_error_and_nothing_created(
     assert expected in errors[0], errors[0]
     assert "Traceback" not in run.stdout + run.stderr
     assert run.checkpoints == []
-    assert {u["UserName"] for u in iam.list_users()["Users"]} == users_before
-    assert s3.list_buckets()["Buckets"] == buckets_before
+    assert snapshot(test_emulator.admin) == before  # nothing created, changed or removed
+
+
+@pytest.mark.parametrize("case", [case for case in CASES if case not in WHOLE])
+def test_the_others_are_refused_by_the_same_resolve(case: str, tmp_path: Path) -> None:
+    """What a whole run of the case would say, a line for each of resolve's (the run's lines are
+    the whole runs' above)."""
+    cli = {}
+    for arg in given(case, tmp_path):
+        option, _, value = arg.removeprefix("--").partition("=")
+        cli[option.replace("-", "_")] = value
+    with pytest.raises(SuiteUsageError) as refused:
+        resolve(cli, {})
+    lines = str(refused.value).splitlines()
+    assert len(lines) == LINES.get(case, 1), lines
+    assert CASES[case][1] in lines[0], lines
 
 
 @pytest.mark.parametrize(
@@ -255,17 +286,6 @@ def test_an_aws_endpoint_that_is_not_aws(
     one_line(run, "does not answer as AWS STS does")
 
 
-def test_nothing_is_created_on_the_emulator_by_bad_input(
-    tmp_path: Path, test_emulator: MotoEmulator
-) -> None:
-    before = snapshot(test_emulator.admin)
-    run = run_suite(
-        tmp_path, f"--endpoint-url={test_emulator.endpoint_url}", "--region=ap-northeast-9"
-    )
-    one_line(run, "AWS has no such region")
-    assert snapshot(test_emulator.admin) == before
-
-
 def test_the_readmes_broken_example_prints_what_it_quotes(tmp_path: Path) -> None:
     """README.md's example of refused files: the user policy's ForEC2 lost the colon of
     ec2:StartInstances, the role policy lost the comma after its first Action list."""
@@ -301,23 +321,45 @@ def test_results_that_cannot_be_written_where_they_go_are_one_line(
     assert taken.read_text("utf-8") == "mine"
 
 
+def outputs_refused(tmp_path: Path, option_name: str, path: Path) -> str:
+    """What the run's check of its outputs (handson.run_folder.check_outputs, before anything
+    is made) says of ``path`` given for ``option_name``, its results going to ``tmp_path``."""
+    given = {"checkpoints_json": str(path)} if option_name == "--checkpoints-json" else {}
+    config = SimpleNamespace(
+        option=SimpleNamespace(allure_report_dir=str(tmp_path / "results")),
+        getoption=lambda name, default=None: given.get(name, default),
+        invocation_params=SimpleNamespace(dir=tmp_path),
+        rootpath=ROOT,
+    )
+    record = path if option_name == "--record-calls" else None
+    with pytest.raises(SuiteUsageError) as refused:
+        check_outputs(config, record)  # type: ignore[arg-type]
+    return str(refused.value)
+
+
 def test_files_a_run_writes_that_cannot_be_written_are_one_line(tmp_path: Path) -> None:
     """The files a run writes: checkpoints.json was lost at the end of a whole run; a folder
-    given for one is named as a folder. (Once, not for each folder of the test above.)"""
+    given for one is named as a folder. (Once, not for each folder of the test above.) A
+    learner's own file given for either is never written over (it was, at the run's end). A
+    whole run for one case of each option; the others are the same check's answers."""
     taken = tmp_path / "results.txt"
     taken.write_text("mine", "utf-8")
-    for option_name in ("--checkpoints-json", "--record-calls"):
-        for path, why in ((taken / "x.json", "is a file"), (tmp_path, "a folder, not a file")):
-            run = run_suite(tmp_path / "run", f"{option_name}={path}")
-            one_line(run, f"{option_name} {path}: ")
-            assert why in run.stderr, run.stderr
-    assert taken.read_text("utf-8") == "mine"
-    # A learner's own file given for either: never written over (it was, at the run's end).
     mine = tmp_path / USER_POLICY_FILE
     shutil.copy(SEED_DIR / USER_POLICY_FILE, mine)
+    cases = (
+        (taken / "x.json", "is a file"),
+        (tmp_path, "a folder, not a file"),
+        (mine, "it is not a file handson wrote"),
+    )
     for option_name in ("--checkpoints-json", "--record-calls"):
-        run = run_suite(tmp_path / "run", f"{option_name}={mine}")
-        one_line(run, f"{option_name} {mine}: it is not a file handson wrote")
+        for path, why in cases:
+            said = outputs_refused(tmp_path, option_name, path)
+            assert said.startswith(f"{option_name} {path}: ") and why in said, said
+            assert "\n" not in said
+    for option_name, path in (("--checkpoints-json", mine), ("--record-calls", tmp_path)):
+        run = run_suite(tmp_path / "run", f"{option_name}={path}")
+        one_line(run, outputs_refused(tmp_path, option_name, path))
+    assert taken.read_text("utf-8") == "mine"
     assert mine.read_bytes() == (SEED_DIR / USER_POLICY_FILE).read_bytes()
 
 
