@@ -201,10 +201,24 @@ def test_three_slips_each_said_where_it_belongs_in_one_grading(
     ], run.describe()
 
 
+def role_not_graded(run: SuiteRun, folder: Path, expected: str) -> None:
+    """No role to grade (no instance, or none on it): the user's checks are still graded; the
+    role's cannot be, and say why."""
+    assert run.exit_code == 6, run.describe()
+    assert run.outcomes("passed") == {"U1", "U2", "U3", "U4", "U5"}
+    role = [e for e in run.checkpoints if e["checkpoints"][0].startswith("R")]
+    assert role and all(e["outcome"] == "skipped" for e in role)
+    assert all(expected in e["reason"] for e in role)
+    # P2 has no role to measure: not checked, with why; never every permission "lost".
+    document = json.loads((folder / "checkpoints.json").read_text("utf-8"))
+    (p2,) = [r for r in document["practice_outcomes"] if r["id"] == "P2"]
+    assert p2["outcome"] == "not checked" and expected in p2["reason"], p2
+    assert not [f for f in document["practices"] if f["id"] == "P2"]
+
+
 @pytest.mark.parametrize(
     ("variant", "expected"),
     [
-        ("no instance", "no EC2 instance tagged Name=handson-instance"),
         ("no role on the instance", "has no IAM role (no instance profile): as in the hands-on"),
         ("two bucket pairs", "more than one bucket pair (names: jiro-byhand, taro-byhand)"),
         ("not allowed", "--target existing: refusing account 123456789012"),
@@ -213,8 +227,8 @@ def test_three_slips_each_said_where_it_belongs_in_one_grading(
 def test_what_cannot_be_graded_is_one_line(
     variant: str, expected: str, by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
-    if variant in ("no instance", "no role on the instance"):
-        by_hand.build(instances=0 if variant == "no instance" else 1, profile=False)
+    if variant == "no role on the instance":
+        by_hand.build(profile=False)
     else:
         by_hand.build(extra_pair="jiro-byhand" if variant == "two bucket pairs" else None)
     before = snapshot(test_emulator.admin)
@@ -223,18 +237,8 @@ def test_what_cannot_be_graded_is_one_line(
     assert snapshot(test_emulator.admin) == before
     said = [line for line in run.stderr.splitlines() if expected in line]
     assert len(said) == 1, run.describe()
-    if variant in ("no instance", "no role on the instance"):
-        # The user's checks are still graded; the role's cannot be, and say why.
-        assert run.exit_code == 6, run.describe()
-        assert run.outcomes("passed") == {"U1", "U2", "U3", "U4", "U5"}
-        role = [e for e in run.checkpoints if e["checkpoints"][0].startswith("R")]
-        assert role and all(e["outcome"] == "skipped" for e in role)
-        assert all(expected in e["reason"] for e in role)
-        # P2 has no role to measure: not checked, with why; never every permission "lost".
-        document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))
-        (p2,) = [r for r in document["practice_outcomes"] if r["id"] == "P2"]
-        assert p2["outcome"] == "not checked" and expected in p2["reason"], p2
-        assert not [f for f in document["practices"] if f["id"] == "P2"]
+    if variant == "no role on the instance":
+        role_not_graded(run, tmp_path, expected)
     else:
         assert run.exit_code == 4, run.describe()
         assert run.checkpoints == []
@@ -291,9 +295,13 @@ def test_an_instance_built_in_another_region_is_named_with_the_option_that_grade
     by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
     """A learner's console opens in the region it was last in: the instance built there is not
-    in the run's region. The line says where it is; with that --region, all is graded."""
+    in the run's region. The line says where it is; with that --region, all is graded. Without
+    it, no instance in the run's region is graded as none at all (the line aside)."""
     by_hand.build(instance_region="us-west-2")
+    before = snapshot(test_emulator.admin)
     run = grade(test_emulator, tmp_path / "first")
+    assert snapshot(test_emulator.admin) == before
+    role_not_graded(run, tmp_path / "first", "no EC2 instance tagged Name=handson-instance")
     said = [line for line in run.stderr.splitlines() if "tagged Name=handson-instance" in line]
     assert said == [
         "no EC2 instance tagged Name=handson-instance in ap-northeast-1, but in us-west-2: if "
