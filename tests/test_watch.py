@@ -245,34 +245,17 @@ def test_a_trust_policy_save_reaches_the_instance_and_stopping_exits_as_that_run
     assert "clean-up (C1-C5): ok" in session.output
 
 
-def test_stopping_after_an_unusable_save_says_the_table_is_not_of_those_files(
-    tmp_path: Path,
-) -> None:
-    """A save that could not be used leaves the table at the files used before it. Stopping then
-    says so as its last lines, with the save's problem; checkpoints.json says it too; and the
-    exit code is a run's of the saved files: 4, bad input (it was 0, under 13 passed)."""
-    folder = tmp_path / "policies"
-    shutil.copytree(SEED_DIR, folder, ignore=shutil.ignore_patterns("*.md"))
-    with WatchSession(folder, tmp_path) as session:
-        session.until(WAITING, timeout=90)
-        session.save(folder / ROLE_POLICY_FILE, '{"Version": "2012-10-17",')
-        shown, _ = session.until(WAITING)
-        (error,) = [line for line in shown.splitlines() if line.startswith("ERROR:")]
-        code = session.stop()
-    assert code == 4, session.output[-3000:]
-    last = session.output.rsplit(PASSING, 1)[-1]
-    assert "The policy files last saved could not be used" in last and error in last, last
-    (written,) = (tmp_path / "reports" / "runs").glob("*/checkpoints.json")
-    assert json.loads(written.read_text("utf-8"))["unused_save"] == [error]
-
-
 def test_a_saved_boundary_file_decides_the_next_round_and_one_taken_away_is_refused(
     tmp_path: Path,
 ) -> None:
     """A folder with the user's permissions boundary: saving it without ec2:StartInstances
     fails U3 in the next round, naming the boundary file as what to fix; removing the file is
     one line (the user was made with it), and the table stays; stopping removes the boundary's
-    policy with the rest (the run's leak check) and exits 4, as a run of a folder it refuses."""
+    policy with the rest (the run's leak check) and exits 4, as a run of a folder it refuses.
+    A save that could not be used leaves the table at the files used before it: stopping then
+    says so as its last lines, with the save's problem, and checkpoints.json says it too (the
+    exit code was 0, under 13 passed). A malformed save is one such save:
+    test_a_malformed_file_is_one_line_and_watching_goes_on, and handson.watch's unit tests."""
     folder = tmp_path / "policies"
     shutil.copytree(SEED_DIR, folder, ignore=shutil.ignore_patterns("*.md"))
     boundary = folder / BOUNDARY_FILES["user"]
@@ -301,6 +284,10 @@ def test_a_saved_boundary_file_decides_the_next_round_and_one_taken_away_is_refu
         code = session.stop()
     assert code == 4, session.output[-3000:]
     assert "clean-up (C1-C5): ok" in session.output
+    last = session.output.rsplit(gone, 1)[-1]
+    assert "The policy files last saved could not be used" in last and errors[0] in last, last
+    (written,) = (tmp_path / "reports" / "runs").glob("*/checkpoints.json")
+    assert json.loads(written.read_text("utf-8"))["unused_save"] == errors
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to one process is POSIX's")
