@@ -22,10 +22,9 @@ from handson.names import (
     CONSOLE_ROLE_POLICY,
     CONSOLE_USER,
     CONSOLE_USER_POLICY,
-    PLACEHOLDER,
     SSM_CORE_POLICY_ARN,
 )
-from handson.policies import BUCKET_NAME
+from handson.policies import names_written
 from handson.policy_versions import as_found, back_to_the_hands_on, document_of
 from handson.targets.ssm import ping_status
 from handson.verdict import DENIAL_CODES
@@ -304,8 +303,7 @@ def names_amiss(found: Discovery, name: str) -> list[str]:
     name typed twice, once otherwise): its checks fail, and their hints name ARNs alone."""
     lines = []
     for policy in (*found.user_policies, *found.role_policies):
-        written = json.dumps(policy.document, ensure_ascii=False)
-        others = sorted({n for n in BUCKET_NAME.findall(written) if n != name} - {PLACEHOLDER})
+        others = sorted(names_written(json.dumps(policy.document, ensure_ascii=False)) - {name})
         if others:
             said = t("discovery.policy_names_other", policy=policy.name, names=listed(others))
             lines.append(said + t("discovery.buckets_name", name=name))

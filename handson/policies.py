@@ -163,20 +163,25 @@ class PolicySet:
 
 
 # The suffix of the hands-on's bucket names in a policy: handson-s3-1-<name>, handson-s3-2-<name>.
-BUCKET_NAME = re.compile(r"handson-s3-[12]-([^/\"*?\s,\]]+)")
+_BUCKET_NAME = re.compile(r"handson-s3-[12]-([^/\"*?\s,\]]+)")
 
 
 def _names_spans(text: str) -> list[range]:
     """Where a file names the learner's name (the placeholder, or a name in its bucket ARNs):
     a name in kanji is the name check's to refuse, in its own words."""
-    names = [range(*m.span(1)) for m in BUCKET_NAME.finditer(text)]
+    names = [range(*m.span(1)) for m in _BUCKET_NAME.finditer(text)]
     return names + [range(*m.span()) for m in PLACEHOLDER_IN_JSON.finditer(text)]
 
 
 def names_in(policy: PolicyFile) -> set[str]:
     """The ``<自分の名前>`` values a policy file's bucket ARNs name (the placeholder left out)."""
-    found = BUCKET_NAME.findall(policy.text)
-    return {m for m in found if not PLACEHOLDER_IN_JSON.fullmatch(m)}
+    return names_written(policy.text)
+
+
+def names_written(text: str) -> set[str]:
+    """The ``<自分の名前>`` values the bucket ARNs of a policy's JSON text name (the
+    placeholder left out, as written or escaped)."""
+    return {m for m in _BUCKET_NAME.findall(text) if not PLACEHOLDER_IN_JSON.fullmatch(m)}
 
 
 def name_from_policies(policies: PolicySet, given: str | None) -> str | None:
