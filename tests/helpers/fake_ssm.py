@@ -44,6 +44,7 @@ from handson.instance import InstanceCredentials
 from handson.targets.emulator_server import MotoEmulator, free_port
 from handson.targets.local_shell import LocalShellInstance
 from handson.targets.ssm import STDERR_LIMIT, STDOUT_LIMIT
+from tests.helpers.server_errors import ServerErrors
 
 NOT_YET = "InvocationDoesNotExist"
 WALK = ("Pending", "InProgress", "Delayed")
@@ -109,6 +110,7 @@ class FakeSsm:
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self.errors = ServerErrors(self.server, "the fake SSM")
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> FakeSsm:
@@ -120,6 +122,8 @@ class FakeSsm:
         self.server.server_close()  # a client that comes later is refused, not left waiting
         for instance in self.instances.values():
             instance.close()
+        if exc == (None, None, None):  # a test that failed already says why
+            self.errors.check()
 
     def handle(self, operation: str, body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
         with self._lock:

@@ -15,6 +15,8 @@ from typing import Any
 import boto3
 from botocore.stub import Stubber
 
+from tests.helpers.server_errors import ServerErrors
+
 
 class Clock:
     """A clock that only moves when the code under test pauses."""
@@ -51,7 +53,9 @@ def http_server(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]
 
 @contextmanager
 def serving(server: ThreadingHTTPServer) -> Iterator[int]:
-    """The server answering in a thread of its own until the block ends; its port."""
+    """The server answering in a thread of its own until the block ends; its port. What its
+    handlers raised fails the block (tests/helpers/server_errors.py), unless it failed already."""
+    errors = ServerErrors(server, f"the test's server {type(server).__name__}")
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
@@ -60,6 +64,7 @@ def serving(server: ThreadingHTTPServer) -> Iterator[int]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
+    errors.check()
 
 
 @contextmanager
@@ -81,8 +86,7 @@ def untrusted_tls_server(folder: Path) -> Iterator[str]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.socket = context.wrap_socket(server.socket, server_side=True)
-    server.handle_error = lambda *args: None  # type: ignore[method-assign]  # a refused handshake
-    with serving(server) as port:
+    with serving(server) as port:  # a refused handshake is an ssl.SSLError: an OSError, quiet
         yield f"https://127.0.0.1:{port}"
 
 

@@ -105,7 +105,7 @@ class FaultProxy:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close()
+        self.close(check=exc is None)  # a test that failed already says why
 
     def start(self) -> None:
         if self._server is not None:
@@ -119,7 +119,8 @@ class FaultProxy:
         )
         self._thread.start()
 
-    def close(self) -> None:
+    def close(self, check: bool = True) -> None:
+        """Stop serving; then, with ``check``, fail on what the handlers raised meanwhile."""
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
@@ -128,6 +129,8 @@ class FaultProxy:
         server.close_connections()
         server.server_close()
         self._server = self._thread = None
+        if check:
+            server.errors.check()
 
     @property
     def endpoint_url(self) -> str:
