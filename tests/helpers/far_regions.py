@@ -74,6 +74,6 @@ class FarRegions(FaultProxy):
             time.sleep(0.05)
         return bool(self.held)
 
-    def close(self) -> None:
+    def close(self, check: bool = True) -> None:
         self._open.set()
-        super().close()
+        super().close(check)
