@@ -5,6 +5,7 @@ each with why it matters. ``handson cleanup`` runs them after it deleted; ``pyte
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from handson.cleanup_plan import (
@@ -81,12 +82,9 @@ def policies_left(iam: Any) -> list[str]:
     """C5: handson-iam-user-policy and handson-iam-role-policy, in any version."""
     left = []
     for policy in hands_on_policies(iam):
-        versions = unless_gone(
-            lambda policy=policy: iam.list_policy_versions(PolicyArn=policy["Arn"])["Versions"]
-        )
-        left.append(
-            t("cleanup.left.policy", policy=policy["PolicyName"], versions=len(versions or []))
-        )
+        answer = unless_gone(partial(iam.list_policy_versions, PolicyArn=policy["Arn"]))
+        versions = [] if answer is None else answer["Versions"]
+        left.append(t("cleanup.left.policy", policy=policy["PolicyName"], versions=len(versions)))
     return left
 
 

@@ -185,7 +185,11 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.grade") -
     for line in table_lines(graded):
         print(line)
     unwritten = []
-    for table, write in zip(TABLES, (write_csv, partial(write_html, when=when)), strict=True):
+    writers: tuple[Callable[[list[Graded], Path], None], ...] = (
+        write_csv,
+        partial(write_html, when=when),
+    )
+    for table, write in zip(TABLES, writers, strict=True):
         try:
             write(graded, out / table)
         except OSError as refused:  # opened since the check above (Excel), or the disk full
@@ -230,7 +234,9 @@ def check_destination(table_from: Path | None, out: Path | None) -> None:
     other = None if table_folder is None else not_a_table(table_folder)
     if other is not None:
         raise SuiteUsageError(t("class.not_a_table", path=other))
-    for table in TABLES if table_folder is not None else ():
+    if table_folder is None:
+        return
+    for table in TABLES:
         path = table_folder / table
         if path.is_file() and not can_write(path):  # Excel holds the CSV it has open so
             raise SuiteUsageError(t("class.table_held", path=path))

@@ -242,14 +242,14 @@ def load_policy_set(directory: Path | None = None) -> PolicySet:
     literal = directory is not None and (base / DISCOVERED_MANIFEST).is_file()
     loaded: list[PolicyFile] = []
     refused: list[str] = []
-    for path, trust in (
+    for path, of_trust in (
         (base / USER_POLICY_FILE, False),
         (base / ROLE_POLICY_FILE, False),
         (trust_path, True),
         *((base / BOUNDARY_FILES[side], False) for side in bounded),
     ):
         try:
-            loaded.append(_load(path, trust=trust, literal=literal))
+            loaded.append(_load(path, trust=of_trust, literal=literal))
         except SuiteUsageError as exc:
             refused.extend(str(exc).splitlines())
     if refused:

@@ -235,8 +235,8 @@ def _statement_level(error: ValidationError, keyword: str, problem: Any) -> list
         return [problem("policy.effect")]
     if keyword == "requiredXor":
         first = error.validator_value[0]
-        key = {"Action": "policy.action", "Resource": "policy.resource"}
-        return [problem(key.get(first, "policy.principal_needed"))]
+        needed = {"Action": "policy.action", "Resource": "policy.resource"}
+        return [problem(needed.get(first, "policy.principal_needed"))]
     if keyword == "additionalProperties":
         known = list(error.schema.get("properties", {}))
         found = []

@@ -307,8 +307,8 @@ def hint(
         if by_action is not None and request.context and not chosen.body.get("Condition"):
             # The request carries keys a Condition could narrow on (a listing's s3:prefix):
             # what allows too much is the statement's lack of one, not its Action.
-            context = _shown(request.context)
-            return t("hint.allow_unconditioned", sid=chosen.label, action=action, context=context)
+            keys = _shown(request.context)
+            return t("hint.allow_unconditioned", sid=chosen.label, action=action, context=keys)
         if by_action is not None:
             return t("hint.allow_action", sid=chosen.label, action=action)
         # NotAction: everything but what it lists, so the resource is what it widens.

@@ -71,7 +71,7 @@ MARKER_PREFIX = "handson category: "
 CATEGORIES_FILE = Path(__file__).with_name("categories.json")
 
 
-def load_categories(path: Path = CATEGORIES_FILE) -> list[dict[str, object]]:
+def load_categories(path: Path = CATEGORIES_FILE) -> list[dict[str, Any]]:
     """The categories in allure's order, each checked against ``Category`` by name: every name a
     member's, every member named once, and each pattern (when there is one) the member's marker.
     """

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -275,7 +276,7 @@ def target_kind(name: str) -> TargetKind:
         raise SuiteUsageError(t("opt.target", value=repr(name), choices=choices)) from None
 
 
-def language_of(cli: dict[str, Any], environ: dict[str, str] | None = None) -> str:
+def language_of(cli: dict[str, Any], environ: Mapping[str, str] | None = None) -> str:
     """The run's language, first of all settings: every other message is written in it."""
     env = os.environ if environ is None else environ
     given = cli.get("lang") or env.get(OPTIONS["lang"]) or DEFAULT_LANGUAGE

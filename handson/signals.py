@@ -26,7 +26,7 @@ if sys.platform == "win32":
     POLITE_CHILD: dict[str, Any] = {"creationflags": subprocess.CREATE_NEW_PROCESS_GROUP}
 else:
     ENDING = (signal.SIGINT, signal.SIGTERM)
-    POLITE_CHILD = {}
+    POLITE_CHILD: dict[str, Any] = {}
 # What the run turns into KeyboardInterrupt itself (pytest does it for SIGINT).
 ALSO_ENDING = ENDING[1:]
 # The exit code of a handson command stopped by Ctrl-C, as a shell gives one ended by SIGINT

@@ -61,8 +61,8 @@ def judge_online(seen: SsmObservation, boundary: NamedPolicy | None = None) -> N
     if not seen.online:
         never = NotOnline(instance_id, seen.budget, seen.status)
         status = seen.status or t("ssm_not_registered")
-        said = t("ssm_not_online", instance=instance_id, seconds=f"{seen.budget:g}", status=status)
-        raise CheckError(str(never), Finding(TEST_ERROR, said))
+        words = t("ssm_not_online", instance=instance_id, seconds=f"{seen.budget:g}", status=status)
+        raise CheckError(str(never), Finding(TEST_ERROR, words))
 
 
 def in_the_account(found: Discovery) -> str | None:

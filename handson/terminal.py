@@ -3,6 +3,8 @@ columns (a Japanese character takes two)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from handson.i18n import section_width
@@ -13,12 +15,24 @@ def write_section(
 ) -> None:
     """``reporter.section``: pytest's section line (``==== title ====``), as wide as the
     terminal in columns when the title is Japanese (handson.i18n.section_width)."""
-    reporter.section(title, sep=sep, fullwidth=fitted(reporter, title), **markup)
+    # pytest types section's keywords as markup flags; it hands them to TerminalWriter.sep,
+    # whose fullwidth is the line's width in characters.
+    width: Any = fitted(reporter, title)
+    reporter.section(title, sep=sep, fullwidth=width, **markup)
 
 
 def fitted(reporter: pytest.TerminalReporter, title: str) -> int:
     """The width pytest's section line with ``title`` is given, in characters."""
     return section_width(reporter.config.get_terminal_writer().fullwidth, title)
+
+
+def reporter_of(config: pytest.Config) -> pytest.TerminalReporter:
+    """pytest's terminal reporter, for what writes to the terminal whatever the options (watch
+    mode's rounds): there is none only with ``-p no:terminal``, which such a run refuses."""
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if not isinstance(reporter, pytest.TerminalReporter):
+        raise pytest.UsageError("-p no:terminal: this run writes to the terminal")
+    return reporter
 
 
 def terminal_columns(config: pytest.Config) -> int | None:

@@ -96,8 +96,8 @@ def _trust_decides(
     if slips:
         return (False, t("trust.slip", written=_shown(slips[0]), service=service)), aws_star
     if written:
-        named = listed(_shown(name) for name in written)
-        return (False, t("trust.none_named", service=service, named=named)), aws_star
+        shown = listed(_shown(name) for name in written)
+        return (False, t("trust.none_named", service=service, named=shown)), aws_star
     return (False, t("trust.none", service=service)), aws_star
 
 

@@ -87,7 +87,8 @@ def main() -> int:
             f"--region={first.region}",
             f"--allowed-account={ACCOUNT}",
         ]
-        own, existing = [], []
+        own: list[float] = []
+        existing: list[float] = []
         for n in range(args.runs):
             for label, options, into in (("own build", [], own), ("existing", grade_one, existing)):
                 seconds, code, output = timed(

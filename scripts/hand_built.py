@@ -6,6 +6,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -86,7 +87,7 @@ class HandBuilt:
         self.undo.append(lambda: iam.delete_role(RoleName=ROLE))
         for arn in (role_arn, *([SSM_CORE_POLICY_ARN] if ssm_core else [])):
             iam.attach_role_policy(RoleName=ROLE, PolicyArn=arn)
-            self.undo.append(lambda arn=arn: iam.detach_role_policy(RoleName=ROLE, PolicyArn=arn))
+            self.undo.append(partial(iam.detach_role_policy, RoleName=ROLE, PolicyArn=arn))
         iam.create_instance_profile(InstanceProfileName=ROLE)
         self.undo.append(lambda: iam.delete_instance_profile(InstanceProfileName=ROLE))
         iam.add_role_to_instance_profile(InstanceProfileName=ROLE, RoleName=ROLE)

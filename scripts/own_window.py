@@ -37,7 +37,7 @@ def window_is_ours(kernel32=None, image_of=None, me=None, parent=None):
 
         kernel32 = kernel32 or ctypes.windll.kernel32  # type: ignore[attr-defined]
         attached = (ctypes.c_uint32 * 4)()
-        count = int(kernel32.GetConsoleProcessList(attached, 4))  # type: ignore[attr-defined]
+        count = int(kernel32.GetConsoleProcessList(attached, 4))  # type: ignore[attr-defined,union-attr]
     except (ImportError, AttributeError, OSError):
         return False
     me = os.getpid() if me is None else me

@@ -51,7 +51,8 @@ def say(line):  # type: (str) -> None
         line.encode(getattr(sys.stderr, "encoding", None) or "ascii")
     except (UnicodeError, LookupError):
         sys.stderr.flush()
-        getattr(sys.stderr, "buffer", sys.stderr).write(line.encode("utf-8"))
+        # Python 3's bytes go to the stream's buffer; Python 2's stream takes them itself.
+        getattr(sys.stderr, "buffer", sys.stderr).write(line.encode("utf-8"))  # type: ignore[arg-type]
     else:
         sys.stderr.write(line)
     sys.stderr.flush()
@@ -60,7 +61,7 @@ def say(line):  # type: (str) -> None
 def hand_over(argv, steps):  # type: (list[str], str) -> int
     """The command's work (``steps``: a module of this folder, with ``main``) on a Python new
     enough; exit code 1 on an older one, having said so."""
-    said = too_old(tuple(sys.version_info), argv, dict(os.environ))
+    said = too_old(tuple(sys.version_info[:3]), argv, dict(os.environ))
     if said is not None:
         say(said)
         return 1

@@ -6,7 +6,7 @@ import os
 import shutil
 import signal
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from queue import Queue
@@ -218,8 +218,8 @@ def by_hand(test_emulator: MotoEmulator) -> Iterator[HandBuilt]:
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]
-) -> Iterator[None] | pytest.TestReport:
-    report: pytest.TestReport = yield
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    report = yield
     for title, lines in item.stash.get(GATHERED, {}).items():
         if report.when == "call":
             report.sections.append((f"Captured {title} call", "\n".join(lines) or "(nothing)"))

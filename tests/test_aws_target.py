@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -218,7 +219,7 @@ def test_the_nightly_role_allows_every_call_of_the_run(through: Through) -> None
 
 
 def the_role_allows_every_call_and_lists_what_it_does_not_need(
-    calls: list[dict[str, object]], template: object
+    calls: list[dict[str, Any]], template: object
 ) -> None:
     """Issue 19, part 3: every call of the provisioning identity (the account guard's too) is
     allowed by the nightly role of ci/sandbox-bootstrap.yaml, decided by the suite's engine, and

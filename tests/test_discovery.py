@@ -10,6 +10,7 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -257,11 +258,9 @@ def reads_all_of_ec2(by_hand: HandBuilt) -> None:
         arn = by_hand.iam.create_policy(
             PolicyName=f"read-ec2-{n}", PolicyDocument=json.dumps(document)
         )["Policy"]["Arn"]
-        by_hand.undo.append(lambda arn=arn: by_hand.iam.delete_policy(PolicyArn=arn))
+        by_hand.undo.append(partial(by_hand.iam.delete_policy, PolicyArn=arn))
         by_hand.iam.attach_user_policy(UserName=USER, PolicyArn=arn)
-        by_hand.undo.append(
-            lambda arn=arn: by_hand.iam.detach_user_policy(UserName=USER, PolicyArn=arn)
-        )
+        by_hand.undo.append(partial(by_hand.iam.detach_user_policy, UserName=USER, PolicyArn=arn))
 
 
 @pytest.mark.slow

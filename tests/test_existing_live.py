@@ -56,7 +56,7 @@ def live(
         f"[hands-on-user]\naws_access_key_id = {key['AccessKeyId']}\n"
         f"aws_secret_access_key = {key['SecretAccessKey']}\n"
     )
-    env = {
+    env: dict[str, str | None] = {
         **as_admin(emulator, workdir),
         "AWS_SHARED_CREDENTIALS_FILE": str(profiles),
         "AWS_ENDPOINT_URL": endpoint or emulator.endpoint_url,
@@ -206,8 +206,8 @@ def test_live_through_the_aws_like_layer(
     assert by_checkpoint(run) == replayed
     # Checked on the account itself, except what could delete the learner's work (R3, and R7's
     # deletion of bucket 2), which the replay decides.
-    replayed = {e["nodeid"] for e in run.checkpoints if e.get("decided_by") == "replay"}
-    assert len(replayed) == 2, replayed
+    by_replay = {e["nodeid"] for e in run.checkpoints if e.get("decided_by") == "replay"}
+    assert len(by_replay) == 2, by_replay
     assert over_budget(run.phases(), AWS_BUDGETS) == {}, run.phases()
     met = layer.met + ssm.met
     wanted = (KEY_REFUSED, "output truncated", NOT_YET, *WALK, "stderr separate")

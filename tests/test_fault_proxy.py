@@ -14,6 +14,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Callable, Iterator
+from functools import partial
 from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar
 
@@ -264,7 +265,7 @@ def test_rate_one_answers_with_each_services_own_errors(
             aws = client(keys, proxy.endpoint_url, service)
             seen = set()
             for _ in range(8):
-                error = error_of(lambda aws=aws, call=call: call(aws))
+                error = error_of(partial(call, aws))
                 code = error.response["Error"]["Code"]
                 assert code in CODES[label], (label, error.response)
                 assert error.response["ResponseMetadata"]["HTTPStatusCode"] == STATUS[code]

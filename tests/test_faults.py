@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -88,7 +89,7 @@ def runs(
     """Side by side on the tests' emulators, the faultiest first: most of a faulty run is
     botocore's backoff."""
     base = tmp_path_factory.mktemp("faults")
-    jobs = {
+    jobs: dict[str, tuple[Any, ...]] = {  # run_through_proxy's arguments after the folder
         "20%": (0.20, 3, None),
         "lost answers": (0.0, 99, LOST),
         "5%": (0.05, 2, None),

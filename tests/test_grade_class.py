@@ -178,10 +178,10 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
     assert sorted(who for _, who in ended) == ["hanako: graded", "ichiro: graded", "jiro: graded"]
     # The CSV.
     with (out / "class.csv").open(encoding="utf-8-sig") as handle:
-        rows = list(csv.DictReader(handle))
-    assert [r["learner"] for r in rows] == ["hanako", "ichiro", "jiro"]
-    for row in rows:
-        assert [row[i] for i in ids] == expected[row["learner"]], row
+        csv_rows = list(csv.DictReader(handle))
+    assert [r["learner"] for r in csv_rows] == ["hanako", "ichiro", "jiro"]
+    for csv_row in csv_rows:
+        assert [csv_row[i] for i in ids] == expected[csv_row["learner"]], csv_row
     # The HTML page.
     page = Cells()
     page.feed((out / "class.html").read_text("utf-8"))
@@ -223,7 +223,7 @@ def test_a_class_of_three_gives_one_table(classroom: list[MotoEmulator], tmp_pat
     assert rebuilt.returncode == 1, rebuilt.stdout + rebuilt.stderr
     assert rebuilt.stdout.splitlines()[:5] == lines[:5]
     with (out / "class.csv").open(encoding="utf-8-sig") as handle:
-        assert list(csv.DictReader(handle)) == rows
+        assert list(csv.DictReader(handle)) == csv_rows
     # No secret in anything written.
     secrets = [e.admin.credentials.secret_access_key for e in classroom]
     for path in out.rglob("*"):

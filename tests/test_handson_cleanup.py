@@ -155,6 +155,11 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
     assert snapshot(test_emulator.admin) == before
     # --delete on a terminal, answered with anything but yes: nothing deleted, said so, exit 0.
     asked: list[str] = []
+
+    def answer_no(question: str) -> str:
+        asked.append(question)
+        return "n"
+
     for variable, value in environment(test_emulator).items():
         monkeypatch.setenv(variable, value)
     code = cleanup.main(
@@ -165,7 +170,7 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
             f"--allowed-account={ACCOUNT}",
             "--lang=en",
         ],
-        ask=lambda question: asked.append(question) or "n",
+        ask=answer_no,
         interactive=True,
     )
     assert (code, len(asked)) == (0, 1)
@@ -220,10 +225,10 @@ def test_an_instance_left_in_another_region_fails_c1(
     # region: typed again as it was, this one would not reach it.
     listed = cleanup_command(test_emulator)
     assert listed.returncode == 0, listed.stdout + listed.stderr
-    (said,) = [line for line in listed.stdout.splitlines() if "another region" in line]
-    there = f"--name {NAME} --allowed-account {ACCOUNT} --region us-west-2 --endpoint-url "
-    assert " (running) in us-west-2; this command does not delete it. To clean up in that" in said
-    assert said.endswith(f"region: handson cleanup {there}{test_emulator.endpoint_url}"), said
+    (other,) = [line for line in listed.stdout.splitlines() if "another region" in line]
+    options = f"--name {NAME} --allowed-account {ACCOUNT} --region us-west-2 --endpoint-url "
+    assert " (running) in us-west-2; this command does not delete it. To clean up in that" in other
+    assert other.endswith(f"region: handson cleanup {options}{test_emulator.endpoint_url}"), other
     assert "EC2 instance" not in "\n".join(
         line for line in listed.stdout.splitlines() if line.startswith("  ")
     )

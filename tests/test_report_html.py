@@ -11,6 +11,7 @@ import socket
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -34,7 +35,7 @@ CATEGORY = "allowed but should be denied"
 @dataclass(frozen=True)
 class BrokenReport:
     run: SuiteRun
-    results: list[dict[str, object]]  # the report's own test results (data/test-results/*.json)
+    results: list[dict[str, Any]]  # the report's own test results (data/test-results/*.json)
     served: Path  # the multi-file report folder
     single_file: Path  # its index.html
 

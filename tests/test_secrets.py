@@ -62,8 +62,9 @@ def emulator_secrets() -> set[str]:
     for account in list(iam_backends.keys()):
         for user in iam_backends[account]["aws"].users.values():
             found.update(k.secret_access_key for k in user.access_keys)
-            if getattr(user, "password", None):
-                found.add(user.password)
+            password = getattr(user, "password", None)
+            if password:
+                found.add(password)
     for account in list(sts_backends.keys()):
         for session in sts_backends[account]["aws"].assumed_roles:
             found.update({session.secret_access_key, session.session_token})

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from functools import partial
 
 from handson.aws import Credentials
 from handson.environment import LoginProfile
@@ -128,8 +129,8 @@ class IamProvisioning(Provisioning):
             self.iam.attach_role_policy(RoleName=name, PolicyArn=attached)
             self.cleanup.register(
                 labels.attachment(attached.split("/")[-1], name),
-                lambda attached=attached: ignore_gone(
-                    self.iam.detach_role_policy, RoleName=name, PolicyArn=attached
+                partial(
+                    ignore_gone, self.iam.detach_role_policy, RoleName=name, PolicyArn=attached
                 ),
                 Stage.ATTACHMENTS,
             )

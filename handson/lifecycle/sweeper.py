@@ -18,6 +18,7 @@ import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -212,9 +213,7 @@ class Sweeper:
                         Kind.INSTANCE,
                         instance_id,
                         tag_dict(instance.get("Tags")),
-                        lambda i=instance_id: terminate_instance(
-                            self.ec2, i, budget=self.gone_budget
-                        ),
+                        partial(terminate_instance, self.ec2, instance_id, budget=self.gone_budget),
                     )
 
     def _security_groups(self) -> Iterator[Found]:
@@ -227,7 +226,7 @@ class Sweeper:
                 Kind.GROUP,
                 group_id,
                 tag_dict(group.get("Tags")),
-                lambda g=group_id: delete_security_group(self.ec2, g),
+                partial(delete_security_group, self.ec2, group_id),
             )
 
     def _iam(self) -> Iterator[Found]:
@@ -246,7 +245,7 @@ class Sweeper:
                             Kind.PROFILE,
                             name,
                             tags,
-                            lambda n=name: delete_instance_profile(iam, n),
+                            partial(delete_instance_profile, iam, name),
                         )
         for page in iam.get_paginator("list_roles").paginate():
             for role in page["Roles"]:
@@ -254,14 +253,14 @@ class Sweeper:
                 if name.startswith("handson-iam-role-"):
                     tags = tag_dict(iam.list_role_tags(RoleName=name)["Tags"])
                     if self._ours(tags):
-                        yield self._found(Kind.ROLE, name, tags, lambda n=name: delete_role(iam, n))
+                        yield self._found(Kind.ROLE, name, tags, partial(delete_role, iam, name))
         for page in iam.get_paginator("list_users").paginate():
             for user in page["Users"]:
                 name = user["UserName"]
                 if name.startswith(USER_PREFIXES):
                     tags = tag_dict(iam.list_user_tags(UserName=name)["Tags"])
                     if self._ours(tags):
-                        yield self._found(Kind.USER, name, tags, lambda n=name: delete_user(iam, n))
+                        yield self._found(Kind.USER, name, tags, partial(delete_user, iam, name))
         for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
             for policy in page["Policies"]:
                 if policy["PolicyName"].startswith("handson-iam-"):
@@ -272,7 +271,7 @@ class Sweeper:
                             Kind.POLICY,
                             policy["PolicyName"],
                             tags,
-                            lambda a=arn: delete_policy(iam, a),
+                            partial(delete_policy, iam, arn),
                         )
 
     def _bucket_tags(self, name: str) -> dict[str, str] | None:
@@ -294,7 +293,7 @@ class Sweeper:
                 continue
             tags = self._bucket_tags(name)
             if tags and self._ours(tags):
-                yield self._found(Kind.BUCKET, name, tags, lambda n=name: delete_bucket(self.s3, n))
+                yield self._found(Kind.BUCKET, name, tags, partial(delete_bucket, self.s3, name))
 
     def _records(self) -> Iterator[Found]:
         created_at = {
@@ -309,7 +308,7 @@ class Sweeper:
                 Kind.RECORD,
                 parameter,
                 tags,
-                lambda p=parameter: ignore_gone(self.ssm.delete_parameter, Name=p),
+                partial(ignore_gone, self.ssm.delete_parameter, Name=parameter),
             )
 
     def _untagged_buckets(
@@ -325,9 +324,7 @@ class Sweeper:
                 why = "intended"
             else:
                 continue
-            yield self._found(
-                Kind.BUCKET, name, tags, lambda n=name: delete_bucket(self.s3, n), why
-            )
+            yield self._found(Kind.BUCKET, name, tags, partial(delete_bucket, self.s3, name), why)
 
     def _new_and_empty(self, name: str, created: Any, record: Record) -> bool:
         started = record.started

@@ -56,7 +56,7 @@ def share_between_commands() -> None:
     share_handler_tries()
 
     aliaser = botocore.hooks.EventAliaser
-    init, shared_names = aliaser.__init__, {}
+    init, shared_names = aliaser.__init__, dict[str, str]()
 
     def sharing_init(self: Any, event_emitter: Any, event_aliases: Any = None) -> None:
         init(self, event_emitter, event_aliases)

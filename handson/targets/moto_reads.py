@@ -85,9 +85,10 @@ def moto_reads_once() -> None:
         listed = botocore.session.create_loader(None).list_available_services("service-2")
         return {name.replace("-", ""): name for name in listed}
 
-    moto.core.utils.service_name_from_moto_package_name = functools.cache(  # type: ignore[assignment]
-        lambda package: by_package().get(package, package)
-    )
+    def service_name(package: str) -> str:
+        return by_package().get(package, package)
+
+    moto.core.utils.service_name_from_moto_package_name = functools.cache(service_name)
 
 
 def routes_from_built_backends() -> None:

@@ -74,7 +74,8 @@ def simulated(probe: Probe, iam: Any, source_arn: str) -> Probe:
     return Probe(f"{SIMULATOR}: {probe.call}", probe.action, probe.resource, execute, probe.context)
 
 
-_SAID = (("simulator", SIMULATOR),)  # the rules' words name the simulator's API
+# The rules' words name the simulator's API.
+_SAID: tuple[tuple[str, object], ...] = (("simulator", SIMULATOR),)
 
 
 def _decision(results: list[dict[str, Any]], resource: str) -> Answer:

@@ -6,6 +6,7 @@ emulator)."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from handson.aws import Credentials, Principal
@@ -92,7 +93,7 @@ def test_principal_keys_region_and_time_come_from_the_request(
             "DateGreaterThan": {"aws:CurrentTime": "2999-01-01T00:00:00Z"},
         }[name]
         denied = make_user(allowed_if({**holds, name: wrong})).client("s3")
-        assert error_of(lambda c=denied: c.get_object(**key))[0] == "AccessDenied", (name, clause)
+        assert error_of(partial(denied.get_object, **key))[0] == "AccessDenied", (name, clause)
     role = as_role(
         test_emulator,
         make_role(

@@ -8,6 +8,7 @@ so that a leak the suite's own leak check would miss still fails the test.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -57,9 +58,9 @@ def left_behind(admin: Principal, name: str) -> list[str]:
     ]
     for policy in (f"handson-iam-user-policy-{name}", f"handson-iam-role-policy-{name}"):
         arn = f"arn:aws:iam::{account}:policy/{policy}"
-        named.append((f"IAM policy {policy}", lambda arn=arn: iam.get_policy(PolicyArn=arn)))
+        named.append((f"IAM policy {policy}", partial(iam.get_policy, PolicyArn=arn)))
     for bucket in (f"handson-s3-1-{name}", f"handson-s3-2-{name}", f"handson-s3-u-{name}"):
-        named.append((f"S3 bucket {bucket}", lambda bucket=bucket: s3.head_bucket(Bucket=bucket)))
+        named.append((f"S3 bucket {bucket}", partial(s3.head_bucket, Bucket=bucket)))
     found += [label for label, read in named if _exists(read)]
     for page in iam.get_paginator("list_users").paginate():
         for user in page["Users"]:

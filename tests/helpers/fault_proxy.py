@@ -89,7 +89,7 @@ class FaultProxy:
         self._lost: Counter[tuple[str, str]] = Counter()
         self._to_lose: list[tuple[str, str]] = []
         self._cli_faults: Counter[str] = Counter()  # by kind: faults the AWS CLI was answered
-        self._by_action: Counter[tuple[str, str]] = Counter()  # faults by (kind, action)
+        self._by_action: Counter[tuple[str, str, str]] = Counter()  # by (kind, service, action)
         self._server: ProxyServer | None = None
         self._thread: threading.Thread | None = None
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from gherkin.parser import Parser
 
@@ -22,7 +23,8 @@ class Scenario:
 def scenarios() -> tuple[Scenario, ...]:
     found = []
     for path in sorted((ROOT / "features").glob("*.feature")):
-        feature = Parser().parse(path.read_text("utf-8"))["feature"]
+        document: Any = Parser().parse(path.read_text("utf-8"))  # gherkin's dicts, untyped
+        feature = document["feature"]
         for child in feature["children"]:
             scenario = child.get("scenario")
             if scenario:

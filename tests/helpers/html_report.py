@@ -98,7 +98,12 @@ def opened(report: Path) -> Iterator[int]:
         start_new_session=True,
     )
     said: Queue[str] = Queue()
-    Thread(target=lambda: [said.put(line) for line in server.stdout or []], daemon=True).start()
+
+    def read() -> None:
+        for line in server.stdout or []:
+            said.put(line)
+
+    Thread(target=read, daemon=True).start()
     try:
         while True:
             line = said.get(timeout=60)  # Empty: it never said where it serves

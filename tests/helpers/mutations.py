@@ -143,6 +143,20 @@ def _other_shapes(docs: Documents) -> None:
                 statement[key] = statement[key][0]
 
 
+def _deny_insecure_transport(docs: Documents) -> None:
+    for name in (USER_POLICY_FILE, ROLE_POLICY_FILE):
+        add_statement(
+            name,
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+        )(docs)
+
+
 # Correct designs written differently from the seed: every checkpoint must pass.
 EQUIVALENTS = [
     Mutation(
@@ -163,19 +177,7 @@ EQUIVALENTS = [
     Mutation(
         "secure-transport-hardening",
         "both policies deny any request not sent over TLS (aws:SecureTransport false)",
-        lambda docs: [
-            add_statement(
-                name,
-                {
-                    "Sid": "DenyInsecureTransport",
-                    "Effect": "Deny",
-                    "Action": "*",
-                    "Resource": "*",
-                    "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                },
-            )(docs)
-            for name in (USER_POLICY_FILE, ROLE_POLICY_FILE)
-        ],
+        _deny_insecure_transport,
         frozenset(),
     ),
     Mutation(

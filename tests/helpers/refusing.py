@@ -28,7 +28,7 @@ def refusing_writes(path: Path) -> Iterator[None]:
     if as_root:
         chattr = shutil.which("chattr")
         made = chattr and subprocess.run([chattr, "+i", str(path)], capture_output=True)
-        if not made or made.returncode:
+        if not chattr or not made or made.returncode:
             pytest.skip("running as root where chattr +i cannot refuse writes: no refusal to test")
         undo = [chattr, "-i", str(path)]
     else:

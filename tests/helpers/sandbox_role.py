@@ -137,6 +137,8 @@ def _tags(params: Mapping[str, Any], kind: str) -> dict[str, str]:
 def _ec2(operation: str, params: Mapping[str, Any], tagged: Mapping[str, dict[str, str]]) -> list:
     """(action, resource, context, unnamed) for an EC2 call."""
     arn = f"arn:aws:ec2:{REGION}:{ACCOUNT}"
+    found: list[tuple[str, str, dict[str, Any], bool]]
+    context: dict[str, Any]
     if operation == "RunInstances":
         context = {**_tags(params, "instance"), "ec2:InstanceType": params.get("InstanceType")}
         subnet = params.get("SubnetId")

@@ -12,6 +12,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from handson.console import CHILD_OUTPUT, child_environment
 from handson.run_folder import REPORTS_VARIABLE
@@ -29,7 +30,7 @@ class SuiteRun:
     exit_code: int
     stdout: str
     stderr: str
-    checkpoints: list[dict[str, str]]
+    checkpoints: list[dict[str, Any]]  # checkpoints.json's entries, as JSON reads them
     allure_dir: Path
     run_id: str | None = None
     interrupted: str | None = None

@@ -43,7 +43,7 @@ def pytest_configure(config: pytest.Config) -> None:
             self.iam.detach_role_policy(RoleName=self.names.role, PolicyArn=detach)
             return arn
 
-        Provisioner.create_role = without  # type: ignore[method-assign]
+        Provisioner.create_role = without  # type: ignore[method-assign,assignment]
     if os.environ.get("HANDSON_FAIL_ANALYSIS"):
         import fixtures.practices
 

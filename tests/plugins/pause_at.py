@@ -71,7 +71,7 @@ def pytest_configure(config: pytest.Config) -> None:
             hold("provisioning")
             return made
 
-        Provisioner.create_instance_profile = held  # type: ignore[method-assign]
+        Provisioner.create_instance_profile = held  # type: ignore[method-assign,assignment]
     if "teardown" in where:
         register = Cleanup.register
 

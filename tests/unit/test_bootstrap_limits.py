@@ -171,7 +171,11 @@ def test_the_commands_read_in_every_python_that_may_run_them(name: str) -> None:
     assert not kinds & {"JoinedStr", "AnnAssign", "NamedExpr"}, kinds
     assert all(node.returns is None for node in ast.walk(tree) if isinstance(node, ast.FunctionDef))
     imported = {a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
-    imported |= {n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom) and n.level == 0}
+    imported |= {
+        n.module
+        for n in ast.walk(tree)
+        if isinstance(n, ast.ImportFrom) and n.module and not n.level
+    }
     assert imported <= FIRST_READ[name], imported
 
 

@@ -156,8 +156,8 @@ def test_check_runs_the_checklist_with_the_readmes_install_alone_then_the_tests(
     assert lines[0].startswith("removing ")
     # The README's install, the checklist, and only then the tests' install.
     assert 0 < index["requirements.txt"] < index["requirements-engine.txt"] < index["features/"]
-    assert index["features/"] < index["requirements-dev.txt"] < index["platform_check"]
-    assert index["platform_check"] < index["ruff check"] < index["tests/"]
+    assert index["features/"] < index["requirements-dev.txt"] < index["-m mypy"]
+    assert index["-m mypy"] < index["platform_check"] < index["ruff check"] < index["tests/"]
     if shutil.which("npm"):
         # The reports take the checklist's run by its ID, after npm ci, beside the tests'
         # install: before the tests, which guard reports/ (the run's folder is there).
@@ -174,6 +174,7 @@ KEYS = (
     "requirements-engine.txt",
     "features/",
     "requirements-dev.txt",
+    "-m mypy",
     "platform_check",
     "npm ci",
     "run report ",
@@ -187,7 +188,7 @@ def test_check_runs_every_linter_and_workflow_check() -> None:
     commands = [
         " ".join(Path(c[0]).name.split(".")[:1] + c[1:]) for c in check.checks(Path(sys.executable))
     ]
-    assert commands[0] == "ruff check ."
+    assert commands[:2] == ["ruff check .", "ruff format --check ."]
     assert "cfn-lint ci/sandbox-bootstrap.yaml" in commands
     flows = sorted(p.name for p in (ROOT / ".github" / "workflows").glob("*.yml"))
     assert (

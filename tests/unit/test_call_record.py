@@ -90,7 +90,7 @@ def _profile() -> dict[str, Any]:
 
 def _calls(boundary: str) -> list[dict[str, Any]]:
     tags = [{"Key": "handson:suite", "Value": "handson-iam-acceptance"}]
-    made = [
+    made: list[tuple[str, str, dict[str, Any]]] = [
         ("iam", "CreateUser", {"UserName": f"handson-iam-user-{NAME}", "Tags": tags,
                                "PermissionsBoundary": boundary}),
         ("s3", "PutBucketTagging", {"Bucket": f"handson-s3-1-{NAME}"}),

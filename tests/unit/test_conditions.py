@@ -10,7 +10,7 @@ import pytest
 from handson.permissions.conditions import other_contexts
 
 
-def addresses(network: str, operator: str = "IpAddress") -> list[str]:
+def addresses(network: str | list[str], operator: str = "IpAddress") -> list[str]:
     return [value for _, value in other_contexts([{operator: {"aws:SourceIp": network}}], {})]
 
 

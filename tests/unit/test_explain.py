@@ -379,7 +379,7 @@ def test_wrong_allows_of_the_same_statements_are_one_block() -> None:
 
 
 def _denied_allow(
-    checkpoint: str, outcome: ResultOutcome, category: Category | str, headline: str
+    checkpoint: str, outcome: ResultOutcome, category: Category, headline: str
 ) -> ScenarioResult:
     verdict = classify_api_error("UnauthorizedOperation")
     answer = Answer(verdict, {})
@@ -395,10 +395,11 @@ def test_a_control_denied_as_a_checks_own_call_is_that_checks_block() -> None:
     the cause U3 failed for. One block, U3's (the check's own verdict), and the others said as
     the same cause, whichever comes first."""
     precondition = "precondition not met: the positive control ... did not pass"
+    not_met = (ResultOutcome.PRECONDITION_NOT_MET, Category.PRECONDITION, precondition)
     failures = [
-        _denied_allow("U4", ResultOutcome.PRECONDITION_NOT_MET, "precondition", precondition),
+        _denied_allow("U4", *not_met),
         _denied_allow("U3", ResultOutcome.FAILED, Category.DENIED_BUT_ALLOWED, "x"),
-        _denied_allow("U5", ResultOutcome.PRECONDITION_NOT_MET, "precondition", precondition),
+        _denied_allow("U5", *not_met),
     ]
     lines = failure_blocks(failures)
     assert [line for line in lines if not line.startswith(" ")] == ["U3 t"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 from gherkin.parser import Parser
 
@@ -42,7 +43,8 @@ def test_every_scenario_sits_in_its_checkpoint_family_feature() -> None:
     """A feature's tag (@user, @role) is the family marker of every checkpoint in it."""
     family_of = {f.marker: f.id for f in FAMILIES.values()}
     for path in (ROOT / "features").glob("*.feature"):
-        feature = Parser().parse(path.read_text("utf-8"))["feature"]
+        document: Any = Parser().parse(path.read_text("utf-8"))  # gherkin's dicts, untyped
+        feature = document["feature"]
         tags = {t["name"].lstrip("@") for t in feature["tags"]}
         for child in feature["children"]:
             for tag in child.get("scenario", {}).get("tags", []):

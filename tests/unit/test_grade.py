@@ -8,6 +8,7 @@ import csv
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import botocore.session
 import pytest
@@ -239,7 +240,7 @@ def test_the_class_table_in_the_terminal_fits_80_columns_and_says_what_to_look_a
     (the cell-per-checkpoint table, about 150 columns in Japanese, is the CSV's and the
     HTML's); a row is wider only with failures scattered over many checkpoints apart."""
 
-    def graded(label: str, failed: set[str], findings: set[str], **more: object) -> Graded:
+    def graded(label: str, failed: set[str], findings: set[str], **more: Any) -> Graded:
         statuses = {i: "failed" if i in failed else "passed" for i in TALLIED}
         statuses |= {p: "findings" if p in findings else "clear" for p in ADVISORY}
         return Graded(Learner(label, "111122223333", label), 1 if failed else 0, statuses, **more)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
@@ -105,7 +106,7 @@ def test_a_caller_is_found_without_building_an_iam_for_it(
             additional_regions=PARTITION_NAMES,
         )
         monkeypatch.setattr(moto.iam.models, "iam_backends", backends)
-        user = backends[account]["aws"].create_user("taro", "/", None)
+        user = backends[account]["aws"].create_user("us-east-1", "taro")
         return backends, backends[account]["aws"].create_access_key(user.name).access_key_id
 
     def built(backends: BackendDict) -> dict[str, list[str]]:
@@ -126,7 +127,7 @@ def test_a_caller_is_found_without_building_an_iam_for_it(
     assert built(backends) == {other: ["aws"]}
 
 
-SERVICES = ("ec2", "iam", "s3", "ssm", "sts", "moto_api")
+SERVICES: tuple[Any, ...] = ("ec2", "iam", "s3", "ssm", "sts", "moto_api")  # moto's Literal names
 
 
 @pytest.fixture
@@ -176,7 +177,7 @@ def test_routes_come_from_a_backend_already_built_and_are_moto_s_own(
     made: list[str] = []
     init = moto.ec2.models.EC2Backend.__init__
 
-    def counted(self: object, region_name: str, account_id: str) -> None:
+    def counted(self: Any, region_name: str, account_id: str) -> None:
         made.append(f"{account_id}/{region_name}")
         init(self, region_name, account_id)
 

@@ -89,8 +89,13 @@ def settings(**changes: Any) -> Settings:
 
 def config(**stashed: Any) -> Any:
     stash = pytest.Stash()
+    keys: dict[str, pytest.StashKey[Any]] = {
+        "aws": AWS_SESSION,
+        "existing": EXISTING,
+        "folder": RUN_FOLDER,
+    }
     for key, value in stashed.items():
-        stash[{"aws": AWS_SESSION, "existing": EXISTING, "folder": RUN_FOLDER}[key]] = value
+        stash[keys[key]] = value
     return SimpleNamespace(stash=stash)
 
 

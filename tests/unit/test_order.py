@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -72,6 +73,6 @@ def test_the_teardown_runs_by_stage() -> None:
     calls: list[Stage] = []
     cleanup = Cleanup()
     for stage in sorted(Stage, reverse=True):
-        cleanup.register(stage.name, lambda stage=stage: calls.append(stage), stage)
+        cleanup.register(stage.name, partial(calls.append, stage), stage)
     assert cleanup.run() == []
     assert calls == sorted(Stage)

@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import datetime
 import json
+from typing import Any
 
 from botocore.stub import Stubber
 
@@ -19,7 +20,7 @@ NAME = "taro"
 ARN = "arn:aws:iam::111122223333:policy/handson-iam-role-policy"
 
 
-def hands_on() -> dict[str, object]:
+def hands_on() -> dict[str, Any]:
     policy = seed_policy(ROLE_POLICY_FILE, NAME)
     assert policy is not None
     return copy.deepcopy(dict(policy.document))

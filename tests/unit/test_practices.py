@@ -512,7 +512,9 @@ def test_the_lessons_measure_where_the_target_says_the_run_builds() -> None:
     # The run's own emulator: the instance it will launch first (handson.targets.emulator), so that
     # a lesson names the instance the failure blocks name; an attached one: a sample instance.
     own = run_site(config(), settings())
-    assert own == Site(DEFAULT_ACCOUNT_ID, "eu-west-3", first_instance_id(settings()))
+    first = first_instance_id(settings())
+    assert first is not None  # the run's own emulator: it says which instance comes first
+    assert own == Site(DEFAULT_ACCOUNT_ID, "eu-west-3", first)
     attached = settings(emulator_url="http://127.0.0.1:5000")
     assert run_site(config(), attached) == Site(DEFAULT_ACCOUNT_ID, "eu-west-3")
     assert run_site(config((None, mine)), settings()) == Site("111122223333", "eu-west-3")

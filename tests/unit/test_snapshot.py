@@ -3,9 +3,11 @@ differences."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from handson.snapshot import differences
 
-BEFORE = {
+BEFORE: dict[str, dict[str, Any]] = {
     "bucket handson-s3-2-taro": {"objects": [["open/a.txt", '"e1"', 3]], "policy": None},
     "user handson-iam-user": {"attached": ["arn:aws:iam::1:policy/p"], "login profile": None},
     "policy arn:aws:iam::1:policy/p": {"default": "v1", "versions": ["v1"]},

@@ -304,6 +304,7 @@ def test_an_editor_s_save_is_one_edit_whatever_the_editor_does_on_disk(
         policies = next(saves)
     finally:
         stop.set()
+    assert isinstance(policies, PolicySet), policies
     assert policies.user.document() == document
     assert changed_files(current.policies, policies) == {"user"}
     assert [line for line in said if line.startswith("ERROR")] == [], said
