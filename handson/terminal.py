@@ -28,7 +28,8 @@ def fitted(reporter: pytest.TerminalReporter, title: str) -> int:
 
 def reporter_of(config: pytest.Config) -> pytest.TerminalReporter:
     """pytest's terminal reporter, for what writes to the terminal whatever the options (watch
-    mode's rounds): there is none only with ``-p no:terminal``, which such a run refuses."""
+    mode's rounds). There is none only with ``-p no:terminal``: watch mode then says so in one
+    line before its first round, instead of failing on None."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if not isinstance(reporter, pytest.TerminalReporter):
         raise pytest.UsageError("-p no:terminal: this run writes to the terminal")
