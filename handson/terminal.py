@@ -28,8 +28,9 @@ def fitted(reporter: pytest.TerminalReporter, title: str) -> int:
 
 def reporter_of(config: pytest.Config) -> pytest.TerminalReporter:
     """pytest's terminal reporter, for what writes to the terminal whatever the options (watch
-    mode's rounds). There is none only with ``-p no:terminal``: watch mode then says so in one
-    line before its first round, instead of failing on None."""
+    mode's rounds). A run has one: with ``-p no:terminal`` the options pytest.ini adds (``-ra``)
+    are refused before anything starts. Were it missing all the same, a UsageError names it,
+    where there was a failure on None."""
     reporter = config.pluginmanager.get_plugin("terminalreporter")
     if not isinstance(reporter, pytest.TerminalReporter):
         raise pytest.UsageError("-p no:terminal: this run writes to the terminal")

@@ -12,8 +12,9 @@ In order, as the README and docs/testing.md say, failing (non-zero) on any failu
    report is written into the run's folder under reports/, so it ends before the tests start:
    they fail if anything changes reports/ meanwhile (tests/conftest.py);
 3. ``pytest tests/ -n 3 --dist loadfile`` with the options given, beside the linters and the
-   workflow checks, the type check and the platform check (mypy). Three workers on two cores: the tests wait on
-   servers and subprocesses often enough that a third fills the cores (8:10 against 9:00 here).
+   workflow checks, the type check and the platform check (mypy). Three workers on two cores:
+   the tests wait on servers and subprocesses often enough that a third fills the cores (8:10
+   against 9:00 here).
 
 Debian's Chromium with a Japanese font (the HTML report's test opens it) and Node's packages
 install in the background from the start. Where Chromium cannot be installed (not root, no apt)

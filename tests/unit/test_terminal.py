@@ -24,7 +24,8 @@ def test_the_terminal_reporter_is_found(pytestconfig: pytest.Config) -> None:
 
 
 def test_a_run_without_one_is_a_usage_error_not_a_crash() -> None:
-    """``-p no:terminal``: no reporter, or something else under its name."""
+    """No reporter, or something else under its name (``-p no:terminal`` is refused earlier, as
+    pytest.ini's -ra is then unknown)."""
     for plugin in (None, object()):
         with pytest.raises(pytest.UsageError, match="-p no:terminal"):
             reporter_of(_config(plugin))
