@@ -292,7 +292,7 @@ def steps(plan: Plan, fresh: bool, pytest_args: Sequence[str]) -> int:
         report = plan.background("HTML report", reports, after=node)
     python = plan.install(CHECKLIST, TESTS)
     # The type check (pyproject.toml's [tool.mypy]: the code, the scripts and the tests), then
-    # the platform check, one after the other beside the tests (about 14 s and 9 s of CPU).
+    # the platform check, one after the other beside the tests (about 11 s and 10 s of CPU).
     typing = [[str(python), "-m", "mypy"], [str(python), "scripts/platform_check.py"]]
     plan.background("type check and platform check", typing)
     plan.background("linters and workflow checks", checks(python))
