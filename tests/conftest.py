@@ -134,6 +134,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.stash[OURS] = True
     i18n.set_language("en")
     ctrl_c_as_from_a_terminal()
+    # An exception in a thread during a test (a helper's server, a watcher, the product's own
+    # threads run in-process), or one Python could not raise (a finalizer's), fails that test:
+    # pytest would only warn in the summary, and the test would pass.
+    for caught in ("PytestUnhandledThreadExceptionWarning", "PytestUnraisableExceptionWarning"):
+        config.addinivalue_line("filterwarnings", f"error::pytest.{caught}")
     if hasattr(config, "workerinput"):
         return  # a pytest-xdist worker: the controlling process set the folder, and guards
     # Every run a test makes writes under a folder of the session's own (the workers and every

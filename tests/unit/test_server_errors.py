@@ -1,5 +1,6 @@
 """A test's own HTTP server that raises while answering fails the test when it closes; a client
-that hangs up does not (tests/helpers/server_errors.py)."""
+that hangs up does not (tests/helpers/server_errors.py). Nor does pytest only warn of a thread's
+exception (tests/conftest.py)."""
 
 from __future__ import annotations
 
@@ -47,3 +48,11 @@ def test_a_client_that_hangs_up_and_answers_that_went_well_pass() -> None:
     with http_server(_Answers) as url:
         _get(f"{url}/fine")
         _get(f"{url}/hung-up")
+
+
+def test_an_exception_in_a_thread_fails_the_test(pytestconfig: pytest.Config) -> None:
+    """The tests' configuration (tests/conftest.py): pytest would only warn of a thread's
+    exception, or of one Python could not raise, and the test would pass."""
+    taken = pytestconfig.getini("filterwarnings")
+    assert "error::pytest.PytestUnhandledThreadExceptionWarning" in taken, taken
+    assert "error::pytest.PytestUnraisableExceptionWarning" in taken, taken
