@@ -152,10 +152,28 @@ def run_as_typed(
     )
 
 
+# What Python prints of an exception nobody caught: a trace (the main thread's, another
+# thread's) or one it could not raise (a finalizer's). A learner reads lines that say what to
+# fix, never these: every run and command a test makes is held to it.
+PYTHON_TRACES = ("Traceback (most recent call last)", "Exception in thread", "Exception ignored in")
+
+
+def no_python_trace(command: Sequence[str], stdout: str | None, stderr: str | None) -> None:
+    """Fail where a run or command printed Python's report of an uncaught exception."""
+    text = (stdout or "") + (stderr or "")
+    for marker in PYTHON_TRACES:
+        if marker in text:
+            at = text.index(marker)
+            shown = " ".join(str(word) for word in command)
+            raise AssertionError(f"{shown} printed {marker!r}:\n{text[at : at + 3000]}")
+
+
 def read_run(
     exit_code: int, stdout: str, stderr: str, workdir: Path, command: list[str]
 ) -> SuiteRun:
-    """What a run in ``workdir`` decided, as its checkpoints.json says."""
+    """What a run in ``workdir`` decided, as its checkpoints.json says. A run that printed a
+    Python trace fails the test that made it (``no_python_trace``)."""
+    no_python_trace(command, stdout, stderr)
     path = workdir / "checkpoints.json"
     document = json.loads(path.read_text("utf-8")) if path.exists() else {}
     return SuiteRun(
@@ -262,8 +280,9 @@ def admin_cli_env(admin_key: str, admin_secret: str) -> dict[str, str]:
 def run_command(
     command: Sequence[str], env: dict[str, str], timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """``command`` from the checkout, without a terminal, its output as text."""
-    return subprocess.run(
+    """``command`` from the checkout, without a terminal, its output as text; one that printed a
+    Python trace fails the test (``no_python_trace``)."""
+    done = subprocess.run(
         command,
         cwd=ROOT,
         env=env,
@@ -272,6 +291,8 @@ def run_command(
         encoding=CHILD_OUTPUT,
         timeout=timeout,
     )
+    no_python_trace(command, done.stdout, done.stderr)
+    return done
 
 
 def run_handson(
