@@ -183,9 +183,9 @@ class AwsLikeProxy(FaultProxy):
             if forwarded.status == 200:
                 self._registered_after.append(time.monotonic() - held_at)
 
-    def close(self, check: bool = True) -> None:
+    def close(self) -> None:
         with self._aws_lock:
             timers, self._timers = self._timers, []
         for timer in timers:
             timer.cancel()
-        super().close(check)
+        super().close()

@@ -74,6 +74,6 @@ class FarRegions(FaultProxy):
             time.sleep(0.05)
         return bool(self.held)
 
-    def close(self, check: bool = True) -> None:
+    def close(self) -> None:
         self._open.set()
-        super().close(check)
+        super().close()

@@ -46,6 +46,7 @@ from tests.helpers.aws_errors import internal_error, throttling_error
 from tests.helpers.aws_requests import operation_name, signing_service
 from tests.helpers.fault_proxy_types import Answer, Request
 from tests.helpers.proxy_server import ProxyServer
+from tests.helpers.server_errors import ServerErrors
 
 __all__ = ["Answer", "FaultProxy", "Request", "operation_name", "signing_service"]
 
@@ -91,6 +92,7 @@ class FaultProxy:
         self._cli_faults: Counter[str] = Counter()  # by kind: faults the AWS CLI was answered
         self._by_action: Counter[tuple[str, str, str]] = Counter()  # by (kind, service, action)
         self._server: ProxyServer | None = None
+        self._errors: ServerErrors | None = None
         self._thread: threading.Thread | None = None
 
     # -- life cycle ---------------------------------------------------------------------------
@@ -105,12 +107,16 @@ class FaultProxy:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        self.close(check=exc is None)  # a test that failed already says why
+        errors = self._errors
+        self.close()
+        if exc is None and errors is not None:  # a test that failed already says why
+            errors.check()
 
     def start(self) -> None:
         if self._server is not None:
             raise RuntimeError("the fault proxy is already running")
         self._server = ProxyServer(self)
+        self._errors = self._server.errors  # what its handlers raise, checked as the block ends
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": 0.1},
@@ -119,8 +125,7 @@ class FaultProxy:
         )
         self._thread.start()
 
-    def close(self, check: bool = True) -> None:
-        """Stop serving; then, with ``check``, fail on what the handlers raised meanwhile."""
+    def close(self) -> None:
         server, thread = self._server, self._thread
         if server is None or thread is None:
             return
@@ -129,8 +134,6 @@ class FaultProxy:
         server.close_connections()
         server.server_close()
         self._server = self._thread = None
-        if check:
-            server.errors.check()
 
     @property
     def endpoint_url(self) -> str:
