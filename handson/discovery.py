@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError
 
 from handson.discovery_near import in_other_regions, instances_alike, users_alike
 from handson.i18n import listed, t
+from handson.instance_network import NetworkPath, Placement, read_path
 from handson.names import (
     CONSOLE_ROLE_POLICY,
     CONSOLE_USER,
@@ -74,7 +75,9 @@ class Discovery:
     # None while it never registered; the error code where that could not be read.
     ssm_status: str | None = None
     ssm_unread: str | None = None
-    public_ip: bool = True  # it has a public IPv4 address (the hands-on's default subnet gives one)
+    placement: Placement | None = None  # its VPC, subnet, security groups and public IP address
+    # Where SSM does not list it Online: its network as read (handson.instance_network).
+    network: NetworkPath | None = None
 
     def note(self, piece: str, line: str) -> None:
         """A piece that is missing or ambiguous: one line, said once, and kept by its piece."""
@@ -175,7 +178,7 @@ def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any]
     found.instance_id = instance["InstanceId"]
     found.instance_state = instance.get("State", {}).get("Name")
     found.instance_type = instance.get("InstanceType")
-    found.public_ip = bool(instance.get("PublicIpAddress"))
+    found.placement = Placement.of(instance)
     profile_arn = instance.get("IamInstanceProfile", {}).get("Arn")
     if not profile_arn:
         found.note("instance", t("discovery.no_profile", instance=found.instance_id))
@@ -272,6 +275,16 @@ def _ssm_registration(ssm: Any, found: Discovery) -> None:
         found.ssm_unread = _code(exc)
 
 
+def _network(ec2: Any, found: Discovery) -> None:
+    """Where SSM does not list the running instance Online: what its network shows (its route
+    table, the VPC's SSM endpoints, its security groups), to say what keeps its agent out."""
+    if found.role is None or found.placement is None or found.ssm_unread is not None:
+        return
+    if found.ssm_status == "Online" or found.instance_state in ("stopping", "stopped"):
+        return
+    found.network = read_path(ec2, found.placement, ec2.meta.region_name)
+
+
 def discover(
     iam: Any,
     ec2: Any,
@@ -289,6 +302,7 @@ def discover(
     _instance(ec2, iam, found, ec2_in)
     if ssm is not None:
         _ssm_registration(ssm, found)
+        _network(ec2, found)
     found.findings.extend(held_amiss(found))
     _buckets(s3, name, found)
     if found.name is not None:  # the hands-on's policies hold the buckets' name

@@ -20,6 +20,7 @@ from handson.findings import (
 )
 from handson.i18n import t
 from handson.iam_engine import NamedPolicy
+from handson.instance_network import cause
 from handson.targets.ssm import NotOnline, SsmObservation
 from handson.verdict import DENIAL_CODES
 
@@ -80,5 +81,7 @@ def in_the_account(found: Discovery) -> str | None:
     if found.ssm_status == "Online":
         return None
     status = found.ssm_status or t("ssm_not_registered")
-    key = "existing.ssm_offline" if found.public_ip else "existing.ssm_offline_no_ip"
-    return t(key, instance=instance, status=status)
+    why = cause(found.network, found.placement)
+    if why is None:
+        return t("existing.ssm_offline", instance=instance, status=status)
+    return t("existing.ssm_offline_because", instance=instance, status=status, cause=why)

@@ -66,6 +66,7 @@ class HandBuilt:
         instance_region: str | None = None,
         instance_type: str = INSTANCE_TYPE,
         agent: bool = True,
+        subnet: str | None = None,
     ) -> None:
         iam = self.iam
         user_policy = iam.create_policy(
@@ -96,7 +97,12 @@ class HandBuilt:
         )
         if instances:
             self.instances(
-                instances, profile=profile, region=instance_region, kind=instance_type, agent=agent
+                instances,
+                profile=profile,
+                region=instance_region,
+                kind=instance_type,
+                agent=agent,
+                subnet=subnet,
             )
         for name in (self.name, *([extra_pair] if extra_pair else [])):
             for number in (1, 2):
@@ -112,13 +118,15 @@ class HandBuilt:
         region: str | None = None,
         kind: str = INSTANCE_TYPE,
         agent: bool = True,
+        subnet: str | None = None,
     ) -> None:
         """``count`` instances tagged as the hands-on's; ``profile``: with the role attached
         (the hands-on's step 10, which a learner may skip); ``region``: another region than the
         admin's (a console left in the region it was last in); ``kind``: their type (a region
         without the hands-on's t2.micro has a learner choose another); ``agent``: their SSM
         agent registers as it does at boot with the role's credentials (SSM then lists each
-        Online where the role allows its calls; without it, as one that never reaches SSM)."""
+        Online where the role allows its calls; without it, as one that never reaches SSM);
+        ``subnet``: launched there (else in the default VPC's, as the console does)."""
         where = self.admin.in_region(region) if region else self.admin
         ec2 = where.client("ec2")
         image = where.client("ssm").get_parameter(Name=AMI_PARAMETER)["Parameter"]["Value"]
@@ -128,6 +136,7 @@ class HandBuilt:
             MinCount=count,
             MaxCount=count,
             **({"IamInstanceProfile": {"Name": ROLE}} if profile else {}),
+            **({"SubnetId": subnet} if subnet else {}),
             TagSpecifications=[
                 {"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": INSTANCE_TAG}]}
             ],
@@ -138,6 +147,20 @@ class HandBuilt:
             issued = instance_credentials(where, instance_id)
             if issued.credentials is not None and where.endpoint_url:
                 ssm_agent.start(where.endpoint_url, where.region, issued.credentials, instance_id)
+
+    def private_subnet(self) -> tuple[str, str]:
+        """A subnet of the default VPC whose route table of its own leads nowhere out of the VPC
+        (a learner's "private subnet"), removed afterwards: its ID and its route table's."""
+        ec2 = self.ec2
+        default = [{"Name": "is-default", "Values": ["true"]}]
+        vpc = ec2.describe_vpcs(Filters=default)["Vpcs"][0]["VpcId"]
+        subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="172.31.200.0/24")["Subnet"]["SubnetId"]
+        self.undo.append(lambda: ec2.delete_subnet(SubnetId=subnet))
+        table = ec2.create_route_table(VpcId=vpc)["RouteTable"]["RouteTableId"]
+        self.undo.append(lambda: ec2.delete_route_table(RouteTableId=table))
+        joined = ec2.associate_route_table(RouteTableId=table, SubnetId=subnet)["AssociationId"]
+        self.undo.append(lambda: ec2.disassociate_route_table(AssociationId=joined))
+        return subnet, table
 
     def build_with_mistakes(self) -> set[str]:
         """Four mistakes a learner makes, each in one checkpoint; the checkpoints they break.

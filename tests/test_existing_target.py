@@ -402,14 +402,15 @@ def test_two_slips_the_replay_passed_until_now_each_said_where_it_belongs(
     open/. The replay put the run's name in its place. Now R4 fails, and its hint says to write
     the name there, with the ARN as it should be.
 
-    The instance's SSM agent never reached SSM (no way out of its subnet, an agent stopped):
-    Session Manager cannot connect to it, the checkpoint R1 names, though the role, its policies
-    and the instance profile are as the hands-on's. The replay of the design passed R1. Now R1
-    is not decided, saying so and what to do."""
+    The instance's SSM agent never reached SSM: it was launched in a subnet with no way out of
+    its VPC. Session Manager cannot connect to it, the checkpoint R1 names, though the role, its
+    policies and the instance profile are as the hands-on's. The replay of the design passed R1.
+    Now R1 is not decided, saying so and what keeps the agent out: the subnet's route table."""
     document = json.loads(seed(ROLE_POLICY_FILE))
     (get,) = [s for s in document["Statement"] if s["Sid"] == "ForS32OpenGet"]
     get["Resource"] = [f"arn:aws:s3:::handson-s3-2-{PLACEHOLDER}/open/*"]
-    by_hand.build(role_policy=json.dumps(document, ensure_ascii=False), agent=False)
+    subnet, table = by_hand.private_subnet()
+    by_hand.build(role_policy=json.dumps(document, ensure_ascii=False), agent=False, subnet=subnet)
     run = grade(test_emulator, tmp_path)
     assert run.exit_code == 1, run.describe()
     expected = {c: {"passed"} for c in CHECKPOINTS}
@@ -424,6 +425,10 @@ def test_two_slips_the_replay_passed_until_now_each_said_where_it_belongs(
     (r1,) = [e for e in run.checkpoints if e["checkpoints"] == ["R1"]]
     assert r1["outcome"] == "skipped", r1
     assert "is not Online in SSM (PingStatus: not registered), so Session Manager" in r1["reason"]
+    assert (
+        f"Its subnet {subnet} has no route out of its VPC (route table {table}: no 0.0.0.0/0"
+        in r1["reason"]
+    ), r1["reason"]
 
 
 def test_a_user_and_a_role_holding_no_policy_of_their_own_are_graded(

@@ -10,10 +10,13 @@ from botocore.stub import Stubber
 
 from handson import i18n
 from handson.aws import Credentials, Principal
-from handson.discovery import Discovery, _ssm_registration
+from handson.discovery import Discovery, _network, _ssm_registration
+from handson.instance_network import NetworkPath, Placement, Way
 from handson.ssm_verdict import in_the_account
 
 INSTANCE = "i-0123456789abcdef0"
+NO_IP = Placement("vpc-1", "subnet-1", ("sg-1",), public_ip=False)
+NO_WAY = NetworkPath("rtb-1", Way.NONE, ("com.amazonaws.ap-northeast-1.ssm",), True)
 
 
 def found(**facts: object) -> Discovery:
@@ -35,11 +38,22 @@ def test_online_decides_nothing_more() -> None:
     [
         ({"ssm_status": None}, "(PingStatus: not registered), so Session Manager cannot connect"),
         ({"ssm_status": "ConnectionLost"}, "(PingStatus: ConnectionLost)"),
-        ({"ssm_status": None, "public_ip": False}, "It has no public IP address"),
+        ({"ssm_status": None, "placement": NO_IP}, "It has no public IP address"),
+        (
+            {"ssm_status": None, "placement": NO_IP, "network": NO_WAY},
+            "hands-on's). Its subnet subnet-1 has no route out of its VPC (route table rtb-1",
+        ),
         ({"ssm_status": "Online", "instance_state": "stopped"}, "is stopped, so Session"),
         ({"ssm_unread": "AccessDeniedException"}, "(AccessDeniedException), so R1 is not decided"),
     ],
-    ids=["never registered", "connection lost", "no public IP", "stopped", "unreadable"],
+    ids=[
+        "never registered",
+        "connection lost",
+        "no public IP",
+        "no way out",
+        "stopped",
+        "unreadable",
+    ],
 )
 def test_what_keeps_session_manager_out_is_said(facts: dict[str, object], said: str) -> None:
     reason = in_the_account(found(**facts))  # the tests' language is English
@@ -73,6 +87,38 @@ def test_the_registration_is_read_as_ssm_answers_it() -> None:
         ]
         with pytest.raises(Exception, match="InternalServerError"):
             _ssm_registration(ssm, found())
+
+
+def test_the_network_is_read_only_where_ssm_does_not_list_the_instance_online() -> None:
+    """Online, stopped, unread, or without a role: EC2 is not asked (a Stubber without answers
+    fails on any call); not registered: the route table is read, and the rest as it leads."""
+    ec2 = Principal("grader", Credentials("AKIDX", "x"), "ap-northeast-1", None).client("ec2")
+    placed = {"placement": NO_IP}
+    with Stubber(ec2) as stub:
+        for facts in (
+            {"ssm_status": "Online"},
+            {"instance_state": "stopped"},
+            {"ssm_unread": "AccessDeniedException"},
+            {"role": None},
+            {"placement": None},
+        ):
+            seen = found(**{**placed, **facts})
+            _network(ec2, seen)
+            assert seen.network is None, facts
+        local = {"DestinationCidrBlock": "172.31.0.0/16", "GatewayId": "local", "State": "active"}
+        table = {"RouteTableId": "rtb-1", "Routes": [local]}
+        stub.add_response("describe_route_tables", {"RouteTables": [table]})
+        stub.add_response("describe_vpc_endpoints", {"VpcEndpoints": []})
+        stub.add_response("describe_security_groups", {"SecurityGroups": []})
+        seen = found(**placed)
+        _network(ec2, seen)
+        stub.assert_no_pending_responses()
+    assert seen.network == NetworkPath(
+        "rtb-1",
+        Way.NONE,
+        ("com.amazonaws.ap-northeast-1.ssm", "com.amazonaws.ap-northeast-1.ssmmessages"),
+        False,
+    )
 
 
 def test_the_roles_ssm_core_on_the_user_is_said_where_it_belongs() -> None:
