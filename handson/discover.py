@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from handson.aws import principal_from_session
+from handson.bucket_keys import key_lines
 from handson.bucket_policies import replay_lines
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.discovery import Discovery, FoundPolicy, discover, replayed_role_policies
@@ -198,6 +199,7 @@ def manifest(found: Discovery) -> dict[str, Any]:
         "findings": found.findings,
         **{f"{side}_boundary": _source(p) for side, p in found.boundaries.items()},
         "bucket_policies": found.bucket_policies,
+        "bucket_keys": found.bucket_keys,
     }
 
 
@@ -256,7 +258,8 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
     write_replay(found, args.out)
     # What the replay's files hold besides the hands-on's policies, and where it is held (the
     # files merge them: a group's AdministratorAccess is a statement of the user's file there).
-    findings = [*found.findings, *replay_lines(found.bucket_policies), *others_held(found)]
+    said = [*replay_lines(found.bucket_policies), *key_lines(found.bucket_keys)]
+    findings = [*found.findings, *said, *others_held(found)]
     if found.role is not None and not found.ssm_core:
         findings = [*findings, t("replay.no_ssm_core", role=found.role)]
     for side, who in (("user", found.user), ("role", found.role)):

@@ -9,6 +9,7 @@ import contextlib
 import json
 from typing import Any
 
+from handson.bucket_keys import key_lines
 from handson.bucket_policies import replay_lines
 from handson.iam_engine import NamedPolicy
 from handson.names import aws_managed
@@ -48,10 +49,17 @@ def bucket_policies(policies: PolicySet) -> dict[str, dict[str, Any] | None]:
     return dict(found) if isinstance(found, dict) else {}
 
 
+def bucket_keys(policies: PolicySet) -> dict[str, str | None]:
+    """The KMS keys of the learner's own discover found the bucket pair encrypted with (None:
+    a bucket whose encryption it could not read)."""
+    found = _manifest(policies).get("bucket_keys")
+    return dict(found) if isinstance(found, dict) else {}
+
+
 def notes(policies: PolicySet) -> list[str]:
-    """What a run of discover's folder says first: the bucket policies it found, which the run
-    does not make (the checks they may decide are not decided)."""
-    return replay_lines(bucket_policies(policies))
+    """What a run of discover's folder says first: the bucket policies and KMS keys it found,
+    which the run does not make (the checks they may decide are not decided)."""
+    return [*replay_lines(bucket_policies(policies)), *key_lines(bucket_keys(policies))]
 
 
 def _manifest(policies: PolicySet) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from handson.bucket_keys import read_key
 from handson.discovery_near import in_other_regions, instances_alike, users_alike
 from handson.i18n import listed, t
 from handson.instance_network import NetworkPath, Placement, read_path
@@ -71,6 +72,9 @@ class Discovery:
     # The bucket pair's bucket policies (the hands-on sets none), by bucket: None where it could
     # not be read.
     bucket_policies: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    # The KMS keys of the learner's own that the pair's default encryption names (the hands-on
+    # uses none), by bucket: None where it could not be read; S3's own encryption is absent.
+    bucket_keys: dict[str, str | None] = field(default_factory=dict)
     # The instance as SSM lists it (Session Manager connects only to one Online): its PingStatus,
     # None while it never registered; the error code where that could not be read.
     ssm_status: str | None = None
@@ -234,6 +238,9 @@ def _buckets(s3: Any, name: str | None, found: Discovery) -> None:
         found.objects[prefix] = [(o["Key"], o["ETag"]) for o in contents]
     for bucket in found.buckets:
         _bucket_policy(s3, bucket, found)
+        read, key = read_key(s3, bucket)  # handson/bucket_keys.py
+        if not read or key is not None:
+            found.bucket_keys[bucket] = key
 
 
 def _bucket_policy(s3: Any, bucket: str, found: Discovery) -> None:

@@ -334,7 +334,7 @@ def test_a_ctrl_c_while_the_account_is_read_is_one_line(
     assert snapshot(test_emulator.admin) == before
 
 
-def test_a_bucket_policy_that_may_decide_a_check_leaves_it_undecided(
+def test_a_bucket_policy_or_key_that_may_decide_a_check_leaves_it_undecided(
     by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
     """Bucket 2 has a policy granting the role s3:* (the hands-on sets none). On AWS the role may
@@ -342,7 +342,12 @@ def test_a_bucket_policy_that_may_decide_a_check_leaves_it_undecided(
     policies, graded 13/13 (and before that, reading the policy ended the run in an internal
     error). Now what the replay denied and the bucket's Allow may allow is not decided, each
     saying why; the rest is graded; the run exits 6. A run of discover's folder says and
-    decides the same."""
+    decides the same.
+
+    Bucket 1 encrypts with a KMS key of the learner's by default (the hands-on keeps SSE-S3).
+    On AWS the role's upload there needs kms:GenerateDataKey on the key, which the hands-on's
+    policy does not grant: the replay, which has no KMS, passed R2. Now R2 is not decided,
+    naming the key."""
     by_hand.build()
     bucket = f"handson-s3-2-{NAME}"
     document = {
@@ -369,23 +374,39 @@ def test_a_bucket_policy_that_may_decide_a_check_leaves_it_undecided(
     )
     s3.put_bucket_policy(Bucket=bucket, Policy=json.dumps(document))
     by_hand.undo.append(lambda: s3.delete_bucket_policy(Bucket=bucket))
+    bucket1 = f"handson-s3-1-{NAME}"
+    key = f"arn:aws:kms:{test_emulator.region}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    default = {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": key}
+    rules = {"Rules": [{"ApplyServerSideEncryptionByDefault": default}]}
+    s3.put_bucket_encryption(Bucket=bucket1, ServerSideEncryptionConfiguration=rules)
+    by_hand.undo.append(lambda: s3.delete_bucket_encryption(Bucket=bucket1))
     before = snapshot(test_emulator.admin)
     run = grade(test_emulator, tmp_path)
     said = t("discovery.bucket_policy", bucket=bucket)
     assert run.stderr.count(said + " (take it off, or add --live") == 1, run.describe()
+    keyed = t("discovery.bucket_key", bucket=bucket1, kms_key=key)
+    assert run.stderr.count(keyed + " (choose SSE-S3 again, or add --live") == 1, run.stderr
     assert run.exit_code == 6, run.describe()
     outcomes = decided(run)
     undecided = {c for c, seen in outcomes.items() if "skipped" in seen}
     # R4's read and R8's listing of open/, allowed by the role's policy, stand: an Allow of the
-    # bucket's changes no allow. What the replay denied, the bucket's Allow may allow.
-    assert undecided == {"R5", "R6", "R7", "R8"}, outcomes
+    # bucket's changes no allow. What the replay denied, the bucket's Allow may allow. R2's
+    # upload to bucket 1, allowed, may be denied by KMS; R3's deletion of it stands denied.
+    assert undecided == {"R2", "R5", "R6", "R7", "R8"}, outcomes
     assert outcomes["R4"] == {"passed"} and outcomes["R8"] == {"passed", "skipped"}
     assert all(seen == {"passed"} for c, seen in outcomes.items() if c not in undecided)
-    reasons = {e["reason"] for e in run.checkpoints if e["outcome"] == "skipped"}
-    assert all(f"the bucket policy of {bucket} (RoleAll) may allow" in r for r in reasons)
+    reasons = {
+        e["checkpoints"][0]: e["reason"] for e in run.checkpoints if e["outcome"] == "skipped"
+    }
+    assert reasons.pop("R2") == (
+        f"Skipped: {bucket1} encrypts objects with the KMS key {key} by default: s3:PutObject "
+        "there also needs kms:GenerateDataKey on the key, which the replay does not read (AWS "
+        "does), so this is not decided"
+    )
+    assert all(f"the bucket policy of {bucket} (RoleAll) may allow" in r for r in reasons.values())
     assert snapshot(test_emulator.admin) == before
     replayed = replay(by_hand, test_emulator, tmp_path)
-    assert said in replayed.stdout, replayed.stdout
+    assert said in replayed.stdout and keyed in replayed.stdout, replayed.stdout
     assert replayed.exit_code == 6, replayed.describe()
     assert {c for c, seen in decided(replayed).items() if "skipped" in seen} == undecided
     assert (tmp_path / FOUND / "discovered.json").is_file()
