@@ -9,9 +9,11 @@ through the internet or through the VPC's interface endpoints.
 
 Only what is sure to block is said: a route of any other kind (a NAT gateway, a transit gateway,
 a peering, a prefix list), an endpoint in a state other than ``available``, an outbound rule to
-any destination: each is taken to let the agent through. Network ACLs are not read (the default
-one lets everything through, and the hands-on changes none). A read that is refused or fails
-says nothing (an older grading role lacks these reads): the line without a cause, as before.
+any destination: each is taken to let the agent through. The subnet's network ACL (stateless,
+its rules in number order) blocks only where a rule denying everyone comes before any rule that
+might allow: HTTPS out, or the answers in on the agent's ports (TCP 1024-65535); its IPv6 rules
+are not read. A read that is refused or fails says nothing (an older grading role lacks these
+reads): the line without a cause, as before.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from handson.i18n import listed, t
 
 T = TypeVar("T")
 HTTPS = 443
+ANSWERS = (1024, 65535)  # the ports an answer to the agent may come back to (its own choice)
+EVERYONE = "0.0.0.0/0"
 # The interface endpoints an agent needs where the subnet has no way to the internet (AWS's
 # "Use VPC endpoints for Systems Manager": ec2messages only for agents older than 3.3.40.0).
 SSM_ENDPOINTS = ("ssm", "ssmmessages")
@@ -67,6 +71,9 @@ class NetworkPath:
     way: Way | None = None
     missing_endpoints: tuple[str, ...] | None = None  # the SSM endpoints the VPC lacks, by name
     https_out: bool | None = None  # some security group rule lets TCP 443 out
+    acl: str | None = None  # the subnet's network ACL
+    acl_out: bool | None = None  # it may let HTTPS out (False: surely not)
+    acl_in: bool | None = None  # it may let the answers in (False: surely not)
 
 
 def read_path(ec2: Any, placement: Placement, region: str) -> NetworkPath:
@@ -77,7 +84,14 @@ def read_path(ec2: Any, placement: Placement, region: str) -> NetworkPath:
     if way is Way.NONE and vpc:
         missing = _read(lambda: _missing_endpoints(ec2, vpc, region))
     https_out = _read(lambda: _https_out(ec2, placement.groups)) if placement.groups else None
-    return NetworkPath(table, way, missing, https_out)
+    subnet = placement.subnet
+    acl = _read(lambda: _acl(ec2, subnet)) if subnet else None
+    if acl is None:
+        return NetworkPath(table, way, missing, https_out)
+    acl_id, entries = acl
+    out = acl_lets(entries, egress=True, ports=(HTTPS, HTTPS))
+    answers = acl_lets(entries, egress=False, ports=ANSWERS)
+    return NetworkPath(table, way, missing, https_out, acl_id, out, answers)
 
 
 def _read(read: Callable[[], T]) -> T | None:
@@ -148,6 +162,33 @@ def lets_https_out(rule: dict[str, Any]) -> bool:
     return int(rule.get("FromPort", 0)) <= HTTPS <= int(rule.get("ToPort", 65535))
 
 
+def _acl(ec2: Any, subnet: str) -> tuple[str, list[dict[str, Any]]] | None:
+    own = [{"Name": "association.subnet-id", "Values": [subnet]}]
+    acls = ec2.describe_network_acls(Filters=own)["NetworkAcls"]
+    return (acls[0]["NetworkAclId"], acls[0].get("Entries", [])) if acls else None
+
+
+def acl_lets(entries: Sequence[dict[str, Any]], *, egress: bool, ports: tuple[int, int]) -> bool:
+    """Whether a network ACL's rules may let TCP on these ports through (out to them, or in to
+    them), from anywhere: False only where a rule denying everyone all of them comes, in rule
+    number order, before any rule that might allow one of them."""
+    ours = [e for e in entries if bool(e.get("Egress")) is egress and "CidrBlock" in e]
+    for entry in sorted(ours, key=lambda e: int(e.get("RuleNumber", 0))):
+        protocol = str(entry.get("Protocol"))
+        if protocol not in ("-1", "6"):
+            continue
+        low, high = (0, 65535)
+        if protocol == "6" and "PortRange" in entry:
+            low, high = int(entry["PortRange"]["From"]), int(entry["PortRange"]["To"])
+        if high < ports[0] or low > ports[1]:
+            continue  # none of the ports
+        if entry.get("RuleAction") == "allow":
+            return True
+        if entry.get("CidrBlock") == EVERYONE and low <= ports[0] and ports[1] <= high:
+            return False
+    return True  # no rule said (AWS's own last rule denies all: it is among the entries)
+
+
 def cause(path: NetworkPath | None, placement: Placement | None) -> str | None:
     """The first thing the network shows that keeps the agent from SSM, in the run's language;
     None where it shows none (or could not be read)."""
@@ -163,4 +204,8 @@ def cause(path: NetworkPath | None, placement: Placement | None) -> str | None:
         return t("network.no_public_ip")
     if path.https_out is False:
         return t("network.no_https_out", groups=listed(placement.groups))
+    if path.acl_out is False:
+        return t("network.acl_out", acl=path.acl, subnet=placement.subnet)
+    if path.acl_in is False:
+        return t("network.acl_in", acl=path.acl, subnet=placement.subnet)
     return None

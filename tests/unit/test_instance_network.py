@@ -12,9 +12,12 @@ from botocore.stub import Stubber
 from handson import i18n
 from handson.aws import Credentials, Principal
 from handson.instance_network import (
+    ANSWERS,
+    HTTPS,
     NetworkPath,
     Placement,
     Way,
+    acl_lets,
     cause,
     lets_https_out,
     read_path,
@@ -32,6 +35,15 @@ TO_IGW = {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-0abc", "State":
 TO_NAT = {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-0abc", "State": "active"}
 PRIVATE = Placement(VPC, SUBNET, (GROUP,), public_ip=False)
 PUBLIC = Placement(VPC, SUBNET, (GROUP,), public_ip=True)
+ACL = "acl-0a1b"
+ALL = {"Protocol": "-1", "CidrBlock": "0.0.0.0/0"}
+DEFAULT_ACL = [  # a default network ACL's rules, as EC2 lists them (its last rules included)
+    {**ALL, "Egress": True, "RuleAction": "allow", "RuleNumber": 100},
+    {**ALL, "Egress": True, "RuleAction": "deny", "RuleNumber": 32767},
+    {**ALL, "Egress": False, "RuleAction": "allow", "RuleNumber": 100},
+    {**ALL, "Egress": False, "RuleAction": "deny", "RuleNumber": 32767},
+]
+OF_SUBNET = {"Filters": [{"Name": "association.subnet-id", "Values": [SUBNET]}]}
 
 
 def route(**fields: str) -> dict[str, str]:
@@ -76,6 +88,57 @@ def test_an_outbound_rule_lets_https_out(rule: dict[str, Any], lets: bool) -> No
     assert lets_https_out(rule) is lets
 
 
+def entry(number: int, action: str, egress: bool, **fields: Any) -> dict[str, Any]:
+    rule = {"Protocol": "6", "CidrBlock": "0.0.0.0/0", **fields}
+    return {"RuleNumber": number, "RuleAction": action, "Egress": egress, **rule}
+
+
+DENY_ALL_OUT = {**ALL, "Egress": True, "RuleAction": "deny", "RuleNumber": 32767}
+DENY_ALL_IN = {**ALL, "Egress": False, "RuleAction": "deny", "RuleNumber": 32767}
+
+
+@pytest.mark.parametrize(
+    ("entries", "out", "answers"),
+    [
+        (DEFAULT_ACL, True, True),
+        ([DENY_ALL_OUT, DENY_ALL_IN], False, False),  # a new network ACL: no rule of its own
+        # Web traffic only: HTTP and HTTPS out, their answers in.
+        ([entry(100, "allow", True, PortRange={"From": 80, "To": 80}),
+          entry(110, "allow", True, PortRange={"From": 443, "To": 443}),
+          entry(100, "allow", False, PortRange={"From": 1024, "To": 65535}),
+          DENY_ALL_OUT, DENY_ALL_IN], True, True),
+        # HTTP out only; SSH in only.
+        ([entry(100, "allow", True, PortRange={"From": 80, "To": 80}),
+          entry(100, "allow", False, PortRange={"From": 22, "To": 22}),
+          DENY_ALL_OUT, DENY_ALL_IN], False, False),
+        # A deny of everyone before the allow: the deny decides.
+        ([entry(90, "deny", True, PortRange={"From": 443, "To": 443}),
+          entry(100, "allow", True, PortRange={"From": 443, "To": 443}), DENY_ALL_OUT],
+         False, True),
+        # An allow of a narrower range may be SSM's: not sure to block.
+        ([entry(100, "allow", True, CidrBlock="52.0.0.0/8", PortRange={"From": 443, "To": 443}),
+          DENY_ALL_OUT], True, True),
+        # A deny of a narrower range before the last rule: still every address denied.
+        ([entry(100, "deny", True, CidrBlock="10.0.0.0/8"), DENY_ALL_OUT], False, True),
+        # Some of the answer ports allowed: they may be the agent's.
+        ([entry(100, "allow", False, PortRange={"From": 32768, "To": 60999}), DENY_ALL_IN],
+         True, True),
+        # UDP and IPv6 rules say nothing of the agent's IPv4 TCP.
+        ([entry(100, "allow", True, Protocol="17"),
+          {**entry(110, "allow", True), "CidrBlock": None, "Ipv6CidrBlock": "::/0"},
+          DENY_ALL_OUT], False, True),
+    ],
+    ids=["default", "new", "web only", "http and ssh", "deny first", "narrower allow",
+         "narrower deny", "ephemeral allowed", "udp and ipv6"],
+)  # fmt: skip
+def test_a_network_acl_blocks_only_where_it_surely_does(
+    entries: list[dict[str, Any]], out: bool, answers: bool
+) -> None:
+    entries = [{k: v for k, v in e.items() if v is not None} for e in entries]
+    assert acl_lets(entries, egress=True, ports=(HTTPS, HTTPS)) is out
+    assert acl_lets(entries, egress=False, ports=ANSWERS) is answers
+
+
 def ec2_client() -> Any:
     return Principal("grader", Credentials("AKIDX", "x"), REGION, None).client("ec2")
 
@@ -99,6 +162,10 @@ def groups(*rules: dict[str, Any]) -> dict[str, Any]:
     return {"SecurityGroups": [{"GroupId": GROUP, "IpPermissionsEgress": list(rules)}]}
 
 
+def acls(entries: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"NetworkAcls": [{"NetworkAclId": ACL, "VpcId": VPC, "Entries": entries}]}
+
+
 def endpoint(service: str, state: str = "available") -> dict[str, str]:
     return {"VpcId": VPC, "ServiceName": f"com.amazonaws.{REGION}.{service}", "State": state}
 
@@ -112,9 +179,11 @@ def test_a_private_subnet_is_read_with_the_vpcs_endpoints() -> None:
         found = [endpoint("ssm"), endpoint("ssmmessages", "pending"), endpoint("s3")]
         stub.add_response("describe_vpc_endpoints", {"VpcEndpoints": found}, ENDPOINTS)
         stub.add_response("describe_security_groups", groups({"IpProtocol": "-1"}), GROUPS)
+        stub.add_response("describe_network_acls", acls(DEFAULT_ACL), OF_SUBNET)
         path = read_path(ec2, PRIVATE, REGION)
         stub.assert_no_pending_responses()
-    assert path == NetworkPath(TABLE, Way.NONE, (f"com.amazonaws.{REGION}.ssmmessages",), True)
+    missing = (f"com.amazonaws.{REGION}.ssmmessages",)
+    assert path == NetworkPath(TABLE, Way.NONE, missing, True, ACL, True, True)
     said = cause(path, PRIVATE)
     assert said is not None and said.startswith(
         f"Its subnet {SUBNET} has no route out of its VPC (route table {TABLE}: no 0.0.0.0/0 "
@@ -132,9 +201,10 @@ def test_a_subnet_without_a_table_of_its_own_has_the_vpcs_main_one() -> None:
         stub.add_response("describe_route_tables", tables(MAIN, [LOCAL, TO_IGW]), MAIN_OF_VPC)
         web = {"IpProtocol": "tcp", "FromPort": 80, "ToPort": 80, "IpRanges": []}
         stub.add_response("describe_security_groups", groups(web), GROUPS)
+        stub.add_response("describe_network_acls", acls(DEFAULT_ACL), OF_SUBNET)
         path = read_path(ec2, PUBLIC, REGION)
         stub.assert_no_pending_responses()
-    assert path == NetworkPath(MAIN, Way.INTERNET_GATEWAY, None, False)
+    assert path == NetworkPath(MAIN, Way.INTERNET_GATEWAY, None, False, ACL, True, True)
     assert cause(path, PUBLIC) == (
         f"Its security groups ({GROUP}) let no HTTPS (TCP 443) out, so its SSM agent cannot reach "
         "SSM: add an outbound rule for HTTPS to 0.0.0.0/0 (a new security group lets all "
@@ -150,6 +220,7 @@ def test_a_read_refused_or_failed_says_nothing_of_it(code: str) -> None:
     with Stubber(ec2) as stub:
         stub.add_client_error("describe_route_tables", code, http_status_code=400)
         stub.add_client_error("describe_security_groups", code, http_status_code=400)
+        stub.add_client_error("describe_network_acls", code, http_status_code=400)
         path = read_path(ec2, PUBLIC, REGION)
         stub.assert_no_pending_responses()
     assert path == NetworkPath()
@@ -172,6 +243,19 @@ def test_a_read_refused_or_failed_says_nothing_of_it(code: str) -> None:
         (NetworkPath(TABLE, Way.NONE, ("x",), False), PRIVATE, "has no route out of its VPC"),
         (NetworkPath(TABLE, Way.INTERNET_GATEWAY, None, False), PRIVATE, "no public IP address"),
         (NetworkPath(TABLE, Way.OTHER, None, False), PRIVATE, "let no HTTPS (TCP 443) out"),
+        # The network ACL's, after the security groups': out, then the answers in.
+        (NetworkPath(TABLE, Way.OTHER, None, False, ACL, False), PRIVATE, "let no HTTPS"),
+        (
+            NetworkPath(TABLE, Way.OTHER, None, True, ACL, False, False),
+            PRIVATE,
+            f"The network ACL {ACL} of its subnet {SUBNET} lets no HTTPS (TCP 443) out",
+        ),
+        (
+            NetworkPath(TABLE, Way.OTHER, None, True, ACL, True, False),
+            PRIVATE,
+            "lets no answers in (TCP 1024-65535)",
+        ),
+        (NetworkPath(TABLE, Way.OTHER, None, True, ACL, True, True), PRIVATE, None),
         (None, None, None),
     ],
 )
@@ -205,14 +289,15 @@ def test_each_cause_is_said_in_the_runs_language() -> None:
 
 
 def test_the_grading_role_allows_each_read() -> None:
-    """ci/grading-role.yaml holds the three (an older stack lacks them: a refused read says
-    nothing, above): the route table and the endpoints among the reads the recorded class makes
-    (tests/corpus/grading_calls.jsonl), the security groups among those some accounts need
-    (moto's instances in the recorded class have none)."""
+    """ci/grading-role.yaml holds the four (an older stack lacks them: a refused read says
+    nothing, above): the route table, the endpoints and the network ACL among the reads the
+    recorded class makes (tests/corpus/grading_calls.jsonl), the security groups among those
+    some accounts need (moto's instances in the recorded class have none)."""
     reads = {
         "DescribeRouteTables": "ec2:DescribeRouteTables",
         "DescribeVpcEndpoints": "ec2:DescribeVpcEndpoints",
         "DescribeSecurityGroups": "ec2:DescribeSecurityGroups",
+        "DescribeNetworkAcls": "ec2:DescribeNetworkAcls",
     }
     calls: list[dict[str, Any]] = [
         {"who": "provisioning", "principal": "grader", "service": "ec2", "operation": operation,
@@ -220,7 +305,7 @@ def test_the_grading_role_allows_each_read() -> None:
         for operation, action in reads.items()
     ]  # fmt: skip
     checks = check_calls(calls, grading_policies())
-    assert len(checks) == 3 and refusals(checks) == []
+    assert len(checks) == 4 and refusals(checks) == []
     # Each grant taken out refuses its read: the check can fail.
     template = load_template(TEMPLATE)
     for call in calls:
