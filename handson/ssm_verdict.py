@@ -28,9 +28,13 @@ if TYPE_CHECKING:
     from handson.discovery import Discovery
 
 
-def judge_online(seen: SsmObservation, boundary: NamedPolicy | None = None) -> None:
+def judge_online(
+    seen: SsmObservation, boundary: NamedPolicy | None = None, network: str | None = None
+) -> None:
     """Pass when the instance was Online; else raise R1's verdict, or why it is not decided.
-    ``boundary``: the role's permissions boundary, named where it is what denied the agent."""
+    ``boundary``: the role's permissions boundary, named where it is what denied the agent;
+    ``network``: what of the instance's network keeps its agent out, said where it never came
+    Online (a hand-built account's, --live: handson.instance_network)."""
     if seen.gap:
         raise undecidable(seen.gap)
     instance_id = seen.instance_id
@@ -63,6 +67,8 @@ def judge_online(seen: SsmObservation, boundary: NamedPolicy | None = None) -> N
         never = NotOnline(instance_id, seen.budget, seen.status)
         status = seen.status or t("ssm_not_registered")
         words = t("ssm_not_online", instance=instance_id, seconds=f"{seen.budget:g}", status=status)
+        if network is not None:
+            words = t("ssm_not_online_because", said=words, cause=network)
         raise CheckError(str(never), Finding(TEST_ERROR, words))
 
 

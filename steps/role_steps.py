@@ -220,12 +220,13 @@ def instance_online_in_ssm(
     instance: Instance,
     boundaries: dict[str, NamedPolicy],
     ssm_in_account: str | None,
+    network_in_account: str | None,
 ) -> None:
     """Every target waits for the SSM agent within the SSM budget and says what it saw; an
     instance that never came Online, with none of its agent's calls denied, is no verdict: not
     decided (verdict rule 1, handson/ssm_verdict.py). A hand-built account's replay passed:
     not decided either where the learner's own instance is not Online in SSM."""
-    judge_online(target.ssm_online(instance), boundaries.get("role"))
+    judge_online(target.ssm_online(instance), boundaries.get("role"), network_in_account)
     if ssm_in_account is not None:
         raise undecidable(ssm_in_account)
 

@@ -32,8 +32,10 @@ class Target:
         return self.seen
 
 
-def judged(seen: SsmObservation, in_the_account: str | None = None) -> None:
-    instance_online_in_ssm(Target(seen), None, {}, in_the_account)  # type: ignore[arg-type]
+def judged(
+    seen: SsmObservation, in_the_account: str | None = None, network: str | None = None
+) -> None:
+    instance_online_in_ssm(Target(seen), None, {}, in_the_account, network)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize(("status", "shown"), [(None, "not registered"), ("ConnectionLost", "")])
@@ -46,6 +48,19 @@ def test_never_online_is_not_decided_with_the_status_seen(status: str | None, sh
     assert f"PingStatus: {status or shown}" in finding.headline
     assert str(raised.value) == str(NotOnline(INSTANCE, 20, status))
     assert not isinstance(raised.value, CheckFailed)
+
+
+def test_never_online_says_what_of_its_network_keeps_the_agent_out() -> None:
+    """--target existing --live: the learner's instance never came Online, and discovery read a
+    cause in its network: said after what was seen. Still no verdict."""
+    cause = "Its subnet subnet-1 has no route out of its VPC"
+    with pytest.raises(CheckError) as raised:
+        judged(SsmObservation.never_online(NotOnline(INSTANCE, 20, None)), None, cause)
+    finding = raised.value.finding
+    assert finding.category == TEST_ERROR and not isinstance(raised.value, CheckFailed)
+    assert finding.headline.endswith(f"(PingStatus: not registered). {cause}"), finding.headline
+    # Online: the network's words change nothing.
+    judged(SsmObservation(INSTANCE, online=True), None, cause)
 
 
 def test_a_denied_agent_call_still_fails_r1() -> None:
