@@ -77,8 +77,9 @@ class NetworkPath:
 
 
 def read_path(ec2: Any, placement: Placement, region: str) -> NetworkPath:
-    """The route table, the SSM endpoints and the security groups of the instance; each read
-    that is refused or fails is left None."""
+    """The route table, the SSM endpoints (where the table leads nowhere out), the security
+    groups and the network ACL of the instance; each read that is refused or fails is left
+    None."""
     table, way = _read(lambda: _route(ec2, placement)) or (None, None)
     missing, vpc = None, placement.vpc
     if way is Way.NONE and vpc:
