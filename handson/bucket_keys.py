@@ -20,8 +20,9 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from handson.bucket_policies import bucket_of
+from handson.bucket_policies import bucket_of, replay_lines
 from handson.i18n import t
+from handson.lifecycle.ownership import error_code
 
 # What S3 asks of KMS for each call a check makes that a key changes.
 NEEDS_KEY = {"s3:PutObject": "kms:GenerateDataKey", "s3:GetObject": "kms:Decrypt"}
@@ -34,7 +35,7 @@ def read_key(s3: Any, bucket: str) -> tuple[bool, str | None]:
     try:
         configuration = s3.get_bucket_encryption(Bucket=bucket)["ServerSideEncryptionConfiguration"]
     except ClientError as exc:
-        return exc.response.get("Error", {}).get("Code") == NOT_SET, None
+        return error_code(exc) == NOT_SET, None
     return True, own_key(configuration)
 
 
@@ -61,6 +62,15 @@ def key_lines(keys: Mapping[str, str | None], grading: bool = False) -> list[str
         else t("discovery.bucket_key_unread", bucket=bucket)
         for bucket, key in keys.items()
     ]
+
+
+def bucket_lines(
+    policies: Mapping[str, Mapping[str, Any] | None],
+    keys: Mapping[str, str | None],
+    grading: bool = False,
+) -> list[str]:
+    """What a replay says first of the bucket pair: its bucket policies, then its KMS keys."""
+    return [*replay_lines(policies, grading), *key_lines(keys, grading)]
 
 
 def undecided_by_key(

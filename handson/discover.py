@@ -22,8 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from handson.aws import principal_from_session
-from handson.bucket_keys import key_lines
-from handson.bucket_policies import replay_lines
+from handson.bucket_keys import bucket_lines
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.discovery import Discovery, FoundPolicy, discover, replayed_role_policies
 from handson.errors import SuiteUsageError
@@ -258,7 +257,7 @@ def main(argv: list[str] | None = None, prog: str = "python -m handson.discover"
     write_replay(found, args.out)
     # What the replay's files hold besides the hands-on's policies, and where it is held (the
     # files merge them: a group's AdministratorAccess is a statement of the user's file there).
-    said = [*replay_lines(found.bucket_policies), *key_lines(found.bucket_keys)]
+    said = bucket_lines(found.bucket_policies, found.bucket_keys)
     findings = [*found.findings, *said, *others_held(found)]
     if found.role is not None and not found.ssm_core:
         findings = [*findings, t("replay.no_ssm_core", role=found.role)]

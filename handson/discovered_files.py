@@ -9,8 +9,7 @@ import contextlib
 import json
 from typing import Any
 
-from handson.bucket_keys import key_lines
-from handson.bucket_policies import replay_lines
+from handson.bucket_keys import bucket_lines
 from handson.iam_engine import NamedPolicy
 from handson.names import aws_managed
 from handson.policies import DISCOVERED_MANIFEST, PolicySet, Render
@@ -59,7 +58,7 @@ def bucket_keys(policies: PolicySet) -> dict[str, str | None]:
 def notes(policies: PolicySet) -> list[str]:
     """What a run of discover's folder says first: the bucket policies and KMS keys it found,
     which the run does not make (the checks they may decide are not decided)."""
-    return [*replay_lines(bucket_policies(policies)), *key_lines(bucket_keys(policies))]
+    return bucket_lines(bucket_policies(policies), bucket_keys(policies))
 
 
 def _manifest(policies: PolicySet) -> dict[str, Any]:

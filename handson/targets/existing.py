@@ -23,8 +23,7 @@ from typing import Any
 import pytest
 
 from handson.aws import Credentials, Principal, principal_from_session
-from handson.bucket_keys import key_lines
-from handson.bucket_policies import replay_lines
+from handson.bucket_keys import bucket_lines
 from handson.discover import others_held, write_replay
 from handson.discovery import Discovery, FoundPolicy, discover, replayed_role_policies
 from handson.environment import Built
@@ -165,8 +164,7 @@ def preflight(
     for line in found.findings:
         say(line)
     if not settings.live:  # --live: AWS decides, bucket policies and all
-        said = [*replay_lines(found.bucket_policies, True), *key_lines(found.bucket_keys, True)]
-        for line in said:
+        for line in bucket_lines(found.bucket_policies, found.bucket_keys, grading=True):
             say(line)
     if found.instance_state in ("stopping", "stopped"):
         # The replay grades the design, which a stopped instance keeps; the learner could not
