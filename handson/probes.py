@@ -131,7 +131,7 @@ def api_probe(
             meta = exc.response.get("ResponseMetadata", {})
             code = str(error.get("Code"))
             return Answer(
-                classify_api_error(code),
+                classify_api_error(code, str(error.get("Message") or "")),
                 {
                     "error_code": code,
                     "message": error.get("Message", ""),

@@ -13,7 +13,8 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from handson.i18n import has, t
+from handson.denied_by import denied_outside
+from handson.i18n import Key, has, t
 from handson.transient import (
     NO_CODE,
     is_transient_code,
@@ -64,13 +65,19 @@ _CLI_ERROR = re.compile(
 _AWS_COMMAND = re.compile(r"\baws (?:--?\S+ \S+ )*[a-z0-9-]+ [a-z0-9-]+")
 
 
-def classify_api_error(code: str | None) -> Verdict:
-    """Verdict for an API call: ``code`` is None on success, else the error code AWS returned."""
+def classify_api_error(code: str | None, message: str = "") -> Verdict:
+    """Verdict for an API call: ``code`` is None on success, else the error code AWS returned,
+    with its ``message``: a denial it says a policy outside the principal's own design made (an
+    organization's SCP, ...: handson.denied_by) is no verdict."""
     if code is None:
         return Verdict(Outcome.ALLOWED, "rule.call_succeeded")
     if code in AUTHORIZED_CODES:
         return Verdict(Outcome.ALLOWED, AUTHORIZED_CODES[code], code)
     if code in DENIAL_CODES:
+        outside = denied_outside(message)
+        if outside is not None:
+            said = (("code", code), ("policy", Key(f"policy_type.{outside}")))
+            return Verdict(Outcome.ERROR, "rule.denied_outside", code, params=said)
         return Verdict(Outcome.DENIED, "rule.authorization_error", code, params=(("code", code),))
     if code in NO_CODE:  # an error that names no error: not AWS's answer
         return Verdict(
@@ -97,7 +104,7 @@ def classify_cli(exit_code: int, stderr: str, command: str = "") -> Verdict:
             return Verdict(Outcome.DENIED, "rule.s3_403", "403", params=said)
         if names_no_error(code, operation):
             return classify_api_error("")
-        return classify_api_error(code)
+        return classify_api_error(code, stderr[match.end() :])
     if is_unreadable_cli_answer(stderr):
         said = (("code", "ResponseParserError"),)
         return Verdict(

@@ -28,7 +28,7 @@ from handson.call_record import read_calls
 from handson.names import RunNames, default_name
 from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import AWS_BUDGETS
-from tests.helpers.aws_like import AwsLikeProxy
+from tests.helpers.aws_like import AwsLikeProxy, dry_run, organization_denies
 from tests.helpers.aws_young import BEHAVIOURS, BUCKET_NAME_HELD, ROLE_IN_PROFILE, Young
 from tests.helpers.call_reference import assert_reference_current
 from tests.helpers.estate import left_behind
@@ -110,6 +110,8 @@ def through(test_emulator: MotoEmulator, tmp_path_factory: pytest.TempPathFactor
             ) as ssm,
         ):
             for label in (SEED, BROKEN):
+                if label == BROKEN:
+                    organization_denies_the_user(layer)
                 workdir = base / label
                 policies = [] if label == SEED else [f"--policies={broken.write(workdir)}"]
                 record = workdir / "calls.jsonl"
@@ -137,6 +139,15 @@ def through(test_emulator: MotoEmulator, tmp_path_factory: pytest.TempPathFactor
     return Through(runs, layer, ssm, names.suffix)
 
 
+def organization_denies_the_user(layer: AwsLikeProxy) -> None:
+    """In the second run, the account's organization (its SCPs, as AWS words it) denies the
+    user's first two starts of the instance (its positive control's first probe, then U3's) and
+    its first termination (U4's): checks that decide nothing of the user's policies."""
+    layer.answer_once("ec2", "StartInstances", organization_denies(explicit=False), dry_run)
+    layer.answer_once("ec2", "StartInstances", organization_denies(explicit=False), dry_run)
+    layer.answer_once("ec2", "TerminateInstances", organization_denies(explicit=True), dry_run)
+
+
 def test_the_seeds_policies_pass_every_checkpoint_through_the_layer(through: Through) -> None:
     done = through.runs[SEED]
     run = done.run
@@ -162,8 +173,20 @@ def test_the_broken_set_fails_exactly_its_checkpoint_and_nothing_is_left(through
     done = through.runs[BROKEN]
     run = done.run
     assert run.failed == {"R5"}, run.describe()
-    assert run.errors == set() and run.outcomes("skipped") == set(), run.describe()
+    assert run.outcomes("skipped") == set(), run.describe()
     assert run.exit_code == 1, run.describe()
+    # The organization's denials (organization_denies_the_user) are neither a wrong deny (U3)
+    # nor a pass (U4): not decided, saying so, with no word of changing a policy; the user's
+    # positive control passed with its second probe, so its other deny checks were decided.
+    assert run.errors == {"U3", "U4"}, run.describe()
+    refused = through.layer.answered_once
+    assert refused[("ec2", "StartInstances", "UnauthorizedOperation")] == 2, refused
+    assert refused[("ec2", "TerminateInstances", "UnauthorizedOperation")] == 1, refused
+    for undecided in [e for e in run.checkpoints if e["outcome"] == "error"]:
+        assert undecided["category"] == "infrastructure or test error", undecided
+        assert "(SCP) denied it (UnauthorizedOperation)" in undecided["headline"], undecided
+        assert "hint" not in undecided, undecided
+    assert run.outcomes("passed") >= {"U2", "U5"}, run.describe()
     assert done.left == [], done.left
     # A failure on the aws target asks IAM's policy simulator too (here the emulator's, which
     # answers with its engine), beside the documents' explanation. A simulator that gives no

@@ -9,7 +9,8 @@ context keys it is given. It serves twice:
 - as the verdict itself, labelled so, for the user's checks of ``--target existing --live``
   without the user's credentials (``simulated``): the call is not sent, the simulator is asked
   with the request's context entries (``s3:prefix`` ...). A decision that needed a context value
-  it was not given is no verdict.
+  it was not given is no verdict; nor is a denial that the simulator says the account's
+  organization makes (its SCPs: ``OrganizationsDecisionDetail``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
-from handson.i18n import listed, t
+from handson.denied_by import PolicyType
+from handson.i18n import Key, listed, t
 from handson.probes import Answer, Probe
 from handson.verdict import Outcome, Verdict
 
@@ -102,10 +104,22 @@ def _decision(results: list[dict[str, Any]], resource: str) -> Answer:
         )
         return Answer(verdict, details)
     outcome = Outcome.ALLOWED if decision == "allowed" else Outcome.DENIED
+    if outcome is Outcome.DENIED and not _organization_allows(result):
+        # The account's organization denies it (its SCPs): that says nothing of the principal's
+        # own policies, whatever they would decide (handson.denied_by).
+        said = (("code", decision), ("policy", Key(f"policy_type.{PolicyType.SCP}")))
+        return Answer(Verdict(Outcome.ERROR, "rule.denied_outside", decision, params=said), details)
     return Answer(
         Verdict(outcome, "rule.simulator", decision, params=(*_SAID, ("decision", decision))),
         details,
     )
+
+
+def _organization_allows(result: dict[str, Any]) -> bool:
+    """False where the simulator says the organization's SCPs do not allow the call; the field
+    is there only for an account in an organization (API_EvaluationResult)."""
+    detail = result.get("OrganizationsDecisionDetail") or {}
+    return detail.get("AllowedByOrganizations") is not False
 
 
 def available(iam: Any, source_arn: str) -> str | None:

@@ -142,6 +142,25 @@ def access_denied(service: str, request: Request, arn: str, action: str) -> Answ
     """Each service's authorization error for ``arn`` calling ``action`` with no policy yet."""
     why = f"User: {arn} is not authorized to perform: {action} because no identity-based policy "
     why += f"allows the {action} action"
+    return authorization_error(service, request, why)
+
+
+def denied_by_organization(
+    service: str, request: Request, arn: str, action: str, *, explicit: bool
+) -> Answer:
+    """Each service's authorization error where the account's organization (its service control
+    policies) denies ``arn`` the call, in the words of the IAM User Guide's "Access denied error
+    messages": an SCP's explicit deny, or none of them allowing it."""
+    why = f"User: {arn} is not authorized to perform: {action} "
+    if explicit:
+        why += "with an explicit deny in a service control policy"
+    else:
+        why += f"because no service control policy allows the {action} action"
+    return authorization_error(service, request, why)
+
+
+def authorization_error(service: str, request: Request, why: str) -> Answer:
+    """Each service's authorization error, in its own code and shape, saying ``why``."""
     if service == "s3":
         return s3_error(403, "Forbidden", "AccessDenied", why, request.method == "HEAD")
     if service == "ec2":

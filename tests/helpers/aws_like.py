@@ -33,7 +33,14 @@ from tests.helpers.aws_young import Young, YoungState
 from tests.helpers.fault_proxy import Answer, FaultProxy, Request
 
 NOTHING_YOUNG = Young()  # every behaviour of aws_young.py off
-__all__ = ["AwsLikeProxy", "always", "instance_not_found", "not_dry_run"]
+__all__ = [
+    "AwsLikeProxy",
+    "always",
+    "dry_run",
+    "instance_not_found",
+    "not_dry_run",
+    "organization_denies",
+]
 
 
 def always(request: Request) -> bool:
@@ -43,6 +50,23 @@ def always(request: Request) -> bool:
 def not_dry_run(request: Request) -> bool:
     """A call that acts: U4's TerminateInstances is a DryRun probe, the teardown's is not."""
     return form(request).get("DryRun", ["false"])[0].lower() != "true"
+
+
+def dry_run(request: Request) -> bool:
+    """A DryRun call: the user's U3 and U4 probes and its positive control (verdict rule 6)."""
+    return not not_dry_run(request)
+
+
+def organization_denies(*, explicit: bool) -> Callable[[Request], Answer]:
+    """EC2's answer where the account's organization (its SCPs) denies the caller the request's
+    action: an SCP's explicit deny, or none of them allowing it."""
+
+    def make(request: Request) -> Answer:
+        action = f"ec2:{operation_name('ec2', request)}"
+        caller = "arn:aws:iam::123456789012:user/handson-iam-user"  # the words only
+        return aws_errors.denied_by_organization("ec2", request, caller, action, explicit=explicit)
+
+    return make
 
 
 def instance_not_found(request: Request) -> Answer:

@@ -230,7 +230,7 @@ def test_a_control_without_an_answer_gives_its_cause_and_no_policy_advice() -> N
     finding = failed.value.finding
     assert finding.category == "precondition not met"
     assert finding.headline.startswith("precondition not met: the positive control of ")
-    assert "got no answer (exit code 127 without an authorization error)" in finding.headline
+    assert "got no verdict (exit code 127 without an authorization error)" in finding.headline
     assert "policy" not in finding.headline and not finding.hint
     assert made.control is None
     # In Japanese too: its cause, and no word of fixing a policy.
@@ -238,7 +238,7 @@ def test_a_control_without_an_answer_gives_its_cause_and_no_policy_advice() -> N
     with pytest.raises(PreconditionNotMet) as failed:
         made.establish_control(scripted(classify_cli(127, ""))[0])
     headline = failed.value.finding.headline
-    assert "答えが得られませんでした（終了コード 127" in headline
+    assert "許可か拒否かの答えが得られませんでした（終了コード 127" in headline
     assert "ポリシー" not in headline and "直して" not in headline
 
 

@@ -79,6 +79,7 @@ BUILT = (
     "existing.group_",
     "existing.inline",
     "tally.line_",  # which lists the tally names (report.py)
+    "policy_type.",  # a PolicyType outside the design that denied a call (verdict.py)
 )
 
 

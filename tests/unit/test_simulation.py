@@ -378,3 +378,26 @@ def test_no_answer_from_the_simulator_is_no_verdict_and_says_so() -> None:
             request(USER, "s3:ListAllMyBuckets", "*"),
         )
         assert available(iam, USER) is None
+
+
+def test_a_denial_the_organization_makes_is_no_verdict() -> None:
+    """In an account of an organization the simulator says whether its SCPs allow the call
+    (OrganizationsDecisionDetail): a denial they make says nothing of the user's policies."""
+    by_organization = result(
+        "s3:ListBucket",
+        LIST,
+        "implicitDeny",
+        OrganizationsDecisionDetail={"AllowedByOrganizations": False},
+    )
+    found = decided_by_simulator(by_organization)
+    assert found.verdict.outcome is Outcome.ERROR and found.verdict.code == "implicitDeny"
+    assert "the organization's service control policy (SCP) denied it" in found.verdict.text
+    # The organization allows it: the denial is the user's policies', a verdict.
+    allowed_by_it = {
+        **by_organization,
+        "OrganizationsDecisionDetail": {"AllowedByOrganizations": True},
+    }
+    assert decided_by_simulator(allowed_by_it).verdict.outcome is Outcome.DENIED
+    # An allow stands, whatever the field says.
+    allowed = {**by_organization, "EvalDecision": "allowed"}
+    assert decided_by_simulator(allowed).verdict.outcome is Outcome.ALLOWED
