@@ -37,6 +37,10 @@ class Target(Protocol):
     # The run made the account itself, empty but for its admin (an emulator of its own): no
     # name the run would create can be taken, and the look-up before the build is skipped.
     empty_at_start: bool
+    # It checks MFA codes and gives a user's GetSessionToken session its MFA keys, as IAM does:
+    # where the user's policies ask for MFA, its checks sign with such a session
+    # (handson/mfa_session.py); elsewhere they are not decided (policy_match.console_gap).
+    mfa_sessions: bool
 
     def undecidable(self, documents: Policies, action: str, resource: str) -> str | None: ...
 

@@ -54,6 +54,7 @@ class EmulatorTarget:
         self.endpoint_url: str | None = emulator.endpoint_url
         self.admin = emulator.admin
         self.empty_at_start = emulator.started_by_run
+        self.mfa_sessions = True  # handson/targets/moto_sessions.py
         # What the run's lines name (the command that removes what a run left): the server's own.
         self.account_id = emulator.account_id
         self._agent_calls: dict[str, list[ssm_agent.AgentCall]] = {}

@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import unquote
 
 from handson.iam_engine import Decision, NamedPolicy, Request, decide
+from handson.targets.moto_sessions import UserSessionKey
 from handson.targets.moto_user_boundary import boundary_of
 
 
@@ -34,6 +35,8 @@ class Caller:
         else:
             user = backend.get_user(access_key._owner_user_name)
             self._as_user(backend, access_key.account_id, user)
+            if isinstance(access_key, UserSessionKey):  # GetSessionToken's: with MFA or not
+                self.keys.update(access_key.session.mfa_keys())
 
     @classmethod
     def of_arn(cls, backend: Any, account: str, arn: str) -> Caller:

@@ -36,7 +36,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from handson.iam_engine import Decision
-from handson.targets import moto_fixes, moto_user_boundary
+from handson.targets import moto_fixes, moto_sessions, moto_user_boundary
 from handson.targets.emulator_keys import INSTANCE_ACTIONS
 from handson.targets.moto_agent import agent_call, describe_instance_information
 from handson.targets.moto_caller import Caller, global_context
@@ -48,7 +48,9 @@ SERVER_PATH = "/handson-server"  # the server's own name, which its starter gave
 
 # moto's names for S3 requests that IAM names otherwise.
 _S3_ACTION_NAMES = {"HeadBucket": "ListBucket", "ListObjectsV2": "ListBucket"}
-_ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity"})
+# No policy can refuse them (STS API reference: GetCallerIdentity; GetSessionToken, "You cannot
+# use policies to control authentication operations").
+_ALWAYS_ALLOWED = frozenset({"sts:getcalleridentity", "sts:getsessiontoken"})
 
 
 # -- the request's own context ------------------------------------------------------------------
@@ -314,3 +316,4 @@ def install(server_token: str = "") -> None:
     DomainDispatcherApplication.__call__ = call  # type: ignore[method-assign]
     moto_fixes.install()  # where moto deletes otherwise than AWS (tags, DeleteUser)
     moto_user_boundary.install()  # a user's permissions boundary, which moto does not keep
+    moto_sessions.install()  # a user's session with MFA (GetSessionToken), which moto lacks

@@ -68,6 +68,12 @@ def left_behind(admin: Principal, name: str) -> list[str]:
                 tags = _tags(iam.list_user_tags(UserName=user["UserName"])["Tags"])
                 if tags.get("handson:name") == name:
                     found.append(f"IAM user {user['UserName']}")
+    devices = iam.list_virtual_mfa_devices()["VirtualMFADevices"]  # the user's, for MFA
+    found += [
+        f"virtual MFA device {d['SerialNumber']}"
+        for d in devices
+        if d["SerialNumber"].endswith(f"/handson-iam-user-{name}")
+    ]
     groups = ec2.describe_security_groups(
         Filters=[{"Name": "group-name", "Values": [f"handson-sg-{name}"]}]
     )["SecurityGroups"]

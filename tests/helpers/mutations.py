@@ -157,8 +157,41 @@ def _deny_insecure_transport(docs: Documents) -> None:
         )(docs)
 
 
+def _mfa_required(docs: Documents) -> None:
+    """The user's rights held to an MFA sign-in, in both ways a learner finds: each grant
+    conditioned on it, and AWS's sample that denies everything but managing one's own MFA device
+    without it (IAM User Guide, "Allows MFA-authenticated IAM users to manage their own MFA
+    device"). The console signed in with MFA is allowed what the hands-on gives."""
+    for statement in docs[USER_POLICY_FILE]["Statement"]:
+        statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
+    docs[USER_POLICY_FILE]["Statement"].append(
+        {
+            "Sid": "DenyAllExceptListedIfNoMFA",
+            "Effect": "Deny",
+            "NotAction": [
+                "iam:CreateVirtualMFADevice",
+                "iam:EnableMFADevice",
+                "iam:GetUser",
+                "iam:ListMFADevices",
+                "iam:ListVirtualMFADevices",
+                "iam:ResyncMFADevice",
+                "sts:GetSessionToken",
+            ],
+            "Resource": "*",
+            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+        }
+    )
+
+
 # Correct designs written differently from the seed: every checkpoint must pass.
 EQUIVALENTS = [
+    Mutation(
+        "mfa-required",
+        "the user's rights held to an MFA sign-in (aws:MultiFactorAuthPresent): its checks sign "
+        "with a session of an MFA device the run gives it, as the console signed in with MFA",
+        _mfa_required,
+        frozenset(),
+    ),
     Mutation(
         "lower-case-actions",
         "every action name in lower case (IAM matches action names case-insensitively)",

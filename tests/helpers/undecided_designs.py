@@ -1,5 +1,5 @@
 """Designs whose checks are not all decided: a policy variable the engine does not substitute,
-a condition on MFA or on the school's network, a trust of every account. A run must not look
+a condition on the school's network, a trust of every account. A run must not look
 like a full pass (tests/test_mutations.py's undecided runs)."""
 
 from __future__ import annotations
@@ -39,12 +39,6 @@ def school_policy(sid: str, action: str, key: str = "aws:SourceIp") -> dict[str,
     return {"Statement": [{**statement, "Condition": from_school(key)}]}
 
 
-def _mfa_required(docs: Documents) -> None:
-    """The user's rights held to an MFA sign-in, as the console with an MFA device makes."""
-    for statement in docs[USER_POLICY_FILE]["Statement"]:
-        statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-
-
 def _from_school(docs: Documents) -> None:
     """The user's rights held to a school's network: allowed only from there."""
     for statement in docs[USER_POLICY_FILE]["Statement"]:
@@ -64,13 +58,6 @@ UNDECIDED = [
         _HOME_FOLDERS,
         frozenset(),
         env=(("HANDSON_ALLOW_UNDECIDED", "1"),),
-    ),
-    Mutation(
-        "mfa-required",
-        "the user's rights held to an MFA sign-in (aws:MultiFactorAuthPresent): the checks sign "
-        "with its access key, which carries none, so they are not decided on any target",
-        _mfa_required,
-        frozenset(),
     ),
     Mutation(
         "trust-every-account",
