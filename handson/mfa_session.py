@@ -11,9 +11,12 @@ user's checks with the session ``sts:GetSessionToken`` gives for a third code. T
 when the session ends, before the user does.
 
 Only where the target checks the codes and gives the session its MFA keys, as IAM does: the
-emulator (handson/targets/moto_sessions.py). On AWS a code may be used once, so the session's
-code would be the next 30-second step's, waited for; that is not built, and the checks held to
-MFA are not decided there, as before (policy_match.console_gap).
+emulator (handson/targets/moto_sessions.py). Where IAM's policy simulator decides the user's
+checks (``--target existing --live`` without the user's key), it is asked with the context of an
+MFA sign-in instead (:data:`MFA_CONTEXT`). On AWS a code may be used once, so the session's code
+would be the next 30-second step's, waited for; that is not built, and with the user's own key
+(``--target aws``, ``--live --user-profile``) the checks held to MFA are not decided, as before
+(policy_match.console_gap).
 """
 
 from __future__ import annotations
@@ -32,6 +35,20 @@ from handson.policy_match import Policies, named
 from handson.secrets import register_secret
 
 STEP = 30  # seconds of one code (RFC 6238's default, and IAM's virtual devices')
+# What IAM's policy simulator is told of a request from the console signed in with MFA moments
+# ago, where it decides the user's checks (--target existing --live without the user's key).
+MFA_CONTEXT: tuple[dict[str, Any], ...] = (
+    {
+        "ContextKeyName": "aws:MultiFactorAuthPresent",
+        "ContextKeyValues": ["true"],
+        "ContextKeyType": "boolean",
+    },
+    {
+        "ContextKeyName": "aws:MultiFactorAuthAge",
+        "ContextKeyValues": ["0"],
+        "ContextKeyType": "numeric",
+    },
+)
 
 
 def asks_for_mfa(documents: Policies) -> bool:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import time
 from collections.abc import Callable
 from functools import partial
 from typing import Any
@@ -14,6 +15,7 @@ from botocore.exceptions import ClientError
 from handson.aws import Principal
 from handson.discovery import INSTANCE_TAG, USER
 from handson.lifecycle.removal import delete_user
+from handson.mfa_session import codes
 from handson.names import AMI_PARAMETER, INSTANCE_TYPE, PLACEHOLDER, SSM_CORE_POLICY_ARN
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.targets import ssm_agent
@@ -33,11 +35,14 @@ def assign_mfa_device(iam: Any, user: str) -> str:
     (named after the user); its serial number."""
     made = iam.create_virtual_mfa_device(VirtualMFADeviceName=user)["VirtualMFADevice"]
     serial = str(made["SerialNumber"])
+    # Two consecutive codes of the device's authenticator, as the console asks for them (the
+    # emulator checks them as IAM does: handson/targets/moto_sessions.py).
+    first, second, _ = codes(made["Base32StringSeed"].decode("ascii"), time.time())
     iam.enable_mfa_device(
         UserName=user,
         SerialNumber=serial,
-        AuthenticationCode1="123456",
-        AuthenticationCode2="654321",
+        AuthenticationCode1=first,
+        AuthenticationCode2=second,
     )
     return serial
 

@@ -18,7 +18,7 @@ import pytest
 from botocore.exceptions import ClientError
 
 from handson.aws import Credentials, Principal
-from handson.mfa_session import STEP, asks_for_mfa, codes, signed_in_with_mfa
+from handson.mfa_session import MFA_CONTEXT, STEP, asks_for_mfa, codes, signed_in_with_mfa
 from handson.secrets import MASK, redact
 from handson.targets.emulator_server import MotoEmulator
 from handson.targets.moto_sessions import consecutive_codes, valid_code
@@ -207,3 +207,20 @@ def test_asks_for_mfa_reads_every_statements_condition() -> None:
     assert not asks_for_mfa(
         [json.loads(document(allow("s3:*", {"Bool": {"aws:SecureTransport": "true"}})))]
     )
+
+
+def test_the_emulators_simulator_decides_with_an_mfa_sign_ins_context(
+    user: tuple[Any, Principal, str],
+) -> None:
+    """--live without the user's key asks the simulator with MFA_CONTEXT: the emulator's
+    simulator decides with it as its request path decides a session's requests."""
+    iam, _, name = user
+    arn = iam.get_user(UserName=name)["User"]["Arn"]
+
+    def decision(*entries: dict[str, Any]) -> str:
+        asked = {"PolicySourceArn": arn, "ActionNames": ["s3:ListAllMyBuckets"]}
+        answer = iam.simulate_principal_policy(**asked, ContextEntries=list(entries))
+        return str(answer["EvaluationResults"][0]["EvalDecision"])
+
+    assert decision(*MFA_CONTEXT) == "allowed"
+    assert decision() != "allowed"

@@ -15,7 +15,7 @@ context keys it is given. It serves twice:
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -46,14 +46,17 @@ def simulate(iam: Any, source_arn: str, action: str, resource: str) -> str:
     return "\n".join(_describe(result) for result in results)
 
 
-def simulated(probe: Probe, iam: Any, source_arn: str) -> Probe:
-    """``probe`` decided by the simulator for ``source_arn`` instead of being sent."""
+def simulated(
+    probe: Probe, iam: Any, source_arn: str, extra: Sequence[Mapping[str, Any]] = ()
+) -> Probe:
+    """``probe`` decided by the simulator for ``source_arn`` instead of being sent; ``extra``:
+    context entries of how the caller signed in (handson.mfa_session.MFA_CONTEXT)."""
 
     def execute() -> Answer:
         entries = [
             {"ContextKeyName": key, "ContextKeyValues": [value], "ContextKeyType": "string"}
             for key, value in probe.context.items()
-        ]
+        ] + [dict(entry) for entry in extra]
         try:
             page = iam.simulate_principal_policy(
                 PolicySourceArn=source_arn,

@@ -401,3 +401,28 @@ def test_a_denial_the_organization_makes_is_no_verdict() -> None:
     # An allow stands, whatever the field says.
     allowed = {**by_organization, "EvalDecision": "allowed"}
     assert decided_by_simulator(allowed).verdict.outcome is Outcome.ALLOWED
+
+
+def test_an_mfa_sign_in_is_told_to_the_simulator_in_its_types() -> None:
+    """Where the user's policies ask for MFA, the simulator is asked as for the console signed in
+    with MFA: the request's own keys as strings, then aws:MultiFactorAuthPresent (boolean) and
+    aws:MultiFactorAuthAge (numeric), in AWS's request shape (the Stubber checks it)."""
+    from handson.mfa_session import MFA_CONTEXT
+
+    never_sent = Answer(Verdict(Outcome.ERROR, "sent"), {})
+    probe = Probe("s3.list_objects_v2(...)", "s3:ListBucket", LIST, lambda: never_sent, {})
+    probe = Probe(probe.call, probe.action, probe.resource, probe.execute, {"s3:prefix": "open/"})
+    prefix = {
+        "ContextKeyName": "s3:prefix",
+        "ContextKeyValues": ["open/"],
+        "ContextKeyType": "string",
+    }
+    with stubbed("iam") as (iam, stub):
+        stub.add_response(
+            "simulate_principal_policy",
+            {"EvaluationResults": [result("s3:ListBucket", LIST, "allowed")], "IsTruncated": False},
+            request(USER, "s3:ListBucket", LIST, ContextEntries=[prefix, *MFA_CONTEXT]),
+        )
+        found = simulated_probe(probe, iam, USER, MFA_CONTEXT).execute()
+    assert found.verdict.outcome is Outcome.ALLOWED
+    assert [e["ContextKeyType"] for e in MFA_CONTEXT] == ["boolean", "numeric"]
