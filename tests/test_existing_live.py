@@ -123,6 +123,7 @@ def by_checkpoint(run: SuiteRun) -> dict[str, str]:
         ("with mistakes", "profile"),
         ("with mistakes", "none"),
         ("with mistakes", "no simulator"),
+        ("held to MFA", "none"),
     ],
 )
 def test_live_gives_the_verdicts_of_the_replay(
@@ -133,6 +134,8 @@ def test_live_gives_the_verdicts_of_the_replay(
     else:
         by_hand.build()
         broken = set()
+    if variant == "held to MFA":  # decided as the console signed in with MFA, live and replayed
+        by_hand.hold_user_to_mfa()
     option = {
         "profile": ["--user-profile=hands-on-user"],
         "temporary": ["--temporary-user-key"],
@@ -157,6 +160,8 @@ def test_live_gives_the_verdicts_of_the_replay(
     assert simulated == (user_rows if user_key == "none" else set())
     if user_key == "none":
         assert "decided by IAM's policy simulator" in run.stderr
+    held_to_mfa = "policy simulator with the context of an MFA sign-in" in run.stderr
+    assert held_to_mfa is (variant == "held to MFA"), run.stderr
     # A learner who may not use the simulator: the user's checks are replayed, and it says so.
     expected_replayed = 2 + (len(user_rows) if user_key == "no simulator" else 0)
     assert len(replayed_rows) == expected_replayed, replayed_rows
