@@ -29,7 +29,7 @@ from tests.conftest import PolicyRuns
 from tests.helpers.design_edits import Mutation
 from tests.helpers.estate import left_behind
 from tests.helpers.masks import AWS_IDS, PADDING, apply
-from tests.helpers.mutations import MUTATIONS
+from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
 from tests.helpers.suite_runner import holding_in
 from tests.test_emulator_gone import emulator_of
 from tests.test_interrupt import alive, children
@@ -205,6 +205,31 @@ def test_a_malformed_file_is_one_line_and_watching_goes_on(watched: Watched) -> 
     broken = changed_texts(mutation(MISTAKE), watched.folder.parent / "broken")
     assert "(failed: U4)" in tally(watched.save(broken))  # still watching
     assert tally(watched.restore(USER_POLICY_FILE)) == PASSING
+
+
+def test_a_user_held_to_mfa_on_a_save_is_checked_signed_in_and_its_device_goes_on_the_next(
+    watched: Watched, test_emulator: MotoEmulator
+) -> None:
+    """The user's policy saved held to MFA: its checks sign with a session of an MFA device the
+    round gives it, and pass; saved back, they sign with its key again and the device is gone
+    (the user's MFA choice is made again on each save; its key stays)."""
+    held = next(m for m in EQUIVALENTS if m.name == "mfa-required")
+    texts = changed_texts(held, watched.folder.parent / "mfa")
+    assert list(texts) == [USER_POLICY_FILE]
+    shown = watched.save(texts)
+    assert tally(shown) == PASSING, shown
+    assert "ask for an MFA sign-in: the user's checks sign with a session" in shown, shown
+    iam = test_emulator.admin.client("iam")
+
+    def devices() -> list[str]:
+        listed = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+        return [d["SerialNumber"] for d in listed if d["SerialNumber"].endswith(watched.name)]
+
+    assert len(devices()) == 1
+    restored = watched.restore(USER_POLICY_FILE)
+    assert tally(restored) == PASSING
+    assert "ask for an MFA sign-in" not in restored
+    assert devices() == []
 
 
 def test_stopping_removes_everything_and_exits_as_a_run(
