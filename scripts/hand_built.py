@@ -22,29 +22,24 @@ from handson.targets import ssm_agent
 from handson.targets.emulator_ec2 import instance_credentials
 
 NAME = "taro-byhand"
-# The deny of AWS's sample policy that holds a user to MFA (IAM User Guide).
-FORCE_MFA = json.dumps(
-    {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "DenyAllExceptListedIfNoMFA",
-                "Effect": "Deny",
-                "NotAction": [
-                    "iam:CreateVirtualMFADevice",
-                    "iam:EnableMFADevice",
-                    "iam:GetUser",
-                    "iam:ListMFADevices",
-                    "iam:ListVirtualMFADevices",
-                    "iam:ResyncMFADevice",
-                    "sts:GetSessionToken",
-                ],
-                "Resource": "*",
-                "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-            }
-        ],
-    }
-)
+# The deny of AWS's sample policy that holds a user to MFA (IAM User Guide, "Allows
+# MFA-authenticated IAM users to manage their own MFA device"): without MFA, everything but
+# managing one's own device is denied.
+DENY_WITHOUT_MFA = {
+    "Sid": "DenyAllExceptListedIfNoMFA",
+    "Effect": "Deny",
+    "NotAction": [
+        "iam:CreateVirtualMFADevice",
+        "iam:EnableMFADevice",
+        "iam:GetUser",
+        "iam:ListMFADevices",
+        "iam:ListVirtualMFADevices",
+        "iam:ResyncMFADevice",
+        "sts:GetSessionToken",
+    ],
+    "Resource": "*",
+    "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
+}
 SSH_KEY = "ssh-rsa AAAAB3NzaC1yc2EAAAADAQABAAABAQC7 taro@laptop"  # a key's body, as uploaded
 ROLE = "handson-iam-role"
 
@@ -263,7 +258,8 @@ class HandBuilt:
         MFA-authenticated IAM users to manage their own MFA device"): without MFA, everything
         but managing one's own device is denied. Put inline, as a learner pastes it."""
         iam = self.iam
-        iam.put_user_policy(UserName=USER, PolicyName="Force_MFA", PolicyDocument=FORCE_MFA)
+        sample = json.dumps({"Version": "2012-10-17", "Statement": [DENY_WITHOUT_MFA]})
+        iam.put_user_policy(UserName=USER, PolicyName="Force_MFA", PolicyDocument=sample)
         self.undo.append(lambda: iam.delete_user_policy(UserName=USER, PolicyName="Force_MFA"))
 
     def mfa_device(self, user: str) -> str:

@@ -4,11 +4,14 @@ copy of the seed documents in place (tests/helpers/design_edits.py)."""
 
 from __future__ import annotations
 
+import copy
+
 from handson.catalogue import of_family
 from handson.names import INSTANCE_TYPE
 from handson.policies import ROLE_POLICY_FILE, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.settings import DEFAULT_REGION
 from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
+from scripts.hand_built import DENY_WITHOUT_MFA
 from tests.helpers.design_edits import (
     Documents,
     Mutation,
@@ -164,23 +167,7 @@ def _mfa_required(docs: Documents) -> None:
     device"). The console signed in with MFA is allowed what the hands-on gives."""
     for statement in docs[USER_POLICY_FILE]["Statement"]:
         statement["Condition"] = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
-    docs[USER_POLICY_FILE]["Statement"].append(
-        {
-            "Sid": "DenyAllExceptListedIfNoMFA",
-            "Effect": "Deny",
-            "NotAction": [
-                "iam:CreateVirtualMFADevice",
-                "iam:EnableMFADevice",
-                "iam:GetUser",
-                "iam:ListMFADevices",
-                "iam:ListVirtualMFADevices",
-                "iam:ResyncMFADevice",
-                "sts:GetSessionToken",
-            ],
-            "Resource": "*",
-            "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}},
-        }
-    )
+    docs[USER_POLICY_FILE]["Statement"].append(copy.deepcopy(DENY_WITHOUT_MFA))
 
 
 # Correct designs written differently from the seed: every checkpoint must pass.
