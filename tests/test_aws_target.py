@@ -28,7 +28,7 @@ from handson.call_record import read_calls
 from handson.names import RunNames, default_name
 from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import AWS_BUDGETS
-from tests.helpers.aws_like import AwsLikeProxy, dry_run, organization_denies
+from tests.helpers.aws_like import AwsLikeProxy, by_a_role, dry_run, organization_denies
 from tests.helpers.aws_young import BEHAVIOURS, BUCKET_NAME_HELD, ROLE_IN_PROFILE, Young
 from tests.helpers.call_reference import assert_reference_current
 from tests.helpers.estate import left_behind
@@ -111,7 +111,7 @@ def through(test_emulator: MotoEmulator, tmp_path_factory: pytest.TempPathFactor
         ):
             for label in (SEED, BROKEN):
                 if label == BROKEN:
-                    organization_denies_the_user(layer)
+                    organization_denies_the_principals(layer)
                 workdir = base / label
                 policies = [] if label == SEED else [f"--policies={broken.write(workdir)}"]
                 record = workdir / "calls.jsonl"
@@ -139,13 +139,16 @@ def through(test_emulator: MotoEmulator, tmp_path_factory: pytest.TempPathFactor
     return Through(runs, layer, ssm, names.suffix)
 
 
-def organization_denies_the_user(layer: AwsLikeProxy) -> None:
+def organization_denies_the_principals(layer: AwsLikeProxy) -> None:
     """In the second run, the account's organization (its SCPs, as AWS words it) denies the
-    user's first two starts of the instance (its positive control's first probe, then U3's) and
-    its first termination (U4's): checks that decide nothing of the user's policies."""
-    layer.answer_once("ec2", "StartInstances", organization_denies(explicit=False), dry_run)
-    layer.answer_once("ec2", "StartInstances", organization_denies(explicit=False), dry_run)
-    layer.answer_once("ec2", "TerminateInstances", organization_denies(explicit=True), dry_run)
+    user's first two starts of the instance (its positive control's first probe, then U3's), its
+    first termination (U4's), and the role's first deletion of a bucket (R3's, by the AWS CLI on
+    the instance): checks that decide nothing of the principals' own policies."""
+    implicit, explicit = (organization_denies("ec2", explicit=e) for e in (False, True))
+    layer.answer_once("ec2", "StartInstances", implicit, dry_run)
+    layer.answer_once("ec2", "StartInstances", implicit, dry_run)
+    layer.answer_once("ec2", "TerminateInstances", explicit, dry_run)
+    layer.answer_once("s3", "DeleteBucket", organization_denies("s3", explicit=True), by_a_role)
 
 
 def test_the_seeds_policies_pass_every_checkpoint_through_the_layer(through: Through) -> None:
@@ -175,16 +178,18 @@ def test_the_broken_set_fails_exactly_its_checkpoint_and_nothing_is_left(through
     assert run.failed == {"R5"}, run.describe()
     assert run.outcomes("skipped") == set(), run.describe()
     assert run.exit_code == 1, run.describe()
-    # The organization's denials (organization_denies_the_user) are neither a wrong deny (U3)
-    # nor a pass (U4): not decided, saying so, with no word of changing a policy; the user's
-    # positive control passed with its second probe, so its other deny checks were decided.
-    assert run.errors == {"U3", "U4"}, run.describe()
+    # The organization's denials (organization_denies_the_principals) are neither a wrong deny
+    # (U3) nor a pass (U4, R3): not decided, saying so, with no word of changing a policy; the
+    # user's positive control passed with its second probe, so its other deny checks were
+    # decided.
+    assert run.errors == {"U3", "U4", "R3"}, run.describe()
     refused = through.layer.answered_once
     assert refused[("ec2", "StartInstances", "UnauthorizedOperation")] == 2, refused
     assert refused[("ec2", "TerminateInstances", "UnauthorizedOperation")] == 1, refused
+    assert refused[("s3", "DeleteBucket", "AccessDenied")] == 1, refused
     for undecided in [e for e in run.checkpoints if e["outcome"] == "error"]:
         assert undecided["category"] == "infrastructure or test error", undecided
-        assert "(SCP) denied it (UnauthorizedOperation)" in undecided["headline"], undecided
+        assert "(SCP) denied it (" in undecided["headline"], undecided
         assert "hint" not in undecided, undecided
     assert run.outcomes("passed") >= {"U2", "U5"}, run.describe()
     assert done.left == [], done.left

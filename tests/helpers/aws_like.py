@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from handson.targets.moto_agent import AGENT_TARGET_HEADER, REGISTRATION_ACTION
 from tests.helpers import aws_errors
-from tests.helpers.aws_requests import form, operation_name, signing_service
+from tests.helpers.aws_requests import access_key, form, operation_name, signing_service
 from tests.helpers.aws_young import Young, YoungState
 from tests.helpers.fault_proxy import Answer, FaultProxy, Request
 
@@ -36,6 +36,7 @@ NOTHING_YOUNG = Young()  # every behaviour of aws_young.py off
 __all__ = [
     "AwsLikeProxy",
     "always",
+    "by_a_role",
     "dry_run",
     "instance_not_found",
     "not_dry_run",
@@ -57,14 +58,21 @@ def dry_run(request: Request) -> bool:
     return not not_dry_run(request)
 
 
-def organization_denies(*, explicit: bool) -> Callable[[Request], Answer]:
-    """EC2's answer where the account's organization (its SCPs) denies the caller the request's
-    action: an SCP's explicit deny, or none of them allowing it."""
+def by_a_role(request: Request) -> bool:
+    """A call signed with a role session's key (the instance's), not with a user's."""
+    return (access_key(request) or "").startswith("ASIA")
+
+
+def organization_denies(service: str, *, explicit: bool) -> Callable[[Request], Answer]:
+    """The service's answer where the account's organization (its SCPs) denies the caller the
+    request's action: an SCP's explicit deny, or none of them allowing it."""
 
     def make(request: Request) -> Answer:
-        action = f"ec2:{operation_name('ec2', request)}"
+        action = f"{service}:{operation_name(service, request)}"
         caller = "arn:aws:iam::123456789012:user/handson-iam-user"  # the words only
-        return aws_errors.denied_by_organization("ec2", request, caller, action, explicit=explicit)
+        return aws_errors.denied_by_organization(
+            service, request, caller, action, explicit=explicit
+        )
 
     return make
 
