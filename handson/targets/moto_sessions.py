@@ -13,13 +13,15 @@ two codes. Here:
 - ``GetSessionToken`` gives the calling user a key of its own (``ASIA…``, a secret, a session
   token), kept here with when the MFA code was given, if it was. A serial number that is not a
   device of the caller's, or a code that is not the device's now, is refused with STS's
-  ``AccessDenied`` ("MultiFactorAuthentication failed with invalid MFA one time pass code.");
+  ``AccessDenied`` ("MultiFactorAuthentication failed with invalid MFA one time pass code.";
+  with HTTP 400 here, moto's status for an error STS's model does not name, where AWS says 403);
 - a request signed with such a key is the user's (``UserSession``): its policies, and the two
   MFA keys in its context (handson/targets/moto_caller.py).
 
 Codes are checked with pyotp (RFC 6238, 30-second steps, one step of drift each way). Not
-modelled: AWS's refusal of a code used before (the suite never reuses one on AWS, where it waits
-for the next step: handson/mfa_session.py), session policies, and a session's expiry.
+modelled: AWS's refusal of a code used before (the run signs in with the code it enabled the
+device with, which is why it does so on the emulator only: handson/mfa_session.py), session
+policies, and a session's expiry.
 """
 
 from __future__ import annotations

@@ -10,7 +10,10 @@ from tests/helpers/fake_ssm.py. Two more, each set up by a test:
 - ``answer_once(service, action, make, when)``: the next request of ``action`` that ``when``
   picks is not forwarded; its client hears ``make(request)``, an answer in the service's own
   shape. ``instance_not_found`` is EC2's ``InvalidInstanceID.NotFound`` (EC2's XML error, HTTP
-  400), as EC2 may answer about an instance launched moments ago (eventual consistency).
+  400), as EC2 may answer about an instance launched moments ago (eventual consistency);
+  ``organization_denies(service, explicit=...)`` is the service's authorization error where
+  the account's organization denies the call (an SCP, in AWS's words), ``dry_run`` and
+  ``by_a_role`` pick the user's dry runs and the instance's calls.
 - ``agent_registers(after=N)`` / ``agent_registers(after=None)``: the emulated SSM agent's
   registration (``ssm:UpdateInstanceInformation``, the call that makes SSM list the instance,
   handson/targets/ssm_agent.py and moto_agent.py) is answered 200 at once, as the agent's calls
