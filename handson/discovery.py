@@ -20,6 +20,7 @@ from handson.bucket_keys import read_key
 from handson.discovery_near import in_other_regions, instances_alike, users_alike
 from handson.i18n import listed, t
 from handson.instance_network import NetworkPath, Placement, read_path
+from handson.lifecycle.ownership import error_code
 from handson.names import (
     CONSOLE_ROLE_POLICY,
     CONSOLE_USER,
@@ -95,10 +96,6 @@ def replayed_role_policies(found: Discovery) -> list[FoundPolicy]:
     return [p for p in found.role_policies if p.arn != SSM_CORE_POLICY_ARN]
 
 
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code"))
-
-
 def managed_policy(iam: Any, arn: str, kind: str) -> FoundPolicy:
     """A managed policy as its default version says (GetPolicy, GetPolicyVersion)."""
     policy = iam.get_policy(PolicyArn=arn)["Policy"]
@@ -118,7 +115,7 @@ def _user(iam: Any, found: Discovery) -> None:
     try:
         user = iam.get_user(UserName=USER)["User"]
     except ClientError as exc:
-        if _code(exc) != "NoSuchEntity":
+        if error_code(exc) != "NoSuchEntity":
             raise
         near = users_alike(iam, USER)
         key = "discovery.user_alike" if near else "discovery.no_user"
@@ -146,7 +143,7 @@ def _user(iam: Any, found: Discovery) -> None:
         found.login_profile = True
         found.reset_required = bool(profile.get("PasswordResetRequired"))
     except ClientError as exc:
-        if _code(exc) != "NoSuchEntity":
+        if error_code(exc) != "NoSuchEntity":
             raise
 
 
@@ -191,7 +188,7 @@ def _instance(ec2: Any, iam: Any, found: Discovery, ec2_in: Callable[[str], Any]
     try:
         profile = iam.get_instance_profile(InstanceProfileName=name)
     except ClientError as exc:
-        if _code(exc) != "NoSuchEntity":
+        if error_code(exc) != "NoSuchEntity":
             raise
         # Deleted while the instance still has it (the console deletes a role's profile with
         # the role): EC2 keeps naming it, and the instance has no role credentials.
@@ -249,7 +246,7 @@ def _bucket_policy(s3: Any, bucket: str, found: Discovery) -> None:
     try:
         text = s3.get_bucket_policy(Bucket=bucket)["Policy"]
     except ClientError as exc:
-        if _code(exc) != "NoSuchBucketPolicy":
+        if error_code(exc) != "NoSuchBucketPolicy":
             found.bucket_policies[bucket] = None
         return
     found.bucket_policies[bucket] = dict(json.loads(text))  # S3's plain JSON (IAM's is encoded)
@@ -277,9 +274,9 @@ def _ssm_registration(ssm: Any, found: Discovery) -> None:
     try:
         found.ssm_status = ping_status(ssm, found.instance_id)
     except ClientError as exc:
-        if _code(exc) not in DENIAL_CODES:
+        if error_code(exc) not in DENIAL_CODES:
             raise
-        found.ssm_unread = _code(exc)
+        found.ssm_unread = error_code(exc)
 
 
 def _network(ec2: Any, found: Discovery) -> None:

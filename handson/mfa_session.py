@@ -30,7 +30,7 @@ import pyotp
 
 from handson.aws import Credentials, Principal
 from handson.iam_engine import MFA_KEYS, condition_keys, statements
-from handson.lifecycle.removal import ignore_gone
+from handson.lifecycle.removal import ignore_gone, release_device
 from handson.policy_match import Policies, named
 from handson.secrets import register_secret
 
@@ -96,5 +96,6 @@ def signed_in_with_mfa(
         yield Principal(user.label, credentials, user.region, user.endpoint_url, user.who)
     finally:
         if enabled:
-            ignore_gone(iam.deactivate_mfa_device, UserName=user_name, SerialNumber=serial)
-        ignore_gone(iam.delete_virtual_mfa_device, SerialNumber=serial)
+            release_device(iam, user_name, serial)
+        else:  # made, never the user's
+            ignore_gone(iam.delete_virtual_mfa_device, SerialNumber=serial)

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from handson.denied_by import denied_outside
+from handson.denied_by import PolicyType, denied_outside
 from handson.i18n import Key, has, t
 from handson.transient import (
     NO_CODE,
@@ -65,6 +65,13 @@ _CLI_ERROR = re.compile(
 _AWS_COMMAND = re.compile(r"\baws (?:--?\S+ \S+ )*[a-z0-9-]+ [a-z0-9-]+")
 
 
+def denied_by_another(code: str, policy: PolicyType) -> Verdict:
+    """No verdict: AWS (or its policy simulator) says ``policy``, outside the principal's own
+    design, denied the call (handson.denied_by)."""
+    said = (("code", code), ("policy", Key(f"policy_type.{policy}")))
+    return Verdict(Outcome.ERROR, "rule.denied_outside", code, params=said)
+
+
 def classify_api_error(code: str | None, message: str = "") -> Verdict:
     """Verdict for an API call: ``code`` is None on success, else the error code AWS returned,
     with its ``message``: a denial it says a policy outside the principal's own design made (an
@@ -76,8 +83,7 @@ def classify_api_error(code: str | None, message: str = "") -> Verdict:
     if code in DENIAL_CODES:
         outside = denied_outside(message)
         if outside is not None:
-            said = (("code", code), ("policy", Key(f"policy_type.{outside}")))
-            return Verdict(Outcome.ERROR, "rule.denied_outside", code, params=said)
+            return denied_by_another(code, outside)
         return Verdict(Outcome.DENIED, "rule.authorization_error", code, params=(("code", code),))
     if code in NO_CODE:  # an error that names no error: not AWS's answer
         return Verdict(

@@ -22,6 +22,7 @@ from handson.mfa_session import MFA_CONTEXT, STEP, asks_for_mfa, codes, signed_i
 from handson.secrets import MASK, redact
 from handson.targets.emulator_server import MotoEmulator
 from handson.targets.moto_sessions import consecutive_codes, valid_code
+from tests.helpers.estate import devices_named
 
 MFA_TRUE = {"Bool": {"aws:MultiFactorAuthPresent": "true"}}
 RECENT = {"NumericLessThan": {"aws:MultiFactorAuthAge": "3600"}}
@@ -90,8 +91,7 @@ def test_the_session_carries_mfa_and_the_users_own_policies_only(
         assert [d["SerialNumber"].rsplit("/", 1)[1] for d in devices] == [name]
     # The device went with the session, before the user.
     assert iam.list_mfa_devices(UserName=name)["MFADevices"] == []
-    serials = [d["SerialNumber"] for d in iam.list_virtual_mfa_devices()["VirtualMFADevices"]]
-    assert not [s for s in serials if s.endswith(f"/{name}")]
+    assert devices_named(iam, name) == []
 
 
 def test_a_session_without_a_code_carries_mfa_false(user: tuple[Any, Principal, str]) -> None:
@@ -169,18 +169,14 @@ def test_codes_are_checked_as_iam_checks_them(user: tuple[Any, Principal, str]) 
 
 def test_the_device_goes_when_enabling_or_the_checks_fail(user: tuple[Any, Principal, str]) -> None:
     iam, key, name = user
-
-    def devices() -> list[str]:
-        listed = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
-        return [d["SerialNumber"] for d in listed if d["SerialNumber"].endswith(f"/{name}")]
-
     with pytest.raises(RuntimeError), signed_in_with_mfa(iam, key, name):
         raise RuntimeError("a check's error")
-    assert devices() == []
+    assert devices_named(iam, name) == []
     far = time.time() - 3600  # codes of an hour ago: refused
     with pytest.raises(ClientError), signed_in_with_mfa(iam, key, name, clock=lambda: far):
         pass
-    assert devices() == [] and iam.list_mfa_devices(UserName=name)["MFADevices"] == []
+    assert devices_named(iam, name) == []
+    assert iam.list_mfa_devices(UserName=name)["MFADevices"] == []
 
 
 def test_the_codes_are_rfc_6238s() -> None:

@@ -27,7 +27,7 @@ from handson.targets.emulator_server import MotoEmulator
 from scripts.watch_session import WAITING, WatchSession
 from tests.conftest import PolicyRuns
 from tests.helpers.design_edits import Mutation
-from tests.helpers.estate import left_behind
+from tests.helpers.estate import devices_named, left_behind
 from tests.helpers.masks import AWS_IDS, PADDING, apply
 from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
 from tests.helpers.suite_runner import holding_in
@@ -220,16 +220,12 @@ def test_a_user_held_to_mfa_on_a_save_is_checked_signed_in_and_its_device_goes_o
     assert tally(shown) == PASSING, shown
     assert "ask for an MFA sign-in: the user's checks sign with a session" in shown, shown
     iam = test_emulator.admin.client("iam")
-
-    def devices() -> list[str]:
-        listed = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
-        return [d["SerialNumber"] for d in listed if d["SerialNumber"].endswith(watched.name)]
-
-    assert len(devices()) == 1
+    device = f"handson-iam-user-{watched.name}"  # named as the run's user
+    assert len(devices_named(iam, device)) == 1
     restored = watched.restore(USER_POLICY_FILE)
     assert tally(restored) == PASSING
     assert "ask for an MFA sign-in" not in restored
-    assert devices() == []
+    assert devices_named(iam, device) == []
 
 
 def test_stopping_removes_everything_and_exits_as_a_run(

@@ -279,6 +279,13 @@ def held_by(iam: Any, name: str) -> Held:
     )
 
 
+def release_device(iam: Any, user: str, serial: str) -> None:
+    """An MFA device of the user's deactivated, and deleted where it is a virtual one."""
+    ignore_gone(iam.deactivate_mfa_device, UserName=user, SerialNumber=serial)
+    if ":mfa/" in serial:  # a virtual device's ARN (a security key's is :u2f/)
+        ignore_gone(iam.delete_virtual_mfa_device, SerialNumber=serial)
+
+
 def release_user(iam: Any, name: str) -> None:
     """Let go of what the user holds (held_by), which the suite's own user never holds but a
     user may have been given since: its MFA devices deactivated (a virtual one deleted too: it
@@ -287,9 +294,7 @@ def release_user(iam: Any, name: str) -> None:
     more."""
     held = held_by(iam, name)
     for serial in held.mfa_devices:
-        ignore_gone(iam.deactivate_mfa_device, UserName=name, SerialNumber=serial)
-        if ":mfa/" in serial:  # a virtual device's ARN (a security key's is :u2f/)
-            ignore_gone(iam.delete_virtual_mfa_device, SerialNumber=serial)
+        release_device(iam, name, serial)
     for certificate in held.certificates:
         ignore_gone(iam.delete_signing_certificate, UserName=name, CertificateId=certificate)
     for key in held.ssh_keys:

@@ -76,10 +76,11 @@ def valid_code(seed: str, code: str, at: dt.datetime | None = None) -> bool:
 def consecutive_codes(seed: str, first: str, second: str) -> bool:
     """Whether two codes are the device's codes of two steps in a row, around now."""
     totp = pyotp.TOTP(seed)
+    step = dt.timedelta(seconds=totp.interval)
     now = dt.datetime.now(dt.UTC)
-    steps = [now + dt.timedelta(seconds=30 * n) for n in (-2, -1, 0, 1)]
     return any(
-        totp.at(one) == first and totp.at(one + dt.timedelta(seconds=30)) == second for one in steps
+        totp.at(now + n * step) == first and totp.at(now + (n + 1) * step) == second
+        for n in (-2, -1, 0, 1)
     )
 
 

@@ -22,9 +22,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from handson.denied_by import PolicyType
-from handson.i18n import Key, listed, t
+from handson.i18n import listed, t
 from handson.probes import Answer, Probe
-from handson.verdict import Outcome, Verdict
+from handson.verdict import Outcome, Verdict, denied_by_another
 
 SIMULATOR = "SimulatePrincipalPolicy"
 
@@ -110,8 +110,7 @@ def _decision(results: list[dict[str, Any]], resource: str) -> Answer:
     if outcome is Outcome.DENIED and not _organization_allows(result):
         # The account's organization denies it (its SCPs): that says nothing of the principal's
         # own policies, whatever they would decide (handson.denied_by).
-        said = (("code", decision), ("policy", Key(f"policy_type.{PolicyType.SCP}")))
-        return Answer(Verdict(Outcome.ERROR, "rule.denied_outside", decision, params=said), details)
+        return Answer(denied_by_another(decision, PolicyType.SCP), details)
     return Answer(
         Verdict(outcome, "rule.simulator", decision, params=(*_SAID, ("decision", decision))),
         details,

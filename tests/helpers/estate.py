@@ -32,6 +32,12 @@ def _tags(pairs: list[dict[str, str]] | None) -> dict[str, str]:
     return {t["Key"]: t["Value"] for t in pairs or []}
 
 
+def devices_named(iam: Any, device: str) -> list[str]:
+    """The serial numbers of the virtual MFA devices of that name (made with or without a user)."""
+    listed = iam.list_virtual_mfa_devices()["VirtualMFADevices"]
+    return [d["SerialNumber"] for d in listed if d["SerialNumber"].endswith(f"/{device}")]
+
+
 def left_behind(admin: Principal, name: str) -> list[str]:
     """Everything on the emulator named with ``name`` (the run's <自分の名前>), or tagged with
     it, whatever its tags say about which run made it."""
@@ -68,11 +74,8 @@ def left_behind(admin: Principal, name: str) -> list[str]:
                 tags = _tags(iam.list_user_tags(UserName=user["UserName"])["Tags"])
                 if tags.get("handson:name") == name:
                     found.append(f"IAM user {user['UserName']}")
-    devices = iam.list_virtual_mfa_devices()["VirtualMFADevices"]  # the user's, for MFA
-    found += [
-        f"virtual MFA device {d['SerialNumber']}"
-        for d in devices
-        if d["SerialNumber"].endswith(f"/handson-iam-user-{name}")
+    found += [  # the run's for its user held to MFA (handson/mfa_session.py)
+        f"virtual MFA device {serial}" for serial in devices_named(iam, f"handson-iam-user-{name}")
     ]
     groups = ec2.describe_security_groups(
         Filters=[{"Name": "group-name", "Values": [f"handson-sg-{name}"]}]
