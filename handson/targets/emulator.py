@@ -12,6 +12,7 @@ import json
 import threading
 from functools import partial
 
+from handson.call_record import recording_to
 from handson.errors import EmulatorGap
 from handson.i18n import t
 from handson.instance import Instance
@@ -22,11 +23,12 @@ from handson.signals import interrupt_for
 from handson.targets import ssm_agent
 from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID, Emulator, MotoEmulator
 from handson.targets.endpoint_lock import EndpointLock
+from handson.targets.hosted_cli import hosted
 from handson.targets.local_shell import LocalShellInstance
 from handson.targets.registry import Opening, TargetKind, register
 from handson.targets.server_identity import away
 from handson.targets.ssm import NotOnline, SsmObservation, wait_online
-from handson.targets.warm_cli import WarmCli
+from handson.targets.warm_cli import Cli, WarmCli
 from handson.waiting import EMULATOR_BUDGETS, Budgets
 
 # How often a server somebody else started is looked at (server_identity.away), in seconds.
@@ -44,7 +46,7 @@ class EmulatorTarget:
     def __init__(
         self,
         emulator: Emulator,
-        warm_cli: WarmCli | None = None,
+        warm_cli: Cli | None = None,
         budgets: Budgets = EMULATOR_BUDGETS,
     ) -> None:
         self.budgets = budgets
@@ -127,7 +129,7 @@ class EmulatorLaunch:
         self._emulator: MotoEmulator | None = None
         self._error: BaseException | None = None
         self._lock: EndpointLock | None = None
-        self.warm_cli: WarmCli | None = None  # started once the emulator answers
+        self.warm_cli: Cli | None = None  # started once the emulator answers
         self._closing = threading.Event()  # the run closes its emulator: its end is expected
         self._thread = threading.Thread(target=self._launch, name="emulator-launch", daemon=True)
         self._thread.start()
@@ -156,7 +158,7 @@ class EmulatorLaunch:
             # other core is free. Started with the emulator, the CLI's half second of start-up
             # took a core from the emulator's and the run's start-up instead (the emulator then
             # answered about a quarter of a second later: 1.8 s into a run instead of 1.55 s).
-            self.warm_cli = WarmCli()
+            self.warm_cli = instance_cli(settings)
         except BaseException as exc:  # noqa: BLE001 - handed to whoever needs the emulator
             self._error = exc
             return
@@ -209,6 +211,16 @@ class EmulatorLaunch:
             if self._lock is not None:
                 self._lock.release()
                 self._lock = None
+
+
+def instance_cli(settings: Settings) -> Cli:
+    """The warm AWS CLI of the run's instances: that of the server the run attached to, where
+    the server keeps one for it (handson.targets.hosted_cli: the CLI's start-up is paid once per
+    server, not once per run), else one of the run's own, starting now. A run that records its
+    calls has its own: the worker records the calls of the run that started it."""
+    if settings.emulator_url and recording_to() is None:
+        return hosted(settings.emulator_url) or WarmCli()
+    return WarmCli()
 
 
 def first_instance_id(settings: Settings) -> str | None:

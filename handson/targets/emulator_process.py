@@ -65,7 +65,7 @@ class Orders:
     instance_ids: tuple[str, ...] = ()
 
 
-# The server's own name for itself, which it answers on moto_engine.SERVER_PATH: the port is
+# The server's own name for itself, which it answers on server_paths.SERVER_PATH: the port is
 # chosen here and bound by the server a second later, and in that moment another server (of
 # another run, or of the same tests) may take it. Only the token tells the two apart (a
 # process ID would not: on Windows a virtual environment's python.exe starts the real one).

@@ -35,7 +35,7 @@ class LocalShellInstance:
         region: str,
         timeout: float = COMMAND_TIMEOUT,
         warm: bool = True,
-        shared_cli: warm_cli.WarmCli | None = None,
+        shared_cli: warm_cli.Cli | None = None,
     ) -> None:
         self.instance_id = instance_id
         self._credentials_source = credentials
@@ -82,7 +82,7 @@ class LocalShellInstance:
             env.update(self.issued.credentials.as_env())
         return env
 
-    def _warm_cli(self) -> warm_cli.WarmCli | None:
+    def _warm_cli(self) -> warm_cli.Cli | None:
         if not self._warm:
             return None
         if self._shared_cli is None and self._own_cli is None:

@@ -41,10 +41,7 @@ from handson.targets.emulator_keys import INSTANCE_ACTIONS
 from handson.targets.moto_agent import agent_call, describe_instance_information
 from handson.targets.moto_caller import Caller, global_context
 from handson.targets.moto_simulator import simulate_principal_policy
-
-# Answered by a server that decides with the engine; a plain moto server answers it with 404.
-ENGINE_PATH = "/handson-engine"
-SERVER_PATH = "/handson-server"  # the server's own name, which its starter gave it
+from handson.targets.server_paths import CLI_PATH, ENGINE_PATH, SERVER_PATH
 
 # moto's names for S3 requests that IAM names otherwise.
 _S3_ACTION_NAMES = {"HeadBucket": "ListBucket", "ListObjectsV2": "ListBucket"}
@@ -261,7 +258,7 @@ def _authenticate_and_authorize_action(
 
 def _agent_middleware(dispatch: Any) -> Any:
     """In front of moto: the engine's name on :data:`ENGINE_PATH`, the server's own on
-    :data:`SERVER_PATH`, then the SSM agent's calls."""
+    :data:`SERVER_PATH`, its warm AWS CLI on :data:`CLI_PATH`, then the SSM agent's calls."""
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == ENGINE_PATH and environ.get("REQUEST_METHOD") == "GET":
@@ -271,7 +268,13 @@ def _agent_middleware(dispatch: Any) -> Any:
             # Which server this is (emulator_process.SERVER_TOKEN): not a secret, a name.
             start_response("200 OK", [("Content-Type", "application/json")])
             return [json.dumps({"server": _server_token}).encode()]
-        answered = agent_call(environ)
+        answered: tuple[int, dict[str, str], bytes] | None
+        if environ.get("PATH_INFO") == CLI_PATH:
+            from handson.targets import hosted_cli  # only once a run asks for it
+
+            answered = hosted_cli.answer(environ)
+        else:
+            answered = agent_call(environ)
         if answered is None:
             return dispatch(environ, start_response)
         status, headers, body = answered

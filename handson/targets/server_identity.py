@@ -1,5 +1,5 @@
 """Who answers at an emulator's address: the server's own name for itself (a token it answers on
-moto_engine.SERVER_PATH), and whether the server a run attached to is still the one there.
+server_paths.SERVER_PATH), and whether the server a run attached to is still the one there.
 
 A server the run started is watched through its process (handson.targets.emulator). One that
 somebody else started (``--endpoint-url``) has no process of the run's: it is looked at instead.
@@ -15,7 +15,7 @@ import urllib.error
 from dataclasses import dataclass
 
 from handson import loopback
-from handson.targets.moto_engine import ENGINE_PATH, SERVER_PATH
+from handson.targets.server_paths import ENGINE_PATH, SERVER_PATH
 
 
 @dataclass(frozen=True)
@@ -67,7 +67,7 @@ def answers_as_moto(endpoint_url: str) -> bool:
 
 
 def decides_with_engine(endpoint_url: str) -> bool:
-    """Whether the server decides IAM with the suite's engine (moto_engine.ENGINE_PATH)."""
+    """Whether the server decides IAM with the suite's engine (server_paths.ENGINE_PATH)."""
     try:
         with loopback.urlopen(f"{endpoint_url}{ENGINE_PATH}", timeout=5) as answer:
             return "engine" in json.load(answer)

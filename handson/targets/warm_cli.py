@@ -31,6 +31,7 @@ import threading
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Protocol
 
 from handson.call_record import recording_to
 from handson.console import CHILD_OUTPUT, last_words
@@ -98,6 +99,17 @@ def _text(value: bytes | str | None) -> str:
     if value is None:
         return ""
     return value.decode("utf-8", errors="replace") if isinstance(value, bytes) else value
+
+
+class Cli(Protocol):
+    """What runs the emulated instance's commands: a :class:`WarmCli` of the run's, or the warm
+    CLI of the emulator's process (handson.targets.hosted_cli)."""
+
+    def run(
+        self, argv: Sequence[str], env: Mapping[str, str], cwd: Path, timeout: float
+    ) -> CommandResult: ...
+
+    def close(self) -> None: ...
 
 
 class WarmCli:
