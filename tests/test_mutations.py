@@ -14,7 +14,7 @@ from handson.i18n import catalogue
 from handson.report import UNDECIDED_EXIT
 from tests.conftest import PolicyRuns
 from tests.helpers.design_edits import Mutation
-from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
+from tests.helpers.mutations import EQUIVALENTS, MUTATIONS, PAIRS, run_of
 from tests.helpers.policy_runs import SEED, PolicyRun, every_policy_set
 from tests.helpers.readme_quotes import quote_problems
 from tests.helpers.suite_runner import SuiteRun
@@ -32,9 +32,12 @@ def made(policy_runs: PolicyRuns) -> dict[str, PolicyRun]:
 
 @pytest.fixture(scope="module")
 def runs(made: dict[str, PolicyRun]) -> dict[str, SuiteRun]:
+    """Each run by its name, and each broken design by its own name too (a pair's run is
+    both designs')."""
     for one in made.values():
         one.run.leftovers = one.left
-    return {name: one.run for name, one in made.items()}
+    by_design = {m.name: made[run_of(m)].run for m in MUTATIONS}
+    return {**by_design, **{name: one.run for name, one in made.items()}}
 
 
 def test_the_seed_run_went_through_a_proxy_that_faulted_nothing(
@@ -86,6 +89,11 @@ def test_each_principal_s_control_is_an_allow_a_checkpoint_needs(
 def test_there_are_at_least_eight_broken_designs() -> None:
     assert len(MUTATIONS) >= 8
     assert len({m.name for m in MUTATIONS}) == len(MUTATIONS)
+    # A pair is one design of the user's and one of the role's, each failing its own checks.
+    by_name = {m.name: m for m in MUTATIONS}
+    for user, role in PAIRS:
+        assert {c[0] for c in by_name[user].fails} == {"U"}, user
+        assert {c[0] for c in by_name[role].fails} == {"R"}, role
 
 
 def test_seed_policies_pass(runs: dict[str, SuiteRun]) -> None:
@@ -104,12 +112,17 @@ def test_seed_policies_pass(runs: dict[str, SuiteRun]) -> None:
 def test_broken_design_fails_in_its_checkpoint(
     mutation: Mutation, runs: dict[str, SuiteRun]
 ) -> None:
-    run = runs[mutation.name]
+    """In a run of its own, or beside a design of the other principal's (PAIRS): then the run
+    fails both designs' checkpoints and no other, and this principal's are this design's."""
+    name = run_of(mutation)
+    run, expected = runs[name], {c for m in MUTATIONS if m.name in name.split("+") for c in m.fails}
     assert run.exit_code == 1, f"{mutation.why}: the run should fail\n{run.describe()}"
-    assert run.failed == set(mutation.fails), (
-        f"{mutation.why}: expected failures in {sorted(mutation.fails)}, "
-        f"got {sorted(run.failed)}\n{run.describe()}"
+    assert run.failed == expected, (
+        f"{name}: expected failures in {sorted(expected)}, got {sorted(run.failed)}\n"
+        f"{run.describe()}"
     )
+    principal = {c[0] for c in mutation.fails}  # U or R: the principal the design broke
+    assert {c for c in run.failed if c[0] in principal} == set(mutation.fails), run.describe()
     assert run.leftovers == [], "a failing run must still leave nothing behind"
 
 

@@ -364,3 +364,44 @@ MUTATIONS = [
         ALL_ROLE_CHECKPOINTS,
     ),
 ]
+
+# Broken designs of the user and of the role made in one run each (tests/test_mutations.py):
+# the two principals' checks need nothing of each other, so such a run fails exactly the two
+# designs' checkpoints, each principal's its own design's. The runs that other files read as
+# they are (user-ec2-star, role-writes-open, trust-wrong-service) and those whose output a test
+# reads line by line stay alone.
+PAIRS = (
+    ("user-may-stop", "role-s3-star-bucket1"),
+    ("user-reads-iam", "role-deletes-open"),
+    ("user-s3-no-delete", "role-reads-whole-bucket2"),
+    ("user-without-s3-or-start", "role-cannot-get-bucket1"),
+)
+
+
+def paired(first: Mutation, second: Mutation) -> Mutation:
+    """Both designs' mistakes in one policy set, failing both designs' checkpoints."""
+
+    def change(docs: Documents) -> None:
+        first.change(docs)
+        second.change(docs)
+
+    return Mutation(
+        f"{first.name}+{second.name}",
+        f"{first.why}; and {second.why}",
+        change,
+        first.fails | second.fails,
+        env=first.env + second.env,
+    )
+
+
+def matrix() -> list[Mutation]:
+    """MUTATIONS as the matrix runs them: each pair of PAIRS in one run, the others alone."""
+    by_name = {m.name: m for m in MUTATIONS}
+    in_pairs = {name for pair in PAIRS for name in pair}
+    alone = [m for m in MUTATIONS if m.name not in in_pairs]
+    return [*alone, *(paired(by_name[user], by_name[role]) for user, role in PAIRS)]
+
+
+def run_of(mutation: Mutation) -> str:
+    """The name of the matrix's run that holds ``mutation``."""
+    return next(m.name for m in matrix() if mutation.name in m.name.split("+"))

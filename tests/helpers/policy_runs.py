@@ -15,7 +15,7 @@ from handson.targets.emulator_server import MotoEmulator
 from tests.helpers.design_edits import Mutation
 from tests.helpers.estate import left_behind
 from tests.helpers.fault_proxy import FaultProxy
-from tests.helpers.mutations import EQUIVALENTS, MUTATIONS
+from tests.helpers.mutations import EQUIVALENTS, matrix
 from tests.helpers.suite_runner import SuiteRun, run_suite
 from tests.helpers.undecided_designs import UNDECIDED
 
@@ -55,7 +55,7 @@ def policy_run(emulator: MotoEmulator, base: Path, mutation: Mutation | None) ->
 
 
 def every_policy_set() -> list[Mutation | None]:
-    return [None, *MUTATIONS, *EQUIVALENTS, *UNDECIDED]
+    return [None, *matrix(), *EQUIVALENTS, *UNDECIDED]
 
 
 def label(mutation: Mutation | None) -> str:
