@@ -76,3 +76,19 @@ def denied_outside(message: str) -> PolicyType | None:
     call; None where it names its own design, or nothing."""
     found = denied_by(message)
     return None if found is None or found in OWN else found
+
+
+# "... is not authorized to perform: kms:GenerateDataKey on resource: ...": the action denied.
+_PERFORM = re.compile(r"not authorized to perform: (?P<action>[a-z0-9-]+:[A-Za-z0-9*]+)")
+
+
+def denied_key_action(message: str, action: str) -> str | None:
+    """The AWS KMS action the message says was denied where the check asked for another
+    service's (an upload to a bucket whose default encryption is a KMS key asks the uploader for
+    ``kms:GenerateDataKey``, a read for ``kms:Decrypt``); None otherwise. The hands-on's buckets
+    use S3's own keys: a KMS key is the learner's choice, which the replay leaves undecided too
+    (handson.bucket_keys)."""
+    match = _PERFORM.search(message)
+    if match is None or not match["action"].lower().startswith("kms:"):
+        return None
+    return None if action.lower().startswith("kms:") else match["action"]

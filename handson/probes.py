@@ -131,7 +131,7 @@ def api_probe(
             meta = exc.response.get("ResponseMetadata", {})
             code = str(error.get("Code"))
             return Answer(
-                classify_api_error(code, str(error.get("Message") or "")),
+                classify_api_error(code, str(error.get("Message") or ""), action),
                 {
                     "error_code": code,
                     "message": error.get("Message", ""),
@@ -190,7 +190,7 @@ def cli_probe(
                 {"error": str(exc)},
             )
         return Answer(
-            classify_cli(result.exit_code, result.stderr, command),
+            classify_cli(result.exit_code, result.stderr, command, action),
             {
                 "exit_code": result.exit_code,
                 "stdout": _clip(result.stdout),

@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from handson.denied_by import PolicyType, denied_outside
+from handson.denied_by import PolicyType, denied_key_action, denied_outside
 from handson.i18n import Key, has, t
 from handson.transient import (
     NO_CODE,
@@ -72,10 +72,11 @@ def denied_by_another(code: str, policy: PolicyType) -> Verdict:
     return Verdict(Outcome.ERROR, "rule.denied_outside", code, params=said)
 
 
-def classify_api_error(code: str | None, message: str = "") -> Verdict:
-    """Verdict for an API call: ``code`` is None on success, else the error code AWS returned,
-    with its ``message``: a denial it says a policy outside the principal's own design made (an
-    organization's SCP, ...: handson.denied_by) is no verdict."""
+def classify_api_error(code: str | None, message: str = "", action: str = "") -> Verdict:
+    """Verdict for an API call of ``action``: ``code`` is None on success, else the error code
+    AWS returned, with its ``message``: a denial it says a policy outside the principal's own
+    design made (an organization's SCP, ...: handson.denied_by), or a denial of a KMS key's
+    action where the check asked another's, is no verdict."""
     if code is None:
         return Verdict(Outcome.ALLOWED, "rule.call_succeeded")
     if code in AUTHORIZED_CODES:
@@ -84,6 +85,10 @@ def classify_api_error(code: str | None, message: str = "") -> Verdict:
         outside = denied_outside(message)
         if outside is not None:
             return denied_by_another(code, outside)
+        key_action = denied_key_action(message, action)
+        if key_action is not None:
+            said = (("code", code), ("denied", key_action), ("action", action))
+            return Verdict(Outcome.ERROR, "rule.denied_key_action", code, params=said)
         return Verdict(Outcome.DENIED, "rule.authorization_error", code, params=(("code", code),))
     if code in NO_CODE:  # an error that names no error: not AWS's answer
         return Verdict(
@@ -96,9 +101,9 @@ def classify_api_error(code: str | None, message: str = "") -> Verdict:
     return Verdict(Outcome.ERROR, "rule.not_authorization", code, params=(("code", code),))
 
 
-def classify_cli(exit_code: int, stderr: str, command: str = "") -> Verdict:
+def classify_cli(exit_code: int, stderr: str, command: str = "", action: str = "") -> Verdict:
     """Verdict for an AWS CLI command run on the instance (``command``: what the learner's step
-    runs, named in the rule instead of the CLI's inner calls)."""
+    runs, named in the rule instead of the CLI's inner calls; ``action``: what it checks)."""
     if exit_code == 0:
         return Verdict(Outcome.ALLOWED, "rule.command_succeeded")
     match = _CLI_ERROR.search(stderr)
@@ -110,7 +115,7 @@ def classify_cli(exit_code: int, stderr: str, command: str = "") -> Verdict:
             return Verdict(Outcome.DENIED, "rule.s3_403", "403", params=said)
         if names_no_error(code, operation):
             return classify_api_error("")
-        return classify_api_error(code, stderr[match.end() :])
+        return classify_api_error(code, stderr[match.end() :], action)
     if is_unreadable_cli_answer(stderr):
         said = (("code", "ResponseParserError"),)
         return Verdict(

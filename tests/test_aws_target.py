@@ -28,7 +28,14 @@ from handson.call_record import read_calls
 from handson.names import RunNames, default_name
 from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import AWS_BUDGETS
-from tests.helpers.aws_like import AwsLikeProxy, by_a_role, dry_run, organization_denies
+from tests.helpers.aws_like import (
+    AwsLikeProxy,
+    by_a_role,
+    dry_run,
+    into_bucket1,
+    key_denies,
+    organization_denies,
+)
 from tests.helpers.aws_young import BEHAVIOURS, BUCKET_NAME_HELD, ROLE_IN_PROFILE, Young
 from tests.helpers.call_reference import assert_reference_current
 from tests.helpers.estate import left_behind
@@ -143,12 +150,15 @@ def organization_denies_the_principals(layer: AwsLikeProxy) -> None:
     """In the second run, the account's organization (its SCPs, as AWS words it) denies the
     user's first two starts of the instance (its positive control's first probe, then U3's), its
     first termination (U4's), and the role's first deletion of a bucket (R3's, by the AWS CLI on
-    the instance): checks that decide nothing of the principals' own policies."""
+    the instance): checks that decide nothing of the principals' own policies. So does S3's
+    denial of the role's first upload into bucket 1 (R2's) for want of kms:GenerateDataKey, as
+    where the learner encrypts the bucket with a KMS key of their own."""
     implicit, explicit = (organization_denies("ec2", explicit=e) for e in (False, True))
     layer.answer_once("ec2", "StartInstances", implicit, dry_run)
     layer.answer_once("ec2", "StartInstances", implicit, dry_run)
     layer.answer_once("ec2", "TerminateInstances", explicit, dry_run)
     layer.answer_once("s3", "DeleteBucket", organization_denies("s3", explicit=True), by_a_role)
+    layer.answer_once("s3", "PutObject", key_denies, into_bucket1)
 
 
 def test_the_seeds_policies_pass_every_checkpoint_through_the_layer(through: Through) -> None:
@@ -182,14 +192,18 @@ def test_the_broken_set_fails_exactly_its_checkpoint_and_nothing_is_left(through
     # (U3) nor a pass (U4, R3): not decided, saying so, with no word of changing a policy; the
     # user's positive control passed with its second probe, so its other deny checks were
     # decided.
-    assert run.errors == {"U3", "U4", "R3"}, run.describe()
+    assert run.errors == {"U3", "U4", "R2", "R3"}, run.describe()
     refused = through.layer.answered_once
     assert refused[("ec2", "StartInstances", "UnauthorizedOperation")] == 2, refused
     assert refused[("ec2", "TerminateInstances", "UnauthorizedOperation")] == 1, refused
     assert refused[("s3", "DeleteBucket", "AccessDenied")] == 1, refused
+    assert refused[("s3", "PutObject", "AccessDenied")] == 1, refused
     for undecided in [e for e in run.checkpoints if e["outcome"] == "error"]:
         assert undecided["category"] == "infrastructure or test error", undecided
-        assert "(SCP) denied it (" in undecided["headline"], undecided
+        said = (
+            "an action of a KMS key" if undecided["checkpoints"] == ["R2"] else "(SCP) denied it ("
+        )
+        assert said in undecided["headline"], undecided
         assert "hint" not in undecided, undecided
     assert run.outcomes("passed") >= {"U2", "U5"}, run.describe()
     assert done.left == [], done.left

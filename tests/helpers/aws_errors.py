@@ -159,6 +159,17 @@ def denied_by_organization(
     return authorization_error(service, request, why)
 
 
+def denied_for_key(service: str, request: Request, arn: str, key: str) -> Answer:
+    """S3's answer where the bucket's default encryption is a KMS key and the caller may not
+    use it (S3 User Guide, "Troubleshoot access denied (403 Forbidden) errors"): the action
+    named is the key's, ``kms:GenerateDataKey``, not the upload's."""
+    why = (
+        f"User: {arn} is not authorized to perform: kms:GenerateDataKey on resource: {key} "
+        "because no identity-based policy allows the kms:GenerateDataKey action"
+    )
+    return authorization_error(service, request, why)
+
+
 def authorization_error(service: str, request: Request, why: str) -> Answer:
     """Each service's authorization error, in its own code and shape, saying ``why``."""
     if service == "s3":

@@ -66,6 +66,18 @@ def by_a_role(request: Request) -> bool:
     return (access_key(request) or "").startswith("ASIA")
 
 
+def into_bucket1(request: Request) -> bool:
+    """An upload into the hands-on's bucket 1 by a role (R2's, through the instance's CLI)."""
+    return by_a_role(request) and request.method == "PUT" and "/handson-s3-1-" in request.path
+
+
+def key_denies(request: Request) -> Answer:
+    """S3's answer where bucket 1's default encryption is a KMS key the role may not use."""
+    role = "arn:aws:sts::123456789012:assumed-role/handson-iam-role/i-0123456789abcdef0"
+    key = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    return aws_errors.denied_for_key("s3", request, role, key)  # the words only
+
+
 def organization_denies(service: str, *, explicit: bool) -> Callable[[Request], Answer]:
     """The service's answer where the account's organization (its SCPs) denies the caller the
     request's action: an SCP's explicit deny, or none of them allowing it."""

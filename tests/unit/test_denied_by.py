@@ -180,3 +180,59 @@ def test_checks_denied_by_an_scp_are_not_decided_and_say_no_word_of_the_policies
         denied = made.expect(probe, Outcome.DENIED)
         with pytest.raises(ProbeError):
             verify(denied)
+
+
+KEY = "arn:aws:kms:ap-northeast-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_a_kms_keys_action_denied_on_an_s3_check_is_no_verdict() -> None:
+    """R2's upload to a bucket whose default encryption is the learner's KMS key: AWS asks the
+    role for kms:GenerateDataKey, which the hands-on's role never has. That denial is the key's,
+    not the upload's, and the replay leaves the same check undecided (handson.bucket_keys): not
+    a failed allow with advice drawn from the S3 statements. A denial of the checked action
+    itself, or of a KMS action that the check asks for, stays a denial."""
+    no_key = "because no identity-based policy allows the kms:GenerateDataKey action"
+    stderr = (
+        "upload failed: ./test.txt to s3://handson-s3-1-abc/test.txt An error occurred "
+        "(AccessDenied) when calling the PutObject operation: "
+        f"{said(ROLE, 'kms:GenerateDataKey', no_key, KEY)}"
+    )
+    command = "aws s3 cp test.txt s3://handson-s3-1-abc/test.txt"
+    verdict = classify_cli(1, stderr, command, "s3:PutObject")
+    assert verdict.outcome is Outcome.ERROR and not verdict.transient, verdict
+    assert verdict.rule == "rule.denied_key_action" and verdict.code == "AccessDenied"
+    assert verdict.text.startswith(
+        "AWS denied kms:GenerateDataKey (AccessDenied), an action of a KMS key, not s3:PutObject"
+    ), verdict.text
+    set_language("ja")
+    assert "KMS キーの kms:GenerateDataKey" in verdict.text and "SSE-S3 に戻せば" in verdict.text
+    s3_itself = stderr.replace("kms:GenerateDataKey", "s3:PutObject")
+    assert classify_cli(1, s3_itself, command, "s3:PutObject").outcome is Outcome.DENIED
+    read = said(ROLE, "kms:Decrypt", no_key, KEY)
+    assert classify_api_error("AccessDenied", read, "s3:GetObject").outcome is Outcome.ERROR
+    assert classify_api_error("AccessDenied", read, "kms:Decrypt").outcome is Outcome.DENIED
+    assert classify_api_error("AccessDenied", "Access Denied", "s3:GetObject").outcome is (
+        Outcome.DENIED  # no action named: the code decides, as before
+    )
+
+
+def test_an_api_probe_passes_its_action_to_the_verdict() -> None:
+    """The same through boto3 (a Stubber error in S3's shape), as the user's checks call."""
+    message = said(USER, "kms:GenerateDataKey", "because no identity-based policy allows it", KEY)
+    with stubbed("s3") as (s3, stub):
+        stub.add_client_error(
+            "put_object",
+            "AccessDenied",
+            message,
+            http_status_code=403,
+            expected_params={"Bucket": "b", "Key": "k", "Body": b"x"},
+        )
+        probe = api_probe(
+            s3,
+            "put_object",
+            {"Bucket": "b", "Key": "k", "Body": b"x"},
+            action="s3:PutObject",
+            resource="arn:aws:s3:::b/k",
+        )
+        answer = probe.execute()
+    assert answer.verdict.rule == "rule.denied_key_action", answer.verdict
