@@ -36,7 +36,7 @@ def runs(made: dict[str, PolicyRun]) -> dict[str, SuiteRun]:
     both designs')."""
     for one in made.values():
         one.run.leftovers = one.left
-    by_design = {m.name: made[run_of(m)].run for m in MUTATIONS}
+    by_design = {m.name: made[run_of(m).name].run for m in MUTATIONS}
     return {**by_design, **{name: one.run for name, one in made.items()}}
 
 
@@ -114,11 +114,11 @@ def test_broken_design_fails_in_its_checkpoint(
 ) -> None:
     """In a run of its own, or beside a design of the other principal's (PAIRS): then the run
     fails both designs' checkpoints and no other, and this principal's are this design's."""
-    name = run_of(mutation)
-    run, expected = runs[name], {c for m in MUTATIONS if m.name in name.split("+") for c in m.fails}
+    design = run_of(mutation)
+    run = runs[design.name]
     assert run.exit_code == 1, f"{mutation.why}: the run should fail\n{run.describe()}"
-    assert run.failed == expected, (
-        f"{name}: expected failures in {sorted(expected)}, got {sorted(run.failed)}\n"
+    assert run.failed == set(design.fails), (
+        f"{design.name}: expected failures in {sorted(design.fails)}, got {sorted(run.failed)}\n"
         f"{run.describe()}"
     )
     principal = {c[0] for c in mutation.fails}  # U or R: the principal the design broke

@@ -40,6 +40,7 @@ from handson.targets.server_paths import CLI_PATH
 from handson.targets.warm_cli import WarmCli
 
 TOKEN_HEADER = "X-Handson-Cli-Token"
+_TOKEN_KEY = "HTTP_X_HANDSON_CLI_TOKEN"  # the header, as WSGI hands it over
 # How long a run waits for an answer beyond the command's own time (the worker's start, once).
 ANSWER_MARGIN = 60.0
 WENT_AWAY = 255  # as the run's own worker answers when it went away
@@ -95,8 +96,7 @@ def answer(environ: dict[str, Any]) -> Answer:
     try:
         length = int(environ.get("CONTENT_LENGTH") or 0)
         request = json.loads(environ["wsgi.input"].read(length))
-        token = str(environ.get("HTTP_" + TOKEN_HEADER.upper().replace("-", "_"), ""))
-        done = _host.run(token, request)
+        done = _host.run(str(environ.get(_TOKEN_KEY, "")), request)
     except (ValueError, KeyError, TypeError) as exc:
         return _json(400, {"error": f"{type(exc).__name__}: {exc}"})
     return _json(403, {"error": "not this server's token"}) if done is None else _json(200, done)

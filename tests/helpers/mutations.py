@@ -402,6 +402,7 @@ def matrix() -> list[Mutation]:
     return [*alone, *(paired(by_name[user], by_name[role]) for user, role in PAIRS)]
 
 
-def run_of(mutation: Mutation) -> str:
-    """The name of the matrix's run that holds ``mutation``."""
-    return next(m.name for m in matrix() if mutation.name in m.name.split("+"))
+def run_of(mutation: Mutation) -> Mutation:
+    """The matrix's run that holds ``mutation``: itself, or its pair (whose ``fails`` are both
+    designs')."""
+    return next(m for m in matrix() if mutation.name in m.name.split("+"))

@@ -5,13 +5,15 @@ the AWS CLI on the instance give them."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from botocore.stub import Stubber
 
 from handson.denied_by import PolicyType, denied_by, denied_outside
 from handson.i18n import set_language
 from handson.probes import Checker, PreconditionNotMet, ProbeError, api_probe, verify
-from handson.verdict import Outcome, classify_api_error, classify_cli
+from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
 from tests.helpers.fakes import Clock, stubbed
 
 USER = "arn:aws:iam::123456789012:user/handson-iam-user-abc"
@@ -114,25 +116,28 @@ def test_ec2s_dry_run_denial_in_its_response_shape() -> None:
         f"{said(USER, 'ec2:TerminateInstances', why, 'arn:aws:ec2:ap-northeast-1:1:instance/i-1')}"
         ". Encoded authorization failure message: AbCdEf0123"
     )
-    with stubbed("ec2") as (ec2, stub):
+    verdict = refused_probe(
+        ("ec2", "terminate_instances", {"InstanceIds": ["i-1"], "DryRun": True}),
+        ("UnauthorizedOperation", message),
+        "ec2:TerminateInstances",
+    )
+    assert verdict.outcome is Outcome.ERROR
+    assert verdict.code == "UnauthorizedOperation"
+    assert verdict.rule == "rule.denied_outside"
+
+
+def refused_probe(
+    call: tuple[str, str, dict[str, Any]], error: tuple[str, str], action: str
+) -> Verdict:
+    """The verdict of an API probe of ``call`` (service, operation, params) checking ``action``,
+    which the service refuses with ``error`` (code, message): a Stubber error in its shape."""
+    service, operation, params = call
+    with stubbed(service) as (client, stub):
         stub.add_client_error(
-            "terminate_instances",
-            "UnauthorizedOperation",
-            message,
-            http_status_code=403,
-            expected_params={"InstanceIds": ["i-1"], "DryRun": True},
+            operation, error[0], error[1], http_status_code=403, expected_params=params
         )
-        probe = api_probe(
-            ec2,
-            "terminate_instances",
-            {"InstanceIds": ["i-1"], "DryRun": True},
-            action="ec2:TerminateInstances",
-            resource="arn:aws:ec2:ap-northeast-1:1:instance/i-1",
-        )
-        answer = probe.execute()
-    assert answer.verdict.outcome is Outcome.ERROR
-    assert answer.verdict.code == "UnauthorizedOperation"
-    assert answer.verdict.rule == "rule.denied_outside"
+        probe = api_probe(client, operation, params, action=action, resource="*")
+        return probe.execute().verdict
 
 
 def scp_denied(stub: Stubber, times: int) -> None:
@@ -219,20 +224,9 @@ def test_a_kms_keys_action_denied_on_an_s3_check_is_no_verdict() -> None:
 def test_an_api_probe_passes_its_action_to_the_verdict() -> None:
     """The same through boto3 (a Stubber error in S3's shape), as the user's checks call."""
     message = said(USER, "kms:GenerateDataKey", "because no identity-based policy allows it", KEY)
-    with stubbed("s3") as (s3, stub):
-        stub.add_client_error(
-            "put_object",
-            "AccessDenied",
-            message,
-            http_status_code=403,
-            expected_params={"Bucket": "b", "Key": "k", "Body": b"x"},
-        )
-        probe = api_probe(
-            s3,
-            "put_object",
-            {"Bucket": "b", "Key": "k", "Body": b"x"},
-            action="s3:PutObject",
-            resource="arn:aws:s3:::b/k",
-        )
-        answer = probe.execute()
-    assert answer.verdict.rule == "rule.denied_key_action", answer.verdict
+    verdict = refused_probe(
+        ("s3", "put_object", {"Bucket": "b", "Key": "k", "Body": b"x"}),
+        ("AccessDenied", message),
+        "s3:PutObject",
+    )
+    assert verdict.rule == "rule.denied_key_action", verdict
