@@ -16,10 +16,10 @@ from handson.policies import BOUNDARY_FILES
 from handson.targets.emulator_server import MotoEmulator
 from scripts.hand_built import HandBuilt
 from tests.helpers.estate import left_behind, snapshot
+from tests.helpers.grading import grade
 from tests.helpers.mutations import MUTATIONS
 from tests.helpers.suite_runner import run_suite
 from tests.test_discovery import FOUND, replay
-from tests.test_existing_target import grade
 
 pytestmark = pytest.mark.slow
 

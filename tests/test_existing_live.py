@@ -22,10 +22,10 @@ from tests.helpers.aws_like import AwsLikeProxy
 from tests.helpers.aws_young import KEY_REFUSED, Young
 from tests.helpers.estate import snapshot
 from tests.helpers.fake_ssm import NOT_YET, WALK, FakeSsm, SsmLike
+from tests.helpers.grading import ACCOUNT, decided, grade
 from tests.helpers.grading_role import LIVE_RECORDED, assert_allowed, live_policies
 from tests.helpers.suite_runner import ROOT, HeldRun, SuiteRun, over_budget, run_suite, run_sweep
 from tests.test_aws_guard import as_admin
-from tests.test_existing_target import ACCOUNT, decided, grade
 
 pytestmark = pytest.mark.slow
 

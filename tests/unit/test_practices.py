@@ -1,31 +1,23 @@
-"""Issue 18, part 3: the security lessons P3-P6 read from an account (moto, botocore's Stubber),
-and the lessons' own table and tally (advisory, never the checkpoints')."""
+"""Issue 18, part 3: the security lessons' own table and tally (advisory, never the checkpoints'),
+what checkpoints.json and the class table record of them."""
 
 from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
-import boto3
 import pytest
-from botocore.stub import Stubber
-from moto import mock_aws
 
 from handson import boundary, i18n
 from handson.catalogue import CATALOGUE
 from handson.class_table import all_passed, table_lines, write_html
 from handson.grade import Learner, read_graded
 from handson.iam_engine import NamedPolicy
-from handson.permissions import analyse_documents, lint
+from handson.permissions import analyse_documents
 from handson.permissions.examples import measured_documents
 from handson.permissions.findings import Kind, PermissionFinding, Principal, Where
-from handson.policies import ROLE_POLICY_FILE
-from handson.policy_match import ResourceHint, hint
 from handson.practices import (
     PracticeOutcome,
     PracticeResult,
@@ -36,141 +28,8 @@ from handson.practices import (
     tally,
 )
 from handson.practices.account import (
-    UNUSED_DAYS,
-    AccountView,
-    long_lived_keys,
     no_longer_needed,
-    root_user,
-    unused_keys,
-    user_mfa,
 )
-from handson.practices.hints import hint_with_lint, lint_notes
-from handson.settings import resolve
-from handson.targets.registry import kind_named
-
-USER = "handson-iam-user-test"
-RUNNER = "arn:aws:iam::123456789012:user/admin"
-
-
-@pytest.fixture
-def iam() -> Iterator[Any]:
-    with mock_aws():
-        client = boto3.client("iam", region_name="us-east-1")
-        client.create_user(UserName=USER)
-        yield client
-
-
-def _summary(iam: Any, keys: int, mfa: int) -> Stubber:
-    stub = Stubber(iam)
-    summary = {"AccountAccessKeysPresent": keys, "AccountMFAEnabled": mfa}
-    stub.add_response("get_account_summary", {"SummaryMap": summary})
-    return stub
-
-
-def test_root_with_keys_and_without_mfa_gives_two_findings() -> None:
-    iam = boto3.client(
-        "iam", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
-    )
-    with _summary(iam, keys=1, mfa=0):
-        found = root_user(AccountView(iam, RUNNER, USER))
-    assert [f.message for f in found] == ["practices.root_keys", "practices.root_mfa"]
-    assert {(f.id, f.principal, f.kind) for f in found} == {("P3", Principal.ACCOUNT, Kind.ACCOUNT)}
-
-
-def test_a_protected_root_not_running_the_suite_gives_none() -> None:
-    iam = boto3.client(
-        "iam", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
-    )
-    with _summary(iam, keys=0, mfa=1):
-        assert root_user(AccountView(iam, RUNNER, USER)) == []
-
-
-def test_the_root_user_running_the_suite_is_a_finding() -> None:
-    iam = boto3.client(
-        "iam", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
-    )
-    root = "arn:aws:iam::123456789012:root"
-    with _summary(iam, keys=0, mfa=1):
-        found = root_user(AccountView(iam, root, USER))
-    assert [f.message for f in found] == ["practices.runner_is_root"]
-    assert root in found[0].text()
-
-
-def test_a_long_lived_key_is_a_finding_unless_the_run_made_it(iam: Any) -> None:
-    key = iam.create_access_key(UserName=USER)["AccessKey"]["AccessKeyId"]
-    found = long_lived_keys(AccountView(iam, RUNNER, USER))
-    assert [(f.id, f.fields["access_key"]) for f in found] == [("P4", key)]
-    shown = found[0].as_dict()  # its message in words, as checkpoints.json has it
-    assert key in shown["message"] and shown["principal"] == shown["kind"] == "account"
-    assert long_lived_keys(AccountView(iam, RUNNER, USER, frozenset({key}))) == []
-    assert long_lived_keys(AccountView(iam, RUNNER, None)) == []
-
-
-def test_a_key_unused_for_91_days_is_a_finding(iam: Any) -> None:
-    key = iam.create_access_key(UserName=USER)["AccessKey"]
-    made = key["CreateDate"]
-    view = AccountView(iam, RUNNER, USER)
-    assert unused_keys(view, now=made + timedelta(days=UNUSED_DAYS - 1)) == []
-    found = unused_keys(view, now=made + timedelta(days=91))
-    assert [(f.id, f.message, f.fields["days"]) for f in found] == [
-        ("P5", "practices.key_never_used", 91)
-    ]
-    assert "91" in found[0].as_dict()["message"]
-
-
-def test_a_key_used_long_ago_is_a_finding() -> None:
-    iam = boto3.client(
-        "iam", region_name="us-east-1", aws_access_key_id="a", aws_secret_access_key="b"
-    )
-    now = datetime(2026, 12, 4, tzinfo=UTC)
-    made = now - timedelta(days=400)
-    key = {"AccessKeyId": "AKIAEXAMPLEEXAMPLE", "Status": "Active", "CreateDate": made}
-    with Stubber(iam) as stub:
-        stub.add_response("list_access_keys", {"AccessKeyMetadata": [dict(key, UserName=USER)]})
-        used = {"LastUsedDate": now - timedelta(days=91), "ServiceName": "s3", "Region": "x"}
-        stub.add_response("get_access_key_last_used", {"UserName": USER, "AccessKeyLastUsed": used})
-        found = unused_keys(AccountView(iam, RUNNER, USER), now=now)
-    assert [(f.message, f.fields["days"]) for f in found] == [("practices.key_unused", 91)]
-
-
-def test_a_user_who_signs_in_without_mfa_is_a_finding(iam: Any) -> None:
-    view = AccountView(iam, RUNNER, USER)
-    assert user_mfa(view) == []  # no login profile: no console sign-in to protect
-    iam.create_login_profile(UserName=USER, Password="Password-1234!")
-    found = user_mfa(view)
-    assert [(f.id, f.message) for f in found] == [("P6", "practices.user_mfa")]
-    assert USER in found[0].as_dict()["message"]
-    device = iam.create_virtual_mfa_device(VirtualMFADeviceName="mfa")["VirtualMFADevice"]
-    iam.enable_mfa_device(
-        UserName=USER,
-        SerialNumber=device["SerialNumber"],
-        AuthenticationCode1="123456",
-        AuthenticationCode2="654321",
-    )
-    assert user_mfa(view) == []
-
-
-def test_p1_and_p2_over_grants_are_p5_permissions_no_longer_needed() -> None:
-    found = analyse_documents(measured_documents(), "test")
-    p5 = no_longer_needed(found)
-    assert len(p5) == 7 and {f.id for f in p5} == {"P5"}
-
-
-def test_the_emulator_declares_why_account_lessons_do_not_apply() -> None:
-    assert kind_named("emulator").no_account == "practices.no_account.emulator"
-    assert kind_named("aws").no_account is None
-    assert kind_named("existing").no_account is None
-
-
-def test_practices_option_and_its_environment_variable() -> None:
-    assert resolve({}, environ={}).practices == "advisory"
-    assert resolve({}, environ={"HANDSON_PRACTICES": "strict"}).practices == "strict"
-    assert (
-        resolve({"practices": "advisory"}, environ={"HANDSON_PRACTICES": "strict"}).practices
-        == "advisory"
-    )
-    with pytest.raises(Exception, match="--practices 'loose'"):
-        resolve({"practices": "loose"}, environ={})
 
 
 def _results() -> list[PracticeResult]:
@@ -339,115 +198,6 @@ def test_lint_is_shown_apart_and_is_never_a_lessons_finding() -> None:
     assert all(f.kind is not Kind.UNKNOWN_ACTION for f in PracticeResult.of("P2", found).findings)
 
 
-def _role_with(sid: str, **changed: Any) -> dict[str, Any]:
-    """The measured case's role policy, the statement ``sid`` with ``changed`` elements."""
-    role = measured_documents()[ROLE_POLICY_FILE]
-    for statement in role["Statement"]:
-        if statement.get("Sid") == sid:
-            statement.update(changed)
-    return role
-
-
-def test_a_failures_hint_names_the_lint_of_its_statement() -> None:
-    i18n.set_language("ja")
-    role = _role_with("ForS32OpenGet", Action=["s3:GetObjects"])
-    request = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/open/handson-sample.txt", False)
-    said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *request)
-    assert "ForS32OpenGet" in said
-    assert "s3:GetObjects というアクションはありません。s3:GetObject のことですか？" in said
-    # Another action's failure is not told about this statement's typo.
-    other = hint_with_lint(hint, ROLE_POLICY_FILE, [role], "s3:PutObject", request[1], False)
-    assert "s3:GetObjects" not in other
-
-
-def test_a_hint_on_a_statements_resource_stays_one_with_the_lints_note() -> None:
-    """With the lint's note of its statement, a hint about ForS32OpenGet's Resource still
-    names that statement, which handson.intended reads (a hint to widen a statement the hands-on
-    keeps from the call is replaced there)."""
-    i18n.set_language("en")
-    condition = {"StringLike": {"s3:prefix": "open/*"}}  # no key of s3:GetObject
-    role = _role_with(
-        "ForS32OpenGet", Resource=["arn:aws:s3:::handson-s3-2-x/open"], Condition=condition
-    )
-    request = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/open/handson-sample.txt", False)
-    said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *request)
-    assert isinstance(said, ResourceHint) and said.label == "ForS32OpenGet", repr(said)
-    assert said.startswith("ForS32OpenGet's Resource does not cover") and "s3:prefix" in said
-
-
-def test_a_hint_on_a_statements_resource_is_not_said_twice() -> None:
-    """ForS31 on the bucket's ARN alone: the hint's /* says it; the lint's "no resource type of
-    s3:PutObject" of the same Resource would say it again, with ARN templates."""
-    role = _role_with("ForS31", Resource=["arn:aws:s3:::handson-s3-1-x"])
-    request = ("s3:PutObject", "arn:aws:s3:::handson-s3-1-x/test.txt", False)
-    said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *request)
-    assert said == (
-        "ForS31's Resource does not cover arn:aws:s3:::handson-s3-1-x/test.txt (now "
-        "arn:aws:s3:::handson-s3-1-x); to take in the objects under it, end it with /*: "
-        "arn:aws:s3:::handson-s3-1-x/*"
-    )
-    # The lessons' lint still says it, of the object type alone, as the ARN is written.
-    found = lint.lint(ROLE_POLICY_FILE, role, Principal.ROLE)
-    mismatch = next(f for f in found if f.kind is Kind.RESOURCE_MISMATCH)
-    assert mismatch.fields["types"] == "object (arn:aws:s3:::${BucketName}/${ObjectName})"
-
-
-def test_a_failures_hint_is_told_only_the_lint_that_may_explain_it() -> None:
-    """A lint note is added to a failure it may be why of: ForS31 on bucket 1's ARN alone
-    allows no s3:GetObject, which explains neither R6 (bucket 2's close/ allowed by a
-    ForS32OpenGet widened to the bucket) nor R4 (bucket 2's open/ denied); it does explain R2's
-    download. A misspelled action in a Deny statement denies less: that explains an allowance."""
-    i18n.set_language("en")
-    role = _role_with("ForS31", Resource=["arn:aws:s3:::handson-s3-1-x"])
-    for statement in role["Statement"]:
-        if statement.get("Sid") == "ForS32OpenGet":
-            statement["Resource"] = ["arn:aws:s3:::handson-s3-2-x/*"]
-    r6 = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/close/handson-sample.txt", True)
-    said = hint_with_lint(hint, ROLE_POLICY_FILE, [role], *r6)
-    assert said.startswith("ForS32OpenGet allows s3:GetObject on arn:aws:s3:::handson-s3-2-x/*")
-    assert "ForS31" not in said, said
-    r4 = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/open/handson-sample.txt", False)
-    widened = _role_with("ForS32OpenGet", Resource=["arn:aws:s3:::handson-s3-2-x/close/*"])
-    widened["Statement"][0]["Resource"] = ["arn:aws:s3:::handson-s3-1-x"]
-    assert "ForS31:" not in hint_with_lint(hint, ROLE_POLICY_FILE, [widened], *r4)
-    # R2's download from bucket 1, with the upload's hint on another statement: told.
-    r2 = ("s3:GetObject", "arn:aws:s3:::handson-s3-1-x/test.txt", False)
-    assert "/${ObjectName}" not in hint_with_lint(hint, ROLE_POLICY_FILE, [role], *r2)
-    assert any("ForS31: s3:GetObject" in note for note in lint_notes(ROLE_POLICY_FILE, [role], *r2))
-    assert lint_notes(ROLE_POLICY_FILE, [role], *r6) == []
-    deny = {
-        "Effect": "Deny",
-        "Action": ["s3:DeleteBuckett"],
-        "Resource": ["arn:aws:s3:::handson-s3-1-x"],
-    }
-    guarded = _role_with("ForS31")
-    guarded["Statement"].append({"Sid": "KeepBucket", **deny})
-    r3 = ("s3:DeleteBucket", "arn:aws:s3:::handson-s3-1-x", True)
-    assert "KeepBucket: there is no action s3:DeleteBuckett" in hint_with_lint(
-        hint, ROLE_POLICY_FILE, [guarded], *r3
-    )
-    assert lint_notes(ROLE_POLICY_FILE, [guarded], r3[0], r3[1], False) == []
-
-
-def test_a_policy_found_by_hand_is_named_in_the_hint_and_its_lint() -> None:
-    """In an environment built by hand, each policy is given under its own name: the hint and
-    the lint name the statement in it (``handson-iam-role-policy / ForS32OpenGet``), and a
-    note on a Resource the hint has spoken of is still not said twice."""
-    i18n.set_language("en")
-    typo = _role_with("ForS32OpenGet", Action=["s3:GetObjects"])
-    request = ("s3:GetObject", "arn:aws:s3:::handson-s3-2-x/open/handson-sample.txt", False)
-    found = [NamedPolicy("handson-iam-role-policy", typo)]
-    said = hint_with_lint(hint, ROLE_POLICY_FILE, found, *request)
-    assert said.startswith("handson-iam-role-policy / ForS31's Resource"), said
-    assert "handson-iam-role-policy / ForS32OpenGet: there is no action s3:GetObjects" in said
-    bucket_only = _role_with("ForS31", Resource=["arn:aws:s3:::handson-s3-1-x"])
-    found = [NamedPolicy("extra", {"Statement": []}), NamedPolicy("mine", bucket_only)]
-    request = ("s3:PutObject", "arn:aws:s3:::handson-s3-1-x/test.txt", False)
-    said = hint_with_lint(hint, ROLE_POLICY_FILE, found, *request)
-    assert said.startswith("mine / ForS31's Resource does not cover"), said
-    assert "/${ObjectName}" not in said  # the lint's note of the same Resource: not again
-
-
 def test_the_class_table_has_a_column_per_lesson_that_never_fails_a_learner(
     tmp_path: Path,
 ) -> None:
@@ -466,91 +216,6 @@ def test_the_class_table_has_a_column_per_lesson_that_never_fails_a_learner(
     assert lines[1].split() == ["p", "13", "/", "13", "-", "-", "P1"]
     write_html([graded], tmp_path / "class.html", "now")
     assert "指摘あり" in (tmp_path / "class.html").read_text("utf-8")
-
-
-def test_the_lessons_measure_where_the_target_says_the_run_builds() -> None:
-    """P1 and P2 are measured in the account the target's preflight read (the learner's, on AWS
-    and for an environment built by hand; the emulator's offline) and in the run's region."""
-    from types import SimpleNamespace
-    from typing import cast
-
-    from fixtures.practices import run_site
-    from handson.environment import AS_THE_HANDS_ON, Built
-    from handson.names import AUTO_TYPE, INSTANCE_TYPE
-    from handson.permissions import Site
-    from handson.settings import AWS_SESSION
-    from handson.targets.account import Account
-    from handson.targets.emulator import first_instance_id
-    from handson.targets.emulator_server import DEFAULT_ACCOUNT_ID
-
-    def settings(
-        built: Built = AS_THE_HANDS_ON,
-        emulator_url: str | None = None,
-        instance_type: str = INSTANCE_TYPE,
-    ) -> Any:
-        names = SimpleNamespace(run_id="20261206-114500-abc123")
-        return cast(
-            Any,
-            SimpleNamespace(
-                region="eu-west-3",
-                built=built,
-                emulated=True,
-                emulator_url=emulator_url,
-                names=names,
-                instance_type=instance_type,
-            ),
-        )
-
-    mine = Account("111122223333", None, "arn:aws:iam::111122223333:user/me")
-
-    def config(on_aws: Any = None) -> Any:
-        stash = pytest.Stash()
-        if on_aws is not None:
-            stash[AWS_SESSION] = on_aws
-        return SimpleNamespace(stash=stash)
-
-    # The run's own emulator: the instance it will launch first (handson.targets.emulator), so that
-    # a lesson names the instance the failure blocks name; an attached one: a sample instance.
-    own = run_site(config(), settings())
-    first = first_instance_id(settings())
-    assert first is not None  # the run's own emulator: it says which instance comes first
-    assert own == Site(DEFAULT_ACCOUNT_ID, "eu-west-3", first)
-    attached = settings(emulator_url="http://127.0.0.1:5000")
-    assert run_site(config(), attached) == Site(DEFAULT_ACCOUNT_ID, "eu-west-3")
-    assert run_site(config((None, mine)), settings()) == Site("111122223333", "eu-west-3")
-    built = settings(Built(account_id="111122223333", instance_id="i-0abc"))
-    assert run_site(config(), built) == Site("111122223333", "eu-west-3", "i-0abc")
-    without = settings(Built(account_id="111122223333"))
-    assert run_site(config(), without) == Site("111122223333", "eu-west-3")
-    # The instance's type: a replay's is the learner's; on AWS, where the account may choose
-    # it (auto), the hands-on's.
-    theirs = settings(Built(account_id="111122223333"), instance_type="t3.micro")
-    assert run_site(config(), theirs).instance_type == "t3.micro"
-    auto = settings(instance_type=AUTO_TYPE)
-    assert run_site(config((None, mine)), auto).instance_type == INSTANCE_TYPE == "t2.micro"
-
-
-def test_the_first_instance_of_the_runs_own_emulator_is_known_before_it_is_launched() -> None:
-    """moto's form, the same for the same run, another for another run; a replay's is the
-    learner's; a server somebody else started takes no orders (None)."""
-    import re
-    from types import SimpleNamespace
-    from typing import cast
-
-    from handson.environment import AS_THE_HANDS_ON, Built
-    from handson.targets.emulator import first_instance_id
-
-    def settings(run_id: str, built: Built = AS_THE_HANDS_ON, url: str | None = None) -> Any:
-        names = SimpleNamespace(run_id=run_id)
-        return cast(Any, SimpleNamespace(built=built, emulator_url=url, names=names))
-
-    first = first_instance_id(settings("20261206-114500-abc123"))
-    assert first is not None and re.fullmatch(r"i-[0-9a-f]{17}", first)
-    assert first_instance_id(settings("20261206-114500-abc123")) == first
-    assert first_instance_id(settings("20261206-114501-def456")) != first
-    replay = settings("20261206-114500-abc123", Built(account_id="1" * 12, instance_id="i-0abc"))
-    assert first_instance_id(replay) == "i-0abc"
-    assert first_instance_id(settings("x", url="http://127.0.0.1:5000")) is None
 
 
 def test_an_over_grant_the_boundary_denies_says_so_and_stays_a_finding() -> None:
