@@ -92,6 +92,21 @@ def instance_arn(user: Principal, env: HandsonEnvironment) -> str:
     return f"arn:aws:ec2:{user.region}:{account}:instance/{env.instance_id}"
 
 
+def list_instances(user: Principal, env: HandsonEnvironment) -> Probe:
+    """U3's first call: the console's instance list, where the learner finds handson-instance to
+    start it (``ec2:DescribeInstances``, which acts on no one resource: IAM decides it on ``*``).
+    Filtered to the instance rather than naming it: an instance launched moments ago may be
+    unknown to EC2 by its ID for a while (``InvalidInstanceID.NotFound``), and is then only
+    missing from a filtered list."""
+    return api_probe(
+        user.client("ec2"),
+        "describe_instances",
+        {"Filters": [{"Name": "instance-id", "Values": [env.instance_id]}]},
+        action="ec2:DescribeInstances",
+        resource="*",
+    )
+
+
 def start_instance(user: Principal, env: HandsonEnvironment) -> Probe:
     return api_probe(
         user.client("ec2"),

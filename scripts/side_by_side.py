@@ -45,6 +45,7 @@ from handson.user_actions import (
     IamListing,
     ec2_operation,
     iam_listing,
+    list_instances,
     s3_round_trip,
     start_instance,
 )
@@ -80,7 +81,8 @@ def lanes(
             result = check(user_control, probe, allowed)
             if then is not None:
                 then(result)
-        check(user_control, start_instance(user, env), allowed)  # U3
+        for probe in (list_instances(user, env), start_instance(user, env)):  # U3
+            check(user_control, probe, allowed)
         for operation in Ec2Operation:  # U4
             check(user_control, ec2_operation(user, env, operation), denied)
         for listing in IamListing:  # U5

@@ -79,13 +79,20 @@ def _watch_instance(admin: Principal, env: HandsonEnvironment) -> Watched:
     return Watched.now(label, lambda: instance_state(ec2, env.instance_id))
 
 
-@when("IAMユーザーが handson-instance を起動しようとする", target_fixture="attempt")
+@when(
+    "IAMユーザーがインスタンスの一覧を表示し、handson-instance を起動しようとする",
+    target_fixture="attempt",
+)
 def user_starts_instance(
     user: Principal, user_checker: Checker, admin: Principal, handson_env: HandsonEnvironment
 ) -> Attempt:
+    """U3 as in the console: the instance list first (without it there is nothing to start)."""
     watched = _watch_instance(admin, handson_env)
-    probe = user_actions.start_instance(user, handson_env)
-    return Attempt([user_checker.expect(probe, Outcome.ALLOWED)], watched)
+    probes = (
+        user_actions.list_instances(user, handson_env),
+        user_actions.start_instance(user, handson_env),
+    )
+    return Attempt([user_checker.expect(p, Outcome.ALLOWED) for p in probes], watched)
 
 
 @when(

@@ -243,6 +243,13 @@ MUTATIONS = [
         frozenset({"U3"}),
     ),
     Mutation(
+        "user-cannot-list-instances",
+        "the user lost ec2:DescribeInstances: the console shows no instance list to start"
+        " handson-instance from",
+        remove_action(USER_POLICY_FILE, "ForEC2", "ec2:DescribeInstances"),
+        frozenset({"U3"}),
+    ),
+    Mutation(
         "user-without-s3-or-start",
         "the user lost its S3 statement and ec2:StartInstances: both of its positive controls "
         "(U3's start, the list of buckets) fail too",
@@ -375,6 +382,7 @@ PAIRS = (
     ("user-reads-iam", "role-deletes-open"),
     ("user-s3-no-delete", "role-reads-whole-bucket2"),
     ("user-without-s3-or-start", "role-cannot-get-bucket1"),
+    ("user-cannot-list-instances", "role-lists-all-buckets"),
 )
 
 

@@ -346,6 +346,7 @@ WIDER = {
 }
 NARROWER = {
     "user-cannot-start": ("ec2:StartInstances", Principal.USER),
+    "user-cannot-list-instances": ("ec2:DescribeInstances", Principal.USER),
     "user-without-s3-or-start": ("s3:ListAllMyBuckets", Principal.USER),
     "user-s3-no-delete": ("s3:DeleteObject", Principal.USER),
     "role-cannot-get-bucket1": ("s3:GetObject", Principal.ROLE),
