@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from handson.findings import ALLOWED_BUT_DENIED, Finding
+from handson.findings import ALLOWED_BUT_DENIED, TEST_ERROR, CheckError, Finding
 from handson.probes import ProbeFailed, ProbeResult
 
 
@@ -50,6 +50,18 @@ class Watched:
             return False
         self.restore()
         return True
+
+
+def there_before(label: str, exists: bool) -> None:
+    """Verdict rule 4: S3 denies a read of a file that is not there to a caller who may not list
+    the bucket, so a probe of a file says something of the policies only where the provisioning
+    identity found the file before it. Else the check is not decided (an error of the test, never
+    a verdict), naming the file."""
+    if not exists:
+        raise CheckError(
+            f"{label} should exist before the probe (verdict rule 4)",
+            Finding(TEST_ERROR, "watched.missing", params=(("label", label),)),
+        )
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from fixtures.principals import fail_on
-from handson.attempts import Attempt, Watched
+from handson.attempts import Attempt, Watched, there_before
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.errors import EmulatorGap
@@ -125,12 +125,15 @@ def role_deletes_bucket(
 
 @when("インスタンスで handson-s3-2 の open/ のファイルをダウンロードする", target_fixture="attempt")
 def role_reads_open(
-    role_checker: Checker, role_commands: RoleCommands, handson_env: HandsonEnvironment
+    role_checker: Checker,
+    role_commands: RoleCommands,
+    admin: Principal,
+    handson_env: HandsonEnvironment,
 ) -> Attempt:
+    bucket = handson_env.names.bucket2
     key = location_key(Place.OPEN, handson_env.sample_file)
-    result = role_checker.expect(
-        role_commands.download(handson_env.names.bucket2, key), Outcome.ALLOWED
-    )
+    there_before(f"s3://{bucket}/{key}", object_state(admin.client("s3"), bucket, key).exists)
+    result = role_checker.expect(role_commands.download(bucket, key), Outcome.ALLOWED)
     expected = handson_env.objects[key].decode().strip()
     return Attempt([result], expected_content=expected)
 
@@ -158,8 +161,7 @@ def role_tries_object(
         lambda: s3.put_object(Bucket=bucket, Key=key, Body=handson_env.objects[key]),
     )
     put_back.append(watched)
-    # Verdict rule 4: a denied read proves something only for an object that exists.
-    assert watched.before.exists, f"s3://{bucket}/{key} should exist before the probe"  # type: ignore[attr-defined]
+    there_before(watched.label, watched.before.exists)  # type: ignore[attr-defined]
     probe = role_commands.object_operation(
         operation, bucket, key, f"changed by {handson_env.instance_id}"
     )

@@ -6,7 +6,8 @@ label (in the run's language: handson/lifecycle/labels.py) starts with it does n
 the leak check notices). HANDSON_DETACH=<policy ARN>: the role is made as the hands-on makes it,
 then the policy is detached from it again (a learner who forgot to attach it).
 HANDSON_FAIL_ANALYSIS=1: the least-privilege analysis of P1 and P2 raises (an error of the test in
-an advisory lesson).
+an advisory lesson). HANDSON_FILES_GONE=1: bucket 2's files are deleted as soon as the build puts
+them there (someone else's hand, a lifecycle rule), while the run still counts on them.
 """
 
 from __future__ import annotations
@@ -51,6 +52,16 @@ def pytest_configure(config: pytest.Config) -> None:
             raise InjectedFailure("injected failure in the least-privilege analysis")
 
         fixtures.practices.analyse = broken  # type: ignore[assignment]
+    if os.environ.get("HANDSON_FILES_GONE"):
+        create_buckets = Provisioner.create_buckets
+
+        def emptied(self: Provisioner) -> dict[str, bytes]:
+            objects = create_buckets(self)
+            for key in objects:
+                self.s3.delete_object(Bucket=self.names.bucket2, Key=key)
+            return objects
+
+        Provisioner.create_buckets = emptied  # type: ignore[method-assign,assignment]
     leak = os.environ.get("HANDSON_LEAK")
     if leak:
         register = Cleanup.register
