@@ -9,8 +9,10 @@ denial stands (a key only adds what must be allowed), as does every other call (
 deletion). The AWS managed key for S3 (``aws/s3``, or no key named) needs nothing of the caller
 beyond S3's own permissions, and changes nothing.
 
-Only the bucket's default is read: an object uploaded with a key of its own, or before the
-default was set, is not looked at (its check is decided as the default says).
+Only the bucket's default is read, and it is all a check meets: the checks upload and download
+files of the run's own (the replay's, or with --live the ones the run writes into the learner's
+bucket 2 for R4-R6), which the default encrypts; a learner's own objects, whatever key
+encrypts them, are never what a check reads.
 """
 
 from __future__ import annotations
