@@ -6,7 +6,8 @@ import shlex
 from enum import Enum
 
 from handson.instance import Instance
-from handson.probes import Probe, cli_probe
+from handson.probe_calls import cli_probe
+from handson.probes import Probe
 from handson.user_actions import bucket_arn
 
 

@@ -9,7 +9,8 @@ from typing import Protocol
 from handson.aws import Principal
 from handson.environment import HandsonEnvironment
 from handson.names import INSTANCE_TYPE
-from handson.probes import Probe, ProbeResult, api_probe
+from handson.probe_calls import api_probe
+from handson.probes import Probe, ProbeResult
 from handson.verdict import Outcome
 
 

@@ -3,60 +3,22 @@ expected allow, an unexpected allow never retried away, an error never a denial.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 
 from handson.attempts import Watched
 from handson.findings import UNDECIDABLE
 from handson.i18n import set_language
 from handson.probes import (
-    Answer,
     Checker,
     NoPositiveControl,
-    PreconditionNotMet,
-    Probe,
     ProbeError,
     ProbeFailed,
     ProbeResult,
     verify,
 )
 from handson.results import Category
-from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
-from tests.helpers.fakes import Clock
-
-ALLOW = Verdict(Outcome.ALLOWED, "ok")
-DENY = Verdict(Outcome.DENIED, "authorization error", "AccessDenied")
-THROTTLED = classify_api_error("Throttling")
-NO_SUCH_KEY = classify_api_error("NoSuchKey")
-
-
-def scripted(*verdicts: Verdict) -> tuple[Probe, list[int]]:
-    answers: Iterator[Verdict] = iter(verdicts)
-    calls: list[int] = []
-
-    def execute() -> Answer:
-        calls.append(1)
-        return Answer(next(answers), {})
-
-    return Probe("call", "s3:GetObject", "arn:aws:s3:::b/k", execute), calls
-
-
-def checker(
-    budget: float = 10, gap: str | None = None, transient: float | None = None
-) -> tuple[Checker, list[ProbeResult]]:
-    recorded: list[ProbeResult] = []
-    clock = Clock()
-    made = Checker(
-        lambda: "arn:aws:iam::123456789012:user/u",
-        propagation_budget=budget,
-        transient_budget=transient,
-        record=recorded.append,
-        gap=lambda action, resource: gap,
-        pause=clock.pause,
-        clock=clock,
-    )
-    return made, recorded
+from handson.verdict import Outcome, classify_api_error, classify_cli
+from tests.helpers.checking import ALLOW, DENY, NO_SUCH_KEY, THROTTLED, checker, scripted
 
 
 def test_deny_check_needs_a_positive_control_first() -> None:
@@ -124,13 +86,6 @@ def test_a_transient_fault_is_sent_again_whatever_is_expected(expected: Outcome)
     assert len(calls) == 3 and result.attempts == 3
 
 
-def test_a_positive_control_rides_out_a_slow_down() -> None:
-    made, _ = checker()
-    probe, calls = scripted(classify_api_error("SlowDown"), ALLOW)
-    made.establish_control(probe)
-    assert made.control is not None and len(calls) == 2
-
-
 def test_a_fault_that_outlives_the_budget_is_a_test_error_never_a_verdict() -> None:
     made, _ = checker(budget=3)
     made.establish_control(scripted(ALLOW)[0])
@@ -150,96 +105,6 @@ def test_an_allow_after_a_fault_is_final_for_a_deny_check() -> None:
     with pytest.raises(ProbeFailed) as failed:
         verify(result)
     assert failed.value.finding.category is Category.ALLOWED_BUT_DENIED
-
-
-def test_failed_control_leaves_no_control() -> None:
-    made, _ = checker(budget=0)
-    with pytest.raises(PreconditionNotMet) as failed:
-        made.establish_control(scripted(DENY)[0])
-    # Every deny check behind it says so: its precondition is not met, naming the control.
-    finding = failed.value.finding
-    assert finding.category == "precondition not met"
-    assert finding.headline.startswith("precondition not met: the positive control of ")
-    assert '"call"' in finding.headline and "denied (authorization error)" in finding.headline
-    assert made.control is None
-    with pytest.raises(NoPositiveControl):
-        made.expect(scripted(DENY)[0], Outcome.DENIED)
-
-
-def test_a_control_that_is_denied_hands_over_to_the_next_without_waiting_again() -> None:
-    """The role's control is R4's read, else the list of bucket 1: a design without one of them
-    still has its denials decided. The first waited out propagation, so a denial of the next
-    one is not waited out again (on AWS, two minutes more)."""
-    made, recorded = checker(budget=1)
-    first, first_calls = scripted(*[DENY] * 100)
-    second, second_calls = scripted(ALLOW)
-    control = made.establish_control(first, second)
-    assert control.outcome is Outcome.ALLOWED and made.control is control
-    assert control.probe is second and len(second_calls) == 1 and len(first_calls) > 1
-    assert [r.probe for r in recorded] == [first, second]  # both kept as evidence
-    # Denied too: not sent again, and the first control is the one to fix.
-    made, _ = checker(budget=1)
-    first, _ = scripted(*[DENY] * 100)
-    second, second_calls = scripted(DENY, ALLOW)
-    with pytest.raises(PreconditionNotMet) as failed:
-        made.establish_control(first, second)
-    assert len(second_calls) == 1 and made.control is None
-    assert "denied (authorization error)" in failed.value.finding.headline
-
-
-def test_a_control_without_an_answer_hands_over_to_a_patient_next_one() -> None:
-    """A first control with no answer (exit code 127) spent no time on propagation: the next
-    one still waits it out."""
-    made, _ = checker()
-    first, _ = scripted(classify_cli(127, ""))
-    second, second_calls = scripted(DENY, DENY, ALLOW)
-    assert made.establish_control(first, second).probe is second
-    assert len(second_calls) == 3
-
-
-def test_a_control_the_target_cannot_decide_hands_over_to_the_next() -> None:
-    """A policy variable on s3:GetObject leaves R4's read, the role's first control, to the
-    emulator's gaps: the list of bucket 1 is the control, and the denials are decided."""
-    recorded: list[ProbeResult] = []
-    clock = Clock()
-    made = Checker(
-        lambda: "arn:aws:sts::123456789012:assumed-role/r/i-1",
-        propagation_budget=10,
-        record=recorded.append,
-        gap=lambda action, resource: "a policy variable" if action == "s3:GetObject" else None,
-        pause=clock.pause,
-        clock=clock,
-    )
-    read, read_calls = scripted(ALLOW)  # s3:GetObject
-    listing = Probe("ls", "s3:ListBucket", "arn:aws:s3:::b", lambda: Answer(ALLOW, {}))
-    assert made.establish_control(read, listing).probe is listing and read_calls == []
-    # None the target can decide: the first one's gap, as a check that cannot be decided.
-    made.control = None
-    with pytest.raises(pytest.skip.Exception, match="a policy variable"):
-        made.establish_control(read, scripted(ALLOW)[0])
-    assert made.control is None
-
-
-def test_a_control_without_an_answer_gives_its_cause_and_no_policy_advice() -> None:
-    """Exit code 127 (the CLI could not run) is no denial: the control got no answer; fixing a
-    policy would change nothing (verdict rule 7)."""
-    made, _ = checker(budget=0)
-    not_run = classify_cli(127, "bash: aws: command not found")
-    with pytest.raises(PreconditionNotMet) as failed:
-        made.establish_control(scripted(not_run)[0])
-    finding = failed.value.finding
-    assert finding.category == "precondition not met"
-    assert finding.headline.startswith("precondition not met: the positive control of ")
-    assert "got no verdict (exit code 127 without an authorization error)" in finding.headline
-    assert "policy" not in finding.headline and not finding.hint
-    assert made.control is None
-    # In Japanese too: its cause, and no word of fixing a policy.
-    set_language("ja")
-    with pytest.raises(PreconditionNotMet) as failed:
-        made.establish_control(scripted(classify_cli(127, ""))[0])
-    headline = failed.value.finding.headline
-    assert "許可か拒否かの答えが得られませんでした（終了コード 127" in headline
-    assert "ポリシー" not in headline and "直して" not in headline
 
 
 def test_a_probe_without_a_verdict_names_its_cause() -> None:

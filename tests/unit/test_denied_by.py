@@ -12,7 +12,8 @@ from botocore.stub import Stubber
 
 from handson.denied_by import PolicyType, denied_by, denied_outside
 from handson.i18n import set_language
-from handson.probes import Checker, PreconditionNotMet, ProbeError, api_probe, verify
+from handson.probe_calls import api_probe
+from handson.probes import Checker, PreconditionNotMet, ProbeError, verify
 from handson.verdict import Outcome, Verdict, classify_api_error, classify_cli
 from tests.helpers.fakes import Clock, stubbed
 

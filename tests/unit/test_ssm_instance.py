@@ -10,7 +10,7 @@ import pytest
 from botocore.stub import ANY, Stubber
 
 from handson.instance import CommandNotRun
-from handson.probes import cli_probe
+from handson.probe_calls import cli_probe
 from handson.targets.ssm import NotOnline, SsmInstance
 from handson.verdict import Outcome
 from handson.waiting import AWS_BUDGETS
