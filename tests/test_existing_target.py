@@ -103,11 +103,15 @@ def test_a_change_to_the_account_during_the_run_fails_it_and_is_named(
     assert document["account_changed"] and "close/new.txt" in document["account_changed"][0]
 
 
-def test_three_slips_each_said_where_it_belongs_in_one_grading(
+def test_four_slips_each_said_where_it_belongs_in_one_grading(
     by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
-    """Three slips of one hand-built environment, each said where it belongs (one grading run
-    for the three: each changes what the others are checked by in nothing).
+    """Four slips of one hand-built environment, each said where it belongs (one grading run
+    for the four: each changes what the others are checked by in nothing).
+
+    The user has not signed in yet (the console's "users must create a new password at next
+    sign-in", on by default, still pending): U1 fails, saying to sign in once as the user and set
+    one (the hands-on's step 4), never that the hands-on turns that option off (it does not say).
 
     AdministratorAccess attached beside the hands-on's policy "to make it work": U4 and U5
     fail, and P1 names AdministratorAccess in one finding, not the replay's merged
@@ -137,9 +141,15 @@ def test_three_slips_each_said_where_it_belongs_in_one_grading(
     reservations = by_hand.ec2.describe_instances(Filters=running)["Reservations"]
     (instance,) = [i["InstanceId"] for r in reservations for i in r["Instances"]]
     by_hand.ec2.stop_instances(InstanceIds=[instance])
+    by_hand.iam.update_login_profile(UserName="handson-iam-user", PasswordResetRequired=True)
     run = grade(test_emulator, tmp_path)
-    assert run.outcomes("failed") == {"U4", "U5"}, run.describe()
-    assert run.outcomes("passed") == CHECKPOINTS - {"U4", "U5", "R1"}, run.describe()
+    assert run.outcomes("failed") == {"U1", "U4", "U5"}, run.describe()
+    assert run.outcomes("passed") == CHECKPOINTS - {"U1", "U4", "U5", "R1"}, run.describe()
+    (u1,) = [e for e in run.checkpoints if e["checkpoints"] == ["U1"]]
+    assert u1["headline"] == (
+        "handson-iam-user must set a new console password at the next sign-in: sign in once as"
+        " the user (the hands-on's step 4) and set one when the console asks"
+    ), u1
     (r1,) = [e for e in run.checkpoints if e["checkpoints"] == ["R1"]]
     assert r1["outcome"] == "skipped", r1
     assert f"instance {instance} is stopped, so Session Manager cannot" in r1["reason"], r1

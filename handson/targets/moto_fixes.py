@@ -1,4 +1,5 @@
-"""Where moto 5.2.5 deletes otherwise than AWS, made to delete as AWS does.
+"""Where moto 5.2.5 deletes, or keeps a console password, otherwise than AWS, made to do as AWS
+does.
 
 **A deleted resource's tags go with it.** moto 5.2.5 keeps some tags outside the resource they
 belong to, in a store that its delete call leaves alone:
@@ -38,6 +39,14 @@ versions and all.
 holds it until the instance is terminated). moto deleted it under a running instance, so a
 teardown that took the group before the instance would pass here.
 
+**A console password is kept as AWS keeps it.** CreateLoginProfile ignored its
+``PasswordResetRequired`` (the user never had to set a new password at the next sign-in), and
+UpdateLoginProfile without a ``Password`` dropped the password, so the user had no login profile
+at all afterwards (``aws iam update-login-profile --password-reset-required``, as an instructor
+asks a learner's user to set a new one). As AWS's references say, each keeps what it is given:
+the flag from the call, else as it was (false for a new password); the password unless a new one
+is given.
+
 :func:`install` runs in the moto server process, from
 :func:`handson.targets.moto_engine.install`.
 """
@@ -57,6 +66,7 @@ def install() -> None:
     _installed = True
     forget_deleted_tags()
     refuse_deleting_what_is_held()
+    keep_console_passwords()
 
 
 def forget_deleted_tags() -> None:
@@ -152,3 +162,39 @@ def refuse_deleting_what_is_held() -> None:
     IAMBackend.delete_policy = delete_policy_as_aws  # type: ignore[method-assign]
     SecurityGroupBackend._delete_security_group = delete_group_as_aws  # type: ignore[method-assign]
     IamResponse.list_service_specific_credentials = list_service_specific_credentials  # type: ignore[attr-defined]
+
+
+def _flag(value: object, otherwise: bool) -> bool:
+    """A boolean parameter of a query request (``true``/``false``), or ``otherwise`` if absent."""
+    return otherwise if value is None else str(value).lower() == "true"
+
+
+def keep_console_passwords() -> None:
+    """CreateLoginProfile and UpdateLoginProfile as AWS answers them (the module's docstring)."""
+    from moto.core.responses import ActionResult, EmptyResult
+    from moto.iam.responses import IamResponse
+
+    def create_login_profile(self: Any) -> Any:
+        user = self.backend.create_login_profile(
+            self._get_param("UserName"), self._get_param("Password")
+        )
+        user.password_reset_required = _flag(self._get_param("PasswordResetRequired"), False)
+        profile = {
+            "UserName": user.name,
+            "CreateDate": user.create_date,
+            "PasswordResetRequired": user.password_reset_required,
+        }
+        return ActionResult({"LoginProfile": profile})
+
+    def update_login_profile(self: Any) -> Any:
+        user_name = self._get_param("UserName")
+        user = self.backend.get_login_profile(user_name)  # NoSuchEntity without one, as AWS
+        self.backend.update_login_profile(
+            user_name,
+            self._get_param("Password") or user.password,
+            _flag(self._get_param("PasswordResetRequired"), user.password_reset_required),
+        )
+        return EmptyResult()
+
+    IamResponse.create_login_profile = create_login_profile  # type: ignore[method-assign]
+    IamResponse.update_login_profile = update_login_profile  # type: ignore[method-assign]

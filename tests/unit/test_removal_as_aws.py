@@ -176,3 +176,17 @@ def test_a_security_group_goes_after_its_instance_only() -> None:
         delete_security_group(ec2, group["GroupId"], budget=5)
         with pytest.raises(ClientError, match=r"InvalidGroup\.NotFound"):
             ec2.describe_security_groups(GroupIds=[group["GroupId"]])
+
+
+def test_a_console_password_is_kept_as_aws_keeps_it(iam: Any) -> None:
+    """CreateLoginProfile keeps its PasswordResetRequired; UpdateLoginProfile without a password
+    keeps the password (moto dropped the whole login profile) and, without the flag, the flag."""
+    iam.create_login_profile(UserName=USER, Password="Handson-1!", PasswordResetRequired=True)
+    assert iam.get_login_profile(UserName=USER)["LoginProfile"]["PasswordResetRequired"]
+    iam.update_login_profile(UserName=USER, PasswordResetRequired=False)
+    assert not iam.get_login_profile(UserName=USER)["LoginProfile"]["PasswordResetRequired"]
+    iam.update_login_profile(UserName=USER, Password="Handson-2!")
+    assert not iam.get_login_profile(UserName=USER)["LoginProfile"]["PasswordResetRequired"]
+    iam.delete_login_profile(UserName=USER)
+    with pytest.raises(ClientError, match="NoSuchEntity"):
+        iam.update_login_profile(UserName=USER, PasswordResetRequired=True)
