@@ -39,7 +39,7 @@ def placeholder_filled(pattern: str, arn: str) -> str | None:
 
 
 # What the hands-on uses by AWS's own names.
-INSTANCE_TYPE = "t2.micro"  # the hands-on's (its step 5: the free tier's)
+INSTANCE_TYPE = "t2.micro"  # the hands-on's (its step 1: the free tier's)
 AUTO_TYPE = "auto"  # --instance-type: the first of the preferred types the account offers
 AMI_PARAMETER = "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
 SSM_CORE_POLICY_ARN = "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore"
