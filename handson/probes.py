@@ -201,14 +201,27 @@ class Checker:
         """An allowed control, sent again until it was allowed :data:`CONTROL_IN_A_ROW` times in a
         row; a denial between starts the count again, for as long as IAM may propagate. The last
         answer: allowed, or what ended it (a denial after the budget, no verdict)."""
-        started, in_a_row, last = self._clock(), 1, first
-        while last.outcome is Outcome.ALLOWED and in_a_row < self._in_a_row:
-            last = self.expect(probe, Outcome.ALLOWED, patient=False)
-            if last.outcome is Outcome.ALLOWED:
-                in_a_row += 1
-            elif last.outcome is Outcome.DENIED and self._clock() - started < self._budget:
-                in_a_row, last = 0, first  # the old view: count again
-                self._pause(1.0)
+        if first.outcome is not Outcome.ALLOWED or self._in_a_row <= 1:
+            return first
+        in_a_row = [1]
+
+        def again() -> ProbeResult:
+            result = self.expect(probe, Outcome.ALLOWED, patient=False)
+            allowed = result.outcome is Outcome.ALLOWED
+            in_a_row[0] = in_a_row[0] + 1 if allowed else 0  # a denial: the old view, count again
+            return result
+
+        def ended(result: ProbeResult) -> bool:
+            return in_a_row[0] >= self._in_a_row or result.outcome is Outcome.ERROR
+
+        last, _ = poll(
+            again,
+            ended,
+            budget=self._budget,
+            interval=lambda n: 0.0 if in_a_row[0] else 1.0,
+            clock=self._clock,
+            pause=self._pause,
+        )
         return last
 
     def _first_allowed(self, candidates: tuple[Probe, ...]) -> tuple[Probe, ProbeResult]:
