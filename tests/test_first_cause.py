@@ -19,7 +19,7 @@ from handson.names import RunNames, default_name
 from handson.report import UNDECIDED_EXIT
 from handson.targets.emulator_server import MotoEmulator
 from tests.helpers.estate import left_behind, snapshot
-from tests.helpers.suite_runner import HeldRun, SuiteRun, run_suite
+from tests.helpers.suite_runner import HeldRun, SuiteRun, broken_run
 
 pytestmark = pytest.mark.slow
 
@@ -51,12 +51,10 @@ def test_a_build_failing_after_the_launch_is_the_cause_and_the_failed_teardown_f
     test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
     names = RunNames(default_name())
-    run = run_suite(
+    run = broken_run(
         tmp_path,
-        f"--endpoint-url={test_emulator.endpoint_url}",
-        f"--name={names.suffix}",
-        "-p",
-        "tests.plugins.fail_injector",
+        test_emulator.endpoint_url,
+        names.suffix,
         env={
             "HANDSON_LANG": None,  # the default: Japanese
             # The build fails once the instance is launched; its teardown leaves the group.

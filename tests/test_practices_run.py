@@ -20,7 +20,7 @@ from handson.policies import SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
 from handson.report import UNDECIDED_EXIT
 from handson.targets.emulator_server import MotoEmulator
 from tests.conftest import OTHER_ACCOUNT
-from tests.helpers.suite_runner import run_suite
+from tests.helpers.suite_runner import broken_run, run_suite
 
 pytestmark = pytest.mark.slow
 
@@ -87,15 +87,9 @@ def test_a_lesson_that_errors_is_not_checked_and_strict_says_not_decided(
     """An error of the test in a lesson (the analysis crashed) is never a finding, never clear,
     and never the checkpoints' exit code 1: the lessons are not checked, and --practices strict,
     which cannot say they hold, exits 6 (not decided)."""
-    run = run_suite(
-        tmp_path,
-        f"--name={default_name()}",
-        f"--endpoint-url={test_emulator.endpoint_url}",
-        "--practices=strict",
-        "-p",
-        "tests.plugins.fail_injector",
-        env={"HANDSON_FAIL_ANALYSIS": "1"},
-    )
+    crashed = {"HANDSON_FAIL_ANALYSIS": "1"}
+    endpoint = test_emulator.endpoint_url
+    run = broken_run(tmp_path, endpoint, default_name(), "--practices=strict", env=crashed)
     assert run.exit_code == UNDECIDED_EXIT, run.describe()
     assert {e["outcome"] for e in run.checkpoints} == {"passed"}, run.describe()
     document = json.loads((tmp_path / "checkpoints.json").read_text("utf-8"))

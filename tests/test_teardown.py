@@ -21,7 +21,7 @@ from handson.targets.emulator_server import MotoEmulator
 from handson.waiting import EMULATOR_BUDGETS
 from tests.conftest import OTHER_ACCOUNT as OTHER
 from tests.helpers.estate import left_behind
-from tests.helpers.suite_runner import SuiteRun, admin_cli_env, as_typed, run_suite
+from tests.helpers.suite_runner import SuiteRun, admin_cli_env, as_typed, broken_run, run_suite
 
 STEPS = [
     "create_policy",
@@ -128,14 +128,8 @@ def test_run_with_provisioning_failing_halfway(
     step: str, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
     name = default_name()
-    run = run_suite(
-        tmp_path,
-        f"--endpoint-url={test_emulator.endpoint_url}",
-        f"--name={name}",
-        "-p",
-        "tests.plugins.fail_injector",
-        env={"HANDSON_FAIL_AFTER": step},
-    )
+    failing = {"HANDSON_FAIL_AFTER": step}
+    run = broken_run(tmp_path, test_emulator.endpoint_url, name, env=failing)
     # No check could be decided: an error of the run, not decided, never 不合格 (rule 7).
     assert run.exit_code == UNDECIDED_EXIT, run.describe()
     assert run.checkpoints and {e["outcome"] for e in run.checkpoints} == {"error"}
@@ -148,14 +142,8 @@ def test_leftover_fails_the_session_and_is_named(
     test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:
     names = RunNames(default_name())
-    run = run_suite(
-        tmp_path,
-        f"--endpoint-url={test_emulator.endpoint_url}",
-        f"--name={names.suffix}",
-        "-p",
-        "tests.plugins.fail_injector",
-        env={"HANDSON_LEAK": f"S3 bucket {names.bucket1}"},
-    )
+    leaking = {"HANDSON_LEAK": f"S3 bucket {names.bucket1}"}
+    run = broken_run(tmp_path, test_emulator.endpoint_url, names.suffix, env=leaking)
     # Never exits 0; the checks decided before it keep their verdicts, none of them failed.
     assert run.exit_code == UNDECIDED_EXIT, run.describe()
     assert run.failed == set() and run.errors, run.describe()

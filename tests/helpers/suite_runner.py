@@ -9,7 +9,7 @@ import shlex
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,6 +134,15 @@ def run_suite(
         stdin=subprocess.DEVNULL,
     )
     return read_run(done.returncode, done.stdout, done.stderr, workdir, command)
+
+
+def broken_run(
+    workdir: Path, endpoint_url: str, name: str, *args: str, env: Mapping[str, str | None]
+) -> SuiteRun:
+    """A run attached to ``endpoint_url`` as ``--name name``, broken on purpose where ``env`` asks
+    tests/plugins/fail_injector.py to (a build failing halfway, a teardown that leaks, ...)."""
+    options = (f"--endpoint-url={endpoint_url}", f"--name={name}", *args)
+    return run_suite(workdir, *options, "-p", "tests.plugins.fail_injector", env=dict(env))
 
 
 def run_as_typed(
