@@ -29,6 +29,11 @@ SOURCE_IP = "127.0.0.1"
 # listing per Place: the root, open/ and close/).
 LISTING_PREFIXES = ("", "open/", "close/")
 SEED_PREFIX = "seed: "
+# The AWS managed policy the IAM console attaches to a user it makes with "users must create a
+# new password at next sign-in" (the console's recommended choice, which the hands-on does not
+# change), so that the user can set that password. Held as AWS's own, it is the console's, not
+# the learner's. (Seen by AWS users, e.g. github.com/skycrafters/responder/issues/6; not here.)
+CONSOLE_PASSWORD_POLICY = "IAMUserChangePassword"
 EC2_REGION = "ec2:Region"
 
 
@@ -234,6 +239,11 @@ def _rendered(document: Mapping[str, Any], suffix: str) -> dict[str, Any]:
     return dict(json.loads(RunNames(suffix).render(json.dumps(document, ensure_ascii=False))))
 
 
+def _console_password_policy(policy: NamedPolicy) -> bool:
+    """AWS's IAMUserChangePassword, as the console attaches it (a name or an ARN)."""
+    return policy.aws_managed and policy.name.rsplit("/", 1)[-1] == CONSOLE_PASSWORD_POLICY
+
+
 def subject(
     principal: Principal,
     documents: Sequence[NamedPolicy],
@@ -244,7 +254,8 @@ def subject(
 ) -> Subject:
     """The principal with the learner's policy documents (named by their file; the placeholder
     may still be in them) and the hands-on's intent. The role gets AmazonSSMManagedInstanceCore
-    as the hands-on attaches it, unless ``ssm_core_attached`` is False."""
+    as the hands-on attaches it, unless ``ssm_core_attached`` is False. A user holding AWS's
+    IAMUserChangePassword has it in the intent too: the console attaches it."""
     names = RunNames(suffix)
     seed = seed_documents()
     learner = [NamedPolicy(p.name, _rendered(p.document, suffix)) for p in documents]
@@ -252,6 +263,7 @@ def subject(
         intent = [
             NamedPolicy(SEED_PREFIX + USER_POLICY_FILE, _rendered(seed[USER_POLICY_FILE], suffix))
         ]
+        intent += [p for p in documents if _console_password_policy(p)]
         arn = f"arn:aws:iam::{site.account}:user/{names.user}"
         return Subject(
             principal,
