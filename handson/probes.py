@@ -199,8 +199,9 @@ class Checker:
 
     def _held(self, probe: Probe, first: ProbeResult) -> ProbeResult:
         """An allowed control, sent again until it was allowed :data:`CONTROL_IN_A_ROW` times in a
-        row; a denial between starts the count again, for as long as IAM may propagate. The last
-        answer: allowed, or what ended it (a denial after the budget, no verdict)."""
+        row; anything else between starts the count again (a denial: the old view; an answer that
+        is no verdict says nothing of IAM), for as long as IAM may propagate. The last answer:
+        allowed, or what the budget ended on (a denial, or no verdict)."""
         if first.outcome is not Outcome.ALLOWED or self._in_a_row <= 1:
             return first
         in_a_row = [1]
@@ -208,11 +209,11 @@ class Checker:
         def again() -> ProbeResult:
             result = self.expect(probe, Outcome.ALLOWED, patient=False)
             allowed = result.outcome is Outcome.ALLOWED
-            in_a_row[0] = in_a_row[0] + 1 if allowed else 0  # a denial: the old view, count again
+            in_a_row[0] = in_a_row[0] + 1 if allowed else 0
             return result
 
         def ended(result: ProbeResult) -> bool:
-            return in_a_row[0] >= self._in_a_row or result.outcome is Outcome.ERROR
+            return in_a_row[0] >= self._in_a_row
 
         last, _ = poll(
             again,

@@ -19,7 +19,7 @@ from handson.probes import (
     verify,
 )
 from handson.verdict import Outcome, classify_api_error, classify_cli
-from tests.helpers.checking import ALLOW, DENY, checker, scripted
+from tests.helpers.checking import ALLOW, DENY, NO_SUCH_KEY, checker, scripted
 from tests.helpers.fakes import Clock
 
 
@@ -174,3 +174,17 @@ def test_a_broken_design_seen_on_an_old_view_after_one_allow_still_fails(
     if in_a_row is None:
         with pytest.raises(ProbeFailed):
             verify(stop)
+
+
+def test_an_answer_without_a_verdict_between_allows_starts_the_count_again() -> None:
+    """An answer that is no verdict (here S3's NoSuchKey) says nothing of IAM: the control neither
+    ends on it, leaving the deny checks not decided, nor counts it; four allows in a row after
+    it make the control. Only the budget's end on it leaves the control without a verdict."""
+    made, _ = checker(in_a_row=None)
+    control, calls = scripted(ALLOW, ALLOW, NO_SUCH_KEY, ALLOW, ALLOW, ALLOW, ALLOW)
+    assert made.establish_control(control).outcome is Outcome.ALLOWED
+    assert len(calls) == 7
+    made, _ = checker(budget=5, in_a_row=None)
+    control, _ = scripted(ALLOW, *[NO_SUCH_KEY] * 100)
+    with pytest.raises(PreconditionNotMet):
+        made.establish_control(control)
