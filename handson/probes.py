@@ -204,22 +204,19 @@ class Checker:
         allowed, or what the budget ended on (a denial, or no verdict)."""
         if first.outcome is not Outcome.ALLOWED or self._in_a_row <= 1:
             return first
-        in_a_row = [1]
+        in_a_row = 1
 
         def again() -> ProbeResult:
+            nonlocal in_a_row
             result = self.expect(probe, Outcome.ALLOWED, patient=False)
-            allowed = result.outcome is Outcome.ALLOWED
-            in_a_row[0] = in_a_row[0] + 1 if allowed else 0
+            in_a_row = in_a_row + 1 if result.outcome is Outcome.ALLOWED else 0
             return result
-
-        def ended(result: ProbeResult) -> bool:
-            return in_a_row[0] >= self._in_a_row
 
         last, _ = poll(
             again,
-            ended,
+            lambda result: in_a_row >= self._in_a_row,
             budget=self._budget,
-            interval=lambda n: 0.0 if in_a_row[0] else 1.0,
+            interval=lambda n: 0.0 if in_a_row else 1.0,
             clock=self._clock,
             pause=self._pause,
         )

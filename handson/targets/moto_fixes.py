@@ -164,11 +164,6 @@ def refuse_deleting_what_is_held() -> None:
     IamResponse.list_service_specific_credentials = list_service_specific_credentials  # type: ignore[attr-defined]
 
 
-def _flag(value: object, otherwise: bool) -> bool:
-    """A boolean parameter of a query request (``true``/``false``), or ``otherwise`` if absent."""
-    return otherwise if value is None else str(value).lower() == "true"
-
-
 def keep_console_passwords() -> None:
     """CreateLoginProfile and UpdateLoginProfile as AWS answers them (the module's docstring)."""
     from moto.core.responses import ActionResult, EmptyResult
@@ -178,7 +173,7 @@ def keep_console_passwords() -> None:
         user = self.backend.create_login_profile(
             self._get_param("UserName"), self._get_param("Password")
         )
-        user.password_reset_required = _flag(self._get_param("PasswordResetRequired"), False)
+        user.password_reset_required = self._get_bool_param("PasswordResetRequired", False)
         profile = {
             "UserName": user.name,
             "CreateDate": user.create_date,
@@ -192,7 +187,7 @@ def keep_console_passwords() -> None:
         self.backend.update_login_profile(
             user_name,
             self._get_param("Password") or user.password,
-            _flag(self._get_param("PasswordResetRequired"), user.password_reset_required),
+            self._get_bool_param("PasswordResetRequired", user.password_reset_required),
         )
         return EmptyResult()
 
