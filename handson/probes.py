@@ -170,7 +170,18 @@ class Checker:
         allowed".
         """
         probe, result = self._first_allowed((probe, *others))
-        result = self._held(probe, result)
+        result, held = self._held(probe, result)
+        if not held and result.outcome in (Outcome.ALLOWED, Outcome.DENIED):
+            # Allowed, then not allowed again and again until the budget ended: the policy
+            # allows it, but IAM's view had not settled, and a deny check could meet the old one.
+            headline = t(
+                "precondition_unsteady",
+                principal=result.principal,
+                call=probe.call,
+                count=self._in_a_row,
+                seconds=f"{self._budget:g}",
+            )
+            raise PreconditionNotMet(headline, Finding(PRECONDITION, headline, result))
         try:
             verify(result)
         except ProbeFailed as failed:
@@ -197,13 +208,14 @@ class Checker:
         self.control = result
         return result
 
-    def _held(self, probe: Probe, first: ProbeResult) -> ProbeResult:
+    def _held(self, probe: Probe, first: ProbeResult) -> tuple[ProbeResult, bool]:
         """An allowed control, sent again until it was allowed :data:`CONTROL_IN_A_ROW` times in a
         row; anything else between starts the count again (a denial: the old view; an answer that
-        is no verdict says nothing of IAM), for as long as IAM may propagate. The last answer:
-        allowed, or what the budget ended on (a denial, or no verdict)."""
+        is no verdict says nothing of IAM), for as long as IAM may propagate. The last answer,
+        and whether the control held: a budget that ended in the middle of a count (even on an
+        allow) leaves it not held; a first answer that was no allow has nothing to hold."""
         if first.outcome is not Outcome.ALLOWED or self._in_a_row <= 1:
-            return first
+            return first, True  # nothing to hold: the answer is the control's verdict
         in_a_row = 1
 
         def again() -> ProbeResult:
@@ -220,7 +232,7 @@ class Checker:
             clock=self._clock,
             pause=self._pause,
         )
-        return last
+        return last, in_a_row >= self._in_a_row
 
     def _first_allowed(self, candidates: tuple[Probe, ...]) -> tuple[Probe, ProbeResult]:
         """The first candidate allowed, with its result; else the first one tried, with its."""

@@ -135,11 +135,30 @@ def test_where_iam_propagates_a_control_counts_after_four_allows_in_a_row() -> N
 def test_a_control_that_keeps_flapping_past_the_budget_is_not_met() -> None:
     """Allowed, then denied for longer than IAM may propagate: the deny checks of that principal
     are not decided (their precondition), never passed on a view that may be old."""
+    set_language("en")
     made, _ = checker(budget=5, in_a_row=None)
     control, calls = scripted(ALLOW, *[DENY] * 100)
-    with pytest.raises(PreconditionNotMet):
+    with pytest.raises(PreconditionNotMet) as raised:
         made.establish_control(control)
     assert made.control is None and 2 < len(calls) < 100
+    assert "was allowed, but not 4 times in a row" in raised.value.finding.headline
+
+
+def test_a_control_that_alternates_until_the_budget_ends_on_an_allow_is_not_met() -> None:
+    """Allowed, denied, allowed, denied... until the budget ends, on an allow: never four allows
+    in a row, so no control (before, the last allow was taken as one). Its words say that it was
+    allowed (no policy to fix) but not steadily, and that the deny checks are not decided."""
+    set_language("en")
+    made, _ = checker(budget=5, in_a_row=None)
+    control, calls = scripted(*[ALLOW, DENY] * 100)
+    with pytest.raises(PreconditionNotMet) as raised:
+        made.establish_control(control)
+    assert made.control is None and 2 < len(calls) < 100
+    last = raised.value.finding.result
+    assert last is not None and last.outcome is Outcome.ALLOWED
+    headline = raised.value.finding.headline
+    assert "was allowed, but not 4 times in a row within 5 s" in headline, headline
+    assert "fix the policy" not in headline
 
 
 def test_without_propagation_one_allow_is_the_control() -> None:
