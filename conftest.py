@@ -46,6 +46,7 @@ pytest_plugins = [
     "fixtures.environment",
     "fixtures.principals",
     "fixtures.checkpoints",
+    "fixtures.redaction",
     "fixtures.selection",
     "fixtures.existing",
     "fixtures.cleanup",

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 from handson.names import default_name
 from handson.targets.emulator_server import MotoEmulator, free_port
 from tests.helpers import html_report
+from tests.helpers.mutations import EQUIVALENTS
 from tests.helpers.suite_runner import SuiteRun, run_suite
 
 pytestmark = pytest.mark.slow
@@ -80,6 +82,26 @@ def leaks(secrets: set[str], texts: dict[str, str]) -> list[str]:
     ]
 
 
+# A part of a secret is a leak too (a mask that ended at a password's & showed the rest of it):
+# any 11 characters of one hold one of these pieces of 8, taken every 4 characters.
+PIECE, STEP = 8, 4
+
+
+def part_leaks(secrets: set[str], texts: dict[str, str]) -> list[str]:
+    pieces = {
+        secret[at : at + PIECE]: secret
+        for secret in secrets
+        if len(secret) >= 2 * PIECE
+        for at in range(0, len(secret) - PIECE + 1, STEP)
+    }
+    pattern = re.compile("|".join(re.escape(piece) for piece in sorted(pieces)))
+    return [
+        f"{where}: part of ...{pieces[found.group()][-4:]}"
+        for where, text in texts.items()
+        for found in pattern.finditer(text)
+    ]
+
+
 def everything_written(run: SuiteRun, workdir: Path) -> dict[str, str]:
     texts = {"stdout": run.stdout, "stderr": run.stderr}
     for path in workdir.rglob("*"):
@@ -93,10 +115,14 @@ def noisy_run(
     inprocess_emulator: MotoEmulator, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[SuiteRun, Path]]:
     """A whole run made as talkative as it gets: verbose, every report section, DEBUG logs
-    (botocore's included), --keep so that the run's secrets are still in the emulator to find."""
+    (botocore's included), --keep so that the run's secrets are still in the emulator to find.
+    The user's rights are held to an MFA sign-in, so that the run makes an MFA device, enables
+    it with two codes and signs the user's checks with a session of it."""
     workdir = tmp_path_factory.mktemp("secrets")
+    mfa = next(m for m in EQUIVALENTS if m.name == "mfa-required")
     run = run_suite(
         workdir,
+        f"--policies={mfa.write(workdir / 'policies')}",
         f"--endpoint-url={inprocess_emulator.endpoint_url}",
         "--keep",
         f"--name={default_name()}",
@@ -123,8 +149,12 @@ def known_secrets(noisy_run: tuple[SuiteRun, Path], inprocess_emulator: MotoEmul
     registered = set(json.loads((workdir / "secrets.json").read_text("utf-8")))
     independent = emulator_secrets()
     host = {HOST["AWS_SECRET_ACCESS_KEY"], HOST["AWS_SESSION_TOKEN"]}
-    # The search must have something to find: the host's, the user's and the role's secrets.
+    # The search must have something to find: the host's, the user's and the role's secrets, and
+    # the MFA device's seed (64 characters of Base32), also as its answer carries it (Base64).
     assert host <= registered
+    seeds = {s for s in registered if len(s) == 64 and re.fullmatch("[A-Z2-7]+", s)}
+    assert seeds, "the run made no MFA device"
+    registered |= {base64.b64encode(seed.encode()).decode() for seed in seeds}
     # The kept user's key secret and password, and the instance role session's secret and token.
     assert len(independent - {inprocess_emulator.admin.credentials.secret_access_key}) >= 4
     return registered | independent | host
@@ -140,6 +170,8 @@ def test_no_secret_in_reports_logs_or_terminal(
     # The terminal summary is part of what was searched.
     assert "= checkpoints =" in run.stdout and "= time per phase =" in run.stdout
     assert leaks(known_secrets, texts) == []
+    made = known_secrets - {HOST["AWS_SECRET_ACCESS_KEY"], HOST["AWS_SESSION_TOKEN"]}
+    assert part_leaks(made, texts) == []
 
 
 def test_no_secret_in_the_html_reports(
@@ -165,6 +197,13 @@ def test_no_secret_in_the_html_reports(
 
 def test_the_search_finds_a_planted_secret() -> None:
     assert leaks({"s3cr3t-value"}, {"report": "x s3cr3t-value y"}) == ["report: ...alue"]
+
+
+def test_the_search_finds_a_part_of_a_secret() -> None:
+    secret = "Ab1&Cd2}Ef3xGh4!Ij5kLm6n"
+    assert part_leaks({secret}, {"log": "'Password': '****&Cd2}Ef3xGh4!Ij5kLm6n'"}) != []
+    assert part_leaks({secret}, {"log": "x Ef3xGh4!Ij5 y"}) != []  # 11 characters of it
+    assert part_leaks({secret}, {"log": "'Password': '****'"}) == []
 
 
 def test_the_search_reads_a_single_file_reports_embedded_data(tmp_path: Path) -> None:
