@@ -86,6 +86,20 @@ def test_each_principal_s_control_is_an_allow_a_checkpoint_needs(
     assert {"U4", "U5"} <= passed and cannot_start.failed == {"U3"}, cannot_start.describe()
 
 
+def test_a_trust_mistake_leaves_the_role_s_denials_not_decided(
+    runs: dict[str, SuiteRun],
+) -> None:
+    """Rule 7: with no role credentials on the instance, R1, R2 and R4 are wrong denials, but R3
+    and R5-R8 met no wrong allow or deny: no control could pass, so they are not decided (their
+    precondition), naming the trust policy, never 不合格."""
+    run = runs["trust-wrong-service"]
+    assert run.failed == {"R1", "R2", "R4"}, run.describe()
+    undecided = run.outcomes("precondition not met")
+    assert undecided == {"R3", "R5", "R6", "R7", "R8"}, run.describe()
+    said = run.stdout + run.stderr
+    assert "trust policy mistake" in said or "信頼ポリシーの誤り" in said
+
+
 def test_there_are_at_least_eight_broken_designs() -> None:
     assert len(MUTATIONS) >= 8
     assert len({m.name for m in MUTATIONS}) == len(MUTATIONS)

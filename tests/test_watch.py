@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import signal
 import sys
@@ -259,8 +260,8 @@ def test_a_trust_policy_save_reaches_the_instance_and_stopping_exits_as_that_run
         for file, text in changed_texts(wrong, tmp_path / "broken").items():
             session.save(folder / file, text)
         shown, _ = session.until(WAITING)
-        failed = tally(shown).split("(failed: ", 1)[1].rstrip(")").split(", ")
-        assert set(failed) == set(wrong.fails), shown
+        failed = re.search(r"\(failed: ([^)]*)\)", tally(shown))
+        assert failed is not None and set(failed[1].split(", ")) == set(wrong.fails), shown
         code = session.stop()
     assert code == 1, session.output[-3000:]
     assert "clean-up (C1-C5): ok" in session.output
