@@ -83,6 +83,10 @@ def pytest_configure(config: pytest.Config) -> None:
     try:
         set_language(language_of(cli))  # before anything is checked: errors come in it too
         settings = resolve(cli)
+        if wants_features(config) and config.getoption("numprocesses", None):
+            # pytest-xdist's workers would each build an environment, and the run's table,
+            # tally and exit code are the controller's, which runs no scenario.
+            raise SuiteUsageError(t("run.one_process"))
         record = recording_file(cli)
         if wants_features(config) and not config.option.collectonly:
             check_outputs(config, record)

@@ -93,6 +93,7 @@ CASES = {
     "malformed policy": (["--policies={bad}"], "handson-iam-user-policy.json: not valid JSON"),
     "missing policy dir": (["--policies={tmp}/nowhere"], "not a directory"),
     "unknown target": (["--target=mars"], "--target 'mars'"),
+    "pytest-xdist's workers": (["-n", "2"], "-n (pytest-xdist) cannot run the checkpoints"),
     "bad region": (["--region=tokyo"], "--region 'tokyo'"),
     "a region AWS does not have": (["--region=ap-northeast-9"], "AWS has no such region"),
     "empty region": (["--region="], "--region: given empty"),
@@ -123,6 +124,7 @@ WHOLE = (
     "bad name",
     "a region AWS does not have",
     "a permissions boundary the account does not have",
+    "pytest-xdist's workers",  # refused after resolve, as the run's
 )
 
 
