@@ -5,6 +5,7 @@ learner's credentials, and the statuses it wrote (``checkpoints.json``).
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -106,6 +107,9 @@ def grade_one(
     """``record``: the learner's run writes each AWS call it makes to their folder's calls.jsonl."""
     folder = out / learner.label
     folder.mkdir(parents=True, exist_ok=True)
+    held = remove_earlier(folder)
+    if held is not None:  # the run could not replace it either: nothing of an earlier grading
+        return Graded(learner, 4, reason=held, folder=folder)
     # What the run found, beside its results: nothing of a learner's run in the reports/ of the
     # grader's checkout (no folder of its own there, and reports/latest left as it was).
     env = {**env, DISCOVERED_VARIABLE: str(folder.resolve() / "discovered")}
@@ -122,6 +126,30 @@ def grade_one(
     (folder / OUTPUT).write_text(redact(done.stdout + done.stderr), "utf-8")
     (folder / "exit_code").write_text(f"{done.returncode}\n", "utf-8")
     return read_graded(learner, folder, done.returncode, done.stderr)
+
+
+# What a learner's run and its grading write in their folder. An earlier grading's, left there,
+# made a run refused this time (exit 4, nothing written) show the earlier run's statuses; and
+# allure adds a run's results to those in its folder. The row's own file first: where it cannot
+# be removed, nothing else of that grading is.
+EARLIER_FILES = ("checkpoints.json", "exit_code", OUTPUT, CALLS_FILE)
+EARLIER_FOLDERS = ("allure-results", "discovered")
+
+
+def remove_earlier(folder: Path) -> str | None:
+    """Removes what an earlier grading wrote in the learner's ``folder`` (grade may write into
+    an --out again), so that their row can only show what this grading's run writes; or says
+    why it could not (Windows refuses to remove a file another program holds open)."""
+    try:
+        for name in EARLIER_FILES:
+            (folder / name).unlink(missing_ok=True)
+        for name in EARLIER_FOLDERS:
+            if (folder / name).is_dir():
+                shutil.rmtree(folder / name)
+    except OSError as exc:
+        where = Path(exc.filename) if exc.filename else folder
+        return t("class.earlier_held", path=where, error=type(exc).__name__)
+    return None
 
 
 def read_graded(learner: Learner, folder: Path, exit_code: int, stderr: str = "") -> Graded:

@@ -248,10 +248,11 @@ def _holds_others(out: Path) -> bool:
 
 
 def _read_folder(learner: Learner, folder: Path) -> Graded:
-    """A learner graded by another job (grade-class.yml): its folder, or why there is none."""
-    if not (folder / "checkpoints.json").exists():
-        return Graded(learner, 4, reason=t("class.no_folder", folder=folder))
+    """A learner graded by another job (grade-class.yml): its folder, or why there is none. A
+    run that ended without checkpoints.json (refused) has its exit code there, and says why."""
     output, code = folder / OUTPUT, folder / "exit_code"
+    if not (folder / "checkpoints.json").exists() and not code.exists():
+        return Graded(learner, 4, reason=t("class.no_folder", folder=folder))
     exit_code = int(code.read_text("utf-8")) if code.exists() else -1
     return read_graded(
         learner, folder, exit_code, output.read_text("utf-8") if output.exists() else ""
