@@ -94,6 +94,10 @@ CASES = {
     "missing policy dir": (["--policies={tmp}/nowhere"], "not a directory"),
     "unknown target": (["--target=mars"], "--target 'mars'"),
     "pytest-xdist's workers": (["-n", "2"], "-n (pytest-xdist) cannot run the checkpoints"),
+    "a subnet the account does not have": (
+        ["--subnet-id=subnet-0123abcd"],
+        "--subnet-id subnet-0123abcd: InvalidSubnetID.NotFound",
+    ),
     "bad region": (["--region=tokyo"], "--region 'tokyo'"),
     "a region AWS does not have": (["--region=ap-northeast-9"], "AWS has no such region"),
     "empty region": (["--region="], "--region: given empty"),
@@ -125,6 +129,7 @@ WHOLE = (
     "a region AWS does not have",
     "a permissions boundary the account does not have",
     "pytest-xdist's workers",  # refused after resolve, as the run's
+    "a subnet the account does not have",  # looked up in the account, as the boundary
 )
 
 
