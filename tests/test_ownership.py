@@ -16,7 +16,7 @@ from handson.aws import Principal
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.ownership import Collision, collisions
 from handson.lifecycle.provision import Provisioner
-from handson.names import RunNames, default_name
+from handson.names import SSM_CORE_POLICY_ARN, RunNames, default_name
 from handson.policies import load_policy_set
 from handson.probes import Answer, ProbeResult
 from handson.user_actions import s3_round_trip
@@ -216,6 +216,60 @@ def test_a_failed_launch_leaves_no_instance(
     assert any(label.startswith("EC2 instance") for label in cleanup.pending)
     assert cleanup.run() == []
     assert left_behind(test_admin, names.suffix) == []
+
+
+def lost_for(policy: str, real: Callable[..., Any]) -> Callable[..., Any]:
+    """AttachRolePolicy whose answer never comes when it attaches ``policy``."""
+
+    def call(**kwargs: Any) -> Any:
+        if kwargs["PolicyArn"] == policy:
+            return lost_answer(real)(**kwargs)
+        return real(**kwargs)
+
+    return call
+
+
+def test_an_attachment_whose_answer_was_lost_goes_with_the_role(
+    test_admin: Principal, names: RunNames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AmazonSSMManagedInstanceCore attached, its answer lost: no removal of that attachment is
+    registered, and DeleteRole refuses a role with a policy attached (DeleteConflict). The
+    role's removal detaches what the run attached, and the role goes."""
+    build, cleanup = provisioner(test_admin, names)
+    monkeypatch.setattr(
+        build.iam, "attach_role_policy", lost_for(SSM_CORE_POLICY_ARN, build.iam.attach_role_policy)
+    )
+    with pytest.raises(ReadTimeoutError):
+        build.build()
+    assert not any("AmazonSSMManagedInstanceCore" in label for label in cleanup.pending)
+    assert cleanup.run() == []
+
+
+def test_a_policy_someone_else_attached_to_the_runs_role_is_left_attached(
+    test_admin: Principal, names: RunNames, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only what the run attached is detached: a policy someone else attached to the run's role
+    stays attached, and the role stays, named as not removed."""
+    build, cleanup = provisioner(test_admin, names)
+    monkeypatch.setattr(
+        build.iam, "attach_role_policy", lost_for(SSM_CORE_POLICY_ARN, build.iam.attach_role_policy)
+    )
+    with pytest.raises(ReadTimeoutError):
+        build.build()
+    iam = test_admin.client("iam")
+    theirs = iam.create_policy(PolicyName=f"theirs-{names.suffix}", PolicyDocument=POLICY)
+    arn = theirs["Policy"]["Arn"]
+    iam.attach_role_policy(RoleName=names.role, PolicyArn=arn)
+    try:
+        failures = cleanup.run()
+        assert [f for f in failures if names.role in f and "DeleteConflict" in f], failures
+        attached = iam.list_attached_role_policies(RoleName=names.role)["AttachedPolicies"]
+        assert [p["PolicyArn"] for p in attached] == [arn]  # the run's SSM attachment went
+    finally:
+        iam.detach_role_policy(RoleName=names.role, PolicyArn=arn)
+        iam.delete_policy(PolicyArn=arn)
+        iam.delete_role(RoleName=names.role)
+        build.ledger.release()  # kept by the teardown, as the role was left
 
 
 def test_every_taken_name_is_one_line(test_admin: Principal, names: RunNames) -> None:

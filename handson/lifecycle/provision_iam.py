@@ -14,6 +14,7 @@ from handson.lifecycle.ownership import POLICY, PROFILE, ROLE, USER
 from handson.lifecycle.provision_base import Provisioning
 from handson.lifecycle.removal import (
     delete_instance_profile,
+    delete_own_role,
     delete_policy,
     delete_user,
     ignore_gone,
@@ -109,6 +110,9 @@ class IamProvisioning(Provisioning):
         name = self.names.role
         trust = json.dumps(self.policies.trust.document(self.names.render))
         boundary = self.boundary_of("role")
+        # What the run attaches to its role, noted before each call: its removal detaches them
+        # even when an attachment's answer was lost or its own removal was never registered.
+        attached: list[str] = []
         arn = self.create_owned(
             ROLE,
             name,
@@ -122,16 +126,15 @@ class IamProvisioning(Provisioning):
                 )["Role"]["Arn"]
             ),
             self.ownership.role,
-            lambda _arn: ignore_gone(self.iam.delete_role, RoleName=name),
+            lambda _arn: delete_own_role(self.iam, name, attached),
             Stage.ROLE,
         )
-        for attached in (policy_arn, *([SSM_CORE_POLICY_ARN] if self.built.ssm_core else [])):
-            self.iam.attach_role_policy(RoleName=name, PolicyArn=attached)
+        for policy in (policy_arn, *([SSM_CORE_POLICY_ARN] if self.built.ssm_core else [])):
+            attached.append(policy)
+            self.iam.attach_role_policy(RoleName=name, PolicyArn=policy)
             self.cleanup.register(
-                labels.attachment(attached.split("/")[-1], name),
-                partial(
-                    ignore_gone, self.iam.detach_role_policy, RoleName=name, PolicyArn=attached
-                ),
+                labels.attachment(policy.split("/")[-1], name),
+                partial(ignore_gone, self.iam.detach_role_policy, RoleName=name, PolicyArn=policy),
                 Stage.ATTACHMENTS,
             )
         return arn

@@ -8,7 +8,7 @@ is sent again until a read confirms it (``confirm_removal``).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -218,6 +218,28 @@ def delete_role(iam: Any, name: str) -> None:
     for policy_name in inline:
         ignore_gone(iam.delete_role_policy, RoleName=name, PolicyName=policy_name)
     ignore_gone(iam.delete_role, RoleName=name)
+
+
+def delete_own_role(iam: Any, name: str, attached: Iterable[str]) -> None:
+    """Delete a role the run made. Refused while policies are attached (DeleteConflict), it
+    detaches those the run attached itself (``attached``, read at removal: an attachment whose
+    answer was lost, or one cut off before its removal was registered) and deletes it again. A
+    policy anyone else attached stays attached, and the role with it: not the run's to undo."""
+    try:
+        ignore_gone(iam.delete_role, RoleName=name)
+    except ClientError as exc:
+        if _code(exc) != "DeleteConflict":
+            raise
+        # The conflict may be the instance profile's (a role just taken out of it still counts
+        # as in it for a moment): only what is still attached is detached.
+        listed = unless_gone(
+            lambda: iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"]
+        )
+        held = {policy["PolicyArn"] for policy in listed or []}
+        for arn in attached:
+            if arn in held:
+                ignore_gone(iam.detach_role_policy, RoleName=name, PolicyArn=arn)
+        ignore_gone(iam.delete_role, RoleName=name)
 
 
 def delete_user(iam: Any, name: str) -> None:
