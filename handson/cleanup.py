@@ -27,7 +27,7 @@ from handson import next_command
 from handson.aws import Principal, principal_from_session
 from handson.catalogue import CATALOGUE
 from handson.cleanup_checks import instances_in, instances_left, left_over
-from handson.cleanup_plan import Plan, delete, find
+from handson.cleanup_plan import Plan, changed_since, delete, find
 from handson.cli_parser import Parser, refusal, speak_first
 from handson.errors import SuiteUsageError
 from handson.i18n import listed, t
@@ -171,6 +171,13 @@ def main(
         if not answer:
             say(t("cleanup.cancelled"))
             return 0
+        if not args.yes:  # while the person read and answered, the account may have changed
+            again = find(iam, ec2, s3, account.account_id, account.principal_arn, args.name)
+            changed = changed_since(plan, again)
+            if changed:
+                say(t("cleanup.changed", what=listed(changed)))
+                return REFUSED_EXIT
+            plan.items = again.items  # what was confirmed, less what went meanwhile
     failures = delete(plan, iam, ec2, s3, say)
     for failure in failures:
         print(t("cleanup.failed", what=failure), file=sys.stderr)

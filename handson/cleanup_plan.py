@@ -58,8 +58,11 @@ class Item:
     facts: dict[str, Any] = field(default_factory=dict, compare=False)
     arn: str | None = None  # a managed policy's
 
+    def label(self) -> str:
+        return t(f"cleanup.kind.{WORD[self.kind]}", name=self.name)
+
     def line(self) -> str:
-        what = t(f"cleanup.kind.{WORD[self.kind]}", name=self.name)
+        what = self.label()
         holds = t(f"cleanup.holds.{WORD[self.kind]}", **self.facts)
         if self.facts.get("others"):  # what a user rarely holds, said only when it does
             holds += t("cleanup.holds.others", others=self.facts["others"])
@@ -280,6 +283,33 @@ def find(
     _find_buckets(s3, name, plan)
     _find_user(iam, plan)
     return plan
+
+
+def _as_confirmed(item: Item) -> dict[str, Any]:
+    """What of an item the person said yes to: all it was listed with but an instance's state,
+    which EC2 changes on its own (pending to running, a termination under way)."""
+    if item.kind is Kind.INSTANCE:
+        return {k: v for k, v in item.facts.items() if k != "state"}
+    return item.facts
+
+
+def changed_since(shown: Plan, now: Plan) -> list[str]:
+    """What the plan found again after the yes (``now``) holds that was not listed so
+    (``shown``): an item new or changed (a file put in a bucket, a policy attached to one more
+    user), or one refused since; empty when ``now`` deletes nothing that was not confirmed (an
+    item gone meanwhile is no change: nothing is left to delete of it)."""
+    before = {(i.kind, i.name, i.arn): i for i in shown.items}
+    after = {(i.kind, i.name, i.arn): i for i in now.items}
+    changed = [
+        item
+        for key, item in after.items()
+        if key not in before or _as_confirmed(before[key]) != _as_confirmed(item)
+    ]
+    if now.refusals:  # what is refused now is missing from now's items
+        changed += [item for key, item in before.items() if key not in after]
+        if not changed:
+            return list(now.refusals)
+    return [item.label() for item in changed]
 
 
 def _remover(item: Item, iam: Any, ec2: Any, s3: Any) -> Callable[[], None]:

@@ -365,3 +365,65 @@ def test_a_ctrl_c_while_other_regions_are_read_ends_at_once_and_deletes_nothing(
     assert done.took < 20, f"{done.took:.1f} s after Ctrl-C"  # the regions held answer in 120 s
     assert "deleted: " not in done.out, done.out
     assert snapshot(test_emulator.admin) == before
+
+
+CHANGES = {
+    "a file put in bucket 2": lambda by_hand: by_hand.s3.put_object(
+        Bucket=f"handson-s3-2-{NAME}", Key="new.txt", Body=b"put while asked"
+    ),
+    "the user policy attached to another user": lambda by_hand: (
+        by_hand.iam.create_user(UserName="classmate"),
+        by_hand.undo.append(lambda: by_hand.iam.delete_user(UserName="classmate")),
+        by_hand.iam.attach_user_policy(
+            UserName="classmate",
+            PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/handson-iam-user-policy",
+        ),
+        by_hand.undo.append(
+            lambda: by_hand.iam.detach_user_policy(
+                UserName="classmate",
+                PolicyArn=f"arn:aws:iam::{ACCOUNT}:policy/handson-iam-user-policy",
+            )
+        ),
+    ),
+}
+
+
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_what_changed_while_the_yes_was_asked_deletes_nothing(
+    change: str,
+    by_hand: HandBuilt,
+    test_emulator: MotoEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Listed, then changed while the prompt waited: the yes was to the listing, not to what
+    the account holds now (the same state at the listing would have been refused or listed
+    otherwise). One line, exit 3, and nothing deleted."""
+    by_hand.build(instances=0)
+    asked: list[dict[str, Any]] = []
+
+    def changed_then_yes(question: str) -> str:
+        CHANGES[change](by_hand)
+        asked.append(snapshot(test_emulator.admin))
+        return "yes"
+
+    for variable, value in environment(test_emulator).items():
+        monkeypatch.setenv(variable, value)
+    code = cleanup.main(
+        [
+            "--delete",
+            f"--endpoint-url={test_emulator.endpoint_url}",
+            f"--region={test_emulator.region}",
+            f"--allowed-account={ACCOUNT}",
+            f"--name={NAME}",
+            "--lang=en",
+        ],
+        ask=changed_then_yes,
+        interactive=True,
+    )
+    out = capsys.readouterr().out
+    assert code == cleanup.REFUSED_EXIT, out
+    said = [line for line in out.splitlines() if "the account changed after the listing" in line]
+    assert len(said) == 1 and "nothing deleted" in said[0], out
+    assert "deleted: " not in out
+    assert len(asked) == 1 and snapshot(test_emulator.admin) == asked[0]

@@ -8,7 +8,7 @@ import pytest
 from fixtures.cleanup import summary, teardown_report
 from handson import cleanup, i18n
 from handson.cleanup_checks import instance_left, policies_left
-from handson.cleanup_plan import Elsewhere, Item, Plan
+from handson.cleanup_plan import Elsewhere, Item, Plan, changed_since
 from handson.errors import SuiteUsageError
 from handson.lifecycle.order import Kind
 from handson.lifecycle.ownership import Leftover
@@ -238,3 +238,35 @@ def test_c5_says_why_a_policy_left_matters(japanese: None) -> None:
         "IAMポリシー handson-iam-user-policy が残っています（バージョン 1 個）。"
         "使わないポリシーは、あとで誤ってアタッチされないように削除しましょう"
     ]
+
+
+def test_a_plan_found_again_after_the_yes_deletes_only_what_was_confirmed() -> None:
+    """Between the listing and the yes, a file put in a bucket or the policy attached to one
+    more user is a change, named; an instance EC2 moved on, or an item gone, is not."""
+    same = Plan(PLAN.account, PLAN.name, list(PLAN.items))
+    assert changed_since(PLAN, same) == []
+    moved_on = [
+        Item(Kind.INSTANCE, "i-0abc", {"state": "terminated", "profile": "handson-iam-role"})
+        if i.kind is Kind.INSTANCE
+        else i
+        for i in PLAN.items
+        if i.name != "handson-s3-1-taro"
+    ]
+    assert changed_since(PLAN, Plan(PLAN.account, PLAN.name, moved_on)) == []
+    i18n.set_language("en")
+    filed = [
+        Item(Kind.BUCKET, i.name, {**i.facts, "objects": 3}) if i.name == "handson-s3-2-taro" else i
+        for i in PLAN.items
+    ]
+    assert changed_since(PLAN, Plan(PLAN.account, PLAN.name, filed)) == [
+        "S3 bucket handson-s3-2-taro"
+    ]
+    shared = Plan(
+        PLAN.account,
+        PLAN.name,
+        [i for i in PLAN.items if i.kind is not Kind.POLICY],
+        ["IAM policy handson-iam-user-policy is attached to more than the hands-on"],
+    )
+    assert changed_since(PLAN, shared) == ["IAM policy handson-iam-user-policy"]
+    new = Plan(PLAN.account, PLAN.name, [*PLAN.items, Item(Kind.USER, "handson-iam-user-2")])
+    assert changed_since(PLAN, new) == ["IAM user handson-iam-user-2"]
