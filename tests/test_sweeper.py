@@ -193,9 +193,9 @@ def test_a_killed_runs_untagged_buckets_are_found_by_its_record(
     # The run starts after that bucket was made (S3 counts creation in whole seconds).
     later = timestamp(datetime.now(UTC) + timedelta(seconds=1))
     ledger.record = dataclasses.replace(ledger.record, started_at=later)
-    ledger.created(names.bucket1)  # writes the record anew, with the later start
     time.sleep(1.1)
     s3.create_bucket(Bucket=names.bucket1, **where)
+    ledger.created(names.bucket1)  # writes the record anew, with the later start
     s3.create_bucket(Bucket=names.bucket2, **where)
     lines: list[str] = []
     try:
@@ -268,12 +268,12 @@ def test_a_run_record_stays_while_something_of_its_run_could_not_be_deleted(
     s3 = test_emulator.admin.client("s3")
     ledger = Ledger(test_emulator.admin.client("ssm"), names)
     ledger.claim()
-    ledger.created(names.bucket1)
     s3.create_bucket(
         Bucket=names.bucket1,
         CreateBucketConfiguration={"LocationConstraint": "ap-northeast-1"},
-    )  # killed before it was tagged
-    real = sweeper_module.delete_bucket
+    )
+    ledger.created(names.bucket1)  # killed before it was tagged
+    real = sweeper_module.delete_new_bucket
 
     def refused(client: object, bucket: str) -> None:
         raise ClientError(
@@ -282,7 +282,7 @@ def test_a_run_record_stays_while_something_of_its_run_could_not_be_deleted(
 
     lines: list[str] = []
     try:
-        monkeypatch.setattr(sweeper_module, "delete_bucket", refused)
+        monkeypatch.setattr(sweeper_module, "delete_new_bucket", refused)
         failures = Sweeper(test_emulator.admin).sweep(
             delete=True, run=names.run_id, say=lines.append
         )
@@ -293,7 +293,7 @@ def test_a_run_record_stays_while_something_of_its_run_could_not_be_deleted(
         assert sorted(left_behind(test_emulator.admin, names.suffix)) == sorted(
             [f"S3 bucket {names.bucket1}", f"run record {names.ledger}"]
         )
-        monkeypatch.setattr(sweeper_module, "delete_bucket", real)
+        monkeypatch.setattr(sweeper_module, "delete_new_bucket", real)
         lines.clear()
         assert (
             Sweeper(test_emulator.admin).sweep(delete=True, run=names.run_id, say=lines.append)
@@ -304,3 +304,105 @@ def test_a_run_record_stays_while_something_of_its_run_could_not_be_deleted(
     finally:
         delete_bucket(s3, names.bucket1)
         ledger.release()
+
+
+WHERE = {"CreateBucketConfiguration": {"LocationConstraint": "ap-northeast-1"}}
+
+
+def not_deleting(lines: list[str], label: str) -> list[str]:
+    return [line for line in lines if line.startswith(f"  not deleting {label}: ")]
+
+
+def test_a_bucket_made_by_hand_with_a_name_the_record_lists_is_left_and_said(
+    test_emulator: MotoEmulator,
+) -> None:
+    """The run's teardown removed its buckets and then failed: its record, kept, still lists
+    them as made by the run. The learner then made buckets with those names by hand, one with a
+    file in it: the sweep of that run leaves both, says so, and removes the run's record."""
+    names = RunNames(default_name())
+    s3 = test_emulator.admin.client("s3")
+    ledger = Ledger(test_emulator.admin.client("ssm"), names)
+    ledger.claim()
+    for bucket in (names.bucket1, names.bucket2):
+        s3.create_bucket(Bucket=bucket, **WHERE)
+        ledger.created(bucket)
+        s3.put_bucket_tagging(Bucket=bucket, Tagging={"TagSet": names.tag_list()})
+    for bucket in (names.bucket1, names.bucket2):
+        delete_bucket(s3, bucket)  # the run's teardown, which then failed at the user
+    time.sleep(2.1)  # S3 counts a bucket's creation in whole seconds
+    for bucket in (names.bucket1, names.bucket2):
+        s3.create_bucket(Bucket=bucket, **WHERE)  # by hand, with the run's names
+    s3.put_object(Bucket=names.bucket1, Key="report.txt", Body=b"the learner's")
+    lines: list[str] = []
+    try:
+        failures = Sweeper(test_emulator.admin).sweep(
+            delete=True, run=names.run_id, say=lines.append
+        )
+        assert failures == [], lines
+        for bucket in (names.bucket1, names.bucket2):
+            said = not_deleting(lines, f"S3 bucket {bucket}")
+            assert len(said) == 1 and names.run_id in said[0], lines
+            s3.head_bucket(Bucket=bucket)
+        assert s3.get_object(Bucket=names.bucket1, Key="report.txt")["Body"].read() == (
+            b"the learner's"
+        )
+        assert not any(line.startswith("  deleted S3 bucket") for line in lines), lines
+        assert f"  deleted run record {names.ledger}" in lines
+    finally:
+        for bucket in (names.bucket1, names.bucket2):
+            delete_bucket(s3, bucket)
+        ledger.release()
+
+
+def test_a_killed_runs_bucket_given_a_file_before_its_deletion_is_left(
+    test_emulator: MotoEmulator,
+) -> None:
+    """Listed as the run's (untagged, empty, noted by its record), the bucket got a file while
+    the sweep was deleting what comes before it: read again right before its deletion, it is
+    no longer as the run made it, and stays with the file."""
+    names = RunNames(default_name())
+    s3 = test_emulator.admin.client("s3")
+    ledger = Ledger(test_emulator.admin.client("ssm"), names)
+    ledger.claim()
+    s3.create_bucket(Bucket=names.bucket1, **WHERE)
+    ledger.created(names.bucket1)  # killed before it was tagged
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        lines.append(line)
+        if line.startswith("S3 bucket") and names.bucket1 in line:  # listed, about to go
+            s3.put_object(Bucket=names.bucket1, Key="mine.txt", Body=b"someone's")
+
+    try:
+        failures = Sweeper(test_emulator.admin).sweep(delete=True, run=names.run_id, say=say)
+        assert failures == [], lines
+        assert len(not_deleting(lines, f"S3 bucket {names.bucket1}")) == 1, lines
+        assert s3.get_object(Bucket=names.bucket1, Key="mine.txt")["Body"].read() == b"someone's"
+    finally:
+        delete_bucket(s3, names.bucket1)
+        ledger.release()
+
+
+def test_a_role_made_again_without_the_runs_tag_before_its_deletion_is_left(
+    test_emulator: MotoEmulator,
+) -> None:
+    """Listed by the run's tag, the role was deleted and made again by someone, untagged, before
+    the sweep reached it: read again right before its deletion, it is not the run's, and stays."""
+    names = RunNames(default_name())
+    iam = test_emulator.admin.client("iam")
+    iam.create_role(RoleName=names.role, AssumeRolePolicyDocument="{}", Tags=names.tag_list())
+    lines: list[str] = []
+
+    def say(line: str) -> None:
+        lines.append(line)
+        if line.startswith("IAM role") and names.role in line:
+            iam.delete_role(RoleName=names.role)
+            iam.create_role(RoleName=names.role, AssumeRolePolicyDocument="{}")
+
+    try:
+        failures = Sweeper(test_emulator.admin).sweep(delete=True, run=names.run_id, say=say)
+        assert failures == [], lines
+        assert len(not_deleting(lines, f"IAM role {names.role}")) == 1, lines
+        iam.get_role(RoleName=names.role)
+    finally:
+        delete_role(iam, names.role)

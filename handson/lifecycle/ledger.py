@@ -34,6 +34,9 @@ class Record:
     expires_at: str
     intended: tuple[str, ...] = ()  # buckets the run may create (their names were free)
     created: tuple[str, ...] = ()  # buckets the run's create call made
+    # When the record was last written (SSM's LastModifiedDate, as read): each write that notes
+    # a bucket comes right after the call that made it, so no bucket of the run is younger.
+    written: datetime | None = field(default=None, compare=False)
 
     @property
     def started(self) -> datetime | None:
@@ -53,7 +56,7 @@ class Record:
         )
 
     @classmethod
-    def parse(cls, parameter: str, value: str) -> Record | None:
+    def parse(cls, parameter: str, value: str, written: datetime | None = None) -> Record | None:
         try:
             data = json.loads(value)
             return cls(
@@ -64,6 +67,7 @@ class Record:
                 str(data["expires_at"]),
                 tuple(str(b) for b in data.get("intended", [])),
                 tuple(str(b) for b in data.get("created", [])),
+                written,
             )
         except (ValueError, KeyError, TypeError):
             return None
@@ -143,7 +147,6 @@ def records(ssm: Any, path: str) -> list[tuple[Record | None, str, dict[str, str
         for parameter in page["Parameters"]:
             name = str(parameter["Name"])
             tags = ssm.list_tags_for_resource(ResourceType="Parameter", ResourceId=name)
-            found.append(
-                (Record.parse(name, str(parameter["Value"])), name, tag_dict(tags.get("TagList")))
-            )
+            record = Record.parse(name, str(parameter["Value"]), parameter.get("LastModifiedDate"))
+            found.append((record, name, tag_dict(tags.get("TagList"))))
     return found

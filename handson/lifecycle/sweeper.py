@@ -4,9 +4,12 @@ Only what a run marked as its own is considered: resources that carry the suite'
 the suite names them with a prefix, have that prefix too), the runs' records (SSM parameters
 under ``/handson-iam-acceptance/runs/``), and the buckets a record names that carry no tag yet,
 because the run was killed between S3's CreateBucket and the call that tags the bucket. An
-untagged bucket counts as a run's only if its record says the run's call created it, or if the
-run meant to create it (its name was free when the run started) and it is still as S3 makes a
-bucket: empty and untagged, created after the run started.
+untagged bucket counts as a run's only while it is still as S3 makes a bucket (empty and
+untagged, created after the run started) and its record says the run's call made it (then no
+later than the record's last write) or that the run meant to (its name was free at the start).
+Everything is read again right before its deletion (handson/lifecycle/still_ours.py); what is
+not provably the run's (a bucket made by hand with a name a record lists, one a file was put
+in, a resource without the run's tag) is left, and said in one line.
 
 Which runs go: by default those whose expiry has passed; ``run`` picks one run at once,
 expired or not; ``older_than`` picks the runs that started longer ago than that.
@@ -20,8 +23,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
-
-from botocore.exceptions import ClientError
 
 from handson import SUITE
 from handson.aws import Principal
@@ -41,6 +42,18 @@ from handson.lifecycle.removal import (
     delete_user,
     ignore_gone,
     terminate_instance,
+)
+from handson.lifecycle.still_ours import (
+    NotTheRuns,
+    bucket_tags,
+    creation_dates,
+    delete_new_bucket,
+    guarded,
+    iam_tags,
+    made_by_the_run,
+    profile_tags,
+    run_tagged,
+    still_made_by_the_run,
 )
 from handson.names import LEDGER_PATH, TAG_EXPIRES, TAG_RUN, TAG_STARTED, TAG_SUITE, parse_timestamp
 from handson.snapshot import LIVE_INSTANCE_STATES
@@ -97,6 +110,8 @@ class Found:
     delete: Callable[[], None] = field(repr=False, compare=False)
     # What marks it as the run's (sweep.why.*): its tag, or the run's record (created, intended).
     why: str = "tag"
+    # False for a bucket the run's record names that is not provably the run's: named, left.
+    proven: bool = True
 
     def line(self, state: str) -> str:
         """One line of the listing, in the run's language; ``state`` as Choice.picks says it."""
@@ -157,6 +172,9 @@ class Sweeper:
         found = self.find()
         picked = 0
         for item in found:
+            if not item.proven:
+                say(t("sweep.not_the_runs", label=item.label(), run=item.run))
+                continue
             chosen, state = choice.picks(item)
             picked += chosen
             say(item.line(state))
@@ -168,6 +186,8 @@ class Sweeper:
             try:
                 riding_out(item.delete, budget=self.retry_budget, what=f"deleting {item.name}")
                 say(t("sweep.deleted", label=item.label()))
+            except NotTheRuns:  # read again right before the deletion: left, and said
+                say(t("sweep.not_the_runs", label=item.label(), run=item.run))
             except Exception as exc:  # noqa: BLE001 - sweep the rest, report this one
                 failed_runs.add(item.run)
                 failures.append(f"{item.label()}: {type(exc).__name__}: {exc}")
@@ -186,8 +206,19 @@ class Sweeper:
 
     @staticmethod
     def _found(
-        kind: Kind, name: str, tags: dict[str, str], delete: Callable[[], None], why: str = "tag"
+        kind: Kind,
+        name: str,
+        tags: dict[str, str],
+        delete: Callable[[], None],
+        why: str = "tag",
+        proven: bool = True,
+        *,
+        read: Callable[[], dict[str, str] | None] | None = None,
     ) -> Found:
+        """``read``: its tags, read again right before ``delete``, which goes only while they
+        are the run's still (a name someone gave something else since is not the run's)."""
+        if read is not None:
+            delete = guarded(run_tagged(read, tags), delete)
         return Found(
             kind,
             name,
@@ -196,6 +227,7 @@ class Sweeper:
             tags.get(TAG_EXPIRES),
             delete,
             why,
+            proven,
         )
 
     def _instances(self) -> Iterator[Found]:
@@ -235,17 +267,14 @@ class Sweeper:
             for profile in page["InstanceProfiles"]:
                 name = profile["InstanceProfileName"]
                 if name.startswith("handson-iam-role-"):
-                    tags = tag_dict(
-                        iam.get_instance_profile(InstanceProfileName=name)["InstanceProfile"].get(
-                            "Tags"
-                        )
-                    )
+                    tags = profile_tags(iam, name) or {}
                     if self._ours(tags):
                         yield self._found(
                             Kind.PROFILE,
                             name,
                             tags,
                             partial(delete_instance_profile, iam, name),
+                            read=partial(profile_tags, iam, name),
                         )
         for page in iam.get_paginator("list_roles").paginate():
             for role in page["Roles"]:
@@ -253,14 +282,26 @@ class Sweeper:
                 if name.startswith("handson-iam-role-"):
                     tags = tag_dict(iam.list_role_tags(RoleName=name)["Tags"])
                     if self._ours(tags):
-                        yield self._found(Kind.ROLE, name, tags, partial(delete_role, iam, name))
+                        yield self._found(
+                            Kind.ROLE,
+                            name,
+                            tags,
+                            partial(delete_role, iam, name),
+                            read=iam_tags(iam, "list_role_tags", RoleName=name),
+                        )
         for page in iam.get_paginator("list_users").paginate():
             for user in page["Users"]:
                 name = user["UserName"]
                 if name.startswith(USER_PREFIXES):
                     tags = tag_dict(iam.list_user_tags(UserName=name)["Tags"])
                     if self._ours(tags):
-                        yield self._found(Kind.USER, name, tags, partial(delete_user, iam, name))
+                        yield self._found(
+                            Kind.USER,
+                            name,
+                            tags,
+                            partial(delete_user, iam, name),
+                            read=iam_tags(iam, "list_user_tags", UserName=name),
+                        )
         for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
             for policy in page["Policies"]:
                 if policy["PolicyName"].startswith("handson-iam-"):
@@ -272,33 +313,22 @@ class Sweeper:
                             policy["PolicyName"],
                             tags,
                             partial(delete_policy, iam, arn),
+                            read=iam_tags(iam, "list_policy_tags", PolicyArn=arn),
                         )
-
-    def _bucket_tags(self, name: str) -> dict[str, str] | None:
-        """The bucket's tags ({} for none); None when it is gone."""
-        try:
-            return tag_dict(self.s3.get_bucket_tagging(Bucket=name)["TagSet"])
-        except ClientError as exc:
-            code = exc.response["Error"]["Code"]
-            if code == "NoSuchTagSet":
-                return {}
-            if code == "NoSuchBucket":
-                return None
-            raise
 
     def _buckets(self) -> Iterator[Found]:
         for bucket in self.s3.list_buckets().get("Buckets", []):
             name = bucket["Name"]
             if not name.startswith("handson-s3-"):
                 continue
-            tags = self._bucket_tags(name)
+            tags = bucket_tags(self.s3, name)
             if tags and self._ours(tags):
-                yield self._found(Kind.BUCKET, name, tags, partial(delete_bucket, self.s3, name))
+                read = partial(bucket_tags, self.s3, name)
+                remove = partial(delete_bucket, self.s3, name)
+                yield self._found(Kind.BUCKET, name, tags, remove, read=read)
 
     def _records(self) -> Iterator[Found]:
-        created_at = {
-            b["Name"]: b.get("CreationDate") for b in self.s3.list_buckets().get("Buckets", [])
-        }
+        created_at = creation_dates(self.s3)
         for record, parameter, tags in records(self.ssm, LEDGER_PATH):
             if not self._ours(tags):
                 continue
@@ -314,21 +344,14 @@ class Sweeper:
     def _untagged_buckets(
         self, record: Record, tags: dict[str, str], created_at: dict[str, Any]
     ) -> Iterator[Found]:
-        """The buckets of a record that carry no tag: the run's, as its record tells."""
+        """The buckets a record names that do not carry its run's tag: the run's while they are
+        as its call left them (still_ours.made_by_the_run); any other is named, and left."""
         for name in dict.fromkeys((*record.created, *record.intended)):
-            if name not in created_at or self._bucket_tags(name) != {}:
-                continue  # gone, or tagged: then its own tags say whose it is
-            if name in record.created:
-                why = "created"
-            elif self._new_and_empty(name, created_at[name], record):
-                why = "intended"
-            else:
-                continue
-            yield self._found(Kind.BUCKET, name, tags, partial(delete_bucket, self.s3, name), why)
-
-    def _new_and_empty(self, name: str, created: Any, record: Record) -> bool:
-        started = record.started
-        if started is None or not isinstance(created, datetime) or created < started:
-            return False
-        versions = self.s3.list_object_versions(Bucket=name, MaxKeys=1)
-        return not versions.get("Versions") and not versions.get("DeleteMarkers")
+            found = bucket_tags(self.s3, name) if name in created_at else None
+            if found is None or (self._ours(found) and found.get(TAG_RUN) == tags.get(TAG_RUN)):
+                continue  # gone, or found by the run's tag on it (_buckets)
+            why = "created" if name in record.created else "intended"
+            proven = found == {} and made_by_the_run(self.s3, name, record, created_at[name])
+            check = still_made_by_the_run(self.s3, name, record)
+            remove = guarded(check, partial(delete_new_bucket, self.s3, name))
+            yield self._found(Kind.BUCKET, name, tags, remove, why, proven)

@@ -12,6 +12,7 @@ import pytest
 
 from handson.i18n import set_language, t
 from handson.lifecycle.order import Kind
+from handson.lifecycle.still_ours import NotTheRuns
 from handson.lifecycle.sweeper import Choice, Found, Sweeper
 from handson.names import timestamp
 from handson.targets.account import REFUSED_CREDENTIAL_CODES, Account
@@ -128,3 +129,35 @@ def test_a_listing_ends_saying_what_delete_would_do_or_that_nothing_was_found() 
     said.clear()
     _Listed([expired]).sweep(NOW, say=said.append, delete=True)
     assert said[-1] == t("sweep.deleted", label=expired.label())
+
+
+def test_what_is_not_provably_the_run_s_is_one_line_in_each_language_and_stays() -> None:
+    """A bucket a run's record names that is not as the run made it, and a resource that a read
+    right before its deletion no longer finds the run's: one line each, nothing deleted, no
+    failure."""
+    hour = timedelta(hours=1)
+    deleted: list[str] = []
+    listed = Found(
+        Kind.BUCKET,
+        "handson-s3-1-x",
+        RUN,
+        None,
+        timestamp(NOW - hour),
+        lambda: deleted.append("listed"),
+        "created",
+        proven=False,
+    )
+
+    def changed_since() -> None:
+        raise NotTheRuns
+
+    reread = Found(Kind.ROLE, "handson-iam-role-x", RUN, None, timestamp(NOW - hour), changed_since)
+    for lang, words in (("en", "not deleting"), ("ja", "削除しません")):
+        set_language(lang)
+        said: list[str] = []
+        assert _Listed([listed, reread]).sweep(NOW, delete=True, say=said.append) == []
+        lines = [line for line in said if words in line]
+        assert len(lines) == 2 and all(RUN in line and "\n" not in line for line in lines), said
+        if lang == "ja":
+            assert not any(ENGLISH_WORDS.search(line.split(":", 1)[1]) for line in lines), lines
+    assert deleted == []
