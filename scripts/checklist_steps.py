@@ -241,8 +241,28 @@ def wait_for(process: subprocess.Popen[bytes]) -> int:
     return waited(process)[0]
 
 
-def checklist_command(python: Path, pytest_args: Sequence[str]) -> list[str]:
-    return [str(python), "-m", "pytest", "features/", *pytest_args]
+def checklist_command(
+    python: Path, pytest_args: Sequence[str], root: Path | None = None
+) -> list[str]:
+    """``pytest features/``, in the checkout; with ``root``, the checkout's from any folder
+    (the person's, where they typed the command): a relative path they give, ``--policies my
+    policies`` or HANDSON_POLICIES, is then theirs, as pytest, handson watch and every other
+    command read it, and not a folder of the checkout's (which read the hands-on's own files,
+    13 passed, for a learner's folder of the same name). ``-P``: nothing of their folder is
+    imported (a file there named as a module is)."""
+    if root is None:
+        return [str(python), "-m", "pytest", "features/", *pytest_args]
+    return [
+        str(python),
+        "-P",
+        "-m",
+        "pytest",
+        str(root / "features"),
+        f"--rootdir={root}",
+        "-c",
+        str(root / "pytest.ini"),
+        *pytest_args,
+    ]
 
 
 def run(command: Sequence[str], root: Path = ROOT, env: dict[str, str] | None = None) -> int:
@@ -268,4 +288,4 @@ def main(argv: Sequence[str]) -> int:
     except KeyboardInterrupt:
         print(t("bootstrap.interrupted"), file=sys.stderr)
         return INTERRUPTED_EXIT
-    return run(checklist_command(python, argv), env=activated())
+    return run(checklist_command(python, argv, ROOT), Path.cwd(), env=activated())

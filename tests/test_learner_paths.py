@@ -4,6 +4,7 @@ whose path holds a space and Japanese, with the checkout's own virtual environme
 
 from __future__ import annotations
 
+import json
 import shutil
 import socket
 import subprocess
@@ -19,6 +20,7 @@ from handson.names import default_name
 from handson.policies import SEED_DIR
 from handson.run_folder import REPORTS_VARIABLE
 from handson.targets.emulator_server import MotoEmulator
+from scripts import checklist_steps as checklist
 from tests.helpers.suite_runner import (
     ROOT,
     SuiteRun,
@@ -184,3 +186,24 @@ def test_a_conftest_above_the_policies_folder_is_not_the_runs(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert not imported.exists()
+
+
+def test_the_checklist_reads_a_relative_policies_folder_where_it_was_typed(tmp_path: Path) -> None:
+    """``python <checkout>/scripts/checklist.py --policies "my policies"`` typed in the learner's
+    own folder reads that folder's files: the checklist ran pytest in the checkout, where the
+    same words named nothing (or the hands-on's own policies/, which pass 13 of 13). The
+    learner's role policy here lists s3:GetObjet: R4 fails. The result file, named relatively
+    too, is written in their folder."""
+    here = tmp_path / "山田 の作業"
+    mine = here / "my policies"
+    shutil.copytree(SEED_DIR, mine, ignore=shutil.ignore_patterns("*.md"))
+    role = mine / "handson-iam-role-policy.json"
+    role.write_text(role.read_text("utf-8").replace('"s3:GetObject"', '"s3:GetObjet"'), "utf-8")
+    options = ["--policies", "my policies", "--checkpoints-json", "result.json", "-q"]
+    command = checklist.checklist_command(Path(sys.executable), options, ROOT)
+    env = suite_env({REPORTS_VARIABLE: str(tmp_path / "reports")})
+    code = checklist.run(command, here, env)  # its output: this test's captured
+    assert code == 1
+    written = json.loads((here / "result.json").read_text("utf-8"))["checkpoints"]
+    failed = {c for e in written if e["outcome"] == "failed" for c in e["checkpoints"]}
+    assert "R4" in failed, written

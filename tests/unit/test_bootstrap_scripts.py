@@ -137,6 +137,12 @@ def test_the_checklist_is_pytest_features_with_the_options_given() -> None:
     assert checklist.checklist_command(python, ["--lang", "en", "-k", "U1"]) == [
         str(python), "-m", "pytest", "features/", "--lang", "en", "-k", "U1"
     ]  # fmt: skip
+    # From the person's folder: the checkout's features, ini and root named whole.
+    root = Path("/home/山田 の作業/iam")
+    assert checklist.checklist_command(python, ["--policies", "my policies"], root) == [
+        str(python), "-P", "-m", "pytest", str(root / "features"), f"--rootdir={root}",
+        "-c", str(root / "pytest.ini"), "--policies", "my policies",
+    ]  # fmt: skip
 
 
 def dry_run(*args: str) -> list[str]:
