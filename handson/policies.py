@@ -164,6 +164,9 @@ class PolicySet:
 
 # The suffix of the hands-on's bucket names in a policy: handson-s3-1-<name>, handson-s3-2-<name>.
 _BUCKET_NAME = re.compile(r"handson-s3-[12]-([^/\"*?\s,\]]+)")
+# A bucket of the hands-on's written out of its form, handson-s3-1-<自分の名前>: the hyphen
+# before the name left out (handson-s3-1taro), or a space after it (a name pasted with one).
+_MISSHAPEN_BUCKET = re.compile(r"handson-s3-[12](?:[a-z0-9.]|-\s+)[^/\"*?\s,\]]*")
 
 
 def _names_spans(text: str) -> list[range]:
@@ -188,18 +191,29 @@ def name_from_policies(policies: PolicySet, given: str | None) -> str | None:
     """The name the learner put into their policy files, checked against ``--name``.
 
     None when the files keep the placeholder (the run then makes up a name, or takes --name).
-    Raises a one-line error when the files name different names, when the name breaks the S3
-    rules, or when --name disagrees with the files.
+    Raises a one-line error when the files name different names, when one still holds the
+    placeholder beside a name (on AWS that ARN names no bucket, where the run would put the name
+    in), when a bucket is written out of the hands-on's form and no name can be read, when the
+    name breaks the S3 rules, or when --name disagrees with the files.
     """
     found = {str(p.path): names_in(p) for p in policies.files() if names_in(p)}
     names = sorted({n for each in found.values() for n in each})
     if not names:
+        for file in policies.files():
+            misshapen = _MISSHAPEN_BUCKET.search(file.text)
+            if misshapen:  # the name the learner meant cannot be read: the run would make one up
+                arn = misshapen.group().rstrip()
+                raise SuiteUsageError(t("policy.bucket_misshapen", path=file.path, arn=arn))
         return None
     if len(names) > 1:
         held = "; ".join(f"{path}: {', '.join(sorted(n))}" for path, n in found.items())
         raise SuiteUsageError(t("policy.names_differ", held=held))
     name = names[0]
     path = next(iter(found))
+    for file in policies.files():
+        if any(PLACEHOLDER_IN_JSON.fullmatch(m) for m in _BUCKET_NAME.findall(file.text)):
+            # On AWS that ARN names no bucket: the emulator would put the name in for it.
+            raise SuiteUsageError(t("policy.placeholder_left", path=file.path, name=name))
     validate_name(name, where=t("name.in_file", path=path, name=name))
     if given and given != name:
         raise SuiteUsageError(t("policy.name_disagrees", given=given, path=path, name=name))

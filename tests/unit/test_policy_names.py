@@ -178,3 +178,43 @@ def test_discovers_folder_keeps_a_placeholder_as_the_account_holds_it(tmp_path: 
     assert written in json.dumps(found.role.document(render), ensure_ascii=False)
     assert as_written(found.role, "taro")("handson-s3-2-taro/open/*") == "handson-s3-2-taro/open/*"
     assert as_written(mine.role, "taro")("handson-s3-2-taro/open/*") == written.split(":::")[1]
+
+
+def test_a_placeholder_left_beside_a_name_is_one_line(tmp_path: Path) -> None:
+    """The learner wrote taro in one statement and left <自分の名前> in another: on AWS that
+    ARN matches no bucket (R8 fails there), where the run would have put taro in for it."""
+    seed_with(tmp_path, "taro")
+    role = tmp_path / ROLE_POLICY_FILE
+    document = json.loads(role.read_text("utf-8"))
+    listing = next(s for s in document["Statement"] if s.get("Sid") == "ForS32OpenList")
+    listing["Resource"] = f"arn:aws:s3:::handson-s3-2-{PLACEHOLDER}"
+    write(role, document)
+    with pytest.raises(SuiteUsageError) as refused:
+        name_from_policies(load_policy_set(tmp_path), None)
+    said = str(refused.value)
+    assert said == t("policy.placeholder_left", path=role, name="taro"), said
+    assert "\n" not in said
+
+
+@pytest.mark.parametrize("written", ["handson-s3-1taro", "handson-s3-1- taro"])
+def test_a_bucket_out_of_the_hands_on_s_form_is_one_line(tmp_path: Path, written: str) -> None:
+    """No name can be read from handson-s3-1taro (the hyphen left out) or a name pasted with a
+    space: the run made one up, and its hints named that made-up bucket as the hands-on's."""
+    seed_with(tmp_path, PLACEHOLDER)
+    role = tmp_path / ROLE_POLICY_FILE
+    role.write_text(
+        role.read_text("utf-8").replace(f"handson-s3-1-{PLACEHOLDER}", written), "utf-8"
+    )
+    with pytest.raises(SuiteUsageError) as refused:
+        name_from_policies(load_policy_set(tmp_path), None)
+    assert str(refused.value) == t("policy.bucket_misshapen", path=role, arn=written)
+
+
+@pytest.mark.parametrize("written", ["handson-s3-*", "handson-s3-1*", "handson-s3-?-taro"])
+def test_a_wildcard_over_the_buckets_is_no_misshapen_bucket(tmp_path: Path, written: str) -> None:
+    seed_with(tmp_path, PLACEHOLDER)
+    role = tmp_path / ROLE_POLICY_FILE
+    role.write_text(
+        role.read_text("utf-8").replace(f"handson-s3-1-{PLACEHOLDER}", written), "utf-8"
+    )
+    assert name_from_policies(load_policy_set(tmp_path), None) in (None, "taro")
