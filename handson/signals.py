@@ -70,11 +70,16 @@ def interrupt(signum: int, frame: FrameType | None) -> None:
 
 
 @contextmanager
-def deferred_interrupts(say: Callable[[str], None] | None = None) -> Iterator[list[int]]:
+def deferred_interrupts(
+    say: Callable[[str], None] | None = None, end: bool = True
+) -> Iterator[list[int]]:
     """Hold SIGINT and SIGTERM until the block is done, then end the run as they asked.
 
     Yields the signals received so far. Outside the main thread signals cannot be caught, and
-    the block runs as it is.
+    the block runs as it is. ``end`` False: the block is the run's last work (its teardown after
+    every check), so nothing is left to stop: the run goes on to show its results, as the line
+    said when the signal came ("after the clean-up"), instead of an interrupt that would lose
+    the leak check it has just made and call every check not decided.
     """
     received: list[int] = []
     if threading.current_thread() is not threading.main_thread():
@@ -92,8 +97,23 @@ def deferred_interrupts(say: Callable[[str], None] | None = None) -> Iterator[li
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
-    if received and not _ENDING.is_set():  # a run ending already goes on ending as it was
+    if received and end and not _ENDING.is_set():  # a run ending already goes on ending
         raise KeyboardInterrupt(_why(received[0]))
+
+
+def past_the_end(say: Callable[[str], None]) -> dict[int, Any]:
+    """The run's work is done, its teardown too; what is left is its summary. A Ctrl-C (or
+    SIGTERM) from here on is told so in one line and changes nothing: it raised in whatever
+    pytest was writing (its cache, at its session's end) and ended with Python's trace.
+    Returns the handlers it replaced (main thread only), which the caller may leave replaced
+    until the process ends."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+
+    def told(signum: int, frame: FrameType | None) -> None:
+        say(t("signals.past_the_end", signal=signal.Signals(signum).name))
+
+    return {s: signal.signal(s, told) for s in ENDING}
 
 
 # Set once the run is ending on an interrupt (ending_on_interrupt); the run's plugin that sets
