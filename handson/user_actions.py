@@ -19,6 +19,11 @@ def bucket_arn(bucket: str, key: str | None = None) -> str:
 
 
 class BucketOwner(Protocol):
+    def users_bucket_coming(self, bucket: str) -> None:
+        """Before the user's call: a bucket it may make (its answer lost, a Ctrl-C before the
+        answer is read) is removed at the end if it is then as S3 makes one, empty."""
+        ...
+
     def own_users_bucket(self, bucket: str, created: bool) -> None:
         """Make a bucket the user's call created the run's: removed at the end whatever happens."""
         ...
@@ -37,8 +42,10 @@ def s3_round_trip(
     Each probe comes with what to do once it has run: a bucket the user's call created is the
     run's from that moment (teardown registered, the run's tags put on it), so a failed deletion
     still leaves nothing behind; one the user's call deleted is no longer the teardown's (the
-    leak check still looks for it).
+    leak check still looks for it). Before any of them, the bucket the first may make is the
+    teardown's while it is as S3 makes one (``users_bucket_coming``).
     """
+    provisioner.users_bucket_coming(bucket)
     s3 = user.client("s3")
     create: dict[str, object] = {"Bucket": bucket}
     if user.region != "us-east-1":

@@ -12,6 +12,7 @@ import pytest
 
 from handson.aws import Principal
 from handson.lifecycle.cleanup import Cleanup
+from handson.lifecycle.ownership import Ownership
 from handson.lifecycle.provision import Provisioner
 from handson.lifecycle.sweeper import Sweeper
 from handson.names import RunNames, default_name
@@ -122,6 +123,55 @@ def test_tags_on_every_taggable_resource(test_admin: Principal) -> None:
 
 @pytest.mark.slow
 # Each step is failed in-process above; a whole run proves the fixture path once, with the most
+def test_a_bucket_made_before_the_look_at_it_failed_is_removed(
+    test_admin: Principal, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CreateBucket answered, and the look that makes the bucket the run's (as S3 makes one:
+    empty, untagged) did not (an error, a Ctrl-C): the bucket was left, and neither the run's
+    leak check nor the sweeper named it. The teardown now removes it, still as S3 made it."""
+    names = RunNames(default_name())
+    original = Ownership.fresh_bucket
+    failed: list[str] = []
+
+    def fails_once(self: Ownership, name: str) -> bool:
+        if name == names.bucket1 and not failed:
+            failed.append(name)
+            raise RuntimeError("injected: the look at the new bucket failed")
+        return original(self, name)
+
+    monkeypatch.setattr(Ownership, "fresh_bucket", fails_once)
+    build, cleanup = provisioner(test_admin, names)
+    with pytest.raises(RuntimeError, match="injected"):
+        build.build()
+    assert failed == [names.bucket1]
+    assert cleanup.run() == []
+    assert left_behind(test_admin, names.suffix) == []
+
+
+@pytest.mark.parametrize("holds_a_file", [False, True])
+def test_the_users_bucket_made_by_a_call_whose_answer_never_came(
+    holds_a_file: bool, test_admin: Principal
+) -> None:
+    """U2: the user's CreateBucket made the bucket and the run never read the answer (a Ctrl-C,
+    an answer lost): the bucket was left, and no check named it. The teardown now removes it as
+    S3 made it; one that holds a file by then was never the run's, and stays."""
+    names = RunNames(default_name())
+    build, cleanup = provisioner(test_admin, names)
+    build.build()
+    build.users_bucket_coming(names.scratch_bucket)
+    s3 = test_admin.client("s3")
+    where = {"LocationConstraint": test_admin.region}
+    s3.create_bucket(Bucket=names.scratch_bucket, CreateBucketConfiguration=where)
+    if holds_a_file:
+        s3.put_object(Bucket=names.scratch_bucket, Key="mine.txt", Body=b"not the run's")
+    assert cleanup.run() == []
+    left = left_behind(test_admin, names.suffix)
+    assert left == ([f"S3 bucket {names.scratch_bucket}"] if holds_a_file else []), left
+    if holds_a_file:
+        s3.delete_object(Bucket=names.scratch_bucket, Key="mine.txt")
+        s3.delete_bucket(Bucket=names.scratch_bucket)
+
+
 # built.
 @pytest.mark.parametrize("step", ["launch_instance"])
 def test_run_with_provisioning_failing_halfway(

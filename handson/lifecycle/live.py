@@ -251,9 +251,21 @@ class LiveBuilder:
             Stage.BUCKETS,
         )
 
+    def users_bucket_coming(self, bucket: str) -> None:
+        """U2's bucket, named after the run (its name was free): before the user's call, removed
+        at the end if it is there and empty, whatever the call's answer was (its answer lost, a
+        Ctrl-C before it was read); one holding a file is not deleted (S3 refuses)."""
+        if not self.simulating:
+            self.cleanup.register(
+                labels.named(Kind.BUCKET, bucket),
+                lambda: ignore_gone(self.s3.delete_bucket, Bucket=bucket),
+                Stage.BUCKETS,
+            )
+
     def own_users_bucket(self, bucket: str, created: bool) -> None:
         """U2's bucket, named after the run: the run's if the user's call made it."""
         if created and not self.simulating:
+            self.cleanup.withdraw(labels.named(Kind.BUCKET, bucket))  # its own removal now
             self.cleanup.register(
                 labels.named(Kind.BUCKET, bucket),
                 lambda: delete_bucket(self.s3, bucket),

@@ -92,20 +92,41 @@ class S3Provisioning(Provisioning):
         taken as new only as S3 makes one: empty and untagged (the name was free before the run
         started). A bucket that is not so was somebody's: a collision, never adopted.
         """
-        if just_created and not self.ownership.fresh_bucket(bucket):
-            found = self.ownership.bucket(bucket)
-            raise self._taken(bucket, found)
+        if just_created:
+            try:
+                fresh = self.ownership.fresh_bucket(bucket)
+            except BaseException:
+                # The create answered, the look at what it made did not (an error, Ctrl-C): the
+                # teardown removes it if it is then as S3 makes a bucket, else it never was the
+                # run's. It was left, unsaid, by the run and its leak check.
+                self.cleanup.register(
+                    labels.named(BUCKET, bucket),
+                    lambda: self._delete_if_fresh(bucket),
+                    Stage.BUCKETS,
+                )
+                raise
+            if not fresh:
+                found = self.ownership.bucket(bucket)
+                raise self._taken(bucket, found)
         self.cleanup.register(
             labels.named(BUCKET, bucket), lambda: self.delete_bucket(bucket), Stage.BUCKETS
         )
         self.ledger.created(bucket)  # until the tags are on, the record says the bucket is ours
         self.tag_bucket(bucket)
 
+    def users_bucket_coming(self, bucket: str) -> None:
+        """U2's bucket, before the user's call: removed at the end if it is then as S3 makes a
+        bucket (its name was free when the run started), whatever the call's answer was."""
+        self.cleanup.register(
+            labels.named(BUCKET, bucket), lambda: self._delete_if_fresh(bucket), Stage.BUCKETS
+        )
+
     def own_users_bucket(self, bucket: str, created: bool) -> None:
         """U2's bucket, which the IAM user creates: the run's only if the user's call made it.
         One the call did not make (refused, or BucketAlreadyOwnedByYou) is never the run's; nor
         is one that was there before the call, which S3 in us-east-1 answers with 200 too."""
         if created:
+            self.cleanup.withdraw(labels.named(BUCKET, bucket))  # its own removal now
             self.own_bucket(bucket, just_created=True)
 
     def users_bucket_removed(self, bucket: str) -> None:
@@ -118,6 +139,10 @@ class S3Provisioning(Provisioning):
 
     def delete_bucket(self, bucket: str) -> None:
         delete_bucket(self.s3, bucket)
+
+    def _delete_if_fresh(self, bucket: str) -> None:
+        if self.ownership.fresh_bucket(bucket):
+            delete_bucket(self.s3, bucket)
 
     def create_buckets(self) -> dict[str, bytes]:
         self.create_bucket(self.names.bucket1)
