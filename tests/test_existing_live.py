@@ -220,6 +220,36 @@ def test_live_through_the_aws_like_layer(
     assert layer.young.final_refusals() == []
 
 
+def test_a_live_run_leaves_a_versioned_bucket_as_it_was(
+    by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
+) -> None:
+    """The learner's buckets keep versions: the run's own files (bucket 2's three, R2's test
+    file, which the role itself deletes) stayed there as old versions behind delete markers,
+    while the run said the account was as before (it lists current objects). Every version
+    and marker of the run's keys goes at the end, and nothing else of the buckets changes."""
+    by_hand.build()
+    s3 = by_hand.s3
+    buckets = [f"handson-s3-1-{by_hand.name}", f"handson-s3-2-{by_hand.name}"]
+
+    def versions() -> dict[str, list[tuple[str, str]]]:
+        found = {}
+        for bucket in buckets:
+            listed = s3.list_object_versions(Bucket=bucket)
+            entries = listed.get("Versions", []) + listed.get("DeleteMarkers", [])
+            found[bucket] = sorted((v["Key"], v["VersionId"]) for v in entries)
+        return found
+
+    for bucket in buckets:
+        s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    s3.put_object(Bucket=buckets[1], Key="open/mine.txt", Body=b"the learner's, again")
+    before = versions()
+    with FakeSsm(test_emulator) as ssm:
+        run = live(test_emulator, ssm, tmp_path / "live", by_hand, "--user-profile=hands-on-user")
+    assert run.exit_code == 0, run.describe()
+    assert versions() == before
+    assert_allowed(read_calls(tmp_path / "live" / "calls.jsonl"), live_policies(), LIVE_RECORDED)
+
+
 def test_a_killed_live_run_is_swept_by_its_record(
     by_hand: HandBuilt, test_emulator: MotoEmulator, tmp_path: Path
 ) -> None:

@@ -35,7 +35,12 @@ from handson.i18n import t
 from handson.lifecycle import labels
 from handson.lifecycle.cleanup import Cleanup
 from handson.lifecycle.order import Kind, Stage
-from handson.lifecycle.removal import delete_bucket, ignore_gone
+from handson.lifecycle.removal import (
+    delete_bucket,
+    delete_key_for_good,
+    ignore_gone,
+    versions_of,
+)
 from handson.names import RunNames
 from handson.snapshot import unless_gone
 from handson.transient import retry_answers_not_aws
@@ -131,8 +136,8 @@ def _recorded(s3: Any, iam: Any, item: dict[str, str]) -> tuple[bool, Callable[[
     if kind == "object":
         bucket, key = item["bucket"], item["key"]
         return (
-            exists(lambda: s3.head_object(Bucket=bucket, Key=key)),
-            lambda: s3.delete_object(Bucket=bucket, Key=key),
+            bool(unless_gone(lambda: versions_of(s3, bucket, key))),
+            lambda: delete_key_for_good(s3, bucket, key),
             labels.recorded_object(bucket, key),
         )
     if kind == "bucket":
@@ -247,7 +252,7 @@ class LiveBuilder:
             self.record.add("object", bucket=bucket, key=key)
         self.cleanup.register(
             labels.runs_object(bucket, key),
-            lambda: ignore_gone(self.s3.delete_object, Bucket=bucket, Key=key),
+            lambda: delete_key_for_good(self.s3, bucket, key),
             Stage.BUCKETS,
         )
 

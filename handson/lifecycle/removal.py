@@ -147,6 +147,28 @@ def delete_bucket(s3: Any, bucket: str) -> None:
         ignore_gone(s3.delete_bucket, Bucket=bucket)
 
 
+def versions_of(s3: Any, bucket: str, key: str) -> list[str]:
+    """The version IDs of ``key`` and of its delete markers (that exact key: the listing is by
+    prefix); none once it is gone for good, or in a bucket without versioning once deleted."""
+    found: list[str] = []
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=key):
+        found += [
+            v["VersionId"]
+            for v in page.get("Versions", []) + page.get("DeleteMarkers", [])
+            if v["Key"] == key
+        ]
+    return found
+
+
+def delete_key_for_good(s3: Any, bucket: str, key: str) -> None:
+    """Delete ``key``; in a bucket with versioning, every version of it and every delete marker
+    too: a delete without a version only adds a marker there, and the file stays as a version.
+    In a bucket without, the one delete is all (no version is left to list)."""
+    ignore_gone(s3.delete_object, Bucket=bucket, Key=key)
+    for version in unless_gone(lambda: versions_of(s3, bucket, key)) or []:
+        ignore_gone(s3.delete_object, Bucket=bucket, Key=key, VersionId=version)
+
+
 def delete_policy(iam: Any, arn: str) -> None:
     """Detach a customer managed policy from everything, delete its versions, then it."""
     listed = unless_gone(
