@@ -104,6 +104,20 @@ def instance_state(ec2: Any, instance_id: str) -> str:
     return str(found[0]["Instances"][0]["State"]["Name"]) if found else "terminated"
 
 
+# Where EC2 takes an instance on its own, from a state on the way: what a watch compares, so
+# that an instance still booting, or stopping on the learner's click, is no change of a probe's.
+SETTLES_AS = {"pending": "running", "stopping": "stopped", "shutting-down": "terminated"}
+
+
+def instance_heading(ec2: Any, instance_id: str) -> str:
+    """The state the instance is in or on its way to (pending: running, stopping: stopped,
+    shutting-down: terminated). A dry-run probe changes none of them, and a state EC2 moves on
+    from by itself (a learner's instance still starting) read as the probe's change: a wrong
+    allow (verdict rule 5) where nothing was allowed. A change of destination stays one."""
+    state = instance_state(ec2, instance_id)
+    return SETTLES_AS.get(state, state)
+
+
 @dataclass(frozen=True)
 class LoginProfileState:
     user_name: str

@@ -16,7 +16,7 @@ from handson.probes import Checker, ProbeResult
 from handson.snapshot import (
     LoginProfileState,
     bucket_state,
-    instance_state,
+    instance_heading,
     login_profile,
     password_policy,
 )
@@ -76,7 +76,7 @@ def user_s3_round_trip(
 def _watch_instance(admin: Principal, env: HandsonEnvironment) -> Watched:
     ec2 = admin.client("ec2")
     label = t("watched.instance", instance=env.instance_id)
-    return Watched.now(label, lambda: instance_state(ec2, env.instance_id))
+    return Watched.now(label, lambda: instance_heading(ec2, env.instance_id))
 
 
 @when(

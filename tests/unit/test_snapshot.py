@@ -5,7 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from handson.snapshot import differences
+import pytest
+
+from handson.attempts import Watched
+from handson.probes import ProbeFailed
+from handson.snapshot import differences, instance_heading
 
 BEFORE: dict[str, dict[str, Any]] = {
     "bucket handson-s3-2-taro": {"objects": [["open/a.txt", '"e1"', 3]], "policy": None},
@@ -33,3 +37,28 @@ def test_a_new_object_a_new_version_and_a_gone_user_are_each_named() -> None:
     gone = [line for line in lines if line.startswith("user handson-iam-user")]
     assert gone and all(line.endswith("-> (absent)") for line in gone), lines
     assert len(lines) == 5, lines
+
+
+class _Ec2:
+    """describe_instances answering each state of ``states`` in turn."""
+
+    def __init__(self, *states: str) -> None:
+        self.states = list(states)
+
+    def describe_instances(self, InstanceIds: list[str]) -> dict[str, Any]:
+        state = self.states.pop(0)
+        return {"Reservations": [{"Instances": [{"State": {"Name": state}}]}]}
+
+
+def test_an_instance_ec2_moves_on_by_itself_is_no_change_of_a_probe() -> None:
+    """U3 and U4 watch the instance around dry-run probes: a learner's instance still pending,
+    then running, read as the probe's change, a wrong allow (verdict rule 5). What it is on its
+    way to is what is compared; stopping where it ran is a change still."""
+    ec2 = _Ec2("pending", "running", "stopping", "stopped", "running", "stopping")
+    watched = Watched.now("handson-instance", lambda: instance_heading(ec2, "i-1"))
+    assert watched.assert_unchanged() == "running"  # pending, then running
+    watched = Watched.now("handson-instance", lambda: instance_heading(ec2, "i-1"))
+    assert watched.assert_unchanged() == "stopped"  # stopping, then stopped
+    watched = Watched.now("handson-instance", lambda: instance_heading(ec2, "i-1"))
+    with pytest.raises(ProbeFailed):
+        watched.assert_unchanged()  # running, then stopping: a stop
