@@ -237,14 +237,16 @@ class LiveBuilder:
             code = exc.response.get("Error", {}).get("Code", "")
             raise SuiteUsageError(t("live.key_refused", user=user, code=code)) from None
         key_id = key["AccessKeyId"]
-        if self.record is not None:
-            self.record.add("access key", user=str(user), key_id=key_id)
-        self._on_own_key(key_id)
+        # Its removal first, the moment the key exists: a record that could not be written (or
+        # a Ctrl-C while it was) left a key nothing removed, and no record to sweep it by.
         self.cleanup.register(
             labels.temporary_key(key_id, str(user)),
             lambda: ignore_gone(iam.delete_access_key, UserName=user, AccessKeyId=key_id),
             Stage.CREDENTIALS,
         )
+        if self.record is not None:
+            self.record.add("access key", user=str(user), key_id=key_id)
+        self._on_own_key(key_id)
         return Credentials(key_id, key["SecretAccessKey"])
 
     def _own_object(self, bucket: str, key: str) -> None:
