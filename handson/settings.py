@@ -292,8 +292,27 @@ def language_of(cli: dict[str, Any], environ: Mapping[str, str] | None = None) -
 
 
 def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Settings:
-    """Options win over environment variables; every value is checked here, in one line each."""
+    """Options win over environment variables; every value is checked here, in one line each.
+    A value refused that came from an environment variable is named by the variable, where the
+    line would name the option: the person typed no ``--name``, and looks for HANDSON_NAME."""
     env = os.environ if environ is None else environ
+    from_env: set[str] = set()
+    try:
+        return _resolved(cli, env, from_env)
+    except SuiteUsageError as refused:
+        lines = [_named_as_set(line, from_env) for line in str(refused).splitlines()]
+        raise SuiteUsageError("\n".join(lines)) from None
+
+
+def _named_as_set(line: str, from_env: set[str]) -> str:
+    for option in from_env:
+        flag = "--" + option.replace("_", "-")
+        if line.startswith(flag) and not line[len(flag) : len(flag) + 1].isalnum():
+            return OPTIONS[option] + line[len(flag) :]
+    return line
+
+
+def _resolved(cli: dict[str, Any], env: Mapping[str, str], from_env: set[str]) -> Settings:
     _refuse_empty_options(cli)
 
     def pick(option: str) -> Any:
@@ -301,6 +320,8 @@ def resolve(cli: dict[str, Any], environ: dict[str, str] | None = None) -> Setti
         if value in (None, False, ""):
             # An empty environment variable means "not set", unlike an empty option: CI systems
             # expand a variable that was never defined to "".
+            if env.get(OPTIONS[option]):
+                from_env.add(option)
             value = env.get(OPTIONS[option]) or value
         return value
 

@@ -41,6 +41,7 @@ from handson.policies import (
     load_policy_set,
     meant_as,
     name_from_policies,
+    names_in,
 )
 from handson.run_folder import option_value
 from handson.settings import DEFAULT_TARGET, Settings
@@ -159,9 +160,11 @@ def read_saved(folder: Path, settings: Settings) -> PolicySet:
     """The folder's files, checked as a run checks them, for the environment already built: the
     same name in the bucket ARNs, IAM's size limits with it."""
     policies = load_policy_set(folder)
-    found = name_from_policies(policies, None)
-    if found is not None and found != settings.names.suffix:
-        raise SuiteUsageError(t("watch.other_name", name=found, built=settings.names.suffix))
+    # A name other than the one built with first: the environment is not built again.
+    other = sorted({n for f in policies.files() for n in names_in(f)} - {settings.names.suffix})
+    if other:
+        raise SuiteUsageError(t("watch.other_name", name=other[0], built=settings.names.suffix))
+    name_from_policies(policies, None)  # the files' own slips (a placeholder left beside it)
     policies.check_sizes(settings.names.render, unions_as_found=True)  # on the emulator
     bounded = {side for side, _ in policies.boundaries}
     before = {side for side, _ in settings.policies.boundaries}

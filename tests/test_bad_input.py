@@ -229,12 +229,25 @@ def test_the_runs_options_are_described_in_its_language(
 
 
 def test_environment_variables_are_checked_too(tmp_path: Path) -> None:
+    """Named as they were set: the learner typed no --name, and looks for HANDSON_NAME."""
     run = run_suite(tmp_path, env={"HANDSON_NAME": "UPPER"})
     assert run.exit_code == 4
     assert run.stderr.strip() == (
-        "ERROR: --name 'UPPER': use only lowercase letters (a-z), digits, hyphens and periods, "
-        "starting and ending with a letter or digit (S3 bucket naming rules); 'upper' would do"
+        "ERROR: HANDSON_NAME 'UPPER': use only lowercase letters (a-z), digits, hyphens and "
+        "periods, starting and ending with a letter or digit (S3 bucket naming rules); 'upper' "
+        "would do"
     )
+
+
+def test_an_option_given_is_named_as_the_option_where_a_variable_is_set_too(
+    tmp_path: Path,
+) -> None:
+    with pytest.raises(SuiteUsageError) as refused:
+        resolve({"name": "UPPER"}, {"HANDSON_POLICIES": str(tmp_path / "nowhere")})
+    assert str(refused.value).startswith("HANDSON_POLICIES "), refused.value
+    with pytest.raises(SuiteUsageError) as refused:
+        resolve({"name": "UPPER"}, {"HANDSON_REGION": "ap-northeast-1"})
+    assert str(refused.value).startswith("--name 'UPPER'"), refused.value
 
 
 class _NotAws(BaseHTTPRequestHandler):

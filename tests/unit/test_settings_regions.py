@@ -96,7 +96,8 @@ def test_a_region_named_by_its_city_is_told_its_code(typed: str, meant: str) -> 
 
 
 def test_unknown_region_from_the_environment_is_refused() -> None:
-    assert "--region 'ap-northeast-9'" in usage_error({}, {"HANDSON_REGION": "ap-northeast-9"})
+    said = usage_error({}, {"HANDSON_REGION": "ap-northeast-9"})
+    assert "HANDSON_REGION 'ap-northeast-9'" in said, said
 
 
 # -- options given empty on the command line --------------------------------------------------
