@@ -316,7 +316,8 @@ def test_a_saved_boundary_file_decides_the_next_round_and_one_taken_away_is_refu
 def test_a_later_ctrl_c_while_watching_ends_is_told_and_changes_nothing(tmp_path: Path) -> None:
     """Ctrl-C is how a watch session ends; pressed again while it tears down (which holds
     signals) and after that, before its last lines (where one turned its exit code 0 into 2),
-    each is told in a line, and the session still ends as a run of its files: exit 0."""
+    each is told in a line (after the teardown: that the run has ended), and the session still
+    ends as a run of its files: exit 0."""
     folder = tmp_path / "policies"
     shutil.copytree(SEED_DIR, folder, ignore=shutil.ignore_patterns("*.md"))
     note, release = tmp_path / "holding.txt", tmp_path / "go-on"
@@ -337,7 +338,8 @@ def test_a_later_ctrl_c_while_watching_ends_is_told_and_changes_nothing(tmp_path
             # Each handler runs as the hold's sleep is interrupted, SIGINT's first (Python runs
             # pending handlers in signal order): released once SIGTERM's has said so, not after
             # a fixed wait, which a loaded machine can outlast.
-            session.until("handson: SIGTERM received during teardown")
+            said = {"teardown": " during teardown", "ending": ", but the run has already ended"}
+            session.until(f"handson: SIGTERM received{said[phase]}")
             release.touch()
         session.process.wait(timeout=60)  # it ends on its own: stop() then sends nothing
         code = session.stop()
@@ -345,8 +347,11 @@ def test_a_later_ctrl_c_while_watching_ends_is_told_and_changes_nothing(tmp_path
     assert code == 0, output[-3000:]
     assert "Traceback" not in output, output[-3000:]
     for name in ("SIGINT", "SIGTERM"):
+        # One in the teardown, held; one after it, when only the last lines are left to write.
         told = f"handson: {name} received during teardown: finishing the teardown first"
-        assert output.count(told) == 2, output[-3000:]
+        assert output.count(told) == 1, output[-3000:]
+        after = f"handson: {name} received, but the run has already ended"
+        assert output.count(after) == 1, output[-3000:]
     assert "clean-up (C1-C5): ok" in output
     assert alive(helpers) == []
 
