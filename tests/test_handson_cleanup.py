@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +40,27 @@ def environment(emulator: MotoEmulator) -> dict[str, str]:
 def handson_command(emulator: MotoEmulator, *words: str) -> subprocess.CompletedProcess[str]:
     """``handson <words>`` on the test's emulator, as the learner runs it."""
     return run_handson(words, environment(emulator), timeout=300)
+
+
+def asked_to_delete(
+    emulator: MotoEmulator,
+    monkeypatch: pytest.MonkeyPatch,
+    ask: Callable[[str], str],
+    *options: str,
+) -> int:
+    """``handson cleanup --delete`` in this process, as on a terminal, ``ask`` answering its
+    question: its exit code."""
+    for variable, value in environment(emulator).items():
+        monkeypatch.setenv(variable, value)
+    arguments = [
+        "--delete",
+        f"--endpoint-url={emulator.endpoint_url}",
+        f"--region={emulator.region}",
+        f"--allowed-account={ACCOUNT}",
+        *options,
+        "--lang=en",
+    ]
+    return cleanup.main(arguments, ask=ask, interactive=True)
 
 
 def cleanup_command(
@@ -160,19 +182,7 @@ def test_the_hands_on_is_listed_deleted_exactly_and_checked(
         asked.append(question)
         return "n"
 
-    for variable, value in environment(test_emulator).items():
-        monkeypatch.setenv(variable, value)
-    code = cleanup.main(
-        [
-            "--delete",
-            f"--endpoint-url={test_emulator.endpoint_url}",
-            f"--region={test_emulator.region}",
-            f"--allowed-account={ACCOUNT}",
-            "--lang=en",
-        ],
-        ask=answer_no,
-        interactive=True,
-    )
+    code = asked_to_delete(test_emulator, monkeypatch, answer_no)
     assert (code, len(asked)) == (0, 1)
     assert t("cleanup.cancelled") in capsys.readouterr().out.splitlines()
     assert snapshot(test_emulator.admin) == before
@@ -407,20 +417,7 @@ def test_what_changed_while_the_yes_was_asked_deletes_nothing(
         asked.append(snapshot(test_emulator.admin))
         return "yes"
 
-    for variable, value in environment(test_emulator).items():
-        monkeypatch.setenv(variable, value)
-    code = cleanup.main(
-        [
-            "--delete",
-            f"--endpoint-url={test_emulator.endpoint_url}",
-            f"--region={test_emulator.region}",
-            f"--allowed-account={ACCOUNT}",
-            f"--name={NAME}",
-            "--lang=en",
-        ],
-        ask=changed_then_yes,
-        interactive=True,
-    )
+    code = asked_to_delete(test_emulator, monkeypatch, changed_then_yes, f"--name={NAME}")
     out = capsys.readouterr().out
     assert code == cleanup.REFUSED_EXIT, out
     said = [line for line in out.splitlines() if "the account changed after the listing" in line]
