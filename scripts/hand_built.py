@@ -14,7 +14,7 @@ from botocore.exceptions import ClientError
 
 from handson.aws import Principal
 from handson.discovery import INSTANCE_TAG, USER
-from handson.lifecycle.removal import delete_user
+from handson.lifecycle.removal import delete_bucket, delete_user
 from handson.mfa_session import codes
 from handson.names import AMI_PARAMETER, INSTANCE_TYPE, PLACEHOLDER, SSM_CORE_POLICY_ARN
 from handson.policies import ROLE_POLICY_FILE, SEED_DIR, TRUST_POLICY_FILE, USER_POLICY_FILE
@@ -274,12 +274,8 @@ class HandBuilt:
         s3 = self.s3
         s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": self.region})
 
-        def remove() -> None:
-            for found in s3.list_objects_v2(Bucket=name).get("Contents", []):
-                s3.delete_object(Bucket=name, Key=found["Key"])
-            s3.delete_bucket(Bucket=name)
-
-        self.undo.append(remove)
+        # Every object, version and delete marker first: a test may turn versioning on.
+        self.undo.append(partial(delete_bucket, s3, name))
 
     def remove(self) -> None:
         for step in reversed(self.undo):
