@@ -172,6 +172,37 @@ def test_the_users_bucket_made_by_a_call_whose_answer_never_came(
         s3.delete_bucket(Bucket=names.scratch_bucket)
 
 
+def test_the_runs_policy_attached_to_someone_elses_user_stays_with_it(
+    test_admin: Principal,
+) -> None:
+    """Someone attached the run's policy to a user of theirs while the run ran: the teardown
+    detached it from that user to delete the policy, unsaid. Now the attachment, and so the
+    policy, stay, and the teardown names them; everything else of the run goes."""
+    names = RunNames(default_name())
+    build, cleanup = provisioner(test_admin, names)
+    built = build.build()
+    iam = test_admin.client("iam")
+    theirs = f"learner-bob-{names.suffix}"
+    iam.create_user(UserName=theirs)
+    iam.attach_user_policy(UserName=theirs, PolicyArn=built.user_policy_arn)
+    try:
+        failures = cleanup.run()
+        assert len(failures) == 2, failures  # the policy, and the record kept for the sweeper
+        assert f"IAM user {theirs}" in failures[0] and "did not make" in failures[0], failures
+        attached = iam.list_attached_user_policies(UserName=theirs)["AttachedPolicies"]
+        assert [p["PolicyArn"] for p in attached] == [built.user_policy_arn]
+        left = left_behind(test_admin, names.suffix)
+        policy = f"IAM policy {names.user_policy}"
+        assert policy in left and f"run record /handson-iam-acceptance/runs/{names.suffix}" in left
+        assert set(left) <= {policy, f"run record /handson-iam-acceptance/runs/{names.suffix}"}
+    finally:
+        iam.detach_user_policy(UserName=theirs, PolicyArn=built.user_policy_arn)
+        iam.delete_user(UserName=theirs)
+        iam.delete_policy(PolicyArn=built.user_policy_arn)
+        test_admin.client("ssm").delete_parameter(Name=names.ledger)
+    assert left_behind(test_admin, names.suffix) == []
+
+
 # built.
 @pytest.mark.parametrize("step", ["launch_instance"])
 def test_run_with_provisioning_failing_halfway(

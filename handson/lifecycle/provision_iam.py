@@ -42,7 +42,9 @@ class IamProvisioning(Provisioning):
         )
 
     def delete_policy(self, arn: str) -> None:
-        delete_policy(self.iam, arn)
+        """The run's policy, detached only from the run's own user and role: one someone
+        attached to anything else stays, with that attachment, and the teardown says so."""
+        delete_policy(self.iam, arn, ours=(self.names.user, self.names.role))
 
     def boundary_of(self, side: str) -> dict[str, str]:
         """The PermissionsBoundary the run's user or role (``side``) is made with: the run's

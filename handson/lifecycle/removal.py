@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import ClientError
 
+from handson.i18n import t
 from handson.snapshot import GONE_CODES, instance_state, unless_gone
 from handson.waiting import AWS_BUDGETS, poll
 
@@ -169,8 +170,16 @@ def delete_key_for_good(s3: Any, bucket: str, key: str) -> None:
         ignore_gone(s3.delete_object, Bucket=bucket, Key=key, VersionId=version)
 
 
-def delete_policy(iam: Any, arn: str) -> None:
-    """Detach a customer managed policy from everything, delete its versions, then it."""
+class HeldByOthers(Exception):
+    """The run's policy is attached to something the run did not make: it is left, with that
+    attachment, and said."""
+
+
+def delete_policy(iam: Any, arn: str, ours: tuple[str, ...] | None = None) -> None:
+    """Detach a customer managed policy from everything, delete its versions, then it.
+
+    ``ours``: the users and roles the run made (the teardown's). An attachment to anything else
+    is not the run's to undo: nothing is detached or deleted, and ``HeldByOthers`` names them."""
     listed = unless_gone(
         lambda: (
             iam.list_entities_for_policy(PolicyArn=arn),
@@ -180,6 +189,16 @@ def delete_policy(iam: Any, arn: str) -> None:
     if listed is None:
         return
     entities, versions = listed
+    if ours is not None:
+        users = [u["UserName"] for u in entities.get("PolicyUsers", [])]
+        roles = [r["RoleName"] for r in entities.get("PolicyRoles", [])]
+        others = [
+            *(f"IAM user {name}" for name in users if name not in ours),
+            *(f"IAM role {name}" for name in roles if name not in ours),
+            *(f"IAM group {g['GroupName']}" for g in entities.get("PolicyGroups", [])),
+        ]
+        if others:
+            raise HeldByOthers(t("teardown.policy_held", policy=arn, others=", ".join(others)))
     for user in entities.get("PolicyUsers", []):
         ignore_gone(iam.detach_user_policy, UserName=user["UserName"], PolicyArn=arn)
     for role in entities.get("PolicyRoles", []):
