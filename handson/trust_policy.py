@@ -5,6 +5,7 @@ fails with the trust policy's mistake when it does not (fixtures/principals.py).
 
 from __future__ import annotations
 
+import difflib
 import json
 import unicodedata
 from collections.abc import Iterable, Iterator, Mapping
@@ -95,6 +96,9 @@ def _trust_decides(
     slips = [name for name in written if slip_of(name, service)]
     if slips:
         return (False, t("trust.slip", written=_shown(slips[0]), service=service)), aws_star
+    near = [name for name in written if near_miss(name, service)]
+    if near:
+        return (False, t("trust.near", written=_shown(near[0]), service=service)), aws_star
     if written:
         shown = listed(_shown(name) for name in written)
         return (False, t("trust.none_named", service=service, named=shown)), aws_star
@@ -106,6 +110,18 @@ def slip_of(name: str, service: str) -> bool:
     eye does not see ("ec2.amazonaws.com ", "ｅｃ２.amazonaws.com")."""
     plain = "".join(unicodedata.normalize("NFKC", name).split())
     return name != plain and plain.casefold() == service.casefold()
+
+
+def near_miss(name: str, service: str) -> bool:
+    """Whether ``name`` is another name a letter or two away from ``service`` (a typo such as
+    "ec2.amazonaw.com"): it is said as close to it, where the reason named it among others."""
+    close = difflib.SequenceMatcher(None, name.casefold(), service.casefold()).ratio()
+    return name.casefold() != service.casefold() and close >= NEAR
+
+
+# How alike two service names are to be a letter or two apart: "ec2.amazonaw.com" is 0.97 from
+# "ec2.amazonaws.com", "ecs.amazonaws.com" 0.94; "ssm.amazonaws.com" 0.82, "lambda..." 0.76.
+NEAR = 0.9
 
 
 def _shown(name: str) -> str:

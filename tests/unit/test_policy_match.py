@@ -255,12 +255,13 @@ def test_trust_for_another_service_does_not_allow_ec2() -> None:
 
 
 def test_a_mistyped_service_is_shown_beside_the_one_needed() -> None:
-    """'ec2.amazonaws.co' is easily read as the right one: the reason names what is written."""
+    """'ec2.amazonaws.co' is easily read as the right one: the reason names what is written,
+    as close to it, and what to write."""
     typo = trust(allow_service(["ec2.amazonaws.co", "lambda.amazonaws.com"]))
     assert trust_allows_service(typo, EC2) == (
         False,
-        f"no trust statement allows {EC2} to call sts:AssumeRole (the services it names: "
-        '"ec2.amazonaws.co", "lambda.amazonaws.com")',
+        f'"Service": "ec2.amazonaws.co" is not {EC2}, though close to it: if EC2 is meant, '
+        f'write "{EC2}"',
     )
     no_service = trust(
         {
@@ -297,6 +298,24 @@ def test_a_service_that_differs_by_what_the_eye_misses_is_said_so(written: str) 
         f'"Service": {quoted} has a space or a full-width character in it and is not {EC2}. '
         f'Write it as "{EC2}"'
     )
+
+
+@pytest.mark.parametrize("written", ["ec2.amazonaw.com", "ecs.amazonaws.com", "ec2.amazon.com"])
+def test_a_service_a_letter_or_two_from_ec2_is_said_to_be_close(written: str) -> None:
+    """A typo made the role EC2's no more: the reason names the name written as close to
+    EC2's, and what to write, where it listed it among the services named."""
+    allowed, why = trust_allows_service(trust(allow_service([written])), EC2)
+    assert allowed is False
+    quoted = json.dumps(written)
+    assert (
+        why
+        == f'"Service": {quoted} is not {EC2}, though close to it: if EC2 is meant, write "{EC2}"'
+    )
+
+
+def test_another_service_is_only_listed() -> None:
+    allowed, why = trust_allows_service(trust(allow_service(["ssm.amazonaws.com"])), EC2)
+    assert allowed is False and "close to it" not in why and "ssm.amazonaws.com" in why
 
 
 def test_trust_with_service_list() -> None:
