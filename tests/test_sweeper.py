@@ -406,3 +406,31 @@ def test_a_role_made_again_without_the_runs_tag_before_its_deletion_is_left(
         iam.get_role(RoleName=names.role)
     finally:
         delete_role(iam, names.role)
+
+
+def test_a_killed_runs_policy_someone_attached_to_their_user_stays_with_it(
+    test_emulator: MotoEmulator,
+) -> None:
+    """A killed run's policy, attached meanwhile by someone to a user of theirs: the sweep
+    detached it from that user to delete it. Now the attachment and the policy stay, and the
+    sweep says so; the rest of the run goes, and its record stays for a later sweep."""
+    names = RunNames(default_name())
+    built = build(test_emulator, names)
+    iam = test_emulator.admin.client("iam")
+    theirs = f"learner-bob-{names.suffix}"
+    iam.create_user(UserName=theirs)
+    iam.attach_user_policy(UserName=theirs, PolicyArn=built.user_policy_arn)
+    lines: list[str] = []
+    try:
+        failures = Sweeper(test_emulator.admin).sweep(
+            delete=True, run=names.run_id, say=lines.append
+        )
+        assert len(failures) == 1 and f"IAM user {theirs}" in failures[0], failures
+        attached = iam.list_attached_user_policies(UserName=theirs)["AttachedPolicies"]
+        assert [a["PolicyArn"] for a in attached] == [built.user_policy_arn]
+        iam.get_policy(PolicyArn=built.user_policy_arn)
+    finally:
+        iam.detach_user_policy(UserName=theirs, PolicyArn=built.user_policy_arn)
+        iam.delete_user(UserName=theirs)
+        Sweeper(test_emulator.admin).sweep(delete=True, run=names.run_id, say=lambda _: None)
+    assert left_behind(test_emulator.admin, names.suffix) == []

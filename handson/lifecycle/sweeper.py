@@ -55,7 +55,16 @@ from handson.lifecycle.still_ours import (
     run_tagged,
     still_made_by_the_run,
 )
-from handson.names import LEDGER_PATH, TAG_EXPIRES, TAG_RUN, TAG_STARTED, TAG_SUITE, parse_timestamp
+from handson.names import (
+    LEDGER_PATH,
+    TAG_EXPIRES,
+    TAG_NAME,
+    TAG_RUN,
+    TAG_STARTED,
+    TAG_SUITE,
+    RunNames,
+    parse_timestamp,
+)
 from handson.snapshot import LIVE_INSTANCE_STATES
 
 USER_PREFIXES = ("handson-iam-user-", "handson-admin-")
@@ -308,11 +317,14 @@ class Sweeper:
                     arn = policy["Arn"]
                     tags = tag_dict(iam.list_policy_tags(PolicyArn=arn)["Tags"])
                     if self._ours(tags):
+                        # Detached only from its run's user and role: another's attachment stays.
+                        run = RunNames(tags[TAG_NAME]) if tags.get(TAG_NAME) else None
+                        ours = (run.user, run.role) if run is not None else ()
                         yield self._found(
                             Kind.POLICY,
                             policy["PolicyName"],
                             tags,
-                            partial(delete_policy, iam, arn),
+                            partial(delete_policy, iam, arn, ours=ours),
                             read=iam_tags(iam, "list_policy_tags", PolicyArn=arn),
                         )
 
