@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from fixtures.checkpoints import interruption
 from handson.findings import CheckError, CheckFailed, Finding
 from handson.report import (
     UNDECIDED_EXIT,
@@ -371,3 +372,17 @@ def test_a_table_wider_than_the_terminal_says_where_once_above_it(japanese: None
     title = narrow[u4].split()[1] + "".join(line.strip() for line in narrow[u4 + 1 : u4 + 3])
     assert title == "IAMユーザーはインスタンスの新規作成・停止・終了ができない", narrow
     assert narrow[u4 + 3].startswith("R2 "), narrow
+
+
+@pytest.mark.parametrize(
+    ("error", "said"),
+    [
+        (KeyboardInterrupt(), "Ctrl-C"),
+        (KeyboardInterrupt("signal SIGTERM"), "signal SIGTERM"),
+        (RuntimeError("boom"), "RuntimeError: boom"),
+    ],
+)
+def test_an_interruption_is_said_as_the_person_caused_it(error: BaseException, said: str) -> None:
+    """A learner's Ctrl-C read '（KeyboardInterrupt）' in each row it cut off: Python's name for
+    it. The key pressed, a signal's name, or anything else's type and words."""
+    assert interruption(error) == said
