@@ -191,6 +191,16 @@ def test_a_policy_file_given_for_its_folder_names_the_folder(tmp_path: Path) -> 
     )
 
 
+def test_a_missing_policy_file_says_which_files_a_folder_needs(tmp_path: Path) -> None:
+    """A folder without the role's policy: which files are needed, and that the trust
+    policy's is not (a learner who left out the role's thought it optional too)."""
+    write(tmp_path / USER_POLICY_FILE, IDENTITY)
+    assert usage_error(tmp_path) == (
+        f"{tmp_path / ROLE_POLICY_FILE}: policy file is missing (a folder of your own needs the "
+        "user's and the role's policy files; the trust policy's may be left out)"
+    )
+
+
 def test_a_policy_file_under_another_name_is_named_with_the_name_to_give_it(
     tmp_path: Path,
 ) -> None:
