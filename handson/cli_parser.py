@@ -58,11 +58,7 @@ def argparse_error(message: str, argv: Sequence[str] = ()) -> str:
         dashed = (
             _dashed_value(option, argv) if argument["message"] == "expected one argument" else None
         )
-        inner = (
-            t("cli.argparse.one_value_dash", option=option, value=dashed)
-            if dashed
-            else argparse_error(argument["message"])
-        )
+        inner = _dash_words(option, dashed) if dashed else argparse_error(argument["message"])
         return t("cli.argparse.argument", argument=option, message=inner)
     for pattern, (key, names) in _PATTERNS:
         found = pattern.match(message)
@@ -73,6 +69,16 @@ def argparse_error(message: str, argv: Sequence[str] = ()) -> str:
                 del values["type"]
             return t(f"cli.argparse.{key}", **values)
     return message
+
+
+def _dash_words(option: str, dashed: str) -> str:
+    """Why ``dashed`` was no value of ``option``, and how to give it. A name can never start
+    with "-" (S3's rule): ``--name=-taro`` would only be refused next, so the name without its
+    dashes is shown instead."""
+    fixed = dashed.lstrip("-")
+    if option == "--name" and fixed:
+        return t("cli.argparse.one_value_dash_name", option=option, value=dashed, fixed=fixed)
+    return t("cli.argparse.one_value_dash", option=option, value=dashed)
 
 
 def _dashed_value(option: str, argv: Sequence[str]) -> str | None:

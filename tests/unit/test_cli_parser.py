@@ -293,14 +293,19 @@ def test_a_refusal_that_names_several_problems_marks_each_line(japanese: None) -
 
 def test_a_value_that_starts_with_a_dash_is_said_to_be_read_as_an_option() -> None:
     """``--name -taro``: argparse takes -taro for an option and says --name has no value; the
-    line says why, and how to give such a value."""
+    line says why, and, a name never starting with "-", the name to give instead (it said
+    ``--name=-taro``, which the name's own check then refused). Another option's value: how
+    to give it (``--region=-x``)."""
     argv = ["features/", "--name", "-taro"]
     line = refused_by_pytest(PYTEST, "argument --name: expected one argument", argv, {})
     assert line == (
         "python -m pytest: エラー: --name: 値をひとつ指定してください（-taro は - で始まるので、"
-        "オプションとして読まれました。値なら --name=-taro のように = でつなぎます）"
+        "オプションとして読まれました。名前は英小文字か数字で始めます。たとえば --name taro）"
         "（使い方は python -m pytest --help）"
     )
+    argv = ["features/", "--region", "-x"]
+    line = refused_by_pytest(PYTEST, "argument --region: expected one argument", argv, {})
+    assert line is not None and "値なら --region=-x のように = でつなぎます" in line, line
     plain_line = refused_by_pytest(PYTEST, "argument --name: expected one argument", ["--name"], {})
     assert plain_line is not None and "値をひとつ指定してください（使い方は" in plain_line
 
