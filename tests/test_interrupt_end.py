@@ -5,6 +5,7 @@ shows its results with its own exit code; after that teardown it is told that th
 from __future__ import annotations
 
 import signal
+import sys
 import time
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from tests.helpers.suite_runner import HeldRun
 pytestmark = pytest.mark.slow
 
 
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to one process is POSIX's")
 def test_a_ctrl_c_in_the_last_teardown_or_after_it_leaves_the_run_s_results(
     tmp_path: Path,
 ) -> None:

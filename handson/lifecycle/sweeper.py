@@ -276,56 +276,42 @@ class Sweeper:
             for profile in page["InstanceProfiles"]:
                 name = profile["InstanceProfileName"]
                 if name.startswith("handson-iam-role-"):
-                    tags = profile_tags(iam, name) or {}
+                    read: Callable[[], dict[str, str] | None] = partial(profile_tags, iam, name)
+                    tags = read() or {}
                     if self._ours(tags):
-                        yield self._found(
-                            Kind.PROFILE,
-                            name,
-                            tags,
-                            partial(delete_instance_profile, iam, name),
-                            read=partial(profile_tags, iam, name),
-                        )
+                        remove = partial(delete_instance_profile, iam, name)
+                        yield self._found(Kind.PROFILE, name, tags, remove, read=read)
         for page in iam.get_paginator("list_roles").paginate():
             for role in page["Roles"]:
                 name = role["RoleName"]
                 if name.startswith("handson-iam-role-"):
-                    tags = tag_dict(iam.list_role_tags(RoleName=name)["Tags"])
+                    read = iam_tags(iam, "list_role_tags", RoleName=name)
+                    tags = read() or {}
                     if self._ours(tags):
-                        yield self._found(
-                            Kind.ROLE,
-                            name,
-                            tags,
-                            partial(delete_role, iam, name),
-                            read=iam_tags(iam, "list_role_tags", RoleName=name),
-                        )
+                        remove = partial(delete_role, iam, name)
+                        yield self._found(Kind.ROLE, name, tags, remove, read=read)
         for page in iam.get_paginator("list_users").paginate():
             for user in page["Users"]:
                 name = user["UserName"]
                 if name.startswith(USER_PREFIXES):
-                    tags = tag_dict(iam.list_user_tags(UserName=name)["Tags"])
+                    read = iam_tags(iam, "list_user_tags", UserName=name)
+                    tags = read() or {}
                     if self._ours(tags):
-                        yield self._found(
-                            Kind.USER,
-                            name,
-                            tags,
-                            partial(delete_user, iam, name),
-                            read=iam_tags(iam, "list_user_tags", UserName=name),
-                        )
+                        remove = partial(delete_user, iam, name)
+                        yield self._found(Kind.USER, name, tags, remove, read=read)
         for page in iam.get_paginator("list_policies").paginate(Scope="Local"):
             for policy in page["Policies"]:
                 if policy["PolicyName"].startswith("handson-iam-"):
                     arn = policy["Arn"]
-                    tags = tag_dict(iam.list_policy_tags(PolicyArn=arn)["Tags"])
+                    read = iam_tags(iam, "list_policy_tags", PolicyArn=arn)
+                    tags = read() or {}
                     if self._ours(tags):
                         # Detached only from its run's user and role: another's attachment stays.
                         run = RunNames(tags[TAG_NAME]) if tags.get(TAG_NAME) else None
                         ours = (run.user, run.role) if run is not None else ()
+                        remove = partial(delete_policy, iam, arn, ours=ours)
                         yield self._found(
-                            Kind.POLICY,
-                            policy["PolicyName"],
-                            tags,
-                            partial(delete_policy, iam, arn, ours=ours),
-                            read=iam_tags(iam, "list_policy_tags", PolicyArn=arn),
+                            Kind.POLICY, policy["PolicyName"], tags, remove, read=read
                         )
 
     def _buckets(self) -> Iterator[Found]:
